@@ -1,0 +1,40 @@
+import express from 'express';
+import type { Client } from '@temporalio/client';
+import type { Db } from 'mongodb';
+import type { Config } from '../config';
+import type { Logger } from '../infra/logger';
+import { errorHandler, HttpError, unknownRoute } from './errors';
+import { healthRoutes } from './routes/health';
+import { orderRoutes } from './routes/orders';
+
+export interface AppDeps {
+  client: Client;
+  db: Db;
+  config: Config;
+  log: Logger;
+}
+
+/** The Express app, without listening: tests mount it on an ephemeral port. */
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(express.json({ limit: '100kb', strict: true }));
+  app.use((req, _res, next) => {
+    // JSON APIs should refuse other bodies loudly rather than see an empty object.
+    if (['POST', 'PUT', 'PATCH'].includes(req.method) && req.headers['content-length'] !== '0' && hasBody(req) && !req.is('application/json')) {
+      next(new HttpError(415, 'unsupported_media_type', 'Content-Type must be application/json'));
+      return;
+    }
+    next();
+  });
+  app.use(healthRoutes(deps));
+  app.use(orderRoutes(deps));
+  app.use(unknownRoute);
+  app.use(errorHandler(deps.log));
+  return app;
+}
+
+function hasBody(req: express.Request): boolean {
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+}

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+
+/**
+ * The one place that reads the environment. Every process (start script, worker, API, tests)
+ * calls `loadConfig()` and gets the same typed, validated view with the same defaults.
+ */
+
+const port = (name: string) =>
+  z.coerce
+    .number({ error: `${name} must be a number` })
+    .int(`${name} must be an integer`)
+    .min(1, `${name} must be between 1 and 65535`)
+    .max(65535, `${name} must be between 1 and 65535`);
+
+const hostPort = /^[A-Za-z0-9_.\-[\]:]+:\d{1,5}$/;
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  /** HTTP port of the Express API. */
+  PORT: port('PORT').default(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  /** An existing Temporal frontend (host:port). When set, no embedded server is started. */
+  TEMPORAL_ADDRESS: z.string().regex(hostPort, 'TEMPORAL_ADDRESS must look like host:port').optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TASK_QUEUE: z.string().min(1).default('orders'),
+  /** A `temporal` CLI binary to run the embedded dev server with. */
+  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  /** Ports of the embedded Temporal dev server (frontend and Web UI). */
+  TEMPORAL_PORT: port('TEMPORAL_PORT').default(7233),
+  TEMPORAL_UI_PORT: port('TEMPORAL_UI_PORT').default(8233),
+
+  /** An existing MongoDB deployment with change streams (a replica set). When set, nothing is started. */
+  MONGODB_URI: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\/\S+$/, 'MONGODB_URI must start with mongodb:// or mongodb+srv://')
+    .optional(),
+  MONGODB_DB: z
+    .string()
+    .regex(/^[^/\\. "$*<>:|?]{1,63}$/, 'MONGODB_DB must be a valid MongoDB database name')
+    .default('orders_platform'),
+  /** Port of the embedded MongoDB server started by `npm start`. */
+  MONGODB_PORT: port('MONGODB_PORT').default(27017),
+
+  /** Where `npm start` keeps the embedded servers' data (survives restarts). */
+  DATA_DIR: z.string().min(1).default('data'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the environment. Empty strings count as unset, as shells often export them. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(configSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value.trim() !== '') input[key] = value.trim();
+  }
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const key = String(issue.path[0] ?? '');
+        const got = key && input[key] !== undefined ? ` (got "${input[key]}")` : '';
+        const message = issue.message.startsWith(key) ? issue.message : `${key}: ${issue.message}`;
+        return `${message}${got}`;
+      }),
+    );
+  }
+  return parsed.data;
+}
+
+/** Where the worker and the API find Temporal when no address was given: the embedded dev server. */
+export function temporalAddress(config: Config): string {
+  return config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}`;
+}
+
+export function mongodbUri(config: Config): string {
+  return config.MONGODB_URI ?? `mongodb://127.0.0.1:${config.MONGODB_PORT}/?directConnection=true`;
+}

@@ -1,0 +1,32 @@
+/**
+ * Starts (or provisions) the embedded servers on their own.
+ *   npm run servers                     - start both, print their addresses, stop on Ctrl-C
+ *   npm run servers -- --provision-only - build/fetch what is missing and exit (used by CI)
+ */
+import { loadConfig } from '../config';
+import { obtainServers } from '../servers';
+
+async function main() {
+  const config = loadConfig();
+  const provisionOnly = process.argv.includes('--provision-only');
+  const started = Date.now();
+  const servers = await obtainServers(config, 'ephemeral', (m) => console.log(`[servers] ${m}`));
+  if (provisionOnly) {
+    await servers.stop();
+    console.log(`[servers] provisioned in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    return;
+  }
+  console.log(`TEMPORAL_ADDRESS=${servers.temporal.address}`);
+  console.log(`MONGODB_URI=${servers.mongo.uri}`);
+  const stop = async () => {
+    await servers.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

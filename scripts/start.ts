@@ -1,0 +1,89 @@
+/**
+ * `npm start`: the whole system on embedded defaults, in one terminal.
+ * Obtains Temporal and MongoDB (see servers/), then runs the worker and the API as supervised
+ * child processes, prints the URLs when everything answers, and stops it all on Ctrl-C.
+ */
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../config';
+import { obtainServers, type Servers } from '../servers';
+import { repoRoot } from '../servers/paths';
+import { portInUse } from '../servers/run-command';
+import { supervise, type ManagedProcess } from './supervisor';
+
+const started = Date.now();
+const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
+const say = (message: string) => console.log(`[start ${elapsed()}] ${message}`);
+
+async function main() {
+  const config = loadConfig();
+  if (await portInUse(config.PORT)) {
+    throw new Error(`Port ${config.PORT} (PORT) is already in use; stop what runs there or set PORT to another port.`);
+  }
+  say('obtaining Temporal and MongoDB (the first run builds them; later runs reuse the builds)');
+  let servers: Servers | undefined;
+  const children: ManagedProcess[] = [];
+  let shuttingDown = false;
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    say(`${signal} received; stopping worker, API and servers`);
+    await Promise.allSettled(children.map((c) => c.stop()));
+    await servers?.stop();
+    say('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  servers = await obtainServers(config, 'persistent', (m) => say(m));
+  if (shuttingDown) return;
+  const env = {
+    ...process.env,
+    TEMPORAL_ADDRESS: servers.temporal.address,
+    TEMPORAL_NAMESPACE: servers.temporal.namespace,
+    MONGODB_URI: servers.mongo.uri,
+  };
+  for (const [name, entry] of [
+    ['worker', 'workers/main.ts'],
+    ['api', 'api/main.ts'],
+  ] as const) {
+    children.push(supervise(name, path.join(repoRoot, entry), env, say));
+  }
+  await Promise.all(children.map((c) => c.ready));
+  const health = await waitForHealth(config.PORT);
+  const uiUrl = servers.temporal.uiUrl ?? `(no Web UI: using ${servers.temporal.address})`;
+  console.log(
+    [
+      '',
+      `ready in ${elapsed()}`,
+      `  API             http://localhost:${config.PORT}   (GET /health -> ${health})`,
+      `  Temporal Web UI ${uiUrl}`,
+      `  Temporal        ${servers.temporal.address}   (source: ${servers.temporal.source})`,
+      `  MongoDB         ${servers.mongo.uri}   (source: ${servers.mongo.source})`,
+      'Press Ctrl-C to stop everything.',
+      '',
+    ].join('\n'),
+  );
+}
+
+async function waitForHealth(port: number): Promise<string> {
+  const deadline = Date.now() + 60_000;
+  let last = 'no answer';
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/health`);
+      last = `${res.status} ${await res.text()}`;
+      if (res.ok) return last;
+    } catch (err) {
+      last = String(err);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`API health did not turn 200 within 60 s; last answer: ${last}`);
+}
+
+main().catch((err) => {
+  console.error(err instanceof ConfigError ? err.message : `npm start failed: ${err instanceof Error ? err.message : err}`);
+  process.kill(process.pid, 'SIGTERM');
+  setTimeout(() => process.exit(1), 20_000).unref();
+});

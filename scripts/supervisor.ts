@@ -1,0 +1,52 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { stopChild } from '../servers/mongodb';
+
+export interface ManagedProcess {
+  name: string;
+  /** Resolves the first time the process reports ready over IPC. */
+  ready: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs one of our TypeScript entry points as a child process and restarts it when it dies
+ * unexpectedly (with backoff), so killing the worker or the API never takes the system down.
+ */
+export function supervise(
+  name: string,
+  entry: string,
+  env: NodeJS.ProcessEnv,
+  log: (message: string) => void,
+): ManagedProcess {
+  let child: ChildProcess | undefined;
+  let stopping = false;
+  let restarts = 0;
+  let markReady!: () => void;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+
+  const launch = () => {
+    const started = Date.now();
+    child = spawn(process.execPath, ['--import', 'tsx', entry], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.on('message', (message) => {
+      if (typeof message === 'object' && message !== null && (message as { ready?: boolean }).ready) markReady();
+    });
+    child.on('exit', (code, signal) => {
+      if (stopping) return;
+      // A process that lived a while gets a fresh backoff; a crash loop backs off up to 10 s.
+      if (Date.now() - started > 30_000) restarts = 0;
+      const delay = Math.min(10_000, 500 * 2 ** restarts++);
+      log(`${name} exited (${signal ?? `code ${code}`}); restarting in ${delay} ms`);
+      setTimeout(() => !stopping && launch(), delay);
+    });
+  };
+  launch();
+
+  return {
+    name,
+    ready,
+    stop: async () => {
+      stopping = true;
+      if (child) await stopChild(child, 15_000);
+    },
+  };
+}

@@ -1,0 +1,80 @@
+package platform.mongo;
+
+import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.AbstractMongoBackend;
+import de.bwaldvogel.mongo.backend.h2.H2Backend;
+import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+
+import java.io.File;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Starts mongo-java-server with its oplog enabled so that change streams work.
+ *
+ * Usage: Launcher --port 27017 [--host 127.0.0.1] [--backend memory|h2] [--file data/mongo.mv]
+ *
+ * Prints one line "mongo-launcher listening on host:port" once the socket is bound; the Node side
+ * waits for that line instead of polling the port.
+ */
+public final class Launcher {
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = parse(args);
+        String host = options.getOrDefault("host", "127.0.0.1");
+        int port = Integer.parseInt(options.getOrDefault("port", "27017"));
+        String backendName = options.getOrDefault("backend", "memory");
+
+        AbstractMongoBackend backend;
+        switch (backendName) {
+            case "memory" -> backend = new MemoryBackend();
+            case "h2" -> {
+                String file = options.get("file");
+                if (file == null) {
+                    fail("--backend h2 needs --file <path>");
+                    return;
+                }
+                File parent = new File(file).getAbsoluteFile().getParentFile();
+                if (parent != null && !parent.exists() && !parent.mkdirs()) {
+                    fail("cannot create directory " + parent);
+                }
+                backend = new H2Backend(file);
+            }
+            default -> {
+                fail("unknown backend '" + backendName + "' (expected memory or h2)");
+                return;
+            }
+        }
+
+        MongoServer server = new MongoServer(backend);
+        // Change streams read the oplog; without this, watch() fails on this server.
+        server.enableOplog();
+        server.bind(host, port);
+
+        // SIGTERM/SIGINT run shutdown hooks: closing the backend flushes the H2 store to disk.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.shutdown();
+            System.out.println("mongo-launcher stopped");
+        }));
+
+        System.out.println("mongo-launcher listening on " + host + ":" + port + " backend=" + backendName);
+        System.out.flush();
+        Thread.currentThread().join();
+    }
+
+    private static Map<String, String> parse(String[] args) {
+        Map<String, String> options = new HashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (!arg.startsWith("--") || i + 1 >= args.length) {
+                fail("bad argument '" + arg + "'; usage: --port N [--host H] [--backend memory|h2] [--file PATH]");
+            }
+            options.put(arg.substring(2), args[++i]);
+        }
+        return options;
+    }
+
+    private static void fail(String message) {
+        System.err.println("mongo-launcher: " + message);
+        System.exit(2);
+    }
+}

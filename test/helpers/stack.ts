@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { loadConfig, type Config } from '../../config';
+import { createLogger } from '../../infra/logger';
+import { connectMongo, type Mongo } from '../../infra/mongo';
+import { createApp } from '../../api/app';
+import { createWorker } from '../../workers/worker';
+
+let runtimeInstalled = false;
+
+export interface Stack {
+  config: Config;
+  mongo: Mongo;
+  client: Client;
+  worker: Worker;
+  baseUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The system as `npm start` runs it, in-process, against the real servers from global setup:
+ * a worker on a task queue and a database of its own (so test files never see each other's work)
+ * and the Express app on an ephemeral port.
+ */
+export async function startStack(overrides: Partial<Config> = {}): Promise<Stack> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  const suffix = randomUUID().slice(0, 8);
+  const config: Config = {
+    ...loadConfig({
+      ...process.env,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      MONGODB_URI: inject('mongodbUri'),
+    }),
+    TASK_QUEUE: `test-${suffix}`,
+    MONGODB_DB: `test_${suffix}`,
+    LOG_LEVEL: 'silent',
+    ...overrides,
+  };
+  const mongo = await connectMongo(config);
+  const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS! });
+  const worker = await createWorker({ connection: nativeConnection, config, db: mongo.db });
+  const running = worker.run();
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS! });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const app = createApp({ client, db: mongo.db, config, log: createLogger('api-test') });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    config,
+    mongo,
+    client,
+    worker,
+    baseUrl: `http://127.0.0.1:${port}`,
+    stop: async () => {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      worker.shutdown();
+      await running;
+      await connection.close();
+      await nativeConnection.close();
+      await mongo.db.dropDatabase().catch(() => {});
+      await mongo.close();
+    },
+  };
+}
+
+/** JSON over HTTP, the way a client of the API talks to it. */
+export async function http(baseUrl: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: any;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, body: json, text };
+}

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, mongodbUri, temporalAddress } from '../../config';
+
+describe('config', () => {
+  it('has defaults for every setting so npm start needs no environment', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      PORT: 3000,
+      TEMPORAL_NAMESPACE: 'default',
+      TASK_QUEUE: 'orders',
+      TEMPORAL_PORT: 7233,
+      TEMPORAL_UI_PORT: 8233,
+      MONGODB_DB: 'orders_platform',
+      DATA_DIR: 'data',
+    });
+    expect(temporalAddress(config)).toBe('127.0.0.1:7233');
+    expect(mongodbUri(config)).toBe('mongodb://127.0.0.1:27017/?directConnection=true');
+  });
+
+  it('uses the existing servers given by the environment', () => {
+    const config = loadConfig({ TEMPORAL_ADDRESS: 'temporal:7233', MONGODB_URI: 'mongodb://m1:27017/?replicaSet=rs0', PORT: '8080' });
+    expect(temporalAddress(config)).toBe('temporal:7233');
+    expect(mongodbUri(config)).toBe('mongodb://m1:27017/?replicaSet=rs0');
+    expect(config.PORT).toBe(8080);
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ PORT: '', TEMPORAL_ADDRESS: ' ' }).PORT).toBe(3000);
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ PORT: '1.5' }, 'PORT'],
+    [{ TEMPORAL_ADDRESS: 'localhost' }, 'TEMPORAL_ADDRESS'],
+    [{ MONGODB_URI: 'http://x' }, 'MONGODB_URI'],
+    [{ MONGODB_DB: 'a.b' }, 'MONGODB_DB'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ NODE_ENV: 'staging' }, 'NODE_ENV'],
+  ])('rejects %o with a message naming %s', (env, name) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    try {
+      loadConfig(env);
+    } catch (err) {
+      expect((err as ConfigError).problems.join('\n')).toContain(name);
+    }
+  });
+
+  it('reports every bad variable at once', () => {
+    try {
+      loadConfig({ PORT: 'x', TEMPORAL_PORT: '0' });
+      expect.unreachable();
+    } catch (err) {
+      expect((err as ConfigError).problems).toHaveLength(2);
+    }
+  });
+});

@@ -1,0 +1,26 @@
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfig, temporalAddress } from '../config';
+import { createLogger } from '../infra/logger';
+import { connectMongo } from '../infra/mongo';
+import { reportReady } from '../infra/ready';
+import { createWorker } from './worker';
+
+async function main() {
+  const config = loadConfig();
+  const log = createLogger('worker');
+  const mongo = await connectMongo(config);
+  const connection = await NativeConnection.connect({ address: temporalAddress(config) });
+  const worker = await createWorker({ connection, config, db: mongo.db });
+  log.info({ taskQueue: config.TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
+  reportReady();
+  // Worker.run() resolves after SIGINT/SIGTERM once in-flight tasks are done (the SDK installs the handlers).
+  await worker.run();
+  await connection.close();
+  await mongo.close();
+  log.info('worker stopped');
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

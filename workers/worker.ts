@@ -1,0 +1,17 @@
+import path from 'node:path';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type { Db } from 'mongodb';
+import { type Config } from '../config';
+import { createActivities } from '../activities';
+
+/** Builds the order worker: the saga workflow plus every service's activities on one task queue. */
+export async function createWorker(deps: { connection: NativeConnection; config: Config; db: Db }): Promise<Worker> {
+  return Worker.create({
+    connection: deps.connection,
+    namespace: deps.config.TEMPORAL_NAMESPACE,
+    taskQueue: deps.config.TASK_QUEUE,
+    // An explicit file path (not require.resolve) so the same code runs under tsx and vitest.
+    workflowsPath: path.resolve(__dirname, '..', 'workflows', 'index.ts'),
+    activities: createActivities({ db: deps.db }),
+  });
+}

@@ -1,0 +1,3 @@
+// Everything the worker bundles into the workflow sandbox. Only deterministic code lives here:
+// no I/O, no clocks, no randomness except through @temporalio/workflow.
+export * from './order-saga';
