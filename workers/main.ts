@@ -1,4 +1,4 @@
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig, temporalAddress } from '../config';
 import { createLogger } from '../infra/logger';
 import { connectMongo } from '../infra/mongo';
@@ -8,6 +8,8 @@ import { createWorker } from './worker';
 async function main() {
   const config = loadConfig();
   const log = createLogger('worker');
+  // The SDK's own INFO lines (bundle statistics, state changes) drown our logs; keep its warnings.
+  Runtime.install({ logger: new DefaultLogger(config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace' ? 'DEBUG' : 'WARN') });
   const mongo = await connectMongo(config);
   const connection = await NativeConnection.connect({ address: temporalAddress(config) });
   const worker = await createWorker({ connection, config, db: mongo.db });
