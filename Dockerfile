@@ -1,0 +1,17 @@
+# One image for the API, the worker and the projector; docker-compose picks the entry point.
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json package-lock.json ./
+# tsx runs the TypeScript sources directly (it is a runtime dependency); dev tools are not installed.
+RUN npm ci --omit=dev && npm cache clean --force
+COPY config ./config
+COPY infra ./infra
+COPY workflows ./workflows
+COPY activities ./activities
+COPY workers ./workers
+COPY api ./api
+COPY servers ./servers
+COPY tsconfig.json ./
+USER node
+CMD ["node", "--import", "tsx", "api/main.ts"]
