@@ -47,6 +47,9 @@ export async function obtainMongo(options: MongoOptions): Promise<MongoServer> {
 }
 
 async function startMemoryServer(options: MongoOptions, port: number): Promise<MongoServer> {
+  // One download attempt instead of the library's three: an offline machine then falls through to
+  // the stand-in in about a second. Set MONGOMS_MAX_RETRIES to override.
+  process.env.MONGOMS_MAX_RETRIES ??= '1';
   const { MongoMemoryReplSet } = await import('mongodb-memory-server-core');
   const persistent = options.mode === 'persistent';
   let dbPath: string | undefined;

@@ -1,0 +1,100 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../servers/run-command';
+import { descendants, isAlive } from '../helpers/processes';
+import { http } from '../helpers/stack';
+import { waitFor } from '../helpers/wait-for';
+
+const root = path.resolve(__dirname, '..', '..');
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'npm-start-'));
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+}
+
+/** Runs the start script the way `npm start` does, in its own process group like a terminal job. */
+function startSystem(env: NodeJS.ProcessEnv): Started {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  return { child, output: () => output };
+}
+
+/** Ctrl-C in a terminal sends SIGINT to the whole foreground process group. */
+async function pressCtrlC(started: Started): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => started.child.once('exit', (code) => resolve(code)));
+  process.kill(-started.child.pid!, 'SIGINT');
+  return exited;
+}
+
+describe('npm start', () => {
+  let running: Started | undefined;
+  afterAll(() => {
+    if (running?.child.exitCode === null) process.kill(-running.child.pid!, 'SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('starts everything on embedded defaults, prints both URLs, keeps data across a restart and leaves no process behind on Ctrl-C', async () => {
+    const [port, temporalPort, uiPort, mongoPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PORT: String(port),
+      TEMPORAL_PORT: String(temporalPort),
+      TEMPORAL_UI_PORT: String(uiPort),
+      MONGODB_PORT: String(mongoPort),
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+    };
+    // The embedded defaults: no existing servers given.
+    delete env.TEMPORAL_ADDRESS;
+    delete env.MONGODB_URI;
+    const baseUrl = `http://127.0.0.1:${port}`;
+
+    running = startSystem(env);
+    await waitFor('"ready" from npm start', () => /ready in/.test(running!.output()), 120_000).catch((err) => {
+      throw new Error(`${err.message}\n--- output ---\n${running!.output()}`);
+    });
+    expect(running.output()).toContain(`API             http://localhost:${port}`);
+    expect(running.output()).toContain(`Temporal Web UI http://localhost:${uiPort}`);
+
+    expect((await http(baseUrl, 'GET', '/health')).body).toEqual({ temporal: 'up', mongodb: 'up' });
+    const ui = await fetch(`http://127.0.0.1:${uiPort}/`);
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toContain('<html');
+
+    const placed = await http(baseUrl, 'POST', '/orders', {
+      customerId: 'c-start',
+      accountId: 'a-start',
+      items: [{ sku: 'SKU-1', quantity: 1 }],
+      shippingAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
+    });
+    expect(placed.status).toBe(202);
+    await waitFor('the order to be written by the worker', async () => (await http(baseUrl, 'GET', `/orders/${placed.body.orderId}`)).status === 200, 30_000);
+
+    const processes = descendants(running.child.pid!);
+    expect(processes.length).toBeGreaterThanOrEqual(4); // servers, worker, API
+    expect(await pressCtrlC(running)).toBe(0);
+    await waitFor('every child process to exit', () => processes.every((pid) => !isAlive(pid)), 20_000).catch(() => {
+      throw new Error(`still running after Ctrl-C: ${processes.filter(isAlive).join(', ')}`);
+    });
+
+    // Second start on the same data folder: the order and its workflow history are still there.
+    running = startSystem(env);
+    await waitFor('"ready" from the second npm start', () => /ready in/.test(running!.output()), 120_000);
+    const again = await http(baseUrl, 'GET', `/orders/${placed.body.orderId}`);
+    expect(again.status).toBe(200);
+    const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
+    const described = await new Client({ connection }).workflow.getHandle(placed.body.workflowId).describe();
+    expect(described.status.name).toBe('COMPLETED');
+    await connection.close();
+    const second = descendants(running.child.pid!);
+    expect(await pressCtrlC(running)).toBe(0);
+    await waitFor('every child process to exit after the second run', () => second.every((pid) => !isAlive(pid)), 20_000);
+  }, 300_000);
+});
