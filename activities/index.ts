@@ -1,10 +1,29 @@
 import type { Db } from 'mongodb';
+import { createAccountService } from '../domain/accounts';
+import { createEventStore } from '../eventstore';
+import { createFaults } from '../infra/faults';
+import { accountsPort } from './accounts-port';
+import { createDeadLetterActivities } from './dead-letters';
+import { createInventoryActivities } from './inventory';
 import { createOrderActivities } from './order';
+import { createPaymentActivities } from './payment';
+import { createShippingActivities } from './shipping';
 
-/** All activities, built from their dependencies so tests can hand in their own database. */
-export function createActivities(deps: { db: Db }) {
+/**
+ * All activities: one module per service (Order, Payment, Inventory, Shipping) plus dead letters.
+ * Built from their dependencies so tests can hand in their own database.
+ */
+export function createActivities({ db }: { db: Db }) {
+  const events = createEventStore(db);
+  const faults = createFaults(db);
+  const deps = { db, events, faults };
+  const accounts = accountsPort(createAccountService({ store: events }), events);
   return {
     ...createOrderActivities(deps),
+    ...createPaymentActivities({ ...deps, accounts }),
+    ...createInventoryActivities(deps),
+    ...createShippingActivities(deps),
+    ...createDeadLetterActivities(deps),
   };
 }
 

@@ -4,8 +4,15 @@ import type { Db } from 'mongodb';
 import type { Config } from '../config';
 import type { Logger } from '../infra/logger';
 import { errorHandler, HttpError, unknownRoute } from './errors';
+import { createInventoryCatalog } from '../activities/inventory';
+import { createEventStore } from '../eventstore';
+import { createFaults } from '../infra/faults';
+import { deadLetterRoutes } from './routes/dead-letters';
+import { faultRoutes } from './routes/faults';
 import { healthRoutes } from './routes/health';
+import { inventoryRoutes } from './routes/inventory';
 import { orderRoutes } from './routes/orders';
+import { accountRoutes } from './routes/accounts';
 
 export interface AppDeps {
   client: Client;
@@ -28,8 +35,15 @@ export function createApp(deps: AppDeps): express.Express {
     }
     next();
   });
+  const store = createEventStore(deps.db);
+  const catalog = createInventoryCatalog({ db: deps.db, events: store });
+  const faults = createFaults(deps.db);
   app.use(healthRoutes(deps));
-  app.use(orderRoutes(deps));
+  app.use(orderRoutes({ ...deps, catalog }));
+  app.use(accountRoutes(deps));
+  app.use(inventoryRoutes({ catalog }));
+  app.use(faultRoutes({ faults, config: deps.config }));
+  app.use(deadLetterRoutes(deps));
   app.use(unknownRoute);
   app.use(errorHandler(deps.log));
   return app;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseDuration } from './duration';
 
 /**
  * The one place that reads the environment. Every process (start script, worker, API, tests)
@@ -11,6 +12,19 @@ const port = (name: string) =>
     .int(`${name} must be an integer`)
     .min(1, `${name} must be between 1 and 65535`)
     .max(65535, `${name} must be between 1 and 65535`);
+
+const duration = (name: string) =>
+  z.string().transform((value, ctx) => {
+    const ms = parseDuration(value);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `${name} must be a duration like 500ms, 30s, 5m, 24h or a number of milliseconds` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const positiveInt = (name: string) =>
+  z.coerce.number({ error: `${name} must be a number` }).int(`${name} must be an integer`).positive(`${name} must be positive`);
 
 const hostPort = /^[A-Za-z0-9_.\-[\]:]+:\d{1,5}$/;
 
@@ -44,6 +58,20 @@ export const configSchema = z.object({
 
   /** Where `npm start` keeps the embedded servers' data (survives restarts). */
   DATA_DIR: z.string().min(1).default('data'),
+
+  /** Orders whose total exceeds this many cents wait for an operator's approval before payment. */
+  APPROVAL_THRESHOLD: z.coerce.number({ error: 'APPROVAL_THRESHOLD must be a number' }).int('APPROVAL_THRESHOLD must be an integer').min(0, 'APPROVAL_THRESHOLD must be >= 0').default(100_000),
+  /** How long an order waits for approval before it is rejected and compensated. */
+  APPROVAL_TIMEOUT: duration('APPROVAL_TIMEOUT').default(24 * 3_600_000),
+  /**
+   * Scales every saga retry interval and timeout (see config/saga.ts). 1 in production; tests use a
+   * small factor so that "retries exhausted" takes seconds, not minutes.
+   */
+  SAGA_TIME_SCALE: z.coerce.number({ error: 'SAGA_TIME_SCALE must be a number' }).positive('SAGA_TIME_SCALE must be positive').max(100).default(1),
+  /** Attempts of a compensation before it becomes a dead letter. */
+  COMPENSATION_MAX_ATTEMPTS: positiveInt('COMPENSATION_MAX_ATTEMPTS').default(30),
+  /** Fault injection endpoints (tests and demos). Always refused when NODE_ENV=production. */
+  FAULT_INJECTION: z.enum(['on', 'off']).default('on'),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -5,11 +5,36 @@ export interface OrderItemInput {
   quantity: number;
 }
 
+export interface PricedItem extends OrderItemInput {
+  /** Unit price in cents, from the catalog at the time the order was created. */
+  unitPrice: number;
+}
+
 export interface ShippingAddress {
   line1: string;
   city: string;
   postalCode: string;
   country: string;
+}
+
+/** Retry settings of one service's activities (durations in milliseconds). */
+export interface StepPolicy {
+  startToCloseTimeoutMs: number;
+  initialIntervalMs: number;
+  backoffCoefficient: number;
+  maximumIntervalMs: number;
+  maximumAttempts: number;
+}
+
+export type ServiceName = 'order' | 'payment' | 'inventory' | 'shipping';
+
+export interface SagaSettings {
+  /** Orders whose total exceeds this (cents) wait for approval before payment. */
+  approvalThreshold: number;
+  approvalTimeoutMs: number;
+  policies: Record<ServiceName, StepPolicy>;
+  /** Compensations retry with the same backoff but many more attempts before they become dead letters. */
+  compensationPolicy: StepPolicy;
 }
 
 export interface OrderSagaInput {
@@ -20,13 +45,52 @@ export interface OrderSagaInput {
   shippingAddress: ShippingAddress;
   /** Follows the order from the HTTP request through activities and events. */
   correlationId: string;
+  /** Resolved from the configuration when the saga starts, and kept in its history. */
+  settings: SagaSettings;
 }
 
-export type OrderStatus = 'PENDING' | 'COMPLETED' | 'CANCELLED';
+export type OrderStatus =
+  | 'PENDING'
+  | 'AWAITING_APPROVAL'
+  | 'PAYMENT_COMPLETED'
+  | 'ITEMS_RESERVED'
+  | 'SHIPMENT_SCHEDULED'
+  | 'COMPLETED'
+  | 'COMPENSATING'
+  | 'CANCELLED';
+
+export type SagaStep = 'createOrder' | 'awaitApproval' | 'processPayment' | 'reserveItems' | 'scheduleShipment' | 'completeOrder';
+export type CompensationStep = 'cancelShipment' | 'releaseItems' | 'refundPayment' | 'cancelOrder';
+
+/** The answer of the `status` query: the live state of one saga. */
+export interface SagaStatus {
+  orderId: string;
+  status: OrderStatus;
+  currentStep: SagaStep | CompensationStep | null;
+  stepsDone: SagaStep[];
+  compensationsDone: CompensationStep[];
+  /** Compensations that could not succeed and were recorded as dead letters. */
+  compensationsFailed: CompensationStep[];
+  awaitingApproval: boolean;
+  failureReason: string | null;
+  total: number | null;
+  shippingAddress: ShippingAddress;
+}
 
 export interface OrderSagaResult {
   orderId: string;
-  status: OrderStatus;
+  status: 'COMPLETED' | 'CANCELLED';
+  failureReason: string | null;
 }
 
 export const orderWorkflowId = (orderId: string) => `order-${orderId}`;
+
+/** Failure types that are business rule violations: never retried, compensated at once. */
+export const BUSINESS_FAILURES = [
+  'InsufficientFunds',
+  'AccountNotFound',
+  'OutOfStock',
+  'UnknownSku',
+  'UndeliverableAddress',
+  'InvalidAmount',
+] as const;

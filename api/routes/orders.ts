@@ -1,66 +1,190 @@
 import { randomUUID } from 'node:crypto';
-import { Router } from 'express';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { Router, type Request, type Response } from 'express';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import type { Db } from 'mongodb';
 import { z } from 'zod';
 import type { Config } from '../../config';
-import type { OrderDocument } from '../../activities/order';
-import { orderWorkflowId, type OrderSagaInput } from '../../workflows/types';
-import { notFound } from '../errors';
+import { sagaSettings } from '../../config/saga';
+import { orderCollection, type OrderDocument } from '../../activities/order';
+import type { createInventoryCatalog } from '../../activities/inventory';
+import { approveSignal, rejectSignal, statusQuery, updateShippingAddressUpdate } from '../../workflows/definitions';
+import { orderWorkflowId, type OrderSagaInput, type SagaStatus } from '../../workflows/types';
+import { correlationIdOf } from '../correlation';
+import { HttpError, notFound } from '../errors';
+import { createIdempotency } from '../idempotency';
 import { parse } from '../validate';
+import { skuSchema } from './inventory';
 
-const id = z.string().trim().min(1).max(100);
+const id = z.string().trim().min(1).max(100).regex(/^[\w.:@-]+$/, 'ids are letters, digits and . : @ _ -');
+
+export const shippingAddressSchema = z.strictObject({
+  line1: z.string().trim().min(1).max(200),
+  city: z.string().trim().min(1).max(100),
+  postalCode: z.string().trim().min(1).max(20),
+  country: z.string().trim().regex(/^[A-Za-z]{2}$/, 'country must be an ISO 3166-1 alpha-2 code').transform((c) => c.toUpperCase()),
+});
 
 export const placeOrderSchema = z.strictObject({
   customerId: id,
   accountId: id,
   items: z
-    .array(z.strictObject({ sku: id, quantity: z.number().int().positive().max(10_000) }))
+    .array(z.strictObject({ sku: skuSchema, quantity: z.number().int().positive().max(10_000) }))
     .min(1, 'an order needs at least one item')
     .max(100),
-  shippingAddress: z.strictObject({
-    line1: z.string().trim().min(1).max(200),
-    city: z.string().trim().min(1).max(100),
-    postalCode: z.string().trim().min(1).max(20),
-    country: z.string().trim().length(2, 'country must be an ISO 3166-1 alpha-2 code'),
-  }),
+  shippingAddress: shippingAddressSchema,
+});
+
+const ORDER_STATUSES = ['PENDING', 'AWAITING_APPROVAL', 'PAYMENT_COMPLETED', 'ITEMS_RESERVED', 'SHIPMENT_SCHEDULED', 'COMPLETED', 'COMPENSATING', 'CANCELLED'] as const;
+
+const listQuery = z.strictObject({
+  status: z.enum(ORDER_STATUSES).optional(),
+  customerId: id.optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(500).optional(),
 });
 
 const orderIdParams = z.object({ orderId: id });
+const rejectBody = z.strictObject({ reason: z.string().trim().min(1).max(500).optional() });
 
-export function orderRoutes(deps: { client: Client; db: Db; config: Config }): Router {
+export function orderRoutes(deps: { client: Client; db: Db; config: Config; catalog: ReturnType<typeof createInventoryCatalog> }): Router {
   const router = Router();
-  const orders = deps.db.collection<OrderDocument>('orders');
+  const orders = orderCollection(deps.db);
+  const idempotency = createIdempotency(deps.db);
+
+  /** The saga of an order the platform knows; 404 otherwise. */
+  async function sagaOf(orderId: string): Promise<WorkflowHandle> {
+    const handle = deps.client.workflow.getHandle(orderWorkflowId(orderId));
+    try {
+      await handle.describe();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw notFound(`Order ${orderId}`);
+      throw err;
+    }
+    return handle;
+  }
+
+  async function liveStatus(handle: WorkflowHandle): Promise<SagaStatus> {
+    return handle.query(statusQuery);
+  }
 
   router.post('/orders', async (req, res) => {
     const body = parse(placeOrderSchema, req.body, 'body');
-    const orderId = randomUUID();
+    const key = req.header('idempotency-key');
+    let orderId: string = randomUUID();
+    if (key !== undefined) orderId = (await idempotency.claim('orders', key, body, orderId)).resourceId;
+
+    const { unknown } = await deps.catalog.prices(body.items.map((i) => i.sku));
+    if (unknown.length > 0) {
+      throw new HttpError(422, 'unknown_sku', `Unknown SKU: ${unknown.join(', ')}`, unknown.map((sku) => ({ field: 'items', sku })));
+    }
     const workflowId = orderWorkflowId(orderId);
-    const input: OrderSagaInput = { orderId, ...body, correlationId: requestCorrelationId(req.header('x-correlation-id')) };
+    const input: OrderSagaInput = { orderId, ...body, correlationId: correlationIdOf(req), settings: sagaSettings(deps.config) };
     try {
-      await deps.client.workflow.start('orderSaga', {
-        workflowId,
-        taskQueue: deps.config.TASK_QUEUE,
-        args: [input],
-      });
+      await deps.client.workflow.start('orderSaga', { workflowId, taskQueue: deps.config.TASK_QUEUE, args: [input] });
     } catch (err) {
+      // The same Idempotency-Key again (or a retry after a crash between claim and start).
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
     res.status(202).location(`/orders/${orderId}`).json({ orderId, workflowId, status: 'PENDING' });
+  });
+
+  router.get('/orders', async (req, res) => {
+    const q = parse(listQuery, req.query, 'query');
+    const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+    const filter: Record<string, unknown> = { ...(q.status && { status: q.status }), ...(q.customerId && { customerId: q.customerId }) };
+    if (after) filter.$or = [{ createdAt: { $lt: after.createdAt } }, { createdAt: after.createdAt, _id: { $lt: after.id } }];
+    const docs = await orders.find(filter).sort({ createdAt: -1, _id: -1 }).limit(q.limit + 1).toArray();
+    const page = docs.slice(0, q.limit);
+    const last = page[page.length - 1];
+    res.json({ orders: page.map(toOrderView), nextCursor: docs.length > q.limit && last ? encodeCursor(last) : null });
   });
 
   router.get('/orders/:orderId', async (req, res) => {
     const { orderId } = parse(orderIdParams, req.params, 'params');
     const order = await orders.findOne({ _id: orderId });
     if (!order) throw notFound(`Order ${orderId}`);
-    const { _id, ...rest } = order;
-    res.json({ orderId: _id, ...rest });
+    res.json(toOrderView(order));
+  });
+
+  router.get('/orders/:orderId/saga', async (req, res) => {
+    const { orderId } = parse(orderIdParams, req.params, 'params');
+    res.json(await liveStatus(await sagaOf(orderId)));
+  });
+
+  /** Approve and reject are signals (operators also send them with `temporal workflow signal`). */
+  async function decide(req: Request, res: Response, action: 'approve' | 'reject') {
+    const { orderId } = parse(orderIdParams, req.params, 'params');
+    const body = parse(rejectBody, req.body ?? {}, 'body');
+    const handle = await sagaOf(orderId);
+    const status = await liveStatus(handle);
+    if (!status.awaitingApproval) throw new HttpError(409, 'invalid_state', `Order ${orderId} is not awaiting approval (status ${status.status})`);
+    if (action === 'approve') await handle.signal(approveSignal, {});
+    else await handle.signal(rejectSignal, body);
+    res.status(202).json({ orderId, accepted: action });
+  }
+  router.post('/orders/:orderId/approve', (req, res) => decide(req, res, 'approve'));
+  router.post('/orders/:orderId/reject', (req, res) => decide(req, res, 'reject'));
+
+  router.put('/orders/:orderId/shipping-address', async (req, res) => {
+    const { orderId } = parse(orderIdParams, req.params, 'params');
+    const address = parse(shippingAddressSchema, req.body, 'body');
+    const handle = await sagaOf(orderId);
+    try {
+      const status = await handle.executeUpdate(updateShippingAddressUpdate, { args: [address] });
+      res.status(202).json({ orderId, shippingAddress: status.shippingAddress, status: status.status });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) throw new HttpError(409, 'invalid_state', err.cause?.message ?? 'The shipping address can no longer change');
+      if (err instanceof WorkflowNotFoundError) throw new HttpError(409, 'invalid_state', `Order ${orderId} has finished`);
+      throw err;
+    }
+  });
+
+  router.post('/orders/:orderId/cancel', async (req, res) => {
+    const { orderId } = parse(orderIdParams, req.params, 'params');
+    const handle = await sagaOf(orderId);
+    const description = await handle.describe();
+    if (description.status.name !== 'RUNNING') throw new HttpError(409, 'invalid_state', `Order ${orderId} has already finished (${description.status.name})`);
+    const status = await liveStatus(handle);
+    if (status.status === 'COMPENSATING' || status.status === 'CANCELLED') throw new HttpError(409, 'invalid_state', `Order ${orderId} is already being cancelled`);
+    await handle.cancel();
+    res.status(202).json({ orderId, accepted: 'cancel' });
   });
 
   return router;
 }
 
-/** Keeps a caller's correlation id when it is sane, otherwise mints one. */
-function requestCorrelationId(header: string | undefined): string {
-  return header && /^[\w.:-]{1,100}$/.test(header) ? header : randomUUID();
+function toOrderView(order: OrderDocument) {
+  return {
+    orderId: order._id,
+    customerId: order.customerId,
+    accountId: order.accountId,
+    status: order.status,
+    items: order.items,
+    total: order.total,
+    shippingAddress: order.shippingAddress,
+    failureReason: order.failureReason,
+    createdAt: order.createdAt,
+    updatedAt: order.updatedAt,
+  };
+}
+
+function encodeCursor(order: OrderDocument): string {
+  return Buffer.from(JSON.stringify({ c: order.createdAt.toISOString(), i: order._id })).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  try {
+    const { c, i } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    const createdAt = new Date(c);
+    if (typeof i !== 'string' || Number.isNaN(createdAt.getTime())) throw new Error('bad cursor');
+    return { createdAt, id: i };
+  } catch {
+    throw new HttpError(400, 'validation_failed', 'query: cursor: not a cursor returned by this API', [{ field: 'cursor', message: 'invalid cursor' }]);
+  }
 }

@@ -1,0 +1,38 @@
+import type { Db } from 'mongodb';
+
+export interface DeadLetterInput {
+  source: 'saga' | 'projection' | 'notification';
+  kind: 'step' | 'compensation' | 'event';
+  service: string;
+  step: string;
+  orderId?: string;
+  correlationId?: string;
+  input: unknown;
+  error: string;
+  attempts: number;
+  workflowId?: string;
+  runId?: string;
+}
+
+export interface DeadLetterDocument extends DeadLetterInput {
+  _id: string;
+  status: 'open' | 'redriven' | 'discarded';
+  createdAt: Date;
+}
+
+export function createDeadLetterActivities({ db }: { db: Db }) {
+  const deadLetters = db.collection<DeadLetterDocument>('dead_letters');
+  return {
+    /**
+     * Parks a failure where operators look (GET /dead-letters). Keyed by run and step, so a
+     * retried call records it once.
+     */
+    async recordDeadLetter(input: DeadLetterInput): Promise<string> {
+      const id = `${input.source}:${input.workflowId ?? input.orderId}:${input.runId ?? ''}:${input.kind}:${input.step}`;
+      await deadLetters.updateOne({ _id: id }, { $setOnInsert: { ...input, status: 'open', createdAt: new Date() } }, { upsert: true });
+      return id;
+    },
+  };
+}
+
+export type DeadLetterActivities = ReturnType<typeof createDeadLetterActivities>;

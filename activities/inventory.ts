@@ -1,0 +1,154 @@
+import type { Db } from 'mongodb';
+import { deterministicEventId } from '../eventstore/metadata';
+import type { OrderItemInput } from '../workflows/types';
+import { businessFailure, type EventLog, type OrderContext, type ServiceDeps } from './support';
+
+/**
+ * Stock per SKU: one document holds available and reserved counts, the catalog price, and which
+ * orders hold a reservation. Keeping an order's reservation inside the SKU document makes
+ * "reserve if available and not yet reserved for this order" one atomic update — no transactions.
+ */
+export interface StockDocument {
+  _id: string; // sku
+  available: number;
+  reserved: number;
+  price: number;
+  /** orderId -> quantity reserved for it. */
+  reservations: Record<string, number>;
+  /** orderId -> quantity released for it (0 when nothing was reserved): a released order never reserves again. */
+  released: Record<string, number>;
+  updatedAt: Date;
+}
+
+export interface StockLevel {
+  sku: string;
+  available: number;
+  reserved: number;
+  price: number;
+}
+
+export const stockCollection = (db: Db) => db.collection<StockDocument>('inventory');
+const skuStream = (sku: string) => `sku-${sku}`;
+const reservationStream = (orderId: string) => `reservation-${orderId}`;
+
+export function toStockLevel(doc: StockDocument): StockLevel {
+  return { sku: doc._id, available: doc.available, reserved: doc.reserved, price: doc.price };
+}
+
+/** The catalog side, used by the API: restock and price SKUs, read stock levels. */
+export function createInventoryCatalog({ db, events }: { db: Db; events: EventLog }) {
+  const stock = stockCollection(db);
+  return {
+    async restock(input: { sku: string; quantity: number; price: number; correlationId: string }): Promise<{ level: StockLevel; position: number }> {
+      const doc = await stock.findOneAndUpdate(
+        { _id: input.sku },
+        { $inc: { available: input.quantity }, $set: { price: input.price, updatedAt: new Date() }, $setOnInsert: { reserved: 0, reservations: {}, released: {} } },
+        { upsert: true, returnDocument: 'after' },
+      );
+      const appended = await events.append(
+        skuStream(input.sku),
+        [{ type: 'StockAdjusted', data: { sku: input.sku, quantity: input.quantity, price: input.price } }],
+        { streamType: 'sku', metadata: { correlationId: input.correlationId } },
+      );
+      return { level: toStockLevel(doc!), position: appended.lastPosition };
+    },
+    async get(sku: string): Promise<StockLevel | null> {
+      const doc = await stock.findOne({ _id: sku });
+      return doc && toStockLevel(doc);
+    },
+    /** Catalog prices for the given SKUs; the SKUs not in the catalog are listed in `unknown`. */
+    async prices(skus: string[]): Promise<{ prices: Map<string, number>; unknown: string[] }> {
+      const docs = await stock.find({ _id: { $in: [...new Set(skus)] } }, { projection: { price: 1 } }).toArray();
+      const prices = new Map(docs.map((d) => [d._id, d.price]));
+      return { prices, unknown: [...new Set(skus)].filter((s) => !prices.has(s)) };
+    },
+  };
+}
+
+/** Sums quantities per SKU and sorts by SKU, so every order touches documents in the same order. */
+export function mergeItems(items: OrderItemInput[]): OrderItemInput[] {
+  const totals = new Map<string, number>();
+  for (const { sku, quantity } of items) totals.set(sku, (totals.get(sku) ?? 0) + quantity);
+  return [...totals.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([sku, quantity]) => ({ sku, quantity }));
+}
+
+export function createInventoryActivities({ db, events, faults }: ServiceDeps) {
+  const stock = stockCollection(db);
+
+  async function rollback(orderId: string, items: OrderItemInput[]) {
+    for (const { sku, quantity } of items) {
+      await stock.updateOne(
+        { _id: sku, [`reservations.${orderId}`]: quantity },
+        { $inc: { available: quantity, reserved: -quantity }, $unset: { [`reservations.${orderId}`]: '' } },
+      );
+    }
+  }
+
+  return {
+    /** Reserves every item or none: a partial reservation is rolled back before reporting out of stock. */
+    async reserveItems({ orderId, correlationId, items }: OrderContext & { items: OrderItemInput[] }): Promise<{ items: OrderItemInput[] }> {
+      await faults.failIfDown('inventory');
+      const wanted = mergeItems(items);
+      const reservedNow: OrderItemInput[] = [];
+      for (const { sku, quantity } of wanted) {
+        const result = await stock.updateOne(
+          { _id: sku, available: { $gte: quantity }, [`reservations.${orderId}`]: { $exists: false }, [`released.${orderId}`]: { $exists: false } },
+          { $inc: { available: -quantity, reserved: quantity }, $set: { [`reservations.${orderId}`]: quantity, updatedAt: new Date() } },
+        );
+        if (result.modifiedCount === 1) {
+          reservedNow.push({ sku, quantity });
+          continue;
+        }
+        const doc = await stock.findOne({ _id: sku });
+        if (doc?.reservations?.[orderId] !== undefined) continue; // an earlier attempt reserved it
+        await rollback(orderId, reservedNow);
+        if (!doc) throw businessFailure('UnknownSku', `unknown SKU ${sku}`);
+        if (doc.released?.[orderId] !== undefined) throw businessFailure('OutOfStock', `reservation for order ${orderId} was already released`);
+        throw businessFailure('OutOfStock', `out of stock: ${sku} has ${doc.available} available, ${quantity} needed`, { sku, available: doc.available, needed: quantity });
+      }
+      await events.append(
+        reservationStream(orderId),
+        [{ type: 'ItemsReserved', eventId: deterministicEventId('inventory', orderId, 'reserved'), data: { orderId, items: wanted } }],
+        { streamType: 'reservation', metadata: { correlationId } },
+      );
+      await faults.hangIfAsked('inventory');
+      return { items: wanted };
+    },
+
+    /**
+     * Compensation: gives reserved stock back. Safe to repeat, and safe when nothing was reserved:
+     * it also marks the order released on SKUs it never reached, so a late reservation attempt
+     * (a timed-out attempt still running) cannot take stock for an order that was undone.
+     */
+    async releaseItems({ orderId, correlationId, items }: OrderContext & { items: OrderItemInput[] }): Promise<{ items: OrderItemInput[] }> {
+      await faults.failIfDown('inventory');
+      const skus = mergeItems(items).map((i) => i.sku);
+      for (const sku of skus) {
+        const doc = await stock.findOne({ _id: sku }, { projection: { [`reservations.${orderId}`]: 1 } });
+        const quantity = doc?.reservations?.[orderId];
+        if (quantity !== undefined) {
+          await stock.updateOne(
+            { _id: sku, [`reservations.${orderId}`]: quantity },
+            { $inc: { available: quantity, reserved: -quantity }, $unset: { [`reservations.${orderId}`]: '' }, $set: { [`released.${orderId}`]: quantity, updatedAt: new Date() } },
+          );
+        }
+        await stock.updateOne(
+          { _id: sku, [`reservations.${orderId}`]: { $exists: false }, [`released.${orderId}`]: { $exists: false } },
+          { $set: { [`released.${orderId}`]: 0 } },
+        );
+      }
+      const docs = await stock.find({ _id: { $in: skus }, [`released.${orderId}`]: { $gt: 0 } }).toArray();
+      const released = docs.map((d) => ({ sku: d._id, quantity: d.released[orderId]! })).sort((a, b) => a.sku.localeCompare(b.sku));
+      if (released.length > 0) {
+        await events.append(
+          reservationStream(orderId),
+          [{ type: 'ItemsReleased', eventId: deterministicEventId('inventory', orderId, 'released'), data: { orderId, items: released } }],
+          { streamType: 'reservation', metadata: { correlationId } },
+        );
+      }
+      return { items: released };
+    },
+  };
+}
+
+export type InventoryActivities = ReturnType<typeof createInventoryActivities>;

@@ -1,0 +1,70 @@
+import { deterministicEventId } from '../eventstore/metadata';
+import type { ShippingAddress } from '../workflows/types';
+import { businessFailure, type OrderContext, type ServiceDeps } from './support';
+
+/** Countries the carrier delivers to; anything else is an undeliverable address (a business failure). */
+export const DELIVERABLE_COUNTRIES = new Set(['US', 'CA', 'MX', 'GB', 'IE', 'FR', 'DE', 'NL', 'BE', 'ES', 'PT', 'IT', 'AT', 'CH', 'SE', 'NO', 'DK', 'FI', 'PL', 'AU', 'NZ', 'JP']);
+
+interface ShipmentDocument {
+  _id: string; // order id
+  status: 'scheduled' | 'cancelled';
+  address?: ShippingAddress;
+  trackingId?: string;
+  /** Set when a cancellation undid a scheduled shipment (so its event is written even after a crash). */
+  cancelledScheduled?: boolean;
+  updatedAt: Date;
+}
+
+export function createShippingActivities({ db, events, faults }: ServiceDeps) {
+  const shipments = db.collection<ShipmentDocument>('shipments');
+  const streamId = (orderId: string) => `shipment-${orderId}`;
+
+  return {
+    async scheduleShipment({ orderId, correlationId, address }: OrderContext & { address: ShippingAddress }): Promise<{ trackingId: string }> {
+      await faults.failIfDown('shipping');
+      if (!DELIVERABLE_COUNTRIES.has(address.country.toUpperCase()) || /^0+$/.test(address.postalCode.replace(/\s/g, ''))) {
+        throw businessFailure('UndeliverableAddress', `cannot deliver to ${address.city}, ${address.postalCode}, ${address.country}`);
+      }
+      const trackingId = `TRK-${orderId.replace(/-/g, '').slice(0, 12).toUpperCase()}`;
+      // One document per order: scheduling twice is a no-op; a cancelled shipment stays cancelled
+      // (a late retry must not book a carrier for an order that was already undone).
+      const doc = await shipments.findOneAndUpdate(
+        { _id: orderId },
+        { $setOnInsert: { status: 'scheduled', address, trackingId, updatedAt: new Date() } },
+        { upsert: true, returnDocument: 'after' },
+      );
+      if (doc?.status === 'cancelled') throw businessFailure('UndeliverableAddress', 'shipment was cancelled before it could be scheduled');
+      await events.append(
+        streamId(orderId),
+        [{ type: 'ShipmentScheduled', eventId: deterministicEventId('shipping', orderId, 'scheduled'), data: { orderId, trackingId: doc!.trackingId, address: doc!.address } }],
+        { streamType: 'shipment', metadata: { correlationId } },
+      );
+      await faults.hangIfAsked('shipping');
+      return { trackingId: doc!.trackingId! };
+    },
+
+    /** Compensation: cancels the shipment if one was scheduled; records the cancellation either way. */
+    async cancelShipment({ orderId, correlationId }: OrderContext): Promise<{ cancelled: boolean }> {
+      await faults.failIfDown('shipping');
+      // Two single-document steps, each safe to repeat: undo a scheduled shipment (remembering that
+      // it was scheduled), else mark the order's shipment cancelled so a late schedule is refused.
+      await shipments.updateOne({ _id: orderId, status: 'scheduled' }, { $set: { status: 'cancelled', cancelledScheduled: true, updatedAt: new Date() } });
+      const doc = await shipments.findOneAndUpdate(
+        { _id: orderId },
+        { $setOnInsert: { status: 'cancelled', updatedAt: new Date() } },
+        { upsert: true, returnDocument: 'after' },
+      );
+      const cancelledScheduled = doc?.cancelledScheduled === true;
+      if (cancelledScheduled) {
+        await events.append(
+          streamId(orderId),
+          [{ type: 'ShipmentCancelled', eventId: deterministicEventId('shipping', orderId, 'cancelled'), data: { orderId } }],
+          { streamType: 'shipment', metadata: { correlationId } },
+        );
+      }
+      return { cancelled: cancelledScheduled };
+    },
+  };
+}
+
+export type ShippingActivities = ReturnType<typeof createShippingActivities>;

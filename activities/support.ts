@@ -1,0 +1,30 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Db } from 'mongodb';
+import type { AppendOptions, AppendResult, NewEvent } from '../eventstore/types';
+import type { Faults } from '../infra/faults';
+import type { BUSINESS_FAILURES } from '../workflows/types';
+
+/** What a service needs from the event store: appending its domain events. */
+export interface EventLog {
+  append(streamId: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult>;
+}
+
+export interface ServiceDeps {
+  db: Db;
+  events: EventLog;
+  faults: Faults;
+}
+
+/**
+ * A broken business rule: non-retryable, so the saga compensates at once. Everything else an
+ * activity throws is technical and retried by the service's retry policy.
+ */
+export function businessFailure(type: (typeof BUSINESS_FAILURES)[number], message: string, details?: unknown): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: true, details: details === undefined ? [] : [details] });
+}
+
+/** Arguments every saga activity receives: which order, and the id that ties its events together. */
+export interface OrderContext {
+  orderId: string;
+  correlationId: string;
+}

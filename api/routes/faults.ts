@@ -1,0 +1,50 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Config } from '../../config';
+import { FAULTABLE_SERVICES, type Faults } from '../../infra/faults';
+import { HttpError, notFound } from '../errors';
+import { parse } from '../validate';
+
+const serviceParams = z.object({ service: z.enum(FAULTABLE_SERVICES) });
+const faultSchema = z.strictObject({
+  mode: z.enum(['error', 'hang-after-effect']).default('error'),
+  failures: z.number().int().positive().max(1_000_000).optional(),
+  durationMs: z.number().int().positive().max(24 * 3_600_000).optional(),
+  hangMs: z.number().int().positive().max(600_000).optional(),
+});
+
+/** Fault injection for tests and demos: make a service fail on purpose. Refused in production. */
+export function faultRoutes(deps: { faults: Faults; config: Config }): Router {
+  const router = Router();
+  router.use('/faults', (_req, _res, next) => {
+    if (deps.config.NODE_ENV === 'production' || deps.config.FAULT_INJECTION === 'off') {
+      next(new HttpError(403, 'fault_injection_disabled', 'Fault injection is disabled (production mode or FAULT_INJECTION=off)'));
+      return;
+    }
+    next();
+  });
+
+  router.get('/faults', async (_req, res) => {
+    res.json({ faults: await deps.faults.list() });
+  });
+
+  router.put('/faults/:service', async (req, res) => {
+    const { service } = parse(serviceParams, req.params, 'params');
+    const body = parse(faultSchema, req.body ?? {}, 'body');
+    await deps.faults.inject(service, {
+      mode: body.mode,
+      ...(body.failures !== undefined && { failures: body.failures }),
+      ...(body.durationMs !== undefined && { until: new Date(Date.now() + body.durationMs) }),
+      ...(body.hangMs !== undefined && { hangMs: body.hangMs }),
+    });
+    res.status(200).json({ service, ...body });
+  });
+
+  router.delete('/faults/:service', async (req, res) => {
+    const { service } = parse(serviceParams, req.params, 'params');
+    if (!(await deps.faults.clear(service))) throw notFound(`Fault for ${service}`);
+    res.status(204).end();
+  });
+
+  return router;
+}

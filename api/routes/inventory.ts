@@ -1,0 +1,35 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { createInventoryCatalog } from '../../activities/inventory';
+import { notFound } from '../errors';
+import { correlationIdOf } from '../correlation';
+import { parse } from '../validate';
+
+export const skuSchema = z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a SKU is 1-64 letters, digits, dots, dashes or underscores');
+
+const restockSchema = z.strictObject({
+  sku: skuSchema,
+  /** Units added to the available stock (0 only changes the price). */
+  quantity: z.number().int().min(0).max(1_000_000),
+  /** Catalog unit price in cents. */
+  price: z.number().int().positive().max(100_000_000),
+});
+
+export function inventoryRoutes(deps: { catalog: ReturnType<typeof createInventoryCatalog> }): Router {
+  const router = Router();
+
+  router.post('/inventory', async (req, res) => {
+    const body = parse(restockSchema, req.body, 'body');
+    const { level, position } = await deps.catalog.restock({ ...body, correlationId: correlationIdOf(req) });
+    res.status(200).json({ ...level, position });
+  });
+
+  router.get('/inventory/:sku', async (req, res) => {
+    const { sku } = parse(z.object({ sku: skuSchema }), req.params, 'params');
+    const level = await deps.catalog.get(sku);
+    if (!level) throw notFound(`SKU ${sku}`);
+    res.json(level);
+  });
+
+  return router;
+}

@@ -1,0 +1,73 @@
+import type { Db } from 'mongodb';
+
+/** Services that can be made to fail on purpose (tests and demos). */
+export const FAULTABLE_SERVICES = ['order', 'payment', 'inventory', 'shipping', 'email', 'analytics'] as const;
+export type FaultableService = (typeof FAULTABLE_SERVICES)[number];
+
+export interface FaultSpec {
+  /**
+   * `error`: the service throws a technical (retryable) error, as if it were down.
+   * `hang-after-effect`: the service does its work, then hangs before reporting success, so a
+   *   worker can be killed between the side effect and the activity's completion.
+   */
+  mode: 'error' | 'hang-after-effect';
+  /** Fail this many calls, then recover. Unlimited when absent. */
+  failures?: number;
+  /** Stay faulty until this time. Unlimited when absent. */
+  until?: Date;
+  hangMs?: number;
+}
+
+interface FaultDocument extends FaultSpec {
+  _id: FaultableService;
+  createdAt: Date;
+}
+
+export class ServiceUnavailableError extends Error {
+  constructor(service: string) {
+    super(`${service} service unavailable (fault injected)`);
+    this.name = 'ServiceUnavailableError';
+  }
+}
+
+/**
+ * Faults live in MongoDB so that the API can switch them on for a worker in another process.
+ * Off unless someone injects one; the API refuses to inject in production mode.
+ */
+export function createFaults(db: Db) {
+  const faults = db.collection<FaultDocument>('faults');
+
+  async function active(service: FaultableService, mode: FaultSpec['mode']): Promise<FaultDocument | null> {
+    const now = new Date();
+    // Atomically take one of the remaining failures, so N injected failures fail exactly N calls.
+    const counted = await faults.findOneAndUpdate(
+      { _id: service, mode, failures: { $gt: 0 }, $or: [{ until: { $exists: false } }, { until: { $gt: now } }] },
+      { $inc: { failures: -1 } },
+    );
+    if (counted) return counted;
+    return faults.findOne({ _id: service, mode, failures: { $exists: false }, $or: [{ until: { $exists: false } }, { until: { $gt: now } }] });
+  }
+
+  return {
+    async inject(service: FaultableService, spec: FaultSpec): Promise<void> {
+      await faults.replaceOne({ _id: service }, { ...spec, createdAt: new Date() }, { upsert: true });
+    },
+    async clear(service: FaultableService): Promise<boolean> {
+      return (await faults.deleteOne({ _id: service })).deletedCount > 0;
+    },
+    async list(): Promise<FaultDocument[]> {
+      return faults.find().toArray();
+    },
+    /** Called at the start of a service call: throws when the service is "down". */
+    async failIfDown(service: FaultableService): Promise<void> {
+      if (await active(service, 'error')) throw new ServiceUnavailableError(service);
+    },
+    /** Called after a service's side effect: hangs when a kill-between-effect-and-completion drill is on. */
+    async hangIfAsked(service: FaultableService): Promise<void> {
+      const fault = await active(service, 'hang-after-effect');
+      if (fault) await new Promise((r) => setTimeout(r, fault.hangMs ?? 60_000));
+    },
+  };
+}
+
+export type Faults = ReturnType<typeof createFaults>;

@@ -1,0 +1,69 @@
+import { expect } from 'vitest';
+import { createAccountService } from '../../domain/accounts';
+import { createEventStore, type StoredEvent } from '../../eventstore';
+import type { OrderSagaResult, SagaStatus } from '../../workflows/types';
+import { statusQuery } from '../../workflows/definitions';
+import { http, type Stack } from './stack';
+import { waitFor } from './wait-for';
+
+export const address = { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' };
+
+/** Saga settings that make retries and timeouts take milliseconds instead of minutes. */
+export const fastSaga = { SAGA_TIME_SCALE: 0.01, COMPENSATION_MAX_ATTEMPTS: 5 } as const;
+
+export function sagaHelpers(stack: Stack) {
+  const store = createEventStore(stack.mongo.db);
+  const accounts = createAccountService({ store });
+  let counter = 0;
+  const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
+
+  return {
+    store,
+    accounts,
+    unique,
+    async openAccount(balance: number): Promise<string> {
+      const account = await accounts.openAccount({ owner: unique('owner'), initialDeposit: balance });
+      return account.accountId;
+    },
+    async balance(accountId: string): Promise<number> {
+      return (await accounts.getAccount(accountId))!.balance;
+    },
+    async stock(sku: string, quantity: number, price: number) {
+      const res = await http(stack.baseUrl, 'POST', '/inventory', { sku, quantity, price });
+      expect(res.status, res.text).toBe(200);
+      return res.body;
+    },
+    async level(sku: string) {
+      return (await http(stack.baseUrl, 'GET', `/inventory/${sku}`)).body as { available: number; reserved: number; price: number };
+    },
+    async placeOrder(body: { customerId?: string; accountId: string; items: Array<{ sku: string; quantity: number }>; shippingAddress?: typeof address }, headers: Record<string, string> = {}) {
+      const res = await http(stack.baseUrl, 'POST', '/orders', { customerId: 'cust-1', shippingAddress: address, ...body }, headers);
+      expect(res.status, res.text).toBe(202);
+      return res.body as { orderId: string; workflowId: string };
+    },
+    async result(orderId: string): Promise<OrderSagaResult> {
+      return stack.client.workflow.getHandle(`order-${orderId}`).result();
+    },
+    async sagaStatus(orderId: string): Promise<SagaStatus> {
+      return stack.client.workflow.getHandle(`order-${orderId}`).query(statusQuery);
+    },
+    async waitForSaga(orderId: string, predicate: (s: SagaStatus) => boolean, what: string) {
+      return waitFor(what, async () => {
+        const status = await stack.client.workflow.getHandle(`order-${orderId}`).query(statusQuery);
+        return predicate(status) ? status : undefined;
+      });
+    },
+    /** Every event of an order's saga, across the services' streams, in global order. */
+    async orderEvents(correlationOrOrderId: string): Promise<StoredEvent[]> {
+      const docs = await stack.mongo.db
+        .collection('events')
+        .find({ $or: [{ 'data.orderId': correlationOrOrderId }, { 'data.reference': correlationOrOrderId }] })
+        .sort({ position: 1 })
+        .toArray();
+      return docs as unknown as StoredEvent[];
+    },
+    async accountEvents(accountId: string) {
+      return accounts.history(accountId);
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { http, startStack, type Stack } from '../../helpers/stack';
+import { fastSaga, sagaHelpers } from '../../helpers/saga';
+
+describe('order saga: happy path', () => {
+  let stack: Stack;
+  let h: ReturnType<typeof sagaHelpers>;
+  beforeAll(async () => {
+    stack = await startStack(fastSaga);
+    h = sagaHelpers(stack);
+  });
+  afterAll(() => stack?.stop());
+
+  it('completes the order, charges the account once, reserves the stock and records the events in order with one correlation id', async () => {
+    const accountId = await h.openAccount(10_000);
+    const sku = h.unique('SKU');
+    await h.stock(sku, 5, 1_500);
+
+    const { orderId } = await h.placeOrder({ accountId, items: [{ sku, quantity: 2 }] }, { 'x-correlation-id': `corr-${sku}` });
+    expect(await h.result(orderId)).toEqual({ orderId, status: 'COMPLETED', failureReason: null });
+
+    expect(await h.balance(accountId)).toBe(7_000);
+    const debits = (await h.accountEvents(accountId)).filter((e) => e.type === 'Withdrawn');
+    expect(debits).toHaveLength(1);
+    expect(debits[0]!.data).toMatchObject({ amount: 3_000, reference: orderId });
+    expect(debits[0]!.metadata.correlationId).toBe(`corr-${sku}`);
+    expect(await h.level(sku)).toMatchObject({ available: 3, reserved: 2, price: 1_500 });
+
+    const events = await h.orderEvents(orderId);
+    expect(events.map((e) => e.type)).toEqual(['OrderCreated', 'Withdrawn', 'PaymentCompleted', 'ItemsReserved', 'ShipmentScheduled', 'OrderCompleted']);
+    expect(new Set(events.map((e) => e.metadata.correlationId))).toEqual(new Set([`corr-${sku}`]));
+    expect(events.every((e) => e.metadata.workflowId === `order-${orderId}`)).toBe(true);
+    const positions = events.map((e) => e.position);
+    expect(positions).toEqual([...positions].sort((a, b) => a - b));
+
+    // Prices and the total come from the catalog.
+    const order = (await http(stack.baseUrl, 'GET', `/orders/${orderId}`)).body;
+    expect(order).toMatchObject({ status: 'COMPLETED', total: 3_000, items: [{ sku, quantity: 2, unitPrice: 1_500 }] });
+
+    const saga = await h.sagaStatus(orderId);
+    expect(saga).toMatchObject({ status: 'COMPLETED', stepsDone: ['createOrder', 'processPayment', 'reserveItems', 'scheduleShipment', 'completeOrder'], compensationsDone: [] });
+  });
+
+  it('refuses an order for an unknown SKU with 422 and starts nothing', async () => {
+    const accountId = await h.openAccount(1_000);
+    const before = await stack.mongo.db.collection('events').countDocuments();
+    const res = await http(stack.baseUrl, 'POST', '/orders', {
+      customerId: 'c',
+      accountId,
+      items: [{ sku: 'NOPE-1', quantity: 1 }],
+      shippingAddress: { line1: 'x', city: 'y', postalCode: '1', country: 'US' },
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe('unknown_sku');
+    expect(await stack.mongo.db.collection('events').countDocuments()).toBe(before);
+  });
+});
