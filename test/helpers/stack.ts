@@ -27,7 +27,7 @@ export interface Stack {
  */
 export async function startStack(overrides: Partial<Config> = {}): Promise<Stack> {
   if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtimeInstalled = true;
   }
   const suffix = randomUUID().slice(0, 8);

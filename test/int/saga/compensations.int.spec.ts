@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { http, startStack, type Stack } from '../../helpers/stack';
+import { address, fastSaga, sagaHelpers } from '../../helpers/saga';
+
+describe('order saga: each failure point compensates exactly what was done', () => {
+  let stack: Stack;
+  let h: ReturnType<typeof sagaHelpers>;
+  beforeAll(async () => {
+    stack = await startStack(fastSaga);
+    h = sagaHelpers(stack);
+  });
+  afterAll(() => stack?.stop());
+
+  it('cancels the order without moving money or stock when the payment is declined (insufficient funds)', async () => {
+    const accountId = await h.openAccount(1_000);
+    const sku = h.unique('SKU');
+    await h.stock(sku, 5, 1_500);
+    const { orderId } = await h.placeOrder({ accountId, items: [{ sku, quantity: 1 }] });
+
+    const result = await h.result(orderId);
+    expect(result.status).toBe('CANCELLED');
+    expect(result.failureReason).toMatch(/cannot withdraw 1500/);
+    expect(await h.balance(accountId)).toBe(1_000);
+    expect((await h.accountEvents(accountId)).map((e) => e.type)).toEqual(['AccountOpened']);
+    expect(await h.level(sku)).toMatchObject({ available: 5, reserved: 0 });
+    expect((await h.orderEvents(orderId)).map((e) => e.type)).toEqual(['OrderCreated', 'OrderCompensating', 'OrderCancelled']);
+    const saga = await h.sagaStatus(orderId);
+    expect(saga.compensationsDone).toEqual(['refundPayment', 'cancelOrder']);
+    expect((await http(stack.baseUrl, 'GET', `/orders/${orderId}`)).body).toMatchObject({ status: 'CANCELLED', failureReason: expect.stringMatching(/cannot withdraw/) });
+  });
+
+  it('refunds the payment when the items are out of stock', async () => {
+    const accountId = await h.openAccount(10_000);
+    const sku = h.unique('SKU');
+    await h.stock(sku, 1, 1_000);
+    const { orderId } = await h.placeOrder({ accountId, items: [{ sku, quantity: 2 }] });
+
+    const result = await h.result(orderId);
+    expect(result).toMatchObject({ status: 'CANCELLED', failureReason: expect.stringMatching(/out of stock/) });
+    expect(await h.balance(accountId)).toBe(10_000);
+    const money = (await h.accountEvents(accountId)).map((e) => [e.type, (e.data as { amount?: number }).amount, (e.data as { reason?: string }).reason]);
+    expect(money).toEqual([
+      ['AccountOpened', undefined, undefined],
+      ['Withdrawn', 2_000, 'order-payment'],
+      ['Deposited', 2_000, 'refund'],
+    ]);
+    expect(await h.level(sku)).toMatchObject({ available: 1, reserved: 0 });
+    expect((await h.orderEvents(orderId)).map((e) => e.type)).toEqual([
+      'OrderCreated', 'Withdrawn', 'PaymentCompleted', 'OrderCompensating', 'Deposited', 'PaymentRefunded', 'OrderCancelled',
+    ]);
+    expect((await h.sagaStatus(orderId)).compensationsDone).toEqual(['releaseItems', 'refundPayment', 'cancelOrder']);
+  });
+
+  it('releases the items and refunds the payment when shipping fails (undeliverable address)', async () => {
+    const accountId = await h.openAccount(10_000);
+    const sku = h.unique('SKU');
+    await h.stock(sku, 4, 500);
+    const { orderId } = await h.placeOrder({ accountId, items: [{ sku, quantity: 3 }], shippingAddress: { ...address, country: 'AQ' } });
+
+    const result = await h.result(orderId);
+    expect(result).toMatchObject({ status: 'CANCELLED', failureReason: expect.stringMatching(/cannot deliver/) });
+    expect(await h.balance(accountId)).toBe(10_000);
+    expect(await h.level(sku)).toMatchObject({ available: 4, reserved: 0 });
+    expect((await h.orderEvents(orderId)).map((e) => e.type)).toEqual([
+      'OrderCreated', 'Withdrawn', 'PaymentCompleted', 'ItemsReserved', 'OrderCompensating', 'ItemsReleased', 'Deposited', 'PaymentRefunded', 'OrderCancelled',
+    ]);
+    expect((await h.sagaStatus(orderId)).compensationsDone).toEqual(['cancelShipment', 'releaseItems', 'refundPayment', 'cancelOrder']);
+  });
+
+  it('records a dead letter and compensates when a technical failure exhausts its retries', async () => {
+    const accountId = await h.openAccount(10_000);
+    const sku = h.unique('SKU');
+    await h.stock(sku, 2, 700);
+    expect((await http(stack.baseUrl, 'PUT', '/faults/shipping', { mode: 'error' })).status).toBe(200);
+    try {
+      const { orderId } = await h.placeOrder({ accountId, items: [{ sku, quantity: 1 }] });
+      const result = await h.result(orderId);
+      expect(result).toMatchObject({ status: 'CANCELLED', failureReason: 'shipping service unavailable (fault injected)' });
+
+      const dead = await http(stack.baseUrl, 'GET', `/dead-letters?orderId=${orderId}`);
+      expect(dead.status).toBe(200);
+      // Shipping is down for good, so undoing the shipment cannot succeed either: that compensation
+      // is parked as a dead letter too, and the others still run.
+      const byKind = Object.fromEntries(dead.body.deadLetters.map((d: { kind: string }) => [d.kind, d]));
+      expect(dead.body.deadLetters).toHaveLength(2);
+      expect(byKind.compensation).toMatchObject({ service: 'shipping', step: 'cancelShipment', attempts: 5, status: 'open' });
+      expect(byKind.step).toMatchObject({
+        source: 'saga',
+        kind: 'step',
+        service: 'shipping',
+        step: 'scheduleShipment',
+        attempts: 6,
+        workflowId: `order-${orderId}`,
+        error: 'shipping service unavailable (fault injected)',
+        input: { orderId, address },
+        status: 'open',
+      });
+      const saga = await h.sagaStatus(orderId);
+      expect(saga.compensationsFailed).toEqual(['cancelShipment']);
+      expect(saga.compensationsDone).toEqual(['releaseItems', 'refundPayment', 'cancelOrder']);
+      // Payment and stock were undone.
+      expect(await h.balance(accountId)).toBe(10_000);
+      expect(await h.level(sku)).toMatchObject({ available: 2, reserved: 0 });
+      // Temporal retried the step with backoff before giving up.
+      const history = await stack.client.workflow.getHandle(`order-${orderId}`).fetchHistory();
+      const failed = history.events!.find((e) => e.activityTaskFailedEventAttributes && e.activityTaskFailedEventAttributes.retryState);
+      expect(failed).toBeDefined();
+    } finally {
+      await http(stack.baseUrl, 'DELETE', '/faults/shipping');
+    }
+  });
+
+  it('retries a technical failure with backoff and completes when the service recovers', async () => {
+    const accountId = await h.openAccount(10_000);
+    const sku = h.unique('SKU');
+    await h.stock(sku, 2, 700);
+    await http(stack.baseUrl, 'PUT', '/faults/payment', { mode: 'error', failures: 3 });
+    const { orderId } = await h.placeOrder({ accountId, items: [{ sku, quantity: 1 }] });
+    expect((await h.result(orderId)).status).toBe('COMPLETED');
+    expect(await h.balance(accountId)).toBe(9_300);
+    const history = await stack.client.workflow.getHandle(`order-${orderId}`).fetchHistory();
+    const started = history.events!.filter((e) => e.activityTaskStartedEventAttributes);
+    // The payment step's started event records its attempt number: 3 failures, success on the 4th.
+    expect(started.some((e) => e.activityTaskStartedEventAttributes!.attempt === 4)).toBe(true);
+    expect((await http(stack.baseUrl, 'GET', `/dead-letters?orderId=${orderId}`)).body.deadLetters).toEqual([]);
+  });
+});
