@@ -146,7 +146,9 @@ export async function orderSaga(input: OrderSagaInput): Promise<OrderSagaResult>
     await condition(allHandlersFinished);
     return { orderId, status: 'COMPLETED', failureReason: null };
   } catch (err) {
-    const cancelled = isCancellation(err);
+    // A cancel request can surface as the step's own failure (say, a timeout while the workflow
+    // waited for the cancelled step to finish), so the scope's state decides, not the error type.
+    const cancelled = isCancellation(err) || CancellationScope.current().consideredCancelled;
     state.failureReason = cancelled ? 'cancelled' : describeFailure(err);
     state.awaitingApproval = false;
     // Compensations must run to the end even when the saga itself was cancelled.

@@ -86,7 +86,13 @@ export function orderRoutes(deps: { client: Client; db: Db; config: Config; cata
     const workflowId = orderWorkflowId(orderId);
     const input: OrderSagaInput = { orderId, ...body, correlationId: correlationIdOf(req), settings: sagaSettings(deps.config) };
     try {
-      await deps.client.workflow.start('orderSaga', { workflowId, taskQueue: deps.config.TASK_QUEUE, args: [input] });
+      await deps.client.workflow.start('orderSaga', {
+        workflowId,
+        taskQueue: deps.config.TASK_QUEUE,
+        args: [input],
+        // One saga per order id, ever: a replayed request must not run a finished order again.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      });
     } catch (err) {
       // The same Idempotency-Key again (or a retry after a crash between claim and start).
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
