@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig, temporalAddress } from '../config';
 import { createLogger } from '../infra/logger';
 import { connectMongo } from '../infra/mongo';
+import { ensureEventStoreIndexes } from '../eventstore';
 import { reportReady } from '../infra/ready';
 import { createApp } from './app';
 
@@ -9,6 +10,7 @@ async function main() {
   const config = loadConfig();
   const log = createLogger('api');
   const mongo = await connectMongo(config);
+  await ensureEventStoreIndexes(mongo.db);
   // Lazy: the API starts (and /health reports the outage) even when Temporal is briefly away.
   const connection = Connection.lazy({ address: temporalAddress(config) });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });

@@ -2,6 +2,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig, temporalAddress } from '../config';
 import { createLogger } from '../infra/logger';
 import { connectMongo } from '../infra/mongo';
+import { ensureEventStoreIndexes } from '../eventstore';
 import { reportReady } from '../infra/ready';
 import { createWorker } from './worker';
 
@@ -11,6 +12,7 @@ async function main() {
   // The SDK's own INFO lines (bundle statistics, state changes) drown our logs; keep its warnings.
   Runtime.install({ logger: new DefaultLogger(config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace' ? 'DEBUG' : 'WARN') });
   const mongo = await connectMongo(config);
+  await ensureEventStoreIndexes(mongo.db);
   const connection = await NativeConnection.connect({ address: temporalAddress(config) });
   const worker = await createWorker({ connection, config, db: mongo.db });
   log.info({ taskQueue: config.TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');

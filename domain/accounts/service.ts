@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import {
+  DuplicateEventIdError,
+  WrongExpectedVersionError,
+  type AppendMetadata,
+  type EventStore,
+  type Evolver,
+  type StoredEvent,
+} from '../../eventstore';
+import { decide, evolve, initialState } from './decider';
+import type { AccountCommand, AccountState, RecordedAccountEvent } from './events';
+
+export const ACCOUNT_STREAM_TYPE = 'account';
+export const accountStreamId = (accountId: string) => `account-${accountId}`;
+
+export const accountEvolver: Evolver<AccountState> = {
+  initialState,
+  evolve: (state, event) => evolve(state, event as unknown as RecordedAccountEvent),
+  snapshotSchemaVersion: 1,
+};
+
+/** An account as callers see it, at its latest version or at a point in its past. */
+export interface AccountView {
+  accountId: string;
+  owner: string;
+  balance: number;
+  version: number;
+  /** Global position of the account's last event (read models can wait until they have seen it). */
+  position: number;
+  openedAt: string | null;
+  updatedAt: string | null;
+}
+
+export interface CommandOptions {
+  /**
+   * Makes the command idempotent: a repeat with the same id writes nothing and answers with the
+   * account as the first run left it. The saga passes ids derived from the order and the step.
+   */
+  eventId?: string;
+  /** Refuse (WrongExpectedVersionError) unless the account is at this version. Without it, conflicts are retried. */
+  expectedVersion?: number;
+  /** Correlation and causation ids, and the Temporal workflow/activity when called from one. */
+  metadata?: AppendMetadata;
+}
+
+export interface AccountServiceDeps {
+  store: EventStore;
+  /** Snapshot the account every N events (on read). */
+  snapshotEvery?: number;
+  /** How often a command is re-decided after losing a race to a concurrent one. */
+  maxAttempts?: number;
+}
+
+/**
+ * The application service: read the stream, let the decider decide, append with the version it
+ * decided on. Used by the HTTP API and, through activities, by the order saga's payment step.
+ */
+export function createAccountService({ store, snapshotEvery = 100, maxAttempts = 100 }: AccountServiceDeps) {
+  async function load(accountId: string, at: { until?: Date; toVersion?: number } = {}) {
+    const timeTravel = at.until !== undefined || at.toVersion !== undefined;
+    return store.aggregateStream(accountStreamId(accountId), accountEvolver, { ...at, snapshotEvery: timeTravel ? undefined : snapshotEvery });
+  }
+
+  async function viewAtVersion(accountId: string, version: number): Promise<AccountView> {
+    const loaded = await load(accountId, { toVersion: version });
+    return toView(accountId, loaded.state, loaded.version, loaded.position);
+  }
+
+  async function execute(accountId: string, command: AccountCommand, options: CommandOptions): Promise<AccountView> {
+    const streamId = accountStreamId(accountId);
+    if (options.eventId) {
+      const earlier = await store.findEvent(options.eventId);
+      if (earlier) {
+        if (earlier.streamId !== streamId) {
+          throw new DuplicateEventIdError(streamId, [options.eventId], [], `event id ${options.eventId} already belongs to stream ${earlier.streamId}`);
+        }
+        return viewAtVersion(accountId, earlier.version);
+      }
+    }
+    for (let attempt = 1; ; attempt++) {
+      const current = await load(accountId);
+      // An account that does not exist is "not found" whatever version the caller expected.
+      if (options.expectedVersion !== undefined && current.version > 0 && options.expectedVersion !== current.version) {
+        throw new WrongExpectedVersionError(streamId, options.expectedVersion, current.version);
+      }
+      const events = decide(command, current.state);
+      try {
+        const result = await store.append(
+          streamId,
+          events.map((e, i) => ({ ...e, eventId: options.eventId && (i === 0 ? options.eventId : `${options.eventId}:${i}`) })),
+          { streamType: ACCOUNT_STREAM_TYPE, expectedVersion: current.version === 0 ? 'no_stream' : current.version, metadata: options.metadata },
+        );
+        // Usually the events just written; after a race with an identical retry, the ones it wrote.
+        if (result.events[0]!.version === current.version + 1) {
+          const state = result.events.reduce((s, e) => accountEvolver.evolve(s, e), current.state);
+          return toView(accountId, state, result.nextExpectedVersion, result.lastPosition);
+        }
+        return viewAtVersion(accountId, result.nextExpectedVersion);
+      } catch (err) {
+        if (!(err instanceof WrongExpectedVersionError) || options.expectedVersion !== undefined || attempt >= maxAttempts) throw err;
+        // Someone else appended first: decide again on the new state, after a short random pause
+        // so a crowd of retries does not collide in lockstep.
+        await new Promise((r) => setTimeout(r, Math.random() * Math.min(20, attempt * 2)));
+      }
+    }
+  }
+
+  return {
+    /** Opens an account; the id is minted unless given. A repeat with the same event id returns the same account. */
+    async openAccount(input: { accountId?: string; owner: string; initialDeposit?: number } & Omit<CommandOptions, 'expectedVersion'>) {
+      let accountId = input.accountId;
+      if (accountId === undefined && input.eventId) {
+        const earlier = await store.findEvent(input.eventId);
+        if (earlier?.streamType === ACCOUNT_STREAM_TYPE) accountId = earlier.streamId.slice(accountStreamId('').length);
+      }
+      accountId ??= randomUUID();
+      return execute(accountId, { type: 'OpenAccount', accountId, owner: input.owner, initialDeposit: input.initialDeposit ?? 0 }, input);
+    },
+    deposit(input: { accountId: string; amount: number; reason?: string; reference?: string } & CommandOptions) {
+      const { accountId, amount, reason, reference } = input;
+      return execute(accountId, { type: 'Deposit', accountId, amount, reason, reference }, input);
+    },
+    withdraw(input: { accountId: string; amount: number; reason?: string; reference?: string } & CommandOptions) {
+      const { accountId, amount, reason, reference } = input;
+      return execute(accountId, { type: 'Withdraw', accountId, amount, reason, reference }, input);
+    },
+    /** Gives an order's money back: a deposit with reason `refund` and the order as reference. */
+    refund(input: { accountId: string; amount: number; orderId: string } & CommandOptions) {
+      const { accountId, amount, orderId } = input;
+      return execute(accountId, { type: 'Deposit', accountId, amount, reason: 'refund', reference: orderId }, input);
+    },
+    /** The account now, as of an instant, or at a version; null when it did not exist (yet) at that point. */
+    async getAccount(accountId: string, at: { asOf?: Date; version?: number } = {}): Promise<AccountView | null> {
+      const loaded = await load(accountId, { until: at.asOf, toVersion: at.version });
+      if (loaded.state.status !== 'open') return null;
+      if (at.version !== undefined && loaded.version < at.version) return null;
+      return toView(accountId, loaded.state, loaded.version, loaded.position);
+    },
+    /** The audit trail: every event of the account with its metadata, oldest first. */
+    history(accountId: string): Promise<StoredEvent[]> {
+      return store.readStream(accountStreamId(accountId));
+    },
+  };
+}
+
+export type AccountService = ReturnType<typeof createAccountService>;
+
+function toView(accountId: string, state: AccountState, version: number, position: number | null): AccountView {
+  if (state.status !== 'open' || position === null) throw new Error(`Account ${accountId} has no state at version ${version}`);
+  return { accountId, owner: state.owner, balance: state.balance, version, position, openedAt: state.openedAt, updatedAt: state.updatedAt };
+}

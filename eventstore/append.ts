@@ -1,0 +1,255 @@
+import { randomUUID } from 'node:crypto';
+import {
+  completeBatch,
+  counterIds,
+  duplicateKey,
+  fillGaps,
+  insertMembers,
+  MAX_EVENTS_PER_APPEND,
+  toStored,
+  type BatchInfo,
+  type Collections,
+  type DuplicateOn,
+  type EventDocument,
+} from './collections';
+import { DuplicateEventIdError, InvalidAppendError, WrongExpectedVersionError } from './errors';
+import { temporalMetadata } from './metadata';
+import type { AppendOptions, AppendResult, EventMetadata, ExpectedVersion, NewEvent } from './types';
+
+/** Position conflicts (a sealer took a slow writer's slot) and `any` races are retried this often. */
+const MAX_ATTEMPTS = 100;
+
+export interface ReservedBlock {
+  first: number;
+  last: number;
+  reservedAt: Date;
+}
+
+/** Fault injection for tests: a hook that throws stops the append there, as a crash would. */
+export interface AppendFaults {
+  afterReserve?(step: { streamId: string; block: ReservedBlock }): Promise<void> | void;
+  afterFirstEvent?(step: { streamId: string; block: ReservedBlock }): Promise<void> | void;
+}
+
+export async function append(
+  c: Collections,
+  streamId: string,
+  newEvents: NewEvent[],
+  options: AppendOptions,
+  faults: AppendFaults = {},
+): Promise<AppendResult> {
+  validate(streamId, newEvents, options);
+  const prepared = newEvents.map((e) => ({ type: e.type, data: e.data, eventId: e.eventId ?? randomUUID() }));
+  const ids = prepared.map((p) => p.eventId);
+  const expected = options.expectedVersion ?? 'any';
+
+  // A repeat of an earlier append (a retried activity) returns what the first one wrote,
+  // whatever the stream's version is now.
+  const replay = await originalResult(c, streamId, ids);
+  if (replay) return replay;
+
+  const given = options.metadata ?? {};
+  const shared = {
+    correlationId: given.correlationId ?? ids[0]!,
+    causationId: given.causationId ?? null,
+    ...temporalMetadata(),
+    ...definedOnly({ workflowId: given.workflowId, runId: given.runId, activityId: given.activityId }),
+  };
+
+  for (let attempt = 1; ; attempt++) {
+    const head = await streamHead(c, streamId);
+    assertExpected(streamId, expected, head.version);
+    const block = await reservePositions(c, prepared.length);
+    // Never earlier than the stream's last event, so "as of a time" is always a prefix of the stream.
+    const timestamp = head.timestamp && head.timestamp > block.reservedAt ? head.timestamp : block.reservedAt;
+    const docs = documents(streamId, options.streamType, prepared, head.version, block, timestamp, shared);
+    await faults.afterReserve?.({ streamId, block });
+
+    const outcome = await insertFirst(c, docs[0]!);
+    if (outcome === 'ok') {
+      // The first event is the commit point: from here the batch is complete for everyone,
+      // since anyone who finds it half written finishes it from the copy it carries.
+      await faults.afterFirstEvent?.({ streamId, block });
+      if (docs.length > 1) await insertMembers(c, docs.slice(1));
+      return { nextExpectedVersion: docs.at(-1)!.version, firstPosition: block.first, lastPosition: block.last, events: docs.map(toStored) };
+    }
+
+    // Refused. Look for a concurrent twin first (it may even be this very append, if the driver
+    // retried the insert after a lost acknowledgement), then give the unused positions back.
+    let replayed: AppendResult | null;
+    try {
+      replayed = await originalResult(c, streamId, ids);
+    } finally {
+      await fillGaps(c, range(block.first, block.last), 'burned');
+    }
+    if (replayed) return replayed;
+    if (outcome === 'stream_version' && expected !== 'any') {
+      throw new WrongExpectedVersionError(streamId, expected, (await streamHead(c, streamId)).version);
+    }
+    if (attempt >= MAX_ATTEMPTS) {
+      throw new Error(`Append to ${streamId} gave up after ${attempt} attempts (last refused on ${outcome})`);
+    }
+  }
+}
+
+/**
+ * The stream's current version and last timestamp. A multi-event append whose first event is in
+ * but not the rest is finished first, so the next append lands after the whole batch and
+ * positions keep following versions within a stream.
+ */
+export async function streamHead(c: Collections, streamId: string): Promise<{ version: number; timestamp: Date | null }> {
+  const last = await c.events.findOne(
+    { streamId },
+    { sort: { version: -1 }, projection: { _id: 0, version: 1, 'metadata.timestamp': 1, 'batch.firstVersion': 1, 'batch.lastVersion': 1 } },
+  );
+  if (!last) return { version: 0, timestamp: null };
+  if (last.batch && last.version < last.batch.lastVersion) {
+    await completeBatch(c, streamId, last.batch.firstVersion);
+    return { version: last.batch.lastVersion, timestamp: last.metadata.timestamp };
+  }
+  return { version: last.version, timestamp: last.metadata.timestamp };
+}
+
+/**
+ * Reserves `n` contiguous positions with one atomic increment. The pre-image is asked for (and the
+ * block computed from it) because the MongoDB stand-in used in tests builds the post-image outside
+ * its lock, so concurrent callers could be handed the same "after" value; the pre-image is exact
+ * there and, like the post-image, atomic on MongoDB itself.
+ */
+export async function reservePositions(c: Collections, n: number): Promise<ReservedBlock> {
+  for (let attempt = 1; ; attempt++) {
+    const reservedAt = new Date();
+    try {
+      const before = await c.counters.findOneAndUpdate(
+        { _id: counterIds.position },
+        { $inc: { position: n }, $max: { reservedAt } },
+        { upsert: true, returnDocument: 'before' },
+      );
+      const first = (before?.position ?? 0) + 1;
+      return { first, last: first + n - 1, reservedAt };
+    } catch (err) {
+      // Two first-ever reservations may both try to create the counter; the loser just goes again.
+      if (!duplicateKey(err) || attempt >= 3) throw err;
+    }
+  }
+}
+
+/**
+ * The result of the earlier append these event ids belong to, or null if none of them exists.
+ * Some but not all existing is an error: the call is neither new nor a repeat.
+ */
+export async function originalResult(c: Collections, streamId: string, ids: string[]): Promise<AppendResult | null> {
+  let found = await findByEventIds(c, ids);
+  if (found.length === 0) return null;
+  if (found.length < ids.length) {
+    // The first event of a multi-event append stands for the rest until they are written.
+    const firsts = found.filter((d) => d.batch && d.version === d.batch.firstVersion && d.batch.lastVersion > d.version);
+    for (const first of firsts) await completeBatch(c, first.streamId, first.version);
+    if (firsts.length) found = await findByEventIds(c, ids);
+  }
+  const existing = found.map((d) => d.metadata.eventId);
+  const missing = ids.filter((id) => !existing.includes(id));
+  const foreign = found.find((d) => d.streamId !== streamId);
+  if (foreign) {
+    throw new DuplicateEventIdError(streamId, existing, missing, `event id ${foreign.metadata.eventId} already belongs to stream ${foreign.streamId}`);
+  }
+  if (missing.length) {
+    throw new DuplicateEventIdError(
+      streamId,
+      existing,
+      missing,
+      `${existing.length} of its ${ids.length} event ids already exist (${existing.join(', ')}) and ${missing.length} do not (${missing.join(', ')}); ` +
+        'an append is either new or an exact repeat of an earlier one',
+    );
+  }
+  found.sort((a, b) => a.version - b.version);
+  return {
+    nextExpectedVersion: found.at(-1)!.version,
+    firstPosition: found[0]!.position,
+    lastPosition: found.at(-1)!.position,
+    events: found.map(toStored),
+  };
+}
+
+async function findByEventIds(c: Collections, ids: string[]): Promise<EventDocument[]> {
+  return c.events.find({ 'metadata.eventId': { $in: ids } }, { projection: { _id: 0, 'batch.pending': 0 } }).toArray();
+}
+
+async function insertFirst(c: Collections, doc: EventDocument): Promise<'ok' | DuplicateOn> {
+  try {
+    await c.events.insertOne({ ...doc });
+    return 'ok';
+  } catch (err) {
+    const dup = duplicateKey(err);
+    if (!dup) throw err;
+    return dup.on;
+  }
+}
+
+function assertExpected(streamId: string, expected: ExpectedVersion, actual: number): void {
+  if (expected === 'any') return;
+  if ((expected === 'no_stream' && actual !== 0) || (typeof expected === 'number' && expected !== actual)) {
+    throw new WrongExpectedVersionError(streamId, expected, actual);
+  }
+}
+
+function documents(
+  streamId: string,
+  streamType: string,
+  prepared: Array<{ type: string; data: unknown; eventId: string }>,
+  currentVersion: number,
+  block: ReservedBlock,
+  timestamp: Date,
+  shared: Omit<EventMetadata, 'eventId' | 'timestamp'>,
+): EventDocument[] {
+  const n = prepared.length;
+  const batch: BatchInfo | undefined =
+    n > 1 ? { firstVersion: currentVersion + 1, lastVersion: currentVersion + n, firstPosition: block.first, lastPosition: block.last } : undefined;
+  const docs: EventDocument[] = prepared.map((p, i) => ({
+    streamId,
+    streamType,
+    version: currentVersion + 1 + i,
+    position: block.first + i,
+    type: p.type,
+    data: p.data,
+    metadata: { eventId: p.eventId, timestamp, ...shared },
+    ...(batch ? { batch } : {}),
+  }));
+  if (batch) docs[0]!.batch = { ...batch, pending: docs.slice(1).map((d) => ({ type: d.type, data: d.data, metadata: d.metadata })) };
+  return docs;
+}
+
+function validate(streamId: string, events: NewEvent[], options: AppendOptions): void {
+  if (typeof streamId !== 'string' || streamId.length === 0 || streamId.length > 200) throw new InvalidAppendError('streamId must be a string of 1 to 200 characters');
+  if (streamId.startsWith('$')) throw new InvalidAppendError(`stream ids starting with "$" are reserved (got ${streamId})`);
+  if (typeof options?.streamType !== 'string' || options.streamType.length === 0 || options.streamType.startsWith('$')) {
+    throw new InvalidAppendError('streamType must be a non-empty string not starting with "$"');
+  }
+  const expected = options.expectedVersion ?? 'any';
+  if (expected !== 'any' && expected !== 'no_stream' && !(Number.isSafeInteger(expected) && expected >= 0)) {
+    throw new InvalidAppendError(`expectedVersion must be a non-negative integer, "no_stream" or "any" (got ${String(expected)})`);
+  }
+  if (!Array.isArray(events) || events.length === 0 || events.length > MAX_EVENTS_PER_APPEND) {
+    throw new InvalidAppendError(`an append takes 1 to ${MAX_EVENTS_PER_APPEND} events`);
+  }
+  const seen = new Set<string>();
+  for (const [i, e] of events.entries()) {
+    if (typeof e?.type !== 'string' || e.type.length === 0 || e.type.startsWith('$')) throw new InvalidAppendError(`events[${i}].type must be a non-empty string not starting with "$"`);
+    if (e.data === undefined) throw new InvalidAppendError(`events[${i}].data is missing`);
+    if (e.eventId !== undefined) {
+      if (typeof e.eventId !== 'string' || e.eventId.length === 0 || e.eventId.length > 200 || e.eventId.startsWith('$')) {
+        throw new InvalidAppendError(`events[${i}].eventId must be a string of 1 to 200 characters not starting with "$"`);
+      }
+      if (seen.has(e.eventId)) throw new InvalidAppendError(`event id ${e.eventId} appears twice in one append`);
+      seen.add(e.eventId);
+    }
+  }
+}
+
+function definedOnly<T extends Record<string, unknown>>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export function range(first: number, last: number): number[] {
+  return Array.from({ length: last - first + 1 }, (_, i) => first + i);
+}

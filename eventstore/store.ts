@@ -1,0 +1,98 @@
+import type { Db } from 'mongodb';
+import { append, streamHead, type AppendFaults } from './append';
+import { collections, createIndexes, GAP_STREAM, toStored, type Collections } from './collections';
+import { sealGaps } from './gaps';
+import { headPosition, readAll, readStream } from './read';
+import { aggregateStream } from './snapshots';
+import type {
+  AggregateOptions,
+  AggregateResult,
+  AppendOptions,
+  AppendResult,
+  Evolver,
+  NewEvent,
+  ReadAllOptions,
+  ReadAllResult,
+  ReadStreamOptions,
+  SealGapsOptions,
+  SealGapsResult,
+  StoredEvent,
+} from './types';
+
+export interface EventStore {
+  /** Creates the unique indexes the store's guarantees rest on. Idempotent; also done lazily before first use. */
+  ensureIndexes(): Promise<void>;
+  append(streamId: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult>;
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
+  readAll(options?: ReadAllOptions): Promise<ReadAllResult>;
+  /** The highest position reserved so far (events, gap markers and appends in flight). */
+  headPosition(): Promise<number>;
+  sealGaps(options: SealGapsOptions): Promise<SealGapsResult>;
+  aggregateStream<S, E extends StoredEvent = StoredEvent>(streamId: string, evolver: Evolver<S, E>, options?: AggregateOptions): Promise<AggregateResult<S>>;
+  /** The event with this id, if it was written. */
+  findEvent(eventId: string): Promise<StoredEvent | null>;
+  /** The stream's current version (0 when it does not exist). */
+  streamVersion(streamId: string): Promise<number>;
+}
+
+export interface EventStoreOptions {
+  /** Fault injection for tests (simulated crashes between the steps of an append). */
+  faults?: AppendFaults;
+}
+
+// One index build per database, however many stores are made on it.
+const indexesReady = new WeakMap<Db, Promise<void>>();
+
+function ensureIndexesOnce(db: Db, c: Collections): Promise<void> {
+  let ready = indexesReady.get(db);
+  if (!ready) {
+    ready = createIndexes(c).catch((err) => {
+      indexesReady.delete(db);
+      throw err;
+    });
+    indexesReady.set(db, ready);
+  }
+  return ready;
+}
+
+/** Call at startup, after connecting to MongoDB. */
+export function ensureEventStoreIndexes(db: Db): Promise<void> {
+  return ensureIndexesOnce(db, collections(db));
+}
+
+export function createEventStore(db: Db, options: EventStoreOptions = {}): EventStore {
+  const c = collections(db);
+  const ready = () => ensureIndexesOnce(db, c);
+  return {
+    ensureIndexes: ready,
+    async append(streamId, events, appendOptions) {
+      await ready();
+      return append(c, streamId, events, appendOptions, options.faults);
+    },
+    readStream: (streamId, readOptions) => readStream(c, streamId, readOptions),
+    async readAll(readOptions = {}) {
+      const result = await readAll(c, readOptions);
+      if (result.hole === null || readOptions.sealHolesOlderThanMs === undefined) return result;
+      await ready();
+      const sealed = await sealGaps(c, { olderThanMs: readOptions.sealHolesOlderThanMs });
+      return sealed.sealed.length || sealed.completed.length ? readAll(c, readOptions) : result;
+    },
+    headPosition: () => headPosition(c),
+    async sealGaps(sealOptions) {
+      await ready();
+      return sealGaps(c, sealOptions);
+    },
+    async aggregateStream(streamId, evolver, aggregateOptions) {
+      await ready();
+      return aggregateStream(c, streamId, evolver, aggregateOptions);
+    },
+    async findEvent(eventId) {
+      const doc = await c.events.findOne({ 'metadata.eventId': eventId, streamId: { $ne: GAP_STREAM } }, { projection: { _id: 0, batch: 0 } });
+      return doc ? toStored(doc) : null;
+    },
+    async streamVersion(streamId) {
+      await ready();
+      return (await streamHead(c, streamId)).version;
+    },
+  };
+}
