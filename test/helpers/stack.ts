@@ -15,7 +15,8 @@ export interface Stack {
   config: Config;
   mongo: Mongo;
   client: Client;
-  worker: Worker;
+  worker: Worker | undefined;
+  nativeConnection: NativeConnection;
   baseUrl: string;
   stop(): Promise<void>;
 }
@@ -25,7 +26,7 @@ export interface Stack {
  * a worker on a task queue and a database of its own (so test files never see each other's work)
  * and the Express app on an ephemeral port.
  */
-export async function startStack(overrides: Partial<Config> = {}): Promise<Stack> {
+export async function startStack(overrides: Partial<Config> = {}, options: { worker?: boolean } = {}): Promise<Stack> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtimeInstalled = true;
@@ -44,8 +45,9 @@ export async function startStack(overrides: Partial<Config> = {}): Promise<Stack
   };
   const mongo = await connectMongo(config);
   const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS! });
-  const worker = await createWorker({ connection: nativeConnection, config, db: mongo.db });
-  const running = worker.run();
+  // Without an in-process worker, the test runs one of its own (for example as a process it can kill).
+  const worker = options.worker === false ? undefined : await createWorker({ connection: nativeConnection, config, db: mongo.db });
+  const running = worker?.run();
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS! });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const app = createApp({ client, db: mongo.db, config, log: createLogger('api-test') });
@@ -57,11 +59,12 @@ export async function startStack(overrides: Partial<Config> = {}): Promise<Stack
     mongo,
     client,
     worker,
+    nativeConnection,
     baseUrl: `http://127.0.0.1:${port}`,
     stop: async () => {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
-      worker.shutdown();
+      worker?.shutdown();
       await running;
       await connection.close();
       await nativeConnection.close();
