@@ -10,6 +10,9 @@ COPY infra ./infra
 COPY workflows ./workflows
 COPY activities ./activities
 COPY workers ./workers
+COPY consumers ./consumers
+COPY domain ./domain
+COPY eventstore ./eventstore
 COPY api ./api
 COPY servers ./servers
 COPY tsconfig.json ./

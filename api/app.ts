@@ -8,6 +8,7 @@ import { createInventoryCatalog } from '../activities/inventory';
 import { createEventStore } from '../eventstore';
 import { createFaults } from '../infra/faults';
 import { deadLetterRoutes } from './routes/dead-letters';
+import { emailRoutes } from './routes/emails';
 import { faultRoutes } from './routes/faults';
 import { healthRoutes } from './routes/health';
 import { inventoryRoutes } from './routes/inventory';
@@ -44,6 +45,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(inventoryRoutes({ catalog }));
   app.use(faultRoutes({ faults, config: deps.config }));
   app.use(deadLetterRoutes(deps));
+  app.use(emailRoutes(deps));
   app.use(unknownRoute);
   app.use(errorHandler(deps.log));
   return app;

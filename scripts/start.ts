@@ -46,6 +46,7 @@ async function main() {
   for (const [name, entry] of [
     ['worker', 'workers/main.ts'],
     ['api', 'api/main.ts'],
+    ['projector', 'consumers/main.ts'],
   ] as const) {
     children.push(supervise(name, path.join(repoRoot, entry), env, say));
   }

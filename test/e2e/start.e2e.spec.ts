@@ -68,17 +68,22 @@ describe('npm start', () => {
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('<html');
 
+    expect((await http(baseUrl, 'POST', '/inventory', { sku: 'SKU-START', quantity: 5, price: 250 })).status).toBe(200);
+    const account = await http(baseUrl, 'POST', '/accounts', { owner: 'start-test', initialDeposit: 1_000 });
+    expect(account.status).toBe(201);
     const placed = await http(baseUrl, 'POST', '/orders', {
       customerId: 'c-start',
-      accountId: 'a-start',
-      items: [{ sku: 'SKU-1', quantity: 1 }],
+      accountId: account.body.accountId,
+      items: [{ sku: 'SKU-START', quantity: 1 }],
       shippingAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
     });
     expect(placed.status).toBe(202);
-    await waitFor('the order to be written by the worker', async () => (await http(baseUrl, 'GET', `/orders/${placed.body.orderId}`)).status === 200, 30_000);
+    await waitFor('the order to complete', async () => (await http(baseUrl, 'GET', `/orders/${placed.body.orderId}`)).body?.status === 'COMPLETED', 30_000);
+    // The projector process is part of the system: the confirmation email goes out.
+    await waitFor('the confirmation email', async () => (await http(baseUrl, 'GET', `/emails?orderId=${placed.body.orderId}`)).body.emails.length === 2, 30_000);
 
     const processes = descendants(running.child.pid!);
-    expect(processes.length).toBeGreaterThanOrEqual(4); // servers, worker, API
+    expect(processes.length).toBeGreaterThanOrEqual(5); // servers, worker, API, projector
     expect(await pressCtrlC(running)).toBe(0);
     await waitFor('every child process to exit', () => processes.every((pid) => !isAlive(pid)), 20_000).catch(() => {
       throw new Error(`still running after Ctrl-C: ${processes.filter(isAlive).join(', ')}`);
@@ -88,7 +93,8 @@ describe('npm start', () => {
     running = startSystem(env);
     await waitFor('"ready" from the second npm start', () => /ready in/.test(running!.output()), 120_000);
     const again = await http(baseUrl, 'GET', `/orders/${placed.body.orderId}`);
-    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ status: 'COMPLETED', total: 250 });
+    expect((await http(baseUrl, 'GET', `/accounts/${account.body.accountId}`)).body.balance).toBe(750);
     const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
     const described = await new Client({ connection }).workflow.getHandle(placed.body.workflowId).describe();
     expect(described.status.name).toBe('COMPLETED');

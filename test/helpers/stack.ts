@@ -8,6 +8,7 @@ import { createLogger } from '../../infra/logger';
 import { connectMongo, type Mongo } from '../../infra/mongo';
 import { createApp } from '../../api/app';
 import { createWorker } from '../../workers/worker';
+import { startConsumers } from '../../consumers';
 
 let runtimeInstalled = false;
 
@@ -26,7 +27,7 @@ export interface Stack {
  * a worker on a task queue and a database of its own (so test files never see each other's work)
  * and the Express app on an ephemeral port.
  */
-export async function startStack(overrides: Partial<Config> = {}, options: { worker?: boolean } = {}): Promise<Stack> {
+export async function startStack(overrides: Partial<Config> = {}, options: { worker?: boolean; consumers?: boolean } = {}): Promise<Stack> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtimeInstalled = true;
@@ -48,9 +49,10 @@ export async function startStack(overrides: Partial<Config> = {}, options: { wor
   // Without an in-process worker, the test runs one of its own (for example as a process it can kill).
   const worker = options.worker === false ? undefined : await createWorker({ connection: nativeConnection, config, db: mongo.db });
   const running = worker?.run();
+  const consumers = options.consumers === false ? undefined : startConsumers(mongo.db, createLogger('consumers-test', config.LOG_LEVEL));
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS! });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const app = createApp({ client, db: mongo.db, config, log: createLogger('api-test') });
+  const app = createApp({ client, db: mongo.db, config, log: createLogger('api-test', config.LOG_LEVEL) });
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
@@ -64,6 +66,7 @@ export async function startStack(overrides: Partial<Config> = {}, options: { wor
     stop: async () => {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
+      await consumers?.stop();
       worker?.shutdown();
       await running;
       await connection.close();

@@ -12,7 +12,7 @@ const configKeys = new Set(Object.keys(configSchema.shape));
 
 describe('docker-compose.yml', () => {
   it('has the production-shaped services with healthchecks', () => {
-    for (const name of ['postgresql', 'temporal', 'temporal-ui', 'mongodb', 'api', 'worker']) {
+    for (const name of ['postgresql', 'temporal', 'temporal-ui', 'mongodb', 'api', 'worker', 'projector']) {
       expect(services[name], `service ${name}`).toBeDefined();
       expect(services[name].healthcheck, `healthcheck of ${name}`).toBeDefined();
     }
@@ -35,7 +35,7 @@ describe('docker-compose.yml', () => {
 
   it('builds the API and the worker from this repository with environment the config module reads', () => {
     expect(readFileSync(path.join(root, 'Dockerfile'), 'utf8')).toContain('npm ci');
-    for (const name of ['api', 'worker']) {
+    for (const name of ['api', 'worker', 'projector']) {
       const service = services[name];
       expect(service.build, `${name} is built from the repo`).toBe('.');
       const env = Object.keys(service.environment);
@@ -48,5 +48,6 @@ describe('docker-compose.yml', () => {
     }
     expect(services.api.command.join(' ')).toContain('api/main.ts');
     expect(services.worker.command.join(' ')).toContain('workers/main.ts');
+    expect(services.projector.command.join(' ')).toContain('consumers/main.ts');
   });
 });

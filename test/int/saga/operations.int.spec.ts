@@ -126,7 +126,7 @@ describe('order saga: approval, address updates, cancel, idempotency', () => {
     const c = await http(stack.baseUrl, 'POST', '/orders', body, { 'idempotency-key': key });
     expect(c.body.orderId).toBe(a.body.orderId);
     expect(await h.balance(accountId)).toBe(9_900); // charged once
-    const sagas = [];
+    const sagas: unknown[] = [];
     for await (const w of stack.client.workflow.list({ query: `WorkflowId = 'order-${a.body.orderId}'` })) sagas.push(w);
     expect(sagas).toHaveLength(1);
 

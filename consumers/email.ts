@@ -1,0 +1,70 @@
+import type { Db } from 'mongodb';
+import type { StoredEvent } from '../eventstore';
+import type { Faults } from '../infra/faults';
+import type { Subscription } from './runner';
+
+export interface EmailDocument {
+  /** The event that caused the email: the same event never sends twice. */
+  _id: string;
+  orderId: string;
+  customerId: string | null;
+  to: string;
+  kind: 'order-received' | 'order-confirmed' | 'order-cancelled';
+  subject: string;
+  body: string;
+  sentAt: Date;
+}
+
+export const emailCollection = (db: Db) => db.collection<EmailDocument>('emails');
+
+interface OrderEventData {
+  orderId: string;
+  customerId?: string | null;
+  total?: number | null;
+  reason?: string;
+}
+
+/**
+ * The Email service, an independent consumer of order events. Its "transport" is the `emails`
+ * collection (GET /emails shows what was sent): an insert keyed by the causing event is the send,
+ * so a redelivered event is recognised and nothing goes out twice. While the service is down
+ * (fault injection), the subscription retries with backoff and keeps its place; orders are not
+ * affected, and every email goes out once it recovers.
+ */
+export function emailSubscription({ db, faults }: { db: Db; faults: Faults }): Subscription {
+  const emails = emailCollection(db);
+  return {
+    name: 'email',
+    eventTypes: ['OrderCreated', 'OrderCompleted', 'OrderCancelled'],
+    retry: { initialMs: 100, maxMs: 5_000, maxAttempts: Number.POSITIVE_INFINITY },
+    async handle(event: StoredEvent) {
+      await faults.failIfDown('email');
+      const data = event.data as OrderEventData;
+      const email = compose(event.type, data);
+      await emails
+        .insertOne({
+          _id: event.metadata.eventId,
+          orderId: data.orderId,
+          customerId: data.customerId ?? null,
+          to: `${data.customerId ?? 'customer'}@customers.example`,
+          ...email,
+          sentAt: new Date(),
+        })
+        .catch((err: { code?: number }) => {
+          if (err.code !== 11000) throw err; // 11000: already sent for this event
+        });
+    },
+  };
+}
+
+function compose(type: string, data: OrderEventData): Pick<EmailDocument, 'kind' | 'subject' | 'body'> {
+  const amount = typeof data.total === 'number' ? ` (${(data.total / 100).toFixed(2)})` : '';
+  switch (type) {
+    case 'OrderCreated':
+      return { kind: 'order-received', subject: `We received your order ${data.orderId}`, body: `Thank you for your order${amount}.` };
+    case 'OrderCompleted':
+      return { kind: 'order-confirmed', subject: `Your order ${data.orderId} is confirmed`, body: `Your order${amount} is paid and will ship soon.` };
+    default:
+      return { kind: 'order-cancelled', subject: `Your order ${data.orderId} was cancelled`, body: `Your order was cancelled: ${data.reason ?? 'no reason given'}. Any payment was refunded.` };
+  }
+}

@@ -1,0 +1,30 @@
+import { loadConfig } from '../config';
+import { ensureEventStoreIndexes } from '../eventstore';
+import { createLogger } from '../infra/logger';
+import { connectMongo } from '../infra/mongo';
+import { reportReady } from '../infra/ready';
+import { startConsumers } from './index';
+
+/** The projector process: runs every event-log consumer (notifications and read models). */
+async function main() {
+  const config = loadConfig();
+  const log = createLogger('projector');
+  const mongo = await connectMongo(config);
+  await ensureEventStoreIndexes(mongo.db);
+  const consumers = startConsumers(mongo.db, log);
+  log.info({ subscriptions: [...consumers.subscriptions.keys()] }, 'projector started');
+  reportReady();
+  const shutdown = async () => {
+    await consumers.stop();
+    await mongo.close();
+    log.info('projector stopped');
+    process.exit(0);
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

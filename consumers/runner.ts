@@ -1,0 +1,191 @@
+import type { ChangeStream, Db, ResumeToken } from 'mongodb';
+import type { EventStore, StoredEvent } from '../eventstore';
+import type { Logger } from '../infra/logger';
+
+/**
+ * One consumer of the event log (an email sender, an analytics recorder, a read-model projection).
+ * `handle` must be idempotent: after a crash the events since the last checkpoint are delivered again.
+ */
+export interface Subscription {
+  name: string;
+  /** Event types this subscription cares about; others only advance its checkpoint. All when absent. */
+  eventTypes?: readonly string[];
+  handle(event: StoredEvent): Promise<void>;
+  /**
+   * Retry policy for an event whose handling throws. `maxAttempts: Infinity` blocks the
+   * subscription on that event until it succeeds (the email service "recovers"); a finite number
+   * parks it through `onPoison` and moves on.
+   */
+  retry?: { initialMs: number; maxMs: number; maxAttempts: number };
+  onPoison?(event: StoredEvent, error: unknown, attempts: number): Promise<void>;
+}
+
+export interface CheckpointDocument {
+  _id: string;
+  /** Every event at or below this position has been handled. */
+  position: number;
+  /** Change-stream resume token of the last insert seen, so a restart resumes the stream itself. */
+  resumeToken: ResumeToken | null;
+  updatedAt: Date;
+  /** Handling failures seen so far (observability). */
+  failures: number;
+}
+
+export interface RunnerOptions {
+  db: Db;
+  store: EventStore;
+  log: Logger;
+  batchSize?: number;
+  /** A hole in the log older than this is sealed (the append that reserved it died). */
+  sealHolesOlderThanMs?: number;
+  /** Poll even without a change notification, as a safety net. */
+  idlePollMs?: number;
+}
+
+export interface RunningSubscription {
+  stop(): Promise<void>;
+  /** Resolves once the subscription has handled everything up to `position`. */
+  caughtUp(position: number, timeoutMs: number): Promise<boolean>;
+}
+
+export const checkpoints = (db: Db) => db.collection<CheckpointDocument>('checkpoints');
+
+/**
+ * Runs a subscription: reads the log in global position order from its checkpoint, hands each
+ * event to `handle`, and stores the checkpoint after every batch. A change stream on the events
+ * collection wakes it as soon as something is appended (no polling delay); the position, not the
+ * stream's delivery order, decides what is handled next, so two appends that commit out of
+ * position order can never make it skip an event. If the stored resume token can no longer be
+ * used (the oplog moved on), it simply opens a new stream: the position is what counts.
+ */
+export function runSubscription(subscription: Subscription, options: RunnerOptions): RunningSubscription {
+  const { db, store, log } = options;
+  const batchSize = options.batchSize ?? 500;
+  const retry = subscription.retry ?? { initialMs: 100, maxMs: 5_000, maxAttempts: 10 };
+  const wanted = subscription.eventTypes ? new Set(subscription.eventTypes) : null;
+  const cps = checkpoints(db);
+  let stopped = false;
+  let position = 0;
+  let resumeToken: ResumeToken | null = null;
+  let wake: (() => void) | undefined;
+  let stream: ChangeStream | undefined;
+  const waiters = new Set<{ position: number; resolve: (ok: boolean) => void }>();
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      }
+      wake = done;
+    });
+
+  function openStream() {
+    if (stopped) return;
+    try {
+      stream = db.collection('events').watch([{ $match: { operationType: 'insert' } }], {
+        ...(resumeToken ? { startAfter: resumeToken } : {}),
+        // The documents are read by position from the log; the stream only signals that there are new ones.
+        fullDocument: 'default',
+      });
+    } catch (err) {
+      log.warn({ err, subscription: subscription.name }, 'change stream could not open; polling');
+      return;
+    }
+    stream.on('change', (change) => {
+      resumeToken = change._id;
+      wake?.();
+    });
+    stream.on('error', (err) => {
+      log.warn({ err: String(err), subscription: subscription.name }, 'change stream failed; reopening from the current position');
+      // A stale resume token is the usual cause; the position-based read loses nothing without it.
+      resumeToken = null;
+      void stream?.close().catch(() => {});
+      if (!stopped) setTimeout(openStream, 500);
+    });
+  }
+
+  async function handleWithRetry(event: StoredEvent): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await subscription.handle(event);
+        return;
+      } catch (err) {
+        await cps.updateOne({ _id: subscription.name }, { $inc: { failures: 1 } });
+        if (attempt >= retry.maxAttempts) {
+          log.error({ err: String(err), subscription: subscription.name, position: event.position, attempts: attempt }, 'event parked after retries');
+          await subscription.onPoison?.(event, err, attempt);
+          return;
+        }
+        const delay = Math.min(retry.maxMs, retry.initialMs * 2 ** (attempt - 1));
+        if (attempt === 1 || attempt % 10 === 0) {
+          log.warn({ err: String(err), subscription: subscription.name, position: event.position, attempt, retryInMs: delay }, 'event handling failed; retrying');
+        }
+        // Not woken by new appends: a failing service gets its backoff, however busy the log is.
+        await new Promise((r) => setTimeout(r, delay));
+        if (stopped) throw new Error('stopped');
+      }
+    }
+  }
+
+  async function loop() {
+    const saved = await cps.findOneAndUpdate(
+      { _id: subscription.name },
+      { $setOnInsert: { position: 0, resumeToken: null, updatedAt: new Date(), failures: 0 } },
+      { upsert: true, returnDocument: 'after' },
+    );
+    position = saved!.position;
+    resumeToken = saved!.resumeToken;
+    openStream();
+    while (!stopped) {
+      let progressed = false;
+      try {
+        const batch = await store.readAll({ fromPosition: position + 1, limit: batchSize, sealHolesOlderThanMs: options.sealHolesOlderThanMs ?? 5_000 });
+        for (const event of batch.events) {
+          if (stopped) return;
+          if (!wanted || wanted.has(event.type)) await handleWithRetry(event);
+        }
+        if (batch.nextPosition - 1 > position) {
+          position = batch.nextPosition - 1;
+          await cps.updateOne({ _id: subscription.name }, { $set: { position, resumeToken, updatedAt: new Date() } });
+          progressed = true;
+          for (const waiter of waiters) {
+            if (waiter.position <= position) {
+              waiters.delete(waiter);
+              waiter.resolve(true);
+            }
+          }
+        }
+        // A hole that is still young: an append is in flight; look again shortly.
+        if (!progressed) await sleep(batch.hole !== null ? 50 : options.idlePollMs ?? 1_000);
+      } catch (err) {
+        if (stopped) return;
+        log.error({ err: String(err), subscription: subscription.name }, 'subscription loop failed; retrying in 1 s');
+        await sleep(1_000);
+      }
+    }
+  }
+
+  const running = loop();
+  return {
+    async stop() {
+      stopped = true;
+      wake?.();
+      for (const waiter of waiters) waiter.resolve(false);
+      await stream?.close().catch(() => {});
+      await running.catch(() => {});
+    },
+    caughtUp(target, timeoutMs) {
+      if (position >= target) return Promise.resolve(true);
+      return new Promise((resolve) => {
+        const waiter = { position: target, resolve };
+        waiters.add(waiter);
+        setTimeout(() => {
+          if (waiters.delete(waiter)) resolve(false);
+        }, timeoutMs);
+      });
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { salesCollection } from '../../../consumers/analytics';
+import { checkpoints } from '../../../consumers/runner';
+import { http, startStack, type Stack } from '../../helpers/stack';
+import { address, fastSaga, sagaHelpers } from '../../helpers/saga';
+import { waitFor } from '../../helpers/wait-for';
+
+describe('event notification: Email and Analytics consume order events independently', () => {
+  let stack: Stack;
+  let h: ReturnType<typeof sagaHelpers>;
+  beforeAll(async () => {
+    stack = await startStack(fastSaga);
+    h = sagaHelpers(stack);
+  });
+  afterAll(async () => {
+    await http(stack.baseUrl, 'DELETE', '/faults/email');
+    await stack?.stop();
+  });
+
+  const emailsOf = async (orderId: string) => (await http(stack.baseUrl, 'GET', `/emails?orderId=${orderId}`)).body.emails as Array<{ kind: string }>;
+
+  it('sends a confirmation and records the sale for a completed order, and a notice for a cancelled one', async () => {
+    const accountId = await h.openAccount(5_000);
+    const sku = h.unique('SKU');
+    await h.stock(sku, 5, 1_000);
+    const ok = await h.placeOrder({ accountId, items: [{ sku, quantity: 2 }] });
+    const declined = await h.placeOrder({ accountId, items: [{ sku, quantity: 5 }] }); // 5,000 > 3,000 left
+    await h.result(ok.orderId);
+    await h.result(declined.orderId);
+
+    await waitFor('emails for both orders', async () => (await emailsOf(ok.orderId)).length === 2 && (await emailsOf(declined.orderId)).length === 2);
+    expect((await emailsOf(ok.orderId)).map((e) => e.kind).sort()).toEqual(['order-confirmed', 'order-received']);
+    expect((await emailsOf(declined.orderId)).map((e) => e.kind).sort()).toEqual(['order-cancelled', 'order-received']);
+
+    const sale = await waitFor('the sale', () => salesCollection(stack.mongo.db).findOne({ _id: ok.orderId }));
+    expect(sale).toMatchObject({ units: 2, revenue: 2_000, items: [{ sku, quantity: 2, unitPrice: 1_000 }] });
+    expect(await salesCollection(stack.mongo.db).findOne({ _id: declined.orderId })).toBeNull();
+  });
+
+  it('completes orders while the email service is down, then sends every email exactly once after it recovers', async () => {
+    const accountId = await h.openAccount(100_000);
+    const sku = h.unique('SKU');
+    await h.stock(sku, 10, 1_000);
+    expect((await http(stack.baseUrl, 'PUT', '/faults/email', { mode: 'error' })).status).toBe(200);
+    const failuresBefore = (await checkpoints(stack.mongo.db).findOne({ _id: 'email' }))?.failures ?? 0;
+
+    const orders: Array<{ orderId: string }> = [];
+    for (let i = 0; i < 3; i++) orders.push(await h.placeOrder({ accountId, items: [{ sku, quantity: 1 }], shippingAddress: address }));
+    for (const { orderId } of orders) expect((await h.result(orderId)).status).toBe('COMPLETED');
+
+    // Orders are done; the email service kept failing and sent nothing for them.
+    await waitFor('the email consumer to fail at least twice', async () => ((await checkpoints(stack.mongo.db).findOne({ _id: 'email' }))?.failures ?? 0) >= failuresBefore + 2);
+    for (const { orderId } of orders) expect(await emailsOf(orderId)).toEqual([]);
+    // Analytics is independent: it recorded the sales meanwhile.
+    await waitFor('analytics to record all three sales', async () => (await salesCollection(stack.mongo.db).countDocuments({ _id: { $in: orders.map((o) => o.orderId) } })) === 3);
+
+    expect((await http(stack.baseUrl, 'DELETE', '/faults/email')).status).toBe(204);
+    await waitFor('all emails after recovery', async () => {
+      const counts = await Promise.all(orders.map(async ({ orderId }) => (await emailsOf(orderId)).length));
+      return counts.every((n) => n === 2);
+    });
+    // Exactly once: each order has one of each kind, and the total does not grow with redelivery.
+    for (const { orderId } of orders) expect((await emailsOf(orderId)).map((e) => e.kind).sort()).toEqual(['order-confirmed', 'order-received']);
+    const total = await stack.mongo.db.collection('emails').countDocuments({ orderId: { $in: orders.map((o) => o.orderId) } });
+    expect(total).toBe(6);
+  });
+});
