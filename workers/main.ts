@@ -4,6 +4,7 @@ import { createLogger } from '../infra/logger';
 import { connectMongo } from '../infra/mongo';
 import { ensureEventStoreIndexes } from '../eventstore';
 import { reportReady } from '../infra/ready';
+import { registerSearchAttributes } from '../infra/search-attributes';
 import { createWorker } from './worker';
 
 async function main() {
@@ -14,6 +15,7 @@ async function main() {
   const mongo = await connectMongo(config);
   await ensureEventStoreIndexes(mongo.db);
   const connection = await NativeConnection.connect({ address: temporalAddress(config) });
+  await registerSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
   const worker = await createWorker({ connection, config, db: mongo.db });
   log.info({ taskQueue: config.TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
   reportReady();

@@ -7,6 +7,8 @@ import {
   isCancellation,
   proxyActivities,
   setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { OrderActivities } from '../activities/order';
@@ -16,6 +18,7 @@ import type { ShippingActivities } from '../activities/shipping';
 import type { DeadLetterActivities } from '../activities/dead-letters';
 import { approveSignal, rejectSignal, statusQuery, updateShippingAddressUpdate } from './definitions';
 import { activityOptions } from './policies';
+import { OrderStatusKey } from './search-attributes';
 import {
   BUSINESS_FAILURES,
   type CompensationStep,
@@ -67,6 +70,11 @@ export async function orderSaga(input: OrderSagaInput): Promise<OrderSagaResult>
     total: null,
     shippingAddress: input.shippingAddress,
   };
+  /** Every status change is also the OrderStatus search attribute, for filtering in the Web UI. */
+  const setStatus = (status: SagaStatus['status']) => {
+    state.status = status;
+    upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
+  };
   let decision: { approved: boolean; reason?: string } | undefined;
   let addressUpdatesInFlight = 0;
   const ctx = { orderId, correlationId };
@@ -111,10 +119,11 @@ export async function orderSaga(input: OrderSagaInput): Promise<OrderSagaResult>
     compensations.unshift({ step: 'cancelOrder', service: 'order', run: () => orderUndo.cancelOrder({ ...ctx, reason: state.failureReason ?? 'cancelled' }) });
     const created = await step('createOrder', () => order.createOrder(input));
     state.total = created.total;
+    upsertMemo({ total: created.total, items: created.items.length });
 
     if (created.requiresApproval) {
       state.awaitingApproval = true;
-      state.status = 'AWAITING_APPROVAL';
+      setStatus('AWAITING_APPROVAL');
       state.currentStep = 'awaitApproval';
       const decided = await condition(() => decision !== undefined, settings.approvalTimeoutMs);
       state.awaitingApproval = false;
@@ -122,26 +131,26 @@ export async function orderSaga(input: OrderSagaInput): Promise<OrderSagaResult>
       if (!decision!.approved) throw ApplicationFailure.nonRetryable(`rejected${decision!.reason ? `: ${decision!.reason}` : ''}`, 'ApprovalRejected');
       await order.recordApproval(ctx);
       state.stepsDone.push('awaitApproval');
-      state.status = 'PENDING';
+      setStatus('PENDING');
     }
 
     compensations.unshift({ step: 'refundPayment', service: 'payment', run: () => paymentUndo.refundPayment({ ...ctx, accountId: input.accountId }) });
     await step('processPayment', () => payment.processPayment({ ...ctx, accountId: input.accountId, amount: created.total }));
-    state.status = 'PAYMENT_COMPLETED';
+    setStatus('PAYMENT_COMPLETED');
 
     compensations.unshift({ step: 'releaseItems', service: 'inventory', run: () => inventoryUndo.releaseItems({ ...ctx, items: input.items }) });
     await step('reserveItems', () => inventory.reserveItems({ ...ctx, items: input.items }));
-    state.status = 'ITEMS_RESERVED';
+    setStatus('ITEMS_RESERVED');
 
     // An address change in flight must land before the shipment is booked with the address.
     await condition(() => addressUpdatesInFlight === 0);
     compensations.unshift({ step: 'cancelShipment', service: 'shipping', run: () => shippingUndo.cancelShipment(ctx) });
     state.currentStep = 'scheduleShipment';
     await step('scheduleShipment', () => shipping.scheduleShipment({ ...ctx, address: state.shippingAddress }));
-    state.status = 'SHIPMENT_SCHEDULED';
+    setStatus('SHIPMENT_SCHEDULED');
 
     await step('completeOrder', () => order.completeOrder(ctx));
-    state.status = 'COMPLETED';
+    setStatus('COMPLETED');
     state.currentStep = null;
     await condition(allHandlersFinished);
     return { orderId, status: 'COMPLETED', failureReason: null };
@@ -168,7 +177,7 @@ export async function orderSaga(input: OrderSagaInput): Promise<OrderSagaResult>
           runId: workflowInfo().runId,
         });
       }
-      state.status = 'COMPENSATING';
+      setStatus('COMPENSATING');
       await orderUndo.markCompensating({ ...ctx, reason: state.failureReason! });
       for (const compensation of compensations) {
         state.currentStep = compensation.step;
@@ -193,7 +202,7 @@ export async function orderSaga(input: OrderSagaInput): Promise<OrderSagaResult>
           });
         }
       }
-      state.status = 'CANCELLED';
+      setStatus('CANCELLED');
       state.currentStep = null;
     });
     await condition(allHandlersFinished);

@@ -14,6 +14,7 @@ import { sagaSettings } from '../../config/saga';
 import { orderCollection, type OrderDocument } from '../../activities/order';
 import type { createInventoryCatalog } from '../../activities/inventory';
 import { approveSignal, rejectSignal, statusQuery, updateShippingAddressUpdate } from '../../workflows/definitions';
+import { CustomerIdKey, OrderIdKey, OrderStatusKey } from '../../workflows/search-attributes';
 import { orderWorkflowId, type OrderSagaInput, type SagaStatus } from '../../workflows/types';
 import { correlationIdOf } from '../correlation';
 import { HttpError, notFound } from '../errors';
@@ -92,6 +93,13 @@ export function orderRoutes(deps: { client: Client; db: Db; config: Config; cata
         args: [input],
         // One saga per order id, ever: a replayed request must not run a finished order again.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        // Operators find sagas by order and customer in the Web UI and with `temporal workflow list --query`.
+        typedSearchAttributes: [
+          { key: OrderIdKey, value: orderId },
+          { key: CustomerIdKey, value: body.customerId },
+          { key: OrderStatusKey, value: 'PENDING' },
+        ],
+        memo: { customerId: body.customerId, accountId: body.accountId, correlationId: input.correlationId },
       });
     } catch (err) {
       // The same Idempotency-Key again (or a retry after a crash between claim and start).

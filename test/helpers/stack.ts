@@ -9,6 +9,7 @@ import { connectMongo, type Mongo } from '../../infra/mongo';
 import { createApp } from '../../api/app';
 import { createWorker } from '../../workers/worker';
 import { startConsumers } from '../../consumers';
+import { registerSearchAttributes } from '../../infra/search-attributes';
 
 let runtimeInstalled = false;
 
@@ -46,6 +47,7 @@ export async function startStack(overrides: Partial<Config> = {}, options: { wor
   };
   const mongo = await connectMongo(config);
   const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS! });
+  await registerSearchAttributes(nativeConnection, config.TEMPORAL_NAMESPACE);
   // Without an in-process worker, the test runs one of its own (for example as a process it can kill).
   const worker = options.worker === false ? undefined : await createWorker({ connection: nativeConnection, config, db: mongo.db });
   const running = worker?.run();
