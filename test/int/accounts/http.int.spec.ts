@@ -1,0 +1,259 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_AMOUNT } from '../../../domain/accounts';
+import { http, startStack, type Stack } from '../../helpers/stack';
+
+describe('accounts over HTTP', () => {
+  let stack: Stack;
+  const eventCount = () => stack.mongo.db.collection('events').countDocuments({ type: { $ne: '$gap' } });
+  const open = async (body: object = { owner: 'ada', initialDeposit: 100 }) => {
+    const res = await http(stack.baseUrl, 'POST', '/accounts', body);
+    expect(res.status, res.text).toBe(201);
+    return res.body.accountId as string;
+  };
+
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('opens an account: 201 with Location, ETag and the position of its first event', async () => {
+    const res = await http(stack.baseUrl, 'POST', '/accounts', { owner: 'ada', initialDeposit: 2_500 }, { 'x-correlation-id': 'corr-open' });
+    expect(res.status).toBe(201);
+    expect(res.body).toEqual({ accountId: expect.any(String), owner: 'ada', balance: 2_500, version: 1, position: expect.any(Number) });
+    expect(res.headers.get('location')).toBe(`/accounts/${res.body.accountId}`);
+    expect(res.headers.get('etag')).toBe('"1"');
+
+    const read = await http(stack.baseUrl, 'GET', `/accounts/${res.body.accountId}`);
+    expect(read.status).toBe(200);
+    expect(read.body).toEqual({
+      accountId: res.body.accountId,
+      owner: 'ada',
+      balance: 2_500,
+      version: 1,
+      openedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      updatedAt: read.body.openedAt,
+    });
+    expect(read.headers.get('etag')).toBe('"1"');
+
+    const events = await http(stack.baseUrl, 'GET', `/accounts/${res.body.accountId}/events`);
+    expect(events.body.events).toEqual([
+      {
+        version: 1,
+        position: res.body.position,
+        type: 'AccountOpened',
+        data: { owner: 'ada', initial: 2_500 },
+        metadata: expect.objectContaining({ eventId: expect.any(String), correlationId: 'corr-open', causationId: null, timestamp: expect.any(String) }),
+      },
+    ]);
+  });
+
+  it('opens an account with nothing in it when no initial deposit is given', async () => {
+    const res = await http(stack.baseUrl, 'POST', '/accounts', { owner: 'bo' });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ balance: 0, version: 1 });
+  });
+
+  it('deposits and withdraws, answering balance, version, position and ETag', async () => {
+    const id = await open();
+    const dep = await http(stack.baseUrl, 'POST', `/accounts/${id}/deposits`, { amount: 50 });
+    expect(dep.status).toBe(200);
+    expect(dep.body).toEqual({ accountId: id, balance: 150, version: 2, position: expect.any(Number) });
+    expect(dep.headers.get('etag')).toBe('"2"');
+    const wd = await http(stack.baseUrl, 'POST', `/accounts/${id}/withdrawals`, { amount: 120 });
+    expect(wd.status).toBe(200);
+    expect(wd.body).toEqual({ accountId: id, balance: 30, version: 3, position: expect.any(Number) });
+    expect(wd.body.position).toBeGreaterThan(dep.body.position);
+    const events = await http(stack.baseUrl, 'GET', `/accounts/${id}/events`);
+    expect(events.body.events.map((e: { type: string; data: unknown }) => [e.type, e.data])).toEqual([
+      ['AccountOpened', { owner: 'ada', initial: 100 }],
+      ['Deposited', { amount: 50 }],
+      ['Withdrawn', { amount: 120 }],
+    ]);
+    expect(events.headers.get('etag')).toBe('"3"');
+  });
+
+  it('refuses an overdraft with 422 insufficient_funds and writes nothing', async () => {
+    const id = await open({ owner: 'cy', initialDeposit: 10 });
+    const before = await eventCount();
+    const res = await http(stack.baseUrl, 'POST', `/accounts/${id}/withdrawals`, { amount: 11 });
+    expect(res.status).toBe(422);
+    expect(res.body.error).toEqual({ code: 'insufficient_funds', message: expect.any(String), details: { accountId: id, balance: 10, amount: 11 } });
+    expect(await eventCount()).toBe(before);
+    expect((await http(stack.baseUrl, 'GET', `/accounts/${id}`)).body).toMatchObject({ balance: 10, version: 1 });
+  });
+
+  it('lets exactly 10 of 20 concurrent withdrawals of 10 from 100 succeed, leaving 0 and versions 1..11', async () => {
+    const id = await open({ owner: 'dee', initialDeposit: 100 });
+    const results = await Promise.all(Array.from({ length: 20 }, () => http(stack.baseUrl, 'POST', `/accounts/${id}/withdrawals`, { amount: 10 })));
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses.filter((s) => s === 200)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 422)).toHaveLength(10);
+    for (const r of results.filter((x) => x.status === 422)) expect(r.body.error.code).toBe('insufficient_funds');
+    expect(results.filter((r) => r.status === 200).map((r) => r.body.version).sort((a, b) => a - b)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+
+    const account = await http(stack.baseUrl, 'GET', `/accounts/${id}`);
+    expect(account.body).toMatchObject({ balance: 0, version: 11 });
+    const events = (await http(stack.baseUrl, 'GET', `/accounts/${id}/events`)).body.events as Array<{ version: number; type: string }>;
+    expect(events).toHaveLength(11);
+    expect(events.map((e) => e.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(events.filter((e) => e.type === 'Withdrawn')).toHaveLength(10);
+    const stored = await stack.mongo.db.collection('events').countDocuments({ streamId: `account-${id}` });
+    expect(stored).toBe(11);
+  });
+
+  it('time travels with ?asOf and ?version, 404 before the account existed', async () => {
+    const id = await open({ owner: 'eve', initialDeposit: 100 });
+    await http(stack.baseUrl, 'POST', `/accounts/${id}/deposits`, { amount: 50 });
+    await http(stack.baseUrl, 'POST', `/accounts/${id}/withdrawals`, { amount: 30 });
+    const events = (await http(stack.baseUrl, 'GET', `/accounts/${id}/events`)).body.events as Array<{ version: number; metadata: { timestamp: string } }>;
+
+    const balances = [100, 150, 120];
+    for (const [i, balance] of balances.entries()) {
+      const res = await http(stack.baseUrl, 'GET', `/accounts/${id}?version=${i + 1}`);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ balance, version: i + 1, owner: 'eve' });
+      expect(res.headers.get('etag')).toBe(`"${i + 1}"`);
+    }
+    expect((await http(stack.baseUrl, 'GET', `/accounts/${id}?version=4`)).status).toBe(404);
+
+    for (const event of events) {
+      const at = event.metadata.timestamp;
+      // Everything recorded up to that instant counts (events may share a millisecond).
+      const lastAt = Math.max(...events.filter((e) => e.metadata.timestamp <= at).map((e) => e.version));
+      const res = await http(stack.baseUrl, 'GET', `/accounts/${id}?asOf=${encodeURIComponent(at)}`);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ version: lastAt, balance: balances[lastAt - 1], updatedAt: at });
+    }
+    const before = new Date(Date.parse(events[0]!.metadata.timestamp) - 1).toISOString();
+    const early = await http(stack.baseUrl, 'GET', `/accounts/${id}?asOf=${before}`);
+    expect(early.status).toBe(404);
+    expect(early.body.error.code).toBe('not_found');
+    const offset = await http(stack.baseUrl, 'GET', `/accounts/${id}?asOf=${encodeURIComponent('2999-01-01T00:00:00+02:00')}`);
+    expect(offset.body).toMatchObject({ version: 3, balance: 120 });
+  });
+
+  it('answers 400 for malformed or conflicting time travel parameters', async () => {
+    const id = await open();
+    const cases: Array<[string, string]> = [
+      ['asOf=yesterday', 'asOf'],
+      ['asOf=2024-13-01T00:00:00Z', 'asOf'],
+      ['asOf=2024-01-01', 'asOf'],
+      ['version=0', 'version'],
+      ['version=-1', 'version'],
+      ['version=1.5', 'version'],
+      ['version=abc', 'version'],
+      ['version=1&version=2', 'version'],
+      [`asOf=${encodeURIComponent(new Date().toISOString())}&version=1`, 'version'],
+      ['limit=5', 'query'],
+    ];
+    for (const [query, field] of cases) {
+      const res = await http(stack.baseUrl, 'GET', `/accounts/${id}?${query}`);
+      expect(res.status, query).toBe(400);
+      expect(res.body.error.code).toBe('validation_failed');
+      expect(res.body.error.details.map((d: { field: string }) => d.field), query).toContain(field);
+    }
+  });
+
+  it('refuses a command with a stale If-Match with 412 precondition_failed and writes nothing; a current one succeeds', async () => {
+    const id = await open();
+    await http(stack.baseUrl, 'POST', `/accounts/${id}/deposits`, { amount: 5 });
+    const before = await eventCount();
+    for (const path of ['deposits', 'withdrawals']) {
+      const stale = await http(stack.baseUrl, 'POST', `/accounts/${id}/${path}`, { amount: 1 }, { 'if-match': '"1"' });
+      expect(stale.status).toBe(412);
+      expect(stale.body.error).toMatchObject({ code: 'precondition_failed', details: { expected: 1, actual: 2 } });
+    }
+    expect(await eventCount()).toBe(before);
+    const current = await http(stack.baseUrl, 'POST', `/accounts/${id}/withdrawals`, { amount: 1 }, { 'if-match': '"2"' });
+    expect(current.status).toBe(200);
+    expect(current.body).toMatchObject({ balance: 104, version: 3 });
+    const any = await http(stack.baseUrl, 'POST', `/accounts/${id}/deposits`, { amount: 1 }, { 'if-match': '*' });
+    expect(any.status).toBe(200);
+    const malformed = await http(stack.baseUrl, 'POST', `/accounts/${id}/deposits`, { amount: 1 }, { 'if-match': 'W/"4"' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.details[0].field).toBe('if-match');
+  });
+
+  it('answers 404 for an unknown account on every route and writes nothing', async () => {
+    const before = await eventCount();
+    const routes: Array<[string, string, unknown?]> = [
+      ['GET', '/accounts/nope'],
+      ['GET', '/accounts/nope/events'],
+      ['GET', '/accounts/nope?version=1'],
+      ['POST', '/accounts/nope/deposits', { amount: 1 }],
+      ['POST', '/accounts/nope/withdrawals', { amount: 1 }],
+      ['POST', '/accounts/nope/deposits', { amount: 1 }],
+    ];
+    for (const [method, path, body] of routes) {
+      const res = await http(stack.baseUrl, method, path, body, path.endsWith('deposits') ? { 'if-match': '"3"' } : {});
+      expect(res.status, `${method} ${path}`).toBe(404);
+      expect(res.body.error.code).toBe('not_found');
+    }
+    expect(await eventCount()).toBe(before);
+  });
+
+  it('answers every malformed command with 400 naming the field, never 500, and writes nothing', async () => {
+    const id = await open();
+    const before = await eventCount();
+    const amountCases: Array<[unknown, string]> = [
+      [{ amount: -5 }, 'amount'],
+      [{ amount: 0 }, 'amount'],
+      [{ amount: 1.5 }, 'amount'],
+      [{ amount: Number.MAX_SAFE_INTEGER + 2 }, 'amount'],
+      [{ amount: MAX_AMOUNT + 1 }, 'amount'],
+      [{ amount: '10' }, 'amount'],
+      [{ amount: 'ten' }, 'amount'],
+      [{ amount: null }, 'amount'],
+      [{ amount: true }, 'amount'],
+      [{ amount: [10] }, 'amount'],
+      [{ amount: { value: 10 } }, 'amount'],
+      [{}, 'amount'],
+      [{ amount: 10, note: 'extra' }, 'body'],
+      [[{ amount: 10 }], 'body'],
+      ['{"amount": 1e400}', 'amount'],
+    ];
+    for (const path of ['deposits', 'withdrawals']) {
+      for (const [body, field] of amountCases) {
+        const res = await http(stack.baseUrl, 'POST', `/accounts/${id}/${path}`, body);
+        expect(res.status, `${path} ${JSON.stringify(body)}`).toBe(400);
+        expect(res.body.error.code).toBe('validation_failed');
+        expect(res.body.error.details.map((d: { field: string }) => d.field), `${path} ${JSON.stringify(body)}`).toContain(field);
+      }
+      // Not JSON, or a bare JSON value where an object belongs: the strict body parser refuses it.
+      for (const raw of ['{"amount":', '"10"', '10', '1e400']) {
+        const malformed = await http(stack.baseUrl, 'POST', `/accounts/${id}/${path}`, raw);
+        expect(malformed.status, raw).toBe(400);
+        expect(malformed.body.error.code, raw).toBe('malformed_json');
+      }
+      const noBody = await fetch(`${stack.baseUrl}/accounts/${id}/${path}`, { method: 'POST' });
+      expect(noBody.status).toBe(400);
+      const wrongType = await fetch(`${stack.baseUrl}/accounts/${id}/${path}`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'amount=5' });
+      expect(wrongType.status).toBe(415);
+    }
+    const badId = await http(stack.baseUrl, 'POST', `/accounts/${encodeURIComponent('bad id!')}/deposits`, { amount: 1 });
+    expect(badId.status).toBe(400);
+    expect(badId.body.error.details[0].field).toBe('id');
+
+    const openCases: Array<[unknown, string]> = [
+      [{}, 'owner'],
+      [{ owner: '' }, 'owner'],
+      [{ owner: '   ' }, 'owner'],
+      [{ owner: 42 }, 'owner'],
+      [{ owner: 'x'.repeat(201) }, 'owner'],
+      [{ owner: 'ada', initialDeposit: -1 }, 'initialDeposit'],
+      [{ owner: 'ada', initialDeposit: 0.5 }, 'initialDeposit'],
+      [{ owner: 'ada', initialDeposit: '100' }, 'initialDeposit'],
+      [{ owner: 'ada', initialDeposit: MAX_AMOUNT + 1 }, 'initialDeposit'],
+      [{ owner: 'ada', balance: 100 }, 'body'],
+    ];
+    for (const [body, field] of openCases) {
+      const res = await http(stack.baseUrl, 'POST', '/accounts', body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error.details.map((d: { field: string }) => d.field), JSON.stringify(body)).toContain(field);
+    }
+    expect(await eventCount()).toBe(before);
+    expect((await http(stack.baseUrl, 'GET', `/accounts/${id}`)).body).toMatchObject({ balance: 100, version: 1 });
+  });
+});
