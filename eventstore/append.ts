@@ -118,15 +118,16 @@ export async function streamHead(c: Collections, streamId: string): Promise<{ ve
  */
 export async function reservePositions(c: Collections, n: number): Promise<ReservedBlock> {
   for (let attempt = 1; ; attempt++) {
-    const reservedAt = new Date();
     try {
       const before = await c.counters.findOneAndUpdate(
         { _id: counterIds.position },
-        { $inc: { position: n }, $max: { reservedAt } },
+        { $inc: { position: n }, $max: { reservedAt: new Date() } },
         { upsert: true, returnDocument: 'before' },
       );
       const first = (before?.position ?? 0) + 1;
-      return { first, last: first + n - 1, reservedAt };
+      // Read after the reservation, so an event's timestamp is never earlier than the moment any
+      // lower position was handed out (what sealGaps relies on to date a hole).
+      return { first, last: first + n - 1, reservedAt: new Date() };
     } catch (err) {
       // Two first-ever reservations may both try to create the counter; the loser just goes again.
       if (!duplicateKey(err) || attempt >= 3) throw err;

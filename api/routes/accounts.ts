@@ -58,9 +58,7 @@ export function accountRoutes(deps: { db: Db }): Router {
 
   router.post('/accounts', async (req, res) => {
     const body = parse(openAccountSchema, req.body, 'body');
-    const view = await mapErrors(req, () =>
-      accounts.openAccount({ owner: body.owner, initialDeposit: body.initialDeposit, metadata: requestMetadata(req) }),
-    );
+    const view = await mapErrors({}, () => accounts.openAccount({ owner: body.owner, initialDeposit: body.initialDeposit, metadata: requestMetadata(req) }));
     res
       .status(201)
       .location(`/accounts/${view.accountId}`)
@@ -76,7 +74,9 @@ export function accountRoutes(deps: { db: Db }): Router {
       const { id } = parse(params, req.params, 'params');
       const expectedVersion = pinnedVersion(req);
       const { amount } = parse(movementSchema, req.body, 'body');
-      const view = await mapErrors(req, () => accounts[operation]({ accountId: id, amount, expectedVersion, metadata: requestMetadata(req) }));
+      const view = await mapErrors({ preconditionGiven: expectedVersion !== undefined }, () =>
+        accounts[operation]({ accountId: id, amount, expectedVersion, metadata: requestMetadata(req) }),
+      );
       sendCommandResult(res, view);
     });
   }
@@ -121,11 +121,11 @@ function pinnedVersion(req: Request): number | undefined {
   return header === undefined || header === '*' ? undefined : Number(header.slice(1, -1));
 }
 
-async function mapErrors<T>(req: Request, run: () => Promise<T>): Promise<T> {
+async function mapErrors<T>(context: { preconditionGiven?: boolean }, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {
-    throw domainErrorToHttp(err, { preconditionGiven: pinnedVersion(req) !== undefined });
+    throw domainErrorToHttp(err, context);
   }
 }
 
