@@ -16,7 +16,7 @@ export interface DeadLetterInput {
 
 export interface DeadLetterDocument extends DeadLetterInput {
   _id: string;
-  status: 'open' | 'redriven' | 'discarded';
+  status: 'open' | 'redrive-requested' | 'discard-requested' | 'redriven' | 'discarded';
   createdAt: Date;
 }
 

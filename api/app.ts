@@ -9,6 +9,8 @@ import { createEventStore } from '../eventstore';
 import { createFaults } from '../infra/faults';
 import { deadLetterRoutes } from './routes/dead-letters';
 import { emailRoutes } from './routes/emails';
+import { projectionRoutes } from './routes/projections';
+import { readModelRoutes } from './routes/read-models';
 import { faultRoutes } from './routes/faults';
 import { healthRoutes } from './routes/health';
 import { inventoryRoutes } from './routes/inventory';
@@ -44,6 +46,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(accountRoutes(deps));
   app.use(inventoryRoutes({ catalog }));
   app.use(faultRoutes({ faults, config: deps.config }));
+  app.use(readModelRoutes(deps));
+  app.use(projectionRoutes({ db: deps.db, store }));
   app.use(deadLetterRoutes(deps));
   app.use(emailRoutes(deps));
   app.use(unknownRoute);

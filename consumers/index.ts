@@ -2,23 +2,26 @@ import type { Db } from 'mongodb';
 import { createEventStore } from '../eventstore';
 import { createFaults } from '../infra/faults';
 import type { Logger } from '../infra/logger';
-import { analyticsSubscription } from './analytics';
+import { projections } from '../projections';
+import { startProjector } from '../projections/projector';
 import { emailSubscription } from './email';
-import { runSubscription, type RunningSubscription, type Subscription } from './runner';
+import { runSubscription, type RunningSubscription } from './runner';
 
-/** Every consumer of the event log, each with its own checkpoint: one failing never holds up another. */
-export function allSubscriptions(db: Db): Subscription[] {
-  const faults = createFaults(db);
-  return [emailSubscription({ db, faults }), analyticsSubscription({ db, faults })];
-}
-
-export function startConsumers(db: Db, log: Logger): { subscriptions: Map<string, RunningSubscription>; stop(): Promise<void> } {
+/**
+ * Everything that consumes the event log, each with its own checkpoint, so one failing never
+ * holds up another: the Email service (event notification) and the read-model projections
+ * (orders, inventory, accounts, sales analytics).
+ */
+export function startConsumers(db: Db, log: Logger): { email: RunningSubscription; projector: ReturnType<typeof startProjector>; stop(): Promise<void> } {
   const store = createEventStore(db);
-  const subscriptions = new Map(allSubscriptions(db).map((s) => [s.name, runSubscription(s, { db, store, log })]));
+  const faults = createFaults(db);
+  const email = runSubscription(emailSubscription({ db, faults }), { db, store, log });
+  const projector = startProjector(projections, { db, store, faults, log });
   return {
-    subscriptions,
+    email,
+    projector,
     stop: async () => {
-      await Promise.all([...subscriptions.values()].map((s) => s.stop()));
+      await Promise.all([email.stop(), projector.stop()]);
     },
   };
 }

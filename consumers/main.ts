@@ -12,7 +12,7 @@ async function main() {
   const mongo = await connectMongo(config);
   await ensureEventStoreIndexes(mongo.db);
   const consumers = startConsumers(mongo.db, log);
-  log.info({ subscriptions: [...consumers.subscriptions.keys()] }, 'projector started');
+  log.info('projector started: email notifications and read-model projections');
   reportReady();
   const shutdown = async () => {
     await consumers.stop();

@@ -18,6 +18,13 @@ export interface Subscription {
    */
   retry?: { initialMs: number; maxMs: number; maxAttempts: number };
   onPoison?(event: StoredEvent, error: unknown, attempts: number): Promise<void>;
+  /** Events for which this returns true are set aside (`park`) instead of handled: per-stream order behind a poison event. */
+  shouldPark?(event: StoredEvent): boolean;
+  park?(event: StoredEvent): Promise<void>;
+  /** Runs before each batch, in the same loop as handling (operator requests such as redrive). */
+  beforeBatch?(): Promise<void>;
+  /** Where the checkpoint is kept; defaults to the subscription's name. */
+  checkpointId?: string;
 }
 
 export interface CheckpointDocument {
@@ -44,6 +51,8 @@ export interface RunnerOptions {
 
 export interface RunningSubscription {
   stop(): Promise<void>;
+  /** Every event at or below this position has been handled (or parked). */
+  position(): number;
   /** Resolves once the subscription has handled everything up to `position`. */
   caughtUp(position: number, timeoutMs: number): Promise<boolean>;
 }
@@ -64,6 +73,7 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
   const retry = subscription.retry ?? { initialMs: 100, maxMs: 5_000, maxAttempts: 10 };
   const wanted = subscription.eventTypes ? new Set(subscription.eventTypes) : null;
   const cps = checkpoints(db);
+  const checkpointId = subscription.checkpointId ?? subscription.name;
   let stopped = false;
   let position = 0;
   let resumeToken: ResumeToken | null = null;
@@ -113,7 +123,7 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
         await subscription.handle(event);
         return;
       } catch (err) {
-        await cps.updateOne({ _id: subscription.name }, { $inc: { failures: 1 } });
+        await cps.updateOne({ _id: checkpointId }, { $inc: { failures: 1 } });
         if (attempt >= retry.maxAttempts) {
           log.error({ err: String(err), subscription: subscription.name, position: event.position, attempts: attempt }, 'event parked after retries');
           await subscription.onPoison?.(event, err, attempt);
@@ -132,7 +142,7 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
 
   async function loop() {
     const saved = await cps.findOneAndUpdate(
-      { _id: subscription.name },
+      { _id: checkpointId },
       { $setOnInsert: { position: 0, resumeToken: null, updatedAt: new Date(), failures: 0 } },
       { upsert: true, returnDocument: 'after' },
     );
@@ -143,13 +153,16 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
       let progressed = false;
       try {
         const batch = await store.readAll({ fromPosition: position + 1, limit: batchSize, sealHolesOlderThanMs: options.sealHolesOlderThanMs ?? 5_000 });
+        await subscription.beforeBatch?.();
         for (const event of batch.events) {
           if (stopped) return;
-          if (!wanted || wanted.has(event.type)) await handleWithRetry(event);
+          if (wanted && !wanted.has(event.type)) continue;
+          if (subscription.shouldPark?.(event)) await subscription.park!(event);
+          else await handleWithRetry(event);
         }
         if (batch.nextPosition - 1 > position) {
           position = batch.nextPosition - 1;
-          await cps.updateOne({ _id: subscription.name }, { $set: { position, resumeToken, updatedAt: new Date() } });
+          await cps.updateOne({ _id: checkpointId }, { $set: { position, resumeToken, updatedAt: new Date() } });
           progressed = true;
           for (const waiter of waiters) {
             if (waiter.position <= position) {
@@ -170,6 +183,7 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
 
   const running = loop();
   return {
+    position: () => position,
     async stop() {
       stopped = true;
       wake?.();

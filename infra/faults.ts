@@ -1,7 +1,17 @@
 import type { Db } from 'mongodb';
 
 /** Services that can be made to fail on purpose (tests and demos). */
-export const FAULTABLE_SERVICES = ['order', 'payment', 'inventory', 'shipping', 'email', 'analytics'] as const;
+export const FAULTABLE_SERVICES = [
+  'order',
+  'payment',
+  'inventory',
+  'shipping',
+  'email',
+  'projection:orders',
+  'projection:inventory',
+  'projection:accounts',
+  'projection:sales',
+] as const;
 export type FaultableService = (typeof FAULTABLE_SERVICES)[number];
 
 export interface FaultSpec {
@@ -16,6 +26,8 @@ export interface FaultSpec {
   /** Stay faulty until this time. Unlimited when absent. */
   until?: Date;
   hangMs?: number;
+  /** Only events of this stream fail (projections): how a poison event is simulated. */
+  streamId?: string;
 }
 
 interface FaultDocument extends FaultSpec {
@@ -37,15 +49,16 @@ export class ServiceUnavailableError extends Error {
 export function createFaults(db: Db) {
   const faults = db.collection<FaultDocument>('faults');
 
-  async function active(service: FaultableService, mode: FaultSpec['mode']): Promise<FaultDocument | null> {
+  async function active(service: FaultableService, mode: FaultSpec['mode'], streamId?: string): Promise<FaultDocument | null> {
     const now = new Date();
+    const stream = streamId === undefined ? {} : { $or: [{ streamId: { $exists: false } }, { streamId }] };
     // Atomically take one of the remaining failures, so N injected failures fail exactly N calls.
     const counted = await faults.findOneAndUpdate(
-      { _id: service, mode, failures: { $gt: 0 }, $or: [{ until: { $exists: false } }, { until: { $gt: now } }] },
+      { _id: service, mode, failures: { $gt: 0 }, $and: [{ $or: [{ until: { $exists: false } }, { until: { $gt: now } }] }, stream] },
       { $inc: { failures: -1 } },
     );
     if (counted) return counted;
-    return faults.findOne({ _id: service, mode, failures: { $exists: false }, $or: [{ until: { $exists: false } }, { until: { $gt: now } }] });
+    return faults.findOne({ _id: service, mode, failures: { $exists: false }, $and: [{ $or: [{ until: { $exists: false } }, { until: { $gt: now } }] }, stream] });
   }
 
   return {
@@ -59,8 +72,8 @@ export function createFaults(db: Db) {
       return faults.find().toArray();
     },
     /** Called at the start of a service call: throws when the service is "down". */
-    async failIfDown(service: FaultableService): Promise<void> {
-      if (await active(service, 'error')) throw new ServiceUnavailableError(service);
+    async failIfDown(service: FaultableService, streamId?: string): Promise<void> {
+      if (await active(service, 'error', streamId)) throw new ServiceUnavailableError(service);
     },
     /** Called after a service's side effect: hangs when a kill-between-effect-and-completion drill is on. */
     async hangIfAsked(service: FaultableService): Promise<void> {

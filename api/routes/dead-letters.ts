@@ -1,25 +1,74 @@
+import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import type { Db } from 'mongodb';
 import { z } from 'zod';
 import type { DeadLetterDocument } from '../../activities/dead-letters';
+import { HttpError, notFound } from '../errors';
 import { parse } from '../validate';
 
 const listQuery = z.strictObject({
   source: z.enum(['saga', 'projection', 'notification']).optional(),
-  status: z.enum(['open', 'redriven', 'discarded']).optional(),
+  status: z.enum(['open', 'redrive-requested', 'discard-requested', 'redriven', 'discarded']).optional(),
   orderId: z.string().min(1).max(100).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
+const idParams = z.object({ id: z.string().min(1).max(500) });
 
+/**
+ * Dead letters from every source (saga steps and compensations, projections), with `source`.
+ * Projection dead letters are redriven or discarded by the projector in its own loop (202: the
+ * request is recorded, the status changes when it is carried out). Every operator action is kept
+ * in the audit log.
+ */
 export function deadLetterRoutes(deps: { db: Db }): Router {
   const router = Router();
   const deadLetters = deps.db.collection<DeadLetterDocument>('dead_letters');
+  const audit = deps.db.collection('audit_log');
+
+  const view = ({ _id, ...rest }: DeadLetterDocument) => ({ id: _id, ...rest });
+
+  async function openLetter(id: string): Promise<DeadLetterDocument> {
+    const letter = await deadLetters.findOne({ _id: id });
+    if (!letter) throw notFound(`Dead letter ${id}`);
+    if (letter.status !== 'open') throw new HttpError(409, 'invalid_state', `Dead letter ${id} is ${letter.status}`);
+    return letter;
+  }
 
   router.get('/dead-letters', async (req, res) => {
     const q = parse(listQuery, req.query, 'query');
     const filter = { ...(q.source && { source: q.source }), ...(q.status && { status: q.status }), ...(q.orderId && { orderId: q.orderId }) };
     const docs = await deadLetters.find(filter).sort({ createdAt: -1 }).limit(q.limit).toArray();
-    res.json({ deadLetters: docs.map(({ _id, ...rest }) => ({ id: _id, ...rest })) });
+    res.json({ deadLetters: docs.map(view) });
+  });
+
+  router.get('/dead-letters/:id', async (req, res) => {
+    const { id } = parse(idParams, req.params, 'params');
+    const letter = await deadLetters.findOne({ _id: id });
+    if (!letter) throw notFound(`Dead letter ${id}`);
+    res.json(view(letter));
+  });
+
+  router.post('/dead-letters/:id/redrive', async (req, res) => {
+    const { id } = parse(idParams, req.params, 'params');
+    const letter = await openLetter(id);
+    if (letter.source !== 'projection') {
+      throw new HttpError(409, 'not_redrivable', 'This saga step already failed and the saga compensated; place the order again, or discard the dead letter once investigated');
+    }
+    const updated = await deadLetters.updateOne({ _id: id, status: 'open' }, { $set: { status: 'redrive-requested' } });
+    if (updated.modifiedCount === 0) throw new HttpError(409, 'invalid_state', `Dead letter ${id} changed meanwhile`);
+    await audit.insertOne({ _id: randomUUID() as never, action: 'redrive-dead-letter', deadLetterId: id, at: new Date(), by: req.header('x-operator') ?? 'api' });
+    res.status(202).json({ id, status: 'redrive-requested' });
+  });
+
+  router.delete('/dead-letters/:id', async (req, res) => {
+    const { id } = parse(idParams, req.params, 'params');
+    const letter = await openLetter(id);
+    // A projection's dead letter holds back its stream: the projector discards it and releases what waited.
+    const status = letter.source === 'projection' ? 'discard-requested' : 'discarded';
+    const updated = await deadLetters.updateOne({ _id: id, status: 'open' }, { $set: { status, ...(status === 'discarded' && { resolvedAt: new Date() }) } });
+    if (updated.modifiedCount === 0) throw new HttpError(409, 'invalid_state', `Dead letter ${id} changed meanwhile`);
+    await audit.insertOne({ _id: randomUUID() as never, action: 'discard-dead-letter', deadLetterId: id, source: letter.source, at: new Date(), by: req.header('x-operator') ?? 'api' });
+    res.status(202).json({ id, status });
   });
 
   return router;

@@ -11,6 +11,7 @@ const faultSchema = z.strictObject({
   failures: z.number().int().positive().max(1_000_000).optional(),
   durationMs: z.number().int().positive().max(24 * 3_600_000).optional(),
   hangMs: z.number().int().positive().max(600_000).optional(),
+  streamId: z.string().min(1).max(200).optional(),
 });
 
 /** Fault injection for tests and demos: make a service fail on purpose. Refused in production. */
@@ -36,6 +37,7 @@ export function faultRoutes(deps: { faults: Faults; config: Config }): Router {
       ...(body.failures !== undefined && { failures: body.failures }),
       ...(body.durationMs !== undefined && { until: new Date(Date.now() + body.durationMs) }),
       ...(body.hangMs !== undefined && { hangMs: body.hangMs }),
+      ...(body.streamId !== undefined && { streamId: body.streamId }),
     });
     res.status(200).json({ service, ...body });
   });

@@ -11,7 +11,6 @@ import type { Db } from 'mongodb';
 import { z } from 'zod';
 import type { Config } from '../../config';
 import { sagaSettings } from '../../config/saga';
-import { orderCollection, type OrderDocument } from '../../activities/order';
 import type { createInventoryCatalog } from '../../activities/inventory';
 import { approveSignal, rejectSignal, statusQuery, updateShippingAddressUpdate } from '../../workflows/definitions';
 import { CustomerIdKey, OrderIdKey, OrderStatusKey } from '../../workflows/search-attributes';
@@ -22,7 +21,7 @@ import { createIdempotency } from '../idempotency';
 import { parse } from '../validate';
 import { skuSchema } from './inventory';
 
-const id = z.string().trim().min(1).max(100).regex(/^[\w.:@-]+$/, 'ids are letters, digits and . : @ _ -');
+export const id = z.string().trim().min(1).max(100).regex(/^[\w.:@-]+$/, 'ids are letters, digits and . : @ _ -');
 
 export const shippingAddressSchema = z.strictObject({
   line1: z.string().trim().min(1).max(200),
@@ -41,21 +40,11 @@ export const placeOrderSchema = z.strictObject({
   shippingAddress: shippingAddressSchema,
 });
 
-const ORDER_STATUSES = ['PENDING', 'AWAITING_APPROVAL', 'PAYMENT_COMPLETED', 'ITEMS_RESERVED', 'SHIPMENT_SCHEDULED', 'COMPLETED', 'COMPENSATING', 'CANCELLED'] as const;
-
-const listQuery = z.strictObject({
-  status: z.enum(ORDER_STATUSES).optional(),
-  customerId: id.optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(500).optional(),
-});
-
 const orderIdParams = z.object({ orderId: id });
 const rejectBody = z.strictObject({ reason: z.string().trim().min(1).max(500).optional() });
 
 export function orderRoutes(deps: { client: Client; db: Db; config: Config; catalog: ReturnType<typeof createInventoryCatalog> }): Router {
   const router = Router();
-  const orders = orderCollection(deps.db);
   const idempotency = createIdempotency(deps.db);
 
   /** The saga of an order the platform knows; 404 otherwise. */
@@ -108,24 +97,6 @@ export function orderRoutes(deps: { client: Client; db: Db; config: Config; cata
     res.status(202).location(`/orders/${orderId}`).json({ orderId, workflowId, status: 'PENDING' });
   });
 
-  router.get('/orders', async (req, res) => {
-    const q = parse(listQuery, req.query, 'query');
-    const after = q.cursor ? decodeCursor(q.cursor) : undefined;
-    const filter: Record<string, unknown> = { ...(q.status && { status: q.status }), ...(q.customerId && { customerId: q.customerId }) };
-    if (after) filter.$or = [{ createdAt: { $lt: after.createdAt } }, { createdAt: after.createdAt, _id: { $lt: after.id } }];
-    const docs = await orders.find(filter).sort({ createdAt: -1, _id: -1 }).limit(q.limit + 1).toArray();
-    const page = docs.slice(0, q.limit);
-    const last = page[page.length - 1];
-    res.json({ orders: page.map(toOrderView), nextCursor: docs.length > q.limit && last ? encodeCursor(last) : null });
-  });
-
-  router.get('/orders/:orderId', async (req, res) => {
-    const { orderId } = parse(orderIdParams, req.params, 'params');
-    const order = await orders.findOne({ _id: orderId });
-    if (!order) throw notFound(`Order ${orderId}`);
-    res.json(toOrderView(order));
-  });
-
   router.get('/orders/:orderId/saga', async (req, res) => {
     const { orderId } = parse(orderIdParams, req.params, 'params');
     res.json(await liveStatus(await sagaOf(orderId)));
@@ -171,34 +142,4 @@ export function orderRoutes(deps: { client: Client; db: Db; config: Config; cata
   });
 
   return router;
-}
-
-function toOrderView(order: OrderDocument) {
-  return {
-    orderId: order._id,
-    customerId: order.customerId,
-    accountId: order.accountId,
-    status: order.status,
-    items: order.items,
-    total: order.total,
-    shippingAddress: order.shippingAddress,
-    failureReason: order.failureReason,
-    createdAt: order.createdAt,
-    updatedAt: order.updatedAt,
-  };
-}
-
-function encodeCursor(order: OrderDocument): string {
-  return Buffer.from(JSON.stringify({ c: order.createdAt.toISOString(), i: order._id })).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  try {
-    const { c, i } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    const createdAt = new Date(c);
-    if (typeof i !== 'string' || Number.isNaN(createdAt.getTime())) throw new Error('bad cursor');
-    return { createdAt, id: i };
-  } catch {
-    throw new HttpError(400, 'validation_failed', 'query: cursor: not a cursor returned by this API', [{ field: 'cursor', message: 'invalid cursor' }]);
-  }
 }

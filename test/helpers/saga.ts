@@ -62,6 +62,13 @@ export function sagaHelpers(stack: Stack) {
         .toArray();
       return docs as unknown as StoredEvent[];
     },
+    /** The orders read model's view of an order, once the projection shows it in `status`. */
+    async orderView(orderId: string, status: string) {
+      return waitFor(`order ${orderId} to be ${status} in the read model`, async () => {
+        const res = await http(stack.baseUrl, 'GET', `/orders/${orderId}`);
+        return res.status === 200 && res.body.status === status ? res.body : undefined;
+      });
+    },
     async accountEvents(accountId: string) {
       return accounts.history(accountId);
     },

@@ -34,7 +34,7 @@ describe('order saga: happy path', () => {
     expect(positions).toEqual([...positions].sort((a, b) => a - b));
 
     // Prices and the total come from the catalog.
-    const order = (await http(stack.baseUrl, 'GET', `/orders/${orderId}`)).body;
+    const order = await h.orderView(orderId, 'COMPLETED');
     expect(order).toMatchObject({ status: 'COMPLETED', total: 3_000, items: [{ sku, quantity: 2, unitPrice: 1_500 }] });
 
     const saga = await h.sagaStatus(orderId);

@@ -1,0 +1,50 @@
+import type { Request, Response } from 'express';
+import type { Db } from 'mongodb';
+import { z } from 'zod';
+import { checkpoints } from '../consumers/runner';
+import { checkpointIdOf, projectionState } from '../projections/generations';
+import type { Projection } from '../projections/types';
+import { HttpError } from './errors';
+import { parse } from './validate';
+
+const consistency = z.object({
+  minPosition: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  waitMs: z.coerce.number().int().min(0).max(30_000).default(5_000),
+});
+
+/**
+ * Read-your-writes for the eventually consistent read models: a command answers with the global
+ * position of its last event; a query with `minPosition` (query parameter or `X-Min-Position`
+ * header) waits until the projection has applied that far, or answers 504 after `waitMs`.
+ * Every read-model answer carries `X-Read-Model-Position`.
+ */
+export async function awaitReadModel(db: Db, projection: Projection, req: Request, res: Response): Promise<void> {
+  const q = parse(
+    consistency,
+    { minPosition: req.query.minPosition ?? req.header('x-min-position'), waitMs: req.query.waitMs ?? req.header('x-wait-ms') },
+    'query',
+  );
+  const deadline = Date.now() + q.waitMs;
+  for (;;) {
+    const state = await projectionState(db, projection.name);
+    const checkpoint = await checkpoints(db).findOne({ _id: checkpointIdOf(projection.name, state.active) });
+    const position = checkpoint?.position ?? 0;
+    if (q.minPosition === undefined || position >= q.minPosition) {
+      res.setHeader('X-Read-Model-Position', String(position));
+      return;
+    }
+    if (Date.now() >= deadline) {
+      throw new HttpError(504, 'read_model_behind', `The ${projection.name} read model has reached position ${position}, not ${q.minPosition}, within ${q.waitMs} ms`, {
+        position,
+        minPosition: q.minPosition,
+      });
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Drops the consistency parameters before a route validates its own query. */
+export function withoutConsistency(query: Request['query']): Record<string, unknown> {
+  const { minPosition: _m, waitMs: _w, ...rest } = query as Record<string, unknown>;
+  return rest;
+}

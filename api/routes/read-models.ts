@@ -1,0 +1,146 @@
+import { Router, type Request } from 'express';
+import type { Db, Document, Filter } from 'mongodb';
+import { z } from 'zod';
+import { accountsProjection, inventoryProjection, ordersProjection, salesProjection } from '../../projections';
+import { readModel } from '../../projections/generations';
+import type { OrderViewDocument } from '../../projections/orders';
+import { awaitReadModel, withoutConsistency } from '../read-consistency';
+import { HttpError, notFound } from '../errors';
+import { parse } from '../validate';
+import { id } from './orders';
+
+const ORDER_STATUSES = ['PENDING', 'AWAITING_APPROVAL', 'PAYMENT_COMPLETED', 'ITEMS_RESERVED', 'SHIPMENT_SCHEDULED', 'COMPLETED', 'COMPENSATING', 'CANCELLED'] as const;
+const page = { limit: z.coerce.number().int().min(1).max(200).default(50), cursor: z.string().max(500).optional() };
+const ordersQuery = z.strictObject({ status: z.enum(ORDER_STATUSES).optional(), customerId: id.optional(), ...page });
+const customerOrdersQuery = z.strictObject({ status: z.enum(ORDER_STATUSES).optional(), ...page });
+const accountsQuery = z.strictObject({ ...page });
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD').refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), 'not a real date');
+const salesQuery = z
+  .strictObject({ from: day.optional(), to: day.optional(), groupBy: z.enum(['day', 'sku']).default('day') })
+  .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from must not be after to', path: ['from'] });
+
+/**
+ * The query side (CQRS): every answer here comes from a read model that the projector builds from
+ * the event log, so it is eventually consistent with the commands. Pass `minPosition` to wait for
+ * your own write. The saga's live state (GET /orders/:id/saga) and the account's own stream
+ * (GET /accounts/:id) are strongly consistent instead.
+ */
+export function readModelRoutes(deps: { db: Db }): Router {
+  const router = Router();
+  const { db } = deps;
+
+  async function pageOf<T extends Document & { _id: string }>(
+    req: Request,
+    collection: Awaited<ReturnType<typeof readModel<T>>>,
+    filter: Filter<T>,
+    sortField: string,
+    q: { limit: number; cursor?: string },
+  ) {
+    const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+    const query: Document = { ...filter };
+    if (after) query.$or = [{ [sortField]: { $lt: after.value } }, { [sortField]: after.value, _id: { $lt: after.id } }];
+    const docs = await collection.find(query as Filter<T>).sort({ [sortField]: -1, _id: -1 }).limit(q.limit + 1).toArray();
+    const items = docs.slice(0, q.limit);
+    const last = items.at(-1) as Document | undefined;
+    return { items, nextCursor: docs.length > q.limit && last ? encodeCursor(last[sortField], String(last._id)) : null };
+  }
+
+  router.get('/orders', async (req, res) => {
+    await awaitReadModel(db, ordersProjection, req, res);
+    const q = parse(ordersQuery, withoutConsistency(req.query), 'query');
+    const orders = await readModel<OrderViewDocument>(db, ordersProjection, 'orders');
+    const filter: Filter<OrderViewDocument> = { 'facts.created': true, ...(q.status && { status: q.status }), ...(q.customerId && { customerId: q.customerId }) };
+    const { items, nextCursor } = await pageOf(req, orders, filter, 'createdAt', q);
+    res.json({ orders: items.map(orderView), nextCursor });
+  });
+
+  router.get('/orders/:orderId', async (req, res) => {
+    await awaitReadModel(db, ordersProjection, req, res);
+    const { orderId } = parse(z.object({ orderId: id }), req.params, 'params');
+    parse(z.strictObject({}), withoutConsistency(req.query), 'query');
+    const order = await (await readModel<OrderViewDocument>(db, ordersProjection, 'orders')).findOne({ _id: orderId, 'facts.created': true });
+    if (!order) throw notFound(`Order ${orderId}`);
+    res.json(orderView(order));
+  });
+
+  router.get('/customers/:customerId/orders', async (req, res) => {
+    await awaitReadModel(db, ordersProjection, req, res);
+    const { customerId } = parse(z.object({ customerId: id }), req.params, 'params');
+    const q = parse(customerOrdersQuery, withoutConsistency(req.query), 'query');
+    const orders = await readModel<OrderViewDocument>(db, ordersProjection, 'orders');
+    const { items, nextCursor } = await pageOf(req, orders, { customerId, 'facts.created': true, ...(q.status && { status: q.status }) }, 'createdAt', q);
+    res.json({ customerId, orders: items.map(orderView), nextCursor });
+  });
+
+  router.get('/accounts', async (req, res) => {
+    await awaitReadModel(db, accountsProjection, req, res);
+    const q = parse(accountsQuery, withoutConsistency(req.query), 'query');
+    const accounts = await readModel<Document & { _id: string }>(db, accountsProjection, 'accounts');
+    const { items, nextCursor } = await pageOf(req, accounts, { openedAt: { $exists: true } }, 'openedAt', q);
+    res.json({
+      accounts: items.map((a) => ({ accountId: a._id, owner: a.owner, balance: a.balance, version: a.version, openedAt: a.openedAt, updatedAt: a.updatedAt })),
+      nextCursor,
+    });
+  });
+
+  router.get('/inventory', async (req, res) => {
+    await awaitReadModel(db, inventoryProjection, req, res);
+    parse(z.strictObject({}), withoutConsistency(req.query), 'query');
+    const levels = await (await readModel(db, inventoryProjection, 'levels')).find({}).sort({ _id: 1 }).limit(1_000).toArray();
+    res.json({ levels: levels.map((l) => ({ sku: l._id, available: l.available, reserved: l.reserved, price: l.price ?? null })) });
+  });
+
+  router.get('/analytics/sales', async (req, res) => {
+    await awaitReadModel(db, salesProjection, req, res);
+    const q = parse(salesQuery, withoutConsistency(req.query), 'query');
+    const range: Document = {};
+    if (q.from) range.$gte = q.from;
+    if (q.to) range.$lte = q.to;
+    const filter = Object.keys(range).length ? { day: range } : {};
+    if (q.groupBy === 'day') {
+      const days = await (await readModel(db, salesProjection, 'byDay')).find(filter).sort({ day: 1 }).toArray();
+      res.json({ groupBy: 'day', from: q.from ?? null, to: q.to ?? null, rows: days.map((d) => ({ day: d.day, orders: d.orders, units: d.units, revenue: d.revenue })) });
+      return;
+    }
+    const rows = await (await readModel(db, salesProjection, 'bySku')).find(filter).toArray();
+    const bySku = new Map<string, { sku: string; orders: number; units: number; revenue: number }>();
+    for (const r of rows) {
+      const t = bySku.get(r.sku) ?? { sku: r.sku, orders: 0, units: 0, revenue: 0 };
+      bySku.set(r.sku, { sku: r.sku, orders: t.orders + r.orders, units: t.units + r.units, revenue: t.revenue + r.revenue });
+    }
+    res.json({ groupBy: 'sku', from: q.from ?? null, to: q.to ?? null, rows: [...bySku.values()].sort((a, b) => b.revenue - a.revenue || a.sku.localeCompare(b.sku)) });
+  });
+
+  return router;
+}
+
+function orderView(order: OrderViewDocument) {
+  return {
+    orderId: order._id,
+    customerId: order.customerId,
+    accountId: order.accountId,
+    status: order.status,
+    items: order.items,
+    total: order.total,
+    shippingAddress: order.shippingAddress,
+    failureReason: order.failureReason ?? null,
+    createdAt: order.createdAt,
+    updatedAt: order.updatedAt,
+  };
+}
+
+function encodeCursor(value: unknown, id: string): string {
+  return Buffer.from(JSON.stringify({ v: value instanceof Date ? { d: value.toISOString() } : value, i: id })).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { value: unknown; id: string } {
+  try {
+    const { v, i } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (typeof i !== 'string') throw new Error('bad cursor');
+    const value = v && typeof v === 'object' && typeof v.d === 'string' ? new Date(v.d) : v;
+    if (value instanceof Date && Number.isNaN(value.getTime())) throw new Error('bad cursor');
+    return { value, id: i };
+  } catch {
+    throw new HttpError(400, 'validation_failed', 'query: cursor: not a cursor returned by this API', [{ field: 'cursor', message: 'invalid cursor' }]);
+  }
+}

@@ -1,0 +1,143 @@
+import type { Db } from 'mongodb';
+import type { DeadLetterDocument } from '../activities/dead-letters';
+import type { EventStore, StoredEvent } from '../eventstore';
+import type { FaultableService, Faults } from '../infra/faults';
+import type { Logger } from '../infra/logger';
+import { runSubscription, type RunningSubscription, type Subscription } from '../consumers/runner';
+import { checkpointIdOf, contextFor, ensureGeneration } from './generations';
+import type { Projection } from './types';
+
+export interface ParkedEventDocument {
+  _id: string;
+  instance: string;
+  streamId: string;
+  position: number;
+  event: StoredEvent;
+  parkedAt: Date;
+}
+
+export const parkedEvents = (db: Db) => db.collection<ParkedEventDocument>('parked_events');
+export const deadLetterCollection = (db: Db) => db.collection<DeadLetterDocument & { input: { position: number; streamId: string; eventId: string; type: string } }>('dead_letters');
+export const auditLog = (db: Db) => db.collection('audit_log');
+
+export interface InstanceOptions {
+  db: Db;
+  store: EventStore;
+  faults: Faults;
+  log: Logger;
+  /** Attempts (with backoff) before an event is parked as a dead letter. */
+  maxAttempts?: number;
+}
+
+/**
+ * One generation of one projection, as a subscription of the event log. An event that still fails
+ * after its retries becomes a dead letter and blocks its stream: later events of that stream are
+ * parked behind it (per-stream order), other streams keep flowing. Operators redrive or discard
+ * the dead letter through the API; the request is carried out here, in the subscription's own
+ * loop, so it never races with live processing.
+ */
+export function startProjectionInstance(projection: Projection, generation: number, options: InstanceOptions): RunningSubscription & { instance: string } {
+  const { db, store, faults, log } = options;
+  const instance = checkpointIdOf(projection.name, generation);
+  const ctx = contextFor(db, projection, generation);
+  const parked = parkedEvents(db);
+  const deadLetters = deadLetterCollection(db);
+  const blocked = new Set<string>();
+  let loaded = false;
+
+  const apply = async (event: StoredEvent) => {
+    // Fault injection can make a projection fail on one stream: how tests make a poison event.
+    await faults.failIfDown(`projection:${projection.name}` as FaultableService, event.streamId);
+    await projection.apply(event, ctx);
+  };
+
+  async function loadBlocked() {
+    if (loaded) return;
+    await ensureGeneration(db, projection, generation);
+    const open = await deadLetters.find({ source: 'projection', step: instance, status: { $in: ['open', 'redrive-requested', 'discard-requested'] } }).toArray();
+    for (const d of open) blocked.add(d.input.streamId);
+    loaded = true;
+  }
+
+  async function park(event: StoredEvent) {
+    await parked.updateOne(
+      { _id: `${instance}:${event.position}` },
+      { $setOnInsert: { instance, streamId: event.streamId, position: event.position, event, parkedAt: new Date() } },
+      { upsert: true },
+    );
+  }
+
+  async function recordDeadLetter(event: StoredEvent, error: unknown, attempts: number) {
+    blocked.add(event.streamId);
+    await deadLetters.updateOne(
+      { _id: `projection:${instance}:${event.position}` },
+      {
+        $set: { error: error instanceof Error ? error.message : String(error), attempts },
+        $setOnInsert: {
+          source: 'projection',
+          kind: 'event',
+          service: projection.name,
+          step: instance,
+          orderId: (event.data as { orderId?: string })?.orderId,
+          correlationId: event.metadata.correlationId,
+          input: { position: event.position, streamId: event.streamId, eventId: event.metadata.eventId, type: event.type },
+          status: 'open',
+          createdAt: new Date(),
+        },
+      },
+      { upsert: true },
+    );
+  }
+
+  /** Applies what waited behind a resolved dead letter, in order; stops at the next failure. */
+  async function release(streamId: string): Promise<void> {
+    const waiting = await parked.find({ instance, streamId }).sort({ position: 1 }).toArray();
+    for (const entry of waiting) {
+      try {
+        await apply(entry.event);
+      } catch (err) {
+        await recordDeadLetter(entry.event, err, 1);
+        await parked.deleteOne({ _id: entry._id });
+        return; // still blocked, behind the new dead letter
+      }
+      await parked.deleteOne({ _id: entry._id });
+    }
+    blocked.delete(streamId);
+  }
+
+  async function handleOperatorRequests() {
+    const requests = await deadLetters.find({ source: 'projection', step: instance, status: { $in: ['redrive-requested', 'discard-requested'] } }).sort({ 'input.position': 1 }).toArray();
+    for (const request of requests) {
+      if (request.status === 'redrive-requested') {
+        const event = await store.findEvent(request.input.eventId);
+        try {
+          if (event) await apply(event);
+        } catch (err) {
+          await deadLetters.updateOne({ _id: request._id }, { $set: { status: 'open', error: err instanceof Error ? err.message : String(err) }, $inc: { attempts: 1 } });
+          continue;
+        }
+        await deadLetters.updateOne({ _id: request._id }, { $set: { status: 'redriven', resolvedAt: new Date() } });
+      } else {
+        await deadLetters.updateOne({ _id: request._id }, { $set: { status: 'discarded', resolvedAt: new Date() } });
+      }
+      const stillOpen = await deadLetters.countDocuments({ source: 'projection', step: instance, 'input.streamId': request.input.streamId, status: 'open' });
+      if (stillOpen === 0) await release(request.input.streamId);
+    }
+  }
+
+  const subscription: Subscription = {
+    name: `projection:${projection.name}`,
+    checkpointId: instance,
+    eventTypes: projection.eventTypes,
+    retry: { initialMs: 50, maxMs: 2_000, maxAttempts: options.maxAttempts ?? 5 },
+    handle: apply,
+    onPoison: recordDeadLetter,
+    shouldPark: (event) => blocked.has(event.streamId),
+    park,
+    beforeBatch: async () => {
+      await loadBlocked();
+      await handleOperatorRequests();
+    },
+  };
+  return { instance, ...runSubscription(subscription, { db, store, log }) };
+}

@@ -1,0 +1,102 @@
+import type { Db } from 'mongodb';
+import type { EventStore } from '../eventstore';
+import type { Faults } from '../infra/faults';
+import type { Logger } from '../infra/logger';
+import { checkpoints } from '../consumers/runner';
+import { checkpointIdOf, dropGeneration, projectionState, projectionStates } from './generations';
+import { startProjectionInstance } from './instance';
+import type { Projection } from './types';
+
+type Instance = ReturnType<typeof startProjectionInstance>;
+
+export interface ProjectorOptions {
+  db: Db;
+  store: EventStore;
+  faults: Faults;
+  log: Logger;
+  /** How often the projector looks for rebuild requests and generation swaps. */
+  tickMs?: number;
+  maxAttempts?: number;
+}
+
+/**
+ * Keeps every projection's active generation running, and carries out rebuilds: a rebuild runs
+ * generation N+1 from position 0 beside the live one; once it has caught up with the live one, it
+ * is stopped, the pointer moves to N+1, the live subscription continues from N+1's checkpoint, and
+ * generation N is dropped. Reads go to generation N until the pointer moves.
+ */
+export function startProjector(projections: Projection[], options: ProjectorOptions) {
+  const { db, log } = options;
+  const live = new Map<string, Instance & { generation: number }>();
+  const building = new Map<string, Instance & { generation: number }>();
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+
+  const start = (projection: Projection, generation: number) =>
+    Object.assign(startProjectionInstance(projection, generation, { ...options }), { generation });
+
+  async function tick() {
+    for (const projection of projections) {
+      const state = await projectionState(db, projection.name);
+      await projectionStates(db).updateOne({ _id: projection.name }, { $set: { heartbeatAt: new Date() } });
+      const current = live.get(projection.name);
+      if (!current || current.generation !== state.active) {
+        await current?.stop();
+        live.set(projection.name, start(projection, state.active));
+        log.info({ projection: projection.name, generation: state.active }, 'projection running');
+      }
+      if (state.building !== null) await advanceRebuild(projection, state.active, state.building);
+    }
+  }
+
+  async function advanceRebuild(projection: Projection, active: number, generation: number) {
+    let rebuild = building.get(projection.name);
+    if (!rebuild) {
+      await dropGeneration(db, projection, generation); // leftovers of an interrupted rebuild
+      await checkpoints(db).deleteOne({ _id: checkpointIdOf(projection.name, generation) });
+      rebuild = start(projection, generation);
+      building.set(projection.name, rebuild);
+      log.info({ projection: projection.name, generation }, 'rebuild started');
+      return;
+    }
+    const liveInstance = live.get(projection.name)!;
+    if (rebuild.position() < liveInstance.position() || rebuild.position() === 0) return;
+    // Caught up: stop the rebuild where it is, then let the live subscription carry on from there.
+    await rebuild.stop();
+    building.delete(projection.name);
+    await projectionStates(db).updateOne({ _id: projection.name, building: generation }, { $set: { active: generation, building: null, swappedAt: new Date() } });
+    await liveInstance.stop();
+    live.set(projection.name, start(projection, generation));
+    await dropGeneration(db, projection, active);
+    // The old generation's parked events and dead letters go with it; the new one met the same
+    // events itself and parked its own if they still fail.
+    await db.collection('parked_events').deleteMany({ instance: checkpointIdOf(projection.name, active) });
+    await db.collection('dead_letters').updateMany(
+      { source: 'projection', step: checkpointIdOf(projection.name, active), status: { $in: ['open', 'redrive-requested', 'discard-requested'] } },
+      { $set: { status: 'discarded', resolvedAt: new Date(), resolution: `superseded by rebuild into generation ${generation}` } },
+    );
+    await checkpoints(db).deleteOne({ _id: checkpointIdOf(projection.name, active) });
+    log.info({ projection: projection.name, from: active, to: generation }, 'rebuild swapped in');
+  }
+
+  const loop = async () => {
+    if (stopped) return;
+    try {
+      await tick();
+    } catch (err) {
+      log.error({ err: String(err) }, 'projector tick failed');
+    }
+    if (!stopped) timer = setTimeout(loop, options.tickMs ?? 250);
+  };
+  void loop();
+
+  return {
+    /** The live instance of a projection (for read-your-writes waits in the same process). */
+    live: (name: string) => live.get(name),
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await Promise.all([...live.values(), ...building.values()].map((i) => i.stop()));
+    },
+  };
+}
