@@ -1,0 +1,67 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import type { Db, Document } from 'mongodb';
+import { createEventStore } from '../../eventstore';
+import { createFaults } from '../../infra/faults';
+import { createLogger } from '../../infra/logger';
+import { projections } from '../../projections';
+import { contextFor, projectionState } from '../../projections/generations';
+import { startProjectionInstance } from '../../projections/instance';
+import type { Projection } from '../../projections/types';
+import type { Stack } from './stack';
+import { waitFor } from './wait-for';
+
+const root = path.resolve(__dirname, '..', '..');
+
+/** The real projector process (consumers/main.ts), as npm start runs it. */
+export async function startProjectorProcess(stack: Stack): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'consumers', 'main.ts')], {
+    env: { ...process.env, MONGODB_URI: stack.config.MONGODB_URI, MONGODB_DB: stack.config.MONGODB_DB, LOG_LEVEL: 'error' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`projector exited early (${code})`)));
+  });
+  return child;
+}
+
+/** Documents of one logical collection without the per-document bookkeeping, sorted by id. */
+export async function contents(db: Db, projection: Projection, generation: number): Promise<Record<string, Document[]>> {
+  const out: Record<string, Document[]> = {};
+  for (const logical of Object.keys(projection.collections)) {
+    const docs = await contextFor(db, projection, generation).collection(logical).find({}, { projection: { applied: 0 } }).sort({ _id: 1 }).toArray();
+    out[logical] = docs;
+  }
+  return out;
+}
+
+/**
+ * A full rebuild from position 0 into a scratch generation, in this process: the reference every
+ * live read model must equal.
+ */
+export async function freshRebuild(db: Db, projection: Projection, generation = 900 + Math.floor(Math.random() * 99)) {
+  const store = createEventStore(db);
+  const head = await store.headPosition();
+  const instance = startProjectionInstance(projection, generation, { db, store, faults: createFaults(db), log: createLogger('rebuild-test', 'silent') });
+  try {
+    await waitFor(`${projection.name} scratch rebuild to reach ${head}`, () => instance.position() >= head, 60_000);
+  } finally {
+    await instance.stop();
+  }
+  return contents(db, projection, generation);
+}
+
+/** Waits until every projection's active generation has applied the whole log. */
+export async function allCaughtUp(stack: Stack, timeoutMs = 30_000) {
+  const store = createEventStore(stack.mongo.db);
+  const head = await store.headPosition();
+  await waitFor('all projections to catch up', async () => {
+    for (const p of projections) {
+      const state = await projectionState(stack.mongo.db, p.name);
+      const cp = await stack.mongo.db.collection('checkpoints').findOne({ _id: `projection:${p.name}:g${state.active}` as never });
+      if ((cp?.position ?? 0) < head) return false;
+    }
+    return true;
+  }, timeoutMs);
+}
