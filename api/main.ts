@@ -5,6 +5,7 @@ import { connectMongo } from '../infra/mongo';
 import { ensureEventStoreIndexes } from '../eventstore';
 import { reportReady } from '../infra/ready';
 import { createApp } from './app';
+import { dataConverter } from '../infra/data-converter';
 
 async function main() {
   const config = loadConfig();
@@ -13,7 +14,7 @@ async function main() {
   await ensureEventStoreIndexes(mongo.db);
   // Lazy: the API starts (and /health reports the outage) even when Temporal is briefly away.
   const connection = Connection.lazy({ address: temporalAddress(config) });
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverter(config) });
   const app = createApp({ client, db: mongo.db, config, log });
   const server = app.listen(config.PORT, () => {
     log.info({ port: config.PORT }, `API listening on http://localhost:${config.PORT}`);

@@ -3,6 +3,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Db } from 'mongodb';
 import { type Config } from '../config';
 import { createActivities } from '../activities';
+import { dataConverter } from '../infra/data-converter';
 
 /** Builds the order worker: the saga workflow plus every service's activities on one task queue. */
 export async function createWorker(deps: { connection: NativeConnection; config: Config; db: Db }): Promise<Worker> {
@@ -13,5 +14,6 @@ export async function createWorker(deps: { connection: NativeConnection; config:
     // An explicit file path (not require.resolve) so the same code runs under tsx and vitest.
     workflowsPath: path.resolve(__dirname, '..', 'workflows', 'index.ts'),
     activities: createActivities({ db: deps.db }),
+    dataConverter: dataConverter(deps.config),
   });
 }

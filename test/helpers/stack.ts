@@ -10,6 +10,7 @@ import { createApp } from '../../api/app';
 import { createWorker } from '../../workers/worker';
 import { startConsumers } from '../../consumers';
 import { registerSearchAttributes } from '../../infra/search-attributes';
+import { dataConverter } from '../../infra/data-converter';
 
 let runtimeInstalled = false;
 
@@ -53,7 +54,7 @@ export async function startStack(overrides: Partial<Config> = {}, options: { wor
   const running = worker?.run();
   const consumers = options.consumers === false ? undefined : startConsumers(mongo.db, createLogger('consumers-test', config.LOG_LEVEL));
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS! });
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverter(config) });
   const app = createApp({ client, db: mongo.db, config, log: createLogger('api-test', config.LOG_LEVEL) });
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
