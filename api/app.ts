@@ -4,6 +4,8 @@ import type { Db } from 'mongodb';
 import type { Config } from '../config';
 import type { Logger } from '../infra/logger';
 import { errorHandler, HttpError, unknownRoute } from './errors';
+import { createMetrics } from './metrics';
+import { requestLog } from './request-log';
 import { createInventoryCatalog } from '../activities/inventory';
 import { createEventStore } from '../eventstore';
 import { createFaults } from '../infra/faults';
@@ -29,6 +31,10 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  const store = createEventStore(deps.db);
+  const metrics = createMetrics({ db: deps.db, store, config: deps.config });
+  app.use(metrics.middleware);
+  app.use(requestLog(deps.log));
   app.use(express.json({ limit: '100kb', strict: true }));
   app.use((req, _res, next) => {
     // JSON APIs should refuse other bodies loudly rather than see an empty object.
@@ -38,11 +44,11 @@ export function createApp(deps: AppDeps): express.Express {
     }
     next();
   });
-  const store = createEventStore(deps.db);
   const catalog = createInventoryCatalog({ db: deps.db, events: store });
   const faults = createFaults(deps.db);
   app.use(healthRoutes(deps));
-  app.use(orderRoutes({ ...deps, catalog }));
+  app.use(metrics.routes);
+  app.use(orderRoutes({ ...deps, catalog, sagasStarted: metrics.sagasStarted }));
   app.use(accountRoutes(deps));
   app.use(inventoryRoutes({ catalog }));
   app.use(faultRoutes({ faults, config: deps.config }));

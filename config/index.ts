@@ -70,6 +70,17 @@ export const configSchema = z.object({
   SAGA_TIME_SCALE: z.coerce.number({ error: 'SAGA_TIME_SCALE must be a number' }).positive('SAGA_TIME_SCALE must be positive').max(100).default(1),
   /** Attempts of a compensation before it becomes a dead letter. */
   COMPENSATION_MAX_ATTEMPTS: positiveInt('COMPENSATION_MAX_ATTEMPTS').default(30),
+  /** The worker's Prometheus endpoint (Temporal SDK metrics plus step durations and retries). 0 turns it off. */
+  WORKER_METRICS_PORT: z.coerce.number({ error: 'WORKER_METRICS_PORT must be a number' }).int().min(0).max(65535).default(9464),
+  /** Worker metrics endpoints that GET /metrics on the API appends to its own (comma-separated URLs). */
+  WORKER_METRICS_URLS: z
+    .string()
+    .transform((v) => v.split(',').map((u) => u.trim()).filter(Boolean))
+    .pipe(z.array(z.url('WORKER_METRICS_URLS must be comma-separated http(s) URLs')))
+    .default(['http://127.0.0.1:9464/metrics']),
+  /** Tracing through the Temporal SDK's OpenTelemetry interceptors: off, console, or otlp (OTEL_EXPORTER_OTLP_ENDPOINT). */
+  TRACING: z.enum(['off', 'console', 'otlp']).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url('OTEL_EXPORTER_OTLP_ENDPOINT must be a URL').optional(),
   /** Fault injection endpoints (tests and demos). Always refused when NODE_ENV=production. */
   FAULT_INJECTION: z.enum(['on', 'off']).default('on'),
 });

@@ -49,6 +49,7 @@ export function startProjectionInstance(projection: Projection, generation: numb
     // Fault injection can make a projection fail on one stream: how tests make a poison event.
     await faults.failIfDown(`projection:${projection.name}` as FaultableService, event.streamId);
     await projection.apply(event, ctx);
+    log.debug({ correlationId: event.metadata.correlationId, projection: projection.name, position: event.position, type: event.type }, 'read model updated');
   };
 
   async function loadBlocked() {

@@ -15,6 +15,7 @@ export interface OrderViewDocument {
   total: number;
   shippingAddress: unknown;
   failureReason: string | null;
+  correlationId?: string;
   facts: Partial<Record<Fact, boolean>>;
   status: OrderStatus;
   createdAt: Date;
@@ -64,6 +65,7 @@ export const ordersProjection: Projection = {
         items: data.items,
         total: data.total,
         createdAt: at,
+        correlationId: event.metadata.correlationId,
         'facts.created': true,
         'facts.requiresApproval': data.requiresApproval === true,
       };

@@ -1,6 +1,7 @@
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig, temporalAddress } from '../config';
 import { createLogger } from '../infra/logger';
+import { pinoTemporalLogger } from '../infra/temporal-logger';
 import { connectMongo } from '../infra/mongo';
 import { ensureEventStoreIndexes } from '../eventstore';
 import { reportReady } from '../infra/ready';
@@ -10,13 +11,21 @@ import { createWorker } from './worker';
 async function main() {
   const config = loadConfig();
   const log = createLogger('worker');
-  // The SDK's own INFO lines (bundle statistics, state changes) drown our logs; keep its warnings.
-  Runtime.install({ logger: new DefaultLogger(config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace' ? 'DEBUG' : 'WARN') });
+  // The SDK's logs (and workflow code's `log` calls) go to pino; its own INFO chatter (bundle
+  // statistics, state changes) is kept out unless debugging. Its metrics, with the saga's step
+  // durations and retries, are served for Prometheus on WORKER_METRICS_PORT.
+  const sdkLog = createLogger('worker', config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace' ? config.LOG_LEVEL : 'warn');
+  Runtime.install({
+    logger: pinoTemporalLogger(sdkLog),
+    telemetryOptions: config.WORKER_METRICS_PORT
+      ? { metrics: { prometheus: { bindAddress: `0.0.0.0:${config.WORKER_METRICS_PORT}`, countersTotalSuffix: false, useSecondsForDurations: true } } }
+      : undefined,
+  });
   const mongo = await connectMongo(config);
   await ensureEventStoreIndexes(mongo.db);
   const connection = await NativeConnection.connect({ address: temporalAddress(config) });
   await registerSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
-  const worker = await createWorker({ connection, config, db: mongo.db });
+  const worker = await createWorker({ connection, config, db: mongo.db, log });
   log.info({ taskQueue: config.TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
   reportReady();
   // Worker.run() resolves after SIGINT/SIGTERM once in-flight tasks are done (the SDK installs the handlers).

@@ -4,9 +4,15 @@ import type { Db } from 'mongodb';
 import { type Config } from '../config';
 import { createActivities } from '../activities';
 import { dataConverter } from '../infra/data-converter';
+import { createLogger, type Logger } from '../infra/logger';
+import { tracing } from '../infra/tracing';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { ObservabilityInterceptor } from './activity-interceptor';
 
 /** Builds the order worker: the saga workflow plus every service's activities on one task queue. */
-export async function createWorker(deps: { connection: NativeConnection; config: Config; db: Db }): Promise<Worker> {
+export async function createWorker(deps: { connection: NativeConnection; config: Config; db: Db; log?: Logger; spanExporter?: SpanExporter }): Promise<Worker> {
+  const log = deps.log ?? createLogger('worker', deps.config.LOG_LEVEL);
+  const plugin = tracing(deps.config, 'order-worker', deps.spanExporter);
   return Worker.create({
     connection: deps.connection,
     namespace: deps.config.TEMPORAL_NAMESPACE,
@@ -15,5 +21,7 @@ export async function createWorker(deps: { connection: NativeConnection; config:
     workflowsPath: path.resolve(__dirname, '..', 'workflows', 'index.ts'),
     activities: createActivities({ db: deps.db }),
     dataConverter: dataConverter(deps.config),
+    interceptors: { activity: [(ctx) => ({ inbound: new ObservabilityInterceptor(ctx, log) })] },
+    plugins: plugin ? [plugin] : [],
   });
 }

@@ -43,7 +43,7 @@ export const placeOrderSchema = z.strictObject({
 const orderIdParams = z.object({ orderId: id });
 const rejectBody = z.strictObject({ reason: z.string().trim().min(1).max(500).optional() });
 
-export function orderRoutes(deps: { client: Client; db: Db; config: Config; catalog: ReturnType<typeof createInventoryCatalog> }): Router {
+export function orderRoutes(deps: { client: Client; db: Db; config: Config; catalog: ReturnType<typeof createInventoryCatalog>; sagasStarted?: { inc(): void } }): Router {
   const router = Router();
   const idempotency = createIdempotency(deps.db);
 
@@ -90,6 +90,7 @@ export function orderRoutes(deps: { client: Client; db: Db; config: Config; cata
         ],
         memo: { customerId: body.customerId, accountId: body.accountId, correlationId: input.correlationId },
       });
+      deps.sagasStarted?.inc();
     } catch (err) {
       // The same Idempotency-Key again (or a retry after a crash between claim and start).
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

@@ -124,6 +124,7 @@ function orderView(order: OrderViewDocument) {
     total: order.total,
     shippingAddress: order.shippingAddress,
     failureReason: order.failureReason ?? null,
+    correlationId: order.correlationId ?? null,
     createdAt: order.createdAt,
     updatedAt: order.updatedAt,
   };

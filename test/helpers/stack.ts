@@ -4,7 +4,9 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../config';
-import { createLogger } from '../../infra/logger';
+import { createLogger, type Logger } from '../../infra/logger';
+import { freePort } from '../../servers/run-command';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { connectMongo, type Mongo } from '../../infra/mongo';
 import { createApp } from '../../api/app';
 import { createWorker } from '../../workers/worker';
@@ -13,6 +15,7 @@ import { registerSearchAttributes } from '../../infra/search-attributes';
 import { dataConverter } from '../../infra/data-converter';
 
 let runtimeInstalled = false;
+let workerMetricsPort = 0;
 
 export interface Stack {
   config: Config;
@@ -29,9 +32,17 @@ export interface Stack {
  * a worker on a task queue and a database of its own (so test files never see each other's work)
  * and the Express app on an ephemeral port.
  */
-export async function startStack(overrides: Partial<Config> = {}, options: { worker?: boolean; consumers?: boolean } = {}): Promise<Stack> {
+export async function startStack(
+  overrides: Partial<Config> = {},
+  options: { worker?: boolean; consumers?: boolean; log?: Logger; spanExporter?: SpanExporter } = {},
+): Promise<Stack> {
   if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
+    // One runtime per test process, with the SDK's Prometheus exporter as the worker process has.
+    workerMetricsPort = await freePort();
+    Runtime.install({
+      logger: new DefaultLogger('ERROR'),
+      telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${workerMetricsPort}`, useSecondsForDurations: true } } },
+    });
     runtimeInstalled = true;
   }
   const suffix = randomUUID().slice(0, 8);
@@ -44,18 +55,19 @@ export async function startStack(overrides: Partial<Config> = {}, options: { wor
     TASK_QUEUE: `test-${suffix}`,
     MONGODB_DB: `test_${suffix}`,
     LOG_LEVEL: 'silent',
+    WORKER_METRICS_URLS: [`http://127.0.0.1:${workerMetricsPort}/metrics`],
     ...overrides,
   };
   const mongo = await connectMongo(config);
   const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS! });
   await registerSearchAttributes(nativeConnection, config.TEMPORAL_NAMESPACE);
   // Without an in-process worker, the test runs one of its own (for example as a process it can kill).
-  const worker = options.worker === false ? undefined : await createWorker({ connection: nativeConnection, config, db: mongo.db });
+  const worker = options.worker === false ? undefined : await createWorker({ connection: nativeConnection, config, db: mongo.db, log: options.log, spanExporter: options.spanExporter });
   const running = worker?.run();
-  const consumers = options.consumers === false ? undefined : startConsumers(mongo.db, createLogger('consumers-test', config.LOG_LEVEL));
+  const consumers = options.consumers === false ? undefined : startConsumers(mongo.db, options.log ?? createLogger('consumers-test', config.LOG_LEVEL));
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS! });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverter(config) });
-  const app = createApp({ client, db: mongo.db, config, log: createLogger('api-test', config.LOG_LEVEL) });
+  const app = createApp({ client, db: mongo.db, config, log: options.log ?? createLogger('api-test', config.LOG_LEVEL) });
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;

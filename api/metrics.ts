@@ -1,0 +1,114 @@
+import type { RequestHandler, Router } from 'express';
+import { Router as router } from 'express';
+import type { Db } from 'mongodb';
+import client from 'prom-client';
+import type { Config } from '../config';
+import { checkpoints } from '../consumers/runner';
+import type { EventStore } from '../eventstore';
+import { projections } from '../projections';
+import { checkpointIdOf, projectionState, readModel } from '../projections/generations';
+import { ordersProjection } from '../projections';
+
+/**
+ * GET /metrics: the API's own metrics (HTTP requests, sagas started) plus figures read from the
+ * system's state at scrape time (saga outcomes from the orders read model, open dead letters,
+ * projection lag), followed by the worker's metrics (the Temporal SDK's, with step durations and
+ * activity retries) fetched from WORKER_METRICS_URLS. Reading state at scrape time keeps the
+ * numbers right across restarts and across several API instances.
+ */
+export function createMetrics(deps: { db: Db; store: EventStore; config: Config }) {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry, prefix: 'api_' });
+
+  const requests = new client.Counter({ name: 'http_requests_total', help: 'HTTP requests by method, route and status', labelNames: ['method', 'route', 'status'], registers: [registry] });
+  const latency = new client.Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request latency by method and route',
+    labelNames: ['method', 'route'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const sagasStarted = new client.Counter({ name: 'sagas_started_total', help: 'Order sagas started by this API process', registers: [registry] });
+
+  new client.Gauge({
+    name: 'sagas',
+    help: 'Orders by saga outcome, from the orders read model (completed, compensated, cancelled by an operator, running)',
+    labelNames: ['outcome'],
+    registers: [registry],
+    async collect() {
+      const orders = await readModel(deps.db, ordersProjection, 'orders');
+      const [completed, cancelled, operator, all] = await Promise.all([
+        orders.countDocuments({ status: 'COMPLETED' }),
+        orders.countDocuments({ status: 'CANCELLED' }),
+        orders.countDocuments({ status: 'CANCELLED', failureReason: 'cancelled' }),
+        orders.countDocuments({ 'facts.created': true }),
+      ]);
+      this.set({ outcome: 'completed' }, completed);
+      this.set({ outcome: 'compensated' }, cancelled - operator);
+      this.set({ outcome: 'cancelled' }, operator);
+      this.set({ outcome: 'running' }, Math.max(0, all - completed - cancelled));
+    },
+  });
+  new client.Gauge({
+    name: 'dead_letters',
+    help: 'Dead letters by source and status',
+    labelNames: ['source', 'status'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const rows = await deps.db.collection('dead_letters').aggregate<{ _id: { source: string; status: string }; n: number }>([{ $group: { _id: { source: '$source', status: '$status' }, n: { $sum: 1 } } }]).toArray();
+      for (const row of rows) this.set({ source: row._id.source, status: row._id.status }, row.n);
+    },
+  });
+  new client.Gauge({
+    name: 'event_log_head_position',
+    help: 'Highest global position reserved in the event log',
+    registers: [registry],
+    async collect() {
+      this.set(await deps.store.headPosition());
+    },
+  });
+  new client.Gauge({
+    name: 'projection_lag_events',
+    help: 'Events between the head of the log and the projection',
+    labelNames: ['projection'],
+    registers: [registry],
+    async collect() {
+      const head = await deps.store.headPosition();
+      for (const p of projections) {
+        const state = await projectionState(deps.db, p.name);
+        const position = (await checkpoints(deps.db).findOne({ _id: checkpointIdOf(p.name, state.active) }))?.position ?? 0;
+        this.set({ projection: p.name }, Math.max(0, head - position));
+      }
+    },
+  });
+
+  const middleware: RequestHandler = (req, res, next) => {
+    const stop = latency.startTimer();
+    res.on('finish', () => {
+      // The matched route pattern, not the raw path, so ids do not explode the label set.
+      const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched';
+      requests.inc({ method: req.method, route, status: String(res.statusCode) });
+      stop({ method: req.method, route });
+    });
+    next();
+  };
+
+  const routes: Router = router();
+  routes.get('/metrics', async (_req, res) => {
+    const own = await registry.metrics();
+    const workers = await Promise.all(
+      deps.config.WORKER_METRICS_URLS.map(async (url) => {
+        try {
+          const answer = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+          return answer.ok ? `# worker metrics from ${url}\n${await answer.text()}` : `# worker metrics from ${url}: HTTP ${answer.status}\n`;
+        } catch (err) {
+          return `# worker metrics from ${url} unavailable: ${(err as Error).message}\n`;
+        }
+      }),
+    );
+    res.type(registry.contentType).send([own, ...workers].join('\n'));
+  });
+
+  return { registry, middleware, routes, sagasStarted };
+}
