@@ -4,6 +4,11 @@ import type { Db } from 'mongodb';
 import type { Config } from '../config';
 import type { Logger } from '../infra/logger';
 import { errorHandler, HttpError, unknownRoute } from './errors';
+import helmet from 'helmet';
+import { rateLimit } from 'express-rate-limit';
+import { payloadCodec } from '../infra/data-converter';
+import { authenticate } from './auth';
+import { codecRoutes } from './routes/codec';
 import { createMetrics } from './metrics';
 import { requestLog } from './request-log';
 import { createInventoryCatalog } from '../activities/inventory';
@@ -35,6 +40,20 @@ export function createApp(deps: AppDeps): express.Express {
   const metrics = createMetrics({ db: deps.db, store, config: deps.config });
   app.use(metrics.middleware);
   app.use(requestLog(deps.log));
+  app.use(helmet());
+  const perMinute = deps.config.RATE_LIMIT_PER_MINUTE || (deps.config.NODE_ENV === 'production' ? 600 : 0);
+  if (perMinute > 0) {
+    app.use(
+      rateLimit({
+        windowMs: 60_000,
+        limit: perMinute,
+        standardHeaders: 'draft-7',
+        legacyHeaders: false,
+        handler: (_req, _res, next) => next(new HttpError(429, 'rate_limited', `More than ${perMinute} requests per minute; slow down`)),
+      }),
+    );
+  }
+  app.use(authenticate(deps.config));
   app.use(express.json({ limit: '100kb', strict: true }));
   app.use((req, _res, next) => {
     // JSON APIs should refuse other bodies loudly rather than see an empty object.
@@ -56,6 +75,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(projectionRoutes({ db: deps.db, store }));
   app.use(deadLetterRoutes(deps));
   app.use(emailRoutes(deps));
+  app.use(codecRoutes({ codec: payloadCodec(deps.config), corsOrigins: deps.config.CODEC_CORS_ORIGINS }));
   app.use(unknownRoute);
   app.use(errorHandler(deps.log));
   return app;

@@ -81,6 +81,56 @@ export const configSchema = z.object({
   /** Tracing through the Temporal SDK's OpenTelemetry interceptors: off, console, or otlp (OTEL_EXPORTER_OTLP_ENDPOINT). */
   TRACING: z.enum(['off', 'console', 'otlp']).optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url('OTEL_EXPORTER_OTLP_ENDPOINT must be a URL').optional(),
+  /**
+   * API keys and their roles: `key:operator` or `key:client:<customerId>`, comma-separated.
+   * Required in production, where every endpoint but /health needs one (Authorization: Bearer <key>
+   * or X-API-Key). Operators may do everything; a client may place and read its own orders only.
+   */
+  API_KEYS: z
+    .string()
+    .transform((value, ctx) => {
+      const keys = [];
+      for (const entry of value.split(',').map((e) => e.trim()).filter(Boolean)) {
+        const [key, role, customerId] = entry.split(':');
+        if (!key || key.length < 16 || (role !== 'operator' && role !== 'client') || (role === 'client' && !customerId)) {
+          ctx.addIssue({ code: 'custom', message: 'API_KEYS entries must be <key of 16+ chars>:operator or <key>:client:<customerId>' });
+          return z.NEVER;
+        }
+        keys.push({ key, role, customerId: role === 'client' ? customerId! : undefined } as const);
+      }
+      return keys;
+    })
+    .optional(),
+  /** Require API keys outside production too (production always requires them). */
+  AUTH: z.enum(['on', 'off']).default('off'),
+  /** Requests per minute per client address (0 = unlimited). */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number({ error: 'RATE_LIMIT_PER_MINUTE must be a number' }).int().min(0).default(0),
+  /**
+   * Keys that encrypt Temporal payloads (AES-256-GCM): `<keyId>:<base64 32-byte key>`, comma-separated.
+   * New payloads use PAYLOAD_KEY_ID (default: the first); older keys stay listed to read old histories.
+   */
+  PAYLOAD_KEYS: z
+    .string()
+    .transform((value, ctx) => {
+      const keys = new Map<string, Buffer>();
+      for (const entry of value.split(',').map((e) => e.trim()).filter(Boolean)) {
+        const [id, material] = entry.split(':');
+        const key = material ? Buffer.from(material, 'base64') : Buffer.alloc(0);
+        if (!id || !/^[\w.-]{1,32}$/.test(id) || key.length !== 32) {
+          ctx.addIssue({ code: 'custom', message: 'PAYLOAD_KEYS entries must be <keyId>:<base64 of 32 random bytes> (openssl rand -base64 32)' });
+          return z.NEVER;
+        }
+        keys.set(id, key);
+      }
+      return keys;
+    })
+    .optional(),
+  PAYLOAD_KEY_ID: z.string().min(1).optional(),
+  /** Origins allowed to call the codec endpoint from a browser (the Temporal Web UI). */
+  CODEC_CORS_ORIGINS: z
+    .string()
+    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+    .default(['http://localhost:8233', 'http://127.0.0.1:8233', 'http://localhost:8080']),
   /** Fault injection endpoints (tests and demos). Always refused when NODE_ENV=production. */
   FAULT_INJECTION: z.enum(['on', 'off']).default('on'),
 });
@@ -112,8 +162,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       }),
     );
   }
-  return parsed.data;
+  const config = parsed.data;
+  const problems: string[] = [];
+  if (config.NODE_ENV === 'production' && !config.API_KEYS?.length) problems.push('API_KEYS is required when NODE_ENV=production');
+  if (config.NODE_ENV === 'production' && !config.PAYLOAD_KEYS?.size) problems.push('PAYLOAD_KEYS is required when NODE_ENV=production (Temporal payloads carry personal data)');
+  if (config.PAYLOAD_KEY_ID && !config.PAYLOAD_KEYS?.has(config.PAYLOAD_KEY_ID)) problems.push(`PAYLOAD_KEY_ID ${config.PAYLOAD_KEY_ID} is not one of PAYLOAD_KEYS`);
+  if (problems.length) throw new ConfigError(problems);
+  return config;
 }
+
+/** Whether requests must carry an API key. */
+export const authRequired = (config: Config) => config.NODE_ENV === 'production' || config.AUTH === 'on';
 
 /** Where the worker and the API find Temporal when no address was given: the embedded dev server. */
 export function temporalAddress(config: Config): string {

@@ -1,9 +1,41 @@
 import pino from 'pino';
 import { loadConfig } from '../config';
 
-/** Structured JSON logs for every process; `name` says which process wrote the line. */
-export function createLogger(name: string, level: string = loadConfig().LOG_LEVEL) {
-  return pino({ name, level });
+/** 13-19 digits, optionally grouped by spaces or dashes: what a payment card number looks like. */
+const CARD_LIKE = /\b(?:\d[ -]?){12,18}\d\b/g;
+
+/** Keeps the last four digits of anything card-like, so logs never hold a full card number. */
+export function maskCardLike(value: unknown): unknown {
+  if (typeof value === 'string') return value.replace(CARD_LIKE, (m) => `****${m.replace(/\D/g, '').slice(-4)}`);
+  if (Array.isArray(value)) return value.map(maskCardLike);
+  if (value && typeof value === 'object' && !(value instanceof Date) && !(value instanceof Error)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskCardLike(v)]));
+  }
+  return value;
+}
+
+/**
+ * Structured JSON logs for every process; `name` says which process wrote the line. Secrets
+ * (authorization headers, API keys, passwords, payload keys) are redacted and card-like numbers
+ * masked before anything is written.
+ */
+export function createLogger(name: string, level: string = loadConfig().LOG_LEVEL, destination?: pino.DestinationStream) {
+  const options: pino.LoggerOptions = {
+    name,
+    level,
+    redact: {
+      paths: ['authorization', 'headers.authorization', 'req.headers.authorization', '*.authorization', 'apiKey', '*.apiKey', 'password', '*.password', 'PAYLOAD_KEYS', 'API_KEYS'],
+      censor: '[redacted]',
+    },
+    formatters: { log: (obj) => maskCardLike(obj) as Record<string, unknown> },
+    hooks: {
+      logMethod(args, method) {
+        // The message string too, not only the fields.
+        method.apply(this, args.map((a) => (typeof a === 'string' ? (maskCardLike(a) as string) : a)) as Parameters<typeof method>);
+      },
+    },
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 export type Logger = ReturnType<typeof createLogger>;

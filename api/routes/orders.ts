@@ -16,6 +16,8 @@ import { approveSignal, rejectSignal, statusQuery, updateShippingAddressUpdate }
 import { CustomerIdKey, OrderIdKey, OrderStatusKey } from '../../workflows/search-attributes';
 import { orderWorkflowId, type OrderSagaInput, type SagaStatus } from '../../workflows/types';
 import { correlationIdOf } from '../correlation';
+import { ownCustomer } from '../auth';
+import { orderCollection } from '../../activities/order';
 import { HttpError, notFound } from '../errors';
 import { createIdempotency } from '../idempotency';
 import { parse } from '../validate';
@@ -48,7 +50,13 @@ export function orderRoutes(deps: { client: Client; db: Db; config: Config; cata
   const idempotency = createIdempotency(deps.db);
 
   /** The saga of an order the platform knows; 404 otherwise. */
-  async function sagaOf(orderId: string): Promise<WorkflowHandle> {
+  async function sagaOf(orderId: string, res?: Response): Promise<WorkflowHandle> {
+    const own = res && ownCustomer(res);
+    if (own !== undefined) {
+      // A client sees only its own orders; another customer's order does not exist for it.
+      const order = await orderCollection(deps.db).findOne({ _id: orderId }, { projection: { customerId: 1 } });
+      if (order?.customerId !== own) throw notFound(`Order ${orderId}`);
+    }
     const handle = deps.client.workflow.getHandle(orderWorkflowId(orderId));
     try {
       await handle.describe();
@@ -65,6 +73,8 @@ export function orderRoutes(deps: { client: Client; db: Db; config: Config; cata
 
   router.post('/orders', async (req, res) => {
     const body = parse(placeOrderSchema, req.body, 'body');
+    const own = ownCustomer(res);
+    if (own !== undefined && body.customerId !== own) throw new HttpError(403, 'forbidden', 'A client may place orders for its own customer id only');
     const key = req.header('idempotency-key');
     let orderId: string = randomUUID();
     if (key !== undefined) orderId = (await idempotency.claim('orders', key, body, orderId)).resourceId;
@@ -100,7 +110,7 @@ export function orderRoutes(deps: { client: Client; db: Db; config: Config; cata
 
   router.get('/orders/:orderId/saga', async (req, res) => {
     const { orderId } = parse(orderIdParams, req.params, 'params');
-    res.json(await liveStatus(await sagaOf(orderId)));
+    res.json(await liveStatus(await sagaOf(orderId, res)));
   });
 
   /** Approve and reject are signals (operators also send them with `temporal workflow signal`). */

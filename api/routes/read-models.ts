@@ -7,6 +7,7 @@ import type { OrderViewDocument } from '../../projections/orders';
 import { awaitReadModel, withoutConsistency } from '../read-consistency';
 import { HttpError, notFound } from '../errors';
 import { parse } from '../validate';
+import { ownCustomer } from '../auth';
 import { id } from './orders';
 
 const ORDER_STATUSES = ['PENDING', 'AWAITING_APPROVAL', 'PAYMENT_COMPLETED', 'ITEMS_RESERVED', 'SHIPMENT_SCHEDULED', 'COMPLETED', 'COMPENSATING', 'CANCELLED'] as const;
@@ -49,7 +50,10 @@ export function readModelRoutes(deps: { db: Db }): Router {
     await awaitReadModel(db, ordersProjection, req, res);
     const q = parse(ordersQuery, withoutConsistency(req.query), 'query');
     const orders = await readModel<OrderViewDocument>(db, ordersProjection, 'orders');
-    const filter: Filter<OrderViewDocument> = { 'facts.created': true, ...(q.status && { status: q.status }), ...(q.customerId && { customerId: q.customerId }) };
+    const own = ownCustomer(res);
+    if (own !== undefined && q.customerId !== undefined && q.customerId !== own) throw new HttpError(403, 'forbidden', 'A client may list its own orders only');
+    const customerId = own ?? q.customerId;
+    const filter: Filter<OrderViewDocument> = { 'facts.created': true, ...(q.status && { status: q.status }), ...(customerId && { customerId }) };
     const { items, nextCursor } = await pageOf(req, orders, filter, 'createdAt', q);
     res.json({ orders: items.map(orderView), nextCursor });
   });
@@ -58,7 +62,8 @@ export function readModelRoutes(deps: { db: Db }): Router {
     await awaitReadModel(db, ordersProjection, req, res);
     const { orderId } = parse(z.object({ orderId: id }), req.params, 'params');
     parse(z.strictObject({}), withoutConsistency(req.query), 'query');
-    const order = await (await readModel<OrderViewDocument>(db, ordersProjection, 'orders')).findOne({ _id: orderId, 'facts.created': true });
+    const own = ownCustomer(res);
+    const order = await (await readModel<OrderViewDocument>(db, ordersProjection, 'orders')).findOne({ _id: orderId, 'facts.created': true, ...(own !== undefined && { customerId: own }) });
     if (!order) throw notFound(`Order ${orderId}`);
     res.json(orderView(order));
   });
@@ -66,6 +71,8 @@ export function readModelRoutes(deps: { db: Db }): Router {
   router.get('/customers/:customerId/orders', async (req, res) => {
     await awaitReadModel(db, ordersProjection, req, res);
     const { customerId } = parse(z.object({ customerId: id }), req.params, 'params');
+    const own = ownCustomer(res);
+    if (own !== undefined && own !== customerId) throw notFound(`Customer ${customerId}`);
     const q = parse(customerOrdersQuery, withoutConsistency(req.query), 'query');
     const orders = await readModel<OrderViewDocument>(db, ordersProjection, 'orders');
     const { items, nextCursor } = await pageOf(req, orders, { customerId, 'facts.created': true, ...(q.status && { status: q.status }) }, 'createdAt', q);

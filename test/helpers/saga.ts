@@ -11,7 +11,8 @@ export const address = { line1: '1 Main St', city: 'Springfield', postalCode: '1
 /** Saga settings that make retries and timeouts take milliseconds instead of minutes. */
 export const fastSaga = { SAGA_TIME_SCALE: 0.01, COMPENSATION_MAX_ATTEMPTS: 5 } as const;
 
-export function sagaHelpers(stack: Stack) {
+/** `headers` go with every request the helpers make (an operator's API key in production-mode tests). */
+export function sagaHelpers(stack: Stack, headers: Record<string, string> = {}) {
   const store = createEventStore(stack.mongo.db);
   const accounts = createAccountService({ store });
   let counter = 0;
@@ -29,15 +30,15 @@ export function sagaHelpers(stack: Stack) {
       return (await accounts.getAccount(accountId))!.balance;
     },
     async stock(sku: string, quantity: number, price: number) {
-      const res = await http(stack.baseUrl, 'POST', '/inventory', { sku, quantity, price });
+      const res = await http(stack.baseUrl, 'POST', '/inventory', { sku, quantity, price }, headers);
       expect(res.status, res.text).toBe(200);
       return res.body;
     },
     async level(sku: string) {
-      return (await http(stack.baseUrl, 'GET', `/inventory/${sku}`)).body as { available: number; reserved: number; price: number };
+      return (await http(stack.baseUrl, 'GET', `/inventory/${sku}`, undefined, headers)).body as { available: number; reserved: number; price: number };
     },
-    async placeOrder(body: { customerId?: string; accountId: string; items: Array<{ sku: string; quantity: number }>; shippingAddress?: typeof address }, headers: Record<string, string> = {}) {
-      const res = await http(stack.baseUrl, 'POST', '/orders', { customerId: 'cust-1', shippingAddress: address, ...body }, headers);
+    async placeOrder(body: { customerId?: string; accountId: string; items: Array<{ sku: string; quantity: number }>; shippingAddress?: typeof address }, extra: Record<string, string> = {}) {
+      const res = await http(stack.baseUrl, 'POST', '/orders', { customerId: 'cust-1', shippingAddress: address, ...body }, { ...headers, ...extra });
       expect(res.status, res.text).toBe(202);
       return res.body as { orderId: string; workflowId: string };
     },
@@ -65,7 +66,7 @@ export function sagaHelpers(stack: Stack) {
     /** The orders read model's view of an order, once the projection shows it in `status`. */
     async orderView(orderId: string, status: string) {
       return waitFor(`order ${orderId} to be ${status} in the read model`, async () => {
-        const res = await http(stack.baseUrl, 'GET', `/orders/${orderId}`);
+        const res = await http(stack.baseUrl, 'GET', `/orders/${orderId}`, undefined, headers);
         return res.status === 200 && res.body.status === status ? res.body : undefined;
       });
     },

@@ -1,0 +1,60 @@
+import { Router } from 'express';
+import type { Payload } from '@temporalio/common';
+import { z } from 'zod';
+import type { AesGcmPayloadCodec } from '../../infra/payload-codec';
+import { HttpError } from '../errors';
+import { parse } from '../validate';
+
+const base64 = z.string().max(4_000_000).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
+const body = z.object({
+  payloads: z.array(z.object({ metadata: z.record(z.string(), base64).optional(), data: base64.optional() })).max(1_000),
+});
+
+const toPayload = (p: z.infer<typeof body>['payloads'][number]): Payload => ({
+  metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
+  data: Buffer.from(p.data ?? '', 'base64'),
+});
+const fromPayload = (p: Payload) => ({
+  metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? new Uint8Array()).toString('base64')])),
+  data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
+});
+
+/**
+ * A Temporal remote codec server (POST /codec/encode, /codec/decode): the Temporal Web UI and the
+ * `temporal` CLI (--codec-endpoint) call it to show encrypted payloads in clear to operators.
+ * Operator-only when authentication is on; answers CORS preflights for the Web UI's origin.
+ */
+export function codecRoutes(deps: { codec: AesGcmPayloadCodec | undefined; corsOrigins: string[] }): Router {
+  const router = Router();
+  router.use('/codec', (req, res, next) => {
+    const origin = req.header('origin');
+    if (origin && deps.corsOrigins.includes(origin)) {
+      res.setHeader('Access-Control-Allow-Origin', origin);
+      res.setHeader('Access-Control-Allow-Credentials', 'true');
+      res.setHeader('Access-Control-Allow-Headers', 'Content-Type, Authorization, X-Namespace, X-API-Key');
+      res.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
+      res.setHeader('Vary', 'Origin');
+    }
+    if (req.method === 'OPTIONS') {
+      res.status(204).end();
+      return;
+    }
+    if (!deps.codec) {
+      next(new HttpError(404, 'codec_disabled', 'Payload encryption is off (PAYLOAD_KEYS is not set)'));
+      return;
+    }
+    next();
+  });
+  for (const action of ['encode', 'decode'] as const) {
+    router.post(`/codec/${action}`, async (req, res) => {
+      const { payloads } = parse(body, req.body, 'body');
+      try {
+        const out = await deps.codec![action](payloads.map(toPayload));
+        res.json({ payloads: out.map(fromPayload) });
+      } catch (err) {
+        throw new HttpError(422, 'codec_failed', `Could not ${action}: ${(err as Error).message}`);
+      }
+    });
+  }
+  return router;
+}
