@@ -11,6 +11,7 @@ COPY workflows ./workflows
 COPY activities ./activities
 COPY workers ./workers
 COPY consumers ./consumers
+COPY projections ./projections
 COPY domain ./domain
 COPY eventstore ./eventstore
 COPY api ./api

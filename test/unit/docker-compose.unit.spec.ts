@@ -6,7 +6,7 @@ import { configSchema } from '../../config';
 
 // docker compose cannot run on machines without a Docker engine, so the file is checked by parsing.
 const root = path.resolve(__dirname, '..', '..');
-const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true });
+const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true, maxAliasCount: -1 });
 const services: Record<string, any> = compose.services;
 const configKeys = new Set(Object.keys(configSchema.shape));
 
@@ -27,7 +27,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('runs MongoDB as a replica set that initiates itself, on a named volume', () => {
-    expect(services.mongodb.command.join(' ')).toContain('--replSet rs0');
+    expect(services.mongodb.entrypoint.join(' ')).toContain('--replSet rs0');
     expect(JSON.stringify(services.mongodb.healthcheck.test)).toContain('rs.initiate');
     expect(services.mongodb.volumes[0]).toMatch(/^mongodb-data:/);
     expect(Object.keys(compose.volumes)).toEqual(expect.arrayContaining(['mongodb-data', 'postgresql-data']));
@@ -43,11 +43,36 @@ describe('docker-compose.yml', () => {
       expect(unknown, `${name} sets variables the config module does not read`).toEqual([]);
       expect(env).toEqual(expect.arrayContaining(['TEMPORAL_ADDRESS', 'MONGODB_URI', 'TASK_QUEUE']));
       expect(service.environment.MONGODB_URI).toContain('replicaSet=rs0');
+      expect(service.environment.NODE_ENV).toBe('production');
       expect(service.depends_on.temporal.condition).toBe('service_healthy');
       expect(service.depends_on.mongodb.condition).toBe('service_healthy');
     }
     expect(services.api.command.join(' ')).toContain('api/main.ts');
     expect(services.worker.command.join(' ')).toContain('workers/main.ts');
     expect(services.projector.command.join(' ')).toContain('consumers/main.ts');
+  });
+});
+
+describe('docker-compose.yml security', () => {
+  const raw = readFileSync(path.join(root, 'docker-compose.yml'), 'utf8');
+
+  it('runs MongoDB with authentication and gives the app a least-privileged user', () => {
+    expect(services.mongodb.environment.MONGO_INITDB_ROOT_PASSWORD).toMatch(/^\$\{MONGO_ROOT_PASSWORD:\?/);
+    expect(services.mongodb.entrypoint.join(' ')).toContain('--keyFile');
+    expect(services.mongodb.volumes.join(' ')).toContain('docker/mongo-init.js');
+    const init = readFileSync(path.join(root, 'docker', 'mongo-init.js'), 'utf8');
+    expect(init).toContain("roles: [{ role: 'readWrite', db: dbName }]");
+    expect(services.api.environment.MONGODB_URI).toMatch(/^mongodb:\/\/orders_app:\$\{MONGODB_APP_PASSWORD:\?[^}]*\}@mongodb:27017\/.*authSource=/);
+  });
+
+  it('takes every secret from the environment and commits none', () => {
+    for (const name of ['MONGO_ROOT_PASSWORD', 'MONGODB_APP_PASSWORD', 'TEMPORAL_DB_PASSWORD', 'API_KEYS', 'PAYLOAD_KEYS']) {
+      expect(raw, name).toMatch(new RegExp(`\\$\\{${name}:\\?`));
+      expect(raw, `${name} has no default`).not.toMatch(new RegExp(`\\$\\{${name}:-`));
+    }
+    expect(services.postgresql.environment.POSTGRES_PASSWORD).toMatch(/^\$\{TEMPORAL_DB_PASSWORD:\?/);
+    const example = readFileSync(path.join(root, '.env.example'), 'utf8');
+    expect(example).toMatch(/^PAYLOAD_KEYS=$/m);
+    expect(example).toMatch(/^API_KEYS=$/m);
   });
 });
