@@ -10,6 +10,7 @@ import { payloadCodec } from '../infra/data-converter';
 import { authenticate } from './auth';
 import { codecRoutes } from './routes/codec';
 import { createMetrics } from './metrics';
+import { openApiDocument } from './openapi';
 import { requestLog } from './request-log';
 import { createInventoryCatalog } from '../activities/inventory';
 import { createEventStore } from '../eventstore';
@@ -66,6 +67,10 @@ export function createApp(deps: AppDeps): express.Express {
   const catalog = createInventoryCatalog({ db: deps.db, events: store });
   const faults = createFaults(deps.db);
   app.use(healthRoutes(deps));
+  const openApi = openApiDocument();
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApi);
+  });
   app.use(metrics.routes);
   app.use(orderRoutes({ ...deps, catalog, sagasStarted: metrics.sagasStarted }));
   app.use(accountRoutes(deps));

@@ -6,7 +6,7 @@ import { HttpError, notFound } from '../errors';
 import { parse } from '../validate';
 
 const serviceParams = z.object({ service: z.enum(FAULTABLE_SERVICES) });
-const faultSchema = z.strictObject({
+export const faultSchema = z.strictObject({
   mode: z.enum(['error', 'hang-after-effect']).default('error'),
   failures: z.number().int().positive().max(1_000_000).optional(),
   durationMs: z.number().int().positive().max(24 * 3_600_000).optional(),

@@ -7,7 +7,7 @@ import { parse } from '../validate';
 
 export const skuSchema = z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a SKU is 1-64 letters, digits, dots, dashes or underscores');
 
-const restockSchema = z.strictObject({
+export const restockSchema = z.strictObject({
   sku: skuSchema,
   /** Units added to the available stock (0 only changes the price). */
   quantity: z.number().int().min(0).max(1_000_000),

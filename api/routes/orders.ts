@@ -43,7 +43,7 @@ export const placeOrderSchema = z.strictObject({
 });
 
 const orderIdParams = z.object({ orderId: id });
-const rejectBody = z.strictObject({ reason: z.string().trim().min(1).max(500).optional() });
+export const rejectBody = z.strictObject({ reason: z.string().trim().min(1).max(500).optional() });
 
 export function orderRoutes(deps: { client: Client; db: Db; config: Config; catalog: ReturnType<typeof createInventoryCatalog>; sagasStarted?: { inc(): void } }): Router {
   const router = Router();

@@ -15,7 +15,11 @@ const page = { limit: z.coerce.number().int().min(1).max(200).default(50), curso
 const ordersQuery = z.strictObject({ status: z.enum(ORDER_STATUSES).optional(), customerId: id.optional(), ...page });
 const customerOrdersQuery = z.strictObject({ status: z.enum(ORDER_STATUSES).optional(), ...page });
 const accountsQuery = z.strictObject({ ...page });
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD').refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), 'not a real date');
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD').refine((d) => {
+  // Date.parse rolls 2030-02-31 over into March; a real date survives the round trip.
+  const parsed = new Date(`${d}T00:00:00Z`);
+  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === d;
+}, 'not a real date');
 const salesQuery = z
   .strictObject({ from: day.optional(), to: day.optional(), groupBy: z.enum(['day', 'sku']).default('day') })
   .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from must not be after to', path: ['from'] });

@@ -1,0 +1,221 @@
+/**
+ * Every path an order saga can take, driven the way a user drives it: through the HTTP API, with
+ * the real worker behind it. `npm run record-histories` runs them to record workflow histories for
+ * the replay tests (test/fixtures/histories/); test/replay/ runs them again to prove that sagas
+ * started by today's code replay too.
+ */
+import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
+import type { Config } from '../config';
+import { waitFor } from '../test/helpers/wait-for';
+import { orderWorkflowId, type OrderSagaResult, type SagaStatus, type ShippingAddress } from '../workflows/types';
+
+/** What a scenario needs: the API to talk to, and a Temporal client to await the saga's result. */
+export interface ScenarioSystem {
+  baseUrl: string;
+  client: Client;
+}
+
+/**
+ * The configuration the scenarios assume: retries and timeouts in milliseconds (so "retries
+ * exhausted" takes a second), approval above 5,000 cents and a 5 s approval window (long enough for
+ * a busy machine to approve in time, short enough to wait out).
+ */
+export const scenarioConfig = {
+  SAGA_TIME_SCALE: 0.01,
+  COMPENSATION_MAX_ATTEMPTS: 5,
+  APPROVAL_THRESHOLD: 5_000,
+  APPROVAL_TIMEOUT: 5_000,
+  FAULT_INJECTION: 'on',
+} as const satisfies Partial<Config>;
+
+export interface ScenarioRun {
+  orderId: string;
+  workflowId: string;
+}
+
+export interface Scenario {
+  /** File-name friendly: the fixture is test/fixtures/histories/<name>.json. */
+  name: string;
+  /** What happens, in one line. */
+  description: string;
+  run(system: ScenarioSystem): Promise<ScenarioRun>;
+}
+
+const address: ShippingAddress = { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' };
+let counter = 0;
+const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
+
+async function call(system: ScenarioSystem, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${system.baseUrl}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+async function expectStatus(system: ScenarioSystem, method: string, path: string, status: number, body?: unknown) {
+  const res = await call(system, method, path, body);
+  if (res.status !== status) throw new Error(`${method} ${path}: expected ${status}, got ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+async function openAccount(system: ScenarioSystem, balance: number): Promise<string> {
+  return (await expectStatus(system, 'POST', '/accounts', 201, { owner: unique('owner'), initialDeposit: balance })).accountId;
+}
+
+async function stock(system: ScenarioSystem, quantity: number, price: number): Promise<string> {
+  const sku = unique('SKU');
+  await expectStatus(system, 'POST', '/inventory', 200, { sku, quantity, price });
+  return sku;
+}
+
+async function placeOrder(system: ScenarioSystem, accountId: string, items: Array<{ sku: string; quantity: number }>, shippingAddress = address): Promise<ScenarioRun> {
+  const { orderId } = await expectStatus(system, 'POST', '/orders', 202, { customerId: unique('cust'), accountId, items, shippingAddress });
+  return { orderId, workflowId: orderWorkflowId(orderId) };
+}
+
+async function sagaStatus(system: ScenarioSystem, orderId: string): Promise<SagaStatus> {
+  return expectStatus(system, 'GET', `/orders/${orderId}/saga`, 200);
+}
+
+async function waitForSaga(system: ScenarioSystem, orderId: string, predicate: (s: SagaStatus) => boolean, what: string) {
+  return waitFor(what, async () => predicate(await sagaStatus(system, orderId)));
+}
+
+/** Waits for the saga's result and checks it is the one the scenario is about. */
+async function expectResult(system: ScenarioSystem, run: ScenarioRun, status: OrderSagaResult['status'], reason?: RegExp): Promise<ScenarioRun> {
+  const result: OrderSagaResult = await system.client.workflow.getHandle(run.workflowId).result();
+  if (result.status !== status || (reason && !reason.test(result.failureReason ?? ''))) {
+    throw new Error(`saga ${run.workflowId} ended ${JSON.stringify(result)}, expected ${status}${reason ? ` with a reason matching ${reason}` : ''}`);
+  }
+  return run;
+}
+
+/** A big order (above the approval threshold), waiting for an operator's decision. */
+async function orderAwaitingApproval(system: ScenarioSystem): Promise<ScenarioRun> {
+  const accountId = await openAccount(system, 100_000);
+  const sku = await stock(system, 10, 6_000);
+  const run = await placeOrder(system, accountId, [{ sku, quantity: 1 }]);
+  await waitForSaga(system, run.orderId, (s) => s.awaitingApproval, `saga ${run.workflowId} to await approval`);
+  return run;
+}
+
+export const scenarios: Scenario[] = [
+  {
+    name: 'happy-path',
+    description: 'pays, reserves, ships and completes',
+    async run(system) {
+      const accountId = await openAccount(system, 10_000);
+      const sku = await stock(system, 5, 1_500);
+      return expectResult(system, await placeOrder(system, accountId, [{ sku, quantity: 2 }]), 'COMPLETED');
+    },
+  },
+  {
+    name: 'payment-declined',
+    description: 'insufficient funds: cancels the order, nothing charged',
+    async run(system) {
+      const accountId = await openAccount(system, 1_000);
+      const sku = await stock(system, 5, 1_500);
+      return expectResult(system, await placeOrder(system, accountId, [{ sku, quantity: 1 }]), 'CANCELLED', /cannot withdraw/);
+    },
+  },
+  {
+    name: 'out-of-stock',
+    description: 'the reservation fails: refunds the payment, cancels the order',
+    async run(system) {
+      const accountId = await openAccount(system, 10_000);
+      const sku = await stock(system, 1, 1_000);
+      return expectResult(system, await placeOrder(system, accountId, [{ sku, quantity: 2 }]), 'CANCELLED', /out of stock/);
+    },
+  },
+  {
+    name: 'shipping-failed',
+    description: 'undeliverable address: releases the items, refunds, cancels',
+    async run(system) {
+      const accountId = await openAccount(system, 10_000);
+      const sku = await stock(system, 4, 500);
+      const run = await placeOrder(system, accountId, [{ sku, quantity: 3 }], { ...address, country: 'AQ' });
+      return expectResult(system, run, 'CANCELLED', /cannot deliver/);
+    },
+  },
+  {
+    name: 'approved',
+    description: 'above the threshold: waits for the approve signal, then completes',
+    async run(system) {
+      const run = await orderAwaitingApproval(system);
+      await expectStatus(system, 'POST', `/orders/${run.orderId}/approve`, 202);
+      return expectResult(system, run, 'COMPLETED');
+    },
+  },
+  {
+    name: 'rejected',
+    description: 'above the threshold: the reject signal cancels the order',
+    async run(system) {
+      const run = await orderAwaitingApproval(system);
+      await expectStatus(system, 'POST', `/orders/${run.orderId}/reject`, 202, { reason: 'looks fraudulent' });
+      return expectResult(system, run, 'CANCELLED', /rejected: looks fraudulent/);
+    },
+  },
+  {
+    name: 'approval-timeout',
+    description: 'above the threshold: nobody decides in time, the order is cancelled',
+    async run(system) {
+      return expectResult(system, await orderAwaitingApproval(system), 'CANCELLED', /approval timed out/);
+    },
+  },
+  {
+    name: 'address-updated',
+    description: 'the updateShippingAddress update changes the address while the order awaits approval',
+    async run(system) {
+      const run = await orderAwaitingApproval(system);
+      await expectStatus(system, 'PUT', `/orders/${run.orderId}/shipping-address`, 202, { line1: '9 Elm Rd', city: 'Shelbyville', postalCode: '54321', country: 'CA' });
+      await expectStatus(system, 'POST', `/orders/${run.orderId}/approve`, 202);
+      return expectResult(system, run, 'COMPLETED');
+    },
+  },
+  {
+    name: 'cancelled',
+    description: 'cancelled while reserving the items: compensates what was done and fails as cancelled',
+    async run(system) {
+      const accountId = await openAccount(system, 10_000);
+      const sku = await stock(system, 3, 1_000);
+      // Hold the saga inside the reservation (after its effect) so the cancel lands mid-saga.
+      await expectStatus(system, 'PUT', '/faults/inventory', 200, { mode: 'hang-after-effect', hangMs: 1_500, failures: 1 });
+      try {
+        const run = await placeOrder(system, accountId, [{ sku, quantity: 2 }]);
+        await waitForSaga(system, run.orderId, (s) => s.currentStep === 'reserveItems', `saga ${run.workflowId} to reach reserveItems`);
+        await expectStatus(system, 'POST', `/orders/${run.orderId}/cancel`, 202);
+        const outcome = await system.client.workflow.getHandle(run.workflowId).result().then(
+          (result) => new Error(`saga ${run.workflowId} was cancelled but returned ${JSON.stringify(result)}`),
+          (err: unknown) => (err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure ? undefined : err),
+        );
+        if (outcome) throw outcome;
+        const status = await sagaStatus(system, run.orderId);
+        if (status.status !== 'CANCELLED') throw new Error(`saga ${run.workflowId} ended ${status.status}, expected CANCELLED`);
+        return run;
+      } finally {
+        await call(system, 'DELETE', '/faults/inventory');
+      }
+    },
+  },
+  {
+    name: 'retries-exhausted',
+    description: 'shipping is down for good: retries run out, a dead letter is recorded, the order is compensated',
+    async run(system) {
+      const accountId = await openAccount(system, 10_000);
+      const sku = await stock(system, 2, 700);
+      await expectStatus(system, 'PUT', '/faults/shipping', 200, { mode: 'error' });
+      try {
+        const run = await expectResult(system, await placeOrder(system, accountId, [{ sku, quantity: 1 }]), 'CANCELLED', /shipping service unavailable/);
+        const dead = await expectStatus(system, 'GET', `/dead-letters?orderId=${run.orderId}`, 200);
+        if (!dead.deadLetters.some((d: { kind: string }) => d.kind === 'step')) throw new Error(`no dead letter recorded for ${run.workflowId}`);
+        return run;
+      } finally {
+        await call(system, 'DELETE', '/faults/shipping');
+      }
+    },
+  },
+];

@@ -1,0 +1,59 @@
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type pino from 'pino';
+import { createApp } from '../api/app';
+import { type Config } from '../config';
+import { startConsumers } from '../consumers';
+import { ensureEventStoreIndexes } from '../eventstore';
+import { dataConverter } from '../infra/data-converter';
+import { createLogger, type Logger } from '../infra/logger';
+import { connectMongo, type Mongo } from '../infra/mongo';
+import { registerSearchAttributes } from '../infra/search-attributes';
+import { createWorker } from '../workers/worker';
+
+export interface InProcessSystem {
+  config: Config;
+  mongo: Mongo;
+  client: Client;
+  worker: Worker;
+  baseUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole system in one process (worker, projector, API on an ephemeral port) against running
+ * servers: what the fuzzing and benchmark scripts drive. `npm start` runs the same parts as
+ * separate processes.
+ */
+export async function startInProcess(config: Config, options: { apiLog?: Logger; destination?: pino.DestinationStream } = {}): Promise<InProcessSystem> {
+  const log = options.apiLog ?? createLogger('system', config.LOG_LEVEL, options.destination);
+  const mongo = await connectMongo(config);
+  await ensureEventStoreIndexes(mongo.db);
+  const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS! });
+  await registerSearchAttributes(nativeConnection, config.TEMPORAL_NAMESPACE);
+  const worker = await createWorker({ connection: nativeConnection, config, db: mongo.db, log });
+  const running = worker.run();
+  const consumers = startConsumers(mongo.db, log);
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS! });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverter(config) });
+  const server = createApp({ client, db: mongo.db, config, log }).listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  return {
+    config,
+    mongo,
+    client,
+    worker,
+    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    stop: async () => {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await consumers.stop();
+      worker.shutdown();
+      await running;
+      await connection.close();
+      await nativeConnection.close();
+      await mongo.close();
+    },
+  };
+}
