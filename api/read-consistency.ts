@@ -5,6 +5,7 @@ import { checkpoints } from '../consumers/runner';
 import { checkpointIdOf, projectionState } from '../projections/generations';
 import type { Projection } from '../projections/types';
 import { HttpError } from './errors';
+import { createEventStore } from '../eventstore';
 import { parse } from './validate';
 
 const consistency = z.object({
@@ -32,6 +33,10 @@ export async function awaitReadModel(db: Db, projection: Projection, req: Reques
     if (q.minPosition === undefined || position >= q.minPosition) {
       res.setHeader('X-Read-Model-Position', String(position));
       return;
+    }
+    if (q.minPosition > (await createEventStore(db).headPosition())) {
+      // No command ever answered with this position: a client error, not a timeout.
+      throw new HttpError(422, 'unknown_position', `Position ${q.minPosition} is beyond the head of the event log`, { minPosition: q.minPosition });
     }
     if (Date.now() >= deadline) {
       throw new HttpError(504, 'read_model_behind', `The ${projection.name} read model has reached position ${position}, not ${q.minPosition}, within ${q.waitMs} ms`, {

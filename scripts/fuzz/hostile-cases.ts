@@ -72,7 +72,7 @@ export const hostileCases: HostileCase[] = [
   { name: 'list orders with a huge limit', method: 'GET', path: '/orders?limit=100000', expect: [400] },
   { name: 'list orders with a forged cursor', method: 'GET', path: '/orders?cursor=AAAA', expect: [400] },
   { name: 'list orders with an unknown parameter', method: 'GET', path: '/orders?sort=$where', expect: [400] },
-  { name: 'read model position far ahead', method: 'GET', path: '/orders?minPosition=99999999999&waitMs=100', expect: [504] },
+  { name: 'read model position beyond the log', method: 'GET', path: '/orders?minPosition=99999999999&waitMs=100', expect: [422] },
   { name: 'negative minPosition', method: 'GET', path: '/accounts?minPosition=-3', expect: [400] },
   { name: 'account as of a non-date', method: 'GET', path: '/accounts/{account}?asOf=yesterday', expect: [400] },
   { name: 'account at version 0', method: 'GET', path: '/accounts/{account}?version=0', expect: [400] },

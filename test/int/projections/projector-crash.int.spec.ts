@@ -47,6 +47,10 @@ describe('projector: killed in the middle of a stream of events', () => {
       return accounts.lagEvents > 5 && accounts.lagMs > 0 ? accounts : undefined;
     });
     expect(behind.position).toBeLessThan(behind.headPosition);
+    // A client waiting for its write while the projector is down gets a 504 after its wait.
+    const timedOut = await http(stack.baseUrl, 'GET', `/accounts?minPosition=${behind.headPosition}&waitMs=300`);
+    expect(timedOut.status).toBe(504);
+    expect(timedOut.body.error.code).toBe('read_model_behind');
     projector = await startProjectorProcess(stack);
 
     for (const { orderId } of orders) await h.result(orderId);
