@@ -41,7 +41,11 @@ export function errorHandler(log: { error: (obj: object, msg: string) => void })
     if (err instanceof HttpError) http = err;
     else if (err instanceof ZodError) http = validationError(err, 'body');
     else if (isBodyParserError(err)) http = bodyParserError(err);
-    else {
+    else if (isUnavailable(err)) {
+      // A server outage (MongoDB or Temporal unreachable) is not a bug: tell the client to retry.
+      res.setHeader('Retry-After', '1');
+      http = new HttpError(503, 'service_unavailable', 'A backing server is unavailable; retry shortly');
+    } else {
       log.error({ err }, 'unhandled error');
       http = new HttpError(500, 'internal_error', 'Internal server error');
     }
@@ -71,4 +75,14 @@ function bodyParserError(err: BodyParserError): HttpError {
     default:
       return new HttpError(err.status >= 400 && err.status < 500 ? err.status : 400, 'bad_request', err.message);
   }
+}
+
+/** MongoDB or Temporal could not be reached (network, server selection, gRPC UNAVAILABLE). */
+function isUnavailable(err: unknown): boolean {
+  for (let e = err as { name?: string; code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (typeof e.name === 'string' && /^Mongo(ServerSelection|Network|NetworkTimeout|TopologyClosed|NotConnected)Error$/.test(e.name)) return true;
+    if (e.name === 'ServiceError' || e.name === 'ConnectionError') return true;
+    if (e.code === 14 || e.code === 4) return true; // gRPC UNAVAILABLE, DEADLINE_EXCEEDED
+  }
+  return false;
 }

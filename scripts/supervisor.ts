@@ -6,6 +6,10 @@ export interface ManagedProcess {
   /** Resolves the first time the process reports ready over IPC. */
   ready: Promise<void>;
   stop(): Promise<void>;
+  /** Sends a signal to the running process (the supervisor then restarts it, as after a crash). */
+  kill(signal: NodeJS.Signals): boolean;
+  /** Times the process was started. */
+  starts(): number;
 }
 
 /**
@@ -21,11 +25,13 @@ export function supervise(
   let child: ChildProcess | undefined;
   let stopping = false;
   let restarts = 0;
+  let starts = 0;
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
 
   const launch = () => {
     const started = Date.now();
+    starts += 1;
     child = spawn(process.execPath, ['--import', 'tsx', entry], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     child.on('message', (message) => {
       if (typeof message === 'object' && message !== null && (message as { ready?: boolean }).ready) markReady();
@@ -48,5 +54,7 @@ export function supervise(
       stopping = true;
       if (child) await stopChild(child, 15_000);
     },
+    kill: (signal) => (child && child.exitCode === null && child.signalCode === null ? child.kill(signal) : false),
+    starts: () => starts,
   };
 }

@@ -1,0 +1,28 @@
+/**
+ * The drill's HTTP client behaves like a careful real client: it retries on network errors, 5xx and
+ * 429 with backoff (the API may be restarting, or a server may be down), and relies on the API's
+ * idempotency (Idempotency-Key) so a retried command never takes effect twice.
+ */
+export async function call(baseUrl: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}, deadlineMs = 180_000) {
+  const deadline = Date.now() + deadlineMs;
+  let delay = 100;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${baseUrl}${path}`, {
+        method,
+        headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(15_000),
+      });
+      const text = await res.text();
+      if (res.status < 500 && res.status !== 429) return { status: res.status, body: text ? JSON.parse(text) : undefined };
+      last = `${res.status} ${text.slice(0, 200)}`;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(2_000, delay * 2);
+  }
+  throw new Error(`${method} ${path} kept failing for ${deadlineMs} ms: ${last}`);
+}
