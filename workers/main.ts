@@ -14,7 +14,7 @@ async function main() {
   // The SDK's logs (and workflow code's `log` calls) go to pino; its own INFO chatter (bundle
   // statistics, state changes) is kept out unless debugging. Its metrics, with the saga's step
   // durations and retries, are served for Prometheus on WORKER_METRICS_PORT.
-  const sdkLog = createLogger('worker', config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace' ? config.LOG_LEVEL : 'warn');
+  const sdkLog = createLogger('worker', config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
   Runtime.install({
     logger: pinoTemporalLogger(sdkLog),
     telemetryOptions: config.WORKER_METRICS_PORT
