@@ -1,12 +1,13 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyFromJSON, type History } from '@temporalio/common/lib/proto-utils';
 import { temporal } from '@temporalio/proto';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { loadConfig } from '../../config';
 import { dataConverter } from '../../infra/data-converter';
 
+const repoRoot = path.resolve(__dirname, '..', '..');
 /** Recorded saga histories (npm run record-histories); never edited by hand. */
 export const historiesDir = path.resolve(__dirname, '..', 'fixtures', 'histories');
 /** The workflow code the worker runs. */
@@ -19,11 +20,10 @@ export interface Fixture {
 }
 
 export function loadFixtures(dir = historiesDir): Fixture[] {
-  const root = path.resolve(__dirname, '..', '..');
   return readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .sort()
-    .map((f) => ({ file: path.relative(root, path.join(dir, f)), history: historyFromJSON(JSON.parse(readFileSync(path.join(dir, f), 'utf8'))) }));
+    .map((f) => ({ file: path.relative(repoRoot, path.join(dir, f)), history: historyFromJSON(JSON.parse(readFileSync(path.join(dir, f), 'utf8'))) }));
 }
 
 export interface ReplayFailure {
@@ -49,14 +49,16 @@ function quietRuntime() {
   }
 }
 
-async function replayAll(workflows: string, histories: Array<{ workflowId: string; history: History }>, replayName: string) {
+type Bundle = Awaited<ReturnType<typeof bundleWorkflowCode>>;
+
+/** One bundle per replay: building it takes a second or two; replaying a history with it, milliseconds. */
+async function bundle(workflows: string): Promise<Bundle> {
   quietRuntime();
-  const errors = new Map<string, Error>();
-  const options = { workflowsPath: workflows, dataConverter: dataConverter(loadConfig()), replayName };
-  for await (const result of Worker.runReplayHistories(options, histories)) {
-    if (result.error) errors.set(result.workflowId, result.error);
-  }
-  return errors;
+  return bundleWorkflowCode({ workflowsPath: workflows, logger: new DefaultLogger('WARN') });
+}
+
+function replayOptions(workflowBundle: Bundle, replayName: string) {
+  return { workflowBundle, dataConverter: dataConverter(loadConfig()), replayName };
 }
 
 /**
@@ -65,13 +67,18 @@ async function replayAll(workflows: string, histories: Array<{ workflowId: strin
  * does not replay; an empty list means every recorded saga would continue correctly on this code.
  */
 export async function replayFixtures(fixtures: Fixture[], workflows = workflowsPath): Promise<ReplayFailure[]> {
-  const errors = await replayAll(workflows, fixtures.map((f) => ({ workflowId: f.file, history: f.history })), 'fixtures');
+  const code = await bundle(workflows);
+  const errors = new Map<string, Error>();
+  const histories = fixtures.map((f) => ({ workflowId: f.file, history: f.history }));
+  for await (const result of Worker.runReplayHistories(replayOptions(code, 'fixtures'), histories)) {
+    if (result.error) errors.set(result.workflowId, result.error);
+  }
   const failures: ReplayFailure[] = [];
   for (const fixture of fixtures) {
     const error = errors.get(fixture.file);
     if (!error) continue;
-    const divergingEvent = error instanceof DeterminismViolationError ? await locateDivergence(fixture, error, workflows) : undefined;
-    failures.push({ file: fixture.file, error, divergingEvent, message: describe(fixture.file, error, divergingEvent) });
+    const divergingEvent = error instanceof DeterminismViolationError ? await locateDivergence(fixture, error, code) : undefined;
+    failures.push({ file: fixture.file, error, divergingEvent, message: describe(fixture.file, error, divergingEvent, workflows) });
   }
   return failures;
 }
@@ -82,8 +89,9 @@ export function replayerMessage(error: Error): string {
   return inner ? inner.replace(/\\"/g, '"') : error.message;
 }
 
-function describe(file: string, error: Error, event: ReplayFailure['divergingEvent']): string {
-  const what = error instanceof DeterminismViolationError ? 'is not deterministic against the current workflow code' : 'failed to replay';
+function describe(file: string, error: Error, event: ReplayFailure['divergingEvent'], workflows: string): string {
+  const code = path.relative(repoRoot, path.dirname(workflows));
+  const what = error instanceof DeterminismViolationError ? `does not replay deterministically on the workflow code in ${code}/` : `failed to replay on the workflow code in ${code}/`;
   const where = event ? ` The first diverging event is ${event.eventId} (${event.description}).` : '';
   return `${file} ${what}.${where}\n  Replayer: ${replayerMessage(error)}`;
 }
@@ -91,19 +99,27 @@ function describe(file: string, error: Error, event: ReplayFailure['divergingEve
 /**
  * Finds the first event where code and history part ways. The replayer says what differs (for
  * example "scheduled event 'processPayment' does not match ... command 'reserveItems'") but not
- * where; so replay growing prefixes of the history, each ending before a workflow task, and the
- * first prefix that fails holds the diverging workflow task. Within it, the event the replayer
- * names (or else the task's first command event) is the answer.
+ * where; so replay prefixes of the history, each ending before a workflow task, and search for
+ * the shortest that fails: its last workflow task is where the code diverged. Within it, the event
+ * the replayer names (or else the task's first command event) is the answer.
  */
-async function locateDivergence(fixture: Fixture, error: Error, workflows: string): Promise<ReplayFailure['divergingEvent']> {
+async function locateDivergence(fixture: Fixture, error: Error, code: Bundle): Promise<ReplayFailure['divergingEvent']> {
   const events = fixture.history.events ?? [];
   const cuts = events.flatMap((e, i) => (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED && i > 0 ? [i] : [])).concat(events.length);
-  const prefixes = cuts.map((cut) => ({ workflowId: `${fixture.file}#${cut}`, history: { events: events.slice(0, cut) } }));
-  const failed = await replayAll(workflows, prefixes, 'locate-divergence');
-  const firstFailing = cuts.findIndex((cut) => failed.has(`${fixture.file}#${cut}`));
-  if (firstFailing < 0) return undefined;
-  const from = firstFailing === 0 ? 0 : cuts[firstFailing - 1]!;
-  const task = events.slice(from, cuts[firstFailing]);
+  const fails = async (cut: number) =>
+    Worker.runReplayHistory(replayOptions(code, 'locate-divergence'), { events: events.slice(0, cut) }, fixture.file).then(
+      () => false,
+      () => true,
+    );
+  // The whole history fails (cuts.at(-1)); find the first cut that does.
+  let low = 0;
+  let high = cuts.length - 1;
+  while (low < high) {
+    const mid = Math.floor((low + high) / 2);
+    if (await fails(cuts[mid]!)) high = mid;
+    else low = mid + 1;
+  }
+  const task = events.slice(low === 0 ? 0 : cuts[low - 1]!, cuts[low]);
   const completed = task.findIndex((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
   const commands = completed < 0 ? task : task.slice(completed + 1);
   const message = replayerMessage(error);
@@ -113,12 +129,16 @@ async function locateDivergence(fixture: Fixture, error: Error, workflows: strin
     (byId && events.find((e) => Number(e.eventId) === Number(byId))) ||
     (named && commands.find((e) => describeEvent(e).includes(`'${named}'`))) ||
     commands[0] ||
-    task[0];
+    task.at(-1);
   return event ? { eventId: Number(event.eventId), description: describeEvent(event) } : undefined;
 }
 
 export function describeEvent(event: temporal.api.history.v1.IHistoryEvent): string {
-  const type = EventType[event.eventType ?? 0]?.replace(/^EVENT_TYPE_/, '') ?? String(event.eventType);
+  // ActivityTaskScheduled, as the Web UI and `temporal workflow show` name it.
+  const type = (EventType[event.eventType ?? 0] ?? String(event.eventType))
+    .replace(/^EVENT_TYPE_/, '')
+    .toLowerCase()
+    .replace(/(^|_)([a-z])/g, (_m, _s, c: string) => c.toUpperCase());
   const name =
     event.activityTaskScheduledEventAttributes?.activityType?.name ??
     event.workflowExecutionSignaledEventAttributes?.signalName ??
@@ -126,4 +146,22 @@ export function describeEvent(event: temporal.api.history.v1.IHistoryEvent): str
     event.timerStartedEventAttributes?.timerId ??
     event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name;
   return name ? `${type} '${name}'` : type;
+}
+
+/**
+ * A copy of the workflow code with one change applied to order-saga.ts, in test-results/ (ignored
+ * by git, inside the project so the bundler finds node_modules). For proving what a change does to
+ * recorded histories without touching workflows/.
+ */
+export function alteredWorkflows(name: string, change: (source: string) => string): string {
+  const dir = path.join(repoRoot, 'test-results', 'replay', `${name}-${process.pid}`, 'workflows');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(path.dirname(dir), { recursive: true });
+  cpSync(path.dirname(workflowsPath), dir, { recursive: true });
+  const file = path.join(dir, 'order-saga.ts');
+  const before = readFileSync(file, 'utf8');
+  const after = change(before);
+  if (after === before) throw new Error(`alteredWorkflows(${name}): the change did not apply to order-saga.ts (did the saga change?)`);
+  writeFileSync(file, after);
+  return path.join(dir, 'index.ts');
 }

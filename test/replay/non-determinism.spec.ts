@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { alteredWorkflows, describeEvent, loadFixtures, replayFixtures } from './replay-histories';
+
+const paymentStep = `    compensations.unshift({ step: 'refundPayment', service: 'payment', run: () => paymentUndo.refundPayment({ ...ctx, accountId: input.accountId }) });
+    await step('processPayment', () => payment.processPayment({ ...ctx, accountId: input.accountId, amount: created.total }));
+    setStatus('PAYMENT_COMPLETED');
+`;
+const reservationStep = `    compensations.unshift({ step: 'releaseItems', service: 'inventory', run: () => inventoryUndo.releaseItems({ ...ctx, items: input.items }) });
+    await step('reserveItems', () => inventory.reserveItems({ ...ctx, items: input.items }));
+    setStatus('ITEMS_RESERVED');
+`;
+
+/** The kind of edit that looks harmless and breaks every running saga: reserve before charging. */
+const swapPaymentAndReservation = (source: string) =>
+  source.includes(paymentStep) && source.includes(reservationStep)
+    ? source.replace(paymentStep, '<payment>').replace(reservationStep, paymentStep).replace('<payment>', reservationStep)
+    : source;
+
+describe('the replay test catches a non-deterministic workflow change', () => {
+  it('fails with a DeterminismViolationError naming the history file and its first diverging event when two activity calls are swapped', async () => {
+    const fixture = loadFixtures().find((f) => f.file.endsWith('/happy-path.json'))!;
+    const altered = alteredWorkflows('swapped-steps', swapPaymentAndReservation);
+
+    const failures = await replayFixtures([fixture], altered);
+
+    expect(failures).toHaveLength(1);
+    const [failure] = failures;
+    expect(failure!.error).toBeInstanceOf(DeterminismViolationError);
+    // The history scheduled processPayment where the altered code now schedules reserveItems.
+    const expected = fixture.history.events!.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'processPayment')!;
+    expect(failure!.divergingEvent).toEqual({ eventId: Number(expected.eventId), description: describeEvent(expected) });
+    expect(failure!.message).toContain('test/fixtures/histories/happy-path.json does not replay deterministically');
+    expect(failure!.message).toContain(`The first diverging event is ${expected.eventId} (ActivityTaskScheduled 'processPayment')`);
+    expect(failure!.message).toMatch(/Replayer: .*Nondeterminism error: .*'processPayment'.*'reserveItems'/);
+  });
+});
