@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type pino from 'pino';
@@ -16,25 +17,38 @@ export interface InProcessSystem {
   config: Config;
   mongo: Mongo;
   client: Client;
-  worker: Worker;
+  /** Absent when started with `worker: false` (a test then runs its own, for example as a process it can kill). */
+  worker: Worker | undefined;
+  nativeConnection: NativeConnection;
   baseUrl: string;
   stop(): Promise<void>;
 }
 
+export interface InProcessOptions {
+  worker?: boolean;
+  consumers?: boolean;
+  log?: Logger;
+  /** Where logs go when no logger is given. */
+  destination?: pino.DestinationStream;
+  spanExporter?: SpanExporter;
+  /** Drop the database after everything else has stopped (tests that each use a database of their own). */
+  dropDatabaseOnStop?: boolean;
+}
+
 /**
  * The whole system in one process (worker, projector, API on an ephemeral port) against running
- * servers: what the fuzzing and benchmark scripts drive. `npm start` runs the same parts as
- * separate processes.
+ * servers: what the tests, the fuzzing script and the benchmarks drive. `npm start` runs the same
+ * parts as separate processes.
  */
-export async function startInProcess(config: Config, options: { apiLog?: Logger; destination?: pino.DestinationStream } = {}): Promise<InProcessSystem> {
-  const log = options.apiLog ?? createLogger('system', config.LOG_LEVEL, options.destination);
+export async function startInProcess(config: Config, options: InProcessOptions = {}): Promise<InProcessSystem> {
+  const log = options.log ?? createLogger('system', config.LOG_LEVEL, options.destination);
   const mongo = await connectMongo(config);
   await ensureEventStoreIndexes(mongo.db);
   const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS! });
   await registerSearchAttributes(nativeConnection, config.TEMPORAL_NAMESPACE);
-  const worker = await createWorker({ connection: nativeConnection, config, db: mongo.db, log });
-  const running = worker.run();
-  const consumers = startConsumers(mongo.db, log);
+  const worker = options.worker === false ? undefined : await createWorker({ connection: nativeConnection, config, db: mongo.db, log, spanExporter: options.spanExporter });
+  const running = worker?.run();
+  const consumers = options.consumers === false ? undefined : startConsumers(mongo.db, log);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS! });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverter(config) });
   const server = createApp({ client, db: mongo.db, config, log }).listen(0, '127.0.0.1');
@@ -44,15 +58,17 @@ export async function startInProcess(config: Config, options: { apiLog?: Logger;
     mongo,
     client,
     worker,
+    nativeConnection,
     baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     stop: async () => {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
-      await consumers.stop();
-      worker.shutdown();
+      await consumers?.stop();
+      worker?.shutdown();
       await running;
       await connection.close();
       await nativeConnection.close();
+      if (options.dropDatabaseOnStop) await mongo.db.dropDatabase().catch(() => {});
       await mongo.close();
     },
   };

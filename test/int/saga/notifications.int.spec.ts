@@ -23,8 +23,8 @@ describe('event notification: Email and Analytics consume order events independe
     const sku = h.unique('SKU');
     await h.stock(sku, 5, 1_000);
     const ok = await h.placeOrder({ accountId, items: [{ sku, quantity: 2 }] });
+    await h.result(ok.orderId); // one after the other: the second is declined only once the first has paid
     const declined = await h.placeOrder({ accountId, items: [{ sku, quantity: 5 }] }); // 5,000 > 3,000 left
-    await h.result(ok.orderId);
     await h.result(declined.orderId);
 
     await waitFor('emails for both orders', async () => (await emailsOf(ok.orderId)).length === 2 && (await emailsOf(declined.orderId)).length === 2);
