@@ -13,6 +13,7 @@ import {
   type EventDocument,
 } from './collections';
 import { DuplicateEventIdError, InvalidAppendError, WrongExpectedVersionError } from './errors';
+import { lastVersionByProbes, rememberVersion } from './lookups';
 import { temporalMetadata } from './metadata';
 import type { AppendOptions, AppendResult, EventMetadata, ExpectedVersion, NewEvent } from './types';
 
@@ -44,9 +45,12 @@ export async function append(
   const expected = options.expectedVersion ?? 'any';
 
   // A repeat of an earlier append (a retried activity) returns what the first one wrote,
-  // whatever the stream's version is now.
-  const replay = await originalResult(c, streamId, ids);
-  if (replay) return replay;
+  // whatever the stream's version is now. Only ids the caller chose can repeat: ids minted here
+  // are fresh UUIDs, so the lookup (a round trip) is skipped when the caller passed none.
+  if (newEvents.some((e) => e.eventId !== undefined)) {
+    const replay = await originalResult(c, streamId, ids);
+    if (replay) return replay;
+  }
 
   const given = options.metadata ?? {};
   const shared = {
@@ -57,7 +61,7 @@ export async function append(
   };
 
   for (let attempt = 1; ; attempt++) {
-    const head = await streamHead(c, streamId);
+    const head = await streamHead(c, streamId, typeof expected === 'number' ? expected : undefined);
     assertExpected(streamId, expected, head.version);
     const block = await reservePositions(c, prepared.length);
     // Never earlier than the stream's last event, so "as of a time" is always a prefix of the stream.
@@ -65,12 +69,16 @@ export async function append(
     const docs = documents(streamId, options.streamType, prepared, head.version, block, timestamp, shared);
     await faults.afterReserve?.({ streamId, block });
 
-    const outcome = await insertFirst(c, docs[0]!);
+    // One ordered insert of the whole batch when nothing needs to run between its first event and
+    // the rest (fault injection does); the first event stays the commit point either way.
+    const together = docs.length > 1 && !faults.afterFirstEvent;
+    const outcome = together ? await insertBatch(c, docs) : await insertFirst(c, docs[0]!);
     if (outcome === 'ok') {
       // The first event is the commit point: from here the batch is complete for everyone,
       // since anyone who finds it half written finishes it from the copy it carries.
       await faults.afterFirstEvent?.({ streamId, block });
-      if (docs.length > 1) await insertMembers(c, docs.slice(1));
+      if (docs.length > 1 && !together) await insertMembers(c, docs.slice(1));
+      rememberVersion(c.lookups, streamId, docs.at(-1)!.version);
       return { nextExpectedVersion: docs.at(-1)!.version, firstPosition: block.first, lastPosition: block.last, events: docs.map(toStored) };
     }
 
@@ -97,11 +105,14 @@ export async function append(
  * but not the rest is finished first, so the next append lands after the whole batch and
  * positions keep following versions within a stream.
  */
-export async function streamHead(c: Collections, streamId: string): Promise<{ version: number; timestamp: Date | null }> {
-  const last = await c.events.findOne(
-    { streamId },
-    { sort: { version: -1 }, projection: { _id: 0, version: 1, 'metadata.timestamp': 1, 'batch.firstVersion': 1, 'batch.lastVersion': 1 } },
-  );
+export async function streamHead(c: Collections, streamId: string, expectedVersion?: number): Promise<{ version: number; timestamp: Date | null }> {
+  const last = c.lookups.rangesIndexed
+    ? await c.events.findOne(
+        { streamId },
+        { sort: { version: -1 }, projection: { _id: 0, version: 1, 'metadata.timestamp': 1, 'batch.firstVersion': 1, 'batch.lastVersion': 1 } },
+      )
+    : // The caller's expected version is the best first guess; then what this process saw last.
+      await lastVersionByProbes(c, streamId, expectedVersion || c.lookups.hints.get(streamId));
   if (!last) return { version: 0, timestamp: null };
   if (last.batch && last.version < last.batch.lastVersion) {
     await completeBatch(c, streamId, last.batch.firstVersion);
@@ -184,6 +195,27 @@ async function insertFirst(c: Collections, doc: EventDocument): Promise<'ok' | D
     const dup = duplicateKey(err);
     if (!dup) throw err;
     return dup.on;
+  }
+}
+
+/**
+ * Inserts a whole batch in one ordered insertMany. Refused at its first event: nothing was
+ * written, as with insertFirst. Refused later: the batch is committed, and the rest is finished
+ * the way anyone finishing a half-written batch does (a duplicate of the same event counts as done).
+ */
+async function insertBatch(c: Collections, docs: EventDocument[]): Promise<'ok' | DuplicateOn> {
+  try {
+    await c.events.insertMany(
+      docs.map((d) => ({ ...d })),
+      { ordered: true },
+    );
+    return 'ok';
+  } catch (err) {
+    const dup = duplicateKey(err);
+    if (!dup) throw err;
+    if (dup.at === 0) return dup.on;
+    await insertMembers(c, docs.slice(dup.at));
+    return 'ok';
   }
 }
 

@@ -1,5 +1,6 @@
 import { MongoBulkWriteError, MongoServerError, type Collection, type Db } from 'mongodb';
 import { EventStoreCorruptionError } from './errors';
+import type { Lookups } from './lookups';
 import type { EventMetadata, StoredEvent } from './types';
 
 /** Upper bound on events per append; keeps the first event's copy of the batch small (see README). */
@@ -55,6 +56,8 @@ export interface Collections {
   events: Collection<EventDocument>;
   counters: Collection<CounterDocument>;
   snapshots: Collection<SnapshotDocument>;
+  /** How streams are looked up on this server (see lookups.ts); ranges until detected otherwise. */
+  lookups: Lookups;
 }
 
 export function collections(db: Db): Collections {
@@ -62,6 +65,7 @@ export function collections(db: Db): Collections {
     events: db.collection<EventDocument>('events'),
     counters: db.collection<CounterDocument>('counters'),
     snapshots: db.collection<SnapshotDocument>('snapshots'),
+    lookups: { rangesIndexed: true, hints: new Map() },
   };
 }
 

@@ -2,6 +2,7 @@ import type { Db } from 'mongodb';
 import { append, streamHead, type AppendFaults } from './append';
 import { collections, createIndexes, GAP_STREAM, toStored, type Collections } from './collections';
 import { sealGaps } from './gaps';
+import { rangesIndexed } from './lookups';
 import { headPosition, readAll, readStream } from './read';
 import { aggregateStream } from './snapshots';
 import type {
@@ -62,14 +63,22 @@ export function ensureEventStoreIndexes(db: Db): Promise<void> {
 
 export function createEventStore(db: Db, options: EventStoreOptions = {}): EventStore {
   const c = collections(db);
-  const ready = () => ensureIndexesOnce(db, c);
+  let detected: Promise<void> | undefined;
+  // Once per store: does the server serve range queries from indexes (see lookups.ts)?
+  const detect = () => (detected ??= rangesIndexed(db).then((ranges) => void (c.lookups.rangesIndexed = ranges)));
+  const ready = async () => {
+    await Promise.all([ensureIndexesOnce(db, c), detect()]);
+  };
   return {
     ensureIndexes: ready,
     async append(streamId, events, appendOptions) {
       await ready();
       return append(c, streamId, events, appendOptions, options.faults);
     },
-    readStream: (streamId, readOptions) => readStream(c, streamId, readOptions),
+    async readStream(streamId, readOptions) {
+      await detect();
+      return readStream(c, streamId, readOptions);
+    },
     async readAll(readOptions = {}) {
       const result = await readAll(c, readOptions);
       if (result.hole === null || readOptions.sealHolesOlderThanMs === undefined) return result;
@@ -87,8 +96,9 @@ export function createEventStore(db: Db, options: EventStoreOptions = {}): Event
       return aggregateStream(c, streamId, evolver, aggregateOptions);
     },
     async findEvent(eventId) {
-      const doc = await c.events.findOne({ 'metadata.eventId': eventId, streamId: { $ne: GAP_STREAM } }, { projection: { _id: 0, batch: 0 } });
-      return doc ? toStored(doc) : null;
+      // By the id alone, so every server serves it from the eventId index; gap markers are left out here.
+      const doc = await c.events.findOne({ 'metadata.eventId': eventId }, { projection: { _id: 0, batch: 0 } });
+      return doc && doc.streamId !== GAP_STREAM ? toStored(doc) : null;
     },
     async streamVersion(streamId) {
       await ready();

@@ -1,0 +1,248 @@
+import { ratioChart, table, verdict, type GoalRow } from './report';
+import type { CpuReport } from './cpu';
+
+/* The report object as run.ts builds it; scenario results are read loosely (a scenario may have failed). */
+type Report = {
+  mode: string;
+  startedAt: string;
+  durationSeconds: number;
+  machine: any;
+  mongoPerScenario: string;
+  goals: GoalRow[];
+  results: Record<string, any>;
+  failures: Record<string, string>;
+};
+
+const f = (x: unknown, digits = 1) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(digits) : '–');
+
+export function goals(report: Pick<Report, 'results'>): GoalRow[] {
+  const rows: GoalRow[] = [];
+  const { saga, append, rehydrate, lag, replay } = report.results;
+  for (const l of saga?.levels ?? []) {
+    rows.push({
+      scenario: '1 saga',
+      metric: `completed sagas/s at C=${l.concurrency}`,
+      ours: f(l.ours.perSecond, 2),
+      baseline: f(l.baseline.perSecond, 2),
+      ratio: l.throughputRatio,
+      goal: '>= 0.8',
+      met: Number.isFinite(l.throughputRatio) ? l.throughputRatio >= 0.8 : null,
+    });
+    rows.push({ scenario: '1 saga', metric: `latency p50 / p95 / p99 ms at C=${l.concurrency}`, ours: `${f(l.ours.latencyMs.p50, 0)} / ${f(l.ours.latencyMs.p95, 0)} / ${f(l.ours.latencyMs.p99, 0)}`, baseline: `${f(l.baseline.latencyMs.p50, 0)} / ${f(l.baseline.latencyMs.p95, 0)} / ${f(l.baseline.latencyMs.p99, 0)}`, ratio: l.p99Ratio, goal: '(p99 ratio shown)', met: null });
+  }
+  for (const s of append?.summary ?? []) {
+    rows.push({ scenario: '2 append', metric: `events/s, ${s.eventsPerAppend} per append, vs raw driver`, ours: f(s.ours, 0), baseline: f(s.raw, 0), ratio: s.oursVsRaw, goal: '>= 0.7', met: Number.isFinite(s.oursVsRaw) ? s.oursVsRaw >= 0.7 : null });
+    rows.push({ scenario: '2 append', metric: `events/s, ${s.eventsPerAppend} per append, vs Emmett`, ours: f(s.ours, 0), baseline: f(s.emmett, 0), ratio: s.oursVsEmmett, goal: '>= 1.5', met: Number.isFinite(s.oursVsEmmett) ? s.oursVsEmmett >= 1.5 : null });
+  }
+  for (const r of rehydrate?.rows ?? []) {
+    rows.push({
+      scenario: '3 rehydrate',
+      metric: `load ${r.events.toLocaleString('en-US')} events (ms): full fold / snapshot`,
+      ours: `${f(r.oursFullMs, 1)} / ${f(r.oursSnapshotMs, 1)}`,
+      baseline: r.emmettMs !== null ? `Emmett ${f(r.emmettMs, 1)}` : 'Emmett: cannot (see report)',
+      ratio: r.speedupSnapshotVsEmmett ?? r.speedupFullVsEmmett,
+      goal: '(Emmett time / ours)',
+      met: null,
+    });
+  }
+  for (const r of lag?.rows ?? []) {
+    rows.push({ scenario: '4 projection lag', metric: `p50 / p99 ms at ${r.eventsPerSecond} events/s`, ours: `${f(r.oursMs.p50, 0)} / ${f(r.oursMs.p99, 0)}`, baseline: `${f(r.bareChangeStreamMs.p50, 0)} / ${f(r.bareChangeStreamMs.p99, 0)}`, ratio: r.p99Ratio, goal: 'p99 <= 1.5x', met: Number.isFinite(r.p99Ratio) ? r.p99Ratio <= 1.5 : null });
+  }
+  for (const r of replay?.rows ?? []) {
+    rows.push({ scenario: '5 replay', metric: `${r.workflow}: histories replayed/s`, ours: f(r.perSecond, 1), baseline: '', ratio: null, goal: '', met: null });
+  }
+  if (replay?.sagaVsBaseline) rows[rows.length - 1]!.ratio = replay.sagaVsBaseline;
+  return rows;
+}
+
+export function consoleSummary(report: Report): string {
+  const rows = report.goals.map((g) => [g.scenario, g.metric, g.ours, g.baseline, g.ratio === null ? '' : f(g.ratio, 2), g.goal, verdict(g.met)]);
+  const header = ['scenario', 'metric', 'ours', 'baseline', 'ratio', 'goal', ''];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells: string[]) => cells.map((c, i) => String(c).padEnd(widths[i]!)).join('  ');
+  const failures = Object.entries(report.failures).map(([k, v]) => `FAILED ${k}: ${v}`);
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(r as string[])), ...failures].join('\n');
+}
+
+export function renderSvg(report: Report): string {
+  const bars: Array<{ label: string; value: number | null; goal?: number; note?: string }> = [];
+  const { saga, append, lag, rehydrate, replay } = report.results;
+  for (const l of saga?.levels ?? []) bars.push({ label: `1 saga throughput, C=${l.concurrency}`, value: l.throughputRatio, goal: 0.8 });
+  for (const s of append?.summary ?? []) {
+    bars.push({ label: `2 append x${s.eventsPerAppend}: ours / raw driver`, value: s.oursVsRaw, goal: 0.7 });
+    bars.push({ label: `2 append x${s.eventsPerAppend}: ours / Emmett`, value: s.oursVsEmmett, goal: 1.5, note: Number.isFinite(s.oursVsEmmett) ? undefined : 'Emmett failed' });
+  }
+  for (const r of rehydrate?.rows ?? []) {
+    bars.push({ label: `3 load ${r.events.toLocaleString('en-US')} events: Emmett / ours`, value: r.speedupSnapshotVsEmmett ?? r.speedupFullVsEmmett, note: r.emmettError ? 'Emmett cannot hold this stream' : r.speedupSnapshotVsEmmett ? '(snapshot)' : '(full fold)' });
+  }
+  for (const r of lag?.rows ?? []) bars.push({ label: `4 lag p99 at ${r.eventsPerSecond}/s: bare / ours`, value: Number.isFinite(r.p99Ratio) && r.p99Ratio > 0 ? 1 / r.p99Ratio : null, goal: 1 / 1.5 });
+  if (replay?.sagaVsBaseline) bars.push({ label: '5 replay: orderSaga / no-op workflow', value: replay.sagaVsBaseline });
+  const m = report.machine;
+  return ratioChart(
+    `npm run bench (${report.mode}), ${report.startedAt.slice(0, 16).replace('T', ' ')} UTC`,
+    `${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, Temporal ${m.temporal.serverVersion ?? '?'}, MongoDB: ${m.mongodb.source} — ratios within one run`,
+    bars,
+  );
+}
+
+function cpuLine(cpu: CpuReport | undefined): string {
+  if (!cpu) return '–';
+  return cpu.processes.map((p) => `${p.name.split(' (')[0]} ${f(p.avgCores, 2)}`).join(', ') + (cpu.machineBusyCores !== null ? `; whole machine ${f(cpu.machineBusyCores, 2)} of ${''}cores busy` : '');
+}
+
+export function renderMarkdown(report: Report): string {
+  const { saga, append, rehydrate, lag, replay, lookups, profile } = report.results;
+  const m = report.machine;
+  const out: string[] = [];
+  out.push(`# Benchmark report (${report.mode} run, ${report.startedAt.slice(0, 10)})`, '');
+  out.push(
+    'Produced by `npm run bench`. Every scenario runs next to its baseline in the same run, on the same servers, and the ratio is what to read: these machines are shared and noisy, so absolute numbers move from run to run.',
+    '',
+  );
+  out.push('## Machine', '');
+  out.push(
+    table(
+      ['', ''],
+      [
+        ['cores / memory', `${m.cores} × ${m.cpuModel} / ${m.memoryGiB} GiB`],
+        ['OS / Node', `${m.os} / ${m.node}`],
+        ['Temporal', `server ${m.temporal.serverVersion ?? '?'} (getSystemInfo); CLI: ${(m.temporal.cli ?? '?').replace(/\n/g, ' ')}; source: ${m.temporal.source}`],
+        ['MongoDB', `${m.mongodb.source} (reports ${m.mongodb.version}); ${report.mongoPerScenario}`],
+        ['load average at start / end', `${m.loadAverageAtStart.join(' ')} / ${(m.loadAverageAtEnd ?? []).join(' ')}`],
+        ['duration', `${report.durationSeconds} s`],
+      ],
+    ),
+    '',
+  );
+  out.push('## Results and goals', '', '![ratios](' + `${report.startedAt.slice(0, 10)}${report.mode === 'quick' ? '-quick' : ''}.svg)`, '');
+  out.push(table(['scenario', 'metric', 'ours', 'baseline', 'ratio', 'goal', 'verdict'], report.goals.map((g) => [g.scenario, g.metric, g.ours, g.baseline, g.ratio === null ? '' : f(g.ratio, 2), g.goal, verdict(g.met)])), '');
+  for (const [k, v] of Object.entries(report.failures)) out.push(`**${k} failed:** \`${v}\``, '');
+
+  if (saga) {
+    out.push('## 1. Saga throughput and latency', '');
+    out.push(
+      'Ours: `POST /orders` → the saga (createOrder, processPayment, reserveItems, scheduleShipment, completeOrder) → events → projector → `GET /orders/:id` answers `COMPLETED`. Closed loop: C clients, each places its next order when the previous one is visible. Visibility is found by one batched read of the orders read model every 10 ms (`{ _id: { $in } }`) and confirmed by `GET /orders/:id`; the latency ends when that GET answers COMPLETED. Baseline: a bench-only workflow with five no-op activities (bench/baseline/), its own worker and task queue in the same process with the same (default) worker settings, started with the client; latency = start → result. The baseline of each level runs first, with our consumers paused (see idle CPU below), then ours.',
+      '',
+    );
+    out.push(
+      table(
+        ['C', 'ours sagas/s', 'baseline/s', 'ratio', 'ours p50 / p95 / p99 ms', 'baseline p50 / p95 / p99 ms', 'failed', 'CPU during ours (avg cores)', 'CPU during baseline'],
+        saga.levels.map((l: any) => [
+          l.concurrency,
+          f(l.ours.perSecond, 2),
+          f(l.baseline.perSecond, 2),
+          f(l.throughputRatio, 2),
+          `${f(l.ours.latencyMs.p50, 0)} / ${f(l.ours.latencyMs.p95, 0)} / ${f(l.ours.latencyMs.p99, 0)}`,
+          `${f(l.baseline.latencyMs.p50, 0)} / ${f(l.baseline.latencyMs.p95, 0)} / ${f(l.baseline.latencyMs.p99, 0)}`,
+          `${l.ours.failed} / ${l.baseline.failed}`,
+          cpuLine(l.ours.cpu),
+          cpuLine(l.baseline.cpu),
+        ]),
+      ),
+      '',
+    );
+    out.push(whereTimeGoes(report), '');
+  }
+  if (append) {
+    out.push('## 2. Event append', '');
+    out.push(
+      `${append.concurrency} concurrent appenders, each on its own stream, with an optimistic concurrency check on every append (ours: \`expectedVersion\`; raw: the unique (streamId, version) index; Emmett: \`expectedStreamVersion\`). The variants take turns, ${append.rounds} round(s) of ${append.secondsPerTurn} s each. Raw inserts get the same three unique indexes as our events collection but no position reservation, no idempotency lookup and no stream-head read: it is the floor of what any event store costs on this server.`,
+      '',
+    );
+    out.push(table(['variant', 'events per append', 'events', 'seconds', 'events/s', 'error'], append.variants.map((v: any) => [v.name, v.eventsPerAppend, v.events, v.seconds, f(v.eventsPerSecond, 0), v.error ?? ''])), '');
+    out.push(
+      'Where an append of ours goes (one event): look its event ids up (idempotency, one `$in` on the unique eventId index), find the stream head (exact `(streamId, version)` probes on the stand-in, one indexed query on MongoDB), reserve a position (`findOneAndUpdate` with `$inc` on the counter), insert. That is four round trips against raw `insertOne`\'s one; a batch of 10 adds `insertMany` of the other nine after the first (the commit point).',
+      '',
+    );
+  }
+  if (lookups) {
+    out.push('## Event store query fixes: before / after', '');
+    out.push(
+      `Measured in the same run on a database already holding ${lookups.background.toLocaleString('en-US')} events. The server ${lookups.serverIndexesRanges ? 'serves range queries from indexes (real MongoDB): the stand-in-specific paths are off' : 'is the stand-in, which only uses an index for an exact match on all of its keys (or `$in` on a single-field index): every other query scans the collection'}.`,
+      '',
+    );
+    out.push(table(['operation', 'before', 'after', 'before ops/s', 'after ops/s', 'speed-up'], lookups.rows.map((r: any) => [r.operation, r.before, r.after, f(r.beforePerSecond, 0), f(r.afterPerSecond, 0), `${f(r.speedup, 1)}×`])), '');
+  }
+  if (rehydrate) {
+    out.push('## 3. Rehydration', '');
+    out.push(
+      `Median time to load one account's state. Ours: full fold (\`useSnapshots: false\`) and from the latest snapshot (every ${rehydrate.snapshotEvery} events; the worst case, 99 events behind the head). Emmett: \`aggregateStream\` of the same events, same evolve function. Streams below 10,000 events are written with each store's own append (batches of 100); the 100,000-event stream is bulk-inserted as well-formed documents (ours: one document per event at reserved positions; Emmett: its one stream document) so the setup does not dominate the run.`,
+      '',
+    );
+    out.push(
+      table(
+        ['events', 'setup', 'ours full fold ms', 'ours snapshot ms', 'snapshot', 'Emmett ms', 'Emmett / ours (full)', 'Emmett / ours (snapshot)'],
+        rehydrate.rows.map((r: any) => [r.events.toLocaleString('en-US'), r.setup, f(r.oursFullMs, 1), f(r.oursSnapshotMs, 1), r.snapshotNote, r.emmettMs !== null ? f(r.emmettMs, 1) : `cannot: ${r.emmettError}`, f(r.speedupFullVsEmmett, 2), f(r.speedupSnapshotVsEmmett, 2)]),
+      ),
+      '',
+    );
+  }
+  if (lag) {
+    out.push('## 4. Projection lag', '');
+    out.push(
+      'The saga\'s five events per order appended at a steady rate (open loop) while the real consumers run (projector with its four projections, and the email subscription). Lag is from the start of the append to (ours) the orders projection having written the event to its read model (its own `caughtUp`), and (baseline) a bare `watch()` on the events collection receiving the insert — both in the same run, on the same inserts.',
+      '',
+    );
+    out.push(table(['target events/s', 'achieved', 'events', 'ours p50 / p95 / p99 ms', 'bare watch p50 / p95 / p99 ms', 'p50 ratio', 'p99 ratio', 'missed'], lag.rows.map((r: any) => [r.eventsPerSecond, r.achievedPerSecond, r.events, `${f(r.oursMs.p50, 0)} / ${f(r.oursMs.p95, 0)} / ${f(r.oursMs.p99, 0)}`, `${f(r.bareChangeStreamMs.p50, 0)} / ${f(r.bareChangeStreamMs.p95, 0)} / ${f(r.bareChangeStreamMs.p99, 0)}`, f(r.p50Ratio, 2), f(r.p99Ratio, 2), r.missed])), '');
+  }
+  if (replay) {
+    out.push('## 5. Replay', '');
+    out.push('Histories recorded in this run (`fetchHistory()`), replayed with `Worker.runReplayHistories` over and over. Setup (bundling the workflow code) is reported apart; the rate is from the first result to the last.', '');
+    out.push(table(['workflow', 'histories', 'events per history', 'replays', 'setup s', 'replays/s', 'failures'], replay.rows.map((r: any) => [r.workflow, r.histories, r.eventsPerHistory, r.replays, f(r.setupSeconds, 1), f(r.perSecond, 1), r.failures])), '');
+  }
+  if (profile?.mainThread) {
+    out.push('## Profile of scenario 1 (main thread of the process running worker + API + consumers)', '');
+    out.push(`C=${profile.concurrency}, ${profile.orders} orders, our side only, in a child process profiled with V8's sampling profiler (as \`node --cpu-prof\`), from after start-up to the end of the load. ${profile.run ? `That run: ${f(profile.run.perSecond, 2)} sagas/s; ${cpuLine(profile.run.cpu)}.` : ''}`, '');
+    out.push('Self time by where the code lives:', '');
+    out.push(table(['code', 'ms', 'share'], profile.mainThread.byCategory.map((c: any) => [c.category, c.ms, `${c.share}%`])), '');
+    out.push('Time by the nearest caller of ours on the stack (what our code caused, library callees included):', '');
+    out.push(table(['caller', 'ms', 'share'], profile.mainThread.byOurCaller.map((c: any) => [c.caller, c.ms, `${c.share}%`])), '');
+    out.push('Hottest functions (self time):', '');
+    out.push(table(['function', 'code', 'ms', 'share'], profile.mainThread.topFunctions.slice(0, 12).map((c: any) => [`\`${c.fn}\``, c.where, c.ms, `${c.share}%`])), '');
+    if (profile.run?.cpu?.processes?.[0]?.threads) {
+      out.push('Threads of the profiled process (CPU seconds during the load):', '');
+      out.push(table(['thread', 'CPU s'], profile.run.cpu.processes[0].threads.map((t: any) => [t.name, t.cpuSeconds])), '');
+    }
+  }
+  out.push(RECOMMENDATIONS);
+  return out.join('\n');
+}
+
+function whereTimeGoes(report: Report): string {
+  const saga = report.results.saga;
+  const top = saga.levels.at(-1);
+  const lines: string[] = ['### Where the time goes', ''];
+  if (top) {
+    const procs = top.ours.cpu.processes as CpuReport['processes'];
+    lines.push(`At C=${top.concurrency} (ours), average cores busy per process over the run: ${procs.map((p) => `**${p.name}** ${f(p.avgCores, 2)}`).join(', ')}; the whole machine ${f(top.ours.cpu.machineBusyCores, 2)} of ${report.machine.cores} cores (other tenants of the machine included). For the baseline at the same C: ${cpuLine(top.baseline.cpu)}.`, '');
+    const threads = procs[0]?.threads;
+    if (threads?.length) lines.push(`Threads of the bench process during ours: ${threads.map((t) => `${t.name} ${t.cpuSeconds} s`).join(', ')} (\`node (main thread)\` is JavaScript: API, activities, projector, workflow activations; \`tokio-runtime-w\` is the SDK's Rust core; \`node\` threads are libuv/V8 helpers such as GC).`, '');
+  }
+  if (saga.idle) {
+    const i = saga.idle;
+    const mongo = (c: CpuReport) => c.processes.find((p) => p.name.startsWith('MongoDB'))?.avgCores;
+    lines.push(`Idle (no load at all, after the run): the MongoDB server uses ${f(mongo(i.withConsumers), 2)} cores while our consumers are running and ${f(mongo(i.withoutConsumers), 2)} when they are stopped. The bench process: ${f(i.withConsumers.processes[0]?.avgCores, 2)} vs ${f(i.withoutConsumers.processes[0]?.avgCores, 2)} cores.`, '');
+  }
+  lines.push(LIMITS);
+  return lines.join('\n');
+}
+
+const LIMITS = `**What limits saga throughput on this machine.** Two cores are shared by the Temporal dev server, the MongoDB server and the Node process that runs the worker, the API and the consumers. The baseline shows what Temporal alone costs: with no-op activities its latency is set by workflow-task and activity-task round trips, and its throughput grows with C until the two cores are busy. Ours adds, per order, about 7 event appends (each 4+ round trips), 6 state-document writes, an account rehydration, and the projector's work (four projections, each reading the log and writing its read model, plus the email subscription). On the MongoDB stand-in (mongo-java-server) three of its properties multiply that:
+
+1. *Change streams poll without waiting.* Its \`getMore\` on a change stream returns at once when there is nothing new, and each one re-reads the whole oplog collection (every write to every database since the server started) to find what is new. The driver asks again immediately, so each open change stream is a busy loop whose cost grows with the oplog. The consumers open five (email + four projections), so the server burns CPU even with no load (see the idle numbers), and more as the run writes more.
+2. *Only exact matches use indexes.* A query uses an index only if it names exactly the index's keys with plain values (or \`$in\` on a single-field index). Ranges, extra keys (\`{ _id, status }\`, \`{ _id, applied: { $ne } }\`), and a prefix of a compound index all scan the collection. The event store's own queries are fixed here (see "Event store query fixes"); the projections, the read-model queries and several activities still scan (list below).
+3. *One global lock per database* for writes, so the Java side is close to single-threaded under write load.
+
+On real MongoDB (a replica set) items 1 and 2 do not apply; item 3 does not either (document-level concurrency).`;
+
+const RECOMMENDATIONS = `## Recommended fixes outside bench/ and eventstore/
+
+These are in files this benchmark does not change; each is a small, local edit.
+
+1. **consumers/runner.ts — one change stream per process, and no lost wake-ups.** Today every subscription opens its own \`watch()\` (five per projector process). Open one per process (a small shared notifier that \`runSubscription\` registers with) and wake every subscription from it: on the stand-in that removes four of the five busy-polling cursors that rescan the oplog (see idle CPU), on MongoDB four idle cursors. Also set a \`dirty\` flag in the \`change\` handler and have \`sleep()\` return at once when it is set: a change that arrives while a batch is being read is lost today, and the loop then sleeps \`idlePollMs\` (1 s), which shows up as projection-lag outliers. Expected: projection p99 bounded by one batch instead of up to 1 s; on the stand-in, most of the MongoDB server's idle CPU back for real work.
+2. **consumers/runner.ts — on servers whose change streams do not wait** (the stand-in), poll \`headPosition()\` (one indexed read of the counter) every 20–50 ms instead of opening a change stream at all. The position-based read loop already makes correctness independent of the stream.
+3. **projections/orders.ts (and \`guarded\` in projections/types.ts) — the guard query scans on the stand-in.** \`{ _id, applied: { $ne: position } }\` names two keys, so every read-model write scans the whole read-model collection there. The orders projection's updates are idempotent by themselves (\`$set\`, \`$setOnInsert\`, \`$max\`; redelivery after a crash replays in order), so it can update by \`{ _id }\` alone; keep the guarded form for counters (\`$inc\` in sales and inventory). Its follow-up \`findOne\` + status \`updateOne\` can also become one update by \`{ _id }\`. On MongoDB the current form is index-served; on the stand-in it is O(orders) per projected event.
+4. **api/routes/read-models.ts — \`GET /orders/:id\` filters on \`{ _id, 'facts.created': true }\`**, which scans on the stand-in; query \`{ _id }\` and check \`facts.created\` in code. Same for \`awaitReadModel\`/\`readModel\` calling \`projectionState\` (a \`findOneAndUpdate\` with upsert) twice per request: read the state once per request, or cache the active generation for ~250 ms.
+5. **activities/payment.ts and activities/order.ts — status-guarded updates** such as \`findOneAndUpdate({ _id, status: 'charging' })\` and \`updateOne({ _id, status })\` scan on the stand-in for the same reason; where the guard is needed keep it, but the \`payments\`/\`orders\` collections grow by one document per order, so on the stand-in each of these costs O(orders).
+6. **workers/worker.ts — worker tuning for a 2-core box.** The defaults are sized for bigger machines; measure \`maxConcurrentActivityTaskExecutions\` and \`maxConcurrentWorkflowTaskExecutions\` around 2× the expected in-flight sagas. (Not measured here; the baseline uses the same defaults, so the ratio is unaffected.)
+`;

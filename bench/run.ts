@@ -1,0 +1,213 @@
+/**
+ * npm run bench [-- --quick] [-- --only=saga,lag,append,lookups,rehydrate,replay,profile]
+ *
+ * Obtains the servers the way the tests do (embedded Temporal dev server and MongoDB on random
+ * ports, or TEMPORAL_ADDRESS / MONGODB_URI), runs every scenario next to its baseline in the same
+ * run, prints a table, and writes bench/results/<date>.{json,md,svg} and latest.{json,md,svg}.
+ * When the MongoDB server is ours (embedded), each scenario gets a fresh one: the stand-in's
+ * oplog only grows, and its change streams rescan it, so one scenario's writes would slow the next.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { MongoClient } from 'mongodb';
+import { loadConfig } from '../config';
+import { obtainServers } from '../servers';
+import { obtainMongo } from '../servers/mongodb';
+import { machineInfo, serverProcesses } from './lib/machine';
+import { summarizeProfile, type ProfileSummary } from './lib/profile';
+import { writeResults } from './lib/report';
+import { renderMarkdown, renderSvg, goals, consoleSummary } from './lib/render';
+import { installRuntime, startBenchStack } from './lib/stack';
+import { errorText, log } from './lib/util';
+import { appendScenario } from './scenarios/append';
+import { lagScenario } from './scenarios/lag';
+import { lookupsScenario } from './scenarios/lookups';
+import { rehydrateScenario } from './scenarios/rehydrate';
+import { replayScenario } from './scenarios/replay';
+import { sagaScenario } from './scenarios/saga';
+
+const root = path.resolve(__dirname, '..');
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const wanted = (name: string) => !only || only.includes(name);
+
+/** What each mode runs; the default fits in about 10 minutes on 2 cores, --quick in about 2. */
+const plan = quick
+  ? {
+      saga: { levels: [{ concurrency: 1, orders: 6 }, { concurrency: 4, orders: 16 }, { concurrency: 16, orders: 32 }], warmup: 2 },
+      profile: null,
+      lag: { rates: [50, 100], seconds: 2 },
+      append: { rounds: 1, secondsPerTurn: 1.5, concurrency: 8 },
+      lookups: { background: 10_000, secondsPerTurn: 0.7 },
+      rehydrate: { sizes: [10, 1_000, 10_000], bulkFrom: 10_000, repetitions: (n: number) => (n >= 10_000 ? 2 : n >= 1_000 ? 5 : 20) },
+      replay: { replays: 60 },
+    }
+  : {
+      saga: { levels: [{ concurrency: 1, orders: 30 }, { concurrency: 4, orders: 80 }, { concurrency: 16, orders: 200 }], warmup: 4 },
+      profile: { concurrency: 16, orders: 120 },
+      lag: { rates: [50, 200], seconds: 12 },
+      append: { rounds: 3, secondsPerTurn: 3, concurrency: 8 },
+      lookups: { background: 30_000, secondsPerTurn: 2 },
+      rehydrate: { sizes: [10, 1_000, 100_000], bulkFrom: 10_000, repetitions: (n: number) => (n >= 100_000 ? 3 : n >= 1_000 ? 15 : 50) },
+      replay: { replays: 300 },
+    };
+
+async function main() {
+  const startedAt = new Date();
+  log(`mode: ${quick ? 'quick' : 'default'}${only ? ` (only ${only.join(', ')})` : ''}`);
+  installRuntime();
+  const config = loadConfig();
+  const servers = await obtainServers(config, 'ephemeral', log);
+  const ownMongo = servers.mongo.source !== 'MONGODB_URI';
+  const connection = await Connection.connect({ address: servers.temporal.address });
+  const results: Record<string, unknown> = {};
+  const failures: Record<string, string> = {};
+  let firstMongoUsed = false;
+
+  /** A MongoDB for one scenario: the first gets the one obtained at start, later ones a fresh one when it is ours. */
+  async function withMongo<T>(name: string, fn: (uri: string) => Promise<T>): Promise<T | undefined> {
+    let uri = servers.mongo.uri;
+    let stop = async () => {};
+    if (ownMongo && firstMongoUsed) {
+      const fresh = await obtainMongo({ config, mode: 'ephemeral', progress: () => {} });
+      uri = fresh.uri;
+      stop = fresh.stop;
+    }
+    firstMongoUsed = true;
+    try {
+      return await fn(uri);
+    } catch (err) {
+      failures[name] = errorText(err);
+      log(`${name}: FAILED ${failures[name]}`);
+      if (process.env.BENCH_DEBUG) console.error(err);
+      return undefined;
+    } finally {
+      await stop().catch(() => {});
+    }
+  }
+  const withDb = <T>(name: string, fn: (client: MongoClient, uri: string) => Promise<T>) =>
+    withMongo(name, async (uri) => {
+      const client = new MongoClient(uri, { serverSelectionTimeoutMS: 10_000 });
+      await client.connect();
+      try {
+        return await fn(client, uri);
+      } finally {
+        await client.close();
+      }
+    });
+
+  let mongoVersion: string | null = null;
+  {
+    const client = new MongoClient(servers.mongo.uri, { serverSelectionTimeoutMS: 10_000 });
+    await client.connect();
+    const info = await client.db('admin').command({ buildInfo: 1 });
+    mongoVersion = `${info.version}${info.gitVersion ? '' : ' (reported by the stand-in)'}`;
+    await client.close();
+  }
+  const machine = await machineInfo({ temporal: servers.temporal, mongo: servers.mongo, connection, mongoVersion });
+  log(`machine: ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, Temporal ${machine.temporal.serverVersion} (${machine.temporal.source}), MongoDB ${machine.mongodb.source} ${mongoVersion}, load ${machine.loadAverageAtStart.join(' ')}`);
+
+  try {
+    if (wanted('saga') || wanted('replay')) {
+      await withMongo('saga', async (uri) => {
+        const stack = await startBenchStack({ temporalAddress: servers.temporal.address, namespace: servers.temporal.namespace, mongodbUri: uri });
+        try {
+          const saga = await sagaScenario(stack, plan.saga);
+          results.saga = saga;
+          if (wanted('replay')) {
+            try {
+              results.replay = await replayScenario(stack.client, stack.config, { sagaIds: saga.workflowIds, baselineIds: saga.baselineWorkflowIds, replays: plan.replay.replays });
+            } catch (err) {
+              failures.replay = errorText(err);
+              log(`replay: FAILED ${failures.replay}`);
+            }
+          }
+        } finally {
+          await stack.stop();
+        }
+      });
+    }
+    if (plan.profile && wanted('profile')) {
+      await withMongo('profile', (uri) => profileRun(uri, servers.temporal.address, servers.temporal.namespace, plan.profile!).then((p) => void (results.profile = p)));
+    }
+    if (wanted('lag')) await withDb('lag', async (client) => void (results.lag = await lagScenario(client.db(`bench_lag_${Date.now()}`), plan.lag)));
+    if (wanted('append')) await withDb('append', async (client) => void (results.append = await appendScenario(client, client.db(`bench_append_${Date.now()}`), plan.append)));
+    if (wanted('lookups')) await withDb('lookups', async (client) => void (results.lookups = await lookupsScenario(client.db(`bench_lookups_${Date.now()}`), plan.lookups)));
+    if (wanted('rehydrate')) await withDb('rehydrate', async (client) => void (results.rehydrate = await rehydrateScenario(client, client.db(`bench_rehydrate_${Date.now()}`), plan.rehydrate)));
+  } finally {
+    await connection.close();
+    await servers.stop();
+  }
+
+  const finishedAt = new Date();
+  const report = {
+    mode: quick ? 'quick' : 'default',
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationSeconds: Math.round((finishedAt.getTime() - startedAt.getTime()) / 1000),
+    machine: { ...machine, loadAverageAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100) },
+    mongoPerScenario: ownMongo ? 'a fresh embedded server per scenario' : 'the server from MONGODB_URI, a fresh database per scenario',
+    goals: [] as ReturnType<typeof goals>,
+    results,
+    failures,
+  };
+  report.goals = goals(report);
+  const stem = `${startedAt.toISOString().slice(0, 10)}${quick ? '-quick' : ''}${only ? '-partial' : ''}`;
+  const files = writeResults(path.join(root, 'bench', 'results'), stem, report, renderMarkdown(report), renderSvg(report));
+  console.log(`\n${consoleSummary(report)}\n`);
+  log(`wrote ${files.map((f) => path.relative(root, f)).join(', ')} (and latest.*) in ${report.durationSeconds} s`);
+}
+
+/**
+ * Scenario 1 again, our side only, in a child process whose main thread is profiled with V8's CPU
+ * profiler (the same one `node --cpu-prof` uses, started once the worker is bundled so the
+ * profile shows the load, not the start-up), while this process samples the CPU time of the child
+ * (by thread), the MongoDB server and the Temporal server from /proc.
+ */
+async function profileRun(mongoUri: string, temporalAddress: string, namespace: string, opts: { concurrency: number; orders: number }): Promise<unknown> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-profile-'));
+  const profileFile = path.join(dir, 'saga.cpuprofile');
+  log(`profile: scenario 1 at C=${opts.concurrency}, ${opts.orders} orders, in a profiled child process`);
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'bench', 'profile-child.ts')], {
+    cwd: root,
+    env: {
+      ...process.env,
+      BENCH_TEMPORAL_ADDRESS: temporalAddress,
+      BENCH_TEMPORAL_NAMESPACE: namespace,
+      BENCH_MONGODB_URI: mongoUri,
+      BENCH_CONCURRENCY: String(opts.concurrency),
+      BENCH_ORDERS: String(opts.orders),
+      BENCH_PROFILE_FILE: profileFile,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let result: unknown;
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    for (const line of chunk.split('\n').filter(Boolean)) {
+      if (line.startsWith('PROFILE-RESULT ')) result = JSON.parse(line.slice('PROFILE-RESULT '.length));
+      else console.log(`  [profiled] ${line}`);
+    }
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  if (code !== 0) throw new Error(`profiled child exited with ${code}: ${stderr.trim().split('\n').slice(-5).join(' | ')}`);
+  let summary: ProfileSummary | null = null;
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (file) summary = summarizeProfile(path.join(dir, file), root);
+  rmSync(dir, { recursive: true, force: true });
+  const procs = serverProcesses(mongoUri, temporalAddress);
+  return { concurrency: opts.concurrency, orders: opts.orders, run: result, mainThread: summary, processes: { mongo: procs.java?.cmd[0] ?? null, temporal: procs.temporal?.cmd[0] ?? null } };
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,68 @@
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import type { Config } from '../../config';
+import { dataConverter } from '../../infra/data-converter';
+import { log, now, ratio, round } from '../lib/util';
+
+export interface ReplayRow {
+  workflow: string;
+  histories: number;
+  eventsPerHistory: number;
+  replays: number;
+  setupSeconds: number;
+  seconds: number;
+  perSecond: number;
+  failures: number;
+}
+
+/**
+ * Scenario 5. Records real histories from this run (client fetchHistory), then replays them many
+ * times with the SDK replayer (Worker.runReplayHistories), as a determinism check in CI would.
+ * The replayer bundles the workflow code once per call; that setup is reported apart from the
+ * steady rate, which is timed from the first replay result to the last. The no-op baseline
+ * workflow's histories are replayed the same way for scale.
+ */
+export async function replayScenario(client: Client, config: Config, options: { sagaIds: string[]; baselineIds: string[]; replays: number }) {
+  const rows: ReplayRow[] = [];
+  const cases = [
+    { workflow: 'orderSaga (recorded in scenario 1)', ids: options.sagaIds, workflowsPath: path.resolve(__dirname, '..', '..', 'workflows', 'index.ts') },
+    { workflow: 'noopSaga baseline', ids: options.baselineIds, workflowsPath: path.resolve(__dirname, '..', 'baseline', 'workflows.ts') },
+  ];
+  for (const c of cases) {
+    if (c.ids.length === 0) continue;
+    const histories = await Promise.all(c.ids.map(async (workflowId) => ({ workflowId, history: await client.workflow.getHandle(workflowId).fetchHistory() })));
+    const events = histories.reduce((sum, h) => sum + (h.history.events?.length ?? 0), 0) / histories.length;
+    const feed = Array.from({ length: options.replays }, (_, i) => histories[i % histories.length]!);
+    const t0 = now();
+    let first: number | undefined;
+    let last = t0;
+    let count = 0;
+    let failures = 0;
+    for await (const result of Worker.runReplayHistories({ workflowsPath: c.workflowsPath, dataConverter: dataConverter(config) }, feed)) {
+      last = now();
+      first ??= last;
+      count++;
+      if (result.error) {
+        failures++;
+        if (failures === 1) log(`replay: ${c.workflow} ${result.workflowId} failed: ${result.error.message}`);
+      }
+    }
+    const steady = (last - (first ?? t0)) / 1000;
+    const row: ReplayRow = {
+      workflow: c.workflow,
+      histories: histories.length,
+      eventsPerHistory: round(events, 1),
+      replays: count,
+      setupSeconds: round(((first ?? t0) - t0) / 1000),
+      seconds: round(steady),
+      perSecond: round(steady > 0 ? (count - 1) / steady : NaN, 1),
+      failures,
+    };
+    log(`replay: ${c.workflow}: ${row.perSecond} histories/s (${row.eventsPerHistory} events each, ${failures} failures, setup ${row.setupSeconds} s)`);
+    rows.push(row);
+  }
+  const saga = rows.find((r) => r.workflow.startsWith('orderSaga'));
+  const base = rows.find((r) => r.workflow.startsWith('noop'));
+  return { rows, sagaVsBaseline: saga && base ? ratio(saga.perSecond, base.perSecond) : null };
+}
