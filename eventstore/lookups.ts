@@ -9,8 +9,9 @@ import type { Collections, EventDocument } from './collections';
  * (mongo-java-server) only uses an index for an exact match on all of its keys (or `$in` on a
  * single-field index): anything else scans the whole collection, so on it every append and every
  * stream read would cost O(events in the store). On such a server the store finds a stream's head
- * by exact `(streamId, version)` probes instead, starting from the last version it saw, and reads
- * short tails by exact lookups.
+ * by exact `(streamId, version)` probes instead, starting from the expected or last seen version.
+ * (Reading a stream's events by exact lookups was tried too and lost to one scan: the stand-in's
+ * per-command cost outweighs scanning tens of thousands of documents.)
  */
 export interface Lookups {
   /** Whether range queries on an index prefix are served by the index. */
@@ -98,19 +99,4 @@ export async function lastVersionByProbes(c: Collections, streamId: string, hint
   }
   if (low > 0 && !lowDoc) lowDoc = (await probe(c, streamId, [low])).get(low) ?? null;
   return lowDoc;
-}
-
-/** Events `from..to` of a stream by exact lookups, stopping at the first version that does not exist. */
-export async function readVersions(c: Collections, streamId: string, from: number, to: number): Promise<EventDocument[]> {
-  const docs: EventDocument[] = [];
-  const CHUNK = 32;
-  for (let start = from; start <= to; start += CHUNK) {
-    const versions = Array.from({ length: Math.min(CHUNK, to - start + 1) }, (_, i) => start + i);
-    const found = await Promise.all(versions.map((version) => c.events.findOne({ streamId, version }, { projection: { _id: 0, 'batch.pending': 0 } })));
-    for (const doc of found) {
-      if (!doc) return docs;
-      docs.push(doc);
-    }
-  }
-  return docs;
 }
