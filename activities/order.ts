@@ -91,6 +91,12 @@ export function createOrderActivities({ db, events, faults }: ServiceDeps) {
       await appendOrderEvent(ctx, 'OrderApproved', {});
     },
 
+    /** An operator's rejection, recorded like an approval: who rejected the order and why. */
+    async recordRejection(ctx: OrderContext & { by?: string; reason?: string }): Promise<void> {
+      await faults.failIfDown('order');
+      await appendOrderEvent(ctx, 'OrderRejected', { by: ctx.by ?? null, reason: ctx.reason ?? null });
+    },
+
     async changeShippingAddress(ctx: OrderContext & { address: ShippingAddress }): Promise<void> {
       await faults.failIfDown('order');
       await orders.updateOne({ _id: ctx.orderId }, { $set: { shippingAddress: ctx.address, updatedAt: new Date() } });

@@ -5,6 +5,7 @@ import {
   allHandlersFinished,
   condition,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   upsertMemo,
@@ -17,6 +18,7 @@ import type { InventoryActivities } from '../activities/inventory';
 import type { ShippingActivities } from '../activities/shipping';
 import type { DeadLetterActivities } from '../activities/dead-letters';
 import { approveSignal, rejectSignal, statusQuery, updateShippingAddressUpdate } from './definitions';
+import { ORDER_REJECTION_RECORDED } from './patches';
 import { activityOptions } from './policies';
 import { OrderStatusKey } from './search-attributes';
 import {
@@ -75,7 +77,7 @@ export async function orderSaga(input: OrderSagaInput): Promise<OrderSagaResult>
     state.status = status;
     upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
   };
-  let decision: { approved: boolean; reason?: string } | undefined;
+  let decision: { approved: boolean; by?: string; reason?: string } | undefined;
   let addressUpdatesInFlight = 0;
   const ctx = { orderId, correlationId };
 
@@ -84,7 +86,7 @@ export async function orderSaga(input: OrderSagaInput): Promise<OrderSagaResult>
     if (state.awaitingApproval && !decision) decision = { approved: true };
   });
   setHandler(rejectSignal, (args) => {
-    if (state.awaitingApproval && !decision) decision = { approved: false, reason: args?.reason };
+    if (state.awaitingApproval && !decision) decision = { approved: false, by: args?.by, reason: args?.reason };
   });
   setHandler(
     updateShippingAddressUpdate,
@@ -128,7 +130,12 @@ export async function orderSaga(input: OrderSagaInput): Promise<OrderSagaResult>
       const decided = await condition(() => decision !== undefined, settings.approvalTimeoutMs);
       state.awaitingApproval = false;
       if (!decided) throw ApplicationFailure.nonRetryable('approval timed out', 'ApprovalTimedOut');
-      if (!decision!.approved) throw ApplicationFailure.nonRetryable(`rejected${decision!.reason ? `: ${decision!.reason}` : ''}`, 'ApprovalRejected');
+      if (!decision!.approved) {
+        // Sagas rejected before this step existed compensated straight away; patched() lets their
+        // histories replay that way while new sagas record the rejection first.
+        if (patched(ORDER_REJECTION_RECORDED)) await order.recordRejection({ ...ctx, by: decision!.by, reason: decision!.reason });
+        throw ApplicationFailure.nonRetryable(`rejected${decision!.reason ? `: ${decision!.reason}` : ''}`, 'ApprovalRejected');
+      }
       await order.recordApproval(ctx);
       state.stepsDone.push('awaitApproval');
       setStatus('PENDING');

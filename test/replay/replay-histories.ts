@@ -123,7 +123,7 @@ async function locateDivergence(fixture: Fixture, error: Error, code: Bundle): P
   const completed = task.findIndex((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
   const commands = completed < 0 ? task : task.slice(completed + 1);
   const message = replayerMessage(error);
-  const named = /event '([^']+)'/.exec(message)?.[1];
+  const named = /event '([^']+)'/.exec(message)?.[1] ?? /patch marker encountered for change ([^\s,!]+)/.exec(message)?.[1];
   const byId = /id: (\d+)/.exec(message)?.[1];
   const event =
     (byId && events.find((e) => Number(e.eventId) === Number(byId))) ||
@@ -139,6 +139,8 @@ export function describeEvent(event: temporal.api.history.v1.IHistoryEvent): str
     .replace(/^EVENT_TYPE_/, '')
     .toLowerCase()
     .replace(/(^|_)([a-z])/g, (_m, _s, c: string) => c.toUpperCase());
+  const patchId = patchIdOf(event);
+  if (patchId) return `${type} (patch '${patchId}')`;
   const name =
     event.activityTaskScheduledEventAttributes?.activityType?.name ??
     event.workflowExecutionSignaledEventAttributes?.signalName ??
@@ -164,4 +166,16 @@ export function alteredWorkflows(name: string, change: (source: string) => strin
   if (after === before) throw new Error(`alteredWorkflows(${name}): the change did not apply to order-saga.ts (did the saga change?)`);
   writeFileSync(file, after);
   return path.join(dir, 'index.ts');
+}
+
+/** The id of a patch marker (what `patched(id)` recorded), if the event is one. */
+export function patchIdOf(event: temporal.api.history.v1.IHistoryEvent): string | undefined {
+  const marker = event.markerRecordedEventAttributes;
+  if (marker?.markerName !== 'core_patch') return undefined;
+  const data = marker.details?.['patch-data']?.payloads?.[0]?.data;
+  try {
+    return data ? (JSON.parse(Buffer.from(data).toString()) as { id?: string }).id : undefined;
+  } catch {
+    return undefined;
+  }
 }
