@@ -24,6 +24,11 @@ export interface TemporalOptions {
    * `ephemeral` (tests): random port, in-memory, no UI.
    */
   mode: 'persistent' | 'ephemeral';
+  /**
+   * Serve the Web UI in ephemeral mode too, on this port (tests that drive the UI in a browser).
+   * Persistent mode always serves it, on TEMPORAL_UI_PORT.
+   */
+  uiPort?: number;
 }
 
 type Executable =
@@ -87,6 +92,7 @@ export async function obtainTemporal(options: TemporalOptions): Promise<Temporal
 async function start(options: TemporalOptions, executable: Executable, source: string): Promise<TemporalServer> {
   const { config, mode, progress } = options;
   const persistent = mode === 'persistent';
+  const uiPort = persistent ? config.TEMPORAL_UI_PORT : options.uiPort;
   let dbFilename: string | undefined;
   if (persistent) {
     const dataDir = path.resolve(repoRoot, config.DATA_DIR);
@@ -99,14 +105,14 @@ async function start(options: TemporalOptions, executable: Executable, source: s
       namespace: config.TEMPORAL_NAMESPACE,
       ip: '127.0.0.1',
       port: persistent ? config.TEMPORAL_PORT : undefined,
-      ui: persistent,
-      uiPort: persistent ? config.TEMPORAL_UI_PORT : undefined,
+      ui: uiPort !== undefined,
+      uiPort,
       dbFilename,
       searchAttributes,
       log: { format: 'pretty', level: 'error' },
     },
   });
-  const uiUrl = persistent ? `http://localhost:${config.TEMPORAL_UI_PORT}` : undefined;
+  const uiUrl = uiPort !== undefined ? `http://localhost:${uiPort}` : undefined;
   progress(`temporal: dev server at ${env.address} (source: ${source})${dbFilename ? `, data in ${path.relative(repoRoot, dbFilename)}` : ''}`);
   return {
     address: env.address,

@@ -1,0 +1,128 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scenarioConfig, scenarios, type ScenarioRun } from '../../scripts/saga-scenarios';
+import { startStack, type Stack } from '../helpers/stack';
+import { startTemporalWithUi, type TemporalWithUi } from '../helpers/temporal-with-ui';
+
+/** Debian's Chromium package; `npx playwright install` cannot download a browser on these machines. */
+const CHROMIUM = '/usr/bin/chromium';
+const screenshots = path.resolve(__dirname, '..', '..', 'test-results', 'web-ui');
+
+/**
+ * The Temporal Web UI, in a real headless browser, shows what our sagas did: an operator finds a
+ * saga by its order id and reads its history there. The shared test server runs without the UI, so
+ * this file starts a dev server of its own with the UI (same resolution order as everywhere else).
+ */
+describe('the Temporal Web UI shows the sagas', () => {
+  let temporalServer: TemporalWithUi | undefined;
+  let stack: Stack | undefined;
+  let browser: BrowserContext | undefined;
+  let uiUrl: string;
+  const userDataDir = mkdtempSync(path.join(os.tmpdir(), 'web-ui-e2e-chromium-'));
+
+  // A missing browser fails every test here with how to install it (a skipped test would go unnoticed).
+  const noBrowser = existsSync(CHROMIUM)
+    ? undefined
+    : new Error(
+        `No Chromium at ${CHROMIUM}: this test drives the Temporal Web UI in a real browser. ` +
+          'Install it with `apt-get install -y chromium` (Debian/Ubuntu; .ci/run does this), then run the test again.',
+      );
+
+  beforeAll(async () => {
+    if (noBrowser) return;
+    temporalServer = await startTemporalWithUi();
+    uiUrl = temporalServer.uiUrl;
+    stack = await startStack({ ...scenarioConfig, TEMPORAL_ADDRESS: temporalServer.address }, { consumers: false });
+    browser = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      // As ENVIRONMENT.md prescribes for these machines: no sandbox (root), no GPU, nothing that phones home.
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1600, height: 1200 },
+    });
+    mkdirSync(screenshots, { recursive: true });
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+    await temporalServer?.stop();
+    rmSync(userDataDir, { recursive: true, force: true });
+  });
+
+  const run = (name: string) => {
+    if (noBrowser) throw noBrowser;
+    return scenarios.find((s) => s.name === name)!.run(stack!);
+  };
+
+  /** The workflows list with a visibility query, as an operator types it into the UI's filter. */
+  async function findSaga(page: Page, query: string, saga: ScenarioRun) {
+    await page.goto(`${uiUrl}/namespaces/default/workflows?query=${encodeURIComponent(query)}`);
+    // Visibility is eventually consistent: reload until the list shows the saga.
+    const link = page.getByRole('link', { name: saga.workflowId, exact: true });
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await link.waitFor({ state: 'visible', timeout: 5_000 });
+        break;
+      } catch (err) {
+        if (attempt === 3) throw new Error(`The Web UI's workflow list for ${query} never showed ${saga.workflowId}: ${String(err)}`);
+        await page.reload();
+      }
+    }
+    const row = page.locator('tr', { has: link });
+    expect(await row.innerText()).toContain('orderSaga');
+    expect(await page.getByRole('link', { name: /^order-/ }).count(), `only the one saga matches ${query}`).toBe(1);
+    return row;
+  }
+
+  /** Opens the saga from the list and reads its event history table, oldest event first. */
+  async function openHistory(page: Page, saga: ScenarioRun) {
+    await page.getByRole('link', { name: saga.workflowId, exact: true }).click();
+    await page.waitForURL(new RegExp(`/workflows/${saga.workflowId}/[^/]+/history`));
+    await page.getByRole('heading', { name: saga.workflowId }).waitFor();
+    const rows = page.locator('tr', { hasText: 'Workflow Execution Started' });
+    await rows.first().waitFor();
+    const events = await page.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).innerText));
+    return events
+      .map((text) => ({ id: Number(/^\s*(\d+)/.exec(text)?.[1]), lines: text.split('\n').map((l) => l.trim()).filter(Boolean) }))
+      .filter((e) => Number.isFinite(e.id))
+      .sort((a, b) => a.id - b.id);
+  }
+  const after = (lines: string[], label: string) => lines[lines.indexOf(label) + 1];
+  const activities = (events: Array<{ lines: string[] }>) => events.filter((e) => e.lines.includes('Activity Task Scheduled')).map((e) => after(e.lines, 'Activity Type'));
+  const signals = (events: Array<{ lines: string[] }>) => events.filter((e) => e.lines.includes('Workflow Execution Signaled')).map((e) => after(e.lines, 'Signal Name'));
+
+  it('finds an approved saga by its OrderId and shows the approve signal and every step in its history', async () => {
+    const saga = await run('approved');
+    const page = await browser!.newPage();
+    try {
+      const row = await findSaga(page, `OrderId="${saga.orderId}"`, saga);
+      expect(await row.innerText()).toContain('Completed');
+      const events = await openHistory(page, saga);
+      expect(signals(events)).toEqual(['approve']);
+      expect(activities(events)).toEqual(['createOrder', 'recordApproval', 'processPayment', 'reserveItems', 'scheduleShipment', 'completeOrder']);
+      await expect.poll(() => page.locator('body').innerText()).toMatch(/"status":\s*"COMPLETED"/);
+    } finally {
+      await page.screenshot({ path: path.join(screenshots, 'approved-saga.png'), fullPage: true }).catch(() => {});
+      await page.close();
+    }
+  });
+
+  it('finds a compensated saga by its workflow id and shows the compensations after the failed reservation', async () => {
+    const saga = await run('out-of-stock');
+    const page = await browser!.newPage();
+    try {
+      await findSaga(page, `WorkflowId="${saga.workflowId}"`, saga);
+      const events = await openHistory(page, saga);
+      expect(activities(events)).toEqual(['createOrder', 'processPayment', 'reserveItems', 'markCompensating', 'releaseItems', 'refundPayment', 'cancelOrder']);
+      expect(events.some((e) => e.lines.includes('Activity Task Failed') && e.lines.some((l) => /out of stock/.test(l)))).toBe(true);
+      await expect.poll(() => page.locator('body').innerText()).toMatch(/"status":\s*"CANCELLED"/);
+    } finally {
+      await page.screenshot({ path: path.join(screenshots, 'compensated-saga.png'), fullPage: true }).catch(() => {});
+      await page.close();
+    }
+  });
+});
