@@ -85,7 +85,7 @@ describe('the Temporal Web UI shows the sagas', () => {
     await page.getByRole('heading', { name: saga.workflowId }).waitFor();
     const rows = page.locator('tr', { hasText: 'Workflow Execution Started' });
     await rows.first().waitFor();
-    const events = await page.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).innerText));
+    const events = await page.locator('tbody tr').allInnerTexts();
     return events
       .map((text) => ({ id: Number(/^\s*(\d+)/.exec(text)?.[1]), lines: text.split('\n').map((l) => l.trim()).filter(Boolean) }))
       .filter((e) => Number.isFinite(e.id))
@@ -118,7 +118,7 @@ describe('the Temporal Web UI shows the sagas', () => {
       await findSaga(page, `WorkflowId="${saga.workflowId}"`, saga);
       const events = await openHistory(page, saga);
       expect(activities(events)).toEqual(['createOrder', 'processPayment', 'reserveItems', 'markCompensating', 'releaseItems', 'refundPayment', 'cancelOrder']);
-      expect(events.some((e) => e.lines.includes('Activity Task Failed') && e.lines.some((l) => /out of stock/.test(l)))).toBe(true);
+      expect(events.some((e) => e.lines.includes('Activity Task Failed') && e.lines.some((line) => /out of stock/.test(line)))).toBe(true);
       await expect.poll(() => page.locator('body').innerText()).toMatch(/"status":\s*"CANCELLED"/);
     } finally {
       await page.screenshot({ path: path.join(screenshots, 'compensated-saga.png'), fullPage: true }).catch(() => {});
