@@ -199,6 +199,10 @@ export function renderMarkdown(report: Report): string {
     out.push(table(['caller', 'ms', 'share'], profile.mainThread.byOurCaller.map((c: any) => [c.caller, c.ms, `${c.share}%`])), '');
     out.push('Hottest functions (self time):', '');
     out.push(table(['function', 'code', 'ms', 'share'], profile.mainThread.topFunctions.slice(0, 12).map((c: any) => [`\`${c.fn}\``, c.where, c.ms, `${c.share}%`])), '');
+    out.push(
+      'Reading it: `writeBuffer` is the socket write of a MongoDB command, and most driver time has no caller of ours on the stack — it is the driver looping on its own. That is the change streams: on the stand-in each `getMore` returns at once, so each of the five subscriptions\' cursors issues commands back to back for as long as it is open. JavaScript of ours (api/, activities/, eventstore/, projections/) is a few percent of the main thread; the main thread itself is far from saturated (see its CPU seconds below). The time that limits throughput is spent in the MongoDB server (see "Where the time goes").',
+      '',
+    );
     if (profile.run?.cpu?.processes?.[0]?.threads) {
       out.push('Threads of the profiled process (CPU seconds during the load):', '');
       out.push(table(['thread', 'CPU s'], profile.run.cpu.processes[0].threads.map((t: any) => [t.name, t.cpuSeconds])), '');
