@@ -110,6 +110,8 @@ async function start(options: TemporalOptions, executable: Executable, source: s
       dbFilename,
       searchAttributes,
       log: { format: 'pretty', level: 'error' },
+      // With encrypted payloads, the Web UI asks the API's codec endpoint to show them in clear.
+      extraArgs: persistent && config.PAYLOAD_KEYS?.size ? ['--ui-codec-endpoint', `http://localhost:${config.PORT}`] : [],
     },
   });
   const uiUrl = uiPort !== undefined ? `http://localhost:${uiPort}` : undefined;
