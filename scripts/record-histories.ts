@@ -16,23 +16,15 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { createApp } from '../api/app';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig, type Config } from '../config';
-import { ensureEventStoreIndexes } from '../eventstore';
-import { dataConverter } from '../infra/data-converter';
-import { createLogger } from '../infra/logger';
-import { connectMongo } from '../infra/mongo';
-import { registerSearchAttributes } from '../infra/search-attributes';
 import { obtainServers } from '../servers';
 import { repoRoot } from '../servers/paths';
-import { createWorker } from '../workers/worker';
-import { scenarioConfig, scenarios, type ScenarioSystem } from './saga-scenarios';
+import { scenarioConfig, scenarios } from './saga-scenarios';
+import { startInProcess } from './system';
 
 const historiesDir = path.join(repoRoot, 'test', 'fixtures', 'histories');
 
@@ -68,7 +60,8 @@ async function main() {
     LOG_LEVEL: 'silent',
     ...scenarioConfig,
   };
-  const system = await startSystem(config);
+  // The worker and the API in this process, on a task queue and a database of their own.
+  const system = await startInProcess(config, { consumers: false, dropDatabaseOnStop: true });
   try {
     await mkdir(historiesDir, { recursive: true });
     for (const scenario of todo) {
@@ -83,35 +76,6 @@ async function main() {
     await system.stop();
     await servers.stop();
   }
-}
-
-/** The worker and the API in this process, on a task queue and a database of their own. */
-async function startSystem(config: Config): Promise<ScenarioSystem & { stop(): Promise<void> }> {
-  const mongo = await connectMongo(config);
-  await ensureEventStoreIndexes(mongo.db);
-  const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS! });
-  await registerSearchAttributes(nativeConnection, config.TEMPORAL_NAMESPACE);
-  const worker = await createWorker({ connection: nativeConnection, config, db: mongo.db });
-  const running = worker.run();
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS! });
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverter(config) });
-  const server = createApp({ client, db: mongo.db, config, log: createLogger('api', 'silent') }).listen(0, '127.0.0.1');
-  await new Promise<void>((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    baseUrl: `http://127.0.0.1:${port}`,
-    client,
-    stop: async () => {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-      worker.shutdown();
-      await running;
-      await connection.close();
-      await nativeConnection.close();
-      await mongo.db.dropDatabase().catch(() => {});
-      await mongo.close();
-    },
-  };
 }
 
 main().then(
