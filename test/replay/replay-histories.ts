@@ -4,7 +4,7 @@ import { historyFromJSON, type History } from '@temporalio/common/lib/proto-util
 import { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { loadConfig } from '../../config';
+import { loadConfig, type Config } from '../../config';
 import { dataConverter } from '../../infra/data-converter';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
@@ -57,8 +57,9 @@ async function bundle(workflows: string): Promise<Bundle> {
   return bundleWorkflowCode({ workflowsPath: workflows, logger: new DefaultLogger('WARN') });
 }
 
-function replayOptions(workflowBundle: Bundle, replayName: string) {
-  return { workflowBundle, dataConverter: dataConverter(loadConfig()), replayName };
+/** The platform's data converter, as every worker has it: payloads decode (and decrypt) the same way. */
+function replayOptions(workflowBundle: Bundle, config: Config, replayName: string) {
+  return { workflowBundle, dataConverter: dataConverter(config), replayName };
 }
 
 /**
@@ -66,18 +67,18 @@ function replayOptions(workflowBundle: Bundle, replayName: string) {
  * worker would run it, with the platform's data converter. Returns one failure per history that
  * does not replay; an empty list means every recorded saga would continue correctly on this code.
  */
-export async function replayFixtures(fixtures: Fixture[], workflows = workflowsPath): Promise<ReplayFailure[]> {
+export async function replayFixtures(fixtures: Fixture[], workflows = workflowsPath, config: Config = loadConfig()): Promise<ReplayFailure[]> {
   const code = await bundle(workflows);
   const errors = new Map<string, Error>();
   const histories = fixtures.map((f) => ({ workflowId: f.file, history: f.history }));
-  for await (const result of Worker.runReplayHistories(replayOptions(code, 'fixtures'), histories)) {
+  for await (const result of Worker.runReplayHistories(replayOptions(code, config, 'fixtures'), histories)) {
     if (result.error) errors.set(result.workflowId, result.error);
   }
   const failures: ReplayFailure[] = [];
   for (const fixture of fixtures) {
     const error = errors.get(fixture.file);
     if (!error) continue;
-    const divergingEvent = error instanceof DeterminismViolationError ? await locateDivergence(fixture, error, code) : undefined;
+    const divergingEvent = error instanceof DeterminismViolationError ? await locateDivergence(fixture, error, code, config) : undefined;
     failures.push({ file: fixture.file, error, divergingEvent, message: describe(fixture.file, error, divergingEvent, workflows) });
   }
   return failures;
@@ -103,11 +104,11 @@ function describe(file: string, error: Error, event: ReplayFailure['divergingEve
  * the shortest that fails: its last workflow task is where the code diverged. Within it, the event
  * the replayer names (or else the task's first command event) is the answer.
  */
-async function locateDivergence(fixture: Fixture, error: Error, code: Bundle): Promise<ReplayFailure['divergingEvent']> {
+async function locateDivergence(fixture: Fixture, error: Error, code: Bundle, config: Config): Promise<ReplayFailure['divergingEvent']> {
   const events = fixture.history.events ?? [];
   const cuts = events.flatMap((e, i) => (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED && i > 0 ? [i] : [])).concat(events.length);
   const fails = async (cut: number) =>
-    Worker.runReplayHistory(replayOptions(code, 'locate-divergence'), { events: events.slice(0, cut) }, fixture.file).then(
+    Worker.runReplayHistory(replayOptions(code, config, 'locate-divergence'), { events: events.slice(0, cut) }, fixture.file).then(
       () => false,
       () => true,
     );
