@@ -5,23 +5,28 @@ import type { Logger } from '../infra/logger';
 import { projections } from '../projections';
 import { startProjector } from '../projections/projector';
 import { emailSubscription } from './email';
-import { runSubscription, type RunningSubscription } from './runner';
+import { watchLog } from './log-watcher';
+import { checkpoints, runSubscription, type RunningSubscription } from './runner';
 
 /**
  * Everything that consumes the event log, each with its own checkpoint, so one failing never
  * holds up another: the Email service (event notification) and the read-model projections
  * (orders, inventory, accounts, sales analytics).
  */
-export function startConsumers(db: Db, log: Logger): { email: RunningSubscription; projector: ReturnType<typeof startProjector>; stop(): Promise<void> } {
+export async function startConsumers(db: Db, log: Logger): Promise<{ email: RunningSubscription; projector: ReturnType<typeof startProjector>; stop(): Promise<void> }> {
   const store = createEventStore(db);
   const faults = createFaults(db);
-  const email = runSubscription(emailSubscription({ db, faults }), { db, store, log });
-  const projector = startProjector(projections, { db, store, faults, log });
+  // One change stream for the whole process, resumed where the latest checkpoint saw it last.
+  const latest = await checkpoints(db).find({ resumeToken: { $ne: null } }).sort({ updatedAt: -1 }).limit(1).next();
+  const watcher = watchLog(db, log, latest?.resumeToken ?? null);
+  const email = runSubscription(emailSubscription({ db, faults }), { db, store, log, watcher });
+  const projector = startProjector(projections, { db, store, faults, log, watcher });
   return {
     email,
     projector,
     stop: async () => {
       await Promise.all([email.stop(), projector.stop()]);
+      await watcher.close();
     },
   };
 }

@@ -11,7 +11,7 @@ async function main() {
   const log = createLogger('projector');
   const mongo = await connectMongo(config);
   await ensureEventStoreIndexes(mongo.db);
-  const consumers = startConsumers(mongo.db, log);
+  const consumers = await startConsumers(mongo.db, log);
   log.info('projector started: email notifications and read-model projections');
   reportReady();
   const shutdown = async () => {

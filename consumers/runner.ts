@@ -1,6 +1,7 @@
-import type { ChangeStream, Db, ResumeToken } from 'mongodb';
+import type { Db, ResumeToken } from 'mongodb';
 import type { EventStore, StoredEvent } from '../eventstore';
 import type { Logger } from '../infra/logger';
+import { watchLog, type LogWatcher } from './log-watcher';
 
 /**
  * One consumer of the event log (an email sender, an analytics recorder, a read-model projection).
@@ -47,6 +48,8 @@ export interface RunnerOptions {
   sealHolesOlderThanMs?: number;
   /** Poll even without a change notification, as a safety net. */
   idlePollMs?: number;
+  /** The process's shared change stream; one of its own is opened when absent. */
+  watcher?: LogWatcher;
 }
 
 export interface RunningSubscription {
@@ -78,11 +81,19 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
   let position = 0;
   let resumeToken: ResumeToken | null = null;
   let wake: (() => void) | undefined;
-  let stream: ChangeStream | undefined;
+  // Set by an append notice; a notice that arrives while a batch is being read is not lost.
+  let dirty = false;
+  let ownWatcher: LogWatcher | undefined;
+  let unsubscribe: (() => void) | undefined;
   const waiters = new Set<{ position: number; resolve: (ok: boolean) => void }>();
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
+      if (dirty) {
+        dirty = false;
+        resolve();
+        return;
+      }
       const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
@@ -92,29 +103,13 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
       wake = done;
     });
 
-  function openStream() {
-    if (stopped) return;
-    try {
-      stream = db.collection('events').watch([{ $match: { operationType: 'insert' } }], {
-        ...(resumeToken ? { startAfter: resumeToken } : {}),
-        // The documents are read by position from the log; the stream only signals that there are new ones.
-        fullDocument: 'default',
-      });
-    } catch (err) {
-      log.warn({ err, subscription: subscription.name }, 'change stream could not open; polling');
-      return;
-    }
-    stream.on('change', (change) => {
-      resumeToken = change._id;
+  function listen(startAfter: ResumeToken | null) {
+    const watcher = options.watcher ?? (ownWatcher = watchLog(db, log, startAfter));
+    unsubscribe = watcher.onAppend(() => {
+      dirty = true;
       wake?.();
     });
-    stream.on('error', (err) => {
-      log.warn({ err: String(err), subscription: subscription.name }, 'change stream failed; reopening from the current position');
-      // A stale resume token is the usual cause; the position-based read loses nothing without it.
-      resumeToken = null;
-      void stream?.close().catch(() => {});
-      if (!stopped) setTimeout(openStream, 500);
-    });
+    return watcher;
   }
 
   async function handleWithRetry(event: StoredEvent): Promise<void> {
@@ -147,12 +142,13 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
       { upsert: true, returnDocument: 'after' },
     );
     position = saved!.position;
-    resumeToken = saved!.resumeToken;
-    openStream();
+    const watcher = listen(saved!.resumeToken);
     while (!stopped) {
       let progressed = false;
       try {
         const batch = await store.readAll({ fromPosition: position + 1, limit: batchSize, sealHolesOlderThanMs: options.sealHolesOlderThanMs ?? 5_000 });
+        dirty = false;
+        resumeToken = watcher.resumeToken();
         await subscription.beforeBatch?.();
         for (const event of batch.events) {
           if (stopped) return;
@@ -188,7 +184,8 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
       stopped = true;
       wake?.();
       for (const waiter of waiters) waiter.resolve(false);
-      await stream?.close().catch(() => {});
+      unsubscribe?.();
+      await ownWatcher?.close();
       await running.catch(() => {});
     },
     caughtUp(target, timeoutMs) {

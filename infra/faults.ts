@@ -49,16 +49,17 @@ export class ServiceUnavailableError extends Error {
 export function createFaults(db: Db) {
   const faults = db.collection<FaultDocument>('faults');
 
+  /**
+   * The fault that applies to this call, if any. The common case — no fault — costs one read by
+   * _id; only a counted fault takes the atomic decrement, so N injected failures fail exactly N calls.
+   */
   async function active(service: FaultableService, mode: FaultSpec['mode'], streamId?: string): Promise<FaultDocument | null> {
-    const now = new Date();
-    const stream = streamId === undefined ? {} : { $or: [{ streamId: { $exists: false } }, { streamId }] };
-    // Atomically take one of the remaining failures, so N injected failures fail exactly N calls.
-    const counted = await faults.findOneAndUpdate(
-      { _id: service, mode, failures: { $gt: 0 }, $and: [{ $or: [{ until: { $exists: false } }, { until: { $gt: now } }] }, stream] },
-      { $inc: { failures: -1 } },
-    );
-    if (counted) return counted;
-    return faults.findOne({ _id: service, mode, failures: { $exists: false }, $and: [{ $or: [{ until: { $exists: false } }, { until: { $gt: now } }] }, stream] });
+    const fault = await faults.findOne({ _id: service });
+    if (!fault || fault.mode !== mode) return null;
+    if (fault.until && fault.until <= new Date()) return null;
+    if (fault.streamId !== undefined && streamId !== undefined && fault.streamId !== streamId) return null;
+    if (fault.failures === undefined) return fault;
+    return faults.findOneAndUpdate({ _id: service, mode, failures: { $gt: 0 } }, { $inc: { failures: -1 } });
   }
 
   return {

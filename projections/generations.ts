@@ -23,6 +23,9 @@ export const physicalName = (projection: string, logical: string, generation: nu
 export const checkpointIdOf = (projection: string, generation: number) => `projection:${projection}:g${generation}`;
 
 export async function projectionState(db: Db, name: string): Promise<ProjectionStateDocument> {
+  // Read first: the upsert (a write) is only needed the very first time.
+  const existing = await projectionStates(db).findOne({ _id: name });
+  if (existing) return existing;
   const state = await projectionStates(db).findOneAndUpdate(
     { _id: name },
     { $setOnInsert: { active: 1, building: null, requestedAt: null, swappedAt: null, heartbeatAt: null } },

@@ -4,6 +4,7 @@ import type { EventStore, StoredEvent } from '../eventstore';
 import type { FaultableService, Faults } from '../infra/faults';
 import type { Logger } from '../infra/logger';
 import { runSubscription, type RunningSubscription, type Subscription } from '../consumers/runner';
+import type { LogWatcher } from '../consumers/log-watcher';
 import { checkpointIdOf, contextFor, ensureGeneration } from './generations';
 import type { Projection } from './types';
 
@@ -27,6 +28,7 @@ export interface InstanceOptions {
   log: Logger;
   /** Attempts (with backoff) before an event is parked as a dead letter. */
   maxAttempts?: number;
+  watcher?: LogWatcher;
 }
 
 /**
@@ -140,5 +142,5 @@ export function startProjectionInstance(projection: Projection, generation: numb
       await handleOperatorRequests();
     },
   };
-  return { instance, ...runSubscription(subscription, { db, store, log }) };
+  return { instance, ...runSubscription(subscription, { db, store, log, watcher: options.watcher }) };
 }

@@ -1,6 +1,6 @@
 import type { StoredEvent } from '../eventstore';
 import type { OrderStatus } from '../workflows/types';
-import { guarded, type Projection } from './types';
+import type { Projection } from './types';
 
 /**
  * The orders view behind GET /orders, GET /orders/:id and GET /customers/:id/orders. The status is
@@ -52,8 +52,10 @@ export const ordersProjection: Projection = {
     orders: [{ key: { customerId: 1, createdAt: -1, _id: -1 } }, { key: { status: 1, createdAt: -1, _id: -1 } }, { key: { createdAt: -1, _id: -1 } }],
   },
   eventTypes: ['OrderCreated', 'OrderApproved', 'ShippingAddressChanged', 'PaymentCompleted', 'ItemsReserved', 'ShipmentScheduled', 'OrderCompleted', 'OrderCompensating', 'OrderCancelled'],
+  // Every update here sets facts or keeps a maximum, so applying an event twice changes nothing:
+  // no per-document position bookkeeping is needed (unlike the $inc projections).
   async apply(event: StoredEvent, ctx) {
-    const orders = ctx.collection('orders');
+    const orders = ctx.collection<OrderViewDocument>('orders');
     const data = event.data as Record<string, any>;
     const at = event.metadata.timestamp;
     const common = { $max: { updatedAt: at, lastPosition: event.position } };
@@ -70,18 +72,18 @@ export const ordersProjection: Projection = {
         'facts.requiresApproval': data.requiresApproval === true,
       };
       // The address may already have been changed by a later event seen first; keep the change.
-      await guarded(orders, data.orderId, event, { $set: set, $setOnInsert: { shippingAddress: data.shippingAddress, failureReason: null }, ...common });
+      await orders.updateOne({ _id: data.orderId }, { $set: set, $setOnInsert: { shippingAddress: data.shippingAddress, failureReason: null }, ...common }, { upsert: true });
     } else if (event.type === 'ShippingAddressChanged') {
-      await guarded(orders, data.orderId, event, { $set: { shippingAddress: data.address }, ...common });
+      await orders.updateOne({ _id: data.orderId }, { $set: { shippingAddress: data.address }, ...common }, { upsert: true });
     } else {
       const fact = FACT_OF[event.type]!;
       set[`facts.${fact}`] = true;
       if (event.type === 'OrderCompensating' || event.type === 'OrderCancelled') set.failureReason = data.reason ?? null;
-      await guarded(orders, data.orderId, event, { $set: set, ...common });
+      await orders.updateOne({ _id: data.orderId }, { $set: set, ...common }, { upsert: true });
     }
     // Status is a function of the facts: recompute it from the document as it now stands.
-    const doc = await orders.findOne({ _id: data.orderId as never }, { projection: { facts: 1, status: 1 } });
+    const doc = await orders.findOne({ _id: data.orderId }, { projection: { facts: 1, status: 1 } });
     const status = statusOf(doc?.facts ?? {});
-    if (doc && doc.status !== status) await orders.updateOne({ _id: data.orderId as never }, { $set: { status } });
+    if (doc && doc.status !== status) await orders.updateOne({ _id: data.orderId }, { $set: { status } });
   },
 };

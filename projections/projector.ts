@@ -3,6 +3,7 @@ import type { EventStore } from '../eventstore';
 import type { Faults } from '../infra/faults';
 import type { Logger } from '../infra/logger';
 import { checkpoints } from '../consumers/runner';
+import type { LogWatcher } from '../consumers/log-watcher';
 import { checkpointIdOf, dropGeneration, projectionState, projectionStates } from './generations';
 import { startProjectionInstance } from './instance';
 import type { Projection } from './types';
@@ -17,6 +18,7 @@ export interface ProjectorOptions {
   /** How often the projector looks for rebuild requests and generation swaps. */
   tickMs?: number;
   maxAttempts?: number;
+  watcher?: LogWatcher;
 }
 
 /**

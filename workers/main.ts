@@ -4,6 +4,7 @@ import { createLogger } from '../infra/logger';
 import { pinoTemporalLogger } from '../infra/temporal-logger';
 import { connectMongo } from '../infra/mongo';
 import { ensureEventStoreIndexes } from '../eventstore';
+import { ensureServiceIndexes } from '../activities/indexes';
 import { reportReady } from '../infra/ready';
 import { registerSearchAttributes } from '../infra/search-attributes';
 import { createWorker } from './worker';
@@ -23,6 +24,7 @@ async function main() {
   });
   const mongo = await connectMongo(config);
   await ensureEventStoreIndexes(mongo.db);
+  await ensureServiceIndexes(mongo.db);
   const connection = await NativeConnection.connect({ address: temporalAddress(config) });
   await registerSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
   const worker = await createWorker({ connection, config, db: mongo.db, log });

@@ -1,17 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import { DefaultLogger, Runtime, Worker, type NativeConnection } from '@temporalio/worker';
 import { loadConfig, type Config } from '../../config';
 import { createLogger } from '../../infra/logger';
-import { connectMongo, type Mongo } from '../../infra/mongo';
-import { createApp } from '../../api/app';
-import { createWorker } from '../../workers/worker';
+import type { Mongo } from '../../infra/mongo';
 import { startConsumers } from '../../consumers';
-import { registerSearchAttributes } from '../../infra/search-attributes';
 import { dataConverter } from '../../infra/data-converter';
 import { createNoopActivities } from '../baseline/activities';
+import { startInProcess } from '../../scripts/system';
 
 let runtimeInstalled = false;
 
@@ -38,15 +35,16 @@ export function benchConfig(servers: ServerAddresses, overrides: Partial<Config>
   };
 }
 
+export type Consumers = Awaited<ReturnType<typeof startConsumers>>;
+
 export interface BenchStack {
   config: Config;
   mongo: Mongo;
   client: Client;
-  connection: Connection;
   nativeConnection: NativeConnection;
   baseUrl: string;
   /** The running consumers (email + projector), or undefined while paused. */
-  consumers(): ReturnType<typeof startConsumers> | undefined;
+  consumers(): Consumers | undefined;
   pauseConsumers(): Promise<void>;
   resumeConsumers(): Promise<void>;
   /** The no-op baseline's task queue, served by a worker of its own in this process. */
@@ -55,68 +53,51 @@ export interface BenchStack {
 }
 
 /**
- * The whole system as `npm start` runs it, assembled in this process the way the integration tests
- * do (test/helpers/stack.ts): the order worker, the consumers (email + projector) and the Express
- * API on an ephemeral port, on a task queue and database of their own. Beside it, the baseline
- * worker: same connection and default worker settings, a bench-only workflow with five no-op
- * activities on its own task queue.
+ * The whole system as `npm start` runs it, assembled in this process the way the tests do
+ * (scripts/system.ts): the order worker and the Express API on an ephemeral port, on a task queue
+ * and database of their own, with the consumers (email + projector) started here so a scenario
+ * can pause them. Beside it, the baseline worker: same connection and default worker settings, a
+ * bench-only workflow with five no-op activities on its own task queue.
  */
 export async function startBenchStack(servers: ServerAddresses): Promise<BenchStack> {
   installRuntime();
   const config = benchConfig(servers);
-  const mongo = await connectMongo(config);
-  const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS! });
-  await registerSearchAttributes(nativeConnection, config.TEMPORAL_NAMESPACE);
-  const worker = await createWorker({ connection: nativeConnection, config, db: mongo.db });
+  const system = await startInProcess(config, { consumers: false, dropDatabaseOnStop: true });
   const baselineTaskQueue = `${config.TASK_QUEUE}-baseline`;
   const baselineWorker = await Worker.create({
-    connection: nativeConnection,
+    connection: system.nativeConnection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: baselineTaskQueue,
     workflowsPath: path.resolve(__dirname, '..', 'baseline', 'workflows.ts'),
     activities: createNoopActivities(),
     dataConverter: dataConverter(config),
   });
-  const running = [worker.run(), baselineWorker.run()];
-  let consumers: ReturnType<typeof startConsumers> | undefined = startConsumers(mongo.db, createLogger('consumers-bench', config.LOG_LEVEL));
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS! });
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverter(config) });
-  const app = createApp({ client, db: mongo.db, config, log: createLogger('api-bench', config.LOG_LEVEL) });
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as AddressInfo;
+  const baselineRunning = baselineWorker.run();
+  const log = createLogger('consumers-bench', config.LOG_LEVEL);
+  let consumers: Consumers | undefined = await startConsumers(system.mongo.db, log);
   return {
     config,
-    mongo,
-    client,
-    connection,
-    nativeConnection,
-    baseUrl: `http://127.0.0.1:${port}`,
+    mongo: system.mongo,
+    client: system.client,
+    nativeConnection: system.nativeConnection,
+    baseUrl: system.baseUrl,
     consumers: () => consumers,
     pauseConsumers: async () => {
       await consumers?.stop();
       consumers = undefined;
     },
     resumeConsumers: async () => {
-      consumers ??= startConsumers(mongo.db, createLogger('consumers-bench', config.LOG_LEVEL));
+      consumers ??= await startConsumers(system.mongo.db, log);
     },
     baselineTaskQueue,
     stop: async () => {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
       await consumers?.stop();
-      worker.shutdown();
       baselineWorker.shutdown();
-      await Promise.allSettled(running);
-      await connection.close();
-      await nativeConnection.close();
-      await mongo.db.dropDatabase().catch(() => {});
-      await mongo.close();
+      await baselineRunning.catch(() => {});
+      await system.stop();
     },
   };
 }
-
-/** JSON over HTTP. */
 export async function http(baseUrl: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(`${baseUrl}${path}`, {
     method,

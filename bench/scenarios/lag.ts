@@ -39,7 +39,7 @@ function sagaEvents(orderId: string) {
 export async function lagScenario(db: Db, options: { rates: number[]; seconds: number }) {
   const store = createEventStore(db);
   await store.ensureIndexes();
-  const consumers = startConsumers(db, createLogger('consumers-bench', 'silent'));
+  const consumers = await startConsumers(db, createLogger('consumers-bench', 'silent'));
   const received = new Map<number, number>();
   const bare = db.collection('events').watch([{ $match: { operationType: 'insert' } }]);
   bare.on('change', (change: any) => {
