@@ -157,7 +157,7 @@ export function describeEvent(event: temporal.api.history.v1.IHistoryEvent): str
  * recorded histories without touching workflows/.
  */
 export function alteredWorkflows(name: string, change: (source: string) => string): string {
-  const dir = path.join(repoRoot, 'test-results', 'replay', `${name}-${process.pid}`, 'workflows');
+  const dir = path.join(repoRoot, 'test-results', 'replay', name, 'workflows');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(path.dirname(dir), { recursive: true });
   cpSync(path.dirname(workflowsPath), dir, { recursive: true });
