@@ -27,8 +27,8 @@ const COMPENSATION: StepPolicy = { startToCloseTimeoutMs: 15_000, initialInterva
 function scaled(policy: StepPolicy, scale: number): StepPolicy {
   return {
     ...policy,
-    // Temporal needs whole milliseconds, and an attempt shorter than ~1 s is too tight for a busy machine.
-    startToCloseTimeoutMs: Math.max(1_000, Math.round(policy.startToCloseTimeoutMs * scale)),
+    // Temporal needs whole milliseconds, and an attempt shorter than ~2 s is too tight for a busy machine.
+    startToCloseTimeoutMs: Math.max(2_000, Math.round(policy.startToCloseTimeoutMs * scale)),
     initialIntervalMs: Math.max(1, Math.round(policy.initialIntervalMs * scale)),
     maximumIntervalMs: Math.max(1, Math.round(policy.maximumIntervalMs * scale)),
   };

