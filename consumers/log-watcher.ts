@@ -15,36 +15,45 @@ export interface LogWatcher {
   close(): Promise<void>;
 }
 
-export function watchLog(db: Db, log: Logger, startAfter: ResumeToken | null = null): LogWatcher {
+export function watchLog(db: Db, log: Logger, startAfter: ResumeToken | null = null, pollMs = 20): LogWatcher {
   const callbacks = new Set<() => void>();
   let token: ResumeToken | null = startAfter;
   let stream: ChangeStream | undefined;
   let closed = false;
 
-  const open = () => {
-    if (closed) return;
-    try {
-      stream = db.collection('events').watch([{ $match: { operationType: 'insert' } }], token ? { startAfter: token } : {});
-    } catch (err) {
-      log.warn({ err: String(err) }, 'change stream could not open; retrying');
-      setTimeout(open, 1_000);
-      return;
-    }
-    stream.on('change', (change) => {
-      token = change._id;
-      for (const callback of callbacks) callback();
-    });
-    stream.on('error', (err) => {
-      // A resume token the server no longer knows is the usual cause. Positions, not the stream,
-      // decide what each subscription reads next, so a fresh stream loses nothing.
-      log.warn({ err: String(err) }, 'change stream failed; reopening without its resume token');
-      token = null;
-      void stream?.close().catch(() => {});
-      if (!closed) setTimeout(open, 500);
-      for (const callback of callbacks) callback();
-    });
+  const notify = () => {
+    for (const callback of callbacks) callback();
   };
-  open();
+
+  // Pull-driven (tryNext) rather than event-driven: each empty poll waits `pollMs` before the
+  // next. A real MongoDB holds an empty getMore open on the server for a while anyway; the stand-in
+  // answers at once and rescans its oplog each time, so an event-driven stream would spin.
+  const run = async () => {
+    while (!closed) {
+      try {
+        stream = db.collection('events').watch([{ $match: { operationType: 'insert' } }], { ...(token ? { startAfter: token } : {}), maxAwaitTimeMS: 500 });
+        while (!closed) {
+          const change = await stream.tryNext();
+          if (change) {
+            token = change._id;
+            notify();
+          } else {
+            await new Promise((r) => setTimeout(r, pollMs));
+          }
+        }
+      } catch (err) {
+        if (closed) return;
+        // A resume token the server no longer knows is the usual cause. Positions, not the stream,
+        // decide what each subscription reads next, so a fresh stream loses nothing.
+        log.warn({ err: String(err) }, 'change stream failed; reopening without its resume token');
+        token = null;
+        await stream?.close().catch(() => {});
+        notify();
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  };
+  const running = run();
 
   return {
     onAppend(callback) {
@@ -55,6 +64,7 @@ export function watchLog(db: Db, log: Logger, startAfter: ResumeToken | null = n
     async close() {
       closed = true;
       await stream?.close().catch(() => {});
+      await running.catch(() => {});
     },
   };
 }
