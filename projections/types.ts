@@ -19,8 +19,8 @@ export interface ProjectionContext {
   collection<T extends Document = Document>(logical: string): Collection<T>;
 }
 
-/** How many recent positions a document remembers; more than one batch can ever redeliver. */
-export const APPLIED_WINDOW = 2_000;
+/** How many recent positions a document remembers: more than the 500-event batch a restart can redeliver. */
+export const APPLIED_WINDOW = 600;
 
 /**
  * Applies `update` to the document unless it already saw this event's position. One atomic
