@@ -32,6 +32,14 @@ export function createDeadLetterActivities({ db }: { db: Db }) {
       await deadLetters.updateOne({ _id: id }, { $setOnInsert: { ...input, status: 'open', createdAt: new Date() } }, { upsert: true });
       return id;
     },
+
+    /** Records how a redrive of a dead letter ended. */
+    async resolveDeadLetter(id: string, status: 'redriven' | 'open', error?: string): Promise<void> {
+      await deadLetters.updateOne(
+        { _id: id },
+        { $set: { status, ...(status === 'redriven' ? { resolvedAt: new Date() } : {}), ...(error ? { error } : {}) }, ...(status === 'open' ? { $inc: { redriveAttempts: 1 } } : {}) },
+      );
+    },
   };
 }
 

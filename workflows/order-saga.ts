@@ -35,7 +35,9 @@ import {
 interface Compensation {
   step: CompensationStep;
   service: ServiceName;
-  run: () => Promise<unknown>;
+  /** The compensation activity's argument, computed when it runs (kept in its dead letter for a redrive). */
+  args: () => object;
+  run: (args: never) => Promise<unknown>;
 }
 
 /**
@@ -118,7 +120,7 @@ export async function orderSaga(input: OrderSagaInput): Promise<OrderSagaResult>
   };
 
   try {
-    compensations.unshift({ step: 'cancelOrder', service: 'order', run: () => orderUndo.cancelOrder({ ...ctx, reason: state.failureReason ?? 'cancelled' }) });
+    compensations.unshift({ step: 'cancelOrder', service: 'order', args: () => ({ ...ctx, reason: state.failureReason ?? 'cancelled' }), run: orderUndo.cancelOrder });
     const created = await step('createOrder', () => order.createOrder(input));
     state.total = created.total;
     upsertMemo({ total: created.total, items: created.items.length });
@@ -141,17 +143,17 @@ export async function orderSaga(input: OrderSagaInput): Promise<OrderSagaResult>
       setStatus('PENDING');
     }
 
-    compensations.unshift({ step: 'refundPayment', service: 'payment', run: () => paymentUndo.refundPayment({ ...ctx, accountId: input.accountId }) });
+    compensations.unshift({ step: 'refundPayment', service: 'payment', args: () => ({ ...ctx, accountId: input.accountId }), run: paymentUndo.refundPayment });
     await step('processPayment', () => payment.processPayment({ ...ctx, accountId: input.accountId, amount: created.total }));
     setStatus('PAYMENT_COMPLETED');
 
-    compensations.unshift({ step: 'releaseItems', service: 'inventory', run: () => inventoryUndo.releaseItems({ ...ctx, items: input.items }) });
+    compensations.unshift({ step: 'releaseItems', service: 'inventory', args: () => ({ ...ctx, items: input.items }), run: inventoryUndo.releaseItems });
     await step('reserveItems', () => inventory.reserveItems({ ...ctx, items: input.items }));
     setStatus('ITEMS_RESERVED');
 
     // An address change in flight must land before the shipment is booked with the address.
     await condition(() => addressUpdatesInFlight === 0);
-    compensations.unshift({ step: 'cancelShipment', service: 'shipping', run: () => shippingUndo.cancelShipment(ctx) });
+    compensations.unshift({ step: 'cancelShipment', service: 'shipping', args: () => ctx, run: shippingUndo.cancelShipment });
     state.currentStep = 'scheduleShipment';
     await step('scheduleShipment', () => shipping.scheduleShipment({ ...ctx, address: state.shippingAddress }));
     setStatus('SHIPMENT_SCHEDULED');
@@ -188,8 +190,9 @@ export async function orderSaga(input: OrderSagaInput): Promise<OrderSagaResult>
       await orderUndo.markCompensating({ ...ctx, reason: state.failureReason! });
       for (const compensation of compensations) {
         state.currentStep = compensation.step;
+        const args = compensation.args();
         try {
-          await compensation.run();
+          await compensation.run(args as never);
           state.compensationsDone.push(compensation.step);
         } catch (compensationError) {
           // Retries are exhausted: never drop it silently; park it where an operator will see it.
@@ -201,7 +204,8 @@ export async function orderSaga(input: OrderSagaInput): Promise<OrderSagaResult>
             step: compensation.step,
             orderId,
             correlationId,
-            input: { orderId, accountId: input.accountId },
+            // Exactly what the compensation was called with, so an operator can redrive it.
+            input: args,
             error: describeFailure(compensationError),
             attempts: settings.compensationPolicy.maximumAttempts,
             workflowId: workflowInfo().workflowId,

@@ -1,4 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import type { Config } from '../../config';
 import { Router } from 'express';
 import type { Db } from 'mongodb';
 import { z } from 'zod';
@@ -20,7 +22,7 @@ const idParams = z.object({ id: z.string().min(1).max(500) });
  * request is recorded, the status changes when it is carried out). Every operator action is kept
  * in the audit log.
  */
-export function deadLetterRoutes(deps: { db: Db }): Router {
+export function deadLetterRoutes(deps: { db: Db; client: Client; config: Config }): Router {
   const router = Router();
   const deadLetters = deps.db.collection<DeadLetterDocument>('dead_letters');
   const audit = deps.db.collection('audit_log');
@@ -51,6 +53,19 @@ export function deadLetterRoutes(deps: { db: Db }): Router {
   router.post('/dead-letters/:id/redrive', async (req, res) => {
     const { id } = parse(idParams, req.params, 'params');
     const letter = await openLetter(id);
+    if (letter.source === 'saga' && letter.kind === 'compensation') {
+      // Run the compensation again (a small workflow, so the redrive itself is durable and retried).
+      const claimed = await deadLetters.updateOne({ _id: id, status: 'open' }, { $set: { status: 'redrive-requested' } });
+      if (claimed.modifiedCount === 0) throw new HttpError(409, 'invalid_state', `Dead letter ${id} changed meanwhile`);
+      await deps.client.workflow.start('redriveCompensation', {
+        workflowId: `redrive-${createHash('sha256').update(id).digest('hex').slice(0, 24)}-${Date.now()}`,
+        taskQueue: deps.config.TASK_QUEUE,
+        args: [id, letter.step, letter.input],
+      });
+      await audit.insertOne({ _id: randomUUID() as never, action: 'redrive-dead-letter', deadLetterId: id, at: new Date(), by: req.header('x-operator') ?? 'api' });
+      res.status(202).json({ id, status: 'redrive-requested' });
+      return;
+    }
     if (letter.source !== 'projection') {
       throw new HttpError(409, 'not_redrivable', 'This saga step already failed and the saga compensated; place the order again, or discard the dead letter once investigated');
     }

@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { alteredWorkflows, describeEvent, loadFixtures, replayFixtures } from './replay-histories';
 
-const paymentStep = `    compensations.unshift({ step: 'refundPayment', service: 'payment', run: () => paymentUndo.refundPayment({ ...ctx, accountId: input.accountId }) });
+const paymentStep = `    compensations.unshift({ step: 'refundPayment', service: 'payment', args: () => ({ ...ctx, accountId: input.accountId }), run: paymentUndo.refundPayment });
     await step('processPayment', () => payment.processPayment({ ...ctx, accountId: input.accountId, amount: created.total }));
     setStatus('PAYMENT_COMPLETED');
 `;
-const reservationStep = `    compensations.unshift({ step: 'releaseItems', service: 'inventory', run: () => inventoryUndo.releaseItems({ ...ctx, items: input.items }) });
+const reservationStep = `    compensations.unshift({ step: 'releaseItems', service: 'inventory', args: () => ({ ...ctx, items: input.items }), run: inventoryUndo.releaseItems });
     await step('reserveItems', () => inventory.reserveItems({ ...ctx, items: input.items }));
     setStatus('ITEMS_RESERVED');
 `;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { http, startStack, type Stack } from '../../helpers/stack';
 import { address, fastSaga, sagaHelpers } from '../../helpers/saga';
+import { waitFor } from '../../helpers/wait-for';
 
 describe('order saga: each failure point compensates exactly what was done', () => {
   let stack: Stack;
@@ -105,6 +106,17 @@ describe('order saga: each failure point compensates exactly what was done', () 
       const history = await stack.client.workflow.getHandle(`order-${orderId}`).fetchHistory();
       const failed = history.events!.find((e) => e.activityTaskFailedEventAttributes && e.activityTaskFailedEventAttributes.retryState);
       expect(failed).toBeDefined();
+      // Once shipping is back, the parked compensation is redriven; the failed step is not (the
+      // saga has already compensated it).
+      await http(stack.baseUrl, 'DELETE', '/faults/shipping');
+      const compensation = encodeURIComponent(byKind.compensation.id);
+      expect(byKind.compensation.input).toEqual({ orderId, correlationId: expect.any(String) });
+      expect((await http(stack.baseUrl, 'POST', `/dead-letters/${compensation}/redrive`)).status).toBe(202);
+      await waitFor('the compensation redrive', async () => (await http(stack.baseUrl, 'GET', `/dead-letters/${compensation}`)).body.status === 'redriven');
+      expect(await stack.mongo.db.collection('shipments').findOne({ _id: orderId as never })).toMatchObject({ status: 'cancelled' });
+      const step = await http(stack.baseUrl, 'POST', `/dead-letters/${encodeURIComponent(byKind.step.id)}/redrive`);
+      expect(step.status).toBe(409);
+      expect(step.body.error.code).toBe('not_redrivable');
     } finally {
       await http(stack.baseUrl, 'DELETE', '/faults/shipping');
     }
