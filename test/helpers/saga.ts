@@ -1,9 +1,11 @@
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
+import type { Config } from '../../config';
+import type { InProcessOptions } from '../../scripts/system';
 import { createAccountService } from '../../domain/accounts';
 import { createEventStore, type StoredEvent } from '../../eventstore';
 import type { OrderSagaResult, SagaStatus } from '../../workflows/types';
 import { statusQuery } from '../../workflows/definitions';
-import { http, type Stack } from './stack';
+import { http, startStack, type Stack } from './stack';
 import { waitFor } from './wait-for';
 
 export const address = { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' };
@@ -74,4 +76,18 @@ export function sagaHelpers(stack: Stack, headers: Record<string, string> = {}) 
       return accounts.history(accountId);
     },
   };
+}
+
+/**
+ * The usual setup of a saga test file: one in-process system for the file (started before its
+ * tests, stopped after) and the saga helpers bound to it. Read `t.stack` and `t.h` inside tests.
+ */
+export function useSagaStack(overrides: Partial<Config> = {}, options: InProcessOptions = {}) {
+  const t = {} as { stack: Stack; h: ReturnType<typeof sagaHelpers> };
+  beforeAll(async () => {
+    t.stack = await startStack(overrides, options);
+    t.h = sagaHelpers(t.stack);
+  });
+  afterAll(() => t.stack?.stop());
+  return t;
 }

@@ -1,35 +1,29 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runHostileCases } from '../../scripts/fuzz/run-hostile';
-import { http, startStack, type Stack } from '../helpers/stack';
-import { address, fastSaga, sagaHelpers } from '../helpers/saga';
+import { http } from '../helpers/stack';
+import { address, fastSaga, useSagaStack } from '../helpers/saga';
 
 describe('hostile input', () => {
-  let stack: Stack;
-  let h: ReturnType<typeof sagaHelpers>;
-  beforeAll(async () => {
-    stack = await startStack(fastSaga);
-    h = sagaHelpers(stack);
-  });
-  afterAll(() => stack?.stop());
+  const t = useSagaStack(fastSaga);
 
   it('answers every hostile request with the documented 4xx and the error shape, and writes nothing for it', async () => {
-    const account = await h.openAccount(10_000);
-    const sku = h.unique('SKU');
-    await h.stock(sku, 50, 100);
-    const idempotencyKey = h.unique('idem');
-    const placed = await h.placeOrder({ accountId: account, items: [{ sku, quantity: 1 }], customerId: 'fuzz', shippingAddress: address }, { 'idempotency-key': idempotencyKey });
-    await h.result(placed.orderId);
+    const account = await t.h.openAccount(10_000);
+    const sku = t.h.unique('SKU');
+    await t.h.stock(sku, 50, 100);
+    const idempotencyKey = t.h.unique('idem');
+    const placed = await t.h.placeOrder({ accountId: account, items: [{ sku, quantity: 1 }], customerId: 'fuzz', shippingAddress: address }, { 'idempotency-key': idempotencyKey });
+    await t.h.result(placed.orderId);
 
-    const events = stack.mongo.db.collection('events');
+    const events = t.stack.mongo.db.collection('events');
     const before = await events.countDocuments();
     const countSagas = async () => {
       let n = 0;
-      for await (const _ of stack.client.workflow.list({ query: `TaskQueue = '${stack.config.TASK_QUEUE}'` })) n++;
+      for await (const _ of t.stack.client.workflow.list({ query: `TaskQueue = '${t.stack.config.TASK_QUEUE}'` })) n++;
       return n;
     };
     const sagasBefore = await countSagas();
 
-    const results = await runHostileCases(stack.baseUrl, { account, sku, order: placed.orderId, idempotencyKey });
+    const results = await runHostileCases(t.stack.baseUrl, { account, sku, order: placed.orderId, idempotencyKey });
     const wrong = results.filter((r) => !r.expected.includes(r.status) || !r.errorShape);
     expect(wrong, JSON.stringify(wrong, null, 2)).toEqual([]);
     expect(results.every((r) => r.status < 500)).toBe(true);
@@ -38,11 +32,11 @@ describe('hostile input', () => {
     expect(await events.countDocuments()).toBe(before);
     expect(await events.countDocuments({ 'metadata.correlationId': { $in: results.map((r) => r.correlationId) } })).toBe(0);
     expect(await countSagas()).toBe(sagasBefore);
-    expect((await http(stack.baseUrl, 'GET', '/health')).status).toBe(200);
+    expect((await http(t.stack.baseUrl, 'GET', '/health')).status).toBe(200);
   });
 
   it('serves an OpenAPI document that lists every route', async () => {
-    const doc = (await http(stack.baseUrl, 'GET', '/openapi.json')).body;
+    const doc = (await http(t.stack.baseUrl, 'GET', '/openapi.json')).body;
     expect(doc.openapi).toMatch(/^3\./);
     for (const path of ['/orders', '/orders/{orderId}/approve', '/accounts/{id}/withdrawals', '/projections/{name}/rebuild', '/dead-letters/{id}/redrive', '/codec/decode', '/analytics/sales']) {
       expect(Object.keys(doc.paths)).toContain(path);

@@ -1,78 +1,72 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { projections } from '../../../projections';
 import { projectionState } from '../../../projections/generations';
-import { http, startStack, type Stack } from '../../helpers/stack';
-import { fastSaga, sagaHelpers } from '../../helpers/saga';
+import { http } from '../../helpers/stack';
+import { fastSaga, useSagaStack } from '../../helpers/saga';
 import { allCaughtUp, contents, freshRebuild, startProjectorProcess } from '../../helpers/projections';
 import { waitFor } from '../../helpers/wait-for';
 
 describe('projector: killed in the middle of a stream of events', () => {
-  let stack: Stack;
-  let h: ReturnType<typeof sagaHelpers>;
-  beforeAll(async () => {
-    stack = await startStack(fastSaga, { consumers: false });
-    h = sagaHelpers(stack);
-  });
-  afterAll(() => stack?.stop());
+  const t = useSagaStack(fastSaga, { consumers: false });
 
   it('resumes from its checkpoint after SIGKILL: every read model equals a full rebuild and no event was applied twice', async () => {
-    const accounts = await Promise.all([1, 2, 3, 4].map(() => h.openAccount(50_000)));
-    const sku = h.unique('SKU');
-    await h.stock(sku, 100, 300);
+    const accounts = await Promise.all([1, 2, 3, 4].map(() => t.h.openAccount(50_000)));
+    const sku = t.h.unique('SKU');
+    await t.h.stock(sku, 100, 300);
 
-    let projector = await startProjectorProcess(stack);
+    let projector = await startProjectorProcess(t.stack);
     let writing = true;
     const writer = (async () => {
       let i = 0;
       while (writing) {
         const accountId = accounts[i % accounts.length]!;
-        await http(stack.baseUrl, 'POST', `/accounts/${accountId}/deposits`, { amount: 1 + (i % 7) });
+        await http(t.stack.baseUrl, 'POST', `/accounts/${accountId}/deposits`, { amount: 1 + (i % 7) });
         i++;
       }
       return i;
     })();
-    const orders = await Promise.all([0, 1, 2].map((i) => h.placeOrder({ accountId: accounts[i]!, items: [{ sku, quantity: 1 + i }] })));
+    const orders = await Promise.all([0, 1, 2].map((i) => t.h.placeOrder({ accountId: accounts[i]!, items: [{ sku, quantity: 1 + i }] })));
 
     // Kill it once it has applied part of the stream, while events keep coming.
     await waitFor('the projector to apply some events', async () => {
-      const state = await projectionState(stack.mongo.db, 'accounts');
-      const cp = await stack.mongo.db.collection('checkpoints').findOne({ _id: `projection:accounts:g${state.active}` as never });
+      const state = await projectionState(t.stack.mongo.db, 'accounts');
+      const cp = await t.stack.mongo.db.collection('checkpoints').findOne({ _id: `projection:accounts:g${state.active}` as never });
       return (cp?.position ?? 0) > 20;
     });
     projector.kill('SIGKILL');
     await new Promise((r) => projector.once('exit', r));
     // Events pile up while it is down, and the lag says so.
     const behind = await waitFor('lag to show while the projector is down', async () => {
-      const accounts = (await http(stack.baseUrl, 'GET', '/projections')).body.projections.find((p: { name: string }) => p.name === 'accounts');
+      const accounts = (await http(t.stack.baseUrl, 'GET', '/projections')).body.projections.find((p: { name: string }) => p.name === 'accounts');
       return accounts.lagEvents > 5 && accounts.lagMs > 0 ? accounts : undefined;
     });
     expect(behind.position).toBeLessThan(behind.headPosition);
     // A client waiting for its write while the projector is down gets a 504 after its wait.
-    const timedOut = await http(stack.baseUrl, 'GET', `/accounts?minPosition=${behind.headPosition}&waitMs=300`);
+    const timedOut = await http(t.stack.baseUrl, 'GET', `/accounts?minPosition=${behind.headPosition}&waitMs=300`);
     expect(timedOut.status).toBe(504);
     expect(timedOut.body.error.code).toBe('read_model_behind');
-    projector = await startProjectorProcess(stack);
+    projector = await startProjectorProcess(t.stack);
 
-    for (const { orderId } of orders) await h.result(orderId);
+    for (const { orderId } of orders) await t.h.result(orderId);
     writing = false;
     const deposits = await writer;
     expect(deposits).toBeGreaterThan(20);
 
-    await allCaughtUp(stack);
+    await allCaughtUp(t.stack);
     for (const projection of projections) {
-      const state = await projectionState(stack.mongo.db, projection.name);
-      const live = await contents(stack.mongo.db, projection, state.active);
+      const state = await projectionState(t.stack.mongo.db, projection.name);
+      const live = await contents(t.stack.mongo.db, projection, state.active);
       expect(Object.values(live).flat().length, `${projection.name} has documents`).toBeGreaterThan(0);
-      expect(live, `${projection.name} equals a full rebuild`).toEqual(await freshRebuild(stack.mongo.db, projection));
+      expect(live, `${projection.name} equals a full rebuild`).toEqual(await freshRebuild(t.stack.mongo.db, projection));
     }
     // Applied once: the read model's balances are the accounts' own (a double-applied deposit would show).
-    const listed = (await http(stack.baseUrl, 'GET', '/accounts?limit=200')).body.accounts as Array<{ accountId: string; balance: number }>;
+    const listed = (await http(t.stack.baseUrl, 'GET', '/accounts?limit=200')).body.accounts as Array<{ accountId: string; balance: number }>;
     for (const accountId of accounts) {
-      expect(listed.find((a) => a.accountId === accountId)?.balance).toBe(await h.balance(accountId));
+      expect(listed.find((a) => a.accountId === accountId)?.balance).toBe(await t.h.balance(accountId));
     }
-    const level = (await http(stack.baseUrl, 'GET', '/inventory')).body.levels.find((l: { sku: string }) => l.sku === sku);
-    expect(level).toEqual({ sku, ...(await h.level(sku)) });
-    const sales = (await http(stack.baseUrl, 'GET', '/analytics/sales?groupBy=sku')).body.rows.find((r: { sku: string }) => r.sku === sku);
+    const level = (await http(t.stack.baseUrl, 'GET', '/inventory')).body.levels.find((l: { sku: string }) => l.sku === sku);
+    expect(level).toEqual({ sku, ...(await t.h.level(sku)) });
+    const sales = (await http(t.stack.baseUrl, 'GET', '/analytics/sales?groupBy=sku')).body.rows.find((r: { sku: string }) => r.sku === sku);
     expect(sales).toEqual({ sku, orders: 3, units: 6, revenue: 1_800 });
 
     projector.kill('SIGTERM');

@@ -1,84 +1,78 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { http, startStack, type Stack } from '../../helpers/stack';
-import { address, fastSaga, sagaHelpers } from '../../helpers/saga';
+import { describe, expect, it } from 'vitest';
+import { http } from '../../helpers/stack';
+import { address, fastSaga, useSagaStack } from '../../helpers/saga';
 import { waitFor } from '../../helpers/wait-for';
 
 describe('order saga: each failure point compensates exactly what was done', () => {
-  let stack: Stack;
-  let h: ReturnType<typeof sagaHelpers>;
-  beforeAll(async () => {
-    stack = await startStack(fastSaga);
-    h = sagaHelpers(stack);
-  });
-  afterAll(() => stack?.stop());
+  const t = useSagaStack(fastSaga);
 
   it('cancels the order without moving money or stock when the payment is declined (insufficient funds)', async () => {
-    const accountId = await h.openAccount(1_000);
-    const sku = h.unique('SKU');
-    await h.stock(sku, 5, 1_500);
-    const { orderId } = await h.placeOrder({ accountId, items: [{ sku, quantity: 1 }] });
+    const accountId = await t.h.openAccount(1_000);
+    const sku = t.h.unique('SKU');
+    await t.h.stock(sku, 5, 1_500);
+    const { orderId } = await t.h.placeOrder({ accountId, items: [{ sku, quantity: 1 }] });
 
-    const result = await h.result(orderId);
+    const result = await t.h.result(orderId);
     expect(result.status).toBe('CANCELLED');
     expect(result.failureReason).toMatch(/cannot withdraw 1500/);
-    expect(await h.balance(accountId)).toBe(1_000);
-    expect((await h.accountEvents(accountId)).map((e) => e.type)).toEqual(['AccountOpened']);
-    expect(await h.level(sku)).toMatchObject({ available: 5, reserved: 0 });
-    expect((await h.orderEvents(orderId)).map((e) => e.type)).toEqual(['OrderCreated', 'OrderCompensating', 'OrderCancelled']);
-    const saga = await h.sagaStatus(orderId);
+    expect(await t.h.balance(accountId)).toBe(1_000);
+    expect((await t.h.accountEvents(accountId)).map((e) => e.type)).toEqual(['AccountOpened']);
+    expect(await t.h.level(sku)).toMatchObject({ available: 5, reserved: 0 });
+    expect((await t.h.orderEvents(orderId)).map((e) => e.type)).toEqual(['OrderCreated', 'OrderCompensating', 'OrderCancelled']);
+    const saga = await t.h.sagaStatus(orderId);
     expect(saga.compensationsDone).toEqual(['refundPayment', 'cancelOrder']);
-    expect(await h.orderView(orderId, 'CANCELLED')).toMatchObject({ status: 'CANCELLED', failureReason: expect.stringMatching(/cannot withdraw/) });
+    expect(await t.h.orderView(orderId, 'CANCELLED')).toMatchObject({ status: 'CANCELLED', failureReason: expect.stringMatching(/cannot withdraw/) });
   });
 
   it('refunds the payment when the items are out of stock', async () => {
-    const accountId = await h.openAccount(10_000);
-    const sku = h.unique('SKU');
-    await h.stock(sku, 1, 1_000);
-    const { orderId } = await h.placeOrder({ accountId, items: [{ sku, quantity: 2 }] });
+    const accountId = await t.h.openAccount(10_000);
+    const sku = t.h.unique('SKU');
+    await t.h.stock(sku, 1, 1_000);
+    const { orderId } = await t.h.placeOrder({ accountId, items: [{ sku, quantity: 2 }] });
 
-    const result = await h.result(orderId);
+    const result = await t.h.result(orderId);
     expect(result).toMatchObject({ status: 'CANCELLED', failureReason: expect.stringMatching(/out of stock/) });
-    expect(await h.balance(accountId)).toBe(10_000);
-    const money = (await h.accountEvents(accountId)).map((e) => [e.type, (e.data as { amount?: number }).amount, (e.data as { reason?: string }).reason]);
+    expect(await t.h.balance(accountId)).toBe(10_000);
+    const money = (await t.h.accountEvents(accountId)).map((e) => [e.type, (e.data as { amount?: number }).amount, (e.data as { reason?: string }).reason]);
     expect(money).toEqual([
       ['AccountOpened', undefined, undefined],
       ['Withdrawn', 2_000, 'order-payment'],
       ['Deposited', 2_000, 'refund'],
     ]);
-    expect(await h.level(sku)).toMatchObject({ available: 1, reserved: 0 });
-    expect((await h.orderEvents(orderId)).map((e) => e.type)).toEqual([
+    expect(await t.h.level(sku)).toMatchObject({ available: 1, reserved: 0 });
+    expect((await t.h.orderEvents(orderId)).map((e) => e.type)).toEqual([
       'OrderCreated', 'Withdrawn', 'PaymentCompleted', 'OrderCompensating', 'Deposited', 'PaymentRefunded', 'OrderCancelled',
     ]);
-    expect((await h.sagaStatus(orderId)).compensationsDone).toEqual(['releaseItems', 'refundPayment', 'cancelOrder']);
+    expect((await t.h.sagaStatus(orderId)).compensationsDone).toEqual(['releaseItems', 'refundPayment', 'cancelOrder']);
   });
 
   it('releases the items and refunds the payment when shipping fails (undeliverable address)', async () => {
-    const accountId = await h.openAccount(10_000);
-    const sku = h.unique('SKU');
-    await h.stock(sku, 4, 500);
-    const { orderId } = await h.placeOrder({ accountId, items: [{ sku, quantity: 3 }], shippingAddress: { ...address, country: 'AQ' } });
+    const accountId = await t.h.openAccount(10_000);
+    const sku = t.h.unique('SKU');
+    await t.h.stock(sku, 4, 500);
+    const { orderId } = await t.h.placeOrder({ accountId, items: [{ sku, quantity: 3 }], shippingAddress: { ...address, country: 'AQ' } });
 
-    const result = await h.result(orderId);
+    const result = await t.h.result(orderId);
     expect(result).toMatchObject({ status: 'CANCELLED', failureReason: expect.stringMatching(/cannot deliver/) });
-    expect(await h.balance(accountId)).toBe(10_000);
-    expect(await h.level(sku)).toMatchObject({ available: 4, reserved: 0 });
-    expect((await h.orderEvents(orderId)).map((e) => e.type)).toEqual([
+    expect(await t.h.balance(accountId)).toBe(10_000);
+    expect(await t.h.level(sku)).toMatchObject({ available: 4, reserved: 0 });
+    expect((await t.h.orderEvents(orderId)).map((e) => e.type)).toEqual([
       'OrderCreated', 'Withdrawn', 'PaymentCompleted', 'ItemsReserved', 'OrderCompensating', 'ItemsReleased', 'Deposited', 'PaymentRefunded', 'OrderCancelled',
     ]);
-    expect((await h.sagaStatus(orderId)).compensationsDone).toEqual(['cancelShipment', 'releaseItems', 'refundPayment', 'cancelOrder']);
+    expect((await t.h.sagaStatus(orderId)).compensationsDone).toEqual(['cancelShipment', 'releaseItems', 'refundPayment', 'cancelOrder']);
   });
 
   it('records a dead letter and compensates when a technical failure exhausts its retries', async () => {
-    const accountId = await h.openAccount(10_000);
-    const sku = h.unique('SKU');
-    await h.stock(sku, 2, 700);
-    expect((await http(stack.baseUrl, 'PUT', '/faults/shipping', { mode: 'error' })).status).toBe(200);
+    const accountId = await t.h.openAccount(10_000);
+    const sku = t.h.unique('SKU');
+    await t.h.stock(sku, 2, 700);
+    expect((await http(t.stack.baseUrl, 'PUT', '/faults/shipping', { mode: 'error' })).status).toBe(200);
     try {
-      const { orderId } = await h.placeOrder({ accountId, items: [{ sku, quantity: 1 }] });
-      const result = await h.result(orderId);
+      const { orderId } = await t.h.placeOrder({ accountId, items: [{ sku, quantity: 1 }] });
+      const result = await t.h.result(orderId);
       expect(result).toMatchObject({ status: 'CANCELLED', failureReason: 'shipping service unavailable (fault injected)' });
 
-      const dead = await http(stack.baseUrl, 'GET', `/dead-letters?orderId=${orderId}`);
+      const dead = await http(t.stack.baseUrl, 'GET', `/dead-letters?orderId=${orderId}`);
       expect(dead.status).toBe(200);
       // Shipping is down for good, so undoing the shipment cannot succeed either: that compensation
       // is parked as a dead letter too, and the others still run.
@@ -96,44 +90,44 @@ describe('order saga: each failure point compensates exactly what was done', () 
         input: { orderId, address },
         status: 'open',
       });
-      const saga = await h.sagaStatus(orderId);
+      const saga = await t.h.sagaStatus(orderId);
       expect(saga.compensationsFailed).toEqual(['cancelShipment']);
       expect(saga.compensationsDone).toEqual(['releaseItems', 'refundPayment', 'cancelOrder']);
       // Payment and stock were undone.
-      expect(await h.balance(accountId)).toBe(10_000);
-      expect(await h.level(sku)).toMatchObject({ available: 2, reserved: 0 });
+      expect(await t.h.balance(accountId)).toBe(10_000);
+      expect(await t.h.level(sku)).toMatchObject({ available: 2, reserved: 0 });
       // Temporal retried the step with backoff before giving up.
-      const history = await stack.client.workflow.getHandle(`order-${orderId}`).fetchHistory();
+      const history = await t.stack.client.workflow.getHandle(`order-${orderId}`).fetchHistory();
       const failed = history.events!.find((e) => e.activityTaskFailedEventAttributes && e.activityTaskFailedEventAttributes.retryState);
       expect(failed).toBeDefined();
       // Once shipping is back, the parked compensation is redriven; the failed step is not (the
       // saga has already compensated it).
-      await http(stack.baseUrl, 'DELETE', '/faults/shipping');
+      await http(t.stack.baseUrl, 'DELETE', '/faults/shipping');
       const compensation = encodeURIComponent(byKind.compensation.id);
       expect(byKind.compensation.input).toEqual({ orderId, correlationId: expect.any(String) });
-      expect((await http(stack.baseUrl, 'POST', `/dead-letters/${compensation}/redrive`)).status).toBe(202);
-      await waitFor('the compensation redrive', async () => (await http(stack.baseUrl, 'GET', `/dead-letters/${compensation}`)).body.status === 'redriven');
-      expect(await stack.mongo.db.collection('shipments').findOne({ _id: orderId as never })).toMatchObject({ status: 'cancelled' });
-      const step = await http(stack.baseUrl, 'POST', `/dead-letters/${encodeURIComponent(byKind.step.id)}/redrive`);
+      expect((await http(t.stack.baseUrl, 'POST', `/dead-letters/${compensation}/redrive`)).status).toBe(202);
+      await waitFor('the compensation redrive', async () => (await http(t.stack.baseUrl, 'GET', `/dead-letters/${compensation}`)).body.status === 'redriven');
+      expect(await t.stack.mongo.db.collection('shipments').findOne({ _id: orderId as never })).toMatchObject({ status: 'cancelled' });
+      const step = await http(t.stack.baseUrl, 'POST', `/dead-letters/${encodeURIComponent(byKind.step.id)}/redrive`);
       expect(step.status).toBe(409);
       expect(step.body.error.code).toBe('not_redrivable');
     } finally {
-      await http(stack.baseUrl, 'DELETE', '/faults/shipping');
+      await http(t.stack.baseUrl, 'DELETE', '/faults/shipping');
     }
   });
 
   it('retries a technical failure with backoff and completes when the service recovers', async () => {
-    const accountId = await h.openAccount(10_000);
-    const sku = h.unique('SKU');
-    await h.stock(sku, 2, 700);
-    await http(stack.baseUrl, 'PUT', '/faults/payment', { mode: 'error', failures: 3 });
-    const { orderId } = await h.placeOrder({ accountId, items: [{ sku, quantity: 1 }] });
-    expect((await h.result(orderId)).status).toBe('COMPLETED');
-    expect(await h.balance(accountId)).toBe(9_300);
-    const history = await stack.client.workflow.getHandle(`order-${orderId}`).fetchHistory();
+    const accountId = await t.h.openAccount(10_000);
+    const sku = t.h.unique('SKU');
+    await t.h.stock(sku, 2, 700);
+    await http(t.stack.baseUrl, 'PUT', '/faults/payment', { mode: 'error', failures: 3 });
+    const { orderId } = await t.h.placeOrder({ accountId, items: [{ sku, quantity: 1 }] });
+    expect((await t.h.result(orderId)).status).toBe('COMPLETED');
+    expect(await t.h.balance(accountId)).toBe(9_300);
+    const history = await t.stack.client.workflow.getHandle(`order-${orderId}`).fetchHistory();
     const started = history.events!.filter((e) => e.activityTaskStartedEventAttributes);
     // The payment step's started event records its attempt number: 3 failures, success on the 4th.
     expect(started.some((e) => e.activityTaskStartedEventAttributes!.attempt === 4)).toBe(true);
-    expect((await http(stack.baseUrl, 'GET', `/dead-letters?orderId=${orderId}`)).body.deadLetters).toEqual([]);
+    expect((await http(t.stack.baseUrl, 'GET', `/dead-letters?orderId=${orderId}`)).body.deadLetters).toEqual([]);
   });
 });

@@ -1,62 +1,56 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { http, startStack, type Stack } from '../../helpers/stack';
-import { address, fastSaga, sagaHelpers } from '../../helpers/saga';
+import { describe, expect, it } from 'vitest';
+import { http } from '../../helpers/stack';
+import { address, fastSaga, useSagaStack } from '../../helpers/saga';
 import { waitFor } from '../../helpers/wait-for';
 
 // Orders above 5,000 cents wait for approval; the approval timeout is 1.5 s.
 describe('order saga: approval, address updates, cancel, idempotency', () => {
-  let stack: Stack;
-  let h: ReturnType<typeof sagaHelpers>;
-  beforeAll(async () => {
-    stack = await startStack({ ...fastSaga, APPROVAL_THRESHOLD: 5_000, APPROVAL_TIMEOUT: 1_500 });
-    h = sagaHelpers(stack);
-  });
-  afterAll(() => stack?.stop());
+  const t = useSagaStack({ ...fastSaga, APPROVAL_THRESHOLD: 5_000, APPROVAL_TIMEOUT: 1_500 });
 
   async function bigOrder(balance = 100_000) {
-    const accountId = await h.openAccount(balance);
-    const sku = h.unique('SKU');
-    await h.stock(sku, 10, 6_000);
-    const { orderId } = await h.placeOrder({ accountId, items: [{ sku, quantity: 1 }] });
-    await h.waitForSaga(orderId, (s) => s.awaitingApproval, 'the saga to await approval');
+    const accountId = await t.h.openAccount(balance);
+    const sku = t.h.unique('SKU');
+    await t.h.stock(sku, 10, 6_000);
+    const { orderId } = await t.h.placeOrder({ accountId, items: [{ sku, quantity: 1 }] });
+    await t.h.waitForSaga(orderId, (s) => s.awaitingApproval, 'the saga to await approval');
     return { accountId, sku, orderId };
   }
 
   it('waits for approval above the threshold and completes once approved', async () => {
     const { accountId, orderId } = await bigOrder();
-    expect((await h.orderView(orderId, 'AWAITING_APPROVAL')).total).toBe(6_000);
-    const saga = await http(stack.baseUrl, 'GET', `/orders/${orderId}/saga`);
+    expect((await t.h.orderView(orderId, 'AWAITING_APPROVAL')).total).toBe(6_000);
+    const saga = await http(t.stack.baseUrl, 'GET', `/orders/${orderId}/saga`);
     expect(saga.body).toMatchObject({ status: 'AWAITING_APPROVAL', awaitingApproval: true, currentStep: 'awaitApproval', total: 6_000 });
-    expect(await h.balance(accountId)).toBe(100_000); // nothing charged while waiting
+    expect(await t.h.balance(accountId)).toBe(100_000); // nothing charged while waiting
 
-    expect((await http(stack.baseUrl, 'POST', `/orders/${orderId}/approve`)).status).toBe(202);
-    expect((await h.result(orderId)).status).toBe('COMPLETED');
-    expect(await h.balance(accountId)).toBe(94_000);
-    expect((await h.orderEvents(orderId)).map((e) => e.type)).toContain('OrderApproved');
+    expect((await http(t.stack.baseUrl, 'POST', `/orders/${orderId}/approve`)).status).toBe(202);
+    expect((await t.h.result(orderId)).status).toBe('COMPLETED');
+    expect(await t.h.balance(accountId)).toBe(94_000);
+    expect((await t.h.orderEvents(orderId)).map((e) => e.type)).toContain('OrderApproved');
     // Approving again: the order is no longer awaiting approval.
-    expect((await http(stack.baseUrl, 'POST', `/orders/${orderId}/approve`)).status).toBe(409);
+    expect((await http(t.stack.baseUrl, 'POST', `/orders/${orderId}/approve`)).status).toBe(409);
   });
 
   it('cancels the order when it is rejected', async () => {
     const { accountId, orderId } = await bigOrder();
-    expect((await http(stack.baseUrl, 'POST', `/orders/${orderId}/reject`, { reason: 'looks fraudulent' })).status).toBe(202);
-    expect(await h.result(orderId)).toMatchObject({ status: 'CANCELLED', failureReason: 'rejected: looks fraudulent' });
-    expect(await h.balance(accountId)).toBe(100_000);
+    expect((await http(t.stack.baseUrl, 'POST', `/orders/${orderId}/reject`, { reason: 'looks fraudulent' })).status).toBe(202);
+    expect(await t.h.result(orderId)).toMatchObject({ status: 'CANCELLED', failureReason: 'rejected: looks fraudulent' });
+    expect(await t.h.balance(accountId)).toBe(100_000);
   });
 
   it('rejects and compensates when nobody approves in time', async () => {
     const { orderId } = await bigOrder();
-    expect(await h.result(orderId)).toMatchObject({ status: 'CANCELLED', failureReason: 'approval timed out' });
-    expect((await h.orderView(orderId, 'CANCELLED')).failureReason).toBeTruthy();
+    expect(await t.h.result(orderId)).toMatchObject({ status: 'CANCELLED', failureReason: 'approval timed out' });
+    expect((await t.h.orderView(orderId, 'CANCELLED')).failureReason).toBeTruthy();
   });
 
   it('answers 409 to approving an order that does not need approval and 404 to an unknown order', async () => {
-    const accountId = await h.openAccount(10_000);
-    const sku = h.unique('SKU');
-    await h.stock(sku, 10, 100);
-    const { orderId } = await h.placeOrder({ accountId, items: [{ sku, quantity: 1 }] });
-    await h.result(orderId);
-    const approve = await http(stack.baseUrl, 'POST', `/orders/${orderId}/approve`);
+    const accountId = await t.h.openAccount(10_000);
+    const sku = t.h.unique('SKU');
+    await t.h.stock(sku, 10, 100);
+    const { orderId } = await t.h.placeOrder({ accountId, items: [{ sku, quantity: 1 }] });
+    await t.h.result(orderId);
+    const approve = await http(t.stack.baseUrl, 'POST', `/orders/${orderId}/approve`);
     expect(approve.status).toBe(409);
     expect(approve.body.error.code).toBe('invalid_state');
     for (const [method, path] of [
@@ -66,7 +60,7 @@ describe('order saga: approval, address updates, cancel, idempotency', () => {
       ['GET', '/orders/no-such-order/saga'],
       ['PUT', '/orders/no-such-order/shipping-address'],
     ] as const) {
-      const res = await http(stack.baseUrl, method, path, method === 'PUT' ? address : undefined);
+      const res = await http(t.stack.baseUrl, method, path, method === 'PUT' ? address : undefined);
       expect(res.status, `${method} ${path}`).toBe(404);
     }
   });
@@ -74,65 +68,65 @@ describe('order saga: approval, address updates, cancel, idempotency', () => {
   it('accepts a shipping address change before the shipment is scheduled and refuses it after', async () => {
     const { orderId } = await bigOrder();
     const newAddress = { line1: '9 Elm Rd', city: 'Shelbyville', postalCode: '54321', country: 'CA' };
-    const changed = await http(stack.baseUrl, 'PUT', `/orders/${orderId}/shipping-address`, newAddress);
+    const changed = await http(t.stack.baseUrl, 'PUT', `/orders/${orderId}/shipping-address`, newAddress);
     expect(changed.status, changed.text).toBe(202);
     expect(changed.body.shippingAddress).toEqual(newAddress);
-    await http(stack.baseUrl, 'POST', `/orders/${orderId}/approve`);
-    expect((await h.result(orderId)).status).toBe('COMPLETED');
-    const scheduled = (await h.orderEvents(orderId)).find((e) => e.type === 'ShipmentScheduled');
+    await http(t.stack.baseUrl, 'POST', `/orders/${orderId}/approve`);
+    expect((await t.h.result(orderId)).status).toBe('COMPLETED');
+    const scheduled = (await t.h.orderEvents(orderId)).find((e) => e.type === 'ShipmentScheduled');
     expect((scheduled!.data as { address: unknown }).address).toEqual(newAddress);
 
-    const late = await http(stack.baseUrl, 'PUT', `/orders/${orderId}/shipping-address`, address);
+    const late = await http(t.stack.baseUrl, 'PUT', `/orders/${orderId}/shipping-address`, address);
     expect(late.status).toBe(409);
     expect(late.body.error.code).toBe('invalid_state');
-    const bad = await http(stack.baseUrl, 'PUT', `/orders/${orderId}/shipping-address`, { ...address, country: 'Utopia' });
+    const bad = await http(t.stack.baseUrl, 'PUT', `/orders/${orderId}/shipping-address`, { ...address, country: 'Utopia' });
     expect(bad.status).toBe(400);
   });
 
   it('cancels a running saga from the API: compensates what was done and ends the order CANCELLED', async () => {
-    const accountId = await h.openAccount(10_000);
-    const sku = h.unique('SKU');
-    await h.stock(sku, 3, 1_000);
+    const accountId = await t.h.openAccount(10_000);
+    const sku = t.h.unique('SKU');
+    await t.h.stock(sku, 3, 1_000);
     // Hold the saga inside the reservation step (after payment) so the cancel lands mid-saga.
-    await http(stack.baseUrl, 'PUT', '/faults/inventory', { mode: 'hang-after-effect', hangMs: 1_500, failures: 1 });
-    const { orderId } = await h.placeOrder({ accountId, items: [{ sku, quantity: 2 }] });
-    await h.waitForSaga(orderId, (s) => s.currentStep === 'reserveItems', 'the saga to reach reserveItems');
-    expect((await http(stack.baseUrl, 'POST', `/orders/${orderId}/cancel`)).status).toBe(202);
+    await http(t.stack.baseUrl, 'PUT', '/faults/inventory', { mode: 'hang-after-effect', hangMs: 1_500, failures: 1 });
+    const { orderId } = await t.h.placeOrder({ accountId, items: [{ sku, quantity: 2 }] });
+    await t.h.waitForSaga(orderId, (s) => s.currentStep === 'reserveItems', 'the saga to reach reserveItems');
+    expect((await http(t.stack.baseUrl, 'POST', `/orders/${orderId}/cancel`)).status).toBe(202);
 
-    await expect(h.result(orderId)).rejects.toThrow(/cancel/i);
-    const saga = await h.sagaStatus(orderId);
+    await expect(t.h.result(orderId)).rejects.toThrow(/cancel/i);
+    const saga = await t.h.sagaStatus(orderId);
     expect(saga).toMatchObject({ status: 'CANCELLED', failureReason: 'cancelled' });
     expect(saga.compensationsDone).toEqual(['releaseItems', 'refundPayment', 'cancelOrder']);
-    expect(await h.balance(accountId)).toBe(10_000);
-    expect(await h.level(sku)).toMatchObject({ available: 3, reserved: 0 });
-    expect((await h.orderView(orderId, 'CANCELLED')).failureReason).toBeTruthy();
-    expect((await http(stack.baseUrl, 'POST', `/orders/${orderId}/cancel`)).status).toBe(409);
+    expect(await t.h.balance(accountId)).toBe(10_000);
+    expect(await t.h.level(sku)).toMatchObject({ available: 3, reserved: 0 });
+    expect((await t.h.orderView(orderId, 'CANCELLED')).failureReason).toBeTruthy();
+    expect((await http(t.stack.baseUrl, 'POST', `/orders/${orderId}/cancel`)).status).toBe(409);
   });
 
   it('starts one saga for the same Idempotency-Key and refuses the key with another body', async () => {
-    const accountId = await h.openAccount(10_000);
-    const sku = h.unique('SKU');
-    await h.stock(sku, 5, 100);
-    const key = h.unique('key');
+    const accountId = await t.h.openAccount(10_000);
+    const sku = t.h.unique('SKU');
+    await t.h.stock(sku, 5, 100);
+    const key = t.h.unique('key');
     const body = { customerId: 'c-idem', accountId, items: [{ sku, quantity: 1 }], shippingAddress: address };
     const [a, b] = await Promise.all([
-      http(stack.baseUrl, 'POST', '/orders', body, { 'idempotency-key': key }),
-      http(stack.baseUrl, 'POST', '/orders', body, { 'idempotency-key': key }),
+      http(t.stack.baseUrl, 'POST', '/orders', body, { 'idempotency-key': key }),
+      http(t.stack.baseUrl, 'POST', '/orders', body, { 'idempotency-key': key }),
     ]);
     expect(a.status).toBe(202);
     expect(b.status).toBe(202);
     expect(b.body.orderId).toBe(a.body.orderId);
-    await h.result(a.body.orderId);
-    const c = await http(stack.baseUrl, 'POST', '/orders', body, { 'idempotency-key': key });
+    await t.h.result(a.body.orderId);
+    const c = await http(t.stack.baseUrl, 'POST', '/orders', body, { 'idempotency-key': key });
     expect(c.body.orderId).toBe(a.body.orderId);
-    expect(await h.balance(accountId)).toBe(9_900); // charged once
+    expect(await t.h.balance(accountId)).toBe(9_900); // charged once
     const sagas: unknown[] = [];
-    for await (const w of stack.client.workflow.list({ query: `WorkflowId = 'order-${a.body.orderId}'` })) sagas.push(w);
+    for await (const w of t.stack.client.workflow.list({ query: `WorkflowId = 'order-${a.body.orderId}'` })) sagas.push(w);
     expect(sagas).toHaveLength(1);
 
-    const other = await http(stack.baseUrl, 'POST', '/orders', { ...body, items: [{ sku, quantity: 2 }] }, { 'idempotency-key': key });
+    const other = await http(t.stack.baseUrl, 'POST', '/orders', { ...body, items: [{ sku, quantity: 2 }] }, { 'idempotency-key': key });
     expect(other.status).toBe(422);
     expect(other.body.error.code).toBe('idempotency_key_reused');
-    await waitFor('balance to stay charged once', async () => (await h.balance(accountId)) === 9_900);
+    await waitFor('balance to stay charged once', async () => (await t.h.balance(accountId)) === 9_900);
   });
 });

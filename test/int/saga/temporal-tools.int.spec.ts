@@ -1,27 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../../helpers/stack';
-import { fastSaga, sagaHelpers } from '../../helpers/saga';
+import { describe, expect, it } from 'vitest';
+import { fastSaga, useSagaStack } from '../../helpers/saga';
 import { temporal } from '../../helpers/temporal-cli';
 import { waitFor } from '../../helpers/wait-for';
 
 describe('sagas in Temporal\'s own tools', () => {
-  let stack: Stack;
-  let h: ReturnType<typeof sagaHelpers>;
-  beforeAll(async () => {
-    stack = await startStack(fastSaga);
-    h = sagaHelpers(stack);
-  });
-  afterAll(() => stack?.stop());
+  const t = useSagaStack(fastSaga);
 
   it('shows a saga\'s history with `temporal workflow show` and finds it by order id with `temporal workflow list --query`', async () => {
-    const accountId = await h.openAccount(10_000);
-    const sku = h.unique('SKU');
-    await h.stock(sku, 3, 400);
-    const customerId = h.unique('cust');
-    const { orderId } = await h.placeOrder({ customerId, accountId, items: [{ sku, quantity: 1 }] });
-    await h.result(orderId);
+    const accountId = await t.h.openAccount(10_000);
+    const sku = t.h.unique('SKU');
+    await t.h.stock(sku, 3, 400);
+    const customerId = t.h.unique('cust');
+    const { orderId } = await t.h.placeOrder({ customerId, accountId, items: [{ sku, quantity: 1 }] });
+    await t.h.result(orderId);
 
-    const shown = JSON.parse(await temporal(stack.config.TEMPORAL_ADDRESS!, ['workflow', 'show', '--workflow-id', `order-${orderId}`, '--output', 'json']));
+    const shown = JSON.parse(await temporal(t.stack.config.TEMPORAL_ADDRESS!, ['workflow', 'show', '--workflow-id', `order-${orderId}`, '--output', 'json']));
     const activities = shown.events
       .filter((e: { activityTaskScheduledEventAttributes?: unknown }) => e.activityTaskScheduledEventAttributes)
       .map((e: { activityTaskScheduledEventAttributes: { activityType: { name: string } } }) => e.activityTaskScheduledEventAttributes.activityType.name);
@@ -29,12 +22,12 @@ describe('sagas in Temporal\'s own tools', () => {
 
     // Visibility is eventually consistent: wait until the list sees the final status.
     const listed = await waitFor('the saga in `temporal workflow list`', async () => {
-      const out = await temporal(stack.config.TEMPORAL_ADDRESS!, ['workflow', 'list', '--query', `OrderId = '${orderId}' AND OrderStatus = 'COMPLETED'`, '--output', 'json']);
+      const out = await temporal(t.stack.config.TEMPORAL_ADDRESS!, ['workflow', 'list', '--query', `OrderId = '${orderId}' AND OrderStatus = 'COMPLETED'`, '--output', 'json']);
       const rows = out.trim() ? JSON.parse(out) : [];
       return rows.length === 1 ? rows : undefined;
     });
     expect(listed[0].execution.workflowId).toBe(`order-${orderId}`);
-    const byCustomer = await temporal(stack.config.TEMPORAL_ADDRESS!, ['workflow', 'list', '--query', `CustomerId = '${customerId}'`, '--output', 'json']);
+    const byCustomer = await temporal(t.stack.config.TEMPORAL_ADDRESS!, ['workflow', 'list', '--query', `CustomerId = '${customerId}'`, '--output', 'json']);
     expect(JSON.parse(byCustomer)).toHaveLength(1);
   });
 });

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createWorker } from '../../../workers/worker';
-import { http, startStack, type Stack } from '../../helpers/stack';
-import { fastSaga, sagaHelpers } from '../../helpers/saga';
+import { http, type Stack } from '../../helpers/stack';
+import { fastSaga, useSagaStack } from '../../helpers/saga';
 import { waitFor } from '../../helpers/wait-for';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -31,42 +31,36 @@ async function startWorkerProcess(stack: Stack): Promise<ChildProcess> {
 }
 
 describe('order saga: a worker killed in the middle of a step', () => {
-  let stack: Stack;
-  let h: ReturnType<typeof sagaHelpers>;
-  beforeAll(async () => {
-    stack = await startStack(fastSaga, { worker: false });
-    h = sagaHelpers(stack);
-  });
-  afterAll(() => stack?.stop());
+  const t = useSagaStack(fastSaga, { worker: false });
 
   for (const service of ['payment', 'inventory'] as const) {
     it(`completes after a new worker starts, with no double charge and no double reservation (killed after the ${service} side effect)`, async () => {
-      const accountId = await h.openAccount(10_000);
-      const sku = h.unique('SKU');
-      await h.stock(sku, 5, 1_200);
+      const accountId = await t.h.openAccount(10_000);
+      const sku = t.h.unique('SKU');
+      await t.h.stock(sku, 5, 1_200);
       // The step does its work, then hangs before reporting completion: the window where a crash
       // leaves a side effect that Temporal does not know about.
-      await http(stack.baseUrl, 'PUT', `/faults/${service}`, { mode: 'hang-after-effect', hangMs: 60_000, failures: 1 });
+      await http(t.stack.baseUrl, 'PUT', `/faults/${service}`, { mode: 'hang-after-effect', hangMs: 60_000, failures: 1 });
 
-      const worker = await startWorkerProcess(stack);
-      const { orderId } = await h.placeOrder({ accountId, items: [{ sku, quantity: 2 }] });
+      const worker = await startWorkerProcess(t.stack);
+      const { orderId } = await t.h.placeOrder({ accountId, items: [{ sku, quantity: 2 }] });
       const sideEffect = service === 'payment' ? 'PaymentCompleted' : 'ItemsReserved';
-      await waitFor(`the ${service} side effect`, async () => (await h.orderEvents(orderId)).some((e) => e.type === sideEffect));
+      await waitFor(`the ${service} side effect`, async () => (await t.h.orderEvents(orderId)).some((e) => e.type === sideEffect));
       worker.kill('SIGKILL');
       await new Promise((r) => worker.once('exit', r));
 
-      const replacement = await createWorker({ connection: stack.nativeConnection, config: stack.config, db: stack.mongo.db });
-      const result = await replacement.runUntil(h.result(orderId));
+      const replacement = await createWorker({ connection: t.stack.nativeConnection, config: t.stack.config, db: t.stack.mongo.db });
+      const result = await replacement.runUntil(t.h.result(orderId));
       expect(result.status).toBe('COMPLETED');
 
-      expect(await h.balance(accountId)).toBe(10_000 - 2_400);
-      expect((await h.accountEvents(accountId)).filter((e) => e.type === 'Withdrawn')).toHaveLength(1);
-      expect(await h.level(sku)).toMatchObject({ available: 3, reserved: 2 });
-      const types = (await h.orderEvents(orderId)).map((e) => e.type);
+      expect(await t.h.balance(accountId)).toBe(10_000 - 2_400);
+      expect((await t.h.accountEvents(accountId)).filter((e) => e.type === 'Withdrawn')).toHaveLength(1);
+      expect(await t.h.level(sku)).toMatchObject({ available: 3, reserved: 2 });
+      const types = (await t.h.orderEvents(orderId)).map((e) => e.type);
       expect(types.filter((t) => t === 'PaymentCompleted')).toHaveLength(1);
       expect(types.filter((t) => t === 'ItemsReserved')).toHaveLength(1);
       // The interrupted step really was retried by Temporal.
-      const history = await stack.client.workflow.getHandle(`order-${orderId}`).fetchHistory();
+      const history = await t.stack.client.workflow.getHandle(`order-${orderId}`).fetchHistory();
       expect(history.events!.some((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 0) >= 2)).toBe(true);
     });
   }
