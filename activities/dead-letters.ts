@@ -9,7 +9,10 @@ export interface DeadLetterInput {
   correlationId?: string;
   input: unknown;
   error: string;
-  attempts: number;
+  /** Attempts actually made, when the failure says so (exhausted retries); null when it does not. */
+  attempts: number | null;
+  /** Why the retrying stopped (MAXIMUM_ATTEMPTS_REACHED, NON_RETRYABLE_FAILURE, TIMEOUT...). */
+  retryState?: string;
   workflowId?: string;
   runId?: string;
 }
@@ -33,11 +36,28 @@ export function createDeadLetterActivities({ db }: { db: Db }) {
       return id;
     },
 
-    /** Records how a redrive of a dead letter ended. */
-    async resolveDeadLetter(id: string, status: 'redriven' | 'open', error?: string): Promise<void> {
+    /**
+     * Takes an open dead letter for one redrive (open -> redrive-requested). False when it is not
+     * open any more (another redrive took it, or it was discarded), so the redrive does nothing.
+     */
+    async claimDeadLetter(id: string): Promise<boolean> {
+      const claimed = await deadLetters.updateOne({ _id: id, status: 'open' }, { $set: { status: 'redrive-requested' } });
+      if (claimed.modifiedCount === 1) return true;
+      // A retry of this same claim finds its own earlier write.
+      return (await deadLetters.findOne({ _id: id }, { projection: { status: 1 } }))?.status === 'redrive-requested';
+    },
+
+    /**
+     * Records how a redrive of a dead letter ended. Back to `open` counts the failed redrive and says
+     * whether another one can help (`retryable: false` after a business failure).
+     */
+    async resolveDeadLetter(id: string, status: 'redriven' | 'open', error?: string, retryable = true): Promise<void> {
       await deadLetters.updateOne(
-        { _id: id },
-        { $set: { status, ...(status === 'redriven' ? { resolvedAt: new Date() } : {}), ...(error ? { error } : {}) }, ...(status === 'open' ? { $inc: { redriveAttempts: 1 } } : {}) },
+        { _id: id, status: { $in: ['redrive-requested', 'open'] } },
+        {
+          $set: { status, ...(status === 'redriven' ? { resolvedAt: new Date() } : { retryable }), ...(error ? { error } : {}) },
+          ...(status === 'open' ? { $inc: { redriveAttempts: 1 } } : {}),
+        },
       );
     },
   };

@@ -84,6 +84,35 @@ export function createInventoryActivities({ db, events, faults }: ServiceDeps) {
     }
   }
 
+  /**
+   * Leaves the SKU released for the order, whatever a concurrent reservation attempt does. Every
+   * write is conditional on what was just read (give back exactly this reservation, or mark the
+   * order released where it holds none), and a write that finds the document changed reads again:
+   * a late reserveItems that lands between the read and the write cannot leak stock.
+   */
+  async function releaseSku(sku: string, orderId: string): Promise<void> {
+    for (;;) {
+      const doc = await stock.findOne({ _id: sku }, { projection: { [`reservations.${orderId}`]: 1, [`released.${orderId}`]: 1 } });
+      if (!doc) return; // an unknown SKU holds nothing
+      const quantity = doc.reservations?.[orderId];
+      if (quantity !== undefined) {
+        const given = await stock.updateOne(
+          { _id: sku, [`reservations.${orderId}`]: quantity },
+          { $inc: { available: quantity, reserved: -quantity }, $unset: { [`reservations.${orderId}`]: '' }, $set: { [`released.${orderId}`]: quantity, updatedAt: new Date() } },
+        );
+        if (given.modifiedCount === 1) return;
+        continue;
+      }
+      if (doc.released?.[orderId] !== undefined) return; // released earlier
+      // Nothing reserved yet: the marker makes any later reservation for this order refuse.
+      const marked = await stock.updateOne(
+        { _id: sku, [`reservations.${orderId}`]: { $exists: false }, [`released.${orderId}`]: { $exists: false } },
+        { $set: { [`released.${orderId}`]: 0 } },
+      );
+      if (marked.modifiedCount === 1) return;
+    }
+  }
+
   return {
     /** Reserves every item or none: a partial reservation is rolled back before reporting out of stock. */
     async reserveItems({ orderId, correlationId, items }: OrderContext & { items: OrderItemInput[] }): Promise<{ items: OrderItemInput[] }> {
@@ -123,20 +152,7 @@ export function createInventoryActivities({ db, events, faults }: ServiceDeps) {
     async releaseItems({ orderId, correlationId, items }: OrderContext & { items: OrderItemInput[] }): Promise<{ items: OrderItemInput[] }> {
       await faults.failIfDown('inventory');
       const skus = mergeItems(items).map((i) => i.sku);
-      for (const sku of skus) {
-        const doc = await stock.findOne({ _id: sku }, { projection: { [`reservations.${orderId}`]: 1 } });
-        const quantity = doc?.reservations?.[orderId];
-        if (quantity !== undefined) {
-          await stock.updateOne(
-            { _id: sku, [`reservations.${orderId}`]: quantity },
-            { $inc: { available: quantity, reserved: -quantity }, $unset: { [`reservations.${orderId}`]: '' }, $set: { [`released.${orderId}`]: quantity, updatedAt: new Date() } },
-          );
-        }
-        await stock.updateOne(
-          { _id: sku, [`reservations.${orderId}`]: { $exists: false }, [`released.${orderId}`]: { $exists: false } },
-          { $set: { [`released.${orderId}`]: 0 } },
-        );
-      }
+      for (const sku of skus) await releaseSku(sku, orderId);
       const docs = await stock.find({ _id: { $in: skus }, [`released.${orderId}`]: { $gt: 0 } }).toArray();
       const released = docs.map((d) => ({ sku: d._id, quantity: d.released[orderId]! })).sort((a, b) => a.sku.localeCompare(b.sku));
       if (released.length > 0) {

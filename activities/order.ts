@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { Db } from 'mongodb';
 import { deterministicEventId } from '../eventstore/metadata';
-import type { OrderSagaInput, OrderStatus, PricedItem, ShippingAddress } from '../workflows/types';
+import type { CompensationStep, OrderFacts, OrderSagaInput, OrderStatus, PricedItem, ShippingAddress } from '../workflows/types';
 import { createInventoryCatalog } from './inventory';
 import { businessFailure, type OrderContext, type ServiceDeps } from './support';
 
@@ -18,9 +18,17 @@ export interface OrderDocument {
   failureReason: string | null;
   correlationId: string;
   workflowId: string;
+  /** Compensations that are open dead letters (status COMPENSATION_INCOMPLETE until they are redriven). */
+  openCompensations?: CompensationStep[];
+  /** Set when the last open compensation was redriven after the saga had ended. */
+  compensationCompletedLate?: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
+
+/** Statuses of an order that is being, or has been, undone: it can never complete any more. */
+const UNDONE: OrderStatus[] = ['COMPENSATING', 'CANCELLED', 'COMPENSATION_INCOMPLETE'];
+const ENDED: OrderStatus[] = ['COMPLETED', 'CANCELLED', 'COMPENSATION_INCOMPLETE'];
 
 export const orderCollection = (db: Db) => db.collection<OrderDocument>('orders');
 const orderStream = (orderId: string) => `order-${orderId}`;
@@ -37,10 +45,61 @@ export function createOrderActivities({ db, events, faults }: ServiceDeps) {
     );
   }
 
+  const createdEvent = (ctx: OrderContext, order: OrderDocument) =>
+    appendOrderEvent(ctx, 'OrderCreated', {
+      customerId: order.customerId,
+      accountId: order.accountId,
+      items: order.items,
+      total: order.total,
+      shippingAddress: order.shippingAddress,
+      requiresApproval: order.requiresApproval,
+    });
+
+  /**
+   * Makes sure the order exists, with its OrderCreated first in its stream, before it is marked
+   * compensating or cancelled: a saga cancelled before createOrder ran (or whose createOrder failed)
+   * still leaves a readable order. Prices come from the catalog as createOrder would take them
+   * (0 for a SKU it does not know, since nothing was charged for it). Without `facts` (sagas of
+   * the first version) a missing order stays missing.
+   */
+  async function ensureRecorded(ctx: OrderContext, facts: OrderFacts | undefined): Promise<OrderDocument | null> {
+    let order = await orders.findOne({ _id: ctx.orderId });
+    if (!order && facts) {
+      const { prices } = await catalog.prices(facts.items.map((i) => i.sku));
+      const items = facts.items.map((i) => ({ ...i, unitPrice: prices.get(i.sku) ?? 0 }));
+      const now = new Date();
+      order = await orders.findOneAndUpdate(
+        { _id: ctx.orderId },
+        {
+          $setOnInsert: {
+            ...facts,
+            items,
+            total: items.reduce((sum, i) => sum + i.unitPrice * i.quantity, 0),
+            requiresApproval: false,
+            status: 'COMPENSATING',
+            failureReason: null,
+            correlationId: ctx.correlationId,
+            workflowId: `order-${ctx.orderId}`,
+            createdAt: now,
+            updatedAt: now,
+          },
+        },
+        { upsert: true, returnDocument: 'after' },
+      );
+    }
+    // A createOrder attempt may have written the document and died before its event: add it now.
+    if (order) await createdEvent(ctx, order);
+    return order;
+  }
+
+  const closed = (orderId: string, status: OrderStatus | undefined, wanted: string) =>
+    businessFailure('OrderClosed', `order ${orderId} cannot be ${wanted}: it is ${status ?? 'not recorded'}`);
+
   return {
     /**
      * Records the order with prices from the catalog (never from the client). Idempotent: the
      * first attempt fixes the prices; a retry finds the document and re-appends the same event id.
+     * A late attempt that finds the order already undone does nothing (OrderClosed).
      */
     async createOrder(input: OrderSagaInput): Promise<{ items: PricedItem[]; total: number; requiresApproval: boolean }> {
       await faults.failIfDown('order');
@@ -72,15 +131,9 @@ export function createOrderActivities({ db, events, faults }: ServiceDeps) {
           { upsert: true, returnDocument: 'after' },
         );
       }
+      if (UNDONE.includes(order!.status)) throw closed(input.orderId, order!.status, 'created');
       const { items, total, requiresApproval } = order!;
-      await appendOrderEvent(input, 'OrderCreated', {
-        customerId: input.customerId,
-        accountId: input.accountId,
-        items,
-        total,
-        shippingAddress: order!.shippingAddress,
-        requiresApproval,
-      });
+      await createdEvent(input, order!);
       await faults.hangIfAsked('order');
       return { items, total, requiresApproval };
     },
@@ -104,27 +157,71 @@ export function createOrderActivities({ db, events, faults }: ServiceDeps) {
       await appendOrderEvent(ctx, 'ShippingAddressChanged', { address: ctx.address }, `address:${Context.current().info.activityId}`);
     },
 
-    async markCompensating(ctx: OrderContext & { reason: string }): Promise<void> {
+    /** The order is being undone. Refused (OrderClosed) for an order that completed. */
+    async markCompensating(ctx: OrderContext & { reason: string; order?: OrderFacts }): Promise<void> {
       await faults.failIfDown('order');
-      await orders.updateOne({ _id: ctx.orderId }, { $set: { status: 'COMPENSATING', failureReason: ctx.reason, updatedAt: new Date() } });
+      await ensureRecorded(ctx, ctx.order);
+      const marked = await orders.updateOne({ _id: ctx.orderId, status: { $nin: ENDED } }, { $set: { status: 'COMPENSATING', failureReason: ctx.reason, updatedAt: new Date() } });
+      if (marked.matchedCount === 0) {
+        const now = await orders.findOne({ _id: ctx.orderId }, { projection: { status: 1 } });
+        if (now?.status === 'COMPLETED') throw closed(ctx.orderId, now.status, 'compensated');
+        if (now) return; // already cancelled: this is a late repeat
+      }
       await appendOrderEvent(ctx, 'OrderCompensating', { reason: ctx.reason });
     },
 
+    /**
+     * The point of no return. Conditional on the order not being undone, so a late attempt (one
+     * that timed out but still runs) can never write OrderCompleted after OrderCancelled.
+     */
     async completeOrder(ctx: OrderContext): Promise<void> {
       await faults.failIfDown('order');
-      const order = await orders.findOneAndUpdate({ _id: ctx.orderId }, { $set: { status: 'COMPLETED', updatedAt: new Date() } }, { returnDocument: 'after' });
-      await appendOrderEvent(ctx, 'OrderCompleted', { customerId: order?.customerId, total: order?.total, items: order?.items });
+      const order = await orders.findOneAndUpdate({ _id: ctx.orderId, status: { $nin: UNDONE } }, { $set: { status: 'COMPLETED', updatedAt: new Date() } }, { returnDocument: 'after' });
+      if (!order) {
+        const now = await orders.findOne({ _id: ctx.orderId }, { projection: { status: 1 } });
+        throw closed(ctx.orderId, now?.status, 'completed');
+      }
+      await appendOrderEvent(ctx, 'OrderCompleted', { customerId: order.customerId, total: order.total, items: order.items });
     },
 
-    /** Compensation, and the end of every unsuccessful saga. */
-    async cancelOrder(ctx: OrderContext & { reason: string }): Promise<void> {
+    /**
+     * Compensation, and the end of every unsuccessful saga: CANCELLED, or COMPENSATION_INCOMPLETE
+     * while some compensation is an open dead letter. Refused (OrderClosed) for a completed order.
+     */
+    async cancelOrder(ctx: OrderContext & { reason: string; order?: OrderFacts; openCompensations?: CompensationStep[] }): Promise<void> {
       await faults.failIfDown('order');
+      await ensureRecorded(ctx, ctx.order);
+      const open = ctx.openCompensations ?? [];
+      const status: OrderStatus = open.length > 0 ? 'COMPENSATION_INCOMPLETE' : 'CANCELLED';
       const order = await orders.findOneAndUpdate(
-        { _id: ctx.orderId },
-        { $set: { status: 'CANCELLED', failureReason: ctx.reason, updatedAt: new Date() } },
+        { _id: ctx.orderId, status: { $ne: 'COMPLETED' } },
+        { $set: { status, failureReason: ctx.reason, openCompensations: open, updatedAt: new Date() } },
         { returnDocument: 'after' },
       );
-      await appendOrderEvent(ctx, 'OrderCancelled', { customerId: order?.customerId ?? null, total: order?.total ?? null, reason: ctx.reason });
+      if (!order && (await orders.findOne({ _id: ctx.orderId }, { projection: { status: 1 } }))?.status === 'COMPLETED') {
+        throw closed(ctx.orderId, 'COMPLETED', 'cancelled');
+      }
+      await appendOrderEvent(ctx, 'OrderCancelled', {
+        customerId: order?.customerId ?? null,
+        total: order?.total ?? null,
+        reason: ctx.reason,
+        ...(open.length > 0 ? { openCompensations: open } : {}),
+      });
+    },
+
+    /**
+     * A compensation that was a dead letter has been redriven: once none is left open, the order
+     * is CANCELLED after all (OrderCompensationCompleted). Safe to repeat.
+     */
+    async compensationRedriven(ctx: OrderContext & { step: CompensationStep }): Promise<void> {
+      await faults.failIfDown('order');
+      await orders.updateOne({ _id: ctx.orderId, status: 'COMPENSATION_INCOMPLETE' }, { $pull: { openCompensations: ctx.step }, $set: { updatedAt: new Date() } });
+      await orders.updateOne(
+        { _id: ctx.orderId, status: 'COMPENSATION_INCOMPLETE', openCompensations: { $size: 0 } },
+        { $set: { status: 'CANCELLED', compensationCompletedLate: true, updatedAt: new Date() } },
+      );
+      const order = await orders.findOne({ _id: ctx.orderId }, { projection: { status: 1, compensationCompletedLate: 1 } });
+      if (order?.status === 'CANCELLED' && order.compensationCompletedLate) await appendOrderEvent(ctx, 'OrderCompensationCompleted', {});
     },
   };
 }

@@ -71,6 +71,9 @@ export function createPaymentActivities({ db, events, faults, accounts }: Servic
         } catch (err) {
           const type = accounts.businessFailureOf(err);
           if (!type) throw err;
+          // An overlapping attempt (one that timed out but still ran) may have debited first, and
+          // this attempt then saw the balance without the money. The debit is what counts.
+          if (await accounts.hasEvent(debitEventId(orderId))) throw new Error('the debit landed in an overlapping attempt; retrying to record it');
           const reason = err instanceof Error ? err.message : String(err);
           await payments.updateOne({ _id: orderId, status: 'charging' }, { $set: { status: 'declined', declineReason: reason, updatedAt: new Date() } });
           throw businessFailure(type, reason);
@@ -101,7 +104,8 @@ export function createPaymentActivities({ db, events, faults, accounts }: Servic
         { upsert: true, returnDocument: 'before' },
       );
       if (!before) return { refunded: 0 }; // never charged; now voided
-      if (before.status === 'declined') return { refunded: 0 };
+      // "Declined" is only a claim about one attempt; the account's own log says whether money moved.
+      if (before.status === 'declined' && !(await accounts.hasEvent(debitEventId(orderId)))) return { refunded: 0 };
       if (before.status === 'charging') {
         // Stop a charge that may still be running, then look at what actually happened.
         await payments.updateOne({ _id: orderId, status: 'charging' }, { $set: { status: 'voided', updatedAt: new Date() } });

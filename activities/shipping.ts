@@ -46,14 +46,12 @@ export function createShippingActivities({ db, events, faults }: ServiceDeps) {
     /** Compensation: cancels the shipment if one was scheduled; records the cancellation either way. */
     async cancelShipment({ orderId, correlationId }: OrderContext): Promise<{ cancelled: boolean }> {
       await faults.failIfDown('shipping');
-      // Two single-document steps, each safe to repeat: undo a scheduled shipment (remembering that
-      // it was scheduled), else mark the order's shipment cancelled so a late schedule is refused.
+      // Marker first: the upsert races a late scheduleShipment's upsert on the same _id, and exactly
+      // one of them inserts. If ours did, the late booking finds it cancelled and refuses; if the
+      // booking won, it is undone here (remembering that it was scheduled, for the event).
+      await shipments.updateOne({ _id: orderId }, { $setOnInsert: { status: 'cancelled', updatedAt: new Date() } }, { upsert: true });
       await shipments.updateOne({ _id: orderId, status: 'scheduled' }, { $set: { status: 'cancelled', cancelledScheduled: true, updatedAt: new Date() } });
-      const doc = await shipments.findOneAndUpdate(
-        { _id: orderId },
-        { $setOnInsert: { status: 'cancelled', updatedAt: new Date() } },
-        { upsert: true, returnDocument: 'after' },
-      );
+      const doc = await shipments.findOne({ _id: orderId });
       const cancelledScheduled = doc?.cancelledScheduled === true;
       if (cancelledScheduled) {
         await events.append(

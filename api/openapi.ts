@@ -4,7 +4,9 @@ import { projections } from '../projections';
 import { movementSchema, openAccountSchema } from './routes/accounts';
 import { faultSchema } from './routes/faults';
 import { restockSchema } from './routes/inventory';
-import { placeOrderSchema, rejectBody, shippingAddressSchema } from './routes/orders';
+import { placeOrderSchema, rejectBody } from './routes/orders';
+import { shippingAddressSchema } from '../domain/orders';
+import { ORDER_STATUSES } from '../workflows/types';
 
 type Schema = Record<string, unknown>;
 const json = (schema: z.ZodType): Schema => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'openapi-3.0' }) as Schema;
@@ -17,7 +19,7 @@ const consistency = [
   query('waitMs', { type: 'integer', minimum: 0, maximum: 30000 }, 'How long to wait for minPosition before answering 504'),
 ];
 const page = [query('limit', { type: 'integer', minimum: 1, maximum: 200 }), query('cursor', { type: 'string', maxLength: 500 })];
-const statuses = ['PENDING', 'AWAITING_APPROVAL', 'PAYMENT_COMPLETED', 'ITEMS_RESERVED', 'SHIPMENT_SCHEDULED', 'COMPLETED', 'COMPENSATING', 'CANCELLED'];
+const statuses = [...ORDER_STATUSES];
 
 function op(summary: string, responses: Record<string, string>, extra: Schema = {}): Schema {
   return {
@@ -71,7 +73,7 @@ export function openApiDocument(): Schema {
       '/orders/{orderId}/saga': { get: op('The live saga state (Temporal query; strongly consistent)', { '200': 'Saga status', ...bad, '404': 'Unknown order' }, { parameters: [idParam('orderId')] }) },
       '/orders/{orderId}/approve': { post: op('Approve an order awaiting approval (signal)', { '202': 'Accepted', '404': 'Unknown order', '409': 'Not awaiting approval' }, { parameters: [idParam('orderId')] }) },
       '/orders/{orderId}/reject': { post: op('Reject an order awaiting approval (signal)', { '202': 'Accepted', ...bad, '404': 'Unknown order', '409': 'Not awaiting approval' }, { parameters: [idParam('orderId')], requestBody: { required: false, content: { 'application/json': { schema: json(rejectBody) } } } }) },
-      '/orders/{orderId}/cancel': { post: op('Cancel a running saga (compensates)', { '202': 'Accepted', '404': 'Unknown order', '409': 'Already finished' }, { parameters: [idParam('orderId')] }) },
+      '/orders/{orderId}/cancel': { post: op('Cancel a running saga (Temporal update): it compensates what was done. Refused past the point of no return (completeOrder started)', { '202': 'Accepted', ...bad, '404': 'Unknown order', '409': 'Completing, already cancelling, or finished' }, { parameters: [idParam('orderId')], ...body(rejectBody) }) },
       '/orders/{orderId}/shipping-address': { put: op('Change the address until the shipment is scheduled (Temporal update)', { '202': 'Accepted', ...bad, '404': 'Unknown order', '409': 'Too late' }, { parameters: [idParam('orderId')], ...body(shippingAddressSchema) }) },
       '/customers/{customerId}/orders': { get: op(`A customer's order history. ${eventual}`, { '200': 'A page of orders', ...bad, '404': 'Not visible to this client' }, { parameters: [idParam('customerId'), query('status', { type: 'string', enum: statuses }), ...page, ...consistency] }) },
       '/accounts': {

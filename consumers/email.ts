@@ -22,6 +22,8 @@ interface OrderEventData {
   customerId?: string | null;
   total?: number | null;
   reason?: string;
+  /** Compensations that could not be done yet (dead letters): the email must not claim them. */
+  openCompensations?: string[];
 }
 
 /**
@@ -64,7 +66,10 @@ function compose(type: string, data: OrderEventData): Pick<EmailDocument, 'kind'
       return { kind: 'order-received', subject: `We received your order ${data.orderId}`, body: `Thank you for your order${amount}.` };
     case 'OrderCompleted':
       return { kind: 'order-confirmed', subject: `Your order ${data.orderId} is confirmed`, body: `Your order${amount} is paid and will ship soon.` };
-    default:
-      return { kind: 'order-cancelled', subject: `Your order ${data.orderId} was cancelled`, body: `Your order was cancelled: ${data.reason ?? 'no reason given'}. Any payment was refunded.` };
+    default: {
+      const refundPending = data.openCompensations?.includes('refundPayment') === true;
+      const refund = refundPending ? 'Your refund could not be completed yet; our team has been alerted and will complete it.' : 'Any payment was refunded.';
+      return { kind: 'order-cancelled', subject: `Your order ${data.orderId} was cancelled`, body: `Your order was cancelled: ${data.reason ?? 'no reason given'}. ${refund}` };
+    }
   }
 }

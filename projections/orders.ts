@@ -15,6 +15,8 @@ export interface OrderViewDocument {
   total: number;
   shippingAddress: unknown;
   failureReason: string | null;
+  /** Compensations left as open dead letters when the saga ended (status COMPENSATION_INCOMPLETE). */
+  openCompensations?: string[];
   correlationId?: string;
   facts: Partial<Record<Fact, boolean>>;
   status: OrderStatus;
@@ -23,7 +25,7 @@ export interface OrderViewDocument {
   lastPosition: number;
 }
 
-type Fact = 'created' | 'requiresApproval' | 'approved' | 'paid' | 'reserved' | 'shipped' | 'completed' | 'compensating' | 'cancelled';
+type Fact = 'created' | 'requiresApproval' | 'approved' | 'paid' | 'reserved' | 'shipped' | 'completed' | 'compensating' | 'cancelled' | 'incomplete' | 'compensationCompleted';
 
 const FACT_OF: Record<string, Fact | undefined> = {
   OrderApproved: 'approved',
@@ -33,10 +35,11 @@ const FACT_OF: Record<string, Fact | undefined> = {
   OrderCompleted: 'completed',
   OrderCompensating: 'compensating',
   OrderCancelled: 'cancelled',
+  OrderCompensationCompleted: 'compensationCompleted',
 };
 
 export function statusOf(facts: OrderViewDocument['facts']): OrderStatus {
-  if (facts.cancelled) return 'CANCELLED';
+  if (facts.cancelled) return facts.incomplete && !facts.compensationCompleted ? 'COMPENSATION_INCOMPLETE' : 'CANCELLED';
   if (facts.compensating) return 'COMPENSATING';
   if (facts.completed) return 'COMPLETED';
   if (facts.shipped) return 'SHIPMENT_SCHEDULED';
@@ -51,7 +54,7 @@ export const ordersProjection: Projection = {
   collections: {
     orders: [{ key: { customerId: 1, createdAt: -1, _id: -1 } }, { key: { status: 1, createdAt: -1, _id: -1 } }, { key: { createdAt: -1, _id: -1 } }],
   },
-  eventTypes: ['OrderCreated', 'OrderApproved', 'ShippingAddressChanged', 'PaymentCompleted', 'ItemsReserved', 'ShipmentScheduled', 'OrderCompleted', 'OrderCompensating', 'OrderCancelled'],
+  eventTypes: ['OrderCreated', 'OrderApproved', 'ShippingAddressChanged', 'PaymentCompleted', 'ItemsReserved', 'ShipmentScheduled', 'OrderCompleted', 'OrderCompensating', 'OrderCancelled', 'OrderCompensationCompleted'],
   // Every update here sets facts or keeps a maximum, so applying an event twice changes nothing:
   // no per-document position bookkeeping is needed (unlike the $inc projections).
   async apply(event: StoredEvent, ctx) {
@@ -79,6 +82,11 @@ export const ordersProjection: Projection = {
       const fact = FACT_OF[event.type]!;
       set[`facts.${fact}`] = true;
       if (event.type === 'OrderCompensating' || event.type === 'OrderCancelled') set.failureReason = data.reason ?? null;
+      if (event.type === 'OrderCancelled' && Array.isArray(data.openCompensations) && data.openCompensations.length > 0) {
+        set['facts.incomplete'] = true;
+        set.openCompensations = data.openCompensations;
+      }
+      if (event.type === 'OrderCompensationCompleted') set.openCompensations = [];
       await orders.updateOne({ _id: data.orderId }, { $set: set, ...common }, { upsert: true });
     }
     // Status is a function of the facts: recompute it from the document as it now stands.

@@ -1,8 +1,14 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { SagaStatus, ShippingAddress } from './types';
+import type { CancelAccepted, SagaStatus, ShippingAddress } from './types';
 
 /** The saga's message names, shared by the workflow and its clients (API, CLI users, tests). */
 export const approveSignal = defineSignal<[{ by?: string }?]>('approve');
 export const rejectSignal = defineSignal<[{ by?: string; reason?: string }?]>('reject');
 export const statusQuery = defineQuery<SagaStatus>('status');
 export const updateShippingAddressUpdate = defineUpdate<SagaStatus, [ShippingAddress]>('updateShippingAddress');
+/**
+ * Cancel as a request the saga accepts or refuses in one step: the validator refuses once the saga
+ * is past its point of no return (completeOrder has started) or is already undoing itself, so a
+ * caller never races the saga's own progress. A raw workflow cancel is handled the same way.
+ */
+export const cancelUpdate = defineUpdate<CancelAccepted, [{ reason?: string; by?: string }]>('cancel');

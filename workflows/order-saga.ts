@@ -2,65 +2,60 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   allHandlersFinished,
   condition,
-  isCancellation,
+  log,
   patched,
-  proxyActivities,
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { OrderActivities } from '../activities/order';
-import type { PaymentActivities } from '../activities/payment';
-import type { InventoryActivities } from '../activities/inventory';
-import type { ShippingActivities } from '../activities/shipping';
-import type { DeadLetterActivities } from '../activities/dead-letters';
-import { approveSignal, rejectSignal, statusQuery, updateShippingAddressUpdate } from './definitions';
-import { ORDER_REJECTION_RECORDED } from './patches';
-import { activityOptions } from './policies';
+import { Mutex } from 'async-mutex';
+import { parseShippingAddress } from '../domain/orders/shipping-address';
+import { approveSignal, cancelUpdate, rejectSignal, statusQuery, updateShippingAddressUpdate } from './definitions';
+import { orderSagaV1 } from './legacy/order-saga-v1';
+import { SAGA_POINT_OF_NO_RETURN } from './patches';
+import { sagaActivities } from './saga/activities';
+import { CompensationStack, compensation } from './saga/compensation-stack';
+import { attemptsMade, describeFailure, isExhaustedTechnicalFailure, isSagaOutcome } from './saga/failures';
 import { OrderStatusKey } from './search-attributes';
-import {
-  BUSINESS_FAILURES,
-  type CompensationStep,
-  type OrderSagaInput,
-  type OrderSagaResult,
-  type SagaStatus,
-  type SagaStep,
-  type ServiceName,
-  type ShippingAddress,
-} from './types';
-
-interface Compensation {
-  step: CompensationStep;
-  service: ServiceName;
-  /** The compensation activity's argument, computed when it runs (kept in its dead letter for a redrive). */
-  args: () => object;
-  run: (args: never) => Promise<unknown>;
-}
+import type { OrderFacts, OrderSagaInput, OrderSagaResult, OrderStatus, SagaStatus, SagaStep, ServiceName } from './types';
 
 /**
  * The order saga, workflow id `order-<orderId>`:
- *   createOrder -> [approval] -> processPayment -> reserveItems -> scheduleShipment -> completeOrder
- * On a business failure, exhausted retries, a rejection or a cancellation, what was done is undone
- * in reverse order. Each compensation is registered before its step runs, because a step that
- * timed out may still have taken effect; every compensation is idempotent and harmless when its
- * step never happened.
+ *   createOrder -> [approval] -> processPayment -> reserveItems -> scheduleShipment -> | completeOrder
+ *
+ * Its promise: every order ends COMPLETED, or CANCELLED with everything it did undone, or
+ * COMPENSATION_INCOMPLETE with what could not be undone parked as dead letters; never both.
+ *
+ * - The point of no return (`|`) is the start of completeOrder. Before it, a cancel (the `cancel`
+ *   Update, or a raw workflow cancel) stops the saga and undoes what was done. From it on, the
+ *   order completes: the Update's validator refuses, and a raw cancel is counted and ignored.
+ * - Any other failure (a business rule, or a technical failure that exhausted its retries) undoes
+ *   what was done, in reverse. Bookkeeping that has nowhere else to go (dead letters) and the
+ *   completion past the point of no return are retried without limit: an outage makes the saga
+ *   wait, visibly, instead of dropping what it must record.
+ * - A bug in this code is not a business outcome: it fails the workflow task, to be fixed and replayed.
  */
 export async function orderSaga(input: OrderSagaInput): Promise<OrderSagaResult> {
+  // Sagas started before this design replay their original code, unchanged.
+  if (!patched(SAGA_POINT_OF_NO_RETURN)) return orderSagaV1(input);
+  return runOrderSaga(input);
+}
+
+interface RunningStep {
+  name: SagaStep;
+  service: ServiceName;
+  args: unknown;
+}
+
+async function runOrderSaga(input: OrderSagaInput): Promise<OrderSagaResult> {
   const { orderId, correlationId, settings } = input;
-  const forward = <T extends object>(service: ServiceName) => proxyActivities<T>(activityOptions(settings.policies[service]));
-  const undo = <T extends object>() => proxyActivities<T>(activityOptions(settings.compensationPolicy));
-  const order = forward<OrderActivities>('order');
-  const payment = forward<PaymentActivities>('payment');
-  const inventory = forward<InventoryActivities>('inventory');
-  const shipping = forward<ShippingActivities>('shipping');
-  const orderUndo = undo<OrderActivities>();
-  const paymentUndo = undo<PaymentActivities>();
-  const inventoryUndo = undo<InventoryActivities>();
-  const shippingUndo = undo<ShippingActivities>();
-  const deadLetters = undo<DeadLetterActivities>();
+  const ctx = { orderId, correlationId };
+  const act = sagaActivities(settings);
+  const facts: OrderFacts = { customerId: input.customerId, accountId: input.accountId, items: input.items, shippingAddress: input.shippingAddress };
 
   const state: SagaStatus = {
     orderId,
@@ -73,15 +68,46 @@ export async function orderSaga(input: OrderSagaInput): Promise<OrderSagaResult>
     failureReason: null,
     total: null,
     shippingAddress: input.shippingAddress,
+    cancelRequested: false,
+    pastPointOfNoReturn: false,
+    cancelsIgnored: 0,
+    openDeadLetters: [],
   };
   /** Every status change is also the OrderStatus search attribute, for filtering in the Web UI. */
-  const setStatus = (status: SagaStatus['status']) => {
+  const setStatus = (status: OrderStatus) => {
     state.status = status;
     upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
   };
+
+  // The forward steps run in their own scope, shielded from the workflow's root scope: only
+  // requestCancel() cancels it, so a cancel is a decision taken here, not a side effect of timing.
+  const shield = new CancellationScope({ cancellable: false });
+  const forward = new CancellationScope({ cancellable: true, parent: shield });
+  let cancelReason = 'cancelled';
+  let cancelledByWorkflowCancel = false;
+  /** Accepts a cancel unless the saga is past its point of no return or already undoing itself. */
+  const requestCancel = (reason: string): boolean => {
+    if (!cancellable(state)) return false;
+    state.cancelRequested = true;
+    cancelReason = reason;
+    forward.cancel();
+    return true;
+  };
+  // A raw cancel (`temporal workflow cancel`, the Web UI) is a request like any other.
+  CancellationScope.current().cancelRequested.catch(() => {
+    if (requestCancel('cancelled')) {
+      cancelledByWorkflowCancel = true;
+      return;
+    }
+    state.cancelsIgnored = (state.cancelsIgnored ?? 0) + 1;
+    upsertMemo({ cancelsIgnored: state.cancelsIgnored });
+    log.info('workflow cancel ignored: the saga is past its point of no return or already compensating', { orderId, status: state.status });
+  });
+
   let decision: { approved: boolean; by?: string; reason?: string } | undefined;
-  let addressUpdatesInFlight = 0;
-  const ctx = { orderId, correlationId };
+  // Address changes and the shipment booking take turns: the last accepted change is the one
+  // shipped, and a change queued behind the booking finds it booked and is refused.
+  const addressLock = new Mutex();
 
   setHandler(statusQuery, () => state);
   setHandler(approveSignal, () => {
@@ -91,37 +117,54 @@ export async function orderSaga(input: OrderSagaInput): Promise<OrderSagaResult>
     if (state.awaitingApproval && !decision) decision = { approved: false, by: args?.by, reason: args?.reason };
   });
   setHandler(
-    updateShippingAddressUpdate,
-    async (address) => {
-      addressUpdatesInFlight += 1;
-      try {
-        await order.changeShippingAddress({ ...ctx, address });
-        state.shippingAddress = address;
-        return state;
-      } finally {
-        addressUpdatesInFlight -= 1;
-      }
+    cancelUpdate,
+    (request: { reason?: string; by?: string } | undefined) => {
+      requestCancel(request?.reason ? `cancelled: ${request.reason}` : 'cancelled');
+      return { orderId, accepted: 'cancel' as const, status: state.status };
     },
     {
-      validator: (_address: ShippingAddress) => {
-        if (!addressChangeAllowed(state)) {
-          throw new Error(`The shipping address can no longer change: the order is ${state.status}`);
+      // The argument is optional in practice: `temporal workflow update execute --name cancel` may send none.
+      validator: (request: { reason?: string; by?: string } | undefined) => {
+        if (request !== undefined && request !== null && (typeof request !== 'object' || (request.reason !== undefined && typeof request.reason !== 'string'))) {
+          throw new Error('A cancel request is { reason?: string, by?: string }');
         }
+        if (!cancellable(state)) throw new Error(refusalOf(state));
+      },
+    },
+  );
+  setHandler(
+    updateShippingAddressUpdate,
+    (address) =>
+      addressLock.runExclusive(async () => {
+        // Accepted earlier, but queued behind the booking: the address is settled now.
+        if (!addressChangeAllowed(state)) throw ApplicationFailure.nonRetryable(addressRefusal(state), 'AddressChangeRefused');
+        const valid = parseShippingAddress(address);
+        await act.order.changeShippingAddress({ ...ctx, address: valid });
+        state.shippingAddress = valid;
+        return state;
+      }),
+    {
+      validator: (address) => {
+        parseShippingAddress(address);
+        if (!addressChangeAllowed(state)) throw new Error(addressRefusal(state));
       },
     },
   );
 
-  const compensations: Compensation[] = [];
-  const step = async <T>(name: SagaStep, run: () => Promise<T>): Promise<T> => {
+  const undo = new CompensationStack();
+  let running: RunningStep | undefined;
+  /** Runs one forward step, remembering exactly the arguments it used (a dead letter keeps them). */
+  const runStep = async <A, R>(name: SagaStep, service: ServiceName, args: A, run: (args: A) => Promise<R>): Promise<R> => {
     state.currentStep = name;
-    const result = await run();
+    running = { name, service, args };
+    const result = await run(args);
     state.stepsDone.push(name);
     return result;
   };
 
-  try {
-    compensations.unshift({ step: 'cancelOrder', service: 'order', args: () => ({ ...ctx, reason: state.failureReason ?? 'cancelled' }), run: orderUndo.cancelOrder });
-    const created = await step('createOrder', () => order.createOrder(input));
+  const forwardSteps = async () => {
+    undo.push(compensation('cancelOrder', 'order', act.undo.cancelOrder, () => ({ ...ctx, reason: state.failureReason ?? 'cancelled', order: facts, openCompensations: [...state.compensationsFailed] })));
+    const created = await runStep('createOrder', 'order', input, act.order.createOrder);
     state.total = created.total;
     upsertMemo({ total: created.total, items: created.items.length });
 
@@ -133,141 +176,123 @@ export async function orderSaga(input: OrderSagaInput): Promise<OrderSagaResult>
       state.awaitingApproval = false;
       if (!decided) throw ApplicationFailure.nonRetryable('approval timed out', 'ApprovalTimedOut');
       if (!decision!.approved) {
-        // Sagas rejected before this step existed compensated straight away; patched() lets their
-        // histories replay that way while new sagas record the rejection first.
-        if (patched(ORDER_REJECTION_RECORDED)) await order.recordRejection({ ...ctx, by: decision!.by, reason: decision!.reason });
+        await act.order.recordRejection({ ...ctx, by: decision!.by, reason: decision!.reason });
         throw ApplicationFailure.nonRetryable(`rejected${decision!.reason ? `: ${decision!.reason}` : ''}`, 'ApprovalRejected');
       }
-      await order.recordApproval(ctx);
+      await act.order.recordApproval(ctx);
       state.stepsDone.push('awaitApproval');
       setStatus('PENDING');
     }
 
-    compensations.unshift({ step: 'refundPayment', service: 'payment', args: () => ({ ...ctx, accountId: input.accountId }), run: paymentUndo.refundPayment });
-    await step('processPayment', () => payment.processPayment({ ...ctx, accountId: input.accountId, amount: created.total }));
+    undo.push(compensation('refundPayment', 'payment', act.undo.refundPayment, () => ({ ...ctx, accountId: input.accountId })));
+    await runStep('processPayment', 'payment', { ...ctx, accountId: input.accountId, amount: created.total }, act.payment.processPayment);
     setStatus('PAYMENT_COMPLETED');
 
-    compensations.unshift({ step: 'releaseItems', service: 'inventory', args: () => ({ ...ctx, items: input.items }), run: inventoryUndo.releaseItems });
-    await step('reserveItems', () => inventory.reserveItems({ ...ctx, items: input.items }));
+    undo.push(compensation('releaseItems', 'inventory', act.undo.releaseItems, () => ({ ...ctx, items: input.items })));
+    await runStep('reserveItems', 'inventory', { ...ctx, items: input.items }, act.inventory.reserveItems);
     setStatus('ITEMS_RESERVED');
 
-    // An address change in flight must land before the shipment is booked with the address.
-    await condition(() => addressUpdatesInFlight === 0);
-    compensations.unshift({ step: 'cancelShipment', service: 'shipping', args: () => ctx, run: shippingUndo.cancelShipment });
-    state.currentStep = 'scheduleShipment';
-    await step('scheduleShipment', () => shipping.scheduleShipment({ ...ctx, address: state.shippingAddress }));
+    await addressLock.runExclusive(async () => {
+      undo.push(compensation('cancelShipment', 'shipping', act.undo.cancelShipment, () => ctx));
+      await runStep('scheduleShipment', 'shipping', { ...ctx, address: state.shippingAddress }, act.shipping.scheduleShipment);
+    });
     setStatus('SHIPMENT_SCHEDULED');
+  };
 
-    await step('completeOrder', () => order.completeOrder(ctx));
+  return shield.run(async () => {
+    try {
+      await forward.run(forwardSteps);
+      // A cancel accepted while the last forward step ran (it finished anyway) still wins: this check
+      // and crossing the point of no return happen in one synchronous step, so nothing slips between.
+      if (state.cancelRequested) throw new CancelledFailure('cancelled before the order completed');
+      state.pastPointOfNoReturn = true;
+    } catch (err) {
+      const cancelled = state.cancelRequested === true;
+      if (!cancelled && !isSagaOutcome(err)) throw err;
+      await compensate(err, cancelled);
+      await condition(allHandlersFinished);
+      if (cancelledByWorkflowCancel) throw new CancelledFailure(state.failureReason ?? 'cancelled');
+      const status = state.status as OrderSagaResult['status'];
+      return { orderId, status, failureReason: state.failureReason, ...(status === 'COMPENSATION_INCOMPLETE' ? { openDeadLetters: state.openDeadLetters } : {}) };
+    }
+
+    await runStep('completeOrder', 'order', ctx, act.final.completeOrder);
     setStatus('COMPLETED');
     state.currentStep = null;
     await condition(allHandlersFinished);
     return { orderId, status: 'COMPLETED', failureReason: null };
-  } catch (err) {
-    // A cancel request can surface as the step's own failure (say, a timeout while the workflow
-    // waited for the cancelled step to finish), so the scope's state decides, not the error type.
-    const cancelled = isCancellation(err) || CancellationScope.current().consideredCancelled;
-    state.failureReason = cancelled ? 'cancelled' : describeFailure(err);
+  });
+
+  /** Undoes what was done, newest first; what cannot be undone becomes a dead letter. */
+  async function compensate(err: unknown, cancelled: boolean): Promise<void> {
+    state.failureReason = cancelled ? cancelReason : describeFailure(err);
     state.awaitingApproval = false;
-    // Compensations must run to the end even when the saga itself was cancelled.
-    await CancellationScope.nonCancellable(async () => {
-      if (!cancelled && isExhaustedTechnicalFailure(err)) {
-        await deadLetters.recordDeadLetter({
-          source: 'saga',
-          kind: 'step',
-          service: serviceOf(state.currentStep),
-          step: String(state.currentStep),
-          orderId,
-          correlationId,
-          input: stepInput(state.currentStep, input, state),
-          error: state.failureReason!,
-          attempts: settings.policies[serviceOf(state.currentStep)].maximumAttempts,
-          workflowId: workflowInfo().workflowId,
-          runId: workflowInfo().runId,
-        });
+    const failedStep = running;
+    setStatus('COMPENSATING');
+    if (!cancelled && failedStep && isExhaustedTechnicalFailure(err)) {
+      await park('step', failedStep.service, failedStep.name, failedStep.args, err, settings.policies[failedStep.service].maximumAttempts);
+    }
+    // The status marker must not hold up the refund when the order service is down: it runs
+    // alongside the other compensations and is awaited only before the order's own.
+    const marking = act.undo.markCompensating({ ...ctx, reason: state.failureReason, order: facts }).then(
+      () => true,
+      (markErr: unknown) => {
+        log.warn('could not mark the order compensating; the cancellation will still record it', { orderId, error: describeFailure(markErr) });
+        return false;
+      },
+    );
+    for (const entry of undo.inUndoOrder()) {
+      if (entry.service === 'order') await marking;
+      state.currentStep = entry.step;
+      const args = entry.args();
+      try {
+        await entry.run(args);
+        state.compensationsDone.push(entry.step);
+      } catch (compensationError) {
+        if (!(compensationError instanceof ActivityFailure)) throw compensationError;
+        // Retries are exhausted: never drop it silently; park it where an operator will see it.
+        state.compensationsFailed.push(entry.step);
+        await park('compensation', entry.service, entry.step, args, compensationError, settings.compensationPolicy.maximumAttempts);
       }
-      setStatus('COMPENSATING');
-      await orderUndo.markCompensating({ ...ctx, reason: state.failureReason! });
-      for (const compensation of compensations) {
-        state.currentStep = compensation.step;
-        const args = compensation.args();
-        try {
-          await compensation.run(args as never);
-          state.compensationsDone.push(compensation.step);
-        } catch (compensationError) {
-          // Retries are exhausted: never drop it silently; park it where an operator will see it.
-          state.compensationsFailed.push(compensation.step);
-          await deadLetters.recordDeadLetter({
-            source: 'saga',
-            kind: 'compensation',
-            service: compensation.service,
-            step: compensation.step,
-            orderId,
-            correlationId,
-            // Exactly what the compensation was called with, so an operator can redrive it.
-            input: args,
-            error: describeFailure(compensationError),
-            attempts: settings.compensationPolicy.maximumAttempts,
-            workflowId: workflowInfo().workflowId,
-            runId: workflowInfo().runId,
-          });
-        }
-      }
-      setStatus('CANCELLED');
-      state.currentStep = null;
-    });
-    await condition(allHandlersFinished);
-    if (cancelled) throw err;
-    return { orderId, status: 'CANCELLED', failureReason: state.failureReason };
+    }
+    await marking;
+    setStatus(state.compensationsFailed.length > 0 ? 'COMPENSATION_INCOMPLETE' : 'CANCELLED');
+    state.currentStep = null;
   }
+
+  async function park(kind: 'step' | 'compensation', service: ServiceName, step: string, args: unknown, err: unknown, maximumAttempts: number): Promise<void> {
+    const id = await act.bookkeeping.recordDeadLetter({
+      source: 'saga',
+      kind,
+      service,
+      step,
+      orderId,
+      correlationId,
+      // Exactly what the activity was called with, so an operator can redrive it.
+      input: args,
+      error: describeFailure(err),
+      ...attemptsMade(err, maximumAttempts),
+      workflowId: workflowInfo().workflowId,
+      runId: workflowInfo().runId,
+    });
+    if (kind === 'compensation') state.openDeadLetters!.push(id);
+  }
+}
+
+function cancellable(state: SagaStatus): boolean {
+  return !state.pastPointOfNoReturn && !state.cancelRequested && !['COMPENSATING', 'CANCELLED', 'COMPENSATION_INCOMPLETE', 'COMPLETED'].includes(state.status);
+}
+
+function refusalOf(state: SagaStatus): string {
+  if (state.pastPointOfNoReturn || state.status === 'COMPLETED') return `Order ${state.orderId} is past the point of no return: it is completing and can no longer be cancelled`;
+  return `Order ${state.orderId} is already being cancelled (status ${state.status})`;
 }
 
 function addressChangeAllowed(state: SagaStatus): boolean {
-  const closed = ['SHIPMENT_SCHEDULED', 'COMPLETED', 'COMPENSATING', 'CANCELLED'];
-  return !closed.includes(state.status) && state.currentStep !== 'scheduleShipment' && !state.stepsDone.includes('scheduleShipment');
+  const closed = ['SHIPMENT_SCHEDULED', 'COMPLETED', 'COMPENSATING', 'CANCELLED', 'COMPENSATION_INCOMPLETE'];
+  return !closed.includes(state.status) && !state.cancelRequested && state.currentStep !== 'scheduleShipment' && !state.stepsDone.includes('scheduleShipment');
 }
 
-/** The innermost message: "insufficient funds: balance 500, needed 900" rather than "Activity task failed". */
-function describeFailure(err: unknown): string {
-  let current: unknown = err;
-  while (current instanceof ActivityFailure && current.cause) current = current.cause;
-  return current instanceof Error ? current.message : String(current);
-}
-
-/** A technical failure whose retries ran out (or timed out): that is what becomes a dead letter. */
-function isExhaustedTechnicalFailure(err: unknown): boolean {
-  if (!(err instanceof ActivityFailure)) return false;
-  const cause = err.cause;
-  if (cause instanceof ApplicationFailure && (BUSINESS_FAILURES as readonly string[]).includes(cause.type ?? '')) return false;
-  if (cause instanceof ApplicationFailure && cause.nonRetryable) return false;
-  return true;
-}
-
-function serviceOf(step: SagaStatus['currentStep']): ServiceName {
-  switch (step) {
-    case 'processPayment':
-    case 'refundPayment':
-      return 'payment';
-    case 'reserveItems':
-    case 'releaseItems':
-      return 'inventory';
-    case 'scheduleShipment':
-    case 'cancelShipment':
-      return 'shipping';
-    default:
-      return 'order';
-  }
-}
-
-function stepInput(step: SagaStatus['currentStep'], input: OrderSagaInput, state: SagaStatus): unknown {
-  switch (step) {
-    case 'processPayment':
-      return { orderId: input.orderId, accountId: input.accountId, amount: state.total };
-    case 'reserveItems':
-      return { orderId: input.orderId, items: input.items };
-    case 'scheduleShipment':
-      return { orderId: input.orderId, address: state.shippingAddress };
-    default:
-      return { orderId: input.orderId, customerId: input.customerId, items: input.items };
-  }
+function addressRefusal(state: SagaStatus): string {
+  return `The shipping address can no longer change: the order is ${state.cancelRequested ? 'being cancelled' : state.status}${state.currentStep === 'scheduleShipment' ? ' and its shipment is being booked' : ''}`;
 }

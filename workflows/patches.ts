@@ -6,3 +6,13 @@
 
 /** A rejection is recorded (OrderRejected: who and why) before the saga compensates. */
 export const ORDER_REJECTION_RECORDED = 'order-rejection-recorded';
+
+/**
+ * The saga with a point of no return: cancels are requests it accepts or refuses, completeOrder is
+ * never compensated, bookkeeping outlasts any outage, and an incomplete compensation has its own
+ * status. Checked once, at the start: sagas without the marker run legacy/order-saga-v1.ts.
+ */
+export const SAGA_POINT_OF_NO_RETURN = 'saga-point-of-no-return';
+
+/** A compensation redrive claims its dead letter itself, uses the given policy, and settles the order. */
+export const REDRIVE_CLAIMS_AND_SETTLES = 'redrive-claims-and-settles';

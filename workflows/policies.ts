@@ -16,7 +16,8 @@ export function activityOptions(policy: StepPolicy): ActivityOptions {
       initialInterval: policy.initialIntervalMs,
       backoffCoefficient: policy.backoffCoefficient,
       maximumInterval: policy.maximumIntervalMs,
-      maximumAttempts: policy.maximumAttempts,
+      // 0 means no limit (Temporal's default when the field is absent).
+      ...(policy.maximumAttempts > 0 ? { maximumAttempts: policy.maximumAttempts } : {}),
       nonRetryableErrorTypes: [...BUSINESS_FAILURES],
     },
   };

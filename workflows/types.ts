@@ -57,7 +57,22 @@ export type OrderStatus =
   | 'SHIPMENT_SCHEDULED'
   | 'COMPLETED'
   | 'COMPENSATING'
-  | 'CANCELLED';
+  | 'CANCELLED'
+  /** Cancelled, but some compensation could not succeed and is an open dead letter (see openDeadLetters). */
+  | 'COMPENSATION_INCOMPLETE';
+
+/** Every order status, in the order a saga can pass through them (the API validates filters against it). */
+export const ORDER_STATUSES: readonly OrderStatus[] = [
+  'PENDING',
+  'AWAITING_APPROVAL',
+  'PAYMENT_COMPLETED',
+  'ITEMS_RESERVED',
+  'SHIPMENT_SCHEDULED',
+  'COMPLETED',
+  'COMPENSATING',
+  'CANCELLED',
+  'COMPENSATION_INCOMPLETE',
+];
 
 export type SagaStep = 'createOrder' | 'awaitApproval' | 'processPayment' | 'reserveItems' | 'scheduleShipment' | 'completeOrder';
 export type CompensationStep = 'cancelShipment' | 'releaseItems' | 'refundPayment' | 'cancelOrder';
@@ -75,12 +90,37 @@ export interface SagaStatus {
   failureReason: string | null;
   total: number | null;
   shippingAddress: ShippingAddress;
+  /** A cancel was accepted (by the cancel Update or a workflow cancel) and is being carried out. */
+  cancelRequested?: boolean;
+  /** completeOrder has started: from here on the order completes and cancels are refused. */
+  pastPointOfNoReturn?: boolean;
+  /** Workflow cancels that arrived past the point of no return (recorded, then ignored). */
+  cancelsIgnored?: number;
+  /** Ids of the dead letters this saga parked (GET /dead-letters/:id). */
+  openDeadLetters?: string[];
 }
 
 export interface OrderSagaResult {
   orderId: string;
-  status: 'COMPLETED' | 'CANCELLED';
+  status: 'COMPLETED' | 'CANCELLED' | 'COMPENSATION_INCOMPLETE';
   failureReason: string | null;
+  /** Dead letters left for an operator (only when status is COMPENSATION_INCOMPLETE). */
+  openDeadLetters?: string[];
+}
+
+/** What the order service needs to record an order that the saga never got to create. */
+export interface OrderFacts {
+  customerId: string;
+  accountId: string;
+  items: OrderItemInput[];
+  shippingAddress: ShippingAddress;
+}
+
+/** The answer to an accepted cancel request. */
+export interface CancelAccepted {
+  orderId: string;
+  accepted: 'cancel';
+  status: OrderStatus;
 }
 
 export const orderWorkflowId = (orderId: string) => `order-${orderId}`;
@@ -93,4 +133,6 @@ export const BUSINESS_FAILURES = [
   'UnknownSku',
   'UndeliverableAddress',
   'InvalidAmount',
+  /** The order already reached the other terminal state (a late attempt found it completed or cancelled). */
+  'OrderClosed',
 ] as const;

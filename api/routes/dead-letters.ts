@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { sagaSettings } from '../../config/saga';
 import type { Config } from '../../config';
 import { Router } from 'express';
 import type { Db } from 'mongodb';
@@ -54,14 +55,19 @@ export function deadLetterRoutes(deps: { db: Db; client: Client; config: Config 
     const { id } = parse(idParams, req.params, 'params');
     const letter = await openLetter(id);
     if (letter.source === 'saga' && letter.kind === 'compensation') {
-      // Run the compensation again (a small workflow, so the redrive itself is durable and retried).
-      const claimed = await deadLetters.updateOne({ _id: id, status: 'open' }, { $set: { status: 'redrive-requested' } });
-      if (claimed.modifiedCount === 0) throw new HttpError(409, 'invalid_state', `Dead letter ${id} changed meanwhile`);
-      await deps.client.workflow.start('redriveCompensation', {
-        workflowId: `redrive-${createHash('sha256').update(id).digest('hex').slice(0, 24)}-${Date.now()}`,
-        taskQueue: deps.config.TASK_QUEUE,
-        args: [id, letter.step, letter.input],
-      });
+      // Run the compensation again in a small workflow, so the redrive itself is durable and
+      // retried. Its id names the letter and how many redrives failed before, so a repeated request
+      // starts nothing new; the workflow claims the letter itself (no claim left idle by a crash).
+      const attempt = (letter as { redriveAttempts?: number }).redriveAttempts ?? 0;
+      try {
+        await deps.client.workflow.start('redriveCompensation', {
+          workflowId: `redrive-${createHash('sha256').update(id).digest('hex').slice(0, 24)}-${attempt}`,
+          taskQueue: deps.config.TASK_QUEUE,
+          args: [id, letter.step, letter.input, sagaSettings(deps.config).compensationPolicy],
+        });
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
       await audit.insertOne({ _id: randomUUID() as never, action: 'redrive-dead-letter', deadLetterId: id, at: new Date(), by: req.header('x-operator') ?? 'api' });
       res.status(202).json({ id, status: 'redrive-requested' });
       return;

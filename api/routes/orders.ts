@@ -12,7 +12,7 @@ import { z } from 'zod';
 import type { Config } from '../../config';
 import { sagaSettings } from '../../config/saga';
 import type { createInventoryCatalog } from '../../activities/inventory';
-import { approveSignal, rejectSignal, statusQuery, updateShippingAddressUpdate } from '../../workflows/definitions';
+import { approveSignal, cancelUpdate, rejectSignal, statusQuery, updateShippingAddressUpdate } from '../../workflows/definitions';
 import { CustomerIdKey, OrderIdKey, OrderStatusKey } from '../../workflows/search-attributes';
 import { orderWorkflowId, type OrderSagaInput, type SagaStatus } from '../../workflows/types';
 import { correlationIdOf } from '../correlation';
@@ -21,16 +21,10 @@ import { orderCollection } from '../../activities/order';
 import { HttpError, notFound } from '../errors';
 import { createIdempotency } from '../idempotency';
 import { parse } from '../validate';
+import { shippingAddressSchema } from '../../domain/orders';
 import { skuSchema } from './inventory';
 
 export const id = z.string().trim().min(1).max(100).regex(/^[\w.:@-]+$/, 'ids are letters, digits and . : @ _ -');
-
-export const shippingAddressSchema = z.strictObject({
-  line1: z.string().trim().min(1).max(200),
-  city: z.string().trim().min(1).max(100),
-  postalCode: z.string().trim().min(1).max(20),
-  country: z.string().trim().regex(/^[A-Za-z]{2}$/, 'country must be an ISO 3166-1 alpha-2 code').transform((c) => c.toUpperCase()),
-});
 
 export const placeOrderSchema = z.strictObject({
   customerId: id,
@@ -141,16 +135,36 @@ export function orderRoutes(deps: { client: Client; db: Db; config: Config; cata
     }
   });
 
+  /**
+   * Cancel is the saga's `cancel` Update: the workflow accepts or refuses it in one step, so a
+   * cancel can never slip past the point of no return (409 then) nor race the saga's own progress.
+   */
   router.post('/orders/:orderId/cancel', async (req, res) => {
     const { orderId } = parse(orderIdParams, req.params, 'params');
+    const body = parse(rejectBody, req.body ?? {}, 'body');
     const handle = await sagaOf(orderId);
+    try {
+      const accepted = await handle.executeUpdate(cancelUpdate, { args: [{ ...(body.reason && { reason: body.reason }), by: req.header('x-operator') ?? 'api' }] });
+      res.status(202).json(accepted);
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) {
+        // Sagas started before cancel was an Update have no handler for it: cancel them as before.
+        if (/no registered handler/i.test(err.cause?.message ?? '')) return legacyCancel(orderId, handle, res);
+        throw new HttpError(409, 'invalid_state', err.cause?.message ?? `Order ${orderId} can no longer be cancelled`);
+      }
+      if (err instanceof WorkflowNotFoundError) throw new HttpError(409, 'invalid_state', `Order ${orderId} has already finished`);
+      throw err;
+    }
+  });
+
+  async function legacyCancel(orderId: string, handle: WorkflowHandle, res: Response) {
     const description = await handle.describe();
     if (description.status.name !== 'RUNNING') throw new HttpError(409, 'invalid_state', `Order ${orderId} has already finished (${description.status.name})`);
     const status = await liveStatus(handle);
     if (status.status === 'COMPENSATING' || status.status === 'CANCELLED') throw new HttpError(409, 'invalid_state', `Order ${orderId} is already being cancelled`);
     await handle.cancel();
-    res.status(202).json({ orderId, accepted: 'cancel' });
-  });
+    res.status(202).json({ orderId, accepted: 'cancel', status: status.status });
+  }
 
   return router;
 }

@@ -9,8 +9,9 @@ import { HttpError, notFound } from '../errors';
 import { parse } from '../validate';
 import { ownCustomer } from '../auth';
 import { id } from './orders';
+import { ORDER_STATUSES as ORDER_STATUSES_LIST, type OrderStatus } from '../../workflows/types';
 
-const ORDER_STATUSES = ['PENDING', 'AWAITING_APPROVAL', 'PAYMENT_COMPLETED', 'ITEMS_RESERVED', 'SHIPMENT_SCHEDULED', 'COMPLETED', 'COMPENSATING', 'CANCELLED'] as const;
+const ORDER_STATUSES = ORDER_STATUSES_LIST as unknown as [OrderStatus, ...OrderStatus[]];
 const page = { limit: z.coerce.number().int().min(1).max(200).default(50), cursor: z.string().max(500).optional() };
 const ordersQuery = z.strictObject({ status: z.enum(ORDER_STATUSES).optional(), customerId: id.optional(), ...page });
 const customerOrdersQuery = z.strictObject({ status: z.enum(ORDER_STATUSES).optional(), ...page });
@@ -136,6 +137,7 @@ function orderView(order: OrderViewDocument) {
     total: order.total,
     shippingAddress: order.shippingAddress,
     failureReason: order.failureReason ?? null,
+    openCompensations: order.openCompensations ?? [],
     correlationId: order.correlationId ?? null,
     createdAt: order.createdAt,
     updatedAt: order.updatedAt,

@@ -68,22 +68,35 @@ export function createAccountService({ store, snapshotEvery = 100, maxAttempts =
 
   async function execute(accountId: string, command: AccountCommand, options: CommandOptions): Promise<AccountView> {
     const streamId = accountStreamId(accountId);
-    if (options.eventId) {
+    /** The account as an earlier run of the same command left it, if one already wrote its event. */
+    const earlierRun = async (): Promise<AccountView | null> => {
+      if (!options.eventId) return null;
       const earlier = await store.findEvent(options.eventId);
-      if (earlier) {
-        if (earlier.streamId !== streamId) {
-          throw new DuplicateEventIdError(streamId, [options.eventId], [], `event id ${options.eventId} already belongs to stream ${earlier.streamId}`);
-        }
-        return viewAtVersion(accountId, earlier.version);
+      if (!earlier) return null;
+      if (earlier.streamId !== streamId) {
+        throw new DuplicateEventIdError(streamId, [options.eventId], [], `event id ${options.eventId} already belongs to stream ${earlier.streamId}`);
       }
-    }
+      return viewAtVersion(accountId, earlier.version);
+    };
     for (let attempt = 1; ; attempt++) {
+      // Checked on every attempt, not once: a twin run of this command (a retried activity whose
+      // first attempt is still running) may land while this one waits, and then this one is done.
+      const done = await earlierRun();
+      if (done) return done;
       const current = await load(accountId);
       // An account that does not exist is "not found" whatever version the caller expected.
       if (options.expectedVersion !== undefined && current.version > 0 && options.expectedVersion !== current.version) {
         throw new WrongExpectedVersionError(streamId, options.expectedVersion, current.version);
       }
-      const events = decide(command, current.state);
+      let events: ReturnType<typeof decide>;
+      try {
+        events = decide(command, current.state);
+      } catch (err) {
+        // A rule the twin's own event now breaks (its debit emptied the balance) is no refusal.
+        const done = await earlierRun();
+        if (done) return done;
+        throw err;
+      }
       try {
         const result = await store.append(
           streamId,

@@ -1,0 +1,1 @@
+export { parseShippingAddress, shippingAddressSchema } from './shipping-address';
