@@ -91,7 +91,9 @@ export function createInventoryActivities({ db, events, faults }: ServiceDeps) {
    * a late reserveItems that lands between the read and the write cannot leak stock.
    */
   async function releaseSku(sku: string, orderId: string): Promise<void> {
-    for (;;) {
+    // Each lost race means a concurrent writer made progress; a handful of rounds is plenty, and a
+    // bound turns an unexpected document shape into a retried failure rather than a spin.
+    for (let round = 0; round < 20; round++) {
       const doc = await stock.findOne({ _id: sku }, { projection: { [`reservations.${orderId}`]: 1, [`released.${orderId}`]: 1 } });
       if (!doc) return; // an unknown SKU holds nothing
       const quantity = doc.reservations?.[orderId];
@@ -111,6 +113,7 @@ export function createInventoryActivities({ db, events, faults }: ServiceDeps) {
       );
       if (marked.modifiedCount === 1) return;
     }
+    throw new Error(`could not settle the release of ${sku} for order ${orderId}: its stock document kept changing`);
   }
 
   return {

@@ -178,7 +178,7 @@ export const scenarios: Scenario[] = [
   },
   {
     name: 'cancelled',
-    description: 'cancelled while reserving the items: compensates what was done and fails as cancelled',
+    description: 'cancelled (the cancel Update) while reserving the items: compensates what was done and ends CANCELLED',
     async run(system) {
       const accountId = await openAccount(system, 10_000);
       const sku = await stock(system, 3, 1_000);
@@ -188,13 +188,8 @@ export const scenarios: Scenario[] = [
         const run = await placeOrder(system, accountId, [{ sku, quantity: 2 }]);
         await waitForSaga(system, run.orderId, (s) => s.currentStep === 'reserveItems', `saga ${run.workflowId} to reach reserveItems`);
         await expectStatus(system, 'POST', `/orders/${run.orderId}/cancel`, 202);
-        const outcome = await system.client.workflow.getHandle(run.workflowId).result().then(
-          (result) => new Error(`saga ${run.workflowId} was cancelled but returned ${JSON.stringify(result)}`),
-          (err: unknown) => (err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure ? undefined : err),
-        );
-        if (outcome) throw outcome;
-        const status = await sagaStatus(system, run.orderId);
-        if (status.status !== 'CANCELLED') throw new Error(`saga ${run.workflowId} ended ${status.status}, expected CANCELLED`);
+        // The API's cancel is the saga's cancel Update: accepted, the saga compensates and ends CANCELLED.
+        await expectResult(system, run, 'CANCELLED', /cancelled/);
         return run;
       } finally {
         await call(system, 'DELETE', '/faults/inventory');
@@ -209,7 +204,8 @@ export const scenarios: Scenario[] = [
       const sku = await stock(system, 2, 700);
       await expectStatus(system, 'PUT', '/faults/shipping', 200, { mode: 'error' });
       try {
-        const run = await expectResult(system, await placeOrder(system, accountId, [{ sku, quantity: 1 }]), 'CANCELLED', /shipping service unavailable/);
+        // Shipping stays down, so undoing the shipment cannot succeed either: the order says so.
+        const run = await expectResult(system, await placeOrder(system, accountId, [{ sku, quantity: 1 }]), 'COMPENSATION_INCOMPLETE', /shipping service unavailable/);
         const dead = await expectStatus(system, 'GET', `/dead-letters?orderId=${run.orderId}`, 200);
         if (!dead.deadLetters.some((d: { kind: string }) => d.kind === 'step')) throw new Error(`no dead letter recorded for ${run.workflowId}`);
         return run;

@@ -1,10 +1,12 @@
 /**
  * Starts (or provisions) the embedded servers on their own.
  *   npm run servers                     - start both, print their addresses, stop on Ctrl-C
- *   npm run servers -- --provision-only - build/fetch what is missing and exit (used by CI)
+ *   npm run servers -- --provision-only - build/fetch what is missing, including the time-skipping
+ *                                         test server, and exit (used by CI)
  */
 import { loadConfig } from '../config';
 import { obtainServers } from '../servers';
+import { provisionTimeSkippingServer } from '../servers/temporal-test-server';
 
 async function main() {
   const config = loadConfig();
@@ -13,6 +15,8 @@ async function main() {
   const servers = await obtainServers(config, 'ephemeral', (m) => console.log(`[servers] ${m}`));
   if (provisionOnly) {
     await servers.stop();
+    // The workflow tests' time-skipping server (Temporal's Java test server, from Maven Central).
+    await provisionTimeSkippingServer((m) => console.log(`[servers] ${m}`));
     console.log(`[servers] provisioned in ${((Date.now() - started) / 1000).toFixed(1)}s`);
     return;
   }

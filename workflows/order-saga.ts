@@ -162,9 +162,14 @@ async function runOrderSaga(input: OrderSagaInput): Promise<OrderSagaResult> {
     return result;
   };
 
+  /** Stops before the next step once a cancel was accepted, so only steps that were attempted get undone. */
+  const checkpoint = () => {
+    if (forward.consideredCancelled) throw new CancelledFailure('cancelled');
+  };
   const forwardSteps = async () => {
     undo.push(compensation('cancelOrder', 'order', act.undo.cancelOrder, () => ({ ...ctx, reason: state.failureReason ?? 'cancelled', order: facts, openCompensations: [...state.compensationsFailed] })));
-    const created = await runStep('createOrder', 'order', input, act.order.createOrder);
+    // Address changes queue behind the order's creation: its stream must begin with OrderCreated.
+    const created = await addressLock.runExclusive(() => runStep('createOrder', 'order', input, act.order.createOrder));
     state.total = created.total;
     upsertMemo({ total: created.total, items: created.items.length });
 
@@ -184,15 +189,18 @@ async function runOrderSaga(input: OrderSagaInput): Promise<OrderSagaResult> {
       setStatus('PENDING');
     }
 
+    checkpoint();
     undo.push(compensation('refundPayment', 'payment', act.undo.refundPayment, () => ({ ...ctx, accountId: input.accountId })));
     await runStep('processPayment', 'payment', { ...ctx, accountId: input.accountId, amount: created.total }, act.payment.processPayment);
     setStatus('PAYMENT_COMPLETED');
 
+    checkpoint();
     undo.push(compensation('releaseItems', 'inventory', act.undo.releaseItems, () => ({ ...ctx, items: input.items })));
     await runStep('reserveItems', 'inventory', { ...ctx, items: input.items }, act.inventory.reserveItems);
     setStatus('ITEMS_RESERVED');
 
     await addressLock.runExclusive(async () => {
+      checkpoint();
       undo.push(compensation('cancelShipment', 'shipping', act.undo.cancelShipment, () => ctx));
       await runStep('scheduleShipment', 'shipping', { ...ctx, address: state.shippingAddress }, act.shipping.scheduleShipment);
     });

@@ -156,16 +156,19 @@ export function describeEvent(event: temporal.api.history.v1.IHistoryEvent): str
  * by git, inside the project so the bundler finds node_modules). For proving what a change does to
  * recorded histories without touching workflows/.
  */
-export function alteredWorkflows(name: string, change: (source: string) => string): string {
-  const dir = path.join(repoRoot, 'test-results', 'replay', name, 'workflows');
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(path.dirname(dir), { recursive: true });
+export function alteredWorkflows(name: string, change: (source: string) => string, file = 'order-saga.ts'): string {
+  const root = path.join(repoRoot, 'test-results', 'replay', name);
+  const dir = path.join(root, 'workflows');
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(root, { recursive: true });
   cpSync(path.dirname(workflowsPath), dir, { recursive: true });
-  const file = path.join(dir, 'order-saga.ts');
-  const before = readFileSync(file, 'utf8');
+  // Workflow code also runs the domain's pure functions (validation): copy them beside it.
+  cpSync(path.join(repoRoot, 'domain'), path.join(root, 'domain'), { recursive: true });
+  const target = path.join(dir, file);
+  const before = readFileSync(target, 'utf8');
   const after = change(before);
-  if (after === before) throw new Error(`alteredWorkflows(${name}): the change did not apply to order-saga.ts (did the saga change?)`);
-  writeFileSync(file, after);
+  if (after === before) throw new Error(`alteredWorkflows(${name}): the change did not apply to ${file} (did the saga change?)`);
+  writeFileSync(target, after);
   return path.join(dir, 'index.ts');
 }
 

@@ -4,6 +4,9 @@ import type { History } from '@temporalio/common/lib/proto-utils';
 import { ORDER_REJECTION_RECORDED } from '../../workflows/patches';
 import { alteredWorkflows, loadFixtures, patchIdOf, replayFixtures } from './replay-histories';
 
+/** These histories predate the point of no return, so they replay the frozen first version. */
+const LEGACY_SAGA = 'legacy/order-saga-v1.ts';
+
 /**
  * The change: a rejected order is now recorded (recordRejection, an OrderRejected event) before the
  * saga compensates. Sagas rejected before the change did not do that, so the change is guarded
@@ -37,7 +40,7 @@ describe('a saga change guarded by patched(): rejections are recorded', () => {
   });
 
   it('would break the sagas rejected before the change without the patched() guard', async () => {
-    const failures = await replayFixtures([before], alteredWorkflows('unguarded-change', unguarded));
+    const failures = await replayFixtures([before], alteredWorkflows('unguarded-change', unguarded, LEGACY_SAGA));
     expect(failures.map((f) => f.file)).toEqual([before.file]);
     expect(failures[0]!.error).toBeInstanceOf(DeterminismViolationError);
     // Where the old saga went on to upsert OrderStatus=COMPENSATING, the new code schedules recordRejection.
@@ -46,7 +49,7 @@ describe('a saga change guarded by patched(): rejections are recorded', () => {
   });
 
   it('cannot simply be rolled back once sagas ran with it: the history from after the change needs the new step', async () => {
-    const failures = await replayFixtures([before, after], alteredWorkflows('rolled-back-change', rolledBack));
+    const failures = await replayFixtures([before, after], alteredWorkflows('rolled-back-change', rolledBack, LEGACY_SAGA));
     expect(failures.map((f) => f.file)).toEqual([after.file]);
     expect(failures[0]!.error).toBeInstanceOf(DeterminismViolationError);
     expect(failures[0]!.divergingEvent?.description).toBe(`MarkerRecorded (patch '${ORDER_REJECTION_RECORDED}')`);

@@ -70,7 +70,9 @@ describe('order saga: each failure point compensates exactly what was done', () 
     try {
       const { orderId } = await t.h.placeOrder({ accountId, items: [{ sku, quantity: 1 }] });
       const result = await t.h.result(orderId);
-      expect(result).toMatchObject({ status: 'CANCELLED', failureReason: 'shipping service unavailable (fault injected)' });
+      // Not a clean cancel: the shipment could not be undone, so the order says so.
+      expect(result).toMatchObject({ status: 'COMPENSATION_INCOMPLETE', failureReason: 'shipping service unavailable (fault injected)', openDeadLetters: [expect.stringContaining('cancelShipment')] });
+      expect(await t.h.orderView(orderId, 'COMPENSATION_INCOMPLETE')).toMatchObject({ openCompensations: ['cancelShipment'] });
 
       const dead = await http(t.stack.baseUrl, 'GET', `/dead-letters?orderId=${orderId}`);
       expect(dead.status).toBe(200);
@@ -108,6 +110,8 @@ describe('order saga: each failure point compensates exactly what was done', () 
       expect((await http(t.stack.baseUrl, 'POST', `/dead-letters/${compensation}/redrive`)).status).toBe(202);
       await waitFor('the compensation redrive', async () => (await http(t.stack.baseUrl, 'GET', `/dead-letters/${compensation}`)).body.status === 'redriven');
       expect(await t.stack.mongo.db.collection('shipments').findOne({ _id: orderId as never })).toMatchObject({ status: 'cancelled' });
+      // With nothing left open, the order is CANCELLED after all (the closed saga keeps its last status).
+      expect(await t.h.orderView(orderId, 'CANCELLED')).toMatchObject({ openCompensations: [] });
       const step = await http(t.stack.baseUrl, 'POST', `/dead-letters/${encodeURIComponent(byKind.step.id)}/redrive`);
       expect(step.status).toBe(409);
       expect(step.body.error.code).toBe('not_redrivable');

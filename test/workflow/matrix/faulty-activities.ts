@@ -1,0 +1,177 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowUpdateFailedError, WorkflowUpdateStage, type Client } from '@temporalio/client';
+import type { Activities } from '../../../activities';
+import { cancelUpdate, statusQuery, updateShippingAddressUpdate } from '../../../workflows/definitions';
+import type { ShippingAddress } from '../../../workflows/types';
+import { waitFor } from '../../helpers/wait-for';
+import { COMPENSATION_OF, type CancelChannel, type Cell, type Step } from './cells';
+
+/** The activity that carries each step (approval's is the recording of the decision). */
+export const ACTIVITY_OF: Record<Step, string> = {
+  createOrder: 'createOrder',
+  approval: 'recordApproval',
+  processPayment: 'processPayment',
+  reserveItems: 'reserveItems',
+  scheduleShipment: 'scheduleShipment',
+  completeOrder: 'completeOrder',
+};
+
+/** The activity that runs just before each step, where a cancel "before the step" is sent. */
+const BEFORE: Partial<Record<Step, string>> = {
+  processPayment: 'createOrder',
+  reserveItems: 'processPayment',
+  scheduleShipment: 'reserveItems',
+  completeOrder: 'scheduleShipment',
+};
+
+const BUSINESS_FAILURE_OF: Partial<Record<Step, string>> = {
+  createOrder: 'UnknownSku',
+  processPayment: 'InsufficientFunds',
+  reserveItems: 'OutOfStock',
+  scheduleShipment: 'UndeliverableAddress',
+};
+
+/** What one cell's saga went through, as seen by the fault layer. */
+export interface CellRun {
+  cell: Cell;
+  orderId: string;
+  workflowId: string;
+  /** Attempts beyond which an outage of an unlimited-retry activity ends (it must outlast every budget). */
+  outageAttempts: number;
+  /** Set once the saga has ended: outages are over, compensations can be redriven. */
+  healed: boolean;
+  cancel?: { channel: CancelChannel; accepted: boolean };
+  /** A cancel sent by the driver as the saga starts, until the saga has decided on it. */
+  cancelling?: Promise<void>;
+  /** How `compensation-fails` cancels: the Update, or a raw cancel for sagas that predate it. */
+  triggerChannel: CancelChannel;
+  addresses?: { applied: ShippingAddress[]; refused: number };
+  /** Settles `addresses` once both address updates have finished. */
+  addressOutcomes?: Promise<void>;
+}
+
+/**
+ * The real activities (real MongoDB, real rules), with the cell's fault injected around the one
+ * activity it targets: failures before the effect, crashes after it, cancels at a chosen moment,
+ * outages of the order service or the dead-letter store. Sagas of no cell run untouched.
+ */
+export function faultyActivities(real: Activities, runs: Map<string, CellRun>, client: () => Client): Activities {
+  const wrapped: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
+  for (const [name, fn] of Object.entries(real) as Array<[string, (...args: unknown[]) => Promise<unknown>]>) {
+    wrapped[name] = async (...args: unknown[]) => {
+      const orderId = (args[0] as { orderId?: unknown } | undefined)?.orderId;
+      const run = typeof orderId === 'string' ? runs.get(orderId) : undefined;
+      if (!run) return fn(...args);
+      return intercept(run, name, Context.current().info.attempt, () => fn(...args), client());
+    };
+  }
+  return wrapped as unknown as Activities;
+}
+
+const down = (what: string) => ApplicationFailure.retryable(`${what} is down (matrix fault)`, 'MatrixOutage');
+
+async function intercept(run: CellRun, name: string, attempt: number, effect: () => Promise<unknown>, client: Client): Promise<unknown> {
+  const { cell } = run;
+  if (!run.healed) {
+    if (cell.fault === 'order-service-outage' && (name === 'markCompensating' || name === 'cancelOrder')) throw down('the order service');
+    if (cell.fault === 'dead-letter-store-outage' && name === 'recordDeadLetter' && attempt <= run.outageAttempts) throw down('the dead-letter store');
+    if (cell.fault === 'compensation-fails' && name === COMPENSATION_OF[cell.step]) throw down(`${name}'s service`);
+  }
+  if (cell.fault === 'cancel-before' && name === BEFORE[cell.step]) {
+    // The previous step finishes its effect, then the cancel lands: the saga decides on it before
+    // it schedules the step (approval's "before" is played by the operator, createOrder's at start).
+    const result = await effect();
+    if (attempt === 1) await sendCancel(run, client, cell.channel!);
+    return result;
+  }
+  if (name !== ACTIVITY_OF[cell.step]) return effect();
+
+  switch (cell.fault) {
+    case 'business': {
+      const type = BUSINESS_FAILURE_OF[cell.step];
+      if (!type) return effect();
+      throw ApplicationFailure.nonRetryable(`${cell.step} refused (matrix business failure)`, type);
+    }
+    case 'exhausted':
+    case 'order-service-outage':
+    case 'dead-letter-store-outage':
+      // Past the point of no return the step retries without limit: the outage ends eventually.
+      if (cell.step === 'completeOrder' && attempt > run.outageAttempts) return effect();
+      throw down(`${cell.step}'s service`);
+    case 'cancel-before':
+      await run.cancelling;
+      return effect();
+    case 'cancel-during': {
+      if (attempt === 1) await sendCancel(run, client, cell.channel!);
+      return effect();
+    }
+    case 'cancel-after': {
+      const result = await effect();
+      if (attempt === 1) await sendCancel(run, client, cell.channel!);
+      return result;
+    }
+    case 'compensation-fails': {
+      const result = await effect();
+      if (attempt === 1) await sendCancel(run, client, run.triggerChannel);
+      return result;
+    }
+    case 'crash-after-effect': {
+      const result = await effect();
+      if (attempt === 1) throw down('the worker (killed after the effect)');
+      return result;
+    }
+    case 'address-race':
+      if (attempt === 1) await raceAddresses(run, client);
+      return effect();
+    default:
+      return effect();
+  }
+}
+
+/**
+ * Sends a cancel and waits until the saga has decided on it, so the cell knows whether the step
+ * it interrupts should go on: the Update answers at once; a raw cancel is decided in the next
+ * workflow task after the cancel request.
+ */
+export async function sendCancel(run: CellRun, client: Client, channel: CancelChannel): Promise<void> {
+  const handle = client.workflow.getHandle(run.workflowId);
+  if (channel === 'update') {
+    try {
+      await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'matrix' }] });
+      run.cancel = { channel, accepted: true };
+    } catch (err) {
+      if (!(err instanceof WorkflowUpdateFailedError)) throw err;
+      run.cancel = { channel, accepted: false };
+    }
+    return;
+  }
+  await handle.cancel();
+  await waitFor(`${run.workflowId} to take a workflow task after the cancel request`, async () => {
+    const events = (await handle.fetchHistory()).events ?? [];
+    const requested = events.findIndex((e) => e.workflowExecutionCancelRequestedEventAttributes);
+    return requested >= 0 && events.slice(requested).some((e) => e.workflowTaskCompletedEventAttributes);
+  });
+  const state = await handle.query(statusQuery);
+  // The first version of the saga had no point of no return: it took every cancel.
+  run.cancel = { channel, accepted: state.cancelRequested === undefined ? true : state.cancelRequested === true && (state.cancelsIgnored ?? 0) === 0 };
+}
+
+/** Two address changes in a row while the step runs; the saga must ship the last one it applied. */
+async function raceAddresses(run: CellRun, client: Client): Promise<void> {
+  const handle = client.workflow.getHandle(run.workflowId);
+  run.addresses = { applied: [], refused: 0 };
+  const outcomes: Array<Promise<ShippingAddress | undefined>> = [];
+  for (const line1 of ['1 First Change St', '2 Second Change Ave']) {
+    const address: ShippingAddress = { line1, city: 'Springfield', postalCode: '12345', country: 'US' };
+    // A refusal may come from the validator (at acceptance) or from the handler (queued behind the
+    // booking): either way the update's outcome says whether the change was applied.
+    const started = handle.startUpdate(updateShippingAddressUpdate, { args: [address], waitForStage: WorkflowUpdateStage.ACCEPTED });
+    await started.catch(() => undefined);
+    outcomes.push(started.then((u) => u.result()).then(() => address, () => undefined));
+  }
+  run.addressOutcomes = Promise.all(outcomes).then((applied) => {
+    run.addresses!.applied = applied.filter((a): a is ShippingAddress => a !== undefined);
+    run.addresses!.refused = applied.length - run.addresses!.applied.length;
+  });
+}
