@@ -1,7 +1,8 @@
-import { access, chmod, constants, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { repoRoot, toolsDir } from './paths';
 import { findOnPath, runWithProgress, type Progress } from './run-command';
+import { isExecutable } from './temporal';
 
 const serverDir = path.join(toolsDir, 'temporal-test-server');
 const libDir = path.join(serverDir, 'lib');
@@ -52,13 +53,4 @@ export async function provisionTimeSkippingServer(progress: Progress = () => {})
 /** Escapes the characters that stay special inside a double-quoted sh string. */
 function shellQuoted(text: string): string {
   return text.replace(/["$`\\]/g, '\\$&');
-}
-
-async function isExecutable(file: string): Promise<boolean> {
-  try {
-    await access(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }

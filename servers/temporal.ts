@@ -146,7 +146,8 @@ export async function buildTemporalCli(progress: Progress): Promise<{ ok: true }
   return { ok: true };
 }
 
-async function isExecutable(file: string): Promise<boolean> {
+/** Whether the file exists and may be run (shared with the time-skipping server's provisioning). */
+export async function isExecutable(file: string): Promise<boolean> {
   try {
     await access(file, constants.X_OK);
     return true;
