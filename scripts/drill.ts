@@ -3,10 +3,16 @@
  *
  * Runs many sagas against real servers while faults are injected — the worker, the projector and
  * the API SIGKILLed at random moments (and restarted by the supervisor), the MongoDB server stopped
- * for a while (file-backed, so data survives), the Temporal dev server restarted on its database
- * file, the email and payment services failing for a while — then lets the system settle and
- * checks the invariants from the event log, the services' state and the read models.
- * Prints a report and writes test-results/drill-report.json; exits 1 on any violation.
+ * for a while (file-backed, so data survives) and frozen (SIGSTOP) for longer than the whole
+ * compensation budget, the Temporal dev server restarted on its database file, the email and
+ * payment services failing for a while — and a cancel storm: every third order cancelled at a
+ * random moment of its saga. Saga time is scaled down (SAGA_TIME_SCALE), so the budgets the
+ * outage outlasts are seconds, not the half hour of production.
+ *
+ * Then it settles the system as an operator would (redriving the compensations the outage
+ * dead-lettered) and checks the invariants from the event log, the services' state, the API and
+ * the read models. Prints a report and writes test-results/drill-report.json; exits 1 on any
+ * violation.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -20,8 +26,11 @@ import { obtainMongo, type MongoServer } from '../servers/mongodb';
 import { repoRoot } from '../servers/paths';
 import { freePort } from '../servers/run-command';
 import { obtainTemporal, type TemporalServer } from '../servers/temporal';
+import { sagaSettings } from '../config/saga';
 import { call } from './drill/http-client';
-import { checkInvariants, type PlacedOrder } from './drill/invariants';
+import { checkInvariants } from './drill/invariants';
+import { placeOrders } from './drill/load';
+import { redriveCompensations, waitForQuiet } from './drill/settle';
 import { supervise, type ManagedProcess } from './supervisor';
 
 const args = process.argv.slice(2);
@@ -36,14 +45,19 @@ const started = Date.now();
 const t = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
 const say = (m: string) => console.log(`[drill ${t()}] ${m}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)]!;
+/** Saga time runs 20x faster, and a compensation gets two attempts: its whole budget is seconds. */
+const SAGA_TIME_SCALE = 0.05;
+const COMPENSATION_MAX_ATTEMPTS = 2;
+const READABLE_WITHIN_MS = 60_000;
 
 async function main() {
   const base = loadConfig();
   const external = Boolean(base.TEMPORAL_ADDRESS || base.MONGODB_URI);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'drill-'));
   const [apiPort, temporalPort, uiPort, mongoPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-  const config: Config = { ...base, DATA_DIR: dataDir, TEMPORAL_PORT: temporalPort, TEMPORAL_UI_PORT: uiPort, MONGODB_PORT: mongoPort };
+  const config: Config = { ...base, DATA_DIR: dataDir, TEMPORAL_PORT: temporalPort, TEMPORAL_UI_PORT: uiPort, MONGODB_PORT: mongoPort, SAGA_TIME_SCALE, COMPENSATION_MAX_ATTEMPTS };
+  const compensationBudgetMs = budgetMs(sagaSettings(config).compensationPolicy);
+  const freezeMs = Math.max(10_000, Math.ceil((compensationBudgetMs * 2.5) / 1_000) * 1_000);
   const progress = (m: string) => say(m);
   let temporal: TemporalServer = await obtainTemporal({ config, mode: 'persistent', progress });
   let mongo: MongoServer = await obtainMongo({ config, mode: 'persistent', progress });
@@ -57,6 +71,8 @@ async function main() {
     WORKER_METRICS_PORT: '0',
     LOG_LEVEL: 'error',
     NODE_ENV: 'development',
+    SAGA_TIME_SCALE: String(SAGA_TIME_SCALE),
+    COMPENSATION_MAX_ATTEMPTS: String(COMPENSATION_MAX_ATTEMPTS),
   };
   const processes: Record<'worker' | 'api' | 'projector', ManagedProcess> = {
     worker: supervise('worker', path.join(repoRoot, 'workers', 'main.ts'), env, say),
@@ -91,6 +107,19 @@ async function main() {
           mongo = await obtainMongo({ config, mode: 'persistent', progress: () => {} });
         },
       ]);
+      if (mongo.freeze) {
+        faults.push([
+          `MongoDB frozen for ${freezeMs / 1_000} s, past the ${(compensationBudgetMs / 1_000).toFixed(1)} s compensation budget`,
+          async () => {
+            mongo.freeze!(true);
+            try {
+              await sleep(freezeMs);
+            } finally {
+              mongo.freeze!(false);
+            }
+          },
+        ]);
+      }
       faults.push([
         'Temporal dev server restarted',
         async () => {
@@ -105,21 +134,18 @@ async function main() {
     faults.push(['inventory service fails 3 calls', async () => void (await call(baseUrl, 'PUT', '/faults/inventory', { mode: 'error', failures: 3 }))]);
     faults.sort(() => Math.random() - 0.5);
 
-    const orders: PlacedOrder[] = [];
-    let next = 0;
-    const client = async () => {
-      while (next < SAGAS) {
-        const n = next++;
-        const accountId = n % 10 === 9 ? pick(poor) : pick(rich);
-        const items = [...new Set([pick(skus), pick(skus)])].map((sku) => ({ sku, quantity: 1 + Math.floor(Math.random() * 3) }));
-        const country = n % 20 === 7 ? 'AQ' : 'US';
-        const body = { customerId: `drill-${n % 13}`, accountId, items, shippingAddress: { line1: `${n} Main St`, city: 'Springfield', postalCode: '12345', country } };
-        const res = await call(baseUrl, 'POST', '/orders', body, { 'idempotency-key': `drill-order-${n}` });
-        if (res.status !== 202) throw new Error(`order ${n} refused: ${res.status} ${JSON.stringify(res.body)}`);
-        orders.push({ orderId: res.body.orderId, accountId, items });
-      }
-    };
-    const load = Promise.all(Array.from({ length: CONCURRENCY }, client));
+    const load = placeOrders({
+      baseUrl,
+      sagas: SAGAS,
+      concurrency: CONCURRENCY,
+      richAccounts: rich,
+      poorAccounts: poor,
+      skus,
+      cancelEvery: 3,
+      cancelWithinMs: 8_000,
+      paceMs: quick ? 10_000 : 3_000,
+      readableWithinMs: READABLE_WITHIN_MS,
+    });
     const chaos = (async () => {
       for (const [name, inject] of faults) {
         await sleep((quick ? 1_500 : 3_000) + Math.random() * 1_500);
@@ -128,7 +154,7 @@ async function main() {
         await inject();
       }
     })();
-    await Promise.all([load, chaos]);
+    const [orders] = await Promise.all([load, chaos]);
     say(`${orders.length} orders placed, ${faultsInjected.length} faults injected; clearing faults and settling`);
     for (const service of ['email', 'payment', 'inventory']) await call(baseUrl, 'DELETE', `/faults/${service}`).catch(() => {});
 
@@ -136,14 +162,9 @@ async function main() {
     const settleStarted = Date.now();
     const connection = await Connection.connect({ address: temporal.address });
     const temporalClient = new Client({ connection, dataConverter: dataConverter(config) });
-    for (;;) {
-      let running = 0;
-      for await (const _ of temporalClient.workflow.list({ query: `TaskQueue = 'drill' AND ExecutionStatus = 'Running'` })) running++;
-      const lag = (await call(baseUrl, 'GET', '/projections')).body.projections.reduce((n: number, p: { lagEvents: number }) => n + p.lagEvents, 0);
-      if (running === 0 && lag === 0) break;
-      if (Date.now() - settleStarted > 600_000) throw new Error(`did not settle in 10 minutes: ${running} sagas running, lag ${lag}`);
-      await sleep(1_000);
-    }
+    const settleDeadline = settleStarted + 600_000;
+    await waitForQuiet(temporalClient, baseUrl, 'drill', settleDeadline);
+    const { redrivenOrders, stillOpen } = await redriveCompensations(temporalClient, baseUrl, 'drill', settleDeadline, say);
     const mongoClient = await new MongoClient(mongo.uri).connect();
     const db = mongoClient.db('drill');
     const head = (await db.collection('counters').findOne({ _id: 'events' as never }))?.position ?? 0;
@@ -151,7 +172,7 @@ async function main() {
     const settleSeconds = (Date.now() - settleStarted) / 1000;
     say(`settled in ${settleSeconds.toFixed(1)}s; checking invariants`);
 
-    const report = await checkInvariants(db, temporalClient, orders, faultsInjected);
+    const report = await checkInvariants(db, temporalClient, orders, { baseUrl, faultsInjected, readableWithinMs: READABLE_WITHIN_MS, redrivenOrders, stillOpen });
     await mongoClient.close();
     await connection.close();
     const restarts = Object.fromEntries(Object.entries(processes).map(([name, p]) => [name, p.starts() - 1]));
@@ -159,6 +180,10 @@ async function main() {
       sagas: orders.length,
       concurrency: CONCURRENCY,
       faultsInjected,
+      sagaTimeScale: SAGA_TIME_SCALE,
+      compensationBudgetMs,
+      cancelStorm: orders.filter((o) => o.cancel).length,
+      compensationsRedriven: redrivenOrders.length,
       processRestarts: restarts,
       serverSources: { temporal: temporal.source, mongodb: mongo.source },
       invariantViolations: report.violations.length,
@@ -173,6 +198,8 @@ async function main() {
     console.log('\nDrill report');
     console.log(`  sagas run             ${orders.length} (${report.figures.completed} completed, ${report.figures.cancelled} cancelled) at concurrency ${CONCURRENCY}`);
     console.log(`  faults injected       ${faultsInjected.length}: ${faultsInjected.join(', ')}`);
+    console.log(`  cancel storm          ${summary.cancelStorm} cancels at random moments (${report.figures.cancelsAccepted} accepted, ${report.figures.cancelsRefused} refused)`);
+    console.log(`  redriven              compensations of ${redrivenOrders.length} order(s) dead-lettered by the outage`);
     console.log(`  process restarts      ${Object.entries(restarts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
     for (const [name, check] of Object.entries(report.checks)) console.log(`  ${check.ok ? 'ok  ' : 'FAIL'}  ${name}: ${check.detail}`);
     console.log(`  invariant violations  ${report.violations.length}`);
@@ -187,6 +214,20 @@ async function main() {
     rmSync(dataDir, { recursive: true, force: true });
   }
   process.exit(exitCode);
+}
+
+/** The longest a compensation keeps trying before it becomes a dead letter: every attempt timing out, every backoff in full. */
+function budgetMs(policy: ReturnType<typeof sagaSettings>['compensationPolicy']): number {
+  let total = 0;
+  let interval = policy.initialIntervalMs;
+  for (let attempt = 1; attempt <= policy.maximumAttempts; attempt++) {
+    total += policy.startToCloseTimeoutMs;
+    if (attempt < policy.maximumAttempts) {
+      total += interval;
+      interval = Math.min(policy.maximumIntervalMs, interval * policy.backoffCoefficient);
+    }
+  }
+  return total;
 }
 
 main();

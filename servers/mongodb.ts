@@ -9,6 +9,17 @@ export interface MongoServer {
   uri: string;
   source: string;
   stop(): Promise<void>;
+  /**
+   * Freezes the server process (SIGSTOP) or thaws it (SIGCONT): an outage in which connections stay
+   * open and every call hangs, the hardest kind for clients, with nothing lost. Absent for a server
+   * this process did not start.
+   */
+  freeze?(frozen: boolean): void;
+}
+
+function freezer(child: ChildProcess | undefined): MongoServer['freeze'] {
+  if (!child?.pid) return undefined;
+  return (frozen) => void child.kill(frozen ? 'SIGSTOP' : 'SIGCONT');
 }
 
 export interface MongoOptions {
@@ -82,6 +93,7 @@ async function startMemoryServer(options: MongoOptions, port: number): Promise<M
   return {
     uri,
     source: 'mongodb-memory-server',
+    freeze: freezer(replSet.servers[0]?.instanceInfo?.instance.mongodProcess ?? undefined),
     stop: async () => {
       await replSet.stop({ doCleanup: !persistent, force: false });
     },
@@ -107,7 +119,7 @@ async function startJavaServer(options: MongoOptions, port: number): Promise<Mon
   const uri = `mongodb://127.0.0.1:${port}/?directConnection=true`;
   const where = file ? `data in ${path.relative(repoRoot, file)}` : 'in memory';
   options.progress(`mongodb: mongo-java-server at ${uri}, ${where}, oplog on (source: mongo-java-server stand-in)`);
-  return { uri, source: 'mongo-java-server', stop: () => stopChild(child) };
+  return { uri, source: 'mongo-java-server', freeze: freezer(child), stop: () => stopChild(child) };
 }
 
 async function ensureLauncherBuilt(progress: Progress): Promise<void> {

@@ -7,11 +7,28 @@ import { projections } from '../../projections';
 import { compareWithRebuild } from '../../projections/verify';
 import { projectionState } from '../../projections/generations';
 import { physicalName } from '../../projections/generations';
+import { call } from './http-client';
 
 export interface PlacedOrder {
   orderId: string;
   accountId: string;
   items: Array<{ sku: string; quantity: number }>;
+  /** When the API answered 202 (ms since the epoch). */
+  acceptedAt: number;
+  /** How long after the 202 `GET /orders/:id` first answered 200 (absent: not within the bound). */
+  readableAfterMs?: number;
+  /** The cancel storm's request for this order, if it had one, and the API's answer. */
+  cancel?: { status: number; afterMs: number; answer?: string };
+}
+
+export interface InvariantOptions {
+  baseUrl: string;
+  faultsInjected: string[];
+  readableWithinMs: number;
+  /** Orders whose compensation was dead-lettered and then redriven by the drill. */
+  redrivenOrders: string[];
+  /** Compensation dead letters still open after the redrives. */
+  stillOpen: string[];
 }
 
 export interface InvariantReport {
@@ -21,7 +38,8 @@ export interface InvariantReport {
 }
 
 /** Checks the promises of the platform against the event log, the services' state and the read models. */
-export async function checkInvariants(db: Db, client: Client, orders: PlacedOrder[], faultsInjected: string[]): Promise<InvariantReport> {
+export async function checkInvariants(db: Db, client: Client, orders: PlacedOrder[], options: InvariantOptions): Promise<InvariantReport> {
+  const { faultsInjected } = options;
   const violations: string[] = [];
   const checks: InvariantReport['checks'] = {};
   const figures: Record<string, number> = {};
@@ -32,21 +50,73 @@ export async function checkInvariants(db: Db, client: Client, orders: PlacedOrde
   const store = createEventStore(db);
   const events = (await db.collection('events').find({}, { projection: { _id: 0, batch: 0 } }).sort({ position: 1 }).toArray()) as unknown as StoredEvent[];
 
-  // 1. Every saga reached a terminal state.
+  // 1. Every saga reached a terminal state, and the order says so: COMPLETED, or CANCELLED once
+  //    every compensation ran (a saga that ended COMPENSATION_INCOMPLETE is CANCELLED after its
+  //    dead letters were redriven).
   const outcome = new Map<string, 'COMPLETED' | 'CANCELLED'>();
   {
     const problems: string[] = [];
+    figures.compensationIncomplete = 0;
     for (const o of orders) {
-      const d = await client.workflow.getHandle(`order-${o.orderId}`).describe();
-      if (d.status.name === 'COMPLETED') {
-        const result = (await client.workflow.getHandle(`order-${o.orderId}`).result()) as { status: 'COMPLETED' | 'CANCELLED' };
-        outcome.set(o.orderId, result.status);
-      } else if (d.status.name === 'CANCELLED') outcome.set(o.orderId, 'CANCELLED');
-      else problems.push(`order ${o.orderId} saga is ${d.status.name}`);
+      const handle = client.workflow.getHandle(`order-${o.orderId}`);
+      const d = await handle.describe();
+      let sagaEnd: string;
+      if (d.status.name === 'COMPLETED') sagaEnd = ((await handle.result()) as { status: string }).status;
+      else if (d.status.name === 'CANCELLED') sagaEnd = 'CANCELLED';
+      else {
+        problems.push(`order ${o.orderId} saga is ${d.status.name}`);
+        continue;
+      }
+      if (sagaEnd === 'COMPENSATION_INCOMPLETE') figures.compensationIncomplete++;
+      // What users see: the API's read model, not the service's own document.
+      const status = (await call(options.baseUrl, 'GET', `/orders/${o.orderId}`)).body?.status as string | undefined;
+      const expected = sagaEnd === 'COMPLETED' ? 'COMPLETED' : 'CANCELLED';
+      if (status !== expected) problems.push(`order ${o.orderId}: saga ended ${sagaEnd}, order is ${status ?? 'missing'}`);
+      else outcome.set(o.orderId, expected);
     }
     figures.completed = [...outcome.values()].filter((s) => s === 'COMPLETED').length;
     figures.cancelled = [...outcome.values()].filter((s) => s === 'CANCELLED').length;
-    record('every saga terminal', problems, `${orders.length} sagas: ${figures.completed} completed, ${figures.cancelled} cancelled, 0 stuck`);
+    if (options.stillOpen.length) problems.push(`${options.stillOpen.length} compensation dead letter(s) still open after redrive: ${options.stillOpen.slice(0, 3).join(', ')}`);
+    record(
+      'every saga terminal',
+      problems,
+      `${orders.length} sagas: ${figures.completed} completed, ${figures.cancelled} cancelled (${figures.compensationIncomplete} of them ended COMPENSATION_INCOMPLETE and were redriven), 0 stuck`,
+    );
+  }
+
+  // 1b. Never both: no order stream holds OrderCompleted together with a compensation.
+  {
+    const problems: string[] = [];
+    const byStream = new Map<string, Set<string>>();
+    for (const e of events) if (e.streamType === 'order') byStream.set(e.streamId, (byStream.get(e.streamId) ?? new Set()).add(e.type));
+    for (const [streamId, types] of byStream) {
+      if (types.has('OrderCompleted') && (types.has('OrderCancelled') || types.has('OrderCompensating'))) problems.push(`${streamId} holds ${[...types].join(', ')}`);
+      if (!types.has('OrderCreated')) problems.push(`${streamId} has no OrderCreated (${[...types].join(', ')})`);
+    }
+    record('never completed and cancelled', problems, `${byStream.size} order streams, none with both OrderCompleted and a compensation, each starting with OrderCreated`);
+  }
+
+  // 1c. Every order the API accepted was readable within the bound.
+  {
+    const problems = orders.filter((o) => o.readableAfterMs === undefined).map((o) => `order ${o.orderId} not readable ${options.readableWithinMs} ms after its 202`);
+    const times = orders.map((o) => o.readableAfterMs).filter((t): t is number => t !== undefined).sort((a, b) => a - b);
+    figures.readableP50Ms = times[Math.floor(times.length / 2)] ?? 0;
+    figures.readableMaxMs = times.at(-1) ?? 0;
+    record('accepted orders readable', problems, `every 202 order answered GET /orders/:id within ${options.readableWithinMs} ms (p50 ${figures.readableP50Ms} ms, max ${figures.readableMaxMs} ms)`);
+  }
+
+  // 1d. A cancel the API accepted (202) is honoured; a refused one (409) leaves the order to its fate.
+  {
+    const problems: string[] = [];
+    const storm = orders.filter((o) => o.cancel);
+    for (const o of storm) {
+      const { status, answer } = o.cancel!;
+      if (status === 202 && outcome.get(o.orderId) !== 'CANCELLED') problems.push(`order ${o.orderId}: cancel accepted ${o.cancel!.afterMs} ms in, order ${outcome.get(o.orderId)}`);
+      if (status !== 202 && status !== 409) problems.push(`order ${o.orderId}: cancel answered ${status} ${answer}`);
+    }
+    figures.cancelsAccepted = storm.filter((o) => o.cancel!.status === 202).length;
+    figures.cancelsRefused = storm.filter((o) => o.cancel!.status === 409).length;
+    record('accepted cancels honoured', problems, `${storm.length} cancels at random moments: ${figures.cancelsAccepted} accepted (all ended CANCELLED), ${figures.cancelsRefused} refused with 409`);
   }
 
   // 2. The log: one event or gap marker per position, no duplicate (stream, version).

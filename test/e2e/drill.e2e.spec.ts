@@ -16,7 +16,14 @@ describe('npm run drill -- --quick', () => {
     const report = JSON.parse(readFileSync(path.join(root, 'test-results', 'drill-report.json'), 'utf8'));
     expect(report.invariantViolations).toBe(0);
     expect(report.sagas).toBe(30);
-    expect(report.faultsInjected).toEqual(expect.arrayContaining(['SIGKILL worker', 'SIGKILL projector', 'SIGKILL api', 'MongoDB stopped for 3 s', 'Temporal dev server restarted']));
+    expect(report.faultsInjected).toEqual(
+      expect.arrayContaining(['SIGKILL worker', 'SIGKILL projector', 'SIGKILL api', 'MongoDB stopped for 3 s', 'Temporal dev server restarted', expect.stringMatching(/^MongoDB frozen for \d+ s, past the [\d.]+ s compensation budget$/)]),
+    );
+    // The outage must outlast the budget it claims to outlast, or the drill proves nothing about it.
+    const frozen = Number(/frozen for (\d+) s/.exec(report.faultsInjected.join())![1]) * 1_000;
+    expect(frozen).toBeGreaterThan(report.compensationBudgetMs);
+    expect(report.cancelStorm).toBe(10);
+    expect(Object.keys(report.checks)).toEqual(expect.arrayContaining(['never completed and cancelled', 'accepted orders readable', 'accepted cancels honoured']));
     expect(report.processRestarts.worker).toBeGreaterThanOrEqual(1);
     expect(report.processRestarts.projector).toBeGreaterThanOrEqual(1);
     expect(report.processRestarts.api).toBeGreaterThanOrEqual(1);

@@ -1,6 +1,6 @@
 import type { Db } from 'mongodb';
 import { beforeShipment, expectedEnd } from './cells';
-import { MATRIX_SETTINGS, OPENING_BALANCE, PRICE, QUANTITY, STOCK, type CellOutcome } from './run-cell';
+import { OPENING_BALANCE, PRICE, QUANTITY, STOCK, type CellOutcome } from './run-cell';
 
 interface EventDoc {
   streamId: string;
@@ -83,7 +83,7 @@ export async function brokenInvariants(db: Db, outcome: CellOutcome, phase: 'end
   for (const step of saga.compensationsFailed) {
     const letter = letters.find((l) => l.step === step);
     if (!letter) fail(8, `${step} failed without a dead letter`);
-    else if (letter.attempts !== MATRIX_SETTINGS.compensationPolicy.maximumAttempts) fail(8, `${step}'s dead letter says ${letter.attempts} attempts`);
+    else if (letter.attempts !== outcome.settings.compensationPolicy.maximumAttempts) fail(8, `${step}'s dead letter says ${letter.attempts} attempts`);
   }
   if (phase === 'ended' && end === 'CANCELLED' && openLetters.length > 0) fail(8, `CANCELLED with open dead letters ${openLetters.map((l) => l.step).join(', ')}`);
 

@@ -6,20 +6,12 @@ import { createAccountService } from '../../../domain/accounts';
 import { createEventStore } from '../../../eventstore';
 import { approveSignal, rejectSignal, statusQuery } from '../../../workflows/definitions';
 import { CustomerIdKey, OrderIdKey, OrderStatusKey } from '../../../workflows/search-attributes';
-import type { OrderSagaInput, OrderSagaResult, SagaSettings, SagaStatus, StepPolicy } from '../../../workflows/types';
+import type { OrderSagaInput, OrderSagaResult, SagaSettings, SagaStatus } from '../../../workflows/types';
 import { waitFor } from '../../helpers/wait-for';
 import type { SagaEnv } from '../saga-env';
 import { type Cell } from './cells';
 import { sendCancel, type CellRun } from './faulty-activities';
 
-const policy = (maximumAttempts: number): StepPolicy => ({ startToCloseTimeoutMs: 10_000, initialIntervalMs: 1_000, backoffCoefficient: 2, maximumIntervalMs: 10_000, maximumAttempts });
-/** Budgets as in production, only smaller: 3 attempts per step, 4 per compensation, a 24 h approval window. */
-export const MATRIX_SETTINGS: SagaSettings = {
-  approvalThreshold: 1_000_000,
-  approvalTimeoutMs: 24 * 3_600_000,
-  policies: { order: policy(3), payment: policy(3), inventory: policy(3), shipping: policy(3) },
-  compensationPolicy: policy(4),
-};
 export const OPENING_BALANCE = 100_000;
 export const STOCK = 10;
 export const QUANTITY = 2;
@@ -33,6 +25,7 @@ export interface CellOutcome {
   sku: string;
   /** The workflow's own answer: its result, or its final state when a raw cancel ended it. */
   end: OrderSagaResult['status'] | 'FAILED';
+  settings: SagaSettings;
   endedByWorkflowCancel: boolean;
   saga: SagaStatus;
 }
@@ -48,7 +41,7 @@ export async function runCell(t: SagaEnv, cell: Cell, options: { legacy?: boolea
   const sku = `SKU-${orderId}`;
   await t.db.collection('inventory').insertOne({ _id: sku as never, available: STOCK, reserved: 0, price: PRICE, reservations: {}, released: {}, updatedAt: new Date() });
 
-  const run: CellRun = { cell, orderId, workflowId, outageAttempts: MATRIX_SETTINGS.compensationPolicy.maximumAttempts + 2, healed: false, triggerChannel: options.legacy ? 'workflow-cancel' : 'update' };
+  const run: CellRun = { cell, orderId, workflowId, outageAttempts: t.settings.compensationPolicy.maximumAttempts + 2, healed: false, triggerChannel: options.legacy ? 'workflow-cancel' : 'update' };
   t.runs.set(orderId, run);
   const input: OrderSagaInput = {
     orderId,
@@ -57,9 +50,9 @@ export async function runCell(t: SagaEnv, cell: Cell, options: { legacy?: boolea
     items: [{ sku, quantity: QUANTITY }],
     shippingAddress: ADDRESS,
     correlationId: randomUUID(),
-    settings: { ...MATRIX_SETTINGS, approvalThreshold: cell.step === 'approval' ? 0 : MATRIX_SETTINGS.approvalThreshold },
+    settings: { ...t.settings, approvalThreshold: cell.step === 'approval' ? 0 : t.settings.approvalThreshold },
   };
-  const handle = await t.env.client.workflow.start('orderSaga', {
+  const handle = await t.client.workflow.start('orderSaga', {
     taskQueue: t.taskQueue,
     workflowId,
     args: [input],
@@ -70,7 +63,7 @@ export async function runCell(t: SagaEnv, cell: Cell, options: { legacy?: boolea
     ],
   });
 
-  if (cell.step === 'createOrder' && cell.fault === 'cancel-before') run.cancelling = sendCancel(run, t.env.client, cell.channel!);
+  if (cell.step === 'createOrder' && cell.fault === 'cancel-before') run.cancelling = sendCancel(run, t.client, cell.channel!);
   if (cell.step === 'approval') await playApprover(t, run, cell);
 
   let end: CellOutcome['end'];
@@ -86,16 +79,16 @@ export async function runCell(t: SagaEnv, cell: Cell, options: { legacy?: boolea
   const saga = await handle.query(statusQuery);
   await run.addressOutcomes;
   run.healed = true;
-  return { run, accountId, sku, end, endedByWorkflowCancel, saga };
+  return { run, accountId, sku, end, endedByWorkflowCancel, saga, settings: t.settings };
 }
 
 /** The operator: approves, rejects, cancels while the saga waits, or lets the 24 h window pass. */
 async function playApprover(t: SagaEnv, run: CellRun, cell: Cell): Promise<void> {
-  const handle = t.env.client.workflow.getHandle(run.workflowId);
+  const handle = t.client.workflow.getHandle(run.workflowId);
   await waitFor(`${run.workflowId} to await approval`, async () => (await handle.query(statusQuery)).awaitingApproval);
   if (cell.fault === 'approval-timeout') return;
   if (cell.fault === 'business') return handle.signal(rejectSignal, { by: 'matrix', reason: 'matrix rejection' });
-  if (cell.fault === 'cancel-before') return sendCancel(run, t.env.client, cell.channel!);
+  if (cell.fault === 'cancel-before') return sendCancel(run, t.client, cell.channel!);
   return handle.signal(approveSignal, { by: 'matrix' });
 }
 
@@ -108,10 +101,10 @@ export async function redriveParkedCompensations(t: SagaEnv, orderId: string): P
   const outcomes: string[] = [];
   for (const letter of letters) {
     outcomes.push(
-      await t.env.client.workflow.execute('redriveCompensation', {
+      await t.client.workflow.execute('redriveCompensation', {
         taskQueue: t.taskQueue,
         workflowId: `redrive-${String(letter._id).replace(/[^\w-]/g, '_')}`,
-        args: [String(letter._id), letter.step, letter.input, MATRIX_SETTINGS.compensationPolicy],
+        args: [String(letter._id), letter.step, letter.input, t.settings.compensationPolicy],
       }),
     );
   }

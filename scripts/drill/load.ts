@@ -1,0 +1,71 @@
+import { call } from './http-client';
+import type { PlacedOrder } from './invariants';
+
+export interface LoadOptions {
+  baseUrl: string;
+  sagas: number;
+  concurrency: number;
+  richAccounts: string[];
+  poorAccounts: string[];
+  skus: string[];
+  /** Every n-th order is cancelled at a random moment of its saga (0: no cancel storm). */
+  cancelEvery: number;
+  /** Cancels land uniformly within this many ms after the order was accepted. */
+  cancelWithinMs: number;
+  /** Each client waits up to this long (uniformly) between orders, so orders overlap every fault. */
+  paceMs: number;
+  /** How long an accepted order may take to become readable before it counts as a violation. */
+  readableWithinMs: number;
+}
+
+const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)]!;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Places orders from `concurrency` clients, the way a careful client does (idempotency keys,
+ * retries). Each accepted order is then watched until `GET /orders/:id` answers, and every
+ * `cancelEvery`-th one is cancelled at a random moment, so cancels land before creation, during
+ * every step, at the point of no return and after the end.
+ */
+export async function placeOrders(o: LoadOptions): Promise<PlacedOrder[]> {
+  const orders: PlacedOrder[] = [];
+  const followUps: Promise<void>[] = [];
+  let next = 0;
+  const client = async () => {
+    while (next < o.sagas) {
+      const n = next++;
+      const accountId = n % 10 === 9 ? pick(o.poorAccounts) : pick(o.richAccounts);
+      const items = [...new Set([pick(o.skus), pick(o.skus)])].map((sku) => ({ sku, quantity: 1 + Math.floor(Math.random() * 3) }));
+      const country = n % 20 === 7 ? 'AQ' : 'US';
+      const body = { customerId: `drill-${n % 13}`, accountId, items, shippingAddress: { line1: `${n} Main St`, city: 'Springfield', postalCode: '12345', country } };
+      const res = await call(o.baseUrl, 'POST', '/orders', body, { 'idempotency-key': `drill-order-${n}` });
+      if (res.status !== 202) throw new Error(`order ${n} refused: ${res.status} ${JSON.stringify(res.body)}`);
+      const order: PlacedOrder = { orderId: res.body.orderId, accountId, items, acceptedAt: Date.now() };
+      orders.push(order);
+      followUps.push(watchReadable(o, order));
+      if (o.cancelEvery > 0 && n % o.cancelEvery === 0) followUps.push(cancelLater(o, order));
+      await sleep(Math.random() * o.paceMs);
+    }
+  };
+  await Promise.all(Array.from({ length: o.concurrency }, client));
+  await Promise.all(followUps);
+  return orders;
+}
+
+async function watchReadable(o: LoadOptions, order: PlacedOrder): Promise<void> {
+  const deadline = order.acceptedAt + o.readableWithinMs;
+  while (Date.now() < deadline) {
+    const res = await call(o.baseUrl, 'GET', `/orders/${order.orderId}`, undefined, {}, Math.max(1_000, deadline - Date.now())).catch(() => undefined);
+    if (res?.status === 200) {
+      order.readableAfterMs = Date.now() - order.acceptedAt;
+      return;
+    }
+    await sleep(200);
+  }
+}
+
+async function cancelLater(o: LoadOptions, order: PlacedOrder): Promise<void> {
+  await sleep(Math.random() * o.cancelWithinMs);
+  const res = await call(o.baseUrl, 'POST', `/orders/${order.orderId}/cancel`, { reason: 'drill cancel storm' });
+  order.cancel = { status: res.status, afterMs: Date.now() - order.acceptedAt, ...(res.status !== 202 && { answer: JSON.stringify(res.body).slice(0, 200) }) };
+}
