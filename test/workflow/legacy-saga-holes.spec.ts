@@ -21,6 +21,10 @@ const holes: Array<{ cell: Cell; breaks: Array<(typeof INVARIANTS)[number]> }> =
   { cell: { id: 'reserveItems.order-service-outage', step: 'reserveItems', fault: 'order-service-outage' }, breaks: [INVARIANTS[0], INVARIANTS[5]] },
   // The dead-letter store down for longer than the budget: the failure escapes before any compensation.
   { cell: { id: 'scheduleShipment.dead-letter-store-outage', step: 'scheduleShipment', fault: 'dead-letter-store-outage' }, breaks: [INVARIANTS[0], INVARIANTS[5]] },
+  // A cancel while createOrder waits to retry: Temporal cancels the activity at once, the order is
+  // never created, and the first saga writes OrderCompensating and OrderCancelled into a stream
+  // without OrderCreated: the order the API accepted is never readable.
+  { cell: { id: 'createOrder.cancel-in-backoff.workflow-cancel', step: 'createOrder', fault: 'cancel-in-backoff', channel: 'workflow-cancel' }, breaks: [INVARIANTS[3]] },
   // A compensation that could not succeed still reads as a clean CANCELLED.
   { cell: { id: 'processPayment.compensation-fails', step: 'processPayment', fault: 'compensation-fails' }, breaks: [INVARIANTS[1]] },
 ];

@@ -12,6 +12,8 @@ export type Step = (typeof STEPS)[number];
  * - `cancel-before` / `cancel-during` / `cancel-after`: a cancel lands before the step is
  *   scheduled (for createOrder: as the saga starts), while it runs (it finishes anyway), or just after
  *   its effect; through the `cancel` Update (the API) or a raw workflow cancel (the CLI, Web UI);
+ * - `cancel-in-backoff`: the step's first attempt fails before its effect, and the cancel lands
+ *   while the step waits to retry (Temporal then cancels it at once: the effect never happens);
  * - `crash-after-effect`: the worker dies between the step's effect and its completion;
  * - `compensation-fails`: a cancel just after the step, and the step's compensation can never succeed;
  * - `order-service-outage`: the step exhausts its retries, and the order service is down for
@@ -27,6 +29,7 @@ export const FAULTS = [
   'cancel-before',
   'cancel-during',
   'cancel-after',
+  'cancel-in-backoff',
   'crash-after-effect',
   'compensation-fails',
   'order-service-outage',
@@ -58,6 +61,8 @@ function applies(step: Step, fault: Fault): boolean {
       return step !== 'completeOrder'; // past the point of no return there is no business rule left
     case 'approval-timeout':
       return step === 'approval';
+    case 'cancel-in-backoff':
+      return step !== 'approval'; // approval is a wait for a person, not an activity that retries
     case 'compensation-fails':
       return COMPENSATION_OF[step] !== undefined;
     case 'order-service-outage':

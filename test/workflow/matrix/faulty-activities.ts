@@ -106,6 +106,12 @@ async function intercept(run: CellRun, name: string, attempt: number, effect: ()
       if (attempt === 1) await sendCancel(run, client, cell.channel!);
       return effect();
     }
+    case 'cancel-in-backoff': {
+      if (attempt > 1) return effect();
+      // Cancel once the failed attempt has reached the server, so it lands during the backoff.
+      run.cancelling = new Promise((r) => setTimeout(r, 200)).then(() => sendCancel(run, client, cell.channel!));
+      throw down(`${cell.step}'s service (first attempt)`);
+    }
     case 'cancel-after': {
       const result = await effect();
       if (attempt === 1) await sendCancel(run, client, cell.channel!);

@@ -66,6 +66,12 @@ export async function runCell(t: SagaEnv, cell: Cell, options: { legacy?: boolea
   if (cell.step === 'createOrder' && cell.fault === 'cancel-before') run.cancelling = sendCancel(run, t.client, cell.channel!);
   if (cell.step === 'approval') await playApprover(t, run, cell);
 
+  if (cell.fault === 'cancel-in-backoff') {
+    // Nobody awaits the result until the cancel is in: a time-skipping server would otherwise
+    // skip the backoff, and the retry would beat the cancel.
+    await waitFor(`${workflowId}'s first ${cell.step} attempt to fail`, async () => run.cancelling !== undefined);
+    await run.cancelling;
+  }
   let end: CellOutcome['end'];
   let endedByWorkflowCancel = false;
   try {
@@ -76,6 +82,7 @@ export async function runCell(t: SagaEnv, cell: Cell, options: { legacy?: boolea
     end = endedByWorkflowCancel ? ((await handle.query(statusQuery)).status as OrderSagaResult['status']) : 'FAILED';
     if (process.env.MATRIX_DEBUG && end === 'FAILED') console.log('workflow failed:', err.cause);
   }
+  await run.cancelling;
   const saga = await handle.query(statusQuery);
   await run.addressOutcomes;
   run.healed = true;
