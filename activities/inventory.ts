@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Db } from 'mongodb';
 import { deterministicEventId } from '../eventstore/metadata';
 import type { OrderItemInput } from '../workflows/types';
@@ -17,6 +18,8 @@ export interface StockDocument {
   reservations: Record<string, number>;
   /** orderId -> quantity released for it (0 when nothing was reserved): a released order never reserves again. */
   released: Record<string, number>;
+  /** restockId -> when it was applied: a restock is applied once, however often it is sent. */
+  restocks?: Record<string, Date>;
   updatedAt: Date;
 }
 
@@ -39,15 +42,31 @@ export function toStockLevel(doc: StockDocument): StockLevel {
 export function createInventoryCatalog({ db, events }: { db: Db; events: EventLog }) {
   const stock = stockCollection(db);
   return {
-    async restock(input: { sku: string; quantity: number; price: number; correlationId: string }): Promise<{ level: StockLevel; position: number }> {
-      const doc = await stock.findOneAndUpdate(
-        { _id: input.sku },
-        { $inc: { available: input.quantity }, $set: { price: input.price, updatedAt: new Date() }, $setOnInsert: { reserved: 0, reservations: {}, released: {} } },
-        { upsert: true, returnDocument: 'after' },
-      );
+    /**
+     * Adds stock and sets the price. `restockId` makes it exactly-once: the increment and a marker
+     * naming the restock are one document update, conditional on the marker being absent, and the
+     * event's id is derived from it, so a repeat (a retry after a timeout or a crash between the
+     * two writes) changes nothing twice and completes whatever the first run left undone.
+     */
+    async restock(input: { sku: string; quantity: number; price: number; correlationId: string; restockId?: string }): Promise<{ level: StockLevel; position: number }> {
+      const restockId = input.restockId ?? randomUUID();
+      const marker = `restocks.${restockId}`;
+      let doc: StockDocument | null;
+      try {
+        doc = await stock.findOneAndUpdate(
+          { _id: input.sku, [marker]: { $exists: false } },
+          { $inc: { available: input.quantity }, $set: { price: input.price, updatedAt: new Date(), [marker]: new Date() }, $setOnInsert: { reserved: 0, reservations: {}, released: {} } },
+          { upsert: true, returnDocument: 'after' },
+        );
+      } catch (err) {
+        // The marker is there: the upsert's insert hit the existing _id. Applied before.
+        if ((err as { code?: number }).code !== 11000) throw err;
+        doc = await stock.findOne({ _id: input.sku });
+      }
+      if (!doc) doc = await stock.findOne({ _id: input.sku });
       const appended = await events.append(
         skuStream(input.sku),
-        [{ type: 'StockAdjusted', data: { sku: input.sku, quantity: input.quantity, price: input.price } }],
+        [{ type: 'StockAdjusted', eventId: `restock-${restockId}`, data: { sku: input.sku, quantity: input.quantity, price: input.price } }],
         { streamType: 'sku', metadata: { correlationId: input.correlationId } },
       );
       return { level: toStockLevel(doc!), position: appended.lastPosition };

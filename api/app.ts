@@ -7,7 +7,11 @@ import { errorHandler, HttpError, unknownRoute } from './errors';
 import helmet from 'helmet';
 import { rateLimit } from 'express-rate-limit';
 import { payloadCodec } from '../infra/data-converter';
-import { authenticate } from './auth';
+import client from 'prom-client';
+import { authenticate, principalOf } from './auth';
+import { createIdempotency } from './idempotency';
+import { createOwnership } from './ownership';
+import { policedRouter, type DenialRecorder, type PoliceDeps } from './policed-router';
 import { codecRoutes } from './routes/codec';
 import { createMetrics } from './metrics';
 import { openApiDocument } from './openapi';
@@ -54,7 +58,14 @@ export function createApp(deps: AppDeps): express.Express {
       }),
     );
   }
-  app.use(authenticate(deps.config));
+  const denials = new client.Counter({ name: 'http_requests_denied_total', help: 'Requests refused by authentication or the access policy, by route and reason', labelNames: ['route', 'reason'], registers: [metrics.registry] });
+  const denied: DenialRecorder = (req, res, route, reason) => {
+    denials.inc({ route, reason });
+    // The key's id names the caller; the key itself never reaches a log.
+    deps.log.warn({ correlationId: req.header('x-correlation-id'), keyId: principalOf(res).keyId, method: req.method, route, reason }, 'request denied');
+  };
+  const police: PoliceDeps = { ownership: createOwnership(deps.db), denied };
+  app.use(authenticate(deps.config, denied));
   app.use(express.json({ limit: '100kb', strict: true }));
   app.use((req, _res, next) => {
     // JSON APIs should refuse other bodies loudly rather than see an empty object.
@@ -66,21 +77,20 @@ export function createApp(deps: AppDeps): express.Express {
   });
   const catalog = createInventoryCatalog({ db: deps.db, events: store });
   const faults = createFaults(deps.db);
-  app.use(healthRoutes(deps));
+  const idempotency = createIdempotency(deps.db, deps.config);
+  app.use(healthRoutes({ ...deps, police }));
   const openApi = openApiDocument();
-  app.get('/openapi.json', (_req, res) => {
-    res.json(openApi);
-  });
-  app.use(metrics.routes);
-  app.use(orderRoutes({ ...deps, catalog, sagasStarted: metrics.sagasStarted }));
-  app.use(accountRoutes(deps));
-  app.use(inventoryRoutes({ catalog }));
-  app.use(faultRoutes({ faults, config: deps.config }));
-  app.use(readModelRoutes(deps));
-  app.use(projectionRoutes({ db: deps.db, store }));
-  app.use(deadLetterRoutes(deps));
-  app.use(emailRoutes(deps));
-  app.use(codecRoutes({ codec: payloadCodec(deps.config), corsOrigins: deps.config.CODEC_CORS_ORIGINS }));
+  app.use(policedRouter(police).get('/openapi.json', (_req, res) => void res.json(openApi)));
+  app.use(metrics.routes(police));
+  app.use(orderRoutes({ ...deps, police, idempotency, catalog, sagasStarted: metrics.sagasStarted }));
+  app.use(accountRoutes({ ...deps, police, idempotency }));
+  app.use(inventoryRoutes({ police, idempotency, catalog }));
+  app.use(faultRoutes({ police, faults, config: deps.config }));
+  app.use(readModelRoutes({ ...deps, police }));
+  app.use(projectionRoutes({ police, db: deps.db, store }));
+  app.use(deadLetterRoutes({ ...deps, police }));
+  app.use(emailRoutes({ ...deps, police }));
+  app.use(codecRoutes({ police, codec: payloadCodec(deps.config), corsOrigins: deps.config.CODEC_CORS_ORIGINS }));
   app.use(unknownRoute);
   app.use(errorHandler(deps.log));
   return app;

@@ -1,10 +1,11 @@
 import { Client, Connection } from '@temporalio/client';
-import { loadConfig, temporalAddress } from '../config';
+import { listenHost, loadConfig, temporalAddress } from '../config';
 import { createLogger } from '../infra/logger';
 import { connectMongo } from '../infra/mongo';
 import { ensureEventStoreIndexes } from '../eventstore';
 import { reportReady } from '../infra/ready';
 import { createApp } from './app';
+import { ensureApiIndexes } from './indexes';
 import { dataConverter } from '../infra/data-converter';
 
 async function main() {
@@ -12,12 +13,14 @@ async function main() {
   const log = createLogger('api');
   const mongo = await connectMongo(config);
   await ensureEventStoreIndexes(mongo.db);
+  await ensureApiIndexes(mongo.db);
   // Lazy: the API starts (and /health reports the outage) even when Temporal is briefly away.
   const connection = Connection.lazy({ address: temporalAddress(config) });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverter(config) });
   const app = createApp({ client, db: mongo.db, config, log });
-  const server = app.listen(config.PORT, () => {
-    log.info({ port: config.PORT }, `API listening on http://localhost:${config.PORT}`);
+  const host = listenHost(config);
+  const server = app.listen(config.PORT, host, () => {
+    log.info({ port: config.PORT, host }, `API listening on http://${host === '0.0.0.0' ? 'localhost' : host}:${config.PORT}`);
     reportReady();
   });
   server.on('error', (err) => {

@@ -1,5 +1,5 @@
 import type { RequestHandler, Router } from 'express';
-import { Router as router } from 'express';
+import { policedRouter, type PoliceDeps } from './policed-router';
 import type { Db } from 'mongodb';
 import client from 'prom-client';
 import type { Config } from '../config';
@@ -94,8 +94,7 @@ export function createMetrics(deps: { db: Db; store: EventStore; config: Config 
     next();
   };
 
-  const routes: Router = router();
-  routes.get('/metrics', async (_req, res) => {
+  const routes = (police: PoliceDeps): Router => policedRouter(police).get('/metrics', async (_req, res) => {
     const own = await registry.metrics();
     const workers = await Promise.all(
       deps.config.WORKER_METRICS_URLS.map(async (url) => {

@@ -7,6 +7,7 @@ import { restockSchema } from './routes/inventory';
 import { placeOrderSchema, rejectBody } from './routes/orders';
 import { shippingAddressSchema } from '../domain/orders';
 import { ORDER_STATUSES } from '../workflows/types';
+import { ACCESS_POLICY, describeAccess, openApiPath, type Access } from './access-policy';
 
 type Schema = Record<string, unknown>;
 const json = (schema: z.ZodType): Schema => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'openapi-3.0' }) as Schema;
@@ -34,6 +35,24 @@ const body = (schema: z.ZodType) => ({ requestBody: { required: true, content: {
 const bad = { '400': 'Malformed input (names the field)' };
 const eventual = 'Eventually consistent: served by a read model; pass minPosition to read your own write.';
 
+const idempotencyKey = { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', minLength: 1, maxLength: 200 }, description: 'Makes the command safe to retry: the same key and body replay the first answer; another body is a 422; a duplicate while the first still runs is a 409 (retry)' };
+
+/**
+ * Each operation's security and who may call it, from ACCESS_POLICY (the one declaration the
+ * API enforces): public operations need no key; the others say which callers pass.
+ */
+function withAccess(paths: Record<string, Record<string, Schema>>): Record<string, Record<string, Schema>> {
+  for (const [route, access] of Object.entries(ACCESS_POLICY as Record<string, Access>)) {
+    const [method, path] = route.split(' ') as [string, string];
+    const operation = paths[openApiPath(path)]?.[method.toLowerCase()];
+    if (!operation) throw new Error(`${route} is in ACCESS_POLICY but not in the OpenAPI document`);
+    operation['x-access'] = describeAccess(access);
+    operation.description = `Who may call it: ${describeAccess(access)}.`;
+    if (access.public) operation.security = [];
+  }
+  return paths;
+}
+
 /** The API described for people and tools (schemathesis fuzzes it); request bodies come from the same zod schemas the routes validate with. */
 export function openApiDocument(): Schema {
   return {
@@ -56,14 +75,14 @@ export function openApiDocument(): Schema {
       },
     },
     security: [{ apiKey: [] }],
-    paths: {
-      '/health': { get: op('Temporal and MongoDB reachability', { '200': 'Both up', '503': 'One is down (named)' }, { security: [] }) },
+    paths: withAccess({
+      '/health': { get: op('Temporal and MongoDB reachability', { '200': 'Both up', '503': 'One is down (named)' }) },
       '/metrics': { get: op('Prometheus metrics', { '200': 'Metrics in text format' }) },
       '/openapi.json': { get: op('This document', { '200': 'OpenAPI 3.0' }) },
       '/orders': {
-        post: op('Place an order: starts the saga order-<orderId>', { '202': 'Saga started', ...bad, '409': 'Idempotency conflict', '422': 'Unknown SKU or Idempotency-Key reused with another body' }, {
+        post: op('Place an order: starts the saga order-<orderId>', { '202': 'Saga started', ...bad, '403': 'A client naming another customer', '409': 'A request with this Idempotency-Key is still running', '422': 'Unknown SKU, an account the caller cannot pay with, or Idempotency-Key reused with another body' }, {
           ...body(placeOrderSchema),
-          parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', minLength: 1, maxLength: 200 } }],
+          parameters: [idempotencyKey],
         }),
         get: op(`List orders. ${eventual}`, { '200': 'A page of orders', ...bad, '504': 'Read model behind minPosition' }, {
           parameters: [query('status', { type: 'string', enum: statuses }), query('customerId', { type: 'string', maxLength: 100 }), ...page, ...consistency],
@@ -77,7 +96,7 @@ export function openApiDocument(): Schema {
       '/orders/{orderId}/shipping-address': { put: op('Change the address until the shipment is scheduled (Temporal update)', { '202': 'Accepted', ...bad, '404': 'Unknown order', '409': 'Too late' }, { parameters: [idParam('orderId')], ...body(shippingAddressSchema) }) },
       '/customers/{customerId}/orders': { get: op(`A customer's order history. ${eventual}`, { '200': 'A page of orders', ...bad, '404': 'Not visible to this client' }, { parameters: [idParam('customerId'), query('status', { type: 'string', enum: statuses }), ...page, ...consistency] }) },
       '/accounts': {
-        post: op('Open an account (event-sourced)', { '201': 'Opened', ...bad }, body(openAccountSchema)),
+        post: op('Open an account (event-sourced) held by customerId', { '201': 'Opened', ...bad, '403': 'A client opening for another customer or with a deposit', '409': 'Idempotency-Key in use', '422': 'Idempotency-Key reused with another body' }, { ...body(openAccountSchema), parameters: [idempotencyKey] }),
         get: op(`List accounts with balances. ${eventual}`, { '200': 'A page of accounts', ...bad, '504': 'Read model behind' }, { parameters: [...page, ...consistency] }),
       },
       '/accounts/{id}': {
@@ -90,15 +109,15 @@ export function openApiDocument(): Schema {
         ['deposits', 'withdrawals'].map((kind) => [
           `/accounts/{id}/${kind}`,
           {
-            post: op(`${kind === 'deposits' ? 'Deposit' : 'Withdraw'} (If-Match pins the version)`, { '200': 'New balance and position', ...bad, '404': 'Unknown account', '412': 'Stale If-Match', '422': 'Insufficient funds' }, {
-              parameters: [idParam('id', '^[A-Za-z0-9_.:-]{1,100}$'), { name: 'If-Match', in: 'header', required: false, schema: { type: 'string' } }],
+            post: op(`${kind === 'deposits' ? 'Deposit' : 'Withdraw'} (If-Match pins the version)`, { '200': 'New balance and position', ...bad, '404': 'Unknown account', '409': 'Idempotency-Key in use', '412': 'Stale If-Match', '422': 'Insufficient funds, or Idempotency-Key reused with another body' }, {
+              parameters: [idParam('id', '^[A-Za-z0-9_.:-]{1,100}$'), { name: 'If-Match', in: 'header', required: false, schema: { type: 'string' } }, idempotencyKey],
               ...body(movementSchema),
             }),
           },
         ]),
       ),
       '/inventory': {
-        post: op('Restock a SKU and set its catalog price', { '200': 'Stock level and position', ...bad }, body(restockSchema)),
+        post: op('Restock a SKU and set its catalog price', { '200': 'Stock level and position', ...bad, '409': 'Idempotency-Key in use', '422': 'Idempotency-Key reused with another body' }, { ...body(restockSchema), parameters: [idempotencyKey] }),
         get: op(`Inventory levels. ${eventual}`, { '200': 'Levels', ...bad, '504': 'Read model behind' }, { parameters: consistency }),
       },
       '/inventory/{sku}': { get: op('Stock of one SKU (the Inventory service; strongly consistent)', { '200': 'Level', ...bad, '404': 'Unknown SKU' }, { parameters: [idParam('sku', '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$')] }) },
@@ -135,6 +154,6 @@ export function openApiDocument(): Schema {
           },
         ]),
       ),
-    },
+    }),
   };
 }

@@ -32,6 +32,11 @@ export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   /** HTTP port of the Express API. */
   PORT: port('PORT').default(3000),
+  /**
+   * The interface the API listens on. Unset: 127.0.0.1 in development (where every caller is an
+   * operator, so the API must not be reachable from the network) and 0.0.0.0 in production.
+   */
+  HOST: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   /** An existing Temporal frontend (host:port). When set, no embedded server is started. */
@@ -104,6 +109,8 @@ export const configSchema = z.object({
   /** Require API keys outside production too (production always requires them). */
   AUTH: z.enum(['on', 'off']).default('off'),
   /** Requests per minute per client address (0 = unlimited). */
+  /** How long an Idempotency-Key is remembered (its answer replayed); a TTL index removes it after that. */
+  IDEMPOTENCY_RETENTION: duration('IDEMPOTENCY_RETENTION').default(24 * 3_600_000),
   RATE_LIMIT_PER_MINUTE: z.coerce.number({ error: 'RATE_LIMIT_PER_MINUTE must be a number' }).int().min(0).default(0),
   /**
    * Keys that encrypt Temporal payloads (AES-256-GCM): `<keyId>:<base64 32-byte key>`, comma-separated.
@@ -172,6 +179,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 /** Whether requests must carry an API key. */
+/** Where the API listens: see HOST. */
+export const listenHost = (config: Config) => config.HOST ?? (config.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1');
+
 export const authRequired = (config: Config) => config.NODE_ENV === 'production' || config.AUTH === 'on';
 
 /** Where the worker and the API find Temporal when no address was given: the embedded dev server. */

@@ -4,7 +4,7 @@ import { guarded, type Projection } from './types';
 /** The accounts list behind GET /accounts: owner, balance and version per account. */
 export const accountsProjection: Projection = {
   name: 'accounts',
-  collections: { accounts: [{ key: { openedAt: -1, _id: -1 } }] },
+  collections: { accounts: [{ key: { openedAt: -1, _id: -1 } }, { key: { customerId: 1, openedAt: -1, _id: -1 } }] },
   eventTypes: ['AccountOpened', 'Deposited', 'Withdrawn'],
   async apply(event: StoredEvent, ctx) {
     if (event.streamType !== 'account') return;
@@ -16,7 +16,7 @@ export const accountsProjection: Projection = {
     await guarded(accounts, accountId, event, {
       $inc: { balance: delta },
       $max: { version: event.version, updatedAt: at, lastPosition: event.position },
-      ...(event.type === 'AccountOpened' ? { $set: { owner: data.owner, openedAt: at } } : {}),
+      ...(event.type === 'AccountOpened' ? { $set: { owner: data.owner, customerId: data.customerId ?? null, openedAt: at } } : {}),
     });
   },
 };

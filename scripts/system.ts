@@ -8,6 +8,7 @@ import { type Config } from '../config';
 import { startConsumers } from '../consumers';
 import { ensureEventStoreIndexes } from '../eventstore';
 import { ensureServiceIndexes } from '../activities/indexes';
+import { ensureApiIndexes } from '../api/indexes';
 import { dataConverter } from '../infra/data-converter';
 import { createLogger, type Logger } from '../infra/logger';
 import { connectMongo, type Mongo } from '../infra/mongo';
@@ -46,6 +47,7 @@ export async function startInProcess(config: Config, options: InProcessOptions =
   const mongo = await connectMongo(config);
   await ensureEventStoreIndexes(mongo.db);
   await ensureServiceIndexes(mongo.db);
+  await ensureApiIndexes(mongo.db);
   const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS! });
   await registerSearchAttributes(nativeConnection, config.TEMPORAL_NAMESPACE);
   const worker = options.worker === false ? undefined : await createWorker({ connection: nativeConnection, config, db: mongo.db, log, spanExporter: options.spanExporter });

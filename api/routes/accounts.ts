@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request } from 'express';
 import type { Db } from 'mongodb';
 import { z } from 'zod';
 import { createAccountService, MAX_AMOUNT, type AccountView } from '../../domain/accounts';
 import { createEventStore } from '../../eventstore';
 import { domainErrorToHttp } from '../domain-errors';
-import { notFound } from '../errors';
+import { ownCustomer } from '../auth';
+import { HttpError, notFound } from '../errors';
+import { idFromSeed, type Answer, type Idempotency } from '../idempotency';
 import { parse } from '../validate';
+import { policedRouter, type PoliceDeps } from '../policed-router';
 
 const amount = z
   .number({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a number') })
@@ -15,6 +18,8 @@ const amount = z
   .max(MAX_AMOUNT, `must be at most ${MAX_AMOUNT} cents`);
 
 export const openAccountSchema = z.strictObject({
+  /** The holder: who may see and pay with the account. Clients may omit it (themselves). */
+  customerId: z.string().trim().min(1).max(100).regex(/^[\w.:@-]+$/, 'ids are letters, digits and . : @ _ -').optional(),
   owner: z.string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') }).trim().min(1, 'must not be empty').max(200),
   initialDeposit: z
     .number({ error: 'must be a number' })
@@ -52,18 +57,33 @@ const ifMatch = z.object({
 /** The account's version as an entity tag; If-Match carries it back to pin a command to that version. */
 const etag = (version: number) => `"${version}"`;
 
-export function accountRoutes(deps: { db: Db }): Router {
+export function accountRoutes(deps: { police: PoliceDeps; db: Db; idempotency: Idempotency }): Router {
   const accounts = createAccountService({ store: createEventStore(deps.db) });
-  const router = Router();
+  const router = policedRouter(deps.police);
 
   router.post('/accounts', async (req, res) => {
     const body = parse(openAccountSchema, req.body, 'body');
-    const view = await mapErrors({}, () => accounts.openAccount({ owner: body.owner, initialDeposit: body.initialDeposit, metadata: requestMetadata(req) }));
-    res
-      .status(201)
-      .location(`/accounts/${view.accountId}`)
-      .set('ETag', etag(view.version))
-      .json({ accountId: view.accountId, owner: view.owner, balance: view.balance, version: view.version, position: view.position });
+    const own = ownCustomer(res);
+    // A client opens accounts for itself only (the policy refused any other customerId), empty:
+    // money enters through operators' deposits.
+    if (own !== undefined && (body.initialDeposit ?? 0) > 0) throw new HttpError(403, 'forbidden', 'A client opens its accounts with no initial deposit');
+    const customerId = body.customerId ?? own;
+    await deps.idempotency.run(req, res, 'accounts.open', body, async (seed) => {
+      const view = await mapErrors({}, () =>
+        accounts.openAccount({
+          ...(seed && { accountId: idFromSeed(seed), eventId: `api-open-${seed}` }),
+          owner: body.owner,
+          customerId,
+          initialDeposit: body.initialDeposit,
+          metadata: requestMetadata(req),
+        }),
+      );
+      return {
+        status: 201,
+        headers: { Location: `/accounts/${view.accountId}`, ETag: etag(view.version) },
+        body: { accountId: view.accountId, customerId: view.customerId, owner: view.owner, balance: view.balance, version: view.version, position: view.position },
+      };
+    });
   });
 
   for (const [path, operation] of [
@@ -74,10 +94,13 @@ export function accountRoutes(deps: { db: Db }): Router {
       const { id } = parse(params, req.params, 'params');
       const expectedVersion = pinnedVersion(req);
       const { amount } = parse(movementSchema, req.body, 'body');
-      const view = await mapErrors({ preconditionGiven: expectedVersion !== undefined }, () =>
-        accounts[operation]({ accountId: id, amount, expectedVersion, metadata: requestMetadata(req) }),
-      );
-      sendCommandResult(res, view);
+      // The account and the pinned version are part of the request a key stands for.
+      await deps.idempotency.run(req, res, `accounts.${operation}`, { accountId: id, amount, expectedVersion }, async (seed) => {
+        const view = await mapErrors({ preconditionGiven: expectedVersion !== undefined }, () =>
+          accounts[operation]({ accountId: id, amount, expectedVersion, ...(seed && { eventId: `api-${operation}-${seed}` }), metadata: requestMetadata(req) }),
+        );
+        return commandAnswer(view);
+      });
     });
   }
 
@@ -91,6 +114,7 @@ export function accountRoutes(deps: { db: Db }): Router {
     }
     res.set('ETag', etag(view.version)).json({
       accountId: view.accountId,
+      customerId: view.customerId,
       owner: view.owner,
       balance: view.balance,
       version: view.version,
@@ -111,8 +135,8 @@ export function accountRoutes(deps: { db: Db }): Router {
   return router;
 }
 
-function sendCommandResult(res: Response, view: AccountView): void {
-  res.set('ETag', etag(view.version)).json({ accountId: view.accountId, balance: view.balance, version: view.version, position: view.position });
+function commandAnswer(view: AccountView): Answer {
+  return { status: 200, headers: { ETag: etag(view.version) }, body: { accountId: view.accountId, balance: view.balance, version: view.version, position: view.position } };
 }
 
 /** The version an If-Match pins the command to; `*` or no header means "whatever is current". */

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { AesGcmPayloadCodec } from '../../infra/payload-codec';
 import { HttpError } from '../errors';
 import { parse } from '../validate';
+import { policedRouter, type PoliceDeps } from '../policed-router';
 
 const base64 = z.string().max(4_000_000).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
 const body = z.object({
@@ -24,8 +25,8 @@ const fromPayload = (p: Payload) => ({
  * `temporal` CLI (--codec-endpoint) call it to show encrypted payloads in clear to operators.
  * Operator-only when authentication is on; answers CORS preflights for the Web UI's origin.
  */
-export function codecRoutes(deps: { codec: AesGcmPayloadCodec | undefined; corsOrigins: string[] }): Router {
-  const router = Router();
+export function codecRoutes(deps: { police: PoliceDeps; codec: AesGcmPayloadCodec | undefined; corsOrigins: string[] }): Router {
+  const router = policedRouter(deps.police);
   router.use('/codec', (req, res, next) => {
     const origin = req.header('origin');
     if (origin && deps.corsOrigins.includes(origin)) {

@@ -8,6 +8,8 @@ import { z } from 'zod';
 import type { DeadLetterDocument } from '../../activities/dead-letters';
 import { HttpError, notFound } from '../errors';
 import { parse } from '../validate';
+import { actorOf } from '../auth';
+import { policedRouter, type PoliceDeps } from '../policed-router';
 
 const listQuery = z.strictObject({
   source: z.enum(['saga', 'projection', 'notification']).optional(),
@@ -23,8 +25,8 @@ const idParams = z.object({ id: z.string().min(1).max(500) });
  * request is recorded, the status changes when it is carried out). Every operator action is kept
  * in the audit log.
  */
-export function deadLetterRoutes(deps: { db: Db; client: Client; config: Config }): Router {
-  const router = Router();
+export function deadLetterRoutes(deps: { police: PoliceDeps; db: Db; client: Client; config: Config }): Router {
+  const router = policedRouter(deps.police);
   const deadLetters = deps.db.collection<DeadLetterDocument>('dead_letters');
   const audit = deps.db.collection('audit_log');
 
@@ -68,7 +70,7 @@ export function deadLetterRoutes(deps: { db: Db; client: Client; config: Config 
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       }
-      await audit.insertOne({ _id: randomUUID() as never, action: 'redrive-dead-letter', deadLetterId: id, at: new Date(), by: req.header('x-operator') ?? 'api' });
+      await audit.insertOne({ _id: randomUUID() as never, action: 'redrive-dead-letter', deadLetterId: id, at: new Date(), by: actorOf(res) });
       res.status(202).json({ id, status: 'redrive-requested' });
       return;
     }
@@ -77,7 +79,7 @@ export function deadLetterRoutes(deps: { db: Db; client: Client; config: Config 
     }
     const updated = await deadLetters.updateOne({ _id: id, status: 'open' }, { $set: { status: 'redrive-requested' } });
     if (updated.modifiedCount === 0) throw new HttpError(409, 'invalid_state', `Dead letter ${id} changed meanwhile`);
-    await audit.insertOne({ _id: randomUUID() as never, action: 'redrive-dead-letter', deadLetterId: id, at: new Date(), by: req.header('x-operator') ?? 'api' });
+    await audit.insertOne({ _id: randomUUID() as never, action: 'redrive-dead-letter', deadLetterId: id, at: new Date(), by: actorOf(res) });
     res.status(202).json({ id, status: 'redrive-requested' });
   });
 
@@ -88,7 +90,7 @@ export function deadLetterRoutes(deps: { db: Db; client: Client; config: Config 
     const status = letter.source === 'projection' ? 'discard-requested' : 'discarded';
     const updated = await deadLetters.updateOne({ _id: id, status: 'open' }, { $set: { status, ...(status === 'discarded' && { resolvedAt: new Date() }) } });
     if (updated.modifiedCount === 0) throw new HttpError(409, 'invalid_state', `Dead letter ${id} changed meanwhile`);
-    await audit.insertOne({ _id: randomUUID() as never, action: 'discard-dead-letter', deadLetterId: id, source: letter.source, at: new Date(), by: req.header('x-operator') ?? 'api' });
+    await audit.insertOne({ _id: randomUUID() as never, action: 'discard-dead-letter', deadLetterId: id, source: letter.source, at: new Date(), by: actorOf(res) });
     res.status(202).json({ id, status });
   });
 

@@ -3,6 +3,7 @@ import type { Db } from 'mongodb';
 import { z } from 'zod';
 import { emailCollection } from '../../consumers/email';
 import { parse } from '../validate';
+import { policedRouter, type PoliceDeps } from '../policed-router';
 
 const query = z.strictObject({
   orderId: z.string().min(1).max(100).optional(),
@@ -10,8 +11,8 @@ const query = z.strictObject({
 });
 
 /** GET /emails: what the Email service has sent (its transport log). */
-export function emailRoutes(deps: { db: Db }): Router {
-  const router = Router();
+export function emailRoutes(deps: { police: PoliceDeps; db: Db }): Router {
+  const router = policedRouter(deps.police);
   router.get('/emails', async (req, res) => {
     const q = parse(query, req.query, 'query');
     const docs = await emailCollection(deps.db)

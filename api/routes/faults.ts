@@ -1,9 +1,10 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Config } from '../../config';
 import { FAULTABLE_SERVICES, type Faults } from '../../infra/faults';
 import { HttpError, notFound } from '../errors';
 import { parse } from '../validate';
+import { policedRouter, type PoliceDeps } from '../policed-router';
 
 const serviceParams = z.object({ service: z.enum(FAULTABLE_SERVICES) });
 export const faultSchema = z.strictObject({
@@ -15,21 +16,22 @@ export const faultSchema = z.strictObject({
 });
 
 /** Fault injection for tests and demos: make a service fail on purpose. Refused in production. */
-export function faultRoutes(deps: { faults: Faults; config: Config }): Router {
-  const router = Router();
-  router.use('/faults', (_req, _res, next) => {
+export function faultRoutes(deps: { police: PoliceDeps; faults: Faults; config: Config }): Router {
+  const router = policedRouter(deps.police);
+  // After the access policy (operators only), so a client is told it may not, not why it cannot.
+  const enabled: RequestHandler = (_req, _res, next) => {
     if (deps.config.NODE_ENV === 'production' || deps.config.FAULT_INJECTION === 'off') {
       next(new HttpError(403, 'fault_injection_disabled', 'Fault injection is disabled (production mode or FAULT_INJECTION=off)'));
       return;
     }
     next();
-  });
+  };
 
-  router.get('/faults', async (_req, res) => {
+  router.get('/faults', enabled, async (_req, res) => {
     res.json({ faults: await deps.faults.list() });
   });
 
-  router.put('/faults/:service', async (req, res) => {
+  router.put('/faults/:service', enabled, async (req, res) => {
     const { service } = parse(serviceParams, req.params, 'params');
     const body = parse(faultSchema, req.body ?? {}, 'body');
     await deps.faults.inject(service, {
@@ -42,7 +44,7 @@ export function faultRoutes(deps: { faults: Faults; config: Config }): Router {
     res.status(200).json({ service, ...body });
   });
 
-  router.delete('/faults/:service', async (req, res) => {
+  router.delete('/faults/:service', enabled, async (req, res) => {
     const { service } = parse(serviceParams, req.params, 'params');
     if (!(await deps.faults.clear(service))) throw notFound(`Fault for ${service}`);
     res.status(204).end();

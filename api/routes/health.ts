@@ -1,12 +1,13 @@
 import { Router } from 'express';
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
+import { policedRouter, type PoliceDeps } from '../policed-router';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
 /** GET /health: 200 when Temporal and MongoDB both answer; 503 naming the one that does not. */
-export function healthRoutes(deps: { client: Client; db: Db }): Router {
-  const router = Router();
+export function healthRoutes(deps: { police: PoliceDeps; client: Client; db: Db }): Router {
+  const router = policedRouter(deps.police);
   router.get('/health', async (_req, res) => {
     const [temporal, mongodb] = await Promise.all([
       probe(() => deps.client.connection.workflowService.getSystemInfo({})),

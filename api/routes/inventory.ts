@@ -4,6 +4,8 @@ import type { createInventoryCatalog } from '../../activities/inventory';
 import { notFound } from '../errors';
 import { correlationIdOf } from '../correlation';
 import { parse } from '../validate';
+import type { Idempotency } from '../idempotency';
+import { policedRouter, type PoliceDeps } from '../policed-router';
 
 export const skuSchema = z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a SKU is 1-64 letters, digits, dots, dashes or underscores');
 
@@ -15,13 +17,15 @@ export const restockSchema = z.strictObject({
   price: z.number().int().positive().max(100_000_000),
 });
 
-export function inventoryRoutes(deps: { catalog: ReturnType<typeof createInventoryCatalog> }): Router {
-  const router = Router();
+export function inventoryRoutes(deps: { police: PoliceDeps; idempotency: Idempotency; catalog: ReturnType<typeof createInventoryCatalog> }): Router {
+  const router = policedRouter(deps.police);
 
   router.post('/inventory', async (req, res) => {
     const body = parse(restockSchema, req.body, 'body');
-    const { level, position } = await deps.catalog.restock({ ...body, correlationId: correlationIdOf(req) });
-    res.status(200).json({ ...level, position });
+    await deps.idempotency.run(req, res, 'inventory.restock', body, async (seed) => {
+      const { level, position } = await deps.catalog.restock({ ...body, correlationId: correlationIdOf(req), ...(seed && { restockId: seed }) });
+      return { status: 200, body: { ...level, position } };
+    });
   });
 
   router.get('/inventory/:sku', async (req, res) => {

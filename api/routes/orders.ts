@@ -16,13 +16,15 @@ import { approveSignal, cancelUpdate, rejectSignal, statusQuery, updateShippingA
 import { CustomerIdKey, OrderIdKey, OrderStatusKey } from '../../workflows/search-attributes';
 import { orderWorkflowId, type OrderSagaInput, type SagaStatus } from '../../workflows/types';
 import { correlationIdOf } from '../correlation';
-import { ownCustomer } from '../auth';
-import { orderCollection } from '../../activities/order';
+import { actorOf, ownCustomer } from '../auth';
 import { HttpError, notFound } from '../errors';
-import { createIdempotency } from '../idempotency';
+import { idFromSeed, type Answer, type Idempotency } from '../idempotency';
+import { createAccountService } from '../../domain/accounts';
+import { createEventStore } from '../../eventstore';
 import { parse } from '../validate';
 import { shippingAddressSchema } from '../../domain/orders';
 import { skuSchema } from './inventory';
+import { policedRouter, type PoliceDeps } from '../policed-router';
 
 export const id = z.string().trim().min(1).max(100).regex(/^[\w.:@-]+$/, 'ids are letters, digits and . : @ _ -');
 
@@ -39,18 +41,12 @@ export const placeOrderSchema = z.strictObject({
 const orderIdParams = z.object({ orderId: id });
 export const rejectBody = z.strictObject({ reason: z.string().trim().min(1).max(500).optional() });
 
-export function orderRoutes(deps: { client: Client; db: Db; config: Config; catalog: ReturnType<typeof createInventoryCatalog>; sagasStarted?: { inc(): void } }): Router {
-  const router = Router();
-  const idempotency = createIdempotency(deps.db);
+export function orderRoutes(deps: { police: PoliceDeps; client: Client; db: Db; config: Config; catalog: ReturnType<typeof createInventoryCatalog>; sagasStarted?: { inc(): void }; idempotency: Idempotency }): Router {
+  const router = policedRouter(deps.police);
+  const accounts = createAccountService({ store: createEventStore(deps.db) });
 
-  /** The saga of an order the platform knows; 404 otherwise. */
-  async function sagaOf(orderId: string, res?: Response): Promise<WorkflowHandle> {
-    const own = res && ownCustomer(res);
-    if (own !== undefined) {
-      // A client sees only its own orders; another customer's order does not exist for it.
-      const order = await orderCollection(deps.db).findOne({ _id: orderId }, { projection: { customerId: 1 } });
-      if (order?.customerId !== own) throw notFound(`Order ${orderId}`);
-    }
+  /** The saga of an order the platform knows; 404 otherwise (whose it is, the access policy checked). */
+  async function sagaOf(orderId: string): Promise<WorkflowHandle> {
     const handle = deps.client.workflow.getHandle(orderWorkflowId(orderId));
     try {
       await handle.describe();
@@ -65,18 +61,43 @@ export function orderRoutes(deps: { client: Client; db: Db; config: Config; cata
     return handle.query(statusQuery);
   }
 
-  router.post('/orders', async (req, res) => {
-    const body = parse(placeOrderSchema, req.body, 'body');
-    const own = ownCustomer(res);
-    if (own !== undefined && body.customerId !== own) throw new HttpError(403, 'forbidden', 'A client may place orders for its own customer id only');
-    const key = req.header('idempotency-key');
-    let orderId: string = randomUUID();
-    if (key !== undefined) orderId = (await idempotency.claim('orders', key, body, orderId)).resourceId;
-
+  /**
+   * Everything that can refuse an order is checked before anything is written or started: the
+   * SKUs, and the account it is paid from. A client may pay only from an account its customer
+   * holds, and learns nothing about any other account: a missing one and someone else's get the
+   * same 422.
+   */
+  async function checkOrder(body: z.infer<typeof placeOrderSchema>, res: Response): Promise<void> {
     const { unknown } = await deps.catalog.prices(body.items.map((i) => i.sku));
     if (unknown.length > 0) {
       throw new HttpError(422, 'unknown_sku', `Unknown SKU: ${unknown.join(', ')}`, unknown.map((sku) => ({ field: 'items', sku })));
     }
+    const own = ownCustomer(res);
+    const account = await accounts.getAccount(body.accountId);
+    if (own !== undefined ? account?.customerId !== own : !account) {
+      throw new HttpError(422, 'account_unusable', `accountId ${body.accountId} is not an account ${own !== undefined ? 'you can pay with' : 'that exists'}`, [{ field: 'accountId' }]);
+    }
+  }
+
+  /** Keys given before keys were scoped per caller named the order directly; honour them until they expire. */
+  async function earlierOrderId(req: Request): Promise<string | undefined> {
+    const key = req.header('idempotency-key');
+    if (key === undefined) return undefined;
+    const doc = await deps.db.collection<{ _id: string; resourceId?: string; createdAt?: Date }>('idempotency_keys').findOne({ _id: `orders:${key}` });
+    const fresh = doc?.createdAt && doc.createdAt.getTime() + deps.config.IDEMPOTENCY_RETENTION > Date.now();
+    return fresh ? doc.resourceId : undefined;
+  }
+
+  router.post('/orders', async (req, res) => {
+    const body = parse(placeOrderSchema, req.body, 'body');
+    await deps.idempotency.run(req, res, 'orders.place', body, async (seed) => {
+      await checkOrder(body, res);
+      const orderId = (await earlierOrderId(req)) ?? (seed ? idFromSeed(seed) : randomUUID());
+      return startSaga(req, orderId, body);
+    });
+  });
+
+  async function startSaga(req: Request, orderId: string, body: z.infer<typeof placeOrderSchema>): Promise<Answer> {
     const workflowId = orderWorkflowId(orderId);
     const input: OrderSagaInput = { orderId, ...body, correlationId: correlationIdOf(req), settings: sagaSettings(deps.config) };
     try {
@@ -96,15 +117,16 @@ export function orderRoutes(deps: { client: Client; db: Db; config: Config; cata
       });
       deps.sagasStarted?.inc();
     } catch (err) {
-      // The same Idempotency-Key again (or a retry after a crash between claim and start).
+      // The same key after its claim expired, or a retry after a crash between claim and start:
+      // the order id follows from the key, and one saga per order id is all Temporal allows.
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
-    res.status(202).location(`/orders/${orderId}`).json({ orderId, workflowId, status: 'PENDING' });
-  });
+    return { status: 202, headers: { Location: `/orders/${orderId}` }, body: { orderId, workflowId, status: 'PENDING' } };
+  }
 
   router.get('/orders/:orderId/saga', async (req, res) => {
     const { orderId } = parse(orderIdParams, req.params, 'params');
-    res.json(await liveStatus(await sagaOf(orderId, res)));
+    res.json(await liveStatus(await sagaOf(orderId)));
   });
 
   /** Approve and reject are signals (operators also send them with `temporal workflow signal`). */
@@ -144,7 +166,7 @@ export function orderRoutes(deps: { client: Client; db: Db; config: Config; cata
     const body = parse(rejectBody, req.body ?? {}, 'body');
     const handle = await sagaOf(orderId);
     try {
-      const accepted = await handle.executeUpdate(cancelUpdate, { args: [{ ...(body.reason && { reason: body.reason }), by: req.header('x-operator') ?? 'api' }] });
+      const accepted = await handle.executeUpdate(cancelUpdate, { args: [{ ...(body.reason && { reason: body.reason }), by: actorOf(res) }] });
       res.status(202).json(accepted);
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) {

@@ -7,10 +7,11 @@ import { projectionNamed, projections } from '../../projections';
 import { checkpointIdOf, projectionState, projectionStates } from '../../projections/generations';
 import { HttpError, notFound } from '../errors';
 import { parse } from '../validate';
+import { policedRouter, type PoliceDeps } from '../policed-router';
 
 /** Lag of every projection, and the rebuild command. */
-export function projectionRoutes(deps: { db: Db; store: EventStore }): Router {
-  const router = Router();
+export function projectionRoutes(deps: { police: PoliceDeps; db: Db; store: EventStore }): Router {
+  const router = policedRouter(deps.police);
   const { db, store } = deps;
 
   /** How far one generation of a projection is behind the head of the log, in events and milliseconds. */

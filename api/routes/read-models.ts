@@ -10,6 +10,7 @@ import { parse } from '../validate';
 import { ownCustomer } from '../auth';
 import { id } from './orders';
 import { ORDER_STATUSES as ORDER_STATUSES_LIST, type OrderStatus } from '../../workflows/types';
+import { policedRouter, type PoliceDeps } from '../policed-router';
 
 const ORDER_STATUSES = ORDER_STATUSES_LIST as unknown as [OrderStatus, ...OrderStatus[]];
 const page = { limit: z.coerce.number().int().min(1).max(200).default(50), cursor: z.string().max(500).optional() };
@@ -31,8 +32,8 @@ const salesQuery = z
  * your own write. The saga's live state (GET /orders/:id/saga) and the account's own stream
  * (GET /accounts/:id) are strongly consistent instead.
  */
-export function readModelRoutes(deps: { db: Db }): Router {
-  const router = Router();
+export function readModelRoutes(deps: { police: PoliceDeps; db: Db }): Router {
+  const router = policedRouter(deps.police);
   const { db } = deps;
 
   async function pageOf<T extends Document & { _id: string }>(
@@ -67,18 +68,15 @@ export function readModelRoutes(deps: { db: Db }): Router {
     await awaitReadModel(db, ordersProjection, req, res);
     const { orderId } = parse(z.object({ orderId: id }), req.params, 'params');
     parse(z.strictObject({}), withoutConsistency(req.query), 'query');
-    const own = ownCustomer(res);
-    // By _id alone (served from the index everywhere), the rest checked here.
+    // By _id alone (served from the index everywhere); whose it is, the access policy checked.
     const order = await (await readModel<OrderViewDocument>(db, ordersProjection, 'orders')).findOne({ _id: orderId });
-    if (!order?.facts?.created || (own !== undefined && order.customerId !== own)) throw notFound(`Order ${orderId}`);
+    if (!order?.facts?.created) throw notFound(`Order ${orderId}`);
     res.json(orderView(order));
   });
 
   router.get('/customers/:customerId/orders', async (req, res) => {
     await awaitReadModel(db, ordersProjection, req, res);
     const { customerId } = parse(z.object({ customerId: id }), req.params, 'params');
-    const own = ownCustomer(res);
-    if (own !== undefined && own !== customerId) throw notFound(`Customer ${customerId}`);
     const q = parse(customerOrdersQuery, withoutConsistency(req.query), 'query');
     const orders = await readModel<OrderViewDocument>(db, ordersProjection, 'orders');
     const { items, nextCursor } = await pageOf(req, orders, { customerId, 'facts.created': true, ...(q.status && { status: q.status }) }, 'createdAt', q);
@@ -89,9 +87,11 @@ export function readModelRoutes(deps: { db: Db }): Router {
     await awaitReadModel(db, accountsProjection, req, res);
     const q = parse(accountsQuery, withoutConsistency(req.query), 'query');
     const accounts = await readModel<Document & { _id: string }>(db, accountsProjection, 'accounts');
-    const { items, nextCursor } = await pageOf(req, accounts, { openedAt: { $exists: true } }, 'openedAt', q);
+    // A client lists the accounts its customer holds; operators list all.
+    const own = ownCustomer(res);
+    const { items, nextCursor } = await pageOf(req, accounts, own !== undefined ? { customerId: own, openedAt: { $exists: true } } : { openedAt: { $exists: true } }, 'openedAt', q);
     res.json({
-      accounts: items.map((a) => ({ accountId: a._id, owner: a.owner, balance: a.balance, version: a.version, openedAt: a.openedAt, updatedAt: a.updatedAt })),
+      accounts: items.map((a) => ({ accountId: a._id, customerId: a.customerId ?? null, owner: a.owner, balance: a.balance, version: a.version, openedAt: a.openedAt, updatedAt: a.updatedAt })),
       nextCursor,
     });
   });

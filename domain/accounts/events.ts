@@ -13,7 +13,11 @@ export interface Movement {
   reference?: string;
 }
 
-export type AccountOpened = { type: 'AccountOpened'; data: { owner: string; initial: number } };
+/**
+ * `customerId` names the account's holder: the one customer who may see it and pay with it.
+ * Accounts opened before holders existed have none, and only operators may use them.
+ */
+export type AccountOpened = { type: 'AccountOpened'; data: { owner: string; initial: number; customerId?: string } };
 export type Deposited = { type: 'Deposited'; data: Movement };
 export type Withdrawn = { type: 'Withdrawn'; data: Movement };
 export type AccountEvent = AccountOpened | Deposited | Withdrawn;
@@ -21,7 +25,7 @@ export type AccountEvent = AccountOpened | Deposited | Withdrawn;
 /** An event as the fold sees it: read from the store it also brings when it was recorded. */
 export type RecordedAccountEvent = AccountEvent & { metadata?: { timestamp?: Date | string } };
 
-export type OpenAccount = { type: 'OpenAccount'; accountId: string; owner: string; initialDeposit: number };
+export type OpenAccount = { type: 'OpenAccount'; accountId: string; owner: string; customerId?: string; initialDeposit: number };
 export type Deposit = { type: 'Deposit'; accountId: string } & Movement;
 export type Withdraw = { type: 'Withdraw'; accountId: string } & Movement;
 export type AccountCommand = OpenAccount | Deposit | Withdraw;
@@ -31,4 +35,4 @@ export type AccountCommand = OpenAccount | Deposit | Withdraw;
  */
 export type AccountState =
   | { status: 'not_opened' }
-  | { status: 'open'; owner: string; balance: number; openedAt: string | null; updatedAt: string | null };
+  | { status: 'open'; owner: string; customerId: string | null; balance: number; openedAt: string | null; updatedAt: string | null };

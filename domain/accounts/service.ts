@@ -16,13 +16,16 @@ export const accountStreamId = (accountId: string) => `account-${accountId}`;
 export const accountEvolver: Evolver<AccountState> = {
   initialState,
   evolve: (state, event) => evolve(state, event as unknown as RecordedAccountEvent),
-  snapshotSchemaVersion: 1,
+  // 2: the state gained customerId; snapshots of version 1 are ignored and the fold runs again.
+  snapshotSchemaVersion: 2,
 };
 
 /** An account as callers see it, at its latest version or at a point in its past. */
 export interface AccountView {
   accountId: string;
   owner: string;
+  /** The holder: the customer who may see and pay with the account (null: operators only). */
+  customerId: string | null;
   balance: number;
   version: number;
   /** Global position of the account's last event (read models can wait until they have seen it). */
@@ -120,14 +123,14 @@ export function createAccountService({ store, snapshotEvery = 100, maxAttempts =
 
   return {
     /** Opens an account; the id is minted unless given. A repeat with the same event id returns the same account. */
-    async openAccount(input: { accountId?: string; owner: string; initialDeposit?: number } & Omit<CommandOptions, 'expectedVersion'>) {
+    async openAccount(input: { accountId?: string; owner: string; customerId?: string; initialDeposit?: number } & Omit<CommandOptions, 'expectedVersion'>) {
       let accountId = input.accountId;
       if (accountId === undefined && input.eventId) {
         const earlier = await store.findEvent(input.eventId);
         if (earlier?.streamType === ACCOUNT_STREAM_TYPE) accountId = earlier.streamId.slice(accountStreamId('').length);
       }
       accountId ??= randomUUID();
-      return execute(accountId, { type: 'OpenAccount', accountId, owner: input.owner, initialDeposit: input.initialDeposit ?? 0 }, input);
+      return execute(accountId, { type: 'OpenAccount', accountId, owner: input.owner, customerId: input.customerId, initialDeposit: input.initialDeposit ?? 0 }, input);
     },
     deposit(input: { accountId: string; amount: number; reason?: string; reference?: string } & CommandOptions) {
       const { accountId, amount, reason, reference } = input;
@@ -160,5 +163,5 @@ export type AccountService = ReturnType<typeof createAccountService>;
 
 function toView(accountId: string, state: AccountState, version: number, position: number | null): AccountView {
   if (state.status !== 'open' || position === null) throw new Error(`Account ${accountId} has no state at version ${version}`);
-  return { accountId, owner: state.owner, balance: state.balance, version, position, openedAt: state.openedAt, updatedAt: state.updatedAt };
+  return { accountId, owner: state.owner, customerId: state.customerId, balance: state.balance, version, position, openedAt: state.openedAt, updatedAt: state.updatedAt };
 }

@@ -38,8 +38,14 @@ describe('production mode: authentication, roles, encryption, hardening', () => 
 
   const call = (method: string, path: string, key?: string, body?: unknown) => http(stack.baseUrl, method, path, body, key ? auth(key) : {});
 
+  async function accountOf(customer: 'cust-a' | 'cust-b', deposit = 10_000): Promise<string> {
+    const res = await call('POST', '/accounts', OPERATOR, { customerId: customer, owner: `${customer} holder`, initialDeposit: deposit });
+    expect(res.status, res.text).toBe(201);
+    return res.body.accountId;
+  }
+
   async function orderFor(customer: 'cust-a' | 'cust-b', key: string) {
-    const accountId = await h.openAccount(10_000);
+    const accountId = await accountOf(customer);
     const sku = h.unique('SKU');
     await h.stock(sku, 5, 100);
     const res = await call('POST', '/orders', key, { customerId: customer, accountId, items: [{ sku, quantity: 1 }], shippingAddress: address });
@@ -82,7 +88,8 @@ describe('production mode: authentication, roles, encryption, hardening', () => 
       ['POST', '/dead-letters/x/redrive'],
       ['POST', '/projections/orders/rebuild'],
       ['POST', '/inventory'],
-      ['GET', '/accounts'],
+      ['POST', '/accounts/x/deposits'],
+      ['POST', '/accounts/x/withdrawals'],
       ['GET', '/metrics'],
       ['POST', '/codec/decode'],
     ] as const) {
@@ -111,6 +118,45 @@ describe('production mode: authentication, roles, encryption, hardening', () => 
     expect(listed.length).toBeGreaterThan(0);
     expect(listed.every((o) => o.customerId === 'cust-a')).toBe(true);
     expect((await call('GET', `/orders/${theirs}`, OPERATOR)).status).toBe(200);
+  });
+
+  it("refuses to let a client pay with another customer's account, writing nothing and starting nothing", async () => {
+    const alices = await accountOf('cust-a');
+    const sku = h.unique('SKU');
+    await h.stock(sku, 5, 100);
+    const eventsBefore = await stack.mongo.db.collection('events').countDocuments();
+    const keysBefore = await stack.mongo.db.collection('idempotency_keys').countDocuments();
+    const body = { customerId: 'cust-b', accountId: alices, items: [{ sku, quantity: 1 }], shippingAddress: address };
+    const theft = await call('POST', '/orders', CLIENT_B, body);
+    expect(theft.status).toBe(422);
+    expect(theft.body.error.code).toBe('account_unusable');
+    // The same answer as for an account that does not exist: nothing to learn from it.
+    const missing = await call('POST', '/orders', CLIENT_B, { ...body, accountId: 'no-such-account' });
+    expect(missing.status).toBe(422);
+    expect(missing.body.error.message.replace('no-such-account', alices)).toBe(theft.body.error.message);
+    const keyed = await http(stack.baseUrl, 'POST', '/orders', body, { ...auth(CLIENT_B), 'idempotency-key': h.unique('theft') });
+    expect(keyed.status).toBe(422);
+    expect(await stack.mongo.db.collection('events').countDocuments()).toBe(eventsBefore);
+    expect(await stack.mongo.db.collection('idempotency_keys').countDocuments()).toBe(keysBefore);
+    expect(await h.balance(alices)).toBe(10_000);
+    // Alice's own key pays with it.
+    const own = await call('POST', '/orders', CLIENT_A, { ...body, customerId: 'cust-a' });
+    expect(own.status, own.text).toBe(202);
+  });
+
+  it('lets a client open, read and list its own accounts, empty, and nobody else\'s', async () => {
+    const opened = await call('POST', '/accounts', CLIENT_A, { owner: 'Alice' });
+    expect(opened.status, opened.text).toBe(201);
+    expect(opened.body).toMatchObject({ customerId: 'cust-a', balance: 0 });
+    expect((await call('POST', '/accounts', CLIENT_A, { owner: 'Alice', initialDeposit: 500 })).status).toBe(403);
+    expect((await call('POST', '/accounts', CLIENT_A, { owner: 'Alice', customerId: 'cust-b' })).status).toBe(403);
+    expect((await call('GET', `/accounts/${opened.body.accountId}`, CLIENT_A)).body.customerId).toBe('cust-a');
+    expect((await call('GET', `/accounts/${opened.body.accountId}/events`, CLIENT_A)).status).toBe(200);
+    expect((await call('GET', `/accounts/${opened.body.accountId}`, CLIENT_B)).status).toBe(404);
+    expect((await call('POST', `/accounts/${opened.body.accountId}/deposits`, CLIENT_A, { amount: 100 })).status).toBe(403);
+    const listed = await call('GET', `/accounts?minPosition=${opened.body.position}&waitMs=10000`, CLIENT_A);
+    expect(listed.body.accounts.map((x: { accountId: string }) => x.accountId)).toContain(opened.body.accountId);
+    expect(listed.body.accounts.every((x: { customerId: string }) => x.customerId === 'cust-a')).toBe(true);
   });
 
   it('refuses fault injection in production, even to operators', async () => {

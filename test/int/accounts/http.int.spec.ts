@@ -21,7 +21,7 @@ describe('accounts over HTTP', () => {
   it('opens an account: 201 with Location, ETag and the position of its first event', async () => {
     const res = await http(stack.baseUrl, 'POST', '/accounts', { owner: 'ada', initialDeposit: 2_500 }, { 'x-correlation-id': 'corr-open' });
     expect(res.status).toBe(201);
-    expect(res.body).toEqual({ accountId: expect.any(String), owner: 'ada', balance: 2_500, version: 1, position: expect.any(Number) });
+    expect(res.body).toEqual({ accountId: expect.any(String), customerId: null, owner: 'ada', balance: 2_500, version: 1, position: expect.any(Number) });
     expect(res.headers.get('location')).toBe(`/accounts/${res.body.accountId}`);
     expect(res.headers.get('etag')).toBe('"1"');
 
@@ -29,6 +29,7 @@ describe('accounts over HTTP', () => {
     expect(read.status).toBe(200);
     expect(read.body).toEqual({
       accountId: res.body.accountId,
+      customerId: null,
       owner: 'ada',
       balance: 2_500,
       version: 1,
