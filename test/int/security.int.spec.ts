@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
+import { keyIdOf } from '../../api/auth';
 import { createLogger } from '../../infra/logger';
 import { http, startStack, type Stack } from '../helpers/stack';
 import { address, fastSaga, sagaHelpers } from '../helpers/saga';
@@ -157,6 +158,36 @@ describe('production mode: authentication, roles, encryption, hardening', () => 
     const listed = await call('GET', `/accounts?minPosition=${opened.body.position}&waitMs=10000`, CLIENT_A);
     expect(listed.body.accounts.map((x: { accountId: string }) => x.accountId)).toContain(opened.body.accountId);
     expect(listed.body.accounts.every((x: { customerId: string }) => x.customerId === 'cust-a')).toBe(true);
+  });
+
+  it('counts and logs every denied request by route and reason, naming the key by its id only', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write: (chunk, _e, done) => (lines.push(chunk.toString()), done()) });
+    const app = createApp({ client: stack.client, db: stack.mongo.db, config: stack.config, log: createLogger('denials', 'warn', sink) });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise<void>((r) => server.once('listening', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      expect((await http(base, 'POST', '/orders/x/approve', {}, { ...auth(CLIENT_A), 'x-correlation-id': 'denied-corr-1' })).status).toBe(403);
+      expect((await http(base, 'GET', '/orders', undefined, { authorization: 'Bearer wrong-key-00000000000' })).status).toBe(401);
+      const metrics = (await http(base, 'GET', '/metrics', undefined, auth(OPERATOR))).text;
+      expect(metrics).toMatch(/http_requests_denied_total\{route="POST \/orders\/:orderId\/approve",reason="operators-only"\} 1/);
+      expect(metrics).toMatch(/http_requests_denied_total\{route="any",reason="invalid-key"\} 1/);
+    } finally {
+      server.close();
+    }
+    const denial = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'request denied' && l.correlationId === 'denied-corr-1');
+    expect(denial).toMatchObject({ keyId: keyIdOf(CLIENT_A), route: 'POST /orders/:orderId/approve', reason: 'operators-only' });
+    expect(lines.join('')).not.toContain(CLIENT_A);
+  });
+
+  it('names the authenticated key in audit records, whatever header the caller sends', async () => {
+    const id = `saga:audit-${Date.now()}:run:step:processPayment`;
+    await stack.mongo.db.collection('dead_letters').insertOne({ _id: id as never, source: 'saga', kind: 'step', step: 'processPayment', status: 'open', error: 'test', createdAt: new Date() });
+    const res = await http(stack.baseUrl, 'DELETE', `/dead-letters/${encodeURIComponent(id)}`, undefined, { ...auth(OPERATOR), 'x-operator': 'someone-else' });
+    expect(res.status, res.text).toBe(202);
+    const record = await stack.mongo.db.collection('audit_log').findOne({ deadLetterId: id });
+    expect(record?.by).toBe(keyIdOf(OPERATOR));
   });
 
   it('refuses fault injection in production, even to operators', async () => {

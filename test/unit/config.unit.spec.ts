@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, mongodbUri, temporalAddress } from '../../config';
+import { ConfigError, listenHost, loadConfig, mongodbUri, temporalAddress } from '../../config';
 
 describe('config', () => {
   it('has defaults for every setting so npm start needs no environment', () => {
@@ -22,6 +22,13 @@ describe('config', () => {
     expect(temporalAddress(config)).toBe('temporal:7233');
     expect(mongodbUri(config)).toBe('mongodb://m1:27017/?replicaSet=rs0');
     expect(config.PORT).toBe(8080);
+  });
+
+  it('keeps the open development API off the network unless told otherwise', () => {
+    expect(listenHost(loadConfig({}))).toBe('127.0.0.1');
+    expect(listenHost(loadConfig({ HOST: '0.0.0.0' }))).toBe('0.0.0.0');
+    const production = { NODE_ENV: 'production', API_KEYS: 'operator-key-0123456789:operator', PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}` };
+    expect(listenHost(loadConfig(production))).toBe('0.0.0.0');
   });
 
   it('treats empty variables as unset', () => {
