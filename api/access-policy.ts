@@ -33,6 +33,7 @@ const operators: Access = {};
 /** Keyed by `METHOD /express/path`; the OpenAPI path is the same with `{param}`. */
 export const ACCESS_POLICY = {
   'GET /health': { public: true, why: 'load balancers and orchestrators probe it' },
+  'GET /health/ready': { public: true, why: 'orchestrators decide where to send reads with it' },
   'GET /openapi.json': { client: 'any', why: 'the contract is not a secret' },
   'GET /metrics': operators,
 

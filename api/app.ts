@@ -78,7 +78,7 @@ export function createApp(deps: AppDeps): express.Express {
   const catalog = createInventoryCatalog({ db: deps.db, events: store });
   const faults = createFaults(deps.db);
   const idempotency = createIdempotency(deps.db, deps.config);
-  app.use(healthRoutes({ ...deps, police }));
+  app.use(healthRoutes({ ...deps, store, police }));
   const openApi = openApiDocument();
   app.use(policedRouter(police).get('/openapi.json', (_req, res) => void res.json(openApi)));
   app.use(metrics.routes(police));
@@ -87,7 +87,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(inventoryRoutes({ police, idempotency, catalog }));
   app.use(faultRoutes({ police, faults, config: deps.config }));
   app.use(readModelRoutes({ ...deps, police }));
-  app.use(projectionRoutes({ police, db: deps.db, store }));
+  app.use(projectionRoutes({ police, db: deps.db, store, stallAfterMs: deps.config.PROJECTION_STALL_AFTER }));
   app.use(deadLetterRoutes({ ...deps, police }));
   app.use(emailRoutes({ ...deps, police }));
   app.use(codecRoutes({ police, codec: payloadCodec(deps.config), corsOrigins: deps.config.CODEC_CORS_ORIGINS }));

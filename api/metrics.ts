@@ -3,11 +3,10 @@ import { policedRouter, type PoliceDeps } from './policed-router';
 import type { Db } from 'mongodb';
 import client from 'prom-client';
 import type { Config } from '../config';
-import { checkpoints } from '../consumers/runner';
 import type { EventStore } from '../eventstore';
-import { projections } from '../projections';
-import { checkpointIdOf, projectionState, readModel } from '../projections/generations';
+import { readModel } from '../projections/generations';
 import { ordersProjection } from '../projections';
+import { projectionStatuses } from '../projections/status';
 
 /**
  * GET /metrics: the API's own metrics (HTTP requests, sagas started) plus figures read from the
@@ -68,18 +67,42 @@ export function createMetrics(deps: { db: Db; store: EventStore; config: Config 
       this.set(await deps.store.headPosition());
     },
   });
+  // Per projection, from the same honest status as GET /projections: stalled means stuck, not slow.
+  const statuses = () => projectionStatuses(deps.db, deps.store, deps.config.PROJECTION_STALL_AFTER);
   new client.Gauge({
     name: 'projection_lag_events',
     help: 'Events between the head of the log and the projection',
     labelNames: ['projection'],
     registers: [registry],
     async collect() {
-      const head = await deps.store.headPosition();
-      for (const p of projections) {
-        const state = await projectionState(deps.db, p.name);
-        const position = (await checkpoints(deps.db).findOne({ _id: checkpointIdOf(p.name, state.active) }))?.position ?? 0;
-        this.set({ projection: p.name }, Math.max(0, head - position));
-      }
+      for (const row of await statuses()) this.set({ projection: row.name }, row.lagEvents);
+    },
+  });
+  new client.Gauge({
+    name: 'projection_state',
+    help: 'One per projection and state (running, catching-up, stalled, rebuilding): 1 for the current state',
+    labelNames: ['projection', 'state'],
+    registers: [registry],
+    async collect() {
+      for (const row of await statuses()) for (const state of ['running', 'catching-up', 'stalled', 'rebuilding']) this.set({ projection: row.name, state }, row.state === state ? 1 : 0);
+    },
+  });
+  new client.Gauge({
+    name: 'projection_lag_seconds',
+    help: 'Age of the oldest event a projection has not applied',
+    labelNames: ['projection'],
+    registers: [registry],
+    async collect() {
+      for (const row of await statuses()) this.set({ projection: row.name }, row.lagMs / 1000);
+    },
+  });
+  new client.Gauge({
+    name: 'projection_parked_events',
+    help: 'Events a projection set aside behind dead letters, plus the dead letters',
+    labelNames: ['projection'],
+    registers: [registry],
+    async collect() {
+      for (const row of await statuses()) this.set({ projection: row.name }, row.parked + row.deadLetters);
     },
   });
 

@@ -77,6 +77,7 @@ export function openApiDocument(): Schema {
     security: [{ apiKey: [] }],
     paths: withAccess({
       '/health': { get: op('Temporal and MongoDB reachability', { '200': 'Both up', '503': 'One is down (named)' }) },
+      '/health/ready': { get: op('Readiness: /health plus every projection not stalled', { '200': 'Ready', '503': 'Not ready: names what is down or stalled' }) },
       '/metrics': { get: op('Prometheus metrics', { '200': 'Metrics in text format' }) },
       '/openapi.json': { get: op('This document', { '200': 'OpenAPI 3.0' }) },
       '/orders': {

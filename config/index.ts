@@ -109,6 +109,11 @@ export const configSchema = z.object({
   /** Require API keys outside production too (production always requires them). */
   AUTH: z.enum(['on', 'off']).default('off'),
   /** Requests per minute per client address (0 = unlimited). */
+  /**
+   * A projection with work that has not moved for this long counts as stalled: GET /projections
+   * says so and /health/ready answers 503 naming it (/health stays a liveness check).
+   */
+  PROJECTION_STALL_AFTER: duration('PROJECTION_STALL_AFTER').default(10_000),
   /** How long an Idempotency-Key is remembered (its answer replayed); a TTL index removes it after that. */
   IDEMPOTENCY_RETENTION: duration('IDEMPOTENCY_RETENTION').default(24 * 3_600_000),
   RATE_LIMIT_PER_MINUTE: z.coerce.number({ error: 'RATE_LIMIT_PER_MINUTE must be a number' }).int().min(0).default(0),

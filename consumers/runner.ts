@@ -19,6 +19,14 @@ export interface Subscription {
    */
   retry?: { initialMs: number; maxMs: number; maxAttempts: number };
   onPoison?(event: StoredEvent, error: unknown, attempts: number): Promise<void>;
+  /**
+   * Asked once an event has used its attempts, before `onPoison`: is this event the problem
+   * (true: park it), or is the projection or its store (false: keep retrying with backoff, never
+   * park, report the subscription stalled)? Asked again after every further failure, so a store
+   * that comes back while the event still fails turns the event into a poison event. Without it,
+   * every exhausted event is poison.
+   */
+  isPoison?(event: StoredEvent, error: unknown): Promise<boolean>;
   /** Events for which this returns true are set aside (`park`) instead of handled: per-stream order behind a poison event. */
   shouldPark?(event: StoredEvent): boolean;
   park?(event: StoredEvent): Promise<void>;
@@ -37,7 +45,20 @@ export interface CheckpointDocument {
   updatedAt: Date;
   /** Handling failures seen so far (observability). */
   failures: number;
+  /**
+   * Progress, as opposed to liveness: the last time the position advanced or there was nothing to
+   * do. A subscription that is alive but stuck keeps its heartbeat and loses this.
+   */
+  progressAt?: Date;
+  /** Set while a systemic failure holds the subscription (cleared when it moves again). */
+  stalledSince?: Date | null;
+  lastError?: string | null;
 }
+
+/** While stalled on a systemic failure, retries back off up to this interval. */
+export const STALLED_RETRY_MAX_MS = 5_000;
+/** Progress ("nothing to do" included) is written at most this often. */
+const PROGRESS_EVERY_MS = 1_000;
 
 export interface RunnerOptions {
   db: Db;
@@ -86,6 +107,7 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
   let ownWatcher: LogWatcher | undefined;
   let unsubscribe: (() => void) | undefined;
   const waiters = new Set<{ position: number; resolve: (ok: boolean) => void }>();
+  let lastProgressWrite = 0;
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -112,19 +134,36 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
     return watcher;
   }
 
+  let stalled = false;
   async function handleWithRetry(event: StoredEvent): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         await subscription.handle(event);
+        if (stalled) {
+          stalled = false;
+          await cps.updateOne({ _id: checkpointId }, { $set: { stalledSince: null, lastError: null } }).catch(() => {});
+          log.info({ subscription: subscription.name, position: event.position, attempts: attempt }, 'recovered from a systemic failure');
+        }
         return;
       } catch (err) {
-        await cps.updateOne({ _id: checkpointId }, { $inc: { failures: 1 } });
-        if (attempt >= retry.maxAttempts) {
-          log.error({ err: String(err), subscription: subscription.name, position: event.position, attempts: attempt }, 'event parked after retries');
-          await subscription.onPoison?.(event, err, attempt);
-          return;
+        if (stopped) throw new Error('stopped');
+        await cps.updateOne({ _id: checkpointId }, { $inc: { failures: 1 } }).catch(() => {});
+        if (attempt >= retry.maxAttempts && subscription.onPoison) {
+          const poison = subscription.isPoison ? await subscription.isPoison(event, err).catch(() => false) : true;
+          if (poison) {
+            log.error({ err: String(err), subscription: subscription.name, position: event.position, attempts: attempt }, 'event parked after retries');
+            await subscription.onPoison(event, err, attempt);
+            return;
+          }
+          if (!stalled) {
+            stalled = true;
+            log.error({ err: String(err), subscription: subscription.name, position: event.position, attempts: attempt }, 'systemic failure: retrying without parking');
+            await cps.updateOne({ _id: checkpointId }, { $set: { stalledSince: new Date() } }).catch(() => {});
+          }
+          await cps.updateOne({ _id: checkpointId }, { $set: { lastError: String(err).slice(0, 500) } }).catch(() => {});
         }
-        const delay = Math.min(retry.maxMs, retry.initialMs * 2 ** (attempt - 1));
+        const cap = attempt >= retry.maxAttempts ? STALLED_RETRY_MAX_MS : retry.maxMs;
+        const delay = Math.min(cap, retry.initialMs * 2 ** (Math.min(attempt, 20) - 1));
         if (attempt === 1 || attempt % 10 === 0) {
           log.warn({ err: String(err), subscription: subscription.name, position: event.position, attempt, retryInMs: delay }, 'event handling failed; retrying');
         }
@@ -156,9 +195,12 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
           if (subscription.shouldPark?.(event)) await subscription.park!(event);
           else await handleWithRetry(event);
         }
+        const now = new Date();
         if (batch.nextPosition - 1 > position) {
           position = batch.nextPosition - 1;
-          await cps.updateOne({ _id: checkpointId }, { $set: { position, resumeToken, updatedAt: new Date() } });
+          const reportProgress = now.getTime() - lastProgressWrite >= PROGRESS_EVERY_MS;
+          if (reportProgress) lastProgressWrite = now.getTime();
+          await cps.updateOne({ _id: checkpointId }, { $set: { position, resumeToken, updatedAt: now, ...(reportProgress && { progressAt: now }) } });
           progressed = true;
           for (const waiter of waiters) {
             if (waiter.position <= position) {
@@ -166,6 +208,11 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
               waiter.resolve(true);
             }
           }
+        }
+        // Nothing to do is progress too (a quiet system is not a stuck one); a hole is not.
+        if (!progressed && batch.hole === null && now.getTime() - lastProgressWrite >= PROGRESS_EVERY_MS) {
+          lastProgressWrite = now.getTime();
+          await cps.updateOne({ _id: checkpointId }, { $set: { progressAt: now } });
         }
         // A hole that is still young: an append is in flight; look again shortly.
         if (!progressed) await sleep(batch.hole !== null ? 50 : options.idlePollMs ?? 1_000);

@@ -19,8 +19,10 @@ export interface FaultSpec {
    * `error`: the service throws a technical (retryable) error, as if it were down.
    * `hang-after-effect`: the service does its work, then hangs before reporting success, so a
    *   worker can be killed between the side effect and the activity's completion.
+   * `crash-after-resolve` (projections): the projector process kills itself (SIGKILL) right after
+   *   it marked a dead letter redriven or discarded, before it released what waited behind it.
    */
-  mode: 'error' | 'hang-after-effect';
+  mode: 'error' | 'hang-after-effect' | 'crash-after-resolve';
   /** Fail this many calls, then recover. Unlimited when absent. */
   failures?: number;
   /** Stay faulty until this time. Unlimited when absent. */
@@ -57,7 +59,8 @@ export function createFaults(db: Db) {
     const fault = await faults.findOne({ _id: service });
     if (!fault || fault.mode !== mode) return null;
     if (fault.until && fault.until <= new Date()) return null;
-    if (fault.streamId !== undefined && streamId !== undefined && fault.streamId !== streamId) return null;
+    // A fault scoped to one stream hits that stream's events only (not a store-wide probe).
+    if (fault.streamId !== undefined && fault.streamId !== streamId) return null;
     if (fault.failures === undefined) return fault;
     return faults.findOneAndUpdate({ _id: service, mode, failures: { $gt: 0 } }, { $inc: { failures: -1 } });
   }
@@ -75,6 +78,10 @@ export function createFaults(db: Db) {
     /** Called at the start of a service call: throws when the service is "down". */
     async failIfDown(service: FaultableService, streamId?: string): Promise<void> {
       if (await active(service, 'error', streamId)) throw new ServiceUnavailableError(service);
+    },
+    /** Called between two writes that must survive a crash in between: dies there when asked. */
+    async crashIfAsked(service: FaultableService): Promise<void> {
+      if (await active(service, 'crash-after-resolve')) process.kill(process.pid, 'SIGKILL');
     },
     /** Called after a service's side effect: hangs when a kill-between-effect-and-completion drill is on. */
     async hangIfAsked(service: FaultableService): Promise<void> {

@@ -5,7 +5,7 @@ import type { FaultableService, Faults } from '../infra/faults';
 import type { Logger } from '../infra/logger';
 import { runSubscription, type RunningSubscription, type Subscription } from '../consumers/runner';
 import type { LogWatcher } from '../consumers/log-watcher';
-import { checkpointIdOf, contextFor, ensureGeneration } from './generations';
+import { checkpointIdOf, contextFor, ensureGeneration, projectionStates } from './generations';
 import type { Projection } from './types';
 
 export interface ParkedEventDocument {
@@ -20,6 +20,10 @@ export interface ParkedEventDocument {
 export const parkedEvents = (db: Db) => db.collection<ParkedEventDocument>('parked_events');
 export const deadLetterCollection = (db: Db) => db.collection<DeadLetterDocument & { input: { position: number; streamId: string; eventId: string; type: string } }>('dead_letters');
 export const auditLog = (db: Db) => db.collection('audit_log');
+
+/** Parks from this many different streams within the window mean the store, not the events. */
+export const PARK_BREAKER_STREAMS = 3;
+export const PARK_BREAKER_WINDOW_MS = 60_000;
 
 export interface InstanceOptions {
   db: Db;
@@ -54,12 +58,46 @@ export function startProjectionInstance(projection: Projection, generation: numb
     log.debug({ correlationId: event.metadata.correlationId, projection: projection.name, position: event.position, type: event.type }, 'read model updated');
   };
 
+  /**
+   * A stream is blocked while it has an unresolved dead letter or parked events. Counting parked
+   * events as well makes resolving crash-safe in any order: if the projector died after a dead
+   * letter was marked redriven or discarded but before what waited behind it was applied, the
+   * stream is still blocked on restart, and is released here, in order, before anything newer.
+   */
   async function loadBlocked() {
     if (loaded) return;
     await ensureGeneration(db, projection, generation);
     const open = await deadLetters.find({ source: 'projection', step: instance, status: { $in: ['open', 'redrive-requested', 'discard-requested'] } }).toArray();
     for (const d of open) blocked.add(d.input.streamId);
+    const waiting = new Set(await parked.distinct('streamId', { instance }));
+    for (const streamId of waiting) blocked.add(streamId);
     loaded = true;
+    for (const streamId of waiting) {
+      if (open.some((d) => d.input.streamId === streamId && d.status === 'open')) continue;
+      // Its dead letter is resolved (or being resolved): release unless a request is pending.
+      if (!open.some((d) => d.input.streamId === streamId)) await release(streamId);
+    }
+  }
+
+  /**
+   * Poison or systemic? Past its attempts, an event is poison only when the projection's store is
+   * healthy — a probe write to the projection's own state through the same path succeeds — and
+   * events of other streams are not failing too: if ${PARK_BREAKER_STREAMS} different streams were
+   * parked within ${PARK_BREAKER_WINDOW_MS / 1000} s, the failure is taken as systemic and nothing
+   * more is parked until an event applies again.
+   */
+  const recentParks: Array<{ streamId: string; at: number }> = [];
+  async function isPoison(event: StoredEvent): Promise<boolean> {
+    try {
+      await faults.failIfDown(`projection:${projection.name}` as FaultableService);
+      await projectionStates(db).updateOne({ _id: projection.name }, { $set: { probedAt: new Date() } });
+    } catch {
+      return false;
+    }
+    const now = Date.now();
+    while (recentParks.length && recentParks[0]!.at < now - PARK_BREAKER_WINDOW_MS) recentParks.shift();
+    const streams = new Set(recentParks.map((p) => p.streamId).filter((s) => s !== event.streamId));
+    return streams.size + 1 < PARK_BREAKER_STREAMS;
   }
 
   async function park(event: StoredEvent) {
@@ -71,6 +109,7 @@ export function startProjectionInstance(projection: Projection, generation: numb
   }
 
   async function recordDeadLetter(event: StoredEvent, error: unknown, attempts: number) {
+    recentParks.push({ streamId: event.streamId, at: Date.now() });
     blocked.add(event.streamId);
     await deadLetters.updateOne(
       { _id: `projection:${instance}:${event.position}` },
@@ -123,6 +162,7 @@ export function startProjectionInstance(projection: Projection, generation: numb
       } else {
         await deadLetters.updateOne({ _id: request._id }, { $set: { status: 'discarded', resolvedAt: new Date() } });
       }
+      await faults.crashIfAsked(`projection:${projection.name}` as FaultableService);
       const stillOpen = await deadLetters.countDocuments({ source: 'projection', step: instance, 'input.streamId': request.input.streamId, status: 'open' });
       if (stillOpen === 0) await release(request.input.streamId);
     }
@@ -133,8 +173,12 @@ export function startProjectionInstance(projection: Projection, generation: numb
     checkpointId: instance,
     eventTypes: projection.eventTypes,
     retry: { initialMs: 50, maxMs: 2_000, maxAttempts: options.maxAttempts ?? 5 },
-    handle: apply,
+    handle: async (event) => {
+      await apply(event);
+      recentParks.length = 0; // an event applied: whatever failed before was not the store
+    },
     onPoison: recordDeadLetter,
+    isPoison,
     shouldPark: (event) => blocked.has(event.streamId),
     park,
     beforeBatch: async () => {

@@ -8,7 +8,7 @@ import { policedRouter, type PoliceDeps } from '../policed-router';
 
 const serviceParams = z.object({ service: z.enum(FAULTABLE_SERVICES) });
 export const faultSchema = z.strictObject({
-  mode: z.enum(['error', 'hang-after-effect']).default('error'),
+  mode: z.enum(['error', 'hang-after-effect', 'crash-after-resolve']).default('error'),
   failures: z.number().int().positive().max(1_000_000).optional(),
   durationMs: z.number().int().positive().max(24 * 3_600_000).optional(),
   hangMs: z.number().int().positive().max(600_000).optional(),

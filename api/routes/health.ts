@@ -2,11 +2,19 @@ import { Router } from 'express';
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
 import { policedRouter, type PoliceDeps } from '../policed-router';
+import type { Config } from '../../config';
+import type { EventStore } from '../../eventstore';
+import { projectionStatuses } from '../../projections/status';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
-/** GET /health: 200 when Temporal and MongoDB both answer; 503 naming the one that does not. */
-export function healthRoutes(deps: { police: PoliceDeps; client: Client; db: Db }): Router {
+/**
+ * GET /health is liveness: 200 when Temporal and MongoDB both answer, 503 naming the one that does
+ * not. A stalled read model does not make the API unhealthy (restarting it would not help).
+ * GET /health/ready is readiness for traffic that reads: it also answers 503 naming every
+ * projection that is stalled (see projections/status.ts and PROJECTION_STALL_AFTER).
+ */
+export function healthRoutes(deps: { police: PoliceDeps; client: Client; db: Db; store: EventStore; config: Pick<Config, 'PROJECTION_STALL_AFTER'> }): Router {
   const router = policedRouter(deps.police);
   router.get('/health', async (_req, res) => {
     const [temporal, mongodb] = await Promise.all([
@@ -20,6 +28,16 @@ export function healthRoutes(deps: { police: PoliceDeps; client: Client; db: Db 
     }
     const errors = { ...(temporal.error && { temporal: temporal.error }), ...(mongodb.error && { mongodb: mongodb.error }) };
     res.status(503).json({ ...body, errors });
+  });
+  router.get('/health/ready', async (_req, res) => {
+    const [temporal, mongodb] = await Promise.all([
+      probe(() => deps.client.connection.workflowService.getSystemInfo({})),
+      probe(() => deps.db.command({ ping: 1 })),
+    ]);
+    const rows = mongodb.up ? await projectionStatuses(deps.db, deps.store, deps.config.PROJECTION_STALL_AFTER).catch(() => []) : [];
+    const stalled = rows.filter((r) => r.state === 'stalled').map((r) => ({ name: r.name, lagEvents: r.lagEvents, lagMs: r.lagMs, since: r.stalledSince ?? r.progressAt, lastError: r.lastError }));
+    const ready = temporal.up && mongodb.up && stalled.length === 0;
+    res.status(ready ? 200 : 503).json({ ready, temporal: temporal.up ? 'up' : 'down', mongodb: mongodb.up ? 'up' : 'down', stalled });
   });
   return router;
 }

@@ -50,6 +50,7 @@ interface Call {
 /** One request per route, aimed at a customer's resources. Typed: a route without one does not compile. */
 const CALLS: Record<RouteKey, (w: World, sku: string) => Call> = {
   'GET /health': () => ({ path: '/health', ok: [200] }),
+  'GET /health/ready': () => ({ path: '/health/ready', ok: [200, 503] }),
   'GET /openapi.json': () => ({ path: '/openapi.json', ok: [200] }),
   'GET /metrics': () => ({ path: '/metrics', ok: [200] }),
   'POST /orders': (w, sku) => ({ path: '/orders', body: { customerId: w.customer, accountId: w.accountId, items: [{ sku, quantity: 1 }], shippingAddress: address }, ok: [202] }),
