@@ -26,7 +26,8 @@ interface IdempotencyDocument {
 }
 
 export const idempotencyKeySchemaMessage = 'Idempotency-Key must be 1-200 printable ASCII characters';
-const LEASE_MS = 30_000;
+/** Commands take well under a second; a claim whose holder died is free again after this. */
+const LEASE_MS = 10_000;
 const WAIT_FOR_FIRST_MS = 5_000;
 
 /**

@@ -1,6 +1,6 @@
 /**
- * The drill's HTTP client behaves like a careful real client: it retries on network errors, 5xx and
- * 429 with backoff (the API may be restarting, or a server may be down), and relies on the API's
+ * The drill's HTTP client behaves like a careful real client: it retries on network errors, 5xx,
+ * 429 and 409 idempotency_in_progress with backoff (the API may be restarting, or a server may be down), and relies on the API's
  * idempotency (Idempotency-Key) so a retried command never takes effect twice.
  */
 export async function call(baseUrl: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}, deadlineMs = 180_000) {
@@ -16,7 +16,10 @@ export async function call(baseUrl: string, method: string, path: string, body?:
         signal: AbortSignal.timeout(15_000),
       });
       const text = await res.text();
-      if (res.status < 500 && res.status !== 429) return { status: res.status, body: text ? JSON.parse(text) : undefined };
+      // 409 idempotency_in_progress: the first request with this key is still running (or its
+      // API died mid-way and the claim's lease has not run out): retry, as its Retry-After says.
+      const inProgress = res.status === 409 && text.includes('"idempotency_in_progress"');
+      if (res.status < 500 && res.status !== 429 && !inProgress) return { status: res.status, body: text ? JSON.parse(text) : undefined };
       last = `${res.status} ${text.slice(0, 200)}`;
     } catch (err) {
       last = (err as Error).message;
