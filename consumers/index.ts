@@ -6,23 +6,25 @@ import { projections } from '../projections';
 import { startProjector } from '../projections/projector';
 import { emailSubscription } from './email';
 import { watchLog } from './log-watcher';
-import { checkpoints, runSubscription, type RunningSubscription } from './runner';
+import { createLeases, processHolderId, runWhileLeased } from './leases';
+import { checkpoints, runSubscription } from './runner';
 
 /**
  * Everything that consumes the event log, each with its own checkpoint, so one failing never
  * holds up another: the Email service (event notification) and the read-model projections
  * (orders, inventory, accounts, sales analytics).
  */
-export async function startConsumers(db: Db, log: Logger): Promise<{ email: RunningSubscription; projector: ReturnType<typeof startProjector>; stop(): Promise<void> }> {
+export async function startConsumers(db: Db, log: Logger): Promise<{ projector: ReturnType<typeof startProjector>; stop(): Promise<void> }> {
   const store = createEventStore(db);
   const faults = createFaults(db);
   // One change stream for the whole process, resumed where the latest checkpoint saw it last.
   const latest = await checkpoints(db).find({ resumeToken: { $ne: null } }).sort({ updatedAt: -1 }).limit(1).next();
   const watcher = watchLog(db, log, latest?.resumeToken ?? null);
-  const email = runSubscription(emailSubscription({ db, faults }), { db, store, log, watcher });
-  const projector = startProjector(projections, { db, store, faults, log, watcher });
+  // Several projector processes may run: each subscription and projection has one holder at a time.
+  const leases = createLeases(db, processHolderId());
+  const email = runWhileLeased('subscription:email', leases, (epoch) => runSubscription({ ...emailSubscription({ db, faults }), epoch }, { db, store, log, watcher }), log);
+  const projector = startProjector(projections, { db, store, faults, log, watcher, leases });
   return {
-    email,
     projector,
     stop: async () => {
       await Promise.all([email.stop(), projector.stop()]);

@@ -34,6 +34,12 @@ export interface Subscription {
   beforeBatch?(): Promise<void>;
   /** Where the checkpoint is kept; defaults to the subscription's name. */
   checkpointId?: string;
+  /**
+   * The lease epoch it runs under (projections/leases.ts). The subscription first stamps it on the
+   * checkpoint (refused if a newer epoch is there), and every checkpoint write is conditional on
+   * it: once another process took the lease over, this one's next write is refused and it stops.
+   */
+  epoch?: number;
 }
 
 export interface CheckpointDocument {
@@ -50,6 +56,8 @@ export interface CheckpointDocument {
    * do. A subscription that is alive but stuck keeps its heartbeat and loses this.
    */
   progressAt?: Date;
+  /** The lease epoch of the process that owns this checkpoint (absent: not leased). */
+  epoch?: number;
   /** Set while a systemic failure holds the subscription (cleared when it moves again). */
   stalledSince?: Date | null;
   lastError?: string | null;
@@ -108,6 +116,8 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
   let unsubscribe: (() => void) | undefined;
   const waiters = new Set<{ position: number; resolve: (ok: boolean) => void }>();
   let lastProgressWrite = 0;
+  /** The checkpoint, as long as this process owns it (see `epoch`). */
+  let mine: { _id: string; epoch?: number } = { _id: checkpointId };
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -141,13 +151,13 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
         await subscription.handle(event);
         if (stalled) {
           stalled = false;
-          await cps.updateOne({ _id: checkpointId }, { $set: { stalledSince: null, lastError: null } }).catch(() => {});
+          await cps.updateOne(mine, { $set: { stalledSince: null, lastError: null } }).catch(() => {});
           log.info({ subscription: subscription.name, position: event.position, attempts: attempt }, 'recovered from a systemic failure');
         }
         return;
       } catch (err) {
         if (stopped) throw new Error('stopped');
-        await cps.updateOne({ _id: checkpointId }, { $inc: { failures: 1 } }).catch(() => {});
+        await cps.updateOne(mine, { $inc: { failures: 1 } }).catch(() => {});
         if (attempt >= retry.maxAttempts && subscription.onPoison) {
           const poison = subscription.isPoison ? await subscription.isPoison(event, err).catch(() => false) : true;
           if (poison) {
@@ -158,9 +168,9 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
           if (!stalled) {
             stalled = true;
             log.error({ err: String(err), subscription: subscription.name, position: event.position, attempts: attempt }, 'systemic failure: retrying without parking');
-            await cps.updateOne({ _id: checkpointId }, { $set: { stalledSince: new Date() } }).catch(() => {});
+            await cps.updateOne(mine, { $set: { stalledSince: new Date() } }).catch(() => {});
           }
-          await cps.updateOne({ _id: checkpointId }, { $set: { lastError: String(err).slice(0, 500) } }).catch(() => {});
+          await cps.updateOne(mine, { $set: { lastError: String(err).slice(0, 500) } }).catch(() => {});
         }
         const cap = attempt >= retry.maxAttempts ? STALLED_RETRY_MAX_MS : retry.maxMs;
         const delay = Math.min(cap, retry.initialMs * 2 ** (Math.min(attempt, 20) - 1));
@@ -181,6 +191,16 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
       { upsert: true, returnDocument: 'after' },
     );
     position = saved!.position;
+    if (subscription.epoch !== undefined) {
+      const claimed = await cps.updateOne({ _id: checkpointId, $or: [{ epoch: { $lte: subscription.epoch } }, { epoch: { $exists: false } }] }, { $set: { epoch: subscription.epoch } });
+      if (claimed.matchedCount === 0) {
+        log.warn({ subscription: subscription.name, epoch: subscription.epoch }, 'a newer lease holder owns this checkpoint; not starting');
+        return;
+      }
+      // Read the position again: it may have moved between the read and the claim.
+      position = (await cps.findOne({ _id: checkpointId }))!.position;
+    }
+    mine = subscription.epoch === undefined ? { _id: checkpointId } : { _id: checkpointId, epoch: subscription.epoch };
     const watcher = listen(saved!.resumeToken);
     while (!stopped) {
       let progressed = false;
@@ -200,7 +220,14 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
           position = batch.nextPosition - 1;
           const reportProgress = now.getTime() - lastProgressWrite >= PROGRESS_EVERY_MS;
           if (reportProgress) lastProgressWrite = now.getTime();
-          await cps.updateOne({ _id: checkpointId }, { $set: { position, resumeToken, updatedAt: now, ...(reportProgress && { progressAt: now }) } });
+          const written = await cps.updateOne(mine, { $set: { position, resumeToken, updatedAt: now, ...(reportProgress && { progressAt: now }) } });
+          if (written.matchedCount === 0) {
+            // Fenced: another process holds the lease now. What this one wrote since its last
+            // checkpoint is harmless (see projections/leases.ts); stop here.
+            log.warn({ subscription: subscription.name, epoch: subscription.epoch }, 'lease lost: checkpoint refused, stopping');
+            stopped = true;
+            return;
+          }
           progressed = true;
           for (const waiter of waiters) {
             if (waiter.position <= position) {
@@ -212,7 +239,7 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
         // Nothing to do is progress too (a quiet system is not a stuck one); a hole is not.
         if (!progressed && batch.hole === null && now.getTime() - lastProgressWrite >= PROGRESS_EVERY_MS) {
           lastProgressWrite = now.getTime();
-          await cps.updateOne({ _id: checkpointId }, { $set: { progressAt: now } });
+          await cps.updateOne(mine, { $set: { progressAt: now } });
         }
         // A hole that is still young: an append is in flight; look again shortly.
         if (!progressed) await sleep(batch.hole !== null ? 50 : options.idlePollMs ?? 1_000);

@@ -17,6 +17,6 @@ export const accountsProjection: Projection = {
       $inc: { balance: delta },
       $max: { version: event.version, updatedAt: at, lastPosition: event.position },
       ...(event.type === 'AccountOpened' ? { $set: { owner: data.owner, customerId: data.customerId ?? null, openedAt: at } } : {}),
-    });
+    }, { epoch: ctx.epoch });
   },
 };

@@ -34,8 +34,9 @@ export async function projectionState(db: Db, name: string): Promise<ProjectionS
   return state!;
 }
 
-export function contextFor(db: Db, projection: Projection, generation: number): ProjectionContext {
+export function contextFor(db: Db, projection: Projection, generation: number, epoch = 0): ProjectionContext {
   return {
+    epoch,
     collection<T extends Document = Document>(logical: string) {
       if (!(logical in projection.collections)) throw new Error(`projection ${projection.name} has no collection ${logical}`);
       return db.collection<T>(physicalName(projection.name, logical, generation));

@@ -33,6 +33,8 @@ export interface InstanceOptions {
   /** Attempts (with backoff) before an event is parked as a dead letter. */
   maxAttempts?: number;
   watcher?: LogWatcher;
+  /** The lease epoch this instance runs under (0: unleased, e.g. a scratch rebuild in a test). */
+  epoch?: number;
 }
 
 /**
@@ -45,7 +47,7 @@ export interface InstanceOptions {
 export function startProjectionInstance(projection: Projection, generation: number, options: InstanceOptions): RunningSubscription & { instance: string } {
   const { db, store, faults, log } = options;
   const instance = checkpointIdOf(projection.name, generation);
-  const ctx = contextFor(db, projection, generation);
+  const ctx = contextFor(db, projection, generation, options.epoch ?? 0);
   const parked = parkedEvents(db);
   const deadLetters = deadLetterCollection(db);
   const blocked = new Set<string>();
@@ -171,6 +173,7 @@ export function startProjectionInstance(projection: Projection, generation: numb
   const subscription: Subscription = {
     name: `projection:${projection.name}`,
     checkpointId: instance,
+    ...(options.epoch !== undefined && { epoch: options.epoch }),
     eventTypes: projection.eventTypes,
     retry: { initialMs: 50, maxMs: 2_000, maxAttempts: options.maxAttempts ?? 5 },
     handle: async (event) => {

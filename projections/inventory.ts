@@ -1,5 +1,5 @@
 import type { StoredEvent } from '../eventstore';
-import { guarded, type Projection } from './types';
+import { fenceFilter, guarded, type Projection } from './types';
 
 /** Inventory levels per SKU: available, reserved, price. Every change is an increment, so order does not matter. */
 export const inventoryProjection: Projection = {
@@ -15,13 +15,13 @@ export const inventoryProjection: Projection = {
         $inc: { available: data.quantity, reserved: 0 },
         // The price of the latest adjustment wins, whatever order adjustments are applied in.
         $max: { updatedAt: at, pricePosition: event.position },
-      });
-      await levels.updateOne({ _id: data.sku, pricePosition: event.position }, { $set: { price: data.price } });
+      }, { epoch: ctx.epoch });
+      await levels.updateOne({ _id: data.sku, pricePosition: event.position, ...fenceFilter(ctx.epoch) }, { $set: { price: data.price } });
       return;
     }
     const sign = event.type === 'ItemsReserved' ? 1 : -1;
     for (const item of data.items as Array<{ sku: string; quantity: number }>) {
-      await guarded(levels, item.sku, event, { $inc: { available: -sign * item.quantity, reserved: sign * item.quantity }, $max: { updatedAt: at } });
+      await guarded(levels, item.sku, event, { $inc: { available: -sign * item.quantity, reserved: sign * item.quantity }, $max: { updatedAt: at } }, { epoch: ctx.epoch });
     }
   },
 };

@@ -1,6 +1,6 @@
 import type { StoredEvent } from '../eventstore';
 import type { OrderStatus } from '../workflows/types';
-import type { Projection } from './types';
+import { fencedUpsert, fenceFilter, type Projection } from './types';
 
 /**
  * The orders view behind GET /orders, GET /orders/:id and GET /customers/:id/orders. The status is
@@ -75,9 +75,9 @@ export const ordersProjection: Projection = {
         'facts.requiresApproval': data.requiresApproval === true,
       };
       // The address may already have been changed by a later event seen first; keep the change.
-      await orders.updateOne({ _id: data.orderId }, { $set: set, $setOnInsert: { shippingAddress: data.shippingAddress, failureReason: null }, ...common }, { upsert: true });
+      await fencedUpsert(orders, data.orderId, ctx.epoch, { $set: set, $setOnInsert: { shippingAddress: data.shippingAddress, failureReason: null }, ...common });
     } else if (event.type === 'ShippingAddressChanged') {
-      await orders.updateOne({ _id: data.orderId }, { $set: { shippingAddress: data.address }, ...common }, { upsert: true });
+      await fencedUpsert(orders, data.orderId, ctx.epoch, { $set: { shippingAddress: data.address }, ...common });
     } else {
       const fact = FACT_OF[event.type]!;
       set[`facts.${fact}`] = true;
@@ -87,11 +87,11 @@ export const ordersProjection: Projection = {
         set.openCompensations = data.openCompensations;
       }
       if (event.type === 'OrderCompensationCompleted') set.openCompensations = [];
-      await orders.updateOne({ _id: data.orderId }, { $set: set, ...common }, { upsert: true });
+      await fencedUpsert(orders, data.orderId, ctx.epoch, { $set: set, ...common });
     }
     // Status is a function of the facts: recompute it from the document as it now stands.
     const doc = await orders.findOne({ _id: data.orderId }, { projection: { facts: 1, status: 1 } });
     const status = statusOf(doc?.facts ?? {});
-    if (doc && doc.status !== status) await orders.updateOne({ _id: data.orderId }, { $set: { status } });
+    if (doc && doc.status !== status) await orders.updateOne({ _id: data.orderId, ...fenceFilter(ctx.epoch) }, { $set: { status } });
   },
 };

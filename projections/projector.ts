@@ -6,9 +6,10 @@ import { checkpoints } from '../consumers/runner';
 import type { LogWatcher } from '../consumers/log-watcher';
 import { checkpointIdOf, dropGeneration, projectionState, projectionStates } from './generations';
 import { startProjectionInstance } from './instance';
+import type { Leases } from '../consumers/leases';
 import type { Projection } from './types';
 
-type Instance = ReturnType<typeof startProjectionInstance>;
+type Instance = ReturnType<typeof startProjectionInstance> & { generation: number; epoch: number };
 
 export interface ProjectorOptions {
   db: Db;
@@ -19,44 +20,70 @@ export interface ProjectorOptions {
   tickMs?: number;
   maxAttempts?: number;
   watcher?: LogWatcher;
+  /** Leases shared with the other projector processes (one holder per projection). */
+  leases: Leases;
 }
 
 /**
- * Keeps every projection's active generation running, and carries out rebuilds: a rebuild runs
+ * Keeps every projection whose lease this process holds running (several projector processes
+ * share the projections between them, one holder each; a projection whose holder dies is taken
+ * over within LEASE_TTL_MS), and carries out rebuilds of those projections: a rebuild runs
  * generation N+1 from position 0 beside the live one; once it has caught up with the live one, it
  * is stopped, the pointer moves to N+1, the live subscription continues from N+1's checkpoint, and
  * generation N is dropped. Reads go to generation N until the pointer moves.
  */
 export function startProjector(projections: Projection[], options: ProjectorOptions) {
   const { db, log } = options;
-  const live = new Map<string, Instance & { generation: number }>();
-  const building = new Map<string, Instance & { generation: number }>();
+  const live = new Map<string, Instance>();
+  const building = new Map<string, Instance>();
+  const heartbeats = new Map<string, number>();
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
 
-  const start = (projection: Projection, generation: number) =>
-    Object.assign(startProjectionInstance(projection, generation, { ...options }), { generation });
+  const start = (projection: Projection, generation: number, epoch: number): Instance =>
+    Object.assign(startProjectionInstance(projection, generation, { ...options, epoch }), { generation, epoch });
+
+  async function letGo(name: string) {
+    await Promise.all([live.get(name)?.stop(), building.get(name)?.stop()]);
+    if (live.delete(name)) log.info({ projection: name }, 'projection handed over to another projector');
+    building.delete(name);
+  }
 
   async function tick() {
     for (const projection of projections) {
-      const state = await projectionState(db, projection.name);
-      await projectionStates(db).updateOne({ _id: projection.name }, { $set: { heartbeatAt: new Date() } });
-      const current = live.get(projection.name);
-      if (!current || current.generation !== state.active) {
-        await current?.stop();
-        live.set(projection.name, start(projection, state.active));
-        log.info({ projection: projection.name, generation: state.active }, 'projection running');
+      const epoch = await options.leases.hold(`projection:${projection.name}`);
+      if (epoch === null) {
+        await letGo(projection.name);
+        continue;
       }
-      if (state.building !== null) await advanceRebuild(projection, state.active, state.building);
+      // Liveness, once a second (progress is the checkpoint's business).
+      if (Date.now() - (heartbeats.get(projection.name) ?? 0) >= 1_000) {
+        heartbeats.set(projection.name, Date.now());
+        await projectionStates(db).updateOne({ _id: projection.name }, { $set: { heartbeatAt: new Date() } });
+      }
+      const state = await projectionState(db, projection.name);
+      const current = live.get(projection.name);
+      if (!current || current.generation !== state.active || current.epoch !== epoch) {
+        await current?.stop();
+        live.set(projection.name, start(projection, state.active, epoch));
+        log.info({ projection: projection.name, generation: state.active, epoch }, 'projection running');
+      }
+      if (state.building !== null) await advanceRebuild(projection, state.active, state.building, epoch);
     }
   }
 
-  async function advanceRebuild(projection: Projection, active: number, generation: number) {
+  async function advanceRebuild(projection: Projection, active: number, generation: number, epoch: number) {
     let rebuild = building.get(projection.name);
+    if (rebuild && rebuild.epoch !== epoch) {
+      await rebuild.stop();
+      building.delete(projection.name);
+      rebuild = undefined;
+    }
     if (!rebuild) {
-      await dropGeneration(db, projection, generation); // leftovers of an interrupted rebuild
+      // Leftovers of an interrupted rebuild (here or in a projector that lost the lease).
+      await dropGeneration(db, projection, generation);
       await checkpoints(db).deleteOne({ _id: checkpointIdOf(projection.name, generation) });
-      rebuild = start(projection, generation);
+      rebuild = start(projection, generation, epoch);
       building.set(projection.name, rebuild);
       log.info({ projection: projection.name, generation }, 'rebuild started');
       return;
@@ -68,7 +95,7 @@ export function startProjector(projections: Projection[], options: ProjectorOpti
     building.delete(projection.name);
     await projectionStates(db).updateOne({ _id: projection.name, building: generation }, { $set: { active: generation, building: null, swappedAt: new Date() } });
     await liveInstance.stop();
-    live.set(projection.name, start(projection, generation));
+    live.set(projection.name, start(projection, generation, epoch));
     await dropGeneration(db, projection, active);
     // The old generation's parked events and dead letters go with it; the new one met the same
     // events itself and parked its own if they still fail.
@@ -99,6 +126,8 @@ export function startProjector(projections: Projection[], options: ProjectorOpti
       stopped = true;
       clearTimeout(timer);
       await Promise.all([...live.values(), ...building.values()].map((i) => i.stop()));
+      // Hand over at once rather than after the lease runs out.
+      await options.leases.releaseAll().catch(() => {});
     },
   };
 }

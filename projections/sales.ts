@@ -16,7 +16,7 @@ export const salesProjection: Projection = {
     const day = event.metadata.timestamp.toISOString().slice(0, 10);
     const units = items.reduce((n, i) => n + i.quantity, 0);
     const revenue = data.total ?? items.reduce((n, i) => n + i.quantity * i.unitPrice, 0);
-    await guarded(ctx.collection('byDay'), day, event, { $inc: { orders: 1, units, revenue }, $set: { day } });
+    await guarded(ctx.collection('byDay'), day, event, { $inc: { orders: 1, units, revenue }, $set: { day } }, { epoch: ctx.epoch });
     const perSku = new Map<string, { units: number; revenue: number }>();
     for (const item of items) {
       const current = perSku.get(item.sku) ?? { units: 0, revenue: 0 };
@@ -24,7 +24,7 @@ export const salesProjection: Projection = {
     }
     // Per day and SKU, so a date range can be summed per SKU.
     for (const [sku, totals] of perSku) {
-      await guarded(ctx.collection('bySku'), `${day}|${sku}`, event, { $inc: { orders: 1, ...totals }, $set: { day, sku } });
+      await guarded(ctx.collection('bySku'), `${day}|${sku}`, event, { $inc: { orders: 1, ...totals }, $set: { day, sku } }, { epoch: ctx.epoch });
     }
   },
 };

@@ -12,7 +12,7 @@ import type { Projection } from './types';
 export async function generationContents(db: Db, projection: Projection, generation: number): Promise<Record<string, Document[]>> {
   const out: Record<string, Document[]> = {};
   for (const logical of Object.keys(projection.collections)) {
-    out[logical] = await contextFor(db, projection, generation).collection(logical).find({}, { projection: { applied: 0 } }).sort({ _id: 1 }).toArray();
+    out[logical] = await contextFor(db, projection, generation).collection(logical).find({}, { projection: { applied: 0, epoch: 0 } }).sort({ _id: 1 }).toArray();
   }
   return out;
 }

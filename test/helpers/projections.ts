@@ -30,7 +30,7 @@ export async function startProjectorProcess(stack: Stack): Promise<ChildProcess>
 export async function contents(db: Db, projection: Projection, generation: number): Promise<Record<string, Document[]>> {
   const out: Record<string, Document[]> = {};
   for (const logical of Object.keys(projection.collections)) {
-    const docs = await contextFor(db, projection, generation).collection(logical).find({}, { projection: { applied: 0 } }).sort({ _id: 1 }).toArray();
+    const docs = await contextFor(db, projection, generation).collection(logical).find({}, { projection: { applied: 0, epoch: 0 } }).sort({ _id: 1 }).toArray();
     out[logical] = docs;
   }
   return out;

@@ -186,8 +186,8 @@ describe('authorization matrix: every route × every caller × own and other res
     const db = stack.mongo.db;
     const digests: Record<string, string> = {};
     for (const { name } of await db.listCollections().toArray()) {
-      // The projector's heartbeat and progress are written on their own schedule, not by requests.
-      const docs = await db.collection(name).find({}, { projection: { heartbeatAt: 0, progressAt: 0 } }).sort({ _id: 1 }).toArray();
+      // Heartbeats, progress and lease renewals are written on their own schedule, not by requests.
+      const docs = await db.collection(name).find({}, { projection: { heartbeatAt: 0, progressAt: 0, expiresAt: 0 } }).sort({ _id: 1 }).toArray();
       digests[name] = createHash('sha256').update(JSON.stringify(docs)).digest('hex');
     }
     let workflows = 0;
