@@ -13,9 +13,9 @@ import { createShippingActivities } from './shipping';
  * All activities: one module per service (Order, Payment, Inventory, Shipping) plus dead letters.
  * Built from their dependencies so tests can hand in their own database.
  */
-export function createActivities({ db }: { db: Db }) {
+export function createActivities({ db, faultInjection = true }: { db: Db; faultInjection?: boolean }) {
   const events = createEventStore(db);
-  const faults = createFaults(db);
+  const faults = createFaults(db, faultInjection);
   const deps = { db, events, faults };
   const accounts = accountsPort(createAccountService({ store: events }), events);
   return {

@@ -1,7 +1,7 @@
 import express from 'express';
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
-import type { Config } from '../config';
+import { faultInjectionOn, type Config } from '../config';
 import type { Logger } from '../infra/logger';
 import { errorHandler, HttpError, unknownRoute } from './errors';
 import helmet from 'helmet';
@@ -76,7 +76,7 @@ export function createApp(deps: AppDeps): express.Express {
     next();
   });
   const catalog = createInventoryCatalog({ db: deps.db, events: store });
-  const faults = createFaults(deps.db);
+  const faults = createFaults(deps.db, faultInjectionOn(deps.config));
   const idempotency = createIdempotency(deps.db, deps.config);
   app.use(healthRoutes({ ...deps, store, police }));
   const openApi = openApiDocument();

@@ -143,7 +143,7 @@ export const configSchema = z.object({
     .string()
     .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
     .default(['http://localhost:8233', 'http://127.0.0.1:8233', 'http://localhost:8080']),
-  /** Fault injection endpoints (tests and demos). Always refused when NODE_ENV=production. */
+  /** Fault injection (tests and demos). Always off when NODE_ENV=production; when off it costs nothing. */
   FAULT_INJECTION: z.enum(['on', 'off']).default('on'),
 });
 
@@ -184,6 +184,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 /** Whether requests must carry an API key. */
+/** Fault injection costs a read per service call and per event, so it exists only where it is used. */
+export const faultInjectionOn = (config: Pick<Config, 'NODE_ENV' | 'FAULT_INJECTION'>) => config.NODE_ENV !== 'production' && config.FAULT_INJECTION === 'on';
+
 /** Where the API listens: see HOST. */
 export const listenHost = (config: Config) => config.HOST ?? (config.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1');
 

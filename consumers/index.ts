@@ -14,9 +14,9 @@ import { checkpoints, runSubscription } from './runner';
  * holds up another: the Email service (event notification) and the read-model projections
  * (orders, inventory, accounts, sales analytics).
  */
-export async function startConsumers(db: Db, log: Logger): Promise<{ projector: ReturnType<typeof startProjector>; stop(): Promise<void> }> {
+export async function startConsumers(db: Db, log: Logger, options: { faultInjection?: boolean } = {}): Promise<{ projector: ReturnType<typeof startProjector>; stop(): Promise<void> }> {
   const store = createEventStore(db);
-  const faults = createFaults(db);
+  const faults = createFaults(db, options.faultInjection ?? true);
   // One change stream for the whole process, resumed where the latest checkpoint saw it last.
   const latest = await checkpoints(db).find({ resumeToken: { $ne: null } }).sort({ updatedAt: -1 }).limit(1).next();
   const watcher = watchLog(db, log, latest?.resumeToken ?? null);

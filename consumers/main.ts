@@ -1,4 +1,4 @@
-import { loadConfig } from '../config';
+import { faultInjectionOn, loadConfig } from '../config';
 import { ensureEventStoreIndexes } from '../eventstore';
 import { createLogger } from '../infra/logger';
 import { connectMongo } from '../infra/mongo';
@@ -11,7 +11,7 @@ async function main() {
   const log = createLogger('projector');
   const mongo = await connectMongo(config);
   await ensureEventStoreIndexes(mongo.db);
-  const consumers = await startConsumers(mongo.db, log);
+  const consumers = await startConsumers(mongo.db, log, { faultInjection: faultInjectionOn(config) });
   log.info('projector started: email notifications and read-model projections');
   reportReady();
   const shutdown = async () => {

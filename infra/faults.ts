@@ -1,4 +1,4 @@
-import type { Db } from 'mongodb';
+import type { Collection, Db } from 'mongodb';
 
 /** Services that can be made to fail on purpose (tests and demos). */
 export const FAULTABLE_SERVICES = [
@@ -46,10 +46,12 @@ export class ServiceUnavailableError extends Error {
 
 /**
  * Faults live in MongoDB so that the API can switch them on for a worker in another process.
- * Off unless someone injects one; the API refuses to inject in production mode.
+ * Off unless someone injects one; the API refuses to inject in production mode. With `enabled`
+ * false (production, or FAULT_INJECTION=off) every check is a no-op that touches no database.
  */
-export function createFaults(db: Db) {
+export function createFaults(db: Db, enabled = true) {
   const faults = db.collection<FaultDocument>('faults');
+  if (!enabled) return disabledFaults(faults);
 
   /**
    * The fault that applies to this call, if any. The common case — no fault — costs one read by
@@ -92,3 +94,18 @@ export function createFaults(db: Db) {
 }
 
 export type Faults = ReturnType<typeof createFaults>;
+
+/** Fault injection switched off: nothing is ever injected, so nothing is ever read. */
+function disabledFaults(faults: Collection<FaultDocument>) {
+  const refuse = async () => {
+    throw new Error('fault injection is off (production mode or FAULT_INJECTION=off)');
+  };
+  return {
+    inject: refuse as (service: FaultableService, spec: FaultSpec) => Promise<void>,
+    clear: refuse as (service: FaultableService) => Promise<boolean>,
+    list: async () => faults.find().toArray(),
+    failIfDown: async (_service: FaultableService, _streamId?: string) => {},
+    crashIfAsked: async (_service: FaultableService) => {},
+    hangIfAsked: async (_service: FaultableService) => {},
+  };
+}

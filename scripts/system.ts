@@ -4,7 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type pino from 'pino';
 import { createApp } from '../api/app';
-import { type Config } from '../config';
+import { faultInjectionOn, type Config } from '../config';
 import { startConsumers } from '../consumers';
 import { ensureEventStoreIndexes } from '../eventstore';
 import { ensureServiceIndexes } from '../activities/indexes';
@@ -52,7 +52,7 @@ export async function startInProcess(config: Config, options: InProcessOptions =
   await registerSearchAttributes(nativeConnection, config.TEMPORAL_NAMESPACE);
   const worker = options.worker === false ? undefined : await createWorker({ connection: nativeConnection, config, db: mongo.db, log, spanExporter: options.spanExporter });
   const running = worker?.run();
-  const consumers = options.consumers === false ? undefined : await startConsumers(mongo.db, log);
+  const consumers = options.consumers === false ? undefined : await startConsumers(mongo.db, log, { faultInjection: faultInjectionOn(config) });
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS! });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverter(config) });
   const server = createApp({ client, db: mongo.db, config, log }).listen(0, '127.0.0.1');

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Db } from 'mongodb';
-import { type Config } from '../config';
+import { faultInjectionOn, type Config } from '../config';
 import { createActivities } from '../activities';
 import { dataConverter } from '../infra/data-converter';
 import { createLogger, type Logger } from '../infra/logger';
@@ -19,7 +19,7 @@ export async function createWorker(deps: { connection: NativeConnection; config:
     taskQueue: deps.config.TASK_QUEUE,
     // An explicit file path (not require.resolve) so the same code runs under tsx and vitest.
     workflowsPath: path.resolve(__dirname, '..', 'workflows', 'index.ts'),
-    activities: createActivities({ db: deps.db }),
+    activities: createActivities({ db: deps.db, faultInjection: faultInjectionOn(deps.config) }),
     dataConverter: dataConverter(deps.config),
     interceptors: { activity: [(ctx) => ({ inbound: new ObservabilityInterceptor(ctx, log) })] },
     plugins: plugin ? [plugin] : [],

@@ -50,6 +50,7 @@ describe('docker-compose.yml', () => {
     expect(services.api.command.join(' ')).toContain('api/main.ts');
     expect(services.worker.command.join(' ')).toContain('workers/main.ts');
     expect(services.projector.command.join(' ')).toContain('consumers/main.ts');
+    expect(services.projector.deploy.replicas).toBe(2);
   });
 });
 
