@@ -180,6 +180,13 @@ export function startProjectionInstance(projection: Projection, generation: numb
       await apply(event);
       recentParks.length = 0; // an event applied: whatever failed before was not the store
     },
+    ...(projection.applyMany && {
+      handleMany: async (events: StoredEvent[]) => {
+        for (const event of events) await faults.failIfDown(`projection:${projection.name}` as FaultableService, event.streamId);
+        await projection.applyMany!(events, ctx);
+        recentParks.length = 0;
+      },
+    }),
     onPoison: recordDeadLetter,
     isPoison,
     shouldPark: (event) => blocked.has(event.streamId),

@@ -1,6 +1,6 @@
 import type { StoredEvent } from '../eventstore';
 import type { OrderStatus } from '../workflows/types';
-import { fencedUpsert, fenceFilter, type Projection } from './types';
+import { bulkWrites, fenceFilter, runWrites, type Projection, type ProjectionContext, type Write } from './types';
 
 /**
  * The orders view behind GET /orders, GET /orders/:id and GET /customers/:id/orders. The status is
@@ -58,40 +58,53 @@ export const ordersProjection: Projection = {
   // Every update here sets facts or keeps a maximum, so applying an event twice changes nothing:
   // no per-document position bookkeeping is needed (unlike the $inc projections).
   async apply(event: StoredEvent, ctx) {
-    const orders = ctx.collection<OrderViewDocument>('orders');
-    const data = event.data as Record<string, any>;
-    const at = event.metadata.timestamp;
-    const common = { $max: { updatedAt: at, lastPosition: event.position } };
-    let set: Record<string, unknown> = {};
-    if (event.type === 'OrderCreated') {
-      set = {
-        customerId: data.customerId,
-        accountId: data.accountId,
-        items: data.items,
-        total: data.total,
-        createdAt: at,
-        correlationId: event.metadata.correlationId,
-        'facts.created': true,
-        'facts.requiresApproval': data.requiresApproval === true,
-      };
-      // The address may already have been changed by a later event seen first; keep the change.
-      await fencedUpsert(orders, data.orderId, ctx.epoch, { $set: set, $setOnInsert: { shippingAddress: data.shippingAddress, failureReason: null }, ...common });
-    } else if (event.type === 'ShippingAddressChanged') {
-      await fencedUpsert(orders, data.orderId, ctx.epoch, { $set: { shippingAddress: data.address }, ...common });
-    } else {
-      const fact = FACT_OF[event.type]!;
-      set[`facts.${fact}`] = true;
-      if (event.type === 'OrderCompensating' || event.type === 'OrderCancelled') set.failureReason = data.reason ?? null;
-      if (event.type === 'OrderCancelled' && Array.isArray(data.openCompensations) && data.openCompensations.length > 0) {
-        set['facts.incomplete'] = true;
-        set.openCompensations = data.openCompensations;
-      }
-      if (event.type === 'OrderCompensationCompleted') set.openCompensations = [];
-      await fencedUpsert(orders, data.orderId, ctx.epoch, { $set: set, ...common });
-    }
-    // Status is a function of the facts: recompute it from the document as it now stands.
-    const doc = await orders.findOne({ _id: data.orderId }, { projection: { facts: 1, status: 1 } });
-    const status = statusOf(doc?.facts ?? {});
-    if (doc && doc.status !== status) await orders.updateOne({ _id: data.orderId, ...fenceFilter(ctx.epoch) }, { $set: { status } });
+    await runWrites(ctx, [factWrite(event, ctx.epoch)]);
+    await recomputeStatus(ctx, [(event.data as { orderId: string }).orderId]);
+  },
+  async applyMany(events: StoredEvent[], ctx) {
+    await bulkWrites(ctx, events.map((e) => factWrite(e, ctx.epoch)));
+    await recomputeStatus(ctx, [...new Set(events.map((e) => (e.data as { orderId: string }).orderId))]);
   },
 };
+
+/** The fact an event establishes, as one fenced upsert of the order's document. */
+function factWrite(event: StoredEvent, epoch: number): Write {
+  const data = event.data as Record<string, any>;
+  const at = event.metadata.timestamp;
+  const common = { $max: { updatedAt: at, lastPosition: event.position, epoch } };
+  const write = (update: Record<string, unknown>): Write => ({ collection: 'orders', filter: { _id: data.orderId, ...fenceFilter(epoch) }, update: { ...update, ...common }, upsert: true });
+  if (event.type === 'OrderCreated') {
+    const set = {
+      customerId: data.customerId,
+      accountId: data.accountId,
+      items: data.items,
+      total: data.total,
+      createdAt: at,
+      correlationId: event.metadata.correlationId,
+      'facts.created': true,
+      'facts.requiresApproval': data.requiresApproval === true,
+    };
+    // The address may already have been changed by a later event seen first; keep the change.
+    return write({ $set: set, $setOnInsert: { shippingAddress: data.shippingAddress, failureReason: null } });
+  }
+  if (event.type === 'ShippingAddressChanged') return write({ $set: { shippingAddress: data.address } });
+  const set: Record<string, unknown> = { [`facts.${FACT_OF[event.type]!}`]: true };
+  if (event.type === 'OrderCompensating' || event.type === 'OrderCancelled') set.failureReason = data.reason ?? null;
+  if (event.type === 'OrderCancelled' && Array.isArray(data.openCompensations) && data.openCompensations.length > 0) {
+    set['facts.incomplete'] = true;
+    set.openCompensations = data.openCompensations;
+  }
+  if (event.type === 'OrderCompensationCompleted') set.openCompensations = [];
+  return write({ $set: set });
+}
+
+/** Status is a function of the facts: recompute it from the documents as they now stand. */
+async function recomputeStatus(ctx: ProjectionContext, orderIds: string[]): Promise<void> {
+  const orders = ctx.collection<OrderViewDocument>('orders');
+  const docs = await orders.find({ _id: { $in: orderIds } }, { projection: { facts: 1, status: 1 } }).toArray();
+  const changes = docs.flatMap((doc) => {
+    const status = statusOf(doc.facts ?? {});
+    return doc.status === status ? [] : [{ updateOne: { filter: { _id: doc._id, ...fenceFilter(ctx.epoch) }, update: { $set: { status } } } }];
+  });
+  if (changes.length) await orders.bulkWrite(changes as never, { ordered: false });
+}

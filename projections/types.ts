@@ -1,9 +1,9 @@
-import type { Collection, Db, Document, IndexDescription } from 'mongodb';
+import type { AnyBulkWriteOperation, Collection, Db, Document, IndexDescription } from 'mongodb';
 import type { StoredEvent } from '../eventstore';
 
 /**
- * A read model fed by the event log. `apply` must be idempotent per event: use `guarded` so each
- * document records the positions applied to it (a bounded window) and skips a repeat atomically.
+ * A read model fed by the event log. `apply` must be idempotent per event: use `guardedWrite` so
+ * each document records the positions applied to it (a bounded window) and skips a repeat atomically.
  * Updates are commutative or confined to one stream, so the per-stream ordering kept by parking
  * (see runner) is all the order a projection needs: a rebuild gives the same documents.
  */
@@ -13,6 +13,66 @@ export interface Projection {
   collections: Record<string, IndexDescription[]>;
   eventTypes: readonly string[];
   apply(event: StoredEvent, ctx: ProjectionContext): Promise<void>;
+  /**
+   * Applies a batch (in log order) with as few round trips as it can: one bulk write per
+   * collection. Must leave the same documents as `apply` one by one; it may throw half-way (the
+   * runner then applies the batch one event at a time, and every write is idempotent).
+   */
+  applyMany?(events: StoredEvent[], ctx: ProjectionContext): Promise<void>;
+}
+
+/** One conditional single-document update of a read model (a projection's unit of work). */
+export interface Write {
+  collection: string;
+  filter: Document;
+  update: Document;
+  upsert: boolean;
+}
+
+/** Runs writes one by one; an upsert that collides (already applied, or fenced off) is a no-op. */
+export async function runWrites(ctx: ProjectionContext, writes: Write[]): Promise<void> {
+  for (const w of writes) {
+    try {
+      await ctx.collection(w.collection).updateOne(w.filter, w.update, { upsert: w.upsert });
+    } catch (err) {
+      if ((err as { code?: number }).code !== 11000) throw err;
+    }
+  }
+}
+
+/** Runs writes as one ordered bulk write per collection (throws on any collision: fall back to runWrites). */
+export async function bulkWrites(ctx: ProjectionContext, writes: Write[]): Promise<void> {
+  const byCollection = new Map<string, AnyBulkWriteOperation[]>();
+  for (const w of writes) {
+    const ops = byCollection.get(w.collection) ?? [];
+    ops.push({ updateOne: { filter: w.filter, update: w.update, upsert: w.upsert } });
+    byCollection.set(w.collection, ops);
+  }
+  await Promise.all([...byCollection].map(([name, ops]) => ctx.collection(name).bulkWrite(ops, { ordered: true })));
+}
+
+/**
+ * A projection whose every change is a list of writes per event: `apply` runs them, `applyMany`
+ * runs a whole batch's as one bulk write per collection.
+ */
+export function writeProjection(def: Omit<Projection, 'apply' | 'applyMany'> & { writes(event: StoredEvent, epoch: number): Write[] }): Projection {
+  return {
+    name: def.name,
+    collections: def.collections,
+    eventTypes: def.eventTypes,
+    apply: (event, ctx) => runWrites(ctx, def.writes(event, ctx.epoch)),
+    applyMany: (events, ctx) => bulkWrites(ctx, events.flatMap((e) => def.writes(e, ctx.epoch))),
+  };
+}
+
+/** A `guarded` write: applied once per event position, fenced by the lease epoch. */
+export function guardedWrite(collection: string, id: string, event: StoredEvent, update: { $set?: Document; $inc?: Document; $setOnInsert?: Document; $max?: Document }, epoch: number): Write {
+  return {
+    collection,
+    filter: { _id: id, applied: { $ne: event.position }, ...fenceFilter(epoch) },
+    update: { ...update, $max: { ...(update.$max ?? {}), epoch }, $push: { applied: { $each: [event.position], $slice: -APPLIED_WINDOW } } },
+    upsert: true,
+  };
 }
 
 export interface ProjectionContext {
@@ -28,49 +88,7 @@ export interface ProjectionContext {
 /** The filter part that fences a write at `epoch` (documents written before epochs existed have none). */
 export const fenceFilter = (epoch: number): Document => ({ $or: [{ epoch: { $lte: epoch } }, { epoch: { $exists: false } }] });
 
-/**
- * A fenced upsert for projections whose updates are idempotent by nature (facts, maxima): refused
- * (false) when a newer lease holder has written the document.
- */
-export async function fencedUpsert<T extends Document>(collection: Collection<T>, id: string, epoch: number, update: Document): Promise<boolean> {
-  try {
-    const result = await collection.updateOne({ _id: id as never, ...fenceFilter(epoch) }, { ...update, $max: { ...(update.$max ?? {}), epoch } } as never, { upsert: true });
-    return result.modifiedCount + result.upsertedCount > 0;
-  } catch (err) {
-    // The document exists with a higher epoch: the upsert collided with it. Fenced off.
-    if ((err as { code?: number }).code === 11000) return false;
-    throw err;
-  }
-}
-
 /** How many recent positions a document remembers: more than the 500-event batch a restart can redeliver. */
 export const APPLIED_WINDOW = 600;
-
-/**
- * Applies `update` to the document unless it already saw this event's position (or a newer lease
- * holder wrote it: see ProjectionContext.epoch). One atomic
- * single-document update: the guard, the change and the bookkeeping land together or not at all.
- */
-export async function guarded(
-  collection: Collection<Document>,
-  id: string,
-  event: StoredEvent,
-  update: { $set?: Document; $inc?: Document; $setOnInsert?: Document; $max?: Document; $min?: Document },
-  options: { upsert?: boolean; epoch: number },
-): Promise<boolean> {
-  try {
-    const result = await collection.updateOne(
-      { _id: id as never, applied: { $ne: event.position }, ...fenceFilter(options.epoch) },
-      { ...update, $max: { ...(update.$max ?? {}), epoch: options.epoch }, $push: { applied: { $each: [event.position], $slice: -APPLIED_WINDOW } } } as never,
-      { upsert: options.upsert ?? true },
-    );
-    return result.modifiedCount + result.upsertedCount > 0;
-  } catch (err) {
-    // The document exists but has already applied this position, or a newer lease holder wrote
-    // it: the upsert collided with it. Either way there is nothing to do.
-    if ((err as { code?: number }).code === 11000) return false;
-    throw err;
-  }
-}
 
 export type { Db };

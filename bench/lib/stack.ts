@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime, Worker, type NativeConnection } from '@temporalio/worker';
-import { loadConfig, type Config } from '../../config';
+import { faultInjectionOn, loadConfig, type Config } from '../../config';
 import { createLogger } from '../../infra/logger';
 import type { Mongo } from '../../infra/mongo';
 import { startConsumers } from '../../consumers';
@@ -31,6 +31,8 @@ export function benchConfig(servers: ServerAddresses, overrides: Partial<Config>
     TASK_QUEUE: `bench-${suffix}`,
     MONGODB_DB: `bench_${suffix}`,
     LOG_LEVEL: 'silent',
+    // Measured as it runs in production: no fault injection, so no read per call or event.
+    FAULT_INJECTION: 'off',
     ...overrides,
   };
 }
@@ -74,7 +76,7 @@ export async function startBenchStack(servers: ServerAddresses): Promise<BenchSt
   });
   const baselineRunning = baselineWorker.run();
   const log = createLogger('consumers-bench', config.LOG_LEVEL);
-  let consumers: Consumers | undefined = await startConsumers(system.mongo.db, log);
+  let consumers: Consumers | undefined = await startConsumers(system.mongo.db, log, { faultInjection: faultInjectionOn(config) });
   return {
     config,
     mongo: system.mongo,
@@ -87,7 +89,7 @@ export async function startBenchStack(servers: ServerAddresses): Promise<BenchSt
       consumers = undefined;
     },
     resumeConsumers: async () => {
-      consumers ??= await startConsumers(system.mongo.db, log);
+      consumers ??= await startConsumers(system.mongo.db, log, { faultInjection: faultInjectionOn(config) });
     },
     baselineTaskQueue,
     stop: async () => {

@@ -39,7 +39,8 @@ function sagaEvents(orderId: string) {
 export async function lagScenario(db: Db, options: { rates: number[]; seconds: number }) {
   const store = createEventStore(db);
   await store.ensureIndexes();
-  const consumers = await startConsumers(db, createLogger('consumers-bench', 'silent'));
+  // As in production: fault injection off, so it costs nothing.
+  const consumers = await startConsumers(db, createLogger('consumers-bench', 'silent'), { faultInjection: false });
   const received = new Map<number, number>();
   const bare = db.collection('events').watch([{ $match: { operationType: 'insert' } }]);
   bare.on('change', (change: any) => {
