@@ -21,6 +21,8 @@ export const parkedEvents = (db: Db) => db.collection<ParkedEventDocument>('park
 export const deadLetterCollection = (db: Db) => db.collection<DeadLetterDocument & { input: { position: number; streamId: string; eventId: string; type: string } }>('dead_letters');
 export const auditLog = (db: Db) => db.collection('audit_log');
 
+const OPERATOR_REQUESTS_EVERY_MS = 500;
+
 /** Parks from this many different streams within the window mean the store, not the events. */
 export const PARK_BREAKER_STREAMS = 3;
 export const PARK_BREAKER_WINDOW_MS = 60_000;
@@ -52,6 +54,7 @@ export function startProjectionInstance(projection: Projection, generation: numb
   const deadLetters = deadLetterCollection(db);
   const blocked = new Set<string>();
   let loaded = false;
+  let requestsCheckedAt = 0;
 
   const apply = async (event: StoredEvent) => {
     // Fault injection can make a projection fail on one stream: how tests make a poison event.
@@ -193,7 +196,12 @@ export function startProjectionInstance(projection: Projection, generation: numb
     park,
     beforeBatch: async () => {
       await loadBlocked();
-      await handleOperatorRequests();
+      // Operator requests (redrive, discard) are looked for twice a second, not on every batch: at
+      // a few hundred events a second that query was a round trip per batch per projection.
+      if (Date.now() - requestsCheckedAt >= OPERATOR_REQUESTS_EVERY_MS) {
+        requestsCheckedAt = Date.now();
+        await handleOperatorRequests();
+      }
     },
   };
   return { instance, ...runSubscription(subscription, { db, store, log, watcher: options.watcher }) };
