@@ -94,7 +94,8 @@ export interface RunningSubscription {
   caughtUp(position: number, timeoutMs: number): Promise<boolean>;
 }
 
-export const checkpoints = (db: Db) => db.collection<CheckpointDocument>('checkpoints');
+/** Majority: a checkpoint that a failover could take back would skip events (see eventstore/README.md). */
+export const checkpoints = (db: Db) => db.collection<CheckpointDocument>('checkpoints', { writeConcern: { w: 'majority' }, readConcern: { level: 'majority' } });
 
 /**
  * Runs a subscription: reads the log in global position order from its checkpoint, hands each

@@ -60,11 +60,19 @@ export interface Collections {
   lookups: Lookups;
 }
 
+/**
+ * Write and read concerns are explicit (see README.md, "Durability"): an acknowledged append or
+ * position reservation is on a majority of the replica set, so a failover cannot take back an event
+ * a caller was told about; reads are `majority` too, so nothing reads an event that could still be
+ * rolled back. Snapshots are a cache: `w: 1` is enough.
+ */
+const MAJORITY = { writeConcern: { w: 'majority' as const }, readConcern: { level: 'majority' as const } };
+
 export function collections(db: Db): Collections {
   return {
-    events: db.collection<EventDocument>('events'),
-    counters: db.collection<CounterDocument>('counters'),
-    snapshots: db.collection<SnapshotDocument>('snapshots'),
+    events: db.collection<EventDocument>('events', MAJORITY),
+    counters: db.collection<CounterDocument>('counters', MAJORITY),
+    snapshots: db.collection<SnapshotDocument>('snapshots', { writeConcern: { w: 1 } }),
     lookups: { rangesIndexed: true, hints: new Map() },
   };
 }
