@@ -49,7 +49,7 @@ const plan = quick
   : {
       saga: { levels: [{ concurrency: 1, orders: 30 }, { concurrency: 4, orders: 80 }, { concurrency: 16, orders: 200 }], warmup: 4 },
       profile: { concurrency: 16, orders: 120 },
-      lag: { rates: [50, 200], seconds: 12 },
+      lag: { rates: [50, 200], seconds: 12, sustained: { rate: 500, seconds: 60 } },
       append: { rounds: 3, secondsPerTurn: 3, concurrency: 8 },
       lookups: { background: 30_000, secondsPerTurn: 2 },
       rehydrate: { sizes: [10, 1_000, 100_000], bulkFrom: 10_000, repetitions: (n: number) => (n >= 100_000 ? 3 : n >= 1_000 ? 15 : 50) },

@@ -14,6 +14,20 @@ export interface LagRow {
   p50Ratio: number;
   p99Ratio: number;
   missed: number;
+  /** Least-squares slope of ours' lag over the run, in ms of lag per second: ~0 means it keeps up. */
+  slopeMsPerSecond: number;
+  seconds: number;
+}
+
+/** Least-squares slope of y over x. */
+function slope(points: Array<[number, number]>): number {
+  const n = points.length;
+  if (n < 2) return 0;
+  const mx = points.reduce((s, [x]) => s + x, 0) / n;
+  const my = points.reduce((s, [, y]) => s + y, 0) / n;
+  const num = points.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0);
+  const den = points.reduce((s, [x]) => s + (x - mx) ** 2, 0);
+  return den === 0 ? 0 : num / den;
 }
 
 /** The saga's five happy-path events for one order, on the services' streams, in order. */
@@ -36,7 +50,7 @@ function sagaEvents(orderId: string) {
  * `watch()` on the same events collection receives its insert. Both observe the same inserts in
  * the same run.
  */
-export async function lagScenario(db: Db, options: { rates: number[]; seconds: number }) {
+export async function lagScenario(db: Db, options: { rates: number[]; seconds: number; sustained?: { rate: number; seconds: number } }) {
   const store = createEventStore(db);
   await store.ensureIndexes();
   // As in production: fault injection off, so it costs nothing.
@@ -66,9 +80,11 @@ export async function lagScenario(db: Db, options: { rates: number[]; seconds: n
   await orders.caughtUp(last, 30_000);
 
   const rows: LagRow[] = [];
-  for (const rate of options.rates) {
-    const total = Math.round(rate * options.seconds);
+  const runs = [...options.rates.map((rate) => ({ rate, seconds: options.seconds })), ...(options.sustained ? [options.sustained] : [])];
+  for (const { rate, seconds } of runs) {
+    const total = Math.round(rate * seconds);
     const ours: number[] = [];
+    const overTime: Array<[number, number]> = [];
     const bareLags: number[] = [];
     let missed = 0;
     const waits: Promise<void>[] = [];
@@ -95,6 +111,7 @@ export async function lagScenario(db: Db, options: { rates: number[]; seconds: n
             return;
           }
           ours.push(now() - start);
+          overTime.push([(start - t0) / 1000, now() - start]);
           // The bare stream normally has it long before; wait a little if not.
           for (let k = 0; k < 600 && !received.has(position); k++) await sleep(5);
           const at = received.get(position);
@@ -114,10 +131,12 @@ export async function lagScenario(db: Db, options: { rates: number[]; seconds: n
       p50Ratio: 0,
       p99Ratio: 0,
       missed,
+      slopeMsPerSecond: Math.round(slope(overTime) * 100) / 100,
+      seconds,
     };
     row.p50Ratio = ratio(row.oursMs.p50, row.bareChangeStreamMs.p50);
     row.p99Ratio = ratio(row.oursMs.p99, row.bareChangeStreamMs.p99);
-    log(`lag: ${rate}/s ours p50 ${row.oursMs.p50} p99 ${row.oursMs.p99} ms | bare watch p50 ${row.bareChangeStreamMs.p50} p99 ${row.bareChangeStreamMs.p99} ms | p99 ratio ${row.p99Ratio}`);
+    log(`lag: ${rate}/s ours p50 ${row.oursMs.p50} p99 ${row.oursMs.p99} ms | bare watch p50 ${row.bareChangeStreamMs.p50} p99 ${row.bareChangeStreamMs.p99} ms | p99 ratio ${row.p99Ratio} | achieved ${row.achievedPerSecond}/s over ${seconds} s, lag slope ${row.slopeMsPerSecond} ms/s`);
     rows.push(row);
     received.clear();
   }
