@@ -40,7 +40,7 @@ export interface Subscription {
   /** Where the checkpoint is kept; defaults to the subscription's name. */
   checkpointId?: string;
   /**
-   * The lease epoch it runs under (projections/leases.ts). The subscription first stamps it on the
+   * The lease epoch it runs under (consumers/leases.ts). The subscription first stamps it on the
    * checkpoint (refused if a newer epoch is there), and every checkpoint write is conditional on
    * it: once another process took the lease over, this one's next write is refused and it stops.
    */
@@ -234,23 +234,25 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
         const now = new Date();
         if (batch.nextPosition - 1 > position) {
           position = batch.nextPosition - 1;
-          const reportProgress = now.getTime() - lastProgressWrite >= PROGRESS_EVERY_MS;
-          if (reportProgress) lastProgressWrite = now.getTime();
-          const written = await cps.updateOne(mine, { $set: { position, resumeToken, updatedAt: now, ...(reportProgress && { progressAt: now }) } });
-          if (written.matchedCount === 0) {
-            // Fenced: another process holds the lease now. What this one wrote since its last
-            // checkpoint is harmless (see projections/leases.ts); stop here.
-            log.warn({ subscription: subscription.name, epoch: subscription.epoch }, 'lease lost: checkpoint refused, stopping');
-            stopped = true;
-            return;
-          }
-          progressed = true;
+          // The read models already hold these events: whoever waits for them need not also wait
+          // for the checkpoint (which only decides where a restart resumes).
           for (const waiter of waiters) {
             if (waiter.position <= position) {
               waiters.delete(waiter);
               waiter.resolve(true);
             }
           }
+          const reportProgress = now.getTime() - lastProgressWrite >= PROGRESS_EVERY_MS;
+          if (reportProgress) lastProgressWrite = now.getTime();
+          const written = await cps.updateOne(mine, { $set: { position, resumeToken, updatedAt: now, ...(reportProgress && { progressAt: now }) } });
+          if (written.matchedCount === 0) {
+            // Fenced: another process holds the lease now. What this one wrote since its last
+            // checkpoint is harmless (see consumers/leases.ts); stop here.
+            log.warn({ subscription: subscription.name, epoch: subscription.epoch }, 'lease lost: checkpoint refused, stopping');
+            stopped = true;
+            return;
+          }
+          progressed = true;
         }
         // Nothing to do is progress too (a quiet system is not a stuck one); a hole is not.
         if (!progressed && batch.hole === null && now.getTime() - lastProgressWrite >= PROGRESS_EVERY_MS) {
