@@ -47,12 +47,33 @@ export function runWithProgress(
 }
 
 /** Asks the OS for a free TCP port on loopback. */
-export function freePort(): Promise<number> {
+/**
+ * A port that is free now, for a server that will bind it a moment later. Chosen below the
+ * kernel's ephemeral range (32768+ on Linux), because outgoing connections take their local ports
+ * from that range: a port the kernel handed out as "free" could otherwise be taken by any client
+ * connection in the gap before the server binds it (seen as EADDRINUSE in parallel test runs).
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await canListen(port)) return port;
+  }
+  return listenOn(0);
+}
+
+function canListen(port: number): Promise<boolean> {
+  return listenOn(port).then(
+    () => true,
+    () => false,
+  );
+}
+
+function listenOn(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();
     server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, '127.0.0.1', () => {
       const address = server.address();
       server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
     });
