@@ -136,8 +136,9 @@ export function orderRoutes(deps: { police: PoliceDeps; client: Client; db: Db; 
     const handle = await sagaOf(orderId);
     const status = await liveStatus(handle);
     if (!status.awaitingApproval) throw new HttpError(409, 'invalid_state', `Order ${orderId} is not awaiting approval (status ${status.status})`);
-    if (action === 'approve') await handle.signal(approveSignal, {});
-    else await handle.signal(rejectSignal, body);
+    // The decision records who made it: the key's id, as audit records do.
+    if (action === 'approve') await handle.signal(approveSignal, { by: actorOf(res) });
+    else await handle.signal(rejectSignal, { ...body, by: actorOf(res) });
     res.status(202).json({ orderId, accepted: action });
   }
   router.post('/orders/:orderId/approve', (req, res) => decide(req, res, 'approve'));
