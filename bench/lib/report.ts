@@ -12,7 +12,8 @@ export interface GoalRow {
   met: boolean | null;
 }
 
-export function writeResults(dir: string, stem: string, json: unknown, markdown: string, svg: string): string[] {
+/** `complete`: every scenario ran, so the result may become latest.* (which the README shows). */
+export function writeResults(dir: string, stem: string, json: unknown, markdown: string, svg: string, complete = true): string[] {
   mkdirSync(dir, { recursive: true });
   const files = [
     [`${stem}.json`, `${JSON.stringify(json, (_, v) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`],
@@ -20,7 +21,7 @@ export function writeResults(dir: string, stem: string, json: unknown, markdown:
     [`${stem}.svg`, svg],
   ] as const;
   for (const [name, content] of files) writeFileSync(path.join(dir, name), content);
-  for (const ext of ['json', 'md', 'svg']) copyFileSync(path.join(dir, `${stem}.${ext}`), path.join(dir, `latest.${ext}`));
+  if (complete) for (const ext of ['json', 'md', 'svg']) copyFileSync(path.join(dir, `${stem}.${ext}`), path.join(dir, `latest.${ext}`));
   return files.map(([name]) => path.join(dir, name));
 }
 
