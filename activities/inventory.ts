@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from 'mongodb';
 import { deterministicEventId } from '../eventstore/metadata';
 import type { OrderItemInput } from '../workflows/types';
-import { businessFailure, type EventLog, type OrderContext, type ServiceDeps } from './support';
+import { appendSagaEvent, businessFailure, type EventLog, type OrderContext, type ServiceDeps } from './support';
 
 /**
  * Stock per SKU: one document holds available and reserved counts, the catalog price, and which
@@ -31,8 +31,6 @@ export interface StockLevel {
 }
 
 export const stockCollection = (db: Db) => db.collection<StockDocument>('inventory');
-const skuStream = (sku: string) => `sku-${sku}`;
-const reservationStream = (orderId: string) => `reservation-${orderId}`;
 
 export function toStockLevel(doc: StockDocument): StockLevel {
   return { sku: doc._id, available: doc.available, reserved: doc.reserved, price: doc.price };
@@ -64,10 +62,11 @@ export function createInventoryCatalog({ db, events }: { db: Db; events: EventLo
         doc = await stock.findOne({ _id: input.sku });
       }
       if (!doc) doc = await stock.findOne({ _id: input.sku });
-      const appended = await events.append(
-        skuStream(input.sku),
-        [{ type: 'StockAdjusted', eventId: `restock-${restockId}`, data: { sku: input.sku, quantity: input.quantity, price: input.price } }],
-        { streamType: 'sku', metadata: { correlationId: input.correlationId } },
+      const appended = await appendSagaEvent(
+        events,
+        { type: 'sku', id: input.sku },
+        { type: 'StockAdjusted', eventId: `restock-${restockId}`, data: { sku: input.sku, quantity: input.quantity, price: input.price } },
+        input.correlationId,
       );
       return { level: toStockLevel(doc!), position: appended.lastPosition };
     },
@@ -157,11 +156,7 @@ export function createInventoryActivities({ db, events, faults }: ServiceDeps) {
         if (doc.released?.[orderId] !== undefined) throw businessFailure('OutOfStock', `reservation for order ${orderId} was already released`);
         throw businessFailure('OutOfStock', `out of stock: ${sku} has ${doc.available} available, ${quantity} needed`, { sku, available: doc.available, needed: quantity });
       }
-      await events.append(
-        reservationStream(orderId),
-        [{ type: 'ItemsReserved', eventId: deterministicEventId('inventory', orderId, 'reserved'), data: { orderId, items: wanted } }],
-        { streamType: 'reservation', metadata: { correlationId } },
-      );
+      await appendSagaEvent(events, { type: 'reservation', id: orderId }, { type: 'ItemsReserved', eventId: deterministicEventId('inventory', orderId, 'reserved'), data: { orderId, items: wanted } }, correlationId);
       await faults.hangIfAsked('inventory');
       return { items: wanted };
     },
@@ -178,11 +173,7 @@ export function createInventoryActivities({ db, events, faults }: ServiceDeps) {
       const docs = await stock.find({ _id: { $in: skus }, [`released.${orderId}`]: { $gt: 0 } }).toArray();
       const released = docs.map((d) => ({ sku: d._id, quantity: d.released[orderId]! })).sort((a, b) => a.sku.localeCompare(b.sku));
       if (released.length > 0) {
-        await events.append(
-          reservationStream(orderId),
-          [{ type: 'ItemsReleased', eventId: deterministicEventId('inventory', orderId, 'released'), data: { orderId, items: released } }],
-          { streamType: 'reservation', metadata: { correlationId } },
-        );
+        await appendSagaEvent(events, { type: 'reservation', id: orderId }, { type: 'ItemsReleased', eventId: deterministicEventId('inventory', orderId, 'released'), data: { orderId, items: released } }, correlationId);
       }
       return { items: released };
     },

@@ -1,9 +1,10 @@
+import type { OrderEvent } from '../domain/orders';
 import { Context } from '@temporalio/activity';
 import type { Db } from 'mongodb';
 import { deterministicEventId } from '../eventstore/metadata';
 import type { CompensationStep, OrderFacts, OrderSagaInput, OrderStatus, PricedItem, ShippingAddress } from '../workflows/types';
 import { createInventoryCatalog } from './inventory';
-import { businessFailure, type OrderContext, type ServiceDeps } from './support';
+import { appendSagaEvent, businessFailure, type OrderContext, type ServiceDeps } from './support';
 
 /** The Order service's own state: one document per order. */
 export interface OrderDocument {
@@ -31,18 +32,14 @@ const UNDONE: OrderStatus[] = ['COMPENSATING', 'CANCELLED', 'COMPENSATION_INCOMP
 const ENDED: OrderStatus[] = ['COMPLETED', 'CANCELLED', 'COMPENSATION_INCOMPLETE'];
 
 export const orderCollection = (db: Db) => db.collection<OrderDocument>('orders');
-const orderStream = (orderId: string) => `order-${orderId}`;
 
 export function createOrderActivities({ db, events, faults }: ServiceDeps) {
   const orders = orderCollection(db);
   const catalog = createInventoryCatalog({ db, events });
 
-  async function appendOrderEvent(ctx: OrderContext, type: string, data: Record<string, unknown>, idPart: string = type) {
-    await events.append(
-      orderStream(ctx.orderId),
-      [{ type, eventId: deterministicEventId('order', ctx.orderId, idPart), data: { orderId: ctx.orderId, ...data } }],
-      { streamType: 'order', metadata: { correlationId: ctx.correlationId } },
-    );
+  async function appendOrderEvent<T extends OrderEvent['type']>(ctx: OrderContext, type: T, data: Omit<Extract<OrderEvent, { type: T }>['data'], 'orderId'>, idPart: string = type) {
+    const event = { type, data: { orderId: ctx.orderId, ...data }, eventId: deterministicEventId('order', ctx.orderId, idPart) } as OrderEvent & { eventId: string };
+    await appendSagaEvent(events, { type: 'order', id: ctx.orderId }, event, ctx.correlationId);
   }
 
   const createdEvent = (ctx: OrderContext, order: OrderDocument) =>

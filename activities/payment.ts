@@ -1,5 +1,6 @@
+import type { PaymentEvent } from '../domain/orders';
 import { deterministicEventId } from '../eventstore/metadata';
-import { businessFailure, type OrderContext, type ServiceDeps } from './support';
+import { appendSagaEvent, businessFailure, type OrderContext, type ServiceDeps } from './support';
 
 /**
  * What Payment needs from the event-sourced accounts: a debit and a credit that are idempotent by
@@ -31,19 +32,14 @@ interface PaymentDocument {
   updatedAt: Date;
 }
 
-const paymentStream = (orderId: string) => `payment-${orderId}`;
 export const debitEventId = (orderId: string) => deterministicEventId('payment', orderId, 'debit');
 export const refundEventId = (orderId: string) => deterministicEventId('payment', orderId, 'refund');
 
 export function createPaymentActivities({ db, events, faults, accounts }: ServiceDeps & { accounts: AccountsPort }) {
   const payments = db.collection<PaymentDocument>('payments');
 
-  async function appendPaymentEvent(ctx: OrderContext, type: 'PaymentCompleted' | 'PaymentRefunded', data: Record<string, unknown>) {
-    await events.append(
-      paymentStream(ctx.orderId),
-      [{ type, eventId: deterministicEventId('payment', ctx.orderId, type), data: { orderId: ctx.orderId, ...data } }],
-      { streamType: 'payment', metadata: { correlationId: ctx.correlationId } },
-    );
+  async function appendPaymentEvent(ctx: OrderContext, type: PaymentEvent['type'], data: Omit<PaymentEvent['data'], 'orderId'>) {
+    await appendSagaEvent(events, { type: 'payment', id: ctx.orderId }, { type, data: { orderId: ctx.orderId, ...data }, eventId: deterministicEventId('payment', ctx.orderId, type) }, ctx.correlationId);
   }
 
   /** Gives the money back once (the refund's event id is fixed per order) and records it. */

@@ -1,6 +1,6 @@
 import { deterministicEventId } from '../eventstore/metadata';
 import type { ShippingAddress } from '../workflows/types';
-import { businessFailure, type OrderContext, type ServiceDeps } from './support';
+import { appendSagaEvent, businessFailure, type OrderContext, type ServiceDeps } from './support';
 
 /** Countries the carrier delivers to; anything else is an undeliverable address (a business failure). */
 export const DELIVERABLE_COUNTRIES = new Set(['US', 'CA', 'MX', 'GB', 'IE', 'FR', 'DE', 'NL', 'BE', 'ES', 'PT', 'IT', 'AT', 'CH', 'SE', 'NO', 'DK', 'FI', 'PL', 'AU', 'NZ', 'JP']);
@@ -17,7 +17,6 @@ interface ShipmentDocument {
 
 export function createShippingActivities({ db, events, faults }: ServiceDeps) {
   const shipments = db.collection<ShipmentDocument>('shipments');
-  const streamId = (orderId: string) => `shipment-${orderId}`;
 
   return {
     async scheduleShipment({ orderId, correlationId, address }: OrderContext & { address: ShippingAddress }): Promise<{ trackingId: string }> {
@@ -34,11 +33,7 @@ export function createShippingActivities({ db, events, faults }: ServiceDeps) {
         { upsert: true, returnDocument: 'after' },
       );
       if (doc?.status === 'cancelled') throw businessFailure('UndeliverableAddress', 'shipment was cancelled before it could be scheduled');
-      await events.append(
-        streamId(orderId),
-        [{ type: 'ShipmentScheduled', eventId: deterministicEventId('shipping', orderId, 'scheduled'), data: { orderId, trackingId: doc!.trackingId, address: doc!.address } }],
-        { streamType: 'shipment', metadata: { correlationId } },
-      );
+      await appendSagaEvent(events, { type: 'shipment', id: orderId }, { type: 'ShipmentScheduled', eventId: deterministicEventId('shipping', orderId, 'scheduled'), data: { orderId, trackingId: doc!.trackingId ?? trackingId, address: doc!.address ?? address } }, correlationId);
       await faults.hangIfAsked('shipping');
       return { trackingId: doc!.trackingId! };
     },
@@ -54,11 +49,7 @@ export function createShippingActivities({ db, events, faults }: ServiceDeps) {
       const doc = await shipments.findOne({ _id: orderId });
       const cancelledScheduled = doc?.cancelledScheduled === true;
       if (cancelledScheduled) {
-        await events.append(
-          streamId(orderId),
-          [{ type: 'ShipmentCancelled', eventId: deterministicEventId('shipping', orderId, 'cancelled'), data: { orderId } }],
-          { streamType: 'shipment', metadata: { correlationId } },
-        );
+        await appendSagaEvent(events, { type: 'shipment', id: orderId }, { type: 'ShipmentCancelled', eventId: deterministicEventId('shipping', orderId, 'cancelled'), data: { orderId } }, correlationId);
       }
       return { cancelled: cancelledScheduled };
     },

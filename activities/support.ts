@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from 'mongodb';
+import type { SagaEvent, STREAM_TYPE_OF } from '../domain/orders';
 import type { AppendOptions, AppendResult, NewEvent } from '../eventstore/types';
 import type { Faults } from '../infra/faults';
 import type { BUSINESS_FAILURES } from '../workflows/types';
@@ -7,6 +8,20 @@ import type { BUSINESS_FAILURES } from '../workflows/types';
 /** What a service needs from the event store: appending its domain events. */
 export interface EventLog {
   append(streamId: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult>;
+}
+
+/**
+ * The one way a service records a saga event: typed by the order contract, on `<streamType>-<id>`,
+ * with a deterministic event id (so a repeated activity appends nothing) and the correlation id
+ * that ties it to its order.
+ */
+export function appendSagaEvent(
+  log: EventLog,
+  stream: { type: (typeof STREAM_TYPE_OF)[keyof typeof STREAM_TYPE_OF]; id: string },
+  event: SagaEvent & { eventId: string },
+  correlationId: string,
+): Promise<AppendResult> {
+  return log.append(`${stream.type}-${stream.id}`, [{ type: event.type, eventId: event.eventId, data: event.data }], { streamType: stream.type, metadata: { correlationId } });
 }
 
 export interface ServiceDeps {

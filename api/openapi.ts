@@ -6,7 +6,7 @@ import { faultSchema } from './routes/faults';
 import { restockSchema } from './routes/inventory';
 import { placeOrderSchema, rejectBody } from './routes/orders';
 import { shippingAddressSchema } from '../domain/orders';
-import { ORDER_STATUSES } from '../workflows/types';
+import { ORDER_STATUSES } from '../domain/orders';
 import { ACCESS_POLICY, describeAccess, openApiPath, type Access } from './access-policy';
 
 type Schema = Record<string, unknown>;

@@ -1,4 +1,5 @@
 import type { Db } from 'mongodb';
+import { asSagaEvent, type OrderEvent } from '../domain/orders';
 import type { StoredEvent } from '../eventstore';
 import type { Faults } from '../infra/faults';
 import type { Subscription } from './runner';
@@ -17,14 +18,6 @@ export interface EmailDocument {
 
 export const emailCollection = (db: Db) => db.collection<EmailDocument>('emails');
 
-interface OrderEventData {
-  orderId: string;
-  customerId?: string | null;
-  total?: number | null;
-  reason?: string;
-  /** Compensations that could not be done yet (dead letters): the email must not claim them. */
-  openCompensations?: string[];
-}
 
 /**
  * The Email service, an independent consumer of order events. Its "transport" is the `emails`
@@ -41,8 +34,10 @@ export function emailSubscription({ db, faults }: { db: Db; faults: Faults }): S
     retry: { initialMs: 100, maxMs: 5_000, maxAttempts: Number.POSITIVE_INFINITY },
     async handle(event: StoredEvent) {
       await faults.failIfDown('email');
-      const data = event.data as OrderEventData;
-      const email = compose(event.type, data);
+      const e = asSagaEvent(event);
+      if (e.type !== 'OrderCreated' && e.type !== 'OrderCompleted' && e.type !== 'OrderCancelled') return;
+      const data = e.data;
+      const email = compose(e);
       await emails
         .insertOne({
           _id: event.metadata.eventId,
@@ -59,14 +54,19 @@ export function emailSubscription({ db, faults }: { db: Db; faults: Faults }): S
   };
 }
 
-function compose(type: string, data: OrderEventData): Pick<EmailDocument, 'kind' | 'subject' | 'body'> {
+type Notified = Extract<OrderEvent, { type: 'OrderCreated' | 'OrderCompleted' | 'OrderCancelled' }>;
+
+function compose(e: Notified): Pick<EmailDocument, 'kind' | 'subject' | 'body'> {
+  const { data } = e;
   const amount = typeof data.total === 'number' ? ` (${(data.total / 100).toFixed(2)})` : '';
-  switch (type) {
+  switch (e.type) {
     case 'OrderCreated':
       return { kind: 'order-received', subject: `We received your order ${data.orderId}`, body: `Thank you for your order${amount}.` };
     case 'OrderCompleted':
       return { kind: 'order-confirmed', subject: `Your order ${data.orderId} is confirmed`, body: `Your order${amount} is paid and will ship soon.` };
-    default: {
+    case 'OrderCancelled': {
+      const { data } = e;
+      // Compensations that could not be done yet (dead letters): the email must not claim them.
       const refundPending = data.openCompensations?.includes('refundPayment') === true;
       const refund = refundPending ? 'Your refund could not be completed yet; our team has been alerted and will complete it.' : 'Any payment was refunded.';
       return { kind: 'order-cancelled', subject: `Your order ${data.orderId} was cancelled`, body: `Your order was cancelled: ${data.reason ?? 'no reason given'}. ${refund}` };

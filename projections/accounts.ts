@@ -1,3 +1,4 @@
+import type { AccountEvent } from '../domain/accounts/events';
 import type { StoredEvent } from '../eventstore';
 import { guardedWrite, writeProjection } from './types';
 
@@ -9,14 +10,15 @@ export const accountsProjection = writeProjection({
   writes(event: StoredEvent, epoch) {
     if (event.streamType !== 'account') return [];
     const accountId = event.streamId.slice('account-'.length);
-    const data = event.data as Record<string, any>;
+    // The account's own contract (domain/accounts), as the decider wrote it.
+    const e = event as unknown as StoredEvent & AccountEvent;
     const at = event.metadata.timestamp;
-    const delta = event.type === 'AccountOpened' ? data.initial ?? 0 : event.type === 'Deposited' ? data.amount : -data.amount;
+    const delta = e.type === 'AccountOpened' ? e.data.initial ?? 0 : e.type === 'Deposited' ? e.data.amount : -e.data.amount;
     return [
       guardedWrite('accounts', accountId, event, {
         $inc: { balance: delta },
         $max: { version: event.version, updatedAt: at, lastPosition: event.position },
-        ...(event.type === 'AccountOpened' ? { $set: { owner: data.owner, customerId: data.customerId ?? null, openedAt: at } } : {}),
+        ...(e.type === 'AccountOpened' ? { $set: { owner: e.data.owner, customerId: e.data.customerId ?? null, openedAt: at } } : {}),
       }, epoch),
     ];
   },

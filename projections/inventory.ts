@@ -1,3 +1,4 @@
+import { asSagaEvent } from '../domain/orders';
 import type { StoredEvent } from '../eventstore';
 import { fenceFilter, guardedWrite, writeProjection, type Write } from './types';
 
@@ -7,9 +8,10 @@ export const inventoryProjection = writeProjection({
   collections: { levels: [] },
   eventTypes: ['StockAdjusted', 'ItemsReserved', 'ItemsReleased'],
   writes(event: StoredEvent, epoch): Write[] {
-    const data = event.data as Record<string, any>;
+    const e = asSagaEvent(event);
     const at = event.metadata.timestamp;
-    if (event.type === 'StockAdjusted') {
+    if (e.type === 'StockAdjusted') {
+      const { data } = e;
       return [
         guardedWrite('levels', data.sku, event, {
           $inc: { available: data.quantity, reserved: 0 },
@@ -19,8 +21,9 @@ export const inventoryProjection = writeProjection({
         { collection: 'levels', filter: { _id: data.sku, pricePosition: event.position, ...fenceFilter(epoch) }, update: { $set: { price: data.price } }, upsert: false },
       ];
     }
-    const sign = event.type === 'ItemsReserved' ? 1 : -1;
-    return (data.items as Array<{ sku: string; quantity: number }>).map((item) =>
+    if (e.type !== 'ItemsReserved' && e.type !== 'ItemsReleased') return [];
+    const sign = e.type === 'ItemsReserved' ? 1 : -1;
+    return e.data.items.map((item) =>
       guardedWrite('levels', item.sku, event, { $inc: { available: -sign * item.quantity, reserved: sign * item.quantity }, $max: { updatedAt: at } }, epoch),
     );
   },

@@ -1,5 +1,5 @@
 import type { StoredEvent } from '../eventstore';
-import type { OrderStatus } from '../workflows/types';
+import { asSagaEvent, type OrderStatus, type SagaEventType } from '../domain/orders';
 import { bulkWrites, fenceFilter, runWrites, type Projection, type ProjectionContext, type Write } from './types';
 
 /**
@@ -27,7 +27,7 @@ export interface OrderViewDocument {
 
 type Fact = 'created' | 'requiresApproval' | 'approved' | 'paid' | 'reserved' | 'shipped' | 'completed' | 'compensating' | 'cancelled' | 'incomplete' | 'compensationCompleted';
 
-const FACT_OF: Record<string, Fact | undefined> = {
+const FACT_OF: Partial<Record<SagaEventType, Fact>> = {
   OrderApproved: 'approved',
   PaymentCompleted: 'paid',
   ItemsReserved: 'reserved',
@@ -59,21 +59,25 @@ export const ordersProjection: Projection = {
   // no per-document position bookkeeping is needed (unlike the $inc projections).
   async apply(event: StoredEvent, ctx) {
     await runWrites(ctx, [factWrite(event, ctx.epoch)]);
-    await recomputeStatus(ctx, [(event.data as { orderId: string }).orderId]);
+    await recomputeStatus(ctx, [orderIdOf(event)]);
   },
   async applyMany(events: StoredEvent[], ctx) {
     await bulkWrites(ctx, events.map((e) => factWrite(e, ctx.epoch)));
-    await recomputeStatus(ctx, [...new Set(events.map((e) => (e.data as { orderId: string }).orderId))]);
+    await recomputeStatus(ctx, [...new Set(events.map(orderIdOf))]);
   },
 };
 
+/** Every event this projection reads is about one order (the event types above). */
+const orderIdOf = (event: StoredEvent) => (asSagaEvent(event).data as { orderId: string }).orderId;
+
 /** The fact an event establishes, as one fenced upsert of the order's document. */
 function factWrite(event: StoredEvent, epoch: number): Write {
-  const data = event.data as Record<string, any>;
+  const e = asSagaEvent(event);
   const at = event.metadata.timestamp;
   const common = { $max: { updatedAt: at, lastPosition: event.position, epoch } };
-  const write = (update: Record<string, unknown>): Write => ({ collection: 'orders', filter: { _id: data.orderId, ...fenceFilter(epoch) }, update: { ...update, ...common }, upsert: true });
-  if (event.type === 'OrderCreated') {
+  const write = (update: Record<string, unknown>): Write => ({ collection: 'orders', filter: { _id: orderIdOf(event), ...fenceFilter(epoch) }, update: { ...update, ...common }, upsert: true });
+  if (e.type === 'OrderCreated') {
+    const { data } = e;
     const set = {
       customerId: data.customerId,
       accountId: data.accountId,
@@ -87,14 +91,14 @@ function factWrite(event: StoredEvent, epoch: number): Write {
     // The address may already have been changed by a later event seen first; keep the change.
     return write({ $set: set, $setOnInsert: { shippingAddress: data.shippingAddress, failureReason: null } });
   }
-  if (event.type === 'ShippingAddressChanged') return write({ $set: { shippingAddress: data.address } });
-  const set: Record<string, unknown> = { [`facts.${FACT_OF[event.type]!}`]: true };
-  if (event.type === 'OrderCompensating' || event.type === 'OrderCancelled') set.failureReason = data.reason ?? null;
-  if (event.type === 'OrderCancelled' && Array.isArray(data.openCompensations) && data.openCompensations.length > 0) {
+  if (e.type === 'ShippingAddressChanged') return write({ $set: { shippingAddress: e.data.address } });
+  const set: Record<string, unknown> = { [`facts.${FACT_OF[e.type]!}`]: true };
+  if (e.type === 'OrderCompensating' || e.type === 'OrderCancelled') set.failureReason = e.data.reason ?? null;
+  if (e.type === 'OrderCancelled' && Array.isArray(e.data.openCompensations) && e.data.openCompensations.length > 0) {
     set['facts.incomplete'] = true;
-    set.openCompensations = data.openCompensations;
+    set.openCompensations = e.data.openCompensations;
   }
-  if (event.type === 'OrderCompensationCompleted') set.openCompensations = [];
+  if (e.type === 'OrderCompensationCompleted') set.openCompensations = [];
   return write({ $set: set });
 }
 

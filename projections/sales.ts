@@ -1,3 +1,4 @@
+import { asSagaEvent } from '../domain/orders';
 import type { StoredEvent } from '../eventstore';
 import { guardedWrite, writeProjection, type Write } from './types';
 
@@ -11,7 +12,9 @@ export const salesProjection = writeProjection({
   collections: { byDay: [{ key: { day: 1 } }], bySku: [{ key: { day: 1, sku: 1 } }] },
   eventTypes: ['OrderCompleted'],
   writes(event: StoredEvent, epoch): Write[] {
-    const data = event.data as { orderId: string; total?: number; items?: Array<{ sku: string; quantity: number; unitPrice: number }> };
+    const e = asSagaEvent(event);
+    if (e.type !== 'OrderCompleted') return [];
+    const { data } = e;
     const items = data.items ?? [];
     const day = event.metadata.timestamp.toISOString().slice(0, 10);
     const units = items.reduce((n, i) => n + i.quantity, 0);

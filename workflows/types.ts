@@ -1,21 +1,8 @@
-/** Types shared by the workflow, its activities and the API that starts it (types only: no runtime code). */
+/** Types of the saga: its input, settings, status and result (the order's contract is domain/orders). */
 
-export interface OrderItemInput {
-  sku: string;
-  quantity: number;
-}
-
-export interface PricedItem extends OrderItemInput {
-  /** Unit price in cents, from the catalog at the time the order was created. */
-  unitPrice: number;
-}
-
-export interface ShippingAddress {
-  line1: string;
-  city: string;
-  postalCode: string;
-  country: string;
-}
+// The order's own contract lives in domain/orders; re-exported for the saga's modules.
+import type { OrderItemInput, OrderStatus, ShippingAddress } from '../domain/orders/contract';
+export { ORDER_STATUSES, type OrderItemInput, type OrderStatus, type PricedItem, type ShippingAddress } from '../domain/orders/contract';
 
 /** Retry settings of one service's activities (durations in milliseconds). */
 export interface StepPolicy {
@@ -48,31 +35,6 @@ export interface OrderSagaInput {
   /** Resolved from the configuration when the saga starts, and kept in its history. */
   settings: SagaSettings;
 }
-
-export type OrderStatus =
-  | 'PENDING'
-  | 'AWAITING_APPROVAL'
-  | 'PAYMENT_COMPLETED'
-  | 'ITEMS_RESERVED'
-  | 'SHIPMENT_SCHEDULED'
-  | 'COMPLETED'
-  | 'COMPENSATING'
-  | 'CANCELLED'
-  /** Cancelled, but some compensation could not succeed and is an open dead letter (see openDeadLetters). */
-  | 'COMPENSATION_INCOMPLETE';
-
-/** Every order status, in the order a saga can pass through them (the API validates filters against it). */
-export const ORDER_STATUSES: readonly OrderStatus[] = [
-  'PENDING',
-  'AWAITING_APPROVAL',
-  'PAYMENT_COMPLETED',
-  'ITEMS_RESERVED',
-  'SHIPMENT_SCHEDULED',
-  'COMPLETED',
-  'COMPENSATING',
-  'CANCELLED',
-  'COMPENSATION_INCOMPLETE',
-];
 
 export type SagaStep = 'createOrder' | 'awaitApproval' | 'processPayment' | 'reserveItems' | 'scheduleShipment' | 'completeOrder';
 export type CompensationStep = 'cancelShipment' | 'releaseItems' | 'refundPayment' | 'cancelOrder';

@@ -9,10 +9,9 @@ import { HttpError, notFound } from '../errors';
 import { parse } from '../validate';
 import { ownCustomer } from '../auth';
 import { id } from './orders';
-import { ORDER_STATUSES as ORDER_STATUSES_LIST, type OrderStatus } from '../../workflows/types';
+import { ORDER_STATUSES } from '../../domain/orders';
 import { policedRouter, type PoliceDeps } from '../policed-router';
 
-const ORDER_STATUSES = ORDER_STATUSES_LIST as unknown as [OrderStatus, ...OrderStatus[]];
 const page = { limit: z.coerce.number().int().min(1).max(200).default(50), cursor: z.string().max(500).optional() };
 const ordersQuery = z.strictObject({ status: z.enum(ORDER_STATUSES).optional(), customerId: id.optional(), ...page });
 const customerOrdersQuery = z.strictObject({ status: z.enum(ORDER_STATUSES).optional(), ...page });
