@@ -8,13 +8,15 @@ import { createInventoryActivities } from './inventory';
 import { createOrderActivities } from './order';
 import { createPaymentActivities } from './payment';
 import { createShippingActivities } from './shipping';
+import { temporalMetadata } from './temporal-metadata';
 
 /**
  * All activities: one module per service (Order, Payment, Inventory, Shipping) plus dead letters.
  * Built from their dependencies so tests can hand in their own database.
  */
 export function createActivities({ db, faultInjection = true }: { db: Db; faultInjection?: boolean }) {
-  const events = createEventStore(db);
+  // Every event a service appends says which saga step wrote it.
+  const events = createEventStore(db, { ambientMetadata: temporalMetadata });
   const faults = createFaults(db, faultInjection);
   const deps = { db, events, faults };
   const accounts = accountsPort(createAccountService({ store: events }), events);

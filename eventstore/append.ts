@@ -14,8 +14,7 @@ import {
 } from './collections';
 import { DuplicateEventIdError, InvalidAppendError, WrongExpectedVersionError } from './errors';
 import { lastVersionByProbes, rememberVersion } from './lookups';
-import { temporalMetadata } from './metadata';
-import type { AppendOptions, AppendResult, EventMetadata, ExpectedVersion, NewEvent } from './types';
+import type { AppendMetadata, AppendOptions, AppendResult, EventMetadata, ExpectedVersion, NewEvent } from './types';
 
 /** Position conflicts (a sealer took a slow writer's slot) and `any` races are retried this often. */
 const MAX_ATTEMPTS = 100;
@@ -32,12 +31,16 @@ export interface AppendFaults {
   afterFirstEvent?(step: { streamId: string; block: ReservedBlock }): Promise<void> | void;
 }
 
+/** Metadata the caller's context supplies to every append (e.g. the Temporal activity that writes). */
+export type AmbientMetadata = () => Partial<Pick<AppendMetadata, 'workflowId' | 'runId' | 'activityId'>>;
+
 export async function append(
   c: Collections,
   streamId: string,
   newEvents: NewEvent[],
   options: AppendOptions,
   faults: AppendFaults = {},
+  ambient: AmbientMetadata = () => ({}),
 ): Promise<AppendResult> {
   validate(streamId, newEvents, options);
   const prepared = newEvents.map((e) => ({ type: e.type, data: e.data, eventId: e.eventId ?? randomUUID() }));
@@ -56,7 +59,7 @@ export async function append(
   const shared = {
     correlationId: given.correlationId ?? ids[0]!,
     causationId: given.causationId ?? null,
-    ...temporalMetadata(),
+    ...ambient(),
     ...definedOnly({ workflowId: given.workflowId, runId: given.runId, activityId: given.activityId }),
   };
 

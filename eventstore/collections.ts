@@ -1,6 +1,5 @@
 import { MongoBulkWriteError, MongoServerError, type Collection, type Db } from 'mongodb';
 import { EventStoreCorruptionError } from './errors';
-import type { Lookups } from './lookups';
 import type { EventMetadata, StoredEvent } from './types';
 
 /** Upper bound on events per append; keeps the first event's copy of the batch small (see README). */
@@ -50,6 +49,14 @@ export interface SnapshotDocument {
   timestamp: Date;
   state: unknown;
   createdAt: Date;
+}
+
+/** How streams are looked up on this server (lookups.ts detects it and keeps the hints). */
+export interface Lookups {
+  /** Whether range queries on an index prefix are served by the index. */
+  rangesIndexed: boolean;
+  /** Last version seen per stream in this process: only a hint for where to probe first. */
+  hints: Map<string, number>;
 }
 
 export interface Collections {

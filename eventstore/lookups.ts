@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import type { Collections, EventDocument } from './collections';
+import type { Collections, EventDocument, Lookups } from './collections';
 
 /**
  * How the store reads streams depends on what the server's query planner can serve from an index.
@@ -13,13 +13,6 @@ import type { Collections, EventDocument } from './collections';
  * (Reading a stream's events by exact lookups was tried too and lost to one scan: the stand-in's
  * per-command cost outweighs scanning tens of thousands of documents.)
  */
-export interface Lookups {
-  /** Whether range queries on an index prefix are served by the index. */
-  rangesIndexed: boolean;
-  /** Last version seen per stream in this process: only a hint for where to probe first. */
-  hints: Map<string, number>;
-}
-
 const MAX_HINTS = 10_000;
 const detected = new WeakMap<Db, Promise<boolean>>();
 

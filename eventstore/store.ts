@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import { append, streamHead, type AppendFaults } from './append';
+import { append, streamHead, type AmbientMetadata, type AppendFaults } from './append';
 import { collections, createIndexes, GAP_STREAM, toStored, type Collections } from './collections';
 import { sealGaps } from './gaps';
 import { rangesIndexed } from './lookups';
@@ -39,6 +39,11 @@ export interface EventStore {
 export interface EventStoreOptions {
   /** Fault injection for tests (simulated crashes between the steps of an append). */
   faults?: AppendFaults;
+  /**
+   * Metadata from the caller's context added to every append, e.g. the Temporal workflow and
+   * activity that write (the services pass it; the store itself knows nothing of Temporal).
+   */
+  ambientMetadata?: AmbientMetadata;
 }
 
 // One index build per database, however many stores are made on it.
@@ -73,7 +78,7 @@ export function createEventStore(db: Db, options: EventStoreOptions = {}): Event
     ensureIndexes: ready,
     async append(streamId, events, appendOptions) {
       await ready();
-      return append(c, streamId, events, appendOptions, options.faults);
+      return append(c, streamId, events, appendOptions, options.faults, options.ambientMetadata);
     },
     async readStream(streamId, readOptions) {
       await detect();

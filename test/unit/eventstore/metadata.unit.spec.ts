@@ -1,7 +1,8 @@
 import { MongoServerError } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { duplicateKey } from '../../../eventstore/collections';
-import { deterministicEventId, temporalMetadata } from '../../../eventstore';
+import { temporalMetadata } from '../../../activities/temporal-metadata';
+import { deterministicEventId } from '../../../eventstore';
 
 describe('deterministicEventId', () => {
   it('gives the same UUID-shaped id for the same parts', () => {

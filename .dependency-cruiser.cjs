@@ -1,0 +1,43 @@
+/**
+ * The layers, as rules the CI checks (npm run check:architecture). Lower layers never import
+ * higher ones; there are no cycles. Read top to bottom, each layer may use the ones below it:
+ *
+ *   scripts, workers, api            entry points and the HTTP side
+ *   workflows                        the saga (deterministic sandbox code)
+ *   activities, consumers, projections  the services and the read side
+ *   infra, config                    process wiring, logging, payload codec, settings
+ *   domain                           the order and account contracts and the account decider
+ *   eventstore                       the ground floor: the event log
+ */
+module.exports = {
+  forbidden: [
+    { name: 'no-circular', severity: 'error', comment: 'A cycle makes two modules one; split what they share below both.', from: {}, to: { circular: true } },
+    {
+      name: 'eventstore-is-the-ground-floor',
+      severity: 'error',
+      comment: 'The event store knows nothing of Temporal, the domain or its users.',
+      from: { path: '^eventstore/' },
+      to: { path: '^(domain|infra|config|activities|consumers|projections|workflows|workers|api|scripts)/|@temporalio' },
+    },
+    {
+      name: 'domain-depends-on-nothing-above',
+      severity: 'error',
+      comment: 'The contracts and the decider are pure: no services, no read side, no saga, no API.',
+      from: { path: '^domain/' },
+      to: { path: '^(infra|config|activities|consumers|projections|workflows|workers|api|scripts)/' },
+    },
+    {
+      name: 'nothing-imports-entry-points',
+      severity: 'error',
+      comment: 'Entry points compose; nothing builds on them.',
+      from: { pathNot: '^(scripts|bench|test|workers)/' },
+      to: { path: '^(scripts|workers)/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: 'test-results|bench/results' },
+    tsConfig: { fileName: 'tsconfig.json' },
+    tsPreCompilationDeps: true,
+  },
+};
