@@ -4,7 +4,9 @@
  *
  *   scripts, workers, api            entry points and the HTTP side
  *   workflows                        the saga (deterministic sandbox code)
- *   activities, consumers, projections  the services and the read side
+ *   activities, consumers, projections  the services and the read side (consumers composes the
+ *                                    projector with the Email service; projections never import it)
+ *   subscriptions                    the subscription engine: runner, log watcher, leases
  *   infra, config                    process wiring, logging, payload codec, settings
  *   domain                           the order and account contracts and the account decider
  *   eventstore                       the ground floor: the event log
@@ -25,6 +27,20 @@ module.exports = {
       comment: 'The contracts and the decider are pure: no services, no read side, no saga, no API.',
       from: { path: '^domain/' },
       to: { path: '^(infra|config|activities|consumers|projections|workflows|workers|api|scripts)/' },
+    },
+    {
+      name: 'read-side-below-its-composition',
+      severity: 'error',
+      comment: 'Projections build on the subscription engine, not on the consumers that compose them.',
+      from: { path: '^projections/' },
+      to: { path: '^consumers/' },
+    },
+    {
+      name: 'subscription-engine-below-its-users',
+      severity: 'error',
+      comment: 'The engine knows nothing of the projections, the consumers, the services or the API.',
+      from: { path: '^subscriptions/' },
+      to: { path: '^(projections|consumers|activities|workflows|workers|api|scripts|domain)/' },
     },
     {
       name: 'nothing-imports-entry-points',

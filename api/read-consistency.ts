@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import type { Db } from 'mongodb';
 import { z } from 'zod';
-import { checkpoints } from '../consumers/runner';
+import { checkpoints } from '../subscriptions/runner';
 import { checkpointIdOf, projectionState } from '../projections/generations';
 import type { Projection } from '../projections/types';
 import { HttpError } from './errors';

@@ -2,7 +2,7 @@ import type { Db } from 'mongodb';
 import { asSagaEvent, type OrderEvent } from '../domain/orders';
 import type { StoredEvent } from '../eventstore';
 import type { Faults } from '../infra/faults';
-import type { Subscription } from './runner';
+import type { Subscription } from '../subscriptions/runner';
 
 export interface EmailDocument {
   /** The event that caused the email: the same event never sends twice. */

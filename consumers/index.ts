@@ -5,9 +5,9 @@ import type { Logger } from '../infra/logger';
 import { projections } from '../projections';
 import { startProjector } from '../projections/projector';
 import { emailSubscription } from './email';
-import { watchLog } from './log-watcher';
-import { createLeases, processHolderId, runWhileLeased } from './leases';
-import { checkpoints, runSubscription } from './runner';
+import { watchLog } from '../subscriptions/log-watcher';
+import { createLeases, processHolderId, runWhileLeased } from '../subscriptions/leases';
+import { checkpoints, runSubscription } from '../subscriptions/runner';
 
 /**
  * Everything that consumes the event log, each with its own checkpoint, so one failing never

@@ -3,8 +3,8 @@ import type { DeadLetterDocument } from '../activities/dead-letters';
 import type { EventStore, StoredEvent } from '../eventstore';
 import type { FaultableService, Faults } from '../infra/faults';
 import type { Logger } from '../infra/logger';
-import { runSubscription, type RunningSubscription, type Subscription } from '../consumers/runner';
-import type { LogWatcher } from '../consumers/log-watcher';
+import { runSubscription, type RunningSubscription, type Subscription } from '../subscriptions/runner';
+import type { LogWatcher } from '../subscriptions/log-watcher';
 import { checkpointIdOf, contextFor, ensureGeneration, projectionStates } from './generations';
 import type { Projection } from './types';
 

@@ -2,11 +2,11 @@ import type { Db } from 'mongodb';
 import type { EventStore } from '../eventstore';
 import type { Faults } from '../infra/faults';
 import type { Logger } from '../infra/logger';
-import { checkpoints } from '../consumers/runner';
-import type { LogWatcher } from '../consumers/log-watcher';
+import { checkpoints } from '../subscriptions/runner';
+import type { LogWatcher } from '../subscriptions/log-watcher';
 import { checkpointIdOf, dropGeneration, projectionState, projectionStates } from './generations';
 import { startProjectionInstance } from './instance';
-import type { Leases } from '../consumers/leases';
+import type { Leases } from '../subscriptions/leases';
 import type { Projection } from './types';
 
 type Instance = ReturnType<typeof startProjectionInstance> & { generation: number; epoch: number };

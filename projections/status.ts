@@ -1,6 +1,6 @@
 import type { Db } from 'mongodb';
 import type { EventStore } from '../eventstore';
-import { checkpoints } from '../consumers/runner';
+import { checkpoints } from '../subscriptions/runner';
 import { checkpointIdOf, projectionState } from './generations';
 import { parkedEvents } from './instance';
 import { projections } from './index';

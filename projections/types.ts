@@ -78,7 +78,7 @@ export function guardedWrite(collection: string, id: string, event: StoredEvent,
 export interface ProjectionContext {
   collection<T extends Document = Document>(logical: string): Collection<T>;
   /**
-   * The lease epoch this instance writes under (see consumers/leases.ts). Every read-model write
+   * The lease epoch this instance writes under (see subscriptions/leases.ts). Every read-model write
    * is conditional on the document's epoch being no higher, and raises it: a projector that lost
    * its lease cannot overwrite what the new holder wrote.
    */

@@ -6,7 +6,7 @@
  */
 import { loadConfig } from '../config';
 import { connectMongo } from '../infra/mongo';
-import { checkpoints } from '../consumers/runner';
+import { checkpoints } from '../subscriptions/runner';
 import { createEventStore } from '../eventstore';
 import { projectionNamed, projections } from '../projections';
 import { checkpointIdOf, projectionState, projectionStates } from '../projections/generations';

@@ -249,7 +249,7 @@ const RECOMMENDATIONS = `## Fixes made after profiling, and what is left
 
 Applied (each measured with this benchmark, same machine):
 
-1. **One change stream per process** (consumers/log-watcher.ts), pulled with \`tryNext\` and a 20 ms pause between empty polls, and no lost wake-ups in the subscription loop (a notice that arrives while a batch is read is kept). On the stand-in, whose change streams answer at once and rescan the oplog, the idle MongoDB server went from about 1 core to about 0.1 with the consumers running.
+1. **One change stream per process** (subscriptions/log-watcher.ts), pulled with \`tryNext\` and a 20 ms pause between empty polls, and no lost wake-ups in the subscription loop (a notice that arrives while a batch is read is kept). On the stand-in, whose change streams answer at once and rescan the oplog, the idle MongoDB server went from about 1 core to about 0.1 with the consumers running.
 2. **The orders projection updates by \`_id\` alone** (its updates are idempotent by themselves); the counters (\`$inc\` in sales, inventory, accounts) keep the per-document position window, now 600 positions instead of 2,000.
 3. **Reads by \`_id\`**: \`GET /orders/:id\` and the projection state are read by \`_id\` and checked in code; fault checks cost one read by \`_id\`.
 4. **Indexes on \`{ _id, status }\`** for the services' conditional updates (payments, shipments, orders), which the stand-in otherwise serves by scanning.

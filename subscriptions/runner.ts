@@ -40,7 +40,7 @@ export interface Subscription {
   /** Where the checkpoint is kept; defaults to the subscription's name. */
   checkpointId?: string;
   /**
-   * The lease epoch it runs under (consumers/leases.ts). The subscription first stamps it on the
+   * The lease epoch it runs under (subscriptions/leases.ts). The subscription first stamps it on the
    * checkpoint (refused if a newer epoch is there), and every checkpoint write is conditional on
    * it: once another process took the lease over, this one's next write is refused and it stops.
    */
@@ -247,7 +247,7 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
           const written = await cps.updateOne(mine, { $set: { position, resumeToken, updatedAt: now, ...(reportProgress && { progressAt: now }) } });
           if (written.matchedCount === 0) {
             // Fenced: another process holds the lease now. What this one wrote since its last
-            // checkpoint is harmless (see consumers/leases.ts); stop here.
+            // checkpoint is harmless (see subscriptions/leases.ts); stop here.
             log.warn({ subscription: subscription.name, epoch: subscription.epoch }, 'lease lost: checkpoint refused, stopping');
             stopped = true;
             return;
