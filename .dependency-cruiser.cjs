@@ -43,6 +43,13 @@ module.exports = {
       to: { path: '^(projections|consumers|activities|workflows|workers|api|scripts|domain)/' },
     },
     {
+      name: 'api-through-front-doors',
+      severity: 'error',
+      comment: 'The API uses the read side through projections/read-side.ts, the services through activities/services.ts and the saga through workflows/client.ts.',
+      from: { path: '^api/' },
+      to: { path: '^(projections/(?!read-side\\.ts)|activities/(?!services\\.ts)|workflows/(?!client\\.ts)|subscriptions/)' },
+    },
+    {
       name: 'nothing-imports-entry-points',
       severity: 'error',
       comment: 'Entry points compose; nothing builds on them.',

@@ -83,6 +83,8 @@ export function createInventoryCatalog({ db, events }: { db: Db; events: EventLo
   };
 }
 
+export type InventoryCatalog = ReturnType<typeof createInventoryCatalog>;
+
 /** Sums quantities per SKU and sorts by SKU, so every order touches documents in the same order. */
 export function mergeItems(items: OrderItemInput[]): OrderItemInput[] {
   const totals = new Map<string, number>();

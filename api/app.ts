@@ -16,7 +16,7 @@ import { codecRoutes } from './routes/codec';
 import { createMetrics } from './metrics';
 import { openApiDocument } from './openapi';
 import { requestLog } from './request-log';
-import { createInventoryCatalog } from '../activities/inventory';
+import { createInventoryCatalog } from '../activities/services';
 import { createEventStore } from '../eventstore';
 import { createFaults } from '../infra/faults';
 import { deadLetterRoutes } from './routes/dead-letters';

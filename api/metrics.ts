@@ -4,9 +4,7 @@ import type { Db } from 'mongodb';
 import client from 'prom-client';
 import type { Config } from '../config';
 import type { EventStore } from '../eventstore';
-import { readModel } from '../projections/generations';
-import { ordersProjection } from '../projections';
-import { projectionStatuses } from '../projections/status';
+import { ordersProjection, projectionStatuses, readModel } from '../projections/read-side';
 
 /**
  * GET /metrics: the API's own metrics (HTTP requests, sagas started) plus figures read from the

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { FAULTABLE_SERVICES } from '../infra/faults';
-import { projections } from '../projections';
+import { projections } from '../projections/read-side';
 import { movementSchema, openAccountSchema } from './routes/accounts';
 import { faultSchema } from './routes/faults';
 import { restockSchema } from './routes/inventory';

@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import { orderCollection } from '../activities/order';
+import { orderCollection } from '../activities/services';
 import { createAccountService } from '../domain/accounts';
 import { createEventStore } from '../eventstore';
 import type { Ownership } from './policed-router';

@@ -1,9 +1,7 @@
 import type { Request, Response } from 'express';
 import type { Db } from 'mongodb';
 import { z } from 'zod';
-import { checkpoints } from '../subscriptions/runner';
-import { checkpointIdOf, projectionState } from '../projections/generations';
-import type { Projection } from '../projections/types';
+import { appliedPosition, type Projection } from '../projections/read-side';
 import { HttpError } from './errors';
 import { createEventStore } from '../eventstore';
 import { parse } from './validate';
@@ -27,9 +25,7 @@ export async function awaitReadModel(db: Db, projection: Projection, req: Reques
   );
   const deadline = Date.now() + q.waitMs;
   for (;;) {
-    const state = await projectionState(db, projection.name);
-    const checkpoint = await checkpoints(db).findOne({ _id: checkpointIdOf(projection.name, state.active) });
-    const position = checkpoint?.position ?? 0;
+    const position = await appliedPosition(db, projection.name);
     if (q.minPosition === undefined || position >= q.minPosition) {
       res.setHeader('X-Read-Model-Position', String(position));
       return;

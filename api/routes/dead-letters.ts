@@ -5,7 +5,7 @@ import type { Config } from '../../config';
 import { Router } from 'express';
 import type { Db } from 'mongodb';
 import { z } from 'zod';
-import type { DeadLetterDocument } from '../../activities/dead-letters';
+import type { DeadLetterDocument } from '../../activities/services';
 import { HttpError, notFound } from '../errors';
 import { parse } from '../validate';
 import { actorOf } from '../auth';

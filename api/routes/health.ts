@@ -4,7 +4,7 @@ import type { Db } from 'mongodb';
 import { policedRouter, type PoliceDeps } from '../policed-router';
 import type { Config } from '../../config';
 import type { EventStore } from '../../eventstore';
-import { projectionStatuses } from '../../projections/status';
+import { projectionStatuses } from '../../projections/read-side';
 
 const CHECK_TIMEOUT_MS = 2_000;
 

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { createInventoryCatalog } from '../../activities/inventory';
+import type { InventoryCatalog } from '../../activities/services';
 import { notFound } from '../errors';
 import { correlationIdOf } from '../correlation';
 import { parse } from '../validate';
@@ -17,7 +17,7 @@ export const restockSchema = z.strictObject({
   price: z.number().int().positive().max(100_000_000),
 });
 
-export function inventoryRoutes(deps: { police: PoliceDeps; idempotency: Idempotency; catalog: ReturnType<typeof createInventoryCatalog> }): Router {
+export function inventoryRoutes(deps: { police: PoliceDeps; idempotency: Idempotency; catalog: InventoryCatalog }): Router {
   const router = policedRouter(deps.police);
 
   router.post('/inventory', async (req, res) => {

@@ -11,10 +11,8 @@ import type { Db } from 'mongodb';
 import { z } from 'zod';
 import type { Config } from '../../config';
 import { sagaSettings } from '../../config/saga';
-import type { createInventoryCatalog } from '../../activities/inventory';
-import { approveSignal, cancelUpdate, rejectSignal, statusQuery, updateShippingAddressUpdate } from '../../workflows/definitions';
-import { CustomerIdKey, OrderIdKey, OrderStatusKey } from '../../workflows/search-attributes';
-import { orderWorkflowId, type OrderSagaInput, type SagaStatus } from '../../workflows/types';
+import type { InventoryCatalog } from '../../activities/services';
+import { approveSignal, cancelUpdate, CustomerIdKey, OrderIdKey, OrderStatusKey, orderWorkflowId, rejectSignal, statusQuery, updateShippingAddressUpdate, type OrderSagaInput, type SagaStatus } from '../../workflows/client';
 import { correlationIdOf } from '../correlation';
 import { actorOf, ownCustomer } from '../auth';
 import { HttpError, notFound } from '../errors';
@@ -41,7 +39,7 @@ export const placeOrderSchema = z.strictObject({
 const orderIdParams = z.object({ orderId: id });
 export const rejectBody = z.strictObject({ reason: z.string().trim().min(1).max(500).optional() });
 
-export function orderRoutes(deps: { police: PoliceDeps; client: Client; db: Db; config: Config; catalog: ReturnType<typeof createInventoryCatalog>; sagasStarted?: { inc(): void }; idempotency: Idempotency }): Router {
+export function orderRoutes(deps: { police: PoliceDeps; client: Client; db: Db; config: Config; catalog: InventoryCatalog; sagasStarted?: { inc(): void }; idempotency: Idempotency }): Router {
   const router = policedRouter(deps.police);
   const accounts = createAccountService({ store: createEventStore(deps.db) });
 

@@ -1,9 +1,7 @@
 import { Router, type Request } from 'express';
 import type { Db, Document, Filter } from 'mongodb';
 import { z } from 'zod';
-import { accountsProjection, inventoryProjection, ordersProjection, salesProjection } from '../../projections';
-import { readModel } from '../../projections/generations';
-import type { OrderViewDocument } from '../../projections/orders';
+import { accountsProjection, inventoryProjection, ordersProjection, readModel, salesProjection, type OrderViewDocument } from '../../projections/read-side';
 import { awaitReadModel, withoutConsistency } from '../read-consistency';
 import { HttpError, notFound } from '../errors';
 import { parse } from '../validate';
