@@ -43,6 +43,13 @@ module.exports = {
       to: { path: '^(projections|consumers|activities|workflows|workers|api|scripts|domain)/' },
     },
     {
+      name: 'only-clients-import-the-saga',
+      severity: 'error',
+      comment: 'The saga sits above the services and the read side; its contract is domain/orders.',
+      from: { path: '^(activities|projections|consumers|subscriptions|infra|config|domain|eventstore|servers)/' },
+      to: { path: '^workflows/' },
+    },
+    {
       name: 'api-through-front-doors',
       severity: 'error',
       comment: 'The API uses the read side through projections/read-side.ts, the services through activities/services.ts and the saga through workflows/client.ts.',

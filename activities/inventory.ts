@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from 'mongodb';
 import { deterministicEventId } from '../eventstore/metadata';
-import type { OrderItemInput } from '../workflows/types';
+import type { OrderItemInput } from '../domain/orders';
 import { appendSagaEvent, businessFailure, type EventLog, type OrderContext, type ServiceDeps } from './support';
 
 /**

@@ -2,7 +2,7 @@ import type { OrderEvent } from '../domain/orders';
 import { Context } from '@temporalio/activity';
 import type { Db } from 'mongodb';
 import { deterministicEventId } from '../eventstore/metadata';
-import type { CompensationStep, OrderFacts, OrderSagaInput, OrderStatus, PricedItem, ShippingAddress } from '../workflows/types';
+import type { CompensationStep, OrderFacts, OrderSagaInput, OrderStatus, PricedItem, ShippingAddress } from '../domain/orders';
 import { createInventoryCatalog } from './inventory';
 import { appendSagaEvent, businessFailure, type OrderContext, type ServiceDeps } from './support';
 

@@ -1,5 +1,5 @@
 import { deterministicEventId } from '../eventstore/metadata';
-import type { ShippingAddress } from '../workflows/types';
+import type { ShippingAddress } from '../domain/orders';
 import { appendSagaEvent, businessFailure, type OrderContext, type ServiceDeps } from './support';
 
 /** Countries the carrier delivers to; anything else is an undeliverable address (a business failure). */

@@ -3,7 +3,7 @@ import type { Db } from 'mongodb';
 import type { SagaEvent, STREAM_TYPE_OF } from '../domain/orders';
 import type { AppendOptions, AppendResult, NewEvent } from '../eventstore/types';
 import type { Faults } from '../infra/faults';
-import type { BUSINESS_FAILURES } from '../workflows/types';
+import type { BUSINESS_FAILURES } from '../domain/orders';
 
 /** What a service needs from the event store: appending its domain events. */
 export interface EventLog {

@@ -1,4 +1,4 @@
-import type { SagaSettings, ServiceName, StepPolicy } from '../workflows/types';
+import type { SagaSettings, ServiceName, StepPolicy } from '../domain/orders/saga-settings';
 import type { Config } from './index';
 
 /**

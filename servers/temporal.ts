@@ -4,7 +4,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { type Config } from '../config';
 import { builtTemporalCli, TEMPORAL_CLI_MODULE, toolsDir, repoRoot } from './paths';
 import { findOnPath, runWithProgress, type Progress } from './run-command';
-import { searchAttributes } from '../workflows/search-attributes';
+import { searchAttributes } from '../domain/orders/search-attributes';
 
 export interface TemporalServer {
   address: string;

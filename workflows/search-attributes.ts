@@ -1,11 +1,2 @@
-import { defineSearchAttributeKey } from '@temporalio/common';
-
-/**
- * Search attributes the sagas carry, registered when the embedded dev server starts so an operator
- * can filter in the Web UI and with `temporal workflow list --query`.
- */
-export const OrderIdKey = defineSearchAttributeKey('OrderId', 'KEYWORD');
-export const CustomerIdKey = defineSearchAttributeKey('CustomerId', 'KEYWORD');
-export const OrderStatusKey = defineSearchAttributeKey('OrderStatus', 'KEYWORD');
-
-export const searchAttributes = [OrderIdKey, CustomerIdKey, OrderStatusKey];
+// The keys are part of the order's contract (domain/orders); the saga's modules import them here.
+export { CustomerIdKey, OrderIdKey, OrderStatusKey, searchAttributes } from '../domain/orders/search-attributes';

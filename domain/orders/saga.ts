@@ -1,0 +1,82 @@
+/**
+ * The saga's contract with everything around it: its input, its live status and its result, the
+ * facts an order carries into compensation, and the business failures it knows. Types and
+ * constants only (the workflow sandbox imports it).
+ */
+import type { OrderItemInput, OrderStatus, ShippingAddress } from './contract';
+import type { SagaSettings } from './saga-settings';
+
+export interface OrderSagaInput {
+  orderId: string;
+  customerId: string;
+  accountId: string;
+  items: OrderItemInput[];
+  shippingAddress: ShippingAddress;
+  /** Follows the order from the HTTP request through activities and events. */
+  correlationId: string;
+  /** Resolved from the configuration when the saga starts, and kept in its history. */
+  settings: SagaSettings;
+}
+
+export type SagaStep = 'createOrder' | 'awaitApproval' | 'processPayment' | 'reserveItems' | 'scheduleShipment' | 'completeOrder';
+export type CompensationStep = 'cancelShipment' | 'releaseItems' | 'refundPayment' | 'cancelOrder';
+
+/** The answer of the `status` query: the live state of one saga. */
+export interface SagaStatus {
+  orderId: string;
+  status: OrderStatus;
+  currentStep: SagaStep | CompensationStep | null;
+  stepsDone: SagaStep[];
+  compensationsDone: CompensationStep[];
+  /** Compensations that could not succeed and were recorded as dead letters. */
+  compensationsFailed: CompensationStep[];
+  awaitingApproval: boolean;
+  failureReason: string | null;
+  total: number | null;
+  shippingAddress: ShippingAddress;
+  /** A cancel was accepted (by the cancel Update or a workflow cancel) and is being carried out. */
+  cancelRequested?: boolean;
+  /** completeOrder has started: from here on the order completes and cancels are refused. */
+  pastPointOfNoReturn?: boolean;
+  /** Workflow cancels that arrived past the point of no return (recorded, then ignored). */
+  cancelsIgnored?: number;
+  /** Ids of the dead letters this saga parked (GET /dead-letters/:id). */
+  openDeadLetters?: string[];
+}
+
+export interface OrderSagaResult {
+  orderId: string;
+  status: 'COMPLETED' | 'CANCELLED' | 'COMPENSATION_INCOMPLETE';
+  failureReason: string | null;
+  /** Dead letters left for an operator (only when status is COMPENSATION_INCOMPLETE). */
+  openDeadLetters?: string[];
+}
+
+/** What the order service needs to record an order that the saga never got to create. */
+export interface OrderFacts {
+  customerId: string;
+  accountId: string;
+  items: OrderItemInput[];
+  shippingAddress: ShippingAddress;
+}
+
+/** The answer to an accepted cancel request. */
+export interface CancelAccepted {
+  orderId: string;
+  accepted: 'cancel';
+  status: OrderStatus;
+}
+
+export const orderWorkflowId = (orderId: string) => `order-${orderId}`;
+
+/** Failure types that are business rule violations: never retried, compensated at once. */
+export const BUSINESS_FAILURES = [
+  'InsufficientFunds',
+  'AccountNotFound',
+  'OutOfStock',
+  'UnknownSku',
+  'UndeliverableAddress',
+  'InvalidAmount',
+  /** The order already reached the other terminal state (a late attempt found it completed or cancelled). */
+  'OrderClosed',
+] as const;
