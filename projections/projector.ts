@@ -89,7 +89,9 @@ export function startProjector(projections: Projection[], options: ProjectorOpti
       return;
     }
     const liveInstance = live.get(projection.name)!;
-    if (rebuild.position() < liveInstance.position() || rebuild.position() === 0) return;
+    // Caught up when it is where the live one is; both at 0 (an empty log) is caught up too, and
+    // swapping then is harmless: the new live subscription simply starts the log from the beginning.
+    if (rebuild.position() < 0 || liveInstance.position() < 0 || rebuild.position() < liveInstance.position()) return;
     // Caught up: stop the rebuild where it is, then let the live subscription carry on from there.
     await rebuild.stop();
     building.delete(projection.name);

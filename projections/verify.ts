@@ -18,33 +18,44 @@ export async function generationContents(db: Db, projection: Projection, generat
 }
 
 /**
- * Rebuilds a projection from position 0 into a scratch generation and compares it with the live
- * one: the check that a read model holds exactly what the event log says. The scratch generation
- * is dropped afterwards.
+ * Rebuilds a projection from position 0 into a scratch generation, in this process, and returns
+ * its documents (the scratch generation is dropped afterwards): what the event log says the read
+ * model must hold.
  */
+export async function rebuildScratch(
+  projection: Projection,
+  deps: { db: Db; store: EventStore; faults: Faults; log: Logger },
+  options: { generation?: number; timeoutMs?: number } = {},
+): Promise<Record<string, Document[]>> {
+  const { db, store } = deps;
+  const scratch = options.generation ?? 9_000 + Math.floor(Math.random() * 900);
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const head = await store.headPosition();
+  const instance = startProjectionInstance(projection, scratch, deps);
+  const deadline = Date.now() + timeoutMs;
+  try {
+    while (instance.position() < head) {
+      if (Date.now() > deadline) throw new Error(`rebuild of ${projection.name} did not reach position ${head} within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } finally {
+    await instance.stop();
+  }
+  const rebuilt = await generationContents(db, projection, scratch);
+  await dropGeneration(db, projection, scratch);
+  await checkpoints(db).deleteOne({ _id: checkpointIdOf(projection.name, scratch) });
+  return rebuilt;
+}
+
+/** Compares the live generation with a fresh rebuild: the check that a read model holds exactly what the log says. */
 export async function compareWithRebuild(
   projection: Projection,
   deps: { db: Db; store: EventStore; faults: Faults; log: Logger },
   timeoutMs = 120_000,
 ): Promise<{ equal: boolean; liveDocuments: number; rebuiltDocuments: number }> {
-  const { db, store } = deps;
-  const scratch = 9_000 + Math.floor(Math.random() * 900);
-  const head = await store.headPosition();
-  const instance = startProjectionInstance(projection, scratch, deps);
-  const deadline = Date.now() + timeoutMs;
-  while (instance.position() < head) {
-    if (Date.now() > deadline) {
-      await instance.stop();
-      throw new Error(`rebuild of ${projection.name} did not reach position ${head} within ${timeoutMs} ms`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  await instance.stop();
-  const state = await projectionState(db, projection.name);
-  const live = await generationContents(db, projection, state.active);
-  const rebuilt = await generationContents(db, projection, scratch);
-  await dropGeneration(db, projection, scratch);
-  await checkpoints(db).deleteOne({ _id: checkpointIdOf(projection.name, scratch) });
+  const rebuilt = await rebuildScratch(projection, deps, { timeoutMs });
+  const state = await projectionState(deps.db, projection.name);
+  const live = await generationContents(deps.db, projection, state.active);
   const count = (c: Record<string, Document[]>) => Object.values(c).reduce((n, docs) => n + docs.length, 0);
   return { equal: isDeepStrictEqual(live, rebuilt), liveDocuments: count(live), rebuiltDocuments: count(rebuilt) };
 }

@@ -6,10 +6,9 @@
  */
 import { loadConfig } from '../config';
 import { connectMongo } from '../infra/mongo';
-import { checkpoints } from '../subscriptions/runner';
 import { createEventStore } from '../eventstore';
-import { projectionNamed, projections } from '../projections';
-import { checkpointIdOf, projectionState, projectionStates } from '../projections/generations';
+import { projectionState } from '../projections/generations';
+import { projectionNamed, projections, projectionStatuses, requestRebuild } from '../projections/read-side';
 
 async function main() {
   const name = process.argv[2];
@@ -24,23 +23,22 @@ async function main() {
     if (!state.heartbeatAt || Date.now() - state.heartbeatAt.getTime() > 10_000) {
       throw new Error('No projector is running (start the system with `npm start`); the projector carries out rebuilds.');
     }
-    let generation = state.building;
-    if (generation === null) {
-      generation = state.active + 1;
-      const claimed = await projectionStates(mongo.db).updateOne({ _id: projection.name, building: null, active: state.active }, { $set: { building: generation, requestedAt: new Date() } });
-      if (claimed.modifiedCount === 0) throw new Error('Another rebuild was requested at the same moment; run the command again to follow it.');
-      console.log(`rebuilding ${projection.name} into generation ${generation} (generation ${state.active} keeps serving reads)`);
+    const answer = await requestRebuild(mongo.db, projection.name);
+    let generation: number;
+    if (answer.requested) {
+      generation = answer.generation;
+      console.log(`rebuilding ${projection.name} into generation ${generation} (generation ${answer.servingGeneration} keeps serving reads)`);
     } else {
+      generation = answer.generation ?? (await projectionState(mongo.db, projection.name)).building ?? state.active;
       console.log(`a rebuild of ${projection.name} into generation ${generation} is already under way; following it`);
     }
     const store = createEventStore(mongo.db);
     const started = Date.now();
     for (;;) {
-      const now = await projectionState(mongo.db, projection.name);
-      if (now.active === generation) break;
-      const position = (await checkpoints(mongo.db).findOne({ _id: checkpointIdOf(projection.name, generation) }))?.position ?? 0;
-      const head = await store.headPosition();
-      console.log(`  ${position}/${head} events (${head ? Math.floor((position / head) * 100) : 100}%)`);
+      const row = (await projectionStatuses(mongo.db, store, 10_000)).find((r) => r.name === projection.name)!;
+      if (row.generation === generation && row.rebuilding === null) break;
+      const position = row.rebuilding?.position ?? 0;
+      console.log(`  ${position}/${row.headPosition} events (${row.headPosition ? Math.floor((position / row.headPosition) * 100) : 100}%)`);
       await new Promise((r) => setTimeout(r, 1_000));
     }
     console.log(`done: ${projection.name} now serves generation ${generation} (${((Date.now() - started) / 1000).toFixed(1)}s)`);

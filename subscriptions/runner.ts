@@ -88,7 +88,7 @@ export interface RunnerOptions {
 
 export interface RunningSubscription {
   stop(): Promise<void>;
-  /** Every event at or below this position has been handled (or parked). */
+  /** Every event at or below this position has been handled (or parked); -1 until the checkpoint is read. */
   position(): number;
   /** Resolves once the subscription has handled everything up to `position`. */
   caughtUp(position: number, timeoutMs: number): Promise<boolean>;
@@ -113,7 +113,8 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
   const cps = checkpoints(db);
   const checkpointId = subscription.checkpointId ?? subscription.name;
   let stopped = false;
-  let position = 0;
+  // -1 until the checkpoint has been read: nobody may mistake "not started" for "at the beginning".
+  let position = -1;
   let resumeToken: ResumeToken | null = null;
   let wake: (() => void) | undefined;
   // Set by an append notice; a notice that arrives while a batch is being read is not lost.

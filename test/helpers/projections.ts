@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import type { Db, Document } from 'mongodb';
+import type { Db } from 'mongodb';
 import { createEventStore } from '../../eventstore';
 import { createFaults } from '../../infra/faults';
 import { createLogger } from '../../infra/logger';
 import { projections } from '../../projections';
-import { contextFor, projectionState } from '../../projections/generations';
-import { startProjectionInstance } from '../../projections/instance';
+import { projectionState } from '../../projections/generations';
+import { generationContents, rebuildScratch } from '../../projections/verify';
 import type { Projection } from '../../projections/types';
 import type { Stack } from './stack';
 import { waitFor } from './wait-for';
@@ -27,29 +27,11 @@ export async function startProjectorProcess(stack: Stack): Promise<ChildProcess>
 }
 
 /** Documents of one logical collection without the per-document bookkeeping, sorted by id. */
-export async function contents(db: Db, projection: Projection, generation: number): Promise<Record<string, Document[]>> {
-  const out: Record<string, Document[]> = {};
-  for (const logical of Object.keys(projection.collections)) {
-    const docs = await contextFor(db, projection, generation).collection(logical).find({}, { projection: { applied: 0, epoch: 0 } }).sort({ _id: 1 }).toArray();
-    out[logical] = docs;
-  }
-  return out;
-}
+export const contents = generationContents;
 
-/**
- * A full rebuild from position 0 into a scratch generation, in this process: the reference every
- * live read model must equal.
- */
-export async function freshRebuild(db: Db, projection: Projection, generation = 900 + Math.floor(Math.random() * 99)) {
-  const store = createEventStore(db);
-  const head = await store.headPosition();
-  const instance = startProjectionInstance(projection, generation, { db, store, faults: createFaults(db), log: createLogger('rebuild-test', 'silent') });
-  try {
-    await waitFor(`${projection.name} scratch rebuild to reach ${head}`, () => instance.position() >= head, 60_000);
-  } finally {
-    await instance.stop();
-  }
-  return contents(db, projection, generation);
+/** A full rebuild from position 0 into a scratch generation, in this process: the reference every live read model must equal. */
+export async function freshRebuild(db: Db, projection: Projection) {
+  return rebuildScratch(projection, { db, store: createEventStore(db), faults: createFaults(db), log: createLogger('rebuild-test', 'silent') }, { timeoutMs: 60_000 });
 }
 
 /** Waits until every projection's active generation has applied the whole log. */
