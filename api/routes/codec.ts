@@ -1,3 +1,4 @@
+import cors from 'cors';
 import { Router } from 'express';
 import type { Payload } from '@temporalio/common';
 import { z } from 'zod';
@@ -27,19 +28,9 @@ const fromPayload = (p: Payload) => ({
  */
 export function codecRoutes(deps: { police: PoliceDeps; codec: AesGcmPayloadCodec | undefined; corsOrigins: string[] }): Router {
   const router = policedRouter(deps.police);
-  router.use('/codec', (req, res, next) => {
-    const origin = req.header('origin');
-    if (origin && deps.corsOrigins.includes(origin)) {
-      res.setHeader('Access-Control-Allow-Origin', origin);
-      res.setHeader('Access-Control-Allow-Credentials', 'true');
-      res.setHeader('Access-Control-Allow-Headers', 'Content-Type, Authorization, X-Namespace, X-API-Key');
-      res.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
-      res.setHeader('Vary', 'Origin');
-    }
-    if (req.method === 'OPTIONS') {
-      res.status(204).end();
-      return;
-    }
+  // The Web UI calls from its own origin; preflights are answered here (204), before any key check.
+  router.use('/codec', cors({ origin: deps.corsOrigins, credentials: true, allowedHeaders: ['Content-Type', 'Authorization', 'X-Namespace', 'X-API-Key'], methods: ['POST', 'OPTIONS'] }));
+  router.use('/codec', (_req, _res, next) => {
     if (!deps.codec) {
       next(new HttpError(404, 'codec_disabled', 'Payload encryption is off (PAYLOAD_KEYS is not set)'));
       return;
