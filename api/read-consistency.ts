@@ -24,13 +24,14 @@ export async function awaitReadModel(db: Db, projection: Projection, req: Reques
     'query',
   );
   const deadline = Date.now() + q.waitMs;
+  const store = createEventStore(db);
   for (;;) {
     const position = await appliedPosition(db, projection.name);
     if (q.minPosition === undefined || position >= q.minPosition) {
       res.setHeader('X-Read-Model-Position', String(position));
       return;
     }
-    if (q.minPosition > (await createEventStore(db).headPosition())) {
+    if (q.minPosition > (await store.headPosition())) {
       // No command ever answered with this position: a client error, not a timeout.
       throw new HttpError(422, 'unknown_position', `Position ${q.minPosition} is beyond the head of the event log`, { minPosition: q.minPosition });
     }
