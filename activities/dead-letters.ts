@@ -1,30 +1,10 @@
 import type { Db } from 'mongodb';
+import { deadLetterCollection, type DeadLetterInput } from '../infra/dead-letters';
 
-export interface DeadLetterInput {
-  source: 'saga' | 'projection' | 'notification';
-  kind: 'step' | 'compensation' | 'event';
-  service: string;
-  step: string;
-  orderId?: string;
-  correlationId?: string;
-  input: unknown;
-  error: string;
-  /** Attempts actually made, when the failure says so (exhausted retries); null when it does not. */
-  attempts: number | null;
-  /** Why the retrying stopped (MAXIMUM_ATTEMPTS_REACHED, NON_RETRYABLE_FAILURE, TIMEOUT...). */
-  retryState?: string;
-  workflowId?: string;
-  runId?: string;
-}
-
-export interface DeadLetterDocument extends DeadLetterInput {
-  _id: string;
-  status: 'open' | 'redrive-requested' | 'discard-requested' | 'redriven' | 'discarded';
-  createdAt: Date;
-}
+export type { DeadLetterDocument, DeadLetterInput } from '../infra/dead-letters';
 
 export function createDeadLetterActivities({ db }: { db: Db }) {
-  const deadLetters = db.collection<DeadLetterDocument>('dead_letters');
+  const deadLetters = deadLetterCollection(db);
   return {
     /**
      * Parks a failure where operators look (GET /dead-letters). Keyed by run and step, so a

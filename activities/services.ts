@@ -1,8 +1,7 @@
 /**
  * The command side's front door for the API: what it may use of the services directly (the
- * catalog to price and restock, an order's owner for the access policy, the dead letters' shape).
+ * catalog to price and restock, an order's owner for the access policy).
  * Everything else reaches the services through the saga.
  */
 export { createInventoryCatalog, type InventoryCatalog } from './inventory';
 export { orderCollection } from './order';
-export type { DeadLetterDocument } from './dead-letters';

@@ -4,6 +4,7 @@ import type { Db } from 'mongodb';
 import client from 'prom-client';
 import type { Config } from '../config';
 import type { EventStore } from '../eventstore';
+import { deadLetterCollection } from '../infra/dead-letters';
 import { ordersProjection, projectionStatuses, readModel } from '../projections/read-side';
 
 /**
@@ -53,7 +54,7 @@ export function createMetrics(deps: { db: Db; store: EventStore; config: Config 
     registers: [registry],
     async collect() {
       this.reset();
-      const rows = await deps.db.collection('dead_letters').aggregate<{ _id: { source: string; status: string }; n: number }>([{ $group: { _id: { source: '$source', status: '$status' }, n: { $sum: 1 } } }]).toArray();
+      const rows = await deadLetterCollection(deps.db).aggregate<{ _id: { source: string; status: string }; n: number }>([{ $group: { _id: { source: '$source', status: '$status' }, n: { $sum: 1 } } }]).toArray();
       for (const row of rows) this.set({ source: row._id.source, status: row._id.status }, row.n);
     },
   });

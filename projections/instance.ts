@@ -1,5 +1,5 @@
-import type { Db } from 'mongodb';
-import type { DeadLetterDocument } from '../activities/dead-letters';
+import type { Collection, Db } from 'mongodb';
+import { deadLetterCollection, type DeadLetterDocument } from '../infra/dead-letters';
 import type { EventStore, StoredEvent } from '../eventstore';
 import type { FaultableService, Faults } from '../infra/faults';
 import type { Logger } from '../infra/logger';
@@ -18,7 +18,8 @@ export interface ParkedEventDocument {
 }
 
 export const parkedEvents = (db: Db) => db.collection<ParkedEventDocument>('parked_events');
-export const deadLetterCollection = (db: Db) => db.collection<DeadLetterDocument & { input: { position: number; streamId: string; eventId: string; type: string } }>('dead_letters');
+/** A projection's dead letters: the shared collection, with the event they stand for as input. */
+const projectionDeadLetters = (db: Db) => deadLetterCollection(db) as unknown as Collection<DeadLetterDocument & { input: { position: number; streamId: string; eventId: string; type: string } }>;
 export const auditLog = (db: Db) => db.collection('audit_log');
 
 const OPERATOR_REQUESTS_EVERY_MS = 500;
@@ -51,7 +52,7 @@ export function startProjectionInstance(projection: Projection, generation: numb
   const instance = checkpointIdOf(projection.name, generation);
   const ctx = contextFor(db, projection, generation, options.epoch ?? 0);
   const parked = parkedEvents(db);
-  const deadLetters = deadLetterCollection(db);
+  const deadLetters = projectionDeadLetters(db);
   const blocked = new Set<string>();
   let loaded = false;
   let requestsCheckedAt = 0;

@@ -1,6 +1,7 @@
 import type { Db } from 'mongodb';
 import type { EventStore } from '../eventstore';
 import type { Faults } from '../infra/faults';
+import { deadLetterCollection } from '../infra/dead-letters';
 import type { Logger } from '../infra/logger';
 import { checkpoints } from '../subscriptions/runner';
 import type { LogWatcher } from '../subscriptions/log-watcher';
@@ -102,7 +103,7 @@ export function startProjector(projections: Projection[], options: ProjectorOpti
     // The old generation's parked events and dead letters go with it; the new one met the same
     // events itself and parked its own if they still fail.
     await db.collection('parked_events').deleteMany({ instance: checkpointIdOf(projection.name, active) });
-    await db.collection('dead_letters').updateMany(
+    await deadLetterCollection(db).updateMany(
       { source: 'projection', step: checkpointIdOf(projection.name, active), status: { $in: ['open', 'redrive-requested', 'discard-requested'] } },
       { $set: { status: 'discarded', resolvedAt: new Date(), resolution: `superseded by rebuild into generation ${generation}` } },
     );

@@ -1,5 +1,6 @@
 import type { Db } from 'mongodb';
 import type { EventStore } from '../eventstore';
+import { deadLetterCollection } from '../infra/dead-letters';
 import { checkpoints } from '../subscriptions/runner';
 import { checkpointIdOf, projectionState } from './generations';
 import { parkedEvents } from './instance';
@@ -59,7 +60,7 @@ export async function projectionStatuses(db: Db, store: Pick<EventStore, 'headPo
     }
     const [parked, deadLetters] = await Promise.all([
       parkedEvents(db).countDocuments({ instance }),
-      db.collection('dead_letters').countDocuments({ source: 'projection', step: instance, status: { $in: ['open', 'redrive-requested', 'discard-requested'] } }),
+      deadLetterCollection(db).countDocuments({ source: 'projection', step: instance, status: { $in: ['open', 'redrive-requested', 'discard-requested'] } }),
     ]);
     return { generation, position, lagEvents, lagMs, parked, deadLetters, progressAt: cp?.progressAt ?? null, updatedAt: cp?.updatedAt ?? null, stalledSince: cp?.stalledSince ?? null, lastError: cp?.lastError ?? null };
   }

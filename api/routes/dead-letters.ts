@@ -5,7 +5,7 @@ import type { Config } from '../../config';
 import { Router } from 'express';
 import type { Db } from 'mongodb';
 import { z } from 'zod';
-import type { DeadLetterDocument } from '../../activities/services';
+import { deadLetterCollection, type DeadLetterDocument } from '../../infra/dead-letters';
 import { HttpError, notFound } from '../errors';
 import { parse } from '../validate';
 import { actorOf } from '../auth';
@@ -27,7 +27,7 @@ const idParams = z.object({ id: z.string().min(1).max(500) });
  */
 export function deadLetterRoutes(deps: { police: PoliceDeps; db: Db; client: Client; config: Config }): Router {
   const router = policedRouter(deps.police);
-  const deadLetters = deps.db.collection<DeadLetterDocument>('dead_letters');
+  const deadLetters = deadLetterCollection(deps.db);
   const audit = deps.db.collection('audit_log');
 
   const view = ({ _id, ...rest }: DeadLetterDocument) => ({ id: _id, ...rest });

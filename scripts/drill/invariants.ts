@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
 import { createEventStore, GAP_TYPE, type StoredEvent } from '../../eventstore';
+import { deadLetterCollection } from '../../infra/dead-letters';
 import { createFaults } from '../../infra/faults';
 import { createLogger } from '../../infra/logger';
 import { projections } from '../../projections';
@@ -211,7 +212,7 @@ export async function checkInvariants(db: Db, client: Client, orders: PlacedOrde
   // 7. Dead letters only where a fault made them.
   {
     const problems: string[] = [];
-    const letters = await db.collection<{ _id: string; error: string; source: string; status: string }>('dead_letters').find().toArray();
+    const letters = await deadLetterCollection(db).find().toArray();
     for (const d of letters) {
       const explained = /fault injected|ECONNREFUSED|connect|Server selection|topology|unavailable|timed out|timeout/i.test(d.error);
       if (!explained) problems.push(`${d._id}: ${d.error}`);
