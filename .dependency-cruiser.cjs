@@ -3,6 +3,7 @@
  * higher ones; there are no cycles. Read top to bottom, each layer may use the ones below it:
  *
  *   scripts, workers, api            entry points and the HTTP side
+ *   composition                      what every process builds the same way (database, connections)
  *   workflows                        the saga (deterministic sandbox code)
  *   activities, consumers, projections  the services and the read side (consumers composes the
  *                                    projector with the Email service; projections never import it)
@@ -55,6 +56,13 @@ module.exports = {
       comment: 'The API uses the read side through projections/read-side.ts, the services through activities/services.ts and the saga through workflows/client.ts.',
       from: { path: '^api/' },
       to: { path: '^(projections/(?!read-side\\.ts)|activities/(?!services\\.ts)|workflows/(?!client\\.ts)|subscriptions/)' },
+    },
+    {
+      name: 'only-entry-points-compose',
+      severity: 'error',
+      comment: 'The composition root is used by the processes, not by the parts it composes.',
+      from: { pathNot: '^(scripts|bench|test|workers/main\\.ts|api/main\\.ts|consumers/main\\.ts)' },
+      to: { path: '^composition/' },
     },
     {
       name: 'nothing-imports-entry-points',

@@ -1,22 +1,15 @@
-import { Client, Connection } from '@temporalio/client';
-import { listenHost, loadConfig, temporalAddress } from '../config';
+import { openDatabase, temporalClient } from '../composition';
+import { listenHost, loadConfig } from '../config';
 import { createLogger } from '../infra/logger';
-import { connectMongo } from '../infra/mongo';
-import { ensureEventStoreIndexes } from '../eventstore';
 import { reportReady } from '../infra/ready';
 import { createApp } from './app';
-import { ensureApiIndexes } from './indexes';
-import { dataConverter } from '../infra/data-converter';
 
 async function main() {
   const config = loadConfig();
   const log = createLogger('api');
-  const mongo = await connectMongo(config);
-  await ensureEventStoreIndexes(mongo.db);
-  await ensureApiIndexes(mongo.db);
+  const mongo = await openDatabase(config);
   // Lazy: the API starts (and /health reports the outage) even when Temporal is briefly away.
-  const connection = Connection.lazy({ address: temporalAddress(config) });
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverter(config) });
+  const { client, connection } = await temporalClient(config, { lazy: true });
   const app = createApp({ client, db: mongo.db, config, log });
   const host = listenHost(config);
   const server = app.listen(config.PORT, host, () => {

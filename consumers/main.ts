@@ -1,7 +1,6 @@
+import { openDatabase } from '../composition';
 import { faultInjectionOn, loadConfig } from '../config';
-import { ensureEventStoreIndexes } from '../eventstore';
 import { createLogger } from '../infra/logger';
-import { connectMongo } from '../infra/mongo';
 import { reportReady } from '../infra/ready';
 import { startConsumers } from './index';
 
@@ -9,8 +8,7 @@ import { startConsumers } from './index';
 async function main() {
   const config = loadConfig();
   const log = createLogger('projector');
-  const mongo = await connectMongo(config);
-  await ensureEventStoreIndexes(mongo.db);
+  const mongo = await openDatabase(config);
   const consumers = await startConsumers(mongo.db, log, { faultInjection: faultInjectionOn(config) });
   log.info('projector started: email notifications and read-model projections');
   reportReady();

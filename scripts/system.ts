@@ -1,18 +1,14 @@
 import type { AddressInfo } from 'node:net';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
 import type pino from 'pino';
 import { createApp } from '../api/app';
+import { openDatabase, temporalClient, workerConnection } from '../composition';
 import { faultInjectionOn, type Config } from '../config';
 import { startConsumers } from '../consumers';
-import { ensureEventStoreIndexes } from '../eventstore';
-import { ensureServiceIndexes } from '../activities/indexes';
-import { ensureApiIndexes } from '../api/indexes';
-import { dataConverter } from '../infra/data-converter';
 import { createLogger, type Logger } from '../infra/logger';
-import { connectMongo, type Mongo } from '../infra/mongo';
-import { registerSearchAttributes } from '../infra/search-attributes';
+import type { Mongo } from '../infra/mongo';
 import { createWorker } from '../workers/worker';
 
 export interface InProcessSystem {
@@ -44,17 +40,12 @@ export interface InProcessOptions {
  */
 export async function startInProcess(config: Config, options: InProcessOptions = {}): Promise<InProcessSystem> {
   const log = options.log ?? createLogger('system', config.LOG_LEVEL, options.destination);
-  const mongo = await connectMongo(config);
-  await ensureEventStoreIndexes(mongo.db);
-  await ensureServiceIndexes(mongo.db);
-  await ensureApiIndexes(mongo.db);
-  const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS! });
-  await registerSearchAttributes(nativeConnection, config.TEMPORAL_NAMESPACE);
+  const mongo = await openDatabase(config);
+  const nativeConnection = await workerConnection(config);
   const worker = options.worker === false ? undefined : await createWorker({ connection: nativeConnection, config, db: mongo.db, log, spanExporter: options.spanExporter });
   const running = worker?.run();
   const consumers = options.consumers === false ? undefined : await startConsumers(mongo.db, log, { faultInjection: faultInjectionOn(config) });
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS! });
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverter(config) });
+  const { client, connection } = await temporalClient(config);
   const server = createApp({ client, db: mongo.db, config, log }).listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   return {

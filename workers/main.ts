@@ -1,12 +1,9 @@
-import { NativeConnection, Runtime } from '@temporalio/worker';
-import { loadConfig, temporalAddress } from '../config';
+import { Runtime } from '@temporalio/worker';
+import { openDatabase, workerConnection } from '../composition';
+import { loadConfig } from '../config';
 import { createLogger } from '../infra/logger';
 import { pinoTemporalLogger } from '../infra/temporal-logger';
-import { connectMongo } from '../infra/mongo';
-import { ensureEventStoreIndexes } from '../eventstore';
-import { ensureServiceIndexes } from '../activities/indexes';
 import { reportReady } from '../infra/ready';
-import { registerSearchAttributes } from '../infra/search-attributes';
 import { createWorker } from './worker';
 
 async function main() {
@@ -26,11 +23,8 @@ async function main() {
     log.error({ err: String(err), port: config.WORKER_METRICS_PORT }, 'worker metrics endpoint unavailable; running without it');
     Runtime.install({ logger: pinoTemporalLogger(sdkLog) });
   }
-  const mongo = await connectMongo(config);
-  await ensureEventStoreIndexes(mongo.db);
-  await ensureServiceIndexes(mongo.db);
-  const connection = await NativeConnection.connect({ address: temporalAddress(config) });
-  await registerSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
+  const mongo = await openDatabase(config);
+  const connection = await workerConnection(config);
   const worker = await createWorker({ connection, config, db: mongo.db, log });
   log.info({ taskQueue: config.TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
   reportReady();

@@ -1,0 +1,40 @@
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { ensureServiceIndexes } from '../activities/indexes';
+import { ensureApiIndexes } from '../api/indexes';
+import { temporalAddress, type Config } from '../config';
+import { ensureEventStoreIndexes } from '../eventstore';
+import { dataConverter } from '../infra/data-converter';
+import { connectMongo, type Mongo } from '../infra/mongo';
+import { registerSearchAttributes } from '../infra/search-attributes';
+
+/**
+ * The composition root: what every process builds the same way. Entry points (api/main.ts,
+ * workers/main.ts, consumers/main.ts, the in-process system) only pick what they run.
+ */
+
+/** The database with every index any part of the system relies on (idempotent: each process may call it). */
+export async function openDatabase(config: Config): Promise<Mongo> {
+  const mongo = await connectMongo(config);
+  await ensureEventStoreIndexes(mongo.db);
+  await ensureServiceIndexes(mongo.db);
+  await ensureApiIndexes(mongo.db);
+  return mongo;
+}
+
+/** A worker's connection, with the sagas' search attributes registered in the namespace. */
+export async function workerConnection(config: Config): Promise<NativeConnection> {
+  const connection = await NativeConnection.connect({ address: temporalAddress(config) });
+  await registerSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
+  return connection;
+}
+
+/**
+ * A Temporal client with the platform's data converter (payload encryption). `lazy`: the process
+ * starts (and reports the outage on /health) even when Temporal is briefly away.
+ */
+export async function temporalClient(config: Config, options: { lazy?: boolean } = {}): Promise<{ client: Client; connection: Connection }> {
+  const address = temporalAddress(config);
+  const connection = options.lazy ? Connection.lazy({ address }) : await Connection.connect({ address });
+  return { connection, client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverter(config) }) };
+}
