@@ -3,6 +3,7 @@
  * Obtains Temporal and MongoDB (see servers/), then runs the worker and the API as supervised
  * child processes, prints the URLs when everything answers, and stops it all on Ctrl-C.
  */
+import { writeSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../config';
 import { obtainServers, type Servers } from '../servers';
@@ -84,7 +85,9 @@ async function waitForHealth(port: number): Promise<string> {
 }
 
 main().catch((err) => {
-  console.error(err instanceof ConfigError ? err.message : `npm start failed: ${err instanceof Error ? err.message : err}`);
+  // Written synchronously: the shutdown below exits the process, which could drop a buffered
+  // write to a pipe, and the reason would be lost.
+  writeSync(2, `${err instanceof ConfigError ? err.message : `npm start failed: ${err instanceof Error ? (err.stack ?? err.message) : err}`}\n`);
   process.kill(process.pid, 'SIGTERM');
   setTimeout(() => process.exit(1), 20_000).unref();
 });
