@@ -50,16 +50,19 @@ describe('several projector processes', () => {
         expect(victim, `a process holds sales (pid ${before.pid})`).toBeDefined();
         const killedAt = Date.now();
         victim.kill('SIGKILL');
-        processes.splice(processes.indexOf(victim), 1, await startProjectorProcess(t.stack));
+        // One of the two survivors must take over; the replacement is started only afterwards,
+        // so its start-up time is not counted as takeover time.
         await waitFor('another process to take sales over', async () => {
           const now = (await holders()).get('projection:sales');
           return now && now.live && now.pid !== before.pid && now.epoch > before.epoch;
         }, 10_000);
         takeovers.push(Date.now() - killedAt);
+        processes.splice(processes.indexOf(victim), 1, await startProjectorProcess(t.stack));
       }
       writing = false;
       const writes = await writer;
       expect(writes).toBeGreaterThan(20);
+      console.info(`[several projectors] takeovers after SIGKILL: ${takeovers.join(', ')} ms`);
       for (const ms of takeovers) expect(ms).toBeLessThan(5_000);
 
       for (const orderId of orders) await t.h.result(orderId); // every saga has written all its events
