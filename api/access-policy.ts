@@ -96,3 +96,13 @@ export function describeAccess(access: Access): string {
   };
   return client[access.client];
 }
+
+const patterns = Object.keys(ACCESS_POLICY).map((route) => {
+  const [method, path] = route.split(' ') as [string, string];
+  return { method, path, regex: new RegExp(`^${path.replace(/:\w+/g, '[^/]+')}/?$`) };
+});
+
+/** The methods the API serves on a concrete path (empty: no such path). */
+export function methodsServedAt(path: string): string[] {
+  return patterns.filter((p) => p.regex.test(path)).map((p) => p.method);
+}

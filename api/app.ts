@@ -1,7 +1,7 @@
 import express from 'express';
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
-import { faultInjectionOn, type Config } from '../config';
+import { authRequired, faultInjectionOn, type Config } from '../config';
 import type { Logger } from '../infra/logger';
 import { errorHandler, HttpError, unknownRoute } from './errors';
 import helmet from 'helmet';
@@ -11,6 +11,7 @@ import client from 'prom-client';
 import { authenticate, principalOf } from './auth';
 import { createIdempotency } from './idempotency';
 import { createOwnership } from './ownership';
+import { methodsServedAt } from './access-policy';
 import { policedRouter, type DenialRecorder, type PoliceDeps } from './policed-router';
 import { codecRoutes } from './routes/codec';
 import { createMetrics } from './metrics';
@@ -78,8 +79,18 @@ export function createApp(deps: AppDeps): express.Express {
   const catalog = createInventoryCatalog({ db: deps.db, events: store });
   const faults = createFaults(deps.db, faultInjectionOn(deps.config));
   const idempotency = createIdempotency(deps.db, deps.config);
+  // A path the API serves, asked with a method it does not: 405 with the methods it does (a CORS
+  // preflight excepted: the codec routes answer those).
+  app.use((req, res, next) => {
+    const served = methodsServedAt(req.path);
+    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    const preflight = req.method === 'OPTIONS' && req.header('access-control-request-method') !== undefined;
+    if (served.length === 0 || served.includes(method) || preflight) return next();
+    res.setHeader('Allow', served.join(', '));
+    next(new HttpError(405, 'method_not_allowed', `${req.method} is not allowed on ${req.path}; allowed: ${served.join(', ')}`));
+  });
   app.use(healthRoutes({ ...deps, store, police }));
-  const openApi = openApiDocument();
+  const openApi = openApiDocument({ authRequired: authRequired(deps.config) });
   app.use(policedRouter(police).get('/openapi.json', (_req, res) => void res.json(openApi)));
   app.use(metrics.routes(police));
   app.use(orderRoutes({ ...deps, police, idempotency, catalog, sagasStarted: metrics.sagasStarted }));

@@ -35,26 +35,37 @@ const body = (schema: z.ZodType) => ({ requestBody: { required: true, content: {
 const bad = { '400': 'Malformed input (names the field)' };
 const eventual = 'Eventually consistent: served by a read model; pass minPosition to read your own write.';
 
-const idempotencyKey = { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', minLength: 1, maxLength: 200 }, description: 'Makes the command safe to retry: the same key and body replay the first answer; another body is a 422; a duplicate while the first still runs is a 409 (retry)' };
+const idempotencyKey = { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,200}$' }, description: 'Makes the command safe to retry: the same key and body replay the first answer; another body is a 422; a duplicate while the first still runs is a 409 (retry)' };
 
 /**
  * Each operation's security and who may call it, from ACCESS_POLICY (the one declaration the
  * API enforces): public operations need no key; the others say which callers pass.
  */
-function withAccess(paths: Record<string, Record<string, Schema>>): Record<string, Record<string, Schema>> {
+function withAccess(paths: Record<string, Record<string, Schema>>, authRequired: boolean): Record<string, Record<string, Schema>> {
   for (const [route, access] of Object.entries(ACCESS_POLICY as Record<string, Access>)) {
     const [method, path] = route.split(' ') as [string, string];
     const operation = paths[openApiPath(path)]?.[method.toLowerCase()];
     if (!operation) throw new Error(`${route} is in ACCESS_POLICY but not in the OpenAPI document`);
     operation['x-access'] = describeAccess(access);
     operation.description = `Who may call it: ${describeAccess(access)}.`;
-    if (access.public) operation.security = [];
+    if (access.public || !authRequired) operation.security = [];
+    const responses = operation.responses as Record<string, Schema>;
+    if (authRequired && !access.public) {
+      responses['401'] ??= { description: 'No valid API key', content: { 'application/json': { schema: error } } };
+      responses['403'] ??= { description: 'The key may not do this', content: { 'application/json': { schema: error } } };
+    }
+    // Every operation that takes a path parameter validates it: a malformed one is a 400.
+    if (path.includes(':')) responses['400'] ??= { description: 'Malformed input (names the field)', content: { 'application/json': { schema: error } } };
+    // Every read-your-writes wait refuses a position the log has never reached.
+    if ((operation.parameters as Array<{ name?: string }> | undefined)?.some((p) => p.name === 'minPosition')) {
+      responses['422'] ??= { description: 'minPosition is beyond the head of the event log', content: { 'application/json': { schema: error } } };
+    }
   }
   return paths;
 }
 
 /** The API described for people and tools (schemathesis fuzzes it); request bodies come from the same zod schemas the routes validate with. */
-export function openApiDocument(): Schema {
+export function openApiDocument(options: { authRequired: boolean } = { authRequired: true }): Schema {
   return {
     openapi: '3.0.3',
     info: {
@@ -74,7 +85,8 @@ export function openApiDocument(): Schema {
         },
       },
     },
-    security: [{ apiKey: [] }],
+    // The document says what this server does: without authentication (development), no key.
+    security: options.authRequired ? [{ apiKey: [] }] : [],
     paths: withAccess({
       '/health': { get: op('Temporal and MongoDB reachability', { '200': 'Both up', '503': 'One is down (named)' }) },
       '/health/ready': { get: op('Readiness: /health plus every projection not stalled', { '200': 'Ready', '503': 'Not ready: names what is down or stalled' }) },
@@ -111,7 +123,7 @@ export function openApiDocument(): Schema {
           `/accounts/{id}/${kind}`,
           {
             post: op(`${kind === 'deposits' ? 'Deposit' : 'Withdraw'} (If-Match pins the version)`, { '200': 'New balance and position', ...bad, '404': 'Unknown account', '409': 'Idempotency-Key in use', '412': 'Stale If-Match', '422': 'Insufficient funds, or Idempotency-Key reused with another body' }, {
-              parameters: [idParam('id', '^[A-Za-z0-9_.:-]{1,100}$'), { name: 'If-Match', in: 'header', required: false, schema: { type: 'string' } }, idempotencyKey],
+              parameters: [idParam('id', '^[A-Za-z0-9_.:-]{1,100}$'), { name: 'If-Match', in: 'header', required: false, schema: { type: 'string', pattern: '^(\\*|"[0-9]{1,15}")$' } }, idempotencyKey],
               ...body(movementSchema),
             }),
           },
@@ -131,7 +143,7 @@ export function openApiDocument(): Schema {
       '/projections/{name}/rebuild': { post: op('Rebuild a read model into a fresh generation, swapped in when caught up', { '202': 'Started', '404': 'Unknown projection', '409': 'Already rebuilding' }, { parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string', enum: projections.map((p) => p.name) } }] }) },
       '/dead-letters': {
         get: op('Dead letters of the saga and the projections', { '200': 'Dead letters', ...bad }, {
-          parameters: [query('source', { type: 'string', enum: ['saga', 'projection', 'notification'] }), query('status', { type: 'string', enum: ['open', 'redrive-requested', 'discard-requested', 'redriven', 'discarded'] }), query('orderId', { type: 'string' }), query('limit', { type: 'integer', minimum: 1, maximum: 500 })],
+          parameters: [query('source', { type: 'string', enum: ['saga', 'projection', 'notification'] }), query('status', { type: 'string', enum: ['open', 'redrive-requested', 'discard-requested', 'redriven', 'discarded'] }), query('orderId', { type: 'string', minLength: 1, maxLength: 100 }), query('limit', { type: 'integer', minimum: 1, maximum: 500 })],
         }),
       },
       '/dead-letters/{id}': {
@@ -139,7 +151,7 @@ export function openApiDocument(): Schema {
         delete: op('Discard (recorded in the audit log)', { '202': 'Discarded or discard requested', '404': 'Unknown', '409': 'Not open' }, { parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', maxLength: 500 } }] }),
       },
       '/dead-letters/{id}/redrive': { post: op('Apply again, then release what waited behind it', { '202': 'Redrive requested', '404': 'Unknown', '409': 'Not open or not redrivable' }, { parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', maxLength: 500 } }] }) },
-      '/emails': { get: op('Emails the Email service sent', { '200': 'Emails', ...bad }, { parameters: [query('orderId', { type: 'string', maxLength: 100 }), query('limit', { type: 'integer', minimum: 1, maximum: 500 })] }) },
+      '/emails': { get: op('Emails the Email service sent', { '200': 'Emails', ...bad }, { parameters: [query('orderId', { type: 'string', minLength: 1, maxLength: 100 }), query('limit', { type: 'integer', minimum: 1, maximum: 500 })] }) },
       '/faults': { get: op('Injected faults (refused in production)', { '200': 'Faults', '403': 'Production mode' }) },
       '/faults/{service}': {
         put: op('Make a service fail on purpose (refused in production)', { '200': 'Injected', ...bad, '403': 'Production mode' }, { parameters: [{ name: 'service', in: 'path', required: true, schema: { type: 'string', enum: [...FAULTABLE_SERVICES] } }], ...body(faultSchema) }),
@@ -155,6 +167,6 @@ export function openApiDocument(): Schema {
           },
         ]),
       ),
-    }),
+    }, options.authRequired),
   };
 }

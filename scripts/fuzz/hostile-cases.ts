@@ -87,5 +87,5 @@ export const hostileCases: HostileCase[] = [
   { name: 'fault for an unknown service', method: 'PUT', path: '/faults/database', body: { mode: 'error' }, expect: [400] },
   { name: 'codec with non-base64 data', method: 'POST', path: '/codec/decode', body: { payloads: [{ data: '%%%' }] }, expect: [400, 404] },
   { name: 'unknown route', method: 'GET', path: '/admin', expect: [404] },
-  { name: 'unsupported method', method: 'PATCH', path: '/orders', body: {}, expect: [404] },
+  { name: 'unsupported method', method: 'PATCH', path: '/orders', body: {}, expect: [405] },
 ];
