@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from 'mongodb';
-import type { SagaEvent, STREAM_TYPE_OF } from '../domain/orders';
+import type { SagaEvent, SagaStreamType } from '../domain/orders';
 import type { AppendOptions, AppendResult, NewEvent } from '../eventstore/types';
 import type { Faults } from '../infra/faults';
 import type { BUSINESS_FAILURES } from '../domain/orders';
@@ -17,7 +17,7 @@ export interface EventLog {
  */
 export function appendSagaEvent(
   log: EventLog,
-  stream: { type: (typeof STREAM_TYPE_OF)[keyof typeof STREAM_TYPE_OF]; id: string },
+  stream: { type: SagaStreamType; id: string },
   event: SagaEvent & { eventId: string },
   correlationId: string,
 ): Promise<AppendResult> {

@@ -67,7 +67,12 @@ export function createMetrics(deps: { db: Db; store: EventStore; config: Config 
     },
   });
   // Per projection, from the same honest status as GET /projections: stalled means stuck, not slow.
-  const statuses = () => projectionStatuses(deps.db, deps.store, deps.config.PROJECTION_STALL_AFTER);
+  // Four gauges read the same status: compute it once per scrape, not once per gauge.
+  let scrape: { at: number; rows: ReturnType<typeof projectionStatuses> } | undefined;
+  const statuses = () => {
+    if (!scrape || Date.now() - scrape.at > 1_000) scrape = { at: Date.now(), rows: projectionStatuses(deps.db, deps.store, deps.config.PROJECTION_STALL_AFTER) };
+    return scrape.rows;
+  };
   new client.Gauge({
     name: 'projection_lag_events',
     help: 'Events between the head of the log and the projection',

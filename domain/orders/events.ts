@@ -33,14 +33,8 @@ export type StockEvent = Event<'StockAdjusted', { sku: string; quantity: number;
 export type SagaEvent = OrderEvent | PaymentEvent | ReservationEvent | ShipmentEvent | StockEvent;
 export type SagaEventType = SagaEvent['type'];
 
-/** Which stream type each kind of event lives on. */
-export const STREAM_TYPE_OF = {
-  order: 'order',
-  payment: 'payment',
-  reservation: 'reservation',
-  shipment: 'shipment',
-  sku: 'sku',
-} as const;
+/** The stream types the saga's events live on (`<type>-<id>`). */
+export type SagaStreamType = 'order' | 'payment' | 'reservation' | 'shipment' | 'sku';
 
 /**
  * A stored event seen through the contract. The one cast between the log's untyped documents and

@@ -1,5 +1,5 @@
 export { ORDER_STATUSES, type OrderItemInput, type OrderStatus, type PricedItem, type ShippingAddress } from './contract';
-export { asSagaEvent, STREAM_TYPE_OF, type OrderCancelledData, type OrderEvent, type PaymentEvent, type ReservationEvent, type SagaEvent, type SagaEventType, type ShipmentEvent, type StockEvent } from './events';
+export { asSagaEvent, type OrderCancelledData, type OrderEvent, type PaymentEvent, type ReservationEvent, type SagaEvent, type SagaEventType, type SagaStreamType, type ShipmentEvent, type StockEvent } from './events';
 export * from './saga';
 export type { SagaSettings, ServiceName, StepPolicy } from './saga-settings';
 export { CustomerIdKey, OrderIdKey, OrderStatusKey, searchAttributes } from './search-attributes';
