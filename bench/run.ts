@@ -8,7 +8,7 @@
  * oplog only grows, and its change streams rescan it, so one scenario's writes would slow the next.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
@@ -134,7 +134,17 @@ async function main() {
     if (plan.profile && wanted('profile')) {
       await withMongo('profile', (uri) => profileRun(uri, servers.temporal.address, servers.temporal.namespace, plan.profile!).then((p) => void (results.profile = p)));
     }
-    if (wanted('lag')) await withDb('lag', async (client) => void (results.lag = await lagScenario(client.db(`bench_lag_${Date.now()}`), plan.lag)));
+    if (wanted('lag')) {
+      await withDb('lag', async (client, uri) => {
+        // The full run also profiles one projector process: where the time goes when a goal is missed.
+        const dir = quick ? null : mkdtempSync(path.join(os.tmpdir(), 'bench-lag-'));
+        const profileFile = dir ? path.join(dir, 'projector.cpuprofile') : undefined;
+        const lag = await lagScenario(client.db(`bench_lag_${Date.now()}`), uri, { ...plan.lag, ...(profileFile && { profileFile }) });
+        const projectorProfile = profileFile && existsSync(profileFile) ? summarizeProfile(profileFile, root) : null;
+        if (dir) rmSync(dir, { recursive: true, force: true });
+        results.lag = { ...lag, projectorProfile };
+      });
+    }
     if (wanted('append')) await withDb('append', async (client) => void (results.append = await appendScenario(client, client.db(`bench_append_${Date.now()}`), plan.append)));
     if (wanted('lookups')) await withDb('lookups', async (client) => void (results.lookups = await lookupsScenario(client.db(`bench_lookups_${Date.now()}`), plan.lookups)));
     if (wanted('rehydrate')) await withDb('rehydrate', async (client) => void (results.rehydrate = await rehydrateScenario(client, client.db(`bench_rehydrate_${Date.now()}`), plan.rehydrate)));

@@ -19,7 +19,7 @@ export async function startConsumers(db: Db, log: Logger, options: { faultInject
   const faults = createFaults(db, options.faultInjection ?? true);
   // One change stream for the whole process, resumed where the latest checkpoint saw it last.
   const latest = await checkpoints(db).find({ resumeToken: { $ne: null } }).sort({ updatedAt: -1 }).limit(1).next();
-  const watcher = watchLog(db, log, latest?.resumeToken ?? null);
+  const watcher = watchLog(db, log, { startAfter: latest?.resumeToken ?? null });
   // Several projector processes may run: each subscription and projection has one holder at a time.
   const leases = createLeases(db, processHolderId());
   const email = runWhileLeased('subscription:email', leases, (epoch) => runSubscription({ ...emailSubscription({ db, faults }), epoch }, { db, store, log, watcher }), log);

@@ -57,15 +57,69 @@ export const ordersProjection: Projection = {
   eventTypes: ['OrderCreated', 'OrderApproved', 'ShippingAddressChanged', 'PaymentCompleted', 'ItemsReserved', 'ShipmentScheduled', 'OrderCompleted', 'OrderCompensating', 'OrderCancelled', 'OrderCompensationCompleted'],
   // Every update here sets facts or keeps a maximum, so applying an event twice changes nothing:
   // no per-document position bookkeeping is needed (unlike the $inc projections).
-  async apply(event: StoredEvent, ctx) {
-    await runWrites(ctx, [factWrite(event, ctx.epoch)]);
-    await recomputeStatus(ctx, [orderIdOf(event)]);
-  },
-  async applyMany(events: StoredEvent[], ctx) {
-    await bulkWrites(ctx, events.map((e) => factWrite(e, ctx.epoch)));
-    await recomputeStatus(ctx, [...new Set(events.map(orderIdOf))]);
-  },
+  // One by one (the fallback after a failed batch), a fenced-off upsert's duplicate-key error is
+  // harmless and ignored, as in every projection.
+  apply: (event: StoredEvent, ctx) => applyOrders([event], ctx, runWrites),
+  applyMany: (events, ctx) => applyOrders(events, ctx, bulkWrites),
 };
+
+/**
+ * What this process knows each order's facts and status to be, per projection instance. Only the
+ * lease holder writes an instance's documents (a paused former holder's writes are fenced off), so
+ * once an order was read or written here, memory is as good as the document: the status is then
+ * written in the same bulk write as the facts, instead of a read and a second write afterwards.
+ * Entries change only after a write succeeded; a failed write forgets the orders it touched.
+ */
+const known = new WeakMap<ProjectionContext, Map<string, { facts: OrderViewDocument['facts']; status: OrderStatus | undefined }>>();
+const KNOWN_ORDERS = 20_000;
+
+async function applyOrders(events: StoredEvent[], ctx: ProjectionContext, write: typeof bulkWrites): Promise<void> {
+  const orders = ctx.collection<OrderViewDocument>('orders');
+  let memory = known.get(ctx);
+  if (!memory) known.set(ctx, (memory = new Map()));
+  const ids = [...new Set(events.map(orderIdOf))];
+  const missing = ids.filter((id) => !memory.has(id));
+  if (missing.length) {
+    const docs = await orders.find({ _id: { $in: missing } }, { projection: { facts: 1, status: 1 } }).toArray();
+    const found = new Map(docs.map((d) => [d._id, d]));
+    for (const id of missing) memory.set(id, { facts: { ...(found.get(id)?.facts ?? {}) }, status: found.get(id)?.status });
+  }
+  const next = new Map(ids.map((id) => [id, { ...memory.get(id)!, facts: { ...memory.get(id)!.facts } }]));
+  const writes = events.map((e) => {
+    Object.assign(next.get(orderIdOf(e))!.facts, factsOf(e));
+    return factWrite(e, ctx.epoch);
+  });
+  for (const [id, order] of next) {
+    const status = statusOf(order.facts);
+    if (status === order.status) continue;
+    order.status = status;
+    writes.push({ collection: 'orders', filter: { _id: id, ...fenceFilter(ctx.epoch) }, update: { $set: { status } }, upsert: false });
+  }
+  try {
+    await write(ctx, writes);
+  } catch (err) {
+    for (const id of ids) memory.delete(id);
+    throw err;
+  }
+  for (const [id, order] of next) {
+    memory.delete(id); // re-inserted last: the oldest entries are the first to go
+    memory.set(id, order);
+  }
+  for (const id of memory.keys()) {
+    if (memory.size <= KNOWN_ORDERS) break;
+    memory.delete(id);
+  }
+}
+
+/** The facts an event establishes (the same ones `factWrite` sets on the document). */
+function factsOf(event: StoredEvent): OrderViewDocument['facts'] {
+  const e = asSagaEvent(event);
+  if (e.type === 'OrderCreated') return { created: true, requiresApproval: e.data.requiresApproval === true };
+  if (e.type === 'ShippingAddressChanged') return {};
+  const facts: OrderViewDocument['facts'] = { [FACT_OF[e.type]!]: true };
+  if (e.type === 'OrderCancelled' && Array.isArray(e.data.openCompensations) && e.data.openCompensations.length > 0) facts.incomplete = true;
+  return facts;
+}
 
 /** Every event this projection reads is about one order (the event types above). */
 const orderIdOf = (event: StoredEvent) => (asSagaEvent(event).data as { orderId: string }).orderId;
@@ -100,15 +154,4 @@ function factWrite(event: StoredEvent, epoch: number): Write {
   }
   if (e.type === 'OrderCompensationCompleted') set.openCompensations = [];
   return write({ $set: set });
-}
-
-/** Status is a function of the facts: recompute it from the documents as they now stand. */
-async function recomputeStatus(ctx: ProjectionContext, orderIds: string[]): Promise<void> {
-  const orders = ctx.collection<OrderViewDocument>('orders');
-  const docs = await orders.find({ _id: { $in: orderIds } }, { projection: { facts: 1, status: 1 } }).toArray();
-  const changes = docs.flatMap((doc) => {
-    const status = statusOf(doc.facts ?? {});
-    return doc.status === status ? [] : [{ updateOne: { filter: { _id: doc._id, ...fenceFilter(ctx.epoch) }, update: { $set: { status } } } }];
-  });
-  if (changes.length) await orders.bulkWrite(changes as never, { ordered: false });
 }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { access, mkdir } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { type Config } from '../config';
 import { mongoLauncherDir, mongoLauncherJar, mongoLauncherLib, repoRoot } from './paths';
@@ -123,12 +123,12 @@ async function startJavaServer(options: MongoOptions, port: number): Promise<Mon
 }
 
 async function ensureLauncherBuilt(progress: Progress): Promise<void> {
-  try {
-    await access(mongoLauncherJar);
-    return;
-  } catch {
-    // not built yet
-  }
+  // Built once, and again whenever the launcher's source or build file is newer than the jar.
+  const built = await stat(mongoLauncherJar).then((s) => s.mtimeMs, () => 0);
+  const javaDir = path.join(mongoLauncherDir, 'src/main/java/platform/mongo');
+  const sources = [path.join(mongoLauncherDir, 'pom.xml'), ...(await readdir(javaDir)).map((f) => path.join(javaDir, f))];
+  const newest = Math.max(...(await Promise.all(sources.map((f) => stat(f).then((s) => s.mtimeMs, () => 0)))));
+  if (built > 0 && built >= newest) return;
   const mvn = await findOnPath('mvn');
   if (!mvn) throw new Error('No `mvn` on PATH: Maven is needed once to fetch mongo-java-server. Set MONGODB_URI to use an existing server.');
   progress('mongodb: building the mongo-java-server launcher with Maven (first run only)');

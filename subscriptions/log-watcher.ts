@@ -1,23 +1,51 @@
 import type { ChangeStream, Db, ResumeToken } from 'mongodb';
+import { GAP_TYPE, toStored, type EventDocument, type StoredEvent } from '../eventstore';
 import type { Logger } from '../infra/logger';
 
 /**
  * One change stream on the event log per process, shared by every subscription in it: each insert
- * wakes them all. Subscriptions read the events themselves, by position, so the stream only has to
- * say "something was appended" — one stream instead of one per subscription keeps the database's
- * work flat as read models are added.
+ * wakes them all. One stream instead of one per subscription keeps the database's work flat as
+ * read models are added.
+ *
+ * The stream also carries the inserted events themselves, and the watcher keeps the most recent
+ * ones by position. A subscription whose next positions are all here takes them from memory
+ * instead of reading the log again: that read was three round trips per wake-up, most of the
+ * distance between a bare `watch()` and a read model. Only a run of consecutive positions is ever
+ * served this way; anything else (a hole, a restart far behind) goes through the log, so the
+ * position, never the stream's delivery order, decides what is handled next.
  */
 export interface LogWatcher {
   /** Registers a callback for appends; returns the function that unregisters it. */
   onAppend(callback: () => void): () => void;
   /** Resume token of the last insert seen (stored with checkpoints). */
   resumeToken(): ResumeToken | null;
+  /**
+   * The events (and gap markers) at `from`, `from + 1`, … as long as they are consecutive, at most
+   * `limit`: empty when `from` itself was not seen recently.
+   */
+  seen(from: number, limit: number): { events: StoredEvent[]; gaps: number[]; nextPosition: number };
   close(): Promise<void>;
 }
 
-export function watchLog(db: Db, log: Logger, startAfter: ResumeToken | null = null, pollMs = 20): LogWatcher {
+export interface WatchOptions {
+  startAfter?: ResumeToken | null;
+  /** Pause after an empty poll, where the server does not wait for new inserts itself (see below). */
+  pollMs?: number;
+  /** How many recent inserts are kept for `seen`. */
+  keep?: number;
+}
+
+/** An empty answer faster than this means the server did not hold the poll open. */
+const HELD_POLL_MS = 100;
+const MAX_AWAIT_MS = 500;
+
+export function watchLog(db: Db, log: Logger, options: WatchOptions = {}): LogWatcher {
+  const pollMs = options.pollMs ?? 5;
+  const keep = options.keep ?? 20_000;
   const callbacks = new Set<() => void>();
-  let token: ResumeToken | null = startAfter;
+  const recent = new Map<number, EventDocument>();
+  let lowest = Infinity;
+  let token: ResumeToken | null = options.startAfter ?? null;
   let stream: ChangeStream | undefined;
   let closed = false;
 
@@ -25,19 +53,33 @@ export function watchLog(db: Db, log: Logger, startAfter: ResumeToken | null = n
     for (const callback of callbacks) callback();
   };
 
-  // Pull-driven (tryNext) rather than event-driven: each empty poll waits `pollMs` before the
-  // next. A real MongoDB holds an empty getMore open on the server for a while anyway; the stand-in
-  // answers at once and rescans its oplog each time, so an event-driven stream would spin.
+  const remember = (doc: EventDocument | undefined) => {
+    if (!doc || typeof doc.position !== 'number') return;
+    recent.set(doc.position, doc);
+    lowest = Math.min(lowest, doc.position);
+    // Positions arrive nearly in order, so dropping from the low end keeps the newest.
+    while (recent.size > keep) {
+      if (recent.delete(lowest)) continue;
+      lowest = Math.min(...recent.keys());
+    }
+  };
+
+  // Pulled with tryNext. A real replica set holds an empty poll open until an insert arrives or
+  // maxAwaitTimeMS passes, so the loop is event-driven there and never pauses. A server that
+  // answers an empty poll at once (the in-memory stand-in used in CI, which also rescans its oplog
+  // for every poll) would make it spin; only there does it pause `pollMs` after an empty answer.
   const run = async () => {
     while (!closed) {
       try {
-        stream = db.collection('events').watch([{ $match: { operationType: 'insert' } }], { ...(token ? { startAfter: token } : {}), maxAwaitTimeMS: 500 });
+        stream = db.collection('events').watch([{ $match: { operationType: 'insert' } }], { ...(token ? { startAfter: token } : {}), maxAwaitTimeMS: MAX_AWAIT_MS });
         while (!closed) {
+          const asked = performance.now();
           const change = await stream.tryNext();
           if (change) {
             token = change._id;
+            remember((change as { fullDocument?: EventDocument }).fullDocument);
             notify();
-          } else {
+          } else if (performance.now() - asked < HELD_POLL_MS) {
             await new Promise((r) => setTimeout(r, pollMs));
           }
         }
@@ -61,6 +103,16 @@ export function watchLog(db: Db, log: Logger, startAfter: ResumeToken | null = n
       return () => callbacks.delete(callback);
     },
     resumeToken: () => token,
+    seen(from, limit) {
+      const events: StoredEvent[] = [];
+      const gaps: number[] = [];
+      let next = from;
+      for (let doc = recent.get(next); doc && next < from + limit; doc = recent.get(++next)) {
+        if (doc.type === GAP_TYPE) gaps.push(next);
+        else events.push(toStored(doc));
+      }
+      return { events, gaps, nextPosition: next };
+    },
     async close() {
       closed = true;
       await stream?.close().catch(() => {});

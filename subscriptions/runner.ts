@@ -72,6 +72,10 @@ export interface CheckpointDocument {
 export const STALLED_RETRY_MAX_MS = 5_000;
 /** Progress ("nothing to do" included) is written at most this often. */
 const PROGRESS_EVERY_MS = 1_000;
+/** Under continuous load the checkpoint is written at most this often (always once caught up). */
+const CHECKPOINT_EVERY_MS = 200;
+/** …and never more than this many positions behind what was handled. */
+const CHECKPOINT_MAX_BEHIND = 50;
 
 export interface RunnerOptions {
   db: Db;
@@ -121,8 +125,12 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
   let dirty = false;
   let ownWatcher: LogWatcher | undefined;
   let unsubscribe: (() => void) | undefined;
-  const waiters = new Set<{ position: number; resolve: (ok: boolean) => void }>();
+  // Ordered by position, so each batch resolves from the front instead of scanning them all.
+  const waiters: Array<{ position: number; resolve: (ok: boolean) => void }> = [];
   let lastProgressWrite = 0;
+  let lastCheckpointWrite = 0;
+  /** The position last written to the checkpoint. */
+  let checkpointed = -1;
   /** The checkpoint, as long as this process owns it (see `epoch`). */
   let mine: { _id: string; epoch?: number } = { _id: checkpointId };
 
@@ -143,7 +151,7 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
     });
 
   function listen(startAfter: ResumeToken | null) {
-    const watcher = options.watcher ?? (ownWatcher = watchLog(db, log, startAfter));
+    const watcher = options.watcher ?? (ownWatcher = watchLog(db, log, { startAfter }));
     unsubscribe = watcher.onAppend(() => {
       dirty = true;
       wake?.();
@@ -208,12 +216,19 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
       position = (await cps.findOne({ _id: checkpointId }))!.position;
     }
     mine = subscription.epoch === undefined ? { _id: checkpointId } : { _id: checkpointId, epoch: subscription.epoch };
+    checkpointed = position;
     const watcher = listen(saved!.resumeToken);
     while (!stopped) {
       let progressed = false;
       try {
-        const batch = await store.readAll({ fromPosition: position + 1, limit: batchSize, sealHolesOlderThanMs: options.sealHolesOlderThanMs ?? 5_000 });
+        // Cleared before reading: a notice that arrives from here on is for something not yet read.
         dirty = false;
+        // What the change stream already delivered, when it continues exactly where this
+        // subscription stands; otherwise (a hole, a restart far behind) the log itself.
+        const seen = watcher.seen(position + 1, batchSize);
+        const batch = seen.nextPosition > position + 1
+          ? { ...seen, hole: null }
+          : await store.readAll({ fromPosition: position + 1, limit: batchSize, sealHolesOlderThanMs: options.sealHolesOlderThanMs ?? 5_000 });
         resumeToken = watcher.resumeToken();
         await subscription.beforeBatch?.();
         const relevant = wanted ? batch.events.filter((e) => wanted.has(e.type)) : batch.events;
@@ -237,14 +252,20 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
           position = batch.nextPosition - 1;
           // The read models already hold these events: whoever waits for them need not also wait
           // for the checkpoint (which only decides where a restart resumes).
-          for (const waiter of waiters) {
-            if (waiter.position <= position) {
-              waiters.delete(waiter);
-              waiter.resolve(true);
-            }
-          }
+          while (waiters.length && waiters[0]!.position <= position) waiters.shift()!.resolve(true);
+          progressed = true;
+        }
+        // The checkpoint is written once the subscription has caught up with what it was told of;
+        // while more is waiting, a run of small batches writes it at most every
+        // CHECKPOINT_EVERY_MS (one write per single-event batch was a round trip between events).
+        // It never falls more than CHECKPOINT_MAX_BEHIND positions behind, so a restart
+        // redelivers less than that plus one batch: the bound the read models' duplicate guard
+        // (projections/types.ts, APPLIED_WINDOW) is sized for.
+        const due = !dirty || now.getTime() - lastCheckpointWrite >= CHECKPOINT_EVERY_MS || position - checkpointed >= CHECKPOINT_MAX_BEHIND;
+        if (position > checkpointed && due) {
           const reportProgress = now.getTime() - lastProgressWrite >= PROGRESS_EVERY_MS;
           if (reportProgress) lastProgressWrite = now.getTime();
+          lastCheckpointWrite = now.getTime();
           const written = await cps.updateOne(mine, { $set: { position, resumeToken, updatedAt: now, ...(reportProgress && { progressAt: now }) } });
           if (written.matchedCount === 0) {
             // Fenced: another process holds the lease now. What this one wrote since its last
@@ -253,7 +274,7 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
             stopped = true;
             return;
           }
-          progressed = true;
+          checkpointed = position;
         }
         // Nothing to do is progress too (a quiet system is not a stuck one); a hole is not.
         if (!progressed && batch.hole === null && now.getTime() - lastProgressWrite >= PROGRESS_EVERY_MS) {
@@ -270,13 +291,21 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
     }
   }
 
-  const running = loop();
+  /** On a clean stop, what was handled since the last checkpoint is not handled again. */
+  async function flush() {
+    if (position > checkpointed && checkpointed >= 0) {
+      await cps.updateOne(mine, { $set: { position, resumeToken, updatedAt: new Date() } }).catch(() => {});
+      checkpointed = position;
+    }
+  }
+
+  const running = loop().then(flush);
   return {
     position: () => position,
     async stop() {
       stopped = true;
       wake?.();
-      for (const waiter of waiters) waiter.resolve(false);
+      for (const waiter of waiters.splice(0)) waiter.resolve(false);
       unsubscribe?.();
       await ownWatcher?.close();
       await running.catch(() => {});
@@ -285,9 +314,15 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
       if (position >= target) return Promise.resolve(true);
       return new Promise((resolve) => {
         const waiter = { position: target, resolve };
-        waiters.add(waiter);
+        let at = waiters.length;
+        while (at > 0 && waiters[at - 1]!.position > target) at--;
+        waiters.splice(at, 0, waiter);
         setTimeout(() => {
-          if (waiters.delete(waiter)) resolve(false);
+          const index = waiters.indexOf(waiter);
+          if (index >= 0) {
+            waiters.splice(index, 1);
+            resolve(false);
+          }
         }, timeoutMs);
       });
     },

@@ -5,14 +5,22 @@ import de.bwaldvogel.mongo.backend.AbstractMongoBackend;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 
+import de.bwaldvogel.mongo.MongoCollection;
+import de.bwaldvogel.mongo.bson.BsonTimestamp;
+import de.bwaldvogel.mongo.bson.Document;
+import de.bwaldvogel.mongo.oplog.Oplog;
+
 import java.io.File;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Starts mongo-java-server with its oplog enabled so that change streams work.
  *
- * Usage: Launcher --port 27017 [--host 127.0.0.1] [--backend memory|h2] [--file data/mongo.mv]
+ * Usage: Launcher --port 27017 [--host 127.0.0.1] [--backend memory|h2] [--file data/mongo.mv] [--oplog-keep 5000]
  *
  * Prints one line "mongo-launcher listening on host:port" once the socket is bound; the Node side
  * waits for that line instead of polling the port.
@@ -26,7 +34,12 @@ public final class Launcher {
 
         AbstractMongoBackend backend;
         switch (backendName) {
-            case "memory" -> backend = new MemoryBackend();
+            case "memory" -> backend = new MemoryBackend() {
+                @Override
+                protected Oplog createOplog() {
+                    return new CommittedInsertsOplog(this, super.createOplog());
+                }
+            };
             case "h2" -> {
                 String file = options.get("file");
                 if (file == null) {
@@ -37,7 +50,12 @@ public final class Launcher {
                 if (parent != null && !parent.exists() && !parent.mkdirs()) {
                     fail("cannot create directory " + parent);
                 }
-                backend = new H2Backend(file);
+                backend = new H2Backend(file) {
+                    @Override
+                    protected Oplog createOplog() {
+                        return new CommittedInsertsOplog(this, super.createOplog());
+                    }
+                };
             }
             default -> {
                 fail("unknown backend '" + backendName + "' (expected memory or h2)");
@@ -48,6 +66,7 @@ public final class Launcher {
         MongoServer server = new MongoServer(backend);
         // Change streams read the oplog; without this, watch() fails on this server.
         server.enableOplog();
+        capOplog(backend, Integer.parseInt(options.getOrDefault("oplog-keep", "5000")));
         server.bind(host, port);
 
         // SIGTERM/SIGINT run shutdown hooks: closing the backend flushes the H2 store to disk.
@@ -59,6 +78,38 @@ public final class Launcher {
         System.out.println("mongo-launcher listening on " + host + ":" + port + " backend=" + backendName);
         System.out.flush();
         Thread.currentThread().join();
+    }
+
+    /**
+     * A real replica set's oplog is a capped collection; this server's grows without bound, and every
+     * change-stream poll scans all of it, so polls got slower the longer the server ran (and its
+     * memory grew). Keeping only the newest entries makes it behave like the capped oplog: a change
+     * stream that falls further behind than that misses notifications, exactly as a real one whose
+     * resume point has left the oplog, and readers that go by event position lose nothing.
+     */
+    private static void capOplog(AbstractMongoBackend backend, int keep) {
+        MongoCollection<?> oplog = backend.resolveDatabase("local").resolveCollection("oplog.rs", false);
+        if (oplog == null || keep <= 0) return;
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "oplog-cap");
+            thread.setDaemon(true);
+            return thread;
+        });
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                int excess = oplog.count() - keep;
+                if (excess <= 0) return;
+                BsonTimestamp cut = oplog.queryAllAsStream()
+                    .map(d -> (BsonTimestamp) d.get("ts"))
+                    .sorted()
+                    .skip(excess)
+                    .findFirst()
+                    .orElse(null);
+                if (cut != null) oplog.deleteDocuments(new Document("ts", new Document("$lt", cut)), 0);
+            } catch (RuntimeException e) {
+                System.err.println("mongo-launcher: trimming the oplog failed: " + e);
+            }
+        }, 1, 1, TimeUnit.SECONDS);
     }
 
     private static Map<String, String> parse(String[] args) {
