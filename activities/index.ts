@@ -1,7 +1,6 @@
 import type { Db } from 'mongodb';
 import { createAccountService } from '../domain/accounts';
 import { createEventStore } from '../eventstore';
-import { createFaults } from '../infra/faults';
 import { accountsPort } from './accounts-port';
 import { createDeadLetterActivities } from './dead-letters';
 import { createInventoryActivities } from './inventory';
@@ -14,11 +13,10 @@ import { temporalMetadata } from './temporal-metadata';
  * All activities: one module per service (Order, Payment, Inventory, Shipping) plus dead letters.
  * Built from their dependencies so tests can hand in their own database.
  */
-export function createActivities({ db, faultInjection = true }: { db: Db; faultInjection?: boolean }) {
+export function createActivities({ db }: { db: Db }) {
   // Every event a service appends says which saga step wrote it.
   const events = createEventStore(db, { ambientMetadata: temporalMetadata });
-  const faults = createFaults(db, faultInjection);
-  const deps = { db, events, faults };
+  const deps = { db, events };
   const accounts = accountsPort(createAccountService({ store: events }), events);
   return {
     ...createOrderActivities(deps),

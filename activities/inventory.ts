@@ -92,7 +92,7 @@ export function mergeItems(items: OrderItemInput[]): OrderItemInput[] {
   return [...totals.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([sku, quantity]) => ({ sku, quantity }));
 }
 
-export function createInventoryActivities({ db, events, faults }: ServiceDeps) {
+export function createInventoryActivities({ db, events }: ServiceDeps) {
   const stock = stockCollection(db);
 
   async function rollback(orderId: string, items: OrderItemInput[]) {
@@ -139,7 +139,6 @@ export function createInventoryActivities({ db, events, faults }: ServiceDeps) {
   return {
     /** Reserves every item or none: a partial reservation is rolled back before reporting out of stock. */
     async reserveItems({ orderId, correlationId, items }: OrderContext & { items: OrderItemInput[] }): Promise<{ items: OrderItemInput[] }> {
-      await faults.failIfDown('inventory');
       const wanted = mergeItems(items);
       const reservedNow: OrderItemInput[] = [];
       for (const { sku, quantity } of wanted) {
@@ -159,7 +158,6 @@ export function createInventoryActivities({ db, events, faults }: ServiceDeps) {
         throw businessFailure('OutOfStock', `out of stock: ${sku} has ${doc.available} available, ${quantity} needed`, { sku, available: doc.available, needed: quantity });
       }
       await appendSagaEvent(events, { type: 'reservation', id: orderId }, { type: 'ItemsReserved', eventId: deterministicEventId('inventory', orderId, 'reserved'), data: { orderId, items: wanted } }, correlationId);
-      await faults.hangIfAsked('inventory');
       return { items: wanted };
     },
 
@@ -169,7 +167,6 @@ export function createInventoryActivities({ db, events, faults }: ServiceDeps) {
      * (a timed-out attempt still running) cannot take stock for an order that was undone.
      */
     async releaseItems({ orderId, correlationId, items }: OrderContext & { items: OrderItemInput[] }): Promise<{ items: OrderItemInput[] }> {
-      await faults.failIfDown('inventory');
       const skus = mergeItems(items).map((i) => i.sku);
       for (const sku of skus) await releaseSku(sku, orderId);
       const docs = await stock.find({ _id: { $in: skus }, [`released.${orderId}`]: { $gt: 0 } }).toArray();

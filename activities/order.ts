@@ -33,7 +33,7 @@ const ENDED: OrderStatus[] = ['COMPLETED', 'CANCELLED', 'COMPENSATION_INCOMPLETE
 
 export const orderCollection = (db: Db) => db.collection<OrderDocument>('orders');
 
-export function createOrderActivities({ db, events, faults }: ServiceDeps) {
+export function createOrderActivities({ db, events }: ServiceDeps) {
   const orders = orderCollection(db);
   const catalog = createInventoryCatalog({ db, events });
 
@@ -99,7 +99,6 @@ export function createOrderActivities({ db, events, faults }: ServiceDeps) {
      * A late attempt that finds the order already undone does nothing (OrderClosed).
      */
     async createOrder(input: OrderSagaInput): Promise<{ items: PricedItem[]; total: number; requiresApproval: boolean }> {
-      await faults.failIfDown('order');
       let order = await orders.findOne({ _id: input.orderId });
       if (!order) {
         const { prices, unknown } = await catalog.prices(input.items.map((i) => i.sku));
@@ -131,24 +130,20 @@ export function createOrderActivities({ db, events, faults }: ServiceDeps) {
       if (UNDONE.includes(order!.status)) throw closed(input.orderId, order!.status, 'created');
       const { items, total, requiresApproval } = order!;
       await createdEvent(input, order!);
-      await faults.hangIfAsked('order');
       return { items, total, requiresApproval };
     },
 
     async recordApproval(ctx: OrderContext): Promise<void> {
-      await faults.failIfDown('order');
       await orders.updateOne({ _id: ctx.orderId, status: 'AWAITING_APPROVAL' }, { $set: { status: 'PENDING', updatedAt: new Date() } });
       await appendOrderEvent(ctx, 'OrderApproved', {});
     },
 
     /** An operator's rejection, recorded like an approval: who rejected the order and why. */
     async recordRejection(ctx: OrderContext & { by?: string; reason?: string }): Promise<void> {
-      await faults.failIfDown('order');
       await appendOrderEvent(ctx, 'OrderRejected', { by: ctx.by ?? null, reason: ctx.reason ?? null });
     },
 
     async changeShippingAddress(ctx: OrderContext & { address: ShippingAddress }): Promise<void> {
-      await faults.failIfDown('order');
       await orders.updateOne({ _id: ctx.orderId }, { $set: { shippingAddress: ctx.address, updatedAt: new Date() } });
       // Each change is its own event; the activity id (stable across retries) tells changes apart.
       await appendOrderEvent(ctx, 'ShippingAddressChanged', { address: ctx.address }, `address:${Context.current().info.activityId}`);
@@ -156,7 +151,6 @@ export function createOrderActivities({ db, events, faults }: ServiceDeps) {
 
     /** The order is being undone. Refused (OrderClosed) for an order that completed. */
     async markCompensating(ctx: OrderContext & { reason: string; order?: OrderFacts }): Promise<void> {
-      await faults.failIfDown('order');
       await ensureRecorded(ctx, ctx.order);
       const marked = await orders.updateOne({ _id: ctx.orderId, status: { $nin: ENDED } }, { $set: { status: 'COMPENSATING', failureReason: ctx.reason, updatedAt: new Date() } });
       if (marked.matchedCount === 0) {
@@ -172,7 +166,6 @@ export function createOrderActivities({ db, events, faults }: ServiceDeps) {
      * that timed out but still runs) can never write OrderCompleted after OrderCancelled.
      */
     async completeOrder(ctx: OrderContext): Promise<void> {
-      await faults.failIfDown('order');
       const order = await orders.findOneAndUpdate({ _id: ctx.orderId, status: { $nin: UNDONE } }, { $set: { status: 'COMPLETED', updatedAt: new Date() } }, { returnDocument: 'after' });
       if (!order) {
         const now = await orders.findOne({ _id: ctx.orderId }, { projection: { status: 1 } });
@@ -186,7 +179,6 @@ export function createOrderActivities({ db, events, faults }: ServiceDeps) {
      * while some compensation is an open dead letter. Refused (OrderClosed) for a completed order.
      */
     async cancelOrder(ctx: OrderContext & { reason: string; order?: OrderFacts; openCompensations?: CompensationStep[] }): Promise<void> {
-      await faults.failIfDown('order');
       await ensureRecorded(ctx, ctx.order);
       const open = ctx.openCompensations ?? [];
       const status: OrderStatus = open.length > 0 ? 'COMPENSATION_INCOMPLETE' : 'CANCELLED';
@@ -211,7 +203,6 @@ export function createOrderActivities({ db, events, faults }: ServiceDeps) {
      * is CANCELLED after all (OrderCompensationCompleted). Safe to repeat.
      */
     async compensationRedriven(ctx: OrderContext & { step: CompensationStep }): Promise<void> {
-      await faults.failIfDown('order');
       await orders.updateOne({ _id: ctx.orderId, status: 'COMPENSATION_INCOMPLETE' }, { $pull: { openCompensations: ctx.step }, $set: { updatedAt: new Date() } });
       await orders.updateOne(
         { _id: ctx.orderId, status: 'COMPENSATION_INCOMPLETE', openCompensations: { $size: 0 } },

@@ -35,7 +35,7 @@ interface PaymentDocument {
 export const debitEventId = (orderId: string) => deterministicEventId('payment', orderId, 'debit');
 export const refundEventId = (orderId: string) => deterministicEventId('payment', orderId, 'refund');
 
-export function createPaymentActivities({ db, events, faults, accounts }: ServiceDeps & { accounts: AccountsPort }) {
+export function createPaymentActivities({ db, events, accounts }: ServiceDeps & { accounts: AccountsPort }) {
   const payments = db.collection<PaymentDocument>('payments');
 
   async function appendPaymentEvent(ctx: OrderContext, type: PaymentEvent['type'], data: Omit<PaymentEvent['data'], 'orderId'>) {
@@ -51,7 +51,6 @@ export function createPaymentActivities({ db, events, faults, accounts }: Servic
 
   return {
     async processPayment(ctx: OrderContext & { accountId: string; amount: number }): Promise<{ charged: number }> {
-      await faults.failIfDown('payment');
       const { orderId, accountId, amount } = ctx;
       const doc = await payments.findOneAndUpdate(
         { _id: orderId },
@@ -86,13 +85,11 @@ export function createPaymentActivities({ db, events, faults, accounts }: Servic
         }
       }
       await appendPaymentEvent(ctx, 'PaymentCompleted', { accountId, amount });
-      await faults.hangIfAsked('payment');
       return { charged: amount };
     },
 
     /** Compensation: refunds a completed charge; voids a payment that was never (or not yet) charged. */
     async refundPayment(ctx: OrderContext & { accountId: string }): Promise<{ refunded: number }> {
-      await faults.failIfDown('payment');
       const { orderId } = ctx;
       const before = await payments.findOneAndUpdate(
         { _id: orderId },

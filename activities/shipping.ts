@@ -15,12 +15,11 @@ interface ShipmentDocument {
   updatedAt: Date;
 }
 
-export function createShippingActivities({ db, events, faults }: ServiceDeps) {
+export function createShippingActivities({ db, events }: ServiceDeps) {
   const shipments = db.collection<ShipmentDocument>('shipments');
 
   return {
     async scheduleShipment({ orderId, correlationId, address }: OrderContext & { address: ShippingAddress }): Promise<{ trackingId: string }> {
-      await faults.failIfDown('shipping');
       if (!DELIVERABLE_COUNTRIES.has(address.country.toUpperCase()) || /^0+$/.test(address.postalCode.replace(/\s/g, ''))) {
         throw businessFailure('UndeliverableAddress', `cannot deliver to ${address.city}, ${address.postalCode}, ${address.country}`);
       }
@@ -34,13 +33,11 @@ export function createShippingActivities({ db, events, faults }: ServiceDeps) {
       );
       if (doc?.status === 'cancelled') throw businessFailure('UndeliverableAddress', 'shipment was cancelled before it could be scheduled');
       await appendSagaEvent(events, { type: 'shipment', id: orderId }, { type: 'ShipmentScheduled', eventId: deterministicEventId('shipping', orderId, 'scheduled'), data: { orderId, trackingId: doc!.trackingId ?? trackingId, address: doc!.address ?? address } }, correlationId);
-      await faults.hangIfAsked('shipping');
       return { trackingId: doc!.trackingId! };
     },
 
     /** Compensation: cancels the shipment if one was scheduled; records the cancellation either way. */
     async cancelShipment({ orderId, correlationId }: OrderContext): Promise<{ cancelled: boolean }> {
-      await faults.failIfDown('shipping');
       // Marker first: the upsert races a late scheduleShipment's upsert on the same _id, and exactly
       // one of them inserts. If ours did, the late booking finds it cancelled and refuses; if the
       // booking won, it is undone here (remembering that it was scheduled, for the event).

@@ -2,7 +2,6 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from 'mongodb';
 import type { SagaEvent, SagaStreamType } from '../domain/orders';
 import type { AppendOptions, AppendResult, NewEvent } from '../eventstore/types';
-import type { Faults } from '../infra/faults';
 import type { BUSINESS_FAILURES } from '../domain/orders';
 
 /** What a service needs from the event store: appending its domain events. */
@@ -27,7 +26,6 @@ export function appendSagaEvent(
 export interface ServiceDeps {
   db: Db;
   events: EventLog;
-  faults: Faults;
 }
 
 /**

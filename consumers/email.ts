@@ -26,14 +26,15 @@ export const emailCollection = (db: Db) => db.collection<EmailDocument>('emails'
  * (fault injection), the subscription retries with backoff and keeps its place; orders are not
  * affected, and every email goes out once it recovers.
  */
-export function emailSubscription({ db, faults }: { db: Db; faults: Faults }): Subscription {
+export function emailSubscription({ db, faults }: { db: Db; faults?: Faults }): Subscription {
   const emails = emailCollection(db);
   return {
     name: 'email',
     eventTypes: ['OrderCreated', 'OrderCompleted', 'OrderCancelled'],
     retry: { initialMs: 100, maxMs: 5_000, maxAttempts: Number.POSITIVE_INFINITY },
     async handle(event: StoredEvent) {
-      await faults.failIfDown('email');
+      // Injected faults (tests, demos) only when fault injection is on.
+      await faults?.failIfDown('email');
       const e = asSagaEvent(event);
       if (e.type !== 'OrderCreated' && e.type !== 'OrderCompleted' && e.type !== 'OrderCancelled') return;
       const data = e.data;

@@ -1,6 +1,11 @@
 import { MAX_EVENTS_PER_APPEND, completeBatch, counterIds, fillGaps, ignoreDuplicate, type Collections } from './collections';
 import type { SealGapsOptions, SealGapsResult } from './types';
 
+/** Positions looked at per query while looking for holes. */
+const SCAN_CHUNK = 1_000;
+
+const positionsBetween = (first: number, last: number) => Array.from({ length: Math.max(0, last - first + 1) }, (_, i) => first + i);
+
 interface Run {
   first: number;
   last: number;
@@ -26,15 +31,18 @@ export async function sealGaps(c: Collections, options: SealGapsOptions): Promis
 
   const runs: Run[] = [];
   let next = sealedUpTo + 1;
-  const cursor = c.events.find(
-    { position: { $gt: sealedUpTo, $lte: head } },
-    { sort: { position: 1 }, projection: { _id: 0, position: 1, 'metadata.timestamp': 1 } },
-  );
-  for await (const doc of cursor) {
-    // Positions are reserved in increasing order, so every missing position below this event
-    // was reserved no later than this event's own reservation (its timestamp).
-    if (doc.position > next) runs.push({ first: next, last: doc.position - 1, reservedNoLaterThan: doc.metadata.timestamp });
-    next = doc.position + 1;
+  // Exact positions, a chunk at a time, rather than a range: every server answers `$in` from the
+  // unique position index, where a range query is a collection scan on some (the stand-in).
+  for (let from = sealedUpTo + 1; from <= head; from += SCAN_CHUNK) {
+    const docs = await c.events
+      .find({ position: { $in: positionsBetween(from, Math.min(head, from + SCAN_CHUNK - 1)) } }, { sort: { position: 1 }, projection: { _id: 0, position: 1, 'metadata.timestamp': 1 } })
+      .toArray();
+    for (const doc of docs) {
+      // Positions are reserved in increasing order, so every missing position below this event
+      // was reserved no later than this event's own reservation (its timestamp).
+      if (doc.position > next) runs.push({ first: next, last: doc.position - 1, reservedNoLaterThan: doc.metadata.timestamp });
+      next = doc.position + 1;
+    }
   }
   if (next <= head) runs.push({ first: next, last: head, reservedNoLaterThan: counter?.reservedAt ?? new Date() });
 
@@ -47,8 +55,10 @@ export async function sealGaps(c: Collections, options: SealGapsOptions): Promis
       continue;
     }
     for (let p = run.first; p <= run.last; p++) {
+      // A multi-event append that covers p started less than MAX_EVENTS_PER_APPEND positions
+      // before it; its first event (written first) says so. Looked up by exact positions too.
       const batchOwner = await c.events.findOne(
-        { 'batch.firstPosition': { $gt: p - MAX_EVENTS_PER_APPEND, $lt: p }, 'batch.lastPosition': { $gte: p } },
+        { position: { $in: positionsBetween(Math.max(1, p - MAX_EVENTS_PER_APPEND + 1), p - 1) }, 'batch.lastPosition': { $gte: p } },
         { projection: { _id: 0, streamId: 1, 'batch.firstVersion': 1 } },
       );
       if (batchOwner?.batch) {

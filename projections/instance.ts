@@ -31,7 +31,8 @@ export const PARK_BREAKER_WINDOW_MS = 60_000;
 export interface InstanceOptions {
   db: Db;
   store: EventStore;
-  faults: Faults;
+  /** Fault injection (tests, demos): absent in production, and then nothing here consults it. */
+  faults?: Faults;
   log: Logger;
   /** Attempts (with backoff) before an event is parked as a dead letter. */
   maxAttempts?: number;
@@ -57,9 +58,17 @@ export function startProjectionInstance(projection: Projection, generation: numb
   let loaded = false;
   let requestsCheckedAt = 0;
 
+  // Injected faults, registered only when fault injection is on: a projection that fails on one
+  // stream (how tests make a poison event) or everywhere (its store down), and a projector that
+  // dies right after resolving a dead letter.
+  const service = `projection:${projection.name}` as FaultableService;
+  const intercept = faults && {
+    beforeApply: (event?: StoredEvent) => faults.failIfDown(service, event?.streamId),
+    afterResolve: () => faults.crashIfAsked(service),
+  };
+
   const apply = async (event: StoredEvent) => {
-    // Fault injection can make a projection fail on one stream: how tests make a poison event.
-    await faults.failIfDown(`projection:${projection.name}` as FaultableService, event.streamId);
+    await intercept?.beforeApply(event);
     await projection.apply(event, ctx);
     log.debug({ correlationId: event.metadata.correlationId, projection: projection.name, position: event.position, type: event.type }, 'read model updated');
   };
@@ -95,7 +104,7 @@ export function startProjectionInstance(projection: Projection, generation: numb
   const recentParks: Array<{ streamId: string; at: number }> = [];
   async function isPoison(event: StoredEvent): Promise<boolean> {
     try {
-      await faults.failIfDown(`projection:${projection.name}` as FaultableService);
+      await intercept?.beforeApply();
       await projectionStates(db).updateOne({ _id: projection.name }, { $set: { probedAt: new Date() } });
     } catch {
       return false;
@@ -168,7 +177,7 @@ export function startProjectionInstance(projection: Projection, generation: numb
       } else {
         await deadLetters.updateOne({ _id: request._id }, { $set: { status: 'discarded', resolvedAt: new Date() } });
       }
-      await faults.crashIfAsked(`projection:${projection.name}` as FaultableService);
+      await intercept?.afterResolve();
       const stillOpen = await deadLetters.countDocuments({ source: 'projection', step: instance, 'input.streamId': request.input.streamId, status: 'open' });
       if (stillOpen === 0) await release(request.input.streamId);
     }
@@ -186,7 +195,7 @@ export function startProjectionInstance(projection: Projection, generation: numb
     },
     ...(projection.applyMany && {
       handleMany: async (events: StoredEvent[]) => {
-        for (const event of events) await faults.failIfDown(`projection:${projection.name}` as FaultableService, event.streamId);
+        if (intercept) for (const event of events) await intercept.beforeApply(event);
         await projection.applyMany!(events, ctx);
         recentParks.length = 0;
       },

@@ -15,7 +15,7 @@ type Instance = ReturnType<typeof startProjectionInstance> & { generation: numbe
 export interface ProjectorOptions {
   db: Db;
   store: EventStore;
-  faults: Faults;
+  faults?: Faults;
   log: Logger;
   /** How often the projector looks for rebuild requests and generation swaps. */
   tickMs?: number;

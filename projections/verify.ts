@@ -24,7 +24,7 @@ export async function generationContents(db: Db, projection: Projection, generat
  */
 export async function rebuildScratch(
   projection: Projection,
-  deps: { db: Db; store: EventStore; faults: Faults; log: Logger },
+  deps: { db: Db; store: EventStore; faults?: Faults; log: Logger },
   options: { generation?: number; timeoutMs?: number } = {},
 ): Promise<Record<string, Document[]>> {
   const { db, store } = deps;
@@ -50,7 +50,7 @@ export async function rebuildScratch(
 /** Compares the live generation with a fresh rebuild: the check that a read model holds exactly what the log says. */
 export async function compareWithRebuild(
   projection: Projection,
-  deps: { db: Db; store: EventStore; faults: Faults; log: Logger },
+  deps: { db: Db; store: EventStore; faults?: Faults; log: Logger },
   timeoutMs = 120_000,
 ): Promise<{ equal: boolean; liveDocuments: number; rebuiltDocuments: number }> {
   const rebuilt = await rebuildScratch(projection, deps, { timeoutMs });
