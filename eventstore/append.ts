@@ -1,3 +1,4 @@
+import pRetry from 'p-retry';
 import { randomUUID } from 'node:crypto';
 import {
   completeBatch,
@@ -131,22 +132,25 @@ export async function streamHead(c: Collections, streamId: string, expectedVersi
  * there and, like the post-image, atomic on MongoDB itself.
  */
 export async function reservePositions(c: Collections, n: number): Promise<ReservedBlock> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const before = await c.counters.findOneAndUpdate(
-        { _id: counterIds.position },
-        { $inc: { position: n }, $max: { reservedAt: new Date() } },
-        { upsert: true, returnDocument: 'before' },
-      );
-      const first = (before?.position ?? 0) + 1;
-      // Read after the reservation, so an event's timestamp is never earlier than the moment any
-      // lower position was handed out (what sealGaps relies on to date a hole).
-      return { first, last: first + n - 1, reservedAt: new Date() };
-    } catch (err) {
-      // Two first-ever reservations may both try to create the counter; the loser just goes again.
-      if (!duplicateKey(err) || attempt >= 3) throw err;
-    }
-  }
+  // Two first-ever reservations may both try to create the counter; the loser just goes again.
+  return pRetry(
+    async () => {
+      try {
+        const before = await c.counters.findOneAndUpdate(
+          { _id: counterIds.position },
+          { $inc: { position: n }, $max: { reservedAt: new Date() } },
+          { upsert: true, returnDocument: 'before' },
+        );
+        const first = (before?.position ?? 0) + 1;
+        // Read after the reservation, so an event's timestamp is never earlier than the moment any
+        // lower position was handed out (what sealGaps relies on to date a hole).
+        return { first, last: first + n - 1, reservedAt: new Date() };
+      } catch (err) {
+        throw duplicateKey(err) ? err : new pRetry.AbortError(err as Error);
+      }
+    },
+    { retries: 2, minTimeout: 0, maxTimeout: 0 },
+  );
 }
 
 /**

@@ -1,3 +1,4 @@
+import pRetry from 'p-retry';
 import { randomUUID } from 'node:crypto';
 import {
   DuplicateEventIdError,
@@ -81,7 +82,7 @@ export function createAccountService({ store, snapshotEvery = 100, maxAttempts =
       }
       return viewAtVersion(accountId, earlier.version);
     };
-    for (let attempt = 1; ; attempt++) {
+    const attempt = async (): Promise<AccountView> => {
       // Checked on every attempt, not once: a twin run of this command (a retried activity whose
       // first attempt is still running) may land while this one waits, and then this one is done.
       const done = await earlierRun();
@@ -100,25 +101,29 @@ export function createAccountService({ store, snapshotEvery = 100, maxAttempts =
         if (done) return done;
         throw err;
       }
-      try {
-        const result = await store.append(
-          streamId,
-          events.map((e, i) => ({ ...e, eventId: options.eventId && (i === 0 ? options.eventId : `${options.eventId}:${i}`) })),
-          { streamType: ACCOUNT_STREAM_TYPE, expectedVersion: current.version === 0 ? 'no_stream' : current.version, metadata: options.metadata },
-        );
-        // Usually the events just written; after a race with an identical retry, the ones it wrote.
-        if (result.events[0]!.version === current.version + 1) {
-          const state = result.events.reduce((s, e) => accountEvolver.evolve(s, e), current.state);
-          return toView(accountId, state, result.nextExpectedVersion, result.lastPosition);
-        }
-        return viewAtVersion(accountId, result.nextExpectedVersion);
-      } catch (err) {
-        if (!(err instanceof WrongExpectedVersionError) || options.expectedVersion !== undefined || attempt >= maxAttempts) throw err;
-        // Someone else appended first: decide again on the new state, after a short random pause
-        // so a crowd of retries does not collide in lockstep.
-        await new Promise((r) => setTimeout(r, Math.random() * Math.min(20, attempt * 2)));
+      const result = await store.append(
+        streamId,
+        events.map((e, i) => ({ ...e, eventId: options.eventId && (i === 0 ? options.eventId : `${options.eventId}:${i}`) })),
+        { streamType: ACCOUNT_STREAM_TYPE, expectedVersion: current.version === 0 ? 'no_stream' : current.version, metadata: options.metadata },
+      );
+      // Usually the events just written; after a race with an identical retry, the ones it wrote.
+      if (result.events[0]!.version === current.version + 1) {
+        const state = result.events.reduce((s, e) => accountEvolver.evolve(s, e), current.state);
+        return toView(accountId, state, result.nextExpectedVersion, result.lastPosition);
       }
-    }
+      return viewAtVersion(accountId, result.nextExpectedVersion);
+    };
+    // Someone else appended first: decide again on the new state, after a short random pause so a
+    // crowd of retries does not collide in lockstep. Only that is retried, and only when the caller
+    // did not pin a version; everything else is the answer.
+    return pRetry(
+      () =>
+        attempt().catch((err: unknown) => {
+          const conflict = err instanceof WrongExpectedVersionError && options.expectedVersion === undefined;
+          throw conflict ? err : new pRetry.AbortError(err as Error);
+        }),
+      { retries: maxAttempts - 1, minTimeout: 1, factor: 2, maxTimeout: 20, randomize: true },
+    );
   }
 
   return {
