@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { loadConfig } from '../config';
+import { requestContext } from './request-context';
 
 /** 13-19 digits, optionally grouped by spaces or dashes: what a payment card number looks like. */
 const CARD_LIKE = /\b(?:\d[ -]?){12,18}\d\b/g;
@@ -28,6 +29,11 @@ export function createLogger(name: string, level: string = loadConfig().LOG_LEVE
       censor: '[redacted]',
     },
     formatters: { log: (obj) => maskCardLike(obj) as Record<string, unknown> },
+    // Inside an API request, every line carries its correlation id (unless the line sets its own).
+    mixin: () => {
+      const context = requestContext();
+      return context ? { correlationId: context.correlationId } : {};
+    },
     hooks: {
       logMethod(args, method) {
         // The message string too, not only the fields.
