@@ -7,6 +7,7 @@ import {
   condition,
   log,
   patched,
+  setCurrentDetails,
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
@@ -14,6 +15,7 @@ import {
 } from '@temporalio/workflow';
 import { Mutex } from 'async-mutex';
 import { parseShippingAddress } from '../domain/orders/shipping-address';
+import { currentDetails, stepSummaries } from '../domain/orders/story';
 import { approveSignal, cancelUpdate, rejectSignal, statusQuery, updateShippingAddressUpdate } from './definitions';
 import { orderSagaV1 } from './legacy/order-saga-v1';
 import { SAGA_POINT_OF_NO_RETURN } from './patches';
@@ -77,7 +79,10 @@ async function runOrderSaga(input: OrderSagaInput): Promise<OrderSagaResult> {
   const setStatus = (status: OrderStatus) => {
     state.status = status;
     upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
+    tell();
   };
+  /** The Web UI's current details follow the status and the step (no command: nothing to replay). */
+  const tell = () => setCurrentDetails(currentDetails(state.status, state.currentStep, state.total));
 
   // The forward steps run in their own scope, shielded from the workflow's root scope: only
   // requestCancel() cancels it, so a cancel is a decision taken here, not a side effect of timing.
@@ -156,6 +161,7 @@ async function runOrderSaga(input: OrderSagaInput): Promise<OrderSagaResult> {
   /** Runs one forward step, remembering exactly the arguments it used (a dead letter keeps them). */
   const runStep = async <A, R>(name: SagaStep, service: ServiceName, args: A, run: (args: A) => Promise<R>): Promise<R> => {
     state.currentStep = name;
+    tell();
     running = { name, service, args };
     const result = await run(args);
     state.stepsDone.push(name);
@@ -169,7 +175,7 @@ async function runOrderSaga(input: OrderSagaInput): Promise<OrderSagaResult> {
   const forwardSteps = async () => {
     undo.push(compensation('cancelOrder', 'order', act.undo.cancelOrder, () => ({ ...ctx, reason: state.failureReason ?? 'cancelled', order: facts, openCompensations: [...state.compensationsFailed] })));
     // Address changes queue behind the order's creation: its stream must begin with OrderCreated.
-    const created = await addressLock.runExclusive(() => runStep('createOrder', 'order', input, act.order.createOrder));
+    const created = await addressLock.runExclusive(() => runStep('createOrder', 'order', input, act.described.order(stepSummaries.createOrder(input.items)).createOrder));
     state.total = created.total;
     upsertMemo({ total: created.total, items: created.items.length });
 
@@ -177,7 +183,8 @@ async function runOrderSaga(input: OrderSagaInput): Promise<OrderSagaResult> {
       state.awaitingApproval = true;
       setStatus('AWAITING_APPROVAL');
       state.currentStep = 'awaitApproval';
-      const decided = await condition(() => decision !== undefined, settings.approvalTimeoutMs);
+      tell();
+      const decided = await condition(() => decision !== undefined, settings.approvalTimeoutMs, { summary: stepSummaries.approval(settings.approvalTimeoutMs) });
       state.awaitingApproval = false;
       if (!decided) throw ApplicationFailure.nonRetryable('approval timed out', 'ApprovalTimedOut');
       if (!decision!.approved) {
@@ -191,18 +198,18 @@ async function runOrderSaga(input: OrderSagaInput): Promise<OrderSagaResult> {
 
     checkpoint();
     undo.push(compensation('refundPayment', 'payment', act.undo.refundPayment, () => ({ ...ctx, accountId: input.accountId })));
-    await runStep('processPayment', 'payment', { ...ctx, accountId: input.accountId, amount: created.total }, act.payment.processPayment);
+    await runStep('processPayment', 'payment', { ...ctx, accountId: input.accountId, amount: created.total }, act.described.payment(stepSummaries.processPayment(created.total, input.accountId)).processPayment);
     setStatus('PAYMENT_COMPLETED');
 
     checkpoint();
     undo.push(compensation('releaseItems', 'inventory', act.undo.releaseItems, () => ({ ...ctx, items: input.items })));
-    await runStep('reserveItems', 'inventory', { ...ctx, items: input.items }, act.inventory.reserveItems);
+    await runStep('reserveItems', 'inventory', { ...ctx, items: input.items }, act.described.inventory(stepSummaries.reserveItems(input.items)).reserveItems);
     setStatus('ITEMS_RESERVED');
 
     await addressLock.runExclusive(async () => {
       checkpoint();
       undo.push(compensation('cancelShipment', 'shipping', act.undo.cancelShipment, () => ctx));
-      await runStep('scheduleShipment', 'shipping', { ...ctx, address: state.shippingAddress }, act.shipping.scheduleShipment);
+      await runStep('scheduleShipment', 'shipping', { ...ctx, address: state.shippingAddress }, act.described.shipping(stepSummaries.scheduleShipment()).scheduleShipment);
     });
     setStatus('SHIPMENT_SCHEDULED');
   };
@@ -224,7 +231,7 @@ async function runOrderSaga(input: OrderSagaInput): Promise<OrderSagaResult> {
       return { orderId, status, failureReason: state.failureReason, ...(status === 'COMPENSATION_INCOMPLETE' ? { openDeadLetters: state.openDeadLetters } : {}) };
     }
 
-    await runStep('completeOrder', 'order', ctx, act.final.completeOrder);
+    await runStep('completeOrder', 'order', ctx, act.described.final(stepSummaries.completeOrder()).completeOrder);
     setStatus('COMPLETED');
     state.currentStep = null;
     await condition(allHandlersFinished);

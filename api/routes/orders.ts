@@ -20,7 +20,7 @@ import { idFromSeed, type Answer, type Idempotency } from '../idempotency';
 import { createAccountService } from '../../domain/accounts';
 import { createEventStore } from '../../eventstore';
 import { parse } from '../validate';
-import { shippingAddressSchema } from '../../domain/orders';
+import { orderDetails, orderSummary, shippingAddressSchema } from '../../domain/orders';
 import { skuSchema } from './inventory';
 import { policedRouter, type PoliceDeps } from '../policed-router';
 
@@ -65,8 +65,8 @@ export function orderRoutes(deps: { police: PoliceDeps; client: Client; db: Db; 
    * holds, and learns nothing about any other account: a missing one and someone else's get the
    * same 422.
    */
-  async function checkOrder(body: z.infer<typeof placeOrderSchema>, res: Response): Promise<void> {
-    const { unknown } = await deps.catalog.prices(body.items.map((i) => i.sku));
+  async function checkOrder(body: z.infer<typeof placeOrderSchema>, res: Response): Promise<ReadonlyMap<string, number>> {
+    const { prices, unknown } = await deps.catalog.prices(body.items.map((i) => i.sku));
     if (unknown.length > 0) {
       throw new HttpError(422, 'unknown_sku', `Unknown SKU: ${unknown.join(', ')}`, unknown.map((sku) => ({ field: 'items', sku })));
     }
@@ -75,6 +75,7 @@ export function orderRoutes(deps: { police: PoliceDeps; client: Client; db: Db; 
     if (own !== undefined ? account?.customerId !== own : !account) {
       throw new HttpError(422, 'account_unusable', `accountId ${body.accountId} is not an account ${own !== undefined ? 'you can pay with' : 'that exists'}`, [{ field: 'accountId' }]);
     }
+    return prices;
   }
 
   /** Keys given before keys were scoped per caller named the order directly; honour them until they expire. */
@@ -89,13 +90,13 @@ export function orderRoutes(deps: { police: PoliceDeps; client: Client; db: Db; 
   router.post('/orders', async (req, res) => {
     const body = parse(placeOrderSchema, req.body, 'body');
     await deps.idempotency.run(req, res, 'orders.place', body, async (seed) => {
-      await checkOrder(body, res);
+      const prices = await checkOrder(body, res);
       const orderId = (await earlierOrderId(req)) ?? (seed ? idFromSeed(seed) : randomUUID());
-      return startSaga(req, orderId, body);
+      return startSaga(req, orderId, body, prices);
     });
   });
 
-  async function startSaga(req: Request, orderId: string, body: z.infer<typeof placeOrderSchema>): Promise<Answer> {
+  async function startSaga(req: Request, orderId: string, body: z.infer<typeof placeOrderSchema>, prices: ReadonlyMap<string, number>): Promise<Answer> {
     const workflowId = orderWorkflowId(orderId);
     const input: OrderSagaInput = { orderId, ...body, correlationId: correlationIdOf(req), settings: sagaSettings(deps.config) };
     try {
@@ -112,6 +113,10 @@ export function orderRoutes(deps: { police: PoliceDeps; client: Client; db: Db; 
           { key: OrderStatusKey, value: 'PENDING' },
         ],
         memo: { customerId: body.customerId, accountId: body.accountId, correlationId: input.correlationId },
+        // The Web UI's story of the order: a one-line summary (no personal data) and Markdown
+        // details, priced from the catalog as the order is placed (the saga prices it again).
+        staticSummary: orderSummary(orderId, body.items, body.items.reduce((sum, i) => sum + (prices.get(i.sku) ?? 0) * i.quantity, 0)),
+        staticDetails: orderDetails(input, prices),
       });
       deps.sagasStarted?.inc();
     } catch (err) {

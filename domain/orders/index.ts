@@ -4,3 +4,4 @@ export * from './saga';
 export type { SagaSettings, ServiceName, StepPolicy } from './saga-settings';
 export { CustomerIdKey, OrderIdKey, OrderStatusKey, searchAttributes } from './search-attributes';
 export { parseShippingAddress, shippingAddressSchema } from './shipping-address';
+export { currentDetails, money, orderDetails, orderSummary, stepSummaries } from './story';

@@ -108,6 +108,27 @@ describe('the Temporal Web UI shows the sagas', () => {
       expect(signals(events)).toEqual(['approve']);
       expect(activities(events)).toEqual(['createOrder', 'recordApproval', 'processPayment', 'reserveItems', 'scheduleShipment', 'completeOrder']);
       await expect.poll(() => page.locator('body').innerText()).toMatch(/"status":\s*"COMPLETED"/);
+      // The saga tells its story: the start event carries the order's summary, each step and the
+      // approval timer their own.
+      const id8 = saga.orderId.slice(0, 8);
+      const summaries = events.filter((e) => e.lines.includes('Summary')).map((e) => after(e.lines, 'Summary'));
+      expect(summaries).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(new RegExp(`^Order ${id8}… · \\d+ items? · \\$\\d+\\.\\d{2}$`)),
+          expect.stringMatching(/^price and record the order \(\d+ lines?\)$/),
+          expect.stringMatching(/^charge \$\d+\.\d{2} to account [\w-]{8}…$/),
+          expect.stringMatching(/^reserve \d+× \S+/),
+          expect.stringMatching(/^wait up to .+ for approval$/),
+          'book the shipment',
+          'mark the order completed',
+        ]),
+      );
+      // Its user metadata: the summary, the Markdown details and the current details, which
+      // followed the status to the end. The UI renders Markdown in frames of their own.
+      await page.getByText('User Metadata', { exact: true }).first().click();
+      await expect
+        .poll(async () => (await Promise.all(page.frames().map((f) => f.locator('body').innerText().catch(() => '')))).join('\n'))
+        .toMatch(new RegExp(`Order ${id8}… · [\\s\\S]*Ships to [\\s\\S]*Status COMPLETED`));
     } finally {
       await page.screenshot({ path: path.join(screenshots, 'approved-saga.png'), fullPage: true }).catch(() => {});
       await page.close();

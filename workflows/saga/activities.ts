@@ -18,12 +18,20 @@ const untilDone = (policy: StepPolicy): StepPolicy => ({ ...policy, maximumAttem
  * - `bookkeeping`: dead letters, the last resort, so retried until the store answers.
  */
 export function sagaActivities(settings: SagaSettings) {
-  const forward = <T extends object>(policy: StepPolicy) => proxyActivities<T>(activityOptions(policy));
+  const forward = <T extends object>(policy: StepPolicy, summary?: string) => proxyActivities<T>({ ...activityOptions(policy), ...(summary && { summary }) });
   return {
     order: forward<OrderActivities>(settings.policies.order),
     payment: forward<PaymentActivities>(settings.policies.payment),
     inventory: forward<InventoryActivities>(settings.policies.inventory),
     shipping: forward<ShippingActivities>(settings.policies.shipping),
+    /** The same forward steps, each call with a one-line summary the Web UI shows for it. */
+    described: {
+      order: (summary: string) => forward<OrderActivities>(settings.policies.order, summary),
+      payment: (summary: string) => forward<PaymentActivities>(settings.policies.payment, summary),
+      inventory: (summary: string) => forward<InventoryActivities>(settings.policies.inventory, summary),
+      shipping: (summary: string) => forward<ShippingActivities>(settings.policies.shipping, summary),
+      final: (summary: string) => forward<Pick<OrderActivities, 'completeOrder'>>(untilDone(settings.policies.order), summary),
+    },
     undo: forward<Pick<OrderActivities, 'markCompensating' | 'cancelOrder'> & Pick<PaymentActivities, 'refundPayment'> & Pick<InventoryActivities, 'releaseItems'> & Pick<ShippingActivities, 'cancelShipment'>>(
       settings.compensationPolicy,
     ),
