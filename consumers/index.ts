@@ -17,7 +17,7 @@ import { checkpoints, runSubscription } from '../subscriptions/runner';
 export async function startConsumers(db: Db, log: Logger, options: { faultInjection?: boolean } = {}): Promise<{ projector: ReturnType<typeof startProjector>; stop(): Promise<void> }> {
   const store = createEventStore(db);
   // Off in production: then no subscription consults faults at all.
-  const faults = options.faultInjection ?? true ? createFaults(db) : undefined;
+  const faults = (options.faultInjection ?? true) ? createFaults(db) : undefined;
   // One change stream for the whole process, resumed where the latest checkpoint saw it last.
   const latest = await checkpoints(db).find({ resumeToken: { $ne: null } }).sort({ updatedAt: -1 }).limit(1).next();
   const watcher = watchLog(db, log, { startAfter: latest?.resumeToken ?? null });
