@@ -6,3 +6,16 @@
 export { approveSignal, cancelUpdate, rejectSignal, statusQuery, updateShippingAddressUpdate } from './definitions';
 export { CustomerIdKey, OrderIdKey, OrderStatusKey } from './search-attributes';
 export { orderWorkflowId, type OrderSagaInput, type SagaStatus } from './types';
+
+import type { orderSaga } from './order-saga';
+import type { redriveCompensation } from './redrive-compensation';
+
+/** The workflows' signatures, as type arguments of `client.workflow.start` (type imports: no workflow code is loaded). */
+export type OrderSagaWorkflow = typeof orderSaga;
+export type RedriveCompensationWorkflow = typeof redriveCompensation;
+
+/**
+ * The workflows' registered names, in this one place: start a workflow with its name from here and
+ * its signature above, so the compiler checks the arguments and the result.
+ */
+export const WORKFLOW_NAMES = { orderSaga: 'orderSaga', redriveCompensation: 'redriveCompensation' } as const;

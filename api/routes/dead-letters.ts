@@ -7,9 +7,11 @@ import type { Db } from 'mongodb';
 import { z } from 'zod';
 import { deadLetterCollection, type DeadLetterDocument } from '../../infra/dead-letters';
 import { HttpError, notFound } from '../errors';
+import { isCompensationStep } from '../../domain/orders';
 import { parse } from '../validate';
 import { actorOf } from '../auth';
 import { policedRouter, type PoliceDeps } from '../policed-router';
+import { WORKFLOW_NAMES, type RedriveCompensationWorkflow } from '../../workflows/client';
 
 const listQuery = z.strictObject({
   source: z.enum(['saga', 'projection', 'notification']).optional(),
@@ -61,11 +63,14 @@ export function deadLetterRoutes(deps: { police: PoliceDeps; db: Db; client: Cli
       // retried. Its id names the letter and how many redrives failed before, so a repeated request
       // starts nothing new; the workflow claims the letter itself (no claim left idle by a crash).
       const attempt = (letter as { redriveAttempts?: number }).redriveAttempts ?? 0;
+      const { step, input } = letter;
+      // Written by the saga itself; a letter that does not name a compensation with its arguments cannot be redriven.
+      if (!isCompensationStep(step) || typeof input !== 'object' || input === null) throw new HttpError(409, 'not_redrivable', `Dead letter ${id} does not name a compensation with its arguments`);
       try {
-        await deps.client.workflow.start('redriveCompensation', {
+        await deps.client.workflow.start<RedriveCompensationWorkflow>(WORKFLOW_NAMES.redriveCompensation, {
           workflowId: `redrive-${createHash('sha256').update(id).digest('hex').slice(0, 24)}-${attempt}`,
           taskQueue: deps.config.TASK_QUEUE,
-          args: [id, letter.step, letter.input, sagaSettings(deps.config).compensationPolicy],
+          args: [id, step, input, sagaSettings(deps.config).compensationPolicy],
         });
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import type { Config } from '../../config';
 import { sagaSettings } from '../../config/saga';
 import type { InventoryCatalog } from '../../activities/services';
-import { approveSignal, cancelUpdate, CustomerIdKey, OrderIdKey, OrderStatusKey, orderWorkflowId, rejectSignal, statusQuery, updateShippingAddressUpdate, type OrderSagaInput, type SagaStatus } from '../../workflows/client';
+import { approveSignal, cancelUpdate, CustomerIdKey, OrderIdKey, OrderStatusKey, orderWorkflowId, rejectSignal, statusQuery, updateShippingAddressUpdate, type OrderSagaInput, type OrderSagaWorkflow, type SagaStatus, WORKFLOW_NAMES } from '../../workflows/client';
 import { correlationIdOf } from '../correlation';
 import { actorOf, ownCustomer } from '../auth';
 import { HttpError, notFound } from '../errors';
@@ -100,7 +100,7 @@ export function orderRoutes(deps: { police: PoliceDeps; client: Client; db: Db; 
     const workflowId = orderWorkflowId(orderId);
     const input: OrderSagaInput = { orderId, ...body, correlationId: correlationIdOf(req), settings: sagaSettings(deps.config) };
     try {
-      await deps.client.workflow.start('orderSaga', {
+      await deps.client.workflow.start<OrderSagaWorkflow>(WORKFLOW_NAMES.orderSaga, {
         workflowId,
         taskQueue: deps.config.TASK_QUEUE,
         args: [input],

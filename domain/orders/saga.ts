@@ -19,7 +19,9 @@ export interface OrderSagaInput {
 }
 
 export type SagaStep = 'createOrder' | 'awaitApproval' | 'processPayment' | 'reserveItems' | 'scheduleShipment' | 'completeOrder';
-export type CompensationStep = 'cancelShipment' | 'releaseItems' | 'refundPayment' | 'cancelOrder';
+export const COMPENSATION_STEPS = ['cancelShipment', 'releaseItems', 'refundPayment', 'cancelOrder'] as const;
+export type CompensationStep = (typeof COMPENSATION_STEPS)[number];
+export const isCompensationStep = (step: unknown): step is CompensationStep => (COMPENSATION_STEPS as readonly unknown[]).includes(step);
 
 /** The answer of the `status` query: the live state of one saga. */
 export interface SagaStatus {

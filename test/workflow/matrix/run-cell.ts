@@ -7,6 +7,7 @@ import { createEventStore } from '../../../eventstore';
 import { approveSignal, rejectSignal, statusQuery } from '../../../workflows/definitions';
 import { CustomerIdKey, OrderIdKey, OrderStatusKey } from '../../../workflows/search-attributes';
 import type { OrderSagaInput, OrderSagaResult, SagaSettings, SagaStatus } from '../../../workflows/types';
+import { WORKFLOW_NAMES, type OrderSagaWorkflow } from '../../../workflows/client';
 import { waitFor } from '../../helpers/wait-for';
 import type { SagaEnv } from '../saga-env';
 import { type Cell } from './cells';
@@ -52,7 +53,7 @@ export async function runCell(t: SagaEnv, cell: Cell, options: { legacy?: boolea
     correlationId: randomUUID(),
     settings: { ...t.settings, approvalThreshold: cell.step === 'approval' ? 0 : t.settings.approvalThreshold },
   };
-  const handle = await t.client.workflow.start('orderSaga', {
+  const handle = await t.client.workflow.start<OrderSagaWorkflow>(WORKFLOW_NAMES.orderSaga, {
     taskQueue: t.taskQueue,
     workflowId,
     args: [input],
