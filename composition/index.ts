@@ -3,6 +3,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { ensureServiceIndexes } from '../activities/indexes';
 import { ensureApiIndexes } from '../api/indexes';
 import { temporalAddress, type Config } from '../config';
+import { temporalConnectOptions } from '../config/temporal-profile';
 import { ensureEventStoreIndexes } from '../eventstore';
 import { dataConverter } from '../infra/data-converter';
 import { connectMongo, type Mongo } from '../infra/mongo';
@@ -24,7 +25,7 @@ export async function openDatabase(config: Config): Promise<Mongo> {
 
 /** A worker's connection, with the sagas' search attributes registered in the namespace. */
 export async function workerConnection(config: Config): Promise<NativeConnection> {
-  const connection = await NativeConnection.connect({ address: temporalAddress(config) });
+  const connection = await NativeConnection.connect(temporalConnectOptions(temporalAddress(config)));
   await registerSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
   return connection;
 }
@@ -34,7 +35,7 @@ export async function workerConnection(config: Config): Promise<NativeConnection
  * starts (and reports the outage on /health) even when Temporal is briefly away.
  */
 export async function temporalClient(config: Config, options: { lazy?: boolean } = {}): Promise<{ client: Client; connection: Connection }> {
-  const address = temporalAddress(config);
-  const connection = options.lazy ? Connection.lazy({ address }) : await Connection.connect({ address });
+  const connect = temporalConnectOptions(temporalAddress(config));
+  const connection = options.lazy ? Connection.lazy(connect) : await Connection.connect(connect);
   return { connection, client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverter(config) }) };
 }

@@ -1,3 +1,4 @@
+import { temporalProfile } from './temporal-profile';
 import { z } from 'zod';
 import { parseDuration } from './duration';
 
@@ -163,6 +164,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const value = env[key];
     if (value !== undefined && value.trim() !== '') input[key] = value.trim();
   }
+  // The server and namespace of the Temporal CLI's profile, where no variable names them.
+  const profile = temporalProfile(env);
+  if (input.TEMPORAL_ADDRESS === undefined && profile.address) input.TEMPORAL_ADDRESS = profile.address;
+  if (input.TEMPORAL_NAMESPACE === undefined && profile.namespace) input.TEMPORAL_NAMESPACE = profile.namespace;
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) {
     throw new ConfigError(
