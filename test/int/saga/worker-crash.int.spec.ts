@@ -46,6 +46,12 @@ describe('order saga: a worker killed in the middle of a step', () => {
       const { orderId } = await t.h.placeOrder({ accountId, items: [{ sku, quantity: 2 }] });
       const sideEffect = service === 'payment' ? 'PaymentCompleted' : 'ItemsReserved';
       await waitFor(`the ${service} side effect`, async () => (await t.h.orderEvents(orderId)).some((e) => e.type === sideEffect));
+      // Killed only once the step hangs after its effect (the fault's one failure is used up): a
+      // kill between the effect and the hang would leave the fault for the retry to hang on.
+      await waitFor(`the ${service} step to hang after its effect`, async () => {
+        const { faults } = (await http(t.stack.baseUrl, 'GET', '/faults')).body as { faults: Array<{ _id: string; failures?: number }> };
+        return faults.find((f) => f._id === service)?.failures === 0;
+      });
       worker.kill('SIGKILL');
       await new Promise((r) => worker.once('exit', r));
 
