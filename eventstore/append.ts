@@ -126,10 +126,8 @@ export async function streamHead(c: Collections, streamId: string, expectedVersi
 }
 
 /**
- * Reserves `n` contiguous positions with one atomic increment. The pre-image is asked for (and the
- * block computed from it) because the MongoDB stand-in used in tests builds the post-image outside
- * its lock, so concurrent callers could be handed the same "after" value; the pre-image is exact
- * there and, like the post-image, atomic on MongoDB itself.
+ * Reserves `n` contiguous positions with one atomic increment. The block is computed from the
+ * pre-image, which is exact on every server (./server-seam.ts, 3).
  */
 export async function reservePositions(c: Collections, n: number): Promise<ReservedBlock> {
   // Two first-ever reservations may both try to create the counter; the loser just goes again.

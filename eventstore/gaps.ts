@@ -31,8 +31,8 @@ export async function sealGaps(c: Collections, options: SealGapsOptions): Promis
 
   const runs: Run[] = [];
   let next = sealedUpTo + 1;
-  // Exact positions, a chunk at a time, rather than a range: every server answers `$in` from the
-  // unique position index, where a range query is a collection scan on some (the stand-in).
+  // Exact positions, a chunk at a time, served by the unique position index on every server
+  // (./server-seam.ts, 1).
   for (let from = sealedUpTo + 1; from <= head; from += SCAN_CHUNK) {
     const docs = await c.events
       .find({ position: { $in: positionsBetween(from, Math.min(head, from + SCAN_CHUNK - 1)) } }, { sort: { position: 1 }, projection: { _id: 0, position: 1, 'metadata.timestamp': 1 } })

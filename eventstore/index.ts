@@ -4,3 +4,4 @@ export { deterministicEventId } from './metadata';
 export { MAX_EVENTS_PER_APPEND, GAP_STREAM, GAP_TYPE, toStored, type EventDocument } from './collections';
 export type { AppendFaults, ReservedBlock } from './append';
 export type * from './types';
+export { pauseAfterEmptyPoll, rangesIndexed } from './server-seam';

@@ -1,37 +1,7 @@
-import type { Db } from 'mongodb';
 import type { Collections, EventDocument, Lookups } from './collections';
 
-/**
- * How the store reads streams depends on what the server's query planner can serve from an index.
- *
- * MongoDB serves `{ streamId, version: { $gte } }` and `{ streamId }` sorted by version from the
- * `(streamId, version)` index. The MongoDB stand-in used in tests and on machines without mongod
- * (mongo-java-server) only uses an index for an exact match on all of its keys (or `$in` on a
- * single-field index): anything else scans the whole collection, so on it every append and every
- * stream read would cost O(events in the store). On such a server the store finds a stream's head
- * by exact `(streamId, version)` probes instead, starting from the expected or last seen version.
- * (Reading a stream's events by exact lookups was tried too and lost to one scan: the stand-in's
- * per-command cost outweighs scanning tens of thousands of documents.)
- */
+/** Exact-key stream-head lookups, for servers that do not index range queries (see ./server-seam.ts, 1). */
 const MAX_HINTS = 10_000;
-const detected = new WeakMap<Db, Promise<boolean>>();
-
-/**
- * Real mongod answers `buildInfo` with its `gitVersion`; the stand-in answers with the version only.
- * Anything that cannot be asked counts as a full MongoDB (the range queries are correct everywhere).
- */
-export function rangesIndexed(db: Db): Promise<boolean> {
-  let answer = detected.get(db);
-  if (!answer) {
-    answer = db
-      .admin()
-      .command({ buildInfo: 1 })
-      .then((info) => typeof info.gitVersion === 'string' && info.gitVersion.length > 0)
-      .catch(() => true);
-    detected.set(db, answer);
-  }
-  return answer;
-}
 
 export function rememberVersion(lookups: Lookups, streamId: string, version: number): void {
   if (lookups.hints.size >= MAX_HINTS && !lookups.hints.has(streamId)) lookups.hints.clear();

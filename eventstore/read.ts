@@ -11,8 +11,8 @@ export const DEFAULT_READ_ALL_LIMIT = 1000;
  */
 export async function readStream(c: Collections, streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
   if (streamId.startsWith('$')) return [];
-  // A range read on every server: on the stand-in it scans, but one scan costs less than the many
-  // exact lookups a tail would need (measured by npm run bench), and it keeps the head hint fresh.
+  // A range read on every server: even where ranges are not indexed (./server-seam.ts, 1), one scan
+  // costs less than the many exact lookups a tail would need (measured by npm run bench).
   const docs = await rangeRead(c, streamId, options);
   const last = docs.at(-1);
   if (last && options.toVersion === undefined && !options.until) rememberVersion(c.lookups, streamId, last.version);
@@ -48,8 +48,8 @@ export async function readAll(c: Collections, options: ReadAllOptions = {}): Pro
   if (!Number.isSafeInteger(from) || from < 1) throw new RangeError('fromPosition must be a positive integer');
   if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError('limit must be a positive integer');
 
-  // Exact positions rather than a range: every server serves `$in` on the position index (the
-  // stand-in scans the whole collection for a range), and only positions up to the head can exist.
+  // Exact positions, served by the unique position index on every server (./server-seam.ts, 1);
+  // only positions up to the head can exist.
   const headBefore = await headPosition(c);
   const upTo = Math.min(from + limit - 1, headBefore);
   let docs = upTo >= from ? await byPositions(c, from, upTo) : [];

@@ -2,7 +2,7 @@ import type { Db } from 'mongodb';
 import { append, streamHead, type AmbientMetadata, type AppendFaults } from './append';
 import { collections, createIndexes, GAP_STREAM, toStored, type Collections } from './collections';
 import { sealGaps } from './gaps';
-import { rangesIndexed } from './lookups';
+import { rangesIndexed } from './server-seam';
 import { headPosition, readAll, readStream } from './read';
 import { aggregateStream } from './snapshots';
 import type {

@@ -1,5 +1,5 @@
 import type { ChangeStream, Db, ResumeToken } from 'mongodb';
-import { GAP_TYPE, toStored, type EventDocument, type StoredEvent } from '../eventstore';
+import { GAP_TYPE, pauseAfterEmptyPoll, toStored, type EventDocument, type StoredEvent } from '../eventstore';
 import type { Logger } from '../infra/logger';
 
 /**
@@ -29,14 +29,12 @@ export interface LogWatcher {
 
 export interface WatchOptions {
   startAfter?: ResumeToken | null;
-  /** Pause after an empty poll, where the server does not wait for new inserts itself (see below). */
+  /** Pause after an empty poll, where the server does not hold polls open itself (see below). */
   pollMs?: number;
   /** How many recent inserts are kept for `seen`. */
   keep?: number;
 }
 
-/** An empty answer faster than this means the server did not hold the poll open. */
-const HELD_POLL_MS = 100;
 const MAX_AWAIT_MS = 500;
 
 export function watchLog(db: Db, log: Logger, options: WatchOptions = {}): LogWatcher {
@@ -64,10 +62,9 @@ export function watchLog(db: Db, log: Logger, options: WatchOptions = {}): LogWa
     }
   };
 
-  // Pulled with tryNext. A real replica set holds an empty poll open until an insert arrives or
-  // maxAwaitTimeMS passes, so the loop is event-driven there and never pauses. A server that
-  // answers an empty poll at once (the in-memory stand-in used in CI, which also rescans its oplog
-  // for every poll) would make it spin; only there does it pause `pollMs` after an empty answer.
+  // Pulled with tryNext. A replica set holds an empty poll open until an insert arrives or
+  // maxAwaitTimeMS passes, so the loop is event-driven and never pauses; only a server that answers
+  // at once is given a pause between polls (eventstore/server-seam.ts, 2).
   const run = async () => {
     while (!closed) {
       try {
@@ -79,8 +76,9 @@ export function watchLog(db: Db, log: Logger, options: WatchOptions = {}): LogWa
             token = change._id;
             remember((change as { fullDocument?: EventDocument }).fullDocument);
             notify();
-          } else if (performance.now() - asked < HELD_POLL_MS) {
-            await new Promise((r) => setTimeout(r, pollMs));
+          } else {
+            const pause = pauseAfterEmptyPoll(performance.now() - asked, pollMs);
+            if (pause > 0) await new Promise((r) => setTimeout(r, pause));
           }
         }
       } catch (err) {

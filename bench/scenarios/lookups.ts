@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from 'mongodb';
 import { append } from '../../eventstore/append';
 import { collections, type Collections } from '../../eventstore/collections';
-import { rangesIndexed } from '../../eventstore/lookups';
+import { rangesIndexed } from '../../eventstore/server-seam';
 import { readAll } from '../../eventstore/read';
 import { createEventStore } from '../../eventstore';
 import { log, ratio, round, timedLoop } from '../lib/util';
