@@ -14,7 +14,7 @@ import {
   type EventDocument,
 } from './collections';
 import { DuplicateEventIdError, InvalidAppendError, WrongExpectedVersionError } from './errors';
-import { lastVersionByProbes, rememberVersion } from './lookups';
+import { forgetVersion, lastVersionByProbes, rememberVersion } from './lookups';
 import type { AppendMetadata, AppendOptions, AppendResult, EventMetadata, ExpectedVersion, NewEvent } from './types';
 
 /** Position conflicts (a sealer took a slow writer's slot) and `any` races are retried this often. */
@@ -35,6 +35,45 @@ export interface AppendFaults {
 /** Metadata the caller's context supplies to every append (e.g. the Temporal activity that writes). */
 export type AmbientMetadata = () => Partial<Pick<AppendMetadata, 'workflowId' | 'runId' | 'activityId'>>;
 
+/** An event as it will be written: the id is the caller's or a fresh UUID. */
+export interface Prepared {
+  type: string;
+  data: unknown;
+  eventId: string;
+}
+
+/** A validated append, ready to be written alone or in a group (./group-commit.ts). */
+export interface PreparedAppend {
+  streamId: string;
+  streamType: string;
+  prepared: Prepared[];
+  expected: ExpectedVersion;
+  shared: Omit<EventMetadata, 'eventId' | 'timestamp'>;
+  /** The caller chose the event ids, so the append may be a repeat of an earlier one. */
+  callerIds: boolean;
+}
+
+/** Validates an append and fixes its ids and shared metadata; throws InvalidAppendError before any I/O. */
+export function prepareAppend(streamId: string, newEvents: NewEvent[], options: AppendOptions, ambient: AmbientMetadata = () => ({})): PreparedAppend {
+  validate(streamId, newEvents, options);
+  const prepared = newEvents.map((e) => ({ type: e.type, data: e.data, eventId: e.eventId ?? randomUUID() }));
+  const given = options.metadata ?? {};
+  return {
+    streamId,
+    streamType: options.streamType,
+    prepared,
+    expected: options.expectedVersion ?? 'any',
+    shared: {
+      correlationId: given.correlationId ?? prepared[0]!.eventId,
+      causationId: given.causationId ?? null,
+      ...ambient(),
+      ...definedOnly({ workflowId: given.workflowId, runId: given.runId, activityId: given.activityId }),
+    },
+    callerIds: newEvents.some((e) => e.eventId !== undefined),
+  };
+}
+
+/** One append written on its own (no group commit); fault injection runs on this path. */
 export async function append(
   c: Collections,
   streamId: string,
@@ -43,26 +82,20 @@ export async function append(
   faults: AppendFaults = {},
   ambient: AmbientMetadata = () => ({}),
 ): Promise<AppendResult> {
-  validate(streamId, newEvents, options);
-  const prepared = newEvents.map((e) => ({ type: e.type, data: e.data, eventId: e.eventId ?? randomUUID() }));
+  return appendAlone(c, prepareAppend(streamId, newEvents, options, ambient), faults);
+}
+
+export async function appendAlone(c: Collections, request: PreparedAppend, faults: AppendFaults = {}): Promise<AppendResult> {
+  const { streamId, prepared, expected, shared } = request;
   const ids = prepared.map((p) => p.eventId);
-  const expected = options.expectedVersion ?? 'any';
 
   // A repeat of an earlier append (a retried activity) returns what the first one wrote,
   // whatever the stream's version is now. Only ids the caller chose can repeat: ids minted here
   // are fresh UUIDs, so the lookup (a round trip) is skipped when the caller passed none.
-  if (newEvents.some((e) => e.eventId !== undefined)) {
+  if (request.callerIds) {
     const replay = await originalResult(c, streamId, ids);
     if (replay) return replay;
   }
-
-  const given = options.metadata ?? {};
-  const shared = {
-    correlationId: given.correlationId ?? ids[0]!,
-    causationId: given.causationId ?? null,
-    ...ambient(),
-    ...definedOnly({ workflowId: given.workflowId, runId: given.runId, activityId: given.activityId }),
-  };
 
   for (let attempt = 1; ; attempt++) {
     const head = await streamHead(c, streamId, typeof expected === 'number' ? expected : undefined);
@@ -70,7 +103,7 @@ export async function append(
     const block = await reservePositions(c, prepared.length);
     // Never earlier than the stream's last event, so "as of a time" is always a prefix of the stream.
     const timestamp = head.timestamp && head.timestamp > block.reservedAt ? head.timestamp : block.reservedAt;
-    const docs = documents(streamId, options.streamType, prepared, head.version, block, timestamp, shared);
+    const docs = documents(streamId, request.streamType, prepared, head.version, block, timestamp, shared);
     await faults.afterReserve?.({ streamId, block });
 
     // One ordered insert of the whole batch when nothing needs to run between its first event and
@@ -82,7 +115,7 @@ export async function append(
       // since anyone who finds it half written finishes it from the copy it carries.
       await faults.afterFirstEvent?.({ streamId, block });
       if (docs.length > 1 && !together) await insertMembers(c, docs.slice(1));
-      rememberVersion(c.lookups, streamId, docs.at(-1)!.version);
+      rememberVersion(c.lookups, streamId, docs.at(-1)!.version, docs.at(-1)!.metadata.timestamp);
       return { nextExpectedVersion: docs.at(-1)!.version, firstPosition: block.first, lastPosition: block.last, events: docs.map(toStored) };
     }
 
@@ -95,6 +128,7 @@ export async function append(
       await fillGaps(c, range(block.first, block.last), 'burned');
     }
     if (replayed) return replayed;
+    if (outcome === 'stream_version') forgetVersion(c.lookups, streamId);
     if (outcome === 'stream_version' && expected !== 'any') {
       throw new WrongExpectedVersionError(streamId, expected, (await streamHead(c, streamId)).version);
     }
@@ -116,7 +150,7 @@ export async function streamHead(c: Collections, streamId: string, expectedVersi
         { sort: { version: -1 }, projection: { _id: 0, version: 1, 'metadata.timestamp': 1, 'batch.firstVersion': 1, 'batch.lastVersion': 1 } },
       )
     : // The caller's expected version is the best first guess; then what this process saw last.
-      await lastVersionByProbes(c, streamId, expectedVersion || c.lookups.hints.get(streamId));
+      await lastVersionByProbes(c, streamId, expectedVersion || c.lookups.hints.get(streamId)?.version);
   if (!last) return { version: 0, timestamp: null };
   if (last.batch && last.version < last.batch.lastVersion) {
     await completeBatch(c, streamId, last.batch.firstVersion);
@@ -188,7 +222,7 @@ export async function originalResult(c: Collections, streamId: string, ids: stri
   };
 }
 
-async function findByEventIds(c: Collections, ids: string[]): Promise<EventDocument[]> {
+export async function findByEventIds(c: Collections, ids: string[]): Promise<EventDocument[]> {
   return c.events.find({ 'metadata.eventId': { $in: ids } }, { projection: { _id: 0, 'batch.pending': 0 } }).toArray();
 }
 
@@ -231,10 +265,10 @@ function assertExpected(streamId: string, expected: ExpectedVersion, actual: num
   }
 }
 
-function documents(
+export function documents(
   streamId: string,
   streamType: string,
-  prepared: Array<{ type: string; data: unknown; eventId: string }>,
+  prepared: Prepared[],
   currentVersion: number,
   block: ReservedBlock,
   timestamp: Date,

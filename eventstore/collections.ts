@@ -51,12 +51,21 @@ export interface SnapshotDocument {
   createdAt: Date;
 }
 
+export interface StreamHint {
+  version: number;
+  timestamp: Date;
+}
+
 /** How streams are looked up on this server (lookups.ts detects it and keeps the hints). */
 export interface Lookups {
   /** Whether range queries on an index prefix are served by the index. */
   rangesIndexed: boolean;
-  /** Last version seen per stream in this process: only a hint for where to probe first. */
-  hints: Map<string, number>;
+  /**
+   * The last version this process wrote per stream, with that event's timestamp. Events are never
+   * deleted, so the stream is at least there: an append may write the next version without
+   * looking the head up, and the (streamId, version) index refuses it if another writer was first.
+   */
+  hints: Map<string, StreamHint>;
 }
 
 export interface Collections {

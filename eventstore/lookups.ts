@@ -3,9 +3,14 @@ import type { Collections, EventDocument, Lookups } from './collections';
 /** Exact-key stream-head lookups, for servers that do not index range queries (see ./server-seam.ts, 1). */
 const MAX_HINTS = 10_000;
 
-export function rememberVersion(lookups: Lookups, streamId: string, version: number): void {
+export function rememberVersion(lookups: Lookups, streamId: string, version: number, timestamp: Date): void {
   if (lookups.hints.size >= MAX_HINTS && !lookups.hints.has(streamId)) lookups.hints.clear();
-  lookups.hints.set(streamId, version);
+  lookups.hints.set(streamId, { version, timestamp });
+}
+
+/** A write refused on the stream's version: someone else moved it, so the hint is no use any more. */
+export function forgetVersion(lookups: Lookups, streamId: string): void {
+  lookups.hints.delete(streamId);
 }
 
 type HeadProjection = Pick<EventDocument, 'version' | 'metadata' | 'batch'>;

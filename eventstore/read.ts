@@ -15,7 +15,9 @@ export async function readStream(c: Collections, streamId: string, options: Read
   // costs less than the many exact lookups a tail would need (measured by npm run bench).
   const docs = await rangeRead(c, streamId, options);
   const last = docs.at(-1);
-  if (last && options.toVersion === undefined && !options.until) rememberVersion(c.lookups, streamId, last.version);
+  const halfWritten = !!last?.batch && last.version < last.batch.lastVersion;
+  // Only a whole batch is a safe place to append after (its missing members own the next versions).
+  if (last && !halfWritten && options.toVersion === undefined && !options.until) rememberVersion(c.lookups, streamId, last.version, last.metadata.timestamp);
   if (last?.batch && last.version < Math.min(last.batch.lastVersion, options.toVersion ?? Infinity)) {
     const firstOfBatch = last.batch.firstVersion;
     return docs.filter((d) => d.version < firstOfBatch).map(toStored);

@@ -1,5 +1,6 @@
 import type { Db } from 'mongodb';
-import { append, streamHead, type AmbientMetadata, type AppendFaults } from './append';
+import { appendAlone, prepareAppend, streamHead, type AmbientMetadata, type AppendFaults } from './append';
+import { groupCommitter } from './group-commit';
 import { collections, createIndexes, GAP_STREAM, toStored, type Collections } from './collections';
 import { sealGaps } from './gaps';
 import { rangesIndexed } from './server-seam';
@@ -74,11 +75,15 @@ export function createEventStore(db: Db, options: EventStoreOptions = {}): Event
   const ready = async () => {
     await Promise.all([ensureIndexesOnce(db, c), detect()]);
   };
+  // Concurrent appends through this store are written together (./group-commit.ts). Fault
+  // injection needs to stop between an append's own steps, so with faults each goes alone.
+  const committer = groupCommitter(c);
   return {
     ensureIndexes: ready,
     async append(streamId, events, appendOptions) {
+      const request = prepareAppend(streamId, events, appendOptions, options.ambientMetadata);
       await ready();
-      return append(c, streamId, events, appendOptions, options.faults, options.ambientMetadata);
+      return options.faults ? appendAlone(c, request, options.faults) : committer.submit(request);
     },
     async readStream(streamId, readOptions) {
       await detect();

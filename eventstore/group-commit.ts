@@ -1,0 +1,262 @@
+import { documents, findByEventIds, originalResult, reservePositions, streamHead, type PreparedAppend } from './append';
+import { duplicateKey, fillGaps, insertMembers, toStored, type Collections, type EventDocument } from './collections';
+import { WrongExpectedVersionError } from './errors';
+import { forgetVersion, rememberVersion } from './lookups';
+import type { AppendResult, ExpectedVersion } from './types';
+
+/**
+ * Group commit: the appends that arrive while one group is being written wait and go together
+ * in the next one, with one idempotency lookup, one stream-head lookup per stream (in
+ * parallel), one position reservation and one ordered insert. A lone append costs what it did
+ * alone; concurrent appends share the round trips instead of queueing on the server's write lock
+ * one by one.
+ *
+ * Semantics are those of appending one by one in the group's order:
+ * - an expected version is checked against the stream as the appends ahead of it in the group
+ *   leave it; one that only fails because of an append ahead of it in the same group waits for
+ *   the next group, so it is judged against what was actually committed;
+ * - an append whose event ids repeat an earlier one is answered from the log (or waits a group if
+ *   its twin is in the same group), exactly as a lone append;
+ * - an ordered insert stops at the first refused document: what is before it is committed, the
+ *   refused append is handled as a lone append would be (a twin, a version conflict, or a retry),
+ *   and the appends behind it are retried in the next group. Every position reserved and not
+ *   used is burned at once, so readers never wait on the hole sealer for it.
+ */
+
+/** At most this many events go in one group (an ordered insert of that size is one round trip). */
+export const MAX_EVENTS_PER_GROUP = 500;
+/** A refused append (a sealer took its slot, or an `any` race) is retried this often. */
+const MAX_ATTEMPTS = 100;
+
+interface Pending extends PreparedAppend {
+  ids: string[];
+  attempts: number;
+  resolve(result: AppendResult): void;
+  reject(err: unknown): void;
+}
+
+interface Planned {
+  request: Pending;
+  docs: EventDocument[];
+}
+
+export interface GroupCommitter {
+  submit(request: PreparedAppend): Promise<AppendResult>;
+}
+
+export function groupCommitter(c: Collections): GroupCommitter {
+  const queue: Pending[] = [];
+  let writing = false;
+
+  async function drain(): Promise<void> {
+    writing = true;
+    try {
+      while (queue.length > 0) {
+        const group = takeGroup(queue);
+        const retry = await commitGroup(c, group).catch((err: unknown) => {
+          // Unexpected (the server unreachable, say): every append of the group fails with it.
+          // Those that may have been written are safe to retry with their ids (see README).
+          for (const p of group) p.reject(err);
+          return [] as Pending[];
+        });
+        queue.unshift(...retry);
+      }
+    } finally {
+      writing = false;
+    }
+  }
+
+  return {
+    submit(request) {
+      return new Promise<AppendResult>((resolve, reject) => {
+        queue.push({ ...request, ids: request.prepared.map((p) => p.eventId), attempts: 0, resolve, reject });
+        if (!writing) void drain();
+      });
+    },
+  };
+}
+
+function takeGroup(queue: Pending[]): Pending[] {
+  let events = 0;
+  let n = 0;
+  while (n < queue.length && (n === 0 || events + queue[n]!.prepared.length <= MAX_EVENTS_PER_GROUP)) events += queue[n++]!.prepared.length;
+  return queue.splice(0, n);
+}
+
+/** Writes one group; settles every append in it except those it returns, which go in the next group. */
+async function commitGroup(c: Collections, group: Pending[]): Promise<Pending[]> {
+  const later: Pending[] = [];
+  let members = withoutTwins(group, later);
+  members = await answerRepeats(c, members);
+
+  const plan = await planVersions(c, members, later);
+  if (plan.length === 0) return later;
+
+  const total = plan.reduce((n, p) => n + p.request.prepared.length, 0);
+  const block = await reservePositions(c, total);
+  let next = block.first;
+  const timestamps = new Map<string, Date>();
+  for (const p of plan) {
+    const first = next;
+    next += p.request.prepared.length;
+    const last = timestamps.get(p.request.streamId) ?? p.headTimestamp;
+    // Never earlier than the stream's last event, so "as of a time" is always a prefix of the stream.
+    const timestamp = last && last > block.reservedAt ? last : block.reservedAt;
+    timestamps.set(p.request.streamId, timestamp);
+    p.docs = documents(p.request.streamId, p.request.streamType, p.request.prepared, p.version, { first, last: next - 1, reservedAt: block.reservedAt }, timestamp, p.request.shared);
+  }
+
+  const all = plan.flatMap((p) => p.docs);
+  let refusedAt = all.length;
+  let refusal: ReturnType<typeof duplicateKey> = null;
+  try {
+    await c.events.insertMany(
+      all.map((d) => ({ ...d })),
+      { ordered: true },
+    );
+  } catch (err) {
+    refusal = duplicateKey(err);
+    if (!refusal) throw err;
+    refusedAt = refusal.at;
+  }
+
+  // Settle in order: committed appends, the one refused (if any), then those behind it.
+  const unused: number[] = [];
+  let refused: (() => Promise<void>) | undefined;
+  let offset = 0;
+  for (const p of plan) {
+    const start = offset;
+    offset += p.docs.length;
+    const { request, docs } = p;
+    if (offset <= refusedAt) {
+      succeed(c, request, docs);
+    } else if (start < refusedAt) {
+      // Refused after its first event: the append is committed; finish it as anyone would.
+      await settle(request, async () => {
+        await insertMembers(c, docs.slice(refusedAt - start));
+        return succeedResult(c, docs);
+      });
+    } else if (start === refusedAt) {
+      unused.push(...docs.map((d) => d.position));
+      refused = () => settle(request, async () => {
+        const outcome = refusal!.on;
+        if (outcome === 'stream_version') forgetVersion(c.lookups, request.streamId);
+        const replayed = await originalResult(c, request.streamId, request.ids);
+        if (replayed) return replayed;
+        if (outcome === 'stream_version' && request.expected !== 'any') {
+          throw new WrongExpectedVersionError(request.streamId, request.expected, (await streamHead(c, request.streamId)).version);
+        }
+        if (++request.attempts >= MAX_ATTEMPTS) throw new Error(`Append to ${request.streamId} gave up after ${request.attempts} attempts (last refused on ${outcome})`);
+        later.push(request);
+        return null;
+      });
+    } else {
+      unused.push(...docs.map((d) => d.position));
+      later.push(request);
+    }
+  }
+  // Burned before the refused append is answered, so whoever it answers finds no hole.
+  if (unused.length) await fillGaps(c, unused, 'burned');
+  await refused?.();
+  return later.sort((a, b) => group.indexOf(a) - group.indexOf(b));
+}
+
+/** A second append with an id already in the group waits for the next one, where the first is in the log. */
+function withoutTwins(group: Pending[], later: Pending[]): Pending[] {
+  const seen = new Set<string>();
+  return group.filter((p) => {
+    if (p.ids.some((id) => seen.has(id))) {
+      later.push(p);
+      return false;
+    }
+    for (const id of p.ids) seen.add(id);
+    return true;
+  });
+}
+
+/** Appends whose ids are already in the log get the original result (or the lone append's error). */
+async function answerRepeats(c: Collections, group: Pending[]): Promise<Pending[]> {
+  const ids = group.filter((p) => p.callerIds).flatMap((p) => p.ids);
+  if (ids.length === 0) return group;
+  const found = new Set((await findByEventIds(c, ids)).map((d) => d.metadata.eventId));
+  const fresh: Pending[] = [];
+  for (const p of group) {
+    if (p.callerIds && p.ids.some((id) => found.has(id))) await settle(p, () => originalResult(c, p.streamId, p.ids));
+    else fresh.push(p);
+  }
+  return fresh;
+}
+
+interface PlannedVersions extends Planned {
+  version: number;
+  headTimestamp: Date | null;
+}
+
+/**
+ * Where a stream is, without a round trip, when this process wrote or read the stream's last
+ * version and the append expects that version or any: in the steady state of a writer that keeps
+ * its streams, an append is one reservation and one insert. If another writer got there first,
+ * the (streamId, version) index refuses the write, its positions are burned, and the append is
+ * judged against a real lookup. Anything else looks the head up first, so an append this process
+ * can already tell is stale is refused before it reserves anything.
+ */
+function knownHead(c: Collections, first: Pending): { version: number; timestamp: Date | null } | null {
+  const hint = c.lookups.hints.get(first.streamId);
+  if (hint && (first.expected === 'any' || first.expected === hint.version)) return hint;
+  return null;
+}
+
+/** Each append's place in its stream, as the appends ahead of it in the group leave the stream. */
+async function planVersions(c: Collections, group: Pending[], later: Pending[]): Promise<PlannedVersions[]> {
+  const streams = [...new Set(group.map((p) => p.streamId))];
+  const heads = new Map(
+    await Promise.all(
+      streams.map(async (s) => {
+        const first = group.find((p) => p.streamId === s)!;
+        return [s, knownHead(c, first) ?? (await streamHead(c, s, typeof first.expected === 'number' ? first.expected : undefined))] as const;
+      }),
+    ),
+  );
+  const chained = new Map<string, number>();
+  const plan: PlannedVersions[] = [];
+  for (const request of group) {
+    const head = heads.get(request.streamId)!;
+    const inGroup = chained.get(request.streamId);
+    const version = inGroup ?? head.version;
+    if (!matches(request.expected, version)) {
+      // Judged against an append that is not committed yet: wait for the next group.
+      if (inGroup !== undefined) later.push(request);
+      else request.reject(new WrongExpectedVersionError(request.streamId, request.expected, version));
+      continue;
+    }
+    chained.set(request.streamId, version + request.prepared.length);
+    plan.push({ request, docs: [], version, headTimestamp: head.timestamp });
+  }
+  return plan;
+}
+
+function matches(expected: ExpectedVersion, actual: number): boolean {
+  if (expected === 'any') return true;
+  if (expected === 'no_stream') return actual === 0;
+  return expected === actual;
+}
+
+function succeed(c: Collections, request: Pending, docs: EventDocument[]): void {
+  request.resolve(succeedResult(c, docs));
+}
+
+function succeedResult(c: Collections, docs: EventDocument[]): AppendResult {
+  const last = docs.at(-1)!;
+  rememberVersion(c.lookups, last.streamId, last.version, last.metadata.timestamp);
+  return { nextExpectedVersion: last.version, firstPosition: docs[0]!.position, lastPosition: last.position, events: docs.map(toStored) };
+}
+
+/** Runs the step that decides one append; its result (or error) settles it, null leaves it pending. */
+async function settle(request: Pending, decide: () => Promise<AppendResult | null>): Promise<void> {
+  try {
+    const result = await decide();
+    if (result) request.resolve(result);
+  } catch (err) {
+    request.reject(err);
+  }
+}

@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import { MongoClient, type CommandStartedEvent } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { createEventStore, WrongExpectedVersionError, type AppendResult, type EventStore, type ExpectedVersion } from '../../../eventstore';
+
+/** One append of a generated scenario; `twinOf` makes it an exact repeat (same ids) of an earlier one. */
+interface Op {
+  stream: number;
+  events: number;
+  expected: ExpectedVersion;
+  twinOf: number | null;
+  store: number;
+}
+
+const opArb = fc.record({
+  stream: fc.integer({ min: 0, max: 2 }),
+  events: fc.integer({ min: 1, max: 3 }),
+  expected: fc.oneof(fc.constant<ExpectedVersion>('any'), fc.constant<ExpectedVersion>('no_stream'), fc.integer({ min: 0, max: 5 })),
+  twinOf: fc.option(fc.nat(), { nil: null }),
+  store: fc.integer({ min: 0, max: 1 }),
+});
+
+describe('event store: group commit under concurrency', () => {
+  let client: MongoClient;
+  const commands: CommandStartedEvent[] = [];
+  beforeAll(async () => {
+    client = new MongoClient(inject('mongodbUri'), { serverSelectionTimeoutMS: 5_000, maxPoolSize: 50, monitorCommands: true });
+    client.on('commandStarted', (e) => commands.push(e));
+    await client.connect();
+  });
+  afterAll(async () => {
+    await client?.close();
+  });
+
+  it('keeps expected versions and idempotency exact for any mix of concurrent appends, and leaves no position unaccounted for', async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb, { minLength: 2, maxLength: 24 }), async (generated) => {
+        const db = client.db(`gc_${randomUUID().slice(0, 8)}`);
+        try {
+          // Two stores stand for two processes: each coalesces its own appends, the index judges between them.
+          const stores: EventStore[] = [createEventStore(db), createEventStore(db)];
+          await stores[0]!.ensureIndexes();
+          const streamIds = [0, 1, 2].map((i) => `s${run}-${i}`);
+          run++;
+          // A twin repeats an earlier op exactly: same stream, events, ids and expectation.
+          const ops: Op[] = [];
+          generated.forEach((op, i) => {
+            if (op.twinOf === null || i === 0) return void ops.push({ ...op, twinOf: null });
+            const twin = ops[op.twinOf % i]!;
+            const origin = twin.twinOf ?? op.twinOf % i;
+            ops.push({ ...ops[origin]!, store: op.store, twinOf: origin });
+          });
+          const idsOf = (i: number): string[] => {
+            const origin = ops[i]!.twinOf ?? i;
+            return Array.from({ length: ops[i]!.events }, (_, k) => `op${origin}-e${k}`);
+          };
+          const settled = await Promise.allSettled(
+            ops.map((op, i) =>
+              stores[op.store]!.append(streamIds[op.stream]!, idsOf(i).map((eventId, k) => ({ type: 'E', data: { op: op.twinOf ?? i, k }, eventId })), {
+                expectedVersion: op.expected,
+                streamType: 't',
+              }),
+            ),
+          );
+
+          const results = new Map<number, AppendResult>();
+          settled.forEach((s, i) => {
+            if (s.status === 'fulfilled') {
+              results.set(i, s.value);
+              return;
+            }
+            // The only refusal a well-formed append can get is a version conflict, and it names the truth.
+            expect(s.reason).toBeInstanceOf(WrongExpectedVersionError);
+            expect((s.reason as WrongExpectedVersionError).actual).not.toBe(ops[i]!.expected === 'no_stream' ? 0 : ops[i]!.expected);
+          });
+
+          for (const [i, r] of results) {
+            const op = ops[i]!;
+            const first = r.events[0]!.version;
+            if (typeof op.expected === 'number') expect(first).toBe(op.expected + 1);
+            if (op.expected === 'no_stream') expect(first).toBe(1);
+            expect(r.events.map((e) => e.metadata.eventId)).toEqual(idsOf(i));
+            expect(r.events.map((e) => e.version)).toEqual(r.events.map((_, k) => first + k));
+            expect(r.lastPosition - r.firstPosition).toBe(op.events - 1);
+            expect(r.nextExpectedVersion).toBe(first + op.events - 1);
+            // Twins that both succeeded got the very same answer.
+            const twin = op.twinOf !== null ? results.get(op.twinOf) : undefined;
+            if (twin) expect(r.events.map((e) => e.position)).toEqual(twin.events.map((e) => e.position));
+          }
+
+          const docs = await db.collection('events').find({}, { projection: { _id: 0, streamId: 1, version: 1, position: 1, type: 1, 'metadata.eventId': 1 } }).sort({ position: 1 }).toArray();
+          const real = docs.filter((d) => d.type !== '$gap');
+          // Every position handed out is an event or a burned marker, with no sealing: nothing waits on a hole.
+          const head = (await db.collection<{ _id: string; position: number }>('counters').findOne({ _id: 'events' }))?.position ?? 0;
+          expect(docs.map((d) => d.position)).toEqual(Array.from({ length: head }, (_, k) => k + 1));
+          // Each stream is 1..n, in position order, and holds exactly the events of the appends that succeeded.
+          for (const s of streamIds) {
+            const stream = real.filter((d) => d.streamId === s);
+            expect(stream.map((d) => d.version)).toEqual(stream.map((_, k) => k + 1));
+          }
+          const written = new Set<number>();
+          for (const i of results.keys()) written.add(ops[i]!.twinOf ?? i);
+          const expectedIds = [...written].flatMap((origin) => idsOf(origin)).sort();
+          expect(real.map((d) => d.metadata.eventId).sort()).toEqual(expectedIds);
+          for (const d of real) {
+            const r = [...results.values()].find((x) => x.events.some((e) => e.metadata.eventId === d.metadata.eventId))!;
+            expect(r.events.find((e) => e.metadata.eventId === d.metadata.eventId)!.position).toBe(d.position);
+          }
+        } finally {
+          await db.dropDatabase().catch(() => {});
+        }
+      }),
+      { numRuns: 40, seed: 20261127 },
+    );
+  }, 120_000);
+
+  it('coalesces concurrent appends of one store into few reservations and inserts', async () => {
+    const db = client.db(`gc_${randomUUID().slice(0, 8)}`);
+    try {
+      const store = createEventStore(db);
+      await store.ensureIndexes();
+      commands.length = 0;
+      const n = 32;
+      const results = await Promise.all(Array.from({ length: n }, (_, i) => store.append(`c-${i}`, [{ type: 'E', data: { i } }], { expectedVersion: 'no_stream', streamType: 't' })));
+      const inserts = commands.filter((c) => c.databaseName === db.databaseName && c.commandName === 'insert' && c.command.insert === 'events');
+      const reservations = commands.filter((c) => c.databaseName === db.databaseName && c.commandName === 'findAndModify');
+      // Alone, each append is one reservation and one insert: 32 of each.
+      expect(inserts.length).toBeLessThanOrEqual(4);
+      expect(reservations.length).toBe(inserts.length);
+      expect(new Set(results.map((r) => r.firstPosition)).size).toBe(n);
+      expect(await db.collection('events').countDocuments({ type: { $ne: '$gap' } })).toBe(n);
+    } finally {
+      await db.dropDatabase().catch(() => {});
+    }
+  });
+});
