@@ -20,6 +20,18 @@ export interface LagRow {
   /** Least-squares slope of ours' lag over the run, in ms of lag per second: ~0 means it keeps up. */
   slopeMsPerSecond: number;
   seconds: number;
+  /** Per 5 s of the run (by append start): the appends' and ours' median and worst latency, to show where a slope comes from. */
+  timeline: Array<{ fromSecond: number; appendP50: number; appendMax: number; oursP50: number; oursMax: number }>;
+}
+
+function timeline(appends: Array<[number, number]>, ours: Array<[number, number]>): LagRow['timeline'] {
+  const buckets = new Map<number, { a: number[]; o: number[] }>();
+  const at = (s: number) => buckets.get(Math.floor(s / 5) * 5) ?? buckets.set(Math.floor(s / 5) * 5, { a: [], o: [] }).get(Math.floor(s / 5) * 5)!;
+  for (const [s, ms] of appends) at(s).a.push(ms);
+  for (const [s, ms] of ours) at(s).o.push(ms);
+  return [...buckets.entries()]
+    .sort(([x], [y]) => x - y)
+    .map(([fromSecond, { a, o }]) => ({ fromSecond, appendP50: summarize(a).p50, appendMax: Math.max(0, ...a), oursP50: summarize(o).p50, oursMax: Math.max(0, ...o) }));
 }
 
 /** Least-squares slope of y over x. */
@@ -156,6 +168,7 @@ export async function lagScenario(db: Db, uri: string, options: { rates: number[
     const overTime: Array<[number, number]> = [];
     const bareLags: number[] = [];
     const appendLags: number[] = [];
+    const appendOverTime: Array<[number, number]> = [];
     let missed = 0;
     const waits: Promise<void>[] = [];
     let order = randomUUID();
@@ -176,6 +189,7 @@ export async function lagScenario(db: Db, uri: string, options: { rates: number[
           const result = await store.append(e.streamId, [{ type: e.type, data: e.data, eventId: deterministicEventId('lag', e.streamId, e.type) }], { streamType: e.streamType });
           const position = result.lastPosition;
           appendLags.push(wallClock() - start);
+          appendOverTime.push([(start - t0) / 1000, wallClock() - start]);
           const at = await projectors.applied(position, 90_000);
           if (at === null) {
             missed++;
@@ -207,10 +221,12 @@ export async function lagScenario(db: Db, uri: string, options: { rates: number[
       missed,
       slopeMsPerSecond: Math.round(slope(overTime) * 100) / 100,
       seconds,
+      timeline: timeline(appendOverTime, overTime),
     };
     row.p50Ratio = ratio(row.oursMs.p50, row.bareChangeStreamMs.p50);
     row.p99Ratio = ratio(row.oursMs.p99, row.bareChangeStreamMs.p99);
     log(`lag: ${rate}/s ours p50 ${row.oursMs.p50} p99 ${row.oursMs.p99} ms | bare watch p50 ${row.bareChangeStreamMs.p50} p99 ${row.bareChangeStreamMs.p99} ms | append itself p50 ${row.appendMs.p50} p99 ${row.appendMs.p99} ms | p99 ratio ${row.p99Ratio} | achieved ${row.achievedPerSecond}/s over ${seconds} s, lag slope ${row.slopeMsPerSecond} ms/s, ${projectorCount} projector processes`);
+    if (row.slopeMsPerSecond > 50) log(`lag: ${rate}/s over time (from s: append p50/max, ours p50/max ms) ${row.timeline.map((t) => `${t.fromSecond}: ${Math.round(t.appendP50)}/${Math.round(t.appendMax)}, ${Math.round(t.oursP50)}/${Math.round(t.oursMax)}`).join(' | ')}`);
     rows.push(row);
     received.clear();
   }
