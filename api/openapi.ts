@@ -5,6 +5,7 @@ import { movementSchema, openAccountSchema } from './routes/accounts';
 import { faultSchema } from './routes/faults';
 import { restockSchema } from './routes/inventory';
 import { placeOrderSchema, rejectBody } from './routes/orders';
+import { CURSOR_PATTERN } from './routes/read-models';
 import { shippingAddressSchema } from '../domain/orders';
 import { ORDER_STATUSES } from '../domain/orders';
 import { ACCESS_POLICY, describeAccess, openApiPath, type Access } from './access-policy';
@@ -16,10 +17,10 @@ const error = { $ref: '#/components/schemas/Error' };
 const idParam = (name: string, pattern = '^[\\w.:@-]{1,100}$') => ({ name, in: 'path', required: true, schema: { type: 'string', pattern } });
 const query = (name: string, schema: Schema, description?: string) => ({ name, in: 'query', required: false, schema, ...(description && { description }) });
 const consistency = [
-  query('minPosition', { type: 'integer', minimum: 0 }, 'Wait until the read model has applied this global position (from a command answer)'),
+  query('minPosition', { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER }, 'Wait until the read model has applied this global position (from a command answer)'),
   query('waitMs', { type: 'integer', minimum: 0, maximum: 30000 }, 'How long to wait for minPosition before answering 504'),
 ];
-const page = [query('limit', { type: 'integer', minimum: 1, maximum: 200 }), query('cursor', { type: 'string', maxLength: 500 })];
+const page = [query('limit', { type: 'integer', minimum: 1, maximum: 200 }), query('cursor', { type: 'string', pattern: CURSOR_PATTERN.source }, 'Where the previous page ended: its nextCursor, <epoch milliseconds>.<id>')];
 const statuses = [...ORDER_STATUSES];
 
 function op(summary: string, responses: Record<string, string>, extra: Schema = {}): Schema {
@@ -54,6 +55,8 @@ function withAccess(paths: Record<string, Record<string, Schema>>, authRequired:
       responses['401'] ??= { description: 'No valid API key', content: { 'application/json': { schema: error } } };
       responses['403'] ??= { description: 'The key may not do this', content: { 'application/json': { schema: error } } };
     }
+    // The rate limit (RATE_LIMIT_PER_MINUTE; 600 a minute per address by default in production) covers every operation.
+    responses['429'] ??= { description: 'Too many requests from this address; retry later', content: { 'application/json': { schema: error } } };
     // Every operation that takes a path parameter validates it: a malformed one is a 400.
     if (path.includes(':')) responses['400'] ??= { description: 'Malformed input (names the field)', content: { 'application/json': { schema: error } } };
     // Every read-your-writes wait refuses a position the log has never reached.
@@ -98,7 +101,7 @@ export function openApiDocument(options: { authRequired: boolean } = { authRequi
           parameters: [idempotencyKey],
         }),
         get: op(`List orders. ${eventual}`, { '200': 'A page of orders', ...bad, '504': 'Read model behind minPosition' }, {
-          parameters: [query('status', { type: 'string', enum: statuses }), query('customerId', { type: 'string', maxLength: 100 }), ...page, ...consistency],
+          parameters: [query('status', { type: 'string', enum: statuses }), query('customerId', { type: 'string', pattern: '^[\\w.:@-]{1,100}$' }), ...page, ...consistency],
         }),
       },
       '/orders/{orderId}': { get: op(`One order. ${eventual}`, { '200': 'The order', ...bad, '404': 'Unknown order', '504': 'Read model behind' }, { parameters: [idParam('orderId'), ...consistency] }) },
@@ -114,7 +117,7 @@ export function openApiDocument(options: { authRequired: boolean } = { authRequi
       },
       '/accounts/{id}': {
         get: op('The account now, asOf a time or at a version (replayed from its events; strongly consistent)', { '200': 'The account', ...bad, '404': 'Unknown account' }, {
-          parameters: [idParam('id', '^[A-Za-z0-9_.:-]{1,100}$'), query('asOf', { type: 'string', format: 'date-time' }), query('version', { type: 'string', pattern: '^[1-9][0-9]{0,14}$' })],
+          parameters: [idParam('id', '^[A-Za-z0-9_.:-]{1,100}$'), query('asOf', { type: 'string', format: 'date-time' }, 'The account as it was at this instant'), query('version', { type: 'string', pattern: '^[1-9][0-9]{0,14}$' }, 'The account at this version; with asOf, only if it had reached it by then (else 404)')],
         }),
       },
       '/accounts/{id}/events': { get: op('Audit trail: every event with its metadata', { '200': 'Events', ...bad, '404': 'Unknown account' }, { parameters: [idParam('id', '^[A-Za-z0-9_.:-]{1,100}$')] }) },
@@ -123,7 +126,7 @@ export function openApiDocument(options: { authRequired: boolean } = { authRequi
           `/accounts/{id}/${kind}`,
           {
             post: op(`${kind === 'deposits' ? 'Deposit' : 'Withdraw'} (If-Match pins the version)`, { '200': 'New balance and position', ...bad, '404': 'Unknown account', '409': 'Idempotency-Key in use', '412': 'Stale If-Match', '422': 'Insufficient funds, or Idempotency-Key reused with another body' }, {
-              parameters: [idParam('id', '^[A-Za-z0-9_.:-]{1,100}$'), { name: 'If-Match', in: 'header', required: false, schema: { type: 'string', pattern: '^(\\*|"[0-9]{1,15}")$' } }, idempotencyKey],
+              parameters: [idParam('id', '^[A-Za-z0-9_.:-]{1,100}$'), { name: 'If-Match', in: 'header', required: false, schema: { type: 'string', pattern: '^(\\*|"[0-9]{1,15}"|[0-9]{1,15})$' }, description: 'The ETag of the account version the command is for ("3"; the quotes may be left out), or * for any' }, idempotencyKey],
               ...body(movementSchema),
             }),
           },
@@ -154,7 +157,8 @@ export function openApiDocument(options: { authRequired: boolean } = { authRequi
       '/emails': { get: op('Emails the Email service sent', { '200': 'Emails', ...bad }, { parameters: [query('orderId', { type: 'string', minLength: 1, maxLength: 100 }), query('limit', { type: 'integer', minimum: 1, maximum: 500 })] }) },
       '/faults': { get: op('Injected faults (refused in production)', { '200': 'Faults', '403': 'Production mode' }) },
       '/faults/{service}': {
-        put: op('Make a service fail on purpose (refused in production)', { '200': 'Injected', ...bad, '403': 'Production mode' }, { parameters: [{ name: 'service', in: 'path', required: true, schema: { type: 'string', enum: [...FAULTABLE_SERVICES] } }], ...body(faultSchema) }),
+        // The body is optional: without one the service fails every call (mode "error").
+        put: op('Make a service fail on purpose (refused in production)', { '200': 'Injected', ...bad, '403': 'Production mode' }, { parameters: [{ name: 'service', in: 'path', required: true, schema: { type: 'string', enum: [...FAULTABLE_SERVICES] } }], requestBody: { required: false, content: { 'application/json': { schema: json(faultSchema) } } } }),
         delete: op('Clear a fault', { '204': 'Cleared', '404': 'No such fault', '403': 'Production mode' }, { parameters: [{ name: 'service', in: 'path', required: true, schema: { type: 'string', enum: [...FAULTABLE_SERVICES] } }] }),
       },
       ...Object.fromEntries(

@@ -44,13 +44,13 @@ const pointInTime = z
       .regex(/^[1-9]\d{0,14}$/, 'must be a positive integer')
       .transform(Number)
       .optional(),
-  })
-  .refine((q) => q.asOf === undefined || q.version === undefined, { message: 'give asOf or version, not both', path: ['version'] });
+  });
 
 const ifMatch = z.object({
   'if-match': z
     .string()
-    .regex(/^(\*|"\d{1,15}")$/, 'must be the ETag of the account version, e.g. "3"')
+    // Entity tags are quoted (RFC 9110); a bare version is taken too, it cannot mean anything else.
+    .regex(/^(\*|"\d{1,15}"|\d{1,15})$/, 'must be the ETag of the account version, e.g. "3"')
     .optional(),
 });
 
@@ -109,7 +109,7 @@ export function accountRoutes(deps: { police: PoliceDeps; db: Db; idempotency: I
     const at = parse(pointInTime, req.query, 'query');
     const view = await accounts.getAccount(id, { asOf: at.asOf === undefined ? undefined : new Date(at.asOf), version: at.version });
     if (!view) {
-      const when = at.asOf ? ` as of ${at.asOf}` : at.version ? ` at version ${at.version}` : '';
+      const when = `${at.version ? ` at version ${at.version}` : ''}${at.asOf ? ` as of ${at.asOf}` : ''}`;
       throw notFound(`Account ${id}${when}`);
     }
     res.set('ETag', etag(view.version)).json({
@@ -142,7 +142,7 @@ function commandAnswer(view: AccountView): Answer {
 /** The version an If-Match pins the command to; `*` or no header means "whatever is current". */
 function pinnedVersion(req: Request): number | undefined {
   const header = parse(ifMatch, { 'if-match': req.header('if-match')?.trim() }, 'headers')['if-match'];
-  return header === undefined || header === '*' ? undefined : Number(header.slice(1, -1));
+  return header === undefined || header === '*' ? undefined : Number(header.replaceAll('"', ''));
 }
 
 async function mapErrors<T>(context: { preconditionGiven?: boolean }, run: () => Promise<T>): Promise<T> {

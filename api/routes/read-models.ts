@@ -10,7 +10,9 @@ import { id } from './orders';
 import { ORDER_STATUSES } from '../../domain/orders';
 import { policedRouter, type PoliceDeps } from '../policed-router';
 
-const page = { limit: z.coerce.number().int().min(1).max(200).default(50), cursor: z.string().max(500).optional() };
+/** `<epoch milliseconds>.<id>` (see encodeCursor); ids are printable ASCII. */
+export const CURSOR_PATTERN = /^(\d{1,15})\.([\x21-\x7e]{1,200})$/;
+const page = { limit: z.coerce.number().int().min(1).max(200).default(50), cursor: z.string().max(216).optional() };
 const ordersQuery = z.strictObject({ status: z.enum(ORDER_STATUSES).optional(), customerId: id.optional(), ...page });
 const customerOrdersQuery = z.strictObject({ status: z.enum(ORDER_STATUSES).optional(), ...page });
 const accountsQuery = z.strictObject({ ...page });
@@ -40,7 +42,7 @@ export function readModelRoutes(deps: { police: PoliceDeps; db: Db }): Router {
     sortField: string,
     q: { limit: number; cursor?: string },
   ) {
-    const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+    const after = q.cursor !== undefined ? decodeCursor(q.cursor) : undefined;
     const query: Document = { ...filter };
     if (after) query.$or = [{ [sortField]: { $lt: after.value } }, { [sortField]: after.value, _id: { $lt: after.id } }];
     const docs = await collection.find(query as Filter<T>).sort({ [sortField]: -1, _id: -1 }).limit(q.limit + 1).toArray();
@@ -141,18 +143,18 @@ function orderView(order: OrderViewDocument) {
   };
 }
 
+/**
+ * A page ends at (sort instant, id); the next page starts strictly after it. The cursor is those
+ * two, readable: `<epoch milliseconds>.<id>`. Every string of that shape (CURSOR_PATTERN, which the
+ * OpenAPI document states) is a place to continue from, so a client can build one, and nothing
+ * else is accepted.
+ */
 function encodeCursor(value: unknown, id: string): string {
-  return Buffer.from(JSON.stringify({ v: value instanceof Date ? { d: value.toISOString() } : value, i: id })).toString('base64url');
+  return `${value instanceof Date ? value.getTime() : 0}.${id}`;
 }
 
-function decodeCursor(cursor: string): { value: unknown; id: string } {
-  try {
-    const { v, i } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof i !== 'string') throw new Error('bad cursor');
-    const value = v && typeof v === 'object' && typeof v.d === 'string' ? new Date(v.d) : v;
-    if (value instanceof Date && Number.isNaN(value.getTime())) throw new Error('bad cursor');
-    return { value, id: i };
-  } catch {
-    throw new HttpError(400, 'validation_failed', 'query: cursor: not a cursor returned by this API', [{ field: 'cursor', message: 'invalid cursor' }]);
-  }
+function decodeCursor(cursor: string): { value: Date; id: string } {
+  const match = CURSOR_PATTERN.exec(cursor);
+  if (!match) throw new HttpError(400, 'validation_failed', 'query: cursor: must be <epoch milliseconds>.<id>, as nextCursor returns it', [{ field: 'cursor', message: 'invalid cursor' }]);
+  return { value: new Date(Number(match[1])), id: match[2]! };
 }
