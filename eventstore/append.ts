@@ -115,8 +115,7 @@ export async function appendAlone(c: Collections, request: PreparedAppend, fault
       // since anyone who finds it half written finishes it from the copy it carries.
       await faults.afterFirstEvent?.({ streamId, block });
       if (docs.length > 1 && !together) await insertMembers(c, docs.slice(1));
-      rememberVersion(c.lookups, streamId, docs.at(-1)!.version, docs.at(-1)!.metadata.timestamp);
-      return { nextExpectedVersion: docs.at(-1)!.version, firstPosition: block.first, lastPosition: block.last, events: docs.map(toStored) };
+      return committed(c, docs);
     }
 
     // Refused. Look for a concurrent twin first (it may even be this very append, if the driver
@@ -183,6 +182,13 @@ export async function reservePositions(c: Collections, n: number): Promise<Reser
     },
     { retries: 2, minTimeout: 0, maxTimeout: 0 },
   );
+}
+
+/** The result of an append whose documents are all written; the stream's new head is remembered. */
+export function committed(c: Collections, docs: EventDocument[]): AppendResult {
+  const last = docs.at(-1)!;
+  rememberVersion(c.lookups, last.streamId, last.version, last.metadata.timestamp);
+  return { nextExpectedVersion: last.version, firstPosition: docs[0]!.position, lastPosition: last.position, events: docs.map(toStored) };
 }
 
 /**

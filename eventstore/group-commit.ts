@@ -1,7 +1,7 @@
-import { documents, findByEventIds, originalResult, reservePositions, streamHead, type PreparedAppend } from './append';
-import { duplicateKey, fillGaps, insertMembers, toStored, type Collections, type EventDocument } from './collections';
+import { committed, documents, findByEventIds, originalResult, reservePositions, streamHead, type PreparedAppend } from './append';
+import { duplicateKey, fillGaps, insertMembers, type Collections, type EventDocument } from './collections';
 import { WrongExpectedVersionError } from './errors';
-import { forgetVersion, rememberVersion } from './lookups';
+import { forgetVersion } from './lookups';
 import type { AppendResult, ExpectedVersion } from './types';
 
 /**
@@ -33,11 +33,6 @@ interface Pending extends PreparedAppend {
   attempts: number;
   resolve(result: AppendResult): void;
   reject(err: unknown): void;
-}
-
-interface Planned {
-  request: Pending;
-  docs: EventDocument[];
 }
 
 export interface GroupCommitter {
@@ -129,12 +124,12 @@ async function commitGroup(c: Collections, group: Pending[]): Promise<Pending[]>
     offset += p.docs.length;
     const { request, docs } = p;
     if (offset <= refusedAt) {
-      succeed(c, request, docs);
+      request.resolve(committed(c, docs));
     } else if (start < refusedAt) {
       // Refused after its first event: the append is committed; finish it as anyone would.
       await settle(request, async () => {
         await insertMembers(c, docs.slice(refusedAt - start));
-        return succeedResult(c, docs);
+        return committed(c, docs);
       });
     } else if (start === refusedAt) {
       unused.push(...docs.map((d) => d.position));
@@ -187,7 +182,9 @@ async function answerRepeats(c: Collections, group: Pending[]): Promise<Pending[
   return fresh;
 }
 
-interface PlannedVersions extends Planned {
+interface Planned {
+  request: Pending;
+  docs: EventDocument[];
   version: number;
   headTimestamp: Date | null;
 }
@@ -207,7 +204,7 @@ function knownHead(c: Collections, first: Pending): { version: number; timestamp
 }
 
 /** Each append's place in its stream, as the appends ahead of it in the group leave the stream. */
-async function planVersions(c: Collections, group: Pending[], later: Pending[]): Promise<PlannedVersions[]> {
+async function planVersions(c: Collections, group: Pending[], later: Pending[]): Promise<Planned[]> {
   const streams = [...new Set(group.map((p) => p.streamId))];
   const heads = new Map(
     await Promise.all(
@@ -218,7 +215,7 @@ async function planVersions(c: Collections, group: Pending[], later: Pending[]):
     ),
   );
   const chained = new Map<string, number>();
-  const plan: PlannedVersions[] = [];
+  const plan: Planned[] = [];
   for (const request of group) {
     const head = heads.get(request.streamId)!;
     const inGroup = chained.get(request.streamId);
@@ -239,16 +236,6 @@ function matches(expected: ExpectedVersion, actual: number): boolean {
   if (expected === 'any') return true;
   if (expected === 'no_stream') return actual === 0;
   return expected === actual;
-}
-
-function succeed(c: Collections, request: Pending, docs: EventDocument[]): void {
-  request.resolve(succeedResult(c, docs));
-}
-
-function succeedResult(c: Collections, docs: EventDocument[]): AppendResult {
-  const last = docs.at(-1)!;
-  rememberVersion(c.lookups, last.streamId, last.version, last.metadata.timestamp);
-  return { nextExpectedVersion: last.version, firstPosition: docs[0]!.position, lastPosition: last.position, events: docs.map(toStored) };
 }
 
 /** Runs the step that decides one append; its result (or error) settles it, null leaves it pending. */

@@ -26,7 +26,11 @@ export interface LagRow {
 
 function timeline(appends: Array<[number, number]>, ours: Array<[number, number]>): LagRow['timeline'] {
   const buckets = new Map<number, { a: number[]; o: number[] }>();
-  const at = (s: number) => buckets.get(Math.floor(s / 5) * 5) ?? buckets.set(Math.floor(s / 5) * 5, { a: [], o: [] }).get(Math.floor(s / 5) * 5)!;
+  const at = (s: number) => {
+    const from = Math.floor(s / 5) * 5;
+    if (!buckets.has(from)) buckets.set(from, { a: [], o: [] });
+    return buckets.get(from)!;
+  };
   for (const [s, ms] of appends) at(s).a.push(ms);
   for (const [s, ms] of ours) at(s).o.push(ms);
   return [...buckets.entries()]
