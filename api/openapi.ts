@@ -96,7 +96,7 @@ export function openApiDocument(options: { authRequired: boolean } = { authRequi
       '/metrics': { get: op('Prometheus metrics', { '200': 'Metrics in text format' }) },
       '/openapi.json': { get: op('This document', { '200': 'OpenAPI 3.0' }) },
       '/orders': {
-        post: op('Place an order: starts the saga order-<orderId>', { '202': 'Saga started', ...bad, '403': 'A client naming another customer', '409': 'A request with this Idempotency-Key is still running', '422': 'Unknown SKU, an account the caller cannot pay with, or Idempotency-Key reused with another body' }, {
+        post: op('Place an order: starts the saga order-<orderId> and, in the same call, asks it (the `placed` Update) what it decided', { '202': 'Saga started. The body is what the saga decided in its first step: { orderId, workflowId, status, total, items (with unitPrice), requiresApproval }; total is null if the saga stopped before pricing', ...bad, '403': 'A client naming another customer', '409': 'A request with this Idempotency-Key is still running', '422': 'Unknown SKU, an account the caller cannot pay with, or Idempotency-Key reused with another body' }, {
           ...body(placeOrderSchema),
           parameters: [idempotencyKey],
         }),

@@ -3,9 +3,9 @@
  * attributes it is found by, and its input and status types. Clients import this, never the
  * workflow's implementation.
  */
-export { approveSignal, cancelUpdate, rejectSignal, statusQuery, updateShippingAddressUpdate } from './definitions';
+export { approveSignal, cancelUpdate, placedUpdate, rejectSignal, statusQuery, updateShippingAddressUpdate } from './definitions';
 export { CustomerIdKey, OrderIdKey, OrderStatusKey } from './search-attributes';
-export { orderWorkflowId, type OrderSagaInput, type SagaStatus } from './types';
+export { orderWorkflowId, placedUpdateId, type OrderPlaced, type OrderSagaInput, type SagaStatus } from './types';
 
 import type { orderSaga } from './order-saga';
 import type { redriveCompensation } from './redrive-compensation';

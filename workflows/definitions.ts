@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { CancelAccepted, SagaStatus, ShippingAddress } from './types';
+import type { CancelAccepted, OrderPlaced, SagaStatus, ShippingAddress } from './types';
 
 /** The saga's message names, shared by the workflow and its clients (API, CLI users, tests). */
 export const approveSignal = defineSignal<[{ by?: string }?]>('approve');
@@ -12,3 +12,8 @@ export const updateShippingAddressUpdate = defineUpdate<SagaStatus, [ShippingAdd
  * caller never races the saga's own progress. A raw workflow cancel is handled the same way.
  */
 export const cancelUpdate = defineUpdate<CancelAccepted, [{ reason?: string; by?: string }]>('cancel');
+/**
+ * The early return of placing an order: sent together with the saga's start (Update-with-Start),
+ * it answers once the saga has priced the order, so the caller gets the price the saga charges.
+ */
+export const placedUpdate = defineUpdate<OrderPlaced, []>('placed');

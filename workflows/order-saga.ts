@@ -16,14 +16,14 @@ import {
 import { Mutex } from 'async-mutex';
 import { parseShippingAddress } from '../domain/orders/shipping-address';
 import { currentDetails, stepSummaries } from '../domain/orders/story';
-import { approveSignal, cancelUpdate, rejectSignal, statusQuery, updateShippingAddressUpdate } from './definitions';
+import { approveSignal, cancelUpdate, placedUpdate, rejectSignal, statusQuery, updateShippingAddressUpdate } from './definitions';
 import { orderSagaV1 } from './legacy/order-saga-v1';
 import { SAGA_POINT_OF_NO_RETURN } from './patches';
 import { sagaActivities } from './saga/activities';
 import { CompensationStack, compensation } from './saga/compensation-stack';
 import { attemptsMade, describeFailure, isExhaustedTechnicalFailure, isSagaOutcome } from './saga/failures';
 import { OrderStatusKey } from './search-attributes';
-import type { OrderFacts, OrderSagaInput, OrderSagaResult, OrderStatus, SagaStatus, SagaStep, ServiceName } from './types';
+import type { OrderFacts, OrderPlaced, OrderSagaInput, OrderSagaResult, OrderStatus, PricedItem, SagaStatus, SagaStep, ServiceName } from './types';
 
 /**
  * The order saga, workflow id `order-<orderId>`:
@@ -114,7 +114,24 @@ async function runOrderSaga(input: OrderSagaInput): Promise<OrderSagaResult> {
   // shipped, and a change queued behind the booking finds it booked and is refused.
   const addressLock = new Mutex();
 
+  // What the first step decided (prices, approval), for the `placed` Update; set once.
+  let priced: { items: PricedItem[]; total: number; requiresApproval: boolean } | undefined;
+  let forwardEnded = false;
+
   setHandler(statusQuery, () => state);
+  // Registering a handler writes nothing to the history, so sagas started without this Update
+  // (recorded histories, `temporal workflow start`) replay and run unchanged: no patch is needed.
+  setHandler(placedUpdate, async (): Promise<OrderPlaced> => {
+    await condition(() => priced !== undefined || forwardEnded);
+    return {
+      orderId,
+      workflowId: workflowInfo().workflowId,
+      status: state.status,
+      total: priced?.total ?? null,
+      items: priced?.items ?? input.items.map((i) => ({ ...i, unitPrice: null })),
+      requiresApproval: priced?.requiresApproval ?? false,
+    };
+  });
   setHandler(approveSignal, () => {
     if (state.awaitingApproval && !decision) decision = { approved: true };
   });
@@ -178,6 +195,7 @@ async function runOrderSaga(input: OrderSagaInput): Promise<OrderSagaResult> {
     const created = await addressLock.runExclusive(() => runStep('createOrder', 'order', input, act.described.order(stepSummaries.createOrder(input.items)).createOrder));
     state.total = created.total;
     upsertMemo({ total: created.total, items: created.items.length });
+    priced = { items: created.items, total: created.total, requiresApproval: created.requiresApproval };
 
     if (created.requiresApproval) {
       state.awaitingApproval = true;
@@ -222,6 +240,7 @@ async function runOrderSaga(input: OrderSagaInput): Promise<OrderSagaResult> {
       if (state.cancelRequested) throw new CancelledFailure('cancelled before the order completed');
       state.pastPointOfNoReturn = true;
     } catch (err) {
+      forwardEnded = true;
       const cancelled = state.cancelRequested === true;
       if (!cancelled && !isSagaOutcome(err)) throw err;
       await compensate(err, cancelled);

@@ -4,6 +4,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  WithStartWorkflowOperation,
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
@@ -12,7 +13,7 @@ import { z } from 'zod';
 import type { Config } from '../../config';
 import { sagaSettings } from '../../config/saga';
 import type { InventoryCatalog } from '../../activities/services';
-import { approveSignal, cancelUpdate, CustomerIdKey, OrderIdKey, OrderStatusKey, orderWorkflowId, rejectSignal, statusQuery, updateShippingAddressUpdate, type OrderSagaInput, type OrderSagaWorkflow, type SagaStatus, WORKFLOW_NAMES } from '../../workflows/client';
+import { approveSignal, cancelUpdate, CustomerIdKey, OrderIdKey, OrderStatusKey, orderWorkflowId, placedUpdate, placedUpdateId, rejectSignal, statusQuery, updateShippingAddressUpdate, type OrderPlaced, type OrderSagaInput, type OrderSagaWorkflow, type SagaStatus, WORKFLOW_NAMES } from '../../workflows/client';
 import { correlationIdOf } from '../correlation';
 import { actorOf, ownCustomer } from '../auth';
 import { HttpError, notFound } from '../errors';
@@ -96,15 +97,26 @@ export function orderRoutes(deps: { police: PoliceDeps; client: Client; db: Db; 
     });
   });
 
+  /**
+   * Starts the saga and, in the same call, sends it the `placed` Update (Update-with-Start): the
+   * answer carries what the saga decided (its prices, the total, whether it needs approval) as soon
+   * as its first step has run, while the saga goes on. The Update's id follows from the order id,
+   * and the order id from the Idempotency-Key: a retry after a crash (or after the key's retention)
+   * joins the same saga and gets the same Update's answer, even once the saga has closed.
+   */
   async function startSaga(req: Request, orderId: string, body: z.infer<typeof placeOrderSchema>, prices: ReadonlyMap<string, number>): Promise<Answer> {
     const workflowId = orderWorkflowId(orderId);
     const input: OrderSagaInput = { orderId, ...body, correlationId: correlationIdOf(req), settings: sagaSettings(deps.config) };
+    const updateId = placedUpdateId(orderId);
+    let placed: OrderPlaced;
     try {
-      await deps.client.workflow.start<OrderSagaWorkflow>(WORKFLOW_NAMES.orderSaga, {
+      const start = new WithStartWorkflowOperation<OrderSagaWorkflow>(WORKFLOW_NAMES.orderSaga, {
         workflowId,
         taskQueue: deps.config.TASK_QUEUE,
         args: [input],
-        // One saga per order id, ever: a replayed request must not run a finished order again.
+        // A running saga of this order is joined (the Update id makes the answer the same);
+        // a finished one is never run again.
+        workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         // Operators find sagas by order and customer in the Web UI and with `temporal workflow list --query`.
         typedSearchAttributes: [
@@ -118,13 +130,15 @@ export function orderRoutes(deps: { police: PoliceDeps; client: Client; db: Db; 
         staticSummary: orderSummary(orderId, body.items, body.items.reduce((sum, i) => sum + (prices.get(i.sku) ?? 0) * i.quantity, 0)),
         staticDetails: orderDetails(input, prices),
       });
+      placed = await deps.client.workflow.executeUpdateWithStart(placedUpdate, { updateId, startWorkflowOperation: start });
       deps.sagasStarted?.inc();
     } catch (err) {
-      // The same key after its claim expired, or a retry after a crash between claim and start:
-      // the order id follows from the key, and one saga per order id is all Temporal allows.
+      // The same key after its retention, once the saga has closed: the order id follows from the
+      // key, one saga per order id is all Temporal allows, and the Update's answer is in its history.
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      placed = await deps.client.workflow.getHandle(workflowId).getUpdateHandle<OrderPlaced>(updateId).result();
     }
-    return { status: 202, headers: { Location: `/orders/${orderId}` }, body: { orderId, workflowId, status: 'PENDING' } };
+    return { status: 202, headers: { Location: `/orders/${orderId}` }, body: placed };
   }
 
   router.get('/orders/:orderId/saga', async (req, res) => {

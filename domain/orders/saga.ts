@@ -3,7 +3,7 @@
  * facts an order carries into compensation, and the business failures it knows. Types and
  * constants only (the workflow sandbox imports it).
  */
-import type { OrderItemInput, OrderStatus, ShippingAddress } from './contract';
+import type { OrderItemInput, OrderStatus, PricedItem, ShippingAddress } from './contract';
 import type { SagaSettings } from './saga-settings';
 
 export interface OrderSagaInput {
@@ -61,6 +61,24 @@ export interface OrderFacts {
   items: OrderItemInput[];
   shippingAddress: ShippingAddress;
 }
+
+/**
+ * What placing an order answers: the saga's `placed` Update, sent with its start
+ * (Update-with-Start), returns it as soon as the saga has priced the order in its first step,
+ * while the rest of the saga goes on. A saga that stopped before pricing (cancelled at once, or
+ * its first step failed) answers with `total: null`, unpriced lines and its status.
+ */
+export interface OrderPlaced {
+  orderId: string;
+  workflowId: string;
+  status: OrderStatus;
+  total: number | null;
+  items: Array<OrderItemInput & { unitPrice: number | null }>;
+  requiresApproval: boolean;
+}
+
+/** The placing Update's id for an order: a retried request names the same Update, and Temporal answers it once. */
+export const placedUpdateId = (orderId: string) => `placed-${orderId}`;
 
 /** The answer to an accepted cancel request. */
 export interface CancelAccepted {

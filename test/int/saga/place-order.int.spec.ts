@@ -1,0 +1,113 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { sagaSettings } from '../../../config/saga';
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import { placedUpdate, placedUpdateId, WORKFLOW_NAMES, type OrderPlaced, type OrderSagaWorkflow } from '../../../workflows/client';
+import { http } from '../../helpers/stack';
+import { address, fastSaga, useSagaStack } from '../../helpers/saga';
+
+const THRESHOLD = 50_000;
+
+/**
+ * POST /orders is Update-with-Start: the answer carries what the saga decided in its first step
+ * (prices from the catalog, the total, whether it waits for approval), and it is the same answer
+ * for the same Idempotency-Key and body, even once the key's retention is over and the saga closed.
+ */
+describe('placing an order (Update-with-Start)', () => {
+  const t = useSagaStack({ ...fastSaga, APPROVAL_THRESHOLD: THRESHOLD, IDEMPOTENCY_RETENTION: 1_000 });
+
+  it('answers with the prices, total and approval the saga decided, and they are what the saga records and charges', async () => {
+    const accountId = await t.h.openAccount(10_000_000);
+    const kinds = new Set<boolean>();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ quantity: fc.integer({ min: 1, max: 20 }), price: fc.integer({ min: 1, max: 9_000 }) }), { minLength: 1, maxLength: 3 }),
+        async (lines) => {
+          const skus = lines.map(() => t.h.unique('PLACE'));
+          for (const [i, line] of lines.entries()) await t.h.stock(skus[i]!, 100, line.price);
+          const res = await http(t.stack.baseUrl, 'POST', '/orders', { customerId: 'cust-1', accountId, items: lines.map((l, i) => ({ sku: skus[i]!, quantity: l.quantity })), shippingAddress: address });
+          expect(res.status, res.text).toBe(202);
+          const placed = res.body as OrderPlaced;
+          kinds.add(placed.requiresApproval);
+          const total = lines.reduce((sum, l) => sum + l.price * l.quantity, 0);
+          expect(placed).toMatchObject({ workflowId: `order-${placed.orderId}`, total, requiresApproval: total > THRESHOLD });
+          expect(placed.items).toEqual(lines.map((l, i) => ({ sku: skus[i], quantity: l.quantity, unitPrice: l.price })));
+          expect(placed.status).toBe(total > THRESHOLD ? 'AWAITING_APPROVAL' : 'PENDING');
+          expect(res.headers.get('location')).toBe(`/orders/${placed.orderId}`);
+          // The saga recorded exactly these prices.
+          const created = (await t.h.orderEvents(placed.orderId)).find((e) => e.type === 'OrderCreated')!;
+          expect(created.data).toMatchObject({ total, requiresApproval: total > THRESHOLD, items: placed.items });
+          if (total > THRESHOLD) await http(t.stack.baseUrl, 'POST', `/orders/${placed.orderId}/reject`, { reason: 'test' });
+          else expect(await t.h.result(placed.orderId)).toMatchObject({ status: 'COMPLETED' });
+        },
+      ),
+      { numRuns: 6, seed: 20261127 },
+    );
+    // The generated orders covered both sides of the approval threshold.
+    expect(kinds).toEqual(new Set([true, false]));
+  }, 120_000);
+
+  it('joins concurrent Update-with-Start calls for one order into one saga with one answer', async () => {
+    const accountId = await t.h.openAccount(10_000);
+    const sku = t.h.unique('PLACE-RACE');
+    await t.h.stock(sku, 5, 250);
+    const orderId = t.h.unique('race-order');
+    const input = { orderId, customerId: 'cust-1', accountId, items: [{ sku, quantity: 2 }], shippingAddress: address, correlationId: orderId, settings: sagaSettings(t.stack.config) };
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        t.stack.client.workflow.executeUpdateWithStart(placedUpdate, {
+          updateId: placedUpdateId(orderId),
+          startWorkflowOperation: new WithStartWorkflowOperation<OrderSagaWorkflow>(WORKFLOW_NAMES.orderSaga, {
+            workflowId: `order-${orderId}`,
+            taskQueue: t.stack.config.TASK_QUEUE,
+            args: [input],
+            workflowIdConflictPolicy: 'USE_EXISTING',
+            workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          }),
+        }),
+      ),
+    );
+    expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
+    expect(answers[0]).toMatchObject({ orderId, total: 500, requiresApproval: false });
+    expect(await t.h.result(orderId)).toMatchObject({ status: 'COMPLETED' });
+    expect((await t.h.accountEvents(accountId)).filter((e) => e.type === 'Withdrawn')).toHaveLength(1);
+  });
+
+  it('gives the same answer to the same key and body after the saga closed and the key expired, and runs one saga', async () => {
+    const accountId = await t.h.openAccount(100_000);
+    const sku = t.h.unique('PLACE-LATE');
+    await t.h.stock(sku, 10, 700);
+    const body = { customerId: 'cust-1', accountId, items: [{ sku, quantity: 3 }], shippingAddress: address };
+    const key = t.h.unique('late-key');
+    const first = await http(t.stack.baseUrl, 'POST', '/orders', body, { 'idempotency-key': key });
+    expect(first.status, first.text).toBe(202);
+    expect(first.body.total).toBe(2_100);
+    expect(await t.h.result(first.body.orderId)).toMatchObject({ status: 'COMPLETED' });
+    // A price change after the order does not change what the order was placed at.
+    await t.h.stock(sku, 0, 999);
+    await new Promise((r) => setTimeout(r, 1_200));
+
+    const late = await http(t.stack.baseUrl, 'POST', '/orders', body, { 'idempotency-key': key });
+    expect(late.status, late.text).toBe(202);
+    expect(late.headers.get('idempotent-replayed')).toBeNull(); // the stored answer expired: the saga's Update answered
+    expect(late.body).toEqual(first.body);
+    let sagas = 0;
+    for await (const _ of t.stack.client.workflow.list({ query: `WorkflowId = 'order-${first.body.orderId}'` })) sagas++;
+    expect(sagas).toBe(1);
+    expect((await t.h.accountEvents(accountId)).filter((e) => e.type === 'Withdrawn')).toHaveLength(1);
+  });
+
+  it('still runs a saga started without the Update (as `temporal workflow start` does)', async () => {
+    const accountId = await t.h.openAccount(10_000);
+    const sku = t.h.unique('PLACE-CLI');
+    await t.h.stock(sku, 5, 400);
+    const orderId = t.h.unique('cli-order');
+    const handle = await t.stack.client.workflow.start<OrderSagaWorkflow>(WORKFLOW_NAMES.orderSaga, {
+      workflowId: `order-${orderId}`,
+      taskQueue: t.stack.config.TASK_QUEUE,
+      args: [{ orderId, customerId: 'cust-1', accountId, items: [{ sku, quantity: 2 }], shippingAddress: address, correlationId: orderId, settings: sagaSettings(t.stack.config) }],
+    });
+    expect(await handle.result()).toEqual({ orderId, status: 'COMPLETED', failureReason: null });
+    expect(await t.h.balance(accountId)).toBe(9_200);
+  });
+});
