@@ -5,6 +5,8 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scenarioConfig, scenarios, type ScenarioRun } from '../../scripts/saga-scenarios';
 import { startStack, type Stack } from '../helpers/stack';
+import { readHistoryFile } from '../../scripts/replay';
+import { alteredWorkflows, replayFixtures } from '../replay/replay-histories';
 import { startTemporalWithUi, type TemporalWithUi } from '../helpers/temporal-with-ui';
 
 /** Debian's Chromium package; `npx playwright install` cannot download a browser on these machines. */
@@ -93,6 +95,18 @@ describe('the Temporal Web UI shows the sagas', () => {
       .filter((e) => Number.isFinite(e.id))
       .sort((a, b) => a.id - b.id);
   }
+  /** The UI's "Download" of the open workflow's event history, saved under test-results/web-ui. */
+  async function downloadHistory(page: Page, saga: ScenarioRun): Promise<string> {
+    const downloading = page.waitForEvent('download', { timeout: 30_000 });
+    await page.getByRole('button', { name: /download/i }).first().click();
+    // Newer UIs ask first (decode the payloads or not) in a dialog with its own Download button.
+    const confirm = page.getByRole('dialog').getByRole('button', { name: /download/i });
+    if (await confirm.isVisible({ timeout: 3_000 }).catch(() => false)) await confirm.click();
+    const download = await downloading;
+    const file = path.join(screenshots, `${saga.workflowId}.history.json`);
+    await download.saveAs(file);
+    return file;
+  }
   const after = (lines: string[], label: string) => lines[lines.indexOf(label) + 1];
   const activities = (events: Array<{ lines: string[] }>) => events.filter((e) => e.lines.includes('Activity Task Scheduled')).map((e) => after(e.lines, 'Activity Type'));
   const signals = (events: Array<{ lines: string[] }>) => events.filter((e) => e.lines.includes('Workflow Execution Signaled')).map((e) => after(e.lines, 'Signal Name'));
@@ -144,6 +158,18 @@ describe('the Temporal Web UI shows the sagas', () => {
       expect(activities(events)).toEqual(['createOrder', 'processPayment', 'reserveItems', 'markCompensating', 'releaseItems', 'refundPayment', 'cancelOrder']);
       expect(events.some((e) => e.lines.includes('Activity Task Failed') && e.lines.some((line) => /out of stock/.test(line)))).toBe(true);
       await expect.poll(() => page.locator('body').innerText()).toMatch(/"status":\s*"CANCELLED"/);
+
+      // The history as an operator downloads it from the UI is what `npm run replay` checks: it
+      // replays on this code, and the first diverging event is named on code that changed a step.
+      const file = await downloadHistory(page, saga);
+      const history = readHistoryFile(file);
+      expect(history.history.events?.length).toBe(events.length);
+      expect(await replayFixtures([history])).toEqual([]);
+      // A build that books the shipment where the saga reserved the items.
+      const changed = alteredWorkflows('ui-download', (s) => s.replace('act.described.inventory(stepSummaries.reserveItems(input.items)).reserveItems', 'act.described.shipping(stepSummaries.scheduleShipment()).scheduleShipment'));
+      const [failure] = await replayFixtures([history], changed);
+      expect(failure?.divergingEvent?.description).toBe("ActivityTaskScheduled 'reserveItems'");
+      expect(failure?.message).toContain(path.basename(file));
     } finally {
       await page.screenshot({ path: path.join(screenshots, 'compensated-saga.png'), fullPage: true }).catch(() => {});
       await page.close();
