@@ -44,6 +44,19 @@ export const configSchema = z.object({
   TEMPORAL_ADDRESS: z.string().regex(hostPort, 'TEMPORAL_ADDRESS must look like host:port').optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TASK_QUEUE: z.string().min(1).default('orders'),
+  /**
+   * Worker Versioning (see README, "Changing a workflow safely"): workers run as versions of this
+   * Worker Deployment, and the order saga is Pinned to the version it started on.
+   */
+  WORKER_DEPLOYMENT_NAME: z.string().regex(/^[\w.-]{1,100}$/, 'WORKER_DEPLOYMENT_NAME is letters, digits, . _ -').default('order-platform'),
+  /** The worker's build id. Unset: <package version>-<hash of the workflow code> (workers/build-id.ts). */
+  WORKER_BUILD_ID: z.string().regex(/^[\w.-]{1,100}$/, 'WORKER_BUILD_ID is letters, digits, . _ -').optional(),
+  /**
+   * Whether a worker makes its own build the deployment's current version once it polls. Unset:
+   * yes outside production (a restart after an edit must not strand new sagas on a build with no
+   * worker); no in production, where a build becomes current after `npm run deploy:check -- --promote`.
+   */
+  WORKER_SET_CURRENT_VERSION: z.enum(['on', 'off']).optional(),
   /** A `temporal` CLI binary to run the embedded dev server with. */
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
   /** Ports of the embedded Temporal dev server (frontend and Web UI). */
@@ -190,6 +203,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 /** Whether requests must carry an API key. */
 /** Fault injection costs a read per service call and per event, so it exists only where it is used. */
+export const setsCurrentVersion = (config: Pick<Config, 'NODE_ENV' | 'WORKER_SET_CURRENT_VERSION'>) => (config.WORKER_SET_CURRENT_VERSION ?? (config.NODE_ENV === 'production' ? 'off' : 'on')) === 'on';
 export const faultInjectionOn = (config: Pick<Config, 'NODE_ENV' | 'FAULT_INJECTION'>) => config.NODE_ENV !== 'production' && config.FAULT_INJECTION === 'on';
 
 /** Where the API listens: see HOST. */

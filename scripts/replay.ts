@@ -1,5 +1,5 @@
 /**
- * npm run replay -- <what> [--limit N]
+ * npm run replay -- <what> [--limit N] [--workflows path/to/workflows/index.ts]
  *
  * Checks saga histories against the workflow code in this checkout, the way a worker would run
  * them, and names every history that would not continue correctly: its workflow id (or file) and
@@ -9,6 +9,7 @@
  *   - --query '<visibility query>': the histories of the workflows a running server lists for it,
  *     e.g. --query 'WorkflowType="orderSaga" AND StartTime > "2026-11-01T00:00:00Z"' (newest first,
  *     at most --limit, 100 by default), read with TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE.
+ * --workflows checks against other workflow code than this checkout's (another build's).
  * Exits 0 when every history replays, 1 when one does not, 2 on a usage error.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -16,9 +17,9 @@ import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { loadConfig } from '../config';
 import { temporalClient } from '../composition';
-import { replayFixtures, type Fixture } from './replay/histories';
+import { replayFixtures, workflowsPath, type Fixture } from './replay/histories';
 
-const usage = "usage: npm run replay -- <history.json | folder> | --query '<visibility query>' [--limit N]";
+const usage = "usage: npm run replay -- <history.json | folder> | --query '<visibility query>' [--limit N] [--workflows <workflows/index.ts>]";
 
 /** A file from the Web UI or the CLI: `{ events: [...] }` (an array of events is taken too). */
 export function readHistoryFile(file: string): Fixture {
@@ -67,7 +68,8 @@ async function main(): Promise<number> {
   };
   const limit = Number(flag('--limit') ?? 100);
   const query = flag('--query');
-  const target = args.find((a, i) => !a.startsWith('--') && !['--query', '--limit'].includes(args[i - 1] ?? ''));
+  const workflows = path.resolve(flag('--workflows') ?? workflowsPath);
+  const target = args.find((a, i) => !a.startsWith('--') && !['--query', '--limit', '--workflows'].includes(args[i - 1] ?? ''));
   if ((!query && !target) || !Number.isInteger(limit) || limit < 1) {
     console.error(usage);
     return 2;
@@ -79,8 +81,8 @@ async function main(): Promise<number> {
     console.error(`replay: ${(err as Error).message}\n${usage}`);
     return 2;
   }
-  console.log(`replay: ${histories.length} ${histories.length === 1 ? 'history' : 'histories'} against workflows/ in ${process.cwd()}`);
-  const failures = await replayFixtures(histories);
+  console.log(`replay: ${histories.length} ${histories.length === 1 ? 'history' : 'histories'} against ${path.relative(process.cwd(), workflows)}`);
+  const failures = await replayFixtures(histories, workflows);
   for (const failure of failures) console.log(`\nFAILED ${failure.message}`);
   console.log(`\n${histories.length - failures.length} replayed, ${failures.length} failed`);
   return failures.length ? 1 : 0;

@@ -9,7 +9,7 @@ import { faultInjectionOn, type Config } from '../config';
 import { startConsumers } from '../consumers';
 import { createLogger, type Logger } from '../infra/logger';
 import type { Mongo } from '../infra/mongo';
-import { createWorker } from '../workers/worker';
+import { createWorker, runWorker } from '../workers/worker';
 
 export interface InProcessSystem {
   config: Config;
@@ -43,7 +43,9 @@ export async function startInProcess(config: Config, options: InProcessOptions =
   const mongo = await openDatabase(config);
   const nativeConnection = await workerConnection(config);
   const worker = options.worker === false ? undefined : await createWorker({ connection: nativeConnection, config, db: mongo.db, log, spanExporter: options.spanExporter });
-  const running = worker?.run();
+  const started = worker && runWorker(worker, { connection: nativeConnection, config });
+  const running = started?.running;
+  await started?.current;
   const consumers = options.consumers === false ? undefined : await startConsumers(mongo.db, log, { faultInjection: faultInjectionOn(config) });
   const { client, connection } = await temporalClient(config);
   const server = createApp({ client, db: mongo.db, config, log }).listen(0, '127.0.0.1');

@@ -1,10 +1,11 @@
 import { Runtime } from '@temporalio/worker';
 import { openDatabase, workerConnection } from '../composition';
-import { loadConfig } from '../config';
+import { loadConfig, setsCurrentVersion } from '../config';
 import { createLogger } from '../infra/logger';
 import { pinoTemporalLogger } from '../infra/temporal-logger';
 import { reportReady } from '../infra/ready';
-import { createWorker } from './worker';
+import { createWorker, runWorker } from './worker';
+import { buildId } from './build-id';
 
 async function main() {
   const config = loadConfig();
@@ -26,10 +27,12 @@ async function main() {
   const mongo = await openDatabase(config);
   const connection = await workerConnection(config);
   const worker = await createWorker({ connection, config, db: mongo.db, log });
-  log.info({ taskQueue: config.TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
-  reportReady();
   // Worker.run() resolves after SIGINT/SIGTERM once in-flight tasks are done (the SDK installs the handlers).
-  await worker.run();
+  const { running, current } = runWorker(worker, { connection, config });
+  await current;
+  log.info({ taskQueue: config.TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, deployment: config.WORKER_DEPLOYMENT_NAME, buildId: buildId(config), current: setsCurrentVersion(config) }, 'worker started');
+  reportReady();
+  await running;
   await connection.close();
   await mongo.close();
   log.info('worker stopped');

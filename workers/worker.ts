@@ -1,7 +1,9 @@
+import os from 'node:os';
 import path from 'node:path';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Db } from 'mongodb';
-import { faultInjectionOn, type Config } from '../config';
+import { faultInjectionOn, setsCurrentVersion, type Config } from '../config';
+import { makeCurrentVersion } from './deployment';
 import { createActivities } from '../activities';
 import { dataConverter } from '../infra/data-converter';
 import { createLogger, type Logger } from '../infra/logger';
@@ -10,10 +12,11 @@ import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { ObservabilityInterceptor } from './activity-interceptor';
 import { FaultInjectionInterceptor } from './fault-interceptor';
 import { createFaults } from '../infra/faults';
+import { buildId } from './build-id';
 import type { Context } from '@temporalio/activity';
 
 /** Builds the order worker: the saga workflow plus every service's activities on one task queue. */
-export async function createWorker(deps: { connection: NativeConnection; config: Config; db: Db; log?: Logger; spanExporter?: SpanExporter }): Promise<Worker> {
+export async function createWorker(deps: { connection: NativeConnection; config: Config; db: Db; log?: Logger; spanExporter?: SpanExporter; workflowsPath?: string }): Promise<Worker> {
   const log = deps.log ?? createLogger('worker', deps.config.LOG_LEVEL);
   const plugin = tracing(deps.config, 'order-worker', deps.spanExporter);
   const faults = faultInjectionOn(deps.config) ? createFaults(deps.db) : null;
@@ -21,8 +24,20 @@ export async function createWorker(deps: { connection: NativeConnection; config:
     connection: deps.connection,
     namespace: deps.config.TEMPORAL_NAMESPACE,
     taskQueue: deps.config.TASK_QUEUE,
+    // The build in the identity too: the Web UI shows, task by task, which build ran it.
+    identity: `${process.pid}@${os.hostname()} ${buildId(deps.config)}`,
+    // A version of the Worker Deployment, its workflows Pinned: a saga finishes on the build it
+    // started on, however long it waits (an approval, an outage), so a new build may change the
+    // saga freely (README, "Changing a workflow safely"). The behavior is the worker's, not the
+    // workflow's: the server refuses one from an unversioned worker, and tests run the same
+    // workflow code on unversioned workers.
+    workerDeploymentOptions: {
+      useWorkerVersioning: true,
+      version: { deploymentName: deps.config.WORKER_DEPLOYMENT_NAME, buildId: buildId(deps.config) },
+      defaultVersioningBehavior: 'PINNED',
+    },
     // An explicit file path (not require.resolve) so the same code runs under tsx and vitest.
-    workflowsPath: path.resolve(__dirname, '..', 'workflows', 'index.ts'),
+    workflowsPath: deps.workflowsPath ?? path.resolve(__dirname, '..', 'workflows', 'index.ts'),
     activities: createActivities({ db: deps.db }),
     dataConverter: dataConverter(deps.config),
     interceptors: {
@@ -34,4 +49,13 @@ export async function createWorker(deps: { connection: NativeConnection; config:
     },
     plugins: plugin ? [plugin] : [],
   });
+}
+
+/** Runs the worker; outside production (or with WORKER_SET_CURRENT_VERSION=on) its build becomes the deployment's current version once it polls. */
+export function runWorker(worker: Worker, deps: { connection: NativeConnection; config: Config }): { running: Promise<void>; current: Promise<void> } {
+  const running = worker.run();
+  const current = setsCurrentVersion(deps.config)
+    ? makeCurrentVersion(deps.connection, { namespace: deps.config.TEMPORAL_NAMESPACE, deploymentName: deps.config.WORKER_DEPLOYMENT_NAME, buildId: buildId(deps.config) })
+    : Promise.resolve();
+  return { running, current };
 }

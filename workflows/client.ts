@@ -3,7 +3,7 @@
  * attributes it is found by, and its input and status types. Clients import this, never the
  * workflow's implementation.
  */
-export { approveSignal, cancelUpdate, placedUpdate, rejectSignal, statusQuery, updateShippingAddressUpdate } from './definitions';
+export { approveSignal, cancelUpdate, placedUpdate, placementQuery, rejectSignal, statusQuery, updateShippingAddressUpdate } from './definitions';
 export { CustomerIdKey, OrderIdKey, OrderStatusKey } from './search-attributes';
 export { orderWorkflowId, placedUpdateId, type OrderPlaced, type OrderSagaInput, type SagaStatus } from './types';
 

@@ -17,3 +17,5 @@ export const cancelUpdate = defineUpdate<CancelAccepted, [{ reason?: string; by?
  * it answers once the saga has priced the order, so the caller gets the price the saga charges.
  */
 export const placedUpdate = defineUpdate<OrderPlaced, []>('placed');
+/** The same answer as `placed`, as a query: what a saga decided, for a retry that finds it closed without that Update. */
+export const placementQuery = defineQuery<OrderPlaced>('placement');

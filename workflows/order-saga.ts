@@ -16,7 +16,7 @@ import {
 import { Mutex } from 'async-mutex';
 import { parseShippingAddress } from '../domain/orders/shipping-address';
 import { currentDetails, stepSummaries } from '../domain/orders/story';
-import { approveSignal, cancelUpdate, placedUpdate, rejectSignal, statusQuery, updateShippingAddressUpdate } from './definitions';
+import { approveSignal, cancelUpdate, placedUpdate, placementQuery, rejectSignal, statusQuery, updateShippingAddressUpdate } from './definitions';
 import { orderSagaV1 } from './legacy/order-saga-v1';
 import { SAGA_POINT_OF_NO_RETURN } from './patches';
 import { sagaActivities } from './saga/activities';
@@ -121,17 +121,19 @@ async function runOrderSaga(input: OrderSagaInput): Promise<OrderSagaResult> {
   setHandler(statusQuery, () => state);
   // Registering a handler writes nothing to the history, so sagas started without this Update
   // (recorded histories, `temporal workflow start`) replay and run unchanged: no patch is needed.
+  const placement = (): OrderPlaced => ({
+    orderId,
+    workflowId: workflowInfo().workflowId,
+    status: state.status,
+    total: priced?.total ?? null,
+    items: priced?.items ?? input.items.map((i) => ({ ...i, unitPrice: null })),
+    requiresApproval: priced?.requiresApproval ?? false,
+  });
   setHandler(placedUpdate, async (): Promise<OrderPlaced> => {
     await condition(() => priced !== undefined || forwardEnded);
-    return {
-      orderId,
-      workflowId: workflowInfo().workflowId,
-      status: state.status,
-      total: priced?.total ?? null,
-      items: priced?.items ?? input.items.map((i) => ({ ...i, unitPrice: null })),
-      requiresApproval: priced?.requiresApproval ?? false,
-    };
+    return placement();
   });
+  setHandler(placementQuery, placement);
   setHandler(approveSignal, () => {
     if (state.awaitingApproval && !decision) decision = { approved: true };
   });

@@ -13,7 +13,7 @@ import { z } from 'zod';
 import type { Config } from '../../config';
 import { sagaSettings } from '../../config/saga';
 import type { InventoryCatalog } from '../../activities/services';
-import { approveSignal, cancelUpdate, CustomerIdKey, OrderIdKey, OrderStatusKey, orderWorkflowId, placedUpdate, placedUpdateId, rejectSignal, statusQuery, updateShippingAddressUpdate, type OrderPlaced, type OrderSagaInput, type OrderSagaWorkflow, type SagaStatus, WORKFLOW_NAMES } from '../../workflows/client';
+import { approveSignal, cancelUpdate, CustomerIdKey, OrderIdKey, OrderStatusKey, orderWorkflowId, placedUpdate, placedUpdateId, placementQuery, rejectSignal, statusQuery, updateShippingAddressUpdate, type OrderPlaced, type OrderSagaInput, type OrderSagaWorkflow, type SagaStatus, WORKFLOW_NAMES } from '../../workflows/client';
 import { correlationIdOf } from '../correlation';
 import { actorOf, ownCustomer } from '../auth';
 import { HttpError, notFound } from '../errors';
@@ -136,7 +136,16 @@ export function orderRoutes(deps: { police: PoliceDeps; client: Client; db: Db; 
       // The same key after its retention, once the saga has closed: the order id follows from the
       // key, one saga per order id is all Temporal allows, and the Update's answer is in its history.
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      placed = await deps.client.workflow.getHandle(workflowId).getUpdateHandle<OrderPlaced>(updateId).result();
+      const handle = deps.client.workflow.getHandle(workflowId);
+      // A saga that closed without ever receiving the Update (a server restart between start and
+      // Update, a start from the CLI) still answers the same thing through its query.
+      placed = await handle
+        .getUpdateHandle<OrderPlaced>(updateId)
+        .result()
+        .catch((lookup: unknown) => {
+          if (lookup instanceof WorkflowNotFoundError) return handle.query(placementQuery);
+          throw lookup;
+        });
     }
     return { status: 202, headers: { Location: `/orders/${orderId}` }, body: placed };
   }

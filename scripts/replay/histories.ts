@@ -112,7 +112,11 @@ function describe(file: string, error: Error, event: ReplayFailure['divergingEve
 async function locateDivergence(fixture: Fixture, error: Error, code: Bundle, config: Config): Promise<ReplayFailure['divergingEvent']> {
   const events = fixture.history.events ?? [];
   const cuts = events.flatMap((e, i) => (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED && i > 0 ? [i] : [])).concat(events.length);
+  // A prefix without a workflow task (the start event alone) has nothing to replay, and the
+  // replayer would wait for a task forever: it cannot be where the code diverged.
+  const hasTask = (cut: number) => events.slice(0, cut).some((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED);
   const fails = async (cut: number) =>
+    hasTask(cut) &&
     Worker.runReplayHistory(replayOptions(code, config, 'locate-divergence'), { events: events.slice(0, cut) }, fixture.file).then(
       () => false,
       () => true,

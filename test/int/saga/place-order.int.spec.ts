@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sagaSettings } from '../../../config/saga';
 import { WithStartWorkflowOperation } from '@temporalio/client';
-import { placedUpdate, placedUpdateId, WORKFLOW_NAMES, type OrderPlaced, type OrderSagaWorkflow } from '../../../workflows/client';
+import { placedUpdate, placedUpdateId, placementQuery, WORKFLOW_NAMES, type OrderPlaced, type OrderSagaWorkflow } from '../../../workflows/client';
 import { http } from '../../helpers/stack';
 import { address, fastSaga, useSagaStack } from '../../helpers/saga';
 
@@ -109,5 +109,7 @@ describe('placing an order (Update-with-Start)', () => {
     });
     expect(await handle.result()).toEqual({ orderId, status: 'COMPLETED', failureReason: null });
     expect(await t.h.balance(accountId)).toBe(9_200);
+    // Closed without the Update, it still tells what it decided (what a late retry of POST /orders is answered).
+    expect(await handle.query(placementQuery)).toEqual({ orderId, workflowId: `order-${orderId}`, status: 'COMPLETED', total: 800, items: [{ sku, quantity: 2, unitPrice: 400 }], requiresApproval: false });
   });
 });
