@@ -56,7 +56,7 @@ export const configSchema = z.object({
    * yes outside production (a restart after an edit must not strand new sagas on a build with no
    * worker); no in production, where a build becomes current after `npm run deploy:check -- --promote`.
    */
-  WORKER_SET_CURRENT_VERSION: z.enum(['on', 'off']).optional(),
+  WORKER_SET_CURRENT_VERSION: z.enum(['on', 'first', 'off']).optional(),
   /** A `temporal` CLI binary to run the embedded dev server with. */
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
   /** Ports of the embedded Temporal dev server (frontend and Web UI). */
@@ -203,7 +203,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 /** Whether requests must carry an API key. */
 /** Fault injection costs a read per service call and per event, so it exists only where it is used. */
-export const setsCurrentVersion = (config: Pick<Config, 'NODE_ENV' | 'WORKER_SET_CURRENT_VERSION'>) => (config.WORKER_SET_CURRENT_VERSION ?? (config.NODE_ENV === 'production' ? 'off' : 'on')) === 'on';
+/**
+ * Whether a worker makes its build the deployment's current version once it polls: `on` always
+ * (outside production), `first` only while the deployment has no current version at all (in
+ * production: the very first deploy works without an operator, every later build waits for the
+ * deploy gate), `off` never.
+ */
+export const setsCurrentVersion = (config: Pick<Config, 'NODE_ENV' | 'WORKER_SET_CURRENT_VERSION'>): 'on' | 'first' | 'off' => config.WORKER_SET_CURRENT_VERSION ?? (config.NODE_ENV === 'production' ? 'first' : 'on');
 export const faultInjectionOn = (config: Pick<Config, 'NODE_ENV' | 'FAULT_INJECTION'>) => config.NODE_ENV !== 'production' && config.FAULT_INJECTION === 'on';
 
 /** Where the API listens: see HOST. */

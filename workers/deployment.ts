@@ -9,24 +9,47 @@ const { ROUTING_CONFIG_UPDATE_STATE_IN_PROGRESS } = temporal.api.enums.v1.Routin
  * stay where they started. The server knows a version only once one of its workers has polled, so
  * this waits for that (a few seconds at most), sets it, and returns once the change has reached
  * the task queues (until then a new saga could still be routed to the previous current version).
- * Idempotent.
+ * Idempotent. With `onlyIfNone`, only a deployment that has no current version yet gets one (a
+ * first deploy); a deployment that has one keeps it.
  */
 export async function makeCurrentVersion(
   connection: Pick<NativeConnection, 'workflowService'>,
-  target: { namespace: string; deploymentName: string; buildId: string; identity?: string },
-): Promise<void> {
+  target: { namespace: string; deploymentName: string; buildId: string; identity?: string; onlyIfNone?: boolean },
+): Promise<'made-current' | 'kept-another'> {
   const service = connection.workflowService;
-  await pRetry(
-    () => service.setWorkerDeploymentCurrentVersion({ namespace: target.namespace, deploymentName: target.deploymentName, buildId: target.buildId, identity: target.identity ?? 'order-platform' }),
+  const describe = async () => (await service.describeWorkerDeployment({ namespace: target.namespace, deploymentName: target.deploymentName })).workerDeploymentInfo;
+  const made = await pRetry(
+    async () => {
+      if (!target.onlyIfNone) {
+        await service.setWorkerDeploymentCurrentVersion({ namespace: target.namespace, deploymentName: target.deploymentName, buildId: target.buildId, identity: target.identity ?? 'order-platform' });
+        return true;
+      }
+      // Only where no build is current yet. The conflict token makes the check and the change one
+      // step: if another worker makes its build current in between, this change is refused, and
+      // the next attempt finds that build current and leaves it.
+      const response = await service.describeWorkerDeployment({ namespace: target.namespace, deploymentName: target.deploymentName });
+      const current = response.workerDeploymentInfo?.routingConfig?.currentDeploymentVersion?.buildId;
+      if (current) return current === target.buildId;
+      await service.setWorkerDeploymentCurrentVersion({
+        namespace: target.namespace,
+        deploymentName: target.deploymentName,
+        buildId: target.buildId,
+        identity: target.identity ?? 'order-platform',
+        conflictToken: response.conflictToken,
+      });
+      return true;
+    },
     { retries: 40, minTimeout: 100, maxTimeout: 500 },
   );
+  if (!made) return 'kept-another';
   await pRetry(
     async () => {
-      const info = (await service.describeWorkerDeployment({ namespace: target.namespace, deploymentName: target.deploymentName })).workerDeploymentInfo;
+      const info = await describe();
       const current = info?.routingConfig?.currentDeploymentVersion?.buildId;
       if (current !== target.buildId) throw new pRetry.AbortError(`${target.deploymentName}: another build (${current}) was made current meanwhile`);
       if (info?.routingConfigUpdateState === ROUTING_CONFIG_UPDATE_STATE_IN_PROGRESS) throw new Error('routing change still propagating');
     },
     { retries: 50, minTimeout: 100, maxTimeout: 200 },
   );
+  return 'made-current';
 }

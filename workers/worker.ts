@@ -51,11 +51,13 @@ export async function createWorker(deps: { connection: NativeConnection; config:
   });
 }
 
-/** Runs the worker; outside production (or with WORKER_SET_CURRENT_VERSION=on) its build becomes the deployment's current version once it polls. */
-export function runWorker(worker: Worker, deps: { connection: NativeConnection; config: Config }): { running: Promise<void>; current: Promise<void> } {
+/** Runs the worker; per WORKER_SET_CURRENT_VERSION its build becomes the deployment's current version once it polls. */
+export function runWorker(worker: Worker, deps: { connection: NativeConnection; config: Config }): { running: Promise<void>; current: Promise<'made-current' | 'kept-another' | 'off'> } {
   const running = worker.run();
-  const current = setsCurrentVersion(deps.config)
-    ? makeCurrentVersion(deps.connection, { namespace: deps.config.TEMPORAL_NAMESPACE, deploymentName: deps.config.WORKER_DEPLOYMENT_NAME, buildId: buildId(deps.config) })
-    : Promise.resolve();
+  const mode = setsCurrentVersion(deps.config);
+  const current =
+    mode === 'off'
+      ? Promise.resolve('off' as const)
+      : makeCurrentVersion(deps.connection, { namespace: deps.config.TEMPORAL_NAMESPACE, deploymentName: deps.config.WORKER_DEPLOYMENT_NAME, buildId: buildId(deps.config), onlyIfNone: mode === 'first' });
   return { running, current };
 }

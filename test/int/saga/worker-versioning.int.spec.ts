@@ -122,4 +122,38 @@ describe('worker versioning: a Pinned saga stays on its build', () => {
     await stack.client.workflow.getHandle(`order-${waiting.orderId}`).signal(approveSignal, { by: 'test' });
     expect(await h.result(waiting.orderId)).toMatchObject({ status: 'COMPLETED' });
   }, 300_000);
+
+  it('in production, the first build of a deployment makes itself current, racing builds end with exactly one current, and a later build waits for the gate', async () => {
+    const fresh = `first-${randomUUID().slice(0, 8)}`;
+    const base = { ...stack.config, NODE_ENV: 'production' as const, WORKER_SET_CURRENT_VERSION: undefined, WORKER_DEPLOYMENT_NAME: fresh, TASK_QUEUE: `${fresh}-queue` };
+    const start = async (build: string) => {
+      const config = { ...base, WORKER_BUILD_ID: build };
+      const connection = await workerConnection(config);
+      const worker = await createWorker({ connection, config, db: stack.mongo.db });
+      return { build, connection, worker, run: runWorker(worker, { connection, config }) };
+    };
+    const currentBuild = async () =>
+      (await stack.nativeConnection.workflowService.describeWorkerDeployment({ namespace: stack.config.TEMPORAL_NAMESPACE, deploymentName: fresh })).workerDeploymentInfo?.routingConfig?.currentDeploymentVersion?.buildId;
+    // Two builds arriving together at a deployment that has no current version yet.
+    const racing = await Promise.all([start('first-a'), start('first-b')]);
+    const later: Array<Awaited<ReturnType<typeof start>>> = [];
+    try {
+      const outcomes = await Promise.all(racing.map((w) => w.run.current));
+      expect(outcomes.filter((o) => o === 'made-current')).toHaveLength(1);
+      expect(outcomes.filter((o) => o === 'kept-another')).toHaveLength(1);
+      const winner = racing[outcomes.indexOf('made-current')]!.build;
+      expect(await currentBuild()).toBe(winner);
+
+      // A later build in production does not take over by itself.
+      later.push(await start('first-c'));
+      expect(await later[0]!.run.current).toBe('kept-another');
+      expect(await currentBuild()).toBe(winner);
+    } finally {
+      for (const w of [...racing, ...later]) {
+        w.worker.shutdown();
+        await w.run.running;
+        await w.connection.close();
+      }
+    }
+  }, 120_000);
 });
