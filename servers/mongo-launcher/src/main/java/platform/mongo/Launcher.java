@@ -10,6 +10,7 @@ import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.oplog.Oplog;
 
 import java.io.File;
+import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -19,7 +20,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Starts mongo-java-server with its oplog enabled so that change streams work.
  *
- * Usage: Launcher --port 27017 [--host 127.0.0.1] [--backend memory|h2] [--file data/mongo.mv] [--oplog-keep 1000]
+ * Usage: Launcher --port 27017 [--host 127.0.0.1] [--backend memory|h2] [--file data/mongo.mv] [--oplog-keep 1000] [--event-loops 512]
  *
  * Prints one line "mongo-launcher listening on host:port" once the socket is bound; the Node side
  * waits for that line instead of polling the port.
@@ -38,6 +39,11 @@ public final class Launcher {
                 protected Oplog createOplog() {
                     return new CommittedInsertsOplog(this, super.createOplog());
                 }
+
+                @Override
+                protected Document handleGetMore(String databaseName, String command, Document query) {
+                    return HeldChangeStreamPolls.hold(getCursorRegistry(), command, query, () -> super.handleGetMore(databaseName, command, query));
+                }
             };
             case "h2" -> {
                 String file = options.get("file");
@@ -54,6 +60,11 @@ public final class Launcher {
                     protected Oplog createOplog() {
                         return new CommittedInsertsOplog(this, super.createOplog());
                     }
+
+                    @Override
+                    protected Document handleGetMore(String databaseName, String command, Document query) {
+                        return HeldChangeStreamPolls.hold(getCursorRegistry(), command, query, () -> super.handleGetMore(databaseName, command, query));
+                    }
                 };
             }
             default -> {
@@ -66,7 +77,9 @@ public final class Launcher {
         // Change streams read the oplog; without this, watch() fails on this server.
         server.enableOplog();
         capOplog(backend, Integer.parseInt(options.getOrDefault("oplog-keep", "1000")));
-        server.bind(host, port);
+        // One event loop per connection (netty hands connections to loops in turn): a held change-stream
+        // poll blocks its loop, which must not delay another connection's commands.
+        server.bind(new InetSocketAddress(host, port), 1, Integer.parseInt(options.getOrDefault("event-loops", "512")));
 
         // SIGTERM/SIGINT run shutdown hooks: closing the backend flushes the H2 store to disk.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
