@@ -27,8 +27,37 @@ async function main() {
   // As in production: fault injection off, so it costs nothing.
   const consumers = await startConsumers(client.db(process.env.BENCH_DB!), createLogger('projector-bench', 'silent'), { faultInjection: false });
   const send = (message: unknown) => process.send?.(message);
+
+  // When each position became readable, stamped as the orders projection's write completes (its
+  // caughtUp waiters run right then). The parent asks only once its append has returned and the
+  // question has crossed IPC; stamping on arrival would charge that hop to the projection.
+  const appliedAt = new Map<number, number>();
+  let tracked: ReturnType<typeof consumers.projector.live> = undefined;
+  const track = (orders: NonNullable<typeof tracked>) => {
+    tracked = orders;
+    void (async () => {
+      let seen = orders.position();
+      while (tracked === orders) {
+        if (!(await orders.caughtUp(seen + 1, 1_000))) continue;
+        const now = wallClock();
+        const reached = orders.position();
+        for (let p = seen + 1; p <= reached; p++) appliedAt.set(p, now);
+        seen = reached;
+        // Positions nobody asked about (a standby's, the warm-up's) are not kept for long.
+        if (appliedAt.size > 50_000) for (const p of [...appliedAt.keys()].slice(0, 25_000)) appliedAt.delete(p);
+      }
+    })();
+  };
+  const holderCheck = setInterval(() => {
+    const orders = consumers.projector.live('orders');
+    if (orders && orders !== tracked) track(orders);
+    if (!orders) tracked = undefined;
+  }, 50);
+
   process.on('message', async (message: Message) => {
     if ('stop' in message) {
+      clearInterval(holderCheck);
+      tracked = undefined;
       if (session) {
         const { profile } = await session.post('Profiler.stop');
         writeFileSync(process.env.BENCH_PROFILE_FILE!, JSON.stringify(profile));
@@ -42,7 +71,12 @@ async function main() {
     const orders = consumers.projector.live('orders');
     // Only the holder of the orders projection answers; a standby stays silent.
     if (!orders) return;
-    if (await orders.caughtUp(message.position, 60_000)) send({ position: message.position, at: wallClock() });
+    if (orders !== tracked) track(orders);
+    if (await orders.caughtUp(message.position, 60_000)) {
+      const at = appliedAt.get(message.position) ?? wallClock();
+      appliedAt.delete(message.position);
+      send({ position: message.position, at });
+    }
   });
   send({ ready: true });
 }
