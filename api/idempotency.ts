@@ -4,6 +4,7 @@ import type { Db } from 'mongodb';
 import type { Config } from '../config';
 import { principalOf } from './auth';
 import { HttpError } from './errors';
+import { IDEMPOTENCY_KEY_PATTERN } from './contract';
 
 /** What a command answered, kept so that a repeat gets exactly the same answer. */
 export interface Answer {
@@ -99,7 +100,7 @@ export function createIdempotency(db: Db, config: Pick<Config, 'IDEMPOTENCY_RETE
     async run(req: Request, res: Response, scope: string, body: unknown, command: (seed: string | undefined) => Promise<Answer>): Promise<void> {
       const key = req.header('idempotency-key');
       if (key === undefined) return send(res, await command(undefined));
-      if (!/^[\x21-\x7e]{1,200}$/.test(key)) throw new HttpError(400, 'validation_failed', idempotencyKeySchemaMessage, [{ field: 'Idempotency-Key', message: idempotencyKeySchemaMessage }]);
+      if (!IDEMPOTENCY_KEY_PATTERN.test(key)) throw new HttpError(400, 'validation_failed', idempotencyKeySchemaMessage, [{ field: 'Idempotency-Key', message: idempotencyKeySchemaMessage }]);
       const seed = createHash('sha256').update(`${principalOf(res).keyId}\n${scope}\n${key}`).digest('hex');
       const requestHash = createHash('sha256').update(canonicalJson(body)).digest('hex');
       if ((await claim(seed, scope, requestHash, res)) === null) return;

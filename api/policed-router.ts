@@ -31,7 +31,7 @@ export function policedRouter(deps: PoliceDeps): Router {
     (router as unknown as Record<string, unknown>)[method] = (path: string, ...handlers: RequestHandler[]) => {
       const route = `${method.toUpperCase()} ${path}`;
       const access = accessOf(method, path);
-      if (!access) throw new Error(`${route} has no entry in ACCESS_POLICY (api/access-policy.ts): declare who may call it`);
+      if (!access) throw new Error(`${route} has no entry in ACCESS_POLICY: declare the operation, with who may call it, in the API contract (api/contract/)`);
       return register(path, authorize(route, access, deps), ...handlers);
     };
   }

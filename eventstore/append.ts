@@ -86,7 +86,7 @@ export async function append(
 }
 
 export async function appendAlone(c: Collections, request: PreparedAppend, faults: AppendFaults = {}): Promise<AppendResult> {
-  const { streamId, prepared, expected, shared } = request;
+  const { streamId, prepared } = request;
   const ids = prepared.map((p) => p.eventId);
 
   // A repeat of an earlier append (a retried activity) returns what the first one wrote,
@@ -97,44 +97,59 @@ export async function appendAlone(c: Collections, request: PreparedAppend, fault
     if (replay) return replay;
   }
 
-  for (let attempt = 1; ; attempt++) {
-    const head = await streamHead(c, streamId, typeof expected === 'number' ? expected : undefined);
-    assertExpected(streamId, expected, head.version);
-    const block = await reservePositions(c, prepared.length);
-    // Never earlier than the stream's last event, so "as of a time" is always a prefix of the stream.
-    const timestamp = head.timestamp && head.timestamp > block.reservedAt ? head.timestamp : block.reservedAt;
-    const docs = documents(streamId, request.streamType, prepared, head.version, block, timestamp, shared);
-    await faults.afterReserve?.({ streamId, block });
+  // Only a refused insert is tried again (at once: the race it lost is already over); anything
+  // else, a version conflict included, ends the append.
+  return pRetry(
+    async (attempt) => {
+      try {
+        return await attemptAppend(c, request, faults, ids, attempt);
+      } catch (err) {
+        throw err instanceof RefusedInsert ? err : new pRetry.AbortError(err as Error);
+      }
+    },
+    { retries: MAX_ATTEMPTS - 1, minTimeout: 0, maxTimeout: 0 },
+  );
+}
 
-    // One ordered insert of the whole batch when nothing needs to run between its first event and
-    // the rest (fault injection does); the first event stays the commit point either way.
-    const together = docs.length > 1 && !faults.afterFirstEvent;
-    const outcome = together ? await insertBatch(c, docs) : await insertFirst(c, docs[0]!);
-    if (outcome === 'ok') {
-      // The first event is the commit point: from here the batch is complete for everyone,
-      // since anyone who finds it half written finishes it from the copy it carries.
-      await faults.afterFirstEvent?.({ streamId, block });
-      if (docs.length > 1 && !together) await insertMembers(c, docs.slice(1));
-      return committed(c, docs);
-    }
+/** The insert lost a race for its stream version or its positions, and nothing of it was written. */
+class RefusedInsert extends Error {}
 
-    // Refused. Look for a concurrent twin first (it may even be this very append, if the driver
-    // retried the insert after a lost acknowledgement), then give the unused positions back.
-    let replayed: AppendResult | null;
-    try {
-      replayed = await originalResult(c, streamId, ids);
-    } finally {
-      await fillGaps(c, range(block.first, block.last), 'burned');
-    }
-    if (replayed) return replayed;
-    if (outcome === 'stream_version') forgetVersion(c.lookups, streamId);
-    if (outcome === 'stream_version' && expected !== 'any') {
-      throw new WrongExpectedVersionError(streamId, expected, (await streamHead(c, streamId)).version);
-    }
-    if (attempt >= MAX_ATTEMPTS) {
-      throw new Error(`Append to ${streamId} gave up after ${attempt} attempts (last refused on ${outcome})`);
-    }
+async function attemptAppend(c: Collections, request: PreparedAppend, faults: AppendFaults, ids: string[], attempt: number): Promise<AppendResult> {
+  const { streamId, prepared, expected, shared } = request;
+  const head = await streamHead(c, streamId, typeof expected === 'number' ? expected : undefined);
+  assertExpected(streamId, expected, head.version);
+  const block = await reservePositions(c, prepared.length);
+  // Never earlier than the stream's last event, so "as of a time" is always a prefix of the stream.
+  const timestamp = head.timestamp && head.timestamp > block.reservedAt ? head.timestamp : block.reservedAt;
+  const docs = documents(streamId, request.streamType, prepared, head.version, block, timestamp, shared);
+  await faults.afterReserve?.({ streamId, block });
+
+  // One ordered insert of the whole batch when nothing needs to run between its first event and
+  // the rest (fault injection does); the first event stays the commit point either way.
+  const together = docs.length > 1 && !faults.afterFirstEvent;
+  const outcome = together ? await insertBatch(c, docs) : await insertFirst(c, docs[0]!);
+  if (outcome === 'ok') {
+    // The first event is the commit point: from here the batch is complete for everyone,
+    // since anyone who finds it half written finishes it from the copy it carries.
+    await faults.afterFirstEvent?.({ streamId, block });
+    if (docs.length > 1 && !together) await insertMembers(c, docs.slice(1));
+    return committed(c, docs);
   }
+
+  // Refused. Look for a concurrent twin first (it may even be this very append, if the driver
+  // retried the insert after a lost acknowledgement), then give the unused positions back.
+  let replayed: AppendResult | null;
+  try {
+    replayed = await originalResult(c, streamId, ids);
+  } finally {
+    await fillGaps(c, range(block.first, block.last), 'burned');
+  }
+  if (replayed) return replayed;
+  if (outcome === 'stream_version') forgetVersion(c.lookups, streamId);
+  if (outcome === 'stream_version' && expected !== 'any') {
+    throw new WrongExpectedVersionError(streamId, expected, (await streamHead(c, streamId)).version);
+  }
+  throw new RefusedInsert(`Append to ${streamId} refused on ${outcome} in attempt ${attempt} of ${MAX_ATTEMPTS}; gave up after the last`);
 }
 
 /**

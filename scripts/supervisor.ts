@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { backoffDelay } from '../infra/backoff';
 import { stopChild } from '../servers/mongodb';
 
 export interface ManagedProcess {
@@ -40,7 +41,7 @@ export function supervise(
       if (stopping) return;
       // A process that lived a while gets a fresh backoff; a crash loop backs off up to 10 s.
       if (Date.now() - started > 30_000) restarts = 0;
-      const delay = Math.min(10_000, 500 * 2 ** restarts++);
+      const delay = backoffDelay(++restarts, { initialMs: 500, maxMs: 10_000 });
       log(`${name} exited (${signal ?? `code ${code}`}); restarting in ${delay} ms`);
       setTimeout(() => !stopping && launch(), delay);
     });

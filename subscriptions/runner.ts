@@ -1,5 +1,6 @@
 import type { Db, ResumeToken } from 'mongodb';
 import type { EventStore, StoredEvent } from '../eventstore';
+import { backoffDelay } from '../infra/backoff';
 import type { Logger } from '../infra/logger';
 import { watchLog, type LogWatcher } from './log-watcher';
 
@@ -188,7 +189,7 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
           await cps.updateOne(mine, { $set: { lastError: String(err).slice(0, 500) } }).catch(() => {});
         }
         const cap = attempt >= retry.maxAttempts ? STALLED_RETRY_MAX_MS : retry.maxMs;
-        const delay = Math.min(cap, retry.initialMs * 2 ** (Math.min(attempt, 20) - 1));
+        const delay = backoffDelay(Math.min(attempt, 20), { initialMs: retry.initialMs, maxMs: cap });
         if (attempt === 1 || attempt % 10 === 0) {
           log.warn({ err: String(err), subscription: subscription.name, position: event.position, attempt, retryInMs: delay }, 'event handling failed; retrying');
         }

@@ -5,14 +5,10 @@ import { z } from 'zod';
 import type { AesGcmPayloadCodec } from '../../infra/payload-codec';
 import { HttpError } from '../errors';
 import { parse } from '../validate';
+import { codecBody } from '../contract';
 import { policedRouter, type PoliceDeps } from '../policed-router';
 
-const base64 = z.string().max(4_000_000).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
-const body = z.object({
-  payloads: z.array(z.object({ metadata: z.record(z.string(), base64).optional(), data: base64.optional() })).max(1_000),
-});
-
-const toPayload = (p: z.infer<typeof body>['payloads'][number]): Payload => ({
+const toPayload = (p: z.infer<typeof codecBody>['payloads'][number]): Payload => ({
   metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
   data: Buffer.from(p.data ?? '', 'base64'),
 });
@@ -39,7 +35,7 @@ export function codecRoutes(deps: { police: PoliceDeps; codec: AesGcmPayloadCode
   });
   for (const action of ['encode', 'decode'] as const) {
     router.post(`/codec/${action}`, async (req, res) => {
-      const { payloads } = parse(body, req.body, 'body');
+      const { payloads } = parse(codecBody, req.body, 'body');
       try {
         const out = await deps.codec![action](payloads.map(toPayload));
         res.json({ payloads: out.map(fromPayload) });

@@ -4,22 +4,14 @@ import { sagaSettings } from '../../config/saga';
 import type { Config } from '../../config';
 import { Router } from 'express';
 import type { Db } from 'mongodb';
-import { z } from 'zod';
 import { deadLetterCollection, type DeadLetterDocument } from '../../infra/dead-letters';
 import { HttpError, notFound } from '../errors';
 import { isCompensationStep } from '../../domain/orders';
 import { parse } from '../validate';
+import { deadLetterParams, deadLetterQuery } from '../contract';
 import { actorOf } from '../auth';
 import { policedRouter, type PoliceDeps } from '../policed-router';
 import { WORKFLOW_NAMES, type RedriveCompensationWorkflow } from '../../workflows/client';
-
-const listQuery = z.strictObject({
-  source: z.enum(['saga', 'projection', 'notification']).optional(),
-  status: z.enum(['open', 'redrive-requested', 'discard-requested', 'redriven', 'discarded']).optional(),
-  orderId: z.string().min(1).max(100).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-});
-const idParams = z.object({ id: z.string().min(1).max(500) });
 
 /**
  * Dead letters from every source (saga steps and compensations, projections), with `source`.
@@ -42,21 +34,21 @@ export function deadLetterRoutes(deps: { police: PoliceDeps; db: Db; client: Cli
   }
 
   router.get('/dead-letters', async (req, res) => {
-    const q = parse(listQuery, req.query, 'query');
+    const q = parse(deadLetterQuery, req.query, 'query');
     const filter = { ...(q.source && { source: q.source }), ...(q.status && { status: q.status }), ...(q.orderId && { orderId: q.orderId }) };
     const docs = await deadLetters.find(filter).sort({ createdAt: -1 }).limit(q.limit).toArray();
     res.json({ deadLetters: docs.map(view) });
   });
 
   router.get('/dead-letters/:id', async (req, res) => {
-    const { id } = parse(idParams, req.params, 'params');
+    const { id } = parse(deadLetterParams, req.params, 'params');
     const letter = await deadLetters.findOne({ _id: id });
     if (!letter) throw notFound(`Dead letter ${id}`);
     res.json(view(letter));
   });
 
   router.post('/dead-letters/:id/redrive', async (req, res) => {
-    const { id } = parse(idParams, req.params, 'params');
+    const { id } = parse(deadLetterParams, req.params, 'params');
     const letter = await openLetter(id);
     if (letter.source === 'saga' && letter.kind === 'compensation') {
       // Run the compensation again in a small workflow, so the redrive itself is durable and
@@ -89,7 +81,7 @@ export function deadLetterRoutes(deps: { police: PoliceDeps; db: Db; client: Cli
   });
 
   router.delete('/dead-letters/:id', async (req, res) => {
-    const { id } = parse(idParams, req.params, 'params');
+    const { id } = parse(deadLetterParams, req.params, 'params');
     const letter = await openLetter(id);
     // A projection's dead letter holds back its stream: the projector discards it and releases what waited.
     const status = letter.source === 'projection' ? 'discard-requested' : 'discarded';

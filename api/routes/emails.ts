@@ -1,20 +1,15 @@
 import { Router } from 'express';
 import type { Db } from 'mongodb';
-import { z } from 'zod';
 import { emailCollection } from '../../consumers/email';
 import { parse } from '../validate';
+import { emailQuery } from '../contract';
 import { policedRouter, type PoliceDeps } from '../policed-router';
-
-const query = z.strictObject({
-  orderId: z.string().min(1).max(100).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-});
 
 /** GET /emails: what the Email service has sent (its transport log). */
 export function emailRoutes(deps: { police: PoliceDeps; db: Db }): Router {
   const router = policedRouter(deps.police);
   router.get('/emails', async (req, res) => {
-    const q = parse(query, req.query, 'query');
+    const q = parse(emailQuery, req.query, 'query');
     const docs = await emailCollection(deps.db)
       .find(q.orderId ? { orderId: q.orderId } : {})
       .sort({ sentAt: -1 })

@@ -1,19 +1,10 @@
 import { Router, type RequestHandler } from 'express';
-import { z } from 'zod';
 import type { Config } from '../../config';
 import { FAULTABLE_SERVICES, type Faults } from '../../infra/faults';
 import { HttpError, notFound } from '../errors';
 import { parse } from '../validate';
+import { faultParams, faultSchema } from '../contract';
 import { policedRouter, type PoliceDeps } from '../policed-router';
-
-const serviceParams = z.object({ service: z.enum(FAULTABLE_SERVICES) });
-export const faultSchema = z.strictObject({
-  mode: z.enum(['error', 'hang-after-effect', 'crash-after-resolve']).default('error'),
-  failures: z.number().int().positive().max(1_000_000).optional(),
-  durationMs: z.number().int().positive().max(24 * 3_600_000).optional(),
-  hangMs: z.number().int().positive().max(600_000).optional(),
-  streamId: z.string().min(1).max(200).optional(),
-});
 
 /** Fault injection for tests and demos: make a service fail on purpose. Refused in production. */
 export function faultRoutes(deps: { police: PoliceDeps; faults: Faults; config: Config }): Router {
@@ -32,7 +23,7 @@ export function faultRoutes(deps: { police: PoliceDeps; faults: Faults; config: 
   });
 
   router.put('/faults/:service', enabled, async (req, res) => {
-    const { service } = parse(serviceParams, req.params, 'params');
+    const { service } = parse(faultParams, req.params, 'params');
     const body = parse(faultSchema, req.body ?? {}, 'body');
     await deps.faults.inject(service, {
       mode: body.mode,
@@ -45,7 +36,7 @@ export function faultRoutes(deps: { police: PoliceDeps; faults: Faults; config: 
   });
 
   router.delete('/faults/:service', enabled, async (req, res) => {
-    const { service } = parse(serviceParams, req.params, 'params');
+    const { service } = parse(faultParams, req.params, 'params');
     if (!(await deps.faults.clear(service))) throw notFound(`Fault for ${service}`);
     res.status(204).end();
   });

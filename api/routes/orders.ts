@@ -22,23 +22,8 @@ import { createAccountService } from '../../domain/accounts';
 import { createEventStore } from '../../eventstore';
 import { parse } from '../validate';
 import { orderDetails, orderSummary, shippingAddressSchema } from '../../domain/orders';
-import { skuSchema } from './inventory';
+import { orderIdParams, placeOrderSchema, reasonBody } from '../contract';
 import { policedRouter, type PoliceDeps } from '../policed-router';
-
-export const id = z.string().trim().min(1).max(100).regex(/^[\w.:@-]+$/, 'ids are letters, digits and . : @ _ -');
-
-export const placeOrderSchema = z.strictObject({
-  customerId: id,
-  accountId: id,
-  items: z
-    .array(z.strictObject({ sku: skuSchema, quantity: z.number().int().positive().max(10_000) }))
-    .min(1, 'an order needs at least one item')
-    .max(100),
-  shippingAddress: shippingAddressSchema,
-});
-
-const orderIdParams = z.object({ orderId: id });
-export const rejectBody = z.strictObject({ reason: z.string().trim().min(1).max(500).optional() });
 
 export function orderRoutes(deps: { police: PoliceDeps; client: Client; db: Db; config: Config; catalog: InventoryCatalog; sagasStarted?: { inc(): void }; idempotency: Idempotency }): Router {
   const router = policedRouter(deps.police);
@@ -158,7 +143,7 @@ export function orderRoutes(deps: { police: PoliceDeps; client: Client; db: Db; 
   /** Approve and reject are signals (operators also send them with `temporal workflow signal`). */
   async function decide(req: Request, res: Response, action: 'approve' | 'reject') {
     const { orderId } = parse(orderIdParams, req.params, 'params');
-    const body = parse(rejectBody, req.body ?? {}, 'body');
+    const body = parse(reasonBody, req.body ?? {}, 'body');
     const handle = await sagaOf(orderId);
     const status = await liveStatus(handle);
     if (!status.awaitingApproval) throw new HttpError(409, 'invalid_state', `Order ${orderId} is not awaiting approval (status ${status.status})`);
@@ -190,7 +175,7 @@ export function orderRoutes(deps: { police: PoliceDeps; client: Client; db: Db; 
    */
   router.post('/orders/:orderId/cancel', async (req, res) => {
     const { orderId } = parse(orderIdParams, req.params, 'params');
-    const body = parse(rejectBody, req.body ?? {}, 'body');
+    const body = parse(reasonBody, req.body ?? {}, 'body');
     const handle = await sagaOf(orderId);
     try {
       const accepted = await handle.executeUpdate(cancelUpdate, { args: [{ ...(body.reason && { reason: body.reason }), by: actorOf(res) }] });

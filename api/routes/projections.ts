@@ -1,10 +1,10 @@
 import { Router } from 'express';
 import type { Db } from 'mongodb';
-import { z } from 'zod';
 import type { EventStore } from '../../eventstore';
 import { projectionStatuses, requestRebuild } from '../../projections/read-side';
 import { HttpError, notFound } from '../errors';
 import { parse } from '../validate';
+import { projectionParams } from '../contract';
 import { policedRouter, type PoliceDeps } from '../policed-router';
 
 /** Where every projection stands (state, lag, parked events, progress), and the rebuild command. */
@@ -18,7 +18,7 @@ export function projectionRoutes(deps: { police: PoliceDeps; db: Db; store: Even
   });
 
   router.post('/projections/:name/rebuild', async (req, res) => {
-    const { name } = parse(z.object({ name: z.string().min(1).max(50) }), req.params, 'params');
+    const { name } = parse(projectionParams, req.params, 'params');
     const answer = await requestRebuild(db, name);
     if (!answer.requested && answer.reason === 'unknown') throw notFound(`Projection ${name}`);
     if (!answer.requested) throw new HttpError(409, 'rebuild_in_progress', `Projection ${name} is already being rebuilt${answer.generation ? ` into generation ${answer.generation}` : ''}`);

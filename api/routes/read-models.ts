@@ -1,29 +1,12 @@
 import { Router, type Request } from 'express';
 import type { Db, Document, Filter } from 'mongodb';
-import { z } from 'zod';
 import { accountsProjection, inventoryProjection, ordersProjection, readModel, salesProjection, type OrderViewDocument } from '../../projections/read-side';
 import { awaitReadModel, withoutConsistency } from '../read-consistency';
 import { HttpError, notFound } from '../errors';
 import { parse } from '../validate';
 import { ownCustomer } from '../auth';
-import { id } from './orders';
-import { ORDER_STATUSES } from '../../domain/orders';
+import { accountsQuery, CURSOR_PATTERN, emptyQuery, customerOrdersQuery, customerParams, orderIdParams, ordersQuery, salesQuery } from '../contract';
 import { policedRouter, type PoliceDeps } from '../policed-router';
-
-/** `<epoch milliseconds>.<id>` (see encodeCursor); ids are printable ASCII. */
-export const CURSOR_PATTERN = /^(\d{1,15})\.([\x21-\x7e]{1,200})$/;
-const page = { limit: z.coerce.number().int().min(1).max(200).default(50), cursor: z.string().max(216).optional() };
-const ordersQuery = z.strictObject({ status: z.enum(ORDER_STATUSES).optional(), customerId: id.optional(), ...page });
-const customerOrdersQuery = z.strictObject({ status: z.enum(ORDER_STATUSES).optional(), ...page });
-const accountsQuery = z.strictObject({ ...page });
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD').refine((d) => {
-  // Date.parse rolls 2030-02-31 over into March; a real date survives the round trip.
-  const parsed = new Date(`${d}T00:00:00Z`);
-  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === d;
-}, 'not a real date');
-const salesQuery = z
-  .strictObject({ from: day.optional(), to: day.optional(), groupBy: z.enum(['day', 'sku']).default('day') })
-  .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from must not be after to', path: ['from'] });
 
 /**
  * The query side (CQRS): every answer here comes from a read model that the projector builds from
@@ -65,8 +48,8 @@ export function readModelRoutes(deps: { police: PoliceDeps; db: Db }): Router {
 
   router.get('/orders/:orderId', async (req, res) => {
     await awaitReadModel(db, ordersProjection, req, res);
-    const { orderId } = parse(z.object({ orderId: id }), req.params, 'params');
-    parse(z.strictObject({}), withoutConsistency(req.query), 'query');
+    const { orderId } = parse(orderIdParams, req.params, 'params');
+    parse(emptyQuery, withoutConsistency(req.query), 'query');
     // By _id alone (served from the index everywhere); whose it is, the access policy checked.
     const order = await (await readModel<OrderViewDocument>(db, ordersProjection, 'orders')).findOne({ _id: orderId });
     if (!order?.facts?.created) throw notFound(`Order ${orderId}`);
@@ -75,7 +58,7 @@ export function readModelRoutes(deps: { police: PoliceDeps; db: Db }): Router {
 
   router.get('/customers/:customerId/orders', async (req, res) => {
     await awaitReadModel(db, ordersProjection, req, res);
-    const { customerId } = parse(z.object({ customerId: id }), req.params, 'params');
+    const { customerId } = parse(customerParams, req.params, 'params');
     const q = parse(customerOrdersQuery, withoutConsistency(req.query), 'query');
     const orders = await readModel<OrderViewDocument>(db, ordersProjection, 'orders');
     const { items, nextCursor } = await pageOf(req, orders, { customerId, 'facts.created': true, ...(q.status && { status: q.status }) }, 'createdAt', q);
@@ -97,7 +80,7 @@ export function readModelRoutes(deps: { police: PoliceDeps; db: Db }): Router {
 
   router.get('/inventory', async (req, res) => {
     await awaitReadModel(db, inventoryProjection, req, res);
-    parse(z.strictObject({}), withoutConsistency(req.query), 'query');
+    parse(emptyQuery, withoutConsistency(req.query), 'query');
     const levels = await (await readModel(db, inventoryProjection, 'levels')).find({}).sort({ _id: 1 }).limit(1_000).toArray();
     res.json({ levels: levels.map((l) => ({ sku: l._id, available: l.available, reserved: l.reserved, price: l.price ?? null })) });
   });

@@ -6,9 +6,9 @@ import { z } from 'zod';
  * (`temporal workflow update`) is refused at the door instead of failing inside scheduleShipment.
  */
 export const shippingAddressSchema = z.strictObject({
-  line1: z.string().trim().min(1).max(200),
-  city: z.string().trim().min(1).max(100),
-  postalCode: z.string().trim().min(1).max(20),
+  line1: z.string().trim().min(1).max(200).meta({ pattern: '\\S' }),
+  city: z.string().trim().min(1).max(100).meta({ pattern: '\\S' }),
+  postalCode: z.string().trim().min(1).max(20).meta({ pattern: '\\S' }),
   country: z.string().trim().regex(/^[A-Za-z]{2}$/, 'country must be an ISO 3166-1 alpha-2 code').transform((c) => c.toUpperCase()),
 });
 

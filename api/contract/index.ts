@@ -1,0 +1,21 @@
+import { accountOperations } from './accounts';
+import { inventoryOperations } from './inventory';
+import { operationsOperations } from './operations';
+import { orderOperations } from './orders';
+import type { Operation } from './define';
+
+/**
+ * The API's contract, one entry per operation, keyed `METHOD /express/path`. Routes validate
+ * with its schemas, the policed router enforces its access rules, and the OpenAPI document is
+ * generated from it (api/openapi.ts), so the three cannot drift apart.
+ */
+export const CONTRACT = { ...operationsOperations, ...orderOperations, ...accountOperations, ...inventoryOperations } satisfies Record<string, Operation>;
+
+export type RouteKey = keyof typeof CONTRACT;
+
+export { openApiPath, operators, type Access, type ClientRule, type Operation, type ResponseSpec } from './define';
+export * from './schemas';
+export * from './orders';
+export * from './accounts';
+export * from './inventory';
+export * from './operations';

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { FAULTABLE_SERVICES } from '../../infra/faults';
+import { projections } from '../../projections/read-side';
+import { operations, operators } from './define';
+
+export const projectionParams = z.object({ name: z.string().min(1).max(50).meta({ description: `One of: ${projections.map((p) => p.name).join(', ')}` }) });
+
+export const deadLetterQuery = z.strictObject({
+  source: z.enum(['saga', 'projection', 'notification']).optional(),
+  status: z.enum(['open', 'redrive-requested', 'discard-requested', 'redriven', 'discarded']).optional(),
+  orderId: z.string().min(1).max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+export const deadLetterParams = z.object({ id: z.string().min(1).max(500) });
+
+export const emailQuery = z.strictObject({
+  orderId: z.string().min(1).max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+export const faultParams = z.object({ service: z.enum(FAULTABLE_SERVICES) });
+export const faultSchema = z.strictObject({
+  mode: z.enum(['error', 'hang-after-effect', 'crash-after-resolve']).default('error'),
+  failures: z.number().int().positive().max(1_000_000).optional(),
+  durationMs: z.number().int().positive().max(24 * 3_600_000).optional(),
+  hangMs: z.number().int().positive().max(600_000).optional(),
+  streamId: z.string().min(1).max(200).optional(),
+});
+
+const base64 = z.string().max(4_000_000).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
+export const codecBody = z.object({
+  payloads: z.array(z.object({ metadata: z.record(z.string(), base64).optional(), data: base64.optional() })).max(1_000),
+});
+
+const codec = (action: 'encode' | 'decode') => ({
+  summary: `Temporal remote codec: ${action} payloads (operators)`,
+  access: operators,
+  body: codecBody,
+  responses: { '200': 'Payloads', '404': 'Encryption off', '422': 'Cannot decode' },
+});
+
+/** Health, metrics, the document itself, and what operators run the platform with. */
+export const operationsOperations = operations({
+  'GET /health': { summary: 'Temporal and MongoDB reachability', access: { public: true, why: 'load balancers and orchestrators probe it' }, responses: { '200': 'Both up', '503': 'One is down (named)' } },
+  'GET /health/ready': { summary: 'Readiness: /health plus every projection not stalled', access: { public: true, why: 'orchestrators decide where to send reads with it' }, responses: { '200': 'Ready', '503': 'Not ready: names what is down or stalled' } },
+  'GET /openapi.json': { summary: 'This document', access: { client: 'any', why: 'the contract is not a secret' }, responses: { '200': 'OpenAPI 3.1' } },
+  'GET /metrics': { summary: 'Prometheus metrics', access: operators, responses: { '200': 'Metrics in text format' } },
+
+  'GET /projections': { summary: 'Each projection: state, position, head of the log, lag in events and ms, parked events, last progress', access: operators, responses: { '200': 'Projections' } },
+  'POST /projections/:name/rebuild': { summary: 'Rebuild a read model into a fresh generation, swapped in when caught up', access: operators, params: projectionParams, responses: { '202': 'Started', '404': 'Unknown projection', '409': 'Already rebuilding' } },
+  'GET /dead-letters': { summary: 'Dead letters of the saga, the projections and the notifications', access: operators, query: deadLetterQuery, responses: { '200': 'Dead letters' } },
+  'GET /dead-letters/:id': { summary: 'One dead letter', access: operators, params: deadLetterParams, responses: { '200': 'The dead letter', '404': 'Unknown' } },
+  'POST /dead-letters/:id/redrive': { summary: 'Apply again, then release what waited behind it', access: operators, params: deadLetterParams, responses: { '202': 'Redrive requested', '404': 'Unknown', '409': 'Not open or not redrivable' } },
+  'DELETE /dead-letters/:id': { summary: 'Discard (recorded in the audit log)', access: operators, params: deadLetterParams, responses: { '202': 'Discarded or discard requested', '404': 'Unknown', '409': 'Not open' } },
+  'GET /emails': { summary: 'Emails the Email service sent', access: operators, query: emailQuery, responses: { '200': 'Emails' } },
+  'GET /faults': { summary: 'Injected faults (refused in production)', access: operators, responses: { '200': 'Faults', '403': 'Production mode' } },
+  // The body is optional: without one the service fails every call (mode "error").
+  'PUT /faults/:service': { summary: 'Make a service fail on purpose (refused in production)', access: operators, params: faultParams, body: faultSchema, bodyOptional: true, responses: { '200': 'Injected', '403': 'Production mode' } },
+  'DELETE /faults/:service': { summary: 'Clear a fault', access: operators, params: faultParams, responses: { '204': 'Cleared', '404': 'No such fault', '403': 'Production mode' } },
+  'POST /codec/encode': codec('encode'),
+  'POST /codec/decode': codec('decode'),
+});

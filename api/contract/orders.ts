@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { ORDER_STATUSES, shippingAddressSchema } from '../../domain/orders';
+import { emptyQuery, idempotencyHeader, id, NOT_BLANK, page, skuSchema } from './schemas';
+import { operations, operators } from './define';
+
+export const placeOrderSchema = z.strictObject({
+  customerId: id,
+  accountId: id,
+  items: z
+    .array(z.strictObject({ sku: skuSchema, quantity: z.number().int().positive().max(10_000) }))
+    .min(1, 'an order needs at least one item')
+    .max(100),
+  shippingAddress: shippingAddressSchema,
+});
+
+export const orderIdParams = z.object({ orderId: id });
+export const reasonBody = z.strictObject({ reason: z.string().trim().min(1).max(500).meta(NOT_BLANK).optional() });
+
+/** What the saga decided in its first step (the `placed` Update's answer). */
+export const orderPlacedBody = z.object({
+  orderId: z.string(),
+  workflowId: z.string(),
+  status: z.enum(ORDER_STATUSES),
+  total: z.number().int().nullable().meta({ description: 'Cents; null if the saga stopped before pricing' }),
+  items: z.array(z.object({ sku: z.string(), quantity: z.number().int(), unitPrice: z.number().int().nullable() })),
+  requiresApproval: z.boolean(),
+});
+
+export const ordersQuery = z.strictObject({ status: z.enum(ORDER_STATUSES).optional(), customerId: id.optional(), ...page });
+export const customerOrdersQuery = z.strictObject({ status: z.enum(ORDER_STATUSES).optional(), ...page });
+export const customerParams = z.object({ customerId: id });
+
+const eventual = 'Eventually consistent: served by a read model; pass minPosition to read your own write.';
+
+export const orderOperations = operations({
+  'POST /orders': {
+    summary: 'Place an order: starts the saga order-<orderId> and, in the same call, asks it (the `placed` Update) what it decided',
+    access: { client: 'own-body', why: 'for its own customer id, paid from an account it holds' },
+    headers: idempotencyHeader,
+    body: placeOrderSchema,
+    responses: {
+      '202': { description: 'Saga started. The body is what the saga decided in its first step', body: orderPlacedBody },
+      '403': 'A client naming another customer',
+      '409': 'A request with this Idempotency-Key is still running',
+      '422': 'Unknown SKU, an account the caller cannot pay with, or Idempotency-Key reused with another body',
+    },
+  },
+  'GET /orders': { summary: `List orders. ${eventual}`, access: { client: 'own-list' }, query: ordersQuery, readModel: true, responses: { '200': 'A page of orders' } },
+  'GET /orders/:orderId': { summary: `One order. ${eventual}`, access: { client: 'own-order' }, params: orderIdParams, query: emptyQuery, readModel: true, responses: { '200': 'The order', '404': 'Unknown order' } },
+  'GET /orders/:orderId/saga': { summary: 'The live saga state (Temporal query; strongly consistent)', access: { client: 'own-order' }, params: orderIdParams, responses: { '200': 'Saga status', '404': 'Unknown order' } },
+  'POST /orders/:orderId/approve': { summary: 'Approve an order awaiting approval (signal)', access: operators, params: orderIdParams, responses: { '202': 'Accepted', '404': 'Unknown order', '409': 'Not awaiting approval' } },
+  'POST /orders/:orderId/reject': { summary: 'Reject an order awaiting approval (signal)', access: operators, params: orderIdParams, body: reasonBody, bodyOptional: true, responses: { '202': 'Accepted', '404': 'Unknown order', '409': 'Not awaiting approval' } },
+  'POST /orders/:orderId/cancel': {
+    summary: 'Cancel a running saga (Temporal update): it compensates what was done. Refused past the point of no return (completeOrder started)',
+    access: operators,
+    params: orderIdParams,
+    body: reasonBody,
+    bodyOptional: true,
+    responses: { '202': 'Accepted', '404': 'Unknown order', '409': 'Completing, already cancelling, or finished' },
+  },
+  'PUT /orders/:orderId/shipping-address': { summary: 'Change the address until the shipment is scheduled (Temporal update)', access: operators, params: orderIdParams, body: shippingAddressSchema, responses: { '202': 'Accepted', '404': 'Unknown order', '409': 'Too late' } },
+  'GET /customers/:customerId/orders': { summary: `A customer's order history. ${eventual}`, access: { client: 'own-customer' }, params: customerParams, query: customerOrdersQuery, readModel: true, responses: { '200': 'A page of orders', '404': 'Not visible to this client' } },
+});
