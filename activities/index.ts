@@ -1,4 +1,5 @@
 import type { Db } from 'mongodb';
+import { createPersonalData, DEVELOPMENT_MASTER_KEYS, type MasterKeys } from '../infra/personal-data';
 import { createAccountService } from '../domain/accounts';
 import { createEventStore } from '../eventstore';
 import { accountsPort } from './accounts-port';
@@ -13,7 +14,8 @@ import { temporalMetadata } from './temporal-metadata';
  * All activities: one module per service (Order, Payment, Inventory, Shipping) plus dead letters.
  * Built from their dependencies so tests can hand in their own database.
  */
-export function createActivities({ db }: { db: Db }) {
+export function createActivities({ db, masterKeys }: { db: Db; masterKeys?: MasterKeys }) {
+  const personalData = createPersonalData(db, masterKeys ?? DEVELOPMENT_MASTER_KEYS);
   // Every event a service appends says which saga step wrote it.
   const events = createEventStore(db, { ambientMetadata: temporalMetadata });
   const deps = { db, events };
@@ -22,7 +24,7 @@ export function createActivities({ db }: { db: Db }) {
     ...createOrderActivities(deps),
     ...createPaymentActivities({ ...deps, accounts }),
     ...createInventoryActivities(deps),
-    ...createShippingActivities(deps),
+    ...createShippingActivities({ ...deps, open: personalData.open }),
     ...createDeadLetterActivities(deps),
   };
 }

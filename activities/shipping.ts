@@ -15,14 +15,16 @@ interface ShipmentDocument {
   updatedAt: Date;
 }
 
-export function createShippingActivities({ db, events }: ServiceDeps) {
+/** `open`: reads a personal field the API sealed (the carrier needs the real postal code); the address is stored and recorded sealed. */
+export function createShippingActivities({ db, events, open }: ServiceDeps & { open: (value: string) => Promise<string> }) {
   const shipments = db.collection<ShipmentDocument>('shipments');
 
   return {
     async scheduleShipment({ orderId, correlationId, address }: OrderContext & { address: ShippingAddress }): Promise<{ trackingId: string }> {
-      if (!DELIVERABLE_COUNTRIES.has(address.country.toUpperCase()) || /^0+$/.test(address.postalCode.replace(/\s/g, ''))) {
-        throw businessFailure('UndeliverableAddress', `cannot deliver to ${address.city}, ${address.postalCode}, ${address.country}`);
-      }
+      const country = address.country.toUpperCase();
+      if (!DELIVERABLE_COUNTRIES.has(country)) throw businessFailure('UndeliverableAddress', `cannot deliver to ${country}: the carrier does not serve it`);
+      // The failure's message ends up in the history and the read models: it names no personal data.
+      if (/^0+$/.test((await open(address.postalCode)).replace(/\s/g, ''))) throw businessFailure('UndeliverableAddress', `cannot deliver to ${country}: no such postal code`);
       const trackingId = `TRK-${orderId.replace(/-/g, '').slice(0, 12).toUpperCase()}`;
       // One document per order: scheduling twice is a no-op; a cancelled shipment stays cancelled
       // (a late retry must not book a carrier for an order that was already undone).

@@ -1,3 +1,5 @@
+import { customerRoutes } from './routes/customers';
+import { createPersonalData, masterKeysOf } from '../infra/personal-data';
 import express from 'express';
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
@@ -79,6 +81,7 @@ export function createApp(deps: AppDeps): express.Express {
   const catalog = createInventoryCatalog({ db: deps.db, events: store });
   const faults = createFaults(deps.db, faultInjectionOn(deps.config));
   const idempotency = createIdempotency(deps.db, deps.config);
+  const personalData = createPersonalData(deps.db, masterKeysOf(deps.config));
   // A path the API serves, asked with a method it does not: 405 with the methods it does (a CORS
   // preflight excepted: the codec routes answer those).
   app.use((req, res, next) => {
@@ -93,15 +96,16 @@ export function createApp(deps: AppDeps): express.Express {
   const openApi = openApiDocument({ authRequired: authRequired(deps.config) });
   app.use(policedRouter(police).get('/openapi.json', (_req, res) => void res.json(openApi)));
   app.use(metrics.routes(police));
-  app.use(orderRoutes({ ...deps, police, idempotency, catalog, sagasStarted: metrics.sagasStarted }));
-  app.use(accountRoutes({ ...deps, police, idempotency }));
+  app.use(orderRoutes({ ...deps, police, idempotency, catalog, personalData, sagasStarted: metrics.sagasStarted }));
+  app.use(accountRoutes({ ...deps, police, idempotency, personalData }));
   app.use(inventoryRoutes({ police, idempotency, catalog }));
   app.use(faultRoutes({ police, faults, config: deps.config }));
-  app.use(readModelRoutes({ ...deps, police }));
+  app.use(readModelRoutes({ ...deps, police, personalData }));
+  app.use(customerRoutes({ ...deps, police, personalData }));
   app.use(projectionRoutes({ police, db: deps.db, store, stallAfterMs: deps.config.PROJECTION_STALL_AFTER }));
   app.use(deadLetterRoutes({ ...deps, police }));
   app.use(emailRoutes({ ...deps, police }));
-  app.use(codecRoutes({ police, codec: payloadCodec(deps.config), corsOrigins: deps.config.CODEC_CORS_ORIGINS }));
+  app.use(codecRoutes({ police, codec: payloadCodec(deps.config), corsOrigins: deps.config.CODEC_CORS_ORIGINS, personalData }));
   app.use(unknownRoute);
   app.use(errorHandler(deps.log));
   return app;

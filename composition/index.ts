@@ -8,6 +8,7 @@ import { ensureEventStoreIndexes } from '../eventstore';
 import { dataConverter } from '../infra/data-converter';
 import { connectMongo, type Mongo } from '../infra/mongo';
 import { registerSearchAttributes } from '../infra/search-attributes';
+import { ensureSubjectKeyIndexes } from '../infra/personal-data';
 
 /**
  * The composition root: what every process builds the same way. Entry points (api/main.ts,
@@ -20,6 +21,7 @@ export async function openDatabase(config: Config): Promise<Mongo> {
   await ensureEventStoreIndexes(mongo.db);
   await ensureServiceIndexes(mongo.db);
   await ensureApiIndexes(mongo.db);
+  await ensureSubjectKeyIndexes(mongo.db);
   return mongo;
 }
 

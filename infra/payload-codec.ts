@@ -10,9 +10,13 @@ const decoder = new TextDecoder();
 /**
  * Encrypts every Temporal payload (workflow inputs, activity arguments and results, signals,
  * queries, memos) with AES-256-GCM before it leaves the process, so the Temporal server and its
- * database only ever hold ciphertext of the orders' personal data (addresses, customer ids).
- * Each payload names the key that sealed it: keys rotate by adding a new one as the active key
- * and keeping the old ones to read existing histories.
+ * database hold only ciphertext of them. Each payload names the key that sealed it: keys rotate by
+ * adding a new one as the active key and keeping the old ones to read existing histories.
+ *
+ * Personal data inside payloads is sealed a second time, field by field, with its customer's own
+ * key (infra/personal-data): this codec sees no customer, and erasing one must not make a whole
+ * workflow input unreadable. Search attributes are not payloads and are never encrypted, so they
+ * carry no personal data at all (CustomerId is a pseudonym).
  */
 export class AesGcmPayloadCodec implements PayloadCodec {
   constructor(

@@ -1,3 +1,4 @@
+import { masterKeysOf } from '../infra/personal-data';
 import os from 'node:os';
 import path from 'node:path';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -38,7 +39,7 @@ export async function createWorker(deps: { connection: NativeConnection; config:
     },
     // An explicit file path (not require.resolve) so the same code runs under tsx and vitest.
     workflowsPath: deps.workflowsPath ?? path.resolve(__dirname, '..', 'workflows', 'index.ts'),
-    activities: createActivities({ db: deps.db }),
+    activities: createActivities({ db: deps.db, masterKeys: masterKeysOf(deps.config) }),
     dataConverter: dataConverter(deps.config),
     interceptors: {
       activity: [

@@ -1,4 +1,5 @@
 import { accountOperations } from './accounts';
+import { customerOperations } from './customers';
 import { inventoryOperations } from './inventory';
 import { operationsOperations } from './operations';
 import { orderOperations } from './orders';
@@ -9,7 +10,7 @@ import type { Operation } from './define';
  * with its schemas, the policed router enforces its access rules, and the OpenAPI document is
  * generated from it (api/openapi.ts), so the three cannot drift apart.
  */
-export const CONTRACT = { ...operationsOperations, ...orderOperations, ...accountOperations, ...inventoryOperations } satisfies Record<string, Operation>;
+export const CONTRACT = { ...operationsOperations, ...orderOperations, ...accountOperations, ...inventoryOperations, ...customerOperations } satisfies Record<string, Operation>;
 
 export type RouteKey = keyof typeof CONTRACT;
 
@@ -19,3 +20,4 @@ export * from './orders';
 export * from './accounts';
 export * from './inventory';
 export * from './operations';
+export * from './customers';

@@ -10,11 +10,12 @@ import { HttpError, notFound } from '../errors';
 import { idFromSeed, type Answer, type Idempotency } from '../idempotency';
 import { parse } from '../validate';
 import { policedRouter, type PoliceDeps } from '../policed-router';
+import type { PersonalData } from '../../infra/personal-data';
 
 /** The account's version as an entity tag; If-Match carries it back to pin a command to that version. */
 const etag = (version: number) => `"${version}"`;
 
-export function accountRoutes(deps: { police: PoliceDeps; db: Db; idempotency: Idempotency }): Router {
+export function accountRoutes(deps: { police: PoliceDeps; db: Db; idempotency: Idempotency; personalData: PersonalData }): Router {
   const accounts = createAccountService({ store: createEventStore(deps.db) });
   const router = policedRouter(deps.police);
 
@@ -26,10 +27,15 @@ export function accountRoutes(deps: { police: PoliceDeps; db: Db; idempotency: I
     if (own !== undefined && (body.initialDeposit ?? 0) > 0) throw new HttpError(403, 'forbidden', 'A client opens its accounts with no initial deposit');
     const customerId = body.customerId ?? own;
     await deps.idempotency.run(req, res, 'accounts.open', body, async (seed) => {
+      const accountId = seed ? idFromSeed(seed) : randomUUID();
+      // The holder's name is personal data: sealed with the customer's key (or, for an account no
+      // customer holds, a key of the account's own), so erasing the customer erases it everywhere.
+      const owner = await deps.personalData.seal(customerId ?? `account:${accountId}`, body.owner);
       const view = await mapErrors({}, () =>
         accounts.openAccount({
-          ...(seed && { accountId: idFromSeed(seed), eventId: `api-open-${seed}` }),
-          owner: body.owner,
+          accountId,
+          ...(seed && { eventId: `api-open-${seed}` }),
+          owner,
           customerId,
           initialDeposit: body.initialDeposit,
           metadata: requestMetadata(req),
@@ -38,7 +44,7 @@ export function accountRoutes(deps: { police: PoliceDeps; db: Db; idempotency: I
       return {
         status: 201,
         headers: { Location: `/accounts/${view.accountId}`, ETag: etag(view.version) },
-        body: { accountId: view.accountId, customerId: view.customerId, owner: view.owner, balance: view.balance, version: view.version, position: view.position },
+        body: { accountId: view.accountId, customerId: view.customerId, owner: await deps.personalData.open(view.owner), balance: view.balance, version: view.version, position: view.position },
       };
     });
   });
@@ -72,7 +78,7 @@ export function accountRoutes(deps: { police: PoliceDeps; db: Db; idempotency: I
     res.set('ETag', etag(view.version)).json({
       accountId: view.accountId,
       customerId: view.customerId,
-      owner: view.owner,
+      owner: await deps.personalData.open(view.owner),
       balance: view.balance,
       version: view.version,
       openedAt: view.openedAt,
@@ -85,7 +91,7 @@ export function accountRoutes(deps: { police: PoliceDeps; db: Db; idempotency: I
     const events = await accounts.history(id);
     if (events.length === 0) throw notFound(`Account ${id}`);
     res.set('ETag', etag(events.at(-1)!.version)).json({
-      events: events.map((e) => ({ version: e.version, position: e.position, type: e.type, data: e.data, metadata: e.metadata })),
+      events: await Promise.all(events.map(async (e) => ({ version: e.version, position: e.position, type: e.type, data: await deps.personalData.openDeep(e.data), metadata: e.metadata }))),
     });
   });
 

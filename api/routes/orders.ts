@@ -24,8 +24,9 @@ import { parse } from '../validate';
 import { orderDetails, orderSummary, shippingAddressSchema } from '../../domain/orders';
 import { orderIdParams, placeOrderSchema, reasonBody } from '../contract';
 import { policedRouter, type PoliceDeps } from '../policed-router';
+import type { PersonalData } from '../../infra/personal-data';
 
-export function orderRoutes(deps: { police: PoliceDeps; client: Client; db: Db; config: Config; catalog: InventoryCatalog; sagasStarted?: { inc(): void }; idempotency: Idempotency }): Router {
+export function orderRoutes(deps: { police: PoliceDeps; client: Client; db: Db; config: Config; catalog: InventoryCatalog; sagasStarted?: { inc(): void }; idempotency: Idempotency; personalData: PersonalData }): Router {
   const router = policedRouter(deps.police);
   const accounts = createAccountService({ store: createEventStore(deps.db) });
 
@@ -41,8 +42,9 @@ export function orderRoutes(deps: { police: PoliceDeps; client: Client; db: Db; 
     return handle;
   }
 
+  /** The saga's state, its personal fields opened for the caller (the saga itself holds them sealed). */
   async function liveStatus(handle: WorkflowHandle): Promise<SagaStatus> {
-    return handle.query(statusQuery);
+    return deps.personalData.openDeep(await handle.query(statusQuery));
   }
 
   /**
@@ -91,7 +93,12 @@ export function orderRoutes(deps: { police: PoliceDeps; client: Client; db: Db; 
    */
   async function startSaga(req: Request, orderId: string, body: z.infer<typeof placeOrderSchema>, prices: ReadonlyMap<string, number>): Promise<Answer> {
     const workflowId = orderWorkflowId(orderId);
-    const input: OrderSagaInput = { orderId, ...body, correlationId: correlationIdOf(req), settings: sagaSettings(deps.config) };
+    // Personal data enters the saga sealed with the customer's key: Temporal's history, the
+    // activities' arguments and dead letters hold only ciphertext of it, and erasing the customer
+    // makes every copy unreadable. Search attributes carry the customer's pseudonym, never its id.
+    const shippingAddress = await deps.personalData.sealAddress(body.customerId, body.shippingAddress);
+    const customerPseudonym = await deps.personalData.blindIndex(body.customerId);
+    const input: OrderSagaInput = { orderId, ...body, shippingAddress, correlationId: correlationIdOf(req), settings: sagaSettings(deps.config) };
     const updateId = placedUpdateId(orderId);
     let placed: OrderPlaced;
     try {
@@ -106,10 +113,10 @@ export function orderRoutes(deps: { police: PoliceDeps; client: Client; db: Db; 
         // Operators find sagas by order and customer in the Web UI and with `temporal workflow list --query`.
         typedSearchAttributes: [
           { key: OrderIdKey, value: orderId },
-          { key: CustomerIdKey, value: body.customerId },
+          { key: CustomerIdKey, value: customerPseudonym },
           { key: OrderStatusKey, value: 'PENDING' },
         ],
-        memo: { customerId: body.customerId, accountId: body.accountId, correlationId: input.correlationId },
+        memo: { accountId: body.accountId, correlationId: input.correlationId },
         // The Web UI's story of the order: a one-line summary (no personal data) and Markdown
         // details, priced from the catalog as the order is placed (the saga prices it again).
         staticSummary: orderSummary(orderId, body.items, body.items.reduce((sum, i) => sum + (prices.get(i.sku) ?? 0) * i.quantity, 0)),
@@ -157,11 +164,13 @@ export function orderRoutes(deps: { police: PoliceDeps; client: Client; db: Db; 
 
   router.put('/orders/:orderId/shipping-address', async (req, res) => {
     const { orderId } = parse(orderIdParams, req.params, 'params');
-    const address = parse(shippingAddressSchema, req.body, 'body');
+    const plain = parse(shippingAddressSchema, req.body, 'body');
     const handle = await sagaOf(orderId);
+    const customer = await deps.police.ownership.orderCustomer(orderId);
+    const address = await deps.personalData.sealAddress(customer ?? `order:${orderId}`, plain);
     try {
       const status = await handle.executeUpdate(updateShippingAddressUpdate, { args: [address] });
-      res.status(202).json({ orderId, shippingAddress: status.shippingAddress, status: status.status });
+      res.status(202).json({ orderId, shippingAddress: await deps.personalData.openDeep(status.shippingAddress), status: status.status });
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) throw new HttpError(409, 'invalid_state', err.cause?.message ?? 'The shipping address can no longer change');
       if (err instanceof WorkflowNotFoundError) throw new HttpError(409, 'invalid_state', `Order ${orderId} has finished`);

@@ -7,6 +7,7 @@ import { parse } from '../validate';
 import { ownCustomer } from '../auth';
 import { accountsQuery, CURSOR_PATTERN, emptyQuery, customerOrdersQuery, customerParams, orderIdParams, ordersQuery, salesQuery } from '../contract';
 import { policedRouter, type PoliceDeps } from '../policed-router';
+import type { PersonalData } from '../../infra/personal-data';
 
 /**
  * The query side (CQRS): every answer here comes from a read model that the projector builds from
@@ -14,9 +15,9 @@ import { policedRouter, type PoliceDeps } from '../policed-router';
  * your own write. The saga's live state (GET /orders/:id/saga) and the account's own stream
  * (GET /accounts/:id) are strongly consistent instead.
  */
-export function readModelRoutes(deps: { police: PoliceDeps; db: Db }): Router {
+export function readModelRoutes(deps: { police: PoliceDeps; db: Db; personalData: PersonalData }): Router {
   const router = policedRouter(deps.police);
-  const { db } = deps;
+  const { db, personalData } = deps;
 
   async function pageOf<T extends Document & { _id: string }>(
     req: Request,
@@ -43,7 +44,7 @@ export function readModelRoutes(deps: { police: PoliceDeps; db: Db }): Router {
     const customerId = own ?? q.customerId;
     const filter: Filter<OrderViewDocument> = { 'facts.created': true, ...(q.status && { status: q.status }), ...(customerId && { customerId }) };
     const { items, nextCursor } = await pageOf(req, orders, filter, 'createdAt', q);
-    res.json({ orders: items.map(orderView), nextCursor });
+    res.json({ orders: await Promise.all(items.map((o) => orderView(o, personalData))), nextCursor });
   });
 
   router.get('/orders/:orderId', async (req, res) => {
@@ -53,7 +54,7 @@ export function readModelRoutes(deps: { police: PoliceDeps; db: Db }): Router {
     // By _id alone (served from the index everywhere); whose it is, the access policy checked.
     const order = await (await readModel<OrderViewDocument>(db, ordersProjection, 'orders')).findOne({ _id: orderId });
     if (!order?.facts?.created) throw notFound(`Order ${orderId}`);
-    res.json(orderView(order));
+    res.json(await orderView(order, personalData));
   });
 
   router.get('/customers/:customerId/orders', async (req, res) => {
@@ -62,7 +63,7 @@ export function readModelRoutes(deps: { police: PoliceDeps; db: Db }): Router {
     const q = parse(customerOrdersQuery, withoutConsistency(req.query), 'query');
     const orders = await readModel<OrderViewDocument>(db, ordersProjection, 'orders');
     const { items, nextCursor } = await pageOf(req, orders, { customerId, 'facts.created': true, ...(q.status && { status: q.status }) }, 'createdAt', q);
-    res.json({ customerId, orders: items.map(orderView), nextCursor });
+    res.json({ customerId, orders: await Promise.all(items.map((o) => orderView(o, personalData))), nextCursor });
   });
 
   router.get('/accounts', async (req, res) => {
@@ -73,7 +74,7 @@ export function readModelRoutes(deps: { police: PoliceDeps; db: Db }): Router {
     const own = ownCustomer(res);
     const { items, nextCursor } = await pageOf(req, accounts, own !== undefined ? { customerId: own, openedAt: { $exists: true } } : { openedAt: { $exists: true } }, 'openedAt', q);
     res.json({
-      accounts: items.map((a) => ({ accountId: a._id, customerId: a.customerId ?? null, owner: a.owner, balance: a.balance, version: a.version, openedAt: a.openedAt, updatedAt: a.updatedAt })),
+      accounts: await Promise.all(items.map(async (a) => ({ accountId: a._id, customerId: a.customerId ?? null, owner: await personalData.open(a.owner), balance: a.balance, version: a.version, openedAt: a.openedAt, updatedAt: a.updatedAt }))),
       nextCursor,
     });
   });
@@ -109,7 +110,8 @@ export function readModelRoutes(deps: { police: PoliceDeps; db: Db }): Router {
   return router;
 }
 
-function orderView(order: OrderViewDocument) {
+/** The read models hold personal fields sealed, as the events did; they are opened for the answer only. */
+async function orderView(order: OrderViewDocument, personalData: PersonalData) {
   return {
     orderId: order._id,
     customerId: order.customerId,
@@ -117,7 +119,7 @@ function orderView(order: OrderViewDocument) {
     status: order.status,
     items: order.items,
     total: order.total,
-    shippingAddress: order.shippingAddress,
+    shippingAddress: await personalData.openDeep(order.shippingAddress),
     failureReason: order.failureReason ?? null,
     openCompensations: order.openCompensations ?? [],
     correlationId: order.correlationId ?? null,

@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import type { Config } from '../../config';
 import { dataConverter } from '../../infra/data-converter';
+import { WORKFLOW_NAMES } from '../../workflows/client';
 import { log, now, ratio, round } from '../lib/util';
 
 export interface ReplayRow {
@@ -62,7 +63,7 @@ export async function replayScenario(client: Client, config: Config, options: { 
     log(`replay: ${c.workflow}: ${row.perSecond} histories/s (${row.eventsPerHistory} events each, ${failures} failures, setup ${row.setupSeconds} s)`);
     rows.push(row);
   }
-  const saga = rows.find((r) => r.workflow.startsWith('orderSaga'));
+  const saga = rows.find((r) => r.workflow.startsWith(WORKFLOW_NAMES.orderSaga));
   const base = rows.find((r) => r.workflow.startsWith('noop'));
   return { rows, sagaVsBaseline: saga && base ? ratio(saga.perSecond, base.perSecond) : null };
 }

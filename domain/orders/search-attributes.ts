@@ -5,6 +5,10 @@ import { defineSearchAttributeKey } from '@temporalio/common';
  * can filter in the Web UI and with `temporal workflow list --query`.
  */
 export const OrderIdKey = defineSearchAttributeKey('OrderId', 'KEYWORD');
+/**
+ * The customer's pseudonym, never the id: a keyed hash under the customer's own data key
+ * (infra/personal-data). GET /customers/:customerId/sagas computes it; after an erasure nothing can.
+ */
 export const CustomerIdKey = defineSearchAttributeKey('CustomerId', 'KEYWORD');
 export const OrderStatusKey = defineSearchAttributeKey('OrderStatus', 'KEYWORD');
 

@@ -26,7 +26,8 @@ export function orderDetails(input: OrderSagaInput, prices?: ReadonlyMap<string,
     '|---|---|---|',
     ...lines,
     '',
-    `**Ships to** ${a.line1}, ${a.postalCode} ${a.city}, ${a.country}`,
+    // The country only: the rest of the address is personal data, which stays out of metadata.
+    `**Ships to** ${a.country}`,
     '',
     `**Approval** needed above ${money(input.settings.approvalThreshold)}, waiting up to ${duration(input.settings.approvalTimeoutMs)}`,
   ].join('\n');

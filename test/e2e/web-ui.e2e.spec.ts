@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scenarioConfig, scenarios, type ScenarioRun } from '../../scripts/saga-scenarios';
 import { startStack, type Stack } from '../helpers/stack';
 import { readHistoryFile } from '../../scripts/replay';
+import { WORKFLOW_NAMES } from '../../workflows/client';
 import { alteredWorkflows, replayFixtures } from '../replay/replay-histories';
 import { startTemporalWithUi, type TemporalWithUi } from '../helpers/temporal-with-ui';
 
@@ -75,7 +76,7 @@ describe('the Temporal Web UI shows the sagas', () => {
       }
     }
     const row = page.locator('tr', { has: link });
-    expect(await row.innerText()).toContain('orderSaga');
+    expect(await row.innerText()).toContain(WORKFLOW_NAMES.orderSaga);
     expect(await page.getByRole('link', { name: /^order-/ }).count(), `only the one saga matches ${query}`).toBe(1);
     return row;
   }

@@ -62,6 +62,9 @@ const CALLS: Record<RouteKey, (w: World, sku: string) => Call> = {
   'POST /orders/:orderId/cancel': (w) => ({ path: `/orders/${w.orderId}/cancel`, body: {}, ok: [409] }),
   'PUT /orders/:orderId/shipping-address': (w) => ({ path: `/orders/${w.orderId}/shipping-address`, body: address, ok: [409] }),
   'GET /customers/:customerId/orders': (w) => ({ path: `/customers/${w.customer}/orders`, ok: [200] }),
+  'GET /customers/:customerId/sagas': (w) => ({ path: `/customers/${w.customer}/sagas`, ok: [200] }),
+  // A customer of its own: erasing A or B would change what the other cells read.
+  'DELETE /customers/:customerId/personal-data': () => ({ path: '/customers/matrix-erasable/personal-data', ok: [200] }),
   'POST /accounts': (w) => ({ path: '/accounts', body: { customerId: w.customer, owner: 'matrix opener' }, ok: [201] }),
   'GET /accounts': () => ({ path: '/accounts', ok: [200] }),
   'GET /accounts/:id': (w) => ({ path: `/accounts/${w.accountId}`, ok: [200] }),

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { http } from '../../helpers/stack';
 import { address, fastSaga, useSagaStack } from '../../helpers/saga';
 import { waitFor } from '../../helpers/wait-for';
+import { createPersonalData, masterKeysOf } from '../../../infra/personal-data';
 
 describe('order saga: each failure point compensates exactly what was done', () => {
   const t = useSagaStack(fastSaga);
@@ -89,9 +90,11 @@ describe('order saga: each failure point compensates exactly what was done', () 
         attempts: 6,
         workflowId: `order-${orderId}`,
         error: 'shipping service unavailable (fault injected)',
-        input: { orderId, address },
+        // The exact arguments, personal fields sealed as the saga carried them.
+        input: { orderId, address: { line1: expect.stringMatching(/^pd1\./), city: expect.stringMatching(/^pd1\./), postalCode: expect.stringMatching(/^pd1\./), country: address.country } },
         status: 'open',
       });
+      expect(await createPersonalData(t.stack.mongo.db, masterKeysOf(t.stack.config)).openDeep(byKind.step.input.address)).toEqual(address);
       const saga = await t.h.sagaStatus(orderId);
       expect(saga.compensationsFailed).toEqual(['cancelShipment']);
       expect(saga.compensationsDone).toEqual(['releaseItems', 'refundPayment', 'cancelOrder']);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { http } from '../../helpers/stack';
 import { address, fastSaga, useSagaStack } from '../../helpers/saga';
 import { waitFor } from '../../helpers/wait-for';
+import { createPersonalData, masterKeysOf } from '../../../infra/personal-data';
 
 // Orders above 5,000 cents wait for approval; the approval timeout is 1.5 s.
 describe('order saga: approval, address updates, cancel, idempotency', () => {
@@ -74,7 +75,10 @@ describe('order saga: approval, address updates, cancel, idempotency', () => {
     await http(t.stack.baseUrl, 'POST', `/orders/${orderId}/approve`);
     expect((await t.h.result(orderId)).status).toBe('COMPLETED');
     const scheduled = (await t.h.orderEvents(orderId)).find((e) => e.type === 'ShipmentScheduled');
-    expect((scheduled!.data as { address: unknown }).address).toEqual(newAddress);
+    // The event holds the new address sealed with the customer's key; opened, it is the one sent.
+    const recorded = (scheduled!.data as { address: Record<string, string> }).address;
+    expect(recorded.line1).toMatch(/^pd1\./);
+    expect(await createPersonalData(t.stack.mongo.db, masterKeysOf(t.stack.config)).openDeep(recorded)).toEqual(newAddress);
 
     const late = await http(t.stack.baseUrl, 'PUT', `/orders/${orderId}/shipping-address`, address);
     expect(late.status).toBe(409);

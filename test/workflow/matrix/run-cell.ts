@@ -109,7 +109,7 @@ export async function redriveParkedCompensations(t: SagaEnv, orderId: string): P
   const outcomes: string[] = [];
   for (const letter of letters) {
     outcomes.push(
-      await t.client.workflow.execute('redriveCompensation', {
+      await t.client.workflow.execute(WORKFLOW_NAMES.redriveCompensation, {
         taskQueue: t.taskQueue,
         workflowId: `redrive-${String(letter._id).replace(/[^\w-]/g, '_')}`,
         args: [String(letter._id), letter.step, letter.input, t.settings.compensationPolicy],

@@ -1,0 +1,76 @@
+import { createHmac } from 'node:crypto';
+import type { Db } from 'mongodb';
+import { ERASED, isSealed } from '../../domain/personal-data';
+import { keyIdOf, openWith, sealWith } from './sealed';
+import { blindIndexKey, createSubjectKeys, DEVELOPMENT_MASTER_KEYS, type MasterKeys } from './subject-keys';
+
+export { ensureSubjectKeyIndexes, DEVELOPMENT_MASTER_KEYS, type MasterKeys } from './subject-keys';
+
+/** The master keys from PAYLOAD_KEYS / PAYLOAD_KEY_ID, as the payload codec uses them; a development key without them. */
+export function masterKeysOf(config: { PAYLOAD_KEYS?: ReadonlyMap<string, Buffer>; PAYLOAD_KEY_ID?: string }): MasterKeys {
+  if (!config.PAYLOAD_KEYS?.size) return DEVELOPMENT_MASTER_KEYS;
+  return { currentId: config.PAYLOAD_KEY_ID ?? [...config.PAYLOAD_KEYS.keys()][0]!, keys: config.PAYLOAD_KEYS };
+}
+
+/** The parts of an address that identify a person; the country stays readable (shipping rules, analytics). */
+const PERSONAL_ADDRESS_FIELDS = ['line1', 'city', 'postalCode'] as const;
+
+/**
+ * Personal data, sealed per data subject (crypto-shredding). Seal where personal data enters (the
+ * API), open only where it must be read (the API's answers, the shipping check, the codec
+ * endpoint for operators); `erase` destroys the subject's key, and everything sealed under it, in
+ * events, histories, dead letters and read models alike, opens to ERASED from then on.
+ */
+export function createPersonalData(db: Db, master: MasterKeys, options: { cacheMs?: number } = {}) {
+  const keys = createSubjectKeys(db, master, options);
+
+  async function open(value: string): Promise<string> {
+    if (!isSealed(value)) return value;
+    const key = await keys.keyById(keyIdOf(value)!);
+    return key ? openWith(key, value) : ERASED;
+  }
+
+  async function openDeep<T>(value: T): Promise<T> {
+    if (typeof value === 'string') return (await open(value)) as T;
+    if (Array.isArray(value)) return (await Promise.all(value.map((v) => openDeep(v)))) as T;
+    if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+      const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await openDeep(v)] as const));
+      return Object.fromEntries(entries) as T;
+    }
+    return value;
+  }
+
+  return {
+    async seal(subject: string, plaintext: string): Promise<string> {
+      const { keyId, key } = await keys.keyFor(subject);
+      return sealWith(keyId, key, plaintext);
+    },
+
+    /** The address with its personal fields sealed (already sealed fields are left as they are). */
+    async sealAddress<A extends Record<(typeof PERSONAL_ADDRESS_FIELDS)[number], string>>(subject: string, address: A): Promise<A> {
+      const { keyId, key } = await keys.keyFor(subject);
+      const sealed: Record<string, string> = { ...address };
+      for (const field of PERSONAL_ADDRESS_FIELDS) if (!isSealed(address[field])) sealed[field] = sealWith(keyId, key, address[field]);
+      return sealed as A;
+    },
+
+    open,
+    /** Every sealed string anywhere in plain JSON-like data, opened. */
+    openDeep,
+
+    /**
+     * The subject's pseudonym for search attributes and filters: an HMAC of its id under a key
+     * derived from its own data key. Stable while the key exists; once it is erased nothing links
+     * the pseudonym to the id any more, and the next key gives a new one.
+     */
+    async blindIndex(subject: string): Promise<string> {
+      const { key } = await keys.keyFor(subject);
+      return `bi1.${createHmac('sha256', blindIndexKey(key)).update(subject).digest('base64url').slice(0, 32)}`;
+    },
+
+    erase: keys.erase,
+    rewrap: keys.rewrap,
+  };
+}
+
+export type PersonalData = ReturnType<typeof createPersonalData>;

@@ -1,0 +1,138 @@
+import { randomBytes } from 'node:crypto';
+import type { Payload } from '@temporalio/common';
+import { temporal as proto } from '@temporalio/proto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ERASED } from '../../../domain/personal-data';
+import { approveSignal } from '../../../workflows/client';
+import { fastSaga, useSagaStack } from '../../helpers/saga';
+import { http } from '../../helpers/stack';
+import { waitFor } from '../../helpers/wait-for';
+
+const EventType = proto.api.enums.v1.EventType;
+
+/** Every payload in a saga's history, as the codec endpoint decodes them (whole-payload decryption, then sealed fields opened). */
+async function decodedHistory(baseUrl: string, events: proto.api.history.v1.IHistoryEvent[]): Promise<string> {
+  const payloads: Payload[] = [];
+  const visit = (value: unknown) => {
+    if (!value || typeof value !== 'object') return;
+    if (Array.isArray(value)) return value.forEach(visit);
+    const record = value as Record<string, unknown>;
+    if (record.metadata && typeof record.metadata === 'object' && 'data' in record) payloads.push(record as Payload);
+    else Object.values(record).forEach(visit);
+  };
+  visit(events);
+  const body = { payloads: payloads.map((p) => ({ metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v!).toString('base64')])), data: Buffer.from(p.data ?? new Uint8Array()).toString('base64') })) };
+  const res = await http(baseUrl, 'POST', '/codec/decode', body);
+  expect(res.status, res.text).toBe(200);
+  return (res.body.payloads as Array<{ data: string }>).map((p) => Buffer.from(p.data, 'base64').toString('utf8')).join('\n');
+}
+
+/**
+ * Crypto-shredding end to end: personal data (an account holder's name, a shipping address) is
+ * sealed with the customer's key where it enters, so the database and Temporal hold only
+ * ciphertext of it; operators and the customer see it while the key exists; erasing the customer
+ * turns every copy into the marker, leaves everyone else's data as it was, and a saga that is
+ * still running goes on to the end.
+ */
+describe('erasing a customer', () => {
+  const t = useSagaStack({ ...fastSaga, APPROVAL_THRESHOLD: 5_000, PAYLOAD_KEYS: new Map([['k1', randomBytes(32)]]) });
+
+  it('keeps personal data sealed everywhere, opens it for the API and the codec while the key exists, and makes every copy [erased] after, without disturbing a running saga or other customers', async () => {
+    // Generated people: a name and an address with a marker no other text contains.
+    const people = fc
+      .sample(fc.record({ name: fc.stringMatching(/^[A-Z][a-z]{2,10} [A-Z][a-z]{2,12}$/), street: fc.stringMatching(/^[1-9][0-9]{0,3} [A-Z][a-z]{3,10} (St|Ave|Road)$/), city: fc.stringMatching(/^[A-Z][a-z]{3,12}$/) }), 3)
+      .map((p, i) => {
+        const marker = `pii${randomBytes(4).toString('hex')}`;
+        return { customerId: t.h.unique(`erase${i}`), owner: `${p.name} ${marker}`, address: { line1: `${p.street} ${marker}`, city: `${p.city} ${marker}`, postalCode: `9${i}${marker.slice(3, 6)}`, country: 'US' }, marker };
+      });
+    const sku = t.h.unique('ERASE');
+    await t.h.stock(sku, 50, 2_000);
+
+    const placed = [];
+    for (const [i, p] of people.entries()) {
+      const opened = await http(t.stack.baseUrl, 'POST', '/accounts', { customerId: p.customerId, owner: p.owner, initialDeposit: 100_000 });
+      expect(opened.status, opened.text).toBe(201);
+      expect(opened.body.owner).toBe(p.owner);
+      // The first customer's order waits for approval (above the threshold) while it is erased.
+      const order = await http(t.stack.baseUrl, 'POST', '/orders', { customerId: p.customerId, accountId: opened.body.accountId, items: [{ sku, quantity: i === 0 ? 3 : 1 }], shippingAddress: p.address });
+      expect(order.status, order.text).toBe(202);
+      placed.push({ ...p, accountId: opened.body.accountId as string, orderId: order.body.orderId as string });
+    }
+    const [erased, ...kept] = placed as [(typeof placed)[number], ...typeof placed];
+    await t.h.waitForSaga(erased.orderId, (s) => s.awaitingApproval, 'the first saga to wait for approval');
+    for (const p of kept) expect(await t.h.result(p.orderId)).toMatchObject({ status: 'COMPLETED' });
+    await t.h.orderView(kept[0]!.orderId, 'COMPLETED');
+
+    // No plaintext anywhere in the database: events, read models, services' state, dead letters, emails.
+    const database = async () => {
+      const dump: string[] = [];
+      for (const { name } of await t.stack.mongo.db.listCollections().toArray()) dump.push(JSON.stringify(await t.stack.mongo.db.collection(name).find({}).toArray()));
+      return dump.join('\n');
+    };
+    const everything = await database();
+    for (const p of placed) {
+      // The marker is in the name, the street and the city: none of them is stored in the clear.
+      expect(everything).not.toContain(p.marker);
+    }
+    expect(everything).toContain('pd1.');
+
+    // Temporal: the history (codec-decrypted) holds the address sealed; the codec endpoint opens it for operators.
+    const handle = t.stack.client.workflow.getHandle(`order-${erased.orderId}`);
+    const history = (await handle.fetchHistory()).events ?? [];
+    const raw = await Promise.all(
+      history.flatMap((e) => e.workflowExecutionStartedEventAttributes?.input?.payloads ?? []).map((p) => t.stack.client.options.loadedDataConverter.payloadCodecs[0]!.decode([p])),
+    );
+    const rawText = raw.flat().map((p) => Buffer.from(p.data!).toString()).join('\n');
+    expect(rawText).toContain('pd1.');
+    expect(rawText).not.toContain(erased.marker);
+    expect(await decodedHistory(t.stack.baseUrl, history)).toContain(erased.address.line1);
+
+    // Search attributes carry a pseudonym; the API finds the customer's sagas by it.
+    const described = await handle.describe();
+    const pseudonym = described.searchAttributes.CustomerId?.[0];
+    expect(pseudonym).toMatch(/^bi1\./);
+    expect(pseudonym).not.toContain(erased.customerId);
+    const found = await waitFor('the saga by pseudonym', async () => {
+      const res = await http(t.stack.baseUrl, 'GET', `/customers/${erased.customerId}/sagas`);
+      return res.body.sagas?.length === 1 ? res.body : undefined;
+    });
+    expect(found.pseudonym).toBe(pseudonym);
+
+    // The API opens personal data for its answers.
+    expect((await http(t.stack.baseUrl, 'GET', `/orders/${kept[0]!.orderId}`)).body.shippingAddress).toEqual(kept[0]!.address);
+    expect((await t.h.sagaStatus(erased.orderId)).shippingAddress.line1).toMatch(/^pd1\./);
+    expect((await http(t.stack.baseUrl, 'GET', `/orders/${erased.orderId}/saga`)).body.shippingAddress).toEqual(erased.address);
+
+    // Erase the first customer.
+    const erasure = await http(t.stack.baseUrl, 'DELETE', `/customers/${erased.customerId}/personal-data`);
+    expect(erasure.status, erasure.text).toBe(200);
+    expect(erasure.body).toMatchObject({ customerId: erased.customerId, erased: true });
+    expect((await http(t.stack.baseUrl, 'DELETE', `/customers/${erased.customerId}/personal-data`)).body.erased, 'erasing twice is a no-op').toBe(false);
+
+    const gone = { line1: ERASED, city: ERASED, postalCode: ERASED, country: 'US' };
+    expect((await http(t.stack.baseUrl, 'GET', `/orders/${erased.orderId}/saga`)).body.shippingAddress).toEqual(gone);
+    expect((await http(t.stack.baseUrl, 'GET', `/accounts/${erased.accountId}`)).body.owner).toBe(ERASED);
+    const audit = (await http(t.stack.baseUrl, 'GET', `/accounts/${erased.accountId}/events`)).body.events;
+    expect(audit[0]).toMatchObject({ type: 'AccountOpened', data: { owner: ERASED } });
+    expect(await decodedHistory(t.stack.baseUrl, history)).not.toContain(erased.address.line1);
+    // Other customers read as before.
+    for (const p of kept) {
+      expect((await http(t.stack.baseUrl, 'GET', `/accounts/${p.accountId}`)).body.owner).toBe(p.owner);
+      expect((await http(t.stack.baseUrl, 'GET', `/orders/${p.orderId}`)).body.shippingAddress).toEqual(p.address);
+    }
+    // Nothing finds the erased customer's sagas any more.
+    expect((await http(t.stack.baseUrl, 'GET', `/customers/${erased.customerId}/sagas`)).body.sagas).toEqual([]);
+
+    // The saga that was waiting goes on: approved, it ships (to the erased address) and completes,
+    // with no workflow task failing on data it can no longer read.
+    await handle.signal(approveSignal, { by: 'test' });
+    expect(await t.h.result(erased.orderId)).toMatchObject({ status: 'COMPLETED' });
+    const after = (await handle.fetchHistory()).events ?? [];
+    expect(after.some((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED)).toBe(false);
+    expect((await t.h.orderView(erased.orderId, 'COMPLETED')).shippingAddress).toEqual(gone);
+    // Money and stock moved once, as for anyone: amounts are not personal data.
+    expect((await http(t.stack.baseUrl, 'GET', `/accounts/${erased.accountId}`)).body.balance).toBe(100_000 - 3 * 2_000);
+    expect(await database()).not.toContain(erased.marker);
+  }, 180_000);
+});
