@@ -1,3 +1,4 @@
+import { BASELINE_WORKFLOW_NAMES, type NoopSagaWorkflow } from '../baseline/client';
 import { randomUUID } from 'node:crypto';
 import type { Db } from 'mongodb';
 import { createAccountService } from '../../domain/accounts';
@@ -71,7 +72,7 @@ export async function sagaScenario(stack: BenchStack, options: SagaOptions) {
     const t0 = now();
     const workflowId = `bench-noop-${randomUUID()}`;
     if (baselineIds.length < 10) baselineIds.push(workflowId);
-    const handle = await stack.client.workflow.start('noopSaga', {
+    const handle = await stack.client.workflow.start<NoopSagaWorkflow>(BASELINE_WORKFLOW_NAMES.noopSaga, {
       taskQueue: stack.baselineTaskQueue,
       workflowId,
       args: [{ orderId: randomUUID() }],
