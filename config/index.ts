@@ -130,6 +130,8 @@ export const configSchema = z.object({
   PROJECTION_STALL_AFTER: duration('PROJECTION_STALL_AFTER').default(10_000),
   /** How long an Idempotency-Key is remembered (its answer replayed); a TTL index removes it after that. */
   IDEMPOTENCY_RETENTION: duration('IDEMPOTENCY_RETENTION').default(24 * 3_600_000),
+  /** How long a COMPLETED or CANCELLED order's reservation entries stay in its SKUs' stock documents (activities/stock-pruning.ts). */
+  STOCK_PRUNE_AFTER: duration('STOCK_PRUNE_AFTER').default(10 * 60_000),
   RATE_LIMIT_PER_MINUTE: z.coerce.number({ error: 'RATE_LIMIT_PER_MINUTE must be a number' }).int().min(0).default(0),
   /**
    * Keys that encrypt Temporal payloads (AES-256-GCM): `<keyId>:<base64 32-byte key>`, comma-separated.

@@ -43,7 +43,7 @@ export async function startInProcess(config: Config, options: InProcessOptions =
   const mongo = await openDatabase(config);
   const nativeConnection = await workerConnection(config);
   const worker = options.worker === false ? undefined : await createWorker({ connection: nativeConnection, config, db: mongo.db, log, spanExporter: options.spanExporter });
-  const started = worker && runWorker(worker, { connection: nativeConnection, config });
+  const started = worker && runWorker(worker, { connection: nativeConnection, config, db: mongo.db, log });
   const running = started?.running;
   await started?.current;
   const consumers = options.consumers === false ? undefined : await startConsumers(mongo.db, log, { faultInjection: faultInjectionOn(config) });

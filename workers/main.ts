@@ -28,7 +28,7 @@ async function main() {
   const connection = await workerConnection(config);
   const worker = await createWorker({ connection, config, db: mongo.db, log });
   // Worker.run() resolves after SIGINT/SIGTERM once in-flight tasks are done (the SDK installs the handlers).
-  const { running, current } = runWorker(worker, { connection, config });
+  const { running, current } = runWorker(worker, { connection, config, db: mongo.db, log });
   await current;
   log.info({ taskQueue: config.TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, deployment: config.WORKER_DEPLOYMENT_NAME, buildId: buildId(config), current: setsCurrentVersion(config) }, 'worker started');
   reportReady();

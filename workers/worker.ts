@@ -1,3 +1,4 @@
+import { pruneSettledReservations } from '../activities/stock-pruning';
 import { masterKeysOf } from '../infra/personal-data';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,8 +54,22 @@ export async function createWorker(deps: { connection: NativeConnection; config:
 }
 
 /** Runs the worker; per WORKER_SET_CURRENT_VERSION its build becomes the deployment's current version once it polls. */
-export function runWorker(worker: Worker, deps: { connection: NativeConnection; config: Config }): { running: Promise<void>; current: Promise<'made-current' | 'kept-another' | 'off'> } {
+export function runWorker(worker: Worker, deps: { connection: NativeConnection; config: Config; db?: Db; log?: Logger }): { running: Promise<void>; current: Promise<'made-current' | 'kept-another' | 'off'> } {
   const running = worker.run();
+  // The Inventory service's housekeeping runs where the service runs: settled orders' entries
+  // leave the SKU documents, so those stay small however many orders a SKU was in.
+  if (deps.db) {
+    const db = deps.db;
+    const log = deps.log ?? createLogger('worker', deps.config.LOG_LEVEL);
+    const timer = setInterval(() => {
+      pruneSettledReservations(db, { settledForMs: deps.config.STOCK_PRUNE_AFTER }).then(
+        (pruned) => pruned.entries > 0 && log.info(pruned, 'pruned settled orders from stock documents'),
+        (err: unknown) => log.warn({ err: String(err) }, 'pruning stock documents failed; trying again later'),
+      );
+    }, Math.min(60_000, Math.max(1_000, deps.config.STOCK_PRUNE_AFTER)));
+    timer.unref();
+    void running.finally(() => clearInterval(timer));
+  }
   const mode = setsCurrentVersion(deps.config);
   const current =
     mode === 'off'
