@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { MAX_AMOUNT } from '../../domain/accounts';
 import { idempotencyHeader, NOT_BLANK, page } from './schemas';
 import { operations } from './define';
+import { accountBody, accountEventsBody, accountPageBody, movementAnswerBody } from './responses';
 
 const amount = z
   .number({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a number') })
@@ -56,7 +57,7 @@ const movement = (verb: string) => ({
   params: accountParams,
   headers: ifMatchHeader.extend(idempotencyHeader.shape),
   body: movementSchema,
-  responses: { '200': 'New balance and position', '404': 'Unknown account', '409': 'Idempotency-Key in use', '412': 'Stale If-Match', '422': 'Insufficient funds, or Idempotency-Key reused with another body' },
+  responses: { '200': { description: 'New balance and position', body: movementAnswerBody }, '404': 'Unknown account', '409': 'Idempotency-Key in use', '412': 'Stale If-Match', '422': 'Insufficient funds, or Idempotency-Key reused with another body' },
 });
 
 export const accountOperations = operations({
@@ -65,11 +66,11 @@ export const accountOperations = operations({
     access: { client: 'own-body', why: 'for itself, with no initial deposit (a client cannot create money)' },
     headers: idempotencyHeader,
     body: openAccountSchema,
-    responses: { '201': 'Opened', '403': 'A client opening for another customer or with a deposit', '409': 'Idempotency-Key in use', '422': 'Idempotency-Key reused with another body' },
+    responses: { '201': { description: 'Opened', body: accountBody }, '403': 'A client opening for another customer or with a deposit', '409': 'Idempotency-Key in use', '422': 'Idempotency-Key reused with another body' },
   },
-  'GET /accounts': { summary: 'List accounts with balances. Eventually consistent: served by a read model; pass minPosition to read your own write.', access: { client: 'own-list' }, query: accountsQuery, readModel: true, responses: { '200': 'A page of accounts' } },
-  'GET /accounts/:id': { summary: 'The account now, asOf a time or at a version (replayed from its events; strongly consistent)', access: { client: 'own-account' }, params: accountParams, query: pointInTime, responses: { '200': 'The account', '404': 'Unknown account' } },
-  'GET /accounts/:id/events': { summary: 'Audit trail: every event with its metadata', access: { client: 'own-account' }, params: accountParams, responses: { '200': 'Events', '404': 'Unknown account' } },
+  'GET /accounts': { summary: 'List accounts with balances. Eventually consistent: served by a read model; pass minPosition to read your own write.', access: { client: 'own-list' }, query: accountsQuery, readModel: true, responses: { '200': { description: 'A page of accounts', body: accountPageBody } } },
+  'GET /accounts/:id': { summary: 'The account now, asOf a time or at a version (replayed from its events; strongly consistent)', access: { client: 'own-account' }, params: accountParams, query: pointInTime, responses: { '200': { description: 'The account', body: accountBody }, '404': 'Unknown account' } },
+  'GET /accounts/:id/events': { summary: 'Audit trail: every event with its metadata', access: { client: 'own-account' }, params: accountParams, responses: { '200': { description: 'Events', body: accountEventsBody }, '404': 'Unknown account' } },
   'POST /accounts/:id/deposits': movement('Deposit'),
   'POST /accounts/:id/withdrawals': movement('Withdraw'),
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { customerParams } from './orders';
 import { operations, operators } from './define';
+import { customerSagasBody, erasureBody } from './responses';
 
 export const customerSagasQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(100) });
 
@@ -11,13 +12,13 @@ export const customerOperations = operations({
     access: operators,
     params: customerParams,
     query: customerSagasQuery,
-    responses: { '200': 'The pseudonym and the sagas found by it (visibility trails starts by a second or so)' },
+    responses: { '200': { description: 'The pseudonym and the sagas found by it (visibility trails starts by a second or so)', body: customerSagasBody } },
   },
   'DELETE /customers/:customerId/personal-data': {
     summary:
       "Erase the customer's personal data everywhere (crypto-shredding): destroys the customer's data key, so every copy sealed with it (events, saga histories, dead letters, read models) reads as [erased] from now on. Amounts, SKUs and statuses stay. Idempotent",
     access: { why: 'erasure is an operator act, recorded in the audit log' },
     params: customerParams,
-    responses: { '200': 'Erased (or already erased): { customerId, erased, erasedAt }' },
+    responses: { '200': { description: 'Erased (or already erased)', body: erasureBody } },
   },
 });

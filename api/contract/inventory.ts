@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { emptyQuery, idempotencyHeader, skuSchema } from './schemas';
 import { operations, operators } from './define';
+import { levelsBody, salesBody, stockLevelBody } from './responses';
 
 export const restockSchema = z.strictObject({
   sku: skuSchema,
@@ -25,8 +26,8 @@ export const salesQuery = z
 const eventual = 'Eventually consistent: served by a read model; pass minPosition to read your own write.';
 
 export const inventoryOperations = operations({
-  'POST /inventory': { summary: 'Restock a SKU and set its catalog price', access: operators, headers: idempotencyHeader, body: restockSchema, responses: { '200': 'Stock level and position', '409': 'Idempotency-Key in use', '422': 'Idempotency-Key reused with another body' } },
-  'GET /inventory': { summary: `Inventory levels. ${eventual}`, access: operators, query: emptyQuery, readModel: true, responses: { '200': 'Levels' } },
-  'GET /inventory/:sku': { summary: 'Stock of one SKU (the Inventory service; strongly consistent)', access: operators, params: skuParams, responses: { '200': 'Level', '404': 'Unknown SKU' } },
-  'GET /analytics/sales': { summary: `Sales per day or per SKU. ${eventual}`, access: operators, query: salesQuery, readModel: true, responses: { '200': 'Rows' } },
+  'POST /inventory': { summary: 'Restock a SKU and set its catalog price', access: operators, headers: idempotencyHeader, body: restockSchema, responses: { '200': { description: 'Stock level and position', body: stockLevelBody }, '409': 'Idempotency-Key in use', '422': 'Idempotency-Key reused with another body' } },
+  'GET /inventory': { summary: `Inventory levels. ${eventual}`, access: operators, query: emptyQuery, readModel: true, responses: { '200': { description: 'Levels', body: levelsBody } } },
+  'GET /inventory/:sku': { summary: 'Stock of one SKU (the Inventory service; strongly consistent)', access: operators, params: skuParams, responses: { '200': { description: 'Level', body: stockLevelBody }, '404': 'Unknown SKU' } },
+  'GET /analytics/sales': { summary: `Sales per day or per SKU. ${eventual}`, access: operators, query: salesQuery, readModel: true, responses: { '200': { description: 'Rows', body: salesBody } } },
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { FAULTABLE_SERVICES } from '../../infra/faults';
 import { projections } from '../../projections/read-side';
 import { operations, operators } from './define';
+import { deadLetterBody, deadLettersBody, emailsBody, healthBody, projectionsBody, readinessBody } from './responses';
 
 export const projectionParams = z.object({ name: z.string().min(1).max(50).meta({ description: `One of: ${projections.map((p) => p.name).join(', ')}` }) });
 
@@ -41,18 +42,18 @@ const codec = (action: 'encode' | 'decode') => ({
 
 /** Health, metrics, the document itself, and what operators run the platform with. */
 export const operationsOperations = operations({
-  'GET /health': { summary: 'Temporal and MongoDB reachability', access: { public: true, why: 'load balancers and orchestrators probe it' }, responses: { '200': 'Both up', '503': 'One is down (named)' } },
-  'GET /health/ready': { summary: 'Readiness: /health plus every projection not stalled', access: { public: true, why: 'orchestrators decide where to send reads with it' }, responses: { '200': 'Ready', '503': 'Not ready: names what is down or stalled' } },
+  'GET /health': { summary: 'Temporal and MongoDB reachability', access: { public: true, why: 'load balancers and orchestrators probe it' }, responses: { '200': { description: 'Both up', body: healthBody }, '503': { description: 'One is down (named in errors)', body: healthBody } } },
+  'GET /health/ready': { summary: 'Readiness: /health plus every projection not stalled', access: { public: true, why: 'orchestrators decide where to send reads with it' }, responses: { '200': { description: 'Ready', body: readinessBody }, '503': { description: 'Not ready: names what is down or stalled', body: readinessBody } } },
   'GET /openapi.json': { summary: 'This document', access: { client: 'any', why: 'the contract is not a secret' }, responses: { '200': 'OpenAPI 3.1' } },
   'GET /metrics': { summary: 'Prometheus metrics', access: operators, responses: { '200': 'Metrics in text format' } },
 
-  'GET /projections': { summary: 'Each projection: state, position, head of the log, lag in events and ms, parked events, last progress', access: operators, responses: { '200': 'Projections' } },
+  'GET /projections': { summary: 'Each projection: state, position, head of the log, lag in events and ms, parked events, last progress', access: operators, responses: { '200': { description: 'Projections', body: projectionsBody } } },
   'POST /projections/:name/rebuild': { summary: 'Rebuild a read model into a fresh generation, swapped in when caught up', access: operators, params: projectionParams, responses: { '202': 'Started', '404': 'Unknown projection', '409': 'Already rebuilding' } },
-  'GET /dead-letters': { summary: 'Dead letters of the saga, the projections and the notifications', access: operators, query: deadLetterQuery, responses: { '200': 'Dead letters' } },
-  'GET /dead-letters/:id': { summary: 'One dead letter', access: operators, params: deadLetterParams, responses: { '200': 'The dead letter', '404': 'Unknown' } },
+  'GET /dead-letters': { summary: 'Dead letters of the saga, the projections and the notifications', access: operators, query: deadLetterQuery, responses: { '200': { description: 'Dead letters', body: deadLettersBody } } },
+  'GET /dead-letters/:id': { summary: 'One dead letter', access: operators, params: deadLetterParams, responses: { '200': { description: 'The dead letter', body: deadLetterBody }, '404': 'Unknown' } },
   'POST /dead-letters/:id/redrive': { summary: 'Apply again, then release what waited behind it', access: operators, params: deadLetterParams, responses: { '202': 'Redrive requested', '404': 'Unknown', '409': 'Not open or not redrivable' } },
   'DELETE /dead-letters/:id': { summary: 'Discard (recorded in the audit log)', access: operators, params: deadLetterParams, responses: { '202': 'Discarded or discard requested', '404': 'Unknown', '409': 'Not open' } },
-  'GET /emails': { summary: 'Emails the Email service sent', access: operators, query: emailQuery, responses: { '200': 'Emails' } },
+  'GET /emails': { summary: 'Emails the Email service sent', access: operators, query: emailQuery, responses: { '200': { description: 'Emails', body: emailsBody } } },
   'GET /faults': { summary: 'Injected faults (refused in production)', access: operators, responses: { '200': 'Faults', '403': 'Production mode' } },
   // The body is optional: without one the service fails every call (mode "error").
   'PUT /faults/:service': { summary: 'Make a service fail on purpose (refused in production)', access: operators, params: faultParams, body: faultSchema, bodyOptional: true, responses: { '200': 'Injected', '403': 'Production mode' } },

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ORDER_STATUSES, shippingAddressSchema } from '../../domain/orders';
 import { emptyQuery, idempotencyHeader, id, NOT_BLANK, page, skuSchema } from './schemas';
 import { operations, operators } from './define';
+import { acceptedBody, customerOrdersBody, orderPageBody, orderViewBody, sagaStatusBody } from './responses';
 
 export const placeOrderSchema = z.strictObject({
   customerId: id,
@@ -45,19 +46,19 @@ export const orderOperations = operations({
       '422': 'Unknown SKU, an account the caller cannot pay with, or Idempotency-Key reused with another body',
     },
   },
-  'GET /orders': { summary: `List orders. ${eventual}`, access: { client: 'own-list' }, query: ordersQuery, readModel: true, responses: { '200': 'A page of orders' } },
-  'GET /orders/:orderId': { summary: `One order. ${eventual}`, access: { client: 'own-order' }, params: orderIdParams, query: emptyQuery, readModel: true, responses: { '200': 'The order', '404': 'Unknown order' } },
-  'GET /orders/:orderId/saga': { summary: 'The live saga state (Temporal query; strongly consistent)', access: { client: 'own-order' }, params: orderIdParams, responses: { '200': 'Saga status', '404': 'Unknown order' } },
-  'POST /orders/:orderId/approve': { summary: 'Approve an order awaiting approval (signal)', access: operators, params: orderIdParams, responses: { '202': 'Accepted', '404': 'Unknown order', '409': 'Not awaiting approval' } },
-  'POST /orders/:orderId/reject': { summary: 'Reject an order awaiting approval (signal)', access: operators, params: orderIdParams, body: reasonBody, bodyOptional: true, responses: { '202': 'Accepted', '404': 'Unknown order', '409': 'Not awaiting approval' } },
+  'GET /orders': { summary: `List orders. ${eventual}`, access: { client: 'own-list' }, query: ordersQuery, readModel: true, responses: { '200': { description: 'A page of orders, newest first', body: orderPageBody } } },
+  'GET /orders/:orderId': { summary: `One order. ${eventual}`, access: { client: 'own-order' }, params: orderIdParams, query: emptyQuery, readModel: true, responses: { '200': { description: 'The order', body: orderViewBody }, '404': 'Unknown order' } },
+  'GET /orders/:orderId/saga': { summary: 'The live saga state (Temporal query; strongly consistent)', access: { client: 'own-order' }, params: orderIdParams, responses: { '200': { description: 'Saga status', body: sagaStatusBody }, '404': 'Unknown order' } },
+  'POST /orders/:orderId/approve': { summary: 'Approve an order awaiting approval (signal)', access: operators, params: orderIdParams, responses: { '202': { description: 'Accepted', body: acceptedBody }, '404': 'Unknown order', '409': 'Not awaiting approval' } },
+  'POST /orders/:orderId/reject': { summary: 'Reject an order awaiting approval (signal)', access: operators, params: orderIdParams, body: reasonBody, bodyOptional: true, responses: { '202': { description: 'Accepted', body: acceptedBody }, '404': 'Unknown order', '409': 'Not awaiting approval' } },
   'POST /orders/:orderId/cancel': {
     summary: 'Cancel a running saga (Temporal update): it compensates what was done. Refused past the point of no return (completeOrder started)',
     access: operators,
     params: orderIdParams,
     body: reasonBody,
     bodyOptional: true,
-    responses: { '202': 'Accepted', '404': 'Unknown order', '409': 'Completing, already cancelling, or finished' },
+    responses: { '202': { description: 'Accepted', body: acceptedBody }, '404': 'Unknown order', '409': 'Completing, already cancelling, or finished' },
   },
-  'PUT /orders/:orderId/shipping-address': { summary: 'Change the address until the shipment is scheduled (Temporal update)', access: operators, params: orderIdParams, body: shippingAddressSchema, responses: { '202': 'Accepted', '404': 'Unknown order', '409': 'Too late' } },
-  'GET /customers/:customerId/orders': { summary: `A customer's order history. ${eventual}`, access: { client: 'own-customer' }, params: customerParams, query: customerOrdersQuery, readModel: true, responses: { '200': 'A page of orders', '404': 'Not visible to this client' } },
+  'PUT /orders/:orderId/shipping-address': { summary: 'Change the address until the shipment is scheduled (Temporal update)', access: operators, params: orderIdParams, body: shippingAddressSchema, responses: { '202': { description: 'Accepted', body: acceptedBody }, '404': 'Unknown order', '409': 'Too late' } },
+  'GET /customers/:customerId/orders': { summary: `A customer's order history. ${eventual}`, access: { client: 'own-customer' }, params: customerParams, query: customerOrdersQuery, readModel: true, responses: { '200': { description: 'A page of orders', body: customerOrdersBody }, '404': 'Not visible to this client' } },
 });

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS_POLICY, openApiPath, type Access, type RouteKey } from '../../api/access-policy';
+import { CONTRACT, type ResponseSpec } from '../../api/contract';
 import { createApp } from '../../api/app';
 import { openApiDocument } from '../../api/openapi';
 import { policedRouter } from '../../api/policed-router';
@@ -228,8 +229,9 @@ describe('authorization matrix: every route × every caller × own and other res
     expect(denied.length).toBeGreaterThan(100);
   }, 300_000);
 
-  it(`lets through the ${allowed.length} cells the policy allows`, async () => {
+  it(`lets through the ${allowed.length} cells the policy allows, each answering with the body the contract declares`, async () => {
     const failures: string[] = [];
+    let bodiesChecked = 0;
     for (const cell of allowed) {
       const mine = cell.caller === 'other' ? b : a;
       const target = cell.own ? mine : mine === a ? b : a;
@@ -237,8 +239,17 @@ describe('authorization matrix: every route × every caller × own and other res
       const res = await http(stack.baseUrl, cell.route.split(' ')[0]!, call.path, call.body, headersOf[cell.caller]);
       if (!call.ok.includes(res.status)) failures.push(`${cell.route} as ${cell.caller} on ${cell.own ? 'own' : "someone else's"}: ${res.status} ${res.text.slice(0, 160)}, expected ${call.ok.join('/')}`);
       if (res.status === 403 && res.body?.error?.code === 'forbidden') failures.push(`${cell.route} as ${cell.caller}: refused by the policy`);
+      // The answer has the shape the contract (and so the OpenAPI document) promises.
+      const promised = (CONTRACT[cell.route].responses as Record<string, ResponseSpec>)[String(res.status)];
+      if (promised && typeof promised !== 'string') {
+        const checked = promised.body.safeParse(res.body);
+        if (!checked.success) failures.push(`${cell.route} as ${cell.caller}: ${res.status} body breaks the contract: ${checked.error.message.slice(0, 300)}`);
+        else bodiesChecked++;
+      }
     }
     expect(failures).toEqual([]);
+    // Nearly every allowed call's answer was checked against a declared body.
+    expect(bodiesChecked).toBeGreaterThan(allowed.length / 2);
   }, 300_000);
 
   it('shows a client only its own accounts and orders in lists', async () => {

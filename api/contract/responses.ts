@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { ORDER_STATUSES } from '../../domain/orders';
+
+/**
+ * What the successful answers carry. Loose objects: they name the fields a client relies on, with
+ * their types, and allow fields to be added without breaking a generated client.
+ */
+const instant = z.string().meta({ format: 'date-time' });
+const cents = z.number().int();
+const address = z.looseObject({ line1: z.string(), city: z.string(), postalCode: z.string(), country: z.string() });
+const nextCursor = z.string().nullable().meta({ description: 'Pass as cursor for the next page; null on the last page' });
+
+export const healthBody = z.looseObject({ temporal: z.enum(['up', 'down']), mongodb: z.enum(['up', 'down']), errors: z.record(z.string(), z.string()).optional() });
+export const readinessBody = z.looseObject({
+  ready: z.boolean(),
+  temporal: z.enum(['up', 'down']),
+  mongodb: z.enum(['up', 'down']),
+  stalled: z.array(z.looseObject({ name: z.string(), lagEvents: z.number(), lagMs: z.number() })),
+});
+
+export const orderViewBody = z.looseObject({
+  orderId: z.string(),
+  customerId: z.string(),
+  accountId: z.string(),
+  status: z.enum(ORDER_STATUSES),
+  items: z.array(z.looseObject({ sku: z.string(), quantity: z.number().int() })),
+  total: cents.nullable(),
+  shippingAddress: address.nullable(),
+  failureReason: z.string().nullable(),
+  openCompensations: z.array(z.string()),
+});
+export const orderPageBody = z.looseObject({ orders: z.array(orderViewBody), nextCursor });
+export const customerOrdersBody = z.looseObject({ customerId: z.string(), orders: z.array(orderViewBody), nextCursor });
+export const sagaStatusBody = z.looseObject({
+  orderId: z.string(),
+  status: z.enum(ORDER_STATUSES),
+  awaitingApproval: z.boolean(),
+  stepsDone: z.array(z.string()),
+  compensationsDone: z.array(z.string()),
+  compensationsFailed: z.array(z.string()),
+  failureReason: z.string().nullable(),
+  total: cents.nullable(),
+  shippingAddress: address,
+});
+export const acceptedBody = z.looseObject({ orderId: z.string() });
+
+export const accountBody = z.looseObject({ accountId: z.string(), customerId: z.string().nullable(), owner: z.string(), balance: cents, version: z.number().int() });
+export const movementAnswerBody = z.looseObject({ accountId: z.string(), balance: cents, version: z.number().int(), position: z.number().int() });
+export const accountPageBody = z.looseObject({ accounts: z.array(accountBody), nextCursor });
+export const accountEventsBody = z.looseObject({
+  events: z.array(z.looseObject({ version: z.number().int(), position: z.number().int(), type: z.string(), data: z.looseObject({}), metadata: z.looseObject({ eventId: z.string(), timestamp: instant }) })),
+});
+
+export const stockLevelBody = z.looseObject({ sku: z.string(), available: z.number().int(), reserved: z.number().int(), price: cents });
+export const levelsBody = z.looseObject({ levels: z.array(z.looseObject({ sku: z.string(), available: z.number().int(), reserved: z.number().int(), price: cents.nullable() })) });
+export const salesBody = z.looseObject({
+  groupBy: z.enum(['day', 'sku']),
+  from: z.string().nullable(),
+  to: z.string().nullable(),
+  rows: z.array(z.looseObject({ orders: z.number().int(), units: z.number().int(), revenue: cents })),
+});
+
+export const projectionsBody = z.looseObject({
+  headPosition: z.number().int(),
+  projections: z.array(z.looseObject({ name: z.string(), state: z.enum(['running', 'catching-up', 'stalled', 'rebuilding']), lagEvents: z.number(), lagMs: z.number() })),
+});
+export const deadLetterBody = z.looseObject({ id: z.string(), source: z.string(), status: z.string() });
+export const deadLettersBody = z.looseObject({ deadLetters: z.array(deadLetterBody) });
+export const emailsBody = z.looseObject({ emails: z.array(z.looseObject({ id: z.string(), orderId: z.string(), to: z.string(), subject: z.string() })) });
+
+export const customerSagasBody = z.looseObject({
+  customerId: z.string(),
+  pseudonym: z.string(),
+  query: z.string(),
+  sagas: z.array(z.looseObject({ workflowId: z.string(), status: z.string() })),
+});
+export const erasureBody = z.looseObject({ customerId: z.string(), erased: z.boolean(), erasedAt: instant.nullable() });
