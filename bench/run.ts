@@ -47,7 +47,7 @@ const plan = quick
       replay: { replays: 60 },
     }
   : {
-      saga: { levels: [{ concurrency: 1, orders: 30 }, { concurrency: 4, orders: 80 }, { concurrency: 16, orders: 200 }], warmup: 4 },
+      saga: { levels: [{ concurrency: 1, orders: 30 }, { concurrency: 4, orders: 80 }, { concurrency: 16, orders: 200 }, { concurrency: 64, orders: 256 }], warmup: 4 },
       profile: { concurrency: 16, orders: 120 },
       lag: { rates: [50, 200], seconds: 12, sustained: { rate: 500, seconds: 60 } },
       append: { rounds: 3, secondsPerTurn: 3, concurrency: 8 },

@@ -1,3 +1,4 @@
+import { devServerDynamicConfigArgs } from './temporal-dynamic-config';
 import { access, constants, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -119,7 +120,7 @@ async function start(options: TemporalOptions, executable: Executable, source: s
       searchAttributes,
       log: { format: 'pretty', level: 'error' },
       // With encrypted payloads, the Web UI asks the API's codec endpoint to show them in clear.
-      extraArgs: persistent && config.PAYLOAD_KEYS?.size ? ['--ui-codec-endpoint', `http://localhost:${config.PORT}`] : [],
+      extraArgs: [...devServerDynamicConfigArgs(), ...(persistent && config.PAYLOAD_KEYS?.size ? ['--ui-codec-endpoint', `http://localhost:${config.PORT}`] : [])],
     },
   });
   const uiUrl = uiPort !== undefined ? `http://localhost:${uiPort}` : undefined;

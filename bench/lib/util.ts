@@ -14,6 +14,8 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 export interface LatencySummary {
   count: number;
   mean: number;
+  /** The tenth percentile: the floor a latency can reach on this machine (the minimum is noise). */
+  p10: number;
   p50: number;
   p95: number;
   p99: number;
@@ -33,6 +35,7 @@ export function summarize(values: number[]): LatencySummary {
   return {
     count: sorted.length,
     mean: round(sum / (sorted.length || 1)),
+    p10: round(percentile(sorted, 10)),
     p50: round(percentile(sorted, 50)),
     p95: round(percentile(sorted, 95)),
     p99: round(percentile(sorted, 99)),

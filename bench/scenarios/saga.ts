@@ -1,5 +1,6 @@
 import { BASELINE_WORKFLOW_NAMES, type NoopSagaWorkflow } from '../baseline/client';
 import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import type { Db } from 'mongodb';
 import { createAccountService } from '../../domain/accounts';
 import { createEventStore } from '../../eventstore';
@@ -9,13 +10,30 @@ import { serverProcesses } from '../lib/machine';
 import { http, type BenchStack } from '../lib/stack';
 import { closedLoop, log, now, ratio, round, sleep, summarize, type LatencySummary } from '../lib/util';
 
+/** One round of one side: the machine's load while it ran, and whether outside load was heavy. */
+export interface SagaRound {
+  side: 'baseline' | 'ours';
+  round: number;
+  items: number;
+  seconds: number;
+  perSecond: number;
+  p50: number;
+  /** 1-minute load average as the round started. */
+  loadAverage: number;
+  /** Cores busy on the machine outside the bench's own processes (the bench process, MongoDB, Temporal), averaged over the round. */
+  outsideCores: number | null;
+  /** Outside load above half a core: this round's figures are suspect. */
+  heavyOutsideLoad: boolean;
+}
+
 export interface SagaLevelResult {
   concurrency: number;
-  ours: { orders: number; seconds: number; perSecond: number; latencyMs: LatencySummary; failed: number; cpu: CpuReport };
+  ours: { orders: number; seconds: number; perSecond: number; latencyMs: LatencySummary; failed: number; cpu: CpuReport; readModelMs: LatencySummary };
   baseline: { workflows: number; seconds: number; perSecond: number; latencyMs: LatencySummary; failed: number; cpu: CpuReport };
   throughputRatio: number;
   p50Ratio: number;
   p99Ratio: number;
+  rounds: SagaRound[];
 }
 
 export interface SagaOptions {
@@ -25,15 +43,20 @@ export interface SagaOptions {
   keepWorkflowIds?: number;
   /** Only our side (the profiling run). */
   oursOnly?: boolean;
+  /** Each level alternates baseline and ours in this many rounds (default 3). */
+  rounds?: number;
 }
 
 const address = { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' };
 const SKUS = Array.from({ length: 20 }, (_, i) => `BENCH-${i.toString().padStart(2, '0')}`);
 
 /**
- * Scenario 1. Ours: POST /orders, then wait until GET /orders/:id answers COMPLETED. Baseline: the
- * bench-only five-no-op-activity workflow started with the client, start -> result. Same Temporal
- * server, same worker settings, same process; each level runs the baseline, then ours.
+ * Scenario 1. Ours: POST /orders (Update-with-Start) -> the saga's result. Baseline: the bench-only
+ * five-no-op-activity workflow started with the client, start -> result. Both end at the workflow
+ * result, so the ratio compares like with like; when each order became readable (GET /orders/:id
+ * answers COMPLETED) is measured beside it and reported on its own. Same Temporal server, same
+ * worker settings, same process; each level alternates baseline and ours in rounds, so a change in
+ * outside load falls on both sides, and every round records the load it ran under.
  */
 export async function sagaScenario(stack: BenchStack, options: SagaOptions) {
   const { db } = stack.mongo;
@@ -64,9 +87,15 @@ export async function sagaScenario(stack: BenchStack, options: SagaOptions) {
       shippingAddress: address,
     });
     if (res.status !== 202) throw new Error(`POST /orders answered ${res.status}: ${JSON.stringify(res.body)}`);
-    await visibility.completed(res.body.orderId);
+    const readable = visibility.completed(res.body.orderId).then(() => readModelLatencies.push(now() - t0));
+    readable.catch(() => {});
+    readableWaits.push(readable);
+    const result = await stack.client.workflow.getHandle(res.body.workflowId).result();
+    if (result.status !== 'COMPLETED') throw new Error(`order ${res.body.orderId} ended ${result.status}`);
     return now() - t0;
   };
+  const readModelLatencies: number[] = [];
+  const readableWaits: Promise<unknown>[] = [];
   const baselineIds: string[] = [];
   const baselineOnce = async (): Promise<number> => {
     const t0 = now();
@@ -86,30 +115,48 @@ export async function sagaScenario(stack: BenchStack, options: SagaOptions) {
   if (!options.oursOnly) await closedLoop(options.warmup, Math.min(4, options.warmup), async () => void (await baselineOnce()));
 
   const levels: SagaLevelResult[] = [];
+  const c1Ids: string[] = [];
+  const roundsPerLevel = options.rounds ?? 3;
   for (const { concurrency, orders } of options.levels) {
-    // The baseline runs without our consumers, whose change streams keep the MongoDB stand-in busy even when idle.
-    let base: Awaited<ReturnType<typeof measure>> | undefined;
-    if (!options.oursOnly) {
-      await stack.pauseConsumers();
+    const perRound = Math.max(concurrency, Math.ceil(orders / roundsPerLevel));
+    const baseRuns: Measured[] = [];
+    const ourRuns: Measured[] = [];
+    const rounds: SagaRound[] = [];
+    readModelLatencies.length = 0;
+    for (let r = 0; r < roundsPerLevel; r++) {
+      if (!options.oursOnly) {
+        // The baseline runs without our consumers, whose change streams keep the MongoDB stand-in busy even when idle.
+        await stack.pauseConsumers();
+        await sleep(300);
+        const loadAverage = os.loadavg()[0]!;
+        const m = await measure(perRound, concurrency, () => baselineOnce(), cpuTargets);
+        await stack.resumeConsumers();
+        baseRuns.push(m);
+        rounds.push(roundOf('baseline', r, m, loadAverage));
+      }
       await sleep(300);
-      log(`saga: C=${concurrency} baseline, ${orders} no-op workflows`);
-      base = await measure(orders, concurrency, () => baselineOnce(), cpuTargets);
-      await stack.resumeConsumers();
+      const loadAverage = os.loadavg()[0]!;
+      const m = await measure(perRound, concurrency, (u, i) => orderOnce(u, i), cpuTargets);
+      ourRuns.push(m);
+      rounds.push(roundOf('ours', r, m, loadAverage));
+      // Outside the timing: every order of the round readable before the next round starts.
+      await Promise.allSettled(readableWaits.splice(0));
+      log(`saga: C=${concurrency} round ${r + 1}/${roundsPerLevel}: ${rounds.slice(-2).map((x) => `${x.side} ${x.perSecond}/s p50 ${x.p50} ms (load ${x.loadAverage.toFixed(1)}${x.heavyOutsideLoad ? ', HEAVY outside load' : ''})`).join(' | ')}`);
     }
-    base ??= { seconds: NaN, perSecond: NaN, latency: summarize([]), failed: 0, cpu: { seconds: 0, processes: [], machineBusyCores: null } };
-    await sleep(300);
-    log(`saga: C=${concurrency} ours, ${orders} orders (POST /orders -> COMPLETED in GET /orders/:id)`);
-    const ours = await measure(orders, concurrency, (u, i) => orderOnce(u, i), cpuTargets);
+    if (concurrency === 1) c1Ids.push(...visibility.completedIds().slice(-10));
+    const ours = pooled(ourRuns);
+    const base = options.oursOnly ? { seconds: NaN, perSecond: NaN, latency: summarize([]), failed: 0, cpu: { seconds: 0, processes: [], machineBusyCores: null } as CpuReport } : pooled(baseRuns);
     const level: SagaLevelResult = {
       concurrency,
-      ours: { orders, seconds: ours.seconds, perSecond: ours.perSecond, latencyMs: ours.latency, failed: ours.failed, cpu: ours.cpu },
-      baseline: { workflows: orders, seconds: base.seconds, perSecond: base.perSecond, latencyMs: base.latency, failed: base.failed, cpu: base.cpu },
+      ours: { orders: ourRuns.reduce((n, m) => n + m.latencies.length, 0), seconds: ours.seconds, perSecond: ours.perSecond, latencyMs: ours.latency, failed: ours.failed, cpu: ours.cpu, readModelMs: summarize(readModelLatencies) },
+      baseline: { workflows: baseRuns.reduce((n, m) => n + m.latencies.length, 0), seconds: base.seconds, perSecond: base.perSecond, latencyMs: base.latency, failed: base.failed, cpu: base.cpu },
       throughputRatio: ratio(ours.perSecond, base.perSecond),
       p50Ratio: ratio(ours.latency.p50, base.latency.p50),
       p99Ratio: ratio(ours.latency.p99, base.latency.p99),
+      rounds,
     };
     log(
-      `saga: C=${concurrency} ours ${ours.perSecond}/s p50 ${ours.latency.p50} ms p99 ${ours.latency.p99} ms | baseline ${base.perSecond}/s p50 ${base.latency.p50} ms | ratio ${level.throughputRatio}`,
+      `saga: C=${concurrency} ours ${ours.perSecond}/s p50 ${ours.latency.p50} ms p99 ${ours.latency.p99} ms (readable p50 ${level.ours.readModelMs.p50} ms) | baseline ${base.perSecond}/s p50 ${base.latency.p50} ms | throughput ratio ${level.throughputRatio}, p50 ratio ${level.p50Ratio}`,
     );
     levels.push(level);
   }
@@ -118,7 +165,53 @@ export async function sagaScenario(stack: BenchStack, options: SagaOptions) {
   // A few completed sagas of this run, for the replay scenario.
   const keep = options.keepWorkflowIds ?? 3;
   const ids = visibility.completedIds().slice(-keep).map((orderId) => `order-${orderId}`);
-  return { levels, workflowIds: ids, baselineWorkflowIds: baselineIds.slice(-keep), idle: options.oursOnly ? null : await idleCpu(stack, cpuTargets) };
+  // Where a saga's time goes, read from the histories of sagas run one at a time (C=1).
+  const steps = await stepBreakdown(stack.client, c1Ids.map((orderId) => `order-${orderId}`), baselineIds.slice(0, 10));
+  return { levels, workflowIds: ids, baselineWorkflowIds: baselineIds.slice(-keep), steps, idle: options.oursOnly ? null : await idleCpu(stack, cpuTargets) };
+}
+
+/** One row per step: p50 ms from scheduled to started (the wait for a worker) and from started to completed (the work). */
+export interface StepRow {
+  side: 'ours' | 'baseline';
+  step: string;
+  waitMs: number;
+  workMs: number;
+  count: number;
+}
+
+async function stepBreakdown(client: BenchStack['client'], sagaIds: string[], baselineWorkflowIds: string[]): Promise<StepRow[]> {
+  const rows: StepRow[] = [];
+  for (const [side, ids] of [['ours', sagaIds], ['baseline', baselineWorkflowIds]] as const) {
+    const samples = new Map<string, { wait: number[]; work: number[] }>();
+    const add = (step: string, wait: number, work: number) => {
+      const entry = samples.get(step) ?? { wait: [], work: [] };
+      entry.wait.push(wait);
+      entry.work.push(work);
+      samples.set(step, entry);
+    };
+    for (const id of ids) {
+      const events = (await client.workflow.getHandle(id).fetchHistory()).events ?? [];
+      const at = (e: (typeof events)[number]) => Number(e.eventTime!.seconds) * 1000 + (e.eventTime!.nanos ?? 0) / 1e6;
+      const byId = new Map(events.map((e) => [String(e.eventId), e]));
+      for (const e of events) {
+        const done = e.activityTaskCompletedEventAttributes;
+        if (done) {
+          const scheduled = byId.get(String(done.scheduledEventId))!;
+          const started = byId.get(String(done.startedEventId))!;
+          add(`activity ${scheduled.activityTaskScheduledEventAttributes!.activityType!.name}`, at(started) - at(scheduled), at(e) - at(started));
+        }
+        const wft = e.workflowTaskCompletedEventAttributes;
+        if (wft) {
+          const scheduled = byId.get(String(wft.scheduledEventId))!;
+          const started = byId.get(String(wft.startedEventId))!;
+          add('workflow task', at(started) - at(scheduled), at(e) - at(started));
+        }
+      }
+      if (events.length > 1) add('whole workflow (first to last event)', 0, at(events.at(-1)!) - at(events[0]!));
+    }
+    for (const [step, { wait, work }] of samples) rows.push({ side, step, waitMs: summarize(wait).p50, workMs: summarize(work).p50, count: work.length });
+  }
+  return rows;
 }
 
 async function measure(
@@ -146,7 +239,24 @@ async function measure(
     }),
   );
   const seconds = (now() - t0) / 1000;
-  return { seconds: round(seconds), perSecond: round(latencies.length / seconds), latency: summarize(latencies), failed, cpu: cpu.stop() };
+  return { seconds: round(seconds), perSecond: round(latencies.length / seconds), latency: summarize(latencies), latencies, failed, cpu: cpu.stop() };
+}
+
+type Measured = Awaited<ReturnType<typeof measure>>;
+
+/** A side's rounds together: all its latencies, its items over its own time (the other side's rounds excluded). */
+function pooled(runs: Measured[]): Omit<Measured, 'latencies'> {
+  const latencies = runs.flatMap((m) => m.latencies);
+  const seconds = runs.reduce((sum, m) => sum + m.seconds, 0);
+  const cpu = runs.at(-1)?.cpu ?? { seconds: 0, processes: [], machineBusyCores: null };
+  return { seconds: round(seconds), perSecond: round(latencies.length / seconds), latency: summarize(latencies), failed: runs.reduce((n, m) => n + m.failed, 0), cpu };
+}
+
+/** Outside load: what the machine's cores did beyond the processes the bench runs. */
+function roundOf(side: SagaRound['side'], round_: number, m: Measured, loadAverage: number): SagaRound {
+  const ownCores = m.cpu.processes.reduce((sum, p) => sum + p.avgCores, 0);
+  const outsideCores = m.cpu.machineBusyCores === null ? null : Math.max(0, round(m.cpu.machineBusyCores - ownCores));
+  return { side, round: round_ + 1, items: m.latencies.length, seconds: m.seconds, perSecond: m.perSecond, p50: m.latency.p50, loadAverage: round(loadAverage), outsideCores, heavyOutsideLoad: outsideCores !== null && outsideCores > 0.5 };
 }
 
 /** CPU burnt by the servers with nothing to do: once with our consumers running, once without. */

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { configSchema } from '../../config';
+import { TEMPORAL_DYNAMIC_CONFIG } from '../../servers/temporal-dynamic-config';
 
 // docker compose cannot run on machines without a Docker engine, so the file is checked by parsing.
 const root = path.resolve(__dirname, '..', '..');
@@ -26,6 +27,14 @@ describe('docker-compose.yml', () => {
     expect(services.temporal.environment.POSTGRES_SEEDS).toBe('postgresql');
     expect(services['temporal-ui'].image).toMatch(/^temporalio\/ui:/);
     expect(services['temporal-ui'].environment.TEMPORAL_ADDRESS).toBe('temporal:7233');
+  });
+
+  it('gives the Temporal server the same dynamic config as the embedded dev server', () => {
+    const mount = (services.temporal.volumes as string[]).find((v) => v.startsWith('./docker/temporal/dynamic-config.yaml:'));
+    expect(mount, 'the dynamic config file is mounted').toBeDefined();
+    expect(`/etc/temporal/${services.temporal.environment.DYNAMIC_CONFIG_FILE_PATH}`).toBe(mount!.split(':')[1]);
+    const file = parse(readFileSync(path.join(root, 'docker/temporal/dynamic-config.yaml'), 'utf8')) as Record<string, Array<{ value: unknown }>>;
+    expect(Object.fromEntries(Object.entries(file).map(([key, values]) => [key, values[0]!.value]))).toEqual(TEMPORAL_DYNAMIC_CONFIG);
   });
 
   it('runs MongoDB as a replica set that initiates itself, on a named volume', () => {
