@@ -164,6 +164,7 @@ export function renderMarkdown(report: Report): string {
       '',
     );
     const rounds = saga.levels.flatMap((l: any) => (l.rounds ?? []).map((r: any) => [l.concurrency, r.round, r.side, r.items, f(r.perSecond, 2), f(r.p50, 0), f(r.loadAverage, 1), r.outsideCores === null ? '–' : f(r.outsideCores, 2), r.heavyOutsideLoad ? '**heavy outside load**' : '']));
+    if (saga.payloadEncryption !== undefined) out.push(`Payload encryption (PAYLOAD_KEYS) was **${saga.payloadEncryption ? 'on' : 'off'}** in this run, for both sides; personal fields are sealed per customer either way (with the development master key when PAYLOAD_KEYS is unset).`, '');
     if (rounds.length) out.push('Rounds, in the order they ran:', '', table(['C', 'round', 'side', 'items', 'per second', 'p50 ms', 'load average at start', 'cores busy outside the bench', ''], rounds), '');
     if (saga.steps?.length) {
       out.push(

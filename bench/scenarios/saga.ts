@@ -167,7 +167,7 @@ export async function sagaScenario(stack: BenchStack, options: SagaOptions) {
   const ids = visibility.completedIds().slice(-keep).map((orderId) => `order-${orderId}`);
   // Where a saga's time goes, read from the histories of sagas run one at a time (C=1).
   const steps = await stepBreakdown(stack.client, c1Ids.map((orderId) => `order-${orderId}`), baselineIds.slice(0, 10));
-  return { levels, workflowIds: ids, baselineWorkflowIds: baselineIds.slice(-keep), steps, idle: options.oursOnly ? null : await idleCpu(stack, cpuTargets) };
+  return { levels, workflowIds: ids, baselineWorkflowIds: baselineIds.slice(-keep), steps, payloadEncryption: Boolean(stack.config.PAYLOAD_KEYS?.size), idle: options.oursOnly ? null : await idleCpu(stack, cpuTargets) };
 }
 
 /** One row per step: p50 ms from scheduled to started (the wait for a worker) and from started to completed (the work). */

@@ -34,7 +34,7 @@ final class CommittedInsertsOplog implements Oplog {
         MongoCollection<?> collection = database == null ? null : database.resolveCollection(namespace.substring(dot + 1), false);
         if (collection == null) {
             delegate.handleInsert(namespace, documents);
-            HeldChangeStreamPolls.written();
+            HeldChangeStreamPolls.written(namespace);
             return;
         }
         List<Document> stored = documents.stream()
@@ -42,25 +42,25 @@ final class CommittedInsertsOplog implements Oplog {
             .filter(doc -> collection.handleQueryAsStream(new Document("_id", doc.get("_id"))).anyMatch(doc::equals))
             .collect(Collectors.toList());
         if (!stored.isEmpty()) delegate.handleInsert(namespace, stored);
-        HeldChangeStreamPolls.written();
+        HeldChangeStreamPolls.written(namespace);
     }
 
     @Override
     public void handleUpdate(String namespace, Document selector, Document query, List<Object> modifiedIds) {
         delegate.handleUpdate(namespace, selector, query, modifiedIds);
-        HeldChangeStreamPolls.written();
+        HeldChangeStreamPolls.written(namespace);
     }
 
     @Override
     public void handleDelete(String namespace, Document query, List<Object> deletedIds) {
         delegate.handleDelete(namespace, query, deletedIds);
-        HeldChangeStreamPolls.written();
+        HeldChangeStreamPolls.written(namespace);
     }
 
     @Override
     public void handleDropCollection(String namespace) {
         delegate.handleDropCollection(namespace);
-        HeldChangeStreamPolls.written();
+        HeldChangeStreamPolls.written(namespace);
     }
 
     @Override

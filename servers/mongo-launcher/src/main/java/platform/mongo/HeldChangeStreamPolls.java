@@ -5,7 +5,9 @@ import de.bwaldvogel.mongo.backend.CursorRegistry;
 import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.oplog.OplogCursor;
 
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -25,36 +27,43 @@ final class HeldChangeStreamPolls {
     private static final long DEFAULT_AWAIT_MS = 1000;
 
     private static final Object writes = new Object();
-    private static long writeCount = 0;
+    /** Writes per namespace ("db.collection"); a held poll wakes only for writes to the collection it watches. */
+    private static final Map<String, Long> writeCounts = new HashMap<>();
 
     private HeldChangeStreamPolls() {
     }
 
-    /** Called after every oplog entry is recorded. */
-    static void written() {
+    /** Called after every oplog entry is recorded, with the namespace written to. */
+    static void written(String namespace) {
         synchronized (writes) {
-            writeCount++;
+            writeCounts.merge(namespace, 1L, Long::sum);
             writes.notifyAll();
         }
     }
 
-    /** Runs `getMore`, and while it answers an empty change-stream batch, waits for a write and asks again. */
-    static Document hold(CursorRegistry cursors, String command, Document query, Supplier<Document> getMore) {
+    /** Runs `getMore`, and while it answers an empty change-stream batch, waits for a write to the watched collection and asks again. */
+    static Document hold(CursorRegistry cursors, String databaseName, String command, Document query, Supplier<Document> getMore) {
         if (!isChangeStream(cursors, query.get(command))) return getMore.get();
         Object asked = query.get("maxTimeMS");
         long awaitMs = asked instanceof Number n && n.longValue() > 0 ? n.longValue() : DEFAULT_AWAIT_MS;
         long deadline = System.nanoTime() + awaitMs * 1_000_000L;
+        // A collection's change stream names its collection in getMore; a database or cluster one
+        // does not, and wakes for every write.
+        Object collection = query.get("collection");
+        String watched = collection instanceof String c && !c.startsWith("$") ? databaseName + "." + c : null;
         while (true) {
             long seen;
             synchronized (writes) {
-                seen = writeCount;
+                seen = countOf(watched);
             }
             Document answer = getMore.get();
-            long left = (deadline - System.nanoTime()) / 1_000_000L;
-            if (!isEmptyBatch(answer) || left <= 0) return answer;
+            if (!isEmptyBatch(answer)) return answer;
             synchronized (writes) {
-                // A write between the poll and here already happened: poll again without waiting.
-                if (writeCount == seen) {
+                // Wait until the watched collection is written to (a write between the poll and
+                // here counts: then poll again at once), or the time is up.
+                while (countOf(watched) == seen) {
+                    long left = (deadline - System.nanoTime()) / 1_000_000L;
+                    if (left <= 0) return answer;
                     try {
                         writes.wait(left);
                     } catch (InterruptedException e) {
@@ -64,6 +73,11 @@ final class HeldChangeStreamPolls {
                 }
             }
         }
+    }
+
+    private static long countOf(String namespace) {
+        if (namespace == null) return writeCounts.values().stream().mapToLong(Long::longValue).sum();
+        return writeCounts.getOrDefault(namespace, 0L);
     }
 
     private static boolean isChangeStream(CursorRegistry cursors, Object cursorId) {

@@ -42,7 +42,7 @@ public final class Launcher {
 
                 @Override
                 protected Document handleGetMore(String databaseName, String command, Document query) {
-                    return HeldChangeStreamPolls.hold(getCursorRegistry(), command, query, () -> super.handleGetMore(databaseName, command, query));
+                    return HeldChangeStreamPolls.hold(getCursorRegistry(), databaseName, command, query, () -> super.handleGetMore(databaseName, command, query));
                 }
             };
             case "h2" -> {
@@ -63,7 +63,7 @@ public final class Launcher {
 
                     @Override
                     protected Document handleGetMore(String databaseName, String command, Document query) {
-                        return HeldChangeStreamPolls.hold(getCursorRegistry(), command, query, () -> super.handleGetMore(databaseName, command, query));
+                        return HeldChangeStreamPolls.hold(getCursorRegistry(), databaseName, command, query, () -> super.handleGetMore(databaseName, command, query));
                     }
                 };
             }
