@@ -26,7 +26,7 @@ import { appendScenario } from './scenarios/append';
 import { lagScenario } from './scenarios/lag';
 import { lookupsScenario } from './scenarios/lookups';
 import { rehydrateScenario } from './scenarios/rehydrate';
-import { replayScenario } from './scenarios/replay';
+import { recordHistories, replayScenario, type RecordedHistories } from './scenarios/replay';
 import { sagaScenario } from './scenarios/saga';
 
 const root = path.resolve(__dirname, '..');
@@ -111,6 +111,7 @@ async function main() {
   const machine = await machineInfo({ temporal: servers.temporal, mongo: servers.mongo, connection, mongoVersion });
   log(`machine: ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, Temporal ${machine.temporal.serverVersion} (${machine.temporal.source}), MongoDB ${machine.mongodb.source} ${mongoVersion}, load ${machine.loadAverageAtStart.join(' ')}`);
 
+  let recorded: RecordedHistories[] | undefined;
   try {
     if (wanted('saga') || wanted('replay')) {
       await withMongo('saga', async (uri) => {
@@ -118,14 +119,7 @@ async function main() {
         try {
           const saga = await sagaScenario(stack, plan.saga);
           results.saga = saga;
-          if (wanted('replay')) {
-            try {
-              results.replay = await replayScenario(stack.client, stack.config, { sagaIds: saga.workflowIds, baselineIds: saga.baselineWorkflowIds, replays: plan.replay.replays });
-            } catch (err) {
-              failures.replay = errorText(err);
-              log(`replay: FAILED ${failures.replay}`);
-            }
-          }
+          if (wanted('replay')) recorded = await recordHistories(stack.client, { sagaIds: saga.workflowIds, baselineIds: saga.baselineWorkflowIds });
         } finally {
           await stack.stop();
         }
@@ -148,6 +142,15 @@ async function main() {
     if (wanted('append')) await withDb('append', async (client) => void (results.append = await appendScenario(client, client.db(`bench_append_${Date.now()}`), plan.append)));
     if (wanted('lookups')) await withDb('lookups', async (client) => void (results.lookups = await lookupsScenario(client.db(`bench_lookups_${Date.now()}`), plan.lookups)));
     if (wanted('rehydrate')) await withDb('rehydrate', async (client) => void (results.rehydrate = await rehydrateScenario(client, client.db(`bench_rehydrate_${Date.now()}`), plan.rehydrate)));
+    // Last: see replayScenario.
+    if (recorded) {
+      try {
+        results.replay = await replayScenario(recorded, config, { replays: plan.replay.replays });
+      } catch (err) {
+        failures.replay = errorText(err);
+        log(`replay: FAILED ${failures.replay}`);
+      }
+    }
   } finally {
     await connection.close();
     await servers.stop();

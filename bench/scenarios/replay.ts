@@ -17,22 +17,37 @@ export interface ReplayRow {
   failures: number;
 }
 
-/**
- * Scenario 5. Records real histories from this run (client fetchHistory), then replays them many
- * times with the SDK replayer (Worker.runReplayHistories), as a determinism check in CI would.
- * The replayer bundles the workflow code once per call; that setup is reported apart from the
- * steady rate, which is timed from the first replay result to the last. The no-op baseline
- * workflow's histories are replayed the same way for scale.
- */
-export async function replayScenario(client: Client, config: Config, options: { sagaIds: string[]; baselineIds: string[]; replays: number }) {
-  const rows: ReplayRow[] = [];
+/** A workflow's histories, fetched while its server and client are up, to replay later. */
+export interface RecordedHistories {
+  workflow: string;
+  workflowsPath: string;
+  histories: Array<{ workflowId: string; history: Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['fetchHistory']>> }>;
+}
+
+/** Fetches the histories scenario 5 replays (client fetchHistory): real ones from this run. */
+export async function recordHistories(client: Client, options: { sagaIds: string[]; baselineIds: string[] }): Promise<RecordedHistories[]> {
   const cases = [
     { workflow: 'orderSaga (recorded in scenario 1)', ids: options.sagaIds, workflowsPath: path.resolve(__dirname, '..', '..', 'workflows', 'index.ts') },
     { workflow: 'noopSaga baseline', ids: options.baselineIds, workflowsPath: path.resolve(__dirname, '..', 'baseline', 'workflows.ts') },
   ];
-  for (const c of cases) {
-    if (c.ids.length === 0) continue;
-    const histories = await Promise.all(c.ids.map(async (workflowId) => ({ workflowId, history: await client.workflow.getHandle(workflowId).fetchHistory() })));
+  return Promise.all(
+    cases.map(async (c) => ({ workflow: c.workflow, workflowsPath: c.workflowsPath, histories: await Promise.all(c.ids.map(async (workflowId) => ({ workflowId, history: await client.workflow.getHandle(workflowId).fetchHistory() }))) })),
+  );
+}
+
+/**
+ * Scenario 5. Replays recorded histories many times with the SDK replayer
+ * (Worker.runReplayHistories), as a determinism check in CI would. The replayer bundles the
+ * workflow code once per call; that setup is reported apart from the steady rate, which is timed
+ * from the first replay result to the last. The no-op baseline workflow's histories are replayed
+ * the same way for scale. It runs after every other scenario: the replayer leaves the process
+ * slower (raw inserts ran at half their rate after it), which would skew whatever followed.
+ */
+export async function replayScenario(recorded: RecordedHistories[], config: Config, options: { replays: number }) {
+  const rows: ReplayRow[] = [];
+  for (const c of recorded) {
+    const { histories } = c;
+    if (histories.length === 0) continue;
     const events = histories.reduce((sum, h) => sum + (h.history.events?.length ?? 0), 0) / histories.length;
     const feed = Array.from({ length: options.replays }, (_, i) => histories[i % histories.length]!);
     const t0 = now();
