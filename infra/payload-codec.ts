@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { decrypt, encrypt } from './aes-gcm';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 
@@ -30,9 +30,7 @@ export class AesGcmPayloadCodec implements PayloadCodec {
     const key = this.keys.get(this.activeKeyId)!;
     return payloads.map((payload) => {
       const plain = temporal.api.common.v1.Payload.encode(payload).finish();
-      const iv = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', key, iv);
-      const sealed = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+      const sealed = encrypt(key, plain);
       return { metadata: { encoding: encoder.encode(ENCRYPTED_ENCODING), [KEY_ID]: encoder.encode(this.activeKeyId) }, data: sealed };
     });
   }
@@ -43,10 +41,7 @@ export class AesGcmPayloadCodec implements PayloadCodec {
       const keyId = decoder.decode(payload.metadata?.[KEY_ID] ?? new Uint8Array());
       const key = this.keys.get(keyId);
       if (!key) throw new Error(`payload was encrypted with key "${keyId}", which is not in PAYLOAD_KEYS`);
-      const data = Buffer.from(payload.data ?? new Uint8Array());
-      const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, 12));
-      decipher.setAuthTag(data.subarray(data.length - 16));
-      const plain = Buffer.concat([decipher.update(data.subarray(12, data.length - 16)), decipher.final()]);
+      const plain = decrypt(key, Buffer.from(payload.data ?? new Uint8Array()));
       return temporal.api.common.v1.Payload.decode(plain);
     });
   }

@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { decrypt, encrypt } from '../aes-gcm';
 import { SEALED_PATTERN as SEALED } from '../../domain/personal-data';
 
 /**
@@ -11,10 +12,7 @@ const SEALED_PREFIX = 'pd1.';
 export const keyIdOf = (value: string): string | null => SEALED.exec(value)?.[1] ?? null;
 
 export function sealWith(keyId: string, key: Buffer, plaintext: string): string {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(Buffer.from(keyId));
-  const body = Buffer.concat([iv, cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+  const body = encrypt(key, Buffer.from(plaintext, 'utf8'), Buffer.from(keyId));
   return `${SEALED_PREFIX}${keyId}.${body.toString('base64url')}`;
 }
 
@@ -22,11 +20,7 @@ export function sealWith(keyId: string, key: Buffer, plaintext: string): string 
 export function openWith(key: Buffer, sealed: string): string {
   const match = SEALED.exec(sealed);
   if (!match) throw new Error('not a sealed value');
-  const body = Buffer.from(match[2]!, 'base64url');
-  const decipher = createDecipheriv('aes-256-gcm', key, body.subarray(0, 12));
-  decipher.setAAD(Buffer.from(match[1]!));
-  decipher.setAuthTag(body.subarray(body.length - 16));
-  return Buffer.concat([decipher.update(body.subarray(12, body.length - 16)), decipher.final()]).toString('utf8');
+  return decrypt(key, Buffer.from(match[2]!, 'base64url'), Buffer.from(match[1]!)).toString('utf8');
 }
 
 /** A fresh data key id: 16 random bytes, base64url (22 characters). */

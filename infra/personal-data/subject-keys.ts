@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { decrypt, encrypt } from '../aes-gcm';
 import type { Collection, Db } from 'mongodb';
 import { newKeyId } from './sealed';
 
@@ -38,20 +39,13 @@ export async function ensureSubjectKeyIndexes(db: Db): Promise<void> {
 }
 
 function wrap(master: MasterKeys, dataKey: Buffer, keyId: string): { wrapped: string; masterKeyId: string } {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', master.keys.get(master.currentId)!, iv);
-  cipher.setAAD(Buffer.from(keyId));
-  return { wrapped: Buffer.concat([iv, cipher.update(dataKey), cipher.final(), cipher.getAuthTag()]).toString('base64'), masterKeyId: master.currentId };
+  return { wrapped: encrypt(master.keys.get(master.currentId)!, dataKey, Buffer.from(keyId)).toString('base64'), masterKeyId: master.currentId };
 }
 
 function unwrap(master: MasterKeys, doc: Pick<SubjectKeyDocument, 'keyId' | 'wrapped' | 'masterKeyId'>): Buffer {
   const key = master.keys.get(doc.masterKeyId);
   if (!key) throw new Error(`data key ${doc.keyId} is wrapped with master key "${doc.masterKeyId}", which is not in PAYLOAD_KEYS`);
-  const body = Buffer.from(doc.wrapped!, 'base64');
-  const decipher = createDecipheriv('aes-256-gcm', key, body.subarray(0, 12));
-  decipher.setAAD(Buffer.from(doc.keyId));
-  decipher.setAuthTag(body.subarray(body.length - 16));
-  return Buffer.concat([decipher.update(body.subarray(12, body.length - 16)), decipher.final()]);
+  return decrypt(key, Buffer.from(doc.wrapped!, 'base64'), Buffer.from(doc.keyId));
 }
 
 const duplicateKey = (err: unknown) => (err as { code?: number })?.code === 11000;
