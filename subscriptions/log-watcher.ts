@@ -24,6 +24,12 @@ export interface LogWatcher {
    * `limit`: empty when `from` itself was not seen recently.
    */
   seen(from: number, limit: number): { events: StoredEvent[]; gaps: number[]; nextPosition: number };
+  /**
+   * The highest position the stream has delivered, or Infinity while that is unknown (before the
+   * first insert, and after the stream was reopened without its resume token, when inserts may
+   * have gone by unseen). A subscription that has handled up to here has nothing new to read.
+   */
+  highest(): number;
   close(): Promise<void>;
 }
 
@@ -43,6 +49,7 @@ export function watchLog(db: Db, log: Logger, options: WatchOptions = {}): LogWa
   const callbacks = new Set<() => void>();
   const recent = new Map<number, EventDocument>();
   let lowest = Infinity;
+  let highest = Infinity;
   let token: ResumeToken | null = options.startAfter ?? null;
   let stream: ChangeStream | undefined;
   let closed = false;
@@ -54,6 +61,7 @@ export function watchLog(db: Db, log: Logger, options: WatchOptions = {}): LogWa
   const remember = (doc: EventDocument | undefined) => {
     if (!doc || typeof doc.position !== 'number') return;
     recent.set(doc.position, doc);
+    highest = highest === Infinity ? doc.position : Math.max(highest, doc.position);
     lowest = Math.min(lowest, doc.position);
     // Positions arrive nearly in order, so dropping from the low end keeps the newest.
     while (recent.size > keep) {
@@ -87,6 +95,7 @@ export function watchLog(db: Db, log: Logger, options: WatchOptions = {}): LogWa
         // decide what each subscription reads next, so a fresh stream loses nothing.
         log.warn({ err: String(err) }, 'change stream failed; reopening without its resume token');
         token = null;
+        highest = Infinity;
         await stream?.close().catch(() => {});
         notify();
         await new Promise((r) => setTimeout(r, 500));
@@ -101,6 +110,7 @@ export function watchLog(db: Db, log: Logger, options: WatchOptions = {}): LogWa
       return () => callbacks.delete(callback);
     },
     resumeToken: () => token,
+    highest: () => highest,
     seen(from, limit) {
       const events: StoredEvent[] = [];
       const gaps: number[] = [];

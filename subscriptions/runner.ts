@@ -77,6 +77,13 @@ const PROGRESS_EVERY_MS = 1_000;
 const CHECKPOINT_EVERY_MS = 200;
 /** …and never more than this many positions behind what was handled. */
 const CHECKPOINT_MAX_BEHIND = 50;
+/**
+ * A batch with nothing this subscription cares about (another context's events) moves the
+ * checkpoint at most this often, even when caught up: redelivering such events after a restart
+ * applies nothing, and writing a checkpoint per foreign event made every subscription write on
+ * every append, queueing the read models' own writes behind them.
+ */
+const FOREIGN_CHECKPOINT_EVERY_MS = 200;
 
 export interface RunnerOptions {
   db: Db;
@@ -132,20 +139,26 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
   let lastCheckpointWrite = 0;
   /** The position last written to the checkpoint. */
   let checkpointed = -1;
+  /** Whether anything this subscription handled lies beyond the written checkpoint. */
+  let unwrittenApplied = false;
   /** The checkpoint, as long as this process owns it (see `epoch`). */
   let mine: { _id: string; epoch?: number } = { _id: checkpointId };
 
+  /** Whether the last sleep ran out instead of being woken by an append. */
+  let timedOut = true;
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
       if (dirty) {
         dirty = false;
+        timedOut = false;
         resolve();
         return;
       }
-      const timer = setTimeout(done, ms);
-      function done() {
+      const timer = setTimeout(() => done(true), ms);
+      function done(expired = false) {
         clearTimeout(timer);
         wake = undefined;
+        timedOut = expired;
         resolve();
       }
       wake = done;
@@ -226,10 +239,15 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
         dirty = false;
         // What the change stream already delivered, when it continues exactly where this
         // subscription stands; otherwise (a hole, a restart far behind) the log itself.
+        // The log is not read when the stream has delivered nothing beyond what was handled (after
+        // every batch, that read was a round trip per subscription per append); a wake-up by the
+        // timer always reads, as the safety net.
         const seen = watcher.seen(position + 1, batchSize);
         const batch = seen.nextPosition > position + 1
           ? { ...seen, hole: null }
-          : await store.readAll({ fromPosition: position + 1, limit: batchSize, sealHolesOlderThanMs: options.sealHolesOlderThanMs ?? 5_000 });
+          : !timedOut && watcher.highest() <= position
+            ? { events: [], gaps: [], nextPosition: position + 1, hole: null }
+            : await store.readAll({ fromPosition: position + 1, limit: batchSize, sealHolesOlderThanMs: options.sealHolesOlderThanMs ?? 5_000 });
         resumeToken = watcher.resumeToken();
         await subscription.beforeBatch?.();
         const relevant = wanted ? batch.events.filter((e) => wanted.has(e.type)) : batch.events;
@@ -262,7 +280,11 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
         // It never falls more than CHECKPOINT_MAX_BEHIND positions behind, so a restart
         // redelivers less than that plus one batch: the bound the read models' duplicate guard
         // (projections/types.ts, APPLIED_WINDOW) is sized for.
-        const due = !dirty || now.getTime() - lastCheckpointWrite >= CHECKPOINT_EVERY_MS || position - checkpointed >= CHECKPOINT_MAX_BEHIND;
+        if (relevant.length > 0) unwrittenApplied = true;
+        const sinceWrite = now.getTime() - lastCheckpointWrite;
+        const due = unwrittenApplied
+          ? !dirty || sinceWrite >= CHECKPOINT_EVERY_MS || position - checkpointed >= CHECKPOINT_MAX_BEHIND
+          : sinceWrite >= FOREIGN_CHECKPOINT_EVERY_MS;
         if (position > checkpointed && due) {
           const reportProgress = now.getTime() - lastProgressWrite >= PROGRESS_EVERY_MS;
           if (reportProgress) lastProgressWrite = now.getTime();
@@ -276,6 +298,7 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
             return;
           }
           checkpointed = position;
+          unwrittenApplied = false;
         }
         // Nothing to do is progress too (a quiet system is not a stuck one); a hole is not.
         if (!progressed && batch.hole === null && now.getTime() - lastProgressWrite >= PROGRESS_EVERY_MS) {
@@ -283,7 +306,12 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
           await cps.updateOne(mine, { $set: { progressAt: now } });
         }
         // A hole that is still young: an append is in flight; look again shortly.
-        if (!progressed) await sleep(batch.hole !== null ? 50 : options.idlePollMs ?? 1_000);
+        // A deferred checkpoint is written once its interval is up, not at the next idle poll.
+        if (!progressed) {
+          const idle = options.idlePollMs ?? 1_000;
+          const untilCheckpoint = position > checkpointed ? Math.max(1, FOREIGN_CHECKPOINT_EVERY_MS - (Date.now() - lastCheckpointWrite)) : idle;
+          await sleep(batch.hole !== null ? 50 : Math.min(idle, untilCheckpoint));
+        }
       } catch (err) {
         if (stopped) return;
         log.error({ err: String(err), subscription: subscription.name }, 'subscription loop failed; retrying in 1 s');
