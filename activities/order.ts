@@ -9,7 +9,9 @@ import { appendSagaEvent, businessFailure, type OrderContext, type ServiceDeps }
 /** The Order service's own state: one document per order. */
 export interface OrderDocument {
   _id: string;
+  /** Sealed with the customer's key; `customer` is the pseudonym (domain/orders/saga.ts). */
   customerId: string;
+  customer?: string;
   accountId: string;
   items: PricedItem[];
   total: number;
@@ -45,6 +47,7 @@ export function createOrderActivities({ db, events }: ServiceDeps) {
   const createdEvent = (ctx: OrderContext, order: OrderDocument) =>
     appendOrderEvent(ctx, 'OrderCreated', {
       customerId: order.customerId,
+      ...(order.customer !== undefined && { customer: order.customer }),
       accountId: order.accountId,
       items: order.items,
       total: order.total,
@@ -111,6 +114,7 @@ export function createOrderActivities({ db, events }: ServiceDeps) {
           {
             $setOnInsert: {
               customerId: input.customerId,
+              ...(input.customer !== undefined && { customer: input.customer }),
               accountId: input.accountId,
               items,
               total,

@@ -67,7 +67,8 @@ export function createApp(deps: AppDeps): express.Express {
     // The key's id names the caller; the key itself never reaches a log.
     deps.log.warn({ correlationId: req.header('x-correlation-id'), keyId: principalOf(res).keyId, method: req.method, route, reason }, 'request denied');
   };
-  const police: PoliceDeps = { ownership: createOwnership(deps.db), denied };
+  const personalData = createPersonalData(deps.db, masterKeysOf(deps.config));
+  const police: PoliceDeps = { ownership: createOwnership(deps.db, personalData), denied };
   app.use(authenticate(deps.config, denied));
   app.use(express.json({ limit: '100kb', strict: true }));
   app.use((req, _res, next) => {
@@ -81,7 +82,6 @@ export function createApp(deps: AppDeps): express.Express {
   const catalog = createInventoryCatalog({ db: deps.db, events: store });
   const faults = createFaults(deps.db, faultInjectionOn(deps.config));
   const idempotency = createIdempotency(deps.db, deps.config);
-  const personalData = createPersonalData(deps.db, masterKeysOf(deps.config));
   // A path the API serves, asked with a method it does not: 405 with the methods it does (a CORS
   // preflight excepted: the codec routes answer those).
   app.use((req, res, next) => {
@@ -104,7 +104,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(customerRoutes({ ...deps, police, personalData }));
   app.use(projectionRoutes({ police, db: deps.db, store, stallAfterMs: deps.config.PROJECTION_STALL_AFTER }));
   app.use(deadLetterRoutes({ ...deps, police }));
-  app.use(emailRoutes({ ...deps, police }));
+  app.use(emailRoutes({ ...deps, police, personalData }));
   app.use(codecRoutes({ police, codec: payloadCodec(deps.config), corsOrigins: deps.config.CODEC_CORS_ORIGINS, personalData }));
   app.use(unknownRoute);
   app.use(errorHandler(deps.log));

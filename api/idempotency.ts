@@ -52,7 +52,7 @@ export function createIdempotency(db: Db, config: Pick<Config, 'IDEMPOTENCY_RETE
   const retention = config.IDEMPOTENCY_RETENTION;
 
   /** Claims the key for this request; answers (and returns null) when it was already used. */
-  async function claim(id: string, scope: string, requestHash: string, res: Response): Promise<'claimed' | null> {
+  async function claim(id: string, scope: string, requestHash: string, res: Response, present: Present): Promise<'claimed' | null> {
     const waitUntil = Date.now() + WAIT_FOR_FIRST_MS;
     for (let attempt = 0; attempt < 1_000; attempt++) {
       const now = new Date();
@@ -73,7 +73,7 @@ export function createIdempotency(db: Db, config: Pick<Config, 'IDEMPOTENCY_RETE
       }
       if (doc.requestHash !== requestHash) throw new HttpError(422, 'idempotency_key_reused', 'This Idempotency-Key was already used with a different request body');
       if (doc.state === 'done' && doc.answer) {
-        res.status(doc.answer.status).set({ ...doc.answer.headers, 'Idempotent-Replayed': 'true' }).json(doc.answer.body);
+        res.status(doc.answer.status).set({ ...doc.answer.headers, 'Idempotent-Replayed': 'true' }).json(await present(doc.answer.body));
         return null;
       }
       if (doc.leaseUntil > now) {
@@ -96,14 +96,16 @@ export function createIdempotency(db: Db, config: Pick<Config, 'IDEMPOTENCY_RETE
     /**
      * Runs `command` at most once per (caller, scope, key) and answers the request. Without a key
      * it simply runs. `command` must throw (HttpError for 4xx) rather than answer an error.
+     * `present` turns the stored answer's body into what the caller gets, on the first answer and
+     * on every replay: an answer with personal data is stored sealed and opened only to be sent.
      */
-    async run(req: Request, res: Response, scope: string, body: unknown, command: (seed: string | undefined) => Promise<Answer>): Promise<void> {
+    async run(req: Request, res: Response, scope: string, body: unknown, command: (seed: string | undefined) => Promise<Answer>, present: Present = async (b) => b): Promise<void> {
       const key = req.header('idempotency-key');
-      if (key === undefined) return send(res, await command(undefined));
+      if (key === undefined) return send(res, await command(undefined), present);
       if (!IDEMPOTENCY_KEY_PATTERN.test(key)) throw new HttpError(400, 'validation_failed', idempotencyKeySchemaMessage, [{ field: 'Idempotency-Key', message: idempotencyKeySchemaMessage }]);
       const seed = createHash('sha256').update(`${principalOf(res).keyId}\n${scope}\n${key}`).digest('hex');
       const requestHash = createHash('sha256').update(canonicalJson(body)).digest('hex');
-      if ((await claim(seed, scope, requestHash, res)) === null) return;
+      if ((await claim(seed, scope, requestHash, res, present)) === null) return;
       let answer: Answer;
       try {
         answer = await command(seed);
@@ -112,15 +114,18 @@ export function createIdempotency(db: Db, config: Pick<Config, 'IDEMPOTENCY_RETE
         throw err;
       }
       await keys.updateOne({ _id: seed }, { $set: { state: 'done', answer } });
-      send(res, answer);
+      await send(res, answer, present);
     },
   };
 }
 
 export type Idempotency = ReturnType<typeof createIdempotency>;
 
-function send(res: Response, answer: Answer): void {
-  res.status(answer.status).set(answer.headers ?? {}).json(answer.body);
+type Present = (body: unknown) => Promise<unknown>;
+
+async function send(res: Response, answer: Answer, present: Present): Promise<void> {
+  const body = await present(answer.body);
+  res.status(answer.status).set(answer.headers ?? {}).json(body);
 }
 
 /** A UUID-shaped id derived from a seed, for resources whose id must follow from the key. */

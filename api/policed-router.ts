@@ -5,8 +5,8 @@ import { HttpError, notFound } from './errors';
 
 /** Who owns what, for the `own-*` rules: the customer id, or null when there is no such thing. */
 export interface Ownership {
-  orderCustomer(orderId: string): Promise<string | null>;
-  accountHolder(accountId: string): Promise<string | null>;
+  isOrderCustomer(orderId: string, customerId: string): Promise<boolean>;
+  isAccountHolder(accountId: string, customerId: string): Promise<boolean>;
 }
 
 /** Counts and logs every refused request (never the key, only its id). */
@@ -62,13 +62,13 @@ function authorize(route: string, access: Access, deps: PoliceDeps): RequestHand
         if (req.params.customerId !== own) return deny('other-customer', notFound(`Customer ${req.params.customerId}`));
         return next();
       case 'own-order':
-        return void deps.ownership.orderCustomer(String(req.params.orderId)).then(
-          (owner) => (owner === own ? next() : deny('not-owner', notFound(`Order ${req.params.orderId}`))),
+        return void deps.ownership.isOrderCustomer(String(req.params.orderId), own).then(
+          (owner) => (owner ? next() : deny('not-owner', notFound(`Order ${req.params.orderId}`))),
           next,
         );
       case 'own-account':
-        return void deps.ownership.accountHolder(String(req.params.id)).then(
-          (holder) => (holder === own ? next() : deny('not-holder', notFound(`Account ${req.params.id}`))),
+        return void deps.ownership.isAccountHolder(String(req.params.id), own).then(
+          (holder) => (holder ? next() : deny('not-holder', notFound(`Account ${req.params.id}`))),
           next,
         );
     }

@@ -10,6 +10,9 @@ import { correlationIdOf } from './correlation';
  * to the caller, and the rest of the request runs in its context (infra/request-context.ts): any
  * line logged while serving it carries the id too.
  */
+/** A customer's id is personal data: request lines name the route, not the customer. */
+export const loggedPath = (path: string | undefined) => path?.replace(/^\/customers\/[^/]+/, '/customers/:customerId');
+
 export function requestLog(log: Logger): RequestHandler {
   const http = pinoHttp({
     logger: log,
@@ -21,7 +24,7 @@ export function requestLog(log: Logger): RequestHandler {
     customErrorMessage: () => 'request',
     customAttributeKeys: { reqId: 'correlationId', responseTime: 'ms' },
     serializers: { req: () => undefined, res: () => undefined },
-    customProps: (req, res) => ({ method: req.method, path: (req as { path?: string }).path ?? req.url?.split('?')[0], status: res.statusCode }),
+    customProps: (req, res) => ({ method: req.method, path: loggedPath((req as { path?: string }).path ?? req.url?.split('?')[0]), status: res.statusCode }),
     // A 4xx or 5xx is the answer the API chose and logged with its reason; the line stays info.
     customLogLevel: () => 'info',
   });

@@ -8,8 +8,12 @@ export interface EmailDocument {
   /** The event that caused the email: the same event never sends twice. */
   _id: string;
   orderId: string;
+  /**
+   * The recipient, as the event names it: sealed with the customer's key, so the sent-mail log
+   * holds no personal data and an erased customer's emails show no address (api/routes/emails.ts
+   * opens it). The address is the customer's id at customers.example.
+   */
   customerId: string | null;
-  to: string;
   kind: 'order-received' | 'order-confirmed' | 'order-cancelled';
   subject: string;
   body: string;
@@ -18,6 +22,8 @@ export interface EmailDocument {
 
 export const emailCollection = (db: Db) => db.collection<EmailDocument>('emails');
 
+/** The address an email went to, from its opened recipient id (ERASED stays ERASED). */
+export const addressOf = (customerId: string | null, erased: string) => (customerId === erased ? erased : `${customerId ?? 'customer'}@customers.example`);
 
 /**
  * The Email service, an independent consumer of order events. Its "transport" is the `emails`
@@ -44,7 +50,6 @@ export function emailSubscription({ db, faults }: { db: Db; faults?: Faults }): 
           _id: event.metadata.eventId,
           orderId: data.orderId,
           customerId: data.customerId ?? null,
-          to: `${data.customerId ?? 'customer'}@customers.example`,
           ...email,
           sentAt: new Date(),
         })

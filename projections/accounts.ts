@@ -5,7 +5,7 @@ import { guardedWrite, writeProjection } from './types';
 /** The accounts list behind GET /accounts: owner, holder, balance and version per account. */
 export const accountsProjection = writeProjection({
   name: 'accounts',
-  collections: { accounts: [{ key: { openedAt: -1, _id: -1 } }, { key: { customerId: 1, openedAt: -1, _id: -1 } }] },
+  collections: { accounts: [{ key: { openedAt: -1, _id: -1 } }, { key: { customer: 1, openedAt: -1, _id: -1 } }] },
   eventTypes: ['AccountOpened', 'Deposited', 'Withdrawn'],
   writes(event: StoredEvent, epoch) {
     if (event.streamType !== 'account') return [];
@@ -18,7 +18,7 @@ export const accountsProjection = writeProjection({
       guardedWrite('accounts', accountId, event, {
         $inc: { balance: delta },
         $max: { version: event.version, updatedAt: at, lastPosition: event.position },
-        ...(e.type === 'AccountOpened' ? { $set: { owner: e.data.owner, customerId: e.data.customerId ?? null, openedAt: at } } : {}),
+        ...(e.type === 'AccountOpened' ? { $set: { owner: e.data.owner, customerId: e.data.customerId ?? null, customer: e.data.customer ?? null, openedAt: at } } : {}),
       }, epoch),
     ];
   },

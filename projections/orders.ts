@@ -9,7 +9,10 @@ import { bulkWrites, fenceFilter, runWrites, type Projection, type ProjectionCon
  */
 export interface OrderViewDocument {
   _id: string;
+  /** Sealed with the customer's key, as in the events: opened for the API's answer only. */
   customerId: string;
+  /** The customer's pseudonym, which filters and ownership checks match on; null for orders recorded before pseudonyms. */
+  customer: string | null;
   accountId: string;
   items: Array<{ sku: string; quantity: number; unitPrice: number }>;
   total: number;
@@ -52,7 +55,7 @@ export function statusOf(facts: OrderViewDocument['facts']): OrderStatus {
 export const ordersProjection: Projection = {
   name: 'orders',
   collections: {
-    orders: [{ key: { customerId: 1, createdAt: -1, _id: -1 } }, { key: { status: 1, createdAt: -1, _id: -1 } }, { key: { createdAt: -1, _id: -1 } }],
+    orders: [{ key: { customer: 1, createdAt: -1, _id: -1 } }, { key: { status: 1, createdAt: -1, _id: -1 } }, { key: { createdAt: -1, _id: -1 } }],
   },
   eventTypes: ['OrderCreated', 'OrderApproved', 'ShippingAddressChanged', 'PaymentCompleted', 'ItemsReserved', 'ShipmentScheduled', 'OrderCompleted', 'OrderCompensating', 'OrderCancelled', 'OrderCompensationCompleted'],
   // Every update here sets facts or keeps a maximum, so applying an event twice changes nothing:
@@ -134,6 +137,7 @@ function factWrite(event: StoredEvent, epoch: number): Write {
     const { data } = e;
     const set = {
       customerId: data.customerId,
+      customer: data.customer ?? null,
       accountId: data.accountId,
       items: data.items,
       total: data.total,

@@ -57,7 +57,7 @@ async function runOrderSaga(input: OrderSagaInput): Promise<OrderSagaResult> {
   const { orderId, correlationId, settings } = input;
   const ctx = { orderId, correlationId };
   const act = sagaActivities(settings);
-  const facts: OrderFacts = { customerId: input.customerId, accountId: input.accountId, items: input.items, shippingAddress: input.shippingAddress };
+  const facts: OrderFacts = { customerId: input.customerId, customer: input.customer, accountId: input.accountId, items: input.items, shippingAddress: input.shippingAddress };
 
   const state: SagaStatus = {
     orderId,

@@ -12,6 +12,8 @@ import { parse } from '../validate';
 import { policedRouter, type PoliceDeps } from '../policed-router';
 import type { PersonalData } from '../../infra/personal-data';
 
+const openOrNull = async (personalData: PersonalData, value: string | null) => (value === null ? null : personalData.open(value));
+
 /** The account's version as an entity tag; If-Match carries it back to pin a command to that version. */
 const etag = (version: number) => `"${version}"`;
 
@@ -31,12 +33,14 @@ export function accountRoutes(deps: { police: PoliceDeps; db: Db; idempotency: I
       // The holder's name is personal data: sealed with the customer's key (or, for an account no
       // customer holds, a key of the account's own), so erasing the customer erases it everywhere.
       const owner = await deps.personalData.seal(customerId ?? `account:${accountId}`, body.owner);
+      // The holder's id is personal data too: recorded sealed, with its pseudonym beside it.
+      const holder = customerId !== undefined ? await deps.personalData.customerOf(customerId) : undefined;
       const view = await mapErrors({}, () =>
         accounts.openAccount({
           accountId,
           ...(seed && { eventId: `api-open-${seed}` }),
           owner,
-          customerId,
+          ...holder,
           initialDeposit: body.initialDeposit,
           metadata: requestMetadata(req),
         }),
@@ -44,9 +48,10 @@ export function accountRoutes(deps: { police: PoliceDeps; db: Db; idempotency: I
       return {
         status: 201,
         headers: { Location: `/accounts/${view.accountId}`, ETag: etag(view.version) },
-        body: { accountId: view.accountId, customerId: view.customerId, owner: await deps.personalData.open(view.owner), balance: view.balance, version: view.version, position: view.position },
+        // Stored sealed with the idempotency key's answer, opened as it is sent.
+        body: { accountId: view.accountId, customerId: view.customerId, owner: view.owner, balance: view.balance, version: view.version, position: view.position },
       };
-    });
+    }, (answer) => deps.personalData.openDeep(answer));
   });
 
   for (const [path, operation] of [
@@ -77,7 +82,7 @@ export function accountRoutes(deps: { police: PoliceDeps; db: Db; idempotency: I
     }
     res.set('ETag', etag(view.version)).json({
       accountId: view.accountId,
-      customerId: view.customerId,
+      customerId: await openOrNull(deps.personalData, view.customerId),
       owner: await deps.personalData.open(view.owner),
       balance: view.balance,
       version: view.version,

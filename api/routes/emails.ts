@@ -1,12 +1,14 @@
 import { Router } from 'express';
 import type { Db } from 'mongodb';
-import { emailCollection } from '../../consumers/email';
+import { addressOf, emailCollection } from '../../consumers/email';
+import { ERASED } from '../../domain/personal-data';
+import type { PersonalData } from '../../infra/personal-data';
 import { parse } from '../validate';
 import { emailQuery } from '../contract';
 import { policedRouter, type PoliceDeps } from '../policed-router';
 
 /** GET /emails: what the Email service has sent (its transport log). */
-export function emailRoutes(deps: { police: PoliceDeps; db: Db }): Router {
+export function emailRoutes(deps: { police: PoliceDeps; db: Db; personalData: PersonalData }): Router {
   const router = policedRouter(deps.police);
   router.get('/emails', async (req, res) => {
     const q = parse(emailQuery, req.query, 'query');
@@ -15,7 +17,14 @@ export function emailRoutes(deps: { police: PoliceDeps; db: Db }): Router {
       .sort({ sentAt: -1 })
       .limit(q.limit)
       .toArray();
-    res.json({ emails: docs.map(({ _id, ...rest }) => ({ id: _id, ...rest })) });
+    const emails = await Promise.all(
+      docs.map(async ({ _id, customerId, ...rest }) => {
+        // Emails written before recipients were sealed carry a plain `to` of their own.
+        const opened = customerId === null ? null : await deps.personalData.open(customerId);
+        return { id: _id, customerId: opened, to: addressOf(opened, ERASED), ...rest };
+      }),
+    );
+    res.json({ emails });
   });
   return router;
 }

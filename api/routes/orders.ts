@@ -12,7 +12,7 @@ import type { Db } from 'mongodb';
 import { z } from 'zod';
 import type { Config } from '../../config';
 import { sagaSettings } from '../../config/saga';
-import type { InventoryCatalog } from '../../activities/services';
+import { orderCollection, type InventoryCatalog } from '../../activities/services';
 import { approveSignal, cancelUpdate, CustomerIdKey, OrderIdKey, OrderStatusKey, orderWorkflowId, placedUpdate, placedUpdateId, placementQuery, rejectSignal, statusQuery, updateShippingAddressUpdate, type OrderPlaced, type OrderSagaInput, type OrderSagaWorkflow, type SagaStatus, WORKFLOW_NAMES } from '../../workflows/client';
 import { correlationIdOf } from '../correlation';
 import { actorOf, ownCustomer } from '../auth';
@@ -22,6 +22,7 @@ import { createAccountService } from '../../domain/accounts';
 import { createEventStore } from '../../eventstore';
 import { parse } from '../validate';
 import { orderDetails, orderSummary, shippingAddressSchema } from '../../domain/orders';
+import { ERASED } from '../../domain/personal-data';
 import { orderIdParams, placeOrderSchema, reasonBody } from '../contract';
 import { policedRouter, type PoliceDeps } from '../policed-router';
 import type { PersonalData } from '../../infra/personal-data';
@@ -59,8 +60,9 @@ export function orderRoutes(deps: { police: PoliceDeps; client: Client; db: Db; 
       throw new HttpError(422, 'unknown_sku', `Unknown SKU: ${unknown.join(', ')}`, unknown.map((sku) => ({ field: 'items', sku })));
     }
     const own = ownCustomer(res);
-    const account = await accounts.getAccount(body.accountId);
-    if (own !== undefined ? account?.customerId !== own : !account) {
+    const [account, mine] = await Promise.all([accounts.getAccount(body.accountId), own !== undefined ? deps.personalData.pseudonymIfKnown(own) : null]);
+    // The account records its holder by pseudonym: a client's own pseudonym must match it.
+    if (own !== undefined ? mine === null || account?.customer !== mine : !account) {
       throw new HttpError(422, 'account_unusable', `accountId ${body.accountId} is not an account ${own !== undefined ? 'you can pay with' : 'that exists'}`, [{ field: 'accountId' }]);
     }
     return prices;
@@ -95,10 +97,11 @@ export function orderRoutes(deps: { police: PoliceDeps; client: Client; db: Db; 
     const workflowId = orderWorkflowId(orderId);
     // Personal data enters the saga sealed with the customer's key: Temporal's history, the
     // activities' arguments and dead letters hold only ciphertext of it, and erasing the customer
-    // makes every copy unreadable. Search attributes carry the customer's pseudonym, never its id.
+    // makes every copy unreadable. The customer's id itself travels sealed too; search attributes,
+    // events and read models match on its pseudonym instead.
     const shippingAddress = await deps.personalData.sealAddress(body.customerId, body.shippingAddress);
-    const customerPseudonym = await deps.personalData.blindIndex(body.customerId);
-    const input: OrderSagaInput = { orderId, ...body, shippingAddress, correlationId: correlationIdOf(req), settings: sagaSettings(deps.config) };
+    const { customerId, customer } = await deps.personalData.customerOf(body.customerId);
+    const input: OrderSagaInput = { orderId, ...body, customerId, customer, shippingAddress, correlationId: correlationIdOf(req), settings: sagaSettings(deps.config) };
     const updateId = placedUpdateId(orderId);
     let placed: OrderPlaced;
     try {
@@ -113,7 +116,7 @@ export function orderRoutes(deps: { police: PoliceDeps; client: Client; db: Db; 
         // Operators find sagas by order and customer in the Web UI and with `temporal workflow list --query`.
         typedSearchAttributes: [
           { key: OrderIdKey, value: orderId },
-          { key: CustomerIdKey, value: customerPseudonym },
+          { key: CustomerIdKey, value: customer },
           { key: OrderStatusKey, value: 'PENDING' },
         ],
         memo: { accountId: body.accountId, correlationId: input.correlationId },
@@ -166,8 +169,11 @@ export function orderRoutes(deps: { police: PoliceDeps; client: Client; db: Db; 
     const { orderId } = parse(orderIdParams, req.params, 'params');
     const plain = parse(shippingAddressSchema, req.body, 'body');
     const handle = await sagaOf(orderId);
-    const customer = await deps.police.ownership.orderCustomer(orderId);
-    const address = await deps.personalData.sealAddress(customer ?? `order:${orderId}`, plain);
+    // Sealed with the key of the customer the order records (sealed, so opened first); an order
+    // whose customer is unknown or erased gets a key of its own.
+    const recorded = (await orderCollection(deps.db).findOne({ _id: orderId }, { projection: { customerId: 1 } }))?.customerId;
+    const customerId = recorded === undefined ? ERASED : await deps.personalData.open(recorded);
+    const address = await deps.personalData.sealAddress(customerId === ERASED ? `order:${orderId}` : customerId, plain);
     try {
       const status = await handle.executeUpdate(updateShippingAddressUpdate, { args: [address] });
       res.status(202).json({ orderId, shippingAddress: await deps.personalData.openDeep(status.shippingAddress), status: status.status });

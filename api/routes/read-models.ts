@@ -9,6 +9,9 @@ import { accountsQuery, CURSOR_PATTERN, emptyQuery, customerOrdersQuery, custome
 import { policedRouter, type PoliceDeps } from '../policed-router';
 import type { PersonalData } from '../../infra/personal-data';
 
+/** Matches no document: what a customer without a pseudonym (never seen, or erased) is filtered by. */
+const NO_ONE = '';
+
 /**
  * The query side (CQRS): every answer here comes from a read model that the projector builds from
  * the event log, so it is eventually consistent with the commands. Pass `minPosition` to wait for
@@ -42,7 +45,9 @@ export function readModelRoutes(deps: { police: PoliceDeps; db: Db; personalData
     const own = ownCustomer(res);
     if (own !== undefined && q.customerId !== undefined && q.customerId !== own) throw new HttpError(403, 'forbidden', 'A client may list its own orders only');
     const customerId = own ?? q.customerId;
-    const filter: Filter<OrderViewDocument> = { 'facts.created': true, ...(q.status && { status: q.status }), ...(customerId && { customerId }) };
+    // The read model knows customers by pseudonym only; one without a key (unknown, or erased) matches nothing.
+    const customer = customerId === undefined ? undefined : ((await personalData.pseudonymIfKnown(customerId)) ?? NO_ONE);
+    const filter: Filter<OrderViewDocument> = { 'facts.created': true, ...(q.status && { status: q.status }), ...(customer !== undefined && { customer }) };
     const { items, nextCursor } = await pageOf(req, orders, filter, 'createdAt', q);
     res.json({ orders: await Promise.all(items.map((o) => orderView(o, personalData))), nextCursor });
   });
@@ -62,7 +67,8 @@ export function readModelRoutes(deps: { police: PoliceDeps; db: Db; personalData
     const { customerId } = parse(customerParams, req.params, 'params');
     const q = parse(customerOrdersQuery, withoutConsistency(req.query), 'query');
     const orders = await readModel<OrderViewDocument>(db, ordersProjection, 'orders');
-    const { items, nextCursor } = await pageOf(req, orders, { customerId, 'facts.created': true, ...(q.status && { status: q.status }) }, 'createdAt', q);
+    const customer = (await personalData.pseudonymIfKnown(customerId)) ?? NO_ONE;
+    const { items, nextCursor } = await pageOf(req, orders, { customer, 'facts.created': true, ...(q.status && { status: q.status }) }, 'createdAt', q);
     res.json({ customerId, orders: await Promise.all(items.map((o) => orderView(o, personalData))), nextCursor });
   });
 
@@ -72,9 +78,10 @@ export function readModelRoutes(deps: { police: PoliceDeps; db: Db; personalData
     const accounts = await readModel<Document & { _id: string }>(db, accountsProjection, 'accounts');
     // A client lists the accounts its customer holds; operators list all.
     const own = ownCustomer(res);
-    const { items, nextCursor } = await pageOf(req, accounts, own !== undefined ? { customerId: own, openedAt: { $exists: true } } : { openedAt: { $exists: true } }, 'openedAt', q);
+    const customer = own === undefined ? undefined : ((await personalData.pseudonymIfKnown(own)) ?? NO_ONE);
+    const { items, nextCursor } = await pageOf(req, accounts, customer !== undefined ? { customer, openedAt: { $exists: true } } : { openedAt: { $exists: true } }, 'openedAt', q);
     res.json({
-      accounts: await Promise.all(items.map(async (a) => ({ accountId: a._id, customerId: a.customerId ?? null, owner: await personalData.open(a.owner), balance: a.balance, version: a.version, openedAt: a.openedAt, updatedAt: a.updatedAt }))),
+      accounts: await Promise.all(items.map(async (a) => ({ accountId: a._id, customerId: typeof a.customerId === 'string' ? await personalData.open(a.customerId) : null, owner: await personalData.open(a.owner), balance: a.balance, version: a.version, openedAt: a.openedAt, updatedAt: a.updatedAt }))),
       nextCursor,
     });
   });
@@ -114,7 +121,7 @@ export function readModelRoutes(deps: { police: PoliceDeps; db: Db; personalData
 async function orderView(order: OrderViewDocument, personalData: PersonalData) {
   return {
     orderId: order._id,
-    customerId: order.customerId,
+    customerId: await personalData.open(order.customerId),
     accountId: order.accountId,
     status: order.status,
     items: order.items,

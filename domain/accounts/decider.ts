@@ -13,7 +13,7 @@ export function evolve(state: AccountState, event: RecordedAccountEvent): Accoun
   const at = timestampOf(event);
   switch (event.type) {
     case 'AccountOpened':
-      return { status: 'open', owner: event.data.owner, customerId: event.data.customerId ?? null, balance: event.data.initial, openedAt: at, updatedAt: at };
+      return { status: 'open', owner: event.data.owner, customerId: event.data.customerId ?? null, customer: event.data.customer ?? null, balance: event.data.initial, openedAt: at, updatedAt: at };
     case 'Deposited':
       return state.status === 'open' ? { ...state, balance: state.balance + event.data.amount, updatedAt: at ?? state.updatedAt } : state;
     case 'Withdrawn':
@@ -29,7 +29,7 @@ export function decide(command: AccountCommand, state: AccountState): AccountEve
     case 'OpenAccount': {
       checkAmount(command.initialDeposit, { allowZero: true });
       if (state.status === 'open') throw new AccountAlreadyExistsError(command.accountId);
-      return [{ type: 'AccountOpened', data: { owner: command.owner, initial: command.initialDeposit, ...(command.customerId !== undefined && { customerId: command.customerId }) } }];
+      return [{ type: 'AccountOpened', data: { owner: command.owner, initial: command.initialDeposit, ...(command.customerId !== undefined && { customerId: command.customerId }), ...(command.customer !== undefined && { customer: command.customer }) } }];
     }
     case 'Deposit': {
       checkAmount(command.amount);

@@ -14,10 +14,12 @@ export interface Movement {
 }
 
 /**
- * `customerId` names the account's holder: the one customer who may see it and pay with it.
- * Accounts opened before holders existed have none, and only operators may use them.
+ * `customerId` names the account's holder: the one customer who may see it and pay with it. It is
+ * personal data, so it is recorded sealed with the holder's key, beside `customer`, the holder's
+ * pseudonym, which ownership checks and filters match on. Accounts opened before holders existed
+ * have neither, and only operators may use them.
  */
-export type AccountOpened = { type: 'AccountOpened'; data: { owner: string; initial: number; customerId?: string } };
+export type AccountOpened = { type: 'AccountOpened'; data: { owner: string; initial: number; customerId?: string; customer?: string } };
 export type Deposited = { type: 'Deposited'; data: Movement };
 export type Withdrawn = { type: 'Withdrawn'; data: Movement };
 export type AccountEvent = AccountOpened | Deposited | Withdrawn;
@@ -25,7 +27,7 @@ export type AccountEvent = AccountOpened | Deposited | Withdrawn;
 /** An event as the fold sees it: read from the store it also brings when it was recorded. */
 export type RecordedAccountEvent = AccountEvent & { metadata?: { timestamp?: Date | string } };
 
-export type OpenAccount = { type: 'OpenAccount'; accountId: string; owner: string; customerId?: string; initialDeposit: number };
+export type OpenAccount = { type: 'OpenAccount'; accountId: string; owner: string; customerId?: string; customer?: string; initialDeposit: number };
 export type Deposit = { type: 'Deposit'; accountId: string } & Movement;
 export type Withdraw = { type: 'Withdraw'; accountId: string } & Movement;
 export type AccountCommand = OpenAccount | Deposit | Withdraw;
@@ -35,4 +37,4 @@ export type AccountCommand = OpenAccount | Deposit | Withdraw;
  */
 export type AccountState =
   | { status: 'not_opened' }
-  | { status: 'open'; owner: string; customerId: string | null; balance: number; openedAt: string | null; updatedAt: string | null };
+  | { status: 'open'; owner: string; customerId: string | null; customer: string | null; balance: number; openedAt: string | null; updatedAt: string | null };

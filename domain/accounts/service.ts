@@ -17,8 +17,9 @@ export const accountStreamId = (accountId: string) => `account-${accountId}`;
 export const accountEvolver: Evolver<AccountState> = {
   initialState,
   evolve: (state, event) => evolve(state, event as unknown as RecordedAccountEvent),
-  // 2: the state gained customerId; snapshots of version 1 are ignored and the fold runs again.
-  snapshotSchemaVersion: 2,
+  // 2: the state gained customerId; 3: and the holder's pseudonym. Snapshots of an older version
+  // are ignored and the fold runs again.
+  snapshotSchemaVersion: 3,
 };
 
 /** An account as callers see it, at its latest version or at a point in its past. */
@@ -27,6 +28,8 @@ export interface AccountView {
   owner: string;
   /** The holder: the customer who may see and pay with the account (null: operators only). */
   customerId: string | null;
+  /** The holder's pseudonym (what ownership checks compare); null without a holder. */
+  customer: string | null;
   balance: number;
   version: number;
   /** Global position of the account's last event (read models can wait until they have seen it). */
@@ -128,14 +131,14 @@ export function createAccountService({ store, snapshotEvery = 100, maxAttempts =
 
   return {
     /** Opens an account; the id is minted unless given. A repeat with the same event id returns the same account. */
-    async openAccount(input: { accountId?: string; owner: string; customerId?: string; initialDeposit?: number } & Omit<CommandOptions, 'expectedVersion'>) {
+    async openAccount(input: { accountId?: string; owner: string; customerId?: string; customer?: string; initialDeposit?: number } & Omit<CommandOptions, 'expectedVersion'>) {
       let accountId = input.accountId;
       if (accountId === undefined && input.eventId) {
         const earlier = await store.findEvent(input.eventId);
         if (earlier?.streamType === ACCOUNT_STREAM_TYPE) accountId = earlier.streamId.slice(accountStreamId('').length);
       }
       accountId ??= randomUUID();
-      return execute(accountId, { type: 'OpenAccount', accountId, owner: input.owner, customerId: input.customerId, initialDeposit: input.initialDeposit ?? 0 }, input);
+      return execute(accountId, { type: 'OpenAccount', accountId, owner: input.owner, customerId: input.customerId, customer: input.customer, initialDeposit: input.initialDeposit ?? 0 }, input);
     },
     deposit(input: { accountId: string; amount: number; reason?: string; reference?: string } & CommandOptions) {
       const { accountId, amount, reason, reference } = input;
@@ -168,5 +171,5 @@ export type AccountService = ReturnType<typeof createAccountService>;
 
 function toView(accountId: string, state: AccountState, version: number, position: number | null): AccountView {
   if (state.status !== 'open' || position === null) throw new Error(`Account ${accountId} has no state at version ${version}`);
-  return { accountId, owner: state.owner, customerId: state.customerId, balance: state.balance, version, position, openedAt: state.openedAt, updatedAt: state.updatedAt };
+  return { accountId, owner: state.owner, customerId: state.customerId, customer: state.customer ?? null, balance: state.balance, version, position, openedAt: state.openedAt, updatedAt: state.updatedAt };
 }

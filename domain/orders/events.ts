@@ -11,7 +11,7 @@ type Event<Type extends string, Data> = { type: Type; data: Data };
 export type OrderCancelledData = { orderId: string; customerId: string | null; total: number | null; reason: string; openCompensations?: string[] };
 
 export type OrderEvent =
-  | Event<'OrderCreated', { orderId: string; customerId: string; accountId: string; items: PricedItem[]; total: number; shippingAddress: ShippingAddress; requiresApproval: boolean }>
+  | Event<'OrderCreated', { orderId: string; customerId: string; customer?: string; accountId: string; items: PricedItem[]; total: number; shippingAddress: ShippingAddress; requiresApproval: boolean }>
   | Event<'OrderApproved', { orderId: string }>
   | Event<'OrderRejected', { orderId: string; by: string | null; reason: string | null }>
   | Event<'ShippingAddressChanged', { orderId: string; address: ShippingAddress }>

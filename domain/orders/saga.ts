@@ -8,7 +8,10 @@ import type { SagaSettings } from './saga-settings';
 
 export interface OrderSagaInput {
   orderId: string;
+  /** Sealed with the customer's own key (`pd1.…`): histories and events never hold the id itself. */
   customerId: string;
+  /** The customer's pseudonym (blind index) for filters and ownership; absent in sagas started before it existed. */
+  customer?: string;
   accountId: string;
   items: OrderItemInput[];
   shippingAddress: ShippingAddress;
@@ -56,7 +59,9 @@ export interface OrderSagaResult {
 
 /** What the order service needs to record an order that the saga never got to create. */
 export interface OrderFacts {
+  /** Sealed, as in OrderSagaInput. */
   customerId: string;
+  customer?: string;
   accountId: string;
   items: OrderItemInput[];
   shippingAddress: ShippingAddress;

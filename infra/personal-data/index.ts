@@ -15,6 +15,8 @@ export function masterKeysOf(config: { PAYLOAD_KEYS?: ReadonlyMap<string, Buffer
 /** The parts of an address that identify a person; the country stays readable (shipping rules, analytics). */
 const PERSONAL_ADDRESS_FIELDS = ['line1', 'city', 'postalCode'] as const;
 
+const pseudonymWith = (dataKey: Buffer, subject: string) => `bi1.${createHmac('sha256', blindIndexKey(dataKey)).update(subject).digest('base64url').slice(0, 32)}`;
+
 /**
  * Personal data, sealed per data subject (crypto-shredding). Seal where personal data enters (the
  * API), open only where it must be read (the API's answers, the shipping check, the codec
@@ -64,8 +66,26 @@ export function createPersonalData(db: Db, master: MasterKeys, options: { cacheM
      * the pseudonym to the id any more, and the next key gives a new one.
      */
     async blindIndex(subject: string): Promise<string> {
-      const { key } = await keys.keyFor(subject);
-      return `bi1.${createHmac('sha256', blindIndexKey(key)).update(subject).digest('base64url').slice(0, 32)}`;
+      return pseudonymWith((await keys.keyFor(subject)).key, subject);
+    },
+
+    /**
+     * The pseudonym for looking a subject up, without giving it a key: null when it has none, so a
+     * filter by an unknown (or erased) customer finds nothing and creates nothing.
+     */
+    async pseudonymIfKnown(subject: string): Promise<string | null> {
+      const dataKey = await keys.existingKeyFor(subject);
+      return dataKey ? pseudonymWith(dataKey.key, subject) : null;
+    },
+
+    /**
+     * How the customer is recorded wherever the platform stores it (saga input, events, services'
+     * state, read models): the id sealed with the customer's key, for the few places that must
+     * read it back, and the pseudonym, for filters and ownership checks.
+     */
+    async customerOf(customerId: string): Promise<{ customerId: string; customer: string }> {
+      const { keyId, key } = await keys.keyFor(customerId);
+      return { customerId: sealWith(keyId, key, customerId), customer: pseudonymWith(key, customerId) };
     },
 
     erase: keys.erase,

@@ -92,6 +92,14 @@ export function createSubjectKeys(db: Db, master: MasterKeys, options: { cacheMs
       throw new Error(`could not create a data key for subject ${subject}`);
     },
 
+    /** The subject's current data key without creating one: null when it has none (never used, or erased). */
+    async existingKeyFor(subject: string): Promise<DataKey | null> {
+      const cached = bySubject.get(subject);
+      if (cached && fresh(cached.at)) return cached.dataKey;
+      const doc = await keys.findOne({ _id: subject });
+      return doc?.wrapped ? remember(subject, doc) : null;
+    },
+
     /** The key a value was sealed under, or null once its subject is erased (or it is unknown). */
     async keyById(keyId: string): Promise<Buffer | null> {
       const cached = byKeyId.get(keyId);

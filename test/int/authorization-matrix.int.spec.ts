@@ -181,7 +181,7 @@ describe('authorization matrix: every route × every caller × own and other res
   });
 
   it('refuses to register a route that has no policy', () => {
-    const router = policedRouter({ ownership: { orderCustomer: async () => null, accountHolder: async () => null }, denied: () => {} });
+    const router = policedRouter({ ownership: { isOrderCustomer: async () => false, isAccountHolder: async () => false }, denied: () => {} });
     expect(() => router.get('/brand-new-route', (_req, res) => void res.json({}))).toThrow(/no entry in ACCESS_POLICY/);
   });
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { address, fastSaga, sagaHelpers } from '../helpers/saga';
 import { http, startStack, type Stack } from '../helpers/stack';
 import { WORKFLOW_NAMES } from '../../workflows/client';
+import { createPersonalData, masterKeysOf } from '../../infra/personal-data';
 
 /**
  * Every command that moves money or stock honours Idempotency-Key with one contract: concurrent
@@ -27,6 +28,11 @@ interface Ctx {
 }
 
 const count = (t: Ctx, filter: object) => t.stack.mongo.db.collection('events').countDocuments(filter);
+/** Accounts opened for a holder, found by the holder's pseudonym (events keep the id itself sealed). */
+const openedFor = async (t: Ctx, customerId: string) => {
+  const pseudonym = await createPersonalData(t.stack.mongo.db, masterKeysOf(t.stack.config), { cacheMs: 0 }).pseudonymIfKnown(customerId);
+  return pseudonym === null ? 0 : count(t, { type: 'AccountOpened', 'data.customer': pseudonym });
+};
 
 async function holderAccount(t: Ctx, deposit: number): Promise<string> {
   const res = await http(t.stack.baseUrl, 'POST', '/accounts', { customerId: 'idem-a', owner: 'idem holder', initialDeposit: deposit }, bearer(OPERATOR));
@@ -71,7 +77,7 @@ const COMMANDS: Command[] = [
     async prepare(t) {
       // The name is sealed in the event (personal data): accounts opened for the holder are counted instead.
       const owner = t.h.unique('idem-owner');
-      return { method: 'POST', path: '/accounts', body: { customerId: 'idem-a', owner, initialDeposit: 500 }, altered: { customerId: 'idem-a', owner, initialDeposit: 600 }, effect: () => count(t, { type: 'AccountOpened', 'data.customerId': 'idem-a' }) };
+      return { method: 'POST', path: '/accounts', body: { customerId: 'idem-a', owner, initialDeposit: 500 }, altered: { customerId: 'idem-a', owner, initialDeposit: 600 }, effect: () => openedFor(t, 'idem-a') };
     },
   },
   {

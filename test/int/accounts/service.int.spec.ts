@@ -30,7 +30,7 @@ describe('account service', () => {
     const current = await accounts.getAccount(accountId);
     const history = await accounts.history(accountId);
     const replayed = history.reduce(accountEvolver.evolve, accountEvolver.initialState());
-    expect(replayed).toEqual({ status: 'open', owner: 'ada', customerId: null, balance: current!.balance, openedAt: current!.openedAt, updatedAt: current!.updatedAt });
+    expect(replayed).toEqual({ status: 'open', owner: 'ada', customerId: null, customer: null, balance: current!.balance, openedAt: current!.openedAt, updatedAt: current!.updatedAt });
     expect(current).toMatchObject({ version: 26, position: history.at(-1)!.position });
     // Snapshots were taken along the way and give the same answer as a full fold.
     expect(await fresh.db.collection('snapshots').countDocuments({ streamId: accountStreamId(accountId) })).toBeGreaterThan(0);

@@ -11,6 +11,31 @@ import { waitFor } from '../../helpers/wait-for';
 
 const EventType = proto.api.enums.v1.EventType;
 
+/**
+ * Text to search for personal data: every string as it is, plus what it decodes to when it looks
+ * like base64 (payloads and binary fields are carried that way, so a plain search would pass even
+ * with nothing encrypted), plus the bytes of binary values.
+ */
+function searchable(value: unknown): string {
+  const out: string[] = [];
+  const visit = (v: unknown): void => {
+    if (typeof v === 'string') {
+      out.push(v);
+      if (v.length >= 8 && /^[A-Za-z0-9+/_-]+={0,2}$/.test(v)) out.push(Buffer.from(v, 'base64').toString('utf8'));
+    } else if (v instanceof Uint8Array) out.push(Buffer.from(v).toString('utf8'));
+    else if (v && typeof v === 'object' && (v as { _bsontype?: string })._bsontype === 'Binary') out.push(Buffer.from((v as { buffer: Uint8Array }).buffer).toString('utf8'));
+    else if (Array.isArray(v)) v.forEach(visit);
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) (out.push(k), visit(x));
+  };
+  visit(value);
+  return out.join('\n');
+}
+
+/** Where the customer's id itself may stay: the key store (the one map from a customer to its key) and the erasure audit record. */
+const HOLDS_CUSTOMER_IDS = new Set(['subject_keys', 'audit_log']);
+
+const logLines: string[] = [];
+
 /** Every payload in a saga's history, as the codec endpoint decodes them (whole-payload decryption, then sealed fields opened). */
 async function decodedHistory(baseUrl: string, events: proto.api.history.v1.IHistoryEvent[]): Promise<string> {
   const payloads: Payload[] = [];
@@ -36,7 +61,8 @@ async function decodedHistory(baseUrl: string, events: proto.api.history.v1.IHis
  * still running goes on to the end.
  */
 describe('erasing a customer', () => {
-  const t = useSagaStack({ ...fastSaga, APPROVAL_THRESHOLD: 5_000, PAYLOAD_KEYS: new Map([['k1', randomBytes(32)]]) });
+  // Every log line, at debug level, is kept for the search.
+  const t = useSagaStack({ ...fastSaga, APPROVAL_THRESHOLD: 5_000, PAYLOAD_KEYS: new Map([['k1', randomBytes(32)]]), LOG_LEVEL: 'debug' }, { destination: { write: (line: string) => void logLines.push(line) } });
 
   it('keeps personal data sealed everywhere, opens it for the API and the codec while the key exists, and makes every copy [erased] after, without disturbing a running saga or other customers', async () => {
     // Generated people: a name and an address with a marker no other text contains.
@@ -44,14 +70,17 @@ describe('erasing a customer', () => {
       .sample(fc.record({ name: fc.stringMatching(/^[A-Z][a-z]{2,10} [A-Z][a-z]{2,12}$/), street: fc.stringMatching(/^[1-9][0-9]{0,3} [A-Z][a-z]{3,10} (St|Ave|Road)$/), city: fc.stringMatching(/^[A-Z][a-z]{3,12}$/) }), 3)
       .map((p, i) => {
         const marker = `pii${randomBytes(4).toString('hex')}`;
-        return { customerId: t.h.unique(`erase${i}`), owner: `${p.name} ${marker}`, address: { line1: `${p.street} ${marker}`, city: `${p.city} ${marker}`, postalCode: `9${i}${marker.slice(3, 6)}`, country: 'US' }, marker };
+        // The customer's id is personal data too, with a marker of its own.
+        const idMarker = `cid${randomBytes(4).toString('hex')}`;
+        return { customerId: `c_${idMarker}`, idMarker, owner: `${p.name} ${marker}`, address: { line1: `${p.street} ${marker}`, city: `${p.city} ${marker}`, postalCode: `9${i}${marker.slice(3, 6)}`, country: 'US' }, marker };
       });
     const sku = t.h.unique('ERASE');
     await t.h.stock(sku, 50, 2_000);
 
-    const placed = [];
+    const placed: Array<(typeof people)[number] & { accountId: string; orderId: string }> = [];
     for (const [i, p] of people.entries()) {
-      const opened = await http(t.stack.baseUrl, 'POST', '/accounts', { customerId: p.customerId, owner: p.owner, initialDeposit: 100_000 });
+      // With an Idempotency-Key, so its stored answer is searched too.
+      const opened = await http(t.stack.baseUrl, 'POST', '/accounts', { customerId: p.customerId, owner: p.owner, initialDeposit: 100_000 }, { 'idempotency-key': `erasure-open-${p.idMarker}` });
       expect(opened.status, opened.text).toBe(201);
       expect(opened.body.owner).toBe(p.owner);
       // The first customer's order waits for approval (above the threshold) while it is erased.
@@ -64,18 +93,61 @@ describe('erasing a customer', () => {
     for (const p of kept) expect(await t.h.result(p.orderId)).toMatchObject({ status: 'COMPLETED' });
     await t.h.orderView(kept[0]!.orderId, 'COMPLETED');
 
-    // No plaintext anywhere in the database: events, read models, services' state, dead letters, emails.
-    const database = async () => {
+    // No plaintext anywhere in the database: events, read models, services' state, dead letters,
+    // emails, idempotency answers; and not in the oplog, which keeps what was written.
+    const database = async (options: { exceptKeyStore?: boolean } = {}) => {
       const dump: string[] = [];
-      for (const { name } of await t.stack.mongo.db.listCollections().toArray()) dump.push(JSON.stringify(await t.stack.mongo.db.collection(name).find({}).toArray()));
+      for (const { name } of await t.stack.mongo.db.listCollections().toArray()) {
+        if (options.exceptKeyStore && HOLDS_CUSTOMER_IDS.has(name)) continue;
+        dump.push(searchable(await t.stack.mongo.db.collection(name).find({}).toArray()));
+      }
       return dump.join('\n');
     };
+    const oplog = async () => {
+      const entries = await t.stack.mongo.client.db('local').collection('oplog.rs').find({ ns: { $regex: `^${t.stack.config.MONGODB_DB}\\.` } }).toArray();
+      return { count: entries.length, text: searchable(entries.filter((e) => !HOLDS_CUSTOMER_IDS.has(String(e.ns).split('.').slice(1).join('.')))) };
+    };
+    /** Every saga's whole history, payloads decrypted by the platform codec but personal fields left as stored. */
+    const histories = async () => {
+      const codec = t.stack.client.options.loadedDataConverter.payloadCodecs[0]!;
+      const texts: string[] = [];
+      for (const p of placed) {
+        const events = (await t.stack.client.workflow.getHandle(`order-${p.orderId}`).fetchHistory()).events ?? [];
+        const payloads: Payload[] = [];
+        const visit = (value: unknown): void => {
+          if (!value || typeof value !== 'object') return;
+          if (Array.isArray(value)) return value.forEach(visit);
+          const record = value as Record<string, unknown>;
+          if (record.metadata && typeof record.metadata === 'object' && 'data' in record) payloads.push(record as Payload);
+          else Object.values(record).forEach(visit);
+        };
+        visit(events);
+        texts.push(searchable(events), searchable((await codec.decode(payloads)).map((x) => Buffer.from(x.data ?? new Uint8Array()).toString('utf8'))));
+      }
+      return texts.join('\n');
+    };
     const everything = await database();
+    const everythingButKeys = await database({ exceptKeyStore: true });
+    const written = await oplog();
+    expect(written.count, 'the oplog holds this test database\'s writes').toBeGreaterThan(0);
+    const exported = await histories();
+    const logged = searchable(logLines);
+    expect(logLines.length, 'log lines were captured').toBeGreaterThan(0);
     for (const p of placed) {
       // The marker is in the name, the street and the city: none of them is stored in the clear.
-      expect(everything).not.toContain(p.marker);
+      for (const [where, text] of Object.entries({ database: everything, oplog: written.text, histories: exported, logs: logged })) {
+        expect(text, `${where} holds ${p.owner} or their address`).not.toContain(p.marker);
+        if (where !== 'database') expect(text, `${where} holds customer id ${p.customerId}`).not.toContain(p.idMarker);
+      }
+      expect(everythingButKeys, `the database holds customer id ${p.customerId} outside the key store`).not.toContain(p.idMarker);
     }
     expect(everything).toContain('pd1.');
+    expect(exported).toContain('pd1.');
+    // The customer's own views find its orders by pseudonym and show its id opened.
+    const listed = await http(t.stack.baseUrl, 'GET', `/customers/${kept[0]!.customerId}/orders`);
+    expect(listed.body.orders.map((o: { orderId: string; customerId: string }) => [o.orderId, o.customerId])).toEqual([[kept[0]!.orderId, kept[0]!.customerId]]);
+    expect((await http(t.stack.baseUrl, 'GET', `/orders?customerId=${kept[1]!.customerId}`)).body.orders.map((o: { orderId: string }) => o.orderId)).toEqual([kept[1]!.orderId]);
+    expect((await http(t.stack.baseUrl, 'GET', `/accounts/${kept[0]!.accountId}`)).body.customerId).toBe(kept[0]!.customerId);
 
     // Temporal: the history (codec-decrypted) holds the address sealed; the codec endpoint opens it for operators.
     const handle = t.stack.client.workflow.getHandle(`order-${erased.orderId}`);
@@ -121,8 +193,11 @@ describe('erasing a customer', () => {
       expect((await http(t.stack.baseUrl, 'GET', `/accounts/${p.accountId}`)).body.owner).toBe(p.owner);
       expect((await http(t.stack.baseUrl, 'GET', `/orders/${p.orderId}`)).body.shippingAddress).toEqual(p.address);
     }
-    // Nothing finds the erased customer's sagas any more.
+    // Nothing finds the erased customer's sagas or orders any more, and the order no longer names them.
     expect((await http(t.stack.baseUrl, 'GET', `/customers/${erased.customerId}/sagas`)).body.sagas).toEqual([]);
+    expect((await http(t.stack.baseUrl, 'GET', `/customers/${erased.customerId}/orders`)).body.orders).toEqual([]);
+    expect((await http(t.stack.baseUrl, 'GET', `/orders/${erased.orderId}`)).body.customerId).toBe(ERASED);
+    expect((await http(t.stack.baseUrl, 'GET', `/accounts/${erased.accountId}`)).body.customerId).toBe(ERASED);
 
     // The saga that was waiting goes on: approved, it ships (to the erased address) and completes,
     // with no workflow task failing on data it can no longer read.
@@ -134,5 +209,12 @@ describe('erasing a customer', () => {
     // Money and stock moved once, as for anyone: amounts are not personal data.
     expect((await http(t.stack.baseUrl, 'GET', `/accounts/${erased.accountId}`)).body.balance).toBe(100_000 - 3 * 2_000);
     expect(await database()).not.toContain(erased.marker);
+    // And after all of the above (lookups by customer id included), still nothing in the clear.
+    const [finalLogs, finalOplog, finalDatabase] = [searchable(logLines), (await oplog()).text, await database({ exceptKeyStore: true })];
+    for (const p of placed) {
+      for (const [where, text] of Object.entries({ logs: finalLogs, oplog: finalOplog, database: finalDatabase })) {
+        expect(text, `${where} holds ${p.owner}, their address or their customer id`).not.toMatch(new RegExp(`${p.marker}|${p.idMarker}`));
+      }
+    }
   }, 180_000);
 });

@@ -68,7 +68,7 @@ describe('account decider', () => {
   });
 
   it('refuses a deposit that would push the balance past the largest safe integer', () => {
-    const state: AccountState = { status: 'open', owner: 'ada', customerId: null, balance: Number.MAX_SAFE_INTEGER - 5, openedAt: null, updatedAt: null };
+    const state: AccountState = { status: 'open', owner: 'ada', customerId: null, customer: null, balance: Number.MAX_SAFE_INTEGER - 5, openedAt: null, updatedAt: null };
     expect(() => decide({ type: 'Deposit', accountId: id, amount: 6 }, state)).toThrow(InvalidAmountError);
     expect(decide({ type: 'Deposit', accountId: id, amount: 5 }, state)).toEqual([deposited(5)]);
   });
@@ -89,7 +89,7 @@ describe('account evolve', () => {
   ];
 
   it('folds the history into balance, owner and timestamps', () => {
-    expect(fold(history)).toEqual({ status: 'open', owner: 'ada', customerId: null, balance: 125, openedAt: '2024-01-01T10:00:00.000Z', updatedAt: '2024-01-04T10:00:00.000Z' });
+    expect(fold(history)).toEqual({ status: 'open', owner: 'ada', customerId: null, customer: null, balance: 125, openedAt: '2024-01-01T10:00:00.000Z', updatedAt: '2024-01-04T10:00:00.000Z' });
   });
 
   it('starts from an account that is not opened', () => {
