@@ -1,5 +1,6 @@
 import type { Db } from 'mongodb';
 import { asSagaEvent, type OrderEvent } from '../domain/orders';
+import { withoutSealed } from '../domain/personal-data';
 import type { StoredEvent } from '../eventstore';
 import type { Faults } from '../infra/faults';
 import type { Subscription } from '../subscriptions/runner';
@@ -75,7 +76,9 @@ function compose(e: Notified): Pick<EmailDocument, 'kind' | 'subject' | 'body'> 
       // Compensations that could not be done yet (dead letters): the email must not claim them.
       const refundPending = data.openCompensations?.includes('refundPayment') === true;
       const refund = refundPending ? 'Your refund could not be completed yet; our team has been alerted and will complete it.' : 'Any payment was refunded.';
-      return { kind: 'order-cancelled', subject: `Your order ${data.orderId} was cancelled`, body: `Your order was cancelled: ${data.reason ?? 'no reason given'}. ${refund}` };
+      // A reason someone typed is sealed with the customer's key: the stored body keeps no copy of it.
+      const reason = withoutSealed(data.reason ?? 'no reason given', '(see your order)');
+      return { kind: 'order-cancelled', subject: `Your order ${data.orderId} was cancelled`, body: `Your order was cancelled: ${reason}. ${refund}` };
     }
   }
 }

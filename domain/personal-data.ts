@@ -12,3 +12,12 @@ export const SEALED_PATTERN = /^pd1\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]+)$/;
 export const ERASED = '[erased]';
 
 export const isSealed = (value: unknown): value is string => typeof value === 'string' && SEALED_PATTERN.test(value);
+
+/**
+ * Sealed values inside longer text: a reason typed by a person is sealed where it enters, and the
+ * saga may quote it (`cancelled: <sealed reason>`), so readers open each one in place.
+ */
+export const SEALED_IN_TEXT = /pd1\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]+/g;
+
+/** The text with every sealed value in it replaced (for places that hold no keys, such as an email body). */
+export const withoutSealed = (text: string, replacement: string) => text.replace(SEALED_IN_TEXT, replacement);

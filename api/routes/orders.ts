@@ -150,6 +150,20 @@ export function orderRoutes(deps: { police: PoliceDeps; client: Client; db: Db; 
     res.json(await liveStatus(await sagaOf(orderId)));
   });
 
+  /**
+   * Whose key seals what is said about an order (a new address, a reason): the customer the order
+   * records (sealed, so opened first); an order whose customer is unknown or erased gets a key of
+   * its own.
+   */
+  async function subjectOf(orderId: string): Promise<string> {
+    const recorded = (await orderCollection(deps.db).findOne({ _id: orderId }, { projection: { customerId: 1 } }))?.customerId;
+    const customerId = recorded === undefined ? ERASED : await deps.personalData.open(recorded);
+    return customerId === ERASED ? `order:${orderId}` : customerId;
+  }
+
+  /** A reason is free text a person typed, so it may name someone: it enters the saga sealed. */
+  const sealedReason = async (orderId: string, reason: string | undefined) => (reason === undefined ? undefined : deps.personalData.seal(await subjectOf(orderId), reason));
+
   /** Approve and reject are signals (operators also send them with `temporal workflow signal`). */
   async function decide(req: Request, res: Response, action: 'approve' | 'reject') {
     const { orderId } = parse(orderIdParams, req.params, 'params');
@@ -159,7 +173,10 @@ export function orderRoutes(deps: { police: PoliceDeps; client: Client; db: Db; 
     if (!status.awaitingApproval) throw new HttpError(409, 'invalid_state', `Order ${orderId} is not awaiting approval (status ${status.status})`);
     // The decision records who made it: the key's id, as audit records do.
     if (action === 'approve') await handle.signal(approveSignal, { by: actorOf(res) });
-    else await handle.signal(rejectSignal, { ...body, by: actorOf(res) });
+    else {
+      const reason = await sealedReason(orderId, body.reason);
+      await handle.signal(rejectSignal, { ...(reason !== undefined && { reason }), by: actorOf(res) });
+    }
     res.status(202).json({ orderId, accepted: action });
   }
   router.post('/orders/:orderId/approve', (req, res) => decide(req, res, 'approve'));
@@ -169,11 +186,7 @@ export function orderRoutes(deps: { police: PoliceDeps; client: Client; db: Db; 
     const { orderId } = parse(orderIdParams, req.params, 'params');
     const plain = parse(shippingAddressSchema, req.body, 'body');
     const handle = await sagaOf(orderId);
-    // Sealed with the key of the customer the order records (sealed, so opened first); an order
-    // whose customer is unknown or erased gets a key of its own.
-    const recorded = (await orderCollection(deps.db).findOne({ _id: orderId }, { projection: { customerId: 1 } }))?.customerId;
-    const customerId = recorded === undefined ? ERASED : await deps.personalData.open(recorded);
-    const address = await deps.personalData.sealAddress(customerId === ERASED ? `order:${orderId}` : customerId, plain);
+    const address = await deps.personalData.sealAddress(await subjectOf(orderId), plain);
     try {
       const status = await handle.executeUpdate(updateShippingAddressUpdate, { args: [address] });
       res.status(202).json({ orderId, shippingAddress: await deps.personalData.openDeep(status.shippingAddress), status: status.status });
@@ -193,8 +206,9 @@ export function orderRoutes(deps: { police: PoliceDeps; client: Client; db: Db; 
     const body = parse(reasonBody, req.body ?? {}, 'body');
     const handle = await sagaOf(orderId);
     try {
-      const accepted = await handle.executeUpdate(cancelUpdate, { args: [{ ...(body.reason && { reason: body.reason }), by: actorOf(res) }] });
-      res.status(202).json(accepted);
+      const reason = await sealedReason(orderId, body.reason);
+      const accepted = await handle.executeUpdate(cancelUpdate, { args: [{ ...(reason !== undefined && { reason }), by: actorOf(res) }] });
+      res.status(202).json(await deps.personalData.openDeep(accepted));
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) {
         // Sagas started before cancel was an Update have no handler for it: cancel them as before.

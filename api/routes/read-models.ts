@@ -127,7 +127,7 @@ async function orderView(order: OrderViewDocument, personalData: PersonalData) {
     items: order.items,
     total: order.total,
     shippingAddress: await personalData.openDeep(order.shippingAddress),
-    failureReason: order.failureReason ?? null,
+    failureReason: order.failureReason == null ? null : await personalData.open(order.failureReason),
     openCompensations: order.openCompensations ?? [],
     correlationId: order.correlationId ?? null,
     createdAt: order.createdAt,

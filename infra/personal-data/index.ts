@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { Db } from 'mongodb';
-import { ERASED, isSealed } from '../../domain/personal-data';
+import { ERASED, isSealed, SEALED_IN_TEXT, SEALED_PATTERN } from '../../domain/personal-data';
 import { keyIdOf, openWith, sealWith } from './sealed';
 import { blindIndexKey, createSubjectKeys, DEVELOPMENT_MASTER_KEYS, type MasterKeys } from './subject-keys';
 
@@ -26,10 +26,18 @@ const pseudonymWith = (dataKey: Buffer, subject: string) => `bi1.${createHmac('s
 export function createPersonalData(db: Db, master: MasterKeys, options: { cacheMs?: number } = {}) {
   const keys = createSubjectKeys(db, master, options);
 
-  async function open(value: string): Promise<string> {
-    if (!isSealed(value)) return value;
+  async function openOne(value: string): Promise<string> {
     const key = await keys.keyById(keyIdOf(value)!);
     return key ? openWith(key, value) : ERASED;
+  }
+
+  /** A sealed value opened; text that quotes sealed values has each of them opened in place. */
+  async function open(value: string): Promise<string> {
+    if (SEALED_PATTERN.test(value)) return openOne(value);
+    const quoted = value.match(SEALED_IN_TEXT);
+    if (!quoted) return value;
+    const opened = new Map(await Promise.all([...new Set(quoted)].map(async (s) => [s, await openOne(s)] as const)));
+    return value.replace(SEALED_IN_TEXT, (s) => opened.get(s)!);
   }
 
   async function openDeep<T>(value: T): Promise<T> {

@@ -77,6 +77,8 @@ describe('erasing a customer', () => {
     const sku = t.h.unique('ERASE');
     await t.h.stock(sku, 50, 2_000);
 
+    /** Sagas beyond the first order of each customer, whose histories are searched too. */
+    const extraOrders: string[] = [];
     const placed: Array<(typeof people)[number] & { accountId: string; orderId: string }> = [];
     for (const [i, p] of people.entries()) {
       // With an Idempotency-Key, so its stored answer is searched too.
@@ -92,6 +94,18 @@ describe('erasing a customer', () => {
     await t.h.waitForSaga(erased.orderId, (s) => s.awaitingApproval, 'the first saga to wait for approval');
     for (const p of kept) expect(await t.h.result(p.orderId)).toMatchObject({ status: 'COMPLETED' });
     await t.h.orderView(kept[0]!.orderId, 'COMPLETED');
+
+    // A second order of the first customer is rejected with a reason that names them: a reason is
+    // free text, sealed where it enters, quoted by the saga, opened for the API's answers.
+    const second = await http(t.stack.baseUrl, 'POST', '/orders', { customerId: erased.customerId, accountId: erased.accountId, items: [{ sku, quantity: 3 }], shippingAddress: erased.address });
+    expect(second.status, second.text).toBe(202);
+    const rejectedId = second.body.orderId as string;
+    extraOrders.push(rejectedId);
+    await t.h.waitForSaga(rejectedId, (s) => s.awaitingApproval, 'the second saga to wait for approval');
+    const reason = `${erased.owner} phoned to say no`;
+    expect((await http(t.stack.baseUrl, 'POST', `/orders/${rejectedId}/reject`, { reason })).status).toBe(202);
+    expect(await t.h.result(rejectedId)).toMatchObject({ status: 'CANCELLED' });
+    expect((await t.h.orderView(rejectedId, 'CANCELLED')).failureReason).toBe(`rejected: ${reason}`);
 
     // No plaintext anywhere in the database: events, read models, services' state, dead letters,
     // emails, idempotency answers; and not in the oplog, which keeps what was written.
@@ -111,8 +125,8 @@ describe('erasing a customer', () => {
     const histories = async () => {
       const codec = t.stack.client.options.loadedDataConverter.payloadCodecs[0]!;
       const texts: string[] = [];
-      for (const p of placed) {
-        const events = (await t.stack.client.workflow.getHandle(`order-${p.orderId}`).fetchHistory()).events ?? [];
+      for (const orderId of [...placed.map((p) => p.orderId), ...extraOrders]) {
+        const events = (await t.stack.client.workflow.getHandle(`order-${orderId}`).fetchHistory()).events ?? [];
         const payloads: Payload[] = [];
         const visit = (value: unknown): void => {
           if (!value || typeof value !== 'object') return;
@@ -165,11 +179,13 @@ describe('erasing a customer', () => {
     const pseudonym = described.searchAttributes.CustomerId?.[0];
     expect(pseudonym).toMatch(/^bi1\./);
     expect(pseudonym).not.toContain(erased.customerId);
-    const found = await waitFor('the saga by pseudonym', async () => {
+    const found = await waitFor("the customer's two sagas by pseudonym", async () => {
       const res = await http(t.stack.baseUrl, 'GET', `/customers/${erased.customerId}/sagas`);
-      return res.body.sagas?.length === 1 ? res.body : undefined;
+      return res.body.sagas?.length === 2 ? res.body : undefined;
     });
     expect(found.pseudonym).toBe(pseudonym);
+    expect(JSON.stringify(found.sagas)).toContain(erased.orderId);
+    expect(JSON.stringify(found.sagas)).toContain(rejectedId);
 
     // The API opens personal data for its answers.
     expect((await http(t.stack.baseUrl, 'GET', `/orders/${kept[0]!.orderId}`)).body.shippingAddress).toEqual(kept[0]!.address);
@@ -198,6 +214,7 @@ describe('erasing a customer', () => {
     expect((await http(t.stack.baseUrl, 'GET', `/customers/${erased.customerId}/orders`)).body.orders).toEqual([]);
     expect((await http(t.stack.baseUrl, 'GET', `/orders/${erased.orderId}`)).body.customerId).toBe(ERASED);
     expect((await http(t.stack.baseUrl, 'GET', `/accounts/${erased.accountId}`)).body.customerId).toBe(ERASED);
+    expect((await http(t.stack.baseUrl, 'GET', `/orders/${rejectedId}`)).body.failureReason).toBe(`rejected: ${ERASED}`);
 
     // The saga that was waiting goes on: approved, it ships (to the erased address) and completes,
     // with no workflow task failing on data it can no longer read.
