@@ -70,8 +70,8 @@ export const emailsBody = z.looseObject({ emails: z.array(z.looseObject({ id: z.
 
 export const customerSagasBody = z.looseObject({
   customerId: z.string(),
-  pseudonym: z.string(),
-  query: z.string(),
+  pseudonym: z.string().nullable(),
+  query: z.string().nullable(),
   sagas: z.array(z.looseObject({ workflowId: z.string(), status: z.string() })),
 });
 export const erasureBody = z.looseObject({ customerId: z.string(), erased: z.boolean(), erasedAt: instant.nullable() });

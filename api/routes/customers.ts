@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Router } from 'express';
 import type { Db } from 'mongodb';
@@ -15,12 +14,14 @@ import { CustomerIdKey } from '../../workflows/client';
  */
 export function customerRoutes(deps: { police: PoliceDeps; client: Client; db: Db; personalData: PersonalData }): Router {
   const router = policedRouter(deps.police);
-  const audit = deps.db.collection('audit_log');
+  const audit = deps.db.collection<{ _id: string }>('audit_log');
 
   router.get('/customers/:customerId/sagas', async (req, res) => {
     const { customerId } = parse(customerParams, req.params, 'params');
     const { limit } = parse(customerSagasQuery, req.query, 'query');
-    const pseudonym = await deps.personalData.blindIndex(customerId);
+    // Looking up never creates a key: a customer with none (never seen, or erased) has no pseudonym and no sagas.
+    const pseudonym = await deps.personalData.pseudonymIfKnown(customerId);
+    if (pseudonym === null) return void res.json({ customerId, pseudonym: null, query: null, sagas: [] });
     const sagas = [];
     // The pseudonym is base64url with a prefix: nothing in it can break out of the quotes.
     for await (const w of deps.client.workflow.list({ query: `${CustomerIdKey.name} = '${pseudonym}'` })) {
@@ -32,8 +33,14 @@ export function customerRoutes(deps: { police: PoliceDeps; client: Client; db: D
 
   router.delete('/customers/:customerId/personal-data', async (req, res) => {
     const { customerId } = parse(customerParams, req.params, 'params');
+    // The audit record is keyed by the key it is about and written before the key is destroyed,
+    // then completed: a crash anywhere in between leaves a record that the retry (erasing is
+    // idempotent) completes, so no erasure goes unrecorded.
+    const keyId = await deps.personalData.latestKeyId(customerId);
+    const record = { _id: `erase-personal-data:${keyId}` };
+    if (keyId !== null) await audit.updateOne(record, { $setOnInsert: { action: 'erase-personal-data', customerId, keyId, requestedAt: new Date(), by: actorOf(res) } }, { upsert: true });
     const { erased, erasedAt } = await deps.personalData.erase(customerId);
-    if (erased) await audit.insertOne({ _id: randomUUID() as never, action: 'erase-personal-data', customerId, at: erasedAt, by: actorOf(res) });
+    if (keyId !== null) await audit.updateOne({ ...record, at: { $exists: false } }, { $set: { at: erasedAt } });
     res.json({ customerId, erased, erasedAt });
   });
 

@@ -97,6 +97,7 @@ export function createPersonalData(db: Db, master: MasterKeys, options: { cacheM
     },
 
     erase: keys.erase,
+    latestKeyId: keys.latestKeyId,
     rewrap: keys.rewrap,
   };
 }

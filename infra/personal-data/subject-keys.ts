@@ -100,6 +100,11 @@ export function createSubjectKeys(db: Db, master: MasterKeys, options: { cacheMs
       return doc?.wrapped ? remember(subject, doc) : null;
     },
 
+    /** The id of the subject's latest data key, erased or not; null when it never had one. */
+    async latestKeyId(subject: string): Promise<string | null> {
+      return (await keys.findOne({ _id: subject }, { projection: { keyId: 1 } }))?.keyId ?? null;
+    },
+
     /** The key a value was sealed under, or null once its subject is erased (or it is unknown). */
     async keyById(keyId: string): Promise<Buffer | null> {
       const cached = byKeyId.get(keyId);
