@@ -67,7 +67,7 @@ export function createApp(deps: AppDeps): express.Express {
     // The key's id names the caller; the key itself never reaches a log.
     deps.log.warn({ correlationId: req.header('x-correlation-id'), keyId: principalOf(res).keyId, method: req.method, route, reason }, 'request denied');
   };
-  const personalData = createPersonalData(deps.db, masterKeysOf(deps.config));
+  const personalData = createPersonalData(deps.db, masterKeysOf(deps.config, (message) => deps.log.warn(message)));
   const police: PoliceDeps = { ownership: createOwnership(deps.db, personalData), denied };
   app.use(authenticate(deps.config, denied));
   app.use(express.json({ limit: '100kb', strict: true }));

@@ -40,7 +40,7 @@ export async function createWorker(deps: { connection: NativeConnection; config:
     },
     // An explicit file path (not require.resolve) so the same code runs under tsx and vitest.
     workflowsPath: deps.workflowsPath ?? path.resolve(__dirname, '..', 'workflows', 'index.ts'),
-    activities: createActivities({ db: deps.db, masterKeys: masterKeysOf(deps.config) }),
+    activities: createActivities({ db: deps.db, masterKeys: masterKeysOf(deps.config, (message) => log.warn(message)) }),
     dataConverter: dataConverter(deps.config),
     interceptors: {
       activity: [

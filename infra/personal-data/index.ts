@@ -2,15 +2,10 @@ import { createHmac } from 'node:crypto';
 import type { Db } from 'mongodb';
 import { ERASED, isSealed, SEALED_IN_TEXT, SEALED_PATTERN } from '../../domain/personal-data';
 import { keyIdOf, openWith, sealWith } from './sealed';
-import { blindIndexKey, createSubjectKeys, DEVELOPMENT_MASTER_KEYS, type MasterKeys } from './subject-keys';
+import { blindIndexKey, createSubjectKeys, type MasterKeys } from './subject-keys';
 
 export { ensureSubjectKeyIndexes, DEVELOPMENT_MASTER_KEYS, type MasterKeys } from './subject-keys';
-
-/** The master keys from PAYLOAD_KEYS / PAYLOAD_KEY_ID, as the payload codec uses them; a development key without them. */
-export function masterKeysOf(config: { PAYLOAD_KEYS?: ReadonlyMap<string, Buffer>; PAYLOAD_KEY_ID?: string }): MasterKeys {
-  if (!config.PAYLOAD_KEYS?.size) return DEVELOPMENT_MASTER_KEYS;
-  return { currentId: config.PAYLOAD_KEY_ID ?? [...config.PAYLOAD_KEYS.keys()][0]!, keys: config.PAYLOAD_KEYS };
-}
+export { DEVELOPMENT_KEY_FILE, masterKeysOf } from './master-keys';
 
 /** The parts of an address that identify a person; the country stays readable (shipping rules, analytics). */
 const PERSONAL_ADDRESS_FIELDS = ['line1', 'city', 'postalCode'] as const;
