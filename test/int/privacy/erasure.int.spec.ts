@@ -4,6 +4,7 @@ import { temporal as proto } from '@temporalio/proto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ERASED } from '../../../domain/personal-data';
+import { projectionState } from '../../../projections/generations';
 import { approveSignal } from '../../../workflows/client';
 import { fastSaga, useSagaStack } from '../../helpers/saga';
 import { http } from '../../helpers/stack';
@@ -226,6 +227,22 @@ describe('erasing a customer', () => {
     // Money and stock moved once, as for anyone: amounts are not personal data.
     expect((await http(t.stack.baseUrl, 'GET', `/accounts/${erased.accountId}`)).body.balance).toBe(100_000 - 3 * 2_000);
     expect(await database()).not.toContain(erased.marker);
+    // Stock and sales count every completed order, the erased customer's included: amounts are not personal.
+    const head = (await http(t.stack.baseUrl, 'GET', '/projections')).body.headPosition;
+    const sales = (await http(t.stack.baseUrl, 'GET', `/analytics/sales?groupBy=sku&minPosition=${head}`)).body.rows.find((r: { sku: string }) => r.sku === sku);
+    expect(sales).toEqual({ sku, orders: 3, units: 5, revenue: 5 * 2_000 });
+    const level = (await http(t.stack.baseUrl, 'GET', `/inventory?minPosition=${head}`)).body.levels.find((l: { sku: string }) => l.sku === sku);
+    expect(level).toMatchObject({ available: 45, reserved: 5 });
+
+    // A rebuild after the erasure replays the sealed events into the same marked read model.
+    const before = await projectionState(t.stack.mongo.db, 'orders');
+    expect((await http(t.stack.baseUrl, 'POST', '/projections/orders/rebuild')).status).toBe(202);
+    await waitFor('the orders rebuild to swap in', async () => (await projectionState(t.stack.mongo.db, 'orders')).active === before.active + 1, 60_000);
+    const rebuilt = (await http(t.stack.baseUrl, 'GET', `/orders/${erased.orderId}?minPosition=${head}`)).body;
+    expect(rebuilt).toMatchObject({ status: 'COMPLETED', customerId: ERASED, shippingAddress: gone, total: 3 * 2_000 });
+    expect((await http(t.stack.baseUrl, 'GET', `/orders/${rejectedId}`)).body.failureReason).toBe(`rejected: ${ERASED}`);
+    expect((await http(t.stack.baseUrl, 'GET', `/orders/${kept[0]!.orderId}`)).body).toMatchObject({ customerId: kept[0]!.customerId, shippingAddress: kept[0]!.address });
+
     // And after all of the above (lookups by customer id included), still nothing in the clear.
     const [finalLogs, finalOplog, finalDatabase] = [searchable(logLines), (await oplog()).text, await database({ exceptKeyStore: true })];
     for (const p of placed) {
