@@ -21,3 +21,27 @@ export const SEALED_IN_TEXT = /pd1\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]+/g;
 
 /** The text with every sealed value in it replaced (for places that hold no keys, such as an email body). */
 export const withoutSealed = (text: string, replacement: string) => text.replace(SEALED_IN_TEXT, replacement);
+
+/**
+ * Which fields of each event are personal data (dot paths into `data`). Each is sealed with the
+ * key of the customer the event is about, and the sealed value names that key's id, so an event
+ * says both what is personal and whose key covers it. Everything else in an event (amounts,
+ * quantities, SKUs, statuses, the country, pseudonyms) is not personal and stays readable.
+ * Reasons are free text that may quote sealed values (`rejected: pd1.…`); they are opened in place.
+ */
+export const PERSONAL_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  OrderCreated: ['customerId', 'shippingAddress.line1', 'shippingAddress.city', 'shippingAddress.postalCode'],
+  ShippingAddressChanged: ['address.line1', 'address.city', 'address.postalCode'],
+  ShipmentScheduled: ['address.line1', 'address.city', 'address.postalCode'],
+  OrderCompleted: ['customerId'],
+  OrderCancelled: ['customerId'],
+  AccountOpened: ['owner', 'customerId'],
+};
+
+/** The declared personal fields of an event that hold something other than a sealed value (absent and null are fine). */
+export function unsealedPersonalFields(type: string, data: unknown): string[] {
+  return (PERSONAL_FIELDS[type] ?? []).filter((field) => {
+    const value = field.split('.').reduce<unknown>((at, key) => (at && typeof at === 'object' ? (at as Record<string, unknown>)[key] : undefined), data);
+    return value !== undefined && value !== null && !isSealed(value);
+  });
+}

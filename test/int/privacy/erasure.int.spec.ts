@@ -3,7 +3,7 @@ import type { Payload } from '@temporalio/common';
 import { temporal as proto } from '@temporalio/proto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ERASED } from '../../../domain/personal-data';
+import { ERASED, unsealedPersonalFields } from '../../../domain/personal-data';
 import { projectionState } from '../../../projections/generations';
 import { approveSignal } from '../../../workflows/client';
 import { fastSaga, useSagaStack } from '../../helpers/saga';
@@ -158,6 +158,11 @@ describe('erasing a customer', () => {
     }
     expect(everything).toContain('pd1.');
     expect(exported).toContain('pd1.');
+    // Every event of these customers' orders and accounts has each field its type declares personal sealed.
+    const streams = placed.flatMap((p) => [`account-${p.accountId}`, `order-${p.orderId}`, `shipment-${p.orderId}`]).concat(extraOrders.map((id) => `order-${id}`));
+    const recorded = await t.stack.mongo.db.collection('events').find({ streamId: { $in: streams } }).toArray();
+    for (const type of ['AccountOpened', 'OrderCreated', 'ShipmentScheduled', 'OrderCompleted', 'OrderCancelled']) expect(recorded.some((e) => e.type === type), `a ${type} event to check`).toBe(true);
+    for (const e of recorded) expect(unsealedPersonalFields(e.type, e.data), `${e.type} at ${e.position}`).toEqual([]);
     // The customer's own views find its orders by pseudonym and show its id opened.
     const listed = await http(t.stack.baseUrl, 'GET', `/customers/${kept[0]!.customerId}/orders`);
     expect(listed.body.orders.map((o: { orderId: string; customerId: string }) => [o.orderId, o.customerId])).toEqual([[kept[0]!.orderId, kept[0]!.customerId]]);
