@@ -204,10 +204,11 @@ export function startProjectionInstance(projection: Projection, generation: numb
     isPoison,
     shouldPark: (event) => blocked.has(event.streamId),
     park,
-    beforeBatch: async () => {
-      await loadBlocked();
+    beforeBatch: loadBlocked,
+    afterBatch: async () => {
       // Operator requests (redrive, discard) are looked for twice a second, not on every batch: at
-      // a few hundred events a second that query was a round trip per batch per projection.
+      // a few hundred events a second that query was a round trip per batch per projection. After
+      // the batch, so that the events of the batch are readable without waiting for it.
       if (Date.now() - requestsCheckedAt >= OPERATOR_REQUESTS_EVERY_MS) {
         requestsCheckedAt = Date.now();
         await handleOperatorRequests();

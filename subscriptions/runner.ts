@@ -36,8 +36,14 @@ export interface Subscription {
   /** Events for which this returns true are set aside (`park`) instead of handled: per-stream order behind a poison event. */
   shouldPark?(event: StoredEvent): boolean;
   park?(event: StoredEvent): Promise<void>;
-  /** Runs before each batch, in the same loop as handling (operator requests such as redrive). */
+  /** Runs before each batch, in the same loop as handling. */
   beforeBatch?(): Promise<void>;
+  /**
+   * Runs after each batch has been handled and its readers told, in the same loop (operator
+   * requests such as redrive): work that must not race with handling, nor delay the events it
+   * would otherwise wait in front of.
+   */
+  afterBatch?(): Promise<void>;
   /** Where the checkpoint is kept; defaults to the subscription's name. */
   checkpointId?: string;
   /**
@@ -305,6 +311,7 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
           lastProgressWrite = now.getTime();
           await cps.updateOne(mine, { $set: { progressAt: now } });
         }
+        await subscription.afterBatch?.();
         // A hole that is still young: an append is in flight; look again shortly.
         // A deferred checkpoint is written once its interval is up, not at the next idle poll.
         if (!progressed) {
