@@ -19,6 +19,9 @@ export interface LagRow {
   missed: number;
   /** Least-squares slope of ours' lag over the run, in ms of lag per second: ~0 means it keeps up. */
   slopeMsPerSecond: number;
+  /** The same slope for the bare watch and for the append itself: growth they share is the server's. */
+  bareSlopeMsPerSecond: number;
+  appendSlopeMsPerSecond: number;
   seconds: number;
   /** Per 5 s of the run (by append start): the appends' and ours' median and worst latency, to show where a slope comes from. */
   timeline: Array<{ fromSecond: number; appendP50: number; appendMax: number; oursP50: number; oursMax: number }>;
@@ -173,6 +176,7 @@ export async function lagScenario(db: Db, uri: string, options: { rates: number[
     const bareLags: number[] = [];
     const appendLags: number[] = [];
     const appendOverTime: Array<[number, number]> = [];
+    const bareOverTime: Array<[number, number]> = [];
     let missed = 0;
     const waits: Promise<void>[] = [];
     let order = randomUUID();
@@ -205,7 +209,10 @@ export async function lagScenario(db: Db, uri: string, options: { rates: number[
           for (let k = 0; k < 600 && !received.has(position); k++) await sleep(5);
           const seen = received.get(position);
           if (seen === undefined) missed++;
-          else bareLags.push(Math.max(0, seen - start));
+          else {
+            bareLags.push(Math.max(0, seen - start));
+            bareOverTime.push([(start - t0) / 1000, Math.max(0, seen - start)]);
+          }
           received.delete(position);
         })(),
       );
@@ -224,12 +231,14 @@ export async function lagScenario(db: Db, uri: string, options: { rates: number[
       p99Ratio: 0,
       missed,
       slopeMsPerSecond: Math.round(slope(overTime) * 100) / 100,
+      bareSlopeMsPerSecond: Math.round(slope(bareOverTime) * 100) / 100,
+      appendSlopeMsPerSecond: Math.round(slope(appendOverTime) * 100) / 100,
       seconds,
       timeline: timeline(appendOverTime, overTime),
     };
     row.p50Ratio = ratio(row.oursMs.p50, row.bareChangeStreamMs.p50);
     row.p99Ratio = ratio(row.oursMs.p99, row.bareChangeStreamMs.p99);
-    log(`lag: ${rate}/s ours p50 ${row.oursMs.p50} p99 ${row.oursMs.p99} ms | bare watch p50 ${row.bareChangeStreamMs.p50} p99 ${row.bareChangeStreamMs.p99} ms | append itself p50 ${row.appendMs.p50} p99 ${row.appendMs.p99} ms | p99 ratio ${row.p99Ratio} | achieved ${row.achievedPerSecond}/s over ${seconds} s, lag slope ${row.slopeMsPerSecond} ms/s, ${projectorCount} projector processes`);
+    log(`lag: ${rate}/s ours p50 ${row.oursMs.p50} p99 ${row.oursMs.p99} ms | bare watch p50 ${row.bareChangeStreamMs.p50} p99 ${row.bareChangeStreamMs.p99} ms | append itself p50 ${row.appendMs.p50} p99 ${row.appendMs.p99} ms | p99 ratio ${row.p99Ratio} | achieved ${row.achievedPerSecond}/s over ${seconds} s, lag slope ${row.slopeMsPerSecond} ms/s (bare watch ${row.bareSlopeMsPerSecond}, append ${row.appendSlopeMsPerSecond}), ${projectorCount} projector processes`);
     if (row.slopeMsPerSecond > 50) log(`lag: ${rate}/s over time (from s: append p50/max, ours p50/max ms) ${row.timeline.map((t) => `${t.fromSecond}: ${Math.round(t.appendP50)}/${Math.round(t.appendMax)}, ${Math.round(t.oursP50)}/${Math.round(t.oursMax)}`).join(' | ')}`);
     rows.push(row);
     received.clear();
