@@ -48,7 +48,6 @@ export function watchLog(db: Db, log: Logger, options: WatchOptions = {}): LogWa
   const keep = options.keep ?? 20_000;
   const callbacks = new Set<() => void>();
   const recent = new Map<number, EventDocument>();
-  let lowest = Infinity;
   let highest = Infinity;
   let token: ResumeToken | null = options.startAfter ?? null;
   let stream: ChangeStream | undefined;
@@ -62,12 +61,11 @@ export function watchLog(db: Db, log: Logger, options: WatchOptions = {}): LogWa
     if (!doc || typeof doc.position !== 'number') return;
     recent.set(doc.position, doc);
     highest = highest === Infinity ? doc.position : Math.max(highest, doc.position);
-    lowest = Math.min(lowest, doc.position);
-    // Positions arrive nearly in order, so dropping from the low end keeps the newest.
-    while (recent.size > keep) {
-      if (recent.delete(lowest)) continue;
-      lowest = Math.min(...recent.keys());
-    }
+    // A Map iterates in insertion order and positions arrive nearly in order, so dropping the
+    // first-inserted keeps the newest, in constant time. (Dropping the lowest position instead
+    // took a scan of every kept key per insert once the map was full: at 500 events/s that scan
+    // alone grew the lag after the first 40 seconds.)
+    while (recent.size > keep) recent.delete(recent.keys().next().value!);
   };
 
   // Pulled with tryNext. A replica set holds an empty poll open until an insert arrives or
