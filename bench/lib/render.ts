@@ -293,6 +293,6 @@ Applied (each measured with this benchmark, same machine):
 
 Left as they are, with the reason:
 
-- **Projection lag at high rates on the stand-in.** The projector reads the events it was woken for from the log (by position) instead of trusting the change stream's documents, so it never skips an event that commits out of position order; that read, one write per read-model document and the checkpoint are round trips a bare \`watch()\` does not make. At 200 events/s the stand-in's single write lock is saturated by the projections' writes. On a real replica set these are indexed, concurrent operations.
+- **What a read model costs beyond a bare \`watch()\`.** A projection takes the events its change stream delivered when they continue exactly where it stands, and reads the log by position otherwise (a hole, a restart far behind), so it never skips an event that commits out of position order; then one bulk write per batch to its read model and the checkpoint, round trips a bare \`watch()\` does not make. The stand-in serves one write at a time per database; on a real replica set these are concurrent operations.
 - **Worker tuning for a 2-core box** (\`maxConcurrentActivityTaskExecutions\` and friends) is left at the SDK's defaults, the same for ours and the baseline.
 `;
