@@ -37,10 +37,10 @@ const HOLDS_CUSTOMER_IDS = new Set(['subject_keys', 'audit_log']);
 
 const logLines: string[] = [];
 
-/** Every payload in a saga's history, as the codec endpoint decodes them (whole-payload decryption, then sealed fields opened). */
-async function decodedHistory(baseUrl: string, events: proto.api.history.v1.IHistoryEvent[]): Promise<string> {
+/** Every payload anywhere in a history's events (inputs, results, search attributes, failures). */
+function payloadsOf(events: proto.api.history.v1.IHistoryEvent[]): Payload[] {
   const payloads: Payload[] = [];
-  const visit = (value: unknown) => {
+  const visit = (value: unknown): void => {
     if (!value || typeof value !== 'object') return;
     if (Array.isArray(value)) return value.forEach(visit);
     const record = value as Record<string, unknown>;
@@ -48,6 +48,12 @@ async function decodedHistory(baseUrl: string, events: proto.api.history.v1.IHis
     else Object.values(record).forEach(visit);
   };
   visit(events);
+  return payloads;
+}
+
+/** Every payload in a saga's history, as the codec endpoint decodes them (whole-payload decryption, then sealed fields opened). */
+async function decodedHistory(baseUrl: string, events: proto.api.history.v1.IHistoryEvent[]): Promise<string> {
+  const payloads = payloadsOf(events);
   const body = { payloads: payloads.map((p) => ({ metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v!).toString('base64')])), data: Buffer.from(p.data ?? new Uint8Array()).toString('base64') })) };
   const res = await http(baseUrl, 'POST', '/codec/decode', body);
   expect(res.status, res.text).toBe(200);
@@ -128,16 +134,7 @@ describe('erasing a customer', () => {
       const texts: string[] = [];
       for (const orderId of [...placed.map((p) => p.orderId), ...extraOrders]) {
         const events = (await t.stack.client.workflow.getHandle(`order-${orderId}`).fetchHistory()).events ?? [];
-        const payloads: Payload[] = [];
-        const visit = (value: unknown): void => {
-          if (!value || typeof value !== 'object') return;
-          if (Array.isArray(value)) return value.forEach(visit);
-          const record = value as Record<string, unknown>;
-          if (record.metadata && typeof record.metadata === 'object' && 'data' in record) payloads.push(record as Payload);
-          else Object.values(record).forEach(visit);
-        };
-        visit(events);
-        texts.push(searchable(events), searchable((await codec.decode(payloads)).map((x) => Buffer.from(x.data ?? new Uint8Array()).toString('utf8'))));
+        texts.push(searchable(events), searchable((await codec.decode(payloadsOf(events))).map((x) => Buffer.from(x.data ?? new Uint8Array()).toString('utf8'))));
       }
       return texts.join('\n');
     };
