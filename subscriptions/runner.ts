@@ -184,15 +184,18 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
     for (let attempt = 1; ; attempt++) {
       try {
         await subscription.handle(event);
-        if (stalled) {
-          stalled = false;
+        if (attempt > 1) {
+          // The failure is over: whoever reads the status sees neither a stall nor its error any more.
           await cps.updateOne(mine, { $set: { stalledSince: null, lastError: null } }).catch(() => {});
-          log.info({ subscription: subscription.name, position: event.position, attempts: attempt }, 'recovered from a systemic failure');
+          if (stalled) log.info({ subscription: subscription.name, position: event.position, attempts: attempt }, 'recovered from a systemic failure');
+          stalled = false;
         }
         return;
       } catch (err) {
         if (stopped) throw new Error('stopped');
-        await cps.updateOne(mine, { $inc: { failures: 1 } }).catch(() => {});
+        // The error is recorded from the first failure on, so that a status that turns stalled
+        // (no progress) before the attempts are used up already says why.
+        await cps.updateOne(mine, { $inc: { failures: 1 }, $set: { lastError: String(err).slice(0, 500) } }).catch(() => {});
         if (attempt >= retry.maxAttempts && subscription.onPoison) {
           const poison = subscription.isPoison ? await subscription.isPoison(event, err).catch(() => false) : true;
           if (poison) {
@@ -205,7 +208,6 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
             log.error({ err: String(err), subscription: subscription.name, position: event.position, attempts: attempt }, 'systemic failure: retrying without parking');
             await cps.updateOne(mine, { $set: { stalledSince: new Date() } }).catch(() => {});
           }
-          await cps.updateOne(mine, { $set: { lastError: String(err).slice(0, 500) } }).catch(() => {});
         }
         const cap = attempt >= retry.maxAttempts ? STALLED_RETRY_MAX_MS : retry.maxMs;
         const delay = backoffDelay(Math.min(attempt, 20), { initialMs: retry.initialMs, maxMs: cap });
