@@ -1,6 +1,6 @@
 import type { Db } from 'mongodb';
 import { asSagaEvent, type OrderEvent } from '../domain/orders';
-import { withoutSealed } from '../domain/personal-data';
+import { ERASED, withoutSealed } from '../domain/personal-data';
 import type { StoredEvent } from '../eventstore';
 import type { Faults } from '../infra/faults';
 import type { Subscription } from '../subscriptions/runner';
@@ -24,7 +24,7 @@ export interface EmailDocument {
 export const emailCollection = (db: Db) => db.collection<EmailDocument>('emails');
 
 /** The address an email went to, from its opened recipient id (ERASED stays ERASED). */
-export const addressOf = (customerId: string | null, erased: string) => (customerId === erased ? erased : `${customerId ?? 'customer'}@customers.example`);
+export const addressOf = (customerId: string | null) => (customerId === ERASED ? ERASED : `${customerId ?? 'customer'}@customers.example`);
 
 /**
  * The Email service, an independent consumer of order events. Its "transport" is the `emails`

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MAX_AMOUNT } from '../../domain/accounts';
 import { idempotencyHeader, NOT_BLANK, page } from './schemas';
-import { operations } from './define';
+import { EVENTUAL, operations } from './define';
 import { accountBody, accountEventsBody, accountPageBody, movementAnswerBody } from './responses';
 
 const amount = z
@@ -68,7 +68,7 @@ export const accountOperations = operations({
     body: openAccountSchema,
     responses: { '201': { description: 'Opened', body: accountBody }, '403': 'A client opening for another customer or with a deposit', '409': 'Idempotency-Key in use', '422': 'Idempotency-Key reused with another body' },
   },
-  'GET /accounts': { summary: 'List accounts with balances. Eventually consistent: served by a read model; pass minPosition to read your own write.', access: { client: 'own-list' }, query: accountsQuery, readModel: true, responses: { '200': { description: 'A page of accounts', body: accountPageBody } } },
+  'GET /accounts': { summary: `List accounts with balances. ${EVENTUAL}`, access: { client: 'own-list' }, query: accountsQuery, readModel: true, responses: { '200': { description: 'A page of accounts', body: accountPageBody } } },
   'GET /accounts/:id': { summary: 'The account now, asOf a time or at a version (replayed from its events; strongly consistent)', access: { client: 'own-account' }, params: accountParams, query: pointInTime, responses: { '200': { description: 'The account', body: accountBody }, '404': 'Unknown account' } },
   'GET /accounts/:id/events': { summary: 'Audit trail: every event with its metadata', access: { client: 'own-account' }, params: accountParams, responses: { '200': { description: 'Events', body: accountEventsBody }, '404': 'Unknown account' } },
   'POST /accounts/:id/deposits': movement('Deposit'),

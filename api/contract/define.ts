@@ -25,6 +25,9 @@ export interface Access {
 
 export const operators: Access = {};
 
+/** Said of every operation served by a read model. */
+export const EVENTUAL = 'Eventually consistent: served by a read model; pass minPosition to read your own write.';
+
 /** A response: its description, and the schema of its JSON body where it has one beyond the error shape. */
 export type ResponseSpec = string | { description: string; body: z.ZodType };
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { emptyQuery, idempotencyHeader, skuSchema } from './schemas';
-import { operations, operators } from './define';
+import { EVENTUAL, operations, operators } from './define';
 import { levelsBody, salesBody, stockLevelBody } from './responses';
 
 export const restockSchema = z.strictObject({
@@ -23,11 +23,10 @@ export const salesQuery = z
   .strictObject({ from: day.optional(), to: day.optional(), groupBy: z.enum(['day', 'sku']).default('day') })
   .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from must not be after to', path: ['from'] });
 
-const eventual = 'Eventually consistent: served by a read model; pass minPosition to read your own write.';
 
 export const inventoryOperations = operations({
   'POST /inventory': { summary: 'Restock a SKU and set its catalog price', access: operators, headers: idempotencyHeader, body: restockSchema, responses: { '200': { description: 'Stock level and position', body: stockLevelBody }, '409': 'Idempotency-Key in use', '422': 'Idempotency-Key reused with another body' } },
-  'GET /inventory': { summary: `Inventory levels. ${eventual}`, access: operators, query: emptyQuery, readModel: true, responses: { '200': { description: 'Levels', body: levelsBody } } },
+  'GET /inventory': { summary: `Inventory levels. ${EVENTUAL}`, access: operators, query: emptyQuery, readModel: true, responses: { '200': { description: 'Levels', body: levelsBody } } },
   'GET /inventory/:sku': { summary: 'Stock of one SKU (the Inventory service; strongly consistent)', access: operators, params: skuParams, responses: { '200': { description: 'Level', body: stockLevelBody }, '404': 'Unknown SKU' } },
-  'GET /analytics/sales': { summary: `Sales per day or per SKU. ${eventual}`, access: operators, query: salesQuery, readModel: true, responses: { '200': { description: 'Rows', body: salesBody } } },
+  'GET /analytics/sales': { summary: `Sales per day or per SKU. ${EVENTUAL}`, access: operators, query: salesQuery, readModel: true, responses: { '200': { description: 'Rows', body: salesBody } } },
 });

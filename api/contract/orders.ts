@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ORDER_STATUSES, shippingAddressSchema } from '../../domain/orders';
 import { emptyQuery, idempotencyHeader, id, NOT_BLANK, page, skuSchema } from './schemas';
-import { operations, operators } from './define';
+import { EVENTUAL, operations, operators } from './define';
 import { acceptedBody, customerOrdersBody, orderPageBody, orderViewBody, sagaStatusBody } from './responses';
 
 export const placeOrderSchema = z.strictObject({
@@ -31,7 +31,6 @@ export const ordersQuery = z.strictObject({ status: z.enum(ORDER_STATUSES).optio
 export const customerOrdersQuery = z.strictObject({ status: z.enum(ORDER_STATUSES).optional(), ...page });
 export const customerParams = z.object({ customerId: id });
 
-const eventual = 'Eventually consistent: served by a read model; pass minPosition to read your own write.';
 
 export const orderOperations = operations({
   'POST /orders': {
@@ -46,8 +45,8 @@ export const orderOperations = operations({
       '422': 'Unknown SKU, an account the caller cannot pay with, or Idempotency-Key reused with another body',
     },
   },
-  'GET /orders': { summary: `List orders. ${eventual}`, access: { client: 'own-list' }, query: ordersQuery, readModel: true, responses: { '200': { description: 'A page of orders, newest first', body: orderPageBody } } },
-  'GET /orders/:orderId': { summary: `One order. ${eventual}`, access: { client: 'own-order' }, params: orderIdParams, query: emptyQuery, readModel: true, responses: { '200': { description: 'The order', body: orderViewBody }, '404': 'Unknown order' } },
+  'GET /orders': { summary: `List orders. ${EVENTUAL}`, access: { client: 'own-list' }, query: ordersQuery, readModel: true, responses: { '200': { description: 'A page of orders, newest first', body: orderPageBody } } },
+  'GET /orders/:orderId': { summary: `One order. ${EVENTUAL}`, access: { client: 'own-order' }, params: orderIdParams, query: emptyQuery, readModel: true, responses: { '200': { description: 'The order', body: orderViewBody }, '404': 'Unknown order' } },
   'GET /orders/:orderId/saga': { summary: 'The live saga state (Temporal query; strongly consistent)', access: { client: 'own-order' }, params: orderIdParams, responses: { '200': { description: 'Saga status', body: sagaStatusBody }, '404': 'Unknown order' } },
   'POST /orders/:orderId/approve': { summary: 'Approve an order awaiting approval (signal)', access: operators, params: orderIdParams, responses: { '202': { description: 'Accepted', body: acceptedBody }, '404': 'Unknown order', '409': 'Not awaiting approval' } },
   'POST /orders/:orderId/reject': { summary: 'Reject an order awaiting approval (signal)', access: operators, params: orderIdParams, body: reasonBody, bodyOptional: true, responses: { '202': { description: 'Accepted', body: acceptedBody }, '404': 'Unknown order', '409': 'Not awaiting approval' } },
@@ -60,5 +59,5 @@ export const orderOperations = operations({
     responses: { '202': { description: 'Accepted', body: acceptedBody }, '404': 'Unknown order', '409': 'Completing, already cancelling, or finished' },
   },
   'PUT /orders/:orderId/shipping-address': { summary: 'Change the address until the shipment is scheduled (Temporal update)', access: operators, params: orderIdParams, body: shippingAddressSchema, responses: { '202': { description: 'Accepted', body: acceptedBody }, '404': 'Unknown order', '409': 'Too late' } },
-  'GET /customers/:customerId/orders': { summary: `A customer's order history. ${eventual}`, access: { client: 'own-customer' }, params: customerParams, query: customerOrdersQuery, readModel: true, responses: { '200': { description: 'A page of orders', body: customerOrdersBody }, '404': 'Not visible to this client' } },
+  'GET /customers/:customerId/orders': { summary: `A customer's order history. ${EVENTUAL}`, access: { client: 'own-customer' }, params: customerParams, query: customerOrdersQuery, readModel: true, responses: { '200': { description: 'A page of orders', body: customerOrdersBody }, '404': 'Not visible to this client' } },
 });

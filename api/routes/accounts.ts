@@ -12,8 +12,6 @@ import { parse } from '../validate';
 import { policedRouter, type PoliceDeps } from '../policed-router';
 import type { PersonalData } from '../../infra/personal-data';
 
-const openOrNull = async (personalData: PersonalData, value: string | null) => (value === null ? null : personalData.open(value));
-
 /** The account's version as an entity tag; If-Match carries it back to pin a command to that version. */
 const etag = (version: number) => `"${version}"`;
 
@@ -82,7 +80,7 @@ export function accountRoutes(deps: { police: PoliceDeps; db: Db; idempotency: I
     }
     res.set('ETag', etag(view.version)).json({
       accountId: view.accountId,
-      customerId: await openOrNull(deps.personalData, view.customerId),
+      customerId: await deps.personalData.openOrNull(view.customerId),
       owner: await deps.personalData.open(view.owner),
       balance: view.balance,
       version: view.version,

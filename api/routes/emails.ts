@@ -1,7 +1,6 @@
 import { Router } from 'express';
 import type { Db } from 'mongodb';
 import { addressOf, emailCollection } from '../../consumers/email';
-import { ERASED } from '../../domain/personal-data';
 import type { PersonalData } from '../../infra/personal-data';
 import { parse } from '../validate';
 import { emailQuery } from '../contract';
@@ -20,8 +19,8 @@ export function emailRoutes(deps: { police: PoliceDeps; db: Db; personalData: Pe
     const emails = await Promise.all(
       docs.map(async ({ _id, customerId, ...rest }) => {
         // Emails written before recipients were sealed carry a plain `to` of their own.
-        const opened = customerId === null ? null : await deps.personalData.open(customerId);
-        return { id: _id, customerId: opened, to: addressOf(opened, ERASED), ...rest };
+        const opened = await deps.personalData.openOrNull(customerId);
+        return { id: _id, customerId: opened, to: addressOf(opened), ...rest };
       }),
     );
     res.json({ emails });

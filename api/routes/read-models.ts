@@ -81,7 +81,7 @@ export function readModelRoutes(deps: { police: PoliceDeps; db: Db; personalData
     const customer = own === undefined ? undefined : ((await personalData.pseudonymIfKnown(own)) ?? NO_ONE);
     const { items, nextCursor } = await pageOf(req, accounts, customer !== undefined ? { customer, openedAt: { $exists: true } } : { openedAt: { $exists: true } }, 'openedAt', q);
     res.json({
-      accounts: await Promise.all(items.map(async (a) => ({ accountId: a._id, customerId: typeof a.customerId === 'string' ? await personalData.open(a.customerId) : null, owner: await personalData.open(a.owner), balance: a.balance, version: a.version, openedAt: a.openedAt, updatedAt: a.updatedAt }))),
+      accounts: await Promise.all(items.map(async (a) => ({ accountId: a._id, customerId: await personalData.openOrNull(a.customerId), owner: await personalData.open(a.owner), balance: a.balance, version: a.version, openedAt: a.openedAt, updatedAt: a.updatedAt }))),
       nextCursor,
     });
   });
@@ -127,7 +127,7 @@ async function orderView(order: OrderViewDocument, personalData: PersonalData) {
     items: order.items,
     total: order.total,
     shippingAddress: await personalData.openDeep(order.shippingAddress),
-    failureReason: order.failureReason == null ? null : await personalData.open(order.failureReason),
+    failureReason: await personalData.openOrNull(order.failureReason),
     openCompensations: order.openCompensations ?? [],
     correlationId: order.correlationId ?? null,
     createdAt: order.createdAt,

@@ -63,13 +63,9 @@ export function createPersonalData(db: Db, master: MasterKeys, options: { cacheM
     /** Every sealed string anywhere in plain JSON-like data, opened. */
     openDeep,
 
-    /**
-     * The subject's pseudonym for search attributes and filters: an HMAC of its id under a key
-     * derived from its own data key. Stable while the key exists; once it is erased nothing links
-     * the pseudonym to the id any more, and the next key gives a new one.
-     */
-    async blindIndex(subject: string): Promise<string> {
-      return pseudonymWith((await keys.keyFor(subject)).key, subject);
+    /** A sealed value that may be absent (null or undefined: null), opened. */
+    async openOrNull(value: string | null | undefined): Promise<string | null> {
+      return value === null || value === undefined ? null : open(value);
     },
 
     /**
@@ -84,7 +80,9 @@ export function createPersonalData(db: Db, master: MasterKeys, options: { cacheM
     /**
      * How the customer is recorded wherever the platform stores it (saga input, events, services'
      * state, read models): the id sealed with the customer's key, for the few places that must
-     * read it back, and the pseudonym, for filters and ownership checks.
+     * read it back, and the pseudonym, for filters and ownership checks: an HMAC of the id under
+     * a key derived from the customer's own data key. Stable while the key exists; once it is
+     * erased nothing links the pseudonym to the id any more, and the next key gives a new one.
      */
     async customerOf(customerId: string): Promise<{ customerId: string; customer: string }> {
       const { keyId, key } = await keys.keyFor(customerId);
