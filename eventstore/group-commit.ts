@@ -6,10 +6,10 @@ import type { AppendResult, ExpectedVersion } from './types';
 
 /**
  * Group commit: the appends that arrive while one group is being written wait and go together
- * in the next one, with one idempotency lookup, one stream-head lookup per stream (in
- * parallel), one position reservation and one ordered insert. A lone append costs what it did
- * alone; concurrent appends share the round trips instead of queueing on the server's write lock
- * one by one.
+ * in the next one, with one idempotency lookup and one stream-head lookup per stream (all in
+ * parallel: one round trip), one position reservation and one ordered insert. A lone append costs
+ * what it did alone; concurrent appends share the round trips instead of queueing on the server's
+ * write lock one by one.
  *
  * Semantics are those of appending one by one in the group's order:
  * - an expected version is checked against the stream as the appends ahead of it in the group
@@ -81,10 +81,11 @@ function takeGroup(queue: Pending[]): Pending[] {
 /** Writes one group; settles every append in it except those it returns, which go in the next group. */
 async function commitGroup(c: Collections, group: Pending[]): Promise<Pending[]> {
   const later: Pending[] = [];
-  let members = withoutTwins(group, later);
-  members = await answerRepeats(c, members);
+  const members = withoutTwins(group, later);
+  // Independent reads, so one round trip: which appends repeat earlier ones, and where each stream is.
+  const [fresh, heads] = await Promise.all([answerRepeats(c, members), streamHeads(c, members)]);
 
-  const plan = await planVersions(c, members, later);
+  const plan = planVersions(fresh, heads, later);
   if (plan.length === 0) return later;
 
   const total = plan.reduce((n, p) => n + p.request.prepared.length, 0);
@@ -203,10 +204,10 @@ function knownHead(c: Collections, first: Pending): { version: number; timestamp
   return null;
 }
 
-/** Each append's place in its stream, as the appends ahead of it in the group leave the stream. */
-async function planVersions(c: Collections, group: Pending[], later: Pending[]): Promise<Planned[]> {
+/** Where each stream of the group is: known in this process, or looked up (all in parallel). */
+async function streamHeads(c: Collections, group: Pending[]): Promise<Map<string, { version: number; timestamp: Date | null }>> {
   const streams = [...new Set(group.map((p) => p.streamId))];
-  const heads = new Map(
+  return new Map(
     await Promise.all(
       streams.map(async (s) => {
         const first = group.find((p) => p.streamId === s)!;
@@ -214,6 +215,10 @@ async function planVersions(c: Collections, group: Pending[], later: Pending[]):
       }),
     ),
   );
+}
+
+/** Each append's place in its stream, as the appends ahead of it in the group leave the stream. */
+function planVersions(group: Pending[], heads: Map<string, { version: number; timestamp: Date | null }>, later: Pending[]): Planned[] {
   const chained = new Map<string, number>();
   const plan: Planned[] = [];
   for (const request of group) {

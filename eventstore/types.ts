@@ -126,13 +126,20 @@ export interface Evolver<S, E extends StoredEvent = StoredEvent> {
   fromSnapshot?(stored: unknown): S;
 }
 
-export interface AggregateOptions {
+export interface AggregateOptions<S = unknown> {
   /** Write a snapshot when at least this many events were folded on top of the last one. Off when unset. */
   snapshotEvery?: number;
   /** Read snapshots at all (the benchmark turns this off). Defaults to true. */
   useSnapshots?: boolean;
   until?: Date;
   toVersion?: number;
+  /**
+   * A fold of this stream the caller already holds (an earlier result): only the events after its
+   * version are read, and the snapshot is not. Events never change, so it is exact however old it
+   * is. Ignored with `until` or `toVersion`. The result's `snapshotVersion` is then the latest
+   * snapshot along the chain of folds (one this read wrote, or the held fold's).
+   */
+  from?: AggregateResult<S>;
 }
 
 export interface AggregateResult<S> {

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import {
   DuplicateEventIdError,
   WrongExpectedVersionError,
+  type AggregateResult,
   type AppendMetadata,
   type EventStore,
   type Evolver,
@@ -10,6 +11,9 @@ import {
 } from '../../eventstore';
 import { decide, evolve, initialState } from './decider';
 import type { AccountCommand, AccountState, RecordedAccountEvent } from './events';
+
+/** How many accounts' latest folds a process keeps (see `load`). */
+const MAX_REMEMBERED = 10_000;
 
 export const ACCOUNT_STREAM_TYPE = 'account';
 export const accountStreamId = (accountId: string) => `account-${accountId}`;
@@ -63,9 +67,24 @@ export interface AccountServiceDeps {
  * decided on. Used by the HTTP API and, through activities, by the order saga's payment step.
  */
 export function createAccountService({ store, snapshotEvery = 100, maxAttempts = 100 }: AccountServiceDeps) {
+  // The latest fold of each account this process has seen: events never change, so loading an
+  // account again reads only the events after it, in one round trip, instead of the snapshot and
+  // then the events after the snapshot.
+  const folds = new Map<string, AggregateResult<AccountState>>();
+  const remember = (accountId: string, fold: AggregateResult<AccountState>) => {
+    const known = folds.get(accountId);
+    if (known && known.version >= fold.version) return;
+    folds.delete(accountId);
+    if (folds.size >= MAX_REMEMBERED) folds.delete(folds.keys().next().value!);
+    folds.set(accountId, fold);
+  };
+
   async function load(accountId: string, at: { until?: Date; toVersion?: number } = {}) {
     const timeTravel = at.until !== undefined || at.toVersion !== undefined;
-    return store.aggregateStream(accountStreamId(accountId), accountEvolver, { ...at, snapshotEvery: timeTravel ? undefined : snapshotEvery });
+    if (timeTravel) return store.aggregateStream(accountStreamId(accountId), accountEvolver, at);
+    const loaded = await store.aggregateStream(accountStreamId(accountId), accountEvolver, { snapshotEvery, from: folds.get(accountId) });
+    remember(accountId, loaded);
+    return loaded;
   }
 
   async function viewAtVersion(accountId: string, version: number): Promise<AccountView> {
@@ -85,14 +104,16 @@ export function createAccountService({ store, snapshotEvery = 100, maxAttempts =
       }
       return viewAtVersion(accountId, earlier.version);
     };
+    // A repeat of a command that already ran (a retried activity, or its twin still running) is
+    // answered by the append itself, which finds the event id in the log and returns what the first
+    // run wrote. Only where the repeat is refused before it appends (the version it expects, or a
+    // rule that the first run's own event now breaks) is the log asked first.
     const attempt = async (): Promise<AccountView> => {
-      // Checked on every attempt, not once: a twin run of this command (a retried activity whose
-      // first attempt is still running) may land while this one waits, and then this one is done.
-      const done = await earlierRun();
-      if (done) return done;
       const current = await load(accountId);
       // An account that does not exist is "not found" whatever version the caller expected.
       if (options.expectedVersion !== undefined && current.version > 0 && options.expectedVersion !== current.version) {
+        const done = await earlierRun();
+        if (done) return done;
         throw new WrongExpectedVersionError(streamId, options.expectedVersion, current.version);
       }
       let events: ReturnType<typeof decide>;
@@ -112,6 +133,8 @@ export function createAccountService({ store, snapshotEvery = 100, maxAttempts =
       // Usually the events just written; after a race with an identical retry, the ones it wrote.
       if (result.events[0]!.version === current.version + 1) {
         const state = result.events.reduce((s, e) => accountEvolver.evolve(s, e), current.state);
+        const last = result.events.at(-1)!;
+        remember(accountId, { ...current, state, version: result.nextExpectedVersion, position: result.lastPosition, timestamp: last.metadata.timestamp, eventsFolded: 0 });
         return toView(accountId, state, result.nextExpectedVersion, result.lastPosition);
       }
       return viewAtVersion(accountId, result.nextExpectedVersion);

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Evolver, StoredEvent } from '../../../eventstore';
 import { freshStore, type FreshStore } from './fresh-db';
@@ -99,6 +100,52 @@ describe('event store: snapshots', () => {
     expect(second.snapshotVersion).toBe(280);
     expect(second.state).toEqual(first.state);
     expect(second.state.at).toBeInstanceOf(Date);
+  });
+
+  it('goes on from a fold the caller holds, for every point the fold may have reached, reading events only', async () => {
+    const reads: string[] = [];
+    const watched = await freshStore({ monitorCommands: true });
+    watched.client.on('commandStarted', (e) => reads.push(`${e.commandName} ${String(e.command[e.commandName])}`));
+    try {
+      let version = 0;
+      for (let n = 1; n <= 60; n++) version = (await watched.store.append('held-1', [{ type: 'Counted', data: { n } }], { expectedVersion: version, streamType: 'tally' })).nextExpectedVersion;
+      const log = await watched.store.readStream('held-1');
+      const fold = (upTo: number) => log.filter((e) => e.version <= upTo).reduce(tally.evolve, tally.initialState());
+      await fc.assert(
+        fc.asyncProperty(fc.integer({ min: 0, max: 60 }), async (heldAt) => {
+          const held = await watched.store.aggregateStream('held-1', tally, { toVersion: heldAt, useSnapshots: false });
+          reads.length = 0;
+          const resumed = await watched.store.aggregateStream('held-1', tally, { from: held });
+          expect(resumed).toMatchObject({ version: 60, position: log.at(-1)!.position, eventsFolded: 60 - held.version, state: fold(60) });
+          // One read of the events; no snapshot lookup.
+          expect(reads).toEqual(['find events']);
+        }),
+        { numRuns: 20 },
+      );
+
+      // A fold of a log that is no longer there (restored from a backup, dropped and refilled) is not trusted.
+      const held = await watched.store.aggregateStream('held-1', tally, {});
+      await watched.db.collection('events').deleteMany({ streamId: 'held-1', version: { $gte: 40 } });
+      await watched.db.collection('counters').updateOne({ _id: 'position' as never }, { $inc: { position: 5 } });
+      // Refilled past the held version, so only the positions tell the two logs apart.
+      const refill = Array.from({ length: 25 }, (_, i) => ({ type: 'Counted', data: { n: 1000 + i } }));
+      const refilled = await watched.store.append('held-1', refill, { expectedVersion: 39, streamType: 'tally' });
+      const after = await watched.store.readStream('held-1');
+      expect(after.at(-1)!).toMatchObject({ version: 64, position: refilled.lastPosition });
+      const again = await watched.store.aggregateStream('held-1', tally, { from: held });
+      expect(again).toMatchObject({ version: 64, eventsFolded: 64, state: after.reduce(tally.evolve, tally.initialState()) });
+
+      // A chain of held folds keeps writing snapshots when they are due.
+      let chain = await watched.store.aggregateStream('held-2', tally, { snapshotEvery: 10 });
+      for (let n = 1; n <= 25; n++) {
+        await watched.store.append('held-2', [{ type: 'Counted', data: { n } }], { streamType: 'tally' });
+        chain = await watched.store.aggregateStream('held-2', tally, { snapshotEvery: 10, from: chain });
+      }
+      expect(await watched.db.collection('snapshots').find({ streamId: 'held-2' }).project({ _id: 0, version: 1 }).toArray()).toEqual([{ version: 10 }, { version: 20 }]);
+      expect(chain).toMatchObject({ version: 25, snapshotVersion: 20 });
+    } finally {
+      await watched.close();
+    }
   });
 
   it('gives the initial state for a stream that does not exist', async () => {
