@@ -102,9 +102,11 @@ export function createOrderActivities({ db, events }: ServiceDeps) {
      * A late attempt that finds the order already undone does nothing (OrderClosed).
      */
     async createOrder(input: OrderSagaInput): Promise<{ items: PricedItem[]; total: number; requiresApproval: boolean }> {
-      let order = await orders.findOne({ _id: input.orderId });
+      // The catalog is read alongside, not after: a first attempt (the usual case) needs both.
+      const [found, catalogPrices] = await Promise.all([orders.findOne({ _id: input.orderId }), catalog.prices(input.items.map((i) => i.sku))]);
+      let order = found;
       if (!order) {
-        const { prices, unknown } = await catalog.prices(input.items.map((i) => i.sku));
+        const { prices, unknown } = catalogPrices;
         if (unknown.length > 0) throw businessFailure('UnknownSku', `unknown SKU ${unknown.join(', ')}`);
         const items = input.items.map((i) => ({ ...i, unitPrice: prices.get(i.sku)! }));
         const total = items.reduce((sum, i) => sum + i.unitPrice * i.quantity, 0);

@@ -1,4 +1,4 @@
-import { committed, documents, findByEventIds, originalResult, reservePositions, streamHead, type PreparedAppend } from './append';
+import { committed, documents, findByEventIds, originalResult, reservePositions, streamHead, type PreparedAppend, type ReservedBlock } from './append';
 import { duplicateKey, fillGaps, insertMembers, type Collections, type EventDocument } from './collections';
 import { WrongExpectedVersionError } from './errors';
 import { forgetVersion } from './lookups';
@@ -7,9 +7,11 @@ import type { AppendResult, ExpectedVersion } from './types';
 /**
  * Group commit: the appends that arrive while one group is being written wait and go together
  * in the next one, with one idempotency lookup and one stream-head lookup per stream (all in
- * parallel: one round trip), one position reservation and one ordered insert. A lone append costs
- * what it did alone; concurrent appends share the round trips instead of queueing on the server's
- * write lock one by one.
+ * parallel: one round trip), one position reservation and one ordered insert. A group that only
+ * appends at `any` version reserves its positions in the lookups' round trip, so an append of a
+ * service's own event (its id chosen, its stream new to this process) is two round trips. A lone
+ * append costs what it did alone; concurrent appends share the round trips instead of queueing
+ * on the server's write lock one by one.
  *
  * Semantics are those of appending one by one in the group's order:
  * - an expected version is checked against the stream as the appends ahead of it in the group
@@ -82,14 +84,19 @@ function takeGroup(queue: Pending[]): Pending[] {
 async function commitGroup(c: Collections, group: Pending[]): Promise<Pending[]> {
   const later: Pending[] = [];
   const members = withoutTwins(group, later);
-  // Independent reads, so one round trip: which appends repeat earlier ones, and where each stream is.
-  const [fresh, heads] = await Promise.all([answerRepeats(c, members), streamHeads(c, members)]);
-
+  if (members.length === 0) return later;
+  // Independent, so one round trip: which appends repeat earlier ones, and where each stream is.
+  // Where no append of the group can be refused for its version (all expect `any`), positions are
+  // reserved in that same round trip; a repeat then burns what it reserved (the rare path). An
+  // append that expects a version is judged before anything is reserved for it, so a stale one
+  // writes nothing.
+  const total = members.reduce((n, p) => n + p.prepared.length, 0);
+  const early = members.every((p) => p.expected === 'any') ? reservePositions(c, total) : null;
+  const [{ fresh, repeats }, heads, reserved] = await allOrBurn(c, answerRepeats(c, members), streamHeads(c, members), early);
   const plan = planVersions(fresh, heads, later);
-  if (plan.length === 0) return later;
-
-  const total = plan.reduce((n, p) => n + p.request.prepared.length, 0);
-  const block = await reservePositions(c, total);
+  const needed = plan.reduce((n, p) => n + p.request.prepared.length, 0);
+  if (!reserved && needed === 0) return settleRepeats(c, repeats, later, group);
+  const block = reserved ?? (await reservePositions(c, needed));
   let next = block.first;
   const timestamps = new Map<string, Date>();
   for (const p of plan) {
@@ -106,7 +113,7 @@ async function commitGroup(c: Collections, group: Pending[]): Promise<Pending[]>
   let refusedAt = all.length;
   let refusal: ReturnType<typeof duplicateKey> = null;
   try {
-    await c.events.insertMany(
+    if (all.length > 0) await c.events.insertMany(
       all.map((d) => ({ ...d })),
       { ordered: true },
     );
@@ -117,7 +124,7 @@ async function commitGroup(c: Collections, group: Pending[]): Promise<Pending[]>
   }
 
   // Settle in order: committed appends, the one refused (if any), then those behind it.
-  const unused: number[] = [];
+  const unused: number[] = positionsBetween(next, block.last);
   let refused: (() => Promise<void>) | undefined;
   let offset = 0;
   for (const p of plan) {
@@ -151,10 +158,28 @@ async function commitGroup(c: Collections, group: Pending[]): Promise<Pending[]>
       later.push(request);
     }
   }
-  // Burned before the refused append is answered, so whoever it answers finds no hole.
+  // Burned before the refused append and the repeats are answered, so whoever they answer finds no hole.
   if (unused.length) await fillGaps(c, unused, 'burned');
   await refused?.();
+  return settleRepeats(c, repeats, later, group);
+}
+
+/** Repeats get the original append's result (or the error a lone append would get); then what is left for the next group, in order. */
+async function settleRepeats(c: Collections, repeats: Pending[], later: Pending[], group: Pending[]): Promise<Pending[]> {
+  for (const p of repeats) await settle(p, () => originalResult(c, p.streamId, p.ids));
   return later.sort((a, b) => group.indexOf(a) - group.indexOf(b));
+}
+
+/** The first steps of a group, together; if one fails, positions already reserved are burned before it fails. */
+async function allOrBurn<R, H>(c: Collections, repeats: Promise<R>, heads: Promise<H>, reserved: Promise<ReservedBlock> | null): Promise<[R, H, ReservedBlock | null]> {
+  const [r, h, b] = await Promise.allSettled([repeats, heads, reserved]);
+  if (r.status === 'fulfilled' && h.status === 'fulfilled' && b.status === 'fulfilled') return [r.value, h.value, b.value];
+  if (b.status === 'fulfilled' && b.value) await fillGaps(c, positionsBetween(b.value.first, b.value.last), 'burned').catch(() => {});
+  throw [r, h, b].find((x): x is PromiseRejectedResult => x.status === 'rejected')!.reason;
+}
+
+function positionsBetween(first: number, last: number): number[] {
+  return Array.from({ length: Math.max(0, last - first + 1) }, (_, i) => first + i);
 }
 
 /** A second append with an id already in the group waits for the next one, where the first is in the log. */
@@ -170,17 +195,13 @@ function withoutTwins(group: Pending[], later: Pending[]): Pending[] {
   });
 }
 
-/** Appends whose ids are already in the log get the original result (or the lone append's error). */
-async function answerRepeats(c: Collections, group: Pending[]): Promise<Pending[]> {
+/** Splits off the appends whose ids are already in the log (answered by `settleRepeats`). */
+async function answerRepeats(c: Collections, group: Pending[]): Promise<{ fresh: Pending[]; repeats: Pending[] }> {
   const ids = group.filter((p) => p.callerIds).flatMap((p) => p.ids);
-  if (ids.length === 0) return group;
+  if (ids.length === 0) return { fresh: group, repeats: [] };
   const found = new Set((await findByEventIds(c, ids)).map((d) => d.metadata.eventId));
-  const fresh: Pending[] = [];
-  for (const p of group) {
-    if (p.callerIds && p.ids.some((id) => found.has(id))) await settle(p, () => originalResult(c, p.streamId, p.ids));
-    else fresh.push(p);
-  }
-  return fresh;
+  const repeats = group.filter((p) => p.callerIds && p.ids.some((id) => found.has(id)));
+  return { fresh: group.filter((p) => !repeats.includes(p)), repeats };
 }
 
 interface Planned {

@@ -185,7 +185,7 @@ export function renderMarkdown(report: Report): string {
     );
     out.push(table(['variant', 'events per append', 'events', 'seconds', 'events/s', 'error'], append.variants.map((v: any) => [v.name, v.eventsPerAppend, v.events, v.seconds, f(v.eventsPerSecond, 0), v.error ?? ''])), '');
     out.push(
-      'Where an append of ours goes: look its event ids up when the caller chose them (idempotency; one `$in` on the unique eventId index — skipped here, as the bench passes no ids), find the stream head (two exact `(streamId, version)` probes in parallel on the stand-in, one indexed query on MongoDB), reserve positions (`findOneAndUpdate` with `$inc` on the counter), insert (one `insertOne`, or one ordered `insertMany` for a batch). Three sequential round trips against raw inserts\' one: that is the price of global positions and the version check, and it bounds the ratio to raw at about 1/3 on any server unless appends are pipelined.',
+      'Where an append of ours goes: look its event ids up when the caller chose them (idempotency; one `$in` on the unique eventId index — skipped here, as the bench passes no ids), find the stream head unless this process already knows it (exact `(streamId, version)` probes in parallel on the stand-in, one indexed query on MongoDB) — these lookups go in one round trip —, reserve positions (`findOneAndUpdate` with `$inc` on the counter; in the lookups\' round trip when the appends expect any version), insert (one ordered `insertMany` for the whole group). Concurrent appends are committed as a group (eventstore/group-commit.ts): here, with known stream heads and no ids, one reservation and one insert per group, against raw inserts\' one round trip each.',
       '',
     );
   }

@@ -117,6 +117,33 @@ describe('event store: group commit under concurrency', () => {
     );
   }, 120_000);
 
+  it('looks up ids and the stream head and reserves positions in one round trip before the insert, for an append that expects any version', async () => {
+    const db = client.db(`gc_${randomUUID().slice(0, 8)}`);
+    const order: string[] = [];
+    const started = (e: CommandStartedEvent) => e.databaseName === db.databaseName && order.push(`start ${e.commandName}`);
+    const succeeded = (e: { databaseName: string; commandName: string }) => e.databaseName === db.databaseName && order.push(`done ${e.commandName}`);
+    client.on('commandStarted', started);
+    client.on('commandSucceeded', succeeded);
+    try {
+      const store = createEventStore(db);
+      await store.ensureIndexes();
+      await store.readStream('warm-up');
+      order.length = 0;
+      // As the saga's services append: their own event id, any version, a stream this process has not seen.
+      const result = await store.append('payment-o1', [{ type: 'PaymentCompleted', data: {}, eventId: 'payment:o1:completed' }], { streamType: 'payment' });
+      const firstDone = order.findIndex((o) => o.startsWith('done'));
+      const before = order.slice(0, firstDone);
+      expect(before).toEqual(expect.arrayContaining(['start find', 'start findAndModify']));
+      // Only the insert comes after the first answer.
+      expect(order.slice(firstDone).filter((o) => o.startsWith('start'))).toEqual(['start insert']);
+      expect(result.events[0]).toMatchObject({ version: 1, position: 1 });
+    } finally {
+      client.off('commandStarted', started);
+      client.off('commandSucceeded', succeeded);
+      await db.dropDatabase().catch(() => {});
+    }
+  });
+
   it('coalesces concurrent appends of one store into few reservations and inserts', async () => {
     const db = client.db(`gc_${randomUUID().slice(0, 8)}`);
     try {
