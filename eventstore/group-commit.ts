@@ -7,9 +7,10 @@ import type { AppendResult, ExpectedVersion } from './types';
 /**
  * Group commit: the appends that arrive while one group is being written wait and go together
  * in the next one, with one idempotency lookup and one stream-head lookup per stream (all in
- * parallel: one round trip), one position reservation and one ordered insert. A group that only
- * appends at `any` version reserves its positions in the lookups' round trip, so an append of a
- * service's own event (its id chosen, its stream new to this process) is two round trips. A lone
+ * parallel: one round trip), one position reservation and one ordered insert. A group whose
+ * appends expect `any` version, or the version this process knows their stream at, reserves its
+ * positions in the lookups' round trip, so an append with its own event id (a saga step's event, a
+ * debit) is two round trips. A lone
  * append costs what it did alone; concurrent appends share the round trips instead of queueing
  * on the server's write lock one by one.
  *
@@ -86,12 +87,12 @@ async function commitGroup(c: Collections, group: Pending[]): Promise<Pending[]>
   const members = withoutTwins(group, later);
   if (members.length === 0) return later;
   // Independent, so one round trip: which appends repeat earlier ones, and where each stream is.
-  // Where no append of the group can be refused for its version (all expect `any`), positions are
-  // reserved in that same round trip; a repeat then burns what it reserved (the rare path). An
-  // append that expects a version is judged before anything is reserved for it, so a stale one
-  // writes nothing.
+  // Where the lookups cannot refuse an append for its version (it expects `any`, or the version
+  // this process knows the stream at), positions are reserved in that same round trip; a repeat
+  // then burns what it reserved (the rare path). Any other append is judged before anything is
+  // reserved for it, so a stale one this process can tell is stale writes nothing.
   const total = members.reduce((n, p) => n + p.prepared.length, 0);
-  const early = members.every((p) => p.expected === 'any') ? reservePositions(c, total) : null;
+  const early = members.every((p) => p.expected === 'any' || knownHead(c, p)) ? reservePositions(c, total) : null;
   const [{ fresh, repeats }, heads, reserved] = await allOrBurn(c, answerRepeats(c, members), streamHeads(c, members), early);
   const plan = planVersions(fresh, heads, later);
   const needed = plan.reduce((n, p) => n + p.request.prepared.length, 0);
