@@ -114,10 +114,7 @@ async function commitGroup(c: Collections, group: Pending[]): Promise<Pending[]>
   let refusedAt = all.length;
   let refusal: ReturnType<typeof duplicateKey> = null;
   try {
-    if (all.length > 0) await c.events.insertMany(
-      all.map((d) => ({ ...d })),
-      { ordered: true },
-    );
+    if (all.length > 0) await c.events.insertMany(all.map((d) => ({ ...d })), { ordered: true });
   } catch (err) {
     refusal = duplicateKey(err);
     if (!refusal) throw err;
