@@ -42,25 +42,39 @@ export interface GroupCommitter {
   submit(request: PreparedAppend): Promise<AppendResult>;
 }
 
+/**
+ * Two groups may be in flight at once, on different streams: while one group's insert is on its
+ * way, the appends that arrived meanwhile reserve and write theirs, so the server is not left idle
+ * between one group's answer and the next group's first request. An append whose stream is in a
+ * group in flight waits for that group, so each stream still sees its appends one group at a time.
+ */
+const GROUPS_IN_FLIGHT = 2;
+
 export function groupCommitter(c: Collections): GroupCommitter {
   const queue: Pending[] = [];
-  let writing = false;
+  const busy = new Set<string>();
+  let inFlight = 0;
 
-  async function drain(): Promise<void> {
-    writing = true;
-    try {
-      while (queue.length > 0) {
-        const group = takeGroup(queue);
-        const retry = await commitGroup(c, group).catch((err: unknown) => {
+  function pump(): void {
+    while (inFlight < GROUPS_IN_FLIGHT) {
+      const group = takeGroup(queue, busy);
+      if (group.length === 0) return;
+      inFlight++;
+      const streams = new Set(group.map((p) => p.streamId));
+      for (const s of streams) busy.add(s);
+      void commitGroup(c, group)
+        .catch((err: unknown) => {
           // Unexpected (the server unreachable, say): every append of the group fails with it.
           // Those that may have been written are safe to retry with their ids (see README).
           for (const p of group) p.reject(err);
           return [] as Pending[];
+        })
+        .then((retry) => {
+          for (const s of streams) busy.delete(s);
+          inFlight--;
+          queue.unshift(...retry);
+          pump();
         });
-        queue.unshift(...retry);
-      }
-    } finally {
-      writing = false;
     }
   }
 
@@ -68,17 +82,35 @@ export function groupCommitter(c: Collections): GroupCommitter {
     submit(request) {
       return new Promise<AppendResult>((resolve, reject) => {
         queue.push({ ...request, ids: request.prepared.map((p) => p.eventId), attempts: 0, resolve, reject });
-        if (!writing) void drain();
+        pump();
       });
     },
   };
 }
 
-function takeGroup(queue: Pending[]): Pending[] {
+/**
+ * The next group, in queue order: appends whose stream is not in a group in flight, up to
+ * MAX_EVENTS_PER_GROUP events. Once one append of a stream is left behind, so are the later ones
+ * of that stream, so a stream's appends never overtake each other.
+ */
+function takeGroup(queue: Pending[], busy: ReadonlySet<string>): Pending[] {
+  const held = new Set(busy);
+  const taken: Pending[] = [];
   let events = 0;
-  let n = 0;
-  while (n < queue.length && (n === 0 || events + queue[n]!.prepared.length <= MAX_EVENTS_PER_GROUP)) events += queue[n++]!.prepared.length;
-  return queue.splice(0, n);
+  for (const p of queue) {
+    if (held.has(p.streamId)) continue;
+    if (taken.length > 0 && events + p.prepared.length > MAX_EVENTS_PER_GROUP) {
+      held.add(p.streamId);
+      continue;
+    }
+    taken.push(p);
+    events += p.prepared.length;
+  }
+  const chosen = new Set(taken);
+  const rest = queue.filter((p) => !chosen.has(p));
+  queue.length = 0;
+  queue.push(...rest);
+  return taken;
 }
 
 /** Writes one group; settles every append in it except those it returns, which go in the next group. */
