@@ -10,9 +10,8 @@ import type { AppendResult, ExpectedVersion } from './types';
  * parallel: one round trip), one position reservation and one ordered insert. A group whose
  * appends expect `any` version, or the version this process knows their stream at, reserves its
  * positions in the lookups' round trip, so an append with its own event id (a saga step's event, a
- * debit) is two round trips. A lone
- * append costs what it did alone; concurrent appends share the round trips instead of queueing
- * on the server's write lock one by one.
+ * debit) is two round trips. A lone append costs what it did alone; concurrent appends share the
+ * round trips instead of queueing on the server's write lock one by one.
  *
  * Semantics are those of appending one by one in the group's order:
  * - an expected version is checked against the stream as the appends ahead of it in the group
