@@ -88,15 +88,21 @@ async function applyOrders(events: StoredEvent[], ctx: ProjectionContext, write:
     for (const id of missing) memory.set(id, { facts: { ...(found.get(id)?.facts ?? {}) }, status: found.get(id)?.status });
   }
   const next = new Map(ids.map((id) => [id, { ...memory.get(id)!, facts: { ...memory.get(id)!.facts } }]));
+  const lastWrite = new Map<string, Write>();
   const writes = events.map((e) => {
     Object.assign(next.get(orderIdOf(e))!.facts, factsOf(e));
-    return factWrite(e, ctx.epoch);
+    const w = factWrite(e, ctx.epoch);
+    lastWrite.set(orderIdOf(e), w);
+    return w;
   });
   for (const [id, order] of next) {
     const status = statusOf(order.facts);
     if (status === order.status) continue;
     order.status = status;
-    writes.push({ collection: 'orders', filter: { _id: id, ...fenceFilter(ctx.epoch) }, update: { $set: { status } }, upsert: false });
+    // Set by the order's last fact write of the batch, which holds every fact the status follows
+    // from: one update per event, not a second one for the status.
+    const last = lastWrite.get(id)!;
+    last.update = { ...last.update, $set: { ...(last.update.$set as object), status } };
   }
   try {
     await write(ctx, writes);
