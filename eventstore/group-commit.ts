@@ -229,8 +229,8 @@ async function answerRepeats(c: Collections, group: Pending[]): Promise<{ fresh:
   const ids = group.filter((p) => p.callerIds).flatMap((p) => p.ids);
   if (ids.length === 0) return { fresh: group, repeats: [] };
   const found = new Set((await findByEventIds(c, ids)).map((d) => d.metadata.eventId));
-  const repeats = group.filter((p) => p.callerIds && p.ids.some((id) => found.has(id)));
-  return { fresh: group.filter((p) => !repeats.includes(p)), repeats };
+  const isRepeat = (p: Pending) => p.callerIds && p.ids.some((id) => found.has(id));
+  return { fresh: group.filter((p) => !isRepeat(p)), repeats: group.filter(isRepeat) };
 }
 
 interface Planned {

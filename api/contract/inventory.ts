@@ -23,7 +23,6 @@ export const salesQuery = z
   .strictObject({ from: day.optional(), to: day.optional(), groupBy: z.enum(['day', 'sku']).default('day') })
   .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from must not be after to', path: ['from'] });
 
-
 export const inventoryOperations = operations({
   'POST /inventory': { summary: 'Restock a SKU and set its catalog price', access: operators, headers: idempotencyHeader, body: restockSchema, responses: { '200': { description: 'Stock level and position', body: stockLevelBody }, '409': 'Idempotency-Key in use', '422': 'Idempotency-Key reused with another body' } },
   'GET /inventory': { summary: `Inventory levels. ${EVENTUAL}`, access: operators, query: emptyQuery, readModel: true, responses: { '200': { description: 'Levels', body: levelsBody } } },

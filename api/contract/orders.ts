@@ -31,7 +31,6 @@ export const ordersQuery = z.strictObject({ status: z.enum(ORDER_STATUSES).optio
 export const customerOrdersQuery = z.strictObject({ status: z.enum(ORDER_STATUSES).optional(), ...page });
 export const customerParams = z.object({ customerId: id });
 
-
 export const orderOperations = operations({
   'POST /orders': {
     summary: 'Place an order: starts the saga order-<orderId> and, in the same call, asks it (the `placed` Update) what it decided',

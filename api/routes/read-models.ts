@@ -21,6 +21,8 @@ const NO_ONE = '';
 export function readModelRoutes(deps: { police: PoliceDeps; db: Db; personalData: PersonalData }): Router {
   const router = policedRouter(deps.police);
   const { db, personalData } = deps;
+  /** The read models know customers by pseudonym only; one without a key (unknown, or erased) matches nothing. */
+  const customerFilter = async (customerId: string) => (await personalData.pseudonymIfKnown(customerId)) ?? NO_ONE;
 
   async function pageOf<T extends Document & { _id: string }>(
     req: Request,
@@ -45,8 +47,7 @@ export function readModelRoutes(deps: { police: PoliceDeps; db: Db; personalData
     const own = ownCustomer(res);
     if (own !== undefined && q.customerId !== undefined && q.customerId !== own) throw new HttpError(403, 'forbidden', 'A client may list its own orders only');
     const customerId = own ?? q.customerId;
-    // The read model knows customers by pseudonym only; one without a key (unknown, or erased) matches nothing.
-    const customer = customerId === undefined ? undefined : ((await personalData.pseudonymIfKnown(customerId)) ?? NO_ONE);
+    const customer = customerId === undefined ? undefined : await customerFilter(customerId);
     const filter: Filter<OrderViewDocument> = { 'facts.created': true, ...(q.status && { status: q.status }), ...(customer !== undefined && { customer }) };
     const { items, nextCursor } = await pageOf(req, orders, filter, 'createdAt', q);
     res.json({ orders: await Promise.all(items.map((o) => orderView(o, personalData))), nextCursor });
@@ -67,7 +68,7 @@ export function readModelRoutes(deps: { police: PoliceDeps; db: Db; personalData
     const { customerId } = parse(customerParams, req.params, 'params');
     const q = parse(customerOrdersQuery, withoutConsistency(req.query), 'query');
     const orders = await readModel<OrderViewDocument>(db, ordersProjection, 'orders');
-    const customer = (await personalData.pseudonymIfKnown(customerId)) ?? NO_ONE;
+    const customer = await customerFilter(customerId);
     const { items, nextCursor } = await pageOf(req, orders, { customer, 'facts.created': true, ...(q.status && { status: q.status }) }, 'createdAt', q);
     res.json({ customerId, orders: await Promise.all(items.map((o) => orderView(o, personalData))), nextCursor });
   });
@@ -78,7 +79,7 @@ export function readModelRoutes(deps: { police: PoliceDeps; db: Db; personalData
     const accounts = await readModel<Document & { _id: string }>(db, accountsProjection, 'accounts');
     // A client lists the accounts its customer holds; operators list all.
     const own = ownCustomer(res);
-    const customer = own === undefined ? undefined : ((await personalData.pseudonymIfKnown(own)) ?? NO_ONE);
+    const customer = own === undefined ? undefined : await customerFilter(own);
     const { items, nextCursor } = await pageOf(req, accounts, customer !== undefined ? { customer, openedAt: { $exists: true } } : { openedAt: { $exists: true } }, 'openedAt', q);
     res.json({
       accounts: await Promise.all(items.map(async (a) => ({ accountId: a._id, customerId: await personalData.openOrNull(a.customerId), owner: await personalData.open(a.owner), balance: a.balance, version: a.version, openedAt: a.openedAt, updatedAt: a.updatedAt }))),
