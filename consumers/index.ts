@@ -7,7 +7,8 @@ import { startProjector } from '../projections/projector';
 import { emailSubscription } from './email';
 import { watchLog } from '../subscriptions/log-watcher';
 import { createLeases, processHolderId, runWhileLeased } from '../subscriptions/leases';
-import { checkpoints, runSubscription } from '../subscriptions/runner';
+import { checkpoints } from '../subscriptions/checkpoints';
+import { runSubscription } from '../subscriptions/runner';
 
 /**
  * Everything that consumes the event log, each with its own checkpoint, so one failing never

@@ -3,7 +3,7 @@ import type { EventStore } from '../eventstore';
 import type { Faults } from '../infra/faults';
 import { deadLetterCollection } from '../infra/dead-letters';
 import type { Logger } from '../infra/logger';
-import { checkpoints } from '../subscriptions/runner';
+import { checkpoints } from '../subscriptions/checkpoints';
 import type { LogWatcher } from '../subscriptions/log-watcher';
 import { checkpointIdOf, dropGeneration, projectionState, projectionStates } from './generations';
 import { startProjectionInstance } from './instance';

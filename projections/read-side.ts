@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import { checkpoints } from '../subscriptions/runner';
+import { checkpoints } from '../subscriptions/checkpoints';
 import { checkpointIdOf, projectionState, projectionStates } from './generations';
 import { projectionNamed } from './index';
 

@@ -1,7 +1,7 @@
 import type { Db } from 'mongodb';
 import type { EventStore } from '../eventstore';
 import { deadLetterCollection } from '../infra/dead-letters';
-import { checkpoints } from '../subscriptions/runner';
+import { checkpoints } from '../subscriptions/checkpoints';
 import { checkpointIdOf, projectionState } from './generations';
 import { parkedEvents } from './instance';
 import { projections } from './index';
