@@ -6,7 +6,7 @@ import { watchLog } from '../../../subscriptions/log-watcher';
 import { runSubscription } from '../../../subscriptions/runner';
 import { freshStore } from '../eventstore/fresh-db';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * Two appends can commit out of position order: the one that reserved its position first may
