@@ -101,7 +101,7 @@ export interface RunningSubscription {
 
 /**
  * Runs a subscription: reads the log in global position order from its checkpoint, hands each
- * event to `handle`, and stores the checkpoint after every batch. A change stream on the events
+ * event to `handle`, and stores the checkpoint behind it (./checkpoints.ts). A change stream on the events
  * collection wakes it as soon as something is appended (no polling delay); the position, not the
  * stream's delivery order, decides what is handled next, so two appends that commit out of
  * position order can never make it skip an event. If the stored resume token can no longer be
@@ -305,7 +305,8 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
         // CHECKPOINT_EVERY_MS (one write per single-event batch was a round trip between events).
         // It never falls more than CHECKPOINT_MAX_BEHIND positions behind, so a restart
         // redelivers less than that plus one batch: the bound the read models' duplicate guard
-        // (projections/types.ts, APPLIED_WINDOW) is sized for.
+        // (projections/types.ts, APPLIED_WINDOW) is sized for. The write goes out without holding
+        // up the next batch; the top of the loop waits for it only at that bound.
         if (relevant.length > 0) unwrittenApplied = true;
         const sinceWrite = now.getTime() - lastCheckpointWrite;
         const due = unwrittenApplied

@@ -240,8 +240,10 @@ export function renderMarkdown(report: Report): string {
     out.push(table(['caller', 'ms', 'share'], profile.mainThread.byOurCaller.map((c: any) => [c.caller, c.ms, `${c.share}%`])), '');
     out.push('Hottest functions (self time):', '');
     out.push(table(['function', 'code', 'ms', 'share'], profile.mainThread.topFunctions.slice(0, 12).map((c: any) => [`\`${c.fn}\``, c.where, c.ms, `${c.share}%`])), '');
+    const share = (category: string) => profile.mainThread.byCategory.find((c: any) => c.category === category)?.share ?? 0;
+    const ours = profile.mainThread.byCategory.filter((c: any) => String(c.category).startsWith('ours ')).reduce((sum: number, c: any) => sum + c.share, 0);
     out.push(
-      'Reading it: `writeBuffer` is the socket write of a MongoDB command, and most driver time has no caller of ours on the stack — it is the driver looping on its own. That is the change streams: on the stand-in each `getMore` returns at once, so each of the five subscriptions\' cursors issues commands back to back for as long as it is open. JavaScript of ours (api/, activities/, eventstore/, projections/) is a few percent of the main thread; the main thread itself is far from saturated (see its CPU seconds below). The time that limits throughput is spent in the MongoDB server (see "Where the time goes").',
+      `Reading it: \`(native)\` is native code called from JavaScript (the Temporal SDK's Rust core through its bridge, socket reads and writes); \`(idle)\` is the main thread waiting, ${share('(idle)')}% of the samples. The MongoDB driver and BSON (${f(share('npm mongodb') + share('npm bson'), 1)}%) encode commands and decode answers for the activities, the API and the consumers. JavaScript of ours is ${f(ours, 1)}% of the self time. Throughput is bound by the two cores the three processes share (see "Where the time goes"), not by this thread.`,
       '',
     );
     if (profile.run?.cpu?.processes?.[0]?.threads) {
