@@ -67,6 +67,7 @@ export function checkpointWriter(cps: Collection<CheckpointDocument>, owner: () 
         const { position, resumeToken, updatedAt, progressAt } = write;
         const result = await cps.updateOne(owner(), { $set: { position, resumeToken, updatedAt, ...(progressAt && { progressAt }) } });
         if (result.matchedCount === 0) {
+          // Whatever was asked for meanwhile would be refused too.
           next = undefined;
           asked = written;
           on.fenced();
@@ -94,7 +95,8 @@ export function checkpointWriter(cps: Collection<CheckpointDocument>, owner: () 
     write(position, resumeToken, progressAt) {
       asked = Math.max(asked, position);
       // A progress stamp asked for with a write that was coalesced away still goes out.
-      next = { position, resumeToken, updatedAt: new Date(), ...((progressAt ?? next?.progressAt) && { progressAt: progressAt ?? next?.progressAt }) };
+      const stamp = progressAt ?? next?.progressAt;
+      next = { position, resumeToken, updatedAt: new Date(), ...(stamp && { progressAt: stamp }) };
       if (!flight) start();
     },
     async settled() {

@@ -98,7 +98,6 @@ export interface RunningSubscription {
   caughtUp(position: number, timeoutMs: number): Promise<boolean>;
 }
 
-
 /**
  * Runs a subscription: reads the log in global position order from its checkpoint, hands each
  * event to `handle`, and stores the checkpoint behind it (./checkpoints.ts). A change stream on the events
@@ -205,11 +204,35 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
     }
   }
 
-  /** Since when the subscription has waited for the stream to deliver `next` (ms; 0 when it just started to). */
+  /** The position the subscription is waiting for the change stream to deliver, and since when. */
   let waiting: { next: number; since: number } | undefined;
-  function waitingFor(next: number): number {
-    if (waiting?.next !== next) waiting = { next, since: Date.now() };
-    return Date.now() - waiting.since;
+
+  /**
+   * What to handle next. What the change stream already delivered, when it continues exactly where
+   * this subscription stands; otherwise (a hole, a restart far behind) the log itself. The log is
+   * not read when the stream has delivered nothing beyond what was handled (after every batch,
+   * that read was a round trip per subscription per append); a wake-up by the timer always reads,
+   * as the safety net.
+   *
+   * A position the stream has not delivered while it delivered later ones belongs to an append
+   * that committed after a later one: its insert is usually a few milliseconds behind, and waiting
+   * for the stream takes it from memory the moment it lands. Reading the log for it at once cost
+   * round trips that every event behind it waited for: they were most of the slowest 1% of the lag
+   * at 200 events/s. It is awaited for OVERTAKEN_WAIT_MS, then read from the log like any hole.
+   */
+  async function nextBatch(watcher: LogWatcher): Promise<{ events: StoredEvent[]; gaps: number[]; nextPosition: number; hole: number | null; pauseMs?: number }> {
+    const from = position + 1;
+    const seen = watcher.seen(from, batchSize);
+    if (seen.nextPosition > from) return { ...seen, hole: null };
+    const highest = watcher.highest();
+    const nothingYet = { events: [], gaps: [], nextPosition: from };
+    if (!timedOut && highest <= position) return { ...nothingYet, hole: null };
+    if (!timedOut && highest !== Infinity) {
+      if (waiting?.next !== from) waiting = { next: from, since: Date.now() };
+      const waited = Date.now() - waiting.since;
+      if (waited < OVERTAKEN_WAIT_MS) return { ...nothingYet, hole: from, pauseMs: OVERTAKEN_WAIT_MS - waited };
+    }
+    return store.readAll({ fromPosition: from, limit: batchSize, sealHolesOlderThanMs: options.sealHolesOlderThanMs ?? 5_000 });
   }
 
   async function loop() {
@@ -229,7 +252,7 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
       position = (await cps.findOne({ _id: checkpointId }))!.position;
     }
     mine = subscription.epoch === undefined ? { _id: checkpointId } : { _id: checkpointId, epoch: subscription.epoch };
-    const written = (checkpoint = checkpointWriter(cps, () => mine, position, {
+    const writer = (checkpoint = checkpointWriter(cps, () => mine, position, {
       fenced() {
         // Another process holds the lease now. What this one wrote since its last checkpoint is
         // harmless (see subscriptions/leases.ts); stop here.
@@ -247,33 +270,15 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
       let progressed = false;
       try {
         // Handling never runs further ahead of the written checkpoint than a restart may redeliver.
-        if (position - written.written() >= CHECKPOINT_MAX_BEHIND) {
-          if (position > written.asked()) written.write(position, resumeToken);
-          await written.settled();
+        if (position - writer.written() >= CHECKPOINT_MAX_BEHIND) {
+          if (position > writer.asked()) writer.write(position, resumeToken);
+          await writer.settled();
           if (stopped) return;
-          if (position - written.written() >= CHECKPOINT_MAX_BEHIND) throw new Error('the checkpoint could not be written');
+          if (position - writer.written() >= CHECKPOINT_MAX_BEHIND) throw new Error('the checkpoint could not be written');
         }
         // Cleared before reading: a notice that arrives from here on is for something not yet read.
         dirty = false;
-        // What the change stream already delivered, when it continues exactly where this
-        // subscription stands; otherwise (a hole, a restart far behind) the log itself.
-        // The log is not read when the stream has delivered nothing beyond what was handled (after
-        // every batch, that read was a round trip per subscription per append); a wake-up by the
-        // timer always reads, as the safety net.
-        // A position the stream has not delivered while it delivered later ones belongs to an append
-        // that committed after a later one: its insert is usually a few milliseconds behind, and
-        // waiting for the stream takes it from memory the moment it lands. Reading the log for it
-        // at once cost round trips that every event behind it waited for: they were most of the
-        // slowest 1% of the lag at 200 events/s.
-        const seen = watcher.seen(position + 1, batchSize);
-        const overtaken = seen.nextPosition === position + 1 && !timedOut && watcher.highest() > position && watcher.highest() !== Infinity ? waitingFor(position + 1) : null;
-        const batch = seen.nextPosition > position + 1
-          ? { ...seen, hole: null }
-          : !timedOut && watcher.highest() <= position
-            ? { events: [], gaps: [], nextPosition: position + 1, hole: null }
-            : overtaken !== null && overtaken < OVERTAKEN_WAIT_MS
-              ? { events: [], gaps: [], nextPosition: position + 1, hole: position + 1 }
-              : await store.readAll({ fromPosition: position + 1, limit: batchSize, sealHolesOlderThanMs: options.sealHolesOlderThanMs ?? 5_000 });
+        const batch = await nextBatch(watcher);
         resumeToken = watcher.resumeToken();
         await subscription.beforeBatch?.();
         const relevant = wanted ? batch.events.filter((e) => wanted.has(e.type)) : batch.events;
@@ -310,13 +315,13 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
         if (relevant.length > 0) unwrittenApplied = true;
         const sinceWrite = now.getTime() - lastCheckpointWrite;
         const due = unwrittenApplied
-          ? !dirty || sinceWrite >= CHECKPOINT_EVERY_MS || position - written.written() >= CHECKPOINT_MAX_BEHIND
+          ? !dirty || sinceWrite >= CHECKPOINT_EVERY_MS || position - writer.written() >= CHECKPOINT_MAX_BEHIND
           : sinceWrite >= FOREIGN_CHECKPOINT_EVERY_MS;
-        if (position > written.asked() && due) {
+        if (position > writer.asked() && due) {
           const reportProgress = now.getTime() - lastProgressWrite >= PROGRESS_EVERY_MS;
           if (reportProgress) lastProgressWrite = now.getTime();
           lastCheckpointWrite = now.getTime();
-          written.write(position, resumeToken, reportProgress ? now : undefined);
+          writer.write(position, resumeToken, reportProgress ? now : undefined);
           unwrittenApplied = false;
         }
         // Nothing to do is progress too (a quiet system is not a stuck one); a hole is not.
@@ -329,9 +334,8 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
         // A deferred checkpoint is written once its interval is up, not at the next idle poll.
         if (!progressed) {
           const idle = options.idlePollMs ?? 1_000;
-          const untilCheckpoint = position > written.asked() ? Math.max(1, FOREIGN_CHECKPOINT_EVERY_MS - (Date.now() - lastCheckpointWrite)) : idle;
-          const holePause = overtaken !== null && overtaken < OVERTAKEN_WAIT_MS ? OVERTAKEN_WAIT_MS - overtaken : 50;
-          await sleep(batch.hole !== null ? holePause : Math.min(idle, untilCheckpoint));
+          const untilCheckpoint = position > writer.asked() ? Math.max(1, FOREIGN_CHECKPOINT_EVERY_MS - (Date.now() - lastCheckpointWrite)) : idle;
+          await sleep(batch.hole !== null ? (batch.pauseMs ?? 50) : Math.min(idle, untilCheckpoint));
         }
       } catch (err) {
         if (stopped) return;
