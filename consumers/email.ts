@@ -3,7 +3,7 @@ import { asSagaEvent, type OrderEvent } from '../domain/orders';
 import { ERASED, withoutSealed } from '../domain/personal-data';
 import type { StoredEvent } from '../eventstore';
 import type { Faults } from '../infra/faults';
-import type { Subscription } from '../subscriptions/runner';
+import type { Subscription } from '../subscriptions/types';
 
 export interface EmailDocument {
   /** The event that caused the email: the same event never sends twice. */

@@ -3,7 +3,8 @@ import { deadLetterCollection, type DeadLetterDocument } from '../infra/dead-let
 import type { EventStore, StoredEvent } from '../eventstore';
 import type { FaultableService, Faults } from '../infra/faults';
 import type { Logger } from '../infra/logger';
-import { runSubscription, type RunningSubscription, type Subscription } from '../subscriptions/runner';
+import { runSubscription } from '../subscriptions/runner';
+import type { RunningSubscription, Subscription } from '../subscriptions/types';
 import type { LogWatcher } from '../subscriptions/log-watcher';
 import { checkpointIdOf, contextFor, ensureGeneration, projectionStates } from './generations';
 import type { Projection } from './types';

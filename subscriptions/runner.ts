@@ -1,62 +1,11 @@
 import type { Db, ResumeToken } from 'mongodb';
 import type { EventStore, StoredEvent } from '../eventstore';
-import { backoffDelay } from '../infra/backoff';
 import type { Logger } from '../infra/logger';
 import { checkpoints, checkpointWriter, type CheckpointWriter } from './checkpoints';
 import { watchLog, type LogWatcher } from './log-watcher';
+import { retrying } from './retry';
+import type { RunningSubscription, Subscription } from './types';
 
-/**
- * One consumer of the event log (an email sender, an analytics recorder, a read-model projection).
- * `handle` must be idempotent: after a crash the events since the last checkpoint are delivered again.
- */
-export interface Subscription {
-  name: string;
-  /** Event types this subscription cares about; others only advance its checkpoint. All when absent. */
-  eventTypes?: readonly string[];
-  handle(event: StoredEvent): Promise<void>;
-  /**
-   * Handles a whole batch at once (fewer round trips). Optional; on any error the runner handles
-   * the same events one by one through `handle` (which must therefore tolerate a half-done batch).
-   */
-  handleMany?(events: StoredEvent[]): Promise<void>;
-  /**
-   * Retry policy for an event whose handling throws. `maxAttempts: Infinity` blocks the
-   * subscription on that event until it succeeds (the email service "recovers"); a finite number
-   * parks it through `onPoison` and moves on.
-   */
-  retry?: { initialMs: number; maxMs: number; maxAttempts: number };
-  onPoison?(event: StoredEvent, error: unknown, attempts: number): Promise<void>;
-  /**
-   * Asked once an event has used its attempts, before `onPoison`: is this event the problem
-   * (true: park it), or is the projection or its store (false: keep retrying with backoff, never
-   * park, report the subscription stalled)? Asked again after every further failure, so a store
-   * that comes back while the event still fails turns the event into a poison event. Without it,
-   * every exhausted event is poison.
-   */
-  isPoison?(event: StoredEvent, error: unknown): Promise<boolean>;
-  /** Events for which this returns true are set aside (`park`) instead of handled: per-stream order behind a poison event. */
-  shouldPark?(event: StoredEvent): boolean;
-  park?(event: StoredEvent): Promise<void>;
-  /** Runs before each batch, in the same loop as handling. */
-  beforeBatch?(): Promise<void>;
-  /**
-   * Runs after each batch has been handled and its readers told, in the same loop (operator
-   * requests such as redrive): work that must not race with handling, nor delay the events it
-   * would otherwise wait in front of.
-   */
-  afterBatch?(): Promise<void>;
-  /** Where the checkpoint is kept; defaults to the subscription's name. */
-  checkpointId?: string;
-  /**
-   * The lease epoch it runs under (subscriptions/leases.ts). The subscription first stamps it on the
-   * checkpoint (refused if a newer epoch is there), and every checkpoint write is conditional on
-   * it: once another process took the lease over, this one's next write is refused and it stops.
-   */
-  epoch?: number;
-}
-
-/** While stalled on a systemic failure, retries back off up to this interval. */
-export const STALLED_RETRY_MAX_MS = 5_000;
 /**
  * How long a position that later ones overtook is awaited from the change stream before the log is
  * read for it (then it is an ordinary hole: looked at again every 50 ms, sealed after
@@ -90,13 +39,6 @@ export interface RunnerOptions {
   watcher?: LogWatcher;
 }
 
-export interface RunningSubscription {
-  stop(): Promise<void>;
-  /** Every event at or below this position has been handled (or parked); -1 until the checkpoint is read. */
-  position(): number;
-  /** Resolves once the subscription has handled everything up to `position`. */
-  caughtUp(position: number, timeoutMs: number): Promise<boolean>;
-}
 
 /**
  * Runs a subscription: reads the log in global position order from its checkpoint, hands each
@@ -109,7 +51,6 @@ export interface RunningSubscription {
 export function runSubscription(subscription: Subscription, options: RunnerOptions): RunningSubscription {
   const { db, store, log } = options;
   const batchSize = options.batchSize ?? 500;
-  const retry = subscription.retry ?? { initialMs: 100, maxMs: 5_000, maxAttempts: 10 };
   const wanted = subscription.eventTypes ? new Set(subscription.eventTypes) : null;
   const cps = checkpoints(db);
   const checkpointId = subscription.checkpointId ?? subscription.name;
@@ -162,47 +103,7 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
     return watcher;
   }
 
-  let stalled = false;
-  async function handleWithRetry(event: StoredEvent): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await subscription.handle(event);
-        if (attempt > 1) {
-          // The failure is over: whoever reads the status sees neither a stall nor its error any more.
-          await cps.updateOne(mine, { $set: { stalledSince: null, lastError: null } }).catch(() => {});
-          if (stalled) log.info({ subscription: subscription.name, position: event.position, attempts: attempt }, 'recovered from a systemic failure');
-          stalled = false;
-        }
-        return;
-      } catch (err) {
-        if (stopped) throw new Error('stopped');
-        // The error is recorded from the first failure on, so that a status that turns stalled
-        // (no progress) before the attempts are used up already says why.
-        await cps.updateOne(mine, { $inc: { failures: 1 }, $set: { lastError: String(err).slice(0, 500) } }).catch(() => {});
-        if (attempt >= retry.maxAttempts && subscription.onPoison) {
-          const poison = subscription.isPoison ? await subscription.isPoison(event, err).catch(() => false) : true;
-          if (poison) {
-            log.error({ err: String(err), subscription: subscription.name, position: event.position, attempts: attempt }, 'event parked after retries');
-            await subscription.onPoison(event, err, attempt);
-            return;
-          }
-          if (!stalled) {
-            stalled = true;
-            log.error({ err: String(err), subscription: subscription.name, position: event.position, attempts: attempt }, 'systemic failure: retrying without parking');
-            await cps.updateOne(mine, { $set: { stalledSince: new Date() } }).catch(() => {});
-          }
-        }
-        const cap = attempt >= retry.maxAttempts ? STALLED_RETRY_MAX_MS : retry.maxMs;
-        const delay = backoffDelay(Math.min(attempt, 20), { initialMs: retry.initialMs, maxMs: cap });
-        if (attempt === 1 || attempt % 10 === 0) {
-          log.warn({ err: String(err), subscription: subscription.name, position: event.position, attempt, retryInMs: delay }, 'event handling failed; retrying');
-        }
-        // Not woken by new appends: a failing service gets its backoff, however busy the log is.
-        await new Promise((r) => setTimeout(r, delay));
-        if (stopped) throw new Error('stopped');
-      }
-    }
-  }
+  const handleWithRetry = retrying(subscription, { cps, owner: () => mine, log, stopped: () => stopped });
 
   /** The position the subscription is waiting for the change stream to deliver, and since when. */
   let waiting: { next: number; since: number } | undefined;

@@ -25,19 +25,30 @@ describe('an append overtaken by later ones', () => {
     // No timer wake-ups during the test: the log may only be read because of an overtaken append.
     const subscription = runSubscription({ name: 'overtaken', handle: async (e) => void handled.push(e) }, { db: fresh.db, store: counted, log, watcher, idlePollMs: 60_000 });
     let delay = 0;
+    let reserved = () => {};
     // The slow appender stops between reserving its position and inserting: later appends overtake it.
-    const slow = fresh.storeWith({ faults: { afterReserve: () => sleep(delay) } });
+    const slow = fresh.storeWith({
+      faults: {
+        afterReserve: () => {
+          reserved();
+          return sleep(delay);
+        },
+      },
+    });
     try {
       const first = await fresh.store.append('start', [{ type: 'Started', data: {} }], { streamType: 'race' });
       expect(await subscription.caughtUp(first.lastPosition, 10_000)).toBe(true);
+      // Starting up reads the log (from the checkpoint) until the subscription first goes idle.
+      await sleep(300);
       logReads = 0;
       let round = 0;
       await fc.assert(
         fc.asyncProperty(fc.integer({ min: 5, max: 30 }), fc.integer({ min: 1, max: 4 }), async (ms, overtakers) => {
           round++;
           delay = ms;
+          const slowHasReserved = new Promise<void>((resolve) => (reserved = resolve));
           const late = slow.append(`slow-${round}`, [{ type: 'Late', data: { round } }], { streamType: 'race' });
-          await sleep(1); // the slow append reserves first
+          await slowHasReserved; // the later appends reserve after it
           const early = await Promise.all(Array.from({ length: overtakers }, (_, i) => fresh.store.append(`fast-${round}-${i}`, [{ type: 'Early', data: { round, i } }], { streamType: 'race' })));
           const lateResult = await late;
           const last = Math.max(lateResult.lastPosition, ...early.map((e) => e.lastPosition));
