@@ -162,13 +162,19 @@ async function main() {
     const settleStarted = Date.now();
     const connection = await Connection.connect({ address: temporal.address });
     const temporalClient = new Client({ connection, dataConverter: dataConverter(config) });
-    const settleDeadline = settleStarted + 600_000;
+    // Well inside the e2e test's limit for --quick, so a system that never settles fails here, saying where.
+    const settleDeadline = settleStarted + (quick ? 240_000 : 600_000);
     await waitForQuiet(temporalClient, baseUrl, 'drill', settleDeadline);
     const { redrivenOrders, stillOpen } = await redriveCompensations(temporalClient, baseUrl, 'drill', settleDeadline, say);
     const mongoClient = await new MongoClient(mongo.uri).connect();
     const db = mongoClient.db('drill');
     const head = (await db.collection('counters').findOne({ _id: 'events' as never }))?.position ?? 0;
-    while (((await db.collection('checkpoints').findOne({ _id: 'email' as never }))?.position ?? 0) < head) await sleep(500);
+    for (;;) {
+      const at = (await db.collection('checkpoints').findOne({ _id: 'email' as never }))?.position ?? 0;
+      if (at >= head) break;
+      if (Date.now() > settleDeadline) throw new Error(`not settled: the email subscription is at position ${at} of ${head}`);
+      await sleep(500);
+    }
     const settleSeconds = (Date.now() - settleStarted) / 1000;
     say(`settled in ${settleSeconds.toFixed(1)}s; checking invariants`);
 
