@@ -17,7 +17,7 @@ const PROGRESS_EVERY_MS = 1_000;
 /** Under continuous load the checkpoint is written at most this often (always once caught up). */
 const CHECKPOINT_EVERY_MS = 200;
 /** …and never more than this many positions behind what was handled. */
-const CHECKPOINT_MAX_BEHIND = 50;
+export const CHECKPOINT_MAX_BEHIND = 50;
 /**
  * A batch with nothing this subscription cares about (another context's events) moves the
  * checkpoint at most this often, even when caught up: redelivering such events after a restart
@@ -38,7 +38,6 @@ export interface RunnerOptions {
   /** The process's shared change stream; one of its own is opened when absent. */
   watcher?: LogWatcher;
 }
-
 
 /**
  * Runs a subscription: reads the log in global position order from its checkpoint, hands each
