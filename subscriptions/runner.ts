@@ -66,8 +66,6 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
   const waiters: Array<{ position: number; resolve: (ok: boolean) => void }> = [];
   let lastProgressWrite = 0;
   let lastCheckpointWrite = 0;
-  /** Writes the checkpoint behind handling; set once the checkpoint is read (and claimed). */
-  let checkpoint: CheckpointWriter | undefined;
   /** Whether anything this subscription handled lies beyond the written checkpoint. */
   let unwrittenApplied = false;
   /** The checkpoint, as long as this process owns it (see `epoch`). */
@@ -135,7 +133,8 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
     return store.readAll({ fromPosition: from, limit: batchSize, sealHolesOlderThanMs: options.sealHolesOlderThanMs ?? 5_000 });
   }
 
-  async function loop() {
+  /** Reads (and, under a lease, claims) the checkpoint; no writer when a newer holder owns it. */
+  async function start(): Promise<{ writer: CheckpointWriter; resumeToken: ResumeToken | null } | undefined> {
     const saved = await cps.findOneAndUpdate(
       { _id: checkpointId },
       { $setOnInsert: { position: 0, resumeToken: null, updatedAt: new Date(), failures: 0 } },
@@ -152,7 +151,7 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
       position = (await cps.findOne({ _id: checkpointId }))!.position;
     }
     mine = subscription.epoch === undefined ? { _id: checkpointId } : { _id: checkpointId, epoch: subscription.epoch };
-    const writer = (checkpoint = checkpointWriter(cps, () => mine, position, {
+    const writer = checkpointWriter(cps, () => mine, position, {
       fenced() {
         // Another process holds the lease now. What this one wrote since its last checkpoint is
         // harmless (see subscriptions/leases.ts); stop here.
@@ -164,8 +163,12 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
         unwrittenApplied = true;
         log.warn({ err: String(err), subscription: subscription.name }, 'checkpoint write failed; written again with the next batch');
       },
-    }));
-    const watcher = listen(saved!.resumeToken);
+    });
+    return { writer, resumeToken: saved!.resumeToken };
+  }
+
+  async function loop(writer: CheckpointWriter, startAfter: ResumeToken | null) {
+    const watcher = listen(startAfter);
     while (!stopped) {
       let progressed = false;
       try {
@@ -246,16 +249,19 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
   }
 
   /** On a clean stop, what was handled since the last checkpoint is not handled again. */
-  async function flush() {
-    if (!checkpoint) return;
-    await checkpoint.settled();
-    if (position > checkpoint.written()) {
-      checkpoint.write(position, resumeToken);
-      await checkpoint.settled();
+  async function flush(writer: CheckpointWriter) {
+    await writer.settled();
+    if (position > writer.written()) {
+      writer.write(position, resumeToken);
+      await writer.settled();
     }
   }
 
-  const running = loop().then(flush);
+  const running = start().then(async (started) => {
+    if (!started) return;
+    await loop(started.writer, started.resumeToken);
+    await flush(started.writer);
+  });
   return {
     position: () => position,
     async stop() {
