@@ -224,12 +224,22 @@ function withoutTwins(group: Pending[], later: Pending[]): Pending[] {
   });
 }
 
+/**
+ * Whether an append's ids must be looked up before it is written. A single event expecting `any`
+ * version need not be: nothing can refuse it before its insert, and if it is a repeat the unique
+ * eventId index refuses that insert, which is then answered as a repeat (its position burned). Every
+ * other append with ids of the caller's is looked up first: its version check would refuse a repeat
+ * before the insert, and a multi-event append must not write its first event when a later one's id
+ * is taken.
+ */
+const lookedUpFirst = (p: Pending): boolean => p.callerIds && !(p.expected === 'any' && p.prepared.length === 1);
+
 /** Splits off the appends whose ids are already in the log (answered by `settleRepeats`). */
 async function answerRepeats(c: Collections, group: Pending[]): Promise<{ fresh: Pending[]; repeats: Pending[] }> {
-  const ids = group.filter((p) => p.callerIds).flatMap((p) => p.ids);
+  const ids = group.filter(lookedUpFirst).flatMap((p) => p.ids);
   if (ids.length === 0) return { fresh: group, repeats: [] };
   const found = new Set((await findByEventIds(c, ids)).map((d) => d.metadata.eventId));
-  const isRepeat = (p: Pending) => p.callerIds && p.ids.some((id) => found.has(id));
+  const isRepeat = (p: Pending) => lookedUpFirst(p) && p.ids.some((id) => found.has(id));
   return { fresh: group.filter((p) => !isRepeat(p)), repeats: group.filter(isRepeat) };
 }
 

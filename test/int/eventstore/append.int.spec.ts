@@ -117,6 +117,27 @@ describe('event store: append', () => {
     expect(await fresh.db.collection('events').countDocuments({ position: { $lte: head } })).toBe(head);
   });
 
+  it('refuses a batch whose later event id is taken, with any version expected, before writing its first event', async () => {
+    await store.append('idem-5', [ev('B', {}, 'later-b')], { streamType: 'idem' });
+    const count = await realEventCount(fresh.db);
+    await expect(store.append('idem-6', [ev('A', {}, 'later-a'), ev('B', {}, 'later-b')], { streamType: 'idem' })).rejects.toBeInstanceOf(DuplicateEventIdError);
+    expect(await realEventCount(fresh.db)).toBe(count);
+    expect(await store.readStream('idem-6')).toEqual([]);
+    const head = await store.headPosition();
+    expect(await fresh.db.collection('events').countDocuments({ position: { $lte: head } })).toBe(head);
+  });
+
+  it('answers a repeated single event that expects any version with the original, writing no event and leaving no hole', async () => {
+    const original = await store.append('idem-7', [ev('Reserved', {}, 'single-any')], { streamType: 'idem' });
+    await store.append('idem-7', [ev('Other')], { streamType: 'idem' });
+    const count = await realEventCount(fresh.db);
+    expect(await store.append('idem-7', [ev('Reserved', { changed: true }, 'single-any')], { streamType: 'idem' })).toEqual(original);
+    await expect(store.append('idem-8', [ev('Reserved', {}, 'single-any')], { streamType: 'idem' })).rejects.toThrow(/already belongs to stream idem-7/);
+    expect(await realEventCount(fresh.db)).toBe(count);
+    const head = await store.headPosition();
+    expect(await fresh.db.collection('events').countDocuments({ position: { $lte: head } })).toBe(head);
+  });
+
   it('refuses an event id that already belongs to another stream', async () => {
     await store.append('idem-3', [ev('A', {}, 'shared-id')], { streamType: 'idem' });
     await expect(store.append('idem-4', [ev('A', {}, 'shared-id')], { streamType: 'idem' })).rejects.toThrow(/already belongs to stream idem-3/);
