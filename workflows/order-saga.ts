@@ -18,7 +18,7 @@ import { parseShippingAddress } from '../domain/orders/shipping-address';
 import { currentDetails, stepSummaries } from '../domain/orders/story';
 import { approveSignal, cancelUpdate, placedUpdate, placementQuery, rejectSignal, statusQuery, updateShippingAddressUpdate } from './definitions';
 import { orderSagaV1 } from './legacy/order-saga-v1';
-import { SAGA_POINT_OF_NO_RETURN } from './patches';
+import { SAGA_POINT_OF_NO_RETURN, STATUS_ATTRIBUTE_AT_MILESTONES } from './patches';
 import { sagaActivities } from './saga/activities';
 import { CompensationStack, compensation } from './saga/compensation-stack';
 import { attemptsMade, describeFailure, isExhaustedTechnicalFailure, isSagaOutcome } from './saga/failures';
@@ -75,10 +75,14 @@ async function runOrderSaga(input: OrderSagaInput): Promise<OrderSagaResult> {
     cancelsIgnored: 0,
     openDeadLetters: [],
   };
-  /** Every status change is also the OrderStatus search attribute, for filtering in the Web UI. */
+  /**
+   * Every status is in the status query and the current details at once; the OrderStatus search
+   * attribute, for filtering in the Web UI, follows the statuses operators search for (see
+   * STATUS_ATTRIBUTE_AT_MILESTONES). Sagas started before that change replay writing every one.
+   */
   const setStatus = (status: OrderStatus) => {
     state.status = status;
-    upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
+    if (!FORWARD_PROGRESS.includes(status) || !patched(STATUS_ATTRIBUTE_AT_MILESTONES)) upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
     tell();
   };
   /** The Web UI's current details follow the status and the step (no command: nothing to replay). */
@@ -314,6 +318,9 @@ async function runOrderSaga(input: OrderSagaInput): Promise<OrderSagaResult> {
     if (kind === 'compensation') state.openDeadLetters!.push(id);
   }
 }
+
+/** Statuses a saga passes through in tens of milliseconds when all is well: not search attributes. */
+const FORWARD_PROGRESS: readonly OrderStatus[] = ['PAYMENT_COMPLETED', 'ITEMS_RESERVED', 'SHIPMENT_SCHEDULED'];
 
 function cancellable(state: SagaStatus): boolean {
   return !state.pastPointOfNoReturn && !state.cancelRequested && !['COMPENSATING', 'CANCELLED', 'COMPENSATION_INCOMPLETE', 'COMPLETED'].includes(state.status);
