@@ -18,6 +18,7 @@ import { obtainServers } from '../servers';
 import { obtainMongo } from '../servers/mongodb';
 import { machineInfo, serverProcesses } from './lib/machine';
 import { summarizeProfile, type ProfileSummary } from './lib/profile';
+import { mongoRoundTrips } from './lib/round-trips';
 import { writeResults } from './lib/report';
 import { renderMarkdown, renderSvg, goals, consoleSummary } from './lib/render';
 import { installRuntime, startBenchStack } from './lib/stack';
@@ -101,14 +102,16 @@ async function main() {
     });
 
   let mongoVersion: string | null = null;
+  let mongoRoundTripsUs: Record<string, number> | undefined;
   {
     const client = new MongoClient(servers.mongo.uri, { serverSelectionTimeoutMS: 10_000 });
     await client.connect();
     const info = await client.db('admin').command({ buildInfo: 1 });
     mongoVersion = `${info.version}${info.gitVersion ? '' : ' (reported by the stand-in)'}`;
+    mongoRoundTripsUs = await mongoRoundTrips(client.db(`bench_round_trips_${Date.now()}`));
     await client.close();
   }
-  const machine = await machineInfo({ temporal: servers.temporal, mongo: servers.mongo, connection, mongoVersion });
+  const machine = await machineInfo({ temporal: servers.temporal, mongo: servers.mongo, connection, mongoVersion, mongoRoundTripsUs });
   log(`machine: ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, Temporal ${machine.temporal.serverVersion} (${machine.temporal.source}), MongoDB ${machine.mongodb.source} ${mongoVersion}, load ${machine.loadAverageAtStart.join(' ')}`);
 
   let recorded: RecordedHistories[] | undefined;

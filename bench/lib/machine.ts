@@ -13,7 +13,8 @@ export interface MachineInfo {
   os: string;
   node: string;
   temporal: { source: string; address: string; serverVersion: string | null; cli: string | null };
-  mongodb: { source: string; uri: string; version: string | null };
+  /** roundTripsUs: median µs of one command at a time on the idle server (./round-trips.ts). */
+  mongodb: { source: string; uri: string; version: string | null; roundTripsUs?: Record<string, number> };
   loadAverageAtStart: number[];
 }
 
@@ -22,6 +23,7 @@ export async function machineInfo(opts: {
   mongo: { source: string; uri: string };
   connection: Connection;
   mongoVersion: string | null;
+  mongoRoundTripsUs?: Record<string, number>;
 }): Promise<MachineInfo> {
   let serverVersion: string | null = null;
   try {
@@ -36,7 +38,7 @@ export async function machineInfo(opts: {
     os: `${os.type()} ${os.release()}`,
     node: process.version,
     temporal: { ...opts.temporal, serverVersion, cli: await temporalCliVersion() },
-    mongodb: { source: opts.mongo.source, uri: opts.mongo.uri.replace(/\/\/([^@/]+)@/, '//***@'), version: opts.mongoVersion },
+    mongodb: { source: opts.mongo.source, uri: opts.mongo.uri.replace(/\/\/([^@/]+)@/, '//***@'), version: opts.mongoVersion, ...(opts.mongoRoundTripsUs && { roundTripsUs: opts.mongoRoundTripsUs }) },
     loadAverageAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100),
   };
 }

@@ -129,6 +129,9 @@ export function renderMarkdown(report: Report): string {
         ['OS / Node', `${m.os} / ${m.node}`],
         ['Temporal', `server ${m.temporal.serverVersion ?? '?'} (getSystemInfo); CLI: ${(m.temporal.cli ?? '?').replace(/\n/g, ' ')}; source: ${m.temporal.source}`],
         ['MongoDB', `${m.mongodb.source} (reports ${m.mongodb.version}); ${report.mongoPerScenario}`],
+        ...(m.mongodb.roundTripsUs
+          ? [['MongoDB round trip, idle, one command at a time (median µs)', Object.entries(m.mongodb.roundTripsUs).map(([k, v]) => `${k} ${v}`).join(' · ')]]
+          : []),
         ['load average at start / end', `${m.loadAverageAtStart.join(' ')} / ${(m.loadAverageAtEnd ?? []).join(' ')}`],
         ['duration', `${report.durationSeconds} s`],
       ],
