@@ -20,8 +20,8 @@ export const REDRIVE_CLAIMS_AND_SETTLES = 'redrive-claims-and-settles';
 /**
  * The OrderStatus search attribute is written when the saga reaches a status operators search
  * for (waiting for approval, compensating, and the end states), not on each forward step: every
- * upsert is a visibility write on the Temporal server, and the three per-step writes cost about a
- * fifth of the saga's throughput on two cores. The status query and current details still follow
- * every step.
+ * upsert is a visibility write on the Temporal server, and under load those writes compete with
+ * the sagas for the same cores (see README, "Performance"). The status query and current details
+ * still follow every step.
  */
 export const STATUS_ATTRIBUTE_AT_MILESTONES = 'status-attribute-at-milestones';
