@@ -10,7 +10,8 @@ import type { Db } from 'mongodb';
  *    `(streamId, version)` index. The stand-in uses an index only for an exact match on all of its
  *    keys (or `$in` on a single-field index) and scans otherwise. Detected by `rangesIndexed`; where
  *    ranges are not indexed, a stream's head is found by exact `(streamId, version)` probes
- *    (eventstore/lookups.ts), which made appends 6.5× faster on the stand-in. Reads by global
+ *    (eventstore/lookups.ts), which made appends 6.5× faster on the stand-in; each round of
+ *    probes is one query with `$in` on the version, which the launcher looks up key by key. Reads by global
  *    position use `$in` on the unique position index on every server (eventstore/read.ts,
  *    eventstore/gaps.ts): that is as good as a range on MongoDB.
  * 2. **Empty change-stream polls.** MongoDB holds an empty `getMore` open until an insert arrives
