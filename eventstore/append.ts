@@ -14,7 +14,7 @@ import {
   type EventDocument,
 } from './collections';
 import { DuplicateEventIdError, InvalidAppendError, WrongExpectedVersionError } from './errors';
-import { forgetVersion, lastVersionByProbes, rememberVersion } from './lookups';
+import { forgetVersion, headProjection, lastVersionByProbes, rememberVersion, type StreamHead } from './lookups';
 import type { AppendMetadata, AppendOptions, AppendResult, EventMetadata, ExpectedVersion, NewEvent } from './types';
 
 /** Position conflicts (a sealer took a slow writer's slot) and `any` races are retried this often. */
@@ -157,20 +157,17 @@ async function attemptAppend(c: Collections, request: PreparedAppend, faults: Ap
  * but not the rest is finished first, so the next append lands after the whole batch and
  * positions keep following versions within a stream.
  */
-export async function streamHead(c: Collections, streamId: string, expectedVersion?: number): Promise<{ version: number; timestamp: Date | null }> {
+export async function streamHead(c: Collections, streamId: string, expectedVersion?: number): Promise<StreamHead> {
   const last = c.lookups.rangesIndexed
-    ? await c.events.findOne(
-        { streamId },
-        { sort: { version: -1 }, projection: { _id: 0, version: 1, 'metadata.timestamp': 1, 'batch.firstVersion': 1, 'batch.lastVersion': 1 } },
-      )
+    ? await c.events.findOne({ streamId }, { sort: { version: -1 }, projection: headProjection })
     : // The caller's expected version is the best first guess; then what this process saw last.
       await lastVersionByProbes(c, streamId, expectedVersion || c.lookups.hints.get(streamId)?.version);
-  if (!last) return { version: 0, timestamp: null };
+  if (!last) return { version: 0, timestamp: null, position: 0 };
   if (last.batch && last.version < last.batch.lastVersion) {
     await completeBatch(c, streamId, last.batch.firstVersion);
-    return { version: last.batch.lastVersion, timestamp: last.metadata.timestamp };
+    return { version: last.batch.lastVersion, timestamp: last.metadata.timestamp, position: last.batch.lastPosition };
   }
-  return { version: last.version, timestamp: last.metadata.timestamp };
+  return { version: last.version, timestamp: last.metadata.timestamp, position: last.position };
 }
 
 /**

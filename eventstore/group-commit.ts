@@ -1,7 +1,7 @@
 import { committed, documents, findByEventIds, originalResult, reservePositions, streamHead, type PreparedAppend, type ReservedBlock } from './append';
 import { duplicateKey, fillGaps, insertMembers, type Collections, type EventDocument } from './collections';
 import { WrongExpectedVersionError } from './errors';
-import { forgetVersion } from './lookups';
+import { forgetVersion, type StreamHead } from './lookups';
 import type { AppendResult, ExpectedVersion } from './types';
 
 /**
@@ -124,9 +124,10 @@ async function commitGroup(c: Collections, group: Pending[]): Promise<Pending[]>
   // reserved for it, so a stale one this process can tell is stale writes nothing.
   const total = members.reduce((n, p) => n + p.prepared.length, 0);
   const early = members.every((p) => p.expected === 'any' || knownHead(c, p)) ? reservePositions(c, total) : null;
-  const [{ fresh, repeats }, heads, reserved] = await allOrBurn(c, answerRepeats(c, members), streamHeads(c, members), early);
+  const [{ fresh, repeats }, heads, earlyBlock] = await allOrBurn(c, answerRepeats(c, members), streamHeads(c, members), early);
   const plan = planVersions(fresh, heads, later);
   const needed = plan.reduce((n, p) => n + p.request.prepared.length, 0);
+  const reserved = earlyBlock && (await stillAhead(c, earlyBlock, plan, heads));
   if (!reserved && needed === 0) return settleRepeats(c, repeats, later, group);
   const block = reserved ?? (await reservePositions(c, needed));
   let next = block.first;
@@ -191,6 +192,19 @@ async function commitGroup(c: Collections, group: Pending[]): Promise<Pending[]>
   if (unused.length) await fillGaps(c, unused, 'burned');
   await refused?.();
   return settleRepeats(c, repeats, later, group);
+}
+
+/**
+ * The block reserved alongside the lookups, or null once it is given back. Another process may
+ * have reserved after it and committed to one of these streams before the lookup read it; the
+ * append after that event would then take a lower position than the event, and within a stream
+ * positions must follow versions. Such a block is burned (before anything of the group is
+ * answered), and the group reserves anew: a reservation made now lies after every event read.
+ */
+async function stillAhead(c: Collections, block: ReservedBlock, plan: Planned[], heads: Map<string, StreamHead>): Promise<ReservedBlock | null> {
+  if (plan.every((p) => heads.get(p.request.streamId)!.position < block.first)) return block;
+  await fillGaps(c, positionsBetween(block.first, block.last), 'burned');
+  return null;
 }
 
 /** Repeats get the original append's result (or the error a lone append would get); then what is left for the next group, in order. */
@@ -258,14 +272,16 @@ interface Planned {
  * judged against a real lookup. Anything else looks the head up first, so an append this process
  * can already tell is stale is refused before it reserves anything.
  */
-function knownHead(c: Collections, first: Pending): { version: number; timestamp: Date | null } | null {
+function knownHead(c: Collections, first: Pending): StreamHead | null {
   const hint = c.lookups.hints.get(first.streamId);
-  if (hint && (first.expected === 'any' || first.expected === hint.version)) return hint;
+  // The hinted event was committed before this append reserves anything, so it lies before any
+  // block reserved for it: its position never needs comparing (0).
+  if (hint && (first.expected === 'any' || first.expected === hint.version)) return { ...hint, position: 0 };
   return null;
 }
 
 /** Where each stream of the group is: known in this process, or looked up (all in parallel). */
-async function streamHeads(c: Collections, group: Pending[]): Promise<Map<string, { version: number; timestamp: Date | null }>> {
+async function streamHeads(c: Collections, group: Pending[]): Promise<Map<string, StreamHead>> {
   const streams = [...new Set(group.map((p) => p.streamId))];
   return new Map(
     await Promise.all(
@@ -278,7 +294,7 @@ async function streamHeads(c: Collections, group: Pending[]): Promise<Map<string
 }
 
 /** Each append's place in its stream, as the appends ahead of it in the group leave the stream. */
-function planVersions(group: Pending[], heads: Map<string, { version: number; timestamp: Date | null }>, later: Pending[]): Planned[] {
+function planVersions(group: Pending[], heads: Map<string, StreamHead>, later: Pending[]): Planned[] {
   const chained = new Map<string, number>();
   const plan: Planned[] = [];
   for (const request of group) {

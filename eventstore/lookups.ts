@@ -13,8 +13,16 @@ export function forgetVersion(lookups: Lookups, streamId: string): void {
   lookups.hints.delete(streamId);
 }
 
-type HeadProjection = Pick<EventDocument, 'version' | 'metadata' | 'batch'>;
-const headProjection = { _id: 0, version: 1, 'metadata.timestamp': 1, 'batch.firstVersion': 1, 'batch.lastVersion': 1 } as const;
+type HeadProjection = Pick<EventDocument, 'version' | 'position' | 'metadata' | 'batch'>;
+/** What a stream-head lookup reads of the last event: its version, position and time, and its batch's bounds. */
+export const headProjection = { _id: 0, version: 1, position: 1, 'metadata.timestamp': 1, 'batch.firstVersion': 1, 'batch.lastVersion': 1, 'batch.lastPosition': 1 } as const;
+
+/** Where a stream stands: its last version, that event's time, and its global position (0 for an empty stream). */
+export interface StreamHead {
+  version: number;
+  timestamp: Date | null;
+  position: number;
+}
 
 /** One query for several versions: `$in` on the index's last key, which the stand-in's launcher looks up key by key. */
 async function probe(c: Collections, streamId: string, versions: number[]): Promise<Map<number, HeadProjection>> {
