@@ -7,6 +7,7 @@ import {
   fillGaps,
   insertMembers,
   MAX_EVENTS_PER_APPEND,
+  positionsBetween,
   toStored,
   type BatchInfo,
   type Collections,
@@ -142,7 +143,7 @@ async function attemptAppend(c: Collections, request: PreparedAppend, faults: Ap
   try {
     replayed = await originalResult(c, streamId, ids);
   } finally {
-    await fillGaps(c, range(block.first, block.last), 'burned');
+    await burnBlock(c, block);
   }
   if (replayed) return replayed;
   if (outcome === 'stream_version') forgetVersion(c.lookups, streamId);
@@ -194,6 +195,11 @@ export async function reservePositions(c: Collections, n: number): Promise<Reser
     },
     { retries: 2, minTimeout: 0, maxTimeout: 0 },
   );
+}
+
+/** Gives a whole reserved block back: every position of it becomes a burned marker (where nothing is written yet). */
+export function burnBlock(c: Collections, block: ReservedBlock): Promise<number[]> {
+  return fillGaps(c, positionsBetween(block.first, block.last), 'burned');
 }
 
 /** The result of an append whose documents are all written; the stream's new head is remembered. */
@@ -340,6 +346,3 @@ function definedOnly<T extends Record<string, unknown>>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-export function range(first: number, last: number): number[] {
-  return Array.from({ length: last - first + 1 }, (_, i) => first + i);
-}

@@ -178,6 +178,11 @@ function gapDocument(position: number, reason: 'burned' | 'sealed', timestamp: D
   };
 }
 
+/** The positions first..last (none when last < first). */
+export function positionsBetween(first: number, last: number): number[] {
+  return Array.from({ length: Math.max(0, last - first + 1) }, (_, i) => first + i);
+}
+
 /**
  * Writes gap markers at the given positions unless something (an event, another marker) is
  * already there: the unique position index decides, so a marker can never replace an event.

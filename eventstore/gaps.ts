@@ -1,10 +1,8 @@
-import { MAX_EVENTS_PER_APPEND, completeBatch, counterIds, fillGaps, ignoreDuplicate, type Collections } from './collections';
+import { MAX_EVENTS_PER_APPEND, completeBatch, counterIds, fillGaps, ignoreDuplicate, positionsBetween, type Collections } from './collections';
 import type { SealGapsOptions, SealGapsResult } from './types';
 
 /** Positions looked at per query while looking for holes. */
 const SCAN_CHUNK = 1_000;
-
-const positionsBetween = (first: number, last: number) => Array.from({ length: Math.max(0, last - first + 1) }, (_, i) => first + i);
 
 interface Run {
   first: number;

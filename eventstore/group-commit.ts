@@ -1,5 +1,5 @@
-import { committed, documents, findByEventIds, originalResult, reservePositions, streamHead, type PreparedAppend, type ReservedBlock } from './append';
-import { duplicateKey, fillGaps, insertMembers, type Collections, type EventDocument } from './collections';
+import { burnBlock, committed, documents, findByEventIds, originalResult, reservePositions, streamHead, type PreparedAppend, type ReservedBlock } from './append';
+import { duplicateKey, fillGaps, insertMembers, positionsBetween, type Collections, type EventDocument } from './collections';
 import { WrongExpectedVersionError } from './errors';
 import { forgetVersion, type StreamHead } from './lookups';
 import type { AppendResult, ExpectedVersion } from './types';
@@ -203,7 +203,7 @@ async function commitGroup(c: Collections, group: Pending[]): Promise<Pending[]>
  */
 async function stillAhead(c: Collections, block: ReservedBlock, plan: Planned[], heads: Map<string, StreamHead>): Promise<ReservedBlock | null> {
   if (plan.every((p) => heads.get(p.request.streamId)!.position < block.first)) return block;
-  await fillGaps(c, positionsBetween(block.first, block.last), 'burned');
+  await burnBlock(c, block);
   return null;
 }
 
@@ -217,12 +217,8 @@ async function settleRepeats(c: Collections, repeats: Pending[], later: Pending[
 async function allOrBurn<R, H>(c: Collections, repeats: Promise<R>, heads: Promise<H>, reserved: Promise<ReservedBlock> | null): Promise<[R, H, ReservedBlock | null]> {
   const [r, h, b] = await Promise.allSettled([repeats, heads, reserved]);
   if (r.status === 'fulfilled' && h.status === 'fulfilled' && b.status === 'fulfilled') return [r.value, h.value, b.value];
-  if (b.status === 'fulfilled' && b.value) await fillGaps(c, positionsBetween(b.value.first, b.value.last), 'burned').catch(() => {});
+  if (b.status === 'fulfilled' && b.value) await burnBlock(c, b.value).catch(() => {});
   throw [r, h, b].find((x): x is PromiseRejectedResult => x.status === 'rejected')!.reason;
-}
-
-function positionsBetween(first: number, last: number): number[] {
-  return Array.from({ length: Math.max(0, last - first + 1) }, (_, i) => first + i);
 }
 
 /** A second append with an id already in the group waits for the next one, where the first is in the log. */

@@ -1,4 +1,4 @@
-import { counterIds, GAP_TYPE, toStored, type Collections, type EventDocument } from './collections';
+import { counterIds, GAP_TYPE, positionsBetween, toStored, type Collections, type EventDocument } from './collections';
 import { rememberVersion } from './lookups';
 import type { ReadAllOptions, ReadAllResult, ReadStreamOptions, StoredEvent } from './types';
 
@@ -74,6 +74,5 @@ export async function readAll(c: Collections, options: ReadAllOptions = {}): Pro
 }
 
 async function byPositions(c: Collections, first: number, last: number): Promise<EventDocument[]> {
-  const positions = Array.from({ length: last - first + 1 }, (_, i) => first + i);
-  return c.events.find({ position: { $in: positions } }, { sort: { position: 1 }, projection: { _id: 0, batch: 0 } }).toArray();
+  return c.events.find({ position: { $in: positionsBetween(first, last) } }, { sort: { position: 1 }, projection: { _id: 0, batch: 0 } }).toArray();
 }
