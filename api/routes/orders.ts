@@ -68,20 +68,11 @@ export function orderRoutes(deps: { police: PoliceDeps; client: Client; db: Db; 
     return prices;
   }
 
-  /** Keys given before keys were scoped per caller named the order directly; honour them until they expire. */
-  async function earlierOrderId(req: Request): Promise<string | undefined> {
-    const key = req.header('idempotency-key');
-    if (key === undefined) return undefined;
-    const doc = await deps.db.collection<{ _id: string; resourceId?: string; createdAt?: Date }>('idempotency_keys').findOne({ _id: `orders:${key}` });
-    const fresh = doc?.createdAt && doc.createdAt.getTime() + deps.config.IDEMPOTENCY_RETENTION > Date.now();
-    return fresh ? doc.resourceId : undefined;
-  }
-
   router.post('/orders', async (req, res) => {
     const body = parse(placeOrderSchema, req.body, 'body');
     await deps.idempotency.run(req, res, 'orders.place', body, async (seed) => {
       const prices = await checkOrder(body, res);
-      const orderId = (await earlierOrderId(req)) ?? (seed ? idFromSeed(seed) : randomUUID());
+      const orderId = seed ? idFromSeed(seed) : randomUUID();
       return startSaga(req, orderId, body, prices);
     });
   });
