@@ -108,7 +108,7 @@ export function renderSvg(report: Report): string {
 
 function cpuLine(cpu: CpuReport | undefined): string {
   if (!cpu) return '–';
-  return cpu.processes.map((p) => `${p.name.split(' (')[0]} ${f(p.avgCores, 2)}`).join(', ') + (cpu.machineBusyCores !== null ? `; whole machine ${f(cpu.machineBusyCores, 2)} of ${''}cores busy` : '');
+  return cpu.processes.map((p) => `${p.name.split(' (')[0]} ${f(p.avgCores, 2)}`).join(', ') + (cpu.machineBusyCores !== null ? `; whole machine ${f(cpu.machineBusyCores, 2)} cores busy` : '');
 }
 
 export function renderMarkdown(report: Report): string {
@@ -246,7 +246,7 @@ export function renderMarkdown(report: Report): string {
     const share = (category: string) => profile.mainThread.byCategory.find((c: any) => c.category === category)?.share ?? 0;
     const ours = profile.mainThread.byCategory.filter((c: any) => String(c.category).startsWith('ours ')).reduce((sum: number, c: any) => sum + c.share, 0);
     out.push(
-      `Reading it: \`(native)\` is native code called from JavaScript (the Temporal SDK's Rust core through its bridge, socket reads and writes); \`(idle)\` is the main thread waiting, ${share('(idle)')}% of the samples. The MongoDB driver and BSON (${f(share('npm mongodb') + share('npm bson'), 1)}%) encode commands and decode answers for the activities, the API and the consumers. JavaScript of ours is ${f(ours, 1)}% of the self time. Throughput is bound by the two cores the three processes share (see "Where the time goes"), not by this thread.`,
+      `Reading it: \`(native)\` is native code called from JavaScript (the Temporal SDK's Rust core through its bridge, socket reads and writes); \`(idle)\` is the main thread waiting, ${share('(idle)')}% of the samples. The MongoDB driver and BSON (${f(share('npm mongodb') + share('npm bson'), 1)}%) encode commands and decode answers for the activities, the API and the consumers. JavaScript of ours is ${f(ours, 1)}% of the self time. Throughput is bound by the ${m.cores} cores the three processes share (see "Where the time goes"), not by this thread.`,
       '',
     );
     if (profile.run?.cpu?.processes?.[0]?.threads) {
@@ -254,7 +254,7 @@ export function renderMarkdown(report: Report): string {
       out.push(table(['thread', 'CPU s'], profile.run.cpu.processes[0].threads.map((t: any) => [t.name, t.cpuSeconds])), '');
     }
   }
-  out.push(RECOMMENDATIONS);
+  out.push(fixes(report));
   return out.join('\n');
 }
 
@@ -273,25 +273,44 @@ function whereTimeGoes(report: Report): string {
     const mongo = (c: CpuReport) => c.processes.find((p) => p.name.startsWith('MongoDB'))?.avgCores;
     lines.push(`Idle (no load at all, after the run): the MongoDB server uses ${f(mongo(i.withConsumers), 2)} cores while our consumers are running and ${f(mongo(i.withoutConsumers), 2)} when they are stopped. The bench process: ${f(i.withConsumers.processes[0]?.avgCores, 2)} vs ${f(i.withoutConsumers.processes[0]?.avgCores, 2)} cores.`, '');
   }
-  lines.push(LIMITS);
+  lines.push(limits(report));
   return lines.join('\n');
 }
 
-const LIMITS = `**What limits saga throughput and latency on this machine.** Two cores are shared by the Temporal dev server, the MongoDB server and the Node process that runs the worker, the API and the consumers. The baseline shows what Temporal alone costs: with no-op activities its latency is set by workflow-task round trips (the per-step table above), and its throughput grows with C until the two cores are busy. Ours adds, per order, about 7 event appends, 6 state-document writes, an account rehydration, the placing Update, and the projector's work (four projections and the email subscription); the per-step table shows which activities take the time. On the MongoDB stand-in (mongo-java-server) two of its properties remain, which a replica set does not have:
+/** The per-step row of one side at C=1 (read from the histories), if this run has it. */
+function step(saga: any, side: 'ours' | 'baseline', name: string): { waitMs: number; workMs: number; count: number } | undefined {
+  return (saga?.steps ?? []).find((r: any) => r.side === side && r.step === name);
+}
+
+/** Why the saga costs what it does here; every figure in it is this run's (earlier runs' are in the README and docs/performance-history.md). */
+function limits(report: Report): string {
+  const saga = report.results.saga;
+  const c1 = (saga?.levels ?? []).find((l: any) => l.concurrency === 1);
+  const task = step(saga, 'baseline', 'workflow task');
+  const measured: string[] = [];
+  if (task) measured.push(`the no-op workflow's workflow tasks waited ${f(task.waitMs, 1)} ms (p50 of ${task.count}) before a worker picked them up`);
+  if (c1?.baseline.latencyMs.p10) measured.push(`its p50 was ${f(c1.baseline.latencyMs.p50, 0)} ms, ${f(ratio(c1.baseline.latencyMs.p50, c1.baseline.latencyMs.p10), 2)}× its own p10 of ${f(c1.baseline.latencyMs.p10, 0)} ms`);
+  const inThisRun = measured.length ? ` In this run ${measured.join('; ')}.` : ' This run has no C=1 figures of the no-op workflow to show its effect.';
+  return `**What limits saga throughput and latency on this machine.** ${report.machine.cores} cores are shared by the Temporal dev server, the MongoDB server and the Node process that runs the worker, the API and the consumers. The baseline shows what Temporal alone costs: with no-op activities its latency is set by workflow-task round trips (the per-step table above), and its throughput grows with C until the cores are busy. Ours adds, per order, the event appends and state-document writes of its five activities, an account rehydration, the placing Update, and the projector's work (four projections and the email subscription); the per-step table shows which activities take the time. On the MongoDB stand-in (mongo-java-server) two of its properties remain, which a replica set does not have:
 
 1. *Only exact matches use indexes.* A query uses an index only if it fixes the index's keys (the launcher narrows by them when the query says more); ranges and prefixes of compound indexes scan the collection. The platform's hot queries are shaped for it (eventstore/server-seam.ts).
 2. *One lock per database* for writes, so the Java side is close to single-threaded under write load; MongoDB's WiredTiger locks per document.
 
-Its change streams no longer spin: the launcher holds an empty poll open until a write arrives, as a replica set does.
+Its change streams do not spin: the launcher holds an empty poll open until a write arrives, as a replica set does.
 
-**The dev server's task dispatch.** Temporal's history service loads new tasks for matching through a per-shard reader capped at \`history.transferProcessorMaxPollRPS\` (default 20). Every workflow task, and every activity task that does not go out eagerly, waited for it: 36–41 ms per task, 235 of the no-op workflow's 296 ms. The platform raises the cap (servers/temporal-dynamic-config.ts; docker/temporal/dynamic-config.yaml for docker-compose): the same workflow now takes about 65 ms, within 1.2× of its own p10.`;
+**The dev server's task dispatch.** Temporal's history service loads new tasks for matching through a per-shard reader capped at \`history.transferProcessorMaxPollRPS\` (default 20), and every workflow task, and every activity task that does not go out eagerly, waits for it. The platform raises the cap (servers/temporal-dynamic-config.ts; docker/temporal/dynamic-config.yaml for docker-compose).${inThisRun}`;
+}
 
-const RECOMMENDATIONS = `## Fixes made after profiling, and what is left
+function fixes(report: Report): string {
+  const idle = report.results.saga?.idle;
+  const mongo = (c: CpuReport | undefined) => c?.processes.find((p) => p.name.startsWith('MongoDB'))?.avgCores;
+  const idleReading = idle ? ` In this run the idle MongoDB server used ${f(mongo(idle.withConsumers), 2)} cores with the consumers running and ${f(mongo(idle.withoutConsumers), 2)} without them.` : '';
+  return `## Fixes made after profiling, and what is left
 
-Applied (each measured with this benchmark, same machine):
+Applied (what each did when it was made is in docs/performance-history.md):
 
-1. **One change stream per process** (subscriptions/log-watcher.ts), pulled with \`tryNext\` (the server holds an empty poll open; where it does not, a 5 ms pause), and no lost wake-ups in the subscription loop (a notice that arrives while a batch is read is kept). On the stand-in, whose change streams answer at once and rescan the oplog, the idle MongoDB server went from about 1 core to about 0.1 with the consumers running.
-2. **The orders projection updates by \`_id\` alone** (its updates are idempotent by themselves); the counters (\`$inc\` in sales, inventory, accounts) keep the per-document position window, now 600 positions instead of 2,000.
+1. **One change stream per process** (subscriptions/log-watcher.ts), pulled with \`tryNext\` (the server holds an empty poll open; where it does not, a 5 ms pause), and no lost wake-ups in the subscription loop (a notice that arrives while a batch is read is kept).${idleReading}
+2. **The orders projection updates by \`_id\` alone** (its updates are idempotent by themselves); the counters (\`$inc\` in sales, inventory, accounts) keep a per-document window of applied positions (projections/types.ts).
 3. **Reads by \`_id\`**: \`GET /orders/:id\` and the projection state are read by \`_id\` and checked in code; fault checks cost one read by \`_id\`.
 4. **Indexes on \`{ _id, status }\`** for the services' conditional updates (payments, shipments, orders), which the stand-in otherwise serves by scanning.
 5. **Event store lookups the stand-in can serve from indexes** (see "Event store query fixes").
@@ -299,5 +318,6 @@ Applied (each measured with this benchmark, same machine):
 Left as they are, with the reason:
 
 - **What a read model costs beyond a bare \`watch()\`.** A projection takes the events its change stream delivered when they continue exactly where it stands, and reads the log by position otherwise (a hole, a restart far behind), so it never skips an event that commits out of position order; then one bulk write per batch to its read model and the checkpoint, round trips a bare \`watch()\` does not make. The stand-in serves one write at a time per database; on a real replica set these are concurrent operations.
-- **Worker tuning for a 2-core box** (\`maxConcurrentActivityTaskExecutions\` and friends) is left at the SDK's defaults, the same for ours and the baseline.
+- **Worker tuning for a small box** (\`maxConcurrentActivityTaskExecutions\` and friends) is left at the SDK's defaults, the same for ours and the baseline.
 `;
+}
