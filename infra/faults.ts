@@ -30,6 +30,14 @@ export interface FaultSpec {
   hangMs?: number;
   /** Only events of this stream fail (projections): how a poison event is simulated. */
   streamId?: string;
+  /**
+   * Only writes to this collection of the projection fail (its logical name, e.g. `orders`), while
+   * the projection's other writes (its state, checkpoints, dead letters) succeed: a store that
+   * fails for one collection.
+   */
+  collection?: string;
+  /** Flaps: failing for `failingMs`, then working for `workingMs`, and again, counted from injection. */
+  flap?: { failingMs: number; workingMs: number };
 }
 
 interface FaultDocument extends FaultSpec {
@@ -57,12 +65,16 @@ export function createFaults(db: Db, enabled = true) {
    * The fault that applies to this call, if any. The common case — no fault — costs one read by
    * _id; only a counted fault takes the atomic decrement, so N injected failures fail exactly N calls.
    */
-  async function active(service: FaultableService, mode: FaultSpec['mode'], streamId?: string): Promise<FaultDocument | null> {
+  async function active(service: FaultableService, mode: FaultSpec['mode'], streamId?: string, collection?: string): Promise<FaultDocument | null> {
     const fault = await faults.findOne({ _id: service });
     if (!fault || fault.mode !== mode) return null;
     if (fault.until && fault.until <= new Date()) return null;
     // A fault scoped to one stream hits that stream's events only (not a store-wide probe).
     if (fault.streamId !== undefined && fault.streamId !== streamId) return null;
+    // A collection's fault strikes writes to it only, and only those: a service-wide fault is not
+    // asked again at each write (a counted one would be used up twice as fast).
+    if (fault.collection !== collection) return null;
+    if (fault.flap && (Date.now() - fault.createdAt.getTime()) % (fault.flap.failingMs + fault.flap.workingMs) >= fault.flap.failingMs) return null;
     if (fault.failures === undefined) return fault;
     return faults.findOneAndUpdate({ _id: service, mode, failures: { $gt: 0 } }, { $inc: { failures: -1 } });
   }
@@ -80,6 +92,10 @@ export function createFaults(db: Db, enabled = true) {
     /** Called at the start of a service call: throws when the service is "down". */
     async failIfDown(service: FaultableService, streamId?: string): Promise<void> {
       if (await active(service, 'error', streamId)) throw new ServiceUnavailableError(service);
+    },
+    /** Called before a write to one collection of a service (a projection's read model). */
+    async failIfCollectionDown(service: FaultableService, collection: string): Promise<void> {
+      if (await active(service, 'error', undefined, collection)) throw new ServiceUnavailableError(`${service} (${collection})`);
     },
     /** Called between two writes that must survive a crash in between: dies there when asked. */
     async crashIfAsked(service: FaultableService): Promise<void> {
@@ -105,6 +121,7 @@ function disabledFaults(faults: Collection<FaultDocument>) {
     clear: refuse as (service: FaultableService) => Promise<boolean>,
     list: async () => faults.find().toArray(),
     failIfDown: async (_service: FaultableService, _streamId?: string) => {},
+    failIfCollectionDown: async (_service: FaultableService, _collection: string) => {},
     crashIfAsked: async (_service: FaultableService) => {},
     hangIfAsked: async (_service: FaultableService) => {},
   };

@@ -8,6 +8,7 @@ import type { RunningSubscription, Subscription } from '../subscriptions/types';
 import type { LogWatcher } from '../subscriptions/log-watcher';
 import { checkpointIdOf, contextFor, ensureGeneration, projectionStates } from './generations';
 import type { Projection } from './types';
+import { withWriteFaults } from './write-faults';
 
 export interface ParkedEventDocument {
   _id: string;
@@ -52,7 +53,6 @@ export interface InstanceOptions {
 export function startProjectionInstance(projection: Projection, generation: number, options: InstanceOptions): RunningSubscription & { instance: string } {
   const { db, store, faults, log } = options;
   const instance = checkpointIdOf(projection.name, generation);
-  const ctx = contextFor(db, projection, generation, options.epoch ?? 0);
   const parked = parkedEvents(db);
   const deadLetters = projectionDeadLetters(db);
   const blocked = new Set<string>();
@@ -60,9 +60,11 @@ export function startProjectionInstance(projection: Projection, generation: numb
   let requestsCheckedAt = 0;
 
   // Injected faults, registered only when fault injection is on: a projection that fails on one
-  // stream (how tests make a poison event) or everywhere (its store down), and a projector that
-  // dies right after resolving a dead letter.
+  // stream (how tests make a poison event), everywhere (its store down) or at its writes to one
+  // collection (write-faults.ts), and a projector that dies right after resolving a dead letter.
   const service = `projection:${projection.name}` as FaultableService;
+  const plainCtx = contextFor(db, projection, generation, options.epoch ?? 0);
+  const ctx = faults ? withWriteFaults(plainCtx, (collection) => faults.failIfCollectionDown(service, collection)) : plainCtx;
   const intercept = faults && {
     beforeApply: (event?: StoredEvent) => faults.failIfDown(service, event?.streamId),
     afterResolve: () => faults.crashIfAsked(service),

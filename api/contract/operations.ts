@@ -26,6 +26,8 @@ export const faultSchema = z.strictObject({
   durationMs: z.number().int().positive().max(24 * 3_600_000).optional(),
   hangMs: z.number().int().positive().max(600_000).optional(),
   streamId: z.string().min(1).max(200).optional(),
+  collection: z.string().min(1).max(100).optional().meta({ description: "Projections: only writes to this read-model collection fail (its logical name, e.g. 'orders')" }),
+  flap: z.strictObject({ failingMs: z.number().int().positive().max(3_600_000), workingMs: z.number().int().positive().max(3_600_000) }).optional().meta({ description: 'Fail for failingMs, work for workingMs, and again' }),
 });
 
 const base64 = z.string().max(4_000_000).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');

@@ -5,6 +5,7 @@ import { HttpError, notFound } from '../errors';
 import { parse } from '../validate';
 import { faultParams, faultSchema } from '../contract';
 import { policedRouter, type PoliceDeps } from '../policed-router';
+import { projectionNamed } from '../../projections/read-side';
 
 /** Fault injection for tests and demos: make a service fail on purpose. Refused in production. */
 export function faultRoutes(deps: { police: PoliceDeps; faults: Faults; config: Config }): Router {
@@ -25,12 +26,15 @@ export function faultRoutes(deps: { police: PoliceDeps; faults: Faults; config: 
   router.put('/faults/:service', enabled, async (req, res) => {
     const { service } = parse(faultParams, req.params, 'params');
     const body = parse(faultSchema, req.body ?? {}, 'body');
+    if (body.collection !== undefined) checkCollectionFault(service, body);
     await deps.faults.inject(service, {
       mode: body.mode,
       ...(body.failures !== undefined && { failures: body.failures }),
       ...(body.durationMs !== undefined && { until: new Date(Date.now() + body.durationMs) }),
       ...(body.hangMs !== undefined && { hangMs: body.hangMs }),
       ...(body.streamId !== undefined && { streamId: body.streamId }),
+      ...(body.collection !== undefined && { collection: body.collection }),
+      ...(body.flap !== undefined && { flap: body.flap }),
     });
     res.status(200).json({ service, ...body });
   });
@@ -42,4 +46,14 @@ export function faultRoutes(deps: { police: PoliceDeps; faults: Faults; config: 
   });
 
   return router;
+}
+
+/** A collection's fault only means something as an error of a projection's writes to one of its collections. */
+function checkCollectionFault(service: string, body: { mode: string; collection?: string; streamId?: string }) {
+  const invalid = (message: string) => new HttpError(400, 'validation_failed', `body: collection: ${message}`, [{ field: 'collection', message }]);
+  const projection = service.startsWith('projection:') ? projectionNamed(service.slice('projection:'.length)) : undefined;
+  if (!projection) throw invalid(`only a projection's writes can fail per collection, not ${service}'s`);
+  if (!(body.collection! in projection.collections)) throw invalid(`${projection.name} has no collection ${body.collection} (it has ${Object.keys(projection.collections).join(', ')})`);
+  if (body.mode !== 'error') throw invalid(`only mode 'error' can be scoped to a collection, not '${body.mode}'`);
+  if (body.streamId !== undefined) throw invalid('cannot be combined with streamId (a collection fails for every stream)');
 }
