@@ -15,6 +15,7 @@ import {
   type EventDocument,
 } from './collections';
 import { DuplicateEventIdError, InvalidAppendError, WrongExpectedVersionError } from './errors';
+import { settleFailedInsert } from './failed-insert';
 import { forgetVersion, headProjection, lastVersionByProbes, rememberVersion, type StreamHead } from './lookups';
 import type { AppendMetadata, AppendOptions, AppendResult, EventMetadata, ExpectedVersion, NewEvent } from './types';
 
@@ -128,7 +129,19 @@ async function attemptAppend(c: Collections, request: PreparedAppend, faults: Ap
   // One ordered insert of the whole batch when nothing needs to run between its first event and
   // the rest (fault injection does); the first event stays the commit point either way.
   const together = docs.length > 1 && !faults.afterFirstEvent;
-  const outcome = together ? await insertBatch(c, docs) : await insertFirst(c, docs[0]!);
+  let outcome: 'ok' | DuplicateOn;
+  try {
+    outcome = together ? await insertBatch(c, docs) : await insertFirst(c, docs[0]!);
+  } catch (err) {
+    // Not refused by an index: the positions are settled at once, as in a group (./failed-insert.ts),
+    // and the append is committed iff its first event got in. If settling fails too (MongoDB
+    // unreachable), the append fails with the insert's error and the hole sealer settles them later.
+    const [done] = await settleFailedInsert(c, [docs], []).catch((): never => {
+      throw err;
+    });
+    if (!done) throw err;
+    return committed(c, docs);
+  }
   if (outcome === 'ok') {
     // The first event is the commit point: from here the batch is complete for everyone,
     // since anyone who finds it half written finishes it from the copy it carries.

@@ -1,6 +1,7 @@
 import { burnBlock, committed, documents, findByEventIds, originalResult, reservePositions, streamHead, type PreparedAppend, type ReservedBlock } from './append';
 import { duplicateKey, fillGaps, insertMembers, positionsBetween, type Collections, type EventDocument } from './collections';
 import { WrongExpectedVersionError } from './errors';
+import { settleFailedInsert } from './failed-insert';
 import { forgetVersion, type StreamHead } from './lookups';
 import type { AppendResult, ExpectedVersion } from './types';
 
@@ -22,7 +23,9 @@ import type { AppendResult, ExpectedVersion } from './types';
  * - an ordered insert stops at the first refused document: what is before it is committed, the
  *   refused append is handled as a lone append would be (a twin, a version conflict, or a retry),
  *   and the appends behind it are retried in the next group. Every position reserved and not
- *   used is burned at once, so readers never wait on the hole sealer for it.
+ *   used is burned at once, so readers never wait on the hole sealer for it;
+ * - an insert that fails otherwise (a server error, a lost connection) has its positions settled
+ *   at once too, as the sealer would settle them (./failed-insert.ts).
  */
 
 /** At most this many events go in one group (an ordered insert of that size is one round trip). */
@@ -149,7 +152,7 @@ async function commitGroup(c: Collections, group: Pending[]): Promise<Pending[]>
     if (all.length > 0) await c.events.insertMany(all.map((d) => ({ ...d })), { ordered: true });
   } catch (err) {
     refusal = duplicateKey(err);
-    if (!refusal) throw err;
+    if (!refusal) return failedInsert(c, plan, positionsBetween(next, block.last), err, repeats, later, group);
     refusedAt = refusal.at;
   }
 
@@ -191,6 +194,24 @@ async function commitGroup(c: Collections, group: Pending[]): Promise<Pending[]>
   // Burned before the refused append and the repeats are answered, so whoever they answer finds no hole.
   if (unused.length) await fillGaps(c, unused, 'burned');
   await refused?.();
+  return settleRepeats(c, repeats, later, group);
+}
+
+/**
+ * The group's insert failed, and not on a unique index: its positions are settled at once
+ * (./failed-insert.ts). The appends whose first event got in are committed and answered as such;
+ * the others fail with the insert's error, nothing of them written, so a retry is safe whatever
+ * their ids. If settling fails too (MongoDB unreachable), every append of the group fails with the
+ * insert's error and the hole sealer settles the positions after its grace period.
+ */
+async function failedInsert(c: Collections, plan: Planned[], spare: number[], err: unknown, repeats: Pending[], later: Pending[], group: Pending[]): Promise<Pending[]> {
+  let committedFlags: boolean[];
+  try {
+    committedFlags = await settleFailedInsert(c, plan.map((p) => p.docs), spare);
+  } catch {
+    throw err;
+  }
+  plan.forEach(({ request, docs }, i) => (committedFlags[i] ? request.resolve(committed(c, docs)) : request.reject(err)));
   return settleRepeats(c, repeats, later, group);
 }
 
