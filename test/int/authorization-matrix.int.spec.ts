@@ -1,12 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACCESS_POLICY, openApiPath, type Access, type RouteKey } from '../../api/access-policy';
+import { ACCESS_POLICY, openApiPath, type RouteKey } from '../../api/access-policy';
 import { CONTRACT, type ResponseSpec } from '../../api/contract';
 import { createApp } from '../../api/app';
 import { openApiDocument } from '../../api/openapi';
 import { policedRouter } from '../../api/policed-router';
 import { createLogger } from '../../infra/logger';
+import { authorizationCells, expected, type Caller } from '../helpers/authorization-cells';
 import { address, fastSaga, sagaHelpers } from '../helpers/saga';
 import { http, startStack, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait-for';
@@ -22,8 +23,6 @@ import { waitFor } from '../helpers/wait-for';
 const OPERATOR = 'matrix-operator-key-0123456789';
 const KEY_A = 'matrix-client-a-key-0123456789';
 const KEY_B = 'matrix-client-b-key-0123456789';
-const CALLERS = ['none', 'invalid', 'owner', 'other', 'operator'] as const;
-type Caller = (typeof CALLERS)[number];
 const headersOf: Record<Caller, Record<string, string>> = {
   none: {},
   invalid: { authorization: 'Bearer not-a-key-of-this-system-000' },
@@ -51,7 +50,8 @@ interface Call {
 /** One request per route, aimed at a customer's resources. Typed: a route without one does not compile. */
 const CALLS: Record<RouteKey, (w: World, sku: string) => Call> = {
   'GET /health': () => ({ path: '/health', ok: [200] }),
-  'GET /health/ready': () => ({ path: '/health/ready', ok: [200, 503] }),
+  'GET /health/ready': () => ({ path: '/health/ready', ok: [200] }),
+  'GET /health/read-side': () => ({ path: '/health/read-side', ok: [200, 503] }),
   'GET /openapi.json': () => ({ path: '/openapi.json', ok: [200] }),
   'GET /metrics': () => ({ path: '/metrics', ok: [200] }),
   'POST /orders': (w, sku) => ({ path: '/orders', body: { customerId: w.customer, accountId: w.accountId, items: [{ sku, quantity: 1 }], shippingAddress: address }, ok: [202] }),
@@ -90,27 +90,6 @@ const CALLS: Record<RouteKey, (w: World, sku: string) => Call> = {
   'POST /codec/encode': () => ({ path: '/codec/encode', body: { payloads: [] }, ok: [200] }),
   'POST /codec/decode': () => ({ path: '/codec/decode', body: { payloads: [] }, ok: [200] }),
 };
-
-/** What the policy says a caller gets, aimed at the owner's (`own`) or the other customer's resource. */
-function expected(access: Access, caller: Caller, own: boolean): { allowed: true } | { allowed: false; status: number; code: string } {
-  if (access.public) return { allowed: true };
-  if (caller === 'none' || caller === 'invalid') return { allowed: false, status: 401, code: 'unauthenticated' };
-  if (caller === 'operator') return { allowed: true };
-  switch (access.client) {
-    case undefined:
-      return { allowed: false, status: 403, code: 'forbidden' };
-    case 'any':
-    case 'own-list':
-      return { allowed: true };
-    case 'own-body':
-      return own ? { allowed: true } : { allowed: false, status: 403, code: 'forbidden' };
-    default:
-      return own ? { allowed: true } : { allowed: false, status: 404, code: 'not_found' };
-  }
-}
-
-/** Whether a route's answer depends on whose resource it names. */
-const takesResource = (route: string, access: Access) => /:(orderId|id|customerId)\b/.test(route) || access.client === 'own-body';
 
 /** Every METHOD /path that the Express app serves, found by walking its router. */
 function servedRoutes(app: Express): string[] {
@@ -200,11 +179,7 @@ describe('authorization matrix: every route × every caller × own and other res
     return digests;
   }
 
-  const cells = Object.entries(ACCESS_POLICY as Record<string, Access>).flatMap(([route, access]) =>
-    CALLERS.flatMap((caller) => (takesResource(route, access) ? [true, false] : [true]).map((own) => ({ route: route as RouteKey, access, caller, own }))),
-  );
-  const denied = cells.filter((c) => !expected(c.access, c.caller, c.own).allowed);
-  const allowed = cells.filter((c) => expected(c.access, c.caller, c.own).allowed);
+  const { denied, allowed } = authorizationCells();
 
   it(`denies ${denied.length} cells as declared, writing nothing and leaking nothing`, async () => {
     const failures: string[] = [];
