@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from 'mongodb';
 import { deterministicEventId } from '../eventstore/metadata';
+import type { AppendResult } from '../eventstore/types';
 import type { OrderItemInput } from '../domain/orders';
 import { appendSagaEvent, businessFailure, type EventLog, type OrderContext, type ServiceDeps } from './support';
 
@@ -20,7 +21,19 @@ export interface StockDocument {
   released: Record<string, number>;
   /** restockId -> when it was applied: a restock is applied once, however often it is sent. */
   restocks?: Record<string, Date>;
+  /**
+   * restockId -> the StockAdjusted event of a restock applied here and not yet known to be in the
+   * log: written in the same update as the stock it adds, cleared once appended.
+   */
+  outbox?: Record<string, PendingStockEvent>;
   updatedAt: Date;
+}
+
+/** A restock's event, as it will be appended (its id follows from the restock, so appending it twice writes it once). */
+export interface PendingStockEvent {
+  eventId: string;
+  data: { sku: string; quantity: number; price: number };
+  correlationId: string;
 }
 
 export interface StockLevel {
@@ -39,21 +52,72 @@ export function toStockLevel(doc: StockDocument): StockLevel {
 /** The catalog side, used by the API: restock and price SKUs, read stock levels. */
 export function createInventoryCatalog({ db, events }: { db: Db; events: EventLog }) {
   const stock = stockCollection(db);
+
+  const appendStockAdjusted = (pending: PendingStockEvent): Promise<AppendResult> =>
+    appendSagaEvent(events, { type: 'sku', id: pending.data.sku }, { type: 'StockAdjusted', eventId: pending.eventId, data: pending.data }, pending.correlationId);
+
+  /**
+   * Appends the SKU's pending events and clears each once it is in the log. The append is
+   * idempotent (each event's id follows from its restock), so a flush that dies between the two,
+   * or two flushes at once, leave exactly one event per restock. Returns the results by restockId.
+   */
+  async function flush(doc: Pick<StockDocument, '_id' | 'outbox'>): Promise<Map<string, AppendResult>> {
+    const appended = new Map<string, AppendResult>();
+    for (const [restockId, pending] of Object.entries(doc.outbox ?? {})) {
+      appended.set(restockId, await appendStockAdjusted(pending));
+      await stock.updateOne({ _id: doc._id }, { $unset: { [`outbox.${restockId}`]: '' } });
+    }
+    return appended;
+  }
+
+  /** Appends every SKU's pending events (those a process died before appending). */
+  async function recoverPendingRestocks(): Promise<number> {
+    let recovered = 0;
+    const failures: unknown[] = [];
+    for await (const doc of stock.find({ outbox: { $exists: true } }, { projection: { outbox: 1 } })) {
+      // One SKU whose event cannot be appended does not hold back the others.
+      try {
+        recovered += (await flush(doc)).size;
+      } catch (err) {
+        failures.push(err);
+      }
+    }
+    if (failures.length) throw new AggregateError(failures, `${failures.length} SKUs kept pending restock events`);
+    return recovered;
+  }
+
+  // Once per process, in the background from the catalog's first use: what a process that died
+  // left pending is appended even for a SKU nobody restocks or reads again. A failed sweep runs
+  // again on the next use; the SKU a request touches is flushed by that request either way.
+  let swept: Promise<unknown> | undefined;
+  const sweepOnce = () => {
+    swept ??= recoverPendingRestocks().catch(() => (swept = undefined));
+  };
+
   return {
     /**
-     * Adds stock and sets the price. `restockId` makes it exactly-once: the increment and a marker
-     * naming the restock are one document update, conditional on the marker being absent, and the
-     * event's id is derived from it, so a repeat (a retry after a timeout or a crash between the
-     * two writes) changes nothing twice and completes whatever the first run left undone.
+     * Adds stock and sets the price: both or neither with its StockAdjusted event. The increment,
+     * a marker naming the restock, and the event itself (in `outbox`) are one atomic document
+     * update, conditional on the marker being absent; the event is then appended with an id
+     * derived from the restock and cleared from the outbox. A process that dies in between leaves
+     * the event pending in the document, appended by the next restock or read of the SKU, or by the
+     * next process's sweep. A repeat with the same `restockId` (the Idempotency-Key's seed)
+     * changes nothing twice and answers with the original event's position.
      */
     async restock(input: { sku: string; quantity: number; price: number; correlationId: string; restockId?: string }): Promise<{ level: StockLevel; position: number }> {
+      sweepOnce();
       const restockId = input.restockId ?? randomUUID();
       const marker = `restocks.${restockId}`;
+      const pending: PendingStockEvent = { eventId: `restock-${restockId}`, data: { sku: input.sku, quantity: input.quantity, price: input.price }, correlationId: input.correlationId };
       let doc: StockDocument | null;
       try {
         doc = await stock.findOneAndUpdate(
           { _id: input.sku, [marker]: { $exists: false } },
-          { $inc: { available: input.quantity }, $set: { price: input.price, updatedAt: new Date(), [marker]: new Date() }, $setOnInsert: { reserved: 0, reservations: {}, released: {} } },
+          {
+            $inc: { available: input.quantity },
+            $set: { price: input.price, updatedAt: new Date(), [marker]: new Date(), [`outbox.${restockId}`]: pending },
+            $setOnInsert: { reserved: 0, reservations: {}, released: {} },
+          },
           { upsert: true, returnDocument: 'after' },
         );
       } catch (err) {
@@ -62,18 +126,20 @@ export function createInventoryCatalog({ db, events }: { db: Db; events: EventLo
         doc = await stock.findOne({ _id: input.sku });
       }
       if (!doc) doc = await stock.findOne({ _id: input.sku });
-      const appended = await appendSagaEvent(
-        events,
-        { type: 'sku', id: input.sku },
-        { type: 'StockAdjusted', eventId: `restock-${restockId}`, data: { sku: input.sku, quantity: input.quantity, price: input.price } },
-        input.correlationId,
-      );
-      return { level: toStockLevel(doc!), position: appended.lastPosition };
+      // Everything pending for the SKU goes: this restock's event, and any a dead process left.
+      const appended = await flush(doc!);
+      // A repeat whose event went in earlier: appending it again is answered with the original.
+      const own = appended.get(restockId) ?? (await appendStockAdjusted(pending));
+      return { level: toStockLevel(doc!), position: own.lastPosition };
     },
+    /** The SKU's stock level; an event a dead restock left pending is appended first, so the log agrees with what is read. */
     async get(sku: string): Promise<StockLevel | null> {
+      sweepOnce();
       const doc = await stock.findOne({ _id: sku });
+      if (doc?.outbox && Object.keys(doc.outbox).length > 0) await flush(doc);
       return doc && toStockLevel(doc);
     },
+    recoverPendingRestocks,
     /** Catalog prices for the given SKUs; the SKUs not in the catalog are listed in `unknown`. */
     async prices(skus: string[]): Promise<{ prices: Map<string, number>; unknown: string[] }> {
       const docs = await stock.find({ _id: { $in: [...new Set(skus)] } }, { projection: { price: 1 } }).toArray();
