@@ -15,27 +15,30 @@ const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
 const say = (message: string) => console.log(`[start ${elapsed()}] ${message}`);
 
+/** What this start has brought up, so that stopping (Ctrl-C or a failed start) takes it all down. */
+let servers: Servers | undefined;
+const children: ManagedProcess[] = [];
+let shuttingDown = false;
+
+/** Stops the children and the servers, then exits: 0 after Ctrl-C or SIGTERM, 1 after a failed start. */
+async function shutdown(reason: string, exitCode: 0 | 1): Promise<void> {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  if (children.length || servers) say(`${reason}; stopping worker, API and servers`);
+  await Promise.allSettled(children.map((c) => c.stop()));
+  await servers?.stop();
+  say('stopped');
+  process.exit(exitCode);
+}
+process.on('SIGINT', () => void shutdown('SIGINT received', 0));
+process.on('SIGTERM', () => void shutdown('SIGTERM received', 0));
+
 async function main() {
   const config = loadConfig();
   if (await portInUse(config.PORT)) {
     throw new Error(`Port ${config.PORT} (PORT) is already in use; stop what runs there or set PORT to another port.`);
   }
   say('obtaining Temporal and MongoDB (the first run builds them; later runs reuse the builds)');
-  let servers: Servers | undefined;
-  const children: ManagedProcess[] = [];
-  let shuttingDown = false;
-  const shutdown = async (signal: string) => {
-    if (shuttingDown) return;
-    shuttingDown = true;
-    say(`${signal} received; stopping worker, API and servers`);
-    await Promise.allSettled(children.map((c) => c.stop()));
-    await servers?.stop();
-    say('stopped');
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-
   servers = await obtainServers(config, 'persistent', (m) => say(m));
   if (shuttingDown) return;
   const env = {
@@ -88,6 +91,8 @@ main().catch((err) => {
   // Written synchronously: the shutdown below exits the process, which could drop a buffered
   // write to a pipe, and the reason would be lost.
   writeSync(2, `${err instanceof ConfigError ? err.message : `npm start failed: ${err instanceof Error ? (err.stack ?? err.message) : err}`}\n`);
-  process.kill(process.pid, 'SIGTERM');
+  // A start that failed exits 1 (a script or a process manager must see it), after stopping what
+  // it had started; a stop that hangs does not keep it from exiting.
   setTimeout(() => process.exit(1), 20_000).unref();
+  void shutdown('start failed', 1);
 });
