@@ -16,14 +16,19 @@ export class HttpError extends Error {
 
 export const notFound = (what: string) => new HttpError(404, 'not_found', `${what} not found`);
 
-/** Turns a zod failure into the details array: one entry per bad field, named by its path. */
+/**
+ * Turns a zod failure into the details array: one entry per bad field, named by its path (a
+ * problem with the part as a whole is named by the part). The message names the part once, then
+ * the field when there is one: `body: Invalid input: …`, `body: items.0.quantity: Too small: …`.
+ */
 export function validationError(err: ZodError, where: 'body' | 'query' | 'params' | 'headers'): HttpError {
   const details = err.issues.map((issue) => ({
     field: issue.path.length ? issue.path.join('.') : where,
     message: issue.message,
   }));
-  const first = details[0];
-  return new HttpError(400, 'validation_failed', first ? `${where}: ${first.field}: ${first.message}` : `invalid ${where}`, details);
+  const first = err.issues[0];
+  const message = first ? `${where}: ${first.path.length ? `${first.path.join('.')}: ` : ''}${first.message}` : `invalid ${where}`;
+  return new HttpError(400, 'validation_failed', message, details);
 }
 
 export const unknownRoute: RequestHandler = (req, _res, next) => {
