@@ -27,6 +27,9 @@ export const orderPlacedBody = z.object({
   requiresApproval: z.boolean(),
 });
 
+/** What a cancel answers, the first time and on every repeat: the order's status when it was asked. */
+export const cancelAcceptedBody = z.looseObject({ orderId: z.string(), accepted: z.literal('cancel'), status: z.enum(ORDER_STATUSES) });
+
 export const ordersQuery = z.strictObject({ status: z.enum(ORDER_STATUSES).optional(), customerId: id.optional(), ...page });
 export const customerOrdersQuery = z.strictObject({ status: z.enum(ORDER_STATUSES).optional(), ...page });
 export const customerParams = z.object({ customerId: id });
@@ -50,12 +53,17 @@ export const orderOperations = operations({
   'POST /orders/:orderId/approve': { summary: 'Approve an order awaiting approval (signal)', access: operators, params: orderIdParams, responses: { '202': { description: 'Accepted', body: acceptedBody }, '404': 'Unknown order', '409': 'Not awaiting approval' } },
   'POST /orders/:orderId/reject': { summary: 'Reject an order awaiting approval (signal)', access: operators, params: orderIdParams, body: reasonBody, bodyOptional: true, responses: { '202': { description: 'Accepted', body: acceptedBody }, '404': 'Unknown order', '409': 'Not awaiting approval' } },
   'POST /orders/:orderId/cancel': {
-    summary: 'Cancel a running saga (Temporal update): it compensates what was done. Refused past the point of no return (completeOrder started)',
+    summary:
+      'Cancel a running saga (Temporal update): it compensates what was done. Safe to repeat: an order already being cancelled, or that ended cancelled, answers 202 again. Refused past the point of no return (completeOrder started)',
     access: operators,
     params: orderIdParams,
     body: reasonBody,
     bodyOptional: true,
-    responses: { '202': { description: 'Accepted', body: acceptedBody }, '404': 'Unknown order', '409': 'Completing, already cancelling, or finished' },
+    responses: {
+      '202': { description: 'Accepted, or already being cancelled or cancelled (a repeat): the order and its current status', body: cancelAcceptedBody },
+      '404': 'Unknown order',
+      '409': 'Past the point of no return: completing or COMPLETED',
+    },
   },
   'PUT /orders/:orderId/shipping-address': { summary: 'Change the address until the shipment is scheduled (Temporal update)', access: operators, params: orderIdParams, body: shippingAddressSchema, responses: { '202': { description: 'Accepted', body: acceptedBody }, '404': 'Unknown order', '409': 'Too late' } },
   'GET /customers/:customerId/orders': { summary: `A customer's order history. ${EVENTUAL}`, access: { client: 'own-customer' }, params: customerParams, query: customerOrdersQuery, readModel: true, responses: { '200': { description: 'A page of orders', body: customerOrdersBody }, '404': 'Not visible to this client' } },

@@ -21,7 +21,7 @@ import { idFromSeed, type Answer, type Idempotency } from '../idempotency';
 import { createAccountService } from '../../domain/accounts';
 import { createEventStore } from '../../eventstore';
 import { parse } from '../validate';
-import { orderDetails, orderSummary, shippingAddressSchema } from '../../domain/orders';
+import { orderDetails, orderSummary, shippingAddressSchema, type OrderStatus } from '../../domain/orders';
 import { ERASED } from '../../domain/personal-data';
 import { orderIdParams, placeOrderSchema, reasonBody } from '../contract';
 import { policedRouter, type PoliceDeps } from '../policed-router';
@@ -191,6 +191,8 @@ export function orderRoutes(deps: { police: PoliceDeps; client: Client; db: Db; 
   /**
    * Cancel is the saga's `cancel` Update: the workflow accepts or refuses it in one step, so a
    * cancel can never slip past the point of no return (409 then) nor race the saga's own progress.
+   * Repeating a cancel is safe: an order already being cancelled (or undoing itself after a
+   * failure), or one that ended cancelled, answers 202 with its current status, as the first did.
    */
   router.post('/orders/:orderId/cancel', async (req, res) => {
     const { orderId } = parse(orderIdParams, req.params, 'params');
@@ -201,24 +203,49 @@ export function orderRoutes(deps: { police: PoliceDeps; client: Client; db: Db; 
       const accepted = await handle.executeUpdate(cancelUpdate, { args: [{ ...(reason !== undefined && { reason }), by: actorOf(res) }] });
       res.status(202).json(await deps.personalData.openDeep(accepted));
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) {
-        // Sagas started before cancel was an Update have no handler for it: cancel them as before.
-        if (/no registered handler/i.test(err.cause?.message ?? '')) return legacyCancel(orderId, handle, res);
-        throw new HttpError(409, 'invalid_state', err.cause?.message ?? `Order ${orderId} can no longer be cancelled`);
+      // Sagas started before cancel was an Update have no handler for it: cancel them as before.
+      if (err instanceof WorkflowUpdateFailedError && /no registered handler/i.test(err.cause?.message ?? '')) return legacyCancel(orderId, handle, res);
+      // Refused by the saga (or the saga has closed): a repeat of an earlier cancel, or too late.
+      if (!(err instanceof WorkflowUpdateFailedError || err instanceof WorkflowNotFoundError)) throw err;
+      const status = await statusOf(orderId, handle);
+      if (beingCancelled(status)) {
+        res.status(202).json(cancelAnswer(orderId, status));
+        return;
       }
-      if (err instanceof WorkflowNotFoundError) throw new HttpError(409, 'invalid_state', `Order ${orderId} has already finished`);
-      throw err;
+      const refusal = err instanceof WorkflowUpdateFailedError ? err.cause?.message : undefined;
+      throw new HttpError(409, 'invalid_state', refusal ?? `Order ${orderId} has ${status.status === 'COMPLETED' ? 'completed' : `finished (${status.status})`} and can no longer be cancelled`);
     }
   });
 
   async function legacyCancel(orderId: string, handle: WorkflowHandle, res: Response) {
+    const status = await statusOf(orderId, handle);
+    if (beingCancelled(status)) {
+      res.status(202).json(cancelAnswer(orderId, status));
+      return;
+    }
     const description = await handle.describe();
-    if (description.status.name !== 'RUNNING') throw new HttpError(409, 'invalid_state', `Order ${orderId} has already finished (${description.status.name})`);
-    const status = await liveStatus(handle);
-    if (status.status === 'COMPENSATING' || status.status === 'CANCELLED') throw new HttpError(409, 'invalid_state', `Order ${orderId} is already being cancelled`);
+    if (description.status.name !== 'RUNNING') throw new HttpError(409, 'invalid_state', `Order ${orderId} has already finished (${status.status}) and can no longer be cancelled`);
     await handle.cancel();
-    res.status(202).json({ orderId, accepted: 'cancel', status: status.status });
+    res.status(202).json(cancelAnswer(orderId, status));
+  }
+
+  /** The saga's state, also once it has closed (a query replays its history); 404 if it is gone. */
+  async function statusOf(orderId: string, handle: WorkflowHandle): Promise<SagaStatus> {
+    try {
+      return await liveStatus(handle);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw notFound(`Order ${orderId}`);
+      throw err;
+    }
   }
 
   return router;
 }
+
+/** Undoing under way or done: COMPENSATION_INCOMPLETE is cancelled too, with compensations parked for an operator. */
+const UNDOING: readonly OrderStatus[] = ['COMPENSATING', 'CANCELLED', 'COMPENSATION_INCOMPLETE'];
+
+/** A cancel was accepted earlier, or the saga is undoing (or has undone) the order for another reason. */
+const beingCancelled = (status: SagaStatus): boolean => status.cancelRequested === true || UNDOING.includes(status.status);
+
+const cancelAnswer = (orderId: string, status: SagaStatus) => ({ orderId, accepted: 'cancel' as const, status: status.status });
