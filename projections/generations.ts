@@ -15,7 +15,12 @@ export interface ProjectionStateDocument {
   swappedAt: Date | null;
   /** When a projector last looked after this projection (tells a rebuild request whether anyone will act on it). */
   heartbeatAt: Date | null;
+  /** The latest parks of its events, newest last: the park breaker's memory (park-breaker.ts). */
+  recentParks?: Array<{ streamId: string; at: Date }>;
 }
+
+/** What a projection's state is when it is first written. */
+export const INITIAL_PROJECTION_STATE = { active: 1, building: null, requestedAt: null, swappedAt: null, heartbeatAt: null } as const;
 
 export const projectionStates = (db: Db) => db.collection<ProjectionStateDocument>('projection_state');
 
@@ -28,7 +33,7 @@ export async function projectionState(db: Db, name: string): Promise<ProjectionS
   if (existing) return existing;
   const state = await projectionStates(db).findOneAndUpdate(
     { _id: name },
-    { $setOnInsert: { active: 1, building: null, requestedAt: null, swappedAt: null, heartbeatAt: null } },
+    { $setOnInsert: INITIAL_PROJECTION_STATE },
     { upsert: true, returnDocument: 'after' },
   );
   return state!;

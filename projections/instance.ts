@@ -7,8 +7,10 @@ import { runSubscription } from '../subscriptions/runner';
 import type { RunningSubscription, Subscription } from '../subscriptions/types';
 import type { LogWatcher } from '../subscriptions/log-watcher';
 import { checkpointIdOf, contextFor, ensureGeneration, projectionStates } from './generations';
+import { parkBreaker } from './park-breaker';
 import type { Projection } from './types';
 import { withWriteFaults } from './write-faults';
+import { probeWrites } from './write-probe';
 
 export interface ParkedEventDocument {
   _id: string;
@@ -25,10 +27,6 @@ const projectionDeadLetters = (db: Db) => deadLetterCollection(db) as unknown as
 export const auditLog = (db: Db) => db.collection('audit_log');
 
 const OPERATOR_REQUESTS_EVERY_MS = 500;
-
-/** Parks from this many different streams within the window mean the store, not the events. */
-export const PARK_BREAKER_STREAMS = 3;
-export const PARK_BREAKER_WINDOW_MS = 60_000;
 
 export interface InstanceOptions {
   db: Db;
@@ -56,6 +54,7 @@ export function startProjectionInstance(projection: Projection, generation: numb
   const parked = parkedEvents(db);
   const deadLetters = projectionDeadLetters(db);
   const blocked = new Set<string>();
+  const breaker = parkBreaker(db, projection.name);
   let loaded = false;
   let requestsCheckedAt = 0;
 
@@ -99,23 +98,19 @@ export function startProjectionInstance(projection: Projection, generation: numb
 
   /**
    * Poison or systemic? Past its attempts, an event is poison only when the projection's store is
-   * healthy — a probe write to the projection's own state through the same path succeeds — and
-   * events of other streams are not failing too: if ${PARK_BREAKER_STREAMS} different streams were
-   * parked within ${PARK_BREAKER_WINDOW_MS / 1000} s, the failure is taken as systemic and nothing
-   * more is parked until an event applies again.
+   * healthy — the store takes a write to each of the projection's read-model collections, through
+   * the same context as the applies (write-probe.ts) — and events of other streams are not failing
+   * too (park-breaker.ts). The runner asks this on both sides of one more attempt of the event, so
+   * a store that flaps cannot pass for healthy (subscriptions/retry.ts).
    */
-  const recentParks: Array<{ streamId: string; at: number }> = [];
   async function isPoison(event: StoredEvent): Promise<boolean> {
     try {
       await intercept?.beforeApply();
-      await projectionStates(db).updateOne({ _id: projection.name }, { $set: { probedAt: new Date() } });
+      await probeWrites(projection, ctx);
     } catch {
       return false;
     }
-    const now = Date.now();
-    while (recentParks.length && recentParks[0]!.at < now - PARK_BREAKER_WINDOW_MS) recentParks.shift();
-    const streams = new Set(recentParks.map((p) => p.streamId).filter((s) => s !== event.streamId));
-    return streams.size + 1 < PARK_BREAKER_STREAMS;
+    return breaker.allows(event.streamId);
   }
 
   async function park(event: StoredEvent) {
@@ -127,7 +122,7 @@ export function startProjectionInstance(projection: Projection, generation: numb
   }
 
   async function recordDeadLetter(event: StoredEvent, error: unknown, attempts: number) {
-    recentParks.push({ streamId: event.streamId, at: Date.now() });
+    await breaker.record(event.streamId);
     blocked.add(event.streamId);
     await deadLetters.updateOne(
       { _id: `projection:${instance}:${event.position}` },
@@ -192,15 +187,11 @@ export function startProjectionInstance(projection: Projection, generation: numb
     ...(options.epoch !== undefined && { epoch: options.epoch }),
     eventTypes: projection.eventTypes,
     retry: { initialMs: 50, maxMs: 2_000, maxAttempts: options.maxAttempts ?? 5 },
-    handle: async (event) => {
-      await apply(event);
-      recentParks.length = 0; // an event applied: whatever failed before was not the store
-    },
+    handle: apply,
     ...(projection.applyMany && {
       handleMany: async (events: StoredEvent[]) => {
         if (intercept) for (const event of events) await intercept.beforeApply(event);
         await projection.applyMany!(events, ctx);
-        recentParks.length = 0;
       },
     }),
     onPoison: recordDeadLetter,

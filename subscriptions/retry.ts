@@ -17,16 +17,39 @@ export const STALLED_RETRY_MAX_MS = 5_000;
 export function retrying(subscription: Subscription, deps: { cps: Collection<CheckpointDocument>; owner: () => Filter<CheckpointDocument>; log: Logger; stopped: () => boolean }) {
   const retry = subscription.retry ?? { initialMs: 100, maxMs: 5_000, maxAttempts: 10 };
   let stalled = false;
+
+  /**
+   * Poison, systemic, or handled after all. One healthy answer of `isPoison` is not enough: a
+   * store that came back between the last attempt and the probe (or flaps) would pass for healthy
+   * while the event failed only because of it. So the event is tried once more between two
+   * healthy answers, back to back: failing there, with the store healthy just before and just
+   * after, it is the problem.
+   */
+  async function verdict(event: StoredEvent, err: unknown, attempts: number): Promise<{ is: 'poison'; error: unknown; attempts: number } | { is: 'systemic' | 'handled' }> {
+    if (!subscription.isPoison) return { is: 'poison', error: err, attempts };
+    const healthy = (error: unknown) => subscription.isPoison!(event, error).catch(() => false);
+    if (!(await healthy(err))) return { is: 'systemic' };
+    try {
+      await subscription.handle(event);
+      return { is: 'handled' };
+    } catch (again) {
+      if (deps.stopped()) throw new Error('stopped');
+      return (await healthy(again)) ? { is: 'poison', error: again, attempts: attempts + 1 } : { is: 'systemic' };
+    }
+  }
+
+  async function recovered(event: StoredEvent, attempts: number) {
+    // The failure is over: whoever reads the status sees neither a stall nor its error any more.
+    await deps.cps.updateOne(deps.owner(), { $set: { stalledSince: null, lastError: null } }).catch(() => {});
+    if (stalled) deps.log.info({ subscription: subscription.name, position: event.position, attempts }, 'recovered from a systemic failure');
+    stalled = false;
+  }
+
   return async function handleWithRetry(event: StoredEvent): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         await subscription.handle(event);
-        if (attempt > 1) {
-          // The failure is over: whoever reads the status sees neither a stall nor its error any more.
-          await deps.cps.updateOne(deps.owner(), { $set: { stalledSince: null, lastError: null } }).catch(() => {});
-          if (stalled) deps.log.info({ subscription: subscription.name, position: event.position, attempts: attempt }, 'recovered from a systemic failure');
-          stalled = false;
-        }
+        if (attempt > 1) await recovered(event, attempt);
         return;
       } catch (err) {
         if (deps.stopped()) throw new Error('stopped');
@@ -34,10 +57,14 @@ export function retrying(subscription: Subscription, deps: { cps: Collection<Che
         // (no progress) before the attempts are used up already says why.
         await deps.cps.updateOne(deps.owner(), { $inc: { failures: 1 }, $set: { lastError: String(err).slice(0, 500) } }).catch(() => {});
         if (attempt >= retry.maxAttempts && subscription.onPoison) {
-          const poison = subscription.isPoison ? await subscription.isPoison(event, err).catch(() => false) : true;
-          if (poison) {
-            deps.log.error({ err: String(err), subscription: subscription.name, position: event.position, attempts: attempt }, 'event parked after retries');
-            await subscription.onPoison(event, err, attempt);
+          const decided = await verdict(event, err, attempt);
+          if (decided.is === 'handled') {
+            await recovered(event, attempt + 1);
+            return;
+          }
+          if (decided.is === 'poison') {
+            deps.log.error({ err: String(decided.error), subscription: subscription.name, position: event.position, attempts: decided.attempts }, 'event parked after retries');
+            await subscription.onPoison(event, decided.error, decided.attempts);
             return;
           }
           if (!stalled) {
