@@ -2,6 +2,7 @@ import { openDatabase, temporalClient } from '../composition';
 import { listenHost, loadConfig } from '../config';
 import { createLogger } from '../infra/logger';
 import { reportReady } from '../infra/ready';
+import { startWatchdog } from '../infra/watchdog';
 import { createApp } from './app';
 
 async function main() {
@@ -11,6 +12,12 @@ async function main() {
   // Lazy: the API starts (and /health reports the outage) even when Temporal is briefly away.
   const { client, connection } = await temporalClient(config, { lazy: true });
   const app = createApp({ client, db: mongo.db, config, log });
+  const watchdog = startWatchdog({
+    what: 'API',
+    servers: { mongodb: () => mongo.db.command({ ping: 1 }), temporal: () => connection.workflowService.getSystemInfo({}) },
+    timeoutMs: config.WATCHDOG_TIMEOUT,
+    log,
+  });
   const host = listenHost(config);
   const server = app.listen(config.PORT, host, () => {
     log.info({ port: config.PORT, host }, `API listening on http://${host === '0.0.0.0' ? 'localhost' : host}:${config.PORT}`);
@@ -21,6 +28,7 @@ async function main() {
     process.exit(1);
   });
   const shutdown = () => {
+    watchdog.stop();
     server.close(async () => {
       await connection.close();
       await mongo.close();

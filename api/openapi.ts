@@ -18,6 +18,11 @@ function responsesOf(operation: Operation, path: string, authRequired: boolean):
   if (operation.readModel) {
     add('422', 'minPosition is beyond the head of the event log');
     add('504', 'The read model has not reached minPosition within waitMs');
+    responses['503'] ??= {
+      description: 'The read model is stalled short of minPosition (read_model_stalled): answered at once, retry after Retry-After seconds',
+      headers: { 'Retry-After': { description: 'Seconds to wait before asking again', schema: { type: 'integer', minimum: 1 } } },
+      content: errorContent,
+    };
   }
   if (authRequired && !operation.access.public) {
     add('401', 'No valid API key');
@@ -65,7 +70,7 @@ export function openApiDocument(options: { authRequired: boolean } = { authRequi
         version: '1.0.0',
         description:
           'Order saga on Temporal with event-sourced accounts and CQRS read models. Amounts are integers in cents. Errors: { error: { code, message, details } }. ' +
-          'In production every endpoint but /health and /health/ready needs an API key (Authorization: Bearer <key>).',
+          'In production every endpoint but /health, /health/ready and /health/read-side needs an API key (Authorization: Bearer <key>).',
       },
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
       // The document says what this server does: without authentication (development), no key.

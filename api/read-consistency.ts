@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import type { Db } from 'mongodb';
 import { z } from 'zod';
-import { appliedPosition, type Projection } from '../projections/read-side';
+import { appliedPosition, projectionStatuses, type Projection } from '../projections/read-side';
 import { HttpError } from './errors';
 import { createEventStore } from '../eventstore';
 import { parse } from './validate';
@@ -12,38 +12,75 @@ const consistency = z.object({
 });
 
 /**
+ * A read that is behind looks at whether its projection is stalled only after this long, and then
+ * once a second: the statuses are several queries per projection, and most waits end sooner.
+ */
+const FIRST_STALL_CHECK_MS = 100;
+const STALL_CHECK_EVERY_MS = 1_000;
+/** A stalled projection retries its failure at least every 5 s (subscriptions/retry.ts): no sooner is worth asking again. */
+export const STALLED_RETRY_AFTER_S = 5;
+
+/**
  * Read-your-writes for the eventually consistent read models: a command answers with the global
  * position of its last event; a query with `minPosition` (query parameter or `X-Min-Position`
- * header) waits until the projection has applied that far, or answers 504 after `waitMs`.
+ * header) waits until the projection has applied that far, or answers 504 after `waitMs` — or 503
+ * with `Retry-After` as soon as it sees the projection stalled, which waiting would not cure.
  * Every read-model answer carries `X-Read-Model-Position`.
  */
-export async function awaitReadModel(db: Db, projection: Projection, req: Request, res: Response): Promise<void> {
-  const q = parse(
-    consistency,
-    { minPosition: req.query.minPosition ?? req.header('x-min-position'), waitMs: req.query.waitMs ?? req.header('x-wait-ms') },
-    'query',
-  );
-  const deadline = Date.now() + q.waitMs;
+export function readConsistency(db: Db, options: { stallAfterMs: number }) {
   const store = createEventStore(db);
-  for (;;) {
-    const position = await appliedPosition(db, projection.name);
-    if (q.minPosition === undefined || position >= q.minPosition) {
-      res.setHeader('X-Read-Model-Position', String(position));
-      return;
-    }
-    if (q.minPosition > (await store.headPosition())) {
-      // No command ever answered with this position: a client error, not a timeout.
-      throw new HttpError(422, 'unknown_position', `Position ${q.minPosition} is beyond the head of the event log`, { minPosition: q.minPosition });
-    }
-    if (Date.now() >= deadline) {
-      throw new HttpError(504, 'read_model_behind', `The ${projection.name} read model has reached position ${position}, not ${q.minPosition}, within ${q.waitMs} ms`, {
-        position,
-        minPosition: q.minPosition,
-      });
-    }
-    await new Promise((r) => setTimeout(r, 20));
+
+  async function stalled(projection: Projection) {
+    const rows = await projectionStatuses(db, store, options.stallAfterMs);
+    return rows.find((r) => r.name === projection.name && r.state === 'stalled');
   }
+
+  return async function awaitReadModel(projection: Projection, req: Request, res: Response): Promise<void> {
+    const q = parse(
+      consistency,
+      { minPosition: req.query.minPosition ?? req.header('x-min-position'), waitMs: req.query.waitMs ?? req.header('x-wait-ms') },
+      'query',
+    );
+    const started = Date.now();
+    const deadline = started + q.waitMs;
+    // Checked before a 504 too: a stalled read model is said to be stalled, not merely behind.
+    let nextStallCheck = Math.min(started + FIRST_STALL_CHECK_MS, deadline);
+    for (;;) {
+      const position = await appliedPosition(db, projection.name);
+      if (q.minPosition === undefined || position >= q.minPosition) {
+        res.setHeader('X-Read-Model-Position', String(position));
+        return;
+      }
+      if (q.minPosition > (await store.headPosition())) {
+        // No command ever answered with this position: a client error, not a timeout.
+        throw new HttpError(422, 'unknown_position', `Position ${q.minPosition} is beyond the head of the event log`, { minPosition: q.minPosition });
+      }
+      if (Date.now() >= nextStallCheck) {
+        nextStallCheck = Date.now() + STALL_CHECK_EVERY_MS;
+        const row = await stalled(projection);
+        if (row) {
+          res.setHeader('Retry-After', String(STALLED_RETRY_AFTER_S));
+          res.setHeader('X-Read-Model-Position', String(position));
+          throw new HttpError(503, 'read_model_stalled', `The ${projection.name} read model is stalled at position ${position}, short of ${q.minPosition}; retry later`, {
+            projection: projection.name,
+            position,
+            minPosition: q.minPosition,
+            stalledSince: row.stalledSince ?? row.progressAt,
+          });
+        }
+      }
+      if (Date.now() >= deadline) {
+        throw new HttpError(504, 'read_model_behind', `The ${projection.name} read model has reached position ${position}, not ${q.minPosition}, within ${q.waitMs} ms`, {
+          position,
+          minPosition: q.minPosition,
+        });
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
 }
+
+export type AwaitReadModel = ReturnType<typeof readConsistency>;
 
 /** Drops the consistency parameters before a route validates its own query. */
 export function withoutConsistency(query: Request['query']): Record<string, unknown> {

@@ -24,6 +24,14 @@ const duration = (name: string) =>
     return ms;
   });
 
+/** A port, or 0 for "do not listen". */
+const optionalPort = (name: string) =>
+  z.coerce
+    .number({ error: `${name} must be a number` })
+    .int(`${name} must be an integer`)
+    .min(0, `${name} must be between 0 (off) and 65535`)
+    .max(65535, `${name} must be between 0 (off) and 65535`);
+
 const positiveInt = (name: string) =>
   z.coerce.number({ error: `${name} must be a number` }).int(`${name} must be an integer`).positive(`${name} must be positive`);
 
@@ -91,6 +99,20 @@ export const configSchema = z.object({
   COMPENSATION_MAX_ATTEMPTS: positiveInt('COMPENSATION_MAX_ATTEMPTS').default(30),
   /** The worker's Prometheus endpoint (Temporal SDK metrics plus step durations and retries). 0 turns it off. */
   WORKER_METRICS_PORT: z.coerce.number({ error: 'WORKER_METRICS_PORT must be a number' }).int().min(0).max(65535).default(9464),
+  /**
+   * The worker's and the projector's own health endpoints (GET /health, GET /health/ready), for
+   * their supervisors and docker-compose to probe: neither process serves HTTP otherwise. 0 turns one off.
+   */
+  WORKER_HEALTH_PORT: optionalPort('WORKER_HEALTH_PORT').default(9466),
+  PROJECTOR_HEALTH_PORT: optionalPort('PROJECTOR_HEALTH_PORT').default(9465),
+  /**
+   * A process that has not reached its servers (MongoDB; Temporal too for the worker and the API)
+   * for this long exits with a log line saying so, and its supervisor restarts it
+   * (infra/watchdog.ts). Longer than the outages the reliability drill rides out (an 11 s freeze).
+   */
+  WATCHDOG_TIMEOUT: duration('WATCHDOG_TIMEOUT')
+    .pipe(z.number().min(1_000, 'WATCHDOG_TIMEOUT must be at least 1s: shorter outages are routine'))
+    .default(60_000),
   /** Worker metrics endpoints that GET /metrics on the API appends to its own (comma-separated URLs). */
   WORKER_METRICS_URLS: z
     .string()
@@ -125,7 +147,8 @@ export const configSchema = z.object({
   /** Requests per minute per client address (0 = unlimited). */
   /**
    * A projection with work that has not moved for this long counts as stalled: GET /projections
-   * says so and /health/ready answers 503 naming it (/health stays a liveness check).
+   * says so, GET /health/read-side and the projector's /health/ready answer 503 naming it, and a
+   * read that waits for a position on it answers 503 at once. The API's own readiness ignores it.
    */
   PROJECTION_STALL_AFTER: duration('PROJECTION_STALL_AFTER').default(10_000),
   /** How long an Idempotency-Key is remembered (its answer replayed); a TTL index removes it after that. */

@@ -1,7 +1,11 @@
 import { openDatabase } from '../composition';
-import { faultInjectionOn, loadConfig } from '../config';
+import { faultInjectionOn, listenHost, loadConfig } from '../config';
+import { createEventStore } from '../eventstore';
 import { createLogger } from '../infra/logger';
 import { reportReady } from '../infra/ready';
+import { serveHealth } from '../infra/health-server';
+import { startWatchdog } from '../infra/watchdog';
+import { projectorHealth } from './health';
 import { startConsumers } from './index';
 
 /** The projector process: runs every event-log consumer (notifications and read models). */
@@ -9,10 +13,15 @@ async function main() {
   const config = loadConfig();
   const log = createLogger('projector');
   const mongo = await openDatabase(config);
+  const watchdog = startWatchdog({ what: 'projector', servers: { mongodb: () => mongo.db.command({ ping: 1 }) }, timeoutMs: config.WATCHDOG_TIMEOUT, log });
   const consumers = await startConsumers(mongo.db, log, { faultInjection: faultInjectionOn(config) });
+  const checks = projectorHealth({ db: mongo.db, store: createEventStore(mongo.db), stallAfterMs: config.PROJECTION_STALL_AFTER, holds: (name) => consumers.projector.live(name) !== undefined });
+  const health = config.PROJECTOR_HEALTH_PORT ? await serveHealth({ port: config.PROJECTOR_HEALTH_PORT, host: listenHost(config), log, what: 'projector', checks }) : undefined;
   log.info('projector started: email notifications and read-model projections');
   reportReady();
   const shutdown = async () => {
+    watchdog.stop();
+    await health?.close();
     await consumers.stop();
     await mongo.close();
     log.info('projector stopped');

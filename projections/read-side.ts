@@ -11,6 +11,7 @@ export { accountsProjection, inventoryProjection, ordersProjection, projectionNa
 export { readModel } from './generations';
 export type { OrderViewDocument } from './orders';
 export { projectionStatuses, type ProjectionStatus } from './status';
+export { stalledProjections, type StalledProjection } from './stalled';
 export type { Projection } from './types';
 
 /** The global position up to which a projection's serving generation has applied the log. */

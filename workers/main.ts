@@ -1,11 +1,14 @@
 import { Runtime } from '@temporalio/worker';
 import { openDatabase, workerConnection } from '../composition';
-import { loadConfig, setsCurrentVersion } from '../config';
+import { listenHost, loadConfig, setsCurrentVersion } from '../config';
 import { createLogger } from '../infra/logger';
 import { pinoTemporalLogger } from '../infra/temporal-logger';
 import { reportReady } from '../infra/ready';
+import { serveHealth } from '../infra/health-server';
+import { startWatchdog } from '../infra/watchdog';
 import { createWorker, runWorker } from './worker';
 import { buildId } from './build-id';
+import { workerHealth } from './health';
 
 async function main() {
   const config = loadConfig();
@@ -27,12 +30,24 @@ async function main() {
   const mongo = await openDatabase(config);
   const connection = await workerConnection(config);
   const worker = await createWorker({ connection, config, db: mongo.db, log });
+  // Started once the workflow bundle is built: bundling holds the event loop for seconds at a time.
+  const watchdog = startWatchdog({
+    what: 'worker',
+    servers: { mongodb: () => mongo.db.command({ ping: 1 }), temporal: () => connection.workflowService.getSystemInfo({}) },
+    timeoutMs: config.WATCHDOG_TIMEOUT,
+    log,
+  });
+  const health = config.WORKER_HEALTH_PORT
+    ? await serveHealth({ port: config.WORKER_HEALTH_PORT, host: listenHost(config), log, what: 'worker', checks: workerHealth({ connection, db: mongo.db, worker }) })
+    : undefined;
   // Worker.run() resolves after SIGINT/SIGTERM once in-flight tasks are done (the SDK installs the handlers).
   const { running, current } = runWorker(worker, { connection, config, db: mongo.db, log });
   await current;
   log.info({ taskQueue: config.TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, deployment: config.WORKER_DEPLOYMENT_NAME, buildId: buildId(config), current: setsCurrentVersion(config) }, 'worker started');
   reportReady();
   await running;
+  watchdog.stop();
+  await health?.close();
   await connection.close();
   await mongo.close();
   log.info('worker stopped');

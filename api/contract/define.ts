@@ -47,7 +47,7 @@ export interface Operation {
   body?: z.ZodType;
   /** The body may be left out (the route then validates `{}`). */
   bodyOptional?: true;
-  /** Served by a read model: takes minPosition/waitMs and may answer 504 (and 422 for an unknown position). */
+  /** Served by a read model: takes minPosition/waitMs and may answer 504, 503 when the read model is stalled (and 422 for an unknown position). */
   readModel?: true;
   responses: Record<string, ResponseSpec>;
 }

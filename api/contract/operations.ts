@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { FAULTABLE_SERVICES } from '../../infra/faults';
 import { projections } from '../../projections/read-side';
 import { operations, operators } from './define';
-import { deadLetterBody, deadLettersBody, emailsBody, healthBody, projectionsBody, readinessBody } from './responses';
+import { deadLetterBody, deadLettersBody, emailsBody, healthBody, projectionsBody, readinessBody, readSideBody } from './responses';
 
 export const projectionParams = z.object({ name: z.string().min(1).max(50).meta({ description: `One of: ${projections.map((p) => p.name).join(', ')}` }) });
 
@@ -45,7 +45,8 @@ const codec = (action: 'encode' | 'decode') => ({
 /** Health, metrics, the document itself, and what operators run the platform with. */
 export const operationsOperations = operations({
   'GET /health': { summary: 'Temporal and MongoDB reachability', access: { public: true, why: 'load balancers and orchestrators probe it' }, responses: { '200': { description: 'Both up', body: healthBody }, '503': { description: 'One is down (named in errors)', body: healthBody } } },
-  'GET /health/ready': { summary: 'Readiness: /health plus every projection not stalled', access: { public: true, why: 'orchestrators decide where to send reads with it' }, responses: { '200': { description: 'Ready', body: readinessBody }, '503': { description: 'Not ready: names what is down or stalled', body: readinessBody } } },
+  'GET /health/ready': { summary: 'Readiness of this API process: Temporal and MongoDB answer (a stalled projection does not count: see /health/read-side)', access: { public: true, why: 'load balancers decide where to send traffic with it' }, responses: { '200': { description: 'Ready', body: readinessBody }, '503': { description: 'Not ready: names the server that is down', body: readinessBody } } },
+  'GET /health/read-side': { summary: 'The read models: every projection not stalled', access: { public: true, why: 'orchestrators decide where to send reads with it' }, responses: { '200': { description: 'No projection is stalled', body: readSideBody }, '503': { description: 'Names every stalled projection (or MongoDB down)', body: readSideBody } } },
   'GET /openapi.json': { summary: 'This document', access: { client: 'any', why: 'the contract is not a secret' }, responses: { '200': 'OpenAPI 3.1' } },
   'GET /metrics': { summary: 'Prometheus metrics', access: operators, responses: { '200': 'Metrics in text format' } },
 

@@ -15,7 +15,14 @@ export const readinessBody = z.looseObject({
   ready: z.boolean(),
   temporal: z.enum(['up', 'down']),
   mongodb: z.enum(['up', 'down']),
+  errors: z.record(z.string(), z.string()).optional(),
+});
+export const readSideBody = z.looseObject({
+  ready: z.boolean(),
+  mongodb: z.enum(['up', 'down']),
   stalled: z.array(z.looseObject({ name: z.string(), lagEvents: z.number(), lagMs: z.number() })),
+  projections: z.array(z.looseObject({ name: z.string(), state: z.enum(['running', 'catching-up', 'stalled', 'rebuilding']) })),
+  errors: z.record(z.string(), z.string()).optional(),
 });
 
 export const orderViewBody = z.looseObject({

@@ -1,13 +1,14 @@
 import { Router, type Request } from 'express';
 import type { Db, Document, Filter } from 'mongodb';
 import { accountsProjection, inventoryProjection, ordersProjection, readModel, salesProjection, type OrderViewDocument } from '../../projections/read-side';
-import { awaitReadModel, withoutConsistency } from '../read-consistency';
+import { readConsistency, withoutConsistency } from '../read-consistency';
 import { HttpError, notFound } from '../errors';
 import { parse } from '../validate';
 import { ownCustomer } from '../auth';
 import { accountsQuery, CURSOR_PATTERN, emptyQuery, customerOrdersQuery, customerParams, orderIdParams, ordersQuery, salesQuery } from '../contract';
 import { policedRouter, type PoliceDeps } from '../policed-router';
 import type { PersonalData } from '../../infra/personal-data';
+import type { Config } from '../../config';
 
 /** Matches no document: what a customer without a pseudonym (never seen, or erased) is filtered by. */
 const NO_ONE = '';
@@ -18,9 +19,10 @@ const NO_ONE = '';
  * your own write. The saga's live state (GET /orders/:id/saga) and the account's own stream
  * (GET /accounts/:id) are strongly consistent instead.
  */
-export function readModelRoutes(deps: { police: PoliceDeps; db: Db; personalData: PersonalData }): Router {
+export function readModelRoutes(deps: { police: PoliceDeps; db: Db; personalData: PersonalData; config: Pick<Config, 'PROJECTION_STALL_AFTER'> }): Router {
   const router = policedRouter(deps.police);
   const { db, personalData } = deps;
+  const awaitReadModel = readConsistency(db, { stallAfterMs: deps.config.PROJECTION_STALL_AFTER });
   /** The read models know customers by pseudonym only; one without a key (unknown, or erased) matches nothing. */
   const customerFilter = async (customerId: string) => (await personalData.pseudonymIfKnown(customerId)) ?? NO_ONE;
 
@@ -41,7 +43,7 @@ export function readModelRoutes(deps: { police: PoliceDeps; db: Db; personalData
   }
 
   router.get('/orders', async (req, res) => {
-    await awaitReadModel(db, ordersProjection, req, res);
+    await awaitReadModel(ordersProjection, req, res);
     const q = parse(ordersQuery, withoutConsistency(req.query), 'query');
     const orders = await readModel<OrderViewDocument>(db, ordersProjection, 'orders');
     const own = ownCustomer(res);
@@ -54,7 +56,7 @@ export function readModelRoutes(deps: { police: PoliceDeps; db: Db; personalData
   });
 
   router.get('/orders/:orderId', async (req, res) => {
-    await awaitReadModel(db, ordersProjection, req, res);
+    await awaitReadModel(ordersProjection, req, res);
     const { orderId } = parse(orderIdParams, req.params, 'params');
     parse(emptyQuery, withoutConsistency(req.query), 'query');
     // By _id alone (served from the index everywhere); whose it is, the access policy checked.
@@ -64,7 +66,7 @@ export function readModelRoutes(deps: { police: PoliceDeps; db: Db; personalData
   });
 
   router.get('/customers/:customerId/orders', async (req, res) => {
-    await awaitReadModel(db, ordersProjection, req, res);
+    await awaitReadModel(ordersProjection, req, res);
     const { customerId } = parse(customerParams, req.params, 'params');
     const q = parse(customerOrdersQuery, withoutConsistency(req.query), 'query');
     const orders = await readModel<OrderViewDocument>(db, ordersProjection, 'orders');
@@ -74,7 +76,7 @@ export function readModelRoutes(deps: { police: PoliceDeps; db: Db; personalData
   });
 
   router.get('/accounts', async (req, res) => {
-    await awaitReadModel(db, accountsProjection, req, res);
+    await awaitReadModel(accountsProjection, req, res);
     const q = parse(accountsQuery, withoutConsistency(req.query), 'query');
     const accounts = await readModel<Document & { _id: string }>(db, accountsProjection, 'accounts');
     // A client lists the accounts its customer holds; operators list all.
@@ -88,14 +90,14 @@ export function readModelRoutes(deps: { police: PoliceDeps; db: Db; personalData
   });
 
   router.get('/inventory', async (req, res) => {
-    await awaitReadModel(db, inventoryProjection, req, res);
+    await awaitReadModel(inventoryProjection, req, res);
     parse(emptyQuery, withoutConsistency(req.query), 'query');
     const levels = await (await readModel(db, inventoryProjection, 'levels')).find({}).sort({ _id: 1 }).limit(1_000).toArray();
     res.json({ levels: levels.map((l) => ({ sku: l._id, available: l.available, reserved: l.reserved, price: l.price ?? null })) });
   });
 
   router.get('/analytics/sales', async (req, res) => {
-    await awaitReadModel(db, salesProjection, req, res);
+    await awaitReadModel(salesProjection, req, res);
     const q = parse(salesQuery, withoutConsistency(req.query), 'query');
     const range: Document = {};
     if (q.from) range.$gte = q.from;

@@ -13,10 +13,13 @@ import { waitFor } from './wait-for';
 
 const root = path.resolve(__dirname, '..', '..');
 
-/** The real projector process (consumers/main.ts), as npm start runs it. */
-export async function startProjectorProcess(stack: Stack): Promise<ChildProcess> {
+/**
+ * The real projector process (consumers/main.ts), as npm start runs it. Its health endpoint is off
+ * unless `env` gives it a port: several test files may run projectors at once.
+ */
+export async function startProjectorProcess(stack: Stack, env: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'consumers', 'main.ts')], {
-    env: { ...process.env, MONGODB_URI: stack.config.MONGODB_URI, MONGODB_DB: stack.config.MONGODB_DB, LOG_LEVEL: 'error' },
+    env: { ...process.env, MONGODB_URI: stack.config.MONGODB_URI, MONGODB_DB: stack.config.MONGODB_DB, LOG_LEVEL: 'error', PROJECTOR_HEALTH_PORT: '0', ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   await new Promise<void>((resolve, reject) => {

@@ -29,10 +29,10 @@ describe('GET /health', () => {
     const deadMongo = new MongoClient(`mongodb://127.0.0.1:${deadPort}/?directConnection=true`, { serverSelectionTimeoutMS: 500 });
     const deadTemporal = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${deadPort}`, connectTimeout: 500 }) });
     const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent' });
-    const serve = async (client: Client, db: ReturnType<MongoClient['db']>) => {
+    const serve = async (client: Client, db: ReturnType<MongoClient['db']>, path = '/health') => {
       const server = createApp({ client, db, config, log: createLogger('health-test') }).listen(0, '127.0.0.1');
       await new Promise<void>((r) => server.once('listening', r));
-      const res = await http(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, 'GET', '/health');
+      const res = await http(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, 'GET', path);
       server.close();
       return res;
     };
@@ -45,6 +45,26 @@ describe('GET /health', () => {
     const temporalDown = await serve(deadTemporal, stack.mongo.db);
     expect(temporalDown.status).toBe(503);
     expect(temporalDown.body).toMatchObject({ temporal: 'down', mongodb: 'up' });
+
+    // Readiness is about the same two servers; the read side can only say MongoDB is away.
+    const notReady = await serve(deadTemporal, stack.mongo.db, '/health/ready');
+    expect(notReady.status).toBe(503);
+    expect(notReady.body).toMatchObject({ ready: false, temporal: 'down', mongodb: 'up' });
+    expect(notReady.body.errors.temporal).toBeTruthy();
+    const readSideDown = await serve(stack.client, deadMongo.db('x'), '/health/read-side');
+    expect(readSideDown.status).toBe(503);
+    expect(readSideDown.body).toMatchObject({ ready: false, mongodb: 'down', stalled: [] });
+    expect(readSideDown.body.errors.mongodb).toBeTruthy();
     await deadMongo.close();
+  });
+
+  it('answers readiness 200 while Temporal and MongoDB respond, and the read side 200 with every projection named when none is stalled', async () => {
+    const ready = await http(stack.baseUrl, 'GET', '/health/ready');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toEqual({ ready: true, temporal: 'up', mongodb: 'up' });
+    const readSide = await http(stack.baseUrl, 'GET', '/health/read-side');
+    expect(readSide.status).toBe(200);
+    expect(readSide.body).toMatchObject({ ready: true, mongodb: 'up', stalled: [] });
+    expect(readSide.body.projections.map((p: { name: string }) => p.name).sort()).toEqual(['accounts', 'inventory', 'orders', 'sales']);
   });
 });

@@ -53,6 +53,19 @@ describe('config', () => {
     }
   });
 
+  it('gives the watchdog a minute and the worker and projector health ports of their own, and refuses a watchdog shorter than a second', () => {
+    expect(loadConfig({})).toMatchObject({ WATCHDOG_TIMEOUT: 60_000, PROJECTOR_HEALTH_PORT: 9465, WORKER_HEALTH_PORT: 9466 });
+    expect(loadConfig({ WATCHDOG_TIMEOUT: '3s', PROJECTOR_HEALTH_PORT: '0' })).toMatchObject({ WATCHDOG_TIMEOUT: 3_000, PROJECTOR_HEALTH_PORT: 0 });
+    for (const [env, message] of [
+      [{ WATCHDOG_TIMEOUT: '500ms' }, 'WATCHDOG_TIMEOUT must be at least 1s'],
+      [{ WATCHDOG_TIMEOUT: 'soon' }, 'WATCHDOG_TIMEOUT must be a duration'],
+      [{ PROJECTOR_HEALTH_PORT: '70000' }, 'PROJECTOR_HEALTH_PORT must be between 0 (off) and 65535'],
+      [{ WORKER_HEALTH_PORT: 'x' }, 'WORKER_HEALTH_PORT must be a number'],
+    ] as const) {
+      expect(() => loadConfig(env)).toThrow(message);
+    }
+  });
+
   it('reports every bad variable at once', () => {
     try {
       loadConfig({ PORT: 'x', TEMPORAL_PORT: '0' });

@@ -8,13 +8,13 @@ import { waitFor } from '../../helpers/wait-for';
 const STALL = { ...fastSaga, PROJECTION_STALL_AFTER: 3_000 };
 
 const projection = async (stack: Stack, name: string) => (await http(stack.baseUrl, 'GET', '/projections')).body.projections.find((p: { name: string }) => p.name === name);
-const ready = async (stack: Stack) => http(stack.baseUrl, 'GET', '/health/ready');
+const readSide = async (stack: Stack) => http(stack.baseUrl, 'GET', '/health/read-side');
 const openProjectionLetters = (stack: Stack, service: string) => stack.mongo.db.collection('dead_letters').countDocuments({ source: 'projection', service });
 
 describe('a read-model store that fails is not a poison event', () => {
   const t = useSagaStack(STALL);
 
-  it('with projection:orders failing for 20 s during writes: no dead letter, stalled and not ready within 10 s, then it catches up by itself', async () => {
+  it('with projection:orders failing for 20 s during writes: no dead letter, stalled and the read side not ready within 10 s, then it catches up by itself', async () => {
     const accountId = await t.h.openAccount(1_000_000);
     const sku = t.h.unique('STALL');
     await t.h.stock(sku, 1_000, 100);
@@ -39,11 +39,12 @@ describe('a read-model store that fails is not a poison event', () => {
     expect(stalled.lagEvents).toBeGreaterThan(0);
     expect(stalled.lagMs).toBeGreaterThan(0);
     expect(stalled.lastError).toMatch(/unavailable/);
-    const notReady = await ready(t.stack);
+    const notReady = await readSide(t.stack);
     expect(notReady.status).toBe(503);
     expect(notReady.body.stalled.map((s: { name: string }) => s.name)).toContain('orders');
-    // Liveness is not readiness: nothing here would be fixed by restarting the API.
+    // Nothing here would be fixed by restarting the API or taking it out of rotation.
     expect((await http(t.stack.baseUrl, 'GET', '/health')).status).toBe(200);
+    expect((await http(t.stack.baseUrl, 'GET', '/health/ready')).status).toBe(200);
     expect((await http(t.stack.baseUrl, 'GET', '/metrics')).text).toMatch(/projection_state\{projection="orders",state="stalled"\} 1/);
     // Other projections keep going.
     expect((await projection(t.stack, 'accounts')).state).not.toBe('stalled');
@@ -57,7 +58,7 @@ describe('a read-model store that fails is not a poison event', () => {
       const row = await projection(t.stack, 'orders');
       return row.lagEvents === 0 && row.state === 'running' ? row : undefined;
     }, 30_000);
-    expect((await ready(t.stack)).status).toBe(200);
+    expect((await readSide(t.stack)).status).toBe(200);
     for (const orderId of orders) expect((await http(t.stack.baseUrl, 'GET', `/orders/${orderId}`)).status).toBe(200);
     expect(await openProjectionLetters(t.stack, 'orders')).toBe(before);
     expect(await t.stack.mongo.db.collection('parked_events').countDocuments({ instance: /^projection:orders:/ })).toBe(0);
@@ -94,10 +95,10 @@ describe('a frozen projector process', () => {
       for (let i = 0; i < 5; i++) await http(t.stack.baseUrl, 'POST', `/accounts/${accountId}/deposits`, { amount: 1 });
       await waitFor('accounts to report stalled', async () => (await projection(t.stack, 'accounts')).state === 'stalled', 10_000);
       expect(Date.now() - frozenAt).toBeLessThan(10_000);
-      expect((await ready(t.stack)).status).toBe(503);
+      expect((await readSide(t.stack)).status).toBe(503);
       projector.kill('SIGCONT');
       await waitFor('accounts to run again', async () => (await projection(t.stack, 'accounts')).state === 'running', 15_000);
-      expect((await ready(t.stack)).status).toBe(200);
+      expect((await readSide(t.stack)).status).toBe(200);
     } finally {
       projector.kill('SIGCONT');
       projector.kill('SIGKILL');
