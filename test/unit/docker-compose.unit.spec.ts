@@ -1,10 +1,15 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { CONTRACT } from '../../api/contract';
 import { configSchema } from '../../config';
+import { projectorHealth } from '../../consumers/health';
+import { workerHealth } from '../../workers/health';
 import { TEMPORAL_DYNAMIC_CONFIG } from '../../servers/temporal-dynamic-config';
 
 // docker compose cannot run on machines without a Docker engine, so the file is checked by parsing.
@@ -63,6 +68,36 @@ describe('docker-compose.yml', () => {
     expect(services.projector.command.join(' ')).toContain('consumers/main.ts');
     expect(services.projector.deploy.replicas).toBe(2);
   });
+
+  it('probes each of our processes at its own readiness endpoint, on the port it is configured to serve it on, and fails the probe on a 503', async () => {
+    const served: Record<string, { port: string; paths: string[] }> = {
+      api: { port: services.api.environment.PORT, paths: Object.keys(CONTRACT).filter((route) => route.startsWith('GET /health')).map((route) => route.slice(4)) },
+      worker: { port: services.worker.environment.WORKER_HEALTH_PORT, paths: Object.keys(workerHealth({} as never)) },
+      projector: { port: services.projector.environment.PROJECTOR_HEALTH_PORT, paths: Object.keys(projectorHealth({} as never)) },
+    };
+    for (const [name, { port, paths }] of Object.entries(served)) {
+      const test = services[name].healthcheck.test as string[];
+      expect(test.slice(0, 3), `${name} runs its probe with node`).toEqual(['CMD', 'node', '-e']);
+      const url = new URL(/fetch\('([^']+)'\)/.exec(test[3]!)![1]!);
+      expect(`${url.hostname}:${url.port}`, `${name} is probed on its own port`).toBe(`127.0.0.1:${port}`);
+      expect(paths, `${name} serves the path it is probed at`).toContain(url.pathname);
+      expect(url.pathname, `${name} is probed for readiness`).toBe('/health/ready');
+      // The probe itself, run against a stand-in that answers as the process would.
+      for (const status of [200, 503]) {
+        let asked = '';
+        const server = createServer((req, res) => {
+          asked = req.url ?? '';
+          res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
+        });
+        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+        const script = test[3]!.replace(`127.0.0.1:${port}`, `127.0.0.1:${(server.address() as AddressInfo).port}`);
+        const exitCode = await new Promise<number | null>((resolve) => spawn(process.execPath, ['-e', script], { stdio: 'ignore' }).once('exit', resolve));
+        server.close();
+        expect(asked).toBe('/health/ready');
+        expect(exitCode, `${name}'s probe on a ${status}`).toBe(status === 200 ? 0 : 1);
+      }
+    }
+  });
 });
 
 describe('docker-compose.yml security', () => {
@@ -116,6 +151,8 @@ describe('docker-compose.yml through the Compose Spec loader (what `docker compo
       expect(env.NODE_ENV).toBe('production');
     }
     expect(project.services.api.environment.HOST).toBe('0.0.0.0');
+    expect(project.services.worker.environment.WATCHDOG_TIMEOUT).toBe('60s');
+    for (const name of ['api', 'worker', 'projector']) expect(project.services[name].healthcheck.test.join(' '), `${name}'s healthcheck as loaded`).toMatch(/fetch\('http:\/\/127\.0\.0\.1:\d+\/health\/ready'\)/);
     expect(project.services.projector.deploy.replicas).toBe(2);
   });
 
