@@ -100,8 +100,8 @@ export function startProjectionInstance(projection: Projection, generation: numb
    * Poison or systemic? Past its attempts, an event is poison only when the projection's store is
    * healthy — the store takes a write to each of the projection's read-model collections, through
    * the same context as the applies (write-probe.ts) — and events of other streams are not failing
-   * too (park-breaker.ts). The runner asks this on both sides of one more attempt of the event, so
-   * a store that flaps cannot pass for healthy (subscriptions/retry.ts).
+   * too (park-breaker.ts). The runner asks this right before and right after an attempt of the
+   * event, so a store that flaps cannot pass for healthy (subscriptions/retry.ts).
    */
   async function isPoison(event: StoredEvent): Promise<boolean> {
     try {

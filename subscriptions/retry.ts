@@ -13,58 +13,44 @@ export const STALLED_RETRY_MAX_MS = 5_000;
  * attempts are used up, the event is parked if `isPoison` says it is the problem, and otherwise
  * retried without end while the checkpoint reports the subscription stalled. The checkpoint also
  * carries the last error and a failure count, for whoever reads the status.
+ *
+ * One healthy answer of `isPoison` after a failure is not enough: a store that came back between
+ * the attempt and the probe (or flaps) would pass for healthy while the event failed only because
+ * of it. So from the last attempt of the budget on, `isPoison` is asked right before each attempt
+ * as well, and the event is poison only when an attempt fails between two healthy answers taken
+ * back to back around it.
  */
 export function retrying(subscription: Subscription, deps: { cps: Collection<CheckpointDocument>; owner: () => Filter<CheckpointDocument>; log: Logger; stopped: () => boolean }) {
   const retry = subscription.retry ?? { initialMs: 100, maxMs: 5_000, maxAttempts: 10 };
   let stalled = false;
-
-  /**
-   * Poison, systemic, or handled after all. One healthy answer of `isPoison` is not enough: a
-   * store that came back between the last attempt and the probe (or flaps) would pass for healthy
-   * while the event failed only because of it. So the event is tried once more between two
-   * healthy answers, back to back: failing there, with the store healthy just before and just
-   * after, it is the problem.
-   */
-  async function verdict(event: StoredEvent, err: unknown, attempts: number): Promise<{ is: 'poison'; error: unknown; attempts: number } | { is: 'systemic' | 'handled' }> {
-    if (!subscription.isPoison) return { is: 'poison', error: err, attempts };
-    const healthy = (error: unknown) => subscription.isPoison!(event, error).catch(() => false);
-    if (!(await healthy(err))) return { is: 'systemic' };
-    try {
-      await subscription.handle(event);
-      return { is: 'handled' };
-    } catch (again) {
-      if (deps.stopped()) throw new Error('stopped');
-      return (await healthy(again)) ? { is: 'poison', error: again, attempts: attempts + 1 } : { is: 'systemic' };
-    }
-  }
-
-  async function recovered(event: StoredEvent, attempts: number) {
-    // The failure is over: whoever reads the status sees neither a stall nor its error any more.
-    await deps.cps.updateOne(deps.owner(), { $set: { stalledSince: null, lastError: null } }).catch(() => {});
-    if (stalled) deps.log.info({ subscription: subscription.name, position: event.position, attempts }, 'recovered from a systemic failure');
-    stalled = false;
-  }
+  // Without `isPoison`, every event that used its attempts is poison.
+  const healthy = (event: StoredEvent, error: unknown) => (subscription.isPoison ? subscription.isPoison(event, error).catch(() => false) : Promise.resolve(true));
 
   return async function handleWithRetry(event: StoredEvent): Promise<void> {
+    let lastError: unknown;
     for (let attempt = 1; ; attempt++) {
+      const decisive = attempt >= retry.maxAttempts && subscription.onPoison !== undefined;
+      // Never asked before an event's first attempt: the usual path costs nothing.
+      const healthyBefore = decisive && (attempt > 1 || !subscription.isPoison) && (await healthy(event, lastError));
       try {
         await subscription.handle(event);
-        if (attempt > 1) await recovered(event, attempt);
+        if (attempt > 1) {
+          // The failure is over: whoever reads the status sees neither a stall nor its error any more.
+          await deps.cps.updateOne(deps.owner(), { $set: { stalledSince: null, lastError: null } }).catch(() => {});
+          if (stalled) deps.log.info({ subscription: subscription.name, position: event.position, attempts: attempt }, 'recovered from a systemic failure');
+          stalled = false;
+        }
         return;
       } catch (err) {
+        lastError = err;
         if (deps.stopped()) throw new Error('stopped');
         // The error is recorded from the first failure on, so that a status that turns stalled
         // (no progress) before the attempts are used up already says why.
         await deps.cps.updateOne(deps.owner(), { $inc: { failures: 1 }, $set: { lastError: String(err).slice(0, 500) } }).catch(() => {});
-        if (attempt >= retry.maxAttempts && subscription.onPoison) {
-          const decided = await verdict(event, err, attempt);
-          if (decided.is === 'handled') {
-            await recovered(event, attempt + 1);
-            return;
-          }
-          if (decided.is === 'poison') {
-            deps.log.error({ err: String(decided.error), subscription: subscription.name, position: event.position, attempts: decided.attempts }, 'event parked after retries');
-            await subscription.onPoison(event, decided.error, decided.attempts);
+        if (decisive) {
+          if (healthyBefore && (await healthy(event, err))) {
+            deps.log.error({ err: String(err), subscription: subscription.name, position: event.position, attempts: attempt }, 'event parked after retries');
+            await subscription.onPoison!(event, err, attempt);
             return;
           }
           if (!stalled) {

@@ -22,12 +22,13 @@ export interface Subscription {
   retry?: { initialMs: number; maxMs: number; maxAttempts: number };
   onPoison?(event: StoredEvent, error: unknown, attempts: number): Promise<void>;
   /**
-   * Asked once an event has used its attempts, before `onPoison`: is this event the problem
+   * Asked around the last attempts of a failing event, before `onPoison`: is this event the problem
    * (true: park it), or is the projection or its store (false: keep retrying with backoff, never
-   * park, report the subscription stalled)? A true is confirmed by one more attempt and a second
-   * true right after it (retry.ts), so a store that flaps cannot pass for healthy. Asked again
-   * after every further failure, so a store that comes back while the event still fails turns the
-   * event into a poison event. Without it, every exhausted event is poison.
+   * park, report the subscription stalled)? Asked right before and right after each attempt from
+   * the last of the budget on; the event is poison only when both answers around a failed attempt
+   * are true (retry.ts), so a store that flaps cannot pass for healthy, and a store that comes back
+   * while the event still fails turns the event into a poison event. Without it, every exhausted
+   * event is poison.
    */
   isPoison?(event: StoredEvent, error: unknown): Promise<boolean>;
   /** Events for which this returns true are set aside (`park`) instead of handled: per-stream order behind a poison event. */

@@ -9,26 +9,32 @@ import type { Subscription } from '../../../subscriptions/types';
 const event = { position: 7, streamId: 'order-1', type: 'OrderCreated', data: {}, metadata: {} } as unknown as StoredEvent;
 const quiet = { info() {}, warn() {}, error() {}, debug() {} } as unknown as Logger;
 const checkpoints = { updateOne: async () => ({}) } as unknown as Collection<CheckpointDocument>;
+const BUDGET = 3;
 
 /**
- * A store whose availability follows a script, one entry per operation in the order they happen
- * (an attempt to handle the event, or a probe), the last entry repeating; and an event that is
- * poison or not. Records what the subscription decided.
+ * A subscription whose store is up or down (`store.up`), probed by `isPoison`; `onAttempt` and
+ * `onProbe` may change the store once an attempt or a probe has been made, as a flapping store
+ * would. Records what happened.
  */
-function scriptedSubscription(script: Array<'up' | 'down'>, options: { poison?: boolean } = {}) {
-  let step = 0;
-  const up = () => script[Math.min(step++, script.length - 1)] === 'up';
-  const seen = { handled: 0, attempts: 0, parked: [] as number[] };
+function subscriptionOver(store: { up: boolean }, options: { poison?: boolean; onAttempt?: (attempt: number) => void; onProbe?: (probe: number) => void } = {}) {
+  const seen = { attempts: 0, applied: 0, probes: 0, parked: [] as number[] };
   const subscription: Subscription = {
     name: 'test',
-    retry: { initialMs: 1, maxMs: 1, maxAttempts: 3 },
+    retry: { initialMs: 1, maxMs: 1, maxAttempts: BUDGET },
     async handle() {
-      seen.attempts++;
-      if (!up()) throw new Error('store down');
+      const attempt = ++seen.attempts;
+      const up = store.up;
+      options.onAttempt?.(attempt);
+      if (!up) throw new Error('store down');
       if (options.poison) throw new Error('cannot apply this event');
-      seen.handled++;
+      seen.applied++;
     },
-    isPoison: async () => up(),
+    async isPoison() {
+      const up = store.up;
+      seen.probes++;
+      options.onProbe?.(seen.probes);
+      return up;
+    },
     async onPoison(_event, _error, attempts) {
       seen.parked.push(attempts);
     },
@@ -39,25 +45,39 @@ function scriptedSubscription(script: Array<'up' | 'down'>, options: { poison?: 
 const run = (subscription: Subscription) => retrying(subscription, { cps: checkpoints, owner: () => ({ _id: 'test' }), log: quiet, stopped: () => false })(event);
 
 describe('poison or systemic, once an event has used its attempts', () => {
-  it('does not park an event whose store came back between its last attempt and the probe: it is tried again and applies', async () => {
-    const { subscription, seen } = scriptedSubscription(['down', 'down', 'down', 'up']);
+  it('does not park an event whose store came back right after its last attempt failed: the event applies once the store is back', async () => {
+    const store = { up: false };
+    const { subscription, seen } = subscriptionOver(store, { onAttempt: (n) => n === BUDGET && (store.up = true) });
     await run(subscription);
     expect(seen.parked).toEqual([]);
-    expect(seen.handled).toBe(1);
+    expect(seen.applied).toBe(1);
   });
 
-  it('does not park an event when the store fails again right after a healthy probe: the failure is systemic and retried', async () => {
-    const { subscription, seen } = scriptedSubscription(['down', 'down', 'down', 'up', 'down', 'down', 'down', 'up']);
+  it('does not park an event whose store went down right after a healthy probe and was still down at the probe after the attempt', async () => {
+    const store = { up: false };
+    const { subscription, seen } = subscriptionOver(store, {
+      // Back just before the last attempt's probe, down again right after it, back after the next probe.
+      onAttempt: (n) => n === BUDGET - 1 && (store.up = true),
+      onProbe: (n) => (store.up = n !== 1),
+    });
     await run(subscription);
     expect(seen.parked).toEqual([]);
-    expect(seen.handled).toBe(1);
+    expect(seen.applied).toBe(1);
+    expect(seen.attempts).toBe(BUDGET + 1);
   });
 
-  it('parks an event that fails between two healthy probes, after one attempt more than its budget', async () => {
-    const { subscription, seen } = scriptedSubscription(['up'], { poison: true });
+  it('parks an event that fails between two healthy probes, within its budget of attempts', async () => {
+    const { subscription, seen } = subscriptionOver({ up: true }, { poison: true });
     await run(subscription);
-    expect(seen.parked).toEqual([4]);
-    expect(seen.attempts).toBe(4);
-    expect(seen.handled).toBe(0);
+    expect(seen.parked).toEqual([BUDGET]);
+    expect(seen.attempts).toBe(BUDGET);
+    expect(seen.probes).toBe(2);
+  });
+
+  it('costs no probe when an event applies at its first attempt', async () => {
+    const { subscription, seen } = subscriptionOver({ up: true });
+    await run(subscription);
+    expect(seen.probes).toBe(0);
+    expect(seen.applied).toBe(1);
   });
 });
