@@ -18,8 +18,9 @@ async function startWorkerProcess(stack: Stack): Promise<ChildProcess> {
       MONGODB_DB: stack.config.MONGODB_DB,
       TASK_QUEUE: stack.config.TASK_QUEUE,
       LOG_LEVEL: 'warn',
-      // Several test files may run workers at once: no fixed metrics port to collide on.
+      // Several test files may run workers at once: no fixed metrics or health port to collide on.
       WORKER_METRICS_PORT: '0',
+      WORKER_HEALTH_PORT: '0',
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
