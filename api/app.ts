@@ -81,7 +81,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
   const catalog = createInventoryCatalog({ db: deps.db, events: store });
   const faults = createFaults(deps.db, faultInjectionOn(deps.config));
-  const idempotency = createIdempotency(deps.db, deps.config);
+  const idempotency = createIdempotency(deps.db, deps.config, personalData.requestDigest);
   // A path the API serves, asked with a method it does not: 405 with the methods it does (a CORS
   // preflight excepted: the codec routes answer those).
   app.use((req, res, next) => {

@@ -45,14 +45,18 @@ const WAIT_FOR_FIRST_MS = 5_000;
  *   servers whose TTL monitor lags or is missing);
  * - the command gets a `seed` derived from caller, scope and key, from which it derives the ids of
  *   what it writes (order id, event id), so the event store's unique ids keep it exactly-once
- *   even after the key has expired or when its holder crashed mid-way.
+ *   even after the key has expired or when its holder crashed mid-way;
+ * - a record keeps the request body only as `digest` makes it, a keyed hash
+ *   (PersonalData.requestDigest): a body names the customer, and a plain hash of it could be
+ *   matched by anyone who guesses the body. Records from before hold the body's plain SHA-256,
+ *   which still matches the same body.
  */
-export function createIdempotency(db: Db, config: Pick<Config, 'IDEMPOTENCY_RETENTION'>) {
+export function createIdempotency(db: Db, config: Pick<Config, 'IDEMPOTENCY_RETENTION'>, digest: (canonicalBody: string) => string) {
   const keys = db.collection<IdempotencyDocument>('idempotency_keys');
   const retention = config.IDEMPOTENCY_RETENTION;
 
   /** Claims the key for this request; answers (and returns null) when it was already used. */
-  async function claim(id: string, scope: string, requestHash: string, res: Response, present: Present): Promise<'claimed' | null> {
+  async function claim(id: string, scope: string, requestHash: string, sameRequest: (stored: string) => boolean, res: Response, present: Present): Promise<'claimed' | null> {
     const waitUntil = Date.now() + WAIT_FOR_FIRST_MS;
     for (let attempt = 0; attempt < 1_000; attempt++) {
       const now = new Date();
@@ -71,7 +75,7 @@ export function createIdempotency(db: Db, config: Pick<Config, 'IDEMPOTENCY_RETE
         if (taken) return 'claimed';
         continue;
       }
-      if (doc.requestHash !== requestHash) throw new HttpError(422, 'idempotency_key_reused', 'This Idempotency-Key was already used with a different request body');
+      if (!sameRequest(doc.requestHash)) throw new HttpError(422, 'idempotency_key_reused', 'This Idempotency-Key was already used with a different request body');
       if (doc.state === 'done' && doc.answer) {
         res.status(doc.answer.status).set({ ...doc.answer.headers, 'Idempotent-Replayed': 'true' }).json(await present(doc.answer.body));
         return null;
@@ -104,8 +108,10 @@ export function createIdempotency(db: Db, config: Pick<Config, 'IDEMPOTENCY_RETE
       if (key === undefined) return send(res, await command(undefined), present);
       if (!IDEMPOTENCY_KEY_PATTERN.test(key)) throw new HttpError(400, 'validation_failed', idempotencyKeySchemaMessage, [{ field: 'Idempotency-Key', message: idempotencyKeySchemaMessage }]);
       const seed = createHash('sha256').update(`${principalOf(res).keyId}\n${scope}\n${key}`).digest('hex');
-      const requestHash = createHash('sha256').update(canonicalJson(body)).digest('hex');
-      if ((await claim(seed, scope, requestHash, res, present)) === null) return;
+      const canonical = canonicalJson(body);
+      const requestHash = digest(canonical);
+      const sameRequest = (stored: string) => stored === requestHash || stored === createHash('sha256').update(canonical).digest('hex');
+      if ((await claim(seed, scope, requestHash, sameRequest, res, present)) === null) return;
       let answer: Answer;
       try {
         answer = await command(seed);

@@ -8,7 +8,7 @@ import { ensureEventStoreIndexes } from '../eventstore';
 import { dataConverter } from '../infra/data-converter';
 import { connectMongo, type Mongo } from '../infra/mongo';
 import { registerSearchAttributes } from '../infra/search-attributes';
-import { ensureSubjectKeyIndexes } from '../infra/personal-data';
+import { ensureSubjectKeyIndexes, forgetLegacySubjectIds, masterKeysOf } from '../infra/personal-data';
 
 /**
  * The composition root: what every process builds the same way. Entry points (api/main.ts,
@@ -22,6 +22,8 @@ export async function openDatabase(config: Config): Promise<Mongo> {
   await ensureServiceIndexes(mongo.db);
   await ensureApiIndexes(mongo.db);
   await ensureSubjectKeyIndexes(mongo.db);
+  // Before any process serves: no data key is left under a plain customer id (infra/personal-data/legacy-keys.ts).
+  await forgetLegacySubjectIds(mongo.db, masterKeysOf(config));
   return mongo;
 }
 

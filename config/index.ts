@@ -177,6 +177,22 @@ export const configSchema = z.object({
     })
     .optional(),
   PAYLOAD_KEY_ID: z.string().min(1).optional(),
+  /**
+   * The blind-index secret (base64 of 32 random bytes): customers' data keys are found by an HMAC
+   * of the customer id under it, so the key store never holds the id. A secret of its own, kept
+   * when PAYLOAD_KEYS rotate; changing it loses the way from every customer to their key.
+   */
+  BLIND_INDEX_KEY: z
+    .string()
+    .transform((value, ctx) => {
+      const key = Buffer.from(value, 'base64');
+      if (!/^[A-Za-z0-9+/]+={0,2}$/.test(value) || key.length !== 32) {
+        ctx.addIssue({ code: 'custom', message: 'BLIND_INDEX_KEY must be the base64 of 32 random bytes (openssl rand -base64 32)' });
+        return z.NEVER;
+      }
+      return key;
+    })
+    .optional(),
   /** Origins allowed to call the codec endpoint from a browser (the Temporal Web UI). */
   CODEC_CORS_ORIGINS: z
     .string()
@@ -222,6 +238,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.NODE_ENV === 'production' && !config.API_KEYS?.length) problems.push('API_KEYS is required when NODE_ENV=production');
   if (config.NODE_ENV === 'production' && !config.PAYLOAD_KEYS?.size) problems.push('PAYLOAD_KEYS is required when NODE_ENV=production (Temporal payloads carry personal data)');
   if (config.PAYLOAD_KEY_ID && !config.PAYLOAD_KEYS?.has(config.PAYLOAD_KEY_ID)) problems.push(`PAYLOAD_KEY_ID ${config.PAYLOAD_KEY_ID} is not one of PAYLOAD_KEYS`);
+  if (config.NODE_ENV === 'production' && !config.BLIND_INDEX_KEY) problems.push("BLIND_INDEX_KEY is required when NODE_ENV=production (customers' data keys are found by a keyed hash of their id; openssl rand -base64 32)");
+  const blindIndexKey = config.BLIND_INDEX_KEY;
+  if (blindIndexKey && [...(config.PAYLOAD_KEYS?.values() ?? [])].some((k) => k.equals(blindIndexKey))) problems.push('BLIND_INDEX_KEY must be a secret of its own, not one of PAYLOAD_KEYS (it must outlive their rotation)');
   if (problems.length) throw new ConfigError(problems);
   return config;
 }

@@ -1,6 +1,5 @@
 import type { Client } from '@temporalio/client';
 import type { Router } from 'express';
-import type { Db } from 'mongodb';
 import type { PersonalData } from '../../infra/personal-data';
 import { actorOf } from '../auth';
 import { customerParams, customerSagasQuery } from '../contract';
@@ -12,9 +11,8 @@ import { CustomerIdKey } from '../../workflows/client';
  * A customer's data across the platform: finding the sagas Temporal holds for them (by pseudonym),
  * and erasing their personal data everywhere by destroying their data key.
  */
-export function customerRoutes(deps: { police: PoliceDeps; client: Client; db: Db; personalData: PersonalData }): Router {
+export function customerRoutes(deps: { police: PoliceDeps; client: Client; personalData: PersonalData }): Router {
   const router = policedRouter(deps.police);
-  const audit = deps.db.collection<{ _id: string }>('audit_log');
 
   router.get('/customers/:customerId/sagas', async (req, res) => {
     const { customerId } = parse(customerParams, req.params, 'params');
@@ -33,14 +31,10 @@ export function customerRoutes(deps: { police: PoliceDeps; client: Client; db: D
 
   router.delete('/customers/:customerId/personal-data', async (req, res) => {
     const { customerId } = parse(customerParams, req.params, 'params');
-    // The audit record is keyed by the key it is about and written before the key is destroyed,
-    // then completed: a crash anywhere in between leaves a record that the retry (erasing is
-    // idempotent) completes, so no erasure goes unrecorded.
-    const keyId = await deps.personalData.latestKeyId(customerId);
-    const record = { _id: `erase-personal-data:${keyId}` };
-    if (keyId !== null) await audit.updateOne(record, { $setOnInsert: { action: 'erase-personal-data', customerId, keyId, requestedAt: new Date(), by: actorOf(res) } }, { upsert: true });
-    const { erased, erasedAt } = await deps.personalData.erase(customerId);
-    if (keyId !== null) await audit.updateOne({ ...record, at: { $exists: false } }, { $set: { at: erasedAt } });
+    // Audited and crash-safe in the key store's own steps (infra/personal-data/erasure.ts): the
+    // record is written before the key is destroyed and completed after, and a retry completes
+    // whatever a crash left. Neither the record nor the key store names the customer afterwards.
+    const { erased, erasedAt } = await deps.personalData.erase(customerId, actorOf(res));
     res.json({ customerId, erased, erasedAt });
   });
 

@@ -1,16 +1,19 @@
 import { createHmac } from 'node:crypto';
 import type { Db } from 'mongodb';
 import { ERASED, isSealed, SEALED_IN_TEXT, SEALED_PATTERN } from '../../domain/personal-data';
+import { blindIndexOf } from './blind-index';
+import { createErasure } from './erasure';
 import { keyIdOf, openWith, sealWith } from './sealed';
-import { blindIndexKey, createSubjectKeys, type MasterKeys } from './subject-keys';
+import { createSubjectKeys, pseudonymKey, type MasterKeys } from './subject-keys';
 
 export { ensureSubjectKeyIndexes, DEVELOPMENT_MASTER_KEYS, type MasterKeys } from './subject-keys';
-export { DEVELOPMENT_KEY_FILE, masterKeysOf } from './master-keys';
+export { DEVELOPMENT_BLIND_INDEX_FILE, DEVELOPMENT_KEY_FILE, masterKeysOf } from './master-keys';
+export { forgetLegacySubjectIds } from './legacy-keys';
 
 /** The parts of an address that identify a person; the country stays readable (shipping rules, analytics). */
 const PERSONAL_ADDRESS_FIELDS = ['line1', 'city', 'postalCode'] as const;
 
-const pseudonymWith = (dataKey: Buffer, subject: string) => `bi1.${createHmac('sha256', blindIndexKey(dataKey)).update(subject).digest('base64url').slice(0, 32)}`;
+const pseudonymWith = (dataKey: Buffer, subject: string) => `bi1.${createHmac('sha256', pseudonymKey(dataKey)).update(subject).digest('base64url').slice(0, 32)}`;
 
 /**
  * Personal data, sealed per data subject (crypto-shredding). Seal where personal data enters (the
@@ -20,6 +23,8 @@ const pseudonymWith = (dataKey: Buffer, subject: string) => `bi1.${createHmac('s
  */
 export function createPersonalData(db: Db, master: MasterKeys, options: { cacheMs?: number } = {}) {
   const keys = createSubjectKeys(db, master, options);
+  const index = blindIndexOf(master.blindIndexKey);
+  const erasure = createErasure(db, keys, index);
 
   async function openOne(value: string): Promise<string> {
     const key = await keys.keyById(keyIdOf(value)!);
@@ -89,8 +94,18 @@ export function createPersonalData(db: Db, master: MasterKeys, options: { cacheM
       return { customerId: sealWith(keyId, key, customerId), customer: pseudonymWith(key, customerId) };
     },
 
-    erase: keys.erase,
-    latestKeyId: keys.latestKeyId,
+    /**
+     * Destroys the subject's data key, with an audit record of who did it and when that names
+     * neither the subject nor the key. Idempotent: answers whether this call destroyed a key and
+     * when the subject's latest erasure happened.
+     */
+    erase: erasure.erase,
+    /** The erasure's steps, each safe to repeat (erasure.ts), for tools and tests that stop between them. */
+    erasureSteps: erasure.steps,
+    /** How the audit records of the subject's erasures name it (a keyed hash; see blind-index.ts). */
+    erasureSubject: index.erasureSubject,
+    /** A request body's keyed digest, for idempotency records (they keep no body, and no hash a guess could be checked against). */
+    requestDigest: index.requestDigest,
     rewrap: keys.rewrap,
   };
 }

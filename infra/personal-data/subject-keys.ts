@@ -1,30 +1,38 @@
 import { createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { decrypt, encrypt } from '../aes-gcm';
 import type { Collection, Db } from 'mongodb';
+import { blindIndexOf } from './blind-index';
 import { newKeyId } from './sealed';
 
-/** The master keys that wrap data keys: the same keys and ids as the payload codec's. */
+/** The secrets of personal data: the master keys that wrap data keys, and the blind index's own. */
 export interface MasterKeys {
   /** New data keys are wrapped with this one. */
   currentId: string;
+  /** The same keys and ids as the payload codec's. */
   keys: ReadonlyMap<string, Buffer>;
+  /** The secret data keys are found under (blind-index.ts); no master key rotation touches it. */
+  blindIndexKey: Buffer;
 }
 
 /**
  * One data key per data subject (a customer), created on first use, stored wrapped by a master key
- * (envelope encryption). Erasing the subject destroys the wrapped key; every value sealed under it
- * is unreadable from then on, wherever it was copied.
+ * (envelope encryption) under a keyed hash of the subject: the store never holds the subject's id.
+ * Erasing the subject deletes the document; every value sealed under the key is unreadable from
+ * then on, wherever it was copied, and nothing leads from the subject to the key any more.
  */
 export interface SubjectKeyDocument {
+  /** The blind index of the subject (BlindIndex.keyDocumentId). */
   _id: string;
   keyId: string;
-  /** iv | wrapped key | tag, base64; null once erased. */
-  wrapped: string | null;
+  /** iv | wrapped key | tag, base64. */
+  wrapped: string;
   masterKeyId: string;
   createdAt: Date;
-  erasedAt: Date | null;
-  /** Keys this subject had before an erasure (a later order under the same id gets a new key). */
-  erasedKeyIds?: string[];
+  /**
+   * A random id for the audit record of this key's erasure: the same for every retry of one
+   * erasure, and linked to nothing once the key is gone.
+   */
+  erasureId: string;
 }
 
 export interface DataKey {
@@ -36,16 +44,31 @@ export const subjectKeyCollection = (db: Db): Collection<SubjectKeyDocument> => 
 
 export async function ensureSubjectKeyIndexes(db: Db): Promise<void> {
   await subjectKeyCollection(db).createIndex({ keyId: 1 }, { unique: true });
+  await db.collection('audit_log').createIndex({ subject: 1 }, { sparse: true });
 }
 
-function wrap(master: MasterKeys, dataKey: Buffer, keyId: string): { wrapped: string; masterKeyId: string } {
+/** A fresh id for the audit record of an erasure (16 random bytes, base64url). */
+export const newErasureId = () => randomBytes(16).toString('base64url');
+
+/**
+ * The key id a data key has while it is moved from a document keyed by a plain id to one keyed by
+ * the blind index (legacy-keys.ts): the unique index allows one document per key id, and lookups
+ * by key id find the key under either name throughout.
+ */
+const MOVING = 'moving.';
+export const movingKeyId = (keyId: string) => `${MOVING}${keyId}`;
+/** The key id a document holds the key for, whether or not it is being moved. */
+export const keyIdOfDocument = (doc: Pick<SubjectKeyDocument, 'keyId'>) => (doc.keyId.startsWith(MOVING) ? doc.keyId.slice(MOVING.length) : doc.keyId);
+
+export function wrap(master: MasterKeys, dataKey: Buffer, keyId: string): { wrapped: string; masterKeyId: string } {
   return { wrapped: encrypt(master.keys.get(master.currentId)!, dataKey, Buffer.from(keyId)).toString('base64'), masterKeyId: master.currentId };
 }
 
 function unwrap(master: MasterKeys, doc: Pick<SubjectKeyDocument, 'keyId' | 'wrapped' | 'masterKeyId'>): Buffer {
+  const keyId = keyIdOfDocument(doc);
   const key = master.keys.get(doc.masterKeyId);
-  if (!key) throw new Error(`data key ${doc.keyId} is wrapped with master key "${doc.masterKeyId}", which is not in PAYLOAD_KEYS`);
-  return decrypt(key, Buffer.from(doc.wrapped!, 'base64'), Buffer.from(doc.keyId));
+  if (!key) throw new Error(`data key ${keyId} is wrapped with master key "${doc.masterKeyId}", which is not in PAYLOAD_KEYS`);
+  return decrypt(key, Buffer.from(doc.wrapped, 'base64'), Buffer.from(keyId));
 }
 
 const duplicateKey = (err: unknown) => (err as { code?: number })?.code === 11000;
@@ -56,83 +79,79 @@ const duplicateKey = (err: unknown) => (err as { code?: number })?.code === 1100
  */
 export function createSubjectKeys(db: Db, master: MasterKeys, options: { cacheMs?: number } = {}) {
   const keys = subjectKeyCollection(db);
+  const index = blindIndexOf(master.blindIndexKey);
   const cacheMs = options.cacheMs ?? 30_000;
   const bySubject = new Map<string, { dataKey: DataKey; at: number }>();
-  const byKeyId = new Map<string, { subject: string; key: Buffer | null; at: number }>();
+  const byKeyId = new Map<string, { key: Buffer | null; at: number }>();
   const fresh = (at: number) => Date.now() - at < cacheMs;
 
-  const remember = (subject: string, doc: SubjectKeyDocument): DataKey | null => {
-    const key = doc.wrapped ? unwrap(master, doc) : null;
-    byKeyId.set(doc.keyId, { subject, key, at: Date.now() });
-    if (!key) return null;
-    const dataKey = { keyId: doc.keyId, key };
+  const remember = (subject: string, doc: SubjectKeyDocument): DataKey => {
+    const dataKey = { keyId: doc.keyId, key: unwrap(master, doc) };
+    byKeyId.set(doc.keyId, { key: dataKey.key, at: Date.now() });
     bySubject.set(subject, { dataKey, at: Date.now() });
     return dataKey;
   };
 
   return {
-    /** The subject's current data key, created if it has none (or none since an erasure). */
+    /** The subject's current data key, created if it has none (never had one, or erased since). */
     async keyFor(subject: string): Promise<DataKey> {
       const cached = bySubject.get(subject);
       if (cached && fresh(cached.at)) return cached.dataKey;
+      const _id = index.keyDocumentId(subject);
       for (let attempt = 0; attempt < 5; attempt++) {
-        const doc = await keys.findOne({ _id: subject });
-        if (doc?.wrapped) return remember(subject, doc)!;
+        const doc = await keys.findOne({ _id });
+        if (doc) return remember(subject, doc);
         const keyId = newKeyId();
-        const created = { keyId, ...wrap(master, randomBytes(32), keyId), createdAt: new Date(), erasedAt: null };
         try {
-          if (!doc) await keys.insertOne({ _id: subject, ...created });
-          // After an erasure: a new key, the old one listed as erased. Conditional, so two
-          // creators cannot both replace it.
-          else await keys.updateOne({ _id: subject, keyId: doc.keyId, wrapped: null }, { $set: created, $push: { erasedKeyIds: doc.keyId } });
+          // The unique _id makes one key per subject, whoever creates it first.
+          await keys.insertOne({ _id, keyId, ...wrap(master, randomBytes(32), keyId), createdAt: new Date(), erasureId: newErasureId() });
         } catch (err) {
           if (!duplicateKey(err)) throw err;
         }
       }
-      throw new Error(`could not create a data key for subject ${subject}`);
+      throw new Error('could not create a data key for a subject');
     },
 
     /** The subject's current data key without creating one: null when it has none (never used, or erased). */
     async existingKeyFor(subject: string): Promise<DataKey | null> {
       const cached = bySubject.get(subject);
       if (cached && fresh(cached.at)) return cached.dataKey;
-      const doc = await keys.findOne({ _id: subject });
-      return doc?.wrapped ? remember(subject, doc) : null;
+      const doc = await keys.findOne({ _id: index.keyDocumentId(subject) });
+      return doc ? remember(subject, doc) : null;
     },
 
-    /** The id of the subject's latest data key, erased or not; null when it never had one. */
-    async latestKeyId(subject: string): Promise<string | null> {
-      return (await keys.findOne({ _id: subject }, { projection: { keyId: 1 } }))?.keyId ?? null;
+    /** The ids of the subject's current key and of its erasure's audit record; null when it has no key. */
+    async current(subject: string): Promise<{ keyId: string; erasureId: string } | null> {
+      return keys.findOne({ _id: index.keyDocumentId(subject) }, { projection: { _id: 0, keyId: 1, erasureId: 1 } });
     },
 
     /** The key a value was sealed under, or null once its subject is erased (or it is unknown). */
     async keyById(keyId: string): Promise<Buffer | null> {
       const cached = byKeyId.get(keyId);
       if (cached && fresh(cached.at)) return cached.key;
-      const doc = await keys.findOne({ keyId });
-      if (!doc) {
-        byKeyId.set(keyId, { subject: '', key: null, at: Date.now() });
-        return null;
-      }
-      return remember(doc._id, doc)?.key ?? null;
+      const doc = await keys.findOne({ keyId: { $in: [keyId, movingKeyId(keyId)] } });
+      const key = doc ? unwrap(master, doc) : null;
+      byKeyId.set(keyId, { key, at: Date.now() });
+      return key;
     },
 
-    /** Destroys the subject's data key. Idempotent; answers whether there was a key to destroy. */
-    async erase(subject: string): Promise<{ erased: boolean; erasedAt: Date | null }> {
-      const erasedAt = new Date();
-      const result = await keys.updateOne({ _id: subject, wrapped: { $ne: null } }, { $set: { wrapped: null, erasedAt } });
-      const doc = await keys.findOne({ _id: subject });
+    /**
+     * Destroys the subject's data key `keyId` by deleting its document (only that key: one created
+     * after it stays). Answers whether this call destroyed it.
+     */
+    async destroy(subject: string, keyId: string): Promise<boolean> {
+      const deleted = await keys.deleteOne({ _id: index.keyDocumentId(subject), keyId });
       bySubject.delete(subject);
-      for (const [keyId, entry] of byKeyId) if (entry.subject === subject) byKeyId.delete(keyId);
-      if (doc) byKeyId.delete(doc.keyId);
-      return { erased: result.modifiedCount > 0, erasedAt: doc?.erasedAt ?? null };
+      byKeyId.delete(keyId);
+      return deleted.deletedCount > 0;
     },
 
     /** Rewraps every data key still wrapped with an older master key (after PAYLOAD_KEY_ID changed). */
     async rewrap(): Promise<number> {
       let count = 0;
-      for await (const doc of keys.find({ wrapped: { $ne: null }, masterKeyId: { $ne: master.currentId } })) {
-        const rewrapped = wrap(master, unwrap(master, doc), doc.keyId);
+      // Documents keyed by a plain id are rewrapped too (legacy-keys.ts moves them; an erased one has no key).
+      for await (const doc of keys.find({ wrapped: { $type: 'string' }, masterKeyId: { $ne: master.currentId } })) {
+        const rewrapped = wrap(master, unwrap(master, doc), keyIdOfDocument(doc));
         const result = await keys.updateOne({ _id: doc._id, keyId: doc.keyId, wrapped: doc.wrapped }, { $set: rewrapped });
         count += result.modifiedCount;
       }
@@ -143,8 +162,12 @@ export function createSubjectKeys(db: Db, master: MasterKeys, options: { cacheMs
 
 export type SubjectKeys = ReturnType<typeof createSubjectKeys>;
 
-/** A key of its own for the blind index, derived from the data key: erasing the data key unlinks the pseudonym too. */
-export const blindIndexKey = (dataKey: Buffer) => Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), 'order-platform blind index', 32));
+/** A key of its own for the pseudonym, derived from the data key: erasing the data key unlinks the pseudonym too. */
+export const pseudonymKey = (dataKey: Buffer) => Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), 'order-platform blind index', 32));
 
-/** Outside production, without PAYLOAD_KEYS: a fixed development master key (never used in production, where PAYLOAD_KEYS is required). */
-export const DEVELOPMENT_MASTER_KEYS: MasterKeys = { currentId: 'development', keys: new Map([['development', createHash('sha256').update('order-platform development master key').digest()]]) };
+/** Outside production, without PAYLOAD_KEYS and BLIND_INDEX_KEY: fixed development keys (never used in production, where both are required). */
+export const DEVELOPMENT_MASTER_KEYS: MasterKeys = {
+  currentId: 'development',
+  keys: new Map([['development', createHash('sha256').update('order-platform development master key').digest()]]),
+  blindIndexKey: createHash('sha256').update('order-platform development blind-index key').digest(),
+};

@@ -27,7 +27,7 @@ describe('config', () => {
   it('keeps the open development API off the network unless told otherwise', () => {
     expect(listenHost(loadConfig({}))).toBe('127.0.0.1');
     expect(listenHost(loadConfig({ HOST: '0.0.0.0' }))).toBe('0.0.0.0');
-    const production = { NODE_ENV: 'production', API_KEYS: 'operator-key-0123456789:operator', PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}` };
+    const production = { NODE_ENV: 'production', API_KEYS: 'operator-key-0123456789:operator', PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`, BLIND_INDEX_KEY: Buffer.alloc(32, 2).toString('base64') };
     expect(listenHost(loadConfig(production))).toBe('0.0.0.0');
   });
 
@@ -73,5 +73,17 @@ describe('config', () => {
     } catch (err) {
       expect((err as ConfigError).problems).toHaveLength(2);
     }
+  });
+
+  it('requires a blind-index secret of its own in production, and names BLIND_INDEX_KEY when it is missing or malformed', () => {
+    const payloadKey = Buffer.alloc(32, 1).toString('base64');
+    const production = { NODE_ENV: 'production', API_KEYS: 'operator-key-0123456789:operator', PAYLOAD_KEYS: `k1:${payloadKey}` };
+    expect(() => loadConfig(production)).toThrow('BLIND_INDEX_KEY is required when NODE_ENV=production');
+    expect(() => loadConfig({ BLIND_INDEX_KEY: 'c2hvcnQ=' })).toThrow('BLIND_INDEX_KEY must be the base64 of 32 random bytes');
+    expect(() => loadConfig({ BLIND_INDEX_KEY: `${payloadKey.slice(0, -1)}!` })).toThrow('BLIND_INDEX_KEY must be the base64 of 32 random bytes');
+    expect(() => loadConfig({ ...production, BLIND_INDEX_KEY: payloadKey })).toThrow('BLIND_INDEX_KEY must be a secret of its own');
+    const index = Buffer.alloc(32, 2);
+    expect(loadConfig({ ...production, BLIND_INDEX_KEY: index.toString('base64') }).BLIND_INDEX_KEY).toEqual(index);
+    expect(loadConfig({}).BLIND_INDEX_KEY, 'outside production the key is generated (infra/personal-data/master-keys.ts)').toBeUndefined();
   });
 });

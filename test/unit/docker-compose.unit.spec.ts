@@ -113,13 +113,14 @@ describe('docker-compose.yml security', () => {
   });
 
   it('takes every secret from the environment and commits none', () => {
-    for (const name of ['MONGO_ROOT_PASSWORD', 'MONGODB_APP_PASSWORD', 'TEMPORAL_DB_PASSWORD', 'API_KEYS', 'PAYLOAD_KEYS']) {
+    for (const name of ['MONGO_ROOT_PASSWORD', 'MONGODB_APP_PASSWORD', 'TEMPORAL_DB_PASSWORD', 'API_KEYS', 'PAYLOAD_KEYS', 'BLIND_INDEX_KEY']) {
       expect(raw, name).toMatch(new RegExp(`\\$\\{${name}:\\?`));
       expect(raw, `${name} has no default`).not.toMatch(new RegExp(`\\$\\{${name}:-`));
     }
     expect(services.postgresql.environment.POSTGRES_PASSWORD).toMatch(/^\$\{TEMPORAL_DB_PASSWORD:\?/);
     const example = readFileSync(path.join(root, '.env.example'), 'utf8');
     expect(example).toMatch(/^PAYLOAD_KEYS=$/m);
+    expect(example).toMatch(/^BLIND_INDEX_KEY=$/m);
     expect(example).toMatch(/^API_KEYS=$/m);
   });
 });
@@ -131,7 +132,7 @@ describe('docker-compose.yml through the Compose Spec loader (what `docker compo
     writeFileSync(envFile, env);
     return spawnSync(tool, [path.join(root, 'docker-compose.yml'), envFile], { encoding: 'utf8', cwd: root, env: { PATH: process.env.PATH } });
   };
-  const secrets = ['TEMPORAL_DB_PASSWORD=pg-secret', 'MONGO_ROOT_PASSWORD=root-secret', 'MONGODB_APP_PASSWORD=app-secret', 'API_KEYS=operator-key-0123456789:operator', `PAYLOAD_KEYS=k1:${Buffer.alloc(32, 7).toString('base64')}`].join('\n');
+  const secrets = ['TEMPORAL_DB_PASSWORD=pg-secret', 'MONGO_ROOT_PASSWORD=root-secret', 'MONGODB_APP_PASSWORD=app-secret', 'API_KEYS=operator-key-0123456789:operator', `PAYLOAD_KEYS=k1:${Buffer.alloc(32, 7).toString('base64')}`, `BLIND_INDEX_KEY=${Buffer.alloc(32, 8).toString('base64')}`].join('\n');
 
   beforeAll(() => {
     // The loader is compose-go (github.com/compose-spec/compose-go/v2), pinned in test/tools/compose-config/go.mod.
@@ -159,6 +160,6 @@ describe('docker-compose.yml through the Compose Spec loader (what `docker compo
   it('refuses to load without the secrets, naming each one', () => {
     const result = load('');
     expect(result.status).not.toBe(0);
-    for (const name of ['API_KEYS', 'PAYLOAD_KEYS', 'MONGODB_APP_PASSWORD', 'MONGO_ROOT_PASSWORD', 'TEMPORAL_DB_PASSWORD']) expect(result.stderr).toContain(`required variable ${name} is missing a value`);
+    for (const name of ['API_KEYS', 'PAYLOAD_KEYS', 'BLIND_INDEX_KEY', 'MONGODB_APP_PASSWORD', 'MONGO_ROOT_PASSWORD', 'TEMPORAL_DB_PASSWORD']) expect(result.stderr).toContain(`required variable ${name} is missing a value`);
   });
 });

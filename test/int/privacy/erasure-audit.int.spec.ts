@@ -1,45 +1,69 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createPersonalData, masterKeysOf } from '../../../infra/personal-data';
+import { keyIdOf } from '../../../infra/personal-data/sealed';
 import { useSagaStack } from '../../helpers/saga';
 import { http } from '../../helpers/stack';
 
 /**
- * Every erasure is audited with who, when and which key, even when the process performing it dies
- * half-way: the record is written before the key is destroyed and completed after, and a retry
- * (erasing is idempotent) completes whatever a crash left.
+ * Every erasure is audited with who and when, even when the process performing it dies half-way:
+ * the record is written before the key is destroyed and completed after, and a retry (erasing is
+ * idempotent) completes whatever a crash left. The record names neither the customer nor the key.
  */
 describe('the erasure audit record', () => {
   const t = useSagaStack();
 
-  it('is complete and single after a clean erasure, after a crash before the key was destroyed, and after a crash right after it', async () => {
+  it('is complete and single after a clean erasure, after a crash before the key was destroyed, and after a crash right after it, and names neither the customer nor the key', async () => {
     const db = t.stack.mongo.db;
     const audit = db.collection('audit_log');
     const keys = db.collection('subject_keys');
+    const personalData = createPersonalData(db, masterKeysOf(t.stack.config), { cacheMs: 0 });
     // Where the erasing process died: nowhere, after writing the record, or after destroying the key.
-    const crashes = ['none', 'after-record', 'after-erase'] as const;
+    const crashes = ['none', 'after-record', 'after-destroy'] as const;
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...crashes), fc.integer({ min: 1, max: 3 }), async (crash, retries) => {
         const customerId = t.h.unique('audited').replaceAll('-', '_');
         const opened = await http(t.stack.baseUrl, 'POST', '/accounts', { customerId, owner: 'Audit Subject', initialDeposit: 0 });
         expect(opened.status, opened.text).toBe(201);
-        const keyId = (await keys.findOne({ _id: customerId as never }))!.keyId as string;
-        if (crash === 'after-record') {
-          // What the route writes first, and then nothing more.
-          await audit.updateOne({ _id: `erase-personal-data:${keyId}` as never }, { $setOnInsert: { action: 'erase-personal-data', customerId, keyId, requestedAt: new Date(), by: 'crashed' } }, { upsert: true });
+        const keyId = keyIdOf((await personalData.customerOf(customerId)).customerId)!;
+        if (crash !== 'none') {
+          // The steps the route runs, up to where the process died.
+          const current = await personalData.erasureSteps.record(customerId, 'crashed');
+          expect(current?.keyId).toBe(keyId);
+          if (crash === 'after-destroy') expect(await personalData.erasureSteps.destroy(customerId, keyId)).toBe(true);
         }
-        if (crash === 'after-erase') await createPersonalData(db, masterKeysOf(t.stack.config), { cacheMs: 0 }).erase(customerId);
         const answers = [];
         for (let i = 0; i < retries; i++) answers.push(await http(t.stack.baseUrl, 'DELETE', `/customers/${customerId}/personal-data`));
         for (const a of answers) expect(a.status, a.text).toBe(200);
         // Exactly one call erased, unless the crashed process already had.
-        expect(answers.filter((a) => a.body.erased).length).toBe(crash === 'after-erase' ? 0 : 1);
-        expect((await keys.findOne({ _id: customerId as never }))!.wrapped).toBeNull();
-        const records = await audit.find({ action: 'erase-personal-data', customerId }).toArray();
+        expect(answers.filter((a) => a.body.erased).length).toBe(crash === 'after-destroy' ? 0 : 1);
+        expect(await keys.countDocuments({ keyId }), 'the key is gone').toBe(0);
+        const records = await audit.find({ action: 'erase-personal-data', subject: personalData.erasureSubject(customerId) }).toArray();
         expect(records).toHaveLength(1);
-        expect(records[0]).toMatchObject({ keyId, by: expect.any(String), requestedAt: expect.any(Date), at: expect.any(Date) });
+        const record = records[0]!;
+        expect(record).toMatchObject({ by: expect.any(String), requestedAt: expect.any(Date), at: expect.any(Date) });
+        expect(Object.keys(record).sort()).toEqual(['_id', 'action', 'at', 'by', 'requestedAt', 'subject']);
+        expect(JSON.stringify(record), 'the record names the customer or the key').not.toMatch(new RegExp(`${customerId}|${keyId}`));
+        for (const a of answers) expect(new Date(a.body.erasedAt as string)).toEqual(record.at);
       }),
       { numRuns: 9 },
     );
   }, 120_000);
+
+  it('records each erasure of a customer id once: a later key of the same id gets a record of its own', async () => {
+    const customerId = t.h.unique('returning').replaceAll('-', '_');
+    const personalData = createPersonalData(t.stack.mongo.db, masterKeysOf(t.stack.config), { cacheMs: 0 });
+    const erasures = [];
+    for (let round = 0; round < 2; round++) {
+      expect((await http(t.stack.baseUrl, 'POST', '/accounts', { customerId, owner: `Round ${round}`, initialDeposit: 0 })).status).toBe(201);
+      const erasure = await http(t.stack.baseUrl, 'DELETE', `/customers/${customerId}/personal-data`);
+      expect(erasure.body).toMatchObject({ erased: true });
+      erasures.push(erasure.body.erasedAt as string);
+    }
+    const again = await http(t.stack.baseUrl, 'DELETE', `/customers/${customerId}/personal-data`);
+    expect(again.body, 'a repeat answers the latest erasure').toMatchObject({ erased: false, erasedAt: erasures[1] });
+    const records = await t.stack.mongo.db.collection('audit_log').find({ subject: personalData.erasureSubject(customerId) }).sort({ at: 1 }).toArray();
+    expect(records.map((r) => (r.at as Date).toISOString())).toEqual(erasures);
+    expect(new Set(records.map((r) => r._id)).size).toBe(2);
+  });
 });
