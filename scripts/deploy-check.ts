@@ -19,7 +19,8 @@ import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { loadConfig, type Config } from '../config';
 import { temporalClient, workerConnection } from '../composition';
-import { buildId } from '../workers/build-id';
+import { tracing } from '../infra/tracing';
+import { deriveBuildId } from '../workers/build-id';
 import { makeCurrentVersion } from '../workers/deployment';
 import { historiesDir, loadFixtures, replayFixtures, workflowsPath, type Fixture } from './replay/histories';
 
@@ -53,7 +54,9 @@ async function main(): Promise<number> {
   const sample = Number(flag('--sample') ?? 20);
   const workflows = path.resolve(flag('--workflows') ?? workflowsPath);
   const config = loadConfig();
-  const build = buildId(config);
+  // Bundled as the worker bundles it, with the same plugins (tracing adds workflow interceptors).
+  const plugin = tracing(config, 'deploy-check');
+  const build = await deriveBuildId(config, { workflowsPath: workflows, plugins: plugin ? [plugin] : [] });
   console.log(`deploy:check: build ${build} of deployment ${config.WORKER_DEPLOYMENT_NAME} (task queue ${config.TASK_QUEUE}), workflow code ${path.relative(process.cwd(), workflows)}`);
 
   const fixtures = loadFixtures(historiesDir).map((f) => ({ ...f, why: 'recorded fixture' }));

@@ -2,7 +2,7 @@ import { pruneSettledReservations } from '../activities/stock-pruning';
 import { masterKeysOf } from '../infra/personal-data';
 import os from 'node:os';
 import path from 'node:path';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { Db } from 'mongodb';
 import { faultInjectionOn, setsCurrentVersion, type Config } from '../config';
 import { makeCurrentVersion } from './deployment';
@@ -14,7 +14,8 @@ import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { ObservabilityInterceptor } from './activity-interceptor';
 import { FaultInjectionInterceptor } from './fault-interceptor';
 import { createFaults } from '../infra/faults';
-import { buildId } from './build-id';
+import { buildIdFor } from './build-id';
+import { bundleWorkflows } from './workflow-bundle';
 import type { Context } from '@temporalio/activity';
 
 /** Builds the order worker: the saga workflow plus every service's activities on one task queue. */
@@ -22,12 +23,22 @@ export async function createWorker(deps: { connection: NativeConnection; config:
   const log = deps.log ?? createLogger('worker', deps.config.LOG_LEVEL);
   const plugin = tracing(deps.config, 'order-worker', deps.spanExporter);
   const faults = faultInjectionOn(deps.config) ? createFaults(deps.db) : null;
+  const plugins = plugin ? [plugin] : [];
+  // Bundled here rather than by Worker.create, so that the code the build id hashes is the code
+  // this worker loads (the plugins' workflow interceptors included).
+  const bundle = await bundleWorkflows({
+    // An explicit file path (not require.resolve) so the same code runs under tsx and vitest.
+    workflowsPath: deps.workflowsPath ?? path.resolve(__dirname, '..', 'workflows', 'index.ts'),
+    plugins,
+    logger: Runtime.instance().logger,
+  });
+  const build = buildIdFor(deps.config, bundle);
   return Worker.create({
     connection: deps.connection,
     namespace: deps.config.TEMPORAL_NAMESPACE,
     taskQueue: deps.config.TASK_QUEUE,
     // The build in the identity too: the Web UI shows, task by task, which build ran it.
-    identity: `${process.pid}@${os.hostname()} ${buildId(deps.config)}`,
+    identity: `${process.pid}@${os.hostname()} ${build}`,
     // A version of the Worker Deployment, its workflows Pinned: a saga finishes on the build it
     // started on, however long it waits (an approval, an outage), so a new build may change the
     // saga freely (README, "Changing a workflow safely"). The behavior is the worker's, not the
@@ -35,11 +46,10 @@ export async function createWorker(deps: { connection: NativeConnection; config:
     // workflow code on unversioned workers.
     workerDeploymentOptions: {
       useWorkerVersioning: true,
-      version: { deploymentName: deps.config.WORKER_DEPLOYMENT_NAME, buildId: buildId(deps.config) },
+      version: { deploymentName: deps.config.WORKER_DEPLOYMENT_NAME, buildId: build },
       defaultVersioningBehavior: 'PINNED',
     },
-    // An explicit file path (not require.resolve) so the same code runs under tsx and vitest.
-    workflowsPath: deps.workflowsPath ?? path.resolve(__dirname, '..', 'workflows', 'index.ts'),
+    workflowBundle: bundle,
     activities: createActivities({ db: deps.db, masterKeys: masterKeysOf(deps.config, (message) => log.warn(message)) }),
     dataConverter: dataConverter(deps.config),
     interceptors: {
@@ -49,7 +59,7 @@ export async function createWorker(deps: { connection: NativeConnection; config:
         ...(faults ? [(ctx: Context) => ({ inbound: new FaultInjectionInterceptor(ctx, faults) })] : []),
       ],
     },
-    plugins: plugin ? [plugin] : [],
+    plugins,
   });
 }
 
@@ -74,6 +84,13 @@ export function runWorker(worker: Worker, deps: { connection: NativeConnection; 
   const current =
     mode === 'off'
       ? Promise.resolve('off' as const)
-      : makeCurrentVersion(deps.connection, { namespace: deps.config.TEMPORAL_NAMESPACE, deploymentName: deps.config.WORKER_DEPLOYMENT_NAME, buildId: buildId(deps.config), onlyIfNone: mode === 'first' });
+      : makeCurrentVersion(deps.connection, { namespace: deps.config.TEMPORAL_NAMESPACE, deploymentName: deps.config.WORKER_DEPLOYMENT_NAME, buildId: buildIdOfWorker(worker), onlyIfNone: mode === 'first' });
   return { running, current };
+}
+
+/** The build id the worker registered with (createWorker always sets one). */
+function buildIdOfWorker(worker: Worker): string {
+  const build = worker.options.workerDeploymentOptions?.version.buildId;
+  if (!build) throw new Error('the worker has no deployment version');
+  return build;
 }

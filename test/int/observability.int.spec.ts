@@ -18,7 +18,10 @@ describe('observability: metrics, correlated logs, traces', () => {
         done();
       },
     });
-    stack = await startStack(fastSaga, { log: pino({ level: 'debug' }, sink), spanExporter: spans });
+    // Tracing adds its workflow interceptors to the bundle, so this worker is another build than the
+    // untraced workers of other test files on the same server: a deployment of its own keeps them
+    // from contending for the current version.
+    stack = await startStack({ ...fastSaga, WORKER_DEPLOYMENT_NAME: 'order-platform-traced' }, { log: pino({ level: 'debug' }, sink), spanExporter: spans });
     h = sagaHelpers(stack);
   });
   afterAll(() => stack?.stop());

@@ -1,0 +1,28 @@
+import path from 'node:path';
+import { bundleWorkflowCode, DefaultLogger, type BundleOptions, type Logger } from '@temporalio/worker';
+
+const root = path.resolve(__dirname, '..');
+/** The workflow code the worker runs. */
+export const defaultWorkflowsPath = path.join(root, 'workflows', 'index.ts');
+
+export interface WorkflowBundle {
+  code: string;
+}
+
+/**
+ * The workflow code a worker runs, bundled once by the SDK's bundler (webpack): every module the
+ * workflows import, from this repository and from node_modules, plus the workflow interceptors the
+ * plugins add. The worker loads this bundle and its build id is a hash of it (workers/build-id.ts),
+ * so the two cannot differ. Webpack names modules relative to its context: the repository here,
+ * not the directory the process was started in, so the same checkout bundles the same code from
+ * wherever it runs.
+ */
+export function bundleWorkflows(options: { workflowsPath?: string; plugins?: BundleOptions['plugins']; logger?: Logger } = {}): Promise<WorkflowBundle> {
+  return bundleWorkflowCode({
+    workflowsPath: options.workflowsPath ?? defaultWorkflowsPath,
+    plugins: options.plugins,
+    // Webpack's statistics are INFO; a failed bundle is logged as an error and thrown.
+    logger: options.logger ?? new DefaultLogger('WARN'),
+    webpackConfigHook: (config) => ({ ...config, context: root }),
+  });
+}
