@@ -26,6 +26,9 @@ function startSystem(env: NodeJS.ProcessEnv): Started {
   return { child, output: () => output };
 }
 
+/** The line npm start prints once everything answers; at a line's start, since "already in use" contains "ready in". */
+const READY = /^ready in \d/m;
+
 /** Ctrl-C in a terminal sends SIGINT to the whole foreground process group. */
 async function pressCtrlC(started: Started): Promise<number | null> {
   const exited = new Promise<number | null>((resolve) => started.child.once('exit', (code) => resolve(code)));
@@ -59,7 +62,7 @@ describe('npm start', () => {
     const baseUrl = `http://127.0.0.1:${port}`;
 
     running = startSystem(env);
-    await waitFor('"ready" from npm start', () => /ready in/.test(running!.output()), 120_000).catch((err) => {
+    await waitFor('"ready" from npm start', () => READY.test(running!.output()), 120_000).catch((err) => {
       throw new Error(`${err.message}\n--- output ---\n${running!.output()}`);
     });
     expect(running.output()).toContain(`API             http://localhost:${port}`);
@@ -93,7 +96,7 @@ describe('npm start', () => {
 
     // Second start on the same data folder: the order and its workflow history are still there.
     running = startSystem(env);
-    await waitFor('"ready" from the second npm start', () => /ready in/.test(running!.output()), 120_000);
+    await waitFor('"ready" from the second npm start', () => READY.test(running!.output()), 120_000);
     const again = await http(baseUrl, 'GET', `/orders/${placed.body.orderId}`);
     expect(again.body).toMatchObject({ status: 'COMPLETED', total: 250 });
     expect((await http(baseUrl, 'GET', `/accounts/${account.body.accountId}`)).body.balance).toBe(750);
