@@ -29,6 +29,16 @@ function startSystem(env: NodeJS.ProcessEnv): Started {
 /** The line npm start prints once everything answers; at a line's start, since "already in use" contains "ready in". */
 const READY = /^ready in \d/m;
 
+/** Waits for the ready line; a start that ended or timed out fails with its exit and its output. */
+async function waitForReady(started: Started, what: string): Promise<void> {
+  await waitFor(what, () => {
+    if (started.child.exitCode !== null) throw new Error(`npm start exited with code ${started.child.exitCode}`);
+    return READY.test(started.output());
+  }, 120_000).catch((err: Error) => {
+    throw new Error(`${err.message}\n--- output ---\n${started.output()}`);
+  });
+}
+
 /** Ctrl-C in a terminal sends SIGINT to the whole foreground process group. */
 async function pressCtrlC(started: Started): Promise<number | null> {
   const exited = new Promise<number | null>((resolve) => started.child.once('exit', (code) => resolve(code)));
@@ -62,9 +72,7 @@ describe('npm start', () => {
     const baseUrl = `http://127.0.0.1:${port}`;
 
     running = startSystem(env);
-    await waitFor('"ready" from npm start', () => READY.test(running!.output()), 120_000).catch((err) => {
-      throw new Error(`${err.message}\n--- output ---\n${running!.output()}`);
-    });
+    await waitForReady(running, '"ready" from npm start');
     expect(running.output()).toContain(`API             http://localhost:${port}`);
     expect(running.output()).toContain(`Temporal Web UI http://localhost:${uiPort}`);
 
@@ -96,7 +104,7 @@ describe('npm start', () => {
 
     // Second start on the same data folder: the order and its workflow history are still there.
     running = startSystem(env);
-    await waitFor('"ready" from the second npm start', () => READY.test(running!.output()), 120_000);
+    await waitForReady(running, '"ready" from the second npm start');
     const again = await http(baseUrl, 'GET', `/orders/${placed.body.orderId}`);
     expect(again.body).toMatchObject({ status: 'COMPLETED', total: 250 });
     expect((await http(baseUrl, 'GET', `/accounts/${account.body.accountId}`)).body.balance).toBe(750);
