@@ -30,9 +30,11 @@ export function accountRoutes(deps: { police: PoliceDeps; db: Db; idempotency: I
       const accountId = seed ? idFromSeed(seed) : randomUUID();
       // The holder's name is personal data: sealed with the customer's key (or, for an account no
       // customer holds, a key of the account's own), so erasing the customer erases it everywhere.
-      const owner = await deps.personalData.seal(customerId ?? `account:${accountId}`, body.owner);
+      // One key lookup for both, so an erasure racing the opening erases all of it or none of it.
+      const sealer = await deps.personalData.sealerFor(customerId ?? `account:${accountId}`);
+      const owner = sealer.seal(body.owner);
       // The holder's id is personal data too: recorded sealed, with its pseudonym beside it.
-      const holder = customerId !== undefined ? await deps.personalData.customerOf(customerId) : undefined;
+      const holder = customerId !== undefined ? sealer.customer() : undefined;
       const view = await mapErrors({}, () =>
         accounts.openAccount({
           accountId,

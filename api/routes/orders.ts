@@ -21,7 +21,7 @@ import { idFromSeed, type Answer, type Idempotency } from '../idempotency';
 import { createAccountService } from '../../domain/accounts';
 import { createEventStore } from '../../eventstore';
 import { parse } from '../validate';
-import { orderDetails, orderSummary, shippingAddressSchema, type OrderStatus } from '../../domain/orders';
+import { INITIAL_STATUS, ORDER_STATUS, orderDetails, orderSummary, shippingAddressSchema, UNDONE_STATUSES } from '../../domain/orders';
 import { ERASED } from '../../domain/personal-data';
 import { orderIdParams, placeOrderSchema, reasonBody } from '../contract';
 import { policedRouter, type PoliceDeps } from '../policed-router';
@@ -90,8 +90,10 @@ export function orderRoutes(deps: { police: PoliceDeps; client: Client; db: Db; 
     // activities' arguments and dead letters hold only ciphertext of it, and erasing the customer
     // makes every copy unreadable. The customer's id itself travels sealed too; search attributes,
     // events and read models match on its pseudonym instead.
-    const shippingAddress = await deps.personalData.sealAddress(body.customerId, body.shippingAddress);
-    const { customerId, customer } = await deps.personalData.customerOf(body.customerId);
+    // One key lookup for the whole order, so an erasure racing it erases all of it or none of it.
+    const sealer = await deps.personalData.sealerFor(body.customerId);
+    const shippingAddress = sealer.sealAddress(body.shippingAddress);
+    const { customerId, customer } = sealer.customer();
     const input: OrderSagaInput = { orderId, ...body, customerId, customer, shippingAddress, correlationId: correlationIdOf(req), settings: sagaSettings(deps.config) };
     const updateId = placedUpdateId(orderId);
     let placed: OrderPlaced;
@@ -108,7 +110,7 @@ export function orderRoutes(deps: { police: PoliceDeps; client: Client; db: Db; 
         typedSearchAttributes: [
           { key: OrderIdKey, value: orderId },
           { key: CustomerIdKey, value: customer },
-          { key: OrderStatusKey, value: 'PENDING' },
+          { key: OrderStatusKey, value: INITIAL_STATUS },
         ],
         memo: { accountId: body.accountId, correlationId: input.correlationId },
         // The Web UI's story of the order: a one-line summary (no personal data) and Markdown
@@ -213,7 +215,7 @@ export function orderRoutes(deps: { police: PoliceDeps; client: Client; db: Db; 
         return;
       }
       const refusal = err instanceof WorkflowUpdateFailedError ? err.cause?.message : undefined;
-      throw new HttpError(409, 'invalid_state', refusal ?? `Order ${orderId} has ${status.status === 'COMPLETED' ? 'completed' : `finished (${status.status})`} and can no longer be cancelled`);
+      throw new HttpError(409, 'invalid_state', refusal ?? `Order ${orderId} has ${status.status === ORDER_STATUS.COMPLETED ? 'completed' : `finished (${status.status})`} and can no longer be cancelled`);
     }
   });
 
@@ -242,10 +244,10 @@ export function orderRoutes(deps: { police: PoliceDeps; client: Client; db: Db; 
   return router;
 }
 
-/** Undoing under way or done: COMPENSATION_INCOMPLETE is cancelled too, with compensations parked for an operator. */
-const UNDOING: readonly OrderStatus[] = ['COMPENSATING', 'CANCELLED', 'COMPENSATION_INCOMPLETE'];
-
-/** A cancel was accepted earlier, or the saga is undoing (or has undone) the order for another reason. */
-const beingCancelled = (status: SagaStatus): boolean => status.cancelRequested === true || UNDOING.includes(status.status);
+/**
+ * A cancel was accepted earlier, or the saga is undoing (or has undone) the order for another reason:
+ * COMPENSATION_INCOMPLETE is cancelled too, with compensations parked for an operator.
+ */
+const beingCancelled = (status: SagaStatus): boolean => status.cancelRequested === true || UNDONE_STATUSES.includes(status.status);
 
 const cancelAnswer = (orderId: string, status: SagaStatus) => ({ orderId, accepted: 'cancel' as const, status: status.status });

@@ -21,8 +21,8 @@ const pseudonymWith = (dataKey: Buffer, subject: string) => `bi1.${createHmac('s
  * endpoint for operators); `erase` destroys the subject's key, and everything sealed under it, in
  * events, histories, dead letters and read models alike, opens to ERASED from then on.
  */
-export function createPersonalData(db: Db, master: MasterKeys, options: { cacheMs?: number } = {}) {
-  const keys = createSubjectKeys(db, master, options);
+export function createPersonalData(db: Db, master: MasterKeys) {
+  const keys = createSubjectKeys(db, master);
   const index = blindIndexOf(master.blindIndexKey);
   const erasure = createErasure(db, keys, index);
 
@@ -50,18 +50,43 @@ export function createPersonalData(db: Db, master: MasterKeys, options: { cacheM
     return value;
   }
 
+  /**
+   * Seals with the subject's current key, looked up once: everything one request records about the
+   * subject (an order's address, its customer's sealed id and pseudonym) names the same key. The
+   * key was the subject's at the lookup; an erasure acknowledged before it is never sealed under,
+   * and one that lands after it erases all of what is sealed here, not part of it.
+   */
+  async function sealerFor(subject: string) {
+    const { keyId, key } = await keys.keyFor(subject);
+    return {
+      seal: (plaintext: string): string => sealWith(keyId, key, plaintext),
+      /** The address with its personal fields sealed (already sealed fields are left as they are). */
+      sealAddress<A extends Record<(typeof PERSONAL_ADDRESS_FIELDS)[number], string>>(address: A): A {
+        const sealed: Record<string, string> = { ...address };
+        for (const field of PERSONAL_ADDRESS_FIELDS) if (!isSealed(address[field])) sealed[field] = sealWith(keyId, key, address[field]);
+        return sealed as A;
+      },
+      /**
+       * How the customer is recorded wherever the platform stores it (saga input, events, services'
+       * state, read models): the id sealed with the customer's key, for the few places that must
+       * read it back, and the pseudonym, for filters and ownership checks: an HMAC of the id under
+       * a key derived from the customer's own data key. Stable while the key exists; once it is
+       * erased nothing links the pseudonym to the id any more, and the next key gives a new one.
+       */
+      customer: (): { customerId: string; customer: string } => ({ customerId: sealWith(keyId, key, subject), customer: pseudonymWith(key, subject) }),
+    };
+  }
+
   return {
+    sealerFor,
+
     async seal(subject: string, plaintext: string): Promise<string> {
-      const { keyId, key } = await keys.keyFor(subject);
-      return sealWith(keyId, key, plaintext);
+      return (await sealerFor(subject)).seal(plaintext);
     },
 
     /** The address with its personal fields sealed (already sealed fields are left as they are). */
     async sealAddress<A extends Record<(typeof PERSONAL_ADDRESS_FIELDS)[number], string>>(subject: string, address: A): Promise<A> {
-      const { keyId, key } = await keys.keyFor(subject);
-      const sealed: Record<string, string> = { ...address };
-      for (const field of PERSONAL_ADDRESS_FIELDS) if (!isSealed(address[field])) sealed[field] = sealWith(keyId, key, address[field]);
-      return sealed as A;
+      return (await sealerFor(subject)).sealAddress(address);
     },
 
     open,
@@ -82,16 +107,9 @@ export function createPersonalData(db: Db, master: MasterKeys, options: { cacheM
       return dataKey ? pseudonymWith(dataKey.key, subject) : null;
     },
 
-    /**
-     * How the customer is recorded wherever the platform stores it (saga input, events, services'
-     * state, read models): the id sealed with the customer's key, for the few places that must
-     * read it back, and the pseudonym, for filters and ownership checks: an HMAC of the id under
-     * a key derived from the customer's own data key. Stable while the key exists; once it is
-     * erased nothing links the pseudonym to the id any more, and the next key gives a new one.
-     */
+    /** How the customer is recorded wherever the platform stores it (see sealerFor). */
     async customerOf(customerId: string): Promise<{ customerId: string; customer: string }> {
-      const { keyId, key } = await keys.keyFor(customerId);
-      return { customerId: sealWith(keyId, key, customerId), customer: pseudonymWith(key, customerId) };
+      return (await sealerFor(customerId)).customer();
     },
 
     /**

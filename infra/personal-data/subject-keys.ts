@@ -1,5 +1,6 @@
 import { createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { decrypt, encrypt } from '../aes-gcm';
+import DataLoader from 'dataloader';
 import type { Collection, Db } from 'mongodb';
 import { blindIndexOf } from './blind-index';
 import { newKeyId } from './sealed';
@@ -74,33 +75,40 @@ function unwrap(master: MasterKeys, doc: Pick<SubjectKeyDocument, 'keyId' | 'wra
 const duplicateKey = (err: unknown) => (err as { code?: number })?.code === 11000;
 
 /**
- * The key store. Unwrapped keys are cached for `cacheMs`: an erasure is immediate in the process
- * that performs it and reaches the others within that time.
+ * The key store. Nothing is cached between lookups: an erasure deletes the key document, and every
+ * process, whatever it looked up before, seals nothing more under that key and opens nothing
+ * sealed under it from the moment the deletion is acknowledged. A seal costs one read by `_id`; the
+ * lookups of one answer (every value it opens, in the same tick) are batched into one read by key id.
  */
-export function createSubjectKeys(db: Db, master: MasterKeys, options: { cacheMs?: number } = {}) {
+export function createSubjectKeys(db: Db, master: MasterKeys) {
   const keys = subjectKeyCollection(db);
   const index = blindIndexOf(master.blindIndexKey);
-  const cacheMs = options.cacheMs ?? 30_000;
-  const bySubject = new Map<string, { dataKey: DataKey; at: number }>();
-  const byKeyId = new Map<string, { key: Buffer | null; at: number }>();
-  const fresh = (at: number) => Date.now() - at < cacheMs;
 
-  const remember = (subject: string, doc: SubjectKeyDocument): DataKey => {
-    const dataKey = { keyId: doc.keyId, key: unwrap(master, doc) };
-    byKeyId.set(doc.keyId, { key: dataKey.key, at: Date.now() });
-    bySubject.set(subject, { dataKey, at: Date.now() });
-    return dataKey;
-  };
+  const keysById = new DataLoader<string, Buffer | null>(
+    async (keyIds) => {
+      const wanted = [...new Set(keyIds)];
+      const docs = await keys.find({ keyId: { $in: [...wanted, ...wanted.map(movingKeyId)] } }, { projection: { keyId: 1, wrapped: 1, masterKeyId: 1 } }).toArray();
+      const found = new Map(docs.map((doc) => [keyIdOfDocument(doc), doc]));
+      return keyIds.map((keyId) => {
+        const doc = found.get(keyId);
+        try {
+          return doc ? unwrap(master, doc) : null;
+        } catch (err) {
+          return err as Error;
+        }
+      });
+    },
+    // Batching only: a key remembered past its answer could open values after their erasure.
+    { cache: false },
+  );
 
   return {
     /** The subject's current data key, created if it has none (never had one, or erased since). */
     async keyFor(subject: string): Promise<DataKey> {
-      const cached = bySubject.get(subject);
-      if (cached && fresh(cached.at)) return cached.dataKey;
       const _id = index.keyDocumentId(subject);
       for (let attempt = 0; attempt < 5; attempt++) {
         const doc = await keys.findOne({ _id });
-        if (doc) return remember(subject, doc);
+        if (doc) return { keyId: doc.keyId, key: unwrap(master, doc) };
         const keyId = newKeyId();
         try {
           // The unique _id makes one key per subject, whoever creates it first.
@@ -114,10 +122,8 @@ export function createSubjectKeys(db: Db, master: MasterKeys, options: { cacheMs
 
     /** The subject's current data key without creating one: null when it has none (never used, or erased). */
     async existingKeyFor(subject: string): Promise<DataKey | null> {
-      const cached = bySubject.get(subject);
-      if (cached && fresh(cached.at)) return cached.dataKey;
       const doc = await keys.findOne({ _id: index.keyDocumentId(subject) });
-      return doc ? remember(subject, doc) : null;
+      return doc ? { keyId: doc.keyId, key: unwrap(master, doc) } : null;
     },
 
     /** The ids of the subject's current key and of its erasure's audit record; null when it has no key. */
@@ -126,14 +132,7 @@ export function createSubjectKeys(db: Db, master: MasterKeys, options: { cacheMs
     },
 
     /** The key a value was sealed under, or null once its subject is erased (or it is unknown). */
-    async keyById(keyId: string): Promise<Buffer | null> {
-      const cached = byKeyId.get(keyId);
-      if (cached && fresh(cached.at)) return cached.key;
-      const doc = await keys.findOne({ keyId: { $in: [keyId, movingKeyId(keyId)] } });
-      const key = doc ? unwrap(master, doc) : null;
-      byKeyId.set(keyId, { key, at: Date.now() });
-      return key;
-    },
+    keyById: (keyId: string): Promise<Buffer | null> => keysById.load(keyId),
 
     /**
      * Destroys the subject's data key `keyId` by deleting its document (only that key: one created
@@ -141,8 +140,6 @@ export function createSubjectKeys(db: Db, master: MasterKeys, options: { cacheMs
      */
     async destroy(subject: string, keyId: string): Promise<boolean> {
       const deleted = await keys.deleteOne({ _id: index.keyDocumentId(subject), keyId });
-      bySubject.delete(subject);
-      byKeyId.delete(keyId);
       return deleted.deletedCount > 0;
     },
 

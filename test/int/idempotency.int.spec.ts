@@ -30,7 +30,7 @@ interface Ctx {
 const count = (t: Ctx, filter: object) => t.stack.mongo.db.collection('events').countDocuments(filter);
 /** Accounts opened for a holder, found by the holder's pseudonym (events keep the id itself sealed). */
 const openedFor = async (t: Ctx, customerId: string) => {
-  const pseudonym = await createPersonalData(t.stack.mongo.db, masterKeysOf(t.stack.config), { cacheMs: 0 }).pseudonymIfKnown(customerId);
+  const pseudonym = await createPersonalData(t.stack.mongo.db, masterKeysOf(t.stack.config)).pseudonymIfKnown(customerId);
   return pseudonym === null ? 0 : count(t, { type: 'AccountOpened', 'data.customer': pseudonym });
 };
 

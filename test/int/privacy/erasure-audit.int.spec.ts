@@ -17,7 +17,7 @@ describe('the erasure audit record', () => {
     const db = t.stack.mongo.db;
     const audit = db.collection('audit_log');
     const keys = db.collection('subject_keys');
-    const personalData = createPersonalData(db, masterKeysOf(t.stack.config), { cacheMs: 0 });
+    const personalData = createPersonalData(db, masterKeysOf(t.stack.config));
     // Where the erasing process died: nowhere, after writing the record, or after destroying the key.
     const crashes = ['none', 'after-record', 'after-destroy'] as const;
     await fc.assert(
@@ -52,7 +52,7 @@ describe('the erasure audit record', () => {
 
   it('records each erasure of a customer id once: a later key of the same id gets a record of its own', async () => {
     const customerId = t.h.unique('returning').replaceAll('-', '_');
-    const personalData = createPersonalData(t.stack.mongo.db, masterKeysOf(t.stack.config), { cacheMs: 0 });
+    const personalData = createPersonalData(t.stack.mongo.db, masterKeysOf(t.stack.config));
     const erasures = [];
     for (let round = 0; round < 2; round++) {
       expect((await http(t.stack.baseUrl, 'POST', '/accounts', { customerId, owner: `Round ${round}`, initialDeposit: 0 })).status).toBe(201);

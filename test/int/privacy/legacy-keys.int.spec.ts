@@ -18,7 +18,7 @@ describe('data keys stored under plain customer ids', () => {
     await ensureSubjectKeyIndexes(db);
     const keys = db.collection<Record<string, unknown> & { _id: string }>('subject_keys');
     const audit = db.collection<Record<string, unknown> & { _id: string }>('audit_log');
-    const personalData = createPersonalData(db, master, { cacheMs: 0 });
+    const personalData = createPersonalData(db, master);
     try {
       // Alice and Bob have live keys, sealed values and pseudonyms; each key is put back as it was stored then.
       const live = ['alice_legacy', 'bob_legacy'];

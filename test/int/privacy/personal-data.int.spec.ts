@@ -22,8 +22,8 @@ describe('personal data sealed per subject (crypto-shredding)', () => {
           fc.nat(),
           async (subjects, values, pick) => {
             // A process of its own per step: sealing in the API, opening elsewhere.
-            const api = createPersonalData(fresh.db, m1, { cacheMs: 0 });
-            const reader = createPersonalData(fresh.db, m1, { cacheMs: 0 });
+            const api = createPersonalData(fresh.db, m1);
+            const reader = createPersonalData(fresh.db, m1);
             const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
             const sealed = await Promise.all(values.map(async ([i, text]) => ({ subject: `${run}-${subjects[i % subjects.length]}`, text, sealed: await api.seal(`${run}-${subjects[i % subjects.length]}`, text) })));
             for (const s of sealed) {
@@ -59,7 +59,7 @@ describe('personal data sealed per subject (crypto-shredding)', () => {
     const old = randomBytes(32);
     const next = randomBytes(32);
     try {
-      const before = createPersonalData(fresh.db, masters('m1', { m1: old }), { cacheMs: 0 });
+      const before = createPersonalData(fresh.db, masters('m1', { m1: old }));
       const sealed = await Promise.all(Array.from({ length: 8 }, (_, i) => before.seal('racer', `v${i}`)));
       expect(new Set(sealed.map((s) => s.split('.')[1])).size, 'one data key, whoever created it').toBe(1);
       const stored = await fresh.db.collection('subject_keys').find({ keyId: sealed[0]!.split('.')[1] }).toArray();
@@ -72,9 +72,9 @@ describe('personal data sealed per subject (crypto-shredding)', () => {
       expect((await before.customerOf('someone-else')).customer).not.toBe(pseudonym);
 
       // The master key rotates: keys are rewrapped, and the old master key can then be retired.
-      const both = createPersonalData(fresh.db, masters('m2', { m1: old, m2: next }), { cacheMs: 0 });
+      const both = createPersonalData(fresh.db, masters('m2', { m1: old, m2: next }));
       expect(await both.rewrap()).toBeGreaterThanOrEqual(2);
-      const after = createPersonalData(fresh.db, masters('m2', { m2: next }), { cacheMs: 0 });
+      const after = createPersonalData(fresh.db, masters('m2', { m2: next }));
       expect(await Promise.all(sealed.map((s) => after.open(s)))).toEqual(sealed.map((_, i) => `v${i}`));
 
       expect((await after.customerOf('racer')).customer, 'the same key is found after the master key rotated').toBe(pseudonym);
