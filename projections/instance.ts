@@ -4,7 +4,7 @@ import type { EventStore, StoredEvent } from '../eventstore';
 import type { FaultableService, Faults } from '../infra/faults';
 import type { Logger } from '../infra/logger';
 import { runSubscription } from '../subscriptions/runner';
-import type { RunningSubscription, Subscription } from '../subscriptions/types';
+import type { HandleWithRetry, RunningSubscription, Subscription } from '../subscriptions/types';
 import type { LogWatcher } from '../subscriptions/log-watcher';
 import { checkpointIdOf, contextFor, ensureGeneration, projectionStates } from './generations';
 import { parkBreaker } from './park-breaker';
@@ -81,7 +81,7 @@ export function startProjectionInstance(projection: Projection, generation: numb
    * letter was marked redriven or discarded but before what waited behind it was applied, the
    * stream is still blocked on restart, and is released here, in order, before anything newer.
    */
-  async function loadBlocked() {
+  async function loadBlocked(handle: HandleWithRetry) {
     if (loaded) return;
     await ensureGeneration(db, projection, generation);
     const open = await deadLetters.find({ source: 'projection', step: instance, status: { $in: ['open', 'redrive-requested', 'discard-requested'] } }).toArray();
@@ -92,7 +92,7 @@ export function startProjectionInstance(projection: Projection, generation: numb
     for (const streamId of waiting) {
       if (open.some((d) => d.input.streamId === streamId && d.status === 'open')) continue;
       // Its dead letter is resolved (or being resolved): release unless a request is pending.
-      if (!open.some((d) => d.input.streamId === streamId)) await release(streamId);
+      if (!open.some((d) => d.input.streamId === streamId)) await release(streamId, handle);
     }
   }
 
@@ -127,7 +127,9 @@ export function startProjectionInstance(projection: Projection, generation: numb
     await deadLetters.updateOne(
       { _id: `projection:${instance}:${event.position}` },
       {
-        $set: { error: error instanceof Error ? error.message : String(error), attempts },
+        $set: { error: error instanceof Error ? error.message : String(error) },
+        // Added up: a redriven event that fails again keeps the attempts of every round.
+        $inc: { attempts },
         $setOnInsert: {
           source: 'projection',
           kind: 'event',
@@ -144,31 +146,32 @@ export function startProjectionInstance(projection: Projection, generation: numb
     );
   }
 
-  /** Applies what waited behind a resolved dead letter, in order; stops at the next failure. */
-  async function release(streamId: string): Promise<void> {
+  /**
+   * Applies what waited behind a resolved dead letter, in order, each through the subscription's
+   * retry policy like an event of the log: a store that fails meanwhile stalls the projection until
+   * it is back, and only an event that is poison by the same probes and breaker becomes a new dead
+   * letter, which the stream then waits behind.
+   */
+  async function release(streamId: string, handle: HandleWithRetry): Promise<void> {
     const waiting = await parked.find({ instance, streamId }).sort({ position: 1 }).toArray();
     for (const entry of waiting) {
-      try {
-        await apply(entry.event);
-      } catch (err) {
-        await recordDeadLetter(entry.event, err, 1);
-        await parked.deleteOne({ _id: entry._id });
-        return; // still blocked, behind the new dead letter
-      }
+      const outcome = await handle(entry.event);
       await parked.deleteOne({ _id: entry._id });
+      if (outcome === 'poison') return; // still blocked, behind the new dead letter
     }
     blocked.delete(streamId);
   }
 
-  async function handleOperatorRequests() {
+  async function handleOperatorRequests(handle: HandleWithRetry) {
     const requests = await deadLetters.find({ source: 'projection', step: instance, status: { $in: ['redrive-requested', 'discard-requested'] } }).sort({ 'input.position': 1 }).toArray();
     for (const request of requests) {
       if (request.status === 'redrive-requested') {
         const event = await store.findEvent(request.input.eventId);
-        try {
-          if (event) await apply(event);
-        } catch (err) {
-          await deadLetters.updateOne({ _id: request._id }, { $set: { status: 'open', error: err instanceof Error ? err.message : String(err) }, $inc: { attempts: 1 } });
+        // A redrive is one more round of the retry policy: while the store fails it waits for the
+        // store, and only a poison event goes back to its dead letter (the same document: onPoison
+        // has just written its error and attempts), which is open again.
+        if (event && (await handle(event)) === 'poison') {
+          await deadLetters.updateOne({ _id: request._id, status: 'redrive-requested' }, { $set: { status: 'open' } });
           continue;
         }
         await deadLetters.updateOne({ _id: request._id }, { $set: { status: 'redriven', resolvedAt: new Date() } });
@@ -177,7 +180,7 @@ export function startProjectionInstance(projection: Projection, generation: numb
       }
       await intercept?.afterResolve();
       const stillOpen = await deadLetters.countDocuments({ source: 'projection', step: instance, 'input.streamId': request.input.streamId, status: 'open' });
-      if (stillOpen === 0) await release(request.input.streamId);
+      if (stillOpen === 0) await release(request.input.streamId, handle);
     }
   }
 
@@ -199,13 +202,13 @@ export function startProjectionInstance(projection: Projection, generation: numb
     shouldPark: (event) => blocked.has(event.streamId),
     park,
     beforeBatch: loadBlocked,
-    afterBatch: async () => {
+    afterBatch: async (handle) => {
       // Operator requests (redrive, discard) are looked for twice a second, not on every batch: at
       // a few hundred events a second that query was a round trip per batch per projection. After
       // the batch, so that the events of the batch are readable without waiting for it.
       if (Date.now() - requestsCheckedAt >= OPERATOR_REQUESTS_EVERY_MS) {
         requestsCheckedAt = Date.now();
-        await handleOperatorRequests();
+        await handleOperatorRequests(handle);
       }
     },
   };

@@ -3,7 +3,7 @@ import type { StoredEvent } from '../eventstore';
 import { backoffDelay } from '../infra/backoff';
 import type { Logger } from '../infra/logger';
 import type { CheckpointDocument } from './checkpoints';
-import type { Subscription } from './types';
+import type { HandleWithRetry, Subscription } from './types';
 
 /** While stalled on a systemic failure, retries back off up to this interval. */
 export const STALLED_RETRY_MAX_MS = 5_000;
@@ -26,7 +26,7 @@ export function retrying(subscription: Subscription, deps: { cps: Collection<Che
   // Without `isPoison`, every event that used its attempts is poison.
   const healthy = (event: StoredEvent, error: unknown) => (subscription.isPoison ? subscription.isPoison(event, error).catch(() => false) : Promise.resolve(true));
 
-  return async function handleWithRetry(event: StoredEvent): Promise<void> {
+  const handleWithRetry: HandleWithRetry = async (event) => {
     let lastError: unknown;
     for (let attempt = 1; ; attempt++) {
       const decisive = attempt >= retry.maxAttempts && subscription.onPoison !== undefined;
@@ -40,7 +40,7 @@ export function retrying(subscription: Subscription, deps: { cps: Collection<Che
           if (stalled) deps.log.info({ subscription: subscription.name, position: event.position, attempts: attempt }, 'recovered from a systemic failure');
           stalled = false;
         }
-        return;
+        return 'handled';
       } catch (err) {
         lastError = err;
         if (deps.stopped()) throw new Error('stopped');
@@ -51,7 +51,7 @@ export function retrying(subscription: Subscription, deps: { cps: Collection<Che
           if (healthyBefore && (await healthy(event, err))) {
             deps.log.error({ err: String(err), subscription: subscription.name, position: event.position, attempts: attempt }, 'event parked after retries');
             await subscription.onPoison!(event, err, attempt);
-            return;
+            return 'poison';
           }
           if (!stalled) {
             stalled = true;
@@ -70,4 +70,5 @@ export function retrying(subscription: Subscription, deps: { cps: Collection<Che
       }
     }
   };
+  return handleWithRetry;
 }

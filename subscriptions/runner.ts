@@ -183,7 +183,7 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
         dirty = false;
         const batch = await nextBatch(watcher);
         resumeToken = watcher.resumeToken();
-        await subscription.beforeBatch?.();
+        await subscription.beforeBatch?.(handleWithRetry);
         const relevant = wanted ? batch.events.filter((e) => wanted.has(e.type)) : batch.events;
         // The fast path: the whole batch in one go, unless something in it must be parked.
         let done = false;
@@ -232,7 +232,7 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
           lastProgressWrite = now.getTime();
           await cps.updateOne(mine, { $set: { progressAt: now } });
         }
-        await subscription.afterBatch?.();
+        await subscription.afterBatch?.(handleWithRetry);
         // A hole that is still young: an append is in flight; look again shortly.
         // A deferred checkpoint is written once its interval is up, not at the next idle poll.
         if (!progressed) {

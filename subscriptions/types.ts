@@ -1,5 +1,13 @@
 import type { StoredEvent } from '../eventstore';
 
+/** What the retry policy made of an event: applied, or found poison and handed to `onPoison`. */
+export type HandleOutcome = 'handled' | 'poison';
+/**
+ * Handles one event under the subscription's retry policy (subscriptions/retry.ts): the one place
+ * that decides between retrying, stalling on a systemic failure and parking a poison event.
+ */
+export type HandleWithRetry = (event: StoredEvent) => Promise<HandleOutcome>;
+
 /**
  * One consumer of the event log (an email sender, an analytics recorder, a read-model projection).
  * `handle` must be idempotent: after a crash the events since the last checkpoint are delivered again.
@@ -34,14 +42,17 @@ export interface Subscription {
   /** Events for which this returns true are set aside (`park`) instead of handled: per-stream order behind a poison event. */
   shouldPark?(event: StoredEvent): boolean;
   park?(event: StoredEvent): Promise<void>;
-  /** Runs before each batch, in the same loop as handling. */
-  beforeBatch?(): Promise<void>;
+  /**
+   * Runs before each batch, in the same loop as handling. Events it handles itself (those released
+   * from behind a resolved dead letter) go through `handle`, the same retry policy as the log's.
+   */
+  beforeBatch?(handle: HandleWithRetry): Promise<void>;
   /**
    * Runs after each batch has been handled and its readers told, in the same loop (operator
    * requests such as redrive): work that must not race with handling, nor delay the events it
-   * would otherwise wait in front of.
+   * would otherwise wait in front of. Events it handles go through `handle`, as in `beforeBatch`.
    */
-  afterBatch?(): Promise<void>;
+  afterBatch?(handle: HandleWithRetry): Promise<void>;
   /** Where the checkpoint is kept; defaults to the subscription's name. */
   checkpointId?: string;
   /**

@@ -1,0 +1,153 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { accountsProjection } from '../../../projections';
+import { projectionState } from '../../../projections/generations';
+import { allCaughtUp, contents, freshRebuild } from '../../helpers/projections';
+import { fastSaga, useSagaStack } from '../../helpers/saga';
+import { http, type Stack } from '../../helpers/stack';
+import { waitFor } from '../../helpers/wait-for';
+
+/**
+ * Releasing a stream (a redrive or a discard of its dead letter) applies the events that waited
+ * behind it. While the read model's store fails, those applies fail too: they must be held as a
+ * systemic failure, like live events, never parked as new dead letters.
+ */
+const accountsCheckpoint = async (stack: Stack) => {
+  const state = await projectionState(stack.mongo.db, 'accounts');
+  return stack.mongo.db.collection<{ _id: string; failures?: number; stalledSince?: Date | null }>('checkpoints').findOne({ _id: `projection:accounts:g${state.active}` });
+};
+const accountLetterIds = async (stack: Stack) => (await stack.mongo.db.collection<{ _id: string }>('dead_letters').find({ source: 'projection', service: 'accounts' }, { projection: { _id: 1 } }).toArray()).map((d) => d._id).sort();
+const parkedOf = (stack: Stack, accountId: string) => stack.mongo.db.collection('parked_events').countDocuments({ streamId: `account-${accountId}` });
+const letterStatus = async (stack: Stack, id: string) => (await http(stack.baseUrl, 'GET', `/dead-letters/${encodeURIComponent(id)}`)).body.status as string;
+const accountRow = async (stack: Stack, accountId: string) =>
+  (await http(stack.baseUrl, 'GET', '/accounts?limit=200')).body.accounts?.find((a: { accountId: string }) => a.accountId === accountId) as { balance: number; version: number } | undefined;
+
+type Harness = ReturnType<typeof useSagaStack>;
+
+/**
+ * Each case gets a system and a database of its own: the park breaker remembers a minute of parks
+ * per projection, and the poison events of earlier cases would make a third stream's be held.
+ */
+function useReleaseStack(): Harness {
+  const t = useSagaStack({ ...fastSaga, PROJECTION_STALL_AFTER: 3_000 });
+  // A test that fails half-way must not leave its fault behind.
+  afterEach(() => http(t.stack.baseUrl, 'DELETE', '/faults/projection:accounts'));
+  return t;
+}
+
+/** An account whose deposit of 10 is a real poison event (parked), with a withdrawal of 100 and a deposit of 1 waiting behind it. */
+async function poisonWithTwoWaiting(t: Harness) {
+  const accountId = await t.h.openAccount(1_000);
+  await allCaughtUp(t.stack);
+  await http(t.stack.baseUrl, 'PUT', '/faults/projection:accounts', { mode: 'error', streamId: `account-${accountId}` });
+  const bad = await http(t.stack.baseUrl, 'POST', `/accounts/${accountId}/deposits`, { amount: 10 });
+  const letter = await waitFor('the poison event to be parked', async () =>
+    (await http(t.stack.baseUrl, 'GET', '/dead-letters?source=projection&status=open')).body.deadLetters.find((d: { input: { position: number } }) => d.input.position === bad.body.position),
+  );
+  await http(t.stack.baseUrl, 'POST', `/accounts/${accountId}/withdrawals`, { amount: 100 });
+  await http(t.stack.baseUrl, 'POST', `/accounts/${accountId}/deposits`, { amount: 1 });
+  await waitFor('two events to wait behind it', async () => (await parkedOf(t.stack, accountId)) === 2);
+  return { accountId, letterId: letter.id as string };
+}
+
+/**
+ * With the collection fault on and the release requested: the release is held as a systemic
+ * failure (the projection stalls) rather than parking anything, and keeps being retried.
+ */
+async function expectHeldWhileFaulty(t: Harness, accountId: string, letterId: string, lettersBefore: string[], pendingStatus: string) {
+  const decided = await waitFor('the release under the fault to be decided', async () => {
+    if ((await accountLetterIds(t.stack)).length > lettersBefore.length) return 'parked as a new dead letter';
+    if ((await letterStatus(t.stack, letterId)) === 'open') return 'dead letter reopened';
+    return (await accountsCheckpoint(t.stack))?.stalledSince ? 'held as systemic' : undefined;
+  }, 30_000);
+  expect(decided).toBe('held as systemic');
+  // Still retried, and still nothing parked, a few attempts later.
+  const failures = (await accountsCheckpoint(t.stack))?.failures ?? 0;
+  await waitFor('more attempts under the fault', async () => ((await accountsCheckpoint(t.stack))?.failures ?? 0) >= failures + 2, 30_000);
+  expect(await accountLetterIds(t.stack)).toEqual(lettersBefore);
+  expect(await letterStatus(t.stack, letterId)).toBe(pendingStatus);
+  expect(await parkedOf(t.stack, accountId)).toBe(2);
+}
+
+describe('redriving a dead letter while its read-model collection fails', () => {
+  const t = useReleaseStack();
+
+  it('a redrive during the fault parks nothing; after it clears, the redriven event and those behind it are applied and the read model equals a rebuild', async () => {
+    const { accountId, letterId } = await poisonWithTwoWaiting(t);
+    const lettersBefore = await accountLetterIds(t.stack);
+    // The stream's fault gives way to one of the read model's collection.
+    expect((await http(t.stack.baseUrl, 'PUT', '/faults/projection:accounts', { mode: 'error', collection: 'accounts' })).status).toBe(200);
+    expect((await http(t.stack.baseUrl, 'POST', `/dead-letters/${encodeURIComponent(letterId)}/redrive`)).status).toBe(202);
+
+    await expectHeldWhileFaulty(t, accountId, letterId, lettersBefore, 'redrive-requested');
+
+    expect((await http(t.stack.baseUrl, 'DELETE', '/faults/projection:accounts')).status).toBe(204);
+    await waitFor('the redrive to be carried out', async () => (await letterStatus(t.stack, letterId)) === 'redriven', 30_000);
+    const row = await waitFor('the stream to be applied', async () => {
+      const r = await accountRow(t.stack, accountId);
+      return r?.version === 4 ? r : undefined;
+    }, 30_000);
+    expect(row.balance).toBe(1_000 + 10 - 100 + 1);
+    expect(await parkedOf(t.stack, accountId)).toBe(0);
+    expect(await accountLetterIds(t.stack)).toEqual(lettersBefore);
+    expect((await accountsCheckpoint(t.stack))?.stalledSince ?? null).toBeNull();
+    await allCaughtUp(t.stack);
+    const state = await projectionState(t.stack.mongo.db, 'accounts');
+    expect(await contents(t.stack.mongo.db, accountsProjection, state.active)).toEqual(await freshRebuild(t.stack.mongo.db, accountsProjection));
+  }, 120_000);
+
+});
+
+describe('discarding a dead letter while its read-model collection fails', () => {
+  const t = useReleaseStack();
+
+  it('a discard during the fault parks nothing; after it clears, the events behind it are applied in order', async () => {
+    const { accountId, letterId } = await poisonWithTwoWaiting(t);
+    const lettersBefore = await accountLetterIds(t.stack);
+    expect((await http(t.stack.baseUrl, 'PUT', '/faults/projection:accounts', { mode: 'error', collection: 'accounts' })).status).toBe(200);
+    expect((await http(t.stack.baseUrl, 'DELETE', `/dead-letters/${encodeURIComponent(letterId)}`)).status).toBe(202);
+    await waitFor('the discard to be carried out', async () => (await letterStatus(t.stack, letterId)) === 'discarded', 30_000);
+
+    await expectHeldWhileFaulty(t, accountId, letterId, lettersBefore, 'discarded');
+
+    expect((await http(t.stack.baseUrl, 'DELETE', '/faults/projection:accounts')).status).toBe(204);
+    const row = await waitFor('the events behind the discarded one to be applied', async () => {
+      const r = await accountRow(t.stack, accountId);
+      return r?.version === 4 ? r : undefined;
+    }, 30_000);
+    // The discarded deposit of 10 is missing on purpose.
+    expect(row.balance).toBe(1_000 - 100 + 1);
+    expect(await parkedOf(t.stack, accountId)).toBe(0);
+    expect(await accountLetterIds(t.stack)).toEqual(lettersBefore);
+    await allCaughtUp(t.stack);
+    expect((await accountsCheckpoint(t.stack))?.stalledSince ?? null).toBeNull();
+  }, 120_000);
+});
+
+describe('redriving a dead letter while its read-model collection flaps', () => {
+  const t = useReleaseStack();
+
+  it('a redrive while the collection flaps (3 s failing, 1 s working) parks nothing, and the stream is whole once it stops', async () => {
+    const { accountId, letterId } = await poisonWithTwoWaiting(t);
+    const lettersBefore = await accountLetterIds(t.stack);
+    const failuresBefore = (await accountsCheckpoint(t.stack))?.failures ?? 0;
+    const flapping = { mode: 'error', collection: 'accounts', flap: { failingMs: 3_000, workingMs: 1_000 }, durationMs: 12_000 };
+    expect((await http(t.stack.baseUrl, 'PUT', '/faults/projection:accounts', flapping)).status).toBe(200);
+    const flapsEnd = Date.now() + 12_000;
+    expect((await http(t.stack.baseUrl, 'POST', `/dead-letters/${encodeURIComponent(letterId)}/redrive`)).status).toBe(202);
+
+    const outcome = await waitFor('the stream to be applied or an event parked', async () => {
+      if ((await accountLetterIds(t.stack)).length > lettersBefore.length) return 'parked as a new dead letter';
+      if ((await letterStatus(t.stack, letterId)) === 'open') return 'dead letter reopened';
+      return (await accountRow(t.stack, accountId))?.version === 4 ? 'applied' : undefined;
+    }, 40_000);
+    expect(outcome).toBe('applied');
+    expect((await accountRow(t.stack, accountId))?.balance).toBe(1_000 + 10 - 100 + 1);
+    await waitFor('the flapping to end', () => Date.now() >= flapsEnd, 20_000);
+    expect((await http(t.stack.baseUrl, 'DELETE', '/faults/projection:accounts')).status).toBe(204);
+    expect(await letterStatus(t.stack, letterId)).toBe('redriven');
+    expect(await parkedOf(t.stack, accountId)).toBe(0);
+    expect(await accountLetterIds(t.stack)).toEqual(lettersBefore);
+    // The flaps did strike the release's writes.
+    expect((await accountsCheckpoint(t.stack))?.failures ?? 0).toBeGreaterThan(failuresBefore);
+  }, 120_000);
+});
