@@ -1,8 +1,6 @@
 import type { Db } from 'mongodb';
+import { SETTLED_STATUSES } from '../domain/orders';
 import { stockCollection } from './inventory';
-
-/** Statuses after which no saga step or compensation of the order can touch stock again. */
-const SETTLED = ['COMPLETED', 'CANCELLED'] as const;
 
 /**
  * A SKU document keeps, per order, the quantity reserved for it (`reservations.<orderId>`) and a
@@ -14,7 +12,7 @@ const SETTLED = ['COMPLETED', 'CANCELLED'] as const;
  * An order's entries are needed only while something may still reserve or release for it: its
  * saga is running, or a compensation is parked (COMPENSATION_INCOMPLETE, which an operator may
  * redrive), or an attempt that timed out is still running somewhere. So they are removed once the
- * order is COMPLETED or CANCELLED and has not changed for `settledForMs` (default 10 minutes, far
+ * order is settled (SETTLED_STATUSES: COMPLETED or CANCELLED) and has not changed for `settledForMs` (default 10 minutes, far
  * beyond any activity attempt's start-to-close timeout). Restock markers stay: they keep a restock
  * exactly-once even when its Idempotency-Key is sent again long after the key expired.
  */
@@ -29,7 +27,7 @@ export async function pruneSettledReservations(db: Db, options: { settledForMs: 
     if (ids.length === 0) continue;
     const settled = new Set<string>();
     for (let i = 0; i < ids.length; i += options.batch ?? 500) {
-      const found = await orders.find({ _id: { $in: ids.slice(i, i + (options.batch ?? 500)) }, status: { $in: [...SETTLED] }, updatedAt: { $lt: cutoff } }, { projection: { _id: 1 } }).toArray();
+      const found = await orders.find({ _id: { $in: ids.slice(i, i + (options.batch ?? 500)) }, status: { $in: [...SETTLED_STATUSES] }, updatedAt: { $lt: cutoff } }, { projection: { _id: 1 } }).toArray();
       for (const o of found) settled.add(o._id);
     }
     if (settled.size === 0) continue;

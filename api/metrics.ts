@@ -4,6 +4,7 @@ import type { Db } from 'mongodb';
 import client from 'prom-client';
 import type { Config } from '../config';
 import type { EventStore } from '../eventstore';
+import { ORDER_STATUS } from '../domain/orders';
 import { deadLetterCollection } from '../infra/dead-letters';
 import { ordersProjection, projectionStatuses, readModel } from '../projections/read-side';
 
@@ -36,9 +37,9 @@ export function createMetrics(deps: { db: Db; store: EventStore; config: Config 
     async collect() {
       const orders = await readModel(deps.db, ordersProjection, 'orders');
       const [completed, cancelled, operator, all] = await Promise.all([
-        orders.countDocuments({ status: 'COMPLETED' }),
-        orders.countDocuments({ status: 'CANCELLED' }),
-        orders.countDocuments({ status: 'CANCELLED', failureReason: 'cancelled' }),
+        orders.countDocuments({ status: ORDER_STATUS.COMPLETED }),
+        orders.countDocuments({ status: ORDER_STATUS.CANCELLED }),
+        orders.countDocuments({ status: ORDER_STATUS.CANCELLED, failureReason: 'cancelled' }),
         orders.countDocuments({ 'facts.created': true }),
       ]);
       this.set({ outcome: 'completed' }, completed);

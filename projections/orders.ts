@@ -1,5 +1,5 @@
 import type { StoredEvent } from '../eventstore';
-import { asSagaEvent, type OrderStatus, type SagaEventType } from '../domain/orders';
+import { asSagaEvent, statusFromSeen, type OrderStatus, type SagaEventType, type StatusEvent } from '../domain/orders';
 import { bulkWrites, fenceFilter, runWrites, type Projection, type ProjectionContext, type Write } from './types';
 
 /**
@@ -30,7 +30,7 @@ export interface OrderViewDocument {
 
 type Fact = 'created' | 'requiresApproval' | 'approved' | 'paid' | 'reserved' | 'shipped' | 'completed' | 'compensating' | 'cancelled' | 'incomplete' | 'compensationCompleted';
 
-const FACT_OF: Partial<Record<SagaEventType, Fact>> = {
+const FACT_OF: Partial<Record<SagaEventType, Fact>> & Record<Exclude<StatusEvent, 'OrderCreated'>, Fact> = {
   OrderApproved: 'approved',
   PaymentCompleted: 'paid',
   ItemsReserved: 'reserved',
@@ -41,15 +41,13 @@ const FACT_OF: Partial<Record<SagaEventType, Fact>> = {
   OrderCompensationCompleted: 'compensationCompleted',
 };
 
+/**
+ * The status the facts show, by the status table (domain/orders/status.ts): facts of several
+ * streams may arrive in any order. Both `created` and `requiresApproval` come from OrderCreated.
+ */
 export function statusOf(facts: OrderViewDocument['facts']): OrderStatus {
-  if (facts.cancelled) return facts.incomplete && !facts.compensationCompleted ? 'COMPENSATION_INCOMPLETE' : 'CANCELLED';
-  if (facts.compensating) return 'COMPENSATING';
-  if (facts.completed) return 'COMPLETED';
-  if (facts.shipped) return 'SHIPMENT_SCHEDULED';
-  if (facts.reserved) return 'ITEMS_RESERVED';
-  if (facts.paid) return 'PAYMENT_COMPLETED';
-  if (facts.requiresApproval && !facts.approved) return 'AWAITING_APPROVAL';
-  return 'PENDING';
+  const seen = (event: StatusEvent) => (event === 'OrderCreated' ? facts.created === true || facts.requiresApproval === true : facts[FACT_OF[event]] === true);
+  return statusFromSeen(seen, { requiresApproval: facts.requiresApproval, openCompensations: facts.incomplete });
 }
 
 export const ordersProjection: Projection = {

@@ -15,6 +15,7 @@ import {
 } from '@temporalio/workflow';
 import { Mutex } from 'async-mutex';
 import { parseShippingAddress } from '../domain/orders/shipping-address';
+import { ADDRESS_CHANGEABLE_STATUSES, CANCELLABLE_STATUSES, INITIAL_STATUS, ORDER_STATUS, PASSING_STATUSES, statusAfter } from '../domain/orders/status';
 import { currentDetails, stepSummaries } from '../domain/orders/story';
 import { approveSignal, cancelUpdate, placedUpdate, placementQuery, rejectSignal, statusQuery, updateShippingAddressUpdate } from './definitions';
 import { orderSagaV1 } from './legacy/order-saga-v1';
@@ -61,7 +62,7 @@ async function runOrderSaga(input: OrderSagaInput): Promise<OrderSagaResult> {
 
   const state: SagaStatus = {
     orderId,
-    status: 'PENDING',
+    status: INITIAL_STATUS,
     currentStep: null,
     stepsDone: [],
     compensationsDone: [],
@@ -82,7 +83,7 @@ async function runOrderSaga(input: OrderSagaInput): Promise<OrderSagaResult> {
    */
   const setStatus = (status: OrderStatus) => {
     state.status = status;
-    if (!FORWARD_PROGRESS.includes(status) || !patched(STATUS_ATTRIBUTE_AT_MILESTONES)) upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
+    if (!PASSING_STATUSES.includes(status) || !patched(STATUS_ATTRIBUTE_AT_MILESTONES)) upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
     tell();
   };
   /** The Web UI's current details follow the status and the step (no command: nothing to replay). */
@@ -205,7 +206,7 @@ async function runOrderSaga(input: OrderSagaInput): Promise<OrderSagaResult> {
 
     if (created.requiresApproval) {
       state.awaitingApproval = true;
-      setStatus('AWAITING_APPROVAL');
+      setStatus(statusAfter('OrderCreated', { requiresApproval: true }));
       state.currentStep = 'awaitApproval';
       tell();
       const decided = await condition(() => decision !== undefined, settings.approvalTimeoutMs, { summary: stepSummaries.approval(settings.approvalTimeoutMs) });
@@ -217,25 +218,25 @@ async function runOrderSaga(input: OrderSagaInput): Promise<OrderSagaResult> {
       }
       await act.order.recordApproval(ctx);
       state.stepsDone.push('awaitApproval');
-      setStatus('PENDING');
+      setStatus(statusAfter('OrderApproved'));
     }
 
     checkpoint();
     undo.push(compensation('refundPayment', 'payment', act.undo.refundPayment, () => ({ ...ctx, accountId: input.accountId })));
     await runStep('processPayment', 'payment', { ...ctx, accountId: input.accountId, amount: created.total }, act.described.payment(stepSummaries.processPayment(created.total, input.accountId)).processPayment);
-    setStatus('PAYMENT_COMPLETED');
+    setStatus(statusAfter('PaymentCompleted'));
 
     checkpoint();
     undo.push(compensation('releaseItems', 'inventory', act.undo.releaseItems, () => ({ ...ctx, items: input.items })));
     await runStep('reserveItems', 'inventory', { ...ctx, items: input.items }, act.described.inventory(stepSummaries.reserveItems(input.items)).reserveItems);
-    setStatus('ITEMS_RESERVED');
+    setStatus(statusAfter('ItemsReserved'));
 
     await addressLock.runExclusive(async () => {
       checkpoint();
       undo.push(compensation('cancelShipment', 'shipping', act.undo.cancelShipment, () => ctx));
       await runStep('scheduleShipment', 'shipping', { ...ctx, address: state.shippingAddress }, act.described.shipping(stepSummaries.scheduleShipment()).scheduleShipment);
     });
-    setStatus('SHIPMENT_SCHEDULED');
+    setStatus(statusAfter('ShipmentScheduled'));
   };
 
   return shield.run(async () => {
@@ -253,14 +254,14 @@ async function runOrderSaga(input: OrderSagaInput): Promise<OrderSagaResult> {
       await condition(allHandlersFinished);
       if (cancelledByWorkflowCancel) throw new CancelledFailure(state.failureReason ?? 'cancelled');
       const status = state.status as OrderSagaResult['status'];
-      return { orderId, status, failureReason: state.failureReason, ...(status === 'COMPENSATION_INCOMPLETE' ? { openDeadLetters: state.openDeadLetters } : {}) };
+      return { orderId, status, failureReason: state.failureReason, ...(status === ORDER_STATUS.COMPENSATION_INCOMPLETE ? { openDeadLetters: state.openDeadLetters } : {}) };
     }
 
     await runStep('completeOrder', 'order', ctx, act.described.final(stepSummaries.completeOrder()).completeOrder);
-    setStatus('COMPLETED');
+    setStatus(statusAfter('OrderCompleted'));
     state.currentStep = null;
     await condition(allHandlersFinished);
-    return { orderId, status: 'COMPLETED', failureReason: null };
+    return { orderId, status: ORDER_STATUS.COMPLETED, failureReason: null };
   });
 
   /** Undoes what was done, newest first; what cannot be undone becomes a dead letter. */
@@ -268,7 +269,7 @@ async function runOrderSaga(input: OrderSagaInput): Promise<OrderSagaResult> {
     state.failureReason = cancelled ? cancelReason : describeFailure(err);
     state.awaitingApproval = false;
     const failedStep = running;
-    setStatus('COMPENSATING');
+    setStatus(statusAfter('OrderCompensating'));
     if (!cancelled && failedStep && isExhaustedTechnicalFailure(err)) {
       await park('step', failedStep.service, failedStep.name, failedStep.args, err, settings.policies[failedStep.service].maximumAttempts);
     }
@@ -296,7 +297,7 @@ async function runOrderSaga(input: OrderSagaInput): Promise<OrderSagaResult> {
       }
     }
     await marking;
-    setStatus(state.compensationsFailed.length > 0 ? 'COMPENSATION_INCOMPLETE' : 'CANCELLED');
+    setStatus(statusAfter('OrderCancelled', { openCompensations: state.compensationsFailed.length > 0 }));
     state.currentStep = null;
   }
 
@@ -319,21 +320,17 @@ async function runOrderSaga(input: OrderSagaInput): Promise<OrderSagaResult> {
   }
 }
 
-/** Statuses a saga passes through in tens of milliseconds when all is well: not search attributes. */
-const FORWARD_PROGRESS: readonly OrderStatus[] = ['PAYMENT_COMPLETED', 'ITEMS_RESERVED', 'SHIPMENT_SCHEDULED'];
-
 function cancellable(state: SagaStatus): boolean {
-  return !state.pastPointOfNoReturn && !state.cancelRequested && !['COMPENSATING', 'CANCELLED', 'COMPENSATION_INCOMPLETE', 'COMPLETED'].includes(state.status);
+  return !state.pastPointOfNoReturn && !state.cancelRequested && CANCELLABLE_STATUSES.includes(state.status);
 }
 
 function refusalOf(state: SagaStatus): string {
-  if (state.pastPointOfNoReturn || state.status === 'COMPLETED') return `Order ${state.orderId} is past the point of no return: it is completing and can no longer be cancelled`;
+  if (state.pastPointOfNoReturn || state.status === ORDER_STATUS.COMPLETED) return `Order ${state.orderId} is past the point of no return: it is completing and can no longer be cancelled`;
   return `Order ${state.orderId} is already being cancelled (status ${state.status})`;
 }
 
 function addressChangeAllowed(state: SagaStatus): boolean {
-  const closed = ['SHIPMENT_SCHEDULED', 'COMPLETED', 'COMPENSATING', 'CANCELLED', 'COMPENSATION_INCOMPLETE'];
-  return !closed.includes(state.status) && !state.cancelRequested && state.currentStep !== 'scheduleShipment' && !state.stepsDone.includes('scheduleShipment');
+  return ADDRESS_CHANGEABLE_STATUSES.includes(state.status) && !state.cancelRequested && state.currentStep !== 'scheduleShipment' && !state.stepsDone.includes('scheduleShipment');
 }
 
 function addressRefusal(state: SagaStatus): string {

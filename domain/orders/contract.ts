@@ -1,6 +1,6 @@
 /**
  * The order's contract, shared by the saga, the services, the read side and the API: what an
- * order is made of and the statuses it passes through. Types and constants only, so the workflow
+ * order is made of (its statuses live in ./status.ts). Types and constants only, so the workflow
  * sandbox can import it.
  */
 
@@ -21,27 +21,5 @@ export interface ShippingAddress {
   country: string;
 }
 
-export type OrderStatus =
-  | 'PENDING'
-  | 'AWAITING_APPROVAL'
-  | 'PAYMENT_COMPLETED'
-  | 'ITEMS_RESERVED'
-  | 'SHIPMENT_SCHEDULED'
-  | 'COMPLETED'
-  | 'COMPENSATING'
-  | 'CANCELLED'
-  /** Cancelled, but some compensation could not succeed and is an open dead letter (see openDeadLetters). */
-  | 'COMPENSATION_INCOMPLETE';
-
-/** Every order status, in the order a saga can pass through them (the API validates filters against it). */
-export const ORDER_STATUSES = [
-  'PENDING',
-  'AWAITING_APPROVAL',
-  'PAYMENT_COMPLETED',
-  'ITEMS_RESERVED',
-  'SHIPMENT_SCHEDULED',
-  'COMPLETED',
-  'COMPENSATING',
-  'CANCELLED',
-  'COMPENSATION_INCOMPLETE',
-] as const satisfies readonly OrderStatus[];
+// The statuses and their rules have one home: the status table.
+export { ORDER_STATUSES, type OrderStatus } from './status';
