@@ -88,15 +88,16 @@ export function createSubjectKeys(db: Db, master: MasterKeys) {
     async (keyIds) => {
       const wanted = [...new Set(keyIds)];
       const docs = await keys.find({ keyId: { $in: [...wanted, ...wanted.map(movingKeyId)] } }, { projection: { keyId: 1, wrapped: 1, masterKeyId: 1 } }).toArray();
-      const found = new Map(docs.map((doc) => [keyIdOfDocument(doc), doc]));
-      return keyIds.map((keyId) => {
-        const doc = found.get(keyId);
-        try {
-          return doc ? unwrap(master, doc) : null;
-        } catch (err) {
-          return err as Error;
-        }
-      });
+      const found = new Map(
+        docs.map((doc): [string, Buffer | Error] => {
+          try {
+            return [keyIdOfDocument(doc), unwrap(master, doc)];
+          } catch (err) {
+            return [keyIdOfDocument(doc), err as Error];
+          }
+        }),
+      );
+      return keyIds.map((keyId) => found.get(keyId) ?? null);
     },
     // Batching only: a key remembered past its answer could open values after their erasure.
     { cache: false },
