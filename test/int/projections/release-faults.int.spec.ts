@@ -95,6 +95,22 @@ describe('redriving a dead letter while its read-model collection fails', () => 
     expect(await contents(t.stack.mongo.db, accountsProjection, state.active)).toEqual(await freshRebuild(t.stack.mongo.db, accountsProjection));
   }, 120_000);
 
+
+  it('a redrive of an event that is still poison, with the store healthy, opens its dead letter again and keeps the stream blocked', async () => {
+    const { accountId, letterId } = await poisonWithTwoWaiting(t);
+    const lettersBefore = await accountLetterIds(t.stack);
+    // The stream's own fault is still on: the redriven event fails while the probes succeed.
+    expect((await http(t.stack.baseUrl, 'POST', `/dead-letters/${encodeURIComponent(letterId)}/redrive`)).status).toBe(202);
+    const letter = await waitFor('the dead letter to be open again', async () => {
+      const body = (await http(t.stack.baseUrl, 'GET', `/dead-letters/${encodeURIComponent(letterId)}`)).body;
+      return body.status === 'open' ? body : undefined;
+    }, 30_000);
+    // Every attempt is counted: the first round's and the redrive's.
+    expect(letter.attempts).toBeGreaterThan(5);
+    expect(await accountLetterIds(t.stack)).toEqual(lettersBefore);
+    expect(await parkedOf(t.stack, accountId)).toBe(2);
+    expect(await accountRow(t.stack, accountId)).toMatchObject({ balance: 1_000, version: 1 });
+  }, 60_000);
 });
 
 describe('discarding a dead letter while its read-model collection fails', () => {
