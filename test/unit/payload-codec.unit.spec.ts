@@ -36,16 +36,16 @@ describe('payload encryption', () => {
     await expect(codec.decode([{ ...sealed!, data: bytes }])).rejects.toThrow();
   });
 
-  it('requires API keys and payload keys in production, with clear messages', () => {
+  it('requires API keys, payload keys and the blind-index key in production, with clear messages', () => {
     try {
       loadConfig({ NODE_ENV: 'production' });
       expect.unreachable();
     } catch (err) {
-      expect((err as ConfigError).problems.join('\n')).toMatch(/API_KEYS is required[\s\S]*PAYLOAD_KEYS is required/);
+      expect((err as ConfigError).problems.join('\n')).toMatch(/API_KEYS is required[\s\S]*PAYLOAD_KEYS is required[\s\S]*BLIND_INDEX_KEY is required/);
     }
     expect(() => loadConfig({ PAYLOAD_KEYS: 'k1:short' })).toThrow(/32 random bytes/);
     expect(() => loadConfig({ API_KEYS: 'short:operator' })).toThrow(/16\+ chars/);
-    const ok = loadConfig({ NODE_ENV: 'production', API_KEYS: 'abcdefghijklmnop1234:operator,qrstuvwxyz0123456789:client:c-9', PAYLOAD_KEYS: `k1:${oldKey.toString('base64')}` });
+    const ok = loadConfig({ NODE_ENV: 'production', API_KEYS: 'abcdefghijklmnop1234:operator,qrstuvwxyz0123456789:client:c-9', PAYLOAD_KEYS: `k1:${oldKey.toString('base64')}`, BLIND_INDEX_KEY: Buffer.alloc(32, 5).toString('base64') });
     expect(ok.API_KEYS).toEqual([
       { key: 'abcdefghijklmnop1234', role: 'operator', customerId: undefined },
       { key: 'qrstuvwxyz0123456789', role: 'client', customerId: 'c-9' },
