@@ -1,8 +1,21 @@
-import type { OrderEvent } from '../domain/orders';
 import { Context } from '@temporalio/activity';
 import type { Db } from 'mongodb';
 import { deterministicEventId } from '../eventstore/metadata';
-import type { CompensationStep, OrderFacts, OrderSagaInput, OrderStatus, PricedItem, ShippingAddress } from '../domain/orders';
+import {
+  decide,
+  MOVES_FROM,
+  OrderDomainError,
+  statusAfter,
+  type CompensationStep,
+  type OrderCommand,
+  type OrderEvent,
+  type OrderFacts,
+  type OrderSagaInput,
+  type OrderState,
+  type OrderStatus,
+  type PricedItem,
+  type ShippingAddress,
+} from '../domain/orders';
 import { createInventoryCatalog } from './inventory';
 import { appendSagaEvent, businessFailure, type OrderContext, type ServiceDeps } from './support';
 
@@ -29,31 +42,36 @@ export interface OrderDocument {
   updatedAt: Date;
 }
 
-/** Statuses of an order that is being, or has been, undone: it can never complete any more. */
-const UNDONE: OrderStatus[] = ['COMPENSATING', 'CANCELLED', 'COMPENSATION_INCOMPLETE'];
-const ENDED: OrderStatus[] = ['COMPLETED', 'CANCELLED', 'COMPENSATION_INCOMPLETE'];
-
 export const orderCollection = (db: Db) => db.collection<OrderDocument>('orders');
+
+/** The order's document as the decider sees it (a partial read gives a partial state). */
+function stateOf(doc: Partial<OrderDocument> | null): OrderState {
+  if (!doc?.status) return { status: null };
+  const { status, openCompensations, compensationCompletedLate, customerId, customer, accountId, items, total, shippingAddress, requiresApproval } = doc;
+  const order = customerId !== undefined && accountId !== undefined && items && total !== undefined && shippingAddress ? { customerId, ...(customer !== undefined && { customer }), accountId, items, total, shippingAddress, requiresApproval: requiresApproval === true } : undefined;
+  return { status, ...(order && { order }), ...(openCompensations && { openCompensations }), ...(compensationCompletedLate !== undefined && { compensationCompletedLate }) };
+}
+
+/** The order's rules (domain/orders/decider.ts); a rule that refuses is a business failure, never retried. */
+function rules(command: OrderCommand, state: OrderState): OrderEvent[] {
+  try {
+    return decide(command, state);
+  } catch (err) {
+    if (err instanceof OrderDomainError) throw businessFailure(err.code, err.message);
+    throw err;
+  }
+}
 
 export function createOrderActivities({ db, events }: ServiceDeps) {
   const orders = orderCollection(db);
   const catalog = createInventoryCatalog({ db, events });
 
-  async function appendOrderEvent<T extends OrderEvent['type']>(ctx: OrderContext, type: T, data: Omit<Extract<OrderEvent, { type: T }>['data'], 'orderId'>, idPart: string = type) {
-    const event = { type, data: { orderId: ctx.orderId, ...data }, eventId: deterministicEventId('order', ctx.orderId, idPart) } as OrderEvent & { eventId: string };
-    await appendSagaEvent(events, { type: 'order', id: ctx.orderId }, event, ctx.correlationId);
+  /** Appends what the decider decided, one at a time, each under an id derived from its type (or `idPart`). */
+  async function append(ctx: OrderContext, decided: OrderEvent[], idPart?: string) {
+    for (const event of decided) {
+      await appendSagaEvent(events, { type: 'order', id: ctx.orderId }, { ...event, eventId: deterministicEventId('order', ctx.orderId, idPart ?? event.type) }, ctx.correlationId);
+    }
   }
-
-  const createdEvent = (ctx: OrderContext, order: OrderDocument) =>
-    appendOrderEvent(ctx, 'OrderCreated', {
-      customerId: order.customerId,
-      ...(order.customer !== undefined && { customer: order.customer }),
-      accountId: order.accountId,
-      items: order.items,
-      total: order.total,
-      shippingAddress: order.shippingAddress,
-      requiresApproval: order.requiresApproval,
-    });
 
   /**
    * Makes sure the order exists, with its OrderCreated first in its stream, before it is marked
@@ -66,17 +84,19 @@ export function createOrderActivities({ db, events }: ServiceDeps) {
     let order = await orders.findOne({ _id: ctx.orderId });
     if (!order && facts) {
       const { prices } = await catalog.prices(facts.items.map((i) => i.sku));
-      const items = facts.items.map((i) => ({ ...i, unitPrice: prices.get(i.sku) ?? 0 }));
+      const [created] = rules({ type: 'EnsureRecorded', orderId: ctx.orderId, facts, prices }, { status: null });
+      if (created?.type !== 'OrderCreated') throw new Error(`order ${ctx.orderId}: no OrderCreated decided for an order to record`);
       const now = new Date();
       order = await orders.findOneAndUpdate(
         { _id: ctx.orderId },
         {
           $setOnInsert: {
             ...facts,
-            items,
-            total: items.reduce((sum, i) => sum + i.unitPrice * i.quantity, 0),
-            requiresApproval: false,
-            status: 'COMPENSATING',
+            items: created.data.items,
+            total: created.data.total,
+            requiresApproval: created.data.requiresApproval,
+            // Recorded and marked compensating in one write: the saga is undoing it.
+            status: statusAfter('OrderCompensating'),
             failureReason: null,
             correlationId: ctx.correlationId,
             workflowId: `order-${ctx.orderId}`,
@@ -88,12 +108,9 @@ export function createOrderActivities({ db, events }: ServiceDeps) {
       );
     }
     // A createOrder attempt may have written the document and died before its event: add it now.
-    if (order) await createdEvent(ctx, order);
+    if (order) await append(ctx, rules({ type: 'EnsureRecorded', orderId: ctx.orderId }, stateOf(order)));
     return order;
   }
-
-  const closed = (orderId: string, status: OrderStatus | undefined, wanted: string) =>
-    businessFailure('OrderClosed', `order ${orderId} cannot be ${wanted}: it is ${status ?? 'not recorded'}`);
 
   return {
     /**
@@ -104,12 +121,22 @@ export function createOrderActivities({ db, events }: ServiceDeps) {
     async createOrder(input: OrderSagaInput): Promise<{ items: PricedItem[]; total: number; requiresApproval: boolean }> {
       // The catalog is read alongside, not after: a first attempt (the usual case) needs both.
       const [found, catalogPrices] = await Promise.all([orders.findOne({ _id: input.orderId }), catalog.prices(input.items.map((i) => i.sku))]);
+      const command: OrderCommand = {
+        type: 'CreateOrder',
+        orderId: input.orderId,
+        customerId: input.customerId,
+        ...(input.customer !== undefined && { customer: input.customer }),
+        accountId: input.accountId,
+        items: input.items,
+        shippingAddress: input.shippingAddress,
+        prices: catalogPrices.prices,
+        approvalThreshold: input.settings.approvalThreshold,
+      };
       let order = found;
       if (!order) {
-        const { prices, unknown } = catalogPrices;
-        if (unknown.length > 0) throw businessFailure('UnknownSku', `unknown SKU ${unknown.join(', ')}`);
-        const items = input.items.map((i) => ({ ...i, unitPrice: prices.get(i.sku)! }));
-        const total = items.reduce((sum, i) => sum + i.unitPrice * i.quantity, 0);
+        const [created] = rules(command, { status: null });
+        if (created?.type !== 'OrderCreated') throw new Error(`order ${input.orderId}: no OrderCreated decided for a new order`);
+        const { items, total, requiresApproval } = created.data;
         const now = new Date();
         order = await orders.findOneAndUpdate(
           { _id: input.orderId },
@@ -121,8 +148,8 @@ export function createOrderActivities({ db, events }: ServiceDeps) {
               items,
               total,
               shippingAddress: input.shippingAddress,
-              requiresApproval: total > input.settings.approvalThreshold,
-              status: total > input.settings.approvalThreshold ? 'AWAITING_APPROVAL' : 'PENDING',
+              requiresApproval,
+              status: statusAfter('OrderCreated', { requiresApproval }),
               failureReason: null,
               correlationId: input.correlationId,
               workflowId: Context.current().info.workflowExecution?.workflowId ?? `order-${input.orderId}`,
@@ -133,38 +160,38 @@ export function createOrderActivities({ db, events }: ServiceDeps) {
           { upsert: true, returnDocument: 'after' },
         );
       }
-      if (UNDONE.includes(order!.status)) throw closed(input.orderId, order!.status, 'created');
+      // The first attempt's document decides: a retry repeats its event, a late one finds the order undone.
+      const decided = rules(command, stateOf(order));
       const { items, total, requiresApproval } = order!;
-      await createdEvent(input, order!);
+      await append(input, decided);
       return { items, total, requiresApproval };
     },
 
     async recordApproval(ctx: OrderContext): Promise<void> {
-      await orders.updateOne({ _id: ctx.orderId, status: 'AWAITING_APPROVAL' }, { $set: { status: 'PENDING', updatedAt: new Date() } });
-      await appendOrderEvent(ctx, 'OrderApproved', {});
+      await orders.updateOne({ _id: ctx.orderId, status: { $in: MOVES_FROM.ApproveOrder } }, { $set: { status: statusAfter('OrderApproved'), updatedAt: new Date() } });
+      await append(ctx, decide({ type: 'ApproveOrder', orderId: ctx.orderId }));
     },
 
     /** An operator's rejection, recorded like an approval: who rejected the order and why. */
     async recordRejection(ctx: OrderContext & { by?: string; reason?: string }): Promise<void> {
-      await appendOrderEvent(ctx, 'OrderRejected', { by: ctx.by ?? null, reason: ctx.reason ?? null });
+      await append(ctx, decide({ type: 'RejectOrder', orderId: ctx.orderId, by: ctx.by ?? null, reason: ctx.reason ?? null }));
     },
 
     async changeShippingAddress(ctx: OrderContext & { address: ShippingAddress }): Promise<void> {
       await orders.updateOne({ _id: ctx.orderId }, { $set: { shippingAddress: ctx.address, updatedAt: new Date() } });
       // Each change is its own event; the activity id (stable across retries) tells changes apart.
-      await appendOrderEvent(ctx, 'ShippingAddressChanged', { address: ctx.address }, `address:${Context.current().info.activityId}`);
+      await append(ctx, decide({ type: 'ChangeShippingAddress', orderId: ctx.orderId, address: ctx.address }), `address:${Context.current().info.activityId}`);
     },
 
     /** The order is being undone. Refused (OrderClosed) for an order that completed. */
     async markCompensating(ctx: OrderContext & { reason: string; order?: OrderFacts }): Promise<void> {
       await ensureRecorded(ctx, ctx.order);
-      const marked = await orders.updateOne({ _id: ctx.orderId, status: { $nin: ENDED } }, { $set: { status: 'COMPENSATING', failureReason: ctx.reason, updatedAt: new Date() } });
-      if (marked.matchedCount === 0) {
-        const now = await orders.findOne({ _id: ctx.orderId }, { projection: { status: 1 } });
-        if (now?.status === 'COMPLETED') throw closed(ctx.orderId, now.status, 'compensated');
-        if (now) return; // already cancelled: this is a late repeat
-      }
-      await appendOrderEvent(ctx, 'OrderCompensating', { reason: ctx.reason });
+      const command: OrderCommand = { type: 'MarkCompensating', orderId: ctx.orderId, reason: ctx.reason };
+      const compensating = statusAfter('OrderCompensating');
+      const marked = await orders.updateOne({ _id: ctx.orderId, status: { $in: MOVES_FROM.MarkCompensating } }, { $set: { status: compensating, failureReason: ctx.reason, updatedAt: new Date() } });
+      // Matched: the order is compensating now. Otherwise its status says why not (completed, or a late repeat).
+      const state = marked.matchedCount > 0 ? { status: compensating } : stateOf(await orders.findOne({ _id: ctx.orderId }, { projection: { status: 1 } }));
+      await append(ctx, rules(command, state));
     },
 
     /**
@@ -172,12 +199,11 @@ export function createOrderActivities({ db, events }: ServiceDeps) {
      * that timed out but still runs) can never write OrderCompleted after OrderCancelled.
      */
     async completeOrder(ctx: OrderContext): Promise<void> {
-      const order = await orders.findOneAndUpdate({ _id: ctx.orderId, status: { $nin: UNDONE } }, { $set: { status: 'COMPLETED', updatedAt: new Date() } }, { returnDocument: 'after' });
-      if (!order) {
-        const now = await orders.findOne({ _id: ctx.orderId }, { projection: { status: 1 } });
-        throw closed(ctx.orderId, now?.status, 'completed');
-      }
-      await appendOrderEvent(ctx, 'OrderCompleted', { customerId: order.customerId, total: order.total, items: order.items });
+      const command: OrderCommand = { type: 'CompleteOrder', orderId: ctx.orderId };
+      const order = await orders.findOneAndUpdate({ _id: ctx.orderId, status: { $in: MOVES_FROM.CompleteOrder } }, { $set: { status: statusAfter('OrderCompleted'), updatedAt: new Date() } }, { returnDocument: 'after' });
+      // Not matched: the order is undone (or missing), and the decider refuses with its status.
+      const state = order ? stateOf(order) : stateOf(await orders.findOne({ _id: ctx.orderId }, { projection: { status: 1 } }));
+      await append(ctx, rules(command, state));
     },
 
     /**
@@ -187,21 +213,16 @@ export function createOrderActivities({ db, events }: ServiceDeps) {
     async cancelOrder(ctx: OrderContext & { reason: string; order?: OrderFacts; openCompensations?: CompensationStep[] }): Promise<void> {
       await ensureRecorded(ctx, ctx.order);
       const open = ctx.openCompensations ?? [];
-      const status: OrderStatus = open.length > 0 ? 'COMPENSATION_INCOMPLETE' : 'CANCELLED';
+      const command: OrderCommand = { type: 'CancelOrder', orderId: ctx.orderId, reason: ctx.reason, openCompensations: open };
+      const status: OrderStatus = statusAfter('OrderCancelled', { openCompensations: open.length > 0 });
       const order = await orders.findOneAndUpdate(
-        { _id: ctx.orderId, status: { $ne: 'COMPLETED' } },
+        { _id: ctx.orderId, status: { $in: MOVES_FROM.CancelOrder } },
         { $set: { status, failureReason: ctx.reason, openCompensations: open, updatedAt: new Date() } },
         { returnDocument: 'after' },
       );
-      if (!order && (await orders.findOne({ _id: ctx.orderId }, { projection: { status: 1 } }))?.status === 'COMPLETED') {
-        throw closed(ctx.orderId, 'COMPLETED', 'cancelled');
-      }
-      await appendOrderEvent(ctx, 'OrderCancelled', {
-        customerId: order?.customerId ?? null,
-        total: order?.total ?? null,
-        reason: ctx.reason,
-        ...(open.length > 0 ? { openCompensations: open } : {}),
-      });
+      // Not matched: completed (refused), or never recorded (a saga of the first version: cancelled without its facts).
+      const state = order ? stateOf(order) : { status: (await orders.findOne({ _id: ctx.orderId }, { projection: { status: 1 } }))?.status ?? null };
+      await append(ctx, rules(command, state));
     },
 
     /**
@@ -209,13 +230,14 @@ export function createOrderActivities({ db, events }: ServiceDeps) {
      * is CANCELLED after all (OrderCompensationCompleted). Safe to repeat.
      */
     async compensationRedriven(ctx: OrderContext & { step: CompensationStep }): Promise<void> {
-      await orders.updateOne({ _id: ctx.orderId, status: 'COMPENSATION_INCOMPLETE' }, { $pull: { openCompensations: ctx.step }, $set: { updatedAt: new Date() } });
+      const incomplete = { $in: MOVES_FROM.RecordCompensationRedriven };
+      await orders.updateOne({ _id: ctx.orderId, status: incomplete }, { $pull: { openCompensations: ctx.step }, $set: { updatedAt: new Date() } });
       await orders.updateOne(
-        { _id: ctx.orderId, status: 'COMPENSATION_INCOMPLETE', openCompensations: { $size: 0 } },
-        { $set: { status: 'CANCELLED', compensationCompletedLate: true, updatedAt: new Date() } },
+        { _id: ctx.orderId, status: incomplete, openCompensations: { $size: 0 } },
+        { $set: { status: statusAfter('OrderCompensationCompleted'), compensationCompletedLate: true, updatedAt: new Date() } },
       );
-      const order = await orders.findOne({ _id: ctx.orderId }, { projection: { status: 1, compensationCompletedLate: 1 } });
-      if (order?.status === 'CANCELLED' && order.compensationCompletedLate) await appendOrderEvent(ctx, 'OrderCompensationCompleted', {});
+      const order = await orders.findOne({ _id: ctx.orderId }, { projection: { status: 1, compensationCompletedLate: 1, openCompensations: 1 } });
+      await append(ctx, rules({ type: 'RecordCompensationRedriven', orderId: ctx.orderId, step: ctx.step }, stateOf(order)));
     },
   };
 }

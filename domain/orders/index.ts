@@ -1,6 +1,9 @@
 export { ORDER_STATUSES, type OrderItemInput, type OrderStatus, type PricedItem, type ShippingAddress } from './contract';
 export { asSagaEvent, type OrderCancelledData, type OrderEvent, type PaymentEvent, type ReservationEvent, type SagaEvent, type SagaEventType, type SagaStreamType, type ShipmentEvent, type StockEvent } from './events';
 export * from './saga';
+export * from './commands';
+export { decide, evolve, initialState, MOVES_FROM } from './decider';
+export * from './errors';
 export * from './status';
 export type { SagaSettings, ServiceName, StepPolicy } from './saga-settings';
 export { CustomerIdKey, OrderIdKey, OrderStatusKey, searchAttributes } from './search-attributes';
