@@ -59,7 +59,7 @@ export const operationsOperations = operations({
   'GET /emails': { summary: 'Emails the Email service sent', access: operators, query: emailQuery, responses: { '200': { description: 'Emails', body: emailsBody } } },
   'GET /faults': { summary: 'Injected faults (refused in production)', access: operators, responses: { '200': 'Faults', '403': 'Production mode' } },
   // The body is optional: without one the service fails every call (mode "error").
-  'PUT /faults/:service': { summary: 'Make a service fail on purpose (refused in production)', access: operators, params: faultParams, body: faultSchema, bodyOptional: true, responses: { '200': 'Injected', '403': 'Production mode' } },
+  'PUT /faults/:service': { summary: 'Make a service fail on purpose (refused in production)', access: operators, params: faultParams, body: faultSchema, bodyOptional: true, responses: { '200': 'Injected', '403': 'Production mode', '422': 'A collection fault that does not apply to this service' } },
   'DELETE /faults/:service': { summary: 'Clear a fault', access: operators, params: faultParams, responses: { '204': 'Cleared', '404': 'No such fault', '403': 'Production mode' } },
   'POST /codec/encode': codec('encode'),
   'POST /codec/decode': codec('decode'),

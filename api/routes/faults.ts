@@ -48,9 +48,13 @@ export function faultRoutes(deps: { police: PoliceDeps; faults: Faults; config: 
   return router;
 }
 
-/** A collection's fault only means something as an error of a projection's writes to one of its collections. */
+/**
+ * A collection's fault only means something as an error of a projection's writes to one of its
+ * collections. The body is well formed (the schema cannot tie a collection to the path's service),
+ * so a combination that does not apply is 422, not 400.
+ */
 function checkCollectionFault(service: string, body: { mode: string; collection?: string; streamId?: string }) {
-  const invalid = (message: string) => new HttpError(400, 'validation_failed', `body: collection: ${message}`, [{ field: 'collection', message }]);
+  const invalid = (message: string) => new HttpError(422, 'fault_not_applicable', `body: collection: ${message}`, [{ field: 'collection', message }]);
   const projection = service.startsWith('projection:') ? projectionNamed(service.slice('projection:'.length)) : undefined;
   if (!projection) throw invalid(`only a projection's writes can fail per collection, not ${service}'s`);
   if (!(body.collection! in projection.collections)) throw invalid(`${projection.name} has no collection ${body.collection} (it has ${Object.keys(projection.collections).join(', ')})`);

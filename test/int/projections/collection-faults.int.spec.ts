@@ -93,15 +93,17 @@ describe('a store that fails for one read-model collection', () => {
     await expectRecoveredWithNothingParked(orders, lettersBefore);
   }, 180_000);
 
-  it('refuses a collection fault the service does not have, naming the problem', async () => {
+  it('refuses a collection fault the service does not have with 422, naming the problem, and injects nothing', async () => {
+    const faultsBefore = await http(t.stack.baseUrl, 'GET', '/faults');
     const unknown = await http(t.stack.baseUrl, 'PUT', '/faults/projection:orders', { mode: 'error', collection: 'levels' });
-    expect(unknown.status).toBe(400);
+    expect(unknown.status).toBe(422);
     expect(unknown.body.error.message).toMatch(/orders has no collection levels/);
     const notProjection = await http(t.stack.baseUrl, 'PUT', '/faults/payment', { mode: 'error', collection: 'orders' });
-    expect(notProjection.status).toBe(400);
+    expect(notProjection.status).toBe(422);
     expect(notProjection.body.error.message).toMatch(/collection/);
     const withStream = await http(t.stack.baseUrl, 'PUT', '/faults/projection:orders', { mode: 'error', collection: 'orders', streamId: 'order-1' });
-    expect(withStream.status).toBe(400);
+    expect(withStream.status).toBe(422);
     expect(withStream.body.error.message).toMatch(/streamId/);
+    expect((await http(t.stack.baseUrl, 'GET', '/faults')).body).toEqual(faultsBefore.body);
   });
 });
