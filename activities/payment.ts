@@ -1,4 +1,5 @@
 import type { PaymentEvent } from '../domain/orders';
+import { changes, decide, evolve, PaymentDomainError, type PaymentCommand, type PaymentDecision, type PaymentState, type PaymentStatus } from '../domain/payments';
 import { deterministicEventId } from '../eventstore/metadata';
 import { appendSagaEvent, businessFailure, type OrderContext, type ServiceDeps } from './support';
 
@@ -15,21 +16,37 @@ export interface AccountsPort {
   businessFailureOf(err: unknown): 'InsufficientFunds' | 'AccountNotFound' | 'InvalidAmount' | null;
 }
 
-/**
- * The Payment service's own record of one order's payment. Its status makes "charge" and "refund"
- * safe to repeat and safe against each other:
- *   charging -> charged -> refunded          the happy path, then a compensation
- *   charging -> declined                     insufficient funds (nothing moved)
- *   (none)   -> voided                       refund before any charge: a late charge is refused
- *   charging -> voided                       refund while a charge attempt may still be running
- */
+/** The Payment service's own record of one order's payment; what its status allows is domain/payments. */
 interface PaymentDocument {
   _id: string; // order id
   accountId: string;
   amount: number;
-  status: 'charging' | 'charged' | 'declined' | 'voided' | 'refunded';
+  status: PaymentStatus;
   declineReason?: string;
   updatedAt: Date;
+}
+
+/** The record as the decider sees it. */
+function stateOf(doc: PaymentDocument | null): PaymentState {
+  if (!doc) return { status: null };
+  return { status: doc.status, accountId: doc.accountId, amount: doc.amount, ...(doc.declineReason !== undefined && { declineReason: doc.declineReason }) };
+}
+
+/** The payment's rules (domain/payments); a rule that refuses is a business failure, never retried. */
+function rules(command: PaymentCommand, state: PaymentState): PaymentDecision[] {
+  try {
+    return decide(command, state);
+  } catch (err) {
+    if (err instanceof PaymentDomainError) throw businessFailure(err.code, err.message);
+    throw err;
+  }
+}
+
+/** The decided event that goes to the log (the others are the record's own). */
+function logged(decided: PaymentDecision[]): PaymentEvent {
+  const event = decided.find((e): e is PaymentEvent => e.type === 'PaymentCompleted' || e.type === 'PaymentRefunded');
+  if (!event) throw new Error(`no payment event among ${decided.map((e) => e.type).join(', ') || 'nothing'}`);
+  return event;
 }
 
 export const debitEventId = (orderId: string) => deterministicEventId('payment', orderId, 'debit');
@@ -52,35 +69,37 @@ export function createPaymentActivities({ db, events, accounts }: ServiceDeps & 
   return {
     async processPayment(ctx: OrderContext & { accountId: string; amount: number }): Promise<{ charged: number }> {
       const { orderId, accountId, amount } = ctx;
+      const charge = { orderId, accountId, amount };
       const doc = await payments.findOneAndUpdate(
         { _id: orderId },
         { $setOnInsert: { accountId, amount, status: 'charging', updatedAt: new Date() } },
         { upsert: true, returnDocument: 'after' },
       );
-      if (doc!.status === 'voided' || doc!.status === 'refunded') throw businessFailure('InsufficientFunds', 'payment was voided by a compensation before it could be charged');
-      if (doc!.status === 'declined') throw businessFailure('InsufficientFunds', doc!.declineReason ?? 'payment declined');
-      if (doc!.status === 'charging') {
+      const state = stateOf(doc);
+      // From charging the debit is still to be done; from charged this is a retry that records the event again.
+      if (changes(state, rules({ type: 'ChargePayment', debited: false, ...charge }, state))) {
         try {
           // Idempotent by event id: a retry after a crash finds the debit and does not charge again.
           await accounts.debit({ accountId, amount, eventId: debitEventId(orderId), orderId, correlationId: ctx.correlationId });
         } catch (err) {
           const type = accounts.businessFailureOf(err);
           if (!type) throw err;
-          // An overlapping attempt (one that timed out but still ran) may have debited first, and
-          // this attempt then saw the balance without the money. The debit is what counts.
-          if (await accounts.hasEvent(debitEventId(orderId))) throw new Error('the debit landed in an overlapping attempt; retrying to record it');
+          const debited = await accounts.hasEvent(debitEventId(orderId));
           const reason = err instanceof Error ? err.message : String(err);
+          const declined = rules({ type: 'DeclineCharge', orderId, failure: type, reason, debited }, state);
+          if (declined.length === 0) throw new Error('the debit landed in an overlapping attempt; retrying to record it');
           await payments.updateOne({ _id: orderId, status: 'charging' }, { $set: { status: 'declined', declineReason: reason, updatedAt: new Date() } });
-          throw businessFailure(type, reason);
+          rules({ type: 'ChargePayment', debited: false, ...charge }, declined.reduce(evolve, state));
+          throw new Error(`order ${orderId}: a declined charge was not refused`);
         }
-        // A compensation may have voided this payment while the debit was in flight: then give the
-        // money back here, so that either the refund or this attempt returns it, exactly once.
         const marked = await payments.findOneAndUpdate({ _id: orderId, status: 'charging' }, { $set: { status: 'charged', updatedAt: new Date() } }, { returnDocument: 'after' });
         if (!marked) {
-          const now = await payments.findOne({ _id: orderId });
-          if (now?.status === 'voided' || now?.status === 'refunded') {
+          const now = stateOf(await payments.findOne({ _id: orderId }));
+          const settled = rules({ type: 'SettleCharge', ...charge }, now);
+          if (logged(settled).type === 'PaymentRefunded') {
             await refund(ctx, accountId, amount);
-            throw businessFailure('InsufficientFunds', 'payment was voided by a compensation while it was being charged');
+            rules({ type: 'ChargePayment', debited: true, ...charge }, settled.reduce(evolve, now));
+            throw new Error(`order ${orderId}: a charge given back was not refused`);
           }
         }
       }
@@ -96,22 +115,25 @@ export function createPaymentActivities({ db, events, accounts }: ServiceDeps & 
         { $setOnInsert: { accountId: ctx.accountId, amount: 0, status: 'voided', updatedAt: new Date() } },
         { upsert: true, returnDocument: 'before' },
       );
-      if (!before) return { refunded: 0 }; // never charged; now voided
+      // No record before this void: every charge records itself before its debit, so none was made.
+      if (!before) return { refunded: 0 };
+      const state = stateOf(before);
       // "Declined" is only a claim about one attempt; the account's own log says whether money moved.
-      if (before.status === 'declined' && !(await accounts.hasEvent(debitEventId(orderId)))) return { refunded: 0 };
-      if (before.status === 'charging') {
+      if (state.status === 'declined' && rules({ type: 'RefundPayment', orderId, debited: await accounts.hasEvent(debitEventId(orderId)) }, state).length === 0) return { refunded: 0 };
+      if (rules({ type: 'VoidPayment', orderId, accountId: ctx.accountId }, state).length > 0) {
         // Stop a charge that may still be running, then look at what actually happened.
         await payments.updateOne({ _id: orderId, status: 'charging' }, { $set: { status: 'voided', updatedAt: new Date() } });
       }
-      const current = await payments.findOne({ _id: orderId });
+      let current = stateOf(await payments.findOne({ _id: orderId }));
       const debited = await accounts.hasEvent(debitEventId(orderId));
-      if (!debited) return { refunded: 0 };
-      if (current!.status === 'refunded' && (await accounts.hasEvent(refundEventId(orderId)))) {
-        await appendPaymentEvent(ctx, 'PaymentRefunded', { accountId: current!.accountId, amount: current!.amount });
-        return { refunded: current!.amount };
-      }
-      await refund(ctx, current!.accountId, current!.amount);
-      return { refunded: current!.amount };
+      // Only a refunded record needs the account asked whether its credit is there.
+      if (debited && current.status === 'refunded') current = { ...current, refundLanded: await accounts.hasEvent(refundEventId(orderId)) };
+      const decided = rules({ type: 'RefundPayment', orderId, debited }, current);
+      if (decided.length === 0) return { refunded: 0 };
+      const { accountId, amount } = logged(decided).data;
+      if (changes(current, decided)) await refund(ctx, accountId, amount);
+      else await appendPaymentEvent(ctx, 'PaymentRefunded', { accountId, amount });
+      return { refunded: amount };
     },
   };
 }
