@@ -5,7 +5,7 @@ import path from 'node:path';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { Db } from 'mongodb';
 import { faultInjectionOn, setsCurrentVersion, type Config } from '../config';
-import { makeCurrentVersion } from './deployment';
+import { makeCurrentVersion, RoutingPropagationPendingError, type CurrentVersionOutcome } from './deployment';
 import { createActivities } from '../activities';
 import { dataConverter } from '../infra/data-converter';
 import { createLogger, type Logger } from '../infra/logger';
@@ -64,7 +64,7 @@ export async function createWorker(deps: { connection: NativeConnection; config:
 }
 
 /** Runs the worker; per WORKER_SET_CURRENT_VERSION its build becomes the deployment's current version once it polls. */
-export function runWorker(worker: Worker, deps: { connection: NativeConnection; config: Config; db?: Db; log?: Logger }): { running: Promise<void>; current: Promise<'made-current' | 'kept-another' | 'off'> } {
+export function runWorker(worker: Worker, deps: { connection: NativeConnection; config: Config; db?: Db; log?: Logger }): { running: Promise<void>; current: Promise<CurrentVersionOutcome | 'propagating' | 'off'> } {
   const running = worker.run();
   // The Inventory service's housekeeping runs where the service runs: settled orders' entries
   // leave the SKU documents, so those stay small however many orders a SKU was in.
@@ -84,8 +84,26 @@ export function runWorker(worker: Worker, deps: { connection: NativeConnection; 
   const current =
     mode === 'off'
       ? Promise.resolve('off' as const)
-      : makeCurrentVersion(deps.connection, { namespace: deps.config.TEMPORAL_NAMESPACE, deploymentName: deps.config.WORKER_DEPLOYMENT_NAME, buildId: buildIdOfWorker(worker), onlyIfNone: mode === 'first' });
+      : toleratingSlowRouting(
+          makeCurrentVersion(deps.connection, { namespace: deps.config.TEMPORAL_NAMESPACE, deploymentName: deps.config.WORKER_DEPLOYMENT_NAME, buildId: buildIdOfWorker(worker), onlyIfNone: mode === 'first' }),
+          deps.log ?? createLogger('worker', deps.config.LOG_LEVEL),
+        );
   return { running, current };
+}
+
+/**
+ * A build that is current while its routing change still propagates serves its tasks all the same:
+ * the worker runs on and says so, rather than exit and be restarted into the same wait (a loaded
+ * dev server was seen to leave the change in progress for minutes).
+ */
+export async function toleratingSlowRouting(made: Promise<CurrentVersionOutcome>, log: Pick<Logger, 'warn'>): Promise<CurrentVersionOutcome | 'propagating'> {
+  try {
+    return await made;
+  } catch (err) {
+    if (!(err instanceof RoutingPropagationPendingError)) throw err;
+    log.warn({ err: err.message }, 'worker build is current; its routing change is still propagating, running on');
+    return 'propagating';
+  }
 }
 
 /** The build id the worker registered with (createWorker always sets one). */
