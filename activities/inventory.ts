@@ -3,6 +3,7 @@ import type { Db } from 'mongodb';
 import { deterministicEventId } from '../eventstore/metadata';
 import type { AppendResult } from '../eventstore/types';
 import type { OrderItemInput } from '../domain/orders';
+import { InventoryDomainError, mergeItems, refusedReservation, release, releasedItems, type SkuForOrder } from '../domain/inventory';
 import { appendSagaEvent, businessFailure, type EventLog, type OrderContext, type ServiceDeps } from './support';
 
 /**
@@ -151,12 +152,16 @@ export function createInventoryCatalog({ db, events }: { db: Db; events: EventLo
 
 export type InventoryCatalog = ReturnType<typeof createInventoryCatalog>;
 
-/** Sums quantities per SKU and sorts by SKU, so every order touches documents in the same order. */
-export function mergeItems(items: OrderItemInput[]): OrderItemInput[] {
-  const totals = new Map<string, number>();
-  for (const { sku, quantity } of items) totals.set(sku, (totals.get(sku) ?? 0) + quantity);
-  return [...totals.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([sku, quantity]) => ({ sku, quantity }));
-}
+export { mergeItems } from '../domain/inventory';
+
+/** What the SKU's document says about the order, as inventory's rules read it. */
+const forOrder = <D extends Partial<Pick<StockDocument, 'reservations' | 'released'>>>(doc: D, orderId: string): NonNullable<SkuForOrder> => ({
+  ...(doc.reservations?.[orderId] !== undefined && { reserved: doc.reservations[orderId] }),
+  ...(doc.released?.[orderId] !== undefined && { released: doc.released[orderId] }),
+});
+
+/** The one place a broken inventory rule becomes a business failure, never retried. */
+const failureOf = (err: InventoryDomainError) => businessFailure(err.code, err.message, err.details);
 
 export function createInventoryActivities({ db, events }: ServiceDeps) {
   const stock = stockCollection(db);
@@ -181,9 +186,10 @@ export function createInventoryActivities({ db, events }: ServiceDeps) {
     // bound turns an unexpected document shape into a retried failure rather than a spin.
     for (let round = 0; round < 20; round++) {
       const doc = await stock.findOne({ _id: sku }, { projection: { [`reservations.${orderId}`]: 1, [`released.${orderId}`]: 1 } });
-      if (!doc) return; // an unknown SKU holds nothing
-      const quantity = doc.reservations?.[orderId];
-      if (quantity !== undefined) {
+      const step = release(doc && forOrder(doc, orderId));
+      if (step.type === 'Nothing') return;
+      if (step.type === 'GiveBack') {
+        const quantity = step.quantity;
         const given = await stock.updateOne(
           { _id: sku, [`reservations.${orderId}`]: quantity },
           { $inc: { available: quantity, reserved: -quantity }, $unset: { [`reservations.${orderId}`]: '' }, $set: { [`released.${orderId}`]: quantity, updatedAt: new Date() } },
@@ -191,7 +197,6 @@ export function createInventoryActivities({ db, events }: ServiceDeps) {
         if (given.modifiedCount === 1) return;
         continue;
       }
-      if (doc.released?.[orderId] !== undefined) return; // released earlier
       // Nothing reserved yet: the marker makes any later reservation for this order refuse.
       const marked = await stock.updateOne(
         { _id: sku, [`reservations.${orderId}`]: { $exists: false }, [`released.${orderId}`]: { $exists: false } },
@@ -208,6 +213,9 @@ export function createInventoryActivities({ db, events }: ServiceDeps) {
       const wanted = mergeItems(items);
       const reservedNow: OrderItemInput[] = [];
       for (const { sku, quantity } of wanted) {
+        // The atomic step: availability and the order's claim are checked and changed in one
+        // conditional update of the SKU's document, so two orders never take the same unit and no
+        // transaction is needed. The rules (domain/inventory) judge what it left when it did not apply.
         const result = await stock.updateOne(
           { _id: sku, available: { $gte: quantity }, [`reservations.${orderId}`]: { $exists: false }, [`released.${orderId}`]: { $exists: false } },
           { $inc: { available: -quantity, reserved: quantity }, $set: { [`reservations.${orderId}`]: quantity, updatedAt: new Date() } },
@@ -217,11 +225,10 @@ export function createInventoryActivities({ db, events }: ServiceDeps) {
           continue;
         }
         const doc = await stock.findOne({ _id: sku });
-        if (doc?.reservations?.[orderId] !== undefined) continue; // an earlier attempt reserved it
+        const refused = refusedReservation(orderId, { sku, quantity }, doc && { available: doc.available, ...forOrder(doc, orderId) });
+        if (refused === 'held') continue; // an earlier attempt reserved it
         await rollback(orderId, reservedNow);
-        if (!doc) throw businessFailure('UnknownSku', `unknown SKU ${sku}`);
-        if (doc.released?.[orderId] !== undefined) throw businessFailure('OutOfStock', `reservation for order ${orderId} was already released`);
-        throw businessFailure('OutOfStock', `out of stock: ${sku} has ${doc.available} available, ${quantity} needed`, { sku, available: doc.available, needed: quantity });
+        throw failureOf(refused);
       }
       await appendSagaEvent(events, { type: 'reservation', id: orderId }, { type: 'ItemsReserved', eventId: deterministicEventId('inventory', orderId, 'reserved'), data: { orderId, items: wanted } }, correlationId);
       return { items: wanted };
@@ -236,7 +243,7 @@ export function createInventoryActivities({ db, events }: ServiceDeps) {
       const skus = mergeItems(items).map((i) => i.sku);
       for (const sku of skus) await releaseSku(sku, orderId);
       const docs = await stock.find({ _id: { $in: skus }, [`released.${orderId}`]: { $gt: 0 } }).toArray();
-      const released = docs.map((d) => ({ sku: d._id, quantity: d.released[orderId]! })).sort((a, b) => a.sku.localeCompare(b.sku));
+      const released = releasedItems(docs.map((d) => ({ sku: d._id, released: d.released[orderId]! })));
       if (released.length > 0) {
         await appendSagaEvent(events, { type: 'reservation', id: orderId }, { type: 'ItemsReleased', eventId: deterministicEventId('inventory', orderId, 'released'), data: { orderId, items: released } }, correlationId);
       }
