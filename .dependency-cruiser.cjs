@@ -9,7 +9,7 @@
  *                                    projector with the Email service; projections never import it)
  *   subscriptions                    the subscription engine: runner, log watcher, leases
  *   infra, config                    process wiring, logging, payload codec, settings
- *   domain                           the order and account contracts and the account decider
+ *   domain                           the order contract and status table, and the deciders of orders, payments, shipments and accounts (inventory: its rules)
  *   eventstore                       the ground floor: the event log
  */
 module.exports = {
