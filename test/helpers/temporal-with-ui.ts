@@ -25,9 +25,16 @@ export async function startTemporalWithUi(timeoutMs = 120_000): Promise<Temporal
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const started = await new Promise<{ address: string; uiUrl: string }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`No Temporal dev server with a UI after ${timeoutMs} ms:\n${errors}`)), timeoutMs);
-    createInterface({ input: child.stdout! }).once('line', (line) => {
+    // The dev server's own banner can reach this stdout before the addresses: only the JSON line counts.
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      if (!line.startsWith('{')) {
+        errors += `${line}\n`;
+        return;
+      }
       clearTimeout(timer);
-      resolve(JSON.parse(line));
+      lines.close();
+      resolve(JSON.parse(line) as { address: string; uiUrl: string });
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
