@@ -1,5 +1,6 @@
 import { ratioChart, table, verdict, type GoalRow } from './report';
 import type { CpuReport } from './cpu';
+import { commandGoals, commandsSection } from './render-commands';
 import { ratio } from './util';
 
 /* The report object as run.ts builds it; scenario results are read loosely (a scenario may have failed). */
@@ -44,6 +45,7 @@ export function goals(report: Pick<Report, 'results'>): GoalRow[] {
       rows.push({ scenario: '1 saga', metric: 'no-op baseline p50 / its own p10 ms at C=1', ours: '–', baseline: `${f(l.baseline.latencyMs.p50, 0)} / ${f(l.baseline.latencyMs.p10, 0)}`, ratio: spread, goal: 'p50 <= 1.5x p10', met: Number.isFinite(spread) ? spread <= 1.5 : null });
     }
   }
+  rows.push(...commandGoals(saga?.levels ?? []));
   for (const s of append?.summary ?? []) {
     rows.push({ scenario: '2 append', metric: `events/s, ${s.eventsPerAppend} per append, vs raw driver`, ours: f(s.ours, 0), baseline: f(s.raw, 0), ratio: s.oursVsRaw, goal: '>= 0.7', met: Number.isFinite(s.oursVsRaw) ? s.oursVsRaw >= 0.7 : null });
     rows.push({ scenario: '2 append', metric: `events/s, ${s.eventsPerAppend} per append, vs Emmett`, ours: f(s.ours, 0), baseline: f(s.emmett, 0), ratio: s.oursVsEmmett, goal: '>= 1.5', met: Number.isFinite(s.oursVsEmmett) ? s.oursVsEmmett >= 1.5 : null });
@@ -178,6 +180,8 @@ export function renderMarkdown(report: Report): string {
         '',
       );
     }
+    const commands = commandsSection(saga.levels);
+    if (commands) out.push(commands);
     out.push(whereTimeGoes(report), '');
   }
   if (append) {

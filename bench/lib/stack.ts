@@ -2,13 +2,16 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime, Worker, type NativeConnection } from '@temporalio/worker';
-import { faultInjectionOn, loadConfig, type Config } from '../../config';
+import { openDatabase } from '../../composition';
+import { faultInjectionOn, loadConfig, mongodbUri, type Config } from '../../config';
 import { createLogger } from '../../infra/logger';
 import type { Mongo } from '../../infra/mongo';
 import { startConsumers } from '../../consumers';
 import { dataConverter } from '../../infra/data-converter';
+import { createWorker, runWorker } from '../../workers/worker';
 import { createNoopActivities } from '../baseline/activities';
 import { startInProcess } from '../../scripts/system';
+import { activityStep, createCommandCounter, type CommandCounter } from './command-count';
 
 let runtimeInstalled = false;
 
@@ -41,7 +44,10 @@ export type Consumers = Awaited<ReturnType<typeof startConsumers>>;
 
 export interface BenchStack {
   config: Config;
+  /** The bench's own client (setup, polling the read model): its commands are not counted. */
   mongo: Mongo;
+  /** MongoDB commands of the worker, the API and the read side, each counted on a client of its own. */
+  commands: CommandCounter;
   client: Client;
   nativeConnection: NativeConnection;
   baseUrl: string;
@@ -54,17 +60,39 @@ export interface BenchStack {
   stop(): Promise<void>;
 }
 
+/** The URI with the driver's command monitor on (`monitorCommands` is also a connection string option). */
+export function withCommandMonitoring(uri: string): string {
+  const [hosts, query] = uri.split('?', 2) as [string, string | undefined];
+  const slash = hosts.slice(hosts.indexOf('//') + 2).includes('/') ? '' : '/';
+  return `${hosts}${slash}?${query ? `${query}&` : ''}monitorCommands=true`;
+}
+
 /**
  * The whole system as `npm start` runs it, assembled in this process the way the tests do
  * (scripts/system.ts): the order worker and the Express API on an ephemeral port, on a task queue
  * and database of their own, with the consumers (email + projector) started here so a scenario
- * can pause them. Beside it, the baseline worker: same connection and default worker settings, a
+ * can pause them. As under `npm start`, the worker, the API and the consumers each have a MongoDB
+ * client of their own, so each one's commands are counted apart (and the bench's own reads are
+ * not counted). Beside it, the baseline worker: same connection and default worker settings, a
  * bench-only workflow with five no-op activities on its own task queue.
  */
 export async function startBenchStack(servers: ServerAddresses): Promise<BenchStack> {
   installRuntime();
   const config = benchConfig(servers);
-  const system = await startInProcess(config, { consumers: false, dropDatabaseOnStop: true });
+  const monitored: Config = { ...config, MONGODB_URI: withCommandMonitoring(mongodbUri(config)) };
+  const commands = createCommandCounter();
+  const benchMongo = await openDatabase(config);
+  // The API: startInProcess's client, monitored; the worker is started below on a client of its own.
+  const system = await startInProcess(monitored, { worker: false, consumers: false, dropDatabaseOnStop: true });
+  commands.watch('api', system.mongo.client);
+  const workerMongo = await openDatabase(monitored);
+  commands.watch('worker', workerMongo.client, activityStep);
+  const workerLog = createLogger('worker-bench', config.LOG_LEVEL);
+  const worker = await createWorker({ connection: system.nativeConnection, config, db: workerMongo.db, log: workerLog });
+  const started = runWorker(worker, { connection: system.nativeConnection, config, db: workerMongo.db, log: workerLog });
+  await started.current;
+  const readMongo = await openDatabase(monitored);
+  commands.watch('read side', readMongo.client);
   const baselineTaskQueue = `${config.TASK_QUEUE}-baseline`;
   const baselineWorker = await Worker.create({
     connection: system.nativeConnection,
@@ -76,10 +104,12 @@ export async function startBenchStack(servers: ServerAddresses): Promise<BenchSt
   });
   const baselineRunning = baselineWorker.run();
   const log = createLogger('consumers-bench', config.LOG_LEVEL);
-  let consumers: Consumers | undefined = await startConsumers(system.mongo.db, log, { faultInjection: faultInjectionOn(config) });
+  const start = () => startConsumers(readMongo.db, log, { faultInjection: faultInjectionOn(config) });
+  let consumers: Consumers | undefined = await start();
   return {
     config,
-    mongo: system.mongo,
+    mongo: benchMongo,
+    commands,
     client: system.client,
     nativeConnection: system.nativeConnection,
     baseUrl: system.baseUrl,
@@ -89,14 +119,17 @@ export async function startBenchStack(servers: ServerAddresses): Promise<BenchSt
       consumers = undefined;
     },
     resumeConsumers: async () => {
-      consumers ??= await startConsumers(system.mongo.db, log, { faultInjection: faultInjectionOn(config) });
+      consumers ??= await start();
     },
     baselineTaskQueue,
     stop: async () => {
       await consumers?.stop();
       baselineWorker.shutdown();
-      await baselineRunning.catch(() => {});
+      worker.shutdown();
+      await Promise.all([baselineRunning.catch(() => {}), started.running.catch(() => {})]);
+      // Closes the API, the Temporal connections and the API's client, and drops the database.
       await system.stop();
+      await Promise.all([workerMongo.close(), readMongo.close(), benchMongo.close()]);
     },
   };
 }

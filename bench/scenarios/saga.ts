@@ -5,6 +5,7 @@ import type { Db } from 'mongodb';
 import { createAccountService } from '../../domain/accounts';
 import { createEventStore } from '../../eventstore';
 import { physicalName, projectionState } from '../../projections/generations';
+import { addTallies, commandRows, processTotal, since, type LevelCommands } from '../lib/command-count';
 import { cpuWindow, type CpuReport } from '../lib/cpu';
 import { serverProcesses } from '../lib/machine';
 import { http, type BenchStack } from '../lib/stack';
@@ -34,6 +35,8 @@ export interface SagaLevelResult {
   p50Ratio: number;
   p99Ratio: number;
   rounds: SagaRound[];
+  /** MongoDB commands per process and step while our rounds ran (each round until its orders were readable), and the sagas they completed. */
+  commands: LevelCommands;
 }
 
 export interface SagaOptions {
@@ -122,6 +125,7 @@ export async function sagaScenario(stack: BenchStack, options: SagaOptions) {
     const baseRuns: Measured[] = [];
     const ourRuns: Measured[] = [];
     const rounds: SagaRound[] = [];
+    const commands: LevelCommands = { sagas: 0, tallies: {} };
     readModelLatencies.length = 0;
     for (let r = 0; r < roundsPerLevel; r++) {
       if (!options.oursOnly) {
@@ -136,11 +140,15 @@ export async function sagaScenario(stack: BenchStack, options: SagaOptions) {
       }
       await sleep(300);
       const loadAverage = os.loadavg()[0]!;
+      const countedFrom = stack.commands.snapshot();
       const m = await measure(perRound, concurrency, (u, i) => orderOnce(u, i), cpuTargets);
       ourRuns.push(m);
       rounds.push(roundOf('ours', r, m, loadAverage));
       // Outside the timing: every order of the round readable before the next round starts.
       await Promise.allSettled(readableWaits.splice(0));
+      // Counted until then, so the read side's work for the round's orders is in.
+      commands.tallies = addTallies(commands.tallies, since(stack.commands.snapshot(), countedFrom));
+      commands.sagas += m.latencies.length;
       log(`saga: C=${concurrency} round ${r + 1}/${roundsPerLevel}: ${rounds.slice(-2).map((x) => `${x.side} ${x.perSecond}/s p50 ${x.p50} ms (load ${x.loadAverage.toFixed(1)}${x.heavyOutsideLoad ? ', HEAVY outside load' : ''})`).join(' | ')}`);
     }
     if (concurrency === 1) c1Ids.push(...visibility.completedIds().slice(-10));
@@ -154,10 +162,13 @@ export async function sagaScenario(stack: BenchStack, options: SagaOptions) {
       p50Ratio: ratio(ours.latency.p50, base.latency.p50),
       p99Ratio: ratio(ours.latency.p99, base.latency.p99),
       rounds,
+      commands,
     };
     log(
       `saga: C=${concurrency} ours ${ours.perSecond}/s p50 ${ours.latency.p50} ms p99 ${ours.latency.p99} ms (readable p50 ${level.ours.readModelMs.p50} ms) | baseline ${base.perSecond}/s p50 ${base.latency.p50} ms | throughput ratio ${level.throughputRatio}, p50 ratio ${level.p50Ratio}`,
     );
+    const counted = commandRows(commands, { groupCommitShared: concurrency > 1 });
+    log(`saga: C=${concurrency} MongoDB commands per saga: worker ${round(processTotal(counted, 'worker'))}, API ${round(processTotal(counted, 'api'))}, read side ${round(processTotal(counted, 'read side'))}`);
     levels.push(level);
   }
   visibility.stop();

@@ -1,0 +1,171 @@
+/**
+ * MongoDB commands per saga, counted with the driver's command monitor (`commandStarted`) on each
+ * process's own client, and split per step by the async context the command was started in.
+ *
+ * The driver emits `commandStarted` synchronously in the call that sends the command, so the
+ * caller's AsyncLocalStorage context is current there (test/unit/bench checks it against a real
+ * server, a connection waited for included). In the worker that context is the one the Temporal SDK
+ * sets around each activity (`asyncLocalStorage` of @temporalio/activity), so the activity type is
+ * the step; a command started outside any activity (the stock pruning timer) has no step.
+ */
+import { asyncLocalStorage } from '@temporalio/activity';
+
+export type CommandClass = 'read' | 'write' | 'other';
+
+const READS = new Set(['find', 'aggregate', 'getMore', 'count', 'distinct']);
+const WRITES = new Set(['insert', 'update', 'findAndModify', 'delete']);
+
+/** Reads fetch documents, writes change them; everything else (killCursors, endSessions, indexes…) is "other". */
+export function classify(commandName: string): CommandClass {
+  if (READS.has(commandName)) return 'read';
+  if (WRITES.has(commandName)) return 'write';
+  return 'other';
+}
+
+/** The event store's own collections (eventstore/collections.ts): what group commit writes and reads. */
+const EVENT_STORE_COLLECTIONS = new Set(['events', 'counters', 'snapshots']);
+
+/** The collection a command names: its first field's value, or `collection` for a getMore. */
+export function collectionOf(commandName: string, command: Record<string, unknown>): string | undefined {
+  const named = commandName === 'getMore' ? command.collection : command[commandName];
+  return typeof named === 'string' ? named : undefined;
+}
+
+export interface Tally {
+  reads: number;
+  writes: number;
+  other: number;
+}
+
+/** One step's commands: on the event store's collections, and on everything else (its own). */
+export interface StepTally {
+  eventStore: Tally;
+  own: Tally;
+}
+
+/** process -> step -> commands. */
+export type Tallies = Record<string, Record<string, StepTally>>;
+
+/** The step of a command started outside any step (a timer, a process of no steps). */
+export const NO_STEP = '';
+
+/** A command as the monitor reports it (the fields of CommandStartedEvent that are read). */
+export interface StartedCommand {
+  commandName: string;
+  command: Record<string, unknown>;
+}
+
+export interface CommandEmitter {
+  on(event: 'commandStarted', listener: (event: StartedCommand) => void): unknown;
+}
+
+export interface CommandCounter {
+  /** Counts every command `client` starts as `process`'s; `stepOf` names the step current where it was started. */
+  watch(process: string, client: CommandEmitter, stepOf?: () => string | undefined): void;
+  record(process: string, step: string | undefined, command: StartedCommand): void;
+  /** A copy of the counts so far. */
+  snapshot(): Tallies;
+}
+
+const emptyTally = (): Tally => ({ reads: 0, writes: 0, other: 0 });
+const emptyStep = (): StepTally => ({ eventStore: emptyTally(), own: emptyTally() });
+const KEY: Record<CommandClass, keyof Tally> = { read: 'reads', write: 'writes', other: 'other' };
+
+/** The activity type of the activity whose context is current, if any. */
+export const activityStep = (): string | undefined => asyncLocalStorage.getStore()?.info.activityType;
+
+export function createCommandCounter(): CommandCounter {
+  const tallies: Tallies = {};
+  const record: CommandCounter['record'] = (process, step, { commandName, command }) => {
+    const steps = (tallies[process] ??= {});
+    const entry = (steps[step ?? NO_STEP] ??= emptyStep());
+    const side = EVENT_STORE_COLLECTIONS.has(collectionOf(commandName, command) ?? '') ? entry.eventStore : entry.own;
+    side[KEY[classify(commandName)]]++;
+  };
+  return {
+    record,
+    watch(process, client, stepOf) {
+      client.on('commandStarted', (event) => record(process, stepOf?.(), event));
+    },
+    snapshot: () => structuredClone(tallies),
+  };
+}
+
+const mapTally = (a: Tally, b: Tally, op: (x: number, y: number) => number): Tally => ({ reads: op(a.reads, b.reads), writes: op(a.writes, b.writes), other: op(a.other, b.other) });
+
+/** Combines two tallies cell by cell (a step or process missing on one side counts as zero). */
+function combine(a: Tallies, b: Tallies, op: (x: number, y: number) => number): Tallies {
+  const out: Tallies = {};
+  for (const process of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    out[process] = {};
+    for (const step of new Set([...Object.keys(a[process] ?? {}), ...Object.keys(b[process] ?? {})])) {
+      const x = a[process]?.[step] ?? emptyStep();
+      const y = b[process]?.[step] ?? emptyStep();
+      out[process][step] = { eventStore: mapTally(x.eventStore, y.eventStore, op), own: mapTally(x.own, y.own, op) };
+    }
+  }
+  return out;
+}
+
+/** The commands started between two snapshots. */
+export const since = (after: Tallies, before: Tallies): Tallies => combine(after, before, (x, y) => x - y);
+export const addTallies = (a: Tallies, b: Tallies): Tallies => combine(a, b, (x, y) => x + y);
+
+/** Commands of one measured level: what was counted while its sagas ran, and how many completed. */
+export interface LevelCommands {
+  sagas: number;
+  tallies: Tallies;
+}
+
+/** One row of the report: a step's (or a process's) commands per completed saga. */
+export interface CommandRow {
+  process: string;
+  step: string;
+  perSaga: number;
+  reads: number;
+  writes: number;
+  other: number;
+}
+
+/** The saga's steps in the order the saga runs them; other activities follow by name. */
+export const SAGA_STEPS = ['createOrder', 'processPayment', 'reserveItems', 'scheduleShipment', 'completeOrder'];
+export const GROUP_COMMIT_ROW = 'event store group commit (appends of every step)';
+export const OUTSIDE_ROW = 'outside any activity (timers)';
+
+const stepOrder = (step: string) => (step === NO_STEP ? Infinity : SAGA_STEPS.includes(step) ? SAGA_STEPS.indexOf(step) : SAGA_STEPS.length);
+const bySagaOrder = (a: string, b: string) => stepOrder(a) - stepOrder(b) || a.localeCompare(b);
+
+function row(process: string, step: string, t: Tally, sagas: number): CommandRow {
+  const per = (n: number) => (sagas > 0 ? n / sagas : NaN);
+  return { process, step, perSaga: per(t.reads + t.writes + t.other), reads: per(t.reads), writes: per(t.writes), other: per(t.other) };
+}
+
+/**
+ * Rows per saga: the worker per step, then every other process as one row. With `groupCommitShared`
+ * (more than one saga at a time) the worker's event store commands go to one row of their own: a
+ * group carries several steps' appends and runs in the async context of whichever append started
+ * it, so splitting it by context would credit one step with the others' appends. One saga at a
+ * time, a group only holds the running activity's appends, and each step keeps its own.
+ */
+export function commandRows(level: LevelCommands, options: { groupCommitShared: boolean }): CommandRow[] {
+  const rows: CommandRow[] = [];
+  const worker = level.tallies.worker ?? {};
+  let shared = emptyTally();
+  for (const step of Object.keys(worker).sort(bySagaOrder)) {
+    const { eventStore, own } = worker[step]!;
+    const kept = options.groupCommitShared ? own : mapTally(own, eventStore, (x, y) => x + y);
+    if (options.groupCommitShared) shared = mapTally(shared, eventStore, (x, y) => x + y);
+    rows.push(row('worker', step === NO_STEP ? OUTSIDE_ROW : step, kept, level.sagas));
+  }
+  if (options.groupCommitShared) rows.push(row('worker', GROUP_COMMIT_ROW, shared, level.sagas));
+  for (const process of Object.keys(level.tallies).filter((p) => p !== 'worker').sort()) {
+    const total = Object.values(level.tallies[process]!).reduce((sum, s) => mapTally(mapTally(sum, s.own, (x, y) => x + y), s.eventStore, (x, y) => x + y), emptyTally());
+    rows.push(row(process, 'all', total, level.sagas));
+  }
+  return rows;
+}
+
+/** Every command of one process per saga. */
+export function processTotal(rows: CommandRow[], process: string): number {
+  return rows.filter((r) => r.process === process).reduce((sum, r) => sum + r.perSaga, 0);
+}

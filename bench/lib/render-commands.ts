@@ -1,0 +1,71 @@
+import { commandRows, processTotal, type CommandRow, type LevelCommands } from './command-count';
+import { table, type GoalRow } from './report';
+
+/** The goal: MongoDB commands the worker starts per saga. */
+export const WORKER_COMMANDS_GOAL = 13;
+
+/** The levels the command table shows: one saga at a time (exact per step) and C=16. */
+const SHOWN_LEVELS = [1, 16];
+
+interface LevelWithCommands {
+  concurrency: number;
+  commands?: LevelCommands;
+}
+
+const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '–');
+
+const rowsOf = (level: LevelWithCommands): CommandRow[] => (level.commands ? commandRows(level.commands, { groupCommitShared: level.concurrency > 1 }) : []);
+
+const shownLevels = (levels: LevelWithCommands[]) => levels.filter((l) => l.commands && SHOWN_LEVELS.includes(l.concurrency));
+
+/** The goal row per shown level: every command of the worker process per completed saga. */
+export function commandGoals(levels: LevelWithCommands[]): GoalRow[] {
+  return shownLevels(levels).map((level) => {
+    const worker = processTotal(rowsOf(level), 'worker');
+    return {
+      scenario: '1 saga',
+      metric: `MongoDB commands of the worker per saga at C=${level.concurrency}`,
+      ours: f2(worker),
+      baseline: '0 (no-op activities)',
+      ratio: null,
+      goal: `<= ${WORKER_COMMANDS_GOAL}`,
+      met: Number.isFinite(worker) ? worker <= WORKER_COMMANDS_GOAL : null,
+    };
+  });
+}
+
+/** "reads / writes / other", each per saga. */
+const split = (r: CommandRow) => `${f2(r.reads)} / ${f2(r.writes)} / ${f2(r.other)}`;
+
+function stepCells(r: CommandRow): string[] {
+  const who = r.process === 'worker' ? r.step : `**${r.process}** (the whole process)`;
+  return [who, f2(r.perSaga), split(r)];
+}
+
+/** One level's table: the worker's steps, its total against the goal, then the API and the read side. */
+function levelTable(level: LevelWithCommands): string {
+  const rows = rowsOf(level);
+  const worker = rows.filter((r) => r.process === 'worker');
+  const others = rows.filter((r) => r.process !== 'worker');
+  const total = processTotal(rows, 'worker');
+  const verdict = total <= WORKER_COMMANDS_GOAL ? 'met' : 'NOT met';
+  const goalRow = [`**worker, every step** (goal ≤ ${WORKER_COMMANDS_GOAL})`, `**${f2(total)}** (${verdict})`, ''];
+  return table(['step', 'commands per saga', 'of which reads / writes / other'], [...worker.map(stepCells), goalRow, ...others.map(stepCells)]);
+}
+
+const EXPLANATION = [
+  'Counted with the driver\'s command monitor (`monitorCommands`, `commandStarted`) on the worker\'s, the API\'s and the read side\'s MongoDB clients (one each, as `npm start` runs them; the bench\'s own reads are not counted), from the start of each of our rounds until every order of the round was readable, divided by the sagas the rounds completed.',
+  'A worker command belongs to the activity whose async context started it (the context the Temporal SDK sets around each activity); "outside any activity" is the stock pruning timer.',
+  'Reads are find, aggregate, getMore, count and distinct; writes are insert, update, findAndModify and delete; other is the rest (killCursors, endSessions, index commands).',
+  'At C=1 the split per step is exact. At higher C, concurrent appends are committed in groups that run in the context of whichever append started them, so the worker\'s commands on the event store\'s collections (events, counters, snapshots) get one row of their own and the steps show the rest.',
+  'The API row includes the one `GET /orders/:id` per order with which the bench confirms an order is readable; the read side is the projector and the email subscription (their change stream\'s polls included).',
+].map((line) => `- ${line}`);
+
+/** The report's section on MongoDB commands per saga (empty when the run counted none). */
+export function commandsSection(levels: LevelWithCommands[]): string {
+  const shown = shownLevels(levels);
+  if (shown.length === 0) return '';
+  const out = ['### MongoDB commands per saga', '', ...EXPLANATION, ''];
+  for (const level of shown) out.push(`At C=${level.concurrency} (${level.commands!.sagas} sagas):`, '', levelTable(level), '');
+  return out.join('\n');
+}
