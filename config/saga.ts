@@ -1,27 +1,12 @@
-import type { SagaSettings, ServiceName, StepPolicy } from '../domain/orders/saga-settings';
+import { DEFAULT_STEP_POLICIES, type SagaSettings, type ServiceName, type StepPolicy } from '../domain/orders/saga-settings';
+import { SERVICES } from '../domain/orders/steps';
 import type { Config } from './index';
 
 /**
- * Retry policy per service: how long one attempt may take and how Temporal backs off between
- * attempts of a technical failure (service down, timeout). Business failures are never retried.
- *
- * | service   | timeout | first retry | backoff | max interval | attempts | why |
- * |-----------|---------|-------------|---------|--------------|----------|-----|
- * | order     | 10 s    | 1 s         | x2      | 30 s         | 5        | local database writes only |
- * | payment   | 15 s    | 2 s         | x2      | 60 s         | 6        | money: give a flaky processor ~2 min before giving up |
- * | inventory | 10 s    | 1 s         | x2      | 30 s         | 5        | stock checks are quick; a long outage should release the order |
- * | shipping  | 20 s    | 2 s         | x2      | 60 s         | 6        | carrier APIs are slow and often briefly unavailable |
- *
- * Compensations use the same backoff with COMPENSATION_MAX_ATTEMPTS (default 30, about half an
- * hour with a 60 s cap): undoing must outlast an outage; when even that fails, a dead letter.
+ * Compensations use the services' backoff (DEFAULT_STEP_POLICIES in domain/orders/saga-settings.ts)
+ * with COMPENSATION_MAX_ATTEMPTS (default 30, about half an hour with a 60 s cap): undoing must
+ * outlast an outage; when even that fails, a dead letter.
  */
-const BASE: Record<ServiceName, StepPolicy> = {
-  order: { startToCloseTimeoutMs: 10_000, initialIntervalMs: 1_000, backoffCoefficient: 2, maximumIntervalMs: 30_000, maximumAttempts: 5 },
-  payment: { startToCloseTimeoutMs: 15_000, initialIntervalMs: 2_000, backoffCoefficient: 2, maximumIntervalMs: 60_000, maximumAttempts: 6 },
-  inventory: { startToCloseTimeoutMs: 10_000, initialIntervalMs: 1_000, backoffCoefficient: 2, maximumIntervalMs: 30_000, maximumAttempts: 5 },
-  shipping: { startToCloseTimeoutMs: 20_000, initialIntervalMs: 2_000, backoffCoefficient: 2, maximumIntervalMs: 60_000, maximumAttempts: 6 },
-};
-
 const COMPENSATION: StepPolicy = { startToCloseTimeoutMs: 15_000, initialIntervalMs: 1_000, backoffCoefficient: 2, maximumIntervalMs: 60_000, maximumAttempts: 30 };
 
 function scaled(policy: StepPolicy, scale: number): StepPolicy {
@@ -40,12 +25,7 @@ export function sagaSettings(config: Config): SagaSettings {
   return {
     approvalThreshold: config.APPROVAL_THRESHOLD,
     approvalTimeoutMs: config.APPROVAL_TIMEOUT,
-    policies: {
-      order: scaled(BASE.order, scale),
-      payment: scaled(BASE.payment, scale),
-      inventory: scaled(BASE.inventory, scale),
-      shipping: scaled(BASE.shipping, scale),
-    },
+    policies: Object.fromEntries(SERVICES.map((service) => [service, scaled(DEFAULT_STEP_POLICIES[service], scale)])) as Record<ServiceName, StepPolicy>,
     compensationPolicy: { ...scaled(COMPENSATION, scale), maximumAttempts: config.COMPENSATION_MAX_ATTEMPTS },
   };
 }

@@ -1,41 +1,32 @@
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  CancellationScope,
-  CancelledFailure,
-  allHandlersFinished,
-  condition,
-  log,
-  patched,
-  setCurrentDetails,
-  setHandler,
-  upsertMemo,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { CancellationScope, CancelledFailure, allHandlersFinished, condition, patched } from '@temporalio/workflow';
 import { Mutex } from 'async-mutex';
-import { parseShippingAddress } from '../domain/orders/shipping-address';
-import { ADDRESS_CHANGEABLE_STATUSES, CANCELLABLE_STATUSES, INITIAL_STATUS, ORDER_STATUS, PASSING_STATUSES, statusAfter } from '../domain/orders/status';
-import { currentDetails, stepSummaries } from '../domain/orders/story';
-import { approveSignal, cancelUpdate, placedUpdate, placementQuery, rejectSignal, statusQuery, updateShippingAddressUpdate } from './definitions';
+import { ORDER_STATUS, statusAfter } from '../domain/orders/status';
+import { APPROVAL, FINAL_STEP, SAGA_STEPS, type ForwardStep } from '../domain/orders/steps';
 import { orderSagaV1 } from './legacy/order-saga-v1';
-import { SAGA_POINT_OF_NO_RETURN, STATUS_ATTRIBUTE_AT_MILESTONES } from './patches';
+import { orderSagaV2 } from './legacy/order-saga-v2';
+import { SAGA_POINT_OF_NO_RETURN, SAGA_STEP_TABLE } from './patches';
 import { sagaActivities } from './saga/activities';
+import { awaitApproval } from './saga/approval';
+import { compensate } from './saga/compensate';
 import { CompensationStack, compensation } from './saga/compensation-stack';
-import { attemptsMade, describeFailure, isExhaustedTechnicalFailure, isSagaOutcome } from './saga/failures';
-import { OrderStatusKey } from './search-attributes';
-import type { OrderFacts, OrderPlaced, OrderSagaInput, OrderSagaResult, OrderStatus, PricedItem, SagaStatus, SagaStep, ServiceName } from './types';
+import { runStep, type Saga } from './saga/context';
+import { isSagaOutcome } from './saga/failures';
+import { installHandlers } from './saga/handlers';
+import { SagaState } from './saga/state';
+import { STEP_CALLS } from './saga/steps';
+import { withDefaultPolicies, type OrderSagaInput, type OrderSagaResult } from './types';
 
 /**
- * The order saga, workflow id `order-<orderId>`:
+ * The order saga, workflow id `order-<orderId>`, as the step table draws it (domain/orders/steps.ts):
  *   createOrder -> [approval] -> processPayment -> reserveItems -> scheduleShipment -> | completeOrder
  *
  * Its promise: every order ends COMPLETED, or CANCELLED with everything it did undone, or
  * COMPENSATION_INCOMPLETE with what could not be undone parked as dead letters; never both.
  *
  * - The point of no return (`|`) is the start of completeOrder. Before it, a cancel (the `cancel`
- *   Update, or a raw workflow cancel) stops the saga and undoes what was done. From it on, the
- *   order completes: the Update's validator refuses, and a raw cancel is counted and ignored.
+ *   Update, or a raw workflow cancel) stops the saga at the next checkpoint and undoes what was
+ *   done. From it on, the order completes: the Update's validator refuses, and a raw cancel is
+ *   counted and ignored.
  * - Any other failure (a business rule, or a technical failure that exhausted its retries) undoes
  *   what was done, in reverse. Bookkeeping that has nowhere else to go (dead letters) and the
  *   completion past the point of no return are retried without limit: an outage makes the saga
@@ -43,296 +34,78 @@ import type { OrderFacts, OrderPlaced, OrderSagaInput, OrderSagaResult, OrderSta
  * - A bug in this code is not a business outcome: it fails the workflow task, to be fixed and replayed.
  */
 export async function orderSaga(input: OrderSagaInput): Promise<OrderSagaResult> {
-  // Sagas started before this design replay their original code, unchanged.
+  // Checked once, at the start: sagas started before a version replay their original code, unchanged.
   if (!patched(SAGA_POINT_OF_NO_RETURN)) return orderSagaV1(input);
+  if (!patched(SAGA_STEP_TABLE)) return orderSagaV2(input);
   return runOrderSaga(input);
 }
 
-interface RunningStep {
-  name: SagaStep;
-  service: ServiceName;
-  args: unknown;
-}
-
 async function runOrderSaga(input: OrderSagaInput): Promise<OrderSagaResult> {
-  const { orderId, correlationId, settings } = input;
-  const ctx = { orderId, correlationId };
-  const act = sagaActivities(settings);
-  const facts: OrderFacts = { customerId: input.customerId, customer: input.customer, accountId: input.accountId, items: input.items, shippingAddress: input.shippingAddress };
-
-  const state: SagaStatus = {
-    orderId,
-    status: INITIAL_STATUS,
-    currentStep: null,
-    stepsDone: [],
-    compensationsDone: [],
-    compensationsFailed: [],
-    awaitingApproval: false,
-    failureReason: null,
-    total: null,
-    shippingAddress: input.shippingAddress,
-    cancelRequested: false,
-    pastPointOfNoReturn: false,
-    cancelsIgnored: 0,
-    openDeadLetters: [],
-  };
-  /**
-   * Every status is in the status query and the current details at once; the OrderStatus search
-   * attribute, for filtering in the Web UI, follows the statuses operators search for (see
-   * STATUS_ATTRIBUTE_AT_MILESTONES). Sagas started before that change replay writing every one.
-   */
-  const setStatus = (status: OrderStatus) => {
-    state.status = status;
-    if (!PASSING_STATUSES.includes(status) || !patched(STATUS_ATTRIBUTE_AT_MILESTONES)) upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
-    tell();
-  };
-  /** The Web UI's current details follow the status and the step (no command: nothing to replay). */
-  const tell = () => setCurrentDetails(currentDetails(state.status, state.currentStep, state.total));
-
-  // The forward steps run in their own scope, shielded from the workflow's root scope: only
-  // requestCancel() cancels it, so a cancel is a decision taken here, not a side effect of timing.
+  const settings = withDefaultPolicies(input.settings);
+  const { orderId, correlationId } = input;
+  // The forward steps run in their own scope, shielded from the workflow's root scope: only an
+  // accepted cancel cancels it, so a cancel is a decision taken here, not a side effect of timing.
   const shield = new CancellationScope({ cancellable: false });
-  const forward = new CancellationScope({ cancellable: true, parent: shield });
-  let cancelReason = 'cancelled';
-  let cancelledByWorkflowCancel = false;
-  /** Accepts a cancel unless the saga is past its point of no return or already undoing itself. */
-  const requestCancel = (reason: string): boolean => {
-    if (!cancellable(state)) return false;
-    state.cancelRequested = true;
-    cancelReason = reason;
-    forward.cancel();
-    return true;
+  const saga: Saga = {
+    input,
+    settings,
+    ctx: { orderId, correlationId },
+    facts: { customerId: input.customerId, customer: input.customer, accountId: input.accountId, items: input.items, shippingAddress: input.shippingAddress },
+    state: new SagaState(input),
+    act: sagaActivities(settings),
+    // Address changes and the steps that read or settle the address take turns: the last accepted
+    // change is the one shipped, and a change queued behind the booking finds it booked and is refused.
+    addressLock: new Mutex(),
+    forward: new CancellationScope({ cancellable: true, parent: shield }),
+    undo: new CompensationStack(),
   };
-  // A raw cancel (`temporal workflow cancel`, the Web UI) is a request like any other.
-  CancellationScope.current().cancelRequested.catch(() => {
-    if (requestCancel('cancelled')) {
-      cancelledByWorkflowCancel = true;
-      return;
-    }
-    state.cancelsIgnored = (state.cancelsIgnored ?? 0) + 1;
-    upsertMemo({ cancelsIgnored: state.cancelsIgnored });
-    log.info('workflow cancel ignored: the saga is past its point of no return or already compensating', { orderId, status: state.status });
-  });
-
-  let decision: { approved: boolean; by?: string; reason?: string } | undefined;
-  // Address changes and the shipment booking take turns: the last accepted change is the one
-  // shipped, and a change queued behind the booking finds it booked and is refused.
-  const addressLock = new Mutex();
-
-  // What the first step decided (prices, approval), for the `placed` Update; set once.
-  let priced: { items: PricedItem[]; total: number; requiresApproval: boolean } | undefined;
-  let forwardEnded = false;
-
-  setHandler(statusQuery, () => state);
-  // Registering a handler writes nothing to the history, so sagas started without this Update
-  // (recorded histories, `temporal workflow start`) replay and run unchanged: no patch is needed.
-  const placement = (): OrderPlaced => ({
-    orderId,
-    workflowId: workflowInfo().workflowId,
-    status: state.status,
-    total: priced?.total ?? null,
-    items: priced?.items ?? input.items.map((i) => ({ ...i, unitPrice: null })),
-    requiresApproval: priced?.requiresApproval ?? false,
-  });
-  setHandler(placedUpdate, async (): Promise<OrderPlaced> => {
-    await condition(() => priced !== undefined || forwardEnded);
-    return placement();
-  });
-  setHandler(placementQuery, placement);
-  setHandler(approveSignal, () => {
-    if (state.awaitingApproval && !decision) decision = { approved: true };
-  });
-  setHandler(rejectSignal, (args) => {
-    if (state.awaitingApproval && !decision) decision = { approved: false, by: args?.by, reason: args?.reason };
-  });
-  setHandler(
-    cancelUpdate,
-    (request: { reason?: string; by?: string } | undefined) => {
-      requestCancel(request?.reason ? `cancelled: ${request.reason}` : 'cancelled');
-      return { orderId, accepted: 'cancel' as const, status: state.status };
-    },
-    {
-      // The argument is optional in practice: `temporal workflow update execute --name cancel` may send none.
-      validator: (request: { reason?: string; by?: string } | undefined) => {
-        if (request !== undefined && request !== null && (typeof request !== 'object' || (request.reason !== undefined && typeof request.reason !== 'string'))) {
-          throw new Error('A cancel request is { reason?: string, by?: string }');
-        }
-        if (!cancellable(state)) throw new Error(refusalOf(state));
-      },
-    },
-  );
-  setHandler(
-    updateShippingAddressUpdate,
-    (address) =>
-      addressLock.runExclusive(async () => {
-        // Accepted earlier, but queued behind the booking: the address is settled now.
-        if (!addressChangeAllowed(state)) throw ApplicationFailure.nonRetryable(addressRefusal(state), 'AddressChangeRefused');
-        const valid = parseShippingAddress(address);
-        await act.order.changeShippingAddress({ ...ctx, address: valid });
-        state.shippingAddress = valid;
-        return state;
-      }),
-    {
-      validator: (address) => {
-        parseShippingAddress(address);
-        if (!addressChangeAllowed(state)) throw new Error(addressRefusal(state));
-      },
-    },
-  );
-
-  const undo = new CompensationStack();
-  let running: RunningStep | undefined;
-  /** Runs one forward step, remembering exactly the arguments it used (a dead letter keeps them). */
-  const runStep = async <A, R>(name: SagaStep, service: ServiceName, args: A, run: (args: A) => Promise<R>): Promise<R> => {
-    state.currentStep = name;
-    tell();
-    running = { name, service, args };
-    const result = await run(args);
-    state.stepsDone.push(name);
-    return result;
-  };
-
-  /** Stops before the next step once a cancel was accepted, so only steps that were attempted get undone. */
-  const checkpoint = () => {
-    if (forward.consideredCancelled) throw new CancelledFailure('cancelled');
-  };
-  const forwardSteps = async () => {
-    undo.push(compensation('cancelOrder', 'order', act.undo.cancelOrder, () => ({ ...ctx, reason: state.failureReason ?? 'cancelled', order: facts, openCompensations: [...state.compensationsFailed] })));
-    // Address changes queue behind the order's creation: its stream must begin with OrderCreated.
-    const created = await addressLock.runExclusive(() => runStep('createOrder', 'order', input, act.described.order(stepSummaries.createOrder(input.items)).createOrder));
-    state.total = created.total;
-    upsertMemo({ total: created.total, items: created.items.length });
-    priced = { items: created.items, total: created.total, requiresApproval: created.requiresApproval };
-
-    if (created.requiresApproval) {
-      state.awaitingApproval = true;
-      setStatus(statusAfter('OrderCreated', { requiresApproval: true }));
-      state.currentStep = 'awaitApproval';
-      tell();
-      const decided = await condition(() => decision !== undefined, settings.approvalTimeoutMs, { summary: stepSummaries.approval(settings.approvalTimeoutMs) });
-      state.awaitingApproval = false;
-      if (!decided) throw ApplicationFailure.nonRetryable('approval timed out', 'ApprovalTimedOut');
-      if (!decision!.approved) {
-        await act.order.recordRejection({ ...ctx, by: decision!.by, reason: decision!.reason });
-        throw ApplicationFailure.nonRetryable(`rejected${decision!.reason ? `: ${decision!.reason}` : ''}`, 'ApprovalRejected');
-      }
-      await act.order.recordApproval(ctx);
-      state.stepsDone.push('awaitApproval');
-      setStatus(statusAfter('OrderApproved'));
-    }
-
-    checkpoint();
-    undo.push(compensation('refundPayment', 'payment', act.undo.refundPayment, () => ({ ...ctx, accountId: input.accountId })));
-    await runStep('processPayment', 'payment', { ...ctx, accountId: input.accountId, amount: created.total }, act.described.payment(stepSummaries.processPayment(created.total, input.accountId)).processPayment);
-    setStatus(statusAfter('PaymentCompleted'));
-
-    checkpoint();
-    undo.push(compensation('releaseItems', 'inventory', act.undo.releaseItems, () => ({ ...ctx, items: input.items })));
-    await runStep('reserveItems', 'inventory', { ...ctx, items: input.items }, act.described.inventory(stepSummaries.reserveItems(input.items)).reserveItems);
-    setStatus(statusAfter('ItemsReserved'));
-
-    await addressLock.runExclusive(async () => {
-      checkpoint();
-      undo.push(compensation('cancelShipment', 'shipping', act.undo.cancelShipment, () => ctx));
-      await runStep('scheduleShipment', 'shipping', { ...ctx, address: state.shippingAddress }, act.described.shipping(stepSummaries.scheduleShipment()).scheduleShipment);
-    });
-    setStatus(statusAfter('ShipmentScheduled'));
-  };
+  const { state } = saga;
+  installHandlers(saga);
 
   return shield.run(async () => {
     try {
-      await forward.run(forwardSteps);
+      await saga.forward.run(() => forwardSteps(saga));
       // A cancel accepted while the last forward step ran (it finished anyway) still wins: this check
       // and crossing the point of no return happen in one synchronous step, so nothing slips between.
-      if (state.cancelRequested) throw new CancelledFailure('cancelled before the order completed');
-      state.pastPointOfNoReturn = true;
+      if (state.view.cancelRequested) throw new CancelledFailure('cancelled before the order completed');
+      state.view.pastPointOfNoReturn = true;
     } catch (err) {
-      forwardEnded = true;
-      const cancelled = state.cancelRequested === true;
+      state.forwardEnded = true;
+      const cancelled = state.view.cancelRequested === true;
       if (!cancelled && !isSagaOutcome(err)) throw err;
-      await compensate(err, cancelled);
+      await compensate(saga, err, cancelled);
       await condition(allHandlersFinished);
-      if (cancelledByWorkflowCancel) throw new CancelledFailure(state.failureReason ?? 'cancelled');
-      const status = state.status as OrderSagaResult['status'];
-      return { orderId, status, failureReason: state.failureReason, ...(status === ORDER_STATUS.COMPENSATION_INCOMPLETE ? { openDeadLetters: state.openDeadLetters } : {}) };
+      if (state.cancelledByWorkflowCancel) throw new CancelledFailure(state.view.failureReason ?? 'cancelled');
+      const status = state.view.status as OrderSagaResult['status'];
+      return { orderId, status, failureReason: state.view.failureReason, ...(status === ORDER_STATUS.COMPENSATION_INCOMPLETE ? { openDeadLetters: state.view.openDeadLetters } : {}) };
     }
 
-    await runStep('completeOrder', 'order', ctx, act.described.final(stepSummaries.completeOrder()).completeOrder);
-    setStatus(statusAfter('OrderCompleted'));
-    state.currentStep = null;
+    const summary = FINAL_STEP.summary();
+    await runStep(saga, FINAL_STEP.step, FINAL_STEP.service, saga.ctx, (args) => saga.act.final.completeOrder.executeWithOptions({ summary }, [args]));
+    state.setStatus(statusAfter(FINAL_STEP.reaches));
+    state.view.currentStep = null;
     await condition(allHandlersFinished);
     return { orderId, status: ORDER_STATUS.COMPLETED, failureReason: null };
   });
+}
 
-  /** Undoes what was done, newest first; what cannot be undone becomes a dead letter. */
-  async function compensate(err: unknown, cancelled: boolean): Promise<void> {
-    state.failureReason = cancelled ? cancelReason : describeFailure(err);
-    state.awaitingApproval = false;
-    const failedStep = running;
-    setStatus(statusAfter('OrderCompensating'));
-    if (!cancelled && failedStep && isExhaustedTechnicalFailure(err)) {
-      await park('step', failedStep.service, failedStep.name, failedStep.args, err, settings.policies[failedStep.service].maximumAttempts);
-    }
-    // The status marker must not hold up the refund when the order service is down: it runs
-    // alongside the other compensations and is awaited only before the order's own.
-    const marking = act.undo.markCompensating({ ...ctx, reason: state.failureReason, order: facts }).then(
-      () => true,
-      (markErr: unknown) => {
-        log.warn('could not mark the order compensating; the cancellation will still record it', { orderId, error: describeFailure(markErr) });
-        return false;
-      },
-    );
-    for (const entry of undo.inUndoOrder()) {
-      if (entry.service === 'order') await marking;
-      state.currentStep = entry.step;
-      const args = entry.args();
-      try {
-        await entry.run(args);
-        state.compensationsDone.push(entry.step);
-      } catch (compensationError) {
-        if (!(compensationError instanceof ActivityFailure)) throw compensationError;
-        // Retries are exhausted: never drop it silently; park it where an operator will see it.
-        state.compensationsFailed.push(entry.step);
-        await park('compensation', entry.service, entry.step, args, compensationError, settings.compensationPolicy.maximumAttempts);
-      }
-    }
-    await marking;
-    setStatus(statusAfter('OrderCancelled', { openCompensations: state.compensationsFailed.length > 0 }));
-    state.currentStep = null;
+/** The step table, in order: each step with its compensation pushed first, and the approval's wait after its step. */
+async function forwardSteps(saga: Saga): Promise<void> {
+  const { state, act, input } = saga;
+  for (const row of SAGA_STEPS) {
+    // One row of the workflow's table, whatever its step: the compiler checked each row against its activity.
+    const call = STEP_CALLS[row.step] as unknown as { args: (s: Saga) => object; undo: (s: Saga) => object; done?: (s: Saga, result: unknown) => void };
+    const activity = act.forward[row.service][row.step as ForwardStep] as unknown as { executeWithOptions(options: { summary: string }, args: [object]): Promise<unknown> };
+    const attempt = async () => {
+      // Stops before the step once a cancel was accepted, so only steps that were attempted get undone.
+      if (row.checkpoint && saga.forward.consideredCancelled) throw new CancelledFailure('cancelled');
+      saga.undo.push(compensation(row.compensation, row.service, act.undo[row.compensation] as (args: object) => Promise<unknown>, () => call.undo(saga)));
+      const summary = row.summary({ items: input.items, accountId: input.accountId, total: state.view.total });
+      return runStep(saga, row.step, row.service, call.args(saga), (args) => activity.executeWithOptions({ summary }, [args]));
+    };
+    const result = await (row.addressLock ? saga.addressLock.runExclusive(attempt) : attempt());
+    call.done?.(saga, result);
+    if (row.reaches) state.setStatus(statusAfter(row.reaches));
+    if (row.step === APPROVAL.after && state.priced?.requiresApproval) await awaitApproval(saga);
   }
-
-  async function park(kind: 'step' | 'compensation', service: ServiceName, step: string, args: unknown, err: unknown, maximumAttempts: number): Promise<void> {
-    const id = await act.bookkeeping.recordDeadLetter({
-      source: 'saga',
-      kind,
-      service,
-      step,
-      orderId,
-      correlationId,
-      // Exactly what the activity was called with, so an operator can redrive it.
-      input: args,
-      error: describeFailure(err),
-      ...attemptsMade(err, maximumAttempts),
-      workflowId: workflowInfo().workflowId,
-      runId: workflowInfo().runId,
-    });
-    if (kind === 'compensation') state.openDeadLetters!.push(id);
-  }
-}
-
-function cancellable(state: SagaStatus): boolean {
-  return !state.pastPointOfNoReturn && !state.cancelRequested && CANCELLABLE_STATUSES.includes(state.status);
-}
-
-function refusalOf(state: SagaStatus): string {
-  if (state.pastPointOfNoReturn || state.status === ORDER_STATUS.COMPLETED) return `Order ${state.orderId} is past the point of no return: it is completing and can no longer be cancelled`;
-  return `Order ${state.orderId} is already being cancelled (status ${state.status})`;
-}
-
-function addressChangeAllowed(state: SagaStatus): boolean {
-  return ADDRESS_CHANGEABLE_STATUSES.includes(state.status) && !state.cancelRequested && state.currentStep !== 'scheduleShipment' && !state.stepsDone.includes('scheduleShipment');
-}
-
-function addressRefusal(state: SagaStatus): string {
-  return `The shipping address can no longer change: the order is ${state.cancelRequested ? 'being cancelled' : state.status}${state.currentStep === 'scheduleShipment' ? ' and its shipment is being booked' : ''}`;
 }

@@ -25,3 +25,12 @@ export const REDRIVE_CLAIMS_AND_SETTLES = 'redrive-claims-and-settles';
  * still follow every step.
  */
 export const STATUS_ATTRIBUTE_AT_MILESTONES = 'status-attribute-at-milestones';
+
+/**
+ * The saga read through its step table (domain/orders/steps.ts, workflows/saga/steps.ts), with its
+ * handlers and state apart and its activity proxies built once. It issues the same commands as
+ * before, except that it no longer records the STATUS_ATTRIBUTE_AT_MILESTONES marker (it always
+ * writes the status attribute at milestones). Checked once, at the start: sagas without the marker
+ * run legacy/order-saga-v2.ts.
+ */
+export const SAGA_STEP_TABLE = 'saga-step-table';

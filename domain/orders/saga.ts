@@ -5,6 +5,7 @@
  */
 import type { OrderItemInput, OrderStatus, PricedItem, ShippingAddress } from './contract';
 import type { SagaSettings } from './saga-settings';
+import type { CompensationStep, SagaStep } from './steps';
 
 export interface OrderSagaInput {
   orderId: string;
@@ -21,10 +22,8 @@ export interface OrderSagaInput {
   settings: SagaSettings;
 }
 
-export type SagaStep = 'createOrder' | 'awaitApproval' | 'processPayment' | 'reserveItems' | 'scheduleShipment' | 'completeOrder';
-export const COMPENSATION_STEPS = ['cancelShipment', 'releaseItems', 'refundPayment', 'cancelOrder'] as const;
-export type CompensationStep = (typeof COMPENSATION_STEPS)[number];
-export const isCompensationStep = (step: unknown): step is CompensationStep => (COMPENSATION_STEPS as readonly unknown[]).includes(step);
+// The step names derive from the step table (steps.ts).
+export { COMPENSATION_STEPS, isCompensationStep, type CompensationStep, type SagaStep } from './steps';
 
 /** The answer of the `status` query: the live state of one saga. */
 export interface SagaStatus {

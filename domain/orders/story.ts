@@ -1,4 +1,8 @@
+import { duration, money, plural, short } from './format';
 import type { OrderSagaInput } from './saga';
+import { APPROVAL, FINAL_STEP, SAGA_STEPS, type ForwardStep, type StepFacts } from './steps';
+
+export { money } from './format';
 
 /**
  * How a saga tells its story in the Temporal Web UI (user metadata): a one-line summary per saga,
@@ -7,9 +11,6 @@ import type { OrderSagaInput } from './saga';
  * workflow. Summaries carry no personal data; the details' address travels, like every payload,
  * through the platform's payload codec.
  */
-export const money = (cents: number) => `$${(cents / 100).toFixed(2)}`;
-const short = (id: string) => (id.length > 8 ? `${id.slice(0, 8)}…` : id);
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export function orderSummary(orderId: string, items: OrderSagaInput['items'], total?: number): string {
   const quantity = items.reduce((sum, i) => sum + i.quantity, 0);
@@ -33,22 +34,14 @@ export function orderDetails(input: OrderSagaInput, prices?: ReadonlyMap<string,
   ].join('\n');
 }
 
+/** The one-line summary of each step's activity and of the approval's timer, from the step table. */
 export const stepSummaries = {
-  createOrder: (items: OrderSagaInput['items']) => `price and record the order (${plural(items.length, 'line')})`,
-  processPayment: (amount: number, accountId: string) => `charge ${money(amount)} to account ${short(accountId)}`,
-  reserveItems: (items: OrderSagaInput['items']) => `reserve ${items.map((i) => `${i.quantity}× ${i.sku}`).join(', ')}`,
-  scheduleShipment: () => 'book the shipment',
-  completeOrder: () => 'mark the order completed',
-  approval: (timeoutMs: number) => `wait up to ${duration(timeoutMs)} for approval`,
+  ...(Object.fromEntries(SAGA_STEPS.map((s) => [s.step, s.summary])) as Record<ForwardStep, (facts: StepFacts) => string>),
+  [FINAL_STEP.step]: FINAL_STEP.summary,
+  approval: APPROVAL.summary,
 } as const;
 
 /** The current details: where the saga stands now. */
 export function currentDetails(status: string, step: string | null, total: number | null): string {
   return [`**Status** ${status}`, ...(step ? [`**Step** ${step}`] : []), ...(total === null ? [] : [`**Total** ${money(total)}`])].join('  \n');
-}
-
-function duration(ms: number): string {
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
-  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
-  return `${Math.round(ms / 1000)} s`;
 }

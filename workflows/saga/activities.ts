@@ -1,41 +1,37 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, type ActivityInterfaceFor } from '@temporalio/workflow';
 import type { DeadLetterActivities } from '../../activities/dead-letters';
 import type { InventoryActivities } from '../../activities/inventory';
 import type { OrderActivities } from '../../activities/order';
 import type { PaymentActivities } from '../../activities/payment';
 import type { ShippingActivities } from '../../activities/shipping';
+import { SERVICES } from '../../domain/orders/steps';
 import { activityOptions } from '../policies';
-import type { SagaSettings, StepPolicy } from '../types';
+import { policyOf, type SagaSettings, type ServiceName, type StepPolicy } from '../types';
+
+/** Every activity a saga step, its compensation or its approval calls. */
+export type StepActivities = OrderActivities & PaymentActivities & InventoryActivities & ShippingActivities;
+type Compensations = Pick<OrderActivities, 'markCompensating' | 'cancelOrder'> & Pick<PaymentActivities, 'refundPayment'> & Pick<InventoryActivities, 'releaseItems'> & Pick<ShippingActivities, 'cancelShipment'>;
 
 /** Retried until it succeeds: Temporal's `maximumAttempts: 0`. */
 const untilDone = (policy: StepPolicy): StepPolicy => ({ ...policy, maximumAttempts: 0 });
 
 /**
- * The saga's activities, grouped by the retry budget each call gets:
- * - forward steps: their service's policy, then the saga compensates;
+ * The saga's activities, built once when it starts, one proxy per retry budget:
+ * - `forward[service]`: that service's policy, then the saga compensates;
  * - `undo`: the compensation policy, then a dead letter;
  * - `final`: completeOrder, past the point of no return, so retried until the order service answers;
  * - `bookkeeping`: dead letters, the last resort, so retried until the store answers.
+ * A call that the Web UI should describe passes its summary per call (`executeWithOptions`), on
+ * the same proxy.
  */
 export function sagaActivities(settings: SagaSettings) {
-  const forward = <T extends object>(policy: StepPolicy, summary?: string) => proxyActivities<T>({ ...activityOptions(policy), ...(summary && { summary }) });
+  const proxy = <T extends object>(policy: StepPolicy) => proxyActivities<T>(activityOptions(policy));
   return {
-    order: forward<OrderActivities>(settings.policies.order),
-    payment: forward<PaymentActivities>(settings.policies.payment),
-    inventory: forward<InventoryActivities>(settings.policies.inventory),
-    shipping: forward<ShippingActivities>(settings.policies.shipping),
-    /** The same forward steps, each call with a one-line summary the Web UI shows for it. */
-    described: {
-      order: (summary: string) => forward<OrderActivities>(settings.policies.order, summary),
-      payment: (summary: string) => forward<PaymentActivities>(settings.policies.payment, summary),
-      inventory: (summary: string) => forward<InventoryActivities>(settings.policies.inventory, summary),
-      shipping: (summary: string) => forward<ShippingActivities>(settings.policies.shipping, summary),
-      final: (summary: string) => forward<Pick<OrderActivities, 'completeOrder'>>(untilDone(settings.policies.order), summary),
-    },
-    undo: forward<Pick<OrderActivities, 'markCompensating' | 'cancelOrder'> & Pick<PaymentActivities, 'refundPayment'> & Pick<InventoryActivities, 'releaseItems'> & Pick<ShippingActivities, 'cancelShipment'>>(
-      settings.compensationPolicy,
-    ),
-    final: forward<Pick<OrderActivities, 'completeOrder'>>(untilDone(settings.policies.order)),
-    bookkeeping: forward<DeadLetterActivities>(untilDone(settings.compensationPolicy)),
+    forward: Object.fromEntries(SERVICES.map((service) => [service, proxy<StepActivities>(policyOf(settings, service))])) as Record<ServiceName, ActivityInterfaceFor<StepActivities>>,
+    undo: proxy<Compensations>(settings.compensationPolicy),
+    final: proxy<Pick<OrderActivities, 'completeOrder'>>(untilDone(policyOf(settings, 'order'))),
+    bookkeeping: proxy<DeadLetterActivities>(untilDone(settings.compensationPolicy)),
   };
 }
+
+export type SagaActivities = ReturnType<typeof sagaActivities>;

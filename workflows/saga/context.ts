@@ -1,0 +1,20 @@
+import type { SagaSettings, SagaStep, ServiceName } from '../types';
+import type { CompensationStack } from './compensation-stack';
+import type { SagaHandles } from './handlers';
+import type { StepContext } from './steps';
+
+/** Everything one saga's steps, handlers and compensations work with, built once when it starts. */
+export interface Saga extends StepContext, SagaHandles {
+  /** The input's settings with a policy for every service. */
+  readonly settings: SagaSettings;
+  readonly undo: CompensationStack;
+}
+
+/** Runs one forward step, remembering exactly the arguments it used (a dead letter keeps them). */
+export async function runStep<A, R>({ state }: Saga, name: SagaStep, service: ServiceName, args: A, run: (args: A) => Promise<R>): Promise<R> {
+  state.at(name);
+  state.running = { name, service, args };
+  const result = await run(args);
+  state.view.stepsDone.push(name);
+  return result;
+}
