@@ -1,6 +1,7 @@
 import pRetry from 'p-retry';
 import { randomUUID } from 'node:crypto';
 import {
+  causeOfRefusal,
   completeBatch,
   counterIds,
   duplicateKey,
@@ -13,6 +14,7 @@ import {
   type Collections,
   type DuplicateOn,
   type EventDocument,
+  type GapCause,
 } from './collections';
 import { DuplicateEventIdError, InvalidAppendError, WrongExpectedVersionError } from './errors';
 import { settleFailedInsert } from './failed-insert';
@@ -152,11 +154,15 @@ async function attemptAppend(c: Collections, request: PreparedAppend, faults: Ap
 
   // Refused. Look for a concurrent twin first (it may even be this very append, if the driver
   // retried the insert after a lost acknowledgement), then give the unused positions back.
-  let replayed: AppendResult | null;
+  let replayed: AppendResult | null = null;
+  let cause = causeOfRefusal(outcome);
   try {
     replayed = await originalResult(c, streamId, ids);
+  } catch (err) {
+    if (err instanceof DuplicateEventIdError) cause = 'repeat';
+    throw err;
   } finally {
-    await burnBlock(c, block);
+    await burnBlock(c, block, replayed ? 'repeat' : cause);
   }
   if (replayed) return replayed;
   if (outcome === 'stream_version') forgetVersion(c.lookups, streamId);
@@ -211,8 +217,8 @@ export async function reservePositions(c: Collections, n: number): Promise<Reser
 }
 
 /** Gives a whole reserved block back: every position of it becomes a burned marker (where nothing is written yet). */
-export function burnBlock(c: Collections, block: ReservedBlock): Promise<number[]> {
-  return fillGaps(c, positionsBetween(block.first, block.last), 'burned');
+export function burnBlock(c: Collections, block: ReservedBlock, cause: GapCause): Promise<number[]> {
+  return fillGaps(c, positionsBetween(block.first, block.last), 'burned', cause);
 }
 
 /** The result of an append whose documents are all written; the stream's new head is remembered. */

@@ -144,6 +144,11 @@ export function duplicateKey(err: unknown): { at: number; on: DuplicateOn } | nu
   return { at, on: 'other' };
 }
 
+/** The cause recorded for positions given up because an insert was refused on this index. */
+export function causeOfRefusal(on: DuplicateOn): GapCause {
+  return on === 'event_id' ? 'repeat' : on === 'stream_version' ? 'version_conflict' : 'other';
+}
+
 export async function ignoreDuplicate<T>(write: Promise<T>): Promise<T | undefined> {
   try {
     return await write;
@@ -165,7 +170,25 @@ export function toStored(doc: EventDocument): StoredEvent {
   };
 }
 
-function gapDocument(position: number, reason: 'burned' | 'sealed', timestamp: Date): EventDocument {
+/**
+ * Why a position holds a gap marker, written by whoever knows it:
+ * - `repeat`: the append repeated event ids already in the log (a retried or repeated activity);
+ * - `version_conflict`: its stream had moved on (an expected version no longer true, or a race);
+ * - `failed_insert`: its insert failed on something other than a unique index and was settled;
+ * - `crash`: its writer never came back (or could not reach the server to settle), so the sealer filled it;
+ * - `other`: a position already taken (a sealer outran a slow writer), a reservation made too
+ *   early for its stream, a lookup that failed after positions were reserved.
+ */
+export const GAP_CAUSES = ['repeat', 'version_conflict', 'failed_insert', 'crash', 'other'] as const;
+export type GapCause = (typeof GAP_CAUSES)[number];
+
+/** What a gap marker's `data` holds. Markers written before causes were recorded have no `cause`. */
+export interface GapData {
+  reason: 'burned' | 'sealed';
+  cause?: GapCause;
+}
+
+function gapDocument(position: number, reason: 'burned' | 'sealed', cause: GapCause, timestamp: Date): EventDocument {
   return {
     streamId: GAP_STREAM,
     streamType: GAP_STREAM,
@@ -173,7 +196,7 @@ function gapDocument(position: number, reason: 'burned' | 'sealed', timestamp: D
     version: position,
     position,
     type: GAP_TYPE,
-    data: { reason },
+    data: { reason, cause } satisfies GapData,
     metadata: { eventId: `${GAP_STREAM}:${position}`, timestamp, correlationId: GAP_STREAM, causationId: null },
   };
 }
@@ -186,12 +209,12 @@ export function positionsBetween(first: number, last: number): number[] {
 /**
  * Writes gap markers at the given positions unless something (an event, another marker) is
  * already there: the unique position index decides, so a marker can never replace an event.
- * Returns the positions this call filled.
+ * `cause` is one for all, or one per position. Returns the positions this call filled.
  */
-export async function fillGaps(c: Collections, positions: number[], reason: 'burned' | 'sealed'): Promise<number[]> {
+export async function fillGaps(c: Collections, positions: number[], reason: 'burned' | 'sealed', cause: GapCause | GapCause[]): Promise<number[]> {
   if (positions.length === 0) return [];
   const now = new Date();
-  const docs = positions.map((p) => gapDocument(p, reason, now));
+  const docs = positions.map((p, i) => gapDocument(p, reason, typeof cause === 'string' ? cause : cause[i] ?? 'other', now));
   try {
     await c.events.insertMany(docs, { ordered: false });
     return positions;

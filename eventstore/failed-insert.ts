@@ -22,7 +22,7 @@ import { fillGaps, insertMembers, type Collections, type EventDocument } from '.
  */
 export async function settleFailedInsert(c: Collections, appends: EventDocument[][], spare: number[]): Promise<boolean[]> {
   const firsts = appends.map((docs) => docs[0]!);
-  const claimed = new Set(await fillGaps(c, firsts.map((d) => d.position), 'burned'));
+  const claimed = new Set(await fillGaps(c, firsts.map((d) => d.position), 'burned', 'failed_insert'));
   const contested = firsts.filter((d) => !claimed.has(d.position));
   // Refused: something is there. Only this append's own first event makes it committed (a sealer
   // that outran a very slow insert may have put its marker there instead).
@@ -40,6 +40,6 @@ export async function settleFailedInsert(c: Collections, appends: EventDocument[
       burn.push(...docs.slice(1).map((d) => d.position));
     }
   }
-  await fillGaps(c, burn, 'burned');
+  await fillGaps(c, burn, 'burned', 'failed_insert');
   return committed;
 }

@@ -63,7 +63,7 @@ export async function sealGaps(c: Collections, options: SealGapsOptions): Promis
         result.completed.push(...(await completeBatch(c, batchOwner.streamId, batchOwner.batch.firstVersion)));
         // The batch may have been finished by someone else; the position is filled either way.
       } else {
-        result.sealed.push(...(await fillGaps(c, [p], 'sealed')));
+        result.sealed.push(...(await fillGaps(c, [p], 'sealed', 'crash')));
       }
     }
   }

@@ -1,5 +1,5 @@
 import { burnBlock, committed, documents, findByEventIds, originalResult, reservePositions, streamHead, type PreparedAppend, type ReservedBlock } from './append';
-import { duplicateKey, fillGaps, insertMembers, positionsBetween, type Collections, type EventDocument } from './collections';
+import { causeOfRefusal, duplicateKey, fillGaps, insertMembers, positionsBetween, type Collections, type EventDocument, type GapCause } from './collections';
 import { WrongExpectedVersionError } from './errors';
 import { settleFailedInsert } from './failed-insert';
 import { forgetVersion, type StreamHead } from './lookups';
@@ -158,6 +158,9 @@ async function commitGroup(c: Collections, group: Pending[]): Promise<Pending[]>
 
   // Settle in order: committed appends, the one refused (if any), then those behind it.
   const unused: number[] = positionsBetween(next, block.last);
+  // Reserved alongside the lookups and not planned: the repeats the lookups found, then appends refused or held back on their version.
+  const repeatEvents = repeats.reduce((n, p) => n + p.prepared.length, 0);
+  const causes: GapCause[] = unused.map((_, i) => (i < repeatEvents ? 'repeat' : 'version_conflict'));
   let refused: (() => Promise<void>) | undefined;
   let offset = 0;
   for (const p of plan) {
@@ -174,6 +177,7 @@ async function commitGroup(c: Collections, group: Pending[]): Promise<Pending[]>
       });
     } else if (start === refusedAt) {
       unused.push(...docs.map((d) => d.position));
+      causes.push(...docs.map(() => causeOfRefusal(refusal!.on)));
       refused = () => settle(request, async () => {
         const outcome = refusal!.on;
         if (outcome === 'stream_version') forgetVersion(c.lookups, request.streamId);
@@ -188,11 +192,12 @@ async function commitGroup(c: Collections, group: Pending[]): Promise<Pending[]>
       });
     } else {
       unused.push(...docs.map((d) => d.position));
+      causes.push(...docs.map(() => causeOfRefusal(refusal!.on)));
       later.push(request);
     }
   }
   // Burned before the refused append and the repeats are answered, so whoever they answer finds no hole.
-  if (unused.length) await fillGaps(c, unused, 'burned');
+  if (unused.length) await fillGaps(c, unused, 'burned', causes);
   await refused?.();
   return settleRepeats(c, repeats, later, group);
 }
@@ -224,7 +229,7 @@ async function failedInsert(c: Collections, plan: Planned[], spare: number[], er
  */
 async function stillAhead(c: Collections, block: ReservedBlock, plan: Planned[], heads: Map<string, StreamHead>): Promise<ReservedBlock | null> {
   if (plan.every((p) => heads.get(p.request.streamId)!.position < block.first)) return block;
-  await burnBlock(c, block);
+  await burnBlock(c, block, 'other');
   return null;
 }
 
@@ -238,7 +243,7 @@ async function settleRepeats(c: Collections, repeats: Pending[], later: Pending[
 async function allOrBurn<R, H>(c: Collections, repeats: Promise<R>, heads: Promise<H>, reserved: Promise<ReservedBlock> | null): Promise<[R, H, ReservedBlock | null]> {
   const [r, h, b] = await Promise.allSettled([repeats, heads, reserved]);
   if (r.status === 'fulfilled' && h.status === 'fulfilled' && b.status === 'fulfilled') return [r.value, h.value, b.value];
-  if (b.status === 'fulfilled' && b.value) await burnBlock(c, b.value).catch(() => {});
+  if (b.status === 'fulfilled' && b.value) await burnBlock(c, b.value, 'other').catch(() => {});
   throw [r, h, b].find((x): x is PromiseRejectedResult => x.status === 'rejected')!.reason;
 }
 

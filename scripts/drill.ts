@@ -28,6 +28,7 @@ import { freePort } from '../servers/run-command';
 import { obtainTemporal, type TemporalServer } from '../servers/temporal';
 import { sagaSettings } from '../config/saga';
 import { call } from './drill/http-client';
+import { describeGapMarkers } from './drill/gap-markers';
 import { checkInvariants } from './drill/invariants';
 import { placeOrders } from './drill/load';
 import { redriveCompensations, waitForQuiet } from './drill/settle';
@@ -196,6 +197,7 @@ async function main() {
       violations: report.violations,
       checks: report.checks,
       figures: report.figures,
+      gapMarkers: report.gapMarkers,
       settleSeconds,
       totalSeconds: (Date.now() - started) / 1000,
     };
@@ -208,6 +210,7 @@ async function main() {
     console.log(`  redriven              compensations of ${redrivenOrders.length} order(s) dead-lettered by the outage`);
     console.log(`  process restarts      ${Object.entries(restarts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
     for (const [name, check] of Object.entries(report.checks)) console.log(`  ${check.ok ? 'ok  ' : 'FAIL'}  ${name}: ${check.detail}`);
+    console.log(`  gap markers           ${describeGapMarkers(report.gapMarkers)}`);
     console.log(`  invariant violations  ${report.violations.length}`);
     console.log(`  time to settle        ${settleSeconds.toFixed(1)} s (whole drill ${summary.totalSeconds.toFixed(0)} s)`);
     if (report.violations.length) exitCode = 1;

@@ -8,6 +8,7 @@ import { projections } from '../../projections';
 import { compareWithRebuild } from '../../projections/verify';
 import { projectionState } from '../../projections/generations';
 import { physicalName } from '../../projections/generations';
+import { gapMarkerFigures, type GapMarkerFigures } from './gap-markers';
 import { call } from './http-client';
 
 export interface PlacedOrder {
@@ -36,6 +37,7 @@ export interface InvariantReport {
   checks: Record<string, { ok: boolean; detail: string }>;
   violations: string[];
   figures: Record<string, number>;
+  gapMarkers: GapMarkerFigures;
 }
 
 /** Checks the promises of the platform against the event log, the services' state and the read models. */
@@ -137,6 +139,7 @@ export async function checkInvariants(db: Db, client: Client, orders: PlacedOrde
     }
     figures.events = events.filter((e) => e.type !== GAP_TYPE).length;
     figures.gapMarkers = events.length - figures.events;
+    figures.gapMarkersPer1000Events = gapMarkerFigures(events).per1000Events;
     record('event log complete and unduplicated', problems, `${figures.events} events and ${figures.gapMarkers} gap markers fill positions 1..${head}`);
   }
 
@@ -221,5 +224,5 @@ export async function checkInvariants(db: Db, client: Client, orders: PlacedOrde
     record('dead letters only from faults', problems, `${letters.length} dead letters${letters.length ? ' (each from an injected fault)' : ''}; faults injected: ${faultsInjected.length}`);
   }
 
-  return { checks, violations, figures };
+  return { checks, violations, figures, gapMarkers: gapMarkerFigures(events) };
 }
