@@ -12,6 +12,7 @@
  */
 import { duration, money, plural, short } from './format';
 import type { OrderItemInput } from './contract';
+import type { BUSINESS_FAILURES } from './saga';
 import type { StatusEvent } from './status';
 
 /** What a step's summary may tell (no personal data: summaries are metadata, not payloads). */
@@ -36,6 +37,8 @@ interface StepRow {
   /** The status the saga shows once the step is done (none: the step leaves it as it was). */
   readonly reaches: StatusEvent | null;
   readonly summary: (facts: StepFacts) => string;
+  /** The typed business failure the step refuses with when a rule is broken (the fault matrix plays it). */
+  readonly businessFailure: (typeof BUSINESS_FAILURES)[number];
 }
 
 export const SAGA_STEPS = [
@@ -43,10 +46,11 @@ export const SAGA_STEPS = [
     step: 'createOrder',
     service: 'order',
     compensation: 'cancelOrder',
-    // Nothing was done before it; its stream must begin with OrderCreated even when cancelled at once.
+    // The first step: there is nothing before it for a cancel to stop.
     checkpoint: false,
     addressLock: true,
     reaches: null,
+    businessFailure: 'UnknownSku',
     summary: ({ items }) => `price and record the order (${plural(items.length, 'line')})`,
   },
   {
@@ -56,6 +60,7 @@ export const SAGA_STEPS = [
     checkpoint: true,
     addressLock: false,
     reaches: 'PaymentCompleted',
+    businessFailure: 'InsufficientFunds',
     summary: ({ total, accountId }) => `charge ${money(total ?? 0)} to account ${short(accountId)}`,
   },
   {
@@ -65,6 +70,7 @@ export const SAGA_STEPS = [
     checkpoint: true,
     addressLock: false,
     reaches: 'ItemsReserved',
+    businessFailure: 'OutOfStock',
     summary: ({ items }) => `reserve ${items.map((i) => `${i.quantity}× ${i.sku}`).join(', ')}`,
   },
   {
@@ -75,6 +81,7 @@ export const SAGA_STEPS = [
     addressLock: true,
     settlesAddress: true,
     reaches: 'ShipmentScheduled',
+    businessFailure: 'UndeliverableAddress',
     summary: () => 'book the shipment',
   },
 ] as const satisfies readonly StepRow[];

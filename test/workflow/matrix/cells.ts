@@ -1,8 +1,9 @@
+import { APPROVAL, FINAL_STEP, SAGA_STEPS, type ForwardStep } from '../../../domain/orders/steps';
 import type { OrderSagaResult } from '../../../workflows/types';
 
-/** The saga's steps, in order; `approval` exists only for orders above the approval threshold. */
-export const STEPS = ['createOrder', 'approval', 'processPayment', 'reserveItems', 'scheduleShipment', 'completeOrder'] as const;
-export type Step = (typeof STEPS)[number];
+export type Step = ForwardStep | 'approval' | typeof FINAL_STEP.step;
+/** The saga's steps, in order, from the step table; `approval` exists only for orders above the approval threshold. */
+export const STEPS: readonly Step[] = [...SAGA_STEPS.flatMap((s): Step[] => (s.step === APPROVAL.after ? [s.step, 'approval'] : [s.step])), FINAL_STEP.step];
 
 /**
  * What happens to the saga at one step:
@@ -47,12 +48,7 @@ export interface Cell {
 }
 
 /** The compensation that undoes each step, where there is one. */
-export const COMPENSATION_OF: Partial<Record<Step, string>> = {
-  createOrder: 'cancelOrder',
-  processPayment: 'refundPayment',
-  reserveItems: 'releaseItems',
-  scheduleShipment: 'cancelShipment',
-};
+export const COMPENSATION_OF: Partial<Record<Step, string>> = Object.fromEntries(SAGA_STEPS.map((s) => [s.step, s.compensation]));
 
 /** Whether a fault means something at a step; the matrix is every meaningful pair. */
 function applies(step: Step, fault: Fault): boolean {
@@ -87,7 +83,7 @@ export function allCells(): Cell[] {
 }
 
 /** Steps before the shipment is booked: an address change is still accepted there. */
-export const beforeShipment = (step: Step) => STEPS.indexOf(step) < STEPS.indexOf('scheduleShipment');
+export const beforeShipment = (step: Step) => STEPS.indexOf(step) < STEPS.indexOf(SAGA_STEPS.find((s) => 'settlesAddress' in s)!.step);
 
 /**
  * The oracle: how the saga must end in each cell, from the promise alone. A cancel or a failure

@@ -5,32 +5,17 @@ import type { Activities } from '../../../activities';
 import { cancelUpdate, statusQuery, updateShippingAddressUpdate } from '../../../workflows/definitions';
 import type { ShippingAddress } from '../../../workflows/types';
 import { waitFor } from '../../helpers/wait-for';
-import { COMPENSATION_OF, type CancelChannel, type Cell, type Step } from './cells';
+import { SAGA_STEPS } from '../../../domain/orders/steps';
+import { COMPENSATION_OF, STEPS, type CancelChannel, type Cell, type Step } from './cells';
 
 /** The activity that carries each step (approval's is the recording of the decision). */
-export const ACTIVITY_OF: Record<Step, string> = {
-  createOrder: 'createOrder',
-  approval: 'recordApproval',
-  processPayment: 'processPayment',
-  reserveItems: 'reserveItems',
-  scheduleShipment: 'scheduleShipment',
-  completeOrder: 'completeOrder',
-};
+export const ACTIVITY_OF: Record<Step, string> = Object.fromEntries(STEPS.map((step) => [step, step === 'approval' ? 'recordApproval' : step])) as Record<Step, string>;
 
-/** The activity that runs just before each step, where a cancel "before the step" is sent. */
-const BEFORE: Partial<Record<Step, string>> = {
-  processPayment: 'createOrder',
-  reserveItems: 'processPayment',
-  scheduleShipment: 'reserveItems',
-  completeOrder: 'scheduleShipment',
-};
+/** The activity that runs just before each step, where a cancel "before the step" is sent (the approval is no activity). */
+const ACTIVITY_STEPS = STEPS.filter((step) => step !== 'approval');
+const BEFORE: Partial<Record<Step, string>> = Object.fromEntries(ACTIVITY_STEPS.slice(1).map((step, i) => [step, ACTIVITY_STEPS[i]]));
 
-const BUSINESS_FAILURE_OF: Partial<Record<Step, string>> = {
-  createOrder: 'UnknownSku',
-  processPayment: 'InsufficientFunds',
-  reserveItems: 'OutOfStock',
-  scheduleShipment: 'UndeliverableAddress',
-};
+const BUSINESS_FAILURE_OF: Partial<Record<Step, string>> = Object.fromEntries(SAGA_STEPS.map((s) => [s.step, s.businessFailure]));
 
 /** What one cell's saga went through, as seen by the fault layer. */
 export interface CellRun {
