@@ -4,4 +4,4 @@
  * Everything else reaches the services through the saga.
  */
 export { createInventoryCatalog, type InventoryCatalog } from './inventory';
-export { orderCollection } from './order';
+export { createOrderCustomers, type OrderCustomer } from './order-customer';

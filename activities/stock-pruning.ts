@@ -1,5 +1,6 @@
 import type { Db } from 'mongodb';
 import { SETTLED_STATUSES } from '../domain/orders';
+import { ordersProjection, readModel } from '../projections/read-side';
 import { stockCollection } from './inventory';
 
 /**
@@ -15,10 +16,13 @@ import { stockCollection } from './inventory';
  * order is settled (SETTLED_STATUSES: COMPLETED or CANCELLED) and has not changed for `settledForMs` (default 10 minutes, far
  * beyond any activity attempt's start-to-close timeout). Restock markers stay: they keep a restock
  * exactly-once even when its Idempotency-Key is sent again long after the key expired.
+ *
+ * Which orders are settled, and since when, comes from the orders read model: its lag only puts
+ * a prune off to a later run, and settled statuses never change back.
  */
 export async function pruneSettledReservations(db: Db, options: { settledForMs: number; now?: Date; batch?: number }): Promise<{ documents: number; entries: number }> {
   const stock = stockCollection(db);
-  const orders = db.collection<{ _id: string; status: string; updatedAt: Date }>('orders');
+  const orders = await readModel<{ _id: string; status: string; updatedAt: Date }>(db, ordersProjection, 'orders');
   const cutoff = new Date((options.now ?? new Date()).getTime() - options.settledForMs);
   let documents = 0;
   let entries = 0;

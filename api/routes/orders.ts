@@ -12,7 +12,7 @@ import type { Db } from 'mongodb';
 import { z } from 'zod';
 import type { Config } from '../../config';
 import { sagaSettings } from '../../config/saga';
-import { orderCollection, type InventoryCatalog } from '../../activities/services';
+import { createOrderCustomers, type InventoryCatalog } from '../../activities/services';
 import { approveSignal, cancelUpdate, CustomerIdKey, OrderIdKey, OrderStatusKey, orderWorkflowId, placedUpdate, placedUpdateId, placementQuery, rejectSignal, statusQuery, updateShippingAddressUpdate, type OrderPlaced, type OrderSagaInput, type OrderSagaWorkflow, type SagaStatus, WORKFLOW_NAMES } from '../../workflows/client';
 import { correlationIdOf } from '../correlation';
 import { actorOf, ownCustomer } from '../auth';
@@ -29,7 +29,10 @@ import type { PersonalData } from '../../infra/personal-data';
 
 export function orderRoutes(deps: { police: PoliceDeps; client: Client; db: Db; config: Config; catalog: InventoryCatalog; sagasStarted?: { inc(): void }; idempotency: Idempotency; personalData: PersonalData }): Router {
   const router = policedRouter(deps.police);
-  const accounts = createAccountService({ store: createEventStore(deps.db) });
+  const store = createEventStore(deps.db);
+  const accounts = createAccountService({ store });
+  // The order's own record (its first event), not the read model: an order just placed may not be there yet.
+  const customers = createOrderCustomers(deps.db, store);
 
   /** The saga of an order the platform knows; 404 otherwise (whose it is, the access policy checked). */
   async function sagaOf(orderId: string): Promise<WorkflowHandle> {
@@ -149,7 +152,7 @@ export function orderRoutes(deps: { police: PoliceDeps; client: Client; db: Db; 
    * its own.
    */
   async function subjectOf(orderId: string): Promise<string> {
-    const recorded = (await orderCollection(deps.db).findOne({ _id: orderId }, { projection: { customerId: 1 } }))?.customerId;
+    const recorded = (await customers.of(orderId))?.customerId;
     const customerId = recorded === undefined ? ERASED : await deps.personalData.open(recorded);
     return customerId === ERASED ? `order:${orderId}` : customerId;
   }

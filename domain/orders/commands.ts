@@ -45,7 +45,11 @@ export type ChangeShippingAddress = { type: 'ChangeShippingAddress'; orderId: st
 export type MarkCompensating = { type: 'MarkCompensating'; orderId: string; reason: string };
 export type CompleteOrder = { type: 'CompleteOrder'; orderId: string };
 export type CancelOrder = { type: 'CancelOrder'; orderId: string; reason: string; openCompensations: CompensationStep[] };
-export type RecordCompensationRedriven = { type: 'RecordCompensationRedriven'; orderId: string; step: CompensationStep };
+/**
+ * A parked compensation was redriven. `parked`: the compensations whose dead letters are still not
+ * redriven (the order's events record which were parked, not each redrive); absent, only `step` counts as redriven.
+ */
+export type RecordCompensationRedriven = { type: 'RecordCompensationRedriven'; orderId: string; step: CompensationStep; parked?: string[] };
 
 /** Commands the service records whatever the order's status: the saga sends them only when they apply. */
 export type RecordingCommand = ApproveOrder | RejectOrder | ChangeShippingAddress;

@@ -2,18 +2,18 @@ import type { OrderCommand, OrderRecord, OrderState, Prices, RecordingCommand } 
 import type { OrderItemInput, PricedItem } from './contract';
 import { OrderClosedError, UnknownSkuError } from './errors';
 import type { OrderEvent, SagaEventType } from './events';
-import { allows, ORDER_STATUSES, ORDER_STATUS, statusAfter, statusesBefore, TERMINAL_STATUSES, UNDONE_STATUSES, type OrderStatus, type StatusEvent } from './status';
+import { allows, ORDER_STATUS, statusAfter, statusesBefore, TERMINAL_STATUSES, UNDONE_STATUSES, type OrderStatus, type StatusEvent } from './status';
 
 /**
  * The order as the Order service keeps it, as a decider: pure functions, no I/O. The status moves
  * only as the status table allows (./status.ts); `decide` says which events a command records, or
  * throws a typed error (./errors.ts) when a rule refuses it.
  *
- * The service keeps one document per order and changes it with conditional writes, one round trip
- * each: the write's filter is MOVES_FROM below, and `decide` runs on the document the write
- * returns, or on the one it read after the write matched nothing, to learn the events or the
- * refusal. A state already at a command's target is a repeat (a retried activity): it records the
- * same events again, under the same event ids, so the log keeps them once.
+ * The order's stream is its state: the service folds the stream with `evolve`, decides on the fold,
+ * and appends what `decide` returns in one append conditional on the version it folded up to, so a
+ * state change and its event can never be written apart. A state already at a command's target is a
+ * repeat (a retried activity): it records the same events again, under the same event ids, so the
+ * log keeps them once.
  */
 
 // Every event that moves the status is one of the saga's events.
@@ -24,18 +24,6 @@ void statusEventsAreSagaEvents;
 const { COMPLETED } = ORDER_STATUS;
 
 export const initialState = (): OrderState => ({ status: null });
-
-/** The statuses each conditional write of the service may change the order from (its filter). */
-export const MOVES_FROM = {
-  ApproveOrder: statusesBefore('OrderApproved'),
-  /** Not ended: a late repeat on a cancelled order changes nothing, on a completed one it is refused. */
-  MarkCompensating: ORDER_STATUSES.filter((s) => !TERMINAL_STATUSES.includes(s)),
-  /** Not undone: COMPLETED itself is a retried completion. */
-  CompleteOrder: ORDER_STATUSES.filter((s) => !UNDONE_STATUSES.includes(s)),
-  /** Anything but completed: an order already cancelled is a retried cancellation. */
-  CancelOrder: ORDER_STATUSES.filter((s) => s !== COMPLETED),
-  RecordCompensationRedriven: statusesBefore('OrderCompensationCompleted'),
-} as const satisfies Partial<Record<OrderCommand['type'], readonly OrderStatus[]>>;
 
 export function evolve(state: OrderState, event: OrderEvent): OrderState {
   switch (event.type) {
@@ -134,7 +122,9 @@ export function decide(command: OrderCommand, state: OrderState = { status: null
     case 'RecordCompensationRedriven': {
       if (state.status === null) return [];
       const settled = state.status === statusAfter('OrderCompensationCompleted') && state.compensationCompletedLate === true;
-      const lastOpen = MOVES_FROM.RecordCompensationRedriven.includes(state.status) && (state.openCompensations ?? []).every((step) => step === command.step);
+      // The others parked when the order was cancelled must have been redriven too (`parked` says which are not).
+      const stillParked = (step: string) => step !== command.step && (command.parked === undefined || command.parked.includes(step));
+      const lastOpen = statusesBefore('OrderCompensationCompleted').includes(state.status) && !(state.openCompensations ?? []).some(stillParked);
       return settled || lastOpen ? [{ type: 'OrderCompensationCompleted', data: { orderId } }] : [];
     }
   }

@@ -2,7 +2,8 @@ export { ORDER_STATUSES, type OrderItemInput, type OrderStatus, type PricedItem,
 export { asSagaEvent, type OrderCancelledData, type OrderEvent, type PaymentEvent, type ReservationEvent, type SagaEvent, type SagaEventType, type SagaStreamType, type ShipmentEvent, type StockEvent } from './events';
 export * from './saga';
 export * from './commands';
-export { decide, evolve, initialState, MOVES_FROM } from './decider';
+export { decide, evolve, initialState } from './decider';
+export { catchUpWithDocument, type LegacyOrderDocument } from './legacy-document';
 export * from './errors';
 export * from './status';
 export { DEFAULT_STEP_POLICIES, policyOf, withDefaultPolicies, type SagaSettings, type ServiceName, type StepPolicy } from './saga-settings';

@@ -4,10 +4,12 @@ import {
   decide,
   evolve,
   initialState,
-  MOVES_FROM,
   ORDER_STATUSES,
   OrderClosedError,
   statusAfter,
+  statusesBefore,
+  TERMINAL_STATUSES,
+  UNDONE_STATUSES,
   UnknownSkuError,
   type CompensationStep,
   type OrderCommand,
@@ -87,6 +89,8 @@ const cases: Case[] = [
   ['waits while other parked compensations are open', [created(), cancelled(['refundPayment', 'releaseItems'])], redriven('refundPayment'), []],
   ['repeats the settlement when a redrive is retried', [created(), cancelled(['refundPayment']), compensationCompleted], redriven('refundPayment'), [compensationCompleted]],
   ['records nothing for a redrive of an order cancelled without parked compensations', [created(), cancelled()], redriven('refundPayment'), []],
+  ['settles the order when the other parked compensations were redriven before', [created(), cancelled(['refundPayment', 'releaseItems'])], { ...redriven('refundPayment'), parked: [] } as OrderCommand, [compensationCompleted]],
+  ['waits while another parked compensation is still a dead letter', [created(), cancelled(['refundPayment', 'releaseItems'])], { ...redriven('refundPayment'), parked: ['releaseItems'] } as OrderCommand, []],
 ];
 
 describe('order decider', () => {
@@ -141,16 +145,25 @@ describe('order evolve', () => {
   });
 });
 
-describe("the service's conditional writes agree with the decider", () => {
+describe('each conditional append records exactly where the status table says the command applies', () => {
   const record = fold([created()]);
   const at = (status: OrderStatus): OrderState => ({ ...record, status, openCompensations: ['refundPayment'] });
+  const applies = {
+    /** Not ended: a late repeat on a cancelled order records nothing, on a completed one it is refused. */
+    MarkCompensating: ORDER_STATUSES.filter((s) => !TERMINAL_STATUSES.includes(s)),
+    /** Not undone: COMPLETED itself is a retried completion. */
+    CompleteOrder: ORDER_STATUSES.filter((s) => !UNDONE_STATUSES.includes(s)),
+    /** Anything but completed: an order already cancelled is a retried cancellation. */
+    CancelOrder: ORDER_STATUSES.filter((s) => s !== 'COMPLETED'),
+    RecordCompensationRedriven: statusesBefore('OrderCompensationCompleted'),
+  };
 
-  it.each<[keyof typeof MOVES_FROM, OrderCommand, Parameters<typeof statusAfter>]>([
+  it.each<[keyof typeof applies, OrderCommand, Parameters<typeof statusAfter>]>([
     ['MarkCompensating', markCompensating, ['OrderCompensating']],
     ['CompleteOrder', complete, ['OrderCompleted']],
     ['CancelOrder', cancel(), ['OrderCancelled']],
     ['RecordCompensationRedriven', redriven('refundPayment'), ['OrderCompensationCompleted']],
-  ])('%s: the write matches exactly the statuses the decider records events for, and a move sets the status the events lead to', (name, command, [event]) => {
+  ])('%s: records events for exactly the statuses it applies to, and a move sets the status the events lead to', (name, command, [event]) => {
     for (const status of ORDER_STATUSES) {
       let events: OrderEvent[] = [];
       try {
@@ -158,15 +171,15 @@ describe("the service's conditional writes agree with the decider", () => {
       } catch (err) {
         expect(err).toBeInstanceOf(OrderClosedError);
       }
-      const moves = (MOVES_FROM[name] as readonly OrderStatus[]).includes(status);
+      const moves = (applies[name] as readonly OrderStatus[]).includes(status);
       expect({ status, records: events.length > 0 }).toEqual({ status, records: moves });
-      // A move the table allows; a repeat (a retried write) leaves the status where the first write put it.
+      // A move the table allows; a repeat (a retried append) leaves the status where the first append put it.
       if (moves && allows(status, event)) expect(events.reduce(evolve, at(status)).status).toBe(statusAfter(event));
     }
   });
 
-  it('ApproveOrder: the write moves only an order awaiting approval, to where the approval leads', () => {
-    expect(MOVES_FROM.ApproveOrder).toEqual(['AWAITING_APPROVAL']);
+  it('ApproveOrder: the approval moves only an order awaiting approval, to where the approval leads', () => {
+    expect(statusesBefore('OrderApproved')).toEqual(['AWAITING_APPROVAL']);
     expect(evolve(at('AWAITING_APPROVAL'), approved).status).toBe(statusAfter('OrderApproved'));
     for (const status of ORDER_STATUSES.filter((s) => s !== 'AWAITING_APPROVAL')) expect(evolve(at(status), approved).status).toBe(status);
   });

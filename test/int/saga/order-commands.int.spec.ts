@@ -1,0 +1,70 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
+import type { CommandStartedEvent } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createActivities } from '../../../activities';
+import { freshStore, type FreshStore } from '../eventstore/fresh-db';
+
+/**
+ * What each step of the Order service costs in MongoDB commands, counted by the driver's command
+ * monitoring on a process that has seen the order before (the usual case: one worker runs a saga's
+ * steps). Each state change is one write (one insert into the log, nothing else updated); the
+ * bounds are the store's conditional append (its event id lookup, its position reservation and
+ * the insert, plus the stream-head lookup of a stream new to the process) and, for a new order,
+ * the catalog's prices.
+ */
+describe('the Order service writes each state change as one append', () => {
+  let s: FreshStore;
+  let act: ReturnType<typeof createActivities>;
+  const commands: string[] = [];
+  const env = new MockActivityEnvironment();
+  const sku = 'CMD-SKU';
+  const address = { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' };
+  const settings = { approvalThreshold: 5_000 } as never;
+  const input = (orderId: string, quantity = 1) =>
+    ({ orderId, correlationId: `c-${orderId}`, customerId: 'cust', accountId: 'acc', items: [{ sku, quantity }], shippingAddress: address, settings }) as never;
+  const ignored = new Set(['hello', 'isMaster', 'ismaster', 'ping', 'buildInfo', 'endSessions', 'createIndexes', 'listIndexes']);
+
+  /** The commands one call sends, by name. */
+  async function count(step: () => Promise<unknown>): Promise<string[]> {
+    commands.length = 0;
+    await step();
+    return [...commands];
+  }
+  const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A) => env.run(fn, ...args);
+
+  beforeAll(async () => {
+    s = await freshStore({ monitorCommands: true });
+    s.client.on('commandStarted', (e: CommandStartedEvent) => {
+      if (!ignored.has(e.commandName) && e.databaseName === s.db.databaseName) commands.push(e.commandName);
+    });
+    act = createActivities({ db: s.db });
+    await s.db.collection('inventory').insertOne({ _id: sku as never, available: 1_000, reserved: 0, price: 1_000, reservations: {}, released: {}, updatedAt: new Date() });
+    // One order first, so what is measured below is the steady state, not the store's first use.
+    await run(act.createOrder, input('warm-up'));
+    await run(act.completeOrder, { orderId: 'warm-up', correlationId: 'c-warm-up' });
+  });
+  afterAll(() => s?.close());
+
+  it('counts the commands of createOrder, recordApproval and completeOrder', async () => {
+    const created = await count(() => run(act.createOrder, input('forward', 6)));
+    const approved = await count(() => run(act.recordApproval, { orderId: 'forward', correlationId: 'c-forward' }));
+    const completed = await count(() => run(act.completeOrder, { orderId: 'forward', correlationId: 'c-forward' }));
+    console.log('forward path commands', { created, approved, completed });
+    for (const step of [created, approved, completed]) expect(step.filter((c) => c !== 'find' && c !== 'findAndModify')).toEqual(['insert']);
+    expect(created.length).toBeLessThanOrEqual(5);
+    expect(approved.length).toBeLessThanOrEqual(3);
+    expect(completed.length).toBeLessThanOrEqual(3);
+    expect((await s.store.readStream('order-forward')).map((e) => e.type)).toEqual(['OrderCreated', 'OrderApproved', 'OrderCompleted']);
+  });
+
+  it('counts the commands of the cancel path: createOrder, markCompensating, cancelOrder', async () => {
+    const created = await count(() => run(act.createOrder, input('undone')));
+    const compensating = await count(() => run(act.markCompensating, { orderId: 'undone', correlationId: 'c-undone', reason: 'declined' }));
+    const cancelled = await count(() => run(act.cancelOrder, { orderId: 'undone', correlationId: 'c-undone', reason: 'declined' }));
+    console.log('cancel path commands', { created, compensating, cancelled });
+    for (const step of [created, compensating, cancelled]) expect(step.filter((c) => c !== 'find' && c !== 'findAndModify')).toEqual(['insert']);
+    expect(compensating.length).toBeLessThanOrEqual(3);
+    expect(cancelled.length).toBeLessThanOrEqual(3);
+    expect((await s.store.readStream('order-undone')).map((e) => e.type)).toEqual(['OrderCreated', 'OrderCompensating', 'OrderCancelled']);
+  });
+});
