@@ -125,6 +125,8 @@ export interface CommandRow {
   reads: number;
   writes: number;
   other: number;
+  /** Of `perSaga`, the commands on the event store's collections. */
+  eventStore: number;
 }
 
 /** The saga's steps in the order the saga runs them; other activities follow by name. */
@@ -135,9 +137,12 @@ export const OUTSIDE_ROW = 'outside any activity (timers)';
 const stepOrder = (step: string) => (step === NO_STEP ? Infinity : SAGA_STEPS.includes(step) ? SAGA_STEPS.indexOf(step) : SAGA_STEPS.length);
 const bySagaOrder = (a: string, b: string) => stepOrder(a) - stepOrder(b) || a.localeCompare(b);
 
-function row(process: string, step: string, t: Tally, sagas: number): CommandRow {
+const sum = (t: Tally) => t.reads + t.writes + t.other;
+const plus = (a: Tally, b: Tally) => mapTally(a, b, (x, y) => x + y);
+
+function row(process: string, step: string, t: Tally, eventStore: Tally, sagas: number): CommandRow {
   const per = (n: number) => (sagas > 0 ? n / sagas : NaN);
-  return { process, step, perSaga: per(t.reads + t.writes + t.other), reads: per(t.reads), writes: per(t.writes), other: per(t.other) };
+  return { process, step, perSaga: per(sum(t)), reads: per(t.reads), writes: per(t.writes), other: per(t.other), eventStore: per(sum(eventStore)) };
 }
 
 /**
@@ -153,14 +158,17 @@ export function commandRows(level: LevelCommands, options: { groupCommitShared: 
   let shared = emptyTally();
   for (const step of Object.keys(worker).sort(bySagaOrder)) {
     const { eventStore, own } = worker[step]!;
-    const kept = options.groupCommitShared ? own : mapTally(own, eventStore, (x, y) => x + y);
-    if (options.groupCommitShared) shared = mapTally(shared, eventStore, (x, y) => x + y);
-    rows.push(row('worker', step === NO_STEP ? OUTSIDE_ROW : step, kept, level.sagas));
+    if (options.groupCommitShared) shared = plus(shared, eventStore);
+    const kept = options.groupCommitShared ? { all: own, eventStore: emptyTally() } : { all: plus(own, eventStore), eventStore };
+    // A step seen only before the level (its tally a difference of zero) has no row.
+    if (sum(kept.all) > 0) rows.push(row('worker', step === NO_STEP ? OUTSIDE_ROW : step, kept.all, kept.eventStore, level.sagas));
   }
-  if (options.groupCommitShared) rows.push(row('worker', GROUP_COMMIT_ROW, shared, level.sagas));
+  if (options.groupCommitShared) rows.push(row('worker', GROUP_COMMIT_ROW, shared, shared, level.sagas));
   for (const process of Object.keys(level.tallies).filter((p) => p !== 'worker').sort()) {
-    const total = Object.values(level.tallies[process]!).reduce((sum, s) => mapTally(mapTally(sum, s.own, (x, y) => x + y), s.eventStore, (x, y) => x + y), emptyTally());
-    rows.push(row(process, 'all', total, level.sagas));
+    const steps = Object.values(level.tallies[process]!);
+    const eventStore = steps.reduce((total, s) => plus(total, s.eventStore), emptyTally());
+    const all = steps.reduce((total, s) => plus(total, s.own), eventStore);
+    rows.push(row(process, 'all', all, eventStore, level.sagas));
   }
   return rows;
 }
