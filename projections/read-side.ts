@@ -9,10 +9,11 @@ import { projectionNamed } from './index';
  */
 export { accountsProjection, inventoryProjection, ordersProjection, projectionNamed, projections, salesProjection } from './index';
 export { readModel } from './generations';
-export type { OrderViewDocument } from './orders';
+export { orderView, type OrderViewDocument } from './order-view';
 export { projectionStatuses, type ProjectionStatus } from './status';
 export { stalledProjections, type StalledProjection } from './stalled';
 export type { Projection } from './types';
+export type { ReadModelView } from './view';
 
 /** The global position up to which a projection's serving generation has applied the log. */
 export async function appliedPosition(db: Db, name: string): Promise<number> {

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { ORDER_STATUSES } from '../../domain/orders';
+import { orderView } from '../../projections/read-side';
+import { answerSchema } from './read-model-answer';
 
 /**
  * What the successful answers carry. Loose objects: they name the fields a client relies on, with
@@ -25,16 +27,16 @@ export const readSideBody = z.looseObject({
   errors: z.record(z.string(), z.string()).optional(),
 });
 
-export const orderViewBody = z.looseObject({
-  orderId: z.string(),
-  customerId: z.string(),
-  accountId: z.string(),
-  status: z.enum(ORDER_STATUSES),
-  items: z.array(z.looseObject({ sku: z.string(), quantity: z.number().int() })),
-  total: cents.nullable(),
-  shippingAddress: address.nullable(),
-  failureReason: z.string().nullable(),
-  openCompensations: z.array(z.string()),
+/**
+ * An order of the orders view, derived from its document. The instants and the correlation id are
+ * answered but not named here; the contract states the items by what a client relies on, and the
+ * total and address as nullable.
+ */
+const orderItem = orderView.document.shape.items.element;
+export const ORDER_VIEW_UNPUBLISHED = ['correlationId', 'createdAt', 'updatedAt'] as const;
+export const orderViewBody = answerSchema(orderView, {
+  unpublished: ORDER_VIEW_UNPUBLISHED,
+  publish: { items: z.array(orderItem.pick({ sku: true, quantity: true }).loose()), total: cents.nullable(), shippingAddress: address.nullable() },
 });
 export const orderPageBody = z.looseObject({ orders: z.array(orderViewBody), nextCursor });
 export const customerOrdersBody = z.looseObject({ customerId: z.string(), orders: z.array(orderViewBody), nextCursor });

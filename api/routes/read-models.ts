@@ -1,11 +1,12 @@
 import { Router, type Request } from 'express';
 import type { Db, Document, Filter } from 'mongodb';
-import { accountsProjection, inventoryProjection, ordersProjection, readModel, salesProjection, type OrderViewDocument } from '../../projections/read-side';
+import { accountsProjection, inventoryProjection, orderView, ordersProjection, readModel, salesProjection, type OrderViewDocument } from '../../projections/read-side';
 import { readConsistency, withoutConsistency } from '../read-consistency';
 import { HttpError, notFound } from '../errors';
 import { parse } from '../validate';
 import { ownCustomer } from '../auth';
 import { accountsQuery, CURSOR_PATTERN, emptyQuery, customerOrdersQuery, customerParams, orderIdParams, ordersQuery, salesQuery } from '../contract';
+import { answerOf } from '../contract/read-model-answer';
 import { policedRouter, type PoliceDeps } from '../policed-router';
 import type { PersonalData } from '../../infra/personal-data';
 import type { Config } from '../../config';
@@ -25,6 +26,8 @@ export function readModelRoutes(deps: { police: PoliceDeps; db: Db; personalData
   const awaitReadModel = readConsistency(db, { stallAfterMs: deps.config.PROJECTION_STALL_AFTER });
   /** The read models know customers by pseudonym only; one without a key (unknown, or erased) matches nothing. */
   const customerFilter = async (customerId: string) => (await personalData.pseudonymIfKnown(customerId)) ?? NO_ONE;
+  /** The read models hold personal fields sealed, as the events did; they are opened for the answer only. */
+  const orderAnswer = (order: OrderViewDocument) => answerOf(orderView, order, personalData.openDeep);
 
   async function pageOf<T extends Document & { _id: string }>(
     req: Request,
@@ -52,7 +55,7 @@ export function readModelRoutes(deps: { police: PoliceDeps; db: Db; personalData
     const customer = customerId === undefined ? undefined : await customerFilter(customerId);
     const filter: Filter<OrderViewDocument> = { 'facts.created': true, ...(q.status && { status: q.status }), ...(customer !== undefined && { customer }) };
     const { items, nextCursor } = await pageOf(req, orders, filter, 'createdAt', q);
-    res.json({ orders: await Promise.all(items.map((o) => orderView(o, personalData))), nextCursor });
+    res.json({ orders: await Promise.all(items.map(orderAnswer)), nextCursor });
   });
 
   router.get('/orders/:orderId', async (req, res) => {
@@ -62,7 +65,7 @@ export function readModelRoutes(deps: { police: PoliceDeps; db: Db; personalData
     // By _id alone (served from the index everywhere); whose it is, the access policy checked.
     const order = await (await readModel<OrderViewDocument>(db, ordersProjection, 'orders')).findOne({ _id: orderId });
     if (!order?.facts?.created) throw notFound(`Order ${orderId}`);
-    res.json(await orderView(order, personalData));
+    res.json(await orderAnswer(order));
   });
 
   router.get('/customers/:customerId/orders', async (req, res) => {
@@ -72,7 +75,7 @@ export function readModelRoutes(deps: { police: PoliceDeps; db: Db; personalData
     const orders = await readModel<OrderViewDocument>(db, ordersProjection, 'orders');
     const customer = await customerFilter(customerId);
     const { items, nextCursor } = await pageOf(req, orders, { customer, 'facts.created': true, ...(q.status && { status: q.status }) }, 'createdAt', q);
-    res.json({ customerId, orders: await Promise.all(items.map((o) => orderView(o, personalData))), nextCursor });
+    res.json({ customerId, orders: await Promise.all(items.map(orderAnswer)), nextCursor });
   });
 
   router.get('/accounts', async (req, res) => {
@@ -118,24 +121,6 @@ export function readModelRoutes(deps: { police: PoliceDeps; db: Db; personalData
   });
 
   return router;
-}
-
-/** The read models hold personal fields sealed, as the events did; they are opened for the answer only. */
-async function orderView(order: OrderViewDocument, personalData: PersonalData) {
-  return {
-    orderId: order._id,
-    customerId: await personalData.open(order.customerId),
-    accountId: order.accountId,
-    status: order.status,
-    items: order.items,
-    total: order.total,
-    shippingAddress: await personalData.openDeep(order.shippingAddress),
-    failureReason: await personalData.openOrNull(order.failureReason),
-    openCompensations: order.openCompensations ?? [],
-    correlationId: order.correlationId ?? null,
-    createdAt: order.createdAt,
-    updatedAt: order.updatedAt,
-  };
 }
 
 /**

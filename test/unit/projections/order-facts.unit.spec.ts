@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import type { StoredEvent } from '../../../eventstore';
+import { ORDER_VIEW_EVENT_TYPES, orderChange } from '../../../projections/order-facts';
+import { orderViewDocument } from '../../../projections/order-view';
+import { ordersProjection } from '../../../projections/orders';
+import type { ProjectionContext } from '../../../projections/types';
+
+const at = new Date('2026-03-01T10:00:00.000Z');
+const address = { line1: 'sealed:line1', city: 'sealed:city', postalCode: 'sealed:code', country: 'US' };
+let position = 0;
+const event = (type: string, data: Record<string, unknown>): StoredEvent => ({
+  streamId: `order-o-1`,
+  streamType: 'order',
+  version: 1,
+  position: ++position,
+  type,
+  data: { orderId: 'o-1', ...data },
+  metadata: { eventId: `e-${position}`, timestamp: at, correlationId: 'corr-1', causationId: null },
+});
+
+/** One event of every type the view maps, with the data the services write. */
+const EVERY_MAPPED_EVENT = [
+  event('OrderCreated', { customerId: 'sealed:c', customer: 'p', accountId: 'acc-1', items: [{ sku: 'BOOK-1', quantity: 2, unitPrice: 1500 }], total: 3000, shippingAddress: address, requiresApproval: true }),
+  event('OrderApproved', {}),
+  event('ShippingAddressChanged', { address }),
+  event('PaymentCompleted', { accountId: 'acc-1', amount: 3000 }),
+  event('ItemsReserved', { items: [{ sku: 'BOOK-1', quantity: 2 }] }),
+  event('ShipmentScheduled', { trackingId: 't-1', address }),
+  event('OrderCompleted', {}),
+  event('OrderCompensating', { reason: 'out of stock' }),
+  event('OrderCancelled', { customerId: null, total: null, reason: 'out of stock', openCompensations: ['cancelShipment'] }),
+  event('OrderCompensationCompleted', {}),
+];
+
+describe("the orders view's fact map", () => {
+  it('reads the event types it maps, and those only', () => {
+    expect([...ORDER_VIEW_EVENT_TYPES].sort()).toEqual(EVERY_MAPPED_EVENT.map((e) => e.type).sort());
+    expect(ordersProjection.eventTypes).toBe(ORDER_VIEW_EVENT_TYPES);
+  });
+
+  it('writes only fields the stored document declares, with values of their declared type', () => {
+    for (const e of EVERY_MAPPED_EVENT) {
+      const change = orderChange(e)!;
+      expect(change, e.type).not.toBeNull();
+      expect(change.orderId).toBe('o-1');
+      expect(() => orderViewDocument.shape.facts.parse(change.facts), e.type).not.toThrow();
+      for (const [field, value] of Object.entries({ ...change.set, ...change.setOnInsert })) {
+        const schema = orderViewDocument.shape[field as keyof typeof orderViewDocument.shape];
+        expect(schema, `${e.type} sets ${field}`).toBeDefined();
+        expect(schema.safeParse(value).success, `${e.type} sets ${field} to ${JSON.stringify(value)}`).toBe(true);
+      }
+    }
+  });
+
+  it.each([
+    ['OrderCreated', 0, { created: true, requiresApproval: true }],
+    ['ShippingAddressChanged', 2, {}],
+    ['PaymentCompleted', 3, { paid: true }],
+    ['OrderCancelled', 8, { cancelled: true, incomplete: true }],
+  ])('%s establishes its facts', (_type, index, facts) => {
+    expect(orderChange(EVERY_MAPPED_EVENT[index]!)!.facts).toEqual(facts);
+  });
+
+  it('keeps an address changed before the order was seen: the creation sets it only on a new document', () => {
+    expect(orderChange(EVERY_MAPPED_EVENT[0]!)).toMatchObject({ setOnInsert: { shippingAddress: address, failureReason: null } });
+    expect(orderChange(EVERY_MAPPED_EVENT[0]!)!.set).not.toHaveProperty('shippingAddress');
+  });
+
+  it.each(['PaymentRefunded', 'ItemsReleased', 'ShipmentCancelled', 'OrderRejected', 'StockAdjusted', 'PaymentCharging', 'SomethingNewer'])(
+    'ignores %s: no change, and applying it touches no collection',
+    async (type) => {
+      const unknown = event(type, { accountId: 'acc-1', amount: 1 });
+      expect(orderChange(unknown)).toBeNull();
+      const untouchable: ProjectionContext = {
+        epoch: 1,
+        collection: () => {
+          throw new Error(`the orders view wrote for ${type}`);
+        },
+      };
+      await expect(ordersProjection.apply(unknown, untouchable)).resolves.toBeUndefined();
+      await expect(ordersProjection.applyMany!([unknown, unknown], untouchable)).resolves.toBeUndefined();
+    },
+  );
+});
