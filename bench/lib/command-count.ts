@@ -41,6 +41,8 @@ export interface Tally {
 export interface StepTally {
   eventStore: Tally;
   own: Tally;
+  /** By command and collection ("find events"): what the step's commands are. */
+  commands: Record<string, number>;
 }
 
 /** process -> step -> commands. */
@@ -68,7 +70,7 @@ export interface CommandCounter {
 }
 
 const emptyTally = (): Tally => ({ reads: 0, writes: 0, other: 0 });
-const emptyStep = (): StepTally => ({ eventStore: emptyTally(), own: emptyTally() });
+const emptyStep = (): StepTally => ({ eventStore: emptyTally(), own: emptyTally(), commands: {} });
 const KEY: Record<CommandClass, keyof Tally> = { read: 'reads', write: 'writes', other: 'other' };
 
 /** The activity type of the activity whose context is current, if any. */
@@ -79,8 +81,11 @@ export function createCommandCounter(): CommandCounter {
   const record: CommandCounter['record'] = (process, step, { commandName, command }) => {
     const steps = (tallies[process] ??= {});
     const entry = (steps[step ?? NO_STEP] ??= emptyStep());
-    const side = EVENT_STORE_COLLECTIONS.has(collectionOf(commandName, command) ?? '') ? entry.eventStore : entry.own;
+    const collection = collectionOf(commandName, command);
+    const side = EVENT_STORE_COLLECTIONS.has(collection ?? '') ? entry.eventStore : entry.own;
     side[KEY[classify(commandName)]]++;
+    const name = collection ? `${commandName} ${collection}` : commandName;
+    entry.commands[name] = (entry.commands[name] ?? 0) + 1;
   };
   return {
     record,
@@ -93,6 +98,15 @@ export function createCommandCounter(): CommandCounter {
 
 const mapTally = (a: Tally, b: Tally, op: (x: number, y: number) => number): Tally => ({ reads: op(a.reads, b.reads), writes: op(a.writes, b.writes), other: op(a.other, b.other) });
 
+function mapCounts(a: Record<string, number> = {}, b: Record<string, number> = {}, op: (x: number, y: number) => number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    const n = op(a[key] ?? 0, b[key] ?? 0);
+    if (n !== 0) out[key] = n;
+  }
+  return out;
+}
+
 /** Combines two tallies cell by cell (a step or process missing on one side counts as zero). */
 function combine(a: Tallies, b: Tallies, op: (x: number, y: number) => number): Tallies {
   const out: Tallies = {};
@@ -101,7 +115,7 @@ function combine(a: Tallies, b: Tallies, op: (x: number, y: number) => number): 
     for (const step of new Set([...Object.keys(a[process] ?? {}), ...Object.keys(b[process] ?? {})])) {
       const x = a[process]?.[step] ?? emptyStep();
       const y = b[process]?.[step] ?? emptyStep();
-      out[process][step] = { eventStore: mapTally(x.eventStore, y.eventStore, op), own: mapTally(x.own, y.own, op) };
+      out[process][step] = { eventStore: mapTally(x.eventStore, y.eventStore, op), own: mapTally(x.own, y.own, op), commands: mapCounts(x.commands, y.commands, op) };
     }
   }
   return out;
@@ -171,6 +185,20 @@ export function commandRows(level: LevelCommands, options: { groupCommitShared: 
     rows.push(row(process, 'all', all, eventStore, level.sagas));
   }
   return rows;
+}
+
+/** What each worker step's commands are, per saga ("find events" 1, "insert orders" 1…), most frequent first. */
+export function commandsByStep(level: LevelCommands): Array<{ step: string; commands: Array<[string, number]> }> {
+  const worker = level.tallies.worker ?? {};
+  return Object.keys(worker)
+    .sort(bySagaOrder)
+    .map((step) => ({
+      step: step === NO_STEP ? OUTSIDE_ROW : step,
+      commands: Object.entries(worker[step]!.commands ?? {})
+        .map(([name, n]): [string, number] => [name, n / level.sagas])
+        .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])),
+    }))
+    .filter((s) => s.commands.length > 0);
 }
 
 /** Every command of one process per saga. */

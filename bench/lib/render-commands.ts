@@ -1,4 +1,4 @@
-import { commandRows, processTotal, type CommandRow, type LevelCommands } from './command-count';
+import { commandRows, commandsByStep, processTotal, type CommandRow, type LevelCommands } from './command-count';
 import { table, type GoalRow } from './report';
 
 /** The goal: MongoDB commands the worker starts per saga. */
@@ -62,11 +62,19 @@ const EXPLANATION = [
   'The API row includes the one `GET /orders/:id` per order with which the bench confirms an order is readable; the read side is the projector and the email subscription (their change stream\'s polls included).',
 ].map((line) => `- ${line}`);
 
+/** At C=1: what each step's commands are ("find events × 1"), so a reader sees which round trips to cut. */
+function detailTable(level: LevelWithCommands): string {
+  const list = (commands: Array<[string, number]>) => commands.map(([name, n]) => `${name} × ${Number(n.toFixed(2))}`).join(', ');
+  return table(['step', 'commands per saga (command and collection)'], commandsByStep(level.commands!).map((s) => [s.step, list(s.commands)]));
+}
+
 /** The report's section on MongoDB commands per saga (empty when the run counted none). */
 export function commandsSection(levels: LevelWithCommands[]): string {
   const shown = shownLevels(levels);
   if (shown.length === 0) return '';
   const out = ['### MongoDB commands per saga', '', ...EXPLANATION, ''];
   for (const level of shown) out.push(`At C=${level.concurrency} (${level.commands!.sagas} sagas):`, '', levelTable(level), '');
+  const c1 = shown.find((l) => l.concurrency === 1);
+  if (c1) out.push("The worker's commands at C=1, step by step:", '', detailTable(c1), '');
   return out.join('\n');
 }

@@ -5,6 +5,7 @@ import {
   activityStep,
   classify,
   commandRows,
+  commandsByStep,
   createCommandCounter,
   GROUP_COMMIT_ROW,
   OUTSIDE_ROW,
@@ -93,6 +94,11 @@ describe('bench MongoDB command counting', () => {
     // The saga's order, then what ran outside any activity.
     expect(rows.filter((r) => r.process === 'worker').map((r) => r.step)).toEqual(['createOrder', 'processPayment', 'reserveItems', 'scheduleShipment', 'completeOrder', OUTSIDE_ROW]);
     expect(processTotal(rows, 'worker')).toBe(13.25);
+    // What each step's commands are, per saga; the lookup seen only before the window is not there.
+    const detail = commandsByStep({ sagas: 4, tallies: since(counter.snapshot(), before) });
+    expect(detail.map((d) => d.step)).toEqual(['createOrder', 'processPayment', 'reserveItems', 'scheduleShipment', 'completeOrder', OUTSIDE_ROW]);
+    expect(detail[0]!.commands).toEqual([['find events', 1], ['findAndModify counters', 1], ['insert events', 1], ['insert orders', 1]]);
+    expect(detail.at(-1)!.commands).toEqual([['findAndModify inventory', 0.25]]);
     expect(processTotal(rows, 'api')).toBe(4);
     expect(processTotal(rows, 'read side')).toBe(3);
   });
@@ -133,6 +139,7 @@ describe('bench MongoDB command counting', () => {
     expect(section).toContain('| createOrder | 4.00 | 1.00 / 3.00 / 0.00 | 3.00 |');
     expect(section).toContain('| **worker, every step** (goal ≤ 13) | **13.00** (met) |  |  |');
     expect(section).toContain(`| ${GROUP_COMMIT_ROW} | 16.00 | 4.00 / 12.00 / 0.00 | 16.00 |`);
+    expect(section).toContain('| completeOrder | find orders × 1, insert events × 1 |');
     expect(section.split('\n').every((line) => line.length < 1000)).toBe(true);
   });
 });
