@@ -1,15 +1,13 @@
 import { ActivityFailure, ApplicationFailure, patched, proxyActivities } from '@temporalio/workflow';
 import type { DeadLetterActivities } from '../activities/dead-letters';
-import type { InventoryActivities } from '../activities/inventory';
 import type { OrderActivities } from '../activities/order';
-import type { PaymentActivities } from '../activities/payment';
-import type { ShippingActivities } from '../activities/shipping';
 import { REDRIVE_CLAIMS_AND_SETTLES } from './patches';
 import { activityOptions } from './policies';
+import type { StepActivities } from './saga/activities';
 import { describeFailure } from './saga/failures';
 import type { CompensationStep, StepPolicy } from './types';
 
-type Compensations = Pick<OrderActivities, 'cancelOrder'> & Pick<PaymentActivities, 'refundPayment'> & Pick<InventoryActivities, 'releaseItems'> & Pick<ShippingActivities, 'cancelShipment'>;
+type Compensations = Pick<StepActivities, CompensationStep>;
 
 /** The budget redrives had before they took the saga's compensation policy as an argument. */
 const FIRST_POLICY: StepPolicy = { startToCloseTimeoutMs: 15_000, initialIntervalMs: 1_000, backoffCoefficient: 2, maximumIntervalMs: 30_000, maximumAttempts: 10 };

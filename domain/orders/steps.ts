@@ -12,6 +12,7 @@
  */
 import { duration, money, plural, short } from './format';
 import type { OrderItemInput } from './contract';
+import type { SagaEventType } from './events';
 import type { BUSINESS_FAILURES } from './saga';
 import type { StatusEvent } from './status';
 
@@ -37,6 +38,8 @@ interface StepRow {
   /** The status the saga shows once the step is done (none: the step leaves it as it was). */
   readonly reaches: StatusEvent | null;
   readonly summary: (facts: StepFacts) => string;
+  /** The event that records the compensation. */
+  readonly undoneEvent: SagaEventType;
   /** The typed business failure the step refuses with when a rule is broken (the fault matrix plays it). */
   readonly businessFailure: (typeof BUSINESS_FAILURES)[number];
 }
@@ -50,6 +53,7 @@ export const SAGA_STEPS = [
     checkpoint: false,
     addressLock: true,
     reaches: null,
+    undoneEvent: 'OrderCancelled',
     businessFailure: 'UnknownSku',
     summary: ({ items }) => `price and record the order (${plural(items.length, 'line')})`,
   },
@@ -60,6 +64,7 @@ export const SAGA_STEPS = [
     checkpoint: true,
     addressLock: false,
     reaches: 'PaymentCompleted',
+    undoneEvent: 'PaymentRefunded',
     businessFailure: 'InsufficientFunds',
     summary: ({ total, accountId }) => `charge ${money(total ?? 0)} to account ${short(accountId)}`,
   },
@@ -70,6 +75,7 @@ export const SAGA_STEPS = [
     checkpoint: true,
     addressLock: false,
     reaches: 'ItemsReserved',
+    undoneEvent: 'ItemsReleased',
     businessFailure: 'OutOfStock',
     summary: ({ items }) => `reserve ${items.map((i) => `${i.quantity}× ${i.sku}`).join(', ')}`,
   },
@@ -81,6 +87,7 @@ export const SAGA_STEPS = [
     addressLock: true,
     settlesAddress: true,
     reaches: 'ShipmentScheduled',
+    undoneEvent: 'ShipmentCancelled',
     businessFailure: 'UndeliverableAddress',
     summary: () => 'book the shipment',
   },
@@ -125,3 +132,8 @@ export function serviceOf(step: ForwardStep | CompensationStep | typeof FINAL_ST
   if (step === FINAL_STEP.step) return FINAL_STEP.service;
   return SAGA_STEPS.find((s) => s.step === step || s.compensation === step)!.service;
 }
+
+/** The forward steps up to and including `step`, in order. */
+export const stepsThrough = (step: ForwardStep): ForwardStep[] => FORWARD_STEPS.slice(0, FORWARD_STEPS.indexOf(step) + 1);
+/** What undoes the steps up to and including `step` (each compensation is pushed before its step runs), newest first. */
+export const compensationsThrough = (step: ForwardStep): CompensationStep[] => stepsThrough(step).map((s) => stepRow(s).compensation).reverse();

@@ -104,7 +104,7 @@ function describe(file: string, error: Error, event: ReplayFailure['divergingEve
 
 /**
  * Finds the first event where code and history part ways. The replayer says what differs (for
- * example "scheduled event 'processPayment' does not match ... command 'reserveItems'") but not
+ * example that the history scheduled one activity where the code schedules another) but not
  * where; so replay prefixes of the history, each ending before a workflow task, and search for
  * the shortest that fails: its last workflow task is where the code diverged. Within it, the event
  * the replayer names (or else the task's first command event) is the answer.

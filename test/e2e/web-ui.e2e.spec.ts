@@ -9,6 +9,12 @@ import { readHistoryFile } from '../../scripts/replay';
 import { WORKFLOW_NAMES } from '../../workflows/client';
 import { alteredWorkflows, replayFixtures } from '../replay/replay-histories';
 import { startTemporalWithUi, type TemporalWithUi } from '../helpers/temporal-with-ui';
+import { SAGA_STEPS } from '../../domain/orders/steps';
+import { compensatedPath, completedPath } from '../helpers/saga-path';
+
+/** The steps that reserve the items and book the shipment, from the step table. */
+const RESERVATION = SAGA_STEPS.find((s) => s.service === 'inventory')!.step;
+const SHIPMENT = SAGA_STEPS.find((s) => s.service === 'shipping')!.step;
 
 /** Debian's Chromium package; `npx playwright install` cannot download a browser on these machines. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -121,7 +127,7 @@ describe('the Temporal Web UI shows the sagas', () => {
       expect((await row.innerText()).toLowerCase()).toContain('completed');
       const events = await openHistory(page, saga);
       expect(signals(events)).toEqual(['approve']);
-      expect(activities(events)).toEqual(['createOrder', 'recordApproval', 'processPayment', 'reserveItems', 'scheduleShipment', 'completeOrder']);
+      expect(activities(events)).toEqual(completedPath({ approved: true }));
       await expect.poll(() => page.locator('body').innerText()).toMatch(/"status":\s*"COMPLETED"/);
       // The saga tells its story: the start event carries the order's summary, each step and the
       // approval timer their own.
@@ -156,7 +162,7 @@ describe('the Temporal Web UI shows the sagas', () => {
     try {
       await findSaga(page, `WorkflowId="${saga.workflowId}"`, saga);
       const events = await openHistory(page, saga);
-      expect(activities(events)).toEqual(['createOrder', 'processPayment', 'reserveItems', 'markCompensating', 'releaseItems', 'refundPayment', 'cancelOrder']);
+      expect(activities(events)).toEqual(compensatedPath(RESERVATION));
       expect(events.some((e) => e.lines.includes('Activity Task Failed') && e.lines.some((line) => /out of stock/.test(line)))).toBe(true);
       await expect.poll(() => page.locator('body').innerText()).toMatch(/"status":\s*"CANCELLED"/);
 
@@ -167,9 +173,9 @@ describe('the Temporal Web UI shows the sagas', () => {
       expect(history.history.events?.length).toBe(events.length);
       expect(await replayFixtures([history])).toEqual([]);
       // A build that books the shipment where the saga reserved the items.
-      const changed = alteredWorkflows('ui-download', (s) => s.replace('act.described.inventory(stepSummaries.reserveItems(input.items)).reserveItems', 'act.described.shipping(stepSummaries.scheduleShipment()).scheduleShipment'));
+      const changed = alteredWorkflows('ui-download', (s) => s.replace(`step: '${RESERVATION}'`, `step: '${SHIPMENT}'`), '../domain/orders/steps.ts');
       const [failure] = await replayFixtures([history], changed);
-      expect(failure?.divergingEvent?.description).toBe("ActivityTaskScheduled 'reserveItems'");
+      expect(failure?.divergingEvent?.description).toBe(`ActivityTaskScheduled '${RESERVATION}'`);
       expect(failure?.message).toContain(path.basename(file));
     } finally {
       await page.screenshot({ path: path.join(screenshots, 'compensated-saga.png'), fullPage: true }).catch(() => {});

@@ -4,13 +4,13 @@ import type { InventoryActivities } from '../../activities/inventory';
 import type { OrderActivities } from '../../activities/order';
 import type { PaymentActivities } from '../../activities/payment';
 import type { ShippingActivities } from '../../activities/shipping';
-import { SERVICES } from '../../domain/orders/steps';
+import { FINAL_STEP, SERVICES, type CompensationStep } from '../../domain/orders/steps';
 import { activityOptions } from '../policies';
 import { policyOf, type SagaSettings, type ServiceName, type StepPolicy } from '../types';
 
 /** Every activity a saga step, its compensation or its approval calls. */
 export type StepActivities = OrderActivities & PaymentActivities & InventoryActivities & ShippingActivities;
-type Compensations = Pick<OrderActivities, 'markCompensating' | 'cancelOrder'> & Pick<PaymentActivities, 'refundPayment'> & Pick<InventoryActivities, 'releaseItems'> & Pick<ShippingActivities, 'cancelShipment'>;
+type Compensations = Pick<StepActivities, CompensationStep | 'markCompensating'>;
 
 /** Retried until it succeeds: Temporal's `maximumAttempts: 0`. */
 const untilDone = (policy: StepPolicy): StepPolicy => ({ ...policy, maximumAttempts: 0 });
@@ -29,7 +29,7 @@ export function sagaActivities(settings: SagaSettings) {
   return {
     forward: Object.fromEntries(SERVICES.map((service) => [service, proxy<StepActivities>(policyOf(settings, service))])) as Record<ServiceName, ActivityInterfaceFor<StepActivities>>,
     undo: proxy<Compensations>(settings.compensationPolicy),
-    final: proxy<Pick<OrderActivities, 'completeOrder'>>(untilDone(policyOf(settings, 'order'))),
+    final: proxy<Pick<OrderActivities, 'completeOrder'>>(untilDone(policyOf(settings, FINAL_STEP.service))),
     bookkeeping: proxy<DeadLetterActivities>(untilDone(settings.compensationPolicy)),
   };
 }

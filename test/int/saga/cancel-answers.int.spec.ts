@@ -1,16 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CompensationStep, SagaEventType } from '../../../domain/orders';
-import { COMPENSATION_STEPS } from '../../../domain/orders';
+import { COMPENSATION_STEPS, SAGA_STEPS } from '../../../domain/orders';
 import { http } from '../../helpers/stack';
 import { fastSaga, useSagaStack } from '../../helpers/saga';
 
 /** The event each compensation leaves in the log: none of them may exist for a completed order. */
-const UNDO_EVENTS = {
-  cancelShipment: 'ShipmentCancelled',
-  releaseItems: 'ItemsReleased',
-  refundPayment: 'PaymentRefunded',
-  cancelOrder: 'OrderCancelled',
-} as const satisfies Record<CompensationStep, SagaEventType>;
+const UNDO_EVENTS = Object.fromEntries(SAGA_STEPS.map((s) => [s.compensation, s.undoneEvent])) as Record<CompensationStep, SagaEventType>;
 
 /**
  * What `POST /orders/:id/cancel` answers, through the HTTP API against the real servers: refused

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ACTIVITY_STEPS } from '../../../domain/orders/steps';
 import { fastSaga, useSagaStack } from '../../helpers/saga';
 import { temporal } from '../../helpers/temporal-cli';
 import { waitFor } from '../../helpers/wait-for';
@@ -19,7 +20,7 @@ describe('sagas in Temporal\'s own tools', () => {
     const activities = shown.events
       .filter((e: { activityTaskScheduledEventAttributes?: unknown }) => e.activityTaskScheduledEventAttributes)
       .map((e: { activityTaskScheduledEventAttributes: { activityType: { name: string } } }) => e.activityTaskScheduledEventAttributes.activityType.name);
-    expect(activities).toEqual(['createOrder', 'processPayment', 'reserveItems', 'scheduleShipment', 'completeOrder']);
+    expect(activities).toEqual(ACTIVITY_STEPS);
 
     // Visibility is eventually consistent: wait until the list sees the final status.
     const listed = await waitFor('the saga in `temporal workflow list`', async () => {

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ACTIVITY_STEPS } from '../../../domain/orders/steps';
 import { createCommandCounter } from '../../../bench/lib/command-count';
 import { withCommandMonitoring } from '../../../bench/lib/stack';
 
@@ -29,7 +30,7 @@ describe('MongoDB command monitor and async context', () => {
 
   it('credits every command to the context that started it, with callers queued for one connection', async () => {
     const db = client.db(`bench_commands_${randomUUID().slice(0, 8)}`);
-    const names = ['createOrder', 'processPayment', 'reserveItems', 'scheduleShipment', 'completeOrder'];
+    const names = ACTIVITY_STEPS;
     const before = counter.snapshot();
     await Promise.all(
       names.map((step) =>
