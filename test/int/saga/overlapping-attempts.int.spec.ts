@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../../activities';
 import { createAccountService } from '../../../domain/accounts';
+import { evolve as evolveShipment, initialState as initialShipment, type ShipmentDecision } from '../../../domain/shipments';
 import { freshStore, type FreshStore } from '../eventstore/fresh-db';
 
 /**
@@ -37,8 +38,9 @@ describe('overlapping attempts cannot slip past a compensation', () => {
       const ctx = { orderId: `ship-${i}`, correlationId: `c-${i}` };
       await Promise.allSettled([pause().then(() => act.scheduleShipment({ ...ctx, address })), pause().then(() => act.cancelShipment(ctx))]);
     }
-    const scheduled = await s.db.collection('shipments').countDocuments({ status: 'scheduled' });
-    expect(scheduled).toBe(0);
+    // The shipment's state is the fold of its stream, as the Shipping service reads it.
+    const states = await Promise.all(Array.from({ length: ROUNDS }, async (_, i) => (await s.store.readStream(`shipment-ship-${i}`)).reduce((state, e) => evolveShipment(state, e as unknown as ShipmentDecision), initialShipment())));
+    expect(states.filter((state) => state.status === 'scheduled')).toHaveLength(0);
   });
 
   it('twin attempts of one debit charge once and both succeed, even when the balance covers only one', async () => {
@@ -60,5 +62,26 @@ describe('overlapping attempts cannot slip past a compensation', () => {
     await expect(act.completeOrder(ctx)).rejects.toMatchObject({ type: 'OrderClosed' });
     const stream = (await s.store.readStream('order-late-complete')).map((e) => e.type);
     expect(stream).toEqual(['OrderCreated', 'OrderCancelled']);
+  });
+
+  it('a worker whose kept fold of the order is behind decides again on the stream: a late completion is refused, a current one lands once', async () => {
+    const settings = { approvalThreshold: 1_000_000 } as never;
+    const address = { line1: 'x', city: 'y', postalCode: '1', country: 'US' };
+    // Two workers, each keeping its own folds: the one that created the order is behind once the other moves it.
+    const other = createActivities({ db: s.db });
+    await s.db.collection('inventory').insertOne({ _id: 'KEPT-SKU' as never, available: 1_000, reserved: 0, price: 100, reservations: {}, released: {}, updatedAt: new Date() });
+    for (let i = 0; i < ROUNDS; i++) {
+      const undone = { orderId: `stale-${i}`, correlationId: 'c' };
+      const kept = { orderId: `kept-${i}`, correlationId: 'c' };
+      for (const ctx of [undone, kept]) await act.createOrder({ ...ctx, customerId: 'cust', accountId: 'acc', items: [{ sku: 'KEPT-SKU', quantity: 1 }], shippingAddress: address, settings } as never);
+      await Promise.allSettled([pause().then(() => other.markCompensating({ ...undone, reason: 'cancelled' })), pause().then(() => act.completeOrder(undone))]);
+      const stream = (await s.store.readStream(`order-${undone.orderId}`)).map((e) => e.type);
+      // Whichever append came first, the other lost the version race and was refused on the stream as it then was.
+      expect([['OrderCreated', 'OrderCompensating'], ['OrderCreated', 'OrderCompleted']]).toContainEqual(stream);
+      await other.recordApproval(kept);
+      await act.completeOrder(kept);
+      expect((await s.store.readStream(`order-${kept.orderId}`)).map((e) => e.type).filter((t) => t === 'OrderCompleted')).toHaveLength(1);
+    }
+    expect(await s.db.collection('orders').countDocuments()).toBe(0);
   });
 });

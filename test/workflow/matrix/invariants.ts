@@ -1,4 +1,6 @@
 import type { Db } from 'mongodb';
+import { evolve, initialState, type OrderEvent, type OrderState } from '../../../domain/orders';
+import { evolve as evolveShipment, initialState as initialShipment, type ShipmentDecision } from '../../../domain/shipments';
 import { beforeShipment, expectedEnd } from './cells';
 import { OPENING_BALANCE, PRICE, QUANTITY, STOCK, type CellOutcome } from './run-cell';
 
@@ -35,7 +37,10 @@ export async function brokenInvariants(db: Db, outcome: CellOutcome, phase: 'end
   const fail = (i: number, detail: string) => broken.push(`${INVARIANTS[i]}: ${detail}`);
 
   const events = (await db.collection('events').find({ 'data.orderId': orderId }).sort({ position: 1 }).toArray()) as unknown as EventDoc[];
-  const orderStream = events.filter((e) => e.streamId === `order-${orderId}`).map((e) => e.type);
+  const orderEvents = events.filter((e) => e.streamId === `order-${orderId}`);
+  const orderStream = orderEvents.map((e) => e.type);
+  // The order's state is the fold of its stream, as the Order service reads it.
+  const order: OrderState = orderEvents.reduce((state, e) => evolve(state, { type: e.type, data: e.data } as OrderEvent), initialState());
   const types = events.map((e) => e.type);
   const count = (type: string) => types.filter((t) => t === type).length;
   const letters = await db.collection('dead_letters').find({ orderId, kind: 'compensation' }).toArray();
@@ -55,9 +60,8 @@ export async function brokenInvariants(db: Db, outcome: CellOutcome, phase: 'end
     if (orderStream[0] !== 'OrderCreated') fail(3, `order stream is [${orderStream.join(', ')}]`);
     const terminal = count('OrderCompleted') + count('OrderCancelled');
     if (terminal !== 1) fail(4, `${terminal} terminal events: [${orderStream.join(', ')}]`);
-    const doc = await db.collection('orders').findOne({ _id: orderId as never });
     const wanted = phase === 'settled' && !completed ? 'CANCELLED' : end;
-    if (doc?.status !== wanted) fail(3, `the order document says ${doc?.status ?? 'nothing'}, expected ${wanted}`);
+    if (order.status !== wanted) fail(3, `the order's stream says ${order.status ?? 'nothing'}, expected ${wanted}`);
   }
 
   const account = await db.collection('events').find({ streamId: `account-${accountId}` }).sort({ position: 1 }).toArray();
@@ -76,9 +80,10 @@ export async function brokenInvariants(db: Db, outcome: CellOutcome, phase: 'end
   else if (completed && level.reserved !== QUANTITY) fail(6, `completed but ${level.reserved} reserved`);
   else if (!completed && !parked('releaseItems') && level.reserved !== 0) fail(6, `cancelled but ${level.reserved} still reserved`);
 
-  const shipment = await db.collection('shipments').findOne({ _id: orderId as never });
-  const booked = shipment?.status === 'scheduled';
-  if (completed !== booked && !parked('cancelShipment')) fail(7, `order ${end}, shipment ${shipment?.status ?? 'none'}`);
+  // The shipment's state is the fold of its stream, as the Shipping service reads it.
+  const shipment = events.filter((e) => e.streamId === `shipment-${orderId}`).reduce((state, e) => evolveShipment(state, { type: e.type, data: e.data } as ShipmentDecision), initialShipment());
+  const booked = shipment.status === 'scheduled';
+  if (completed !== booked && !parked('cancelShipment')) fail(7, `order ${end}, shipment ${shipment.status ?? 'none'}`);
 
   for (const step of saga.compensationsFailed) {
     const letter = letters.find((l) => l.step === step);
@@ -89,9 +94,9 @@ export async function brokenInvariants(db: Db, outcome: CellOutcome, phase: 'end
 
   if (run.addresses && booked) {
     const wanted = run.addresses.applied.at(-1)?.line1 ?? '1 Main St';
-    const shipped = (shipment?.address as { line1?: string } | undefined)?.line1;
+    const shipped = shipment.status === 'scheduled' ? shipment.address.line1 : undefined;
     if (shipped !== wanted) fail(9, `shipped to ${shipped}, last applied change ${wanted}`);
-    const recorded = ((await db.collection('orders').findOne({ _id: orderId as never }))?.shippingAddress as { line1?: string } | undefined)?.line1;
+    const recorded = order.status !== null ? order.order?.shippingAddress.line1 : undefined;
     if (recorded !== wanted) fail(9, `the order records ${recorded}, last applied change ${wanted}`);
   }
   if (run.addresses && !beforeShipment(run.cell.step) && run.addresses.applied.length > 0) fail(9, 'an address change was applied after the shipment was booked');
