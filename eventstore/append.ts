@@ -18,6 +18,7 @@ import {
 } from './collections';
 import { DuplicateEventIdError, InvalidAppendError, WrongExpectedVersionError } from './errors';
 import { settleFailedInsert } from './failed-insert';
+import { releasePositions } from './release';
 import { forgetVersion, headProjection, lastVersionByProbes, rememberVersion, type StreamHead } from './lookups';
 import type { AppendMetadata, AppendOptions, AppendResult, EventMetadata, ExpectedVersion, NewEvent } from './types';
 
@@ -162,7 +163,9 @@ async function attemptAppend(c: Collections, request: PreparedAppend, faults: Ap
     if (err instanceof DuplicateEventIdError) cause = 'repeat';
     throw err;
   } finally {
-    await burnBlock(c, block, replayed ? 'repeat' : cause);
+    // Nothing of this attempt was written: the block goes back to the counter if nothing was
+    // reserved after it, else it is burned. A slot taken by the sealer means this writer is late.
+    await releasePositions(c, block, positionsBetween(block.first, block.last), replayed ? 'repeat' : cause, outcome !== 'position');
   }
   if (replayed) return replayed;
   if (outcome === 'stream_version') forgetVersion(c.lookups, streamId);

@@ -1,4 +1,4 @@
-import { fillGaps, insertMembers, type Collections, type EventDocument } from './collections';
+import { fillGaps, insertMembers, type Collections, type EventDocument, type GapCause } from './collections';
 
 /**
  * Settles the positions of an insert that failed for a reason other than a unique index (a server
@@ -20,7 +20,7 @@ import { fillGaps, insertMembers, type Collections, type EventDocument } from '.
  * reason the insert failed), what it did not settle stays a hole until the sealer fills it after
  * its grace period — the fallback, which finishes committed batches and seals the rest the same way.
  */
-export async function settleFailedInsert(c: Collections, appends: EventDocument[][], spare: number[]): Promise<boolean[]> {
+export async function settleFailedInsert(c: Collections, appends: EventDocument[][], spare: number[], spareCauses: GapCause[] = []): Promise<boolean[]> {
   const firsts = appends.map((docs) => docs[0]!);
   const claimed = new Set(await fillGaps(c, firsts.map((d) => d.position), 'burned', 'failed_insert'));
   const contested = firsts.filter((d) => !claimed.has(d.position));
@@ -32,14 +32,17 @@ export async function settleFailedInsert(c: Collections, appends: EventDocument[
   const committedFirsts = new Set(holders.filter((h) => contested.some((d) => d.position === h.position && d.metadata.eventId === h.metadata.eventId)).map((h) => h.position));
   const committed = firsts.map((d) => committedFirsts.has(d.position));
 
+  // Spare positions keep the cause they were given up for (a repeat moved out of the plan, say).
   const burn = [...spare];
+  const causes: GapCause[] = spare.map((_, i) => spareCauses[i] ?? 'failed_insert');
   for (const [i, docs] of appends.entries()) {
     if (committed[i]) {
       if (docs.length > 1) await insertMembers(c, docs.slice(1));
     } else {
       burn.push(...docs.slice(1).map((d) => d.position));
+      causes.push(...docs.slice(1).map((): GapCause => 'failed_insert'));
     }
   }
-  await fillGaps(c, burn, 'burned', 'failed_insert');
+  await fillGaps(c, burn, 'burned', causes);
   return committed;
 }

@@ -1,8 +1,9 @@
 import { burnBlock, committed, documents, findByEventIds, originalResult, reservePositions, streamHead, type PreparedAppend, type ReservedBlock } from './append';
-import { causeOfRefusal, duplicateKey, fillGaps, insertMembers, positionsBetween, type Collections, type EventDocument, type GapCause } from './collections';
+import { causeOfRefusal, duplicateKey, insertMembers, positionsBetween, type Collections, type DuplicateOn, type EventDocument, type GapCause } from './collections';
 import { WrongExpectedVersionError } from './errors';
 import { settleFailedInsert } from './failed-insert';
 import { forgetVersion, type StreamHead } from './lookups';
+import { releasePositions } from './release';
 import type { AppendResult, ExpectedVersion } from './types';
 
 /**
@@ -133,73 +134,115 @@ async function commitGroup(c: Collections, group: Pending[]): Promise<Pending[]>
   const reserved = earlyBlock && (await stillAhead(c, earlyBlock, plan, heads));
   if (!reserved && needed === 0) return settleRepeats(c, repeats, later, group);
   const block = reserved ?? (await reservePositions(c, needed));
-  let next = block.first;
   const timestamps = new Map<string, Date>();
   for (const p of plan) {
-    const first = next;
-    next += p.request.prepared.length;
     const last = timestamps.get(p.request.streamId) ?? p.headTimestamp;
     // Never earlier than the stream's last event, so "as of a time" is always a prefix of the stream.
-    const timestamp = last && last > block.reservedAt ? last : block.reservedAt;
-    timestamps.set(p.request.streamId, timestamp);
-    p.docs = documents(p.request.streamId, p.request.streamType, p.request.prepared, p.version, { first, last: next - 1, reservedAt: block.reservedAt }, timestamp, p.request.shared);
+    p.timestamp = last && last > block.reservedAt ? last : block.reservedAt;
+    timestamps.set(p.request.streamId, p.timestamp);
   }
 
-  const all = plan.flatMap((p) => p.docs);
-  let refusedAt = all.length;
-  let refusal: ReturnType<typeof duplicateKey> = null;
-  try {
-    if (all.length > 0) await c.events.insertMany(all.map((d) => ({ ...d })), { ordered: true });
-  } catch (err) {
-    refusal = duplicateKey(err);
-    if (!refusal) return failedInsert(c, plan, positionsBetween(next, block.last), err, repeats, later, group);
-    refusedAt = refusal.at;
-  }
-
-  // Settle in order: committed appends, the one refused (if any), then those behind it.
-  const unused: number[] = positionsBetween(next, block.last);
-  // Reserved alongside the lookups and not planned: the repeats the lookups found, then appends refused or held back on their version.
+  // Positions of the block no append will hold end up at its top, with why: first those reserved
+  // alongside the lookups and not planned (the repeats the lookups found, then appends refused or
+  // held back on their version), then those of appends refused on insert.
   const repeatEvents = repeats.reduce((n, p) => n + p.prepared.length, 0);
-  const causes: GapCause[] = unused.map((_, i) => (i < repeatEvents ? 'repeat' : 'version_conflict'));
-  let refused: (() => Promise<void>) | undefined;
-  let offset = 0;
-  for (const p of plan) {
-    const start = offset;
-    offset += p.docs.length;
-    const { request, docs } = p;
-    if (offset <= refusedAt) {
-      request.resolve(committed(c, docs));
-    } else if (start < refusedAt) {
-      // Refused after its first event: the append is committed; finish it as anyone would.
-      await settle(request, async () => {
-        await insertMembers(c, docs.slice(refusedAt - start));
-        return committed(c, docs);
-      });
-    } else if (start === refusedAt) {
-      unused.push(...docs.map((d) => d.position));
-      causes.push(...docs.map(() => causeOfRefusal(refusal!.on)));
-      refused = () => settle(request, async () => {
-        const outcome = refusal!.on;
-        if (outcome === 'stream_version') forgetVersion(c.lookups, request.streamId);
-        const replayed = await originalResult(c, request.streamId, request.ids);
-        if (replayed) return replayed;
-        if (outcome === 'stream_version' && request.expected !== 'any') {
-          throw new WrongExpectedVersionError(request.streamId, request.expected, (await streamHead(c, request.streamId)).version);
-        }
-        if (++request.attempts >= MAX_ATTEMPTS) throw new Error(`Append to ${request.streamId} gave up after ${request.attempts} attempts (last refused on ${outcome})`);
-        later.push(request);
-        return null;
-      });
-    } else {
-      unused.push(...docs.map((d) => d.position));
-      causes.push(...docs.map(() => causeOfRefusal(refusal!.on)));
-      later.push(request);
+  const tailCauses: GapCause[] = positionsBetween(needed + 1, block.last - block.first + 1).map((_, i) => (i < repeatEvents ? 'repeat' : 'version_conflict'));
+  const answers: Array<() => Promise<void>> = [];
+  let giveBack = true;
+  let cursor = block.first;
+  let rest = plan;
+  while (rest.length > 0) {
+    const end = place(rest, cursor, block.reservedAt);
+    let refusal: ReturnType<typeof duplicateKey> = null;
+    try {
+      await c.events.insertMany(rest.flatMap((p) => p.docs).map((d) => ({ ...d })), { ordered: true });
+    } catch (err) {
+      refusal = duplicateKey(err);
+      if (!refusal) return failedInsert(c, rest, positionsBetween(end, block.last), tailCauses, err, answers, repeats, later, group);
     }
+    if (!refusal) {
+      for (const p of rest) p.request.resolve(committed(c, p.docs));
+      cursor = end;
+      break;
+    }
+
+    // An ordered insert stops at the refused document: the appends before it are committed.
+    const refusedAt = cursor + refusal.at;
+    const behind: Planned[] = [];
+    let refused: Planned | undefined;
+    for (const p of rest) {
+      const { request, docs } = p;
+      const first = docs[0]!.position;
+      const last = docs.at(-1)!.position;
+      if (last < refusedAt) request.resolve(committed(c, docs));
+      else if (first < refusedAt) {
+        // Refused after its first event: the append is committed; finish it as anyone would.
+        await settle(request, async () => {
+          await insertMembers(c, docs.filter((d) => d.position >= refusedAt));
+          return committed(c, docs);
+        });
+        cursor = last + 1;
+      } else if (first === refusedAt) refused = p;
+      else behind.push(p);
+    }
+    if (!refused) {
+      rest = behind;
+      continue;
+    }
+    const on = refusal.on;
+    answers.push(() => answerRefused(c, refused!.request, on, later));
+    if (on === 'position' || on === 'other') {
+      // The slot is taken (a sealer outran this group): nothing behind it is written here; they go
+      // again in the next group with fresh positions, and the rest of the block is burned.
+      for (const p of behind) later.push(p.request);
+      tailCauses.unshift(...positionsBetween(refusedAt, block.last - tailCauses.length).map((): GapCause => 'other'));
+      cursor = refusedAt;
+      giveBack = false;
+      break;
+    }
+    // A repeat or a version conflict writes nothing, so the appends behind it move down into its
+    // positions instead of leaving them empty. Those of its stream were planned after its versions:
+    // they wait for the next group and are judged against what is committed.
+    cursor = refusedAt;
+    rest = [];
+    for (const p of behind) {
+      if (p.request.streamId === refused.request.streamId) {
+        later.push(p.request);
+        tailCauses.unshift(...p.docs.map(() => causeOfRefusal(on)));
+      } else rest.push(p);
+    }
+    tailCauses.unshift(...refused.docs.map(() => causeOfRefusal(on)));
   }
-  // Burned before the refused append and the repeats are answered, so whoever they answer finds no hole.
-  if (unused.length) await fillGaps(c, unused, 'burned', causes);
-  await refused?.();
+  // Settled before the refused appends and the repeats are answered, so whoever they answer finds no hole.
+  await releasePositions(c, block, positionsBetween(cursor, block.last), tailCauses, giveBack);
+  for (const answer of answers) await answer();
   return settleRepeats(c, repeats, later, group);
+}
+
+/** Places the appends one after another from `first`; returns the position after the last. */
+function place(appends: Planned[], first: number, reservedAt: Date): number {
+  let next = first;
+  for (const p of appends) {
+    const start = next;
+    next += p.request.prepared.length;
+    p.docs = documents(p.request.streamId, p.request.streamType, p.request.prepared, p.version, { first: start, last: next - 1, reservedAt }, p.timestamp, p.request.shared);
+  }
+  return next;
+}
+
+/** An append refused on insert, answered as a lone append would be: a twin's result, a version conflict, or another attempt in the next group. */
+async function answerRefused(c: Collections, request: Pending, outcome: DuplicateOn, later: Pending[]): Promise<void> {
+  await settle(request, async () => {
+    if (outcome === 'stream_version') forgetVersion(c.lookups, request.streamId);
+    const replayed = await originalResult(c, request.streamId, request.ids);
+    if (replayed) return replayed;
+    if (outcome === 'stream_version' && request.expected !== 'any') {
+      throw new WrongExpectedVersionError(request.streamId, request.expected, (await streamHead(c, request.streamId)).version);
+    }
+    if (++request.attempts >= MAX_ATTEMPTS) throw new Error(`Append to ${request.streamId} gave up after ${request.attempts} attempts (last refused on ${outcome})`);
+    later.push(request);
+    return null;
+  });
 }
 
 /**
@@ -209,14 +252,25 @@ async function commitGroup(c: Collections, group: Pending[]): Promise<Pending[]>
  * their ids. If settling fails too (MongoDB unreachable), every append of the group fails with the
  * insert's error and the hole sealer settles the positions after its grace period.
  */
-async function failedInsert(c: Collections, plan: Planned[], spare: number[], err: unknown, repeats: Pending[], later: Pending[], group: Pending[]): Promise<Pending[]> {
+async function failedInsert(
+  c: Collections,
+  plan: Planned[],
+  spare: number[],
+  spareCauses: GapCause[],
+  err: unknown,
+  answers: Array<() => Promise<void>>,
+  repeats: Pending[],
+  later: Pending[],
+  group: Pending[],
+): Promise<Pending[]> {
   let committedFlags: boolean[];
   try {
-    committedFlags = await settleFailedInsert(c, plan.map((p) => p.docs), spare);
+    committedFlags = await settleFailedInsert(c, plan.map((p) => p.docs), spare, spareCauses);
   } catch {
     throw err;
   }
   plan.forEach(({ request, docs }, i) => (committedFlags[i] ? request.resolve(committed(c, docs)) : request.reject(err)));
+  for (const answer of answers) await answer();
   return settleRepeats(c, repeats, later, group);
 }
 
@@ -284,6 +338,8 @@ interface Planned {
   docs: EventDocument[];
   version: number;
   headTimestamp: Date | null;
+  /** Stamped on its events: the block's reservation, never earlier than the stream's last event. */
+  timestamp: Date;
 }
 
 /**
@@ -330,7 +386,7 @@ function planVersions(group: Pending[], heads: Map<string, StreamHead>, later: P
       continue;
     }
     chained.set(request.streamId, version + request.prepared.length);
-    plan.push({ request, docs: [], version, headTimestamp: head.timestamp });
+    plan.push({ request, docs: [], version, headTimestamp: head.timestamp, timestamp: new Date(0) });
   }
   return plan;
 }
