@@ -1,4 +1,6 @@
 import {
+  ACCOUNT_STREAM_TYPE,
+  accountStreamId,
   AccountNotFoundError,
   InsufficientFundsError,
   InvalidAmountError,
@@ -18,6 +20,11 @@ export function accountsPort(accounts: AccountService, store: EventStore): Accou
     },
     async hasEvent(eventId) {
       return (await store.findEvent(eventId)) !== null;
+    },
+    async debitOf(eventId) {
+      const event = await store.findEvent(eventId);
+      if (event?.streamType !== ACCOUNT_STREAM_TYPE || event.type !== 'Withdrawn') return null;
+      return { accountId: event.streamId.slice(accountStreamId('').length), amount: (event.data as { amount: number }).amount };
     },
     businessFailureOf(err) {
       if (err instanceof InsufficientFundsError) return 'InsufficientFunds';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from 'mongodb';
+import { WrongExpectedVersionError } from '../eventstore';
 import { deterministicEventId } from '../eventstore/metadata';
 import type { AppendResult } from '../eventstore/types';
 import type { OrderItemInput } from '../domain/orders';
@@ -160,6 +161,9 @@ const forOrder = <D extends Partial<Pick<StockDocument, 'reservations' | 'releas
   ...(doc.released?.[orderId] !== undefined && { released: doc.released[orderId] }),
 });
 
+/** An order's reservation as the log tells it; its id follows from the order, so it is written once whoever tells it. */
+const reservedEvent = (orderId: string, items: OrderItemInput[]) => ({ type: 'ItemsReserved' as const, eventId: deterministicEventId('inventory', orderId, 'reserved'), data: { orderId, items } });
+
 /** The one place a broken inventory rule becomes a business failure, never retried. */
 const failureOf = (err: InventoryDomainError) => businessFailure(err.code, err.message, err.details);
 
@@ -215,7 +219,12 @@ export function createInventoryActivities({ db, events }: ServiceDeps) {
       for (const { sku, quantity } of wanted) {
         // The atomic step: availability and the order's claim are checked and changed in one
         // conditional update of the SKU's document, so two orders never take the same unit and no
-        // transaction is needed. The rules (domain/inventory) judge what it left when it did not apply.
+        // transaction is needed. It stays a document update, unlike payments and shipments whose
+        // streams are their state, because the stock is shared: the rule reads what every order
+        // took of the SKU, which no order's stream holds, and a stream per SKU would make all of
+        // its orders race for one version. The order's ItemsReserved follows it under an id fixed
+        // per order (a retry tells it once), and a release tells it first where it never was. The
+        // rules (domain/inventory) judge what the update left when it did not apply.
         const result = await stock.updateOne(
           { _id: sku, available: { $gte: quantity }, [`reservations.${orderId}`]: { $exists: false }, [`released.${orderId}`]: { $exists: false } },
           { $inc: { available: -quantity, reserved: quantity }, $set: { [`reservations.${orderId}`]: quantity, updatedAt: new Date() } },
@@ -230,7 +239,7 @@ export function createInventoryActivities({ db, events }: ServiceDeps) {
         await rollback(orderId, reservedNow);
         throw failureOf(refused);
       }
-      await appendSagaEvent(events, { type: 'reservation', id: orderId }, { type: 'ItemsReserved', eventId: deterministicEventId('inventory', orderId, 'reserved'), data: { orderId, items: wanted } }, correlationId);
+      await appendSagaEvent(events, { type: 'reservation', id: orderId }, reservedEvent(orderId, wanted), correlationId);
       return { items: wanted };
     },
 
@@ -245,6 +254,15 @@ export function createInventoryActivities({ db, events }: ServiceDeps) {
       const docs = await stock.find({ _id: { $in: skus }, [`released.${orderId}`]: { $gt: 0 } }).toArray();
       const released = releasedItems(docs.map((d) => ({ sku: d._id, released: d.released[orderId]! })));
       if (released.length > 0) {
+        // A reserveItems whose retries ran out between its stock update and its event left a
+        // reservation the log never told: tell it first, so the read side never sees a release
+        // without its reservation. Its id is the reservation's own, so where reserveItems did
+        // append it, the store answers with that one and nothing is written.
+        const told = reservedEvent(orderId, released);
+        await events.append(`reservation-${orderId}`, [told], { streamType: 'reservation', expectedVersion: 'no_stream', metadata: { correlationId } }).catch((err: unknown) => {
+          // The stream holds other events (a release told before this rule existed): leave it as it is.
+          if (!(err instanceof WrongExpectedVersionError)) throw err;
+        });
         await appendSagaEvent(events, { type: 'reservation', id: orderId }, { type: 'ItemsReleased', eventId: deterministicEventId('inventory', orderId, 'released'), data: { orderId, items: released } }, correlationId);
       }
       return { items: released };

@@ -1,27 +1,30 @@
 import { deterministicEventId } from '../eventstore/metadata';
-import type { ShipmentEvent, ShippingAddress } from '../domain/orders';
-import { decide, initialState, ShipmentDomainError, type ShipmentCommand, type ShipmentDecision, type ShipmentState } from '../domain/shipments';
-import { appendSagaEvent, businessFailure, type OrderContext, type ServiceDeps } from './support';
+import type { Evolver } from '../eventstore';
+import type { ShippingAddress } from '../domain/orders';
+import { decide, evolve, initialState, ShipmentDomainError, type ShipmentCommand, type ShipmentDecision, type ShipmentState } from '../domain/shipments';
+import { emptyFold, streamStates, type Fold, type StreamStore } from './stream-state';
+import { businessFailure, type OrderContext, type ServiceDeps } from './support';
 
 export { DELIVERABLE_COUNTRIES } from '../domain/shipments';
 
-interface ShipmentDocument {
+/** The shipment's state is the fold of its stream (`shipment-<orderId>`). */
+const shipmentEvolver: Evolver<ShipmentState> = { initialState, evolve: (state, event) => evolve(state, event as unknown as ShipmentDecision) };
+
+/** The document the service kept per order before its stream was its state; only read, for shipments that have nothing else. */
+interface LegacyShipmentDocument {
   _id: string; // order id
   status: 'scheduled' | 'cancelled';
   address?: ShippingAddress;
   trackingId?: string;
-  /** Set when a cancellation undid a scheduled shipment (so its event is written even after a crash). */
   cancelledScheduled?: boolean;
-  updatedAt: Date;
 }
 
-/** The record as the decider sees it; `booked` is what this attempt would have booked, for a record that lacks it. */
-function stateOf(doc: ShipmentDocument | null, booked?: { trackingId: string; address: ShippingAddress }): ShipmentState {
+function legacyState(doc: LegacyShipmentDocument | null): ShipmentState {
   if (!doc) return { status: null };
-  const trackingId = doc.trackingId ?? booked?.trackingId;
-  const address = doc.address ?? booked?.address;
+  const { trackingId, address } = doc;
   if (doc.status === 'scheduled' && trackingId !== undefined && address !== undefined) return { status: 'scheduled', trackingId, address };
-  if (doc.status === 'scheduled') throw new Error(`shipment ${doc._id} is scheduled without its tracking id or address`);
+  // A booking never completed (its document lacks the booking's details): nothing was booked.
+  if (doc.status === 'scheduled') return { status: null };
   return { status: 'cancelled', cancelledScheduled: doc.cancelledScheduled === true, ...(trackingId !== undefined && { trackingId }), ...(address !== undefined && { address }) };
 }
 
@@ -35,46 +38,70 @@ function rules(command: ShipmentCommand, state: ShipmentState): ShipmentDecision
   }
 }
 
-/** The decided events that go to the log (a void is the record's own). */
-const logged = (decided: ShipmentDecision[]): ShipmentEvent[] => decided.filter((e): e is ShipmentEvent => e.type !== 'ShipmentVoided');
+/** Whether decided events change the shipment (they are appended) or repeat what its stream holds. */
+const changes = (state: ShipmentState, decided: ShipmentDecision[]) => decided.reduce(evolve, state).status !== state.status;
+
+/** Each state change is one append that expects the version it was decided on; a stream that moved on is decided on again. */
+const MAX_ROUNDS = 20;
 
 /** `open`: reads a personal field the API sealed (the carrier needs the real postal code); the address is stored and recorded sealed. */
-export function createShippingActivities({ db, events, open }: ServiceDeps & { open: (value: string) => Promise<string> }) {
-  const shipments = db.collection<ShipmentDocument>('shipments');
+export function createShippingActivities({ db, events, open }: Omit<ServiceDeps, 'events'> & { events: StreamStore; open: (value: string) => Promise<string> }) {
+  const legacy = db.collection<LegacyShipmentDocument>('shipments');
+  const shipments = streamStates(events, 'shipment', shipmentEvolver);
+  const eventIdOf = (orderId: string, event: ShipmentDecision) =>
+    deterministicEventId('shipping', orderId, event.type === 'ShipmentScheduled' ? 'scheduled' : event.type === 'ShipmentCancelled' ? 'cancelled' : 'voided');
+  const record = (orderId: string, fold: Fold<ShipmentState>, decided: ShipmentDecision[], correlationId: string) =>
+    shipments.append(orderId, fold, decided.map((e) => ({ ...e, eventId: eventIdOf(orderId, e) })), correlationId);
 
-  const eventIdOf = (orderId: string, event: ShipmentEvent) => deterministicEventId('shipping', orderId, event.type === 'ShipmentScheduled' ? 'scheduled' : 'cancelled');
+  /**
+   * The shipment now; a stream with no events falls back to the document kept before the stream
+   * was the state (a saga that began before, whose compensation runs here). Only compensations
+   * ask: a saga's steps run on the build it began on (pinned), while a compensation parked as a
+   * dead letter may be redriven on a later one.
+   */
+  async function current(orderId: string): Promise<Fold<ShipmentState>> {
+    const fold = await shipments.load(orderId);
+    if (fold.version > 0) return fold;
+    return { ...fold, state: legacyState(await legacy.findOne({ _id: orderId })) };
+  }
 
   return {
     async scheduleShipment({ orderId, correlationId, address }: OrderContext & { address: ShippingAddress }): Promise<{ trackingId: string }> {
       // The country first: opening the postal code reads the customer's key.
       rules({ type: 'CheckDestination', orderId, country: address.country }, initialState());
       const schedule: ShipmentCommand = { type: 'ScheduleShipment', orderId, address, postalCode: await open(address.postalCode) };
-      const [booking] = rules(schedule, initialState());
-      if (booking?.type !== 'ShipmentScheduled') throw new Error(`order ${orderId}: no ShipmentScheduled decided for a new shipment`);
-      const booked = booking.data;
-      // One document per order: scheduling twice is a no-op; a cancelled shipment stays cancelled
-      // (a late retry must not book a carrier for an order that was already undone).
-      const doc = await shipments.findOneAndUpdate(
-        { _id: orderId },
-        { $setOnInsert: { status: 'scheduled', address: booked.address, trackingId: booked.trackingId, updatedAt: new Date() } },
-        { upsert: true, returnDocument: 'after' },
-      );
-      const [scheduled] = rules(schedule, stateOf(doc, booked));
-      if (scheduled?.type !== 'ShipmentScheduled') throw new Error(`order ${orderId}: no ShipmentScheduled decided for a scheduled shipment`);
-      await appendSagaEvent(events, { type: 'shipment', id: orderId }, { ...scheduled, eventId: eventIdOf(orderId, scheduled) }, correlationId);
-      return { trackingId: scheduled.data.trackingId };
+      rules(schedule, initialState());
+      // Decided on the fold this process holds (a stream it has not seen is taken as empty), and
+      // appended expecting its version: a cancellation that came first makes the append refuse,
+      // and the booking is decided again on the stream as it is, where the rules refuse it. A
+      // cancelled shipment stays cancelled, so a kept fold may refuse; one that finds the booking
+      // made is checked against the stream first.
+      let fold = shipments.known(orderId) ?? emptyFold(shipmentEvolver);
+      let fresh = false;
+      for (let round = 0; round < MAX_ROUNDS; round++) {
+        const decided = rules(schedule, fold.state);
+        const booking = decided[0];
+        if (booking?.type !== 'ShipmentScheduled') throw new Error(`order ${orderId}: no ShipmentScheduled decided`);
+        if (!changes(fold.state, decided) && fresh) return { trackingId: booking.data.trackingId };
+        const after = changes(fold.state, decided) ? await record(orderId, fold, decided, correlationId) : null;
+        if (after?.state.status === 'scheduled') return { trackingId: after.state.trackingId };
+        // Moved on, or known only from memory: decide on the stream as it is.
+        fold = after ?? (await shipments.load(orderId));
+        fresh = true;
+      }
+      throw new Error(`order ${orderId}: the shipment's stream kept moving while it was being booked`);
     },
 
-    /** Compensation: cancels the shipment if one was scheduled; records the cancellation either way. */
+    /** Compensation: cancels the shipment if one was scheduled; voids it otherwise, so that a late booking is refused. */
     async cancelShipment({ orderId, correlationId }: OrderContext): Promise<{ cancelled: boolean }> {
-      // Marker first: the upsert races a late scheduleShipment's upsert on the same _id, and exactly
-      // one of them inserts. If ours did, the late booking finds it cancelled and refuses; if the
-      // booking won, it is undone here (remembering that it was scheduled, for the event).
-      await shipments.updateOne({ _id: orderId }, { $setOnInsert: { status: 'cancelled', updatedAt: new Date() } }, { upsert: true });
-      await shipments.updateOne({ _id: orderId, status: 'scheduled' }, { $set: { status: 'cancelled', cancelledScheduled: true, updatedAt: new Date() } });
-      const told = logged(rules({ type: 'CancelShipment', orderId }, stateOf(await shipments.findOne({ _id: orderId }))));
-      for (const event of told) await appendSagaEvent(events, { type: 'shipment', id: orderId }, { ...event, eventId: eventIdOf(orderId, event) }, correlationId);
-      return { cancelled: told.length > 0 };
+      for (let round = 0; round < MAX_ROUNDS; round++) {
+        const fold = await current(orderId);
+        const decided = rules({ type: 'CancelShipment', orderId }, fold.state);
+        const told = decided.some((e) => e.type === 'ShipmentCancelled');
+        if (!changes(fold.state, decided)) return { cancelled: told };
+        if (await record(orderId, fold, decided, correlationId)) return { cancelled: told };
+      }
+      throw new Error(`order ${orderId}: the shipment's stream kept moving while it was being cancelled`);
     },
   };
 }

@@ -21,11 +21,22 @@ export type OrderEvent =
   | Event<'OrderCancelled', OrderCancelledData>
   | Event<'OrderCompensationCompleted', { orderId: string }>;
 
-export type PaymentEvent = Event<'PaymentCompleted' | 'PaymentRefunded', { orderId: string; accountId: string; amount: number }>;
+/**
+ * A payment's stream is its state: besides the charge and its refund, a decline (the account
+ * refused the debit) and a void (a compensation came before any charge, so a late one is refused).
+ */
+export type PaymentEvent =
+  | Event<'PaymentCompleted' | 'PaymentRefunded', { orderId: string; accountId: string; amount: number }>
+  | Event<'PaymentDeclined', { orderId: string; failure: 'InsufficientFunds' | 'AccountNotFound' | 'InvalidAmount'; reason: string }>
+  | Event<'PaymentVoided', { orderId: string; accountId: string }>;
 
 export type ReservationEvent = Event<'ItemsReserved', { orderId: string; items: OrderItemInput[] }> | Event<'ItemsReleased', { orderId: string; items: OrderItemInput[] }>;
 
-export type ShipmentEvent = Event<'ShipmentScheduled', { orderId: string; trackingId: string; address: ShippingAddress }> | Event<'ShipmentCancelled', { orderId: string }>;
+/** A shipment's stream is its state: ShipmentVoided is a cancellation that came before any booking (a late one is refused). */
+export type ShipmentEvent =
+  | Event<'ShipmentScheduled', { orderId: string; trackingId: string; address: ShippingAddress }>
+  | Event<'ShipmentCancelled', { orderId: string }>
+  | Event<'ShipmentVoided', { orderId: string }>;
 
 export type StockEvent = Event<'StockAdjusted', { sku: string; quantity: number; price: number }>;
 

@@ -3,29 +3,25 @@ import { PaymentDeclinedError, PaymentVoidedError } from './errors';
 import type { PaymentDecision } from './events';
 
 /**
- * One order's payment as a decider: pure functions, no I/O. The Payment service keeps a record per
- * order and changes it with conditional writes; `decide` runs on the record a write returned (or
- * the one read after it) and says what happens next, or throws a typed error (./errors.ts) when a
- * rule refuses. The money itself moves in the accounts, idempotently by event id; what the
- * account's log holds reaches the decider as facts (`debited` on a command, `refundLanded` on the state).
+ * One order's payment as a decider: pure functions, no I/O. The Payment service reads the
+ * payment's stream, lets `decide` say what happens next (or throw a typed error, ./errors.ts,
+ * when a rule refuses) and appends that, expecting the version it decided on. The money itself
+ * moves in the accounts, idempotently by event id; what the account's log holds reaches the
+ * decider as facts on the commands (`debited`, `debit`).
  */
 
 export const initialState = (): PaymentState => ({ status: null });
 
 export function evolve(state: PaymentState, event: PaymentDecision): PaymentState {
   switch (event.type) {
-    case 'ChargeStarted':
-      return state.status === null ? { status: 'charging', accountId: event.data.accountId, amount: event.data.amount } : state;
-    case 'PaymentDeclined':
-      return state.status === 'charging' ? { ...state, status: 'declined', declineReason: event.data.reason, failure: event.data.failure } : state;
     case 'PaymentCompleted':
-      return state.status === 'charging' ? { ...state, status: 'charged' } : state;
+      return state.status === null ? { status: 'charged', accountId: event.data.accountId, amount: event.data.amount } : state;
+    case 'PaymentDeclined':
+      return state.status === null ? { status: 'declined', reason: event.data.reason, failure: event.data.failure } : state;
     case 'PaymentVoided':
-      if (state.status === null) return { status: 'voided', accountId: event.data.accountId, amount: 0 };
-      return state.status === 'charging' ? { ...state, status: 'voided' } : state;
+      return state.status === null ? { status: 'voided', accountId: event.data.accountId } : state;
     case 'PaymentRefunded':
-      if (state.status === null) return { status: 'refunded', accountId: event.data.accountId, amount: event.data.amount, refundLanded: true };
-      return { ...state, status: 'refunded', refundLanded: true };
+      return { status: 'refunded', accountId: event.data.accountId, amount: event.data.amount };
     default:
       // Events this code does not know (written by a newer version) leave the state alone.
       return state;
@@ -35,57 +31,71 @@ export function evolve(state: PaymentState, event: PaymentDecision): PaymentStat
 export function decide(command: PaymentCommand, state: PaymentState): PaymentDecision[] {
   const { orderId } = command;
   switch (command.type) {
-    case 'StartCharge':
-      return state.status === null ? [{ type: 'ChargeStarted', data: { orderId, accountId: command.accountId, amount: command.amount } }] : [];
     case 'ChargePayment':
       return charge(command, state);
     case 'DeclineCharge':
       // An overlapping attempt (one that timed out but still ran) may have debited first, and this
       // attempt then saw the balance without the money. The debit is what counts: no decline.
-      if (command.debited || state.status !== 'charging') return [];
+      if (command.debited || state.status !== null) return [];
       return [{ type: 'PaymentDeclined', data: { orderId, failure: command.failure, reason: command.reason } }];
     case 'SettleCharge':
-      // A compensation voided the payment while the debit was in flight: this attempt gives the
-      // money back, so that either the refund or this attempt returns it, exactly once.
-      if (state.status === 'voided' || state.status === 'refunded') return [{ type: 'PaymentRefunded', data: { orderId, accountId: command.accountId, amount: command.amount } }];
-      return [completed(command)];
+      switch (state.status) {
+        case null:
+        case 'charged':
+          return [completed(command)];
+        // A compensation voided the payment (or an overlapping attempt recorded a decline) while
+        // the debit was in flight: this attempt gives the money back, so that either the refund or
+        // this attempt returns it, exactly once (both credit under the same event id).
+        case 'voided':
+        case 'declined':
+          return [refunded(orderId, command)];
+        case 'refunded':
+          return [refunded(orderId, state)];
+      }
+      break;
     case 'VoidPayment':
-      // No payment yet: voided, so that a late charge is refused. Charging: stop a charge that may still be running.
-      return state.status === null || state.status === 'charging' ? [{ type: 'PaymentVoided', data: { orderId, accountId: command.accountId } }] : [];
+      // No payment yet: voided, so that a late charge is refused. Anything else stays for the refund to judge.
+      return state.status === null ? [{ type: 'PaymentVoided', data: { orderId, accountId: command.accountId } }] : [];
     case 'RefundPayment': {
       // Refund only what moved: a payment never debited (declined, voided) gives nothing back.
-      if (!command.debited) return [];
-      if (state.status === null) throw new Error(`RefundPayment of order ${orderId}: the account holds its debit but the payment has no record`);
-      if (state.status === 'refunded' && state.refundLanded === undefined) throw new Error(`RefundPayment of order ${orderId} needs to know whether its refund landed`);
-      // Refund once: a refunded payment whose credit is in the account's log repeats its event.
-      return [{ type: 'PaymentRefunded', data: { orderId, accountId: state.accountId, amount: state.amount } }];
+      if (!command.debit) return [];
+      switch (state.status) {
+        case null:
+          throw new Error(`RefundPayment of order ${orderId}: void the payment before refunding it`);
+        // Refund once: a refunded payment repeats its event (its credit went in before it was recorded).
+        case 'charged':
+        case 'refunded':
+          return [refunded(orderId, state)];
+        // "Declined" is only a claim about one attempt, and a void may have come while a debit was
+        // in flight: the account's log says what moved, and that much goes back.
+        case 'voided':
+        case 'declined':
+          return [refunded(orderId, command.debit)];
+      }
     }
   }
+  throw new Error(`payment of order ${orderId}: no rule for ${command.type} in status ${state.status}`);
 }
 
 /**
  * Whether decided events change the payment (the service carries them out: money moves and the
- * record is written) or only repeat what it already holds (the service records them again).
+ * stream is appended to) or only repeat what its stream already holds.
  */
 export function changes(state: PaymentState, decided: PaymentDecision[]): boolean {
-  const after = decided.reduce(evolve, state);
-  if (after.status !== state.status) return true;
-  return after.status !== null && state.status !== null && after.refundLanded !== state.refundLanded;
+  return decided.reduce(evolve, state).status !== state.status;
 }
 
 function charge(command: ChargePayment, state: PaymentState): PaymentDecision[] {
   const { orderId } = command;
   switch (state.status) {
-    case null:
-      throw new Error(`ChargePayment of order ${orderId} needs the payment's record; start the charge first`);
     // Charge once, and never after a compensation: a late attempt finds the payment voided.
     case 'voided':
     case 'refunded':
       throw new PaymentVoidedError(orderId, command.debited ? 'while it was being charged' : 'before it could be charged');
     case 'declined':
-      throw new PaymentDeclinedError(orderId, state.failure ?? 'InsufficientFunds', state.declineReason ?? 'payment declined');
-    // From charging the debit is still to be done; from charged this is a repeat.
-    case 'charging':
+      throw new PaymentDeclinedError(orderId, state.failure ?? 'InsufficientFunds', state.reason);
+    // Nothing yet: the debit is still to be done. Charged: this is a repeat.
+    case null:
     case 'charged':
       return [completed(command)];
   }
@@ -93,4 +103,8 @@ function charge(command: ChargePayment, state: PaymentState): PaymentDecision[] 
 
 function completed(command: { orderId: string; accountId: string; amount: number }): PaymentDecision {
   return { type: 'PaymentCompleted', data: { orderId: command.orderId, accountId: command.accountId, amount: command.amount } };
+}
+
+function refunded(orderId: string, money: { accountId: string; amount: number }): PaymentDecision {
+  return { type: 'PaymentRefunded', data: { orderId, accountId: money.accountId, amount: money.amount } };
 }

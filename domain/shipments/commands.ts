@@ -1,7 +1,7 @@
 import type { ShippingAddress } from '../orders/contract';
 
 /**
- * The Shipping service's record of one order's shipment: scheduled once, cancelled for good.
+ * One order's shipment, as the fold of its stream: scheduled once, cancelled for good.
  * `cancelledScheduled` tells a cancellation that undid a booking (and is told) from one that came
  * first (and only stops a late booking).
  */

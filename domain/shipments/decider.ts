@@ -3,9 +3,9 @@ import { ShipmentCancelledError, UndeliverableAddressError } from './errors';
 import type { ShipmentDecision } from './events';
 
 /**
- * One order's shipment as a decider: pure functions, no I/O. The Shipping service keeps a record
- * per order, written with upserts on the order's id; `decide` runs on the record a write returned
- * (or the one read after it) and says what to record, or throws a typed error (./errors.ts).
+ * One order's shipment as a decider: pure functions, no I/O. The Shipping service folds the
+ * shipment's stream, lets `decide` say what to append (or throw a typed error, ./errors.ts) and
+ * appends it expecting the version it decided on; a stream that moved on is decided on again.
  */
 
 /** Countries the carrier delivers to; anything else is an undeliverable address (a business failure). */
@@ -23,7 +23,9 @@ export function evolve(state: ShipmentState, event: ShipmentDecision): ShipmentS
     case 'ShipmentVoided':
       return state.status === null ? { status: 'cancelled', cancelledScheduled: false } : state;
     case 'ShipmentCancelled':
-      return state.status === 'scheduled' ? { ...state, status: 'cancelled', cancelledScheduled: true } : state;
+      if (state.status === 'scheduled') return { ...state, status: 'cancelled', cancelledScheduled: true };
+      // First on its stream: it undid a booking recorded only in the service's old document.
+      return state.status === null ? { status: 'cancelled', cancelledScheduled: true } : state;
     default:
       // Events this code does not know (written by a newer version) leave the state alone.
       return state;

@@ -1,8 +1,9 @@
 import type { ShipmentEvent } from '../orders/events';
 
 /**
- * What happens to one order's shipment. ShipmentScheduled and ShipmentCancelled go to the log (the
- * order contract's ShipmentEvent); ShipmentVoided, a cancellation that came before any booking,
- * is kept only in the Shipping service's own record (nothing was booked, so nothing is told).
+ * What happens to one order's shipment: every decision is an event on the shipment's stream (the
+ * order contract's ShipmentEvent), and the shipment's state is the fold of them. ShipmentVoided, a
+ * cancellation that came before any booking, tells the read side nothing (nothing was booked); it
+ * is what makes a late booking refuse.
  */
-export type ShipmentDecision = ShipmentEvent | { type: 'ShipmentVoided'; data: { orderId: string } };
+export type ShipmentDecision = ShipmentEvent;

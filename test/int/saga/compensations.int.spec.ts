@@ -3,6 +3,7 @@ import { http } from '../../helpers/stack';
 import { address, fastSaga, useSagaStack } from '../../helpers/saga';
 import { waitFor } from '../../helpers/wait-for';
 import { createPersonalData, masterKeysOf } from '../../../infra/personal-data';
+import { evolve as evolveShipment, initialState as initialShipment, type ShipmentDecision } from '../../../domain/shipments';
 
 describe('order saga: each failure point compensates exactly what was done', () => {
   const t = useSagaStack(fastSaga);
@@ -112,7 +113,9 @@ describe('order saga: each failure point compensates exactly what was done', () 
       expect(byKind.compensation.input).toEqual({ orderId, correlationId: expect.any(String) });
       expect((await http(t.stack.baseUrl, 'POST', `/dead-letters/${compensation}/redrive`)).status).toBe(202);
       await waitFor('the compensation redrive', async () => (await http(t.stack.baseUrl, 'GET', `/dead-letters/${compensation}`)).body.status === 'redriven');
-      expect(await t.stack.mongo.db.collection('shipments').findOne({ _id: orderId as never })).toMatchObject({ status: 'cancelled' });
+      // The shipment's state is the fold of its stream, as the Shipping service reads it.
+      const shipment = await t.stack.mongo.db.collection('events').find({ streamId: `shipment-${orderId}` }).sort({ version: 1 }).toArray();
+      expect(shipment.reduce((state, e) => evolveShipment(state, e as unknown as ShipmentDecision), initialShipment())).toMatchObject({ status: 'cancelled' });
       // With nothing left open, the order is CANCELLED after all (the closed saga keeps its last status).
       expect(await t.h.orderView(orderId, 'CANCELLED')).toMatchObject({ openCompensations: [] });
       const step = await http(t.stack.baseUrl, 'POST', `/dead-letters/${encodeURIComponent(byKind.step.id)}/redrive`);

@@ -68,4 +68,14 @@ describe('shipment decider', () => {
     expect(fold([voided, scheduled()])).toEqual({ status: 'cancelled', cancelledScheduled: false });
     expect(fold([scheduled(), cancelled])).toEqual({ status: 'cancelled', cancelledScheduled: true, trackingId, address });
   });
+
+  it('folds a cancellation that is first on its stream (a booking recorded only in the old document) as one that undid a booking', () => {
+    expect(fold([cancelled])).toEqual({ status: 'cancelled', cancelledScheduled: true });
+    expect(decide(cancel, fold([cancelled]))).toEqual([cancelled]);
+    expect(() => decide(schedule(), fold([cancelled]))).toThrow(ShipmentCancelledError);
+  });
+
+  it("leaves the state alone for an event type it does not know (a newer writer's)", () => {
+    expect(evolve(fold([scheduled()]), { type: 'ShipmentDelivered', data: { orderId } } as unknown as ShipmentDecision)).toEqual(fold([scheduled()]));
+  });
 });

@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CommandStartedEvent } from 'mongodb';
+import { createActivities } from '../../../activities';
+import { createInventoryCatalog } from '../../../activities/inventory';
+import { createAccountService } from '../../../domain/accounts';
+import { freshStore, type FreshStore } from '../eventstore/fresh-db';
+
+/**
+ * What each payment and shipping activity costs in MongoDB commands (the driver's command
+ * monitoring), with the account's fold warm as it is in a running worker. The bounds are what the
+ * services need now: a read of the stream where a decision must come before a side effect, the
+ * debit (a read of the account's tail and its append), and one conditional append.
+ */
+describe('MongoDB commands per payment and shipping activity', () => {
+  let s: FreshStore;
+  let act: ReturnType<typeof createActivities>;
+  const commands: CommandStartedEvent[] = [];
+  const address = { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' };
+  let accountId: string;
+
+  beforeAll(async () => {
+    s = await freshStore({ monitorCommands: true });
+    s.client.on('commandStarted', (e) => {
+      if (e.databaseName === s.db.databaseName) commands.push(e);
+    });
+    act = createActivities({ db: s.db });
+    ({ accountId } = await createAccountService({ store: s.store }).openAccount({ owner: 'counted', initialDeposit: 1_000_000 }));
+    await createInventoryCatalog({ db: s.db, events: s.store }).restock({ sku: 'COUNTED', quantity: 1_000, price: 100, correlationId: 'c' });
+    // A worker that has served an order before: the account's fold, the store's indexes and the server's abilities are known.
+    const warm = { orderId: 'warm-up', correlationId: 'c' };
+    await act.processPayment({ ...warm, accountId, amount: 100 });
+    await act.scheduleShipment({ ...warm, address });
+    await act.cancelShipment({ orderId: 'warm-up-2', correlationId: 'c' });
+    await act.refundPayment({ orderId: 'warm-up-2', correlationId: 'c', accountId });
+  });
+  afterAll(() => s?.close());
+
+  async function counted<T>(run: () => Promise<T>): Promise<{ result: T; names: string[] }> {
+    commands.length = 0;
+    const result = await run();
+    return { result, names: commands.map((c) => c.commandName) };
+  }
+
+  it('charges, books, cancels and refunds within their command budgets', async () => {
+    const ctx = { orderId: 'counted-1', correlationId: 'c' };
+    const figures: Record<string, string[]> = {};
+    figures.processPayment = (await counted(() => act.processPayment({ ...ctx, accountId, amount: 300 }))).names;
+    figures.scheduleShipment = (await counted(() => act.scheduleShipment({ ...ctx, address }))).names;
+    figures['processPayment (repeat)'] = (await counted(() => act.processPayment({ ...ctx, accountId, amount: 300 }))).names;
+    figures['scheduleShipment (repeat)'] = (await counted(() => act.scheduleShipment({ ...ctx, address }))).names;
+    figures.cancelShipment = (await counted(() => act.cancelShipment(ctx))).names;
+    figures.refundPayment = (await counted(() => act.refundPayment({ ...ctx, accountId }))).names;
+    const never = { orderId: 'counted-2', correlationId: 'c' };
+    figures['cancelShipment (never booked)'] = (await counted(() => act.cancelShipment(never))).names;
+    figures['refundPayment (never charged)'] = (await counted(() => act.refundPayment({ ...never, accountId }))).names;
+    console.log(Object.entries(figures).map(([name, names]) => `${name}: ${names.length} (${names.join(', ')})`).join('\n'));
+
+    expect(figures.processPayment!.length).toBeLessThanOrEqual(9);
+    expect(figures.scheduleShipment!.length).toBeLessThanOrEqual(4);
+    expect(figures['processPayment (repeat)']!.length).toBeLessThanOrEqual(1);
+    expect(figures['scheduleShipment (repeat)']!.length).toBeLessThanOrEqual(1);
+  });
+});
