@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { asyncLocalStorage, type Context } from '@temporalio/activity';
 import { describe, expect, it } from 'vitest';
+import { ACTIVITY_STEPS } from '../../../domain/orders/steps';
 import {
   activityStep,
   classify,
@@ -92,11 +93,11 @@ describe('bench MongoDB command counting', () => {
       'read side/all': [3, 2, 1, 0, 2],
     });
     // The saga's order, then what ran outside any activity.
-    expect(rows.filter((r) => r.process === 'worker').map((r) => r.step)).toEqual(['createOrder', 'processPayment', 'reserveItems', 'scheduleShipment', 'completeOrder', OUTSIDE_ROW]);
+    expect(rows.filter((r) => r.process === 'worker').map((r) => r.step)).toEqual([...ACTIVITY_STEPS, OUTSIDE_ROW]);
     expect(processTotal(rows, 'worker')).toBe(13.25);
     // What each step's commands are, per saga; the lookup seen only before the window is not there.
     const detail = commandsByStep({ sagas: 4, tallies: since(counter.snapshot(), before) });
-    expect(detail.map((d) => d.step)).toEqual(['createOrder', 'processPayment', 'reserveItems', 'scheduleShipment', 'completeOrder', OUTSIDE_ROW]);
+    expect(detail.map((d) => d.step)).toEqual([...ACTIVITY_STEPS, OUTSIDE_ROW]);
     expect(detail[0]!.commands).toEqual([['find events', 1], ['findAndModify counters', 1], ['insert events', 1], ['insert orders', 1]]);
     expect(detail.at(-1)!.commands).toEqual([['findAndModify inventory', 0.25]]);
     expect(processTotal(rows, 'api')).toBe(4);
