@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { commandRows, processTotal, SAGA_STEPS, type CommandRow } from './lib/command-count';
 import { table } from './lib/report';
+import { detailTable } from './lib/render-commands';
 
 interface Run {
   file: string;
@@ -85,6 +86,14 @@ function timesTable(runs: Run[]): string {
   return table(['step (C=1, p50 of ten sagas)', `ours ms, run ${runs_}`, `no-op ms, run ${runs_}`], rows);
 }
 
+/** What each step's commands are, from the last run that recorded them (at C=1 they are the same in every run). */
+function detailOf(runs: Run[]): string[] {
+  const recorded = (run: Run) => Object.values(levelOf(run, 1)?.commands?.tallies.worker ?? {}).some((s: any) => s.commands);
+  const index = runs.map(recorded).lastIndexOf(true);
+  if (index < 0) return [];
+  return [`The worker's commands at C=1, step by step (run ${index + 1}):`, '', detailTable(levelOf(runs[index]!, 1)), ''];
+}
+
 export function costSummary(runs: Run[]): string {
   return [
     runsTable(runs),
@@ -93,6 +102,7 @@ export function costSummary(runs: Run[]): string {
     '',
     commandsTable(runs, 1),
     '',
+    ...detailOf(runs),
     "MongoDB commands per saga at C=16 (the worker's event store commands in one group commit row):",
     '',
     commandsTable(runs, 16),

@@ -63,7 +63,7 @@ const EXPLANATION = [
 ].map((line) => `- ${line}`);
 
 /** At C=1: what each step's commands are ("find events × 1"), so a reader sees which round trips to cut. */
-function detailTable(level: LevelWithCommands): string {
+export function detailTable(level: LevelWithCommands): string {
   const list = (commands: Array<[string, number]>) => commands.map(([name, n]) => `${name} × ${Number(n.toFixed(2))}`).join(', ');
   return table(['step', 'commands per saga (command and collection)'], commandsByStep(level.commands!).map((s) => [s.step, list(s.commands)]));
 }
