@@ -91,7 +91,7 @@ function detailOf(runs: Run[]): string[] {
   const recorded = (run: Run) => Object.values(levelOf(run, 1)?.commands?.tallies.worker ?? {}).some((s: any) => s.commands);
   const index = runs.map(recorded).lastIndexOf(true);
   if (index < 0) return [];
-  return [`The worker's commands at C=1, step by step (run ${index + 1}):`, '', detailTable(levelOf(runs[index]!, 1)), ''];
+  return [`The commands at C=1, the worker's step by step, then the API's and the read side's (run ${index + 1}):`, '', detailTable(levelOf(runs[index]!, 1)), ''];
 }
 
 export function costSummary(runs: Run[]): string {

@@ -62,10 +62,10 @@ const EXPLANATION = [
   'The API row includes the one `GET /orders/:id` per order with which the bench confirms an order is readable; the read side is the projector and the email subscription (their change stream\'s polls included).',
 ].map((line) => `- ${line}`);
 
-/** At C=1: what each step's commands are ("find events × 1"), so a reader sees which round trips to cut. */
+/** At C=1: what each step's (and process's) commands are ("find events × 1"), so a reader sees which round trips to cut. */
 export function detailTable(level: LevelWithCommands): string {
   const list = (commands: Array<[string, number]>) => commands.map(([name, n]) => `${name} × ${Number(n.toFixed(2))}`).join(', ');
-  return table(['step', 'commands per saga (command and collection)'], commandsByStep(level.commands!).map((s) => [s.step, list(s.commands)]));
+  return table(['step or process', 'commands per saga (command and collection)'], commandsByStep(level.commands!).map((s) => [s.step, list(s.commands)]));
 }
 
 /** The report's section on MongoDB commands per saga (empty when the run counted none). */
@@ -75,6 +75,6 @@ export function commandsSection(levels: LevelWithCommands[]): string {
   const out = ['### MongoDB commands per saga', '', ...EXPLANATION, ''];
   for (const level of shown) out.push(`At C=${level.concurrency} (${level.commands!.sagas} sagas):`, '', levelTable(level), '');
   const c1 = shown.find((l) => l.concurrency === 1);
-  if (c1) out.push("The worker's commands at C=1, step by step:", '', detailTable(c1), '');
+  if (c1) out.push("The commands at C=1, the worker's step by step, then the API's and the read side's:", '', detailTable(c1), '');
   return out.join('\n');
 }

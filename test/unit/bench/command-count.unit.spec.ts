@@ -97,9 +97,11 @@ describe('bench MongoDB command counting', () => {
     expect(processTotal(rows, 'worker')).toBe(13.25);
     // What each step's commands are, per saga; the lookup seen only before the window is not there.
     const detail = commandsByStep({ sagas: 4, tallies: since(counter.snapshot(), before) });
-    expect(detail.map((d) => d.step)).toEqual([...ACTIVITY_STEPS, OUTSIDE_ROW]);
+    expect(detail.map((d) => d.step)).toEqual([...ACTIVITY_STEPS, OUTSIDE_ROW, 'api', 'read side']);
     expect(detail[0]!.commands).toEqual([['find events', 1], ['findAndModify counters', 1], ['insert events', 1], ['insert orders', 1]]);
-    expect(detail.at(-1)!.commands).toEqual([['findAndModify inventory', 0.25]]);
+    expect(detail[5]!.commands).toEqual([['findAndModify inventory', 0.25]]);
+    expect(detail[6]!.commands).toEqual([['endSessions', 1], ['find idempotency', 1], ['find orders_v1', 1], ['insert idempotency', 1]]);
+    expect(detail[7]!.commands).toEqual([['getMore events', 2], ['insert orders_v1', 1]]);
     expect(processTotal(rows, 'api')).toBe(4);
     expect(processTotal(rows, 'read side')).toBe(3);
   });
