@@ -42,7 +42,11 @@ export async function lookupsScenario(db: Db, options: { background: number; sec
   // One event to look up.
   const probeId = (await store.append(`one-${randomUUID()}`, [{ type: 'E', data: {} }], { streamType: 'x' })).events[0]!.metadata.eventId;
 
-  const withRanges = (ranges: boolean): Collections => ({ ...collections(db), lookups: { rangesIndexed: ranges, hints: new Map() } });
+  // Whatever else a process keeps for its lookups starts empty, as collections() gives it.
+  const withRanges = (ranges: boolean): Collections => {
+    const c = collections(db);
+    return { ...c, lookups: { ...c.lookups, rangesIndexed: ranges, hints: new Map() } };
+  };
   const oldC = withRanges(true);
   const newC = withRanges(serverRanges);
   const versions = new Map<string, number>();
