@@ -19,7 +19,7 @@ import {
 import { DuplicateEventIdError, InvalidAppendError, WrongExpectedVersionError } from './errors';
 import { settleFailedInsert } from './failed-insert';
 import { releasePositions } from './release';
-import { forgetVersion, headProjection, lastVersionByProbes, rememberVersion, type StreamHead } from './lookups';
+import { forgetVersion, headProjection, lastVersionByProbes, rememberCommitted, rememberVersion, type StreamHead } from './lookups';
 import type { AppendMetadata, AppendOptions, AppendResult, EventMetadata, ExpectedVersion, NewEvent } from './types';
 
 /** Position conflicts (a sealer took a slow writer's slot) and `any` races are retried this often. */
@@ -143,14 +143,14 @@ async function attemptAppend(c: Collections, request: PreparedAppend, faults: Ap
       throw err;
     });
     if (!done) throw err;
-    return committed(c, docs);
+    return committed(c, docs, request.callerIds);
   }
   if (outcome === 'ok') {
     // The first event is the commit point: from here the batch is complete for everyone,
     // since anyone who finds it half written finishes it from the copy it carries.
     await faults.afterFirstEvent?.({ streamId, block });
     if (docs.length > 1 && !together) await insertMembers(c, docs.slice(1));
-    return committed(c, docs);
+    return committed(c, docs, request.callerIds);
   }
 
   // Refused. Look for a concurrent twin first (it may even be this very append, if the driver
@@ -224,10 +224,14 @@ export function burnBlock(c: Collections, block: ReservedBlock, cause: GapCause)
   return fillGaps(c, positionsBetween(block.first, block.last), 'burned', cause);
 }
 
-/** The result of an append whose documents are all written; the stream's new head is remembered. */
-export function committed(c: Collections, docs: EventDocument[]): AppendResult {
+/**
+ * The result of an append whose documents are all written; the stream's new head is remembered,
+ * and so are ids the caller chose, which only a repeat can bring again.
+ */
+export function committed(c: Collections, docs: EventDocument[], callerIds: boolean): AppendResult {
   const last = docs.at(-1)!;
   rememberVersion(c.lookups, last.streamId, last.version, last.metadata.timestamp);
+  if (callerIds) rememberCommitted(c.lookups, docs.map((d) => d.metadata.eventId));
   return { nextExpectedVersion: last.version, firstPosition: docs[0]!.position, lastPosition: last.position, events: docs.map(toStored) };
 }
 
@@ -260,6 +264,7 @@ export async function originalResult(c: Collections, streamId: string, ids: stri
     );
   }
   found.sort((a, b) => a.version - b.version);
+  rememberCommitted(c.lookups, ids);
   return {
     nextExpectedVersion: found.at(-1)!.version,
     firstPosition: found[0]!.position,

@@ -66,6 +66,12 @@ export interface Lookups {
    * looking the head up, and the (streamId, version) index refuses it if another writer was first.
    */
   hints: Map<string, StreamHint>;
+  /**
+   * Caller-chosen event ids this process saw committed (it wrote them, or answered a repeat of
+   * them). An append carrying one is most likely a repeat (a retried activity, a step that records
+   * its event again), so its ids are looked up before any position is reserved for it.
+   */
+  committedIds: Set<string>;
 }
 
 export interface Collections {
@@ -89,7 +95,7 @@ export function collections(db: Db): Collections {
     events: db.collection<EventDocument>('events', MAJORITY),
     counters: db.collection<CounterDocument>('counters', MAJORITY),
     snapshots: db.collection<SnapshotDocument>('snapshots', { writeConcern: { w: 1 } }),
-    lookups: { rangesIndexed: true, hints: new Map() },
+    lookups: { rangesIndexed: true, hints: new Map(), committedIds: new Set() },
   };
 }
 

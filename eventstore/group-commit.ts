@@ -2,7 +2,7 @@ import { burnBlock, committed, documents, findByEventIds, originalResult, reserv
 import { causeOfRefusal, duplicateKey, insertMembers, positionsBetween, type Collections, type DuplicateOn, type EventDocument, type GapCause } from './collections';
 import { WrongExpectedVersionError } from './errors';
 import { settleFailedInsert } from './failed-insert';
-import { forgetVersion, type StreamHead } from './lookups';
+import { forgetVersion, likelyRepeat, type StreamHead } from './lookups';
 import { releasePositions } from './release';
 import type { AppendResult, ExpectedVersion } from './types';
 
@@ -37,6 +37,8 @@ const MAX_ATTEMPTS = 100;
 interface Pending extends PreparedAppend {
   ids: string[];
   attempts: number;
+  /** Carries ids this process saw committed (decided once per group): most likely a repeat. */
+  suspect: boolean;
   resolve(result: AppendResult): void;
   reject(err: unknown): void;
 }
@@ -84,7 +86,7 @@ export function groupCommitter(c: Collections): GroupCommitter {
   return {
     submit(request) {
       return new Promise<AppendResult>((resolve, reject) => {
-        queue.push({ ...request, ids: request.prepared.map((p) => p.eventId), attempts: 0, resolve, reject });
+        queue.push({ ...request, ids: request.prepared.map((p) => p.eventId), attempts: 0, suspect: false, resolve, reject });
         pump();
       });
     },
@@ -126,12 +128,15 @@ async function commitGroup(c: Collections, group: Pending[]): Promise<Pending[]>
   // this process knows the stream at), positions are reserved in that same round trip; a repeat
   // then burns what it reserved (the rare path). Any other append is judged before anything is
   // reserved for it, so a stale one this process can tell is stale writes nothing.
-  const total = members.reduce((n, p) => n + p.prepared.length, 0);
-  const early = members.every((p) => p.expected === 'any' || knownHead(c, p)) ? reservePositions(c, total) : null;
+  // An append with ids this process saw committed is most likely a repeat: nothing is reserved for
+  // it before its lookup says otherwise.
+  for (const p of members) p.suspect = p.callerIds && likelyRepeat(c.lookups, p.ids);
+  const total = members.reduce((n, p) => n + (p.suspect ? 0 : p.prepared.length), 0);
+  const early = total > 0 && members.every((p) => p.expected === 'any' || knownHead(c, p)) ? reservePositions(c, total) : null;
   const [{ fresh, repeats }, heads, earlyBlock] = await allOrBurn(c, answerRepeats(c, members), streamHeads(c, members), early);
   const plan = planVersions(fresh, heads, later);
   const needed = plan.reduce((n, p) => n + p.request.prepared.length, 0);
-  const reserved = earlyBlock && (await stillAhead(c, earlyBlock, plan, heads));
+  const reserved = earlyBlock && (await stillAhead(c, earlyBlock, plan, heads, needed));
   if (!reserved && needed === 0) return settleRepeats(c, repeats, later, group);
   const block = reserved ?? (await reservePositions(c, needed));
   const timestamps = new Map<string, Date>();
@@ -145,7 +150,7 @@ async function commitGroup(c: Collections, group: Pending[]): Promise<Pending[]>
   // Positions of the block no append will hold end up at its top, with why: first those reserved
   // alongside the lookups and not planned (the repeats the lookups found, then appends refused or
   // held back on their version), then those of appends refused on insert.
-  const repeatEvents = repeats.reduce((n, p) => n + p.prepared.length, 0);
+  const repeatEvents = repeats.reduce((n, p) => n + (p.suspect ? 0 : p.prepared.length), 0);
   const tailCauses: GapCause[] = positionsBetween(needed + 1, block.last - block.first + 1).map((_, i) => (i < repeatEvents ? 'repeat' : 'version_conflict'));
   const answers: Array<() => Promise<void>> = [];
   let giveBack = true;
@@ -161,7 +166,7 @@ async function commitGroup(c: Collections, group: Pending[]): Promise<Pending[]>
       if (!refusal) return failedInsert(c, rest, positionsBetween(end, block.last), tailCauses, err, answers, repeats, later, group);
     }
     if (!refusal) {
-      for (const p of rest) p.request.resolve(committed(c, p.docs));
+      for (const p of rest) p.request.resolve(committed(c, p.docs, p.request.callerIds));
       cursor = end;
       break;
     }
@@ -174,12 +179,12 @@ async function commitGroup(c: Collections, group: Pending[]): Promise<Pending[]>
       const { request, docs } = p;
       const first = docs[0]!.position;
       const last = docs.at(-1)!.position;
-      if (last < refusedAt) request.resolve(committed(c, docs));
+      if (last < refusedAt) request.resolve(committed(c, docs, request.callerIds));
       else if (first < refusedAt) {
         // Refused after its first event: the append is committed; finish it as anyone would.
         await settle(request, async () => {
           await insertMembers(c, docs.filter((d) => d.position >= refusedAt));
-          return committed(c, docs);
+          return committed(c, docs, request.callerIds);
         });
         cursor = last + 1;
       } else if (first === refusedAt) refused = p;
@@ -269,7 +274,7 @@ async function failedInsert(
   } catch {
     throw err;
   }
-  plan.forEach(({ request, docs }, i) => (committedFlags[i] ? request.resolve(committed(c, docs)) : request.reject(err)));
+  plan.forEach(({ request, docs }, i) => (committedFlags[i] ? request.resolve(committed(c, docs, request.callerIds)) : request.reject(err)));
   for (const answer of answers) await answer();
   return settleRepeats(c, repeats, later, group);
 }
@@ -281,8 +286,14 @@ async function failedInsert(
  * positions must follow versions. Such a block is burned (before anything of the group is
  * answered), and the group reserves anew: a reservation made now lies after every event read.
  */
-async function stillAhead(c: Collections, block: ReservedBlock, plan: Planned[], heads: Map<string, StreamHead>): Promise<ReservedBlock | null> {
-  if (plan.every((p) => heads.get(p.request.streamId)!.position < block.first)) return block;
+async function stillAhead(c: Collections, block: ReservedBlock, plan: Planned[], heads: Map<string, StreamHead>, needed: number): Promise<ReservedBlock | null> {
+  if (plan.every((p) => heads.get(p.request.streamId)!.position < block.first)) {
+    if (needed <= block.last - block.first + 1) return block;
+    // An append this process thought a repeat is not one (the log was replaced under it): the block
+    // is too small for the group, which reserves anew.
+    await releasePositions(c, block, positionsBetween(block.first, block.last), 'other');
+    return null;
+  }
   await burnBlock(c, block, 'other');
   return null;
 }
@@ -317,12 +328,14 @@ function withoutTwins(group: Pending[], later: Pending[]): Pending[] {
 /**
  * Whether an append's ids must be looked up before it is written. A single event expecting `any`
  * version need not be: nothing can refuse it before its insert, and if it is a repeat the unique
- * eventId index refuses that insert, which is then answered as a repeat (its position burned). Every
- * other append with ids of the caller's is looked up first: its version check would refuse a repeat
- * before the insert, and a multi-event append must not write its first event when a later one's id
- * is taken.
+ * eventId index refuses that insert, which is then answered as a repeat (the appends behind it move
+ * into its position, and the block's unused top goes back to the counter or is burned). Unless this
+ * process saw its id committed: then it is most likely a repeat, and the lookup costs less than the
+ * position. Every other append with ids of the caller's is looked up first: its version check would
+ * refuse a repeat before the insert, and a multi-event append must not write its first event when a
+ * later one's id is taken.
  */
-const lookedUpFirst = (p: Pending): boolean => p.callerIds && !(p.expected === 'any' && p.prepared.length === 1);
+const lookedUpFirst = (p: Pending): boolean => p.callerIds && (!(p.expected === 'any' && p.prepared.length === 1) || p.suspect);
 
 /** Splits off the appends whose ids are already in the log (answered by `settleRepeats`). */
 async function answerRepeats(c: Collections, group: Pending[]): Promise<{ fresh: Pending[]; repeats: Pending[] }> {

@@ -8,6 +8,20 @@ export function rememberVersion(lookups: Lookups, streamId: string, version: num
   lookups.hints.set(streamId, { version, timestamp });
 }
 
+/** How many committed event ids a process remembers (a few MB); the memory starts over when full. */
+const MAX_COMMITTED_IDS = 100_000;
+
+/** Remembers caller-chosen ids as committed, so a repeat of them is looked up before it reserves positions. */
+export function rememberCommitted(lookups: Lookups, ids: readonly string[]): void {
+  if (lookups.committedIds.size + ids.length > MAX_COMMITTED_IDS) lookups.committedIds.clear();
+  for (const id of ids) lookups.committedIds.add(id);
+}
+
+/** Whether this process saw any of these ids committed: the append is most likely a repeat. */
+export function likelyRepeat(lookups: Lookups, ids: readonly string[]): boolean {
+  return ids.some((id) => lookups.committedIds.has(id));
+}
+
 /** A write refused on the stream's version: someone else moved it, so the hint is no use any more. */
 export function forgetVersion(lookups: Lookups, streamId: string): void {
   lookups.hints.delete(streamId);

@@ -28,10 +28,12 @@ describe('event store: positions nobody writes are handed out again instead of b
     await fresh?.close();
   });
 
-  it('leaves no gap marker for any number of repeats of a saga step, each answered with the original result', async () => {
+  it('leaves no gap marker for any number of repeats of a saga step, by this process or another, each answered with the original result', async () => {
     const original = await fresh.store.append('order-1', step('order-1:created'), { streamType: 'order' });
     for (let i = 0; i < 10; i++) {
-      const repeat = await fresh.store.append('order-1', step('order-1:created'), { streamType: 'order' });
+      // A store of its own stands for a process that never saw the id: its insert is refused.
+      const writer = i % 2 === 0 ? fresh.store : fresh.storeWith({});
+      const repeat = await writer.append('order-1', step('order-1:created'), { streamType: 'order' });
       expect(repeat).toMatchObject({ firstPosition: original.firstPosition, nextExpectedVersion: 1 });
     }
     const next = await fresh.store.append('order-1', step('order-1:paid'), { streamType: 'order' });
@@ -41,8 +43,29 @@ describe('event store: positions nobody writes are handed out again instead of b
     await expectNoHole(fresh);
   });
 
+  it('reserves no position for a repeat of ids this process saw committed: it looks them up first', async () => {
+    const monitored = await freshStore({ monitorCommands: true });
+    try {
+      const reservations: string[] = [];
+      monitored.client.on('commandStarted', (e) => {
+        if (e.commandName === 'findAndModify' && e.command.findAndModify === 'counters') reservations.push(JSON.stringify(e.command.query));
+      });
+      const original = await monitored.store.append('order-2', step('order-2:created'), { streamType: 'order' });
+      expect(reservations).toHaveLength(1);
+      for (let i = 0; i < 3; i++) {
+        expect(await monitored.store.append('order-2', step('order-2:created'), { streamType: 'order' })).toMatchObject({ firstPosition: original.firstPosition });
+      }
+      expect(reservations).toHaveLength(1);
+      expect(await monitored.db.collection('events').countDocuments({ type: '$gap' })).toBe(0);
+    } finally {
+      await monitored.close();
+    }
+  });
+
   it('moves the appends of a group behind its repeats down into their positions: fresh events stay contiguous, no marker', async () => {
-    const originals = await Promise.all([1, 2, 3].map((i) => fresh.store.append(`r-${i}`, step(`r-${i}:done`), { streamType: 'order' })));
+    // Written by another process, so this store inserts the repeats and the index refuses them.
+    const elsewhere = fresh.storeWith({});
+    const originals = await Promise.all([1, 2, 3].map((i) => elsewhere.append(`r-${i}`, step(`r-${i}:done`), { streamType: 'order' })));
     const before = await head(fresh);
     // Two appends take the two groups in flight; everything submitted behind them goes in one group.
     const warmups = [fresh.store.append('w-1', step('w-1'), { streamType: 'order' }), fresh.store.append('w-2', step('w-2'), { streamType: 'order' })];
