@@ -93,14 +93,4 @@ export interface CancelAccepted {
 
 export const orderWorkflowId = (orderId: string) => `order-${orderId}`;
 
-/** Failure types that are business rule violations: never retried, compensated at once. */
-export const BUSINESS_FAILURES = [
-  'InsufficientFunds',
-  'AccountNotFound',
-  'OutOfStock',
-  'UnknownSku',
-  'UndeliverableAddress',
-  'InvalidAmount',
-  /** The order already reached the other terminal state (a late attempt found it completed or cancelled). */
-  'OrderClosed',
-] as const;
+export { BUSINESS_FAILURES } from './business-failures';

@@ -13,7 +13,7 @@
 import { duration, money, plural, short } from './format';
 import type { OrderItemInput } from './contract';
 import type { SagaEventType } from './events';
-import type { BUSINESS_FAILURES } from './saga';
+import type { BUSINESS_FAILURES } from './business-failures';
 import type { StatusEvent } from './status';
 
 /** What a step's summary may tell (no personal data: summaries are metadata, not payloads). */

@@ -1,15 +1,13 @@
 import { proxyActivities, type ActivityInterfaceFor } from '@temporalio/workflow';
+import type { Activities } from '../../activities';
 import type { DeadLetterActivities } from '../../activities/dead-letters';
-import type { InventoryActivities } from '../../activities/inventory';
 import type { OrderActivities } from '../../activities/order';
-import type { PaymentActivities } from '../../activities/payment';
-import type { ShippingActivities } from '../../activities/shipping';
 import { FINAL_STEP, SERVICES, type CompensationStep } from '../../domain/orders/steps';
 import { activityOptions } from '../policies';
 import { policyOf, type SagaSettings, type ServiceName, type StepPolicy } from '../types';
 
-/** Every activity a saga step, its compensation or its approval calls. */
-export type StepActivities = OrderActivities & PaymentActivities & InventoryActivities & ShippingActivities;
+/** Every activity a saga step, its compensation or its approval may call: all the services' (activities/index.ts). */
+export type StepActivities = Activities;
 type Compensations = Pick<StepActivities, CompensationStep | 'markCompensating'>;
 
 /** Retried until it succeeds: Temporal's `maximumAttempts: 0`. */
