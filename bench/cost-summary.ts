@@ -8,7 +8,7 @@
  * throughput ratio.
  */
 import { readFileSync } from 'node:fs';
-import { commandRows, processTotal, SAGA_STEPS, type CommandRow } from './lib/command-count';
+import { commandRows, GROUP_COMMIT_ROW, OUTSIDE_ROW, processTotal, SAGA_STEPS, type CommandRow } from './lib/command-count';
 import { table } from './lib/report';
 import { detailTable } from './lib/render-commands';
 
@@ -49,11 +49,18 @@ function runsTable(runs: Run[]): string {
   return table(header, rows);
 }
 
-/** Every row name of a level, in the order the first run that has it lists them. */
+/** Where a row goes: the worker's steps in the saga's order, then the worker's other rows, then the other processes. */
+function rank([process, step]: [string, string]): number {
+  if (process !== 'worker') return 100;
+  if (SAGA_STEPS.includes(step)) return SAGA_STEPS.indexOf(step);
+  return step === GROUP_COMMIT_ROW ? 99 : step === OUTSIDE_ROW ? 98 : 97;
+}
+
+/** Every row of a level in any run, in the report's order (a row one run lacks still has its place). */
 function stepNames(runs: Run[], concurrency: number): Array<[string, string]> {
   const seen = new Map<string, [string, string]>();
   for (const run of runs) for (const r of rowsAt(run, concurrency)) seen.set(`${r.process}/${r.step}`, [r.process, r.step]);
-  return [...seen.values()];
+  return [...seen.values()].sort((a, b) => rank(a) - rank(b) || a.join('/').localeCompare(b.join('/')));
 }
 
 function commandsTable(runs: Run[], concurrency: number): string {
@@ -64,7 +71,7 @@ function commandsTable(runs: Run[], concurrency: number): string {
     const split = first ? joined([first.reads, first.writes, first.other]) : '–';
     return [name, joined(found.map((r) => r?.perSaga)), split, f(first?.eventStore)];
   });
-  const header = ['step', `commands per saga, run ${runs.map((_, i) => i + 1).join(' / ')}`, 'reads / writes / other (first run)', 'on the event store (first run)'];
+  const header = ['step', `commands per saga, run ${runs.map((_, i) => i + 1).join(' / ')}`, 'reads / writes / other (first run with the row)', 'on the event store (first run with the row)'];
   return table(header, rows);
 }
 

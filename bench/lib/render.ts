@@ -147,7 +147,14 @@ export function renderMarkdown(report: Report): string {
   if (saga) {
     out.push('## 1. Saga throughput and latency', '');
     out.push(
-      'Ours: `POST /orders` (Update-with-Start) → the saga (createOrder, processPayment, reserveItems, scheduleShipment, completeOrder) → its result. Baseline: a bench-only workflow with five no-op activities (bench/baseline/), its own worker and task queue in the same process with the same worker settings, started with the client → its result. Both sides end at the workflow result, so the ratio is like for like. When each order became readable (the orders read model answers `COMPLETED` to `GET /orders/:id`, found by one batched read every 10 ms and confirmed by the GET) is measured beside it, from the same start, and reported in its own column. Closed loop: C clients, each starts its next one when the previous one has finished. Each level alternates baseline and ours in rounds (our consumers paused during the baseline\'s rounds, see idle CPU below); each round\'s load is listed below the table, and a round with more than half a core busy outside the bench\'s own processes is marked.',
+      [
+        'Ours: `POST /orders` (Update-with-Start) → the saga (createOrder, processPayment, reserveItems, scheduleShipment, completeOrder) → its result.',
+        'Baseline: a bench-only workflow with five no-op activities (bench/baseline/), its own worker and task queue in the same process with the same worker settings, started with the client → its result.',
+        'Both sides end at the workflow result, so the ratio is like for like.',
+        'When each order became readable (the orders read model answers `COMPLETED` to `GET /orders/:id`, found by one batched read every 10 ms and confirmed by the GET) is measured beside it, from the same start, and reported in its own column.',
+        'Closed loop: C clients, each starts its next one when the previous one has finished.',
+        'Each level alternates baseline and ours in rounds (our consumers paused during the baseline\'s rounds, see idle CPU below); each round\'s load is listed below the table, and a round with more than half a core busy outside the bench\'s own processes is marked.',
+      ].join(' '),
       '',
     );
     out.push(
