@@ -7,13 +7,14 @@ import { address, fastSaga, useSagaStack } from '../helpers/saga';
 
 const root = path.resolve(__dirname, '..', '..');
 const replay = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-  spawnSync(process.execPath, ['--import', 'tsx', 'scripts/replay.ts', ...args], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 120_000 });
+  spawnSync(process.execPath, ['--import', 'tsx', 'scripts/replay.ts', ...args], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 240_000 });
 
 /** `npm run replay`: the command operators and the deploy gate use to check histories against this code. */
 describe('npm run replay', () => {
   const t = useSagaStack(fastSaga);
 
-  it('replays a folder of histories and says how many replayed', () => {
+  // Bundling the workflows and replaying every recorded history takes minutes on a loaded machine.
+  it('replays a folder of histories and says how many replayed', { timeout: 300_000 }, () => {
     const run = replay([historiesDir]);
     const count = readdirSync(historiesDir).filter((f) => f.endsWith('.json')).length;
     expect(run.status, run.stdout + run.stderr).toBe(0);
@@ -32,7 +33,7 @@ describe('npm run replay', () => {
     expect(replay(['--query']).status).toBe(2);
   });
 
-  it('replays the histories a visibility query lists on a running server, named by workflow id', async () => {
+  it('replays the histories a visibility query lists on a running server, named by workflow id', { timeout: 300_000 }, async () => {
     const accountId = await t.h.openAccount(10_000);
     const sku = t.h.unique('REPLAY-Q');
     await t.h.stock(sku, 5, 100);
