@@ -1,6 +1,27 @@
+import { z } from 'zod';
 import { asSagaEvent } from '../domain/orders';
 import type { StoredEvent } from '../eventstore';
 import { fenceFilter, guardedWrite, writeProjection, type Write } from './types';
+import { readModelView } from './view';
+
+/** A SKU's level (behind GET /inventory), the one declaration of its shape: the SKU is its `_id`. */
+export const inventoryLevelDocument = z.object({
+  _id: z.string(),
+  available: z.number().int(),
+  reserved: z.number().int(),
+  /** Cents; absent until a restock sets it. */
+  price: z.number().int().optional(),
+  updatedAt: z.date(),
+  /** The position of the adjustment whose price is kept. */
+  pricePosition: z.number().int().optional(),
+  /** The positions applied to it lately (guardedWrite). */
+  applied: z.array(z.number().int()),
+  epoch: z.number().int().optional(),
+});
+
+export type InventoryLevelDocument = z.infer<typeof inventoryLevelDocument>;
+
+export const inventoryLevelView = readModelView(inventoryLevelDocument, { id: 'sku', internal: ['updatedAt', 'pricePosition', 'applied', 'epoch'], personal: [] });
 
 /** Inventory levels per SKU: available, reserved, price. Every change is an increment, so order does not matter. */
 export const inventoryProjection = writeProjection({

@@ -10,6 +10,8 @@ import { projectionNamed } from './index';
 export { accountsProjection, inventoryProjection, ordersProjection, projectionNamed, projections, salesProjection } from './index';
 export { readModel } from './generations';
 export { orderView, type OrderViewDocument } from './order-view';
+export { accountView, type AccountViewDocument } from './accounts';
+export { inventoryLevelView, type InventoryLevelDocument } from './inventory';
 export { projectionStatuses, type ProjectionStatus } from './status';
 export { stalledProjections, type StalledProjection } from './stalled';
 export type { Projection } from './types';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ORDER_STATUSES } from '../../domain/orders';
-import { orderView } from '../../projections/read-side';
+import { accountView, inventoryLevelView, orderView } from '../../projections/read-side';
 import { answerSchema } from './read-model-answer';
 
 /**
@@ -55,13 +55,18 @@ export const acceptedBody = z.looseObject({ orderId: z.string() });
 
 export const accountBody = z.looseObject({ accountId: z.string(), customerId: z.string().nullable(), owner: z.string(), balance: cents, version: z.number().int() });
 export const movementAnswerBody = z.looseObject({ accountId: z.string(), balance: cents, version: z.number().int(), position: z.number().int() });
-export const accountPageBody = z.looseObject({ accounts: z.array(accountBody), nextCursor });
+/** An account of the accounts list, derived from its document; the instants are answered but not named here. */
+export const ACCOUNT_VIEW_UNPUBLISHED = ['openedAt', 'updatedAt'] as const;
+export const accountListedBody = answerSchema(accountView, { unpublished: ACCOUNT_VIEW_UNPUBLISHED });
+export const accountPageBody = z.looseObject({ accounts: z.array(accountListedBody), nextCursor });
 export const accountEventsBody = z.looseObject({
   events: z.array(z.looseObject({ version: z.number().int(), position: z.number().int(), type: z.string(), data: z.looseObject({}), metadata: z.looseObject({ eventId: z.string(), timestamp: instant }) })),
 });
 
 export const stockLevelBody = z.looseObject({ sku: z.string(), available: z.number().int(), reserved: z.number().int(), price: cents });
-export const levelsBody = z.looseObject({ levels: z.array(z.looseObject({ sku: z.string(), available: z.number().int(), reserved: z.number().int(), price: cents.nullable() })) });
+/** A SKU's level, derived from its document. */
+export const inventoryLevelBody = answerSchema(inventoryLevelView);
+export const levelsBody = z.looseObject({ levels: z.array(inventoryLevelBody) });
 export const salesBody = z.looseObject({
   groupBy: z.enum(['day', 'sku']),
   from: z.string().nullable(),

@@ -1,6 +1,18 @@
 import { Router, type Request } from 'express';
 import type { Db, Document, Filter } from 'mongodb';
-import { accountsProjection, inventoryProjection, orderView, ordersProjection, readModel, salesProjection, type OrderViewDocument } from '../../projections/read-side';
+import {
+  accountsProjection,
+  accountView,
+  inventoryLevelView,
+  inventoryProjection,
+  orderView,
+  ordersProjection,
+  readModel,
+  salesProjection,
+  type AccountViewDocument,
+  type InventoryLevelDocument,
+  type OrderViewDocument,
+} from '../../projections/read-side';
 import { readConsistency, withoutConsistency } from '../read-consistency';
 import { HttpError, notFound } from '../errors';
 import { parse } from '../validate';
@@ -81,22 +93,20 @@ export function readModelRoutes(deps: { police: PoliceDeps; db: Db; personalData
   router.get('/accounts', async (req, res) => {
     await awaitReadModel(accountsProjection, req, res);
     const q = parse(accountsQuery, withoutConsistency(req.query), 'query');
-    const accounts = await readModel<Document & { _id: string }>(db, accountsProjection, 'accounts');
+    const accounts = await readModel<AccountViewDocument>(db, accountsProjection, 'accounts');
     // A client lists the accounts its customer holds; operators list all.
     const own = ownCustomer(res);
     const customer = own === undefined ? undefined : await customerFilter(own);
-    const { items, nextCursor } = await pageOf(req, accounts, customer !== undefined ? { customer, openedAt: { $exists: true } } : { openedAt: { $exists: true } }, 'openedAt', q);
-    res.json({
-      accounts: await Promise.all(items.map(async (a) => ({ accountId: a._id, customerId: await personalData.openOrNull(a.customerId), owner: await personalData.open(a.owner), balance: a.balance, version: a.version, openedAt: a.openedAt, updatedAt: a.updatedAt }))),
-      nextCursor,
-    });
+    const opened: Filter<AccountViewDocument> = { openedAt: { $exists: true } };
+    const { items, nextCursor } = await pageOf(req, accounts, customer !== undefined ? { customer, ...opened } : opened, 'openedAt', q);
+    res.json({ accounts: await Promise.all(items.map((a) => answerOf(accountView, a, personalData.openDeep))), nextCursor });
   });
 
   router.get('/inventory', async (req, res) => {
     await awaitReadModel(inventoryProjection, req, res);
     parse(emptyQuery, withoutConsistency(req.query), 'query');
-    const levels = await (await readModel(db, inventoryProjection, 'levels')).find({}).sort({ _id: 1 }).limit(1_000).toArray();
-    res.json({ levels: levels.map((l) => ({ sku: l._id, available: l.available, reserved: l.reserved, price: l.price ?? null })) });
+    const levels = await (await readModel<InventoryLevelDocument>(db, inventoryProjection, 'levels')).find({}).sort({ _id: 1 }).limit(1_000).toArray();
+    res.json({ levels: await Promise.all(levels.map((l) => answerOf(inventoryLevelView, l, personalData.openDeep))) });
   });
 
   router.get('/analytics/sales', async (req, res) => {
