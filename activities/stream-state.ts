@@ -45,7 +45,8 @@ export function streamStates<S>(store: StreamStore, type: SagaStreamType, evolve
      * Appends what was decided on `fold`, if the stream is still at its version: the new fold, or
      * null when the stream moved on (decide again on a fresh load). An append whose event ids are
      * already in the log (a retried attempt whose append landed) is answered by the store as the
-     * first one was written, wherever the stream is now: the fold of the stream is then read again.
+     * first one was written, wherever the stream is now: the fold of the stream is then read again
+     * (unless the repeat sits right after the fold, where it is the same decision as this one).
      */
     async append(id: string, fold: Fold<S>, events: Array<SagaEvent & { eventId: string }>, correlationId: string): Promise<Fold<S> | null> {
       const streamId = streamOf(id);
