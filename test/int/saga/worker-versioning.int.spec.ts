@@ -38,7 +38,7 @@ describe('worker versioning: a Pinned saga stays on its build', () => {
     // Build B waits a moment before its first step: its histories start differently, so it cannot
     // replay a saga that build A started.
     const changedPath = alteredWorkflows('build-b', (s) =>
-      s.replace('import {\n  ActivityFailure,', 'import {\n  sleep,\n  ActivityFailure,').replace('const forwardSteps = async () => {', "const forwardSteps = async () => {\n    await sleep('10 ms');"),
+      s.replace('import { CancellationScope,', 'import { sleep, CancellationScope,').replace('async function forwardSteps(saga: Saga): Promise<void> {', "async function forwardSteps(saga: Saga): Promise<void> {\n  await sleep('10 ms');"),
     );
     const configB = { ...stack.config, WORKER_BUILD_ID: 'build-b' };
     // Build B's worker is a process of its own in a real deploy: its own connection here.
@@ -90,7 +90,7 @@ describe('worker versioning: a Pinned saga stays on its build', () => {
     // A saga Pinned to build-a, waiting.
     const waiting = await h.placeOrder({ accountId, items: [{ sku, quantity: 1 }] });
     await h.waitForSaga(waiting.orderId, (s) => s.awaitingApproval, 'the saga to wait for approval');
-    const changed = alteredWorkflows('gate-change', (s) => s.replace('import {\n  ActivityFailure,', 'import {\n  sleep,\n  ActivityFailure,').replace('const forwardSteps = async () => {', "const forwardSteps = async () => {\n    await sleep('10 ms');"));
+    const changed = alteredWorkflows('gate-change', (s) => s.replace('import { CancellationScope,', 'import { sleep, CancellationScope,').replace('async function forwardSteps(saga: Saga): Promise<void> {', "async function forwardSteps(saga: Saga): Promise<void> {\n  await sleep('10 ms');"));
     const gate = (build: string, workflows?: string) =>
       spawnSync(process.execPath, ['--import', 'tsx', 'scripts/deploy-check.ts', '--sample', '5', ...(workflows ? ['--workflows', workflows] : [])], {
         cwd: root,
