@@ -23,8 +23,10 @@ import type { AppendResult, ExpectedVersion } from './types';
  *   its twin is in the same group), exactly as a lone append;
  * - an ordered insert stops at the first refused document: what is before it is committed, the
  *   refused append is handled as a lone append would be (a twin, a version conflict, or a retry),
- *   and the appends behind it are retried in the next group. Every position reserved and not
- *   used is burned at once, so readers never wait on the hole sealer for it;
+ *   and the appends behind it move down into its positions and are inserted again (those of its
+ *   stream, and all of them after a slot taken by the sealer, go in the next group). Every
+ *   position reserved and not used is given back or burned at once (./release.ts), so readers
+ *   never wait on the hole sealer for it;
  * - an insert that fails otherwise (a server error, a lost connection) has its positions settled
  *   at once too, as the sealer would settle them (./failed-insert.ts).
  */
@@ -126,8 +128,8 @@ async function commitGroup(c: Collections, group: Pending[]): Promise<Pending[]>
   // Independent, so one round trip: which appends repeat earlier ones, and where each stream is.
   // Where the lookups cannot refuse an append for its version (it expects `any`, or the version
   // this process knows the stream at), positions are reserved in that same round trip; a repeat
-  // then burns what it reserved (the rare path). Any other append is judged before anything is
-  // reserved for it, so a stale one this process can tell is stale writes nothing.
+  // then gives back or burns what it reserved (the rare path). Any other append is judged before
+  // anything is reserved for it, so a stale one this process can tell is stale writes nothing.
   // An append with ids this process saw committed is most likely a repeat: nothing is reserved for
   // it before its lookup says otherwise.
   for (const p of members) p.suspect = p.callerIds && likelyRepeat(c.lookups, p.ids);
