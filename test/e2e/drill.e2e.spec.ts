@@ -36,5 +36,8 @@ describe('npm run drill -- --quick', () => {
     expect(Object.values(gaps.byCause).reduce((a, b) => a + b, 0)).toBe(gaps.total);
     expect(gaps.total).toBe(report.figures.gapMarkers);
     expect(gaps.byCause.unknown).toBe(0);
+    // Repeats and conflicts hand their positions on instead of burning them (docs/positions.md: the
+    // full drill left 5-11 markers per 1,000 events, 259-365 before); a small run gets some slack.
+    expect(gaps.per1000Events, JSON.stringify(gaps)).toBeLessThan(50);
   }, 660_000);
 });
