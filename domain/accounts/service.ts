@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import pRetry from 'p-retry';
 import { randomUUID } from 'node:crypto';
 import {
@@ -5,6 +6,7 @@ import {
   WrongExpectedVersionError,
   type AggregateResult,
   type AppendMetadata,
+  type AppendResult,
   type EventStore,
   type Evolver,
   type StoredEvent,
@@ -12,8 +14,16 @@ import {
 import { decide, evolve, initialState } from './decider';
 import type { AccountCommand, AccountState, RecordedAccountEvent } from './events';
 
-/** How many accounts' latest folds a process keeps (see `load`). */
+/** How many accounts' latest folds a process keeps (see `createAccountService`). */
 const MAX_REMEMBERED = 10_000;
+
+type Fold = AggregateResult<AccountState>;
+
+/** What a decision made on a fold that may be behind the stream comes to when the stream says otherwise. */
+const BEHIND = Symbol('behind');
+
+/** The fold of an account whose stream holds nothing yet (what a process assumes of one it has not seen). */
+const emptyFold = (): Fold => ({ state: initialState(), version: 0, position: null, timestamp: null, snapshotVersion: null, eventsFolded: 0 });
 
 export const ACCOUNT_STREAM_TYPE = 'account';
 export const accountStreamId = (accountId: string) => `account-${accountId}`;
@@ -63,20 +73,19 @@ export interface AccountServiceDeps {
 }
 
 /**
- * The application service: read the stream, let the decider decide, append with the version it
- * decided on. Used by the HTTP API and, through activities, by the order saga's payment step.
+ * The application service: let the decider decide on the account as this process last saw it,
+ * append with the version it decided on. Used by the HTTP API and, through activities, by the
+ * order saga's payment step.
  */
 export function createAccountService({ store, snapshotEvery = 100, maxAttempts = 100 }: AccountServiceDeps) {
-  // The latest fold of each account this process has seen: events never change, so loading an
-  // account again reads only the events after it, in one round trip, instead of the snapshot and
-  // then the events after the snapshot.
-  const folds = new Map<string, AggregateResult<AccountState>>();
-  const remember = (accountId: string, fold: AggregateResult<AccountState>) => {
+  // The latest fold of each account this process has seen. Events never change, so a kept fold is
+  // always a true prefix of its stream: a command decides on it without reading (the append's
+  // expected version refuses it if the stream moved on), and loading the account again reads only
+  // the events after it, in one round trip, instead of the snapshot and then the events after it.
+  const folds = new LRUCache<string, Fold>({ max: MAX_REMEMBERED });
+  const remember = (accountId: string, fold: Fold) => {
     const known = folds.get(accountId);
-    if (known && known.version >= fold.version) return;
-    folds.delete(accountId);
-    if (folds.size >= MAX_REMEMBERED) folds.delete(folds.keys().next().value!);
-    folds.set(accountId, fold);
+    if (!known || known.version <= fold.version) folds.set(accountId, fold);
   };
 
   async function load(accountId: string, at: { until?: Date; toVersion?: number } = {}) {
@@ -104,52 +113,89 @@ export function createAccountService({ store, snapshotEvery = 100, maxAttempts =
       }
       return viewAtVersion(accountId, earlier.version);
     };
+    /** A refusal decided on the stream as read during this command is the answer, unless the command already ran. */
+    const refuse = async (err: unknown): Promise<AccountView> => {
+      const done = await earlierRun();
+      if (done) return done;
+      throw err;
+    };
     // A repeat of a command that already ran (a retried activity, or its twin still running) is
     // answered by the append itself, which finds the event id in the log and returns what the first
     // run wrote. Only where the repeat is refused before it appends (the version it expects, or a
     // rule that the first run's own event now breaks) is the log asked first.
-    const attempt = async (): Promise<AccountView> => {
-      const current = await load(accountId);
+    //
+    // `current` is the fold to decide on and `fresh` says whether it was read during this command.
+    // A fold from memory (or the empty fold of an account this process has not seen) may be behind
+    // the stream: the append's expected version refuses a decision made on it, and it is never
+    // trusted to refuse. Either way the events after it are read and the command decided again.
+    const attempt = async (current: Fold, fresh: boolean): Promise<AccountView> => {
+      for (;;) {
+        const outcome = await decideAndAppend(current, fresh);
+        if (outcome !== BEHIND) return outcome;
+        current = await load(accountId);
+        fresh = true;
+      }
+    };
+    const decideAndAppend = async (current: Fold, fresh: boolean): Promise<AccountView | typeof BEHIND> => {
       // An account that does not exist is "not found" whatever version the caller expected.
       if (options.expectedVersion !== undefined && current.version > 0 && options.expectedVersion !== current.version) {
-        const done = await earlierRun();
-        if (done) return done;
-        throw new WrongExpectedVersionError(streamId, options.expectedVersion, current.version);
+        if (!fresh) return BEHIND;
+        return refuse(new WrongExpectedVersionError(streamId, options.expectedVersion, current.version));
       }
       let events: ReturnType<typeof decide>;
       try {
         events = decide(command, current.state);
       } catch (err) {
+        if (!fresh) return BEHIND;
         // A rule the twin's own event now breaks (its debit emptied the balance) is no refusal.
-        const done = await earlierRun();
-        if (done) return done;
+        return refuse(err);
+      }
+      let result: AppendResult;
+      try {
+        result = await store.append(
+          streamId,
+          events.map((e, i) => ({ ...e, eventId: options.eventId && (i === 0 ? options.eventId : `${options.eventId}:${i}`) })),
+          { streamType: ACCOUNT_STREAM_TYPE, expectedVersion: current.version === 0 ? 'no_stream' : current.version, metadata: options.metadata },
+        );
+      } catch (err) {
+        if (err instanceof WrongExpectedVersionError && !fresh) return BEHIND;
         throw err;
       }
-      const result = await store.append(
-        streamId,
-        events.map((e, i) => ({ ...e, eventId: options.eventId && (i === 0 ? options.eventId : `${options.eventId}:${i}`) })),
-        { streamType: ACCOUNT_STREAM_TYPE, expectedVersion: current.version === 0 ? 'no_stream' : current.version, metadata: options.metadata },
-      );
       // Usually the events just written; after a race with an identical retry, the ones it wrote.
       if (result.events[0]!.version === current.version + 1) {
         const state = result.events.reduce((s, e) => accountEvolver.evolve(s, e), current.state);
         const last = result.events.at(-1)!;
-        remember(accountId, { ...current, state, version: result.nextExpectedVersion, position: result.lastPosition, timestamp: last.metadata.timestamp, eventsFolded: 0 });
+        const next: Fold = { ...current, state, version: result.nextExpectedVersion, position: result.lastPosition, timestamp: last.metadata.timestamp, eventsFolded: 0 };
+        remember(accountId, next);
+        await snapshotIfDue(accountId, next);
         return toView(accountId, state, result.nextExpectedVersion, result.lastPosition);
       }
       return viewAtVersion(accountId, result.nextExpectedVersion);
     };
-    // Someone else appended first: decide again on the new state, after a short random pause so a
-    // crowd of retries does not collide in lockstep. Only that is retried, and only when the caller
-    // did not pin a version; everything else is the answer.
+    // Someone else appended between this command's read and its append: decide again on the new
+    // state, after a short random pause so a crowd of retries does not collide in lockstep. Only
+    // that is retried, and only when the caller did not pin a version; everything else is the answer.
+    let tries = 0;
     return pRetry(
       () =>
-        attempt().catch((err: unknown) => {
+        (tries++ === 0 ? attempt(folds.get(accountId) ?? emptyFold(), false) : load(accountId).then((fold) => attempt(fold, true))).catch((err: unknown) => {
           const conflict = err instanceof WrongExpectedVersionError && options.expectedVersion === undefined;
           throw conflict ? err : new pRetry.AbortError(err as Error);
         }),
       { retries: maxAttempts - 1, minTimeout: 1, factor: 2, maxTimeout: 20, randomize: true },
     );
+  }
+
+  /**
+   * Commands decide on kept folds and so rarely load; the snapshot a load would write once
+   * `snapshotEvery` events passed since the last one is written here instead (a read of the
+   * stream's last event and the snapshot, once every `snapshotEvery` events), so that a process
+   * that has not seen the account does not fold its whole history. A snapshot is only a shortcut:
+   * one that cannot be written now is written by a later load.
+   */
+  async function snapshotIfDue(accountId: string, fold: Fold): Promise<void> {
+    if (fold.version - (fold.snapshotVersion ?? 0) < snapshotEvery) return;
+    await load(accountId).catch(() => undefined);
   }
 
   return {
