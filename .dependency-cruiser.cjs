@@ -5,9 +5,8 @@
  *   scripts, workers, api            entry points and the HTTP side
  *   composition                      what every process builds the same way (database, connections)
  *   workflows                        the saga (deterministic sandbox code)
- *   activities, consumers, projections  the services and the read side (consumers composes the
- *                                    projector with the Email service; projections never import it)
- *   subscriptions                    the subscription engine: runner, log watcher, leases
+ *   activities, readside             the services, and the read side (projections, the email
+ *                                    subscription and their engine) behind readside/index.ts
  *   infra, config                    process wiring, logging, payload codec, settings
  *   domain                           the order contract and status table, and the deciders of orders, payments, shipments and accounts (inventory: its rules)
  *   eventstore                       the ground floor: the event log
@@ -20,48 +19,62 @@ module.exports = {
       severity: 'error',
       comment: 'The event store knows nothing of Temporal, the domain or its users.',
       from: { path: '^eventstore/' },
-      to: { path: '^(domain|infra|config|activities|consumers|projections|workflows|workers|api|scripts)/|@temporalio' },
+      to: { path: '^(domain|infra|config|activities|readside|composition|workflows|workers|api|scripts)/|@temporalio' },
     },
     {
       name: 'domain-depends-on-nothing-above',
       severity: 'error',
       comment: 'The contracts and the decider are pure: no services, no read side, no saga, no API.',
       from: { path: '^domain/' },
-      to: { path: '^(infra|config|activities|consumers|projections|workflows|workers|api|scripts)/' },
+      to: { path: '^(infra|config|activities|readside|composition|workflows|workers|api|scripts)/' },
     },
     {
-      name: 'read-side-below-its-composition',
+      name: 'read-side-through-its-front-door',
       severity: 'error',
-      comment: 'Projections build on the subscription engine, not on the consumers that compose them.',
-      from: { path: '^projections/' },
-      to: { path: '^consumers/' },
+      comment: 'The rest of the system uses the read side through readside/index.ts only; its engine and projections are its own.',
+      from: { pathNot: '^(readside|test)/' },
+      to: { path: '^readside/(?!index\\.ts$)' },
     },
     {
-      name: 'subscription-engine-below-its-users',
+      name: 'read-side-points-down',
       severity: 'error',
-      comment: 'The engine knows nothing of the projections, the consumers, the services or the API.',
-      from: { path: '^subscriptions/' },
-      to: { path: '^(projections|consumers|activities|workflows|workers|api|scripts|domain)/' },
+      comment: 'The read side builds on the domain, the event store, infra and config; its process entry (readside/main.ts) alone uses the composition root.',
+      from: { path: '^readside/', pathNot: '^readside/main\\.ts$' },
+      to: { path: '^(activities|workflows|workers|api|scripts|composition|servers|bench)/' },
+    },
+    {
+      name: 'read-side-engine-below-its-users',
+      severity: 'error',
+      comment: 'The subscription engine knows nothing of the projections, the email subscription or the domain.',
+      from: { path: '^readside/engine/' },
+      to: { path: '^(readside/(?!engine/)|domain/)' },
+    },
+    {
+      name: 'projections-below-their-process',
+      severity: 'error',
+      comment: 'Projections build on the engine, not on the process or the email subscription that run beside them.',
+      from: { path: '^readside/projections/' },
+      to: { path: '^readside/(email/|consumers\\.ts|main\\.ts|health\\.ts|index\\.ts)' },
     },
     {
       name: 'only-clients-import-the-saga',
       severity: 'error',
       comment: 'The saga sits above the services and the read side; its contract is domain/orders.',
-      from: { path: '^(activities|projections|consumers|subscriptions|infra|config|domain|eventstore|servers)/' },
+      from: { path: '^(activities|readside|infra|config|domain|eventstore|servers)/' },
       to: { path: '^workflows/' },
     },
     {
       name: 'api-through-front-doors',
       severity: 'error',
-      comment: 'The API uses the read side through projections/read-side.ts, the services through activities/services.ts and the saga through workflows/client.ts.',
+      comment: 'The API uses the read side through readside/index.ts, the services through activities/services.ts and the saga through workflows/client.ts.',
       from: { path: '^api/' },
-      to: { path: '^(projections/(?!read-side\\.ts)|activities/(?!services\\.ts)|workflows/(?!client\\.ts)|subscriptions/)' },
+      to: { path: '^(readside/(?!index\\.ts$)|activities/(?!services\\.ts)|workflows/(?!client\\.ts))' },
     },
     {
       name: 'only-entry-points-compose',
       severity: 'error',
       comment: 'The composition root is used by the processes, not by the parts it composes.',
-      from: { pathNot: '^(scripts|bench|test|workers/main\\.ts|api/main\\.ts|consumers/main\\.ts)' },
+      from: { pathNot: '^(scripts|bench|test|workers/main\\.ts|api/main\\.ts|readside/main\\.ts)' },
       to: { path: '^composition/' },
     },
     {

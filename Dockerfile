@@ -10,8 +10,8 @@ COPY infra ./infra
 COPY workflows ./workflows
 COPY activities ./activities
 COPY workers ./workers
-COPY consumers ./consumers
-COPY projections ./projections
+COPY readside ./readside
+COPY composition ./composition
 COPY domain ./domain
 COPY eventstore ./eventstore
 COPY api ./api

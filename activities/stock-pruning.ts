@@ -1,6 +1,6 @@
 import type { Db } from 'mongodb';
 import { SETTLED_STATUSES } from '../domain/orders';
-import { ordersProjection, readModel } from '../projections/read-side';
+import { ordersProjection, readModel } from '../readside';
 import { stockCollection } from './inventory';
 
 /**

@@ -6,7 +6,7 @@ import type { Config } from '../config';
 import type { EventStore } from '../eventstore';
 import { ORDER_STATUS } from '../domain/orders';
 import { deadLetterCollection } from '../infra/dead-letters';
-import { ordersProjection, projectionStatuses, readModel } from '../projections/read-side';
+import { ordersProjection, projectionStatuses, readModel } from '../readside';
 
 /**
  * GET /metrics: the API's own metrics (HTTP requests, sagas started) plus figures read from the

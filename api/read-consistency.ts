@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import type { Db } from 'mongodb';
 import { z } from 'zod';
-import { appliedPosition, projectionStatuses, type Projection } from '../projections/read-side';
+import { appliedPosition, projectionStatuses, type Projection } from '../readside';
 import { HttpError } from './errors';
 import { createEventStore } from '../eventstore';
 import { parse } from './validate';
@@ -17,7 +17,7 @@ const consistency = z.object({
  */
 const FIRST_STALL_CHECK_MS = 100;
 const STALL_CHECK_EVERY_MS = 1_000;
-/** A stalled projection retries its failure at least every 5 s (subscriptions/retry.ts): no sooner is worth asking again. */
+/** A stalled projection retries its failure at least every 5 s (readside/engine/retry.ts): no sooner is worth asking again. */
 export const STALLED_RETRY_AFTER_S = 5;
 
 /**

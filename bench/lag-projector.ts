@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { MongoClient } from 'mongodb';
-import { startConsumers } from '../consumers';
+import { startConsumers } from '../readside';
 import { createLogger } from '../infra/logger';
 
 type Message = { position: number } | { stop: true };

@@ -12,7 +12,7 @@ import { ensureSubjectKeyIndexes, forgetLegacySubjectIds, masterKeysOf } from '.
 
 /**
  * The composition root: what every process builds the same way. Entry points (api/main.ts,
- * workers/main.ts, consumers/main.ts, the in-process system) only pick what they run.
+ * workers/main.ts, readside/main.ts, the in-process system) only pick what they run.
  */
 
 /** The database with every index any part of the system relies on (idempotent: each process may call it). */

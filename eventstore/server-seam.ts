@@ -18,7 +18,7 @@ import type { Db } from 'mongodb';
  *    or `maxAwaitTimeMS` passes, so pulling with `tryNext` is event-driven. The launcher in
  *    servers/mongo-launcher makes the stand-in do the same; a plain mongo-java-server answers at
  *    once. Detected per poll by `pauseAfterEmptyPoll`: only an answer faster than a held poll gets
- *    a short pause (subscriptions/log-watcher.ts), so a server that does not hold polls is not
+ *    a short pause (readside/engine/log-watcher.ts), so a server that does not hold polls is not
  *    polled in a busy loop.
  * 3. **Post-images.** MongoDB builds `findOneAndUpdate`'s post-image under the document's lock; the
  *    stand-in does not. Position reservations read the pre-image, which is exact on both

@@ -78,7 +78,7 @@ async function main() {
   const processes: Record<'worker' | 'api' | 'projector', ManagedProcess> = {
     worker: supervise('worker', path.join(repoRoot, 'workers', 'main.ts'), env, say),
     api: supervise('api', path.join(repoRoot, 'api', 'main.ts'), env, say),
-    projector: supervise('projector', path.join(repoRoot, 'consumers', 'main.ts'), env, say),
+    projector: supervise('projector', path.join(repoRoot, 'readside', 'main.ts'), env, say),
   };
   const baseUrl = `http://127.0.0.1:${apiPort}`;
   const faultsInjected: string[] = [];

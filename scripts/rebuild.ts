@@ -7,8 +7,7 @@
 import { loadConfig } from '../config';
 import { connectMongo } from '../infra/mongo';
 import { createEventStore } from '../eventstore';
-import { projectionState } from '../projections/generations';
-import { projectionNamed, projections, projectionStatuses, requestRebuild } from '../projections/read-side';
+import { projectionState, projectionNamed, projections, projectionStatuses, requestRebuild } from '../readside';
 
 async function main() {
   const name = process.argv[2];

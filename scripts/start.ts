@@ -50,7 +50,7 @@ async function main() {
   for (const [name, entry] of [
     ['worker', 'workers/main.ts'],
     ['api', 'api/main.ts'],
-    ['projector', 'consumers/main.ts'],
+    ['projector', 'readside/main.ts'],
   ] as const) {
     children.push(supervise(name, path.join(repoRoot, entry), env, say));
   }

@@ -6,7 +6,7 @@ import type pino from 'pino';
 import { createApp } from '../api/app';
 import { openDatabase, temporalClient, workerConnection } from '../composition';
 import { faultInjectionOn, type Config } from '../config';
-import { startConsumers } from '../consumers';
+import { startConsumers } from '../readside';
 import { createLogger, type Logger } from '../infra/logger';
 import type { Mongo } from '../infra/mongo';
 import { createWorker, runWorker } from '../workers/worker';

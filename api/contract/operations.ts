@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { FAULTABLE_SERVICES } from '../../infra/faults';
-import { projections } from '../../projections/read-side';
+import { projections } from '../../readside';
 import { operations, operators } from './define';
 import { deadLetterBody, deadLettersBody, emailsBody, healthBody, projectionsBody, readinessBody, readSideBody } from './responses';
 

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { ReadModelView } from '../../projections/read-side';
+import type { ReadModelView } from '../../readside';
 
 /**
  * A read model's answer, for every read model alike, derived from the one declaration of its
- * document (projections/view.ts): `_id` under the view's name for it, internal fields left out,
+ * document (readside/projections/view.ts): `_id` under the view's name for it, internal fields left out,
  * instants as ISO 8601 strings, an absent field as null (an absent list as empty), and the
  * personal fields opened. The value (answerOf) and its published schema (answerSchema) are derived
  * side by side so they agree.

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ORDER_STATUSES } from '../../domain/orders';
-import { accountView, inventoryLevelView, orderView } from '../../projections/read-side';
+import { accountView, inventoryLevelView, orderView } from '../../readside';
 import { answerSchema } from './read-model-answer';
 
 /**

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { Db } from 'mongodb';
-import { addressOf, emailCollection } from '../../consumers/email';
+import { addressOf, emailCollection } from '../../readside';
 import type { PersonalData } from '../../infra/personal-data';
 import { parse } from '../validate';
 import { emailQuery } from '../contract';

@@ -5,7 +5,7 @@ import { HttpError, notFound } from '../errors';
 import { parse } from '../validate';
 import { faultParams, faultSchema } from '../contract';
 import { policedRouter, type PoliceDeps } from '../policed-router';
-import { projectionNamed } from '../../projections/read-side';
+import { projectionNamed } from '../../readside';
 
 /** Fault injection for tests and demos: make a service fail on purpose. Refused in production. */
 export function faultRoutes(deps: { police: PoliceDeps; faults: Faults; config: Config }): Router {

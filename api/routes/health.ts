@@ -5,7 +5,7 @@ import { policedRouter, type PoliceDeps } from '../policed-router';
 import type { Config } from '../../config';
 import type { EventStore } from '../../eventstore';
 import { probe, probeErrors, upOrDown } from '../../infra/probe';
-import { projectionStatuses, stalledProjections, type ProjectionStatus } from '../../projections/read-side';
+import { projectionStatuses, stalledProjections, type ProjectionStatus } from '../../readside';
 
 const CHECK_TIMEOUT_MS = 2_000;
 /** Reading every projection's status is a few queries each, not one ping. */
@@ -16,7 +16,7 @@ const STATUS_TIMEOUT_MS = 5_000;
  * - GET /health (liveness) and GET /health/ready (readiness): 200 while Temporal and MongoDB
  *   answer, 503 naming the one that does not. Every replica shares the same projections, so a
  *   stalled one must not take them all out of rotation: commands need no read model.
- * - GET /health/read-side: 503 naming every stalled projection (projections/status.ts,
+ * - GET /health/read-side: 503 naming every stalled projection (readside/projections/status.ts,
  *   PROJECTION_STALL_AFTER), for whoever routes reads; the projector reports the same on its own
  *   health endpoint, and a read waiting for a position on a stalled one answers 503 at once.
  */

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { Db } from 'mongodb';
 import type { EventStore } from '../../eventstore';
-import { projectionStatuses, requestRebuild } from '../../projections/read-side';
+import { projectionStatuses, requestRebuild } from '../../readside';
 import { HttpError, notFound } from '../errors';
 import { parse } from '../validate';
 import { projectionParams } from '../contract';

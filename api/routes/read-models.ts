@@ -12,7 +12,7 @@ import {
   type AccountViewDocument,
   type InventoryLevelDocument,
   type OrderViewDocument,
-} from '../../projections/read-side';
+} from '../../readside';
 import { readConsistency, withoutConsistency } from '../read-consistency';
 import { HttpError, notFound } from '../errors';
 import { parse } from '../validate';

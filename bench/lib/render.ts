@@ -320,8 +320,8 @@ function fixes(report: Report): string {
 
 Applied (what each did when it was made is in docs/performance-history.md):
 
-1. **One change stream per process** (subscriptions/log-watcher.ts), pulled with \`tryNext\` (the server holds an empty poll open; where it does not, a 5 ms pause), and no lost wake-ups in the subscription loop (a notice that arrives while a batch is read is kept).${idleReading}
-2. **The orders projection updates by \`_id\` alone** (its updates are idempotent by themselves); the counters (\`$inc\` in sales, inventory, accounts) keep a per-document window of applied positions (projections/types.ts).
+1. **One change stream per process** (readside/engine/log-watcher.ts), pulled with \`tryNext\` (the server holds an empty poll open; where it does not, a 5 ms pause), and no lost wake-ups in the subscription loop (a notice that arrives while a batch is read is kept).${idleReading}
+2. **The orders projection updates by \`_id\` alone** (its updates are idempotent by themselves); the counters (\`$inc\` in sales, inventory, accounts) keep a per-document window of applied positions (readside/projections/types.ts).
 3. **Reads by \`_id\`**: \`GET /orders/:id\` and the projection state are read by \`_id\` and checked in code; fault checks cost one read by \`_id\`.
 4. **Indexes on \`{ _id, status }\`** for the services' conditional updates (payments, shipments, orders), which the stand-in otherwise serves by scanning.
 5. **Event store lookups the stand-in can serve from indexes** (see "Event store query fixes").

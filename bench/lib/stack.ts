@@ -6,7 +6,7 @@ import { openDatabase } from '../../composition';
 import { faultInjectionOn, loadConfig, mongodbUri, type Config } from '../../config';
 import { createLogger } from '../../infra/logger';
 import type { Mongo } from '../../infra/mongo';
-import { startConsumers } from '../../consumers';
+import { startConsumers } from '../../readside';
 import { dataConverter } from '../../infra/data-converter';
 import { createWorker, runWorker } from '../../workers/worker';
 import { createNoopActivities } from '../baseline/activities';

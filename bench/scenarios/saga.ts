@@ -4,7 +4,7 @@ import os from 'node:os';
 import type { Db } from 'mongodb';
 import { createAccountService } from '../../domain/accounts';
 import { createEventStore } from '../../eventstore';
-import { physicalName, projectionState } from '../../projections/generations';
+import { physicalName, projectionState } from '../../readside';
 import { addTallies, commandRows, processTotal, since, type LevelCommands } from '../lib/command-count';
 import { cpuWindow, type CpuReport } from '../lib/cpu';
 import { serverProcesses } from '../lib/machine';

@@ -4,10 +4,7 @@ import { createEventStore, GAP_TYPE, type StoredEvent } from '../../eventstore';
 import { deadLetterCollection } from '../../infra/dead-letters';
 import { createFaults } from '../../infra/faults';
 import { createLogger } from '../../infra/logger';
-import { projections } from '../../projections';
-import { compareWithRebuild } from '../../projections/verify';
-import { projectionState } from '../../projections/generations';
-import { physicalName } from '../../projections/generations';
+import { projections, compareWithRebuild, projectionState, physicalName } from '../../readside';
 import { gapMarkerFigures, type GapMarkerFigures } from './gap-markers';
 import { call } from './http-client';
 

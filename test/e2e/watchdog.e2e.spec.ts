@@ -70,7 +70,7 @@ describe('the watchdog in the API, the worker and the projector', () => {
       ...(await Promise.all([
         start('API', 'api/main.ts', common, `http://127.0.0.1:${apiPort}`),
         start('worker', 'workers/main.ts', common, `http://127.0.0.1:${workerHealthPort}`),
-        start('projector', 'consumers/main.ts', common, `http://127.0.0.1:${projectorHealthPort}`),
+        start('projector', 'readside/main.ts', common, `http://127.0.0.1:${projectorHealthPort}`),
       ])),
     );
   }, 180_000);

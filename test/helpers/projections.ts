@@ -4,21 +4,21 @@ import type { Db } from 'mongodb';
 import { createEventStore } from '../../eventstore';
 import { createFaults } from '../../infra/faults';
 import { createLogger } from '../../infra/logger';
-import { projections } from '../../projections';
-import { projectionState } from '../../projections/generations';
-import { generationContents, rebuildScratch } from '../../projections/verify';
-import type { Projection } from '../../projections/types';
+import { projections } from '../../readside/projections';
+import { projectionState } from '../../readside/projections/generations';
+import { generationContents, rebuildScratch } from '../../readside/projections/verify';
+import type { Projection } from '../../readside/projections/types';
 import type { Stack } from './stack';
 import { waitFor } from './wait-for';
 
 const root = path.resolve(__dirname, '..', '..');
 
 /**
- * The real projector process (consumers/main.ts), as npm start runs it. Its health endpoint is off
+ * The real projector process (readside/main.ts), as npm start runs it. Its health endpoint is off
  * unless `env` gives it a port: several test files may run projectors at once.
  */
 export async function startProjectorProcess(stack: Stack, env: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'consumers', 'main.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'readside', 'main.ts')], {
     env: { ...process.env, MONGODB_URI: stack.config.MONGODB_URI, MONGODB_DB: stack.config.MONGODB_DB, LOG_LEVEL: 'error', PROJECTOR_HEALTH_PORT: '0', ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -4,7 +4,7 @@ import { cruise, type ICruiseResult } from 'dependency-cruiser';
 import { describe, expect, it } from 'vitest';
 
 const root = path.resolve(__dirname, '..', '..');
-const LAYERS = ['api', 'activities', 'composition', 'consumers', 'domain', 'eventstore', 'infra', 'config', 'projections', 'subscriptions', 'workflows', 'workers', 'scripts', 'servers'];
+const LAYERS = ['api', 'activities', 'composition', 'domain', 'eventstore', 'infra', 'config', 'readside', 'workflows', 'workers', 'scripts', 'servers'];
 
 /** Runs the same check as `npm run check:architecture` (.dependency-cruiser.cjs) and lists what it forbids. */
 async function violations(): Promise<string[]> {

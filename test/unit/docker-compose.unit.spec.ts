@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CONTRACT } from '../../api/contract';
 import { configSchema } from '../../config';
-import { projectorHealth } from '../../consumers/health';
+import { projectorHealth } from '../../readside/health';
 import { workerHealth } from '../../workers/health';
 import { TEMPORAL_DYNAMIC_CONFIG } from '../../servers/temporal-dynamic-config';
 
@@ -65,7 +65,7 @@ describe('docker-compose.yml', () => {
     }
     expect(services.api.command.join(' ')).toContain('api/main.ts');
     expect(services.worker.command.join(' ')).toContain('workers/main.ts');
-    expect(services.projector.command.join(' ')).toContain('consumers/main.ts');
+    expect(services.projector.command.join(' ')).toContain('readside/main.ts');
     expect(services.projector.deploy.replicas).toBe(2);
   });
 

@@ -3,7 +3,7 @@ import { MongoServerError, type Collection, type Db, type Document } from 'mongo
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEventStore, type AppendResult, type EventDocument, type EventStore, type EventStoreOptions, type StoredEvent } from '../../../eventstore';
 import { createLogger } from '../../../infra/logger';
-import { runSubscription } from '../../../subscriptions/runner';
+import { runSubscription } from '../../../readside/engine/runner';
 import { freshStore, realEventCount, type FreshStore } from './fresh-db';
 
 /** A failure the unique indexes have nothing to do with: the server refused the write for another reason. */

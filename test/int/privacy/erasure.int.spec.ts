@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ERASED, SEALED_IN_TEXT, unsealedPersonalFields } from '../../../domain/personal-data';
 import { keyIdOf } from '../../../infra/personal-data/sealed';
-import { projectionState } from '../../../projections/generations';
+import { projectionState } from '../../../readside/projections/generations';
 import { approveSignal } from '../../../workflows/client';
 import { fastSaga, useSagaStack } from '../../helpers/saga';
 import { http } from '../../helpers/stack';

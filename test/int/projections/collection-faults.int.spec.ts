@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ordersProjection } from '../../../projections';
-import { projectionState } from '../../../projections/generations';
+import { ordersProjection } from '../../../readside/projections';
+import { projectionState } from '../../../readside/projections/generations';
 import { allCaughtUp, contents, freshRebuild } from '../../helpers/projections';
 import { fastSaga, useSagaStack } from '../../helpers/saga';
 import { http, type Stack } from '../../helpers/stack';

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { projectionState } from '../../../projections/generations';
+import { projectionState } from '../../../readside/projections/generations';
 import { allCaughtUp, startProjectorProcess } from '../../helpers/projections';
 import { fastSaga, useSagaStack } from '../../helpers/saga';
 import { http, type Stack } from '../../helpers/stack';

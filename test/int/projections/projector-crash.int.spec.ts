@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { projections } from '../../../projections';
-import { projectionState } from '../../../projections/generations';
+import { projections } from '../../../readside/projections';
+import { projectionState } from '../../../readside/projections/generations';
 import { http } from '../../helpers/stack';
 import { fastSaga, useSagaStack } from '../../helpers/saga';
 import { allCaughtUp, contents, freshRebuild, startProjectorProcess } from '../../helpers/projections';

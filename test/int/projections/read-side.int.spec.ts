@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { accountsProjection } from '../../../projections';
-import { projectionState } from '../../../projections/generations';
+import { accountsProjection } from '../../../readside/projections';
+import { projectionState } from '../../../readside/projections/generations';
 import { http } from '../../helpers/stack';
 import { fastSaga, useSagaStack } from '../../helpers/saga';
 import { contents, freshRebuild } from '../../helpers/projections';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { accountsProjection } from '../../../projections';
-import { projectionState } from '../../../projections/generations';
+import { accountsProjection } from '../../../readside/projections';
+import { projectionState } from '../../../readside/projections/generations';
 import { allCaughtUp, contents, freshRebuild } from '../../helpers/projections';
 import { fastSaga, useSagaStack } from '../../helpers/saga';
 import { http, type Stack } from '../../helpers/stack';

@@ -1,9 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../../eventstore';
-import { projections, salesProjection } from '../../../projections';
-import { contextFor, projectionState } from '../../../projections/generations';
-import { APPLIED_WINDOW } from '../../../projections/types';
+import { projections, salesProjection } from '../../../readside/projections';
+import { contextFor, projectionState } from '../../../readside/projections/generations';
+import { APPLIED_WINDOW } from '../../../readside/projections/types';
 import { allCaughtUp, contents, freshRebuild, startProjectorProcess } from '../../helpers/projections';
 import { fastSaga, useSagaStack } from '../../helpers/saga';
 import { http } from '../../helpers/stack';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkpoints } from '../../../subscriptions/checkpoints';
+import { checkpoints } from '../../../readside/engine/checkpoints';
 import { http, startStack, type Stack } from '../../helpers/stack';
 import { address, fastSaga, sagaHelpers } from '../../helpers/saga';
 import { waitFor } from '../../helpers/wait-for';

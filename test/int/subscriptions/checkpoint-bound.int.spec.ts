@@ -1,8 +1,8 @@
 import type { Collection, Db } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../infra/logger';
-import { watchLog } from '../../../subscriptions/log-watcher';
-import { CHECKPOINT_MAX_BEHIND, runSubscription } from '../../../subscriptions/runner';
+import { watchLog } from '../../../readside/engine/log-watcher';
+import { CHECKPOINT_MAX_BEHIND, runSubscription } from '../../../readside/engine/runner';
 import { freshStore } from '../eventstore/fresh-db';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { WrongExpectedVersionError, type StoredEvent } from '../../../eventstore';
 import { createLogger } from '../../../infra/logger';
-import { watchLog } from '../../../subscriptions/log-watcher';
-import { runSubscription } from '../../../subscriptions/runner';
+import { watchLog } from '../../../readside/engine/log-watcher';
+import { runSubscription } from '../../../readside/engine/runner';
 import { freshStore } from '../eventstore/fresh-db';
 
 /**

@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { EventStore, StoredEvent } from '../../../eventstore';
 import { createLogger } from '../../../infra/logger';
-import { watchLog } from '../../../subscriptions/log-watcher';
-import { runSubscription } from '../../../subscriptions/runner';
+import { watchLog } from '../../../readside/engine/log-watcher';
+import { runSubscription } from '../../../readside/engine/runner';
 import { freshStore } from '../eventstore/fresh-db';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -16,7 +16,7 @@ import {
   type OrderStatus,
   type StatusEvent,
 } from '../../../domain/orders';
-import { statusOf, type OrderViewDocument } from '../../../projections/orders';
+import { statusOf, type OrderViewDocument } from '../../../readside/projections/orders';
 
 describe('order status table', () => {
   it('lists every status once, in the order a saga passes through them', () => {

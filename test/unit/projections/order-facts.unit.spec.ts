@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../../eventstore';
-import { ORDER_VIEW_EVENT_TYPES, orderChange } from '../../../projections/order-facts';
-import { orderViewDocument } from '../../../projections/order-view';
-import { ordersProjection } from '../../../projections/orders';
-import type { ProjectionContext } from '../../../projections/types';
+import { ORDER_VIEW_EVENT_TYPES, orderChange } from '../../../readside/projections/order-facts';
+import { orderViewDocument } from '../../../readside/projections/order-view';
+import { ordersProjection } from '../../../readside/projections/orders';
+import type { ProjectionContext } from '../../../readside/projections/types';
 
 const at = new Date('2026-03-01T10:00:00.000Z');
 const address = { line1: 'sealed:line1', city: 'sealed:city', postalCode: 'sealed:code', country: 'US' };

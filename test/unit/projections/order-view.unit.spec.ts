@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { answerOf } from '../../../api/contract/read-model-answer';
 import { ORDER_VIEW_UNPUBLISHED, orderViewBody } from '../../../api/contract/responses';
-import { orderView, orderViewDocument, type OrderViewDocument } from '../../../projections/order-view';
+import { orderView, orderViewDocument, type OrderViewDocument } from '../../../readside/projections/order-view';
 
 const at = new Date('2026-03-01T10:00:00.000Z');
 const stored: OrderViewDocument = orderViewDocument.parse({

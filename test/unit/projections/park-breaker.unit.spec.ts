@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PARK_BREAKER_WINDOW_MS, parkAllowed } from '../../../projections/park-breaker';
+import { PARK_BREAKER_WINDOW_MS, parkAllowed } from '../../../readside/projections/park-breaker';
 
 const now = Date.parse('2026-01-01T12:00:00Z');
 const ago = (ms: number) => new Date(now - ms);

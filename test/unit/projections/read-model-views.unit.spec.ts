@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { answerOf } from '../../../api/contract/read-model-answer';
 import { ACCOUNT_VIEW_UNPUBLISHED, accountListedBody, inventoryLevelBody } from '../../../api/contract/responses';
-import { accountView, accountViewDocument } from '../../../projections/accounts';
-import { inventoryLevelView, inventoryLevelDocument } from '../../../projections/inventory';
-import type { ReadModelView } from '../../../projections/view';
+import { accountView, accountViewDocument } from '../../../readside/projections/accounts';
+import { inventoryLevelView, inventoryLevelDocument } from '../../../readside/projections/inventory';
+import type { ReadModelView } from '../../../readside/projections/view';
 
 const at = new Date('2026-03-01T10:00:00.000Z');
 const open = async (value: unknown) => (typeof value === 'string' ? value.replace(/^sealed:/, 'opened:') : value);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { Collection } from 'mongodb';
 import { describe, expect, it } from 'vitest';
-import { checkpointWriter, type CheckpointDocument } from '../../../subscriptions/checkpoints';
+import { checkpointWriter, type CheckpointDocument } from '../../../readside/engine/checkpoints';
 
 type Outcome = 'ok' | 'refused' | 'error';
 interface Sent {

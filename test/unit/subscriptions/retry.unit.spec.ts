@@ -2,9 +2,9 @@ import type { Collection } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../../eventstore';
 import type { Logger } from '../../../infra/logger';
-import type { CheckpointDocument } from '../../../subscriptions/checkpoints';
-import { retrying } from '../../../subscriptions/retry';
-import type { Subscription } from '../../../subscriptions/types';
+import type { CheckpointDocument } from '../../../readside/engine/checkpoints';
+import { retrying } from '../../../readside/engine/retry';
+import type { Subscription } from '../../../readside/engine/types';
 
 const event = { position: 7, streamId: 'order-1', type: 'OrderCreated', data: {}, metadata: {} } as unknown as StoredEvent;
 const quiet = { info() {}, warn() {}, error() {}, debug() {} } as unknown as Logger;

@@ -6,7 +6,7 @@ import { reportReady } from '../infra/ready';
 import { serveHealth } from '../infra/health-server';
 import { startWatchdog } from '../infra/watchdog';
 import { projectorHealth } from './health';
-import { startConsumers } from './index';
+import { startConsumers } from './consumers';
 
 /** The projector process: runs every event-log consumer (notifications and read models). */
 async function main() {

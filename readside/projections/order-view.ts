@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ORDER_STATUSES } from '../domain/orders';
+import { ORDER_STATUSES } from '../../domain/orders';
 import { readModelView } from './view';
 
 /** What an order's events establish; its status follows from which of them have been seen. */

@@ -1,7 +1,7 @@
 import type { Db } from 'mongodb';
-import type { EventStore } from '../eventstore';
-import { deadLetterCollection } from '../infra/dead-letters';
-import { checkpoints } from '../subscriptions/checkpoints';
+import type { EventStore } from '../../eventstore';
+import { deadLetterCollection } from '../../infra/dead-letters';
+import { checkpoints } from '../engine/checkpoints';
 import { checkpointIdOf, projectionState } from './generations';
 import { parkedEvents } from './instance';
 import { projections } from './index';
@@ -82,4 +82,10 @@ export async function projectionStatuses(db: Db, store: Pick<EventStore, 'headPo
     });
   }
   return rows;
+}
+
+/** The global position up to which a projection's serving generation has applied the log. */
+export async function appliedPosition(db: Db, name: string): Promise<number> {
+  const state = await projectionState(db, name);
+  return (await checkpoints(db).findOne({ _id: checkpointIdOf(name, state.active) }))?.position ?? 0;
 }

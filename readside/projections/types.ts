@@ -1,5 +1,5 @@
 import type { AnyBulkWriteOperation, Collection, Db, Document, IndexDescription } from 'mongodb';
-import type { StoredEvent } from '../eventstore';
+import type { StoredEvent } from '../../eventstore';
 
 /**
  * A read model fed by the event log. `apply` must be idempotent per event: use `guardedWrite` so

@@ -1,5 +1,5 @@
-import type { StoredEvent } from '../eventstore';
-import type { OrderStatus } from '../domain/orders';
+import type { StoredEvent } from '../../eventstore';
+import type { OrderStatus } from '../../domain/orders';
 import { ORDER_VIEW_EVENT_TYPES, orderChange, statusOf, type OrderChange } from './order-facts';
 import type { OrderViewDocument } from './order-view';
 import { bulkWrites, fenceFilter, runWrites, type Projection, type ProjectionContext, type Write } from './types';

@@ -1,9 +1,9 @@
 import type { Db } from 'mongodb';
-import { asSagaEvent, type OrderEvent } from '../domain/orders';
-import { ERASED, withoutSealed } from '../domain/personal-data';
-import type { StoredEvent } from '../eventstore';
-import type { Faults } from '../infra/faults';
-import type { Subscription } from '../subscriptions/types';
+import { asSagaEvent, type OrderEvent } from '../../domain/orders';
+import { ERASED, withoutSealed } from '../../domain/personal-data';
+import type { StoredEvent } from '../../eventstore';
+import type { Faults } from '../../infra/faults';
+import type { Subscription } from '../engine/types';
 
 export interface EmailDocument {
   /** The event that caused the email: the same event never sends twice. */

@@ -1,13 +1,13 @@
 import type { Db } from 'mongodb';
-import type { EventStore } from '../eventstore';
-import type { Faults } from '../infra/faults';
-import { deadLetterCollection } from '../infra/dead-letters';
-import type { Logger } from '../infra/logger';
-import { checkpoints } from '../subscriptions/checkpoints';
-import type { LogWatcher } from '../subscriptions/log-watcher';
+import type { EventStore } from '../../eventstore';
+import type { Faults } from '../../infra/faults';
+import { deadLetterCollection } from '../../infra/dead-letters';
+import type { Logger } from '../../infra/logger';
+import { checkpoints } from '../engine/checkpoints';
+import type { LogWatcher } from '../engine/log-watcher';
 import { checkpointIdOf, dropGeneration, projectionState, projectionStates } from './generations';
 import { startProjectionInstance } from './instance';
-import type { Leases } from '../subscriptions/leases';
+import type { Leases } from '../engine/leases';
 import type { Projection } from './types';
 
 type Instance = ReturnType<typeof startProjectionInstance> & { generation: number; epoch: number };

@@ -1,7 +1,7 @@
 import type { Collection, Filter } from 'mongodb';
-import type { StoredEvent } from '../eventstore';
-import { backoffDelay } from '../infra/backoff';
-import type { Logger } from '../infra/logger';
+import type { StoredEvent } from '../../eventstore';
+import { backoffDelay } from '../../infra/backoff';
+import type { Logger } from '../../infra/logger';
 import type { CheckpointDocument } from './checkpoints';
 import type { HandleWithRetry, Subscription } from './types';
 

@@ -1,9 +1,9 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Db, Document } from 'mongodb';
-import type { EventStore } from '../eventstore';
-import type { Faults } from '../infra/faults';
-import type { Logger } from '../infra/logger';
-import { checkpoints } from '../subscriptions/checkpoints';
+import type { EventStore } from '../../eventstore';
+import type { Faults } from '../../infra/faults';
+import type { Logger } from '../../infra/logger';
+import { checkpoints } from '../engine/checkpoints';
 import { checkpointIdOf, contextFor, dropGeneration, projectionState } from './generations';
 import { startProjectionInstance } from './instance';
 import type { Projection } from './types';

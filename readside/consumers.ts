@@ -2,13 +2,13 @@ import type { Db } from 'mongodb';
 import { createEventStore } from '../eventstore';
 import { createFaults } from '../infra/faults';
 import type { Logger } from '../infra/logger';
-import { projections } from '../projections';
-import { startProjector } from '../projections/projector';
-import { emailSubscription } from './email';
-import { watchLog } from '../subscriptions/log-watcher';
-import { createLeases, processHolderId, runWhileLeased } from '../subscriptions/leases';
-import { checkpoints } from '../subscriptions/checkpoints';
-import { runSubscription } from '../subscriptions/runner';
+import { projections } from './projections';
+import { startProjector } from './projections/projector';
+import { emailSubscription } from './email/subscription';
+import { watchLog } from './engine/log-watcher';
+import { createLeases, processHolderId, runWhileLeased } from './engine/leases';
+import { checkpoints } from './engine/checkpoints';
+import { runSubscription } from './engine/runner';
 
 /**
  * Everything that consumes the event log, each with its own checkpoint, so one failing never

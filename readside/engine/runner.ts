@@ -1,6 +1,6 @@
 import type { Db, ResumeToken } from 'mongodb';
-import type { EventStore, StoredEvent } from '../eventstore';
-import type { Logger } from '../infra/logger';
+import type { EventStore, StoredEvent } from '../../eventstore';
+import type { Logger } from '../../infra/logger';
 import { checkpoints, checkpointWriter, type CheckpointWriter } from './checkpoints';
 import { watchLog, type LogWatcher } from './log-watcher';
 import { retrying } from './retry';

@@ -1,5 +1,5 @@
-import { asSagaEvent } from '../domain/orders';
-import type { StoredEvent } from '../eventstore';
+import { asSagaEvent } from '../../domain/orders';
+import type { StoredEvent } from '../../eventstore';
 import { guardedWrite, writeProjection, type Write } from './types';
 
 /**

@@ -2,7 +2,8 @@ import type { Db } from 'mongodb';
 import type { EventStore } from '../eventstore';
 import type { HealthAnswer } from '../infra/health-server';
 import { probe, probeErrors, upOrDown } from '../infra/probe';
-import { projectionStatuses, stalledProjections, type ProjectionStatus } from '../projections/read-side';
+import { projectionStatuses, type ProjectionStatus } from './projections/status';
+import { stalledProjections } from './projections/stalled';
 
 const PING_TIMEOUT_MS = 2_000;
 const STATUS_TIMEOUT_MS = 5_000;

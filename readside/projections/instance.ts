@@ -1,11 +1,11 @@
 import type { Collection, Db } from 'mongodb';
-import { deadLetterCollection, type DeadLetterDocument } from '../infra/dead-letters';
-import type { EventStore, StoredEvent } from '../eventstore';
-import type { FaultableService, Faults } from '../infra/faults';
-import type { Logger } from '../infra/logger';
-import { runSubscription } from '../subscriptions/runner';
-import type { HandleWithRetry, RunningSubscription, Subscription } from '../subscriptions/types';
-import type { LogWatcher } from '../subscriptions/log-watcher';
+import { deadLetterCollection, type DeadLetterDocument } from '../../infra/dead-letters';
+import type { EventStore, StoredEvent } from '../../eventstore';
+import type { FaultableService, Faults } from '../../infra/faults';
+import type { Logger } from '../../infra/logger';
+import { runSubscription } from '../engine/runner';
+import type { HandleWithRetry, RunningSubscription, Subscription } from '../engine/types';
+import type { LogWatcher } from '../engine/log-watcher';
 import { checkpointIdOf, contextFor, ensureGeneration, projectionStates } from './generations';
 import { parkBreaker } from './park-breaker';
 import type { Projection } from './types';

@@ -1,5 +1,5 @@
-import type { StoredEvent } from '../eventstore';
-import { asSagaEvent, statusFromSeen, type OrderStatus, type SagaEvent, type SagaEventType, type StatusEvent } from '../domain/orders';
+import type { StoredEvent } from '../../eventstore';
+import { asSagaEvent, statusFromSeen, type OrderStatus, type SagaEvent, type SagaEventType, type StatusEvent } from '../../domain/orders';
 import type { Fact, OrderViewDocument } from './order-view';
 
 /*

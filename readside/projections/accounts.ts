@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { AccountEvent } from '../domain/accounts/events';
-import type { StoredEvent } from '../eventstore';
+import type { AccountEvent } from '../../domain/accounts/events';
+import type { StoredEvent } from '../../eventstore';
 import { guardedWrite, writeProjection } from './types';
 import { readModelView } from './view';
 

@@ -1,6 +1,6 @@
 import type { ChangeStream, Db, ResumeToken } from 'mongodb';
-import { GAP_TYPE, pauseAfterEmptyPoll, toStored, type EventDocument, type StoredEvent } from '../eventstore';
-import type { Logger } from '../infra/logger';
+import { GAP_TYPE, pauseAfterEmptyPoll, toStored, type EventDocument, type StoredEvent } from '../../eventstore';
+import type { Logger } from '../../infra/logger';
 
 /**
  * One change stream on the event log per process, shared by every subscription in it: each insert

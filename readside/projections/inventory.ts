@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { asSagaEvent } from '../domain/orders';
-import type { StoredEvent } from '../eventstore';
+import { asSagaEvent } from '../../domain/orders';
+import type { StoredEvent } from '../../eventstore';
 import { fenceFilter, guardedWrite, writeProjection, type Write } from './types';
 import { readModelView } from './view';
 

@@ -1,4 +1,4 @@
-import type { StoredEvent } from '../eventstore';
+import type { StoredEvent } from '../../eventstore';
 
 /** What the retry policy made of an event: applied, or found poison and handed to `onPoison`. */
 export type HandleOutcome = 'handled' | 'poison';
