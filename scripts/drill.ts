@@ -27,7 +27,7 @@ import { repoRoot } from '../servers/paths';
 import { freePort } from '../servers/run-command';
 import { obtainTemporal, type TemporalServer } from '../servers/temporal';
 import { sagaSettings } from '../config/saga';
-import { call } from './drill/http-client';
+import { createApiClient, dataOf, retryingFetch } from '../api/client';
 import { describeGapMarkers } from './drill/gap-markers';
 import { checkInvariants } from './drill/invariants';
 import { placeOrders } from './drill/load';
@@ -80,18 +80,19 @@ async function main() {
     api: supervise('api', path.join(repoRoot, 'api', 'main.ts'), env, say),
     projector: supervise('projector', path.join(repoRoot, 'readside', 'main.ts'), env, say),
   };
-  const baseUrl = `http://127.0.0.1:${apiPort}`;
+  // Development mode (no API key); it retries through the API's restarts and the outages below.
+  const api = createApiClient({ baseUrl: `http://127.0.0.1:${apiPort}`, fetch: retryingFetch() });
   const faultsInjected: string[] = [];
   let exitCode = 0;
   try {
     await Promise.all(Object.values(processes).map((p) => p.ready));
-    await call(baseUrl, 'GET', '/health');
+    await dataOf(api.GET('/health'));
     say(`system up (Temporal ${temporal.source}, MongoDB ${mongo.source}); seeding`);
 
-    const rich = await Promise.all([1, 2, 3, 4, 5, 6].map(async (i) => (await call(baseUrl, 'POST', '/accounts', { owner: `rich-${i}`, initialDeposit: 10_000_000 })).body.accountId as string));
-    const poor = await Promise.all([1, 2].map(async (i) => (await call(baseUrl, 'POST', '/accounts', { owner: `poor-${i}`, initialDeposit: 300 })).body.accountId as string));
+    const rich = await Promise.all([1, 2, 3, 4, 5, 6].map(async (i) => (await dataOf(api.POST('/accounts', { body: { owner: `rich-${i}`, initialDeposit: 10_000_000 } }))).accountId));
+    const poor = await Promise.all([1, 2].map(async (i) => (await dataOf(api.POST('/accounts', { body: { owner: `poor-${i}`, initialDeposit: 300 } }))).accountId));
     const skus = Array.from({ length: 8 }, (_, i) => `DRILL-${i}`);
-    for (const [i, sku] of skus.entries()) await call(baseUrl, 'POST', '/inventory', { sku, quantity: quick ? 12 : 60, price: 100 * (i + 1) });
+    for (const [i, sku] of skus.entries()) await dataOf(api.POST('/inventory', { body: { sku, quantity: quick ? 12 : 60, price: 100 * (i + 1) } }));
 
     // Faults, spread over the run.
     const faults: Array<[string, () => Promise<void>]> = [];
@@ -130,13 +131,13 @@ async function main() {
         },
       ]);
     }
-    faults.push(['email service down for 5 s', async () => void (await call(baseUrl, 'PUT', '/faults/email', { mode: 'error', durationMs: 5_000 }))]);
-    faults.push(['payment service fails 3 calls', async () => void (await call(baseUrl, 'PUT', '/faults/payment', { mode: 'error', failures: 3 }))]);
-    faults.push(['inventory service fails 3 calls', async () => void (await call(baseUrl, 'PUT', '/faults/inventory', { mode: 'error', failures: 3 }))]);
+    faults.push(['email service down for 5 s', async () => void (await dataOf(api.PUT('/faults/{service}', { params: { path: { service: 'email' } }, body: { mode: 'error', durationMs: 5_000 } })))]);
+    faults.push(['payment service fails 3 calls', async () => void (await dataOf(api.PUT('/faults/{service}', { params: { path: { service: 'payment' } }, body: { mode: 'error', failures: 3 } })))]);
+    faults.push(['inventory service fails 3 calls', async () => void (await dataOf(api.PUT('/faults/{service}', { params: { path: { service: 'inventory' } }, body: { mode: 'error', failures: 3 } })))]);
     faults.sort(() => Math.random() - 0.5);
 
     const load = placeOrders({
-      baseUrl,
+      api,
       sagas: SAGAS,
       concurrency: CONCURRENCY,
       richAccounts: rich,
@@ -157,7 +158,7 @@ async function main() {
     })();
     const [orders] = await Promise.all([load, chaos]);
     say(`${orders.length} orders placed, ${faultsInjected.length} faults injected; clearing faults and settling`);
-    for (const service of ['email', 'payment', 'inventory']) await call(baseUrl, 'DELETE', `/faults/${service}`).catch(() => {});
+    for (const service of ['email', 'payment', 'inventory'] as const) await api.DELETE('/faults/{service}', { params: { path: { service } } }).catch(() => {});
 
     // Settle: every saga finished, every consumer caught up with the log.
     const settleStarted = Date.now();
@@ -165,8 +166,8 @@ async function main() {
     const temporalClient = new Client({ connection, dataConverter: dataConverter(config) });
     // Well inside the e2e test's limit for --quick, so a system that never settles fails here, saying where.
     const settleDeadline = settleStarted + (quick ? 240_000 : 600_000);
-    await waitForQuiet(temporalClient, baseUrl, 'drill', settleDeadline);
-    const { redrivenOrders, stillOpen } = await redriveCompensations(temporalClient, baseUrl, 'drill', settleDeadline, say);
+    await waitForQuiet(temporalClient, api, 'drill', settleDeadline);
+    const { redrivenOrders, stillOpen } = await redriveCompensations(temporalClient, api, 'drill', settleDeadline, say);
     const mongoClient = await new MongoClient(mongo.uri).connect();
     const db = mongoClient.db('drill');
     const head = (await db.collection('counters').findOne({ _id: 'events' as never }))?.position ?? 0;
@@ -179,7 +180,7 @@ async function main() {
     const settleSeconds = (Date.now() - settleStarted) / 1000;
     say(`settled in ${settleSeconds.toFixed(1)}s; checking invariants`);
 
-    const report = await checkInvariants(db, temporalClient, orders, { baseUrl, faultsInjected, readableWithinMs: READABLE_WITHIN_MS, redrivenOrders, stillOpen });
+    const report = await checkInvariants(db, temporalClient, orders, { api, faultsInjected, readableWithinMs: READABLE_WITHIN_MS, redrivenOrders, stillOpen });
     await mongoClient.close();
     await connection.close();
     const restarts = Object.fromEntries(Object.entries(processes).map(([name, p]) => [name, p.starts() - 1]));

@@ -43,3 +43,13 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
 export function idempotencyKey(key: string = randomUUID()): { 'idempotency-key': string } {
   return { 'idempotency-key': key };
 }
+
+/**
+ * The body of a successful answer (2xx), or an Error naming the request, its status and the API's
+ * error body: for callers to whom anything else is a failure.
+ */
+export async function dataOf<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+  const { data, error, response } = await call;
+  if (response.ok && data !== undefined) return data;
+  throw new Error(`${new URL(response.url).pathname} answered ${response.status}: ${JSON.stringify(error ?? data)}`);
+}

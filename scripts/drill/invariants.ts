@@ -6,7 +6,7 @@ import { createFaults } from '../../infra/faults';
 import { createLogger } from '../../infra/logger';
 import { projections, compareWithRebuild, projectionState, physicalName } from '../../readside';
 import { gapMarkerFigures, type GapMarkerFigures } from './gap-markers';
-import { call } from './http-client';
+import type { ApiClient } from '../../api/client';
 
 export interface PlacedOrder {
   orderId: string;
@@ -21,7 +21,7 @@ export interface PlacedOrder {
 }
 
 export interface InvariantOptions {
-  baseUrl: string;
+  api: ApiClient;
   faultsInjected: string[];
   readableWithinMs: number;
   /** Orders whose compensation was dead-lettered and then redriven by the drill. */
@@ -69,7 +69,7 @@ export async function checkInvariants(db: Db, client: Client, orders: PlacedOrde
       }
       if (sagaEnd === 'COMPENSATION_INCOMPLETE') figures.compensationIncomplete++;
       // What users see: the API's read model, not the service's own document.
-      const status = (await call(options.baseUrl, 'GET', `/orders/${o.orderId}`)).body?.status as string | undefined;
+      const status = (await options.api.GET('/orders/{orderId}', { params: { path: { orderId: o.orderId } } })).data?.status;
       const expected = sagaEnd === 'COMPLETED' ? 'COMPLETED' : 'CANCELLED';
       if (status !== expected) problems.push(`order ${o.orderId}: saga ended ${sagaEnd}, order is ${status ?? 'missing'}`);
       else outcome.set(o.orderId, expected);

@@ -1,8 +1,9 @@
-import { call } from './http-client';
+import { idempotencyKey, retryingFetch, type ApiClient } from '../../api/client';
 import type { PlacedOrder } from './invariants';
 
 export interface LoadOptions {
-  baseUrl: string;
+  /** A retrying client (retryingFetch): the API is killed and restarted under the load. */
+  api: ApiClient;
   sagas: number;
   concurrency: number;
   richAccounts: string[];
@@ -38,9 +39,9 @@ export async function placeOrders(o: LoadOptions): Promise<PlacedOrder[]> {
       const items = [...new Set([pick(o.skus), pick(o.skus)])].map((sku) => ({ sku, quantity: 1 + Math.floor(Math.random() * 3) }));
       const country = n % 20 === 7 ? 'AQ' : 'US';
       const body = { customerId: `drill-${n % 13}`, accountId, items, shippingAddress: { line1: `${n} Main St`, city: 'Springfield', postalCode: '12345', country } };
-      const res = await call(o.baseUrl, 'POST', '/orders', body, { 'idempotency-key': `drill-order-${n}` });
-      if (res.status !== 202) throw new Error(`order ${n} refused: ${res.status} ${JSON.stringify(res.body)}`);
-      const order: PlacedOrder = { orderId: res.body.orderId, accountId, items, acceptedAt: Date.now() };
+      const { data, error, response } = await o.api.POST('/orders', { params: { header: idempotencyKey(`drill-order-${n}`) }, body });
+      if (response.status !== 202 || !data) throw new Error(`order ${n} refused: ${response.status} ${JSON.stringify(error)}`);
+      const order: PlacedOrder = { orderId: data.orderId, accountId, items, acceptedAt: Date.now() };
       orders.push(order);
       followUps.push(watchReadable(o, order));
       if (o.cancelEvery > 0 && n % o.cancelEvery === 0) followUps.push(cancelLater(o, order));
@@ -55,8 +56,9 @@ export async function placeOrders(o: LoadOptions): Promise<PlacedOrder[]> {
 async function watchReadable(o: LoadOptions, order: PlacedOrder): Promise<void> {
   const deadline = order.acceptedAt + o.readableWithinMs;
   while (Date.now() < deadline) {
-    const res = await call(o.baseUrl, 'GET', `/orders/${order.orderId}`, undefined, {}, Math.max(1_000, deadline - Date.now())).catch(() => undefined);
-    if (res?.status === 200) {
+    const fetch = retryingFetch({ deadlineMs: Math.max(1_000, deadline - Date.now()) });
+    const res = await o.api.GET('/orders/{orderId}', { params: { path: { orderId: order.orderId } }, fetch }).catch(() => undefined);
+    if (res?.response.status === 200) {
       order.readableAfterMs = Date.now() - order.acceptedAt;
       return;
     }
@@ -66,6 +68,6 @@ async function watchReadable(o: LoadOptions, order: PlacedOrder): Promise<void> 
 
 async function cancelLater(o: LoadOptions, order: PlacedOrder): Promise<void> {
   await sleep(Math.random() * o.cancelWithinMs);
-  const res = await call(o.baseUrl, 'POST', `/orders/${order.orderId}/cancel`, { reason: 'drill cancel storm' });
-  order.cancel = { status: res.status, afterMs: Date.now() - order.acceptedAt, ...(res.status !== 202 && { answer: JSON.stringify(res.body).slice(0, 200) }) };
+  const { response, error } = await o.api.POST('/orders/{orderId}/cancel', { params: { path: { orderId: order.orderId } }, body: { reason: 'drill cancel storm' } });
+  order.cancel = { status: response.status, afterMs: Date.now() - order.acceptedAt, ...(response.status !== 202 && { answer: JSON.stringify(error).slice(0, 200) }) };
 }
