@@ -1,14 +1,22 @@
 import { defineConfig } from 'vitest/config';
+import { specGlob, TIERS } from './test/tiers.mjs';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.spec.ts'],
-    // Starts the real Temporal dev server and MongoDB once for the whole run (see test/global-setup.ts).
-    globalSetup: ['test/global-setup.ts'],
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Two cores: integration files share the servers; more parallelism only adds contention.
     maxWorkers: 2,
+    // One project per tier (test/tiers.ts): `vitest run` runs them all, `--project unit` one of them.
+    // Only tiers that need the shared Temporal and MongoDB servers get the setup that starts them.
+    projects: TIERS.map((tier) => ({
+      extends: true,
+      test: {
+        name: tier.project,
+        include: [specGlob(tier)],
+        ...(tier.servers.length > 0 && { globalSetup: ['test/global-setup.ts'] }),
+      },
+    })),
   },
 });
