@@ -3,7 +3,7 @@ import { ACCESS_POLICY, type Access, type RouteKey } from '../../api/access-poli
 /**
  * The cells of the authorization matrix (test/int/authorization-matrix.int.spec.ts), generated from
  * the access policy: every route × every caller × (where the route takes a resource) the caller's
- * own resource and someone else's. Pure, so the README's count of them is checked by a unit test.
+ * own resource and someone else's. Pure, so the count docs/security.md states is checked by a unit test.
  */
 export const CALLERS = ['none', 'invalid', 'owner', 'other', 'operator'] as const;
 export type Caller = (typeof CALLERS)[number];
