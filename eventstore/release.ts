@@ -1,5 +1,10 @@
 import { counterIds, fillGaps, type Collections, type GapCause } from './collections';
-import type { ReservedBlock } from './append';
+
+/** What is needed of a reserved block (./append.ts, `ReservedBlock`): where it ends and when it was reserved. */
+interface Block {
+  last: number;
+  reservedAt: Date;
+}
 
 /**
  * A block is given back only this soon after it was reserved. The hole sealer fills a hole with
@@ -26,7 +31,7 @@ export const GIVE_BACK_WITHIN_MS = 1_000;
  * Returns the positions burned. A marker the sealer put at a given-back position is met by the
  * next writer's insert as any sealed slot is: refused on the position index, that writer retries.
  */
-export async function releasePositions(c: Collections, block: ReservedBlock, positions: number[], cause: GapCause | GapCause[], giveBack = true): Promise<number[]> {
+export async function releasePositions(c: Collections, block: Block, positions: number[], cause: GapCause | GapCause[], giveBack = true): Promise<number[]> {
   if (positions.length === 0) return [];
   const causes = typeof cause === 'string' ? positions.map(() => cause) : cause;
   const order = positions.map((p, i) => [p, causes[i] ?? 'other'] as const).sort((a, b) => a[0] - b[0]);
