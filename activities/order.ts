@@ -56,16 +56,24 @@ export function createOrderActivities({ db, events }: { db: Db; events: OrderStr
       return [...recorded, ...rules(command, recorded.reduce<OrderState>(evolve, state))];
     };
 
+  /** The prices of the order's SKUs as placed; the catalog's when the input does not carry them all. */
+  async function placementPrices({ items, prices }: OrderSagaInput): Promise<Map<string, number>> {
+    if (prices && items.every((i) => Object.hasOwn(prices, i.sku))) return new Map(items.map((i) => [i.sku, prices[i.sku]!]));
+    return (await catalog.prices(items.map((i) => i.sku))).prices;
+  }
+
   return {
     /**
-     * Records the order with prices from the catalog (never from the client). Idempotent: the
-     * first attempt's event fixes the prices; a retry finds it and answers with them. A late
-     * attempt that finds the order already undone does nothing (OrderClosed).
+     * Records the order with prices from the catalog (never from the client): those the API read
+     * as it placed the order, carried in the saga's input, or read here for an input without them
+     * (a saga started before they were, or from the command line). Idempotent: the first attempt's
+     * event fixes the prices; a retry finds it and answers with them. A late attempt that finds the
+     * order already undone does nothing (OrderClosed).
      */
     async createOrder(input: OrderSagaInput): Promise<{ items: PricedItem[]; total: number; requiresApproval: boolean }> {
       const decision: Decision = async (state) => {
-        // The catalog is read only for an order not recorded yet: a retry repeats the first attempt's event.
-        const prices = state.status === null ? (await catalog.prices(input.items.map((i) => i.sku))).prices : new Map<string, number>();
+        // Prices matter only for an order not recorded yet: a retry repeats the first attempt's event.
+        const prices = state.status === null ? await placementPrices(input) : new Map<string, number>();
         return rules(
           {
             type: 'CreateOrder',

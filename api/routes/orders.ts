@@ -97,7 +97,8 @@ export function orderRoutes(deps: { police: PoliceDeps; client: Client; db: Db; 
     const sealer = await deps.personalData.sealerFor(body.customerId);
     const shippingAddress = sealer.sealAddress(body.shippingAddress);
     const { customerId, customer } = sealer.customer();
-    const input: OrderSagaInput = { orderId, ...body, customerId, customer, shippingAddress, correlationId: correlationIdOf(req), settings: sagaSettings(deps.config) };
+    // The prices the order was checked with go with it, so its first step does not read the catalog again.
+    const input: OrderSagaInput = { orderId, ...body, customerId, customer, shippingAddress, correlationId: correlationIdOf(req), settings: sagaSettings(deps.config), prices: Object.fromEntries(prices) };
     const updateId = placedUpdateId(orderId);
     let placed: OrderPlaced;
     try {
@@ -117,7 +118,7 @@ export function orderRoutes(deps: { police: PoliceDeps; client: Client; db: Db; 
         ],
         memo: { accountId: body.accountId, correlationId: input.correlationId },
         // The Web UI's story of the order: a one-line summary (no personal data) and Markdown
-        // details, priced from the catalog as the order is placed (the saga prices it again).
+        // details, priced from the catalog as the order is placed (the saga records the same prices).
         staticSummary: orderSummary(orderId, body.items, body.items.reduce((sum, i) => sum + (prices.get(i.sku) ?? 0) * i.quantity, 0)),
         staticDetails: orderDetails(input, prices),
       });

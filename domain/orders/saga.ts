@@ -20,6 +20,12 @@ export interface OrderSagaInput {
   correlationId: string;
   /** Resolved from the configuration when the saga starts, and kept in its history. */
   settings: SagaSettings;
+  /**
+   * Catalog prices in cents by SKU, as the API read them to place the order (never from the
+   * client): createOrder prices the order with them instead of reading the catalog again. Absent in
+   * sagas started before it existed or by other means; createOrder then reads the catalog.
+   */
+  prices?: Record<string, number>;
 }
 
 // The step names derive from the step table (steps.ts).

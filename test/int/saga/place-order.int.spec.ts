@@ -47,6 +47,26 @@ describe('placing an order (Update-with-Start)', () => {
     expect(kinds).toEqual(new Set([true, false]));
   }, 120_000);
 
+  it("carries the catalog prices it checked the order with in the saga's input, whatever the client sends", async () => {
+    const accountId = await t.h.openAccount(100_000);
+    const [cheap, dear] = [t.h.unique('PLACE-PRICED'), t.h.unique('PLACE-PRICED')];
+    await t.h.stock(cheap, 10, 125);
+    await t.h.stock(dear, 10, 4_000);
+    const order = { customerId: 'cust-1', accountId, items: [{ sku: cheap, quantity: 2 }, { sku: dear, quantity: 1 }], shippingAddress: address };
+    // Prices are no field of the order a client places.
+    expect((await http(t.stack.baseUrl, 'POST', '/orders', { ...order, prices: { [cheap]: 1, [dear]: 1 } })).status).toBe(400);
+    const res = await http(t.stack.baseUrl, 'POST', '/orders', order);
+    expect(res.status, res.text).toBe(202);
+    const { orderId } = res.body as OrderPlaced;
+    const history = (await t.stack.client.workflow.getHandle(`order-${orderId}`).fetchHistory()).events ?? [];
+    const converter = t.stack.client.options.loadedDataConverter;
+    let started = history[0]!.workflowExecutionStartedEventAttributes!.input!.payloads!;
+    for (const codec of [...converter.payloadCodecs].reverse()) started = await codec.decode(started);
+    expect(converter.payloadConverter.fromPayload(started[0]!)).toMatchObject({ orderId, prices: { [cheap]: 125, [dear]: 4_000 } });
+    expect(await t.h.result(orderId)).toMatchObject({ status: 'COMPLETED' });
+    expect(await t.h.balance(accountId)).toBe(100_000 - 4_250);
+  }, 60_000);
+
   it('joins concurrent Update-with-Start calls for one order into one saga with one answer', async () => {
     const accountId = await t.h.openAccount(10_000);
     const sku = t.h.unique('PLACE-RACE');
