@@ -6,9 +6,10 @@
  */
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
+import { createApiClient, type ApiClient, type Answer } from '../api/client';
 import type { Config } from '../config';
 import { waitFor } from '../test/helpers/wait-for';
-import { orderWorkflowId, type OrderSagaResult, type SagaStatus, type ShippingAddress } from '../workflows/types';
+import { orderWorkflowId, type OrderSagaResult, type ShippingAddress } from '../workflows/types';
 
 /** What a scenario needs: the API to talk to, and a Temporal client to await the saga's result. */
 export interface ScenarioSystem {
@@ -46,42 +47,40 @@ const address: ShippingAddress = { line1: '1 Main St', city: 'Springfield', post
 let counter = 0;
 const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
 
-async function call(system: ScenarioSystem, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${system.baseUrl}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+/** The scenarios run against a development API (no key). */
+const apiOf = (system: ScenarioSystem): ApiClient => createApiClient({ baseUrl: system.baseUrl });
+
+/** The answer's body, when the status is the one the scenario expects. */
+async function expectStatus<T>(status: number, call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+  const { data, error, response } = await call;
+  if (response.status !== status) throw new Error(`${new URL(response.url).pathname}: expected ${status}, got ${response.status} ${JSON.stringify(error ?? data)}`);
+  return data as T;
 }
 
-async function expectStatus(system: ScenarioSystem, method: string, path: string, status: number, body?: unknown) {
-  const res = await call(system, method, path, body);
-  if (res.status !== status) throw new Error(`${method} ${path}: expected ${status}, got ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
+const order = (orderId: string) => ({ params: { path: { orderId } } });
 
 async function openAccount(system: ScenarioSystem, balance: number): Promise<string> {
-  return (await expectStatus(system, 'POST', '/accounts', 201, { owner: unique('owner'), initialDeposit: balance })).accountId;
+  return (await expectStatus(201, apiOf(system).POST('/accounts', { body: { owner: unique('owner'), initialDeposit: balance } }))).accountId;
 }
 
 async function stock(system: ScenarioSystem, quantity: number, price: number): Promise<string> {
   const sku = unique('SKU');
-  await expectStatus(system, 'POST', '/inventory', 200, { sku, quantity, price });
+  await expectStatus(200, apiOf(system).POST('/inventory', { body: { sku, quantity, price } }));
   return sku;
 }
 
 async function placeOrder(system: ScenarioSystem, accountId: string, items: Array<{ sku: string; quantity: number }>, shippingAddress = address): Promise<ScenarioRun> {
-  const { orderId } = await expectStatus(system, 'POST', '/orders', 202, { customerId: unique('cust'), accountId, items, shippingAddress });
+  const { orderId } = await expectStatus(202, apiOf(system).POST('/orders', { body: { customerId: unique('cust'), accountId, items, shippingAddress } }));
   return { orderId, workflowId: orderWorkflowId(orderId) };
 }
 
-async function sagaStatus(system: ScenarioSystem, orderId: string): Promise<SagaStatus> {
-  return expectStatus(system, 'GET', `/orders/${orderId}/saga`, 200);
+type SagaAnswer = Answer<'/orders/{orderId}/saga', 'get', 200>;
+
+async function sagaStatus(system: ScenarioSystem, orderId: string): Promise<SagaAnswer> {
+  return expectStatus(200, apiOf(system).GET('/orders/{orderId}/saga', order(orderId)));
 }
 
-async function waitForSaga(system: ScenarioSystem, orderId: string, predicate: (s: SagaStatus) => boolean, what: string) {
+async function waitForSaga(system: ScenarioSystem, orderId: string, predicate: (s: SagaAnswer) => boolean, what: string) {
   return waitFor(what, async () => predicate(await sagaStatus(system, orderId)));
 }
 
@@ -146,7 +145,7 @@ export const scenarios: Scenario[] = [
     description: 'above the threshold: waits for the approve signal, then completes',
     async run(system) {
       const run = await orderAwaitingApproval(system);
-      await expectStatus(system, 'POST', `/orders/${run.orderId}/approve`, 202);
+      await expectStatus(202, apiOf(system).POST('/orders/{orderId}/approve', order(run.orderId)));
       return expectResult(system, run, 'COMPLETED');
     },
   },
@@ -155,7 +154,7 @@ export const scenarios: Scenario[] = [
     description: 'above the threshold: the reject signal cancels the order',
     async run(system) {
       const run = await orderAwaitingApproval(system);
-      await expectStatus(system, 'POST', `/orders/${run.orderId}/reject`, 202, { reason: 'looks fraudulent' });
+      await expectStatus(202, apiOf(system).POST('/orders/{orderId}/reject', { ...order(run.orderId), body: { reason: 'looks fraudulent' } }));
       // The reason travels sealed with the customer's key (the API opens it for its answers).
       return expectResult(system, run, 'CANCELLED', /^rejected: pd1\./);
     },
@@ -172,8 +171,8 @@ export const scenarios: Scenario[] = [
     description: 'the updateShippingAddress update changes the address while the order awaits approval',
     async run(system) {
       const run = await orderAwaitingApproval(system);
-      await expectStatus(system, 'PUT', `/orders/${run.orderId}/shipping-address`, 202, { line1: '9 Elm Rd', city: 'Shelbyville', postalCode: '54321', country: 'CA' });
-      await expectStatus(system, 'POST', `/orders/${run.orderId}/approve`, 202);
+      await expectStatus(202, apiOf(system).PUT('/orders/{orderId}/shipping-address', { ...order(run.orderId), body: { line1: '9 Elm Rd', city: 'Shelbyville', postalCode: '54321', country: 'CA' } }));
+      await expectStatus(202, apiOf(system).POST('/orders/{orderId}/approve', order(run.orderId)));
       return expectResult(system, run, 'COMPLETED');
     },
   },
@@ -184,16 +183,16 @@ export const scenarios: Scenario[] = [
       const accountId = await openAccount(system, 10_000);
       const sku = await stock(system, 3, 1_000);
       // Hold the saga inside the reservation (after its effect) so the cancel lands mid-saga.
-      await expectStatus(system, 'PUT', '/faults/inventory', 200, { mode: 'hang-after-effect', hangMs: 1_500, failures: 1 });
+      await expectStatus(200, apiOf(system).PUT('/faults/{service}', { params: { path: { service: 'inventory' } }, body: { mode: 'hang-after-effect', hangMs: 1_500, failures: 1 } }));
       try {
         const run = await placeOrder(system, accountId, [{ sku, quantity: 2 }]);
         await waitForSaga(system, run.orderId, (s) => s.currentStep === 'reserveItems', `saga ${run.workflowId} to reach reserveItems`);
-        await expectStatus(system, 'POST', `/orders/${run.orderId}/cancel`, 202);
+        await expectStatus(202, apiOf(system).POST('/orders/{orderId}/cancel', order(run.orderId)));
         // The API's cancel is the saga's cancel Update: accepted, the saga compensates and ends CANCELLED.
         await expectResult(system, run, 'CANCELLED', /cancelled/);
         return run;
       } finally {
-        await call(system, 'DELETE', '/faults/inventory');
+        await apiOf(system).DELETE('/faults/{service}', { params: { path: { service: 'inventory' } } });
       }
     },
   },
@@ -203,15 +202,15 @@ export const scenarios: Scenario[] = [
     async run(system) {
       const accountId = await openAccount(system, 10_000);
       const sku = await stock(system, 2, 700);
-      await expectStatus(system, 'PUT', '/faults/shipping', 200, { mode: 'error' });
+      await expectStatus(200, apiOf(system).PUT('/faults/{service}', { params: { path: { service: 'shipping' } }, body: { mode: 'error' } }));
       try {
         // Shipping stays down, so undoing the shipment cannot succeed either: the order says so.
         const run = await expectResult(system, await placeOrder(system, accountId, [{ sku, quantity: 1 }]), 'COMPENSATION_INCOMPLETE', /shipping service unavailable/);
-        const dead = await expectStatus(system, 'GET', `/dead-letters?orderId=${run.orderId}`, 200);
-        if (!dead.deadLetters.some((d: { kind: string }) => d.kind === 'step')) throw new Error(`no dead letter recorded for ${run.workflowId}`);
+        const dead = await expectStatus(200, apiOf(system).GET('/dead-letters', { params: { query: { orderId: run.orderId } } }));
+        if (!dead.deadLetters.some((d) => d.kind === 'step')) throw new Error(`no dead letter recorded for ${run.workflowId}`);
         return run;
       } finally {
-        await call(system, 'DELETE', '/faults/shipping');
+        await apiOf(system).DELETE('/faults/{service}', { params: { path: { service: 'shipping' } } });
       }
     },
   },

@@ -16,6 +16,15 @@ export { retryingFetch, type RetryOptions } from './retrying-fetch';
 export type ApiClient = Client<paths>;
 export type ApiSchemas = components['schemas'];
 
+/** The JSON body of an operation's answer: `Answer<'/orders/{orderId}/saga', 'get', 200>`. */
+export type Answer<P extends keyof paths, M extends keyof paths[P], S extends number> = paths[P][M] extends { responses: infer R }
+  ? S extends keyof R
+    ? R[S] extends { content: { 'application/json': infer B } }
+      ? B
+      : never
+    : never
+  : never;
+
 export interface ApiClientOptions {
   /** Where the API listens, e.g. http://127.0.0.1:3000 (no trailing path). */
   baseUrl: string;
