@@ -5,6 +5,7 @@
  */
 import { writeSync } from 'node:fs';
 import path from 'node:path';
+import { createApiClient } from '../api/client';
 import { ConfigError, loadConfig } from '../config';
 import { obtainServers, type Servers } from '../servers';
 import { repoRoot } from '../servers/paths';
@@ -74,11 +75,12 @@ async function main() {
 async function waitForHealth(port: number): Promise<string> {
   const deadline = Date.now() + 60_000;
   let last = 'no answer';
+  const api = createApiClient({ baseUrl: `http://127.0.0.1:${port}` });
   while (Date.now() < deadline) {
     try {
-      const res = await fetch(`http://127.0.0.1:${port}/health`);
-      last = `${res.status} ${await res.text()}`;
-      if (res.ok) return last;
+      const { data, error, response } = await api.GET('/health');
+      last = `${response.status} ${JSON.stringify(data ?? error)}`;
+      if (response.ok) return last;
     } catch (err) {
       last = String(err);
     }

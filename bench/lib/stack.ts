@@ -133,4 +133,3 @@ export async function startBenchStack(servers: ServerAddresses): Promise<BenchSt
     },
   };
 }
-export { http } from '../../scripts/http-json';

@@ -8,7 +8,8 @@ import { physicalName, projectionState } from '../../readside';
 import { addTallies, commandRows, processTotal, since, type LevelCommands } from '../lib/command-count';
 import { cpuWindow, type CpuReport } from '../lib/cpu';
 import { serverProcesses } from '../lib/machine';
-import { http, type BenchStack } from '../lib/stack';
+import { createApiClient } from '../../api/client';
+import type { BenchStack } from '../lib/stack';
 import { closedLoop, log, now, ratio, round, sleep, summarize, type LatencySummary } from '../lib/util';
 
 /** One round of one side: the machine's load while it ran, and whether outside load was heavy. */
@@ -71,9 +72,10 @@ export async function sagaScenario(stack: BenchStack, options: SagaOptions) {
   ];
 
   log('saga: stocking 20 SKUs and opening accounts');
+  const api = createApiClient({ baseUrl: stack.baseUrl });
   for (const sku of SKUS) {
-    const res = await http(stack.baseUrl, 'POST', '/inventory', { sku, quantity: 1_000_000, price: 100 });
-    if (res.status !== 200) throw new Error(`restock failed: ${res.status} ${JSON.stringify(res.body)}`);
+    const { error, response } = await api.POST('/inventory', { body: { sku, quantity: 1_000_000, price: 100 } });
+    if (response.status !== 200) throw new Error(`restock failed: ${response.status} ${JSON.stringify(error)}`);
   }
   const maxC = Math.max(...options.levels.map((l) => l.concurrency));
   const accounts = createAccountService({ store: createEventStore(db) });
@@ -83,18 +85,20 @@ export async function sagaScenario(stack: BenchStack, options: SagaOptions) {
   const visibility = startVisibilityPoller(stack, db);
   const orderOnce = async (user: number, i: number): Promise<number> => {
     const t0 = now();
-    const res = await http(stack.baseUrl, 'POST', '/orders', {
-      customerId: `cust-${user}`,
-      accountId: accountIds[user % accountIds.length],
-      items: [{ sku: SKUS[i % SKUS.length], quantity: 1 }],
-      shippingAddress: address,
+    const { data: placed, error, response } = await api.POST('/orders', {
+      body: {
+        customerId: `cust-${user}`,
+        accountId: accountIds[user % accountIds.length]!,
+        items: [{ sku: SKUS[i % SKUS.length]!, quantity: 1 }],
+        shippingAddress: address,
+      },
     });
-    if (res.status !== 202) throw new Error(`POST /orders answered ${res.status}: ${JSON.stringify(res.body)}`);
-    const readable = visibility.completed(res.body.orderId).then(() => readModelLatencies.push(now() - t0));
+    if (response.status !== 202 || !placed) throw new Error(`POST /orders answered ${response.status}: ${JSON.stringify(error)}`);
+    const readable = visibility.completed(placed.orderId).then(() => readModelLatencies.push(now() - t0));
     readable.catch(() => {});
     readableWaits.push(readable);
-    const result = await stack.client.workflow.getHandle(res.body.workflowId).result();
-    if (result.status !== 'COMPLETED') throw new Error(`order ${res.body.orderId} ended ${result.status}`);
+    const result = await stack.client.workflow.getHandle(placed.workflowId).result();
+    if (result.status !== 'COMPLETED') throw new Error(`order ${placed.orderId} ended ${result.status}`);
     return now() - t0;
   };
   const readModelLatencies: number[] = [];
@@ -291,6 +295,7 @@ async function idleCpu(stack: BenchStack, cpuTargets: Parameters<typeof cpuWindo
  * COMPLETED is the end of the measured latency.
  */
 function startVisibilityPoller(stack: BenchStack, db: Db) {
+  const api = createApiClient({ baseUrl: stack.baseUrl });
   const pending = new Map<string, { resolve: () => void; reject: (e: Error) => void; since: number; checking: boolean }>();
   const done: string[] = [];
   let stopped = false;
@@ -310,16 +315,16 @@ function startVisibilityPoller(stack: BenchStack, db: Db) {
           const entry = pending.get(doc._id);
           if (!entry) continue;
           entry.checking = true;
-          void http(stack.baseUrl, 'GET', `/orders/${doc._id}`).then(
-            (res) => {
+          void api.GET('/orders/{orderId}', { params: { path: { orderId: doc._id } } }).then(
+            ({ data: order }) => {
               entry.checking = false;
-              if (res.status === 200 && res.body.status === 'COMPLETED') {
+              if (order?.status === 'COMPLETED') {
                 pending.delete(doc._id);
                 done.push(doc._id);
                 entry.resolve();
-              } else if (res.status === 200 && res.body.status === 'CANCELLED') {
+              } else if (order?.status === 'CANCELLED') {
                 pending.delete(doc._id);
-                entry.reject(new Error(`order ${doc._id} was CANCELLED: ${res.body.failureReason}`));
+                entry.reject(new Error(`order ${doc._id} was CANCELLED: ${order.failureReason}`));
               }
             },
             () => (entry.checking = false),
