@@ -5,7 +5,7 @@ import { createAccountService } from '../../domain/accounts';
 import { createEventStore, type StoredEvent } from '../../eventstore';
 import type { OrderSagaResult, SagaStatus } from '../../workflows/types';
 import { statusQuery } from '../../workflows/definitions';
-import { http, startStack, type Stack } from './stack';
+import { apiOf, startStack, type Stack } from './stack';
 import { waitFor } from './wait-for';
 
 export const address = { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' };
@@ -17,6 +17,7 @@ export const fastSaga = { SAGA_TIME_SCALE: 0.01, COMPENSATION_MAX_ATTEMPTS: 5 } 
 export function sagaHelpers(stack: Stack, headers: Record<string, string> = {}) {
   const store = createEventStore(stack.mongo.db);
   const accounts = createAccountService({ store });
+  const api = apiOf(stack, headers);
   let counter = 0;
   const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
 
@@ -32,17 +33,19 @@ export function sagaHelpers(stack: Stack, headers: Record<string, string> = {}) 
       return (await accounts.getAccount(accountId))!.balance;
     },
     async stock(sku: string, quantity: number, price: number) {
-      const res = await http(stack.baseUrl, 'POST', '/inventory', { sku, quantity, price }, headers);
-      expect(res.status, res.text).toBe(200);
-      return res.body;
+      const { data, error, response } = await api.POST('/inventory', { body: { sku, quantity, price } });
+      expect(response.status, JSON.stringify(error)).toBe(200);
+      return data!;
     },
     async level(sku: string) {
-      return (await http(stack.baseUrl, 'GET', `/inventory/${sku}`, undefined, headers)).body as { available: number; reserved: number; price: number };
+      const { data, error, response } = await api.GET('/inventory/{sku}', { params: { path: { sku } } });
+      expect(response.status, JSON.stringify(error)).toBe(200);
+      return data!;
     },
     async placeOrder(body: { customerId?: string; accountId: string; items: Array<{ sku: string; quantity: number }>; shippingAddress?: typeof address }, extra: Record<string, string> = {}) {
-      const res = await http(stack.baseUrl, 'POST', '/orders', { customerId: 'cust-1', shippingAddress: address, ...body }, { ...headers, ...extra });
-      expect(res.status, res.text).toBe(202);
-      return res.body as { orderId: string; workflowId: string };
+      const { data, error, response } = await api.POST('/orders', { body: { customerId: 'cust-1', shippingAddress: address, ...body }, headers: extra });
+      expect(response.status, JSON.stringify(error)).toBe(202);
+      return data!;
     },
     async result(orderId: string): Promise<OrderSagaResult> {
       return stack.client.workflow.getHandle(`order-${orderId}`).result();
@@ -68,8 +71,8 @@ export function sagaHelpers(stack: Stack, headers: Record<string, string> = {}) 
     /** The orders read model's view of an order, once the projection shows it in `status`. */
     async orderView(orderId: string, status: string) {
       return waitFor(`order ${orderId} to be ${status} in the read model`, async () => {
-        const res = await http(stack.baseUrl, 'GET', `/orders/${orderId}`, undefined, headers);
-        return res.status === 200 && res.body.status === status ? res.body : undefined;
+        const { data } = await api.GET('/orders/{orderId}', { params: { path: { orderId } } });
+        return data?.status === status ? data : undefined;
       });
     },
     async accountEvents(accountId: string) {

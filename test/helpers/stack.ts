@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { inject } from 'vitest';
+import { createApiClient, type ApiClient } from '../../api/client';
 import { loadConfig, type Config } from '../../config';
 import { freePort } from '../../servers/run-command';
 import { startInProcess, type InProcessOptions, type InProcessSystem } from '../../scripts/system';
@@ -37,4 +38,9 @@ export async function startStack(overrides: Partial<Config> = {}, options: InPro
   return startInProcess(config, { dropDatabaseOnStop: true, ...options });
 }
 
-export { http } from '../../scripts/http-json';
+export { http } from './raw-http';
+
+/** The typed client (api/client) for a stack's API; `headers` go with every request (an API key in production-mode tests). */
+export function apiOf(stack: Stack, headers: Record<string, string> = {}): ApiClient {
+  return createApiClient({ baseUrl: stack.baseUrl, headers });
+}

@@ -1,4 +1,8 @@
-/** JSON over HTTP, the way a client of the API talks to it (tests and benchmarks). */
+/**
+ * A request outside the typed client (api/client): any method, path and body, a string body sent
+ * as it is. For the tests that send what the API's types forbid on purpose (malformed input,
+ * unknown paths and methods); a test that calls the API as a client would uses `apiOf(stack)`.
+ */
 export async function http(baseUrl: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`${baseUrl}${path}`, {
     method,
