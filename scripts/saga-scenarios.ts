@@ -6,9 +6,9 @@
  */
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
+import pRetry from 'p-retry';
 import { createApiClient, type ApiClient, type Answer } from '../api/client';
 import type { Config } from '../config';
-import { waitFor } from '../test/helpers/wait-for';
 import { orderWorkflowId, type OrderSagaResult, type ShippingAddress } from '../workflows/types';
 
 /** What a scenario needs: the API to talk to, and a Temporal client to await the saga's result. */
@@ -80,8 +80,14 @@ async function sagaStatus(system: ScenarioSystem, orderId: string): Promise<Saga
   return expectStatus(200, apiOf(system).GET('/orders/{orderId}/saga', order(orderId)));
 }
 
+/** Asks for the saga's state every 50 ms, for up to 20 s, until `predicate` holds (this runs outside vitest too). */
 async function waitForSaga(system: ScenarioSystem, orderId: string, predicate: (s: SagaAnswer) => boolean, what: string) {
-  return waitFor(what, async () => predicate(await sagaStatus(system, orderId)));
+  await pRetry(
+    async () => {
+      if (!predicate(await sagaStatus(system, orderId))) throw new Error(`timed out waiting for ${what}`);
+    },
+    { forever: true, factor: 1, minTimeout: 50, maxTimeout: 50, maxRetryTime: 20_000 },
+  );
 }
 
 /** Waits for the saga's result and checks it is the one the scenario is about. */

@@ -1,15 +1,28 @@
-/** Polls until `check` returns a value (not undefined/null/false), or fails with `what` after the deadline. */
+import { vi } from 'vitest';
+
+/**
+ * Polls `check` every 50 ms (vitest's `vi.waitFor`) until it returns a value (not undefined, null or
+ * false), or fails naming `what` and the last error `check` threw once `timeoutMs` has passed; a
+ * check still running then is not waited for. For an assertion, `expect.poll` says more.
+ */
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== null && value !== false) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    await new Promise((r) => setTimeout(r, 50));
+  try {
+    return await vi.waitFor(
+      async () => {
+        let value: T | undefined | null | false;
+        try {
+          value = await check();
+        } catch (err) {
+          lastError = err;
+          throw err;
+        }
+        if (value === undefined || value === null || value === false) throw new Error(`not yet: ${what}`);
+        return value;
+      },
+      { timeout: timeoutMs, interval: 50 },
+    );
+  } catch {
+    throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `; last error: ${String(lastError)}` : ''}`);
   }
-  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `; last error: ${String(lastError)}` : ''}`);
 }
