@@ -173,7 +173,7 @@ async function main() {
   };
   report.goals = goals(report);
   const stem = `${startedAt.toISOString().slice(0, 10)}${quick ? '-quick' : ''}${only ? '-partial' : ''}`;
-  // A partial run (--only) never replaces latest.*, the full run the README shows.
+  // A partial run (--only) never replaces latest.*, the full run docs/performance.md shows.
   const files = writeResults(path.join(root, 'bench', 'results'), stem, report, renderMarkdown(report), renderSvg(report), !only);
   console.log(`\n${consoleSummary(report)}\n`);
   log(`wrote ${files.map((f) => path.relative(root, f)).join(', ')}${only ? '' : ' (and latest.*)'} in ${report.durationSeconds} s`);

@@ -53,7 +53,7 @@ export const configSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TASK_QUEUE: z.string().min(1).default('orders'),
   /**
-   * Worker Versioning (see README, "Changing a workflow safely"): workers run as versions of this
+   * Worker Versioning (see docs/workflow-changes.md): workers run as versions of this
    * Worker Deployment, and the order saga is Pinned to the version it started on.
    */
   WORKER_DEPLOYMENT_NAME: z.string().regex(/^[\w.-]{1,100}$/, 'WORKER_DEPLOYMENT_NAME is letters, digits, . _ -').default('order-platform'),

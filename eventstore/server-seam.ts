@@ -10,8 +10,8 @@ import type { Db } from 'mongodb';
  *    `(streamId, version)` index. The stand-in uses an index only for an exact match on all of its
  *    keys (or `$in` on a single-field index) and scans otherwise. Detected by `rangesIndexed`; where
  *    ranges are not indexed, a stream's head is found by exact `(streamId, version)` probes
- *    (eventstore/lookups.ts), which made appends 6.5× faster on the stand-in; each round of
- *    probes is one query with `$in` on the version, which the launcher looks up key by key. Reads by global
+ *    (eventstore/lookups.ts), so an append never scans the collection; each round of probes is
+ *    one query with `$in` on the version, which the launcher looks up key by key. Reads by global
  *    position use `$in` on the unique position index on every server (eventstore/read.ts,
  *    eventstore/gaps.ts): that is as good as a range on MongoDB.
  * 2. **Empty change-stream polls.** MongoDB holds an empty `getMore` open until an insert arrives
@@ -26,9 +26,9 @@ import type { Db } from 'mongodb';
  * 4. **Conditional updates by `{ _id, status }`.** MongoDB serves them from the `_id` index; the
  *    stand-in needs an index naming both keys, which the services create (activities/indexes.ts);
  *    on MongoDB it is merely redundant.
- * 5. **The oplog.** The stand-in recorded refused inserts and kept every entry forever; the
- *    launcher corrects both (servers/mongo-launcher), so change streams report what MongoDB's
- *    would.
+ * 5. **The oplog.** On its own the stand-in records inserts it refused and keeps every entry
+ *    forever; the launcher corrects both (servers/mongo-launcher), so change streams report what
+ *    MongoDB's would.
  */
 
 const detected = new WeakMap<Db, Promise<boolean>>();

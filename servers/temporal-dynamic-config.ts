@@ -5,12 +5,11 @@
  *
  * `history.*ProcessorMaxPollRPS` (default 20) caps how often a history shard's queue reader loads
  * new tasks. Every workflow task and every activity task that does not go out eagerly waits for
- * that reader, so at the default each one waited about 40 ms: measured on this kind of machine,
- * 36–41 ms from WorkflowTaskScheduled to WorkflowTaskStarted on every task, 6 of them in a
- * five-activity workflow, so 235 of its 296 ms (p50). With the cap lifted the same workflow takes
- * 63–67 ms (p50) and its p50 is within 1.2× of its p10. Partitions, sticky caching and more
- * pollers made no difference. A cluster with many shards reaches the same by aggregate; a small
- * one (the dev server has one shard, docker-compose four) needs the cap raised.
+ * that reader, so at the default most of a short workflow's time is spent waiting for it, between
+ * each task's scheduling and its start (the figures are in docs/history.md). Task queue
+ * partitions, sticky caching and more pollers do not shorten that wait; the cap does. A cluster
+ * with many shards reaches the same by aggregate; a small one (the dev server has one shard,
+ * docker-compose four) needs the cap raised.
  */
 export const TEMPORAL_DYNAMIC_CONFIG: Readonly<Record<string, number>> = {
   'history.transferProcessorMaxPollRPS': 10_000,

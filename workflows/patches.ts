@@ -1,7 +1,8 @@
 /**
  * Ids of workflow changes guarded with `patched()`: sagas started before a change replay the old
  * way, sagas started after it the new way. Never rename or reuse an id; remove one only as
- * docs/workflow-changes.md describes (deprecatePatch first, once no saga older than it runs).
+ * docs/workflow-changes.md describes (deprecatePatch first, once no history without its marker can
+ * meet the code: Pinned sagas of older builds never do, the recorded fixtures and unpinned sagas do).
  */
 
 /** A rejection is recorded (OrderRejected: who and why) before the saga compensates. */
@@ -21,7 +22,7 @@ export const REDRIVE_CLAIMS_AND_SETTLES = 'redrive-claims-and-settles';
  * The OrderStatus search attribute is written when the saga reaches a status operators search
  * for (waiting for approval, compensating, and the end states), not on each forward step: every
  * upsert is a visibility write on the Temporal server, and under load those writes compete with
- * the sagas for the same cores (see README, "Performance"). The status query and current details
+ * the sagas for the same cores (see docs/performance.md). The status query and current details
  * still follow every step.
  */
 export const STATUS_ATTRIBUTE_AT_MILESTONES = 'status-attribute-at-milestones';
@@ -29,8 +30,8 @@ export const STATUS_ATTRIBUTE_AT_MILESTONES = 'status-attribute-at-milestones';
 /**
  * The saga read through its step table (domain/orders/steps.ts, workflows/saga/steps.ts), with its
  * handlers and state apart and its activity proxies built once. It issues the same commands as
- * before, except that it no longer records the STATUS_ATTRIBUTE_AT_MILESTONES marker (it always
- * writes the status attribute at milestones). Checked once, at the start: sagas without the marker
+ * the frozen body, except the STATUS_ATTRIBUTE_AT_MILESTONES marker, which it does not record (it
+ * always writes the status attribute at milestones). Checked once, at the start: sagas without the marker
  * run legacy/order-saga-v2.ts.
  */
 export const SAGA_STEP_TABLE = 'saga-step-table';

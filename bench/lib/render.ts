@@ -293,7 +293,7 @@ function step(saga: any, side: 'ours' | 'baseline', name: string): { waitMs: num
   return (saga?.steps ?? []).find((r: any) => r.side === side && r.step === name);
 }
 
-/** Why the saga costs what it does here; every figure in it is this run's (earlier runs' are in the README and docs/performance-history.md). */
+/** Why the saga costs what it does here; every figure in it is this run's (earlier runs' are in docs/performance.md and docs/performance-history.md). */
 function limits(report: Report): string {
   const saga = report.results.saga;
   const c1 = (saga?.levels ?? []).find((l: any) => l.concurrency === 1);

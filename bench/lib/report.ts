@@ -12,7 +12,7 @@ export interface GoalRow {
   met: boolean | null;
 }
 
-/** `complete`: every scenario ran, so the result may become latest.* (which the README shows). */
+/** `complete`: every scenario ran, so the result may become latest.* (which docs/performance.md shows). */
 export function writeResults(dir: string, stem: string, json: unknown, markdown: string, svg: string, complete = true): string[] {
   mkdirSync(dir, { recursive: true });
   const files = [

@@ -8,7 +8,7 @@ const WARM_UP = 50;
 /**
  * What one round trip to the MongoDB server costs on this machine, idle and one command at a time
  * (median, microseconds): the floor under every step of a saga, whatever the server is. Compare it
- * with the same commands on a replica set (see README, "The stand-in's limits").
+ * with the same commands on a replica set (see docs/performance.md, "The stand-in's limits").
  */
 export async function mongoRoundTrips(db: Db): Promise<Record<string, number>> {
   const docs = db.collection<{ _id: string; n: number }>('round_trips', { writeConcern: { w: 'majority' } });

@@ -26,8 +26,8 @@ export const checkpoints = (db: Db) => db.collection<CheckpointDocument>('checkp
 
 /**
  * Writes a subscription's checkpoint behind its handling rather than in front of its next batch.
- * Awaiting the write put one round trip between every two batches of a caught-up subscription,
- * and at a few hundred events a second the next event was usually waiting behind it.
+ * Awaiting the write would put one round trip between every two batches of a caught-up
+ * subscription, and at a few hundred events a second the next event is usually waiting behind it.
  *
  * At most one write is in flight, so checkpoints land in order; positions asked for meanwhile are
  * coalesced into the newest, written as soon as the one in flight returns. Nothing is lost by not

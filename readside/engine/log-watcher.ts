@@ -9,7 +9,7 @@ import type { Logger } from '../../infra/logger';
  *
  * The stream also carries the inserted events themselves, and the watcher keeps the most recent
  * ones by position. A subscription whose next positions are all here takes them from memory
- * instead of reading the log again: that read was three round trips per wake-up, most of the
+ * instead of reading the log again: that read is three round trips per wake-up, most of the
  * distance between a bare `watch()` and a read model. Only a run of consecutive positions is ever
  * served this way; anything else (a hole, a restart far behind) goes through the log, so the
  * position, never the stream's delivery order, decides what is handled next.
@@ -63,8 +63,8 @@ export function watchLog(db: Db, log: Logger, options: WatchOptions = {}): LogWa
     highest = highest === Infinity ? doc.position : Math.max(highest, doc.position);
     // A Map iterates in insertion order and positions arrive nearly in order, so dropping the
     // first-inserted keeps the newest, in constant time. (Dropping the lowest position instead
-    // took a scan of every kept key per insert once the map was full: at 500 events/s that scan
-    // alone grew the lag after the first 40 seconds.)
+    // would scan every kept key per insert once the map is full, which at a few hundred events a
+    // second is enough to make the lag grow.)
     while (recent.size > keep) recent.delete(recent.keys().next().value!);
   };
 

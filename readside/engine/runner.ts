@@ -108,15 +108,15 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
   /**
    * What to handle next. What the change stream already delivered, when it continues exactly where
    * this subscription stands; otherwise (a hole, a restart far behind) the log itself. The log is
-   * not read when the stream has delivered nothing beyond what was handled (after every batch,
-   * that read was a round trip per subscription per append); a wake-up by the timer always reads,
+   * not read when the stream has delivered nothing beyond what was handled (read after every batch,
+   * it would be a round trip per subscription per append); a wake-up by the timer always reads,
    * as the safety net.
    *
    * A position the stream has not delivered while it delivered later ones belongs to an append
    * that committed after a later one: its insert is usually a few milliseconds behind, and waiting
-   * for the stream takes it from memory the moment it lands. Reading the log for it at once cost
-   * round trips that every event behind it waited for: they were most of the slowest 1% of the lag
-   * at 200 events/s. It is awaited for OVERTAKEN_WAIT_MS, then read from the log like any hole.
+   * for the stream takes it from memory the moment it lands. Reading the log for it at once would
+   * cost round trips that every event behind it waits for, the bulk of the slowest 1% of the lag
+   * under load. It is awaited for OVERTAKEN_WAIT_MS, then read from the log like any hole.
    */
   async function nextBatch(watcher: LogWatcher): Promise<{ events: StoredEvent[]; gaps: number[]; nextPosition: number; hole: number | null; pauseMs?: number }> {
     const from = position + 1;
@@ -210,10 +210,10 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
         }
         // The checkpoint is written once the subscription has caught up with what it was told of;
         // while more is waiting, a run of small batches writes it at most every
-        // CHECKPOINT_EVERY_MS (one write per single-event batch was a round trip between events).
+        // CHECKPOINT_EVERY_MS (one write per single-event batch would be a round trip between events).
         // It never falls more than CHECKPOINT_MAX_BEHIND positions behind, so a restart
         // redelivers less than that plus one batch: the bound the read models' duplicate guard
-        // (projections/types.ts, APPLIED_WINDOW) is sized for. The write goes out without holding
+        // (readside/projections/types.ts, APPLIED_WINDOW) is sized for. The write goes out without holding
         // up the next batch; the top of the loop waits for it only at that bound.
         if (relevant.length > 0) unwrittenApplied = true;
         const sinceWrite = now.getTime() - lastCheckpointWrite;

@@ -204,7 +204,7 @@ export function startProjectionInstance(projection: Projection, generation: numb
     beforeBatch: loadBlocked,
     afterBatch: async (handle) => {
       // Operator requests (redrive, discard) are looked for twice a second, not on every batch: at
-      // a few hundred events a second that query was a round trip per batch per projection. After
+      // a few hundred events a second that query would be a round trip per batch per projection. After
       // the batch, so that the events of the batch are readable without waiting for it.
       if (Date.now() - requestsCheckedAt >= OPERATOR_REQUESTS_EVERY_MS) {
         requestsCheckedAt = Date.now();

@@ -94,13 +94,14 @@ public final class Launcher {
 
     /**
      * A real replica set's oplog is a capped collection; this server's grows without bound, and every
-     * change-stream poll scans all of it, so polls got slower the longer the server ran (and its
-     * memory grew). Keeping only the newest entries makes it behave like the capped oplog: a change
+     * change-stream poll scans all of it, so polls would get slower the longer the server ran (and
+     * its memory would grow). Keeping only the newest entries makes it behave like the capped oplog: a change
      * stream that falls further behind than that misses notifications, exactly as a real one whose
      * resume point has left the oplog, and readers that go by event position lose nothing.
      * Every getMore of every change stream filters the whole oplog, so its size is what a change
      * stream costs here: 1,000 entries (two seconds at 500 events/s, trimmed four times a second)
-     * measured about a third of the server's CPU of 5,000 under the lag benchmark.
+     * cover a change stream that keeps up, and every entry more is scanned by every poll (the
+     * measurement is in docs/history.md).
      */
     private static void capOplog(AbstractMongoBackend backend, int keep) {
         MongoCollection<?> oplog = backend.resolveDatabase("local").resolveCollection("oplog.rs", false);
