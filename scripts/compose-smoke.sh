@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The production-shaped stack, end to end: writes a .env of fresh secrets, runs `docker compose up`,
 # places the README's first order (with an operator key, as production requires one) and waits
-# until the orders read model shows it COMPLETED. Needs a Docker engine, curl, jq and openssl.
+# until the orders read model shows it COMPLETED. Needs a Docker engine, curl, jq and openssl
+# (--config-only: Go, Node and openssl).
 #
 #   bash scripts/compose-smoke.sh                 the whole run; the stack is taken down afterwards
 #   bash scripts/compose-smoke.sh --config-only   writes the .env to a temporary file and loads
@@ -35,7 +36,7 @@ if [ "${1:-}" = "--config-only" ]; then
   trap 'rm -rf "$dir"' EXIT
   write_env "$dir/env"
   (cd test/tools/compose-config && GOTOOLCHAIN=local go build -o "$dir/compose-config" .)
-  services=$("$dir/compose-config" docker-compose.yml "$dir/env" | jq -r '.services | keys | join(" ")')
+  services=$("$dir/compose-config" docker-compose.yml "$dir/env" | node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(Object.keys(JSON.parse(s).services).sort().join(" ")))')
   say "docker-compose.yml loads with the generated .env: services $services"
   exit 0
 fi
