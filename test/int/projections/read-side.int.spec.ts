@@ -56,8 +56,8 @@ describe('read side: consistency, rebuild, poison events, lag', () => {
 
     const redrive = await http(t.stack.baseUrl, 'POST', `/dead-letters/${encodeURIComponent(letter.id)}/redrive`);
     expect(redrive.status).toBe(202);
-    await waitFor('the redrive to be carried out', async () => (await http(t.stack.baseUrl, 'GET', `/dead-letters/${encodeURIComponent(letter.id)}`)).body.status === 'redriven');
-    await waitFor('the parked events to be applied', async () => (await accountInList(poisoned)).account?.version === 4);
+    await expect.poll(async () => (await http(t.stack.baseUrl, 'GET', `/dead-letters/${encodeURIComponent(letter.id)}`)).body.status, { message: 'the redrive to be carried out', timeout: 20_000 }).toBe('redriven');
+    await expect.poll(async () => (await accountInList(poisoned)).account?.version, { message: 'the parked events to be applied', timeout: 20_000 }).toBe(4);
     expect((await accountInList(poisoned)).account.balance).toBe(1_000 + 10 - 300 + 5);
     expect(await t.stack.mongo.db.collection('parked_events').countDocuments({ streamId: `account-${poisoned}` })).toBe(0);
     expect((await http(t.stack.baseUrl, 'POST', `/dead-letters/${encodeURIComponent(letter.id)}/redrive`)).status).toBe(409);
@@ -74,9 +74,9 @@ describe('read side: consistency, rebuild, poison events, lag', () => {
     );
     await http(t.stack.baseUrl, 'POST', `/accounts/${accountId}/deposits`, { amount: 20 });
     expect((await http(t.stack.baseUrl, 'DELETE', `/dead-letters/${encodeURIComponent(letter.id)}`)).status).toBe(202);
-    await waitFor('the discard', async () => (await http(t.stack.baseUrl, 'GET', `/dead-letters/${encodeURIComponent(letter.id)}`)).body.status === 'discarded');
+    await expect.poll(async () => (await http(t.stack.baseUrl, 'GET', `/dead-letters/${encodeURIComponent(letter.id)}`)).body.status, { message: 'the discard', timeout: 20_000 }).toBe('discarded');
     // The discarded deposit is missing from the read model on purpose; the one behind it is applied.
-    await waitFor('the event behind it', async () => (await accountInList(accountId)).account?.balance === 120);
+    await expect.poll(async () => (await accountInList(accountId)).account?.balance, { message: 'the event behind it', timeout: 20_000 }).toBe(120);
     expect(await t.stack.mongo.db.collection('audit_log').countDocuments({ deadLetterId: letter.id, action: 'discard-dead-letter' })).toBe(1);
   });
 
@@ -101,7 +101,7 @@ describe('read side: consistency, rebuild, poison events, lag', () => {
     expect(started.status).toBe(202);
     expect(started.body).toMatchObject({ projection: 'accounts', generation: before.active + 1, servingGeneration: before.active });
     expect((await http(t.stack.baseUrl, 'POST', '/projections/accounts/rebuild')).status).toBe(409);
-    await waitFor('the rebuild to swap in', async () => (await projectionState(t.stack.mongo.db, 'accounts')).active === before.active + 1, 60_000);
+    await expect.poll(async () => (await projectionState(t.stack.mongo.db, 'accounts')).active, { message: 'the rebuild to swap in', timeout: 60_000 }).toBe(before.active + 1);
     writing = false;
     await Promise.all([writer, reader]);
     expect(reads).toBeGreaterThan(0);

@@ -45,7 +45,7 @@ async function poisonWithTwoWaiting(t: Harness) {
   );
   await http(t.stack.baseUrl, 'POST', `/accounts/${accountId}/withdrawals`, { amount: 100 });
   await http(t.stack.baseUrl, 'POST', `/accounts/${accountId}/deposits`, { amount: 1 });
-  await waitFor('two events to wait behind it', async () => (await parkedOf(t.stack, accountId)) === 2);
+  await expect.poll(() => parkedOf(t.stack, accountId), { message: 'two events to wait behind it', timeout: 20_000 }).toBe(2);
   return { accountId, letterId: letter.id as string };
 }
 
@@ -81,7 +81,7 @@ describe('redriving a dead letter while its read-model collection fails', () => 
     await expectHeldWhileFaulty(t, accountId, letterId, lettersBefore, 'redrive-requested');
 
     expect((await http(t.stack.baseUrl, 'DELETE', '/faults/projection:accounts')).status).toBe(204);
-    await waitFor('the redrive to be carried out', async () => (await letterStatus(t.stack, letterId)) === 'redriven', 30_000);
+    await expect.poll(() => letterStatus(t.stack, letterId), { message: 'the redrive to be carried out', timeout: 30_000 }).toBe('redriven');
     const row = await waitFor('the stream to be applied', async () => {
       const r = await accountRow(t.stack, accountId);
       return r?.version === 4 ? r : undefined;
@@ -121,7 +121,7 @@ describe('discarding a dead letter while its read-model collection fails', () =>
     const lettersBefore = await accountLetterIds(t.stack);
     expect((await http(t.stack.baseUrl, 'PUT', '/faults/projection:accounts', { mode: 'error', collection: 'accounts' })).status).toBe(200);
     expect((await http(t.stack.baseUrl, 'DELETE', `/dead-letters/${encodeURIComponent(letterId)}`)).status).toBe(202);
-    await waitFor('the discard to be carried out', async () => (await letterStatus(t.stack, letterId)) === 'discarded', 30_000);
+    await expect.poll(() => letterStatus(t.stack, letterId), { message: 'the discard to be carried out', timeout: 30_000 }).toBe('discarded');
 
     await expectHeldWhileFaulty(t, accountId, letterId, lettersBefore, 'discarded');
 
