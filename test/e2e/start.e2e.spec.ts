@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createApiClient, dataOf } from '../../api/client';
 import { freePort } from '../../servers/run-command';
 import { descendants, isAlive } from '../helpers/processes';
-import { http } from '../helpers/stack';
 import { waitFor } from '../helpers/wait-for';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -69,31 +69,36 @@ describe('npm start', () => {
     // The embedded defaults: no existing servers given.
     delete env.TEMPORAL_ADDRESS;
     delete env.MONGODB_URI;
-    const baseUrl = `http://127.0.0.1:${port}`;
+    const api = createApiClient({ baseUrl: `http://127.0.0.1:${port}` });
 
     running = startSystem(env);
     await waitForReady(running, '"ready" from npm start');
     expect(running.output()).toContain(`API             http://localhost:${port}`);
     expect(running.output()).toContain(`Temporal Web UI http://localhost:${uiPort}`);
 
-    expect((await http(baseUrl, 'GET', '/health')).body).toEqual({ temporal: 'up', mongodb: 'up' });
+    expect((await api.GET('/health')).data).toEqual({ temporal: 'up', mongodb: 'up' });
     const ui = await fetch(`http://127.0.0.1:${uiPort}/`);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('<html');
 
-    expect((await http(baseUrl, 'POST', '/inventory', { sku: 'SKU-START', quantity: 5, price: 250 })).status).toBe(200);
-    const account = await http(baseUrl, 'POST', '/accounts', { owner: 'start-test', initialDeposit: 1_000 });
-    expect(account.status).toBe(201);
-    const placed = await http(baseUrl, 'POST', '/orders', {
-      customerId: 'c-start',
-      accountId: account.body.accountId,
-      items: [{ sku: 'SKU-START', quantity: 1 }],
-      shippingAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
+    expect((await api.POST('/inventory', { body: { sku: 'SKU-START', quantity: 5, price: 250 } })).response.status).toBe(200);
+    const opened = await api.POST('/accounts', { body: { owner: 'start-test', initialDeposit: 1_000 } });
+    expect(opened.response.status).toBe(201);
+    const account = opened.data!;
+    const ordered = await api.POST('/orders', {
+      body: {
+        customerId: 'c-start',
+        accountId: account.accountId,
+        items: [{ sku: 'SKU-START', quantity: 1 }],
+        shippingAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
+      },
     });
-    expect(placed.status).toBe(202);
-    await waitFor('the order to complete', async () => (await http(baseUrl, 'GET', `/orders/${placed.body.orderId}`)).body?.status === 'COMPLETED', 30_000);
+    expect(ordered.response.status).toBe(202);
+    const placed = ordered.data!;
+    const theOrder = { params: { path: { orderId: placed.orderId } } };
+    await waitFor('the order to complete', async () => (await api.GET('/orders/{orderId}', theOrder)).data?.status === 'COMPLETED', 30_000);
     // The projector process is part of the system: the confirmation email goes out.
-    await waitFor('the confirmation email', async () => (await http(baseUrl, 'GET', `/emails?orderId=${placed.body.orderId}`)).body.emails.length === 2, 30_000);
+    await waitFor('the confirmation email', async () => (await dataOf(api.GET('/emails', { params: { query: { orderId: placed.orderId } } }))).emails.length === 2, 30_000);
 
     const processes = descendants(running.child.pid!);
     expect(processes.length).toBeGreaterThanOrEqual(5); // servers, worker, API, projector
@@ -105,13 +110,13 @@ describe('npm start', () => {
     // Second start on the same data folder: the order and its workflow history are still there.
     running = startSystem(env);
     await waitForReady(running, '"ready" from the second npm start');
-    const again = await http(baseUrl, 'GET', `/orders/${placed.body.orderId}`);
-    expect(again.body).toMatchObject({ status: 'COMPLETED', total: 250 });
-    expect((await http(baseUrl, 'GET', `/accounts/${account.body.accountId}`)).body.balance).toBe(750);
+    const again = await api.GET('/orders/{orderId}', theOrder);
+    expect(again.data).toMatchObject({ status: 'COMPLETED', total: 250 });
+    expect((await api.GET('/accounts/{id}', { params: { path: { id: account.accountId } } })).data?.balance).toBe(750);
     const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
     // The read model can show COMPLETED a moment before the workflow's last task is done; a saga
     // interrupted there by Ctrl-C finishes once the restarted worker picks it up.
-    const handle = new Client({ connection }).workflow.getHandle(placed.body.workflowId);
+    const handle = new Client({ connection }).workflow.getHandle(placed.workflowId);
     await waitFor('the saga to be COMPLETED in Temporal', async () => (await handle.describe()).status.name === 'COMPLETED', 30_000);
     await connection.close();
     const second = descendants(running.child.pid!);

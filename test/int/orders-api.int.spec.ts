@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { http, startStack, type Stack } from '../helpers/stack';
+import { apiOf, http, startStack, type Stack } from '../helpers/stack';
 
 const order = {
   customerId: 'cust-1',
@@ -45,9 +45,9 @@ describe('orders API: input validation and errors', () => {
   });
 
   it('answers 404 with the error shape for an unknown order and an unknown route', async () => {
-    const unknown = await http(stack.baseUrl, 'GET', '/orders/does-not-exist');
-    expect(unknown.status).toBe(404);
-    expect(unknown.body.error).toMatchObject({ code: 'not_found' });
+    const unknown = await apiOf(stack).GET('/orders/{orderId}', { params: { path: { orderId: 'does-not-exist' } } });
+    expect(unknown.response.status).toBe(404);
+    expect(unknown.error?.error).toMatchObject({ code: 'not_found' });
     const route = await http(stack.baseUrl, 'GET', '/nope');
     expect(route.status).toBe(404);
     expect(route.body.error.code).toBe('route_not_found');
