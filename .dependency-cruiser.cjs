@@ -3,7 +3,8 @@
  * higher ones; there are no cycles. Read top to bottom, each layer may use the ones below it:
  *
  *   scripts, workers, api            entry points and the HTTP side
- *   composition                      what every process builds the same way (database, connections)
+ *   composition                      one root per process kind (api, worker, readside, scripts) on
+ *                                    shared.ts: each builds the database, event store, services once
  *   workflows                        the saga (deterministic sandbox code)
  *   activities, readside             the services, and the read side (projections, the email
  *                                    subscription and their engine) behind readside/index.ts
@@ -74,8 +75,15 @@ module.exports = {
       name: 'only-entry-points-compose',
       severity: 'error',
       comment: 'The composition root is used by the processes, not by the parts it composes.',
-      from: { pathNot: '^(scripts|bench|test|workers/main\\.ts|api/main\\.ts|readside/main\\.ts)' },
+      from: { pathNot: '^(composition|scripts|bench|test)/|^(workers|api|readside)/main\\.ts$' },
       to: { path: '^composition/' },
+    },
+    {
+      name: 'composition-points-down',
+      severity: 'error',
+      comment: 'The composition roots build the parts for the processes; the processes, the API and the tooling sit above them.',
+      from: { path: '^composition/' },
+      to: { path: '^(api|workers|scripts|bench|test)/' },
     },
     {
       name: 'nothing-imports-entry-points',

@@ -1,25 +1,23 @@
 import type { Db } from 'mongodb';
-import { createPersonalData, DEVELOPMENT_MASTER_KEYS, type MasterKeys } from '../infra/personal-data';
-import { createAccountService } from '../domain/accounts';
-import { createEventStore } from '../eventstore';
+import type { PersonalData } from '../infra/personal-data';
+import type { AccountService } from '../domain/accounts';
+import type { EventStore } from '../eventstore';
 import { accountsPort } from './accounts-port';
 import { createDeadLetterActivities } from './dead-letters';
 import { createInventoryActivities } from './inventory';
 import { createOrderActivities } from './order';
 import { createPaymentActivities } from './payment';
 import { createShippingActivities } from './shipping';
-import { temporalMetadata } from './temporal-metadata';
 
 /**
  * All activities: one module per service (Order, Payment, Inventory, Shipping) plus dead letters.
- * Built from their dependencies so tests can hand in their own database.
+ * Built from their dependencies (composition/worker.ts builds them once per worker; tests hand in
+ * their own). The event store is the worker's: every event a service appends says which saga step
+ * wrote it (./temporal-metadata.ts).
  */
-export function createActivities({ db, masterKeys }: { db: Db; masterKeys?: MasterKeys }) {
-  const personalData = createPersonalData(db, masterKeys ?? DEVELOPMENT_MASTER_KEYS);
-  // Every event a service appends says which saga step wrote it.
-  const events = createEventStore(db, { ambientMetadata: temporalMetadata });
+export function createActivities({ db, events, accounts: accountService, personalData }: { db: Db; events: EventStore; accounts: AccountService; personalData: PersonalData }) {
   const deps = { db, events };
-  const accounts = accountsPort(createAccountService({ store: events }), events);
+  const accounts = accountsPort(accountService, events);
   return {
     ...createOrderActivities(deps),
     ...createPaymentActivities({ ...deps, accounts }),

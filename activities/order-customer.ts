@@ -1,6 +1,6 @@
 import type { Db } from 'mongodb';
 import { asSagaEvent } from '../domain/orders';
-import { createEventStore, type EventStore } from '../eventstore';
+import type { EventStore } from '../eventstore';
 import { legacyOrderDocuments } from './order-stream';
 
 /** Who placed an order, as the order records it: the sealed customer id and the customer's pseudonym. */
@@ -14,7 +14,7 @@ export interface OrderCustomer {
  * changes it): strongly consistent, one read by (streamId, version). An order whose stream does not
  * begin with OrderCreated is one of the previous version that only its document records.
  */
-export function createOrderCustomers(db: Db, store: Pick<EventStore, 'readStream'> = createEventStore(db)) {
+export function createOrderCustomers(db: Db, store: Pick<EventStore, 'readStream'>) {
   return {
     async of(orderId: string): Promise<OrderCustomer | null> {
       const [first] = await store.readStream(`order-${orderId}`, { toVersion: 1 });
@@ -25,3 +25,5 @@ export function createOrderCustomers(db: Db, store: Pick<EventStore, 'readStream
     },
   };
 }
+
+export type OrderCustomers = ReturnType<typeof createOrderCustomers>;

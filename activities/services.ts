@@ -4,4 +4,4 @@
  * Everything else reaches the services through the saga.
  */
 export { createInventoryCatalog, type InventoryCatalog } from './inventory';
-export { createOrderCustomers, type OrderCustomer } from './order-customer';
+export { createOrderCustomers, type OrderCustomer, type OrderCustomers } from './order-customer';

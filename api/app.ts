@@ -1,5 +1,5 @@
 import { customerRoutes } from './routes/customers';
-import { createPersonalData, masterKeysOf } from '../infra/personal-data';
+import type { PersonalData } from '../infra/personal-data';
 import express from 'express';
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
@@ -19,8 +19,9 @@ import { codecRoutes } from './routes/codec';
 import { createMetrics } from './metrics';
 import { openApiDocument } from './openapi';
 import { requestLog } from './request-log';
-import { createInventoryCatalog } from '../activities/services';
-import { createEventStore } from '../eventstore';
+import type { InventoryCatalog, OrderCustomers } from '../activities/services';
+import type { AccountService } from '../domain/accounts';
+import type { EventStore } from '../eventstore';
 import { createFaults } from '../infra/faults';
 import { deadLetterRoutes } from './routes/dead-letters';
 import { emailRoutes } from './routes/emails';
@@ -32,11 +33,21 @@ import { inventoryRoutes } from './routes/inventory';
 import { orderRoutes } from './routes/orders';
 import { accountRoutes } from './routes/accounts';
 
+/**
+ * What the API is built from, each piece built once for the process by its composition root
+ * (composition/api.ts): every route that reads an account uses the same account service, so the
+ * process keeps one cache of account folds.
+ */
 export interface AppDeps {
   client: Client;
   db: Db;
   config: Config;
   log: Logger;
+  store: EventStore;
+  accounts: AccountService;
+  personalData: PersonalData;
+  catalog: InventoryCatalog;
+  customers: OrderCustomers;
 }
 
 /** The Express app, without listening: tests mount it on an ephemeral port. */
@@ -44,7 +55,7 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  const store = createEventStore(deps.db);
+  const { store, personalData, catalog } = deps;
   const metrics = createMetrics({ db: deps.db, store, config: deps.config });
   app.use(metrics.middleware);
   app.use(requestLog(deps.log));
@@ -67,8 +78,7 @@ export function createApp(deps: AppDeps): express.Express {
     // The key's id names the caller; the key itself never reaches a log.
     deps.log.warn({ correlationId: req.header('x-correlation-id'), keyId: principalOf(res).keyId, method: req.method, route, reason }, 'request denied');
   };
-  const personalData = createPersonalData(deps.db, masterKeysOf(deps.config, (message) => deps.log.warn(message)));
-  const police: PoliceDeps = { ownership: createOwnership(deps.db, personalData), denied };
+  const police: PoliceDeps = { ownership: createOwnership(deps), denied };
   app.use(authenticate(deps.config, denied));
   app.use(express.json({ limit: '100kb', strict: true }));
   app.use((req, _res, next) => {
@@ -79,7 +89,6 @@ export function createApp(deps: AppDeps): express.Express {
     }
     next();
   });
-  const catalog = createInventoryCatalog({ db: deps.db, events: store });
   const faults = createFaults(deps.db, faultInjectionOn(deps.config));
   const idempotency = createIdempotency(deps.db, deps.config, personalData.requestDigest);
   // A path the API serves, asked with a method it does not: 405 with the methods it does (a CORS

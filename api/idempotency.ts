@@ -5,6 +5,7 @@ import type { Config } from '../config';
 import { principalOf } from './auth';
 import { HttpError } from './errors';
 import { IDEMPOTENCY_KEY_PATTERN } from './contract';
+import { IDEMPOTENCY_KEYS } from '../infra/idempotency-keys';
 
 /** What a command answered, kept so that a repeat gets exactly the same answer. */
 export interface Answer {
@@ -52,7 +53,7 @@ const WAIT_FOR_FIRST_MS = 5_000;
  *   which still matches the same body.
  */
 export function createIdempotency(db: Db, config: Pick<Config, 'IDEMPOTENCY_RETENTION'>, digest: (canonicalBody: string) => string) {
-  const keys = db.collection<IdempotencyDocument>('idempotency_keys');
+  const keys = db.collection<IdempotencyDocument>(IDEMPOTENCY_KEYS);
   const retention = config.IDEMPOTENCY_RETENTION;
 
   /** Claims the key for this request; answers (and returns null) when it was already used. */

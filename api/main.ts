@@ -1,4 +1,4 @@
-import { openDatabase, temporalClient } from '../composition';
+import { composeApi } from '../composition/api';
 import { listenHost, loadConfig } from '../config';
 import { createLogger } from '../infra/logger';
 import { reportReady } from '../infra/ready';
@@ -8,10 +8,8 @@ import { createApp } from './app';
 async function main() {
   const config = loadConfig();
   const log = createLogger('api');
-  const mongo = await openDatabase(config);
-  // Lazy: the API starts (and /health reports the outage) even when Temporal is briefly away.
-  const { client, connection } = await temporalClient(config, { lazy: true });
-  const app = createApp({ client, db: mongo.db, config, log });
+  const { mongo, connection, parts } = await composeApi(config, log);
+  const app = createApp(parts);
   const watchdog = startWatchdog({
     what: 'API',
     servers: { mongodb: () => mongo.db.command({ ping: 1 }), temporal: () => connection.workflowService.getSystemInfo({}) },

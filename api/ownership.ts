@@ -1,7 +1,5 @@
-import type { Db } from 'mongodb';
-import { createOrderCustomers } from '../activities/services';
-import { createAccountService } from '../domain/accounts';
-import { createEventStore } from '../eventstore';
+import type { OrderCustomers } from '../activities/services';
+import type { AccountService } from '../domain/accounts';
 import type { PersonalData } from '../infra/personal-data';
 import type { Ownership } from './policed-router';
 
@@ -11,10 +9,7 @@ import type { Ownership } from './policed-router';
  * record the customer by pseudonym only, so the caller's customer id is turned into its pseudonym
  * and compared; a customer with no key (never seen, or erased) owns nothing.
  */
-export function createOwnership(db: Db, personalData: PersonalData): Ownership {
-  const store = createEventStore(db);
-  const accounts = createAccountService({ store });
-  const orders = createOrderCustomers(db, store);
+export function createOwnership({ accounts, customers: orders, personalData }: { accounts: Pick<AccountService, 'getAccount'>; customers: OrderCustomers; personalData: PersonalData }): Ownership {
   const owns = async (recorded: Promise<string | null | undefined>, customerId: string) => {
     const [pseudonym, mine] = await Promise.all([recorded, personalData.pseudonymIfKnown(customerId)]);
     return typeof pseudonym === 'string' && pseudonym === mine;

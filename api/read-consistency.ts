@@ -3,7 +3,7 @@ import type { Db } from 'mongodb';
 import { z } from 'zod';
 import { appliedPosition, projectionStatuses, type Projection } from '../readside';
 import { HttpError } from './errors';
-import { createEventStore } from '../eventstore';
+import type { EventStore } from '../eventstore';
 import { parse } from './validate';
 
 const consistency = z.object({
@@ -27,11 +27,10 @@ export const STALLED_RETRY_AFTER_S = 5;
  * with `Retry-After` as soon as it sees the projection stalled, which waiting would not cure.
  * Every read-model answer carries `X-Read-Model-Position`.
  */
-export function readConsistency(db: Db, options: { stallAfterMs: number }) {
-  const store = createEventStore(db);
+export function readConsistency({ db, store, stallAfterMs }: { db: Db; store: Pick<EventStore, 'headPosition'>; stallAfterMs: number }) {
 
   async function stalled(projection: Projection) {
-    const rows = await projectionStatuses(db, store, options.stallAfterMs);
+    const rows = await projectionStatuses(db, store, stallAfterMs);
     return rows.find((r) => r.name === projection.name && r.state === 'stalled');
   }
 

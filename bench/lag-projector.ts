@@ -8,6 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { MongoClient } from 'mongodb';
+import { readSideParts } from '../composition/readside';
 import { startConsumers } from '../readside';
 import { createLogger } from '../infra/logger';
 
@@ -25,7 +26,7 @@ async function main() {
     await session.post('Profiler.start');
   }
   // As in production: fault injection off, so it costs nothing.
-  const consumers = await startConsumers(client.db(process.env.BENCH_DB!), createLogger('projector-bench', 'silent'), { faultInjection: false });
+  const consumers = await startConsumers({ ...readSideParts(client.db(process.env.BENCH_DB!)), log: createLogger('projector-bench', 'silent') }, { faultInjection: false });
   const send = (message: unknown) => process.send?.(message);
 
   // When each position became readable, stamped as the orders projection's write completes (its

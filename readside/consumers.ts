@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import { createEventStore } from '../eventstore';
+import type { EventStore } from '../eventstore';
 import { createFaults } from '../infra/faults';
 import type { Logger } from '../infra/logger';
 import { projections } from './projections';
@@ -15,8 +15,10 @@ import { runSubscription } from './engine/runner';
  * holds up another: the Email service (event notification) and the read-model projections
  * (orders, inventory, accounts, sales analytics).
  */
-export async function startConsumers(db: Db, log: Logger, options: { faultInjection?: boolean } = {}): Promise<{ projector: ReturnType<typeof startProjector>; stop(): Promise<void> }> {
-  const store = createEventStore(db);
+export async function startConsumers(
+  { db, store, log }: { db: Db; store: EventStore; log: Logger },
+  options: { faultInjection?: boolean } = {},
+): Promise<{ projector: ReturnType<typeof startProjector>; stop(): Promise<void> }> {
   // Off in production: then no subscription consults faults at all.
   const faults = (options.faultInjection ?? true) ? createFaults(db) : undefined;
   // One change stream for the whole process, resumed where the latest checkpoint saw it last.

@@ -1,6 +1,6 @@
-import { openDatabase } from '../composition';
+import { readSideParts } from '../composition/readside';
+import { openDatabase } from '../composition/shared';
 import { faultInjectionOn, listenHost, loadConfig } from '../config';
-import { createEventStore } from '../eventstore';
 import { createLogger } from '../infra/logger';
 import { reportReady } from '../infra/ready';
 import { serveHealth } from '../infra/health-server';
@@ -14,8 +14,9 @@ async function main() {
   const log = createLogger('projector');
   const mongo = await openDatabase(config);
   const watchdog = startWatchdog({ what: 'projector', servers: { mongodb: () => mongo.db.command({ ping: 1 }) }, timeoutMs: config.WATCHDOG_TIMEOUT, log });
-  const consumers = await startConsumers(mongo.db, log, { faultInjection: faultInjectionOn(config) });
-  const checks = projectorHealth({ db: mongo.db, store: createEventStore(mongo.db), stallAfterMs: config.PROJECTION_STALL_AFTER, holds: (name) => consumers.projector.live(name) !== undefined });
+  const { db, store } = readSideParts(mongo.db);
+  const consumers = await startConsumers({ db, store, log }, { faultInjection: faultInjectionOn(config) });
+  const checks = projectorHealth({ db, store, stallAfterMs: config.PROJECTION_STALL_AFTER, holds: (name) => consumers.projector.live(name) !== undefined });
   const health = config.PROJECTOR_HEALTH_PORT ? await serveHealth({ port: config.PROJECTOR_HEALTH_PORT, host: listenHost(config), log, what: 'projector', checks }) : undefined;
   log.info('projector started: email notifications and read-model projections');
   reportReady();

@@ -30,6 +30,7 @@ import { sagaSettings } from '../config/saga';
 import { createApiClient, dataOf, retryingFetch } from '../api/client';
 import { describeGapMarkers } from './drill/gap-markers';
 import { checkInvariants } from './drill/invariants';
+import { scriptParts } from '../composition/scripts';
 import { placeOrders } from './drill/load';
 import { redriveCompensations, waitForQuiet } from './drill/settle';
 import { supervise, type ManagedProcess } from './supervisor';
@@ -180,7 +181,7 @@ async function main() {
     const settleSeconds = (Date.now() - settleStarted) / 1000;
     say(`settled in ${settleSeconds.toFixed(1)}s; checking invariants`);
 
-    const report = await checkInvariants(db, temporalClient, orders, { api, faultsInjected, readableWithinMs: READABLE_WITHIN_MS, redrivenOrders, stillOpen });
+    const report = await checkInvariants({ db, store: scriptParts(db).store }, temporalClient, orders, { api, faultsInjected, readableWithinMs: READABLE_WITHIN_MS, redrivenOrders, stillOpen });
     await mongoClient.close();
     await connection.close();
     const restarts = Object.fromEntries(Object.entries(processes).map(([name, p]) => [name, p.starts() - 1]));

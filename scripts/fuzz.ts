@@ -19,8 +19,6 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig, type Config } from '../config';
-import { createEventStore } from '../eventstore';
-import { createAccountService } from '../domain/accounts';
 import { obtainServers } from '../servers';
 import { findOnPath } from '../servers/run-command';
 import { repoRoot } from '../servers/paths';
@@ -76,7 +74,7 @@ async function main() {
   let exitCode = 0;
   try {
     // Something real to aim at: an account, stock, a finished order and its idempotency key.
-    const accounts = createAccountService({ store: createEventStore(system.mongo.db) });
+    const { accounts } = system;
     const account = (await accounts.openAccount({ owner: 'fuzz', initialDeposit: 1_000_000 })).accountId;
     const sku = `FUZZ-${suffix}`;
     await fetch(`${system.baseUrl}/inventory`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ sku, quantity: 1_000, price: 100 }) });

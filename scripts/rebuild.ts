@@ -6,7 +6,7 @@
  */
 import { loadConfig } from '../config';
 import { connectMongo } from '../infra/mongo';
-import { createEventStore } from '../eventstore';
+import { scriptParts } from '../composition/scripts';
 import { projectionState, projectionNamed, projections, projectionStatuses, requestRebuild } from '../readside';
 
 async function main() {
@@ -31,7 +31,7 @@ async function main() {
       generation = answer.generation ?? (await projectionState(mongo.db, projection.name)).building ?? state.active;
       console.log(`a rebuild of ${projection.name} into generation ${generation} is already under way; following it`);
     }
-    const store = createEventStore(mongo.db);
+    const { store } = scriptParts(mongo.db);
     const started = Date.now();
     for (;;) {
       const row = (await projectionStatuses(mongo.db, store, 10_000)).find((r) => r.name === projection.name)!;

@@ -4,7 +4,8 @@ import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import type pino from 'pino';
 import { createApp } from '../api/app';
-import { openDatabase, temporalClient, workerConnection } from '../composition';
+import { apiParts, masterKeysFor, openDatabase, readSideParts, temporalClient, workerActivities, workerConnection } from '../composition';
+import type { AccountService } from '../domain/accounts';
 import { faultInjectionOn, type Config } from '../config';
 import { startConsumers } from '../readside';
 import { createLogger, type Logger } from '../infra/logger';
@@ -15,6 +16,8 @@ export interface InProcessSystem {
   config: Config;
   mongo: Mongo;
   client: Client;
+  /** The API's account service (one per process, as the API process has it). */
+  accounts: AccountService;
   /** Absent when started with `worker: false` (a test then runs its own, for example as a process it can kill). */
   worker: Worker | undefined;
   nativeConnection: NativeConnection;
@@ -36,24 +39,30 @@ export interface InProcessOptions {
 /**
  * The whole system in one process (worker, projector, API on an ephemeral port) against running
  * servers: what the tests, the fuzzing script and the benchmarks drive. `npm start` runs the same
- * parts as separate processes.
+ * parts as separate processes; here each part gets what its own composition root builds for it
+ * (composition/api.ts, worker.ts, readside.ts), as it would in its own process.
  */
 export async function startInProcess(config: Config, options: InProcessOptions = {}): Promise<InProcessSystem> {
   const log = options.log ?? createLogger('system', config.LOG_LEVEL, options.destination);
   const mongo = await openDatabase(config);
   const nativeConnection = await workerConnection(config);
-  const worker = options.worker === false ? undefined : await createWorker({ connection: nativeConnection, config, db: mongo.db, log, spanExporter: options.spanExporter });
+  const worker =
+    options.worker === false
+      ? undefined
+      : await createWorker({ connection: nativeConnection, config, db: mongo.db, activities: workerActivities({ db: mongo.db, masterKeys: masterKeysFor(config, log) }), log, spanExporter: options.spanExporter });
   const started = worker && runWorker(worker, { connection: nativeConnection, config, db: mongo.db, log });
   const running = started?.running;
   await started?.current;
-  const consumers = options.consumers === false ? undefined : await startConsumers(mongo.db, log, { faultInjection: faultInjectionOn(config) });
+  const consumers = options.consumers === false ? undefined : await startConsumers({ ...readSideParts(mongo.db), log }, { faultInjection: faultInjectionOn(config) });
   const { client, connection } = await temporalClient(config);
-  const server = createApp({ client, db: mongo.db, config, log }).listen(0, '127.0.0.1');
+  const api = apiParts({ db: mongo.db, config, log, client });
+  const server = createApp(api).listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   return {
     config,
     mongo,
     client,
+    accounts: api.accounts,
     worker,
     nativeConnection,
     baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

@@ -1,5 +1,6 @@
 import { Runtime } from '@temporalio/worker';
-import { openDatabase, workerConnection } from '../composition';
+import { masterKeysFor, openDatabase } from '../composition/shared';
+import { workerActivities, workerConnection } from '../composition/worker';
 import { listenHost, loadConfig, setsCurrentVersion } from '../config';
 import { createLogger } from '../infra/logger';
 import { pinoTemporalLogger } from '../infra/temporal-logger';
@@ -29,7 +30,8 @@ async function main() {
   }
   const mongo = await openDatabase(config);
   const connection = await workerConnection(config);
-  const worker = await createWorker({ connection, config, db: mongo.db, log });
+  const activities = workerActivities({ db: mongo.db, masterKeys: masterKeysFor(config, log) });
+  const worker = await createWorker({ connection, config, db: mongo.db, activities, log });
   // Started once the workflow bundle is built: bundling holds the event loop for seconds at a time.
   const watchdog = startWatchdog({
     what: 'worker',

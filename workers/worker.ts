@@ -1,12 +1,11 @@
 import { pruneSettledReservations } from '../activities/stock-pruning';
-import { masterKeysOf } from '../infra/personal-data';
 import os from 'node:os';
 import path from 'node:path';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { Db } from 'mongodb';
 import { faultInjectionOn, setsCurrentVersion, type Config } from '../config';
 import { makeCurrentVersion, RoutingPropagationPendingError, type CurrentVersionOutcome } from './deployment';
-import { createActivities } from '../activities';
+import type { Activities } from '../activities';
 import { dataConverter } from '../infra/data-converter';
 import { createLogger, type Logger } from '../infra/logger';
 import { tracing } from '../infra/tracing';
@@ -18,8 +17,11 @@ import { buildIdFor } from './build-id';
 import { bundleWorkflows } from './workflow-bundle';
 import type { Context } from '@temporalio/activity';
 
-/** Builds the order worker: the saga workflow plus every service's activities on one task queue. */
-export async function createWorker(deps: { connection: NativeConnection; config: Config; db: Db; log?: Logger; spanExporter?: SpanExporter; workflowsPath?: string }): Promise<Worker> {
+/**
+ * Builds the order worker: the saga workflow plus every service's activities on one task queue,
+ * the activities as its composition root built them (composition/worker.ts).
+ */
+export async function createWorker(deps: { connection: NativeConnection; config: Config; db: Db; activities: Activities; log?: Logger; spanExporter?: SpanExporter; workflowsPath?: string }): Promise<Worker> {
   const log = deps.log ?? createLogger('worker', deps.config.LOG_LEVEL);
   const plugin = tracing(deps.config, 'order-worker', deps.spanExporter);
   const faults = faultInjectionOn(deps.config) ? createFaults(deps.db) : null;
@@ -41,7 +43,7 @@ export async function createWorker(deps: { connection: NativeConnection; config:
     identity: `${process.pid}@${os.hostname()} ${build}`,
     // A version of the Worker Deployment, its workflows Pinned: a saga finishes on the build it
     // started on, however long it waits (an approval, an outage), so a new build may change the
-    // saga freely (README, "Changing a workflow safely"). The behavior is the worker's, not the
+    // saga freely (docs/workflow-changes.md). The behavior is the worker's, not the
     // workflow's: the server refuses one from an unversioned worker, and tests run the same
     // workflow code on unversioned workers.
     workerDeploymentOptions: {
@@ -50,7 +52,7 @@ export async function createWorker(deps: { connection: NativeConnection; config:
       defaultVersioningBehavior: 'PINNED',
     },
     workflowBundle: bundle,
-    activities: createActivities({ db: deps.db, masterKeys: masterKeysOf(deps.config, (message) => log.warn(message)) }),
+    activities: deps.activities,
     dataConverter: dataConverter(deps.config),
     interceptors: {
       activity: [
@@ -94,7 +96,7 @@ export function runWorker(worker: Worker, deps: { connection: NativeConnection; 
 /**
  * A build that is current while its routing change still propagates serves its tasks all the same:
  * the worker runs on and says so, rather than exit and be restarted into the same wait (a loaded
- * dev server was seen to leave the change in progress for minutes).
+ * dev server can leave the change in progress for minutes; docs/history.md).
  */
 export async function toleratingSlowRouting(made: Promise<CurrentVersionOutcome>, log: Pick<Logger, 'warn'>): Promise<CurrentVersionOutcome | 'propagating'> {
   try {

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type Request } from 'express';
-import type { Db } from 'mongodb';
-import { createAccountService, type AccountView } from '../../domain/accounts';
+import type { AccountService, AccountView } from '../../domain/accounts';
 import { accountParams, ifMatchHeader, movementSchema, openAccountSchema, pointInTime } from '../contract';
-import { createEventStore } from '../../eventstore';
 import { domainErrorToHttp } from '../domain-errors';
 import { ownCustomer } from '../auth';
 import { HttpError, notFound } from '../errors';
@@ -15,8 +13,8 @@ import type { PersonalData } from '../../infra/personal-data';
 /** The account's version as an entity tag; If-Match carries it back to pin a command to that version. */
 const etag = (version: number) => `"${version}"`;
 
-export function accountRoutes(deps: { police: PoliceDeps; db: Db; idempotency: Idempotency; personalData: PersonalData }): Router {
-  const accounts = createAccountService({ store: createEventStore(deps.db) });
+export function accountRoutes(deps: { police: PoliceDeps; accounts: AccountService; idempotency: Idempotency; personalData: PersonalData }): Router {
+  const { accounts } = deps;
   const router = policedRouter(deps.police);
 
   router.post('/accounts', async (req, res) => {

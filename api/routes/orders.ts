@@ -12,14 +12,13 @@ import type { Db } from 'mongodb';
 import { z } from 'zod';
 import type { Config } from '../../config';
 import { sagaSettings } from '../../config/saga';
-import { createOrderCustomers, type InventoryCatalog } from '../../activities/services';
+import type { InventoryCatalog, OrderCustomers } from '../../activities/services';
 import { approveSignal, cancelUpdate, CustomerIdKey, OrderIdKey, OrderStatusKey, orderWorkflowId, placedUpdate, placedUpdateId, placementQuery, rejectSignal, statusQuery, updateShippingAddressUpdate, type OrderPlaced, type OrderSagaInput, type OrderSagaWorkflow, type SagaStatus, WORKFLOW_NAMES } from '../../workflows/client';
 import { correlationIdOf } from '../correlation';
 import { actorOf, ownCustomer } from '../auth';
 import { HttpError, notFound } from '../errors';
 import { idFromSeed, type Answer, type Idempotency } from '../idempotency';
-import { createAccountService } from '../../domain/accounts';
-import { createEventStore } from '../../eventstore';
+import type { AccountService } from '../../domain/accounts';
 import { parse } from '../validate';
 import { INITIAL_STATUS, ORDER_STATUS, orderDetails, orderSummary, shippingAddressSchema, UNDONE_STATUSES } from '../../domain/orders';
 import { ERASED } from '../../domain/personal-data';
@@ -27,12 +26,21 @@ import { orderIdParams, placeOrderSchema, reasonBody } from '../contract';
 import { policedRouter, type PoliceDeps } from '../policed-router';
 import type { PersonalData } from '../../infra/personal-data';
 
-export function orderRoutes(deps: { police: PoliceDeps; client: Client; db: Db; config: Config; catalog: InventoryCatalog; sagasStarted?: { inc(): void }; idempotency: Idempotency; personalData: PersonalData }): Router {
+export function orderRoutes(deps: {
+  police: PoliceDeps;
+  client: Client;
+  db: Db;
+  config: Config;
+  catalog: InventoryCatalog;
+  accounts: AccountService;
+  /** The order's own record (its first event), not the read model: an order just placed may not be there yet. */
+  customers: OrderCustomers;
+  sagasStarted?: { inc(): void };
+  idempotency: Idempotency;
+  personalData: PersonalData;
+}): Router {
   const router = policedRouter(deps.police);
-  const store = createEventStore(deps.db);
-  const accounts = createAccountService({ store });
-  // The order's own record (its first event), not the read model: an order just placed may not be there yet.
-  const customers = createOrderCustomers(deps.db, store);
+  const { accounts, customers } = deps;
 
   /** The saga of an order the platform knows; 404 otherwise (whose it is, the access policy checked). */
   async function sagaOf(orderId: string): Promise<WorkflowHandle> {

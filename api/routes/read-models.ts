@@ -14,6 +14,7 @@ import {
   type OrderViewDocument,
 } from '../../readside';
 import { readConsistency, withoutConsistency } from '../read-consistency';
+import type { EventStore } from '../../eventstore';
 import { HttpError, notFound } from '../errors';
 import { parse } from '../validate';
 import { ownCustomer } from '../auth';
@@ -32,10 +33,10 @@ const NO_ONE = '';
  * your own write. The saga's live state (GET /orders/:id/saga) and the account's own stream
  * (GET /accounts/:id) are strongly consistent instead.
  */
-export function readModelRoutes(deps: { police: PoliceDeps; db: Db; personalData: PersonalData; config: Pick<Config, 'PROJECTION_STALL_AFTER'> }): Router {
+export function readModelRoutes(deps: { police: PoliceDeps; db: Db; store: Pick<EventStore, 'headPosition'>; personalData: PersonalData; config: Pick<Config, 'PROJECTION_STALL_AFTER'> }): Router {
   const router = policedRouter(deps.police);
   const { db, personalData } = deps;
-  const awaitReadModel = readConsistency(db, { stallAfterMs: deps.config.PROJECTION_STALL_AFTER });
+  const awaitReadModel = readConsistency({ db, store: deps.store, stallAfterMs: deps.config.PROJECTION_STALL_AFTER });
   /** The read models know customers by pseudonym only; one without a key (unknown, or erased) matches nothing. */
   const customerFilter = async (customerId: string) => (await personalData.pseudonymIfKnown(customerId)) ?? NO_ONE;
   /** The read models hold personal fields sealed, as the events did; they are opened for the answer only. */

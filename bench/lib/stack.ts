@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime, Worker, type NativeConnection } from '@temporalio/worker';
-import { openDatabase } from '../../composition';
+import { masterKeysFor, openDatabase, readSideParts, workerActivities } from '../../composition';
 import { faultInjectionOn, loadConfig, mongodbUri, type Config } from '../../config';
 import { createLogger } from '../../infra/logger';
 import type { Mongo } from '../../infra/mongo';
@@ -88,7 +88,8 @@ export async function startBenchStack(servers: ServerAddresses): Promise<BenchSt
   const workerMongo = await openDatabase(monitored);
   commands.watch('worker', workerMongo.client, activityStep);
   const workerLog = createLogger('worker-bench', config.LOG_LEVEL);
-  const worker = await createWorker({ connection: system.nativeConnection, config, db: workerMongo.db, log: workerLog });
+  const activities = workerActivities({ db: workerMongo.db, masterKeys: masterKeysFor(config, workerLog) });
+  const worker = await createWorker({ connection: system.nativeConnection, config, db: workerMongo.db, activities, log: workerLog });
   const started = runWorker(worker, { connection: system.nativeConnection, config, db: workerMongo.db, log: workerLog });
   await started.current;
   const readMongo = await openDatabase(monitored);
@@ -104,7 +105,7 @@ export async function startBenchStack(servers: ServerAddresses): Promise<BenchSt
   });
   const baselineRunning = baselineWorker.run();
   const log = createLogger('consumers-bench', config.LOG_LEVEL);
-  const start = () => startConsumers(readMongo.db, log, { faultInjection: faultInjectionOn(config) });
+  const start = () => startConsumers({ ...readSideParts(readMongo.db), log }, { faultInjection: faultInjectionOn(config) });
   let consumers: Consumers | undefined = await start();
   return {
     config,

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
-import { createEventStore, GAP_TYPE, type StoredEvent } from '../../eventstore';
+import { GAP_TYPE, type EventStore, type StoredEvent } from '../../eventstore';
 import { deadLetterCollection } from '../../infra/dead-letters';
 import { createFaults } from '../../infra/faults';
 import { createLogger } from '../../infra/logger';
@@ -38,7 +38,7 @@ export interface InvariantReport {
 }
 
 /** Checks the promises of the platform against the event log, the services' state and the read models. */
-export async function checkInvariants(db: Db, client: Client, orders: PlacedOrder[], options: InvariantOptions): Promise<InvariantReport> {
+export async function checkInvariants({ db, store }: { db: Db; store: EventStore }, client: Client, orders: PlacedOrder[], options: InvariantOptions): Promise<InvariantReport> {
   const { faultsInjected } = options;
   const violations: string[] = [];
   const checks: InvariantReport['checks'] = {};
@@ -47,7 +47,6 @@ export async function checkInvariants(db: Db, client: Client, orders: PlacedOrde
     checks[name] = { ok: problems.length === 0, detail: problems.length ? `${problems.length} violation(s): ${problems.slice(0, 5).join('; ')}` : detail };
     violations.push(...problems.map((p) => `${name}: ${p}`));
   };
-  const store = createEventStore(db);
   const events = (await db.collection('events').find({}, { projection: { _id: 0, batch: 0 } }).sort({ position: 1 }).toArray()) as unknown as StoredEvent[];
 
   // 1. Every saga reached a terminal state, and the order says so: COMPLETED, or CANCELLED once

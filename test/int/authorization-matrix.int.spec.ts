@@ -11,6 +11,7 @@ import { authorizationCells, expected, type Caller } from '../helpers/authorizat
 import { address, fastSaga, sagaHelpers } from '../helpers/saga';
 import { http, startStack, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait-for';
+import { apiParts } from '../../composition';
 
 /**
  * The authorization matrix, generated from the routes Express actually serves and the access
@@ -125,7 +126,7 @@ describe('authorization matrix: every route × every caller × own and other res
       PAYLOAD_KEYS: new Map([['k1', randomBytes(32)]]),
       PAYLOAD_KEY_ID: 'k1',
     });
-    app = createApp({ client: stack.client, db: stack.mongo.db, config: stack.config, log: createLogger('matrix', 'silent') });
+    app = createApp(apiParts({ client: stack.client, db: stack.mongo.db, config: stack.config, log: createLogger('matrix', 'silent') }));
     h = sagaHelpers(stack, headersOf.operator);
     sku = h.unique('MATRIX');
     await h.stock(sku, 1_000, 100);

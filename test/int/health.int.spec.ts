@@ -7,6 +7,7 @@ import { loadConfig } from '../../config';
 import { createLogger } from '../../infra/logger';
 import { freePort } from '../../servers/run-command';
 import { http, startStack, type Stack } from '../helpers/stack';
+import { apiParts } from '../../composition';
 
 describe('GET /health', () => {
   let stack: Stack;
@@ -30,7 +31,7 @@ describe('GET /health', () => {
     const deadTemporal = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${deadPort}`, connectTimeout: 500 }) });
     const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent' });
     const serve = async (client: Client, db: ReturnType<MongoClient['db']>, path = '/health') => {
-      const server = createApp({ client, db, config, log: createLogger('health-test') }).listen(0, '127.0.0.1');
+      const server = createApp(apiParts({ client, db, config, log: createLogger('health-test') })).listen(0, '127.0.0.1');
       await new Promise<void>((r) => server.once('listening', r));
       const res = await http(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, 'GET', path);
       server.close();

@@ -8,6 +8,7 @@ import { keyIdOf } from '../../api/auth';
 import { createLogger } from '../../infra/logger';
 import { http, startStack, type Stack } from '../helpers/stack';
 import { address, fastSaga, sagaHelpers } from '../helpers/saga';
+import { apiParts } from '../../composition';
 
 const OPERATOR = 'operator-key-0123456789abcdef';
 const CLIENT_A = 'client-a-key-0123456789abcdef';
@@ -163,7 +164,7 @@ describe('production mode: authentication, roles, encryption, hardening', () => 
   it('counts and logs every denied request by route and reason, naming the key by its id only', async () => {
     const lines: string[] = [];
     const sink = new Writable({ write: (chunk, _e, done) => (lines.push(chunk.toString()), done()) });
-    const app = createApp({ client: stack.client, db: stack.mongo.db, config: stack.config, log: createLogger('denials', 'warn', sink) });
+    const app = createApp(apiParts({ client: stack.client, db: stack.mongo.db, config: stack.config, log: createLogger('denials', 'warn', sink) }));
     const server = app.listen(0, '127.0.0.1');
     await new Promise<void>((r) => server.once('listening', r));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -232,7 +233,7 @@ describe('production mode: authentication, roles, encryption, hardening', () => 
   });
 
   it('limits the request rate per client with 429', async () => {
-    const app = createApp({ client: stack.client, db: stack.mongo.db, config: { ...stack.config, RATE_LIMIT_PER_MINUTE: 5 }, log: createLogger('rate', 'silent') });
+    const app = createApp(apiParts({ client: stack.client, db: stack.mongo.db, config: { ...stack.config, RATE_LIMIT_PER_MINUTE: 5 }, log: createLogger('rate', 'silent') }));
     const server = app.listen(0, '127.0.0.1');
     await new Promise<void>((r) => server.once('listening', r));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

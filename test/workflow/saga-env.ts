@@ -6,7 +6,6 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { MongoClient, type Db } from 'mongodb';
 import { afterAll, beforeAll, inject } from 'vitest';
-import { createActivities } from '../../activities';
 import { ensureServiceIndexes } from '../../activities/indexes';
 import { createEventStore } from '../../eventstore';
 import { provisionTimeSkippingServer } from '../../servers/temporal-test-server';
@@ -14,6 +13,7 @@ import { searchAttributes } from '../../workflows/search-attributes';
 import type { SagaSettings, StepPolicy } from '../../workflows/types';
 import type { CellRun } from './matrix/faulty-activities';
 import { faultyActivities } from './matrix/faulty-activities';
+import { workerActivities } from '../../composition';
 
 export interface SagaEnv {
   client: Client;
@@ -123,7 +123,7 @@ function useSaga(workflowsPath: string, settings: SagaSettings, server: Server):
       ...(namespace && { namespace }),
       taskQueue: t.taskQueue,
       workflowsPath,
-      activities: faultyActivities(createActivities({ db: t.db }), t.runs, () => t.client),
+      activities: faultyActivities(workerActivities({ db: t.db }), t.runs, () => t.client),
     });
     running = t.worker.run();
   }, 120_000);

@@ -7,6 +7,7 @@ import { createLogger } from '../../../infra/logger';
 import { keyIdOf } from '../../../infra/personal-data/sealed';
 import { address, fastSaga, useSagaStack } from '../../helpers/saga';
 import { http } from '../../helpers/stack';
+import { apiParts } from '../../../composition';
 
 /**
  * Two API processes over one database: the stack's own app (A) and a second app built the same way
@@ -18,7 +19,7 @@ describe('an erasure performed by another API process', () => {
   let other: Server;
   let b: string;
   beforeAll(async () => {
-    other = createApp({ client: t.stack.client, db: t.stack.mongo.db, config: t.stack.config, log: createLogger('api-b', 'silent') }).listen(0, '127.0.0.1');
+    other = createApp(apiParts({ client: t.stack.client, db: t.stack.mongo.db, config: t.stack.config, log: createLogger('api-b', 'silent') })).listen(0, '127.0.0.1');
     await new Promise<void>((resolve) => other.once('listening', resolve));
     b = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
   });

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../../activities';
 import { createOrderCustomers } from '../../../activities/services';
 import { freshStore, type FreshStore } from '../eventstore/fresh-db';
+import { workerActivities } from '../../../composition';
+import { createEventStore } from '../../../eventstore';
 
 /**
  * Orders of the previous version were kept in one document each, written before their events; a
@@ -27,7 +29,7 @@ describe('orders recorded only in a document of the previous version', () => {
 
   beforeAll(async () => {
     s = await freshStore();
-    act = createActivities({ db: s.db });
+    act = workerActivities({ db: s.db });
     // The catalog's price has changed since: the document's price, the one charged, must stay.
     await s.db.collection('inventory').insertOne({ _id: 'OLD-SKU' as never, available: 10, reserved: 0, price: 999, reservations: {}, released: {}, updatedAt: new Date() });
   });
@@ -68,7 +70,7 @@ describe('orders recorded only in a document of the previous version', () => {
 
   it('the API finds the customer of an order that only its document records', async () => {
     await legacyOrder('doc-customer', 'AWAITING_APPROVAL');
-    expect(await createOrderCustomers(s.db).of('doc-customer')).toEqual({ customerId: 'sealed-cust', customer: 'pseudonym' });
-    expect(await createOrderCustomers(s.db).of('no-such-order')).toBeNull();
+    expect(await createOrderCustomers(s.db, createEventStore(s.db)).of('doc-customer')).toEqual({ customerId: 'sealed-cust', customer: 'pseudonym' });
+    expect(await createOrderCustomers(s.db, createEventStore(s.db)).of('no-such-order')).toBeNull();
   });
 });

@@ -3,6 +3,7 @@ import type { CommandStartedEvent } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../../activities';
 import { freshStore, type FreshStore } from '../eventstore/fresh-db';
+import { workerActivities } from '../../../composition';
 
 /**
  * What each step of the Order service costs in MongoDB commands, counted by the driver's command
@@ -45,7 +46,7 @@ describe('the Order service writes each state change as one append', () => {
         collections.push(String((e.command as Record<string, unknown>)[e.commandName]));
       }
     });
-    act = createActivities({ db: s.db });
+    act = workerActivities({ db: s.db });
     await s.db.collection('inventory').insertOne({ _id: sku as never, available: 1_000, reserved: 0, price: 1_000, reservations: {}, released: {}, updatedAt: new Date() });
     // One order first, so what is measured below is the steady state, not the store's first use.
     await run(act.createOrder, input('warm-up'));

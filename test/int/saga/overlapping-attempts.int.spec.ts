@@ -3,6 +3,7 @@ import { createActivities } from '../../../activities';
 import { createAccountService } from '../../../domain/accounts';
 import { evolve as evolveShipment, initialState as initialShipment, type ShipmentDecision } from '../../../domain/shipments';
 import { freshStore, type FreshStore } from '../eventstore/fresh-db';
+import { workerActivities } from '../../../composition';
 
 /**
  * A step attempt that timed out may still be running when its retry, or its compensation, runs.
@@ -16,7 +17,7 @@ describe('overlapping attempts cannot slip past a compensation', () => {
   const pause = () => new Promise((r) => setTimeout(r, Math.random() * 6));
   beforeAll(async () => {
     s = await freshStore();
-    act = createActivities({ db: s.db });
+    act = workerActivities({ db: s.db });
   });
   afterAll(() => s?.close());
 
@@ -68,7 +69,7 @@ describe('overlapping attempts cannot slip past a compensation', () => {
     const settings = { approvalThreshold: 1_000_000 } as never;
     const address = { line1: 'x', city: 'y', postalCode: '1', country: 'US' };
     // Two workers, each keeping its own folds: the one that created the order is behind once the other moves it.
-    const other = createActivities({ db: s.db });
+    const other = workerActivities({ db: s.db });
     await s.db.collection('inventory').insertOne({ _id: 'KEPT-SKU' as never, available: 1_000, reserved: 0, price: 100, reservations: {}, released: {}, updatedAt: new Date() });
     for (let i = 0; i < ROUNDS; i++) {
       const undone = { orderId: `stale-${i}`, correlationId: 'c' };

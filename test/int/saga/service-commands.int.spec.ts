@@ -4,6 +4,7 @@ import { createActivities } from '../../../activities';
 import { createInventoryCatalog } from '../../../activities/inventory';
 import { createAccountService } from '../../../domain/accounts';
 import { freshStore, type FreshStore } from '../eventstore/fresh-db';
+import { workerActivities } from '../../../composition';
 
 /**
  * What each payment and shipping activity costs in MongoDB commands (the driver's command
@@ -24,7 +25,7 @@ describe('MongoDB commands per payment and shipping activity', () => {
     s.client.on('commandStarted', (e) => {
       if (e.databaseName === s.db.databaseName) commands.push(e);
     });
-    act = createActivities({ db: s.db });
+    act = workerActivities({ db: s.db });
     ({ accountId } = await createAccountService({ store: s.store }).openAccount({ owner: 'counted', initialDeposit: 1_000_000 }));
     await createInventoryCatalog({ db: s.db, events: s.store }).restock({ sku: 'COUNTED', quantity: 1_000, price: 100, correlationId: 'c' });
     // A worker that has served an order before: the account's fold, the store's indexes and the server's abilities are known.

@@ -5,6 +5,7 @@ import { createWorker } from '../../../workers/worker';
 import { http, type Stack } from '../../helpers/stack';
 import { fastSaga, useSagaStack } from '../../helpers/saga';
 import { waitFor } from '../../helpers/wait-for';
+import { workerActivities } from '../../../composition';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 
@@ -56,7 +57,7 @@ describe('order saga: a worker killed in the middle of a step', () => {
       worker.kill('SIGKILL');
       await new Promise((r) => worker.once('exit', r));
 
-      const replacement = await createWorker({ connection: t.stack.nativeConnection, config: t.stack.config, db: t.stack.mongo.db });
+      const replacement = await createWorker({ connection: t.stack.nativeConnection, config: t.stack.config, db: t.stack.mongo.db, activities: workerActivities({ db: t.stack.mongo.db }) });
       const result = await replacement.runUntil(t.h.result(orderId));
       expect(result.status).toBe('COMPLETED');
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { workerConnection } from '../../../composition';
+import { workerActivities, workerConnection } from '../../../composition';
 import { approveSignal } from '../../../workflows/client';
 import { makeCurrentVersion } from '../../../workers/deployment';
 import { createWorker, runWorker } from '../../../workers/worker';
@@ -43,7 +43,7 @@ describe('worker versioning: a Pinned saga stays on its build', () => {
     const configB = { ...stack.config, WORKER_BUILD_ID: 'build-b' };
     // Build B's worker is a process of its own in a real deploy: its own connection here.
     const connectionB = await workerConnection(configB);
-    const workerB = await createWorker({ connection: connectionB, config: configB, db: stack.mongo.db, workflowsPath: changedPath });
+    const workerB = await createWorker({ connection: connectionB, config: configB, db: stack.mongo.db, activities: workerActivities({ db: stack.mongo.db }), workflowsPath: changedPath });
     const b = runWorker(workerB, { connection: connectionB, config: configB });
     try {
       await b.current;
@@ -129,7 +129,7 @@ describe('worker versioning: a Pinned saga stays on its build', () => {
     const start = async (build: string) => {
       const config = { ...base, WORKER_BUILD_ID: build };
       const connection = await workerConnection(config);
-      const worker = await createWorker({ connection, config, db: stack.mongo.db });
+      const worker = await createWorker({ connection, config, db: stack.mongo.db, activities: workerActivities({ db: stack.mongo.db }) });
       return { build, connection, worker, run: runWorker(worker, { connection, config }) };
     };
     const currentBuild = async () =>
