@@ -92,6 +92,13 @@ module.exports = {
       from: { pathNot: '^(scripts|bench|test|workers)/' },
       to: { path: '^(scripts|workers)/' },
     },
+    {
+      name: 'the-client-stands-alone',
+      severity: 'error',
+      comment: 'The typed HTTP client (api/client/) is what callers of the API import: it knows nothing of the server; its types are generated (npm run client:generate).',
+      from: { path: '^api/client/' },
+      to: { path: '^(?!api/client/)(api|activities|composition|readside|domain|eventstore|infra|config|workflows|workers|scripts|servers)/' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
