@@ -15,6 +15,9 @@ export default defineConfig({
       test: {
         name: tier.project,
         include: [specGlob(tier)],
+        // Unit files hold no server or process state, so each worker keeps one module cache for all
+        // its files instead of importing the code again for every file (about half the tier's time).
+        ...(tier.project === 'unit' && { isolate: false }),
         ...(tier.servers.length > 0 && { globalSetup: ['test/global-setup.ts'] }),
       },
     })),

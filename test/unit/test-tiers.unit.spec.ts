@@ -26,6 +26,8 @@ const NEEDS_SERVERS: Array<[RegExp, string]> = [
   [/from\s+['"]@temporalio\/testing['"]/, 'starts a Temporal test server'],
   [/\b(bundleWorkflowCode|runReplayHistory|runReplayHistories)\b|\bWorker\.create\(/, 'bundles workflow code'],
   [/\bspawn(Sync)?\(\s*['"](go|mvn|java)['"]/, 'runs Go, Maven or Java'],
+  // The unit tier shares one module cache across the files of a worker (isolate: false).
+  [/\bvi\.(mock|doMock)\(/, 'mocks a module, which would stay mocked for the unit files after it'],
 ];
 /**
  * Modules outside test/ whose use needs servers or a workflow bundle. Other modules are not searched:
@@ -96,7 +98,7 @@ describe('test tiers', () => {
     expect(tierOf('test/replay/new-sagas.int.spec.ts')?.project).toBe('integration');
   });
 
-  it('keeps every unit spec clear of servers, Java, Go builds and workflow bundling, through the helpers it imports', async () => {
+  it('keeps every unit spec clear of servers, Java, Go builds, workflow bundling and module mocks, through the helpers it imports', async () => {
     const { tierOf } = await tiers();
     // This file spells out the markers it looks for, so it is not its own subject.
     const self = path.relative(root, __filename).split(path.sep).join('/');
