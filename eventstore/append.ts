@@ -19,7 +19,7 @@ import {
 import { DuplicateEventIdError, InvalidAppendError, WrongExpectedVersionError } from './errors';
 import { settleFailedInsert } from './failed-insert';
 import { releasePositions } from './release';
-import { forgetVersion, headProjection, lastVersionByProbes, rememberCommitted, rememberVersion, type StreamHead } from './lookups';
+import { forgetVersion, headProjection, knownHead, lastVersionByProbes, likelyRepeat, rememberCommitted, rememberVersion, type StreamHead } from './lookups';
 import type { AppendMetadata, AppendOptions, AppendResult, EventMetadata, ExpectedVersion, NewEvent } from './types';
 
 /** Position conflicts (a sealer took a slow writer's slot) and `any` races are retried this often. */
@@ -95,9 +95,12 @@ export async function appendAlone(c: Collections, request: PreparedAppend, fault
   const ids = prepared.map((p) => p.eventId);
 
   // A repeat of an earlier append (a retried activity) returns what the first one wrote,
-  // whatever the stream's version is now. Only ids the caller chose can repeat: ids minted here
-  // are fresh UUIDs, so the lookup (a round trip) is skipped when the caller passed none.
-  if (request.callerIds) {
+  // whatever the stream's version is now. Only ids the caller chose can repeat (ids minted here are
+  // fresh UUIDs), and a single event's repeat is refused by the unique indexes on insert and
+  // answered then; so the lookup is made first only for a batch (whose first event must not go in
+  // when a later one's id is taken) and for ids this process saw committed (most likely a repeat).
+  const idsLookedUp = lookUpIdsFirst(request, likelyRepeat(c.lookups, ids));
+  if (idsLookedUp) {
     const replay = await originalResult(c, streamId, ids);
     if (replay) return replay;
   }
@@ -107,7 +110,7 @@ export async function appendAlone(c: Collections, request: PreparedAppend, fault
   return pRetry(
     async (attempt) => {
       try {
-        return await attemptAppend(c, request, faults, ids, attempt);
+        return await attemptAppend(c, request, faults, ids, idsLookedUp, attempt);
       } catch (err) {
         throw err instanceof RefusedInsert ? err : new pRetry.AbortError(err as Error);
       }
@@ -116,13 +119,30 @@ export async function appendAlone(c: Collections, request: PreparedAppend, fault
   );
 }
 
+/**
+ * Whether an append's ids are looked up before it is written. A single event's need not be: if it
+ * repeats an earlier append, the unique eventId index (or the version index, where the original
+ * holds its version) refuses its insert, and it is answered from the log then; so a first append
+ * pays no lookup. Unless this process saw one of its ids committed (`suspect`): then it is most
+ * likely a repeat, and the lookup costs less than the positions. A multi-event append is looked up
+ * first: it must not write its first event (the batch's commit point) when a later one's id is taken.
+ */
+export function lookUpIdsFirst(request: PreparedAppend, suspect: boolean): boolean {
+  return request.callerIds && (request.prepared.length > 1 || suspect);
+}
+
 /** The insert lost a race for its stream version or its positions, and nothing of it was written. */
 class RefusedInsert extends Error {}
 
-async function attemptAppend(c: Collections, request: PreparedAppend, faults: AppendFaults, ids: string[], attempt: number): Promise<AppendResult> {
+async function attemptAppend(c: Collections, request: PreparedAppend, faults: AppendFaults, ids: string[], idsLookedUp: boolean, attempt: number): Promise<AppendResult> {
   const { streamId, prepared, expected, shared } = request;
-  const head = await streamHead(c, streamId, typeof expected === 'number' ? expected : undefined);
-  assertExpected(streamId, expected, head.version);
+  const head = knownHead(c.lookups, streamId, expected) ?? (await streamHead(c, streamId, typeof expected === 'number' ? expected : undefined));
+  if (!matchesExpected(expected, head.version)) {
+    // A single event whose ids were not looked up first may repeat an earlier append: the original result.
+    const replayed = request.callerIds && !idsLookedUp ? await originalResult(c, streamId, ids) : null;
+    if (replayed) return replayed;
+    throw new WrongExpectedVersionError(streamId, expected, head.version);
+  }
   const block = await reservePositions(c, prepared.length);
   // Never earlier than the stream's last event, so "as of a time" is always a prefix of the stream.
   const timestamp = head.timestamp && head.timestamp > block.reservedAt ? head.timestamp : block.reservedAt;
@@ -309,11 +329,11 @@ async function insertBatch(c: Collections, docs: EventDocument[]): Promise<'ok' 
   }
 }
 
-function assertExpected(streamId: string, expected: ExpectedVersion, actual: number): void {
-  if (expected === 'any') return;
-  if ((expected === 'no_stream' && actual !== 0) || (typeof expected === 'number' && expected !== actual)) {
-    throw new WrongExpectedVersionError(streamId, expected, actual);
-  }
+/** Whether a stream at version `actual` is where the append expects it. */
+export function matchesExpected(expected: ExpectedVersion, actual: number): boolean {
+  if (expected === 'any') return true;
+  if (expected === 'no_stream') return actual === 0;
+  return expected === actual;
 }
 
 export function documents(

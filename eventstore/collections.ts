@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { MongoBulkWriteError, MongoServerError, type Collection, type Db } from 'mongodb';
 import { EventStoreCorruptionError } from './errors';
 import type { EventMetadata, StoredEvent } from './types';
@@ -56,6 +57,9 @@ export interface StreamHint {
   timestamp: Date;
 }
 
+/** How many streams' heads a process remembers; the least recently used are forgotten first. */
+const MAX_STREAM_HINTS = 10_000;
+
 /** How streams are looked up on this server (lookups.ts detects it and keeps the hints). */
 export interface Lookups {
   /** Whether range queries on an index prefix are served by the index. */
@@ -65,7 +69,7 @@ export interface Lookups {
    * deleted, so the stream is at least there: an append may write the next version without
    * looking the head up, and the (streamId, version) index refuses it if another writer was first.
    */
-  hints: Map<string, StreamHint>;
+  hints: LRUCache<string, StreamHint>;
   /**
    * Caller-chosen event ids this process saw committed (it wrote them, or answered a repeat of
    * them). An append carrying one is most likely a repeat (a retried activity, a step that records
@@ -95,7 +99,7 @@ export function collections(db: Db): Collections {
     events: db.collection<EventDocument>('events', MAJORITY),
     counters: db.collection<CounterDocument>('counters', MAJORITY),
     snapshots: db.collection<SnapshotDocument>('snapshots', { writeConcern: { w: 1 } }),
-    lookups: { rangesIndexed: true, hints: new Map(), committedIds: new Set() },
+    lookups: { rangesIndexed: true, hints: new LRUCache({ max: MAX_STREAM_HINTS }), committedIds: new Set() },
   };
 }
 

@@ -1,10 +1,10 @@
-import { burnBlock, committed, documents, findByEventIds, originalResult, reservePositions, streamHead, type PreparedAppend, type ReservedBlock } from './append';
+import { burnBlock, committed, documents, findByEventIds, lookUpIdsFirst, matchesExpected, originalResult, reservePositions, streamHead, type PreparedAppend, type ReservedBlock } from './append';
 import { causeOfRefusal, duplicateKey, insertMembers, positionsBetween, type Collections, type DuplicateOn, type EventDocument, type GapCause } from './collections';
 import { WrongExpectedVersionError } from './errors';
 import { settleFailedInsert } from './failed-insert';
-import { forgetVersion, likelyRepeat, type StreamHead } from './lookups';
+import { forgetVersion, knownHead, likelyRepeat, type StreamHead } from './lookups';
 import { releasePositions } from './release';
-import type { AppendResult, ExpectedVersion } from './types';
+import type { AppendResult } from './types';
 
 /**
  * Group commit: the appends that arrive while one group is being written wait and go together
@@ -134,9 +134,11 @@ async function commitGroup(c: Collections, group: Pending[]): Promise<Pending[]>
   // it before its lookup says otherwise.
   for (const p of members) p.suspect = p.callerIds && likelyRepeat(c.lookups, p.ids);
   const total = members.reduce((n, p) => n + (p.suspect ? 0 : p.prepared.length), 0);
-  const early = total > 0 && members.every((p) => p.expected === 'any' || knownHead(c, p)) ? reservePositions(c, total) : null;
+  const early = total > 0 && members.every((p) => p.expected === 'any' || knownHead(c.lookups, p.streamId, p.expected)) ? reservePositions(c, total) : null;
   const [{ fresh, repeats }, heads, earlyBlock] = await allOrBurn(c, answerRepeats(c, members), streamHeads(c, members), early);
-  const plan = planVersions(fresh, heads, later);
+  const { plan, stale } = planVersions(fresh, heads, later);
+  // Refused on its version before anything is written for it, unless it repeats an earlier append.
+  await Promise.all(stale.map(({ request, version }) => refuseStale(c, request, version)));
   const needed = plan.reduce((n, p) => n + p.request.prepared.length, 0);
   const reserved = earlyBlock && (await stillAhead(c, earlyBlock, plan, heads, needed));
   if (!reserved && needed === 0) return settleRepeats(c, repeats, later, group);
@@ -327,17 +329,8 @@ function withoutTwins(group: Pending[], later: Pending[]): Pending[] {
   });
 }
 
-/**
- * Whether an append's ids must be looked up before it is written. A single event expecting `any`
- * version need not be: nothing can refuse it before its insert, and if it is a repeat the unique
- * eventId index refuses that insert, which is then answered as a repeat (the appends behind it move
- * into its position, and the block's unused top goes back to the counter or is burned). Unless this
- * process saw its id committed: then it is most likely a repeat, and the lookup costs less than the
- * position. Every other append with ids of the caller's is looked up first: its version check would
- * refuse a repeat before the insert, and a multi-event append must not write its first event when a
- * later one's id is taken.
- */
-const lookedUpFirst = (p: Pending): boolean => p.callerIds && (!(p.expected === 'any' && p.prepared.length === 1) || p.suspect);
+/** Whether the append's ids are looked up with the group's lookups (./append.ts, `lookUpIdsFirst`). */
+const lookedUpFirst = (p: Pending): boolean => lookUpIdsFirst(p, p.suspect);
 
 /** Splits off the appends whose ids are already in the log (answered by `settleRepeats`). */
 async function answerRepeats(c: Collections, group: Pending[]): Promise<{ fresh: Pending[]; repeats: Pending[] }> {
@@ -357,22 +350,6 @@ interface Planned {
   timestamp: Date;
 }
 
-/**
- * Where a stream is, without a round trip, when this process wrote or read the stream's last
- * version and the append expects that version or any: in the steady state of a writer that keeps
- * its streams, an append is one reservation and one insert. If another writer got there first,
- * the (streamId, version) index refuses the write, its positions are burned, and the append is
- * judged against a real lookup. Anything else looks the head up first, so an append this process
- * can already tell is stale is refused before it reserves anything.
- */
-function knownHead(c: Collections, first: Pending): StreamHead | null {
-  const hint = c.lookups.hints.get(first.streamId);
-  // The hinted event was committed before this append reserves anything, so it lies before any
-  // block reserved for it: its position never needs comparing (0).
-  if (hint && (first.expected === 'any' || first.expected === hint.version)) return { ...hint, position: 0 };
-  return null;
-}
-
 /** Where each stream of the group is: known in this process, or looked up (all in parallel). */
 async function streamHeads(c: Collections, group: Pending[]): Promise<Map<string, StreamHead>> {
   const streams = [...new Set(group.map((p) => p.streamId))];
@@ -380,36 +357,47 @@ async function streamHeads(c: Collections, group: Pending[]): Promise<Map<string
     await Promise.all(
       streams.map(async (s) => {
         const first = group.find((p) => p.streamId === s)!;
-        return [s, knownHead(c, first) ?? (await streamHead(c, s, typeof first.expected === 'number' ? first.expected : undefined))] as const;
+        return [s, knownHead(c.lookups, s, first.expected) ?? (await streamHead(c, s, typeof first.expected === 'number' ? first.expected : undefined))] as const;
       }),
     ),
   );
 }
 
-/** Each append's place in its stream, as the appends ahead of it in the group leave the stream. */
-function planVersions(group: Pending[], heads: Map<string, StreamHead>, later: Pending[]): Planned[] {
+/**
+ * Each append's place in its stream, as the appends ahead of it in the group leave the stream; and
+ * the appends whose expected version the stream, as committed, is not at.
+ */
+function planVersions(group: Pending[], heads: Map<string, StreamHead>, later: Pending[]): { plan: Planned[]; stale: Array<{ request: Pending; version: number }> } {
   const chained = new Map<string, number>();
   const plan: Planned[] = [];
+  const stale: Array<{ request: Pending; version: number }> = [];
   for (const request of group) {
     const head = heads.get(request.streamId)!;
     const inGroup = chained.get(request.streamId);
     const version = inGroup ?? head.version;
-    if (!matches(request.expected, version)) {
+    if (!matchesExpected(request.expected, version)) {
       // Judged against an append that is not committed yet: wait for the next group.
       if (inGroup !== undefined) later.push(request);
-      else request.reject(new WrongExpectedVersionError(request.streamId, request.expected, version));
+      else stale.push({ request, version });
       continue;
     }
     chained.set(request.streamId, version + request.prepared.length);
     plan.push({ request, docs: [], version, headTimestamp: head.timestamp, timestamp: new Date(0) });
   }
-  return plan;
+  return { plan, stale };
 }
 
-function matches(expected: ExpectedVersion, actual: number): boolean {
-  if (expected === 'any') return true;
-  if (expected === 'no_stream') return actual === 0;
-  return expected === actual;
+/**
+ * An append whose expected version the stream is not at. A single event with ids of the caller's
+ * was not looked up (see `lookedUpFirst`): it may repeat an earlier append, which is answered with
+ * the original result whatever the stream's version is now. Otherwise a WrongExpectedVersionError.
+ */
+async function refuseStale(c: Collections, request: Pending, version: number): Promise<void> {
+  await settle(request, async () => {
+    const replayed = request.callerIds && !lookedUpFirst(request) ? await originalResult(c, request.streamId, request.ids) : null;
+    if (replayed) return replayed;
+    throw new WrongExpectedVersionError(request.streamId, request.expected, version);
+  });
 }
 
 /** Runs the step that decides one append; its result (or error) settles it, null leaves it pending. */

@@ -1,10 +1,8 @@
 import type { Collections, EventDocument, Lookups } from './collections';
+import type { ExpectedVersion } from './types';
 
-/** Exact-key stream-head lookups, for servers that do not index range queries (see ./server-seam.ts, 1). */
-const MAX_HINTS = 10_000;
-
+/** The stream's head, as this process last wrote or read it (a bounded LRU memory, ./collections.ts). */
 export function rememberVersion(lookups: Lookups, streamId: string, version: number, timestamp: Date): void {
-  if (lookups.hints.size >= MAX_HINTS && !lookups.hints.has(streamId)) lookups.hints.clear();
   lookups.hints.set(streamId, { version, timestamp });
 }
 
@@ -25,6 +23,26 @@ export function likelyRepeat(lookups: Lookups, ids: readonly string[]): boolean 
 /** A write refused on the stream's version: someone else moved it, so the hint is no use any more. */
 export function forgetVersion(lookups: Lookups, streamId: string): void {
   lookups.hints.delete(streamId);
+}
+
+/**
+ * Where the append's stream is, without a round trip, when that is known well enough to write:
+ * - this process wrote or read the stream's last version, and the append expects that version or
+ *   `any` (the hinted event was committed before anything is reserved for the append, so it lies
+ *   below the append's positions and its timestamp bounds the append's from below);
+ * - the append expects an empty stream (`no_stream` or 0) and this process knows nothing against
+ *   it: it writes version 1, and there is no earlier event to follow.
+ * Either way the insert is the check: the unique (streamId, version) index refuses version
+ * `known + 1` (or 1) if another writer took it. Anything else is looked up before it is written: an
+ * expected version the process cannot vouch for may be too high, which no index would refuse (it
+ * would leave the versions below it missing), and `any` on an unseen stream has nothing to write at.
+ * The position 0 of the result needs no comparing with a block reserved after it.
+ */
+export function knownHead(lookups: Lookups, streamId: string, expected: ExpectedVersion): StreamHead | null {
+  const hint = lookups.hints.get(streamId);
+  if (hint && (expected === 'any' || expected === hint.version)) return { ...hint, position: 0 };
+  if (!hint && (expected === 'no_stream' || expected === 0)) return { version: 0, timestamp: null, position: 0 };
+  return null;
 }
 
 type HeadProjection = Pick<EventDocument, 'version' | 'position' | 'metadata' | 'batch'>;

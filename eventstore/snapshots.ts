@@ -1,4 +1,5 @@
 import { ignoreDuplicate, type Collections, type SnapshotDocument } from './collections';
+import { rememberVersion } from './lookups';
 import { readStream } from './read';
 import type { AggregateOptions, AggregateResult, Evolver, StoredEvent } from './types';
 
@@ -76,6 +77,9 @@ async function fromSnapshot<S, E extends StoredEvent>(c: Collections, streamId: 
     }
   }
   const events = await readStream(c, streamId, { fromVersion: base.version + 1, toVersion: options.toVersion, until: options.until });
+  // Nothing after the snapshot: its event is the stream's head (readStream remembers it otherwise),
+  // so an append that expects this version writes without looking the head up (./lookups.ts).
+  if (base.version > 0 && events.length === 0 && options.toVersion === undefined && !options.until) rememberVersion(c.lookups, streamId, base.version, base.timestamp!);
   return { base, events };
 }
 
