@@ -18,6 +18,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { createApiClient, dataOf, idempotencyKey as idempotencyKeyHeader } from '../api/client';
 import { loadConfig, type Config } from '../config';
 import { obtainServers } from '../servers';
 import { findOnPath } from '../servers/run-command';
@@ -77,15 +78,16 @@ async function main() {
     const { accounts } = system;
     const account = (await accounts.openAccount({ owner: 'fuzz', initialDeposit: 1_000_000 })).accountId;
     const sku = `FUZZ-${suffix}`;
-    await fetch(`${system.baseUrl}/inventory`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ sku, quantity: 1_000, price: 100 }) });
+    // The targets are set up with well-formed requests, through the typed client; only the cases below are hostile.
+    const api = createApiClient({ baseUrl: system.baseUrl, headers: auth });
+    await dataOf(api.POST('/inventory', { body: { sku, quantity: 1_000, price: 100 } }));
     const idempotencyKey = `fuzz-${suffix}`;
-    const placed = (await (
-      await fetch(`${system.baseUrl}/orders`, {
-        method: 'POST',
-        headers: { ...auth, 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
-        body: JSON.stringify({ customerId: 'fuzz', accountId: account, items: [{ sku, quantity: 1 }], shippingAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' } }),
-      })
-    ).json()) as { orderId: string; workflowId: string };
+    const placed = await dataOf(
+      api.POST('/orders', {
+        params: { header: idempotencyKeyHeader(idempotencyKey) },
+        body: { customerId: 'fuzz', accountId: account, items: [{ sku, quantity: 1 }], shippingAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' } },
+      }),
+    );
     await system.client.workflow.getHandle(placed.workflowId).result();
 
     console.log(production ? '[fuzz] production mode: hand-written cases skipped (they inject faults)' : '[fuzz] hand-written hostile cases');
