@@ -21,7 +21,7 @@ describe('sagas started by the current code replay on it', () => {
       runs.push({ file: `new ${scenario.name} saga ${workflowId}`, history: await stack.client.workflow.getHandle(workflowId).fetchHistory() });
     }
     expect(runs).toHaveLength(scenarios.length);
-    // Today's rejected saga takes the path guarded by patched() (see workflow-change.spec.ts).
+    // Today's rejected saga takes the path guarded by patched() (see workflow-change.workflow.spec.ts).
     const rejected = runs.find((r) => r.file.startsWith('new rejected '))!;
     expect(rejected.history.events!.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordRejection')).toBe(true);
     const failures = await replayFixtures(runs);

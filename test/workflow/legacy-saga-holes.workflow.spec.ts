@@ -8,7 +8,7 @@ import { useTimeSkippingSaga } from './saga-env';
 /**
  * The same matrix cells, run against the saga as it was before the point of no return
  * (workflows/legacy/order-saga-v1.ts, which old histories still replay): each cell breaks the
- * promise there, and saga-matrix.spec.ts shows the current saga keeping it in the same cell.
+ * promise there, and saga-matrix.workflow.spec.ts shows the current saga keeping it in the same cell.
  * Only raw workflow cancels: the first version had no cancel Update.
  */
 const holes: Array<{ cell: Cell; breaks: Array<(typeof INVARIANTS)[number]> }> = [
