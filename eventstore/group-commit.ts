@@ -1,19 +1,22 @@
-import { burnBlock, committed, documents, findByEventIds, lookUpIdsFirst, matchesExpected, originalResult, reservePositions, streamHead, type PreparedAppend, type ReservedBlock } from './append';
-import { causeOfRefusal, duplicateKey, insertMembers, positionsBetween, type Collections, type DuplicateOn, type EventDocument, type GapCause } from './collections';
+import { burnBlock, findByEventIds, lookUpIdsFirst, matchesExpected, originalResult, reservePositions, streamHead, type PreparedAppend, type ReservedBlock } from './append';
+import { insertPlanned, settle, type Pending, type Planned } from './group-insert';
+import { positionsBetween, type Collections } from './collections';
 import { WrongExpectedVersionError } from './errors';
-import { settleFailedInsert } from './failed-insert';
-import { forgetVersion, knownHead, likelyRepeat, type StreamHead } from './lookups';
+import { knownHead, likelyRepeat, type StreamHead } from './lookups';
 import { releasePositions } from './release';
 import type { AppendResult } from './types';
 
 /**
  * Group commit: the appends that arrive while one group is being written wait and go together
- * in the next one, with one idempotency lookup and one stream-head lookup per stream (all in
- * parallel: one round trip), one position reservation and one ordered insert. A group whose
- * appends expect `any` version, or the version this process knows their stream at, reserves its
- * positions in the lookups' round trip, so an append with its own event id (a saga step's event, a
- * debit) is two round trips. A lone append costs what it did alone; concurrent appends share the
- * round trips instead of queueing on the server's write lock one by one.
+ * in the next one, with one position reservation and one ordered insert (./group-insert.ts). On
+ * the usual path that is all: an append whose stream this process knows (it expects the version
+ * the process wrote or read last, or `any`) or that expects an empty stream is written without a
+ * lookup, and a single event's ids are checked by the unique indexes on insert. Only the rest is
+ * looked up first (one idempotency lookup for the group's batches and ids this process saw
+ * committed, one stream-head lookup per stream it cannot vouch for, all in parallel: one round
+ * trip); where those lookups cannot refuse an append for its version, the positions are reserved in
+ * the same round trip. A lone append costs what it did alone; concurrent appends share the round
+ * trips instead of queueing on the server's write lock one by one.
  *
  * Semantics are those of appending one by one in the group's order:
  * - an expected version is checked against the stream as the appends ahead of it in the group
@@ -33,17 +36,6 @@ import type { AppendResult } from './types';
 
 /** At most this many events go in one group (an ordered insert of that size is one round trip). */
 export const MAX_EVENTS_PER_GROUP = 500;
-/** A refused append (a sealer took its slot, or an `any` race) is retried this often. */
-const MAX_ATTEMPTS = 100;
-
-interface Pending extends PreparedAppend {
-  ids: string[];
-  attempts: number;
-  /** Carries ids this process saw committed (decided once per group): most likely a repeat. */
-  suspect: boolean;
-  resolve(result: AppendResult): void;
-  reject(err: unknown): void;
-}
 
 export interface GroupCommitter {
   submit(request: PreparedAppend): Promise<AppendResult>;
@@ -125,13 +117,14 @@ async function commitGroup(c: Collections, group: Pending[]): Promise<Pending[]>
   const later: Pending[] = [];
   const members = withoutTwins(group, later);
   if (members.length === 0) return later;
-  // Independent, so one round trip: which appends repeat earlier ones, and where each stream is.
-  // Where the lookups cannot refuse an append for its version (it expects `any`, or the version
-  // this process knows the stream at), positions are reserved in that same round trip; a repeat
-  // then gives back or burns what it reserved (the rare path). Any other append is judged before
-  // anything is reserved for it, so a stale one this process can tell is stale writes nothing.
-  // An append with ids this process saw committed is most likely a repeat: nothing is reserved for
-  // it before its lookup says otherwise.
+  // Independent, so one round trip: which appends repeat earlier ones, and where each stream is
+  // (nothing to ask on the usual path). Where the lookups cannot refuse an append for its version
+  // (it expects `any`, the version this process knows the stream at, or an empty stream it knows
+  // nothing against), positions are reserved in that same round trip; a repeat then gives back or
+  // burns what it reserved (the rare path). Any other append is judged before anything is reserved
+  // for it, so a stale one this process can tell is stale writes nothing. An append with ids this
+  // process saw committed is most likely a repeat: nothing is reserved for it before its lookup
+  // says otherwise.
   for (const p of members) p.suspect = p.callerIds && likelyRepeat(c.lookups, p.ids);
   const total = members.reduce((n, p) => n + (p.suspect ? 0 : p.prepared.length), 0);
   const early = total > 0 && members.every((p) => p.expected === 'any' || knownHead(c.lookups, p.streamId, p.expected)) ? reservePositions(c, total) : null;
@@ -150,136 +143,8 @@ async function commitGroup(c: Collections, group: Pending[]): Promise<Pending[]>
     p.timestamp = last && last > block.reservedAt ? last : block.reservedAt;
     timestamps.set(p.request.streamId, p.timestamp);
   }
-
-  // Positions of the block no append will hold end up at its top, with why: first those reserved
-  // alongside the lookups and not planned (the repeats the lookups found, then appends refused or
-  // held back on their version), then those of appends refused on insert.
   const repeatEvents = repeats.reduce((n, p) => n + (p.suspect ? 0 : p.prepared.length), 0);
-  const tailCauses: GapCause[] = positionsBetween(needed + 1, block.last - block.first + 1).map((_, i) => (i < repeatEvents ? 'repeat' : 'version_conflict'));
-  const answers: Array<() => Promise<void>> = [];
-  let giveBack = true;
-  let cursor = block.first;
-  let rest = plan;
-  while (rest.length > 0) {
-    const end = place(rest, cursor, block.reservedAt);
-    let refusal: ReturnType<typeof duplicateKey> = null;
-    try {
-      await c.events.insertMany(rest.flatMap((p) => p.docs).map((d) => ({ ...d })), { ordered: true });
-    } catch (err) {
-      refusal = duplicateKey(err);
-      if (!refusal) return failedInsert(c, rest, positionsBetween(end, block.last), tailCauses, err, answers, repeats, later, group);
-    }
-    if (!refusal) {
-      for (const p of rest) p.request.resolve(committed(c, p.docs, p.request.callerIds));
-      cursor = end;
-      break;
-    }
-
-    // An ordered insert stops at the refused document: the appends before it are committed.
-    const refusedAt = cursor + refusal.at;
-    const behind: Planned[] = [];
-    let refused: Planned | undefined;
-    for (const p of rest) {
-      const { request, docs } = p;
-      const first = docs[0]!.position;
-      const last = docs.at(-1)!.position;
-      if (last < refusedAt) request.resolve(committed(c, docs, request.callerIds));
-      else if (first < refusedAt) {
-        // Refused after its first event: the append is committed; finish it as anyone would.
-        await settle(request, async () => {
-          await insertMembers(c, docs.filter((d) => d.position >= refusedAt));
-          return committed(c, docs, request.callerIds);
-        });
-        cursor = last + 1;
-      } else if (first === refusedAt) refused = p;
-      else behind.push(p);
-    }
-    if (!refused) {
-      rest = behind;
-      continue;
-    }
-    const on = refusal.on;
-    answers.push(() => answerRefused(c, refused!.request, on, later));
-    if (on === 'position' || on === 'other') {
-      // The slot is taken (a sealer outran this group): nothing behind it is written here; they go
-      // again in the next group with fresh positions, and the rest of the block is burned.
-      for (const p of behind) later.push(p.request);
-      tailCauses.unshift(...positionsBetween(refusedAt, block.last - tailCauses.length).map((): GapCause => 'other'));
-      cursor = refusedAt;
-      giveBack = false;
-      break;
-    }
-    // A repeat or a version conflict writes nothing, so the appends behind it move down into its
-    // positions instead of leaving them empty. Those of its stream were planned after its versions:
-    // they wait for the next group and are judged against what is committed.
-    cursor = refusedAt;
-    rest = [];
-    for (const p of behind) {
-      if (p.request.streamId === refused.request.streamId) {
-        later.push(p.request);
-        tailCauses.unshift(...p.docs.map(() => causeOfRefusal(on)));
-      } else rest.push(p);
-    }
-    tailCauses.unshift(...refused.docs.map(() => causeOfRefusal(on)));
-  }
-  // Settled before the refused appends and the repeats are answered, so whoever they answer finds no hole.
-  await releasePositions(c, block, positionsBetween(cursor, block.last), tailCauses, giveBack);
-  for (const answer of answers) await answer();
-  return settleRepeats(c, repeats, later, group);
-}
-
-/** Places the appends one after another from `first`; returns the position after the last. */
-function place(appends: Planned[], first: number, reservedAt: Date): number {
-  let next = first;
-  for (const p of appends) {
-    const start = next;
-    next += p.request.prepared.length;
-    p.docs = documents(p.request.streamId, p.request.streamType, p.request.prepared, p.version, { first: start, last: next - 1, reservedAt }, p.timestamp, p.request.shared);
-  }
-  return next;
-}
-
-/** An append refused on insert, answered as a lone append would be: a twin's result, a version conflict, or another attempt in the next group. */
-async function answerRefused(c: Collections, request: Pending, outcome: DuplicateOn, later: Pending[]): Promise<void> {
-  await settle(request, async () => {
-    if (outcome === 'stream_version') forgetVersion(c.lookups, request.streamId);
-    const replayed = await originalResult(c, request.streamId, request.ids);
-    if (replayed) return replayed;
-    if (outcome === 'stream_version' && request.expected !== 'any') {
-      throw new WrongExpectedVersionError(request.streamId, request.expected, (await streamHead(c, request.streamId)).version);
-    }
-    if (++request.attempts >= MAX_ATTEMPTS) throw new Error(`Append to ${request.streamId} gave up after ${request.attempts} attempts (last refused on ${outcome})`);
-    later.push(request);
-    return null;
-  });
-}
-
-/**
- * The group's insert failed, and not on a unique index: its positions are settled at once
- * (./failed-insert.ts). The appends whose first event got in are committed and answered as such;
- * the others fail with the insert's error, nothing of them written, so a retry is safe whatever
- * their ids. If settling fails too (MongoDB unreachable), every append of the group fails with the
- * insert's error and the hole sealer settles the positions after its grace period.
- */
-async function failedInsert(
-  c: Collections,
-  plan: Planned[],
-  spare: number[],
-  spareCauses: GapCause[],
-  err: unknown,
-  answers: Array<() => Promise<void>>,
-  repeats: Pending[],
-  later: Pending[],
-  group: Pending[],
-): Promise<Pending[]> {
-  let committedFlags: boolean[];
-  try {
-    committedFlags = await settleFailedInsert(c, plan.map((p) => p.docs), spare, spareCauses);
-  } catch {
-    throw err;
-  }
-  plan.forEach(({ request, docs }, i) => (committedFlags[i] ? request.resolve(committed(c, docs, request.callerIds)) : request.reject(err)));
-  for (const answer of answers) await answer();
+  await insertPlanned(c, block, plan, needed, repeatEvents, later);
   return settleRepeats(c, repeats, later, group);
 }
 
@@ -341,15 +206,6 @@ async function answerRepeats(c: Collections, group: Pending[]): Promise<{ fresh:
   return { fresh: group.filter((p) => !isRepeat(p)), repeats: group.filter(isRepeat) };
 }
 
-interface Planned {
-  request: Pending;
-  docs: EventDocument[];
-  version: number;
-  headTimestamp: Date | null;
-  /** Stamped on its events: the block's reservation, never earlier than the stream's last event. */
-  timestamp: Date;
-}
-
 /** Where each stream of the group is: known in this process, or looked up (all in parallel). */
 async function streamHeads(c: Collections, group: Pending[]): Promise<Map<string, StreamHead>> {
   const streams = [...new Set(group.map((p) => p.streamId))];
@@ -398,14 +254,4 @@ async function refuseStale(c: Collections, request: Pending, version: number): P
     if (replayed) return replayed;
     throw new WrongExpectedVersionError(request.streamId, request.expected, version);
   });
-}
-
-/** Runs the step that decides one append; its result (or error) settles it, null leaves it pending. */
-async function settle(request: Pending, decide: () => Promise<AppendResult | null>): Promise<void> {
-  try {
-    const result = await decide();
-    if (result) request.resolve(result);
-  } catch (err) {
-    request.reject(err);
-  }
 }
