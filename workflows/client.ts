@@ -4,8 +4,9 @@
  * workflow's implementation.
  */
 export { approveSignal, cancelUpdate, placedUpdate, placementQuery, rejectSignal, statusQuery, updateShippingAddressUpdate } from './definitions';
-export { CustomerIdKey, OrderIdKey, OrderStatusKey } from './search-attributes';
-export { orderWorkflowId, placedUpdateId, type OrderPlaced, type OrderSagaInput, type SagaStatus } from './types';
+export { CustomerIdKey, OrderIdKey, OrderStatusKey } from '../infra/search-attribute-keys';
+export { orderWorkflowId, placedUpdateId, type OrderPlaced, type OrderSagaInput, type SagaStatus } from '../domain/orders/saga';
+export { orderDetails, orderSummary } from './story';
 
 import type { orderSaga } from './order-saga';
 import type { redriveCompensation } from './redrive-compensation';

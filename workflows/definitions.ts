@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { CancelAccepted, OrderPlaced, SagaStatus, ShippingAddress } from './types';
+import type { CancelAccepted, OrderPlaced, SagaStatus } from '../domain/orders/saga';
+import type { ShippingAddress } from '../domain/orders/contract';
 
 /** The saga's message names, shared by the workflow and its clients (API, CLI users, tests). */
 export const approveSignal = defineSignal<[{ by?: string }?]>('approve');

@@ -14,7 +14,8 @@ import { isSagaOutcome } from './saga/failures';
 import { installHandlers } from './saga/handlers';
 import { SagaState } from './saga/state';
 import { STEP_CALLS } from './saga/steps';
-import { withDefaultPolicies, type OrderSagaInput, type OrderSagaResult } from './types';
+import { withDefaultPolicies } from '../domain/orders/saga-settings';
+import type { OrderSagaInput, OrderSagaResult } from '../domain/orders/saga';
 
 /**
  * The order saga, workflow id `order-<orderId>`, as the step table draws it (domain/orders/steps.ts):

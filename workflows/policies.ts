@@ -1,5 +1,6 @@
 import { ActivityCancellationType, type ActivityOptions } from '@temporalio/workflow';
-import { BUSINESS_FAILURES, type StepPolicy } from './types';
+import { BUSINESS_FAILURES } from '../domain/orders/saga';
+import type { StepPolicy } from '../domain/orders/saga-settings';
 
 /**
  * Turns one service's retry settings into Temporal activity options. Business failures are listed

@@ -5,7 +5,8 @@ import { REDRIVE_CLAIMS_AND_SETTLES } from './patches';
 import { activityOptions } from './policies';
 import type { StepActivities } from './saga/activities';
 import { describeFailure } from './saga/failures';
-import type { CompensationStep, StepPolicy } from './types';
+import type { CompensationStep } from '../domain/orders/saga';
+import type { StepPolicy } from '../domain/orders/saga-settings';
 
 type Compensations = Pick<StepActivities, CompensationStep>;
 

@@ -1,6 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import { activityOptions } from '../../workflows/policies';
-import type { StepPolicy } from '../../workflows/types';
+import type { StepPolicy } from '../../domain/orders';
 import type { NoopActivities } from './activities';
 
 /** The saga's default "order" step policy, so timeouts and retries match the real workflow's. */

@@ -1,4 +1,7 @@
-/** How the saga's story writes amounts, ids, counts and durations (Web UI summaries and details). */
+/**
+ * How amounts, ids, counts and durations are written in the step table's summaries (./steps.ts)
+ * and the saga's Web UI story (workflows/story.ts).
+ */
 export const money = (cents: number) => `$${(cents / 100).toFixed(2)}`;
 export const short = (id: string) => (id.length > 8 ? `${id.slice(0, 8)}…` : id);
 export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -8,6 +8,4 @@ export * from './errors';
 export * from './status';
 export { DEFAULT_STEP_POLICIES, policyOf, withDefaultPolicies, type SagaSettings, type ServiceName, type StepPolicy } from './saga-settings';
 export { ACTIVITY_STEPS, APPROVAL, FINAL_STEP, FORWARD_STEPS, SAGA_STEPS, SERVICES, serviceOf, stepRow, type CompensationOf, type ForwardStep, type ForwardStepRow, type StepFacts } from './steps';
-export { CustomerIdKey, OrderIdKey, OrderStatusKey, searchAttributes } from './search-attributes';
 export { parseShippingAddress, shippingAddressSchema } from './shipping-address';
-export { currentDetails, money, orderDetails, orderSummary, stepSummaries } from './story';

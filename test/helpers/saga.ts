@@ -3,7 +3,7 @@ import type { Config } from '../../config';
 import type { InProcessOptions } from '../../scripts/system';
 import { createAccountService } from '../../domain/accounts';
 import { createEventStore, type StoredEvent } from '../../eventstore';
-import type { OrderSagaResult, SagaStatus } from '../../workflows/types';
+import type { OrderSagaResult, SagaStatus } from '../../domain/orders';
 import { statusQuery } from '../../workflows/definitions';
 import { apiOf, startStack, type Stack } from './stack';
 import { waitFor } from './wait-for';

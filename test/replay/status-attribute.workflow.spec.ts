@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import type { History } from '@temporalio/common/lib/proto-utils';
-import { ORDER_STATUSES } from '../../workflows/types';
+import { ORDER_STATUSES } from '../../domain/orders';
 import { SAGA_POINT_OF_NO_RETURN, STATUS_ATTRIBUTE_AT_MILESTONES } from '../../workflows/patches';
 import { alteredWorkflows, loadFixtures, patchIdOf, replayFixtures } from './replay-histories';
 

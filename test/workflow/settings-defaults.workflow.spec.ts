@@ -6,8 +6,8 @@ import { createAccountService } from '../../domain/accounts';
 import { SERVICES } from '../../domain/orders/steps';
 import { createEventStore } from '../../eventstore';
 import { WORKFLOW_NAMES, type OrderSagaWorkflow } from '../../workflows/client';
-import { CustomerIdKey, OrderIdKey, OrderStatusKey } from '../../workflows/search-attributes';
-import type { OrderSagaInput, OrderSagaResult, ServiceName } from '../../workflows/types';
+import { CustomerIdKey, OrderIdKey, OrderStatusKey } from '../../infra/search-attribute-keys';
+import type { OrderSagaInput, OrderSagaResult, ServiceName } from '../../domain/orders';
 import { waitFor } from '../helpers/wait-for';
 import { useTimeSkippingSaga } from './saga-env';
 

@@ -20,17 +20,10 @@ import type { DeadLetterActivities } from '../../activities/dead-letters';
 import { approveSignal, rejectSignal, statusQuery, updateShippingAddressUpdate } from '../definitions';
 import { ORDER_REJECTION_RECORDED } from '../patches';
 import { activityOptions } from '../policies';
-import { OrderStatusKey } from '../search-attributes';
-import {
-  BUSINESS_FAILURES,
-  type CompensationStep,
-  type OrderSagaInput,
-  type OrderSagaResult,
-  type SagaStatus,
-  type SagaStep,
-  type ServiceName,
-  type ShippingAddress,
-} from '../types';
+import { OrderStatusKey } from '../../infra/search-attribute-keys';
+import { BUSINESS_FAILURES, type CompensationStep, type OrderSagaInput, type OrderSagaResult, type SagaStatus, type SagaStep } from '../../domain/orders/saga';
+import type { ServiceName } from '../../domain/orders/saga-settings';
+import type { ShippingAddress } from '../../domain/orders/contract';
 
 interface Compensation {
   step: CompensationStep;

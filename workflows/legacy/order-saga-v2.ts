@@ -16,15 +16,17 @@ import {
 import { Mutex } from 'async-mutex';
 import { parseShippingAddress } from '../../domain/orders/shipping-address';
 import { ADDRESS_CHANGEABLE_STATUSES, CANCELLABLE_STATUSES, INITIAL_STATUS, ORDER_STATUS, PASSING_STATUSES, statusAfter } from '../../domain/orders/status';
-import { currentDetails } from '../../domain/orders/story';
+import { currentDetails } from '../story';
 import { stepSummaries } from './story-v2';
 import { approveSignal, cancelUpdate, placedUpdate, placementQuery, rejectSignal, statusQuery, updateShippingAddressUpdate } from '../definitions';
 import { STATUS_ATTRIBUTE_AT_MILESTONES } from '../patches';
 import { sagaActivities } from './saga-activities-v2';
 import { CompensationStack, compensation } from '../saga/compensation-stack';
 import { attemptsMade, describeFailure, isExhaustedTechnicalFailure, isSagaOutcome } from '../saga/failures';
-import { OrderStatusKey } from '../search-attributes';
-import type { OrderFacts, OrderPlaced, OrderSagaInput, OrderSagaResult, OrderStatus, PricedItem, SagaStatus, SagaStep, ServiceName } from '../types';
+import { OrderStatusKey } from '../../infra/search-attribute-keys';
+import type { OrderFacts, OrderPlaced, OrderSagaInput, OrderSagaResult, SagaStatus, SagaStep } from '../../domain/orders/saga';
+import type { OrderStatus, PricedItem } from '../../domain/orders/contract';
+import type { ServiceName } from '../../domain/orders/saga-settings';
 
 /**
  * The saga as it ran from the point of no return until its steps became one table: frozen, so

@@ -5,7 +5,7 @@ import type { OrderActivities } from '../../activities/order';
 import type { PaymentActivities } from '../../activities/payment';
 import type { ShippingActivities } from '../../activities/shipping';
 import { activityOptions } from '../policies';
-import type { SagaSettings, StepPolicy } from '../types';
+import type { SagaSettings, StepPolicy } from '../../domain/orders/saga-settings';
 
 /** Retried until it succeeds: Temporal's `maximumAttempts: 0`. */
 const untilDone = (policy: StepPolicy): StepPolicy => ({ ...policy, maximumAttempts: 0 });

@@ -1,5 +1,5 @@
 import { duration, money, plural, short } from '../../domain/orders/format';
-import type { OrderSagaInput } from '../types';
+import type { OrderSagaInput } from '../../domain/orders/saga';
 
 /** The activity and timer summaries of the frozen saga (order-saga-v2.ts), as they were written then. */
 export const stepSummaries = {

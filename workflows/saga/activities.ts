@@ -4,7 +4,7 @@ import type { DeadLetterActivities } from '../../activities/dead-letters';
 import type { OrderActivities } from '../../activities/order';
 import { FINAL_STEP, SERVICES, type CompensationStep } from '../../domain/orders/steps';
 import { activityOptions } from '../policies';
-import { policyOf, type SagaSettings, type ServiceName, type StepPolicy } from '../types';
+import { policyOf, type SagaSettings, type ServiceName, type StepPolicy } from '../../domain/orders/saga-settings';
 
 /** Every activity a saga step, its compensation or its approval may call: all the services' (activities/index.ts). */
 export type StepActivities = Activities;

@@ -1,6 +1,6 @@
 import { ActivityFailure, log, workflowInfo } from '@temporalio/workflow';
 import { statusAfter } from '../../domain/orders/status';
-import { policyOf, type ServiceName } from '../types';
+import { policyOf, type ServiceName } from '../../domain/orders/saga-settings';
 import type { Saga } from './context';
 import { attemptsMade, describeFailure, isExhaustedTechnicalFailure } from './failures';
 

@@ -1,4 +1,5 @@
-import type { CompensationStep, ServiceName } from '../types';
+import type { CompensationStep } from '../../domain/orders/saga';
+import type { ServiceName } from '../../domain/orders/saga-settings';
 
 /** One way to undo a step: the activity, and its argument computed when it runs (kept in a dead letter). */
 export interface Compensation<A extends object = object> {

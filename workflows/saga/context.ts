@@ -1,4 +1,5 @@
-import type { SagaSettings, SagaStep, ServiceName } from '../types';
+import type { SagaSettings, ServiceName } from '../../domain/orders/saga-settings';
+import type { SagaStep } from '../../domain/orders/saga';
 import type { CompensationStack } from './compensation-stack';
 import type { SagaHandles } from './handlers';
 import type { StepContext } from './steps';

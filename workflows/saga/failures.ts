@@ -1,6 +1,6 @@
 import { RetryState } from '@temporalio/common';
 import { ActivityFailure, ApplicationFailure, CancelledFailure } from '@temporalio/workflow';
-import { BUSINESS_FAILURES } from '../types';
+import { BUSINESS_FAILURES } from '../../domain/orders/saga';
 
 /** The innermost message: "insufficient funds: balance 500, needed 900" rather than "Activity task failed". */
 export function describeFailure(err: unknown): string {

@@ -2,7 +2,7 @@ import { ApplicationFailure, CancellationScope, condition, log, setHandler, upse
 import type { Mutex } from 'async-mutex';
 import { parseShippingAddress } from '../../domain/orders/shipping-address';
 import { approveSignal, cancelUpdate, placedUpdate, placementQuery, rejectSignal, statusQuery, updateShippingAddressUpdate } from '../definitions';
-import type { OrderPlaced } from '../types';
+import type { OrderPlaced } from '../../domain/orders/saga';
 import type { SagaActivities } from './activities';
 import type { SagaState } from './state';
 

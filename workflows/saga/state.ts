@@ -1,9 +1,11 @@
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import { ADDRESS_CHANGEABLE_STATUSES, CANCELLABLE_STATUSES, INITIAL_STATUS, ORDER_STATUS, PASSING_STATUSES } from '../../domain/orders/status';
 import { SAGA_STEPS } from '../../domain/orders/steps';
-import { currentDetails } from '../../domain/orders/story';
-import { OrderStatusKey } from '../search-attributes';
-import type { OrderPlaced, OrderSagaInput, OrderStatus, PricedItem, SagaStatus, SagaStep, ServiceName } from '../types';
+import { currentDetails } from '../story';
+import { OrderStatusKey } from '../../infra/search-attribute-keys';
+import type { OrderPlaced, OrderSagaInput, SagaStatus, SagaStep } from '../../domain/orders/saga';
+import type { OrderStatus, PricedItem } from '../../domain/orders/contract';
+import type { ServiceName } from '../../domain/orders/saga-settings';
 
 /** The step that settles the address: once it starts, address changes are refused. */
 const SETTLES_ADDRESS = SAGA_STEPS.find((s) => 'settlesAddress' in s && s.settlesAddress)!.step;

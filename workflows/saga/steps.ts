@@ -1,6 +1,6 @@
 import { upsertMemo } from '@temporalio/workflow';
 import type { CompensationOf, ForwardStep } from '../../domain/orders/steps';
-import type { OrderFacts, OrderSagaInput } from '../types';
+import type { OrderFacts, OrderSagaInput } from '../../domain/orders/saga';
 import type { StepActivities } from './activities';
 import type { SagaState } from './state';
 

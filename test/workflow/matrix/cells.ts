@@ -1,5 +1,5 @@
 import { APPROVAL, FINAL_STEP, SAGA_STEPS, type ForwardStep } from '../../../domain/orders/steps';
-import type { OrderSagaResult } from '../../../workflows/types';
+import type { OrderSagaResult } from '../../../domain/orders';
 
 export type Step = ForwardStep | 'approval' | typeof FINAL_STEP.step;
 /** The saga's steps, in order, from the step table; `approval` exists only for orders above the approval threshold. */

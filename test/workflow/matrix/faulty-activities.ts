@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowUpdateFailedError, WorkflowUpdateStage, type Client } from '@temporalio/client';
 import type { Activities } from '../../../activities';
 import { cancelUpdate, statusQuery, updateShippingAddressUpdate } from '../../../workflows/definitions';
-import type { ShippingAddress } from '../../../workflows/types';
+import type { ShippingAddress } from '../../../domain/orders';
 import { waitFor } from '../../helpers/wait-for';
 import { SAGA_STEPS } from '../../../domain/orders/steps';
 import { COMPENSATION_OF, STEPS, type CancelChannel, type Cell, type Step } from './cells';

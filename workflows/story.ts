@@ -1,8 +1,6 @@
-import { duration, money, plural, short } from './format';
-import type { OrderSagaInput } from './saga';
-import { APPROVAL, FINAL_STEP, SAGA_STEPS, type ForwardStep, type StepFacts } from './steps';
-
-export { money } from './format';
+import { duration, money, plural, short } from '../domain/orders/format';
+import type { OrderSagaInput } from '../domain/orders/saga';
+import { APPROVAL, FINAL_STEP, SAGA_STEPS, type ForwardStep, type StepFacts } from '../domain/orders/steps';
 
 /**
  * How a saga tells its story in the Temporal Web UI (user metadata): a one-line summary per saga,
