@@ -25,11 +25,12 @@ const log: Progress = (m: string) => console.log(`[test servers] ${m}`);
  * (ephemeral mode: random ports, in-memory MongoDB), and hands their addresses to the test files.
  */
 export async function setup(project: TestProject) {
+  // Counted first: vitest calls the teardown of a project whose setup failed, too.
+  shared.tiers += 1;
   // tiers.mts is an ES module (vitest.config.mts reads it too), so it comes in through import().
   const { TIERS } = await import('./tiers.mjs');
   const tier = TIERS.find((t) => t.project === project.name);
-  if (!tier) throw new Error(`test/global-setup.ts runs for the tiers of test/tiers.ts; project "${project.name}" is none of them`);
-  shared.tiers += 1;
+  if (!tier) throw new Error(`test/global-setup.ts runs for the tiers of test/tiers.mts; project "${project.name}" is none of them`);
   const started = Date.now();
   const fresh = tier.servers.filter((name) => !shared[name]);
   const config = loadConfig();
