@@ -65,9 +65,10 @@ export interface Lookups {
   /** Whether range queries on an index prefix are served by the index. */
   rangesIndexed: boolean;
   /**
-   * The last version this process wrote per stream, with that event's timestamp. Events are never
-   * deleted, so the stream is at least there: an append may write the next version without
-   * looking the head up, and the (streamId, version) index refuses it if another writer was first.
+   * The last version this process wrote or read per stream, with that event's timestamp. Events
+   * are never deleted, so the stream is at least there: an append may write the next version
+   * without looking the head up, and the (streamId, version) index refuses it if another writer
+   * was first. Bounded: the least recently used streams are forgotten (and looked up again).
    */
   hints: LRUCache<string, StreamHint>;
   /**
