@@ -35,4 +35,24 @@ describe('architecture', () => {
       rmSync(planted, { force: true });
     }
   }, 60_000);
+
+  it('fails the check when a script reaches past the front door of the read side', async () => {
+    const planted = path.join(root, 'scripts', 'zz-planted-read-side-import.ts');
+    writeFileSync(planted, "export { runSubscription } from '../readside/engine/runner';\n");
+    try {
+      expect(await violations()).toEqual(expect.arrayContaining([expect.stringMatching(/^read-side-through-its-front-door: scripts\/zz-planted-read-side-import\.ts -> readside\/engine\/runner\.ts$/)]));
+    } finally {
+      rmSync(planted, { force: true });
+    }
+  }, 60_000);
+
+  it('fails the check when the domain imports Temporal', async () => {
+    const planted = path.join(root, 'domain', 'zz-planted-temporal-import.ts');
+    writeFileSync(planted, "export { defineSearchAttributeKey } from '@temporalio/common';\n");
+    try {
+      expect(await violations()).toEqual(expect.arrayContaining([expect.stringMatching(/^domain-depends-on-nothing-above: domain\/zz-planted-temporal-import\.ts -> node_modules\/@temporalio\/common\//)]));
+    } finally {
+      rmSync(planted, { force: true });
+    }
+  }, 60_000);
 });
