@@ -211,6 +211,23 @@ export function createInventoryActivities({ db, events }: ServiceDeps) {
     throw new Error(`could not settle the release of ${sku} for order ${orderId}: its stock document kept changing`);
   }
 
+  /**
+   * Appends the order's ItemsReserved. Its stream is new on the usual path, so it is appended
+   * expecting an empty stream: the store writes it at version 1 with no look at the stream's head,
+   * and the version guards it. A repeat (a retry whose append landed) is answered by the store as
+   * the first was written; a stream that holds other events (a release told before the rule that
+   * tells the reservation first) takes it after them, as any append would.
+   */
+  async function tellReserved(orderId: string, items: OrderItemInput[], correlationId: string): Promise<void> {
+    const told = reservedEvent(orderId, items);
+    try {
+      await events.append(`reservation-${orderId}`, [told], { streamType: 'reservation', expectedVersion: 'no_stream', metadata: { correlationId } });
+    } catch (err) {
+      if (!(err instanceof WrongExpectedVersionError)) throw err;
+      await appendSagaEvent(events, { type: 'reservation', id: orderId }, told, correlationId);
+    }
+  }
+
   return {
     /** Reserves every item or none: a partial reservation is rolled back before reporting out of stock. */
     async reserveItems({ orderId, correlationId, items }: OrderContext & { items: OrderItemInput[] }): Promise<{ items: OrderItemInput[] }> {
@@ -239,7 +256,7 @@ export function createInventoryActivities({ db, events }: ServiceDeps) {
         await rollback(orderId, reservedNow);
         throw failureOf(refused);
       }
-      await appendSagaEvent(events, { type: 'reservation', id: orderId }, reservedEvent(orderId, wanted), correlationId);
+      await tellReserved(orderId, wanted, correlationId);
       return { items: wanted };
     },
 

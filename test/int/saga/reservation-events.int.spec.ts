@@ -73,4 +73,27 @@ describe('reservation events', () => {
     expect(await stream(nothing.orderId)).toEqual([]);
     expect(await level(sku)).toEqual({ available: 10, reserved: 0 });
   });
+
+  it('tells a reservation once whether its stream is new, already holds it, or holds other events', async () => {
+    const sku = `SKU-D-${++unique}`;
+    await stock(sku, 10);
+    const act = createInventoryActivities({ db: s.db, events: s.store });
+    const fresh = { orderId: `fresh-${unique}`, correlationId: 'c', items: [{ sku, quantity: 1 }] };
+    await act.reserveItems(fresh);
+    // A retry whose first append landed: the same event, written once.
+    await act.reserveItems(fresh);
+    expect((await stream(fresh.orderId)).map((e) => [e.type, e.version])).toEqual([['ItemsReserved', 1]]);
+
+    // A stream that holds an event already (a release told before the reservation was told first): the reservation follows it.
+    const crowded = { orderId: `crowded-${unique}`, correlationId: 'c', items: [{ sku, quantity: 2 }] };
+    await s.store.append(`reservation-${crowded.orderId}`, [{ type: 'ItemsReleased', data: { orderId: crowded.orderId, items: [] } }], { streamType: 'reservation' });
+    await act.reserveItems(crowded);
+    await act.reserveItems(crowded);
+    expect((await stream(crowded.orderId)).map((e) => [e.type, e.version])).toEqual([
+      ['ItemsReleased', 1],
+      ['ItemsReserved', 2],
+    ]);
+    expect(await toldReserved(crowded.orderId)).toEqual({ [sku]: 2 });
+    expect(await level(sku)).toEqual({ available: 7, reserved: 3 });
+  });
 });

@@ -7,15 +7,17 @@ import { freshStore, type FreshStore } from '../eventstore/fresh-db';
 import { workerActivities } from '../../../composition';
 
 /**
- * What each payment and shipping activity costs in MongoDB commands (the driver's command
- * monitoring), with the account's fold warm as it is in a running worker. The bounds are what the
- * services need now: a read of the stream where a decision must come before a side effect, the
- * debit or the credit (its append alone, decided on the account's kept fold), and one conditional
- * append. An append on its usual path is the position reservation and the insert: a new stream is
+ * What each payment, inventory and shipping activity costs in MongoDB commands (the driver's
+ * command monitoring), with the account's fold warm as it is in a running worker. The bounds are
+ * what the services need now: a read of the stream where a decision must come before a side effect
+ * (a late charge of a voided payment refuses before any money moves), the debit or the credit (its
+ * append alone, decided on the account's kept fold), the stock update, and one conditional append.
+ * The address here is not sealed, so scheduleShipment reads no key; a worker's also reads the
+ * customer's key to open the postal code. An append on its usual path is the position reservation and the insert: a new stream is
  * expected empty and a kept fold's version is the head this process wrote or read, so neither the
  * head nor the event ids are looked up first.
  */
-describe('MongoDB commands per payment and shipping activity', () => {
+describe('MongoDB commands per payment, inventory and shipping activity', () => {
   let s: FreshStore;
   let act: ReturnType<typeof createActivities>;
   const commands: CommandStartedEvent[] = [];
@@ -33,6 +35,7 @@ describe('MongoDB commands per payment and shipping activity', () => {
     // A worker that has served an order before: the account's fold, the store's indexes and the server's abilities are known.
     const warm = { orderId: 'warm-up', correlationId: 'c' };
     await act.processPayment({ ...warm, accountId, amount: 100 });
+    await act.reserveItems({ ...warm, items: [{ sku: 'COUNTED', quantity: 1 }] });
     await act.scheduleShipment({ ...warm, address });
     await act.cancelShipment({ orderId: 'warm-up-2', correlationId: 'c' });
     await act.refundPayment({ orderId: 'warm-up-2', correlationId: 'c', accountId });
@@ -45,10 +48,11 @@ describe('MongoDB commands per payment and shipping activity', () => {
     return { result, names: commands.map((c) => `${c.commandName} ${String((c.command as Record<string, unknown>)[c.commandName])}`) };
   }
 
-  it('charges, books, cancels and refunds within their command budgets', async () => {
+  it('charges, reserves, books, cancels and refunds within their command budgets', async () => {
     const ctx = { orderId: 'counted-1', correlationId: 'c' };
     const figures: Record<string, string[]> = {};
     figures.processPayment = (await counted(() => act.processPayment({ ...ctx, accountId, amount: 300 }))).names;
+    figures.reserveItems = (await counted(() => act.reserveItems({ ...ctx, items: [{ sku: 'COUNTED', quantity: 2 }] }))).names;
     figures.scheduleShipment = (await counted(() => act.scheduleShipment({ ...ctx, address }))).names;
     figures['processPayment (repeat)'] = (await counted(() => act.processPayment({ ...ctx, accountId, amount: 300 }))).names;
     figures['scheduleShipment (repeat)'] = (await counted(() => act.scheduleShipment({ ...ctx, address }))).names;
@@ -60,6 +64,7 @@ describe('MongoDB commands per payment and shipping activity', () => {
     console.log(Object.entries(figures).map(([name, names]) => `${name}: ${names.length} (${names.join(', ')})`).join('\n'));
 
     expect(figures.processPayment!.length).toBeLessThanOrEqual(5);
+    expect(figures.reserveItems!.length).toBeLessThanOrEqual(3);
     expect(figures.refundPayment!.length).toBeLessThanOrEqual(6);
     expect(figures.scheduleShipment!.length).toBeLessThanOrEqual(2);
     expect(figures.cancelShipment!.length).toBeLessThanOrEqual(3);
