@@ -15,6 +15,9 @@ const EXEMPT: Array<[RegExp, string]> = [
   // Temporal's own execution statuses, which share the spelling of COMPLETED and CANCELLED.
   [/^scripts\/drill\/invariants\.ts$/, 'the drill checks outcomes against expectations'],
   [/^scripts\/saga-scenarios\.ts$/, 'the scenarios check outcomes against expectations'],
+  // Generated from the OpenAPI document, which derives its status enum from the table; a stale
+  // copy is caught by `npm run client:check`.
+  [/^api\/client\/schema\.d\.ts$/, 'the typed client generated from the API contract'],
 ];
 
 const STATUS_LITERAL = new RegExp(`(['"\`])(${ORDER_STATUSES.join('|')})\\1`, 'g');
