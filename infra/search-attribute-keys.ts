@@ -2,7 +2,9 @@ import { defineSearchAttributeKey } from '@temporalio/common';
 
 /**
  * Search attributes the sagas carry, registered when the embedded dev server starts so an operator
- * can filter in the Web UI and with `temporal workflow list --query`.
+ * can filter in the Web UI and with `temporal workflow list --query`. The workflow sandbox imports
+ * this module (the saga upserts OrderStatus), so it holds the keys alone: no I/O, nothing but
+ * @temporalio/common. Infra rather than domain: the domain stays free of Temporal.
  */
 export const OrderIdKey = defineSearchAttributeKey('OrderId', 'KEYWORD');
 /**
