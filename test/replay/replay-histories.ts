@@ -18,8 +18,10 @@ export function alteredWorkflows(name: string, change: (source: string) => strin
   rmSync(root, { recursive: true, force: true });
   mkdirSync(root, { recursive: true });
   cpSync(path.dirname(workflowsPath), dir, { recursive: true });
-  // Workflow code also runs the domain's pure functions (validation): copy them beside it.
+  // Workflow code also runs the domain's pure functions (validation) and names its search
+  // attributes from infra/search-attribute-keys.ts: copy both beside it.
   cpSync(path.join(repoRoot, 'domain'), path.join(root, 'domain'), { recursive: true });
+  cpSync(path.join(repoRoot, 'infra'), path.join(root, 'infra'), { recursive: true });
   const target = path.join(dir, file);
   const before = readFileSync(target, 'utf8');
   const after = change(before);
