@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --quick] [-- --only=saga,lag,append,lookups,rehydrate,replay,profile]
+ * npm run bench [-- --quick] [-- --only=saga,hot-sku,scale,lag,append,lookups,rehydrate,replay,profile]
  *
  * Obtains the servers the way the tests do (embedded Temporal dev server and MongoDB on random
  * ports, or TEMPORAL_ADDRESS / MONGODB_URI), runs every scenario next to its baseline in the same
@@ -21,7 +21,8 @@ import { summarizeProfile, type ProfileSummary } from './lib/profile';
 import { mongoRoundTrips } from './lib/round-trips';
 import { writeResults } from './lib/report';
 import { renderMarkdown, renderSvg, goals, consoleSummary } from './lib/render';
-import { installRuntime, startBenchStack } from './lib/stack';
+import { installRuntime } from './lib/stack';
+import { startSplitStack } from './lib/split-stack';
 import { errorText, log } from './lib/util';
 import { appendScenario } from './scenarios/append';
 import { lagScenario } from './scenarios/lag';
@@ -29,6 +30,8 @@ import { lookupsScenario } from './scenarios/lookups';
 import { rehydrateScenario } from './scenarios/rehydrate';
 import { recordHistories, replayScenario, type RecordedHistories } from './scenarios/replay';
 import { sagaScenario } from './scenarios/saga';
+import { hotSkuScenario } from './scenarios/hot-sku';
+import { scaleRows, type ScaleRun } from './lib/scale';
 
 const root = path.resolve(__dirname, '..');
 const args = process.argv.slice(2);
@@ -41,6 +44,8 @@ const plan = quick
   ? {
       saga: { levels: [{ concurrency: 1, orders: 6 }, { concurrency: 4, orders: 16 }, { concurrency: 16, orders: 32 }], warmup: 2 },
       profile: null,
+      hotSku: { orders: 64, rounds: 1 },
+      scale: { concurrency: 16, orders: 32, warmup: 2 },
       lag: { rates: [50, 100], seconds: 2 },
       append: { rounds: 1, secondsPerTurn: 1.5, concurrency: 8 },
       lookups: { background: 10_000, secondsPerTurn: 0.7 },
@@ -50,6 +55,8 @@ const plan = quick
   : {
       saga: { levels: [{ concurrency: 1, orders: 30 }, { concurrency: 4, orders: 80 }, { concurrency: 16, orders: 200 }, { concurrency: 64, orders: 256 }], warmup: 4 },
       profile: { concurrency: 16, orders: 120 },
+      hotSku: { orders: 64, rounds: 2 },
+      scale: { concurrency: 16, orders: 96, warmup: 4 },
       lag: { rates: [50, 200], seconds: 12, sustained: { rate: 500, seconds: 60 } },
       append: { rounds: 3, secondsPerTurn: 3, concurrency: 8 },
       lookups: { background: 30_000, secondsPerTurn: 2 },
@@ -118,7 +125,7 @@ async function main() {
   try {
     if (wanted('saga') || wanted('replay')) {
       await withMongo('saga', async (uri) => {
-        const stack = await startBenchStack({ temporalAddress: servers.temporal.address, namespace: servers.temporal.namespace, mongodbUri: uri });
+        const stack = await startSplitStack({ temporalAddress: servers.temporal.address, namespace: servers.temporal.namespace, mongodbUri: uri });
         try {
           const saga = await sagaScenario(stack, plan.saga);
           results.saga = saga;
@@ -127,6 +134,58 @@ async function main() {
           await stack.stop();
         }
       });
+    }
+    if (wanted('hot-sku')) {
+      await withMongo('hot-sku', async (uri) => {
+        const stack = await startSplitStack({ temporalAddress: servers.temporal.address, namespace: servers.temporal.namespace, mongodbUri: uri }, { baselines: false });
+        try {
+          results.hotSku = await hotSkuScenario(stack, plan.hotSku);
+        } finally {
+          await stack.stop();
+        }
+      });
+    }
+    if (wanted('scale')) {
+      const runs: ScaleRun[] = [];
+      // The one-process run (one worker, one read side) is the base of both kinds.
+      const configs = [
+        { workers: 1, readSides: 1 },
+        { workers: 2, readSides: 1 },
+        { workers: 3, readSides: 1 },
+        { workers: 1, readSides: 2 },
+      ];
+      for (const { workers, readSides } of configs) {
+        await withMongo(`scale (${workers} workers, ${readSides} read sides)`, async (uri) => {
+          log(`scale: ${workers} worker process(es), ${readSides} read-side process(es)`);
+          const stack = await startSplitStack({ temporalAddress: servers.temporal.address, namespace: servers.temporal.namespace, mongodbUri: uri }, { workers, readSides, baselines: false });
+          try {
+            const { concurrency, orders, warmup } = plan.scale;
+            const saga = await sagaScenario(stack, { levels: [{ concurrency, orders }], warmup, oursOnly: true, rounds: 1, keepWorkflowIds: 0 });
+            const l = saga.levels[0]!;
+            const cpu = l.work!.ours!.cpu;
+            const run = (what: ScaleRun['what'], processes: number): ScaleRun => ({
+              what,
+              processes,
+              concurrency,
+              orders: l.ours.orders,
+              perSecond: l.ours.perSecond,
+              p50: l.ours.latencyMs.p50,
+              p99: l.ours.latencyMs.p99,
+              readableP50: l.ours.readModelMs.p50,
+              readableP99: l.ours.readModelMs.p99,
+              readablePerSecond: l.ours.readablePerSecond ?? NaN,
+              cpuMsPerSaga: cpu.byKind as Record<string, number>,
+              cpuMsTotal: cpu.total,
+              loadAverage: l.rounds[0]?.loadAverage ?? NaN,
+            });
+            if (readSides === 1) runs.push(run('workers', workers));
+            if (workers === 1) runs.push(run('read sides', readSides));
+          } finally {
+            await stack.stop();
+          }
+        });
+      }
+      results.scale = { rows: scaleRows(runs) };
     }
     if (plan.profile && wanted('profile')) {
       await withMongo('profile', (uri) => profileRun(uri, servers.temporal.address, servers.temporal.namespace, plan.profile!).then((p) => void (results.profile = p)));
@@ -177,6 +236,11 @@ async function main() {
   const files = writeResults(path.join(root, 'bench', 'results'), stem, report, renderMarkdown(report), renderSvg(report), !only);
   console.log(`\n${consoleSummary(report)}\n`);
   log(`wrote ${files.map((f) => path.relative(root, f)).join(', ')}${only ? '' : ' (and latest.*)'} in ${report.durationSeconds} s`);
+  // A broken promise (an order neither completed nor refused for stock, stock lost or made) fails the run.
+  if (failures['hot-sku']) {
+    console.error(`hot-sku FAILED: ${failures['hot-sku']}`);
+    process.exitCode = 1;
+  }
 }
 
 /**
@@ -222,7 +286,7 @@ async function profileRun(mongoUri: string, temporalAddress: string, namespace: 
 }
 
 main().then(
-  () => process.exit(0),
+  () => process.exit(process.exitCode ?? 0),
   (err) => {
     console.error(err);
     process.exit(1);

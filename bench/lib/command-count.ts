@@ -23,7 +23,7 @@ export function classify(commandName: string): CommandClass {
 }
 
 /** The event store's own collections (eventstore/collections.ts): what group commit writes and reads. */
-const EVENT_STORE_COLLECTIONS = new Set(['events', 'counters', 'snapshots']);
+export const EVENT_STORE_COLLECTIONS: ReadonlySet<string> = new Set(['events', 'counters', 'snapshots']);
 
 /** The collection a command names: its first field's value, or `collection` for a getMore. */
 export function collectionOf(commandName: string, command: Record<string, unknown>): string | undefined {

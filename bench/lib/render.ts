@@ -1,6 +1,8 @@
 import { ratioChart, table, verdict, type GoalRow } from './report';
 import type { CpuReport } from './cpu';
 import { commandGoals, commandsSection } from './render-commands';
+import { minimalGoals, minimalSection } from './render-minimal';
+import { hotSkuGoals, hotSkuSection, scaleSection } from './render-load';
 import { ratio } from './util';
 
 /* The report object as run.ts builds it; scenario results are read loosely (a scenario may have failed). */
@@ -45,7 +47,9 @@ export function goals(report: Pick<Report, 'results'>): GoalRow[] {
       rows.push({ scenario: '1 saga', metric: 'no-op baseline p50 / its own p10 ms at C=1', ours: '–', baseline: `${f(l.baseline.latencyMs.p50, 0)} / ${f(l.baseline.latencyMs.p10, 0)}`, ratio: spread, goal: 'p50 <= 1.5x p10', met: Number.isFinite(spread) ? spread <= 1.5 : null });
     }
   }
+  rows.push(...minimalGoals(saga?.levels ?? []));
   rows.push(...commandGoals(saga?.levels ?? []));
+  rows.push(...hotSkuGoals(report.results.hotSku));
   for (const s of append?.summary ?? []) {
     rows.push({ scenario: '2 append', metric: `events/s, ${s.eventsPerAppend} per append, vs raw driver`, ours: f(s.ours, 0), baseline: f(s.raw, 0), ratio: s.oursVsRaw, goal: '>= 0.7', met: Number.isFinite(s.oursVsRaw) ? s.oursVsRaw >= 0.7 : null });
     rows.push({ scenario: '2 append', metric: `events/s, ${s.eventsPerAppend} per append, vs Emmett`, ours: f(s.ours, 0), baseline: f(s.emmett, 0), ratio: s.oursVsEmmett, goal: '>= 1.5', met: Number.isFinite(s.oursVsEmmett) ? s.oursVsEmmett >= 1.5 : null });
@@ -149,7 +153,7 @@ export function renderMarkdown(report: Report): string {
     out.push(
       [
         'Ours: `POST /orders` (Update-with-Start) → the saga (createOrder, processPayment, reserveItems, scheduleShipment, completeOrder) → its result.',
-        'Baseline: a bench-only workflow with five no-op activities (bench/baseline/), its own worker and task queue in the same process with the same worker settings, started with the client → its result.',
+        'Baseline: a bench-only workflow with five no-op activities (bench/baseline/), its own worker process and task queue with the same worker settings, started with the client → its result.',
         'Both sides end at the workflow result, so the ratio is like for like.',
         'When each order became readable (the orders read model answers `COMPLETED` to `GET /orders/:id`, found by one batched read every 10 ms and confirmed by the GET) is measured beside it, from the same start, and reported in its own column.',
         'Closed loop: C clients, each starts its next one when the previous one has finished.',
@@ -187,10 +191,16 @@ export function renderMarkdown(report: Report): string {
         '',
       );
     }
+    const againstMinimal = minimalSection(saga.levels);
+    if (againstMinimal) out.push(againstMinimal);
     const commands = commandsSection(saga.levels);
     if (commands) out.push(commands);
     out.push(whereTimeGoes(report), '');
   }
+  const hot = hotSkuSection(report.results.hotSku);
+  if (hot) out.push(hot);
+  const scale = scaleSection(report.results.scale);
+  if (scale) out.push(scale);
   if (append) {
     out.push('## 2. Event append', '');
     out.push(
@@ -282,10 +292,18 @@ function whereTimeGoes(report: Report): string {
   if (saga.idle) {
     const i = saga.idle;
     const mongo = (c: CpuReport) => c.processes.find((p) => p.name.startsWith('MongoDB'))?.avgCores;
-    lines.push(`Idle (no load at all, after the run): the MongoDB server uses ${f(mongo(i.withConsumers), 2)} cores while our consumers are running and ${f(mongo(i.withoutConsumers), 2)} when they are stopped. The bench process: ${f(i.withConsumers.processes[0]?.avgCores, 2)} vs ${f(i.withoutConsumers.processes[0]?.avgCores, 2)} cores.`, '');
+    lines.push(`Idle (no load at all, after the run): the MongoDB server uses ${f(mongo(i.withConsumers), 2)} cores while our consumers are running and ${f(mongo(i.withoutConsumers), 2)} when they are stopped. ${readSideIdle(i.withConsumers, i.withoutConsumers)}`, '');
   }
   lines.push(limits(report));
   return lines.join('\n');
+}
+
+/** What our read side (its own processes in the split stack, else the one bench process) burns idle, with and without its consumers. */
+function readSideIdle(withConsumers: CpuReport, withoutConsumers: CpuReport): string {
+  const readSides = (c: CpuReport) => c.processes.filter((p) => p.name.startsWith('readside'));
+  const cores = (ps: CpuReport['processes']) => ps.reduce((n, p) => n + p.avgCores, 0);
+  if (readSides(withConsumers).length) return `Our read-side process: ${f(cores(readSides(withConsumers)), 2)} vs ${f(cores(readSides(withoutConsumers)), 2)} cores.`;
+  return `The bench process: ${f(withConsumers.processes[0]?.avgCores, 2)} vs ${f(withoutConsumers.processes[0]?.avgCores, 2)} cores.`;
 }
 
 /** The per-step row of one side at C=1 (read from the histories), if this run has it. */
@@ -302,7 +320,7 @@ function limits(report: Report): string {
   if (task) measured.push(`the no-op workflow's workflow tasks waited ${f(task.waitMs, 1)} ms (p50 of ${task.count}) before a worker picked them up`);
   if (c1?.baseline.latencyMs.p10) measured.push(`its p50 was ${f(c1.baseline.latencyMs.p50, 0)} ms, ${f(ratio(c1.baseline.latencyMs.p50, c1.baseline.latencyMs.p10), 2)}× its own p10 of ${f(c1.baseline.latencyMs.p10, 0)} ms`);
   const inThisRun = measured.length ? ` In this run ${measured.join('; ')}.` : ' This run has no C=1 figures of the no-op workflow to show its effect.';
-  return `**What limits saga throughput and latency on this machine.** ${report.machine.cores} cores are shared by the Temporal dev server, the MongoDB server and the Node process that runs the worker, the API and the consumers. The baseline shows what Temporal alone costs: with no-op activities its latency is set by workflow-task round trips (the per-step table above), and its throughput grows with C until the cores are busy. Ours adds, per order, the event appends and state-document writes of its five activities, an account rehydration, the placing Update, and the projector's work (four projections and the email subscription); the per-step table shows which activities take the time. On the MongoDB stand-in (mongo-java-server) two of its properties remain, which a replica set does not have:
+  return `**What limits saga throughput and latency on this machine.** ${report.machine.cores} cores are shared by the Temporal dev server, the MongoDB server, the Node processes of the worker, the API and the read side, and the load generator. The baseline shows what Temporal alone costs: with no-op activities its latency is set by workflow-task round trips (the per-step table above), and its throughput grows with C until the cores are busy. Ours adds, per order, the event appends and state-document writes of its five activities, an account rehydration, the placing Update, and the projector's work (four projections and the email subscription); the per-step table shows which activities take the time. On the MongoDB stand-in (mongo-java-server) two of its properties remain, which a replica set does not have:
 
 1. *Only exact matches use indexes.* A query uses an index only if it fixes the index's keys (the launcher narrows by them when the query says more); ranges and prefixes of compound indexes scan the collection. The platform's hot queries are shaped for it (eventstore/server-seam.ts).
 2. *One lock per database* for writes, so the Java side is close to single-threaded under write load; MongoDB's WiredTiger locks per document.

@@ -12,6 +12,9 @@ import { createWorker, runWorker } from '../../workers/worker';
 import { createNoopActivities } from '../baseline/activities';
 import { startInProcess } from '../../scripts/system';
 import { activityStep, createCommandCounter, type CommandCounter } from './command-count';
+import { serverProcesses } from './machine';
+import type { Work } from './processes';
+import type { CpuTarget, Side } from './work';
 
 let runtimeInstalled = false;
 
@@ -57,6 +60,13 @@ export interface BenchStack {
   resumeConsumers(): Promise<void>;
   /** The no-op baseline's task queue, served by a worker of its own in this process. */
   baselineTaskQueue: string;
+  /** No worker serves it here: the minimal saga runs in the split stack (./split-stack.ts) only. */
+  minimalTaskQueue: string;
+  /** This process (everything but the servers) counts as our worker. */
+  cpuTargets: CpuTarget[];
+  work(side: Side): Promise<Work>;
+  pause(side: Side): Promise<void>;
+  resume(side: Side): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -107,6 +117,14 @@ export async function startBenchStack(servers: ServerAddresses): Promise<BenchSt
   const log = createLogger('consumers-bench', config.LOG_LEVEL);
   const start = () => startConsumers({ ...readSideParts(readMongo.db), log }, { faultInjection: faultInjectionOn(config) });
   let consumers: Consumers | undefined = await start();
+  const procs = serverProcesses(servers.mongodbUri, servers.temporalAddress);
+  const pauseConsumers = async () => {
+    await consumers?.stop();
+    consumers = undefined;
+  };
+  const resumeConsumers = async () => {
+    consumers ??= await start();
+  };
   return {
     config,
     mongo: benchMongo,
@@ -115,14 +133,18 @@ export async function startBenchStack(servers: ServerAddresses): Promise<BenchSt
     nativeConnection: system.nativeConnection,
     baseUrl: system.baseUrl,
     consumers: () => consumers,
-    pauseConsumers: async () => {
-      await consumers?.stop();
-      consumers = undefined;
-    },
-    resumeConsumers: async () => {
-      consumers ??= await start();
-    },
+    pauseConsumers,
+    resumeConsumers,
     baselineTaskQueue,
+    minimalTaskQueue: `${config.TASK_QUEUE}-minimal`,
+    cpuTargets: [
+      { name: 'bench process (worker + API + consumers + load)', pid: process.pid, side: 'ours', kind: 'worker', threads: true },
+      { name: 'MongoDB server', pid: procs.java?.pid, side: 'shared', kind: 'MongoDB' },
+      { name: 'Temporal dev server', pid: procs.temporal?.pid, side: 'shared', kind: 'Temporal' },
+    ],
+    work: async (side) => ({ commands: side === 'ours' ? commands.snapshot() : {}, bytes: {} }),
+    pause: async (side) => void (side === 'ours' && (await pauseConsumers())),
+    resume: async (side) => void (side === 'ours' && (await resumeConsumers())),
     stop: async () => {
       await consumers?.stop();
       baselineWorker.shutdown();

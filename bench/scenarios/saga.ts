@@ -1,20 +1,23 @@
 import { BASELINE_WORKFLOW_NAMES, type NoopSagaWorkflow } from '../baseline/client';
+import { MINIMAL_WORKFLOW_NAMES, type MinimalSagaWorkflow } from '../minimal/client';
+import { MINIMAL_EVENTS, MINIMAL_ORDERS } from '../minimal/activities';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { Db } from 'mongodb';
 import { createAccountService } from '../../domain/accounts';
 import { createEventStore } from '../../eventstore';
 import { physicalName, projectionState } from '../../readside';
-import { addTallies, commandRows, processTotal, since, type LevelCommands } from '../lib/command-count';
+import { addTallies, commandRows, EVENT_STORE_COLLECTIONS, processTotal, since, type LevelCommands } from '../lib/command-count';
+import { addBytes, bytesPerSaga, bytesSince, type ByteKind, type ByteTallies } from '../lib/bytes-written';
 import { cpuWindow, type CpuReport } from '../lib/cpu';
-import { serverProcesses } from '../lib/machine';
 import { createApiClient } from '../../api/client';
-import type { BenchStack } from '../lib/stack';
+import type { SplitStack } from '../lib/split-stack';
+import { cpuPerSaga, type CpuPerSaga, type Side } from '../lib/work';
 import { closedLoop, log, now, ratio, round, sleep, summarize, type LatencySummary } from '../lib/util';
 
 /** One round of one side: the machine's load while it ran, and whether outside load was heavy. */
 export interface SagaRound {
-  side: 'baseline' | 'ours';
+  side: 'baseline' | 'minimal' | 'ours';
   round: number;
   items: number;
   seconds: number;
@@ -30,15 +33,41 @@ export interface SagaRound {
 
 export interface SagaLevelResult {
   concurrency: number;
-  ours: { orders: number; seconds: number; perSecond: number; latencyMs: LatencySummary; failed: number; cpu: CpuReport; readModelMs: LatencySummary };
+  ours: {
+    orders: number;
+    seconds: number;
+    perSecond: number;
+    latencyMs: LatencySummary;
+    failed: number;
+    cpu: CpuReport;
+    readModelMs: LatencySummary;
+    /** Orders readable per second: the rounds' orders over the time from each round's start until its last order was readable. */
+    readablePerSecond?: number;
+  };
   baseline: { workflows: number; seconds: number; perSecond: number; latencyMs: LatencySummary; failed: number; cpu: CpuReport };
+  /** The minimal durable saga (bench/minimal/): five activities of one insert each, one bare change-stream watcher. */
+  minimal?: { workflows: number; seconds: number; perSecond: number; latencyMs: LatencySummary; failed: number; cpu: CpuReport };
   throughputRatio: number;
   p50Ratio: number;
   p99Ratio: number;
+  /** Ours against the minimal durable saga. */
+  minimalRatios?: { throughput: number; p50: number; p99: number };
   rounds: SagaRound[];
   /** MongoDB commands per process and step while our rounds ran (each round until its orders were readable), and the sagas they completed. */
   commands: LevelCommands;
+  /** Work per saga of each side, over all its rounds at this level (each round until its read models were written). */
+  work?: Partial<Record<Side, SideWork>>;
 }
+
+export interface SideWork {
+  sagas: number;
+  cpu: CpuPerSaga;
+  commands: LevelCommands;
+  bytesPerSaga: Record<ByteKind, number>;
+}
+
+/** What the scenario needs of a stack: the split one (bench/lib/split-stack.ts), or the in-process one for the profiled run. */
+export type SagaStack = Pick<SplitStack, 'config' | 'mongo' | 'client' | 'baseUrl' | 'baselineTaskQueue' | 'minimalTaskQueue' | 'cpuTargets' | 'work' | 'pause' | 'resume'>;
 
 export interface SagaOptions {
   levels: Array<{ concurrency: number; orders: number }>;
@@ -47,7 +76,9 @@ export interface SagaOptions {
   keepWorkflowIds?: number;
   /** Only our side (the profiling run). */
   oursOnly?: boolean;
-  /** Each level alternates baseline and ours in this many rounds (default 3). */
+  /** Run the minimal durable saga beside the no-op baseline (default true). */
+  minimal?: boolean;
+  /** Each level alternates the baselines and ours in this many rounds (default 3). */
   rounds?: number;
 }
 
@@ -62,14 +93,10 @@ const SKUS = Array.from({ length: 20 }, (_, i) => `BENCH-${i.toString().padStart
  * worker settings, same process; each level alternates baseline and ours in rounds, so a change in
  * outside load falls on both sides, and every round records the load it ran under.
  */
-export async function sagaScenario(stack: BenchStack, options: SagaOptions) {
+export async function sagaScenario(stack: SagaStack, options: SagaOptions) {
   const { db } = stack.mongo;
-  const procs = serverProcesses(stack.config.MONGODB_URI!, stack.config.TEMPORAL_ADDRESS!);
-  const cpuTargets = [
-    { name: 'bench process (worker + API + consumers + load)', pid: process.pid, threads: true },
-    { name: 'MongoDB server', pid: procs.java?.pid },
-    { name: 'Temporal dev server', pid: procs.temporal?.pid },
-  ];
+  const cpuTargets = stack.cpuTargets;
+  const withMinimal = !options.oursOnly && options.minimal !== false;
 
   log('saga: stocking 20 SKUs and opening accounts');
   const api = createApiClient({ baseUrl: stack.baseUrl });
@@ -116,63 +143,112 @@ export async function sagaScenario(stack: BenchStack, options: SagaOptions) {
     await handle.result();
     return now() - t0;
   };
+  const minimalIds: string[] = [];
+  const minimalOnce = async (): Promise<number> => {
+    const t0 = now();
+    const orderId = randomUUID();
+    minimalIds.push(orderId);
+    const handle = await stack.client.workflow.start<MinimalSagaWorkflow>(MINIMAL_WORKFLOW_NAMES.minimalSaga, {
+      taskQueue: stack.minimalTaskQueue,
+      workflowId: `bench-minimal-${orderId}`,
+      args: [{ orderId }],
+    });
+    await handle.result();
+    return now() - t0;
+  };
 
-  log(`saga: warm-up (${options.warmup} orders and ${options.warmup} baseline workflows)`);
+  log(`saga: warm-up (${options.warmup} orders and ${options.warmup} workflows of each baseline)`);
   await closedLoop(options.warmup, Math.min(4, options.warmup), async (i) => void (await orderOnce(i % maxC, i)));
   if (!options.oursOnly) await closedLoop(options.warmup, Math.min(4, options.warmup), async () => void (await baselineOnce()));
+  if (withMinimal) await closedLoop(options.warmup, Math.min(4, options.warmup), async () => void (await minimalOnce()));
+  await Promise.allSettled(readableWaits.splice(0));
+  if (withMinimal) await minimalReadable(db, minimalIds.splice(0));
+
+  /** One round of a side: its readers on and the others' paused, timed to the last result, its CPU and work counted until its read models are written. */
+  const roundOf_ = async (side: Side, r: number, concurrency: number, total: number, once: (u: number, i: number) => Promise<number>, settle: () => Promise<unknown>) => {
+    for (const other of ['ours', 'minimal'] as const) if (other !== side) await stack.pause(other);
+    if (side !== 'noop') await stack.resume(side);
+    await sleep(300);
+    const loadAverage = os.loadavg()[0]!;
+    const workFrom = await stack.work(side);
+    const cpu = cpuWindow(cpuTargets);
+    const t0 = now();
+    const m = await measure(total, concurrency, once);
+    await settle();
+    const untilReadable = (now() - t0) / 1000;
+    const window = cpu.stop();
+    const work = await stack.work(side);
+    const measured = { ...m, cpu: window };
+    return { m: measured, untilReadable, round: roundOf(side === 'noop' ? 'baseline' : side, r, measured, loadAverage), commands: since(work.commands, workFrom.commands), bytes: bytesSince(work.bytes, workFrom.bytes) };
+  };
 
   const levels: SagaLevelResult[] = [];
   const c1Ids: string[] = [];
   const roundsPerLevel = options.rounds ?? 3;
   for (const { concurrency, orders } of options.levels) {
     const perRound = Math.max(concurrency, Math.ceil(orders / roundsPerLevel));
-    const baseRuns: Measured[] = [];
-    const ourRuns: Measured[] = [];
+    const runs: Record<Side, Measured[]> = { noop: [], minimal: [], ours: [] };
+    const counted: Record<Side, { commands: LevelCommands; bytes: ByteTallies }> = {
+      noop: { commands: { sagas: 0, tallies: {} }, bytes: {} },
+      minimal: { commands: { sagas: 0, tallies: {} }, bytes: {} },
+      ours: { commands: { sagas: 0, tallies: {} }, bytes: {} },
+    };
     const rounds: SagaRound[] = [];
-    const commands: LevelCommands = { sagas: 0, tallies: {} };
+    let readableSeconds = 0;
     readModelLatencies.length = 0;
+    type SideRun = [Side, (u: number, i: number) => Promise<number>, () => Promise<unknown>];
+    const sides: SideRun[] = [];
+    if (!options.oursOnly) sides.push(['noop', () => baselineOnce(), async () => {}]);
+    if (withMinimal) sides.push(['minimal', () => minimalOnce(), () => minimalReadable(db, minimalIds.splice(0))]);
+    // Outside the timing: every order of the round readable before the next round starts, and counted until then.
+    sides.push(['ours', (u, i) => orderOnce(u, i), () => Promise.allSettled(readableWaits.splice(0))]);
     for (let r = 0; r < roundsPerLevel; r++) {
-      if (!options.oursOnly) {
-        // The baseline runs without our consumers, whose change streams keep the MongoDB stand-in busy even when idle.
-        await stack.pauseConsumers();
-        await sleep(300);
-        const loadAverage = os.loadavg()[0]!;
-        const m = await measure(perRound, concurrency, () => baselineOnce(), cpuTargets);
-        await stack.resumeConsumers();
-        baseRuns.push(m);
-        rounds.push(roundOf('baseline', r, m, loadAverage));
+      for (const [side, once, settle] of sides) {
+        const done = await roundOf_(side, r, concurrency, perRound, once, settle);
+        runs[side].push(done.m);
+        if (side === 'ours') readableSeconds += done.untilReadable;
+        rounds.push(done.round);
+        counted[side].commands.tallies = addTallies(counted[side].commands.tallies, done.commands);
+        counted[side].commands.sagas += done.m.latencies.length;
+        counted[side].bytes = addBytes(counted[side].bytes, done.bytes);
       }
-      await sleep(300);
-      const loadAverage = os.loadavg()[0]!;
-      const countedFrom = stack.commands.snapshot();
-      const m = await measure(perRound, concurrency, (u, i) => orderOnce(u, i), cpuTargets);
-      ourRuns.push(m);
-      rounds.push(roundOf('ours', r, m, loadAverage));
-      // Outside the timing: every order of the round readable before the next round starts.
-      await Promise.allSettled(readableWaits.splice(0));
-      // Counted until then, so the read side's work for the round's orders is in.
-      commands.tallies = addTallies(commands.tallies, since(stack.commands.snapshot(), countedFrom));
-      commands.sagas += m.latencies.length;
-      log(`saga: C=${concurrency} round ${r + 1}/${roundsPerLevel}: ${rounds.slice(-2).map((x) => `${x.side} ${x.perSecond}/s p50 ${x.p50} ms (load ${x.loadAverage.toFixed(1)}${x.heavyOutsideLoad ? ', HEAVY outside load' : ''})`).join(' | ')}`);
+      log(`saga: C=${concurrency} round ${r + 1}/${roundsPerLevel}: ${rounds.slice(-sides.length).map((x) => `${x.side} ${x.perSecond}/s p50 ${x.p50} ms (load ${x.loadAverage.toFixed(1)}${x.heavyOutsideLoad ? ', HEAVY outside load' : ''})`).join(' | ')}`);
     }
+    await stack.resume('ours');
     if (concurrency === 1) c1Ids.push(...visibility.completedIds().slice(-10));
-    const ours = pooled(ourRuns);
-    const base = options.oursOnly ? { seconds: NaN, perSecond: NaN, latency: summarize([]), failed: 0, cpu: { seconds: 0, processes: [], machineBusyCores: null } as CpuReport } : pooled(baseRuns);
+    const empty = { seconds: NaN, perSecond: NaN, latency: summarize([]), failed: 0, cpu: { seconds: 0, processes: [], machineBusyCores: null } as CpuReport };
+    const ours = pooled(runs.ours);
+    const base = options.oursOnly ? empty : pooled(runs.noop);
+    const minimal = withMinimal ? pooled(runs.minimal) : undefined;
+    const sideOf = (m: ReturnType<typeof pooled>, n: number) => ({ workflows: n, seconds: m.seconds, perSecond: m.perSecond, latencyMs: m.latency, failed: m.failed, cpu: m.cpu });
+    const count = (side: Side) => runs[side].reduce((n, m) => n + m.latencies.length, 0);
+    const workOf = (side: Side, eventCollections: ReadonlySet<string>): SideWork => ({
+      sagas: counted[side].commands.sagas,
+      cpu: cpuPerSaga(runs[side].map((m) => m.cpu), cpuTargets, side, counted[side].commands.sagas),
+      commands: counted[side].commands,
+      bytesPerSaga: bytesPerSaga(counted[side].bytes, counted[side].commands.sagas, eventCollections),
+    });
     const level: SagaLevelResult = {
       concurrency,
-      ours: { orders: ourRuns.reduce((n, m) => n + m.latencies.length, 0), seconds: ours.seconds, perSecond: ours.perSecond, latencyMs: ours.latency, failed: ours.failed, cpu: ours.cpu, readModelMs: summarize(readModelLatencies) },
-      baseline: { workflows: baseRuns.reduce((n, m) => n + m.latencies.length, 0), seconds: base.seconds, perSecond: base.perSecond, latencyMs: base.latency, failed: base.failed, cpu: base.cpu },
+      ours: { orders: count('ours'), seconds: ours.seconds, perSecond: ours.perSecond, latencyMs: ours.latency, failed: ours.failed, cpu: ours.cpu, readModelMs: summarize(readModelLatencies), readablePerSecond: round(count('ours') / readableSeconds) },
+      baseline: sideOf(base, count('noop')),
+      ...(minimal && { minimal: sideOf(minimal, count('minimal')), minimalRatios: { throughput: ratio(ours.perSecond, minimal.perSecond), p50: ratio(ours.latency.p50, minimal.latency.p50), p99: ratio(ours.latency.p99, minimal.latency.p99) } }),
       throughputRatio: ratio(ours.perSecond, base.perSecond),
       p50Ratio: ratio(ours.latency.p50, base.latency.p50),
       p99Ratio: ratio(ours.latency.p99, base.latency.p99),
       rounds,
-      commands,
+      commands: counted.ours.commands,
+      work: {
+        ours: workOf('ours', EVENT_STORE_COLLECTIONS),
+        ...(!options.oursOnly && { noop: workOf('noop', new Set()) }),
+        ...(withMinimal && { minimal: workOf('minimal', new Set([MINIMAL_EVENTS])) }),
+      },
     };
     log(
-      `saga: C=${concurrency} ours ${ours.perSecond}/s p50 ${ours.latency.p50} ms p99 ${ours.latency.p99} ms (readable p50 ${level.ours.readModelMs.p50} ms) | baseline ${base.perSecond}/s p50 ${base.latency.p50} ms | throughput ratio ${level.throughputRatio}, p50 ratio ${level.p50Ratio}`,
+      `saga: C=${concurrency} ours ${ours.perSecond}/s p50 ${ours.latency.p50} ms p99 ${ours.latency.p99} ms (readable p50 ${level.ours.readModelMs.p50} ms) | no-op ${base.perSecond}/s p50 ${base.latency.p50} ms${minimal ? ` | minimal ${minimal.perSecond}/s p50 ${minimal.latency.p50} ms` : ''} | vs no-op: throughput ${level.throughputRatio}, p50 ${level.p50Ratio}${level.minimalRatios ? ` | vs minimal: throughput ${level.minimalRatios.throughput}, p50 ${level.minimalRatios.p50}` : ''}`,
     );
-    const counted = commandRows(commands, { groupCommitShared: concurrency > 1 });
-    log(`saga: C=${concurrency} MongoDB commands per saga: worker ${round(processTotal(counted, 'worker'))}, API ${round(processTotal(counted, 'api'))}, read side ${round(processTotal(counted, 'read side'))}`);
+    const rows = commandRows(counted.ours.commands, { groupCommitShared: concurrency > 1 });
+    log(`saga: C=${concurrency} MongoDB commands per saga: worker ${round(processTotal(rows, 'worker'))}, API ${round(processTotal(rows, 'api'))}, read side ${round(processTotal(rows, 'read side'))}; CPU ms per saga: ${Object.entries(level.work!).map(([side, w]) => `${side} ${w!.cpu.total}`).join(', ')}`);
     levels.push(level);
   }
   visibility.stop();
@@ -185,6 +261,19 @@ export async function sagaScenario(stack: BenchStack, options: SagaOptions) {
   return { levels, workflowIds: ids, baselineWorkflowIds: baselineIds.slice(-keep), steps, payloadEncryption: Boolean(stack.config.PAYLOAD_KEYS?.size), idle: options.oursOnly ? null : await idleCpu(stack, cpuTargets) };
 }
 
+/** Waits until the minimal watcher has applied all five events of each order (a deadline, never a fixed sleep). */
+async function minimalReadable(db: Db, orderIds: string[], timeoutMs = 120_000): Promise<void> {
+  if (orderIds.length === 0) return;
+  const deadline = now() + timeoutMs;
+  const orders = db.collection<{ _id: string; events: number }>(MINIMAL_ORDERS);
+  for (;;) {
+    const n = await orders.countDocuments({ _id: { $in: orderIds }, events: { $gte: 5 } });
+    if (n >= orderIds.length) return;
+    if (now() > deadline) throw new Error(`minimal watcher: ${orderIds.length - n} of ${orderIds.length} orders not in ${MINIMAL_ORDERS} within ${timeoutMs / 1000} s (events in ${MINIMAL_EVENTS}: ${await db.collection(MINIMAL_EVENTS).countDocuments({ orderId: { $in: orderIds } })})`);
+    await sleep(10);
+  }
+}
+
 /** One row per step: p50 ms from scheduled to started (the wait for a worker) and from started to completed (the work). */
 export interface StepRow {
   side: 'ours' | 'baseline';
@@ -194,7 +283,7 @@ export interface StepRow {
   count: number;
 }
 
-async function stepBreakdown(client: BenchStack['client'], sagaIds: string[], baselineWorkflowIds: string[]): Promise<StepRow[]> {
+async function stepBreakdown(client: SagaStack['client'], sagaIds: string[], baselineWorkflowIds: string[]): Promise<StepRow[]> {
   const rows: StepRow[] = [];
   for (const [side, ids] of [['ours', sagaIds], ['baseline', baselineWorkflowIds]] as const) {
     const samples = new Map<string, { wait: number[]; work: number[] }>();
@@ -233,11 +322,9 @@ async function measure(
   total: number,
   concurrency: number,
   once: (user: number, i: number) => Promise<number>,
-  cpuTargets: Parameters<typeof cpuWindow>[0],
 ) {
   const latencies: number[] = [];
   let failed = 0;
-  const cpu = cpuWindow(cpuTargets);
   let next = 0;
   const t0 = now();
   await Promise.all(
@@ -254,10 +341,10 @@ async function measure(
     }),
   );
   const seconds = (now() - t0) / 1000;
-  return { seconds: round(seconds), perSecond: round(latencies.length / seconds), latency: summarize(latencies), latencies, failed, cpu: cpu.stop() };
+  return { seconds: round(seconds), perSecond: round(latencies.length / seconds), latency: summarize(latencies), latencies, failed };
 }
 
-type Measured = Awaited<ReturnType<typeof measure>>;
+type Measured = Awaited<ReturnType<typeof measure>> & { cpu: CpuReport };
 
 /** A side's rounds together: all its latencies, its items over its own time (the other side's rounds excluded). */
 function pooled(runs: Measured[]): Omit<Measured, 'latencies'> {
@@ -275,16 +362,16 @@ function roundOf(side: SagaRound['side'], round_: number, m: Measured, loadAvera
 }
 
 /** CPU burnt by the servers with nothing to do: once with our consumers running, once without. */
-async function idleCpu(stack: BenchStack, cpuTargets: Parameters<typeof cpuWindow>[0]) {
+async function idleCpu(stack: SagaStack, cpuTargets: Parameters<typeof cpuWindow>[0]) {
   const sample = async () => {
     const w = cpuWindow(cpuTargets);
     await sleep(3_000);
     return w.stop();
   };
   const withConsumers = await sample();
-  await stack.pauseConsumers();
+  await stack.pause('ours');
   const withoutConsumers = await sample();
-  await stack.resumeConsumers();
+  await stack.resume('ours');
   return { withConsumers, withoutConsumers };
 }
 
@@ -294,7 +381,7 @@ async function idleCpu(stack: BenchStack, cpuTargets: Parameters<typeof cpuWindo
  * server), and for each order seen COMPLETED there, GET /orders/:id — the time that GET answers
  * COMPLETED is the end of the measured latency.
  */
-function startVisibilityPoller(stack: BenchStack, db: Db) {
+function startVisibilityPoller(stack: SagaStack, db: Db) {
   const api = createApiClient({ baseUrl: stack.baseUrl });
   const pending = new Map<string, { resolve: () => void; reject: (e: Error) => void; since: number; checking: boolean }>();
   const done: string[] = [];
