@@ -45,7 +45,7 @@ export async function lookupsScenario(db: Db, options: { background: number; sec
   // Whatever else a process keeps for its lookups starts empty, as collections() gives it.
   const withRanges = (ranges: boolean): Collections => {
     const c = collections(db);
-    return { ...c, lookups: { ...c.lookups, rangesIndexed: ranges, hints: new Map() } };
+    return { ...c, lookups: { ...c.lookups, rangesIndexed: ranges } };
   };
   const oldC = withRanges(true);
   const newC = withRanges(serverRanges);
