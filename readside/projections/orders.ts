@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { StoredEvent } from '../../eventstore';
 import type { OrderStatus } from '../../domain/orders';
 import { ORDER_VIEW_EVENT_TYPES, orderChange, statusOf, type OrderChange } from './order-facts';
@@ -33,7 +34,8 @@ export const ordersProjection: Projection = {
  * written in the same bulk write as the facts, instead of a read and a second write afterwards.
  * Entries change only after a write succeeded; a failed write forgets the orders it touched.
  */
-const known = new WeakMap<ProjectionContext, Map<string, { facts: OrderViewDocument['facts']; status: OrderStatus | undefined }>>();
+type Known = { facts: OrderViewDocument['facts']; status: OrderStatus | undefined };
+const known = new WeakMap<ProjectionContext, LRUCache<string, Known>>();
 const KNOWN_ORDERS = 20_000;
 
 async function applyOrders(events: StoredEvent[], ctx: ProjectionContext, write: typeof bulkWrites): Promise<void> {
@@ -44,7 +46,7 @@ async function applyOrders(events: StoredEvent[], ctx: ProjectionContext, write:
   if (changes.length === 0) return;
   const orders = ctx.collection<OrderViewDocument>('orders');
   let memory = known.get(ctx);
-  if (!memory) known.set(ctx, (memory = new Map()));
+  if (!memory) known.set(ctx, (memory = new LRUCache<string, Known>({ max: KNOWN_ORDERS })));
   const ids = [...new Set(changes.map(({ change }) => change.orderId))];
   const missing = ids.filter((id) => !memory.has(id));
   if (missing.length) {
@@ -75,14 +77,7 @@ async function applyOrders(events: StoredEvent[], ctx: ProjectionContext, write:
     for (const id of ids) memory.delete(id);
     throw err;
   }
-  for (const [id, order] of next) {
-    memory.delete(id); // re-inserted last: the oldest entries are the first to go
-    memory.set(id, order);
-  }
-  for (const id of memory.keys()) {
-    if (memory.size <= KNOWN_ORDERS) break;
-    memory.delete(id);
-  }
+  for (const [id, order] of next) memory.set(id, order);
 }
 
 /** The change, as one fenced upsert of the order's document. */
