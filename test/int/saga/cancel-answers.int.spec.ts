@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CompensationStep, SagaEventType } from '../../../domain/orders';
 import { COMPENSATION_STEPS, SAGA_STEPS } from '../../../domain/orders';
-import { http } from '../../helpers/stack';
+import { apiOf } from '../../helpers/stack';
+import { faultsOf, type FaultService, type FaultSpec } from '../../helpers/faults';
 import { fastSaga, useSagaStack } from '../../helpers/saga';
 
 /** The event each compensation leaves in the log: none of them may exist for a completed order. */
@@ -15,13 +16,13 @@ const UNDO_EVENTS = Object.fromEntries(SAGA_STEPS.map((s) => [s.compensation, s.
 describe('cancel answers through the HTTP API', () => {
   // Compensations retry long enough here for a test to hold one with a fault and cancel meanwhile.
   const t = useSagaStack({ ...fastSaga, COMPENSATION_MAX_ATTEMPTS: 10_000 });
-  const cancel = (orderId: string, body?: object) => http(t.stack.baseUrl, 'POST', `/orders/${orderId}/cancel`, body);
-  const fault = async (service: string, spec: object) => expect((await http(t.stack.baseUrl, 'PUT', `/faults/${service}`, spec)).status).toBe(200);
-  const clear = async (service: string) => expect((await http(t.stack.baseUrl, 'DELETE', `/faults/${service}`)).status).toBe(204);
+  const cancel = (orderId: string, body?: { reason?: string }) => apiOf(t.stack).POST('/orders/{orderId}/cancel', { params: { path: { orderId } }, body });
+  const faults = () => faultsOf(apiOf(t.stack));
+  const fault = async (service: FaultService, spec: FaultSpec) => expect((await faults().inject(service, spec)).response.status).toBe(200);
+  const clear = async (service: FaultService) => expect((await faults().clear(service)).response.status).toBe(204);
   // A test that fails midway leaves no service down for the next one.
   afterEach(async () => {
-    const { faults } = (await http(t.stack.baseUrl, 'GET', '/faults')).body as { faults: Array<{ _id: string }> };
-    for (const f of faults) await http(t.stack.baseUrl, 'DELETE', `/faults/${f._id}`);
+    for (const f of (await faults().listed()).faults) await faults().clear(f._id as FaultService);
   });
 
   /** Ways of asking for the cancel at the same moment; each must get the same refusal. */
@@ -46,9 +47,9 @@ describe('cancel answers through the HTTP API', () => {
 
     for (const request of CANCEL_REQUESTS) {
       for (const res of await Promise.all(request.send(orderId))) {
-        expect(res.status, `${request.name}: ${res.text}`).toBe(409);
-        expect(res.body.error.code, request.name).toBe('invalid_state');
-        expect(res.body.error.message, request.name).toBe(`Order ${orderId} is past the point of no return: it is completing and can no longer be cancelled`);
+        expect(res.response.status, `${request.name}: ${JSON.stringify(res.data)}`).toBe(409);
+        expect(res.error?.error.code, request.name).toBe('invalid_state');
+        expect(res.error?.error.message, request.name).toBe(`Order ${orderId} is past the point of no return: it is completing and can no longer be cancelled`);
       }
     }
     const refused = await t.h.sagaStatus(orderId);
@@ -66,8 +67,8 @@ describe('cancel answers through the HTTP API', () => {
 
     // Completed: still refused, naming why.
     const late = await cancel(orderId);
-    expect(late.status, late.text).toBe(409);
-    expect(late.body.error).toMatchObject({ code: 'invalid_state', message: `Order ${orderId} has completed and can no longer be cancelled` });
+    expect(late.response.status, JSON.stringify(late.data)).toBe(409);
+    expect(late.error?.error).toMatchObject({ code: 'invalid_state', message: `Order ${orderId} has completed and can no longer be cancelled` });
   });
 
   it('a repeated cancel is safe: 202 with the current status while the first is carried out, while compensating, and once CANCELLED; undone once', async () => {
@@ -81,23 +82,23 @@ describe('cancel answers through the HTTP API', () => {
     await fault('payment', { mode: 'error' });
 
     const first = await cancel(orderId, { reason: 'first' });
-    expect(first.status, first.text).toBe(202);
-    expect(first.body).toMatchObject({ orderId, accepted: 'cancel' });
+    expect(first.response.status, JSON.stringify(first.error)).toBe(202);
+    expect(first.data).toMatchObject({ orderId, accepted: 'cancel' });
     const repeat = await cancel(orderId, { reason: 'again' });
-    expect(repeat.status, repeat.text).toBe(202);
-    expect(repeat.body).toMatchObject({ orderId, accepted: 'cancel' });
+    expect(repeat.response.status, JSON.stringify(repeat.error)).toBe(202);
+    expect(repeat.data).toMatchObject({ orderId, accepted: 'cancel' });
 
     const compensating = await t.h.waitForSaga(orderId, (s) => s.currentStep === 'refundPayment', 'the refund to be held');
     expect(compensating.status).toBe('COMPENSATING');
     const whileCompensating = await cancel(orderId);
-    expect(whileCompensating.status, whileCompensating.text).toBe(202);
-    expect(whileCompensating.body).toEqual({ orderId, accepted: 'cancel', status: 'COMPENSATING' });
+    expect(whileCompensating.response.status, JSON.stringify(whileCompensating.error)).toBe(202);
+    expect(whileCompensating.data).toEqual({ orderId, accepted: 'cancel', status: 'COMPENSATING' });
 
     await clear('payment');
     expect(await t.h.result(orderId)).toMatchObject({ status: 'CANCELLED', failureReason: expect.stringMatching(/^cancelled: /) });
     const after = await cancel(orderId);
-    expect(after.status, after.text).toBe(202);
-    expect(after.body).toEqual({ orderId, accepted: 'cancel', status: 'CANCELLED' });
+    expect(after.response.status, JSON.stringify(after.error)).toBe(202);
+    expect(after.data).toEqual({ orderId, accepted: 'cancel', status: 'CANCELLED' });
 
     // Four cancels, one undoing: refunded once, stock back once.
     const types = (await t.h.orderEvents(orderId)).map((e) => e.type);
@@ -130,8 +131,8 @@ describe('cancel answers through the HTTP API', () => {
     await end?.(orderId);
     await t.h.waitForSaga(orderId, (s) => s.status === 'CANCELLED', 'the order to end CANCELLED');
     const res = await cancel(orderId);
-    expect(res.status, res.text).toBe(202);
-    expect(res.body).toEqual({ orderId, accepted: 'cancel', status: 'CANCELLED' });
+    expect(res.response.status, JSON.stringify(res.error)).toBe(202);
+    expect(res.data).toEqual({ orderId, accepted: 'cancel', status: 'CANCELLED' });
     expect(await t.h.balance(accountId)).toBe(10_000);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compensationsThrough } from '../../../domain/orders/steps';
-import { http } from '../../helpers/stack';
+import { apiOf } from '../../helpers/stack';
+import { faultsOf } from '../../helpers/faults';
 import { address, fastSaga, useSagaStack } from '../../helpers/saga';
 import { waitFor } from '../../helpers/wait-for';
 import { createPersonalData, masterKeysOf } from '../../../infra/personal-data';
@@ -8,6 +9,9 @@ import { evolve as evolveShipment, initialState as initialShipment, type Shipmen
 
 describe('order saga: each failure point compensates exactly what was done', () => {
   const t = useSagaStack(fastSaga);
+  const api = () => apiOf(t.stack);
+  const faults = () => faultsOf(api());
+  const deadLetter = (id: string) => ({ params: { path: { id } } });
 
   it('cancels the order without moving money or stock when the payment is declined (insufficient funds)', async () => {
     const accountId = await t.h.openAccount(1_000);
@@ -71,7 +75,7 @@ describe('order saga: each failure point compensates exactly what was done', () 
     const accountId = await t.h.openAccount(10_000);
     const sku = t.h.unique('SKU');
     await t.h.stock(sku, 2, 700);
-    expect((await http(t.stack.baseUrl, 'PUT', '/faults/shipping', { mode: 'error' })).status).toBe(200);
+    expect((await faults().inject('shipping', { mode: 'error' })).response.status).toBe(200);
     try {
       const { orderId } = await t.h.placeOrder({ accountId, items: [{ sku, quantity: 1 }] });
       const result = await t.h.result(orderId);
@@ -79,12 +83,12 @@ describe('order saga: each failure point compensates exactly what was done', () 
       expect(result).toMatchObject({ status: 'COMPENSATION_INCOMPLETE', failureReason: 'shipping service unavailable (fault injected)', openDeadLetters: [expect.stringContaining('cancelShipment')] });
       expect(await t.h.orderView(orderId, 'COMPENSATION_INCOMPLETE')).toMatchObject({ openCompensations: ['cancelShipment'] });
 
-      const dead = await http(t.stack.baseUrl, 'GET', `/dead-letters?orderId=${orderId}`);
-      expect(dead.status).toBe(200);
+      const dead = await api().GET('/dead-letters', { params: { query: { orderId } } });
+      expect(dead.response.status).toBe(200);
       // Shipping is down for good, so undoing the shipment cannot succeed either: that compensation
       // is parked as a dead letter too, and the others still run.
-      const byKind = Object.fromEntries(dead.body.deadLetters.map((d: { kind: string }) => [d.kind, d]));
-      expect(dead.body.deadLetters).toHaveLength(2);
+      const byKind = Object.fromEntries(dead.data!.deadLetters.map((d) => [d.kind, d]));
+      expect(dead.data!.deadLetters).toHaveLength(2);
       expect(byKind.compensation).toMatchObject({ service: 'shipping', step: 'cancelShipment', attempts: 5, status: 'open' });
       expect(byKind.step).toMatchObject({
         source: 'saga',
@@ -111,21 +115,21 @@ describe('order saga: each failure point compensates exactly what was done', () 
       expect(failed).toBeDefined();
       // Once shipping is back, the parked compensation is redriven; the failed step is not (the
       // saga has already compensated it).
-      await http(t.stack.baseUrl, 'DELETE', '/faults/shipping');
-      const compensation = encodeURIComponent(byKind.compensation.id);
+      await faults().clear('shipping');
+      const compensation = byKind.compensation.id;
       expect(byKind.compensation.input).toEqual({ orderId, correlationId: expect.any(String) });
-      expect((await http(t.stack.baseUrl, 'POST', `/dead-letters/${compensation}/redrive`)).status).toBe(202);
-      await waitFor('the compensation redrive', async () => (await http(t.stack.baseUrl, 'GET', `/dead-letters/${compensation}`)).body.status === 'redriven');
+      expect((await api().POST('/dead-letters/{id}/redrive', deadLetter(compensation))).response.status).toBe(202);
+      await waitFor('the compensation redrive', async () => (await api().GET('/dead-letters/{id}', deadLetter(compensation))).data?.status === 'redriven');
       // The shipment's state is the fold of its stream, as the Shipping service reads it.
       const shipment = await t.stack.mongo.db.collection('events').find({ streamId: `shipment-${orderId}` }).sort({ version: 1 }).toArray();
       expect(shipment.reduce((state, e) => evolveShipment(state, e as unknown as ShipmentDecision), initialShipment())).toMatchObject({ status: 'cancelled' });
       // With nothing left open, the order is CANCELLED after all (the closed saga keeps its last status).
       expect(await t.h.orderView(orderId, 'CANCELLED')).toMatchObject({ openCompensations: [] });
-      const step = await http(t.stack.baseUrl, 'POST', `/dead-letters/${encodeURIComponent(byKind.step.id)}/redrive`);
-      expect(step.status).toBe(409);
-      expect(step.body.error.code).toBe('not_redrivable');
+      const step = await api().POST('/dead-letters/{id}/redrive', deadLetter(byKind.step.id));
+      expect(step.response.status).toBe(409);
+      expect(step.error?.error.code).toBe('not_redrivable');
     } finally {
-      await http(t.stack.baseUrl, 'DELETE', '/faults/shipping');
+      await faults().clear('shipping');
     }
   });
 
@@ -133,7 +137,7 @@ describe('order saga: each failure point compensates exactly what was done', () 
     const accountId = await t.h.openAccount(10_000);
     const sku = t.h.unique('SKU');
     await t.h.stock(sku, 2, 700);
-    await http(t.stack.baseUrl, 'PUT', '/faults/payment', { mode: 'error', failures: 3 });
+    await faults().inject('payment', { mode: 'error', failures: 3 });
     const { orderId } = await t.h.placeOrder({ accountId, items: [{ sku, quantity: 1 }] });
     expect((await t.h.result(orderId)).status).toBe('COMPLETED');
     expect(await t.h.balance(accountId)).toBe(9_300);
@@ -141,6 +145,6 @@ describe('order saga: each failure point compensates exactly what was done', () 
     const started = history.events!.filter((e) => e.activityTaskStartedEventAttributes);
     // The payment step's started event records its attempt number: 3 failures, success on the 4th.
     expect(started.some((e) => e.activityTaskStartedEventAttributes!.attempt === 4)).toBe(true);
-    expect((await http(t.stack.baseUrl, 'GET', `/dead-letters?orderId=${orderId}`)).body.deadLetters).toEqual([]);
+    expect((await api().GET('/dead-letters', { params: { query: { orderId } } })).data?.deadLetters).toEqual([]);
   });
 });

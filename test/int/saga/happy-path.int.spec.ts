@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ACTIVITY_STEPS } from '../../../domain/orders/steps';
-import { http } from '../../helpers/stack';
+import { apiOf } from '../../helpers/stack';
 import { fastSaga, useSagaStack } from '../../helpers/saga';
 
 describe('order saga: happy path', () => {
@@ -39,14 +39,11 @@ describe('order saga: happy path', () => {
   it('refuses an order for an unknown SKU with 422 and starts nothing', async () => {
     const accountId = await t.h.openAccount(1_000);
     const before = await t.stack.mongo.db.collection('events').countDocuments();
-    const res = await http(t.stack.baseUrl, 'POST', '/orders', {
-      customerId: 'c',
-      accountId,
-      items: [{ sku: 'NOPE-1', quantity: 1 }],
-      shippingAddress: { line1: 'x', city: 'y', postalCode: '1', country: 'US' },
+    const res = await apiOf(t.stack).POST('/orders', {
+      body: { customerId: 'c', accountId, items: [{ sku: 'NOPE-1', quantity: 1 }], shippingAddress: { line1: 'x', city: 'y', postalCode: '1', country: 'US' } },
     });
-    expect(res.status).toBe(422);
-    expect(res.body.error.code).toBe('unknown_sku');
+    expect(res.response.status).toBe(422);
+    expect(res.error?.error.code).toBe('unknown_sku');
     expect(await t.stack.mongo.db.collection('events').countDocuments()).toBe(before);
   });
 });

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataOf } from '../../../api/client';
 import { checkpoints } from '../../../readside/engine/checkpoints';
-import { http, startStack, type Stack } from '../../helpers/stack';
+import { apiOf, startStack, type Stack } from '../../helpers/stack';
+import { faultsOf } from '../../helpers/faults';
 import { address, fastSaga, sagaHelpers } from '../../helpers/saga';
 import { waitFor } from '../../helpers/wait-for';
 
@@ -12,11 +14,11 @@ describe('event notification: Email and Analytics consume order events independe
     h = sagaHelpers(stack);
   });
   afterAll(async () => {
-    await http(stack.baseUrl, 'DELETE', '/faults/email');
+    if (stack) await faultsOf(apiOf(stack)).clear('email');
     await stack?.stop();
   });
 
-  const emailsOf = async (orderId: string) => (await http(stack.baseUrl, 'GET', `/emails?orderId=${orderId}`)).body.emails as Array<{ kind: string }>;
+  const emailsOf = async (orderId: string) => (await dataOf(apiOf(stack).GET('/emails', { params: { query: { orderId } } }))).emails;
 
   it('sends a confirmation and records the sale for a completed order, and a notice for a cancelled one', async () => {
     const accountId = await h.openAccount(5_000);
@@ -33,7 +35,7 @@ describe('event notification: Email and Analytics consume order events independe
 
     // Analytics (the sales read model) counts the completed order only.
     const sales = await waitFor('the sale in analytics', async () => {
-      const rows = (await http(stack.baseUrl, 'GET', '/analytics/sales?groupBy=sku')).body.rows as Array<{ sku: string }>;
+      const rows = (await dataOf(apiOf(stack).GET('/analytics/sales', { params: { query: { groupBy: 'sku' } } }))).rows;
       return rows.find((r) => r.sku === sku);
     });
     expect(sales).toEqual({ sku, orders: 1, units: 2, revenue: 2_000 });
@@ -43,7 +45,7 @@ describe('event notification: Email and Analytics consume order events independe
     const accountId = await h.openAccount(100_000);
     const sku = h.unique('SKU');
     await h.stock(sku, 10, 1_000);
-    expect((await http(stack.baseUrl, 'PUT', '/faults/email', { mode: 'error' })).status).toBe(200);
+    expect((await faultsOf(apiOf(stack)).inject('email', { mode: 'error' })).response.status).toBe(200);
     const failuresBefore = (await checkpoints(stack.mongo.db).findOne({ _id: 'email' }))?.failures ?? 0;
 
     const orders: Array<{ orderId: string }> = [];
@@ -55,11 +57,11 @@ describe('event notification: Email and Analytics consume order events independe
     for (const { orderId } of orders) expect(await emailsOf(orderId)).toEqual([]);
     // Analytics is independent: it recorded the sales meanwhile.
     await waitFor('analytics to record all three sales', async () => {
-      const rows = (await http(stack.baseUrl, 'GET', '/analytics/sales?groupBy=sku')).body.rows as Array<{ sku: string; orders: number }>;
+      const rows = (await dataOf(apiOf(stack).GET('/analytics/sales', { params: { query: { groupBy: 'sku' } } }))).rows;
       return rows.find((r) => r.sku === sku)?.orders === 3;
     });
 
-    expect((await http(stack.baseUrl, 'DELETE', '/faults/email')).status).toBe(204);
+    expect((await faultsOf(apiOf(stack)).clear('email')).response.status).toBe(204);
     await waitFor('all emails after recovery', async () => {
       const counts = await Promise.all(orders.map(async ({ orderId }) => (await emailsOf(orderId)).length));
       return counts.every((n) => n === 2);

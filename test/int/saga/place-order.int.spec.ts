@@ -2,8 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sagaSettings } from '../../../config/saga';
 import { WithStartWorkflowOperation } from '@temporalio/client';
-import { placedUpdate, placedUpdateId, placementQuery, WORKFLOW_NAMES, type OrderPlaced, type OrderSagaWorkflow } from '../../../workflows/client';
-import { http } from '../../helpers/stack';
+import { placedUpdate, placedUpdateId, placementQuery, WORKFLOW_NAMES, type OrderSagaWorkflow } from '../../../workflows/client';
+import { idempotencyKey } from '../../../api/client';
+import { apiOf, http } from '../../helpers/stack';
 import { address, fastSaga, useSagaStack } from '../../helpers/saga';
 
 const THRESHOLD = 50_000;
@@ -25,19 +26,19 @@ describe('placing an order (Update-with-Start)', () => {
         async (lines) => {
           const skus = lines.map(() => t.h.unique('PLACE'));
           for (const [i, line] of lines.entries()) await t.h.stock(skus[i]!, 100, line.price);
-          const res = await http(t.stack.baseUrl, 'POST', '/orders', { customerId: 'cust-1', accountId, items: lines.map((l, i) => ({ sku: skus[i]!, quantity: l.quantity })), shippingAddress: address });
-          expect(res.status, res.text).toBe(202);
-          const placed = res.body as OrderPlaced;
+          const res = await apiOf(t.stack).POST('/orders', { body: { customerId: 'cust-1', accountId, items: lines.map((l, i) => ({ sku: skus[i]!, quantity: l.quantity })), shippingAddress: address } });
+          expect(res.response.status, JSON.stringify(res.error)).toBe(202);
+          const placed = res.data!;
           kinds.add(placed.requiresApproval);
           const total = lines.reduce((sum, l) => sum + l.price * l.quantity, 0);
           expect(placed).toMatchObject({ workflowId: `order-${placed.orderId}`, total, requiresApproval: total > THRESHOLD });
           expect(placed.items).toEqual(lines.map((l, i) => ({ sku: skus[i], quantity: l.quantity, unitPrice: l.price })));
           expect(placed.status).toBe(total > THRESHOLD ? 'AWAITING_APPROVAL' : 'PENDING');
-          expect(res.headers.get('location')).toBe(`/orders/${placed.orderId}`);
+          expect(res.response.headers.get('location')).toBe(`/orders/${placed.orderId}`);
           // The saga recorded exactly these prices.
           const created = (await t.h.orderEvents(placed.orderId)).find((e) => e.type === 'OrderCreated')!;
           expect(created.data).toMatchObject({ total, requiresApproval: total > THRESHOLD, items: placed.items });
-          if (total > THRESHOLD) await http(t.stack.baseUrl, 'POST', `/orders/${placed.orderId}/reject`, { reason: 'test' });
+          if (total > THRESHOLD) await apiOf(t.stack).POST('/orders/{orderId}/reject', { params: { path: { orderId: placed.orderId } }, body: { reason: 'test' } });
           else expect(await t.h.result(placed.orderId)).toMatchObject({ status: 'COMPLETED' });
         },
       ),
@@ -53,11 +54,11 @@ describe('placing an order (Update-with-Start)', () => {
     await t.h.stock(cheap, 10, 125);
     await t.h.stock(dear, 10, 4_000);
     const order = { customerId: 'cust-1', accountId, items: [{ sku: cheap, quantity: 2 }, { sku: dear, quantity: 1 }], shippingAddress: address };
-    // Prices are no field of the order a client places.
+    // Prices are no field of the order a client places (a raw request: the typed client cannot send one).
     expect((await http(t.stack.baseUrl, 'POST', '/orders', { ...order, prices: { [cheap]: 1, [dear]: 1 } })).status).toBe(400);
-    const res = await http(t.stack.baseUrl, 'POST', '/orders', order);
-    expect(res.status, res.text).toBe(202);
-    const { orderId } = res.body as OrderPlaced;
+    const res = await apiOf(t.stack).POST('/orders', { body: order });
+    expect(res.response.status, JSON.stringify(res.error)).toBe(202);
+    const { orderId } = res.data!;
     const history = (await t.stack.client.workflow.getHandle(`order-${orderId}`).fetchHistory()).events ?? [];
     const converter = t.stack.client.options.loadedDataConverter;
     let started = history[0]!.workflowExecutionStartedEventAttributes!.input!.payloads!;
@@ -99,20 +100,21 @@ describe('placing an order (Update-with-Start)', () => {
     await t.h.stock(sku, 10, 700);
     const body = { customerId: 'cust-1', accountId, items: [{ sku, quantity: 3 }], shippingAddress: address };
     const key = t.h.unique('late-key');
-    const first = await http(t.stack.baseUrl, 'POST', '/orders', body, { 'idempotency-key': key });
-    expect(first.status, first.text).toBe(202);
-    expect(first.body.total).toBe(2_100);
-    expect(await t.h.result(first.body.orderId)).toMatchObject({ status: 'COMPLETED' });
+    const place = () => apiOf(t.stack).POST('/orders', { body, params: { header: idempotencyKey(key) } });
+    const first = await place();
+    expect(first.response.status, JSON.stringify(first.error)).toBe(202);
+    expect(first.data!.total).toBe(2_100);
+    expect(await t.h.result(first.data!.orderId)).toMatchObject({ status: 'COMPLETED' });
     // A price change after the order does not change what the order was placed at.
     await t.h.stock(sku, 0, 999);
     await new Promise((r) => setTimeout(r, 1_200));
 
-    const late = await http(t.stack.baseUrl, 'POST', '/orders', body, { 'idempotency-key': key });
-    expect(late.status, late.text).toBe(202);
-    expect(late.headers.get('idempotent-replayed')).toBeNull(); // the stored answer expired: the saga's Update answered
-    expect(late.body).toEqual(first.body);
+    const late = await place();
+    expect(late.response.status, JSON.stringify(late.error)).toBe(202);
+    expect(late.response.headers.get('idempotent-replayed')).toBeNull(); // the stored answer expired: the saga's Update answered
+    expect(late.data).toEqual(first.data);
     let sagas = 0;
-    for await (const _ of t.stack.client.workflow.list({ query: `WorkflowId = 'order-${first.body.orderId}'` })) sagas++;
+    for await (const _ of t.stack.client.workflow.list({ query: `WorkflowId = 'order-${first.data!.orderId}'` })) sagas++;
     expect(sagas).toBe(1);
     expect((await t.h.accountEvents(accountId)).filter((e) => e.type === 'Withdrawn')).toHaveLength(1);
   });

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compensationsThrough } from '../../../domain/orders/steps';
 import { compensatedPath, completedPath } from '../../helpers/saga-path';
-import { http, startStack, type Stack } from '../../helpers/stack';
+import { apiOf, startStack, type Stack } from '../../helpers/stack';
+import { faultsOf } from '../../helpers/faults';
 import { fastSaga, sagaHelpers } from '../../helpers/saga';
 import { temporal } from '../../helpers/temporal-cli';
 
@@ -54,7 +55,7 @@ describe('operating sagas with the `temporal` CLI', () => {
     const sku = h.unique('SKU');
     await h.stock(sku, 3, 1_000);
     // Hold the saga inside the reservation (after its effect) so the cancel lands mid-saga.
-    await http(stack.baseUrl, 'PUT', '/faults/inventory', { mode: 'hang-after-effect', hangMs: 1_500, failures: 1 });
+    await faultsOf(apiOf(stack)).inject('inventory', { mode: 'hang-after-effect', hangMs: 1_500, failures: 1 });
     try {
       const { orderId, workflowId } = await h.placeOrder({ accountId, items: [{ sku, quantity: 2 }] });
       await h.waitForSaga(orderId, (s) => s.currentStep === 'reserveItems', 'the saga to reach reserveItems');
@@ -72,7 +73,7 @@ describe('operating sagas with the `temporal` CLI', () => {
       expect(activitiesOf(events)).toEqual(compensatedPath('reserveItems'));
       expect(isType(events.at(-1)!, 'WorkflowExecutionCanceled')).toBe(true);
     } finally {
-      await http(stack.baseUrl, 'DELETE', '/faults/inventory');
+      await faultsOf(apiOf(stack)).clear('inventory');
     }
   });
 });

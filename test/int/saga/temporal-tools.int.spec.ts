@@ -3,7 +3,7 @@ import { ACTIVITY_STEPS } from '../../../domain/orders/steps';
 import { fastSaga, useSagaStack } from '../../helpers/saga';
 import { temporal } from '../../helpers/temporal-cli';
 import { waitFor } from '../../helpers/wait-for';
-import { http } from '../../helpers/stack';
+import { apiOf } from '../../helpers/stack';
 
 describe('sagas in Temporal\'s own tools', () => {
   const t = useSagaStack(fastSaga);
@@ -31,11 +31,11 @@ describe('sagas in Temporal\'s own tools', () => {
     expect(listed[0].execution.workflowId).toBe(`order-${orderId}`);
     // Temporal holds no customer id: the operator asks the API for the customer's pseudonym (and
     // the query to paste), and finds the saga with it.
-    const found = await http(t.stack.baseUrl, 'GET', `/customers/${customerId}/sagas`);
-    expect(found.status, found.text).toBe(200);
-    expect(found.body.pseudonym).not.toContain(customerId);
-    expect(found.body.sagas.map((s: { workflowId: string }) => s.workflowId)).toEqual([`order-${orderId}`]);
-    const byPseudonym = await temporal(t.stack.config.TEMPORAL_ADDRESS!, ['workflow', 'list', '--query', found.body.query, '--output', 'json']);
+    const found = await apiOf(t.stack).GET('/customers/{customerId}/sagas', { params: { path: { customerId } } });
+    expect(found.response.status, JSON.stringify(found.error)).toBe(200);
+    expect(found.data!.pseudonym).not.toContain(customerId);
+    expect(found.data!.sagas.map((s) => s.workflowId)).toEqual([`order-${orderId}`]);
+    const byPseudonym = await temporal(t.stack.config.TEMPORAL_ADDRESS!, ['workflow', 'list', '--query', found.data!.query!, '--output', 'json']);
     expect(JSON.parse(byPseudonym)).toHaveLength(1);
     const byId = await temporal(t.stack.config.TEMPORAL_ADDRESS!, ['workflow', 'list', '--query', `CustomerId = '${customerId}'`, '--output', 'json']);
     expect(byId.trim() ? JSON.parse(byId) : []).toHaveLength(0);

@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createWorker } from '../../../workers/worker';
-import { http, type Stack } from '../../helpers/stack';
+import { apiOf, type Stack } from '../../helpers/stack';
+import { faultsOf } from '../../helpers/faults';
 import { fastSaga, useSagaStack } from '../../helpers/saga';
 import { waitFor } from '../../helpers/wait-for';
 import { workerActivities } from '../../../composition';
@@ -42,7 +43,7 @@ describe('order saga: a worker killed in the middle of a step', () => {
       await t.h.stock(sku, 5, 1_200);
       // The step does its work, then hangs before reporting completion: the window where a crash
       // leaves a side effect that Temporal does not know about.
-      await http(t.stack.baseUrl, 'PUT', `/faults/${service}`, { mode: 'hang-after-effect', hangMs: 60_000, failures: 1 });
+      await faultsOf(apiOf(t.stack)).inject(service, { mode: 'hang-after-effect', hangMs: 60_000, failures: 1 });
 
       const worker = await startWorkerProcess(t.stack);
       const { orderId } = await t.h.placeOrder({ accountId, items: [{ sku, quantity: 2 }] });
@@ -51,7 +52,7 @@ describe('order saga: a worker killed in the middle of a step', () => {
       // Killed only once the step hangs after its effect (the fault's one failure is used up): a
       // kill between the effect and the hang would leave the fault for the retry to hang on.
       await waitFor(`the ${service} step to hang after its effect`, async () => {
-        const { faults } = (await http(t.stack.baseUrl, 'GET', '/faults')).body as { faults: Array<{ _id: string; failures?: number }> };
+        const { faults } = await faultsOf(apiOf(t.stack)).listed();
         return faults.find((f) => f._id === service)?.failures === 0;
       });
       worker.kill('SIGKILL');
