@@ -16,7 +16,7 @@ const run = (kind: 'one SKU' | 'one SKU per order', round: number, latencies: nu
   completedLatenciesMs: latencies,
   cancelledMs: summarize([]),
   retriesPerOrder,
-  retriesByActivity: retriesPerOrder ? { reserveItems: retriesPerOrder * 4 } : {},
+  retriesByActivity: (retriesPerOrder ? { reserveItems: retriesPerOrder * 4 } : {}) as Record<string, number>,
   loadAverage: 3.2,
 });
 
