@@ -2,7 +2,7 @@ import { ratioChart, table, verdict, type GoalRow } from './report';
 import type { CpuReport } from './cpu';
 import { commandGoals, commandsSection } from './render-commands';
 import { minimalGoals, minimalSection } from './render-minimal';
-import { hotSkuGoals, hotSkuSection, scaleSection } from './render-load';
+import { hotSkuGoals, hotSkuSection, pooledHotSku, scaleSection } from './render-load';
 import { ratio } from './util';
 
 /* The report object as run.ts builds it; scenario results are read loosely (a scenario may have failed). */
@@ -95,6 +95,11 @@ export function renderSvg(report: Report): string {
   const bars: Array<{ label: string; value: number | null; goal?: number; note?: string }> = [];
   const { saga, append, lag, rehydrate, replay } = report.results;
   for (const l of saga?.levels ?? []) bars.push({ label: `1 saga throughput, C=${l.concurrency}`, value: l.throughputRatio, goal: 0.8 });
+  for (const l of saga?.levels ?? []) if (l.minimalRatios) bars.push({ label: `1 saga vs minimal saga: throughput, C=${l.concurrency}`, value: l.minimalRatios.throughput, goal: 0.7 });
+  if (report.results.hotSku?.runs?.length) {
+    const { ratio: hot } = pooledHotSku(report.results.hotSku.runs);
+    bars.push({ label: 'hot SKU: p99 of 64 SKUs / of one SKU', value: Number.isFinite(hot) && hot > 0 ? 1 / hot : null, goal: 1 / 3 });
+  }
   for (const s of append?.summary ?? []) {
     bars.push({ label: `2 append x${s.eventsPerAppend}: ours / raw driver`, value: s.oursVsRaw, goal: 0.7 });
     bars.push({ label: `2 append x${s.eventsPerAppend}: ours / Emmett`, value: s.oursVsEmmett, goal: 1.5, note: Number.isFinite(s.oursVsEmmett) ? undefined : 'Emmett failed' });
