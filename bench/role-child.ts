@@ -113,13 +113,13 @@ async function start(config: Config): Promise<Running> {
     case 'minimal-watcher': {
       const mongo = await openDatabase(monitored);
       watch(mongo);
-      let watcher: ReturnType<typeof startMinimalWatcher> | undefined = startMinimalWatcher(mongo.db);
+      let watcher: Awaited<ReturnType<typeof startMinimalWatcher>> | undefined = await startMinimalWatcher(mongo.db);
       return {
         pause: async () => {
           await watcher?.stop();
           watcher = undefined;
         },
-        resume: async () => void (watcher ??= startMinimalWatcher(mongo.db)),
+        resume: async () => void (watcher ??= await startMinimalWatcher(mongo.db)),
         stop: async () => {
           await watcher?.stop();
           await mongo.close();
