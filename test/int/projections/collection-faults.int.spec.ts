@@ -3,7 +3,9 @@ import { ordersProjection } from '../../../readside/projections';
 import { projectionState } from '../../../readside/projections/generations';
 import { allCaughtUp, contents, freshRebuild } from '../../helpers/projections';
 import { fastSaga, useSagaStack } from '../../helpers/saga';
-import { http, type Stack } from '../../helpers/stack';
+import { dataOf } from '../../../api/client';
+import { apiOf, type Stack } from '../../helpers/stack';
+import { faultsOf } from '../../helpers/faults';
 import { waitFor } from '../../helpers/wait-for';
 
 /**
@@ -11,7 +13,7 @@ import { waitFor } from '../../helpers/wait-for';
  * collection) keeps working: the write probe must meet the same failure, so that no good event is
  * taken for a poison one.
  */
-const projection = async (stack: Stack, name: string) => (await http(stack.baseUrl, 'GET', '/projections')).body.projections.find((p: { name: string }) => p.name === name);
+const projection = async (stack: Stack, name: string) => (await dataOf(apiOf(stack).GET('/projections'))).projections.find((p) => p.name === name)!;
 const openOrderLetters = (stack: Stack) => stack.mongo.db.collection('dead_letters').countDocuments({ source: 'projection', service: 'orders' });
 const parkedOrderEvents = (stack: Stack) => stack.mongo.db.collection('parked_events').countDocuments({ instance: /^projection:orders:/ });
 const checkpointOfOrders = async (stack: Stack) => {
@@ -21,6 +23,7 @@ const checkpointOfOrders = async (stack: Stack) => {
 
 describe('a store that fails for one read-model collection', () => {
   const t = useSagaStack({ ...fastSaga, PROJECTION_STALL_AFTER: 3_000 });
+  const faults = () => faultsOf(apiOf(t.stack));
 
   /** Places an order every 500 ms for `ms`; returns their ids. */
   async function placeOrdersFor(ms: number, accountId: string, sku: string): Promise<string[]> {
@@ -40,7 +43,7 @@ describe('a store that fails for one read-model collection', () => {
     }, 60_000);
     expect(await openOrderLetters(t.stack), 'dead letters of the orders projection').toBe(lettersBefore);
     expect(await parkedOrderEvents(t.stack)).toBe(0);
-    for (const orderId of orders) expect((await http(t.stack.baseUrl, 'GET', `/orders/${orderId}`)).status, `order ${orderId} is readable`).toBe(200);
+    for (const orderId of orders) expect((await apiOf(t.stack).GET('/orders/{orderId}', { params: { path: { orderId } } })).response.status, `order ${orderId} is readable`).toBe(200);
     // The probe left nothing in the read model: it equals a rebuild from the log.
     await allCaughtUp(t.stack);
     const state = await projectionState(t.stack.mongo.db, 'orders');
@@ -54,8 +57,8 @@ describe('a store that fails for one read-model collection', () => {
     await allCaughtUp(t.stack);
     const lettersBefore = await openOrderLetters(t.stack);
 
-    const fault = await http(t.stack.baseUrl, 'PUT', '/faults/projection:orders', { mode: 'error', collection: 'orders' });
-    expect(fault.status, fault.text).toBe(200);
+    const fault = await faults().inject('projection:orders', { mode: 'error', collection: 'orders' });
+    expect(fault.response.status, JSON.stringify(fault.error)).toBe(200);
     const placing = placeOrdersFor(20_000, accountId, sku);
     const stalled = await waitFor('orders to report stalled on the collection fault', async () => {
       const row = await projection(t.stack, 'orders');
@@ -70,7 +73,7 @@ describe('a store that fails for one read-model collection', () => {
     const orders = await placing;
     expect(await openOrderLetters(t.stack), 'dead letters of the orders projection').toBe(lettersBefore);
     expect(await parkedOrderEvents(t.stack)).toBe(0);
-    expect(await http(t.stack.baseUrl, 'DELETE', '/faults/projection:orders')).toMatchObject({ status: 204 });
+    expect((await faults().clear('projection:orders')).response.status).toBe(204);
 
     await expectRecoveredWithNothingParked(orders, lettersBefore);
   }, 150_000);
@@ -83,10 +86,10 @@ describe('a store that fails for one read-model collection', () => {
     const lettersBefore = await openOrderLetters(t.stack);
     const failuresBefore = (await checkpointOfOrders(t.stack))?.failures ?? 0;
 
-    const fault = await http(t.stack.baseUrl, 'PUT', '/faults/projection:orders', { mode: 'error', collection: 'orders', flap: { failingMs: 2_000, workingMs: 2_000 }, durationMs: 30_000 });
-    expect(fault.status, fault.text).toBe(200);
+    const fault = await faults().inject('projection:orders', { mode: 'error', collection: 'orders', flap: { failingMs: 2_000, workingMs: 2_000 }, durationMs: 30_000 });
+    expect(fault.response.status, JSON.stringify(fault.error)).toBe(200);
     const orders = await placeOrdersFor(30_000, accountId, sku);
-    await http(t.stack.baseUrl, 'DELETE', '/faults/projection:orders');
+    await faults().clear('projection:orders');
     // The flaps did strike the projection's writes.
     expect((await checkpointOfOrders(t.stack))?.failures ?? 0).toBeGreaterThan(failuresBefore);
 
@@ -94,16 +97,16 @@ describe('a store that fails for one read-model collection', () => {
   }, 180_000);
 
   it('refuses a collection fault the service does not have with 422, naming the problem, and injects nothing', async () => {
-    const faultsBefore = await http(t.stack.baseUrl, 'GET', '/faults');
-    const unknown = await http(t.stack.baseUrl, 'PUT', '/faults/projection:orders', { mode: 'error', collection: 'levels' });
-    expect(unknown.status).toBe(422);
-    expect(unknown.body.error.message).toMatch(/orders has no collection levels/);
-    const notProjection = await http(t.stack.baseUrl, 'PUT', '/faults/payment', { mode: 'error', collection: 'orders' });
-    expect(notProjection.status).toBe(422);
-    expect(notProjection.body.error.message).toMatch(/collection/);
-    const withStream = await http(t.stack.baseUrl, 'PUT', '/faults/projection:orders', { mode: 'error', collection: 'orders', streamId: 'order-1' });
-    expect(withStream.status).toBe(422);
-    expect(withStream.body.error.message).toMatch(/streamId/);
-    expect((await http(t.stack.baseUrl, 'GET', '/faults')).body).toEqual(faultsBefore.body);
+    const faultsBefore = await faults().listed();
+    const unknown = await faults().inject('projection:orders', { mode: 'error', collection: 'levels' });
+    expect(unknown.response.status).toBe(422);
+    expect(unknown.error?.error.message).toMatch(/orders has no collection levels/);
+    const notProjection = await faults().inject('payment', { mode: 'error', collection: 'orders' });
+    expect(notProjection.response.status).toBe(422);
+    expect(notProjection.error?.error.message).toMatch(/collection/);
+    const withStream = await faults().inject('projection:orders', { mode: 'error', collection: 'orders', streamId: 'order-1' });
+    expect(withStream.response.status).toBe(422);
+    expect(withStream.error?.error.message).toMatch(/streamId/);
+    expect(await faults().listed()).toEqual(faultsBefore);
   });
 });

@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { projections } from '../../../readside/projections';
 import { projectionState } from '../../../readside/projections/generations';
-import { http } from '../../helpers/stack';
+import { dataOf } from '../../../api/client';
+import { apiOf } from '../../helpers/stack';
 import { fastSaga, useSagaStack } from '../../helpers/saga';
 import { allCaughtUp, contents, freshRebuild, startProjectorProcess } from '../../helpers/projections';
 import { waitFor } from '../../helpers/wait-for';
 
 describe('projector: killed in the middle of a stream of events', () => {
   const t = useSagaStack(fastSaga, { consumers: false });
+  const api = () => apiOf(t.stack);
 
   it('resumes from its checkpoint after SIGKILL: every read model equals a full rebuild and no event was applied twice', async () => {
     const accounts = await Promise.all([1, 2, 3, 4].map(() => t.h.openAccount(50_000)));
@@ -20,7 +22,7 @@ describe('projector: killed in the middle of a stream of events', () => {
       let i = 0;
       while (writing) {
         const accountId = accounts[i % accounts.length]!;
-        await http(t.stack.baseUrl, 'POST', `/accounts/${accountId}/deposits`, { amount: 1 + (i % 7) });
+        await api().POST('/accounts/{id}/deposits', { params: { path: { id: accountId } }, body: { amount: 1 + (i % 7) } });
         i++;
       }
       return i;
@@ -37,14 +39,14 @@ describe('projector: killed in the middle of a stream of events', () => {
     await new Promise((r) => projector.once('exit', r));
     // Events pile up while it is down, and the lag says so.
     const behind = await waitFor('lag to show while the projector is down', async () => {
-      const accounts = (await http(t.stack.baseUrl, 'GET', '/projections')).body.projections.find((p: { name: string }) => p.name === 'accounts');
+      const accounts = (await dataOf(api().GET('/projections'))).projections.find((p) => p.name === 'accounts')!;
       return accounts.lagEvents > 5 && accounts.lagMs > 0 ? accounts : undefined;
     });
-    expect(behind.position).toBeLessThan(behind.headPosition);
+    expect(behind.position as number).toBeLessThan(behind.headPosition as number);
     // A client waiting for its write while the projector is down gets a 504 after its wait.
-    const timedOut = await http(t.stack.baseUrl, 'GET', `/accounts?minPosition=${behind.headPosition}&waitMs=300`);
-    expect(timedOut.status).toBe(504);
-    expect(timedOut.body.error.code).toBe('read_model_behind');
+    const timedOut = await api().GET('/accounts', { params: { query: { minPosition: behind.headPosition as number, waitMs: 300 } } });
+    expect(timedOut.response.status).toBe(504);
+    expect(timedOut.error?.error.code).toBe('read_model_behind');
     projector = await startProjectorProcess(t.stack);
 
     for (const { orderId } of orders) await t.h.result(orderId);
@@ -60,13 +62,13 @@ describe('projector: killed in the middle of a stream of events', () => {
       expect(live, `${projection.name} equals a full rebuild`).toEqual(await freshRebuild(t.stack.mongo.db, projection));
     }
     // Applied once: the read model's balances are the accounts' own (a double-applied deposit would show).
-    const listed = (await http(t.stack.baseUrl, 'GET', '/accounts?limit=200')).body.accounts as Array<{ accountId: string; balance: number }>;
+    const listed = (await dataOf(api().GET('/accounts', { params: { query: { limit: 200 } } }))).accounts;
     for (const accountId of accounts) {
       expect(listed.find((a) => a.accountId === accountId)?.balance).toBe(await t.h.balance(accountId));
     }
-    const level = (await http(t.stack.baseUrl, 'GET', '/inventory')).body.levels.find((l: { sku: string }) => l.sku === sku);
+    const level = (await dataOf(api().GET('/inventory'))).levels.find((l) => l.sku === sku);
     expect(level).toEqual({ ...(await t.h.level(sku)), sku });
-    const sales = (await http(t.stack.baseUrl, 'GET', '/analytics/sales?groupBy=sku')).body.rows.find((r: { sku: string }) => r.sku === sku);
+    const sales = (await dataOf(api().GET('/analytics/sales', { params: { query: { groupBy: 'sku' } } }))).rows.find((r) => r.sku === sku);
     expect(sales).toEqual({ sku, orders: 3, units: 6, revenue: 1_800 });
 
     projector.kill('SIGTERM');

@@ -3,7 +3,10 @@ import { accountsProjection } from '../../../readside/projections';
 import { projectionState } from '../../../readside/projections/generations';
 import { allCaughtUp, contents, freshRebuild } from '../../helpers/projections';
 import { fastSaga, useSagaStack } from '../../helpers/saga';
-import { http, type Stack } from '../../helpers/stack';
+import { dataOf } from '../../../api/client';
+import { apiOf, type Stack } from '../../helpers/stack';
+import { faultsOf, type FaultSpec } from '../../helpers/faults';
+import { openProjectionLetterAt } from '../../helpers/dead-letters';
 import { waitFor } from '../../helpers/wait-for';
 
 /**
@@ -17,9 +20,13 @@ const accountsCheckpoint = async (stack: Stack) => {
 };
 const accountLetterIds = async (stack: Stack) => (await stack.mongo.db.collection<{ _id: string }>('dead_letters').find({ source: 'projection', service: 'accounts' }, { projection: { _id: 1 } }).toArray()).map((d) => d._id).sort();
 const parkedOf = (stack: Stack, accountId: string) => stack.mongo.db.collection('parked_events').countDocuments({ streamId: `account-${accountId}` });
-const letterStatus = async (stack: Stack, id: string) => (await http(stack.baseUrl, 'GET', `/dead-letters/${encodeURIComponent(id)}`)).body.status as string;
+const deadLetter = (id: string) => ({ params: { path: { id } } });
+const letterStatus = async (stack: Stack, id: string) => (await apiOf(stack).GET('/dead-letters/{id}', deadLetter(id))).data?.status;
 const accountRow = async (stack: Stack, accountId: string) =>
-  (await http(stack.baseUrl, 'GET', '/accounts?limit=200')).body.accounts?.find((a: { accountId: string }) => a.accountId === accountId) as { balance: number; version: number } | undefined;
+  (await apiOf(stack).GET('/accounts', { params: { query: { limit: 200 } } })).data?.accounts.find((a) => a.accountId === accountId);
+const faults = (stack: Stack) => faultsOf(apiOf(stack));
+const redrive = (stack: Stack, id: string) => apiOf(stack).POST('/dead-letters/{id}/redrive', deadLetter(id));
+const discard = (stack: Stack, id: string) => apiOf(stack).DELETE('/dead-letters/{id}', deadLetter(id));
 
 type Harness = ReturnType<typeof useSagaStack>;
 
@@ -30,7 +37,7 @@ type Harness = ReturnType<typeof useSagaStack>;
 function useReleaseStack(): Harness {
   const t = useSagaStack({ ...fastSaga, PROJECTION_STALL_AFTER: 3_000 });
   // A test that fails half-way must not leave its fault behind.
-  afterEach(() => http(t.stack.baseUrl, 'DELETE', '/faults/projection:accounts'));
+  afterEach(() => faults(t.stack).clear('projection:accounts'));
   return t;
 }
 
@@ -38,15 +45,15 @@ function useReleaseStack(): Harness {
 async function poisonWithTwoWaiting(t: Harness) {
   const accountId = await t.h.openAccount(1_000);
   await allCaughtUp(t.stack);
-  await http(t.stack.baseUrl, 'PUT', '/faults/projection:accounts', { mode: 'error', streamId: `account-${accountId}` });
-  const bad = await http(t.stack.baseUrl, 'POST', `/accounts/${accountId}/deposits`, { amount: 10 });
-  const letter = await waitFor('the poison event to be parked', async () =>
-    (await http(t.stack.baseUrl, 'GET', '/dead-letters?source=projection&status=open')).body.deadLetters.find((d: { input: { position: number } }) => d.input.position === bad.body.position),
-  );
-  await http(t.stack.baseUrl, 'POST', `/accounts/${accountId}/withdrawals`, { amount: 100 });
-  await http(t.stack.baseUrl, 'POST', `/accounts/${accountId}/deposits`, { amount: 1 });
+  const api = apiOf(t.stack);
+  const account = { params: { path: { id: accountId } } };
+  await faults(t.stack).inject('projection:accounts', { mode: 'error', streamId: `account-${accountId}` });
+  const bad = await dataOf(api.POST('/accounts/{id}/deposits', { ...account, body: { amount: 10 } }));
+  const letter = await waitFor('the poison event to be parked', () => openProjectionLetterAt(api, bad.position));
+  await dataOf(api.POST('/accounts/{id}/withdrawals', { ...account, body: { amount: 100 } }));
+  await dataOf(api.POST('/accounts/{id}/deposits', { ...account, body: { amount: 1 } }));
   await expect.poll(() => parkedOf(t.stack, accountId), { message: 'two events to wait behind it', timeout: 20_000 }).toBe(2);
-  return { accountId, letterId: letter.id as string };
+  return { accountId, letterId: letter.id };
 }
 
 /**
@@ -75,12 +82,12 @@ describe('redriving a dead letter while its read-model collection fails', () => 
     const { accountId, letterId } = await poisonWithTwoWaiting(t);
     const lettersBefore = await accountLetterIds(t.stack);
     // The stream's fault gives way to one of the read model's collection.
-    expect((await http(t.stack.baseUrl, 'PUT', '/faults/projection:accounts', { mode: 'error', collection: 'accounts' })).status).toBe(200);
-    expect((await http(t.stack.baseUrl, 'POST', `/dead-letters/${encodeURIComponent(letterId)}/redrive`)).status).toBe(202);
+    expect((await faults(t.stack).inject('projection:accounts', { mode: 'error', collection: 'accounts' })).response.status).toBe(200);
+    expect((await redrive(t.stack, letterId)).response.status).toBe(202);
 
     await expectHeldWhileFaulty(t, accountId, letterId, lettersBefore, 'redrive-requested');
 
-    expect((await http(t.stack.baseUrl, 'DELETE', '/faults/projection:accounts')).status).toBe(204);
+    expect((await faults(t.stack).clear('projection:accounts')).response.status).toBe(204);
     await expect.poll(() => letterStatus(t.stack, letterId), { message: 'the redrive to be carried out', timeout: 30_000 }).toBe('redriven');
     const row = await waitFor('the stream to be applied', async () => {
       const r = await accountRow(t.stack, accountId);
@@ -100,9 +107,9 @@ describe('redriving a dead letter while its read-model collection fails', () => 
     const { accountId, letterId } = await poisonWithTwoWaiting(t);
     const lettersBefore = await accountLetterIds(t.stack);
     // The stream's own fault is still on: the redriven event fails while the probes succeed.
-    expect((await http(t.stack.baseUrl, 'POST', `/dead-letters/${encodeURIComponent(letterId)}/redrive`)).status).toBe(202);
+    expect((await redrive(t.stack, letterId)).response.status).toBe(202);
     const letter = await waitFor('the dead letter to be open again', async () => {
-      const body = (await http(t.stack.baseUrl, 'GET', `/dead-letters/${encodeURIComponent(letterId)}`)).body;
+      const body = await dataOf(apiOf(t.stack).GET('/dead-letters/{id}', deadLetter(letterId)));
       return body.status === 'open' ? body : undefined;
     }, 30_000);
     // Every attempt is counted: the first round's and the redrive's.
@@ -119,13 +126,13 @@ describe('discarding a dead letter while its read-model collection fails', () =>
   it('a discard during the fault parks nothing; after it clears, the events behind it are applied in order', async () => {
     const { accountId, letterId } = await poisonWithTwoWaiting(t);
     const lettersBefore = await accountLetterIds(t.stack);
-    expect((await http(t.stack.baseUrl, 'PUT', '/faults/projection:accounts', { mode: 'error', collection: 'accounts' })).status).toBe(200);
-    expect((await http(t.stack.baseUrl, 'DELETE', `/dead-letters/${encodeURIComponent(letterId)}`)).status).toBe(202);
+    expect((await faults(t.stack).inject('projection:accounts', { mode: 'error', collection: 'accounts' })).response.status).toBe(200);
+    expect((await discard(t.stack, letterId)).response.status).toBe(202);
     await expect.poll(() => letterStatus(t.stack, letterId), { message: 'the discard to be carried out', timeout: 30_000 }).toBe('discarded');
 
     await expectHeldWhileFaulty(t, accountId, letterId, lettersBefore, 'discarded');
 
-    expect((await http(t.stack.baseUrl, 'DELETE', '/faults/projection:accounts')).status).toBe(204);
+    expect((await faults(t.stack).clear('projection:accounts')).response.status).toBe(204);
     const row = await waitFor('the events behind the discarded one to be applied', async () => {
       const r = await accountRow(t.stack, accountId);
       return r?.version === 4 ? r : undefined;
@@ -146,10 +153,10 @@ describe('redriving a dead letter while its read-model collection flaps', () => 
     const { accountId, letterId } = await poisonWithTwoWaiting(t);
     const lettersBefore = await accountLetterIds(t.stack);
     const failuresBefore = (await accountsCheckpoint(t.stack))?.failures ?? 0;
-    const flapping = { mode: 'error', collection: 'accounts', flap: { failingMs: 3_000, workingMs: 1_000 }, durationMs: 12_000 };
-    expect((await http(t.stack.baseUrl, 'PUT', '/faults/projection:accounts', flapping)).status).toBe(200);
+    const flapping: FaultSpec = { mode: 'error', collection: 'accounts', flap: { failingMs: 3_000, workingMs: 1_000 }, durationMs: 12_000 };
+    expect((await faults(t.stack).inject('projection:accounts', flapping)).response.status).toBe(200);
     const flapsEnd = Date.now() + 12_000;
-    expect((await http(t.stack.baseUrl, 'POST', `/dead-letters/${encodeURIComponent(letterId)}/redrive`)).status).toBe(202);
+    expect((await redrive(t.stack, letterId)).response.status).toBe(202);
 
     const outcome = await waitFor('the stream to be applied or an event parked', async () => {
       if ((await accountLetterIds(t.stack)).length > lettersBefore.length) return 'parked as a new dead letter';
@@ -159,7 +166,7 @@ describe('redriving a dead letter while its read-model collection flaps', () => 
     expect(outcome).toBe('applied');
     expect((await accountRow(t.stack, accountId))?.balance).toBe(1_000 + 10 - 100 + 1);
     await waitFor('the flapping to end', () => Date.now() >= flapsEnd, 20_000);
-    expect((await http(t.stack.baseUrl, 'DELETE', '/faults/projection:accounts')).status).toBe(204);
+    expect((await faults(t.stack).clear('projection:accounts')).response.status).toBe(204);
     expect(await letterStatus(t.stack, letterId)).toBe('redriven');
     expect(await parkedOf(t.stack, accountId)).toBe(0);
     expect(await accountLetterIds(t.stack)).toEqual(lettersBefore);

@@ -6,7 +6,7 @@ import { contextFor, projectionState } from '../../../readside/projections/gener
 import { APPLIED_WINDOW } from '../../../readside/projections/types';
 import { allCaughtUp, contents, freshRebuild, startProjectorProcess } from '../../helpers/projections';
 import { fastSaga, useSagaStack } from '../../helpers/saga';
-import { http } from '../../helpers/stack';
+import { apiOf } from '../../helpers/stack';
 import { waitFor } from '../../helpers/wait-for';
 
 describe('several projector processes', () => {
@@ -33,7 +33,7 @@ describe('several projector processes', () => {
       const writer = (async () => {
         let i = 0;
         while (writing) {
-          await http(t.stack.baseUrl, 'POST', `/accounts/${accounts[i % 3]}/deposits`, { amount: 1 + (i % 5) });
+          await apiOf(t.stack).POST('/accounts/{id}/deposits', { params: { path: { id: accounts[i % 3]! } }, body: { amount: 1 + (i % 5) } });
           if (i % 4 === 0) orders.push((await t.h.placeOrder({ accountId: accounts[i % 3]!, items: [{ sku, quantity: 1 }] })).orderId);
           i++;
         }
@@ -43,7 +43,7 @@ describe('several projector processes', () => {
       const takeovers: number[] = [];
       for (let round = 0; round < 4; round++) {
         await new Promise((r) => setTimeout(r, 1_500));
-        if (round === 1) expect((await http(t.stack.baseUrl, 'POST', '/projections/accounts/rebuild')).status).toBe(202);
+        if (round === 1) expect((await apiOf(t.stack).POST('/projections/{name}/rebuild', { params: { path: { name: 'accounts' } } })).response.status).toBe(202);
         // Kill whoever holds the sales projection (an $inc read model: the one a double apply would show).
         const before = (await holders()).get('projection:sales')!;
         const victim = processes.find((p) => p.pid === before.pid)!;

@@ -1,14 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { allCaughtUp, startProjectorProcess } from '../../helpers/projections';
 import { fastSaga, useSagaStack } from '../../helpers/saga';
-import { http, type Stack } from '../../helpers/stack';
+import { dataOf, type Answer } from '../../../api/client';
+import { apiOf, type Stack } from '../../helpers/stack';
+import { faultsOf } from '../../helpers/faults';
+import { openProjectionLetterAt } from '../../helpers/dead-letters';
 import { waitFor } from '../../helpers/wait-for';
 
 /** Stalled after 3 s without progress here (10 s by default). */
 const STALL = { ...fastSaga, PROJECTION_STALL_AFTER: 3_000 };
 
-const projection = async (stack: Stack, name: string) => (await http(stack.baseUrl, 'GET', '/projections')).body.projections.find((p: { name: string }) => p.name === name);
-const readSide = async (stack: Stack) => http(stack.baseUrl, 'GET', '/health/read-side');
+const projection = async (stack: Stack, name: string) => (await dataOf(apiOf(stack).GET('/projections'))).projections.find((p) => p.name === name)!;
+const readSide = async (stack: Stack) => apiOf(stack).GET('/health/read-side');
+const deposit = (stack: Stack, id: string, amount: number) => dataOf(apiOf(stack).POST('/accounts/{id}/deposits', { params: { path: { id } }, body: { amount } }));
 const openProjectionLetters = (stack: Stack, service: string) => stack.mongo.db.collection('dead_letters').countDocuments({ source: 'projection', service });
 
 describe('a read-model store that fails is not a poison event', () => {
@@ -22,7 +26,7 @@ describe('a read-model store that fails is not a poison event', () => {
     const before = await openProjectionLetters(t.stack, 'orders');
 
     const faultAt = Date.now();
-    await http(t.stack.baseUrl, 'PUT', '/faults/projection:orders', { mode: 'error' });
+    await faultsOf(apiOf(t.stack)).inject('projection:orders', { mode: 'error' });
     const orders: string[] = [];
     const writer = (async () => {
       while (Date.now() - faultAt < 20_000) {
@@ -40,26 +44,26 @@ describe('a read-model store that fails is not a poison event', () => {
     expect(stalled.lagMs).toBeGreaterThan(0);
     expect(stalled.lastError).toMatch(/unavailable/);
     const notReady = await readSide(t.stack);
-    expect(notReady.status).toBe(503);
-    expect(notReady.body.stalled.map((s: { name: string }) => s.name)).toContain('orders');
+    expect(notReady.response.status).toBe(503);
+    expect((notReady.error as Answer<'/health/read-side', 'get', 503>).stalled.map((s) => s.name)).toContain('orders');
     // Nothing here would be fixed by restarting the API or taking it out of rotation.
-    expect((await http(t.stack.baseUrl, 'GET', '/health')).status).toBe(200);
-    expect((await http(t.stack.baseUrl, 'GET', '/health/ready')).status).toBe(200);
-    expect((await http(t.stack.baseUrl, 'GET', '/metrics')).text).toMatch(/projection_state\{projection="orders",state="stalled"\} 1/);
+    expect((await apiOf(t.stack).GET('/health')).response.status).toBe(200);
+    expect((await apiOf(t.stack).GET('/health/ready')).response.status).toBe(200);
+    expect((await apiOf(t.stack).GET('/metrics', { parseAs: 'text' })).data).toMatch(/projection_state\{projection="orders",state="stalled"\} 1/);
     // Other projections keep going.
     expect((await projection(t.stack, 'accounts')).state).not.toBe('stalled');
 
     await writer;
     expect(await openProjectionLetters(t.stack, 'orders')).toBe(before);
-    await http(t.stack.baseUrl, 'DELETE', '/faults/projection:orders');
+    await faultsOf(apiOf(t.stack)).clear('projection:orders');
 
     // Nobody redrives anything: it recovers on its own, with every order readable.
     await waitFor('orders to catch up', async () => {
       const row = await projection(t.stack, 'orders');
       return row.lagEvents === 0 && row.state === 'running' ? row : undefined;
     }, 30_000);
-    expect((await readSide(t.stack)).status).toBe(200);
-    for (const orderId of orders) expect((await http(t.stack.baseUrl, 'GET', `/orders/${orderId}`)).status).toBe(200);
+    expect((await readSide(t.stack)).response.status).toBe(200);
+    for (const orderId of orders) expect((await apiOf(t.stack).GET('/orders/{orderId}', { params: { path: { orderId } } })).response.status).toBe(200);
     expect(await openProjectionLetters(t.stack, 'orders')).toBe(before);
     expect(await t.stack.mongo.db.collection('parked_events').countDocuments({ instance: /^projection:orders:/ })).toBe(0);
   }, 90_000);
@@ -67,12 +71,10 @@ describe('a read-model store that fails is not a poison event', () => {
   it('still parks a real poison event: the store answers the probe, only one stream fails', async () => {
     const poisoned = await t.h.openAccount(100);
     await allCaughtUp(t.stack);
-    await http(t.stack.baseUrl, 'PUT', '/faults/projection:accounts', { mode: 'error', streamId: `account-${poisoned}` });
-    const deposit = await http(t.stack.baseUrl, 'POST', `/accounts/${poisoned}/deposits`, { amount: 1 });
-    await waitFor('the poison event to be parked', async () =>
-      (await http(t.stack.baseUrl, 'GET', '/dead-letters?source=projection&status=open')).body.deadLetters.find((d: { input: { position: number } }) => d.input.position === deposit.body.position),
-    );
-    await http(t.stack.baseUrl, 'DELETE', '/faults/projection:accounts');
+    await faultsOf(apiOf(t.stack)).inject('projection:accounts', { mode: 'error', streamId: `account-${poisoned}` });
+    const deposited = await deposit(t.stack, poisoned, 1);
+    await waitFor('the poison event to be parked', () => openProjectionLetterAt(apiOf(t.stack), deposited.position));
+    await faultsOf(apiOf(t.stack)).clear('projection:accounts');
     const row = await waitFor('accounts to move past it', async () => {
       const r = await projection(t.stack, 'accounts');
       return r.lagEvents === 0 ? r : undefined;
@@ -92,13 +94,13 @@ describe('a frozen projector process', () => {
       await allCaughtUp(t.stack);
       projector.kill('SIGSTOP');
       const frozenAt = Date.now();
-      for (let i = 0; i < 5; i++) await http(t.stack.baseUrl, 'POST', `/accounts/${accountId}/deposits`, { amount: 1 });
+      for (let i = 0; i < 5; i++) await deposit(t.stack, accountId, 1);
       await waitFor('accounts to report stalled', async () => (await projection(t.stack, 'accounts')).state === 'stalled', 10_000);
       expect(Date.now() - frozenAt).toBeLessThan(10_000);
-      expect((await readSide(t.stack)).status).toBe(503);
+      expect((await readSide(t.stack)).response.status).toBe(503);
       projector.kill('SIGCONT');
       await waitFor('accounts to run again', async () => (await projection(t.stack, 'accounts')).state === 'running', 15_000);
-      expect((await readSide(t.stack)).status).toBe(200);
+      expect((await readSide(t.stack)).response.status).toBe(200);
     } finally {
       projector.kill('SIGCONT');
       projector.kill('SIGKILL');
@@ -110,31 +112,31 @@ describe('a frozen projector process', () => {
     try {
       const accountId = await t.h.openAccount(1_000);
       await allCaughtUp(t.stack);
-      await http(t.stack.baseUrl, 'PUT', '/faults/projection:accounts', { mode: 'error', streamId: `account-${accountId}` });
-      const bad = await http(t.stack.baseUrl, 'POST', `/accounts/${accountId}/deposits`, { amount: 10 });
-      const letter = await waitFor('the dead letter', async () =>
-        (await http(t.stack.baseUrl, 'GET', '/dead-letters?source=projection&status=open')).body.deadLetters.find((d: { input: { position: number } }) => d.input.position === bad.body.position),
-      );
-      await http(t.stack.baseUrl, 'DELETE', '/faults/projection:accounts');
+      const faults = faultsOf(apiOf(t.stack));
+      await faults.inject('projection:accounts', { mode: 'error', streamId: `account-${accountId}` });
+      const bad = await deposit(t.stack, accountId, 10);
+      const letter = await waitFor('the dead letter', () => openProjectionLetterAt(apiOf(t.stack), bad.position));
+      await faults.clear('projection:accounts');
       // Two more events of the stream wait behind the dead letter.
-      await http(t.stack.baseUrl, 'POST', `/accounts/${accountId}/withdrawals`, { amount: 100 });
-      await http(t.stack.baseUrl, 'POST', `/accounts/${accountId}/deposits`, { amount: 1 });
+      await dataOf(apiOf(t.stack).POST('/accounts/{id}/withdrawals', { params: { path: { id: accountId } }, body: { amount: 100 } }));
+      await deposit(t.stack, accountId, 1);
       await waitFor('both to be parked', async () => (await t.stack.mongo.db.collection('parked_events').countDocuments({ streamId: `account-${accountId}` })) === 2);
 
       // The projector dies right after marking the letter redriven, before the release.
-      await http(t.stack.baseUrl, 'PUT', '/faults/projection:accounts', { mode: 'crash-after-resolve', failures: 1 });
+      await faults.inject('projection:accounts', { mode: 'crash-after-resolve', failures: 1 });
       const exited = new Promise((r) => projector.once('exit', (_code, signal) => r(signal)));
-      expect((await http(t.stack.baseUrl, 'POST', `/dead-letters/${encodeURIComponent(letter.id)}/redrive`)).status).toBe(202);
+      const deadLetter = { params: { path: { id: letter.id } } };
+      expect((await apiOf(t.stack).POST('/dead-letters/{id}/redrive', deadLetter)).response.status).toBe(202);
       expect(await exited).toBe('SIGKILL');
-      expect((await http(t.stack.baseUrl, 'GET', `/dead-letters/${encodeURIComponent(letter.id)}`)).body.status).toBe('redriven');
+      expect((await apiOf(t.stack).GET('/dead-letters/{id}', deadLetter)).data?.status).toBe('redriven');
       expect(await t.stack.mongo.db.collection('parked_events').countDocuments({ streamId: `account-${accountId}` })).toBe(2);
       // Meanwhile a newer event of the same stream arrives: it must not overtake the parked ones.
-      const newer = await http(t.stack.baseUrl, 'POST', `/accounts/${accountId}/deposits`, { amount: 1_000 });
+      const newer = await deposit(t.stack, accountId, 1_000);
 
       projector = await startProjectorProcess(t.stack);
       const account = await waitFor('the stream to be whole again', async () => {
-        const res = await http(t.stack.baseUrl, 'GET', `/accounts?limit=200&minPosition=${newer.body.position}&waitMs=5000`);
-        const row = res.body.accounts?.find((a: { accountId: string }) => a.accountId === accountId);
+        const res = await apiOf(t.stack).GET('/accounts', { params: { query: { limit: 200, minPosition: newer.position, waitMs: 5000 } } });
+        const row = res.data?.accounts.find((a) => a.accountId === accountId);
         return row?.version === 5 ? row : undefined;
       });
       expect(account.balance).toBe(1_000 + 10 - 100 + 1 + 1_000);
