@@ -78,6 +78,8 @@ export function withCommandMonitoring(uri: string): string {
 }
 
 /**
+ * The profiled run's stack (bench/profile-child.ts), where one V8 profile is to show the whole
+ * system; the scenarios run the split stack (./split-stack.ts), one process per part.
  * The whole system as `npm start` runs it, assembled in this process the way the tests do
  * (scripts/system.ts): the order worker and the Express API on an ephemeral port, on a task queue
  * and database of their own, with the consumers (email + projector) started here so a scenario
