@@ -27,12 +27,14 @@ async function main() {
   });
   const shutdown = () => {
     watchdog.stop();
-    server.close(async () => {
+    const closeResources = async () => {
       await connection.close();
       await mongo.close();
       log.info('API stopped');
       process.exit(0);
-    });
+    };
+    // void: a failure while closing rejects unhandled, which ends the process with the error.
+    server.close(() => void closeResources());
     server.closeAllConnections();
   };
   process.once('SIGINT', shutdown);

@@ -30,7 +30,7 @@ function responsesOf(operation: Operation, path: string, authRequired: boolean):
   }
   // The rate limit (RATE_LIMIT_PER_MINUTE; 600 a minute per address by default in production) covers every operation.
   add('429', 'Too many requests from this address; retry later');
-  return responses as ZodOpenApiResponsesObject;
+  return responses;
 }
 
 function operationObject(operation: Operation, path: string, authRequired: boolean): ZodOpenApiOperationObject {

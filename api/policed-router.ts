@@ -59,16 +59,16 @@ function authorize(route: string, access: Access, deps: PoliceDeps): RequestHand
         return next();
       }
       case 'own-customer':
-        if (req.params.customerId !== own) return deny('other-customer', notFound(`Customer ${req.params.customerId}`));
+        if (req.params.customerId !== own) return deny('other-customer', notFound(`Customer ${String(req.params.customerId)}`));
         return next();
       case 'own-order':
         return void deps.ownership.isOrderCustomer(String(req.params.orderId), own).then(
-          (owner) => (owner ? next() : deny('not-owner', notFound(`Order ${req.params.orderId}`))),
+          (owner) => (owner ? next() : deny('not-owner', notFound(`Order ${String(req.params.orderId)}`))),
           next,
         );
       case 'own-account':
         return void deps.ownership.isAccountHolder(String(req.params.id), own).then(
-          (holder) => (holder ? next() : deny('not-holder', notFound(`Account ${req.params.id}`))),
+          (holder) => (holder ? next() : deny('not-holder', notFound(`Account ${String(req.params.id)}`))),
           next,
         );
     }

@@ -26,7 +26,7 @@ async function main() {
     await session.post('Profiler.start');
   }
   // As in production: fault injection off, so it costs nothing.
-  const consumers = await startConsumers({ ...readSideParts(client.db(process.env.BENCH_DB!)), log: createLogger('projector-bench', 'silent') }, { faultInjection: false });
+  const consumers = await startConsumers({ ...readSideParts(client.db(process.env.BENCH_DB)), log: createLogger('projector-bench', 'silent') }, { faultInjection: false });
   const send = (message: unknown) => process.send?.(message);
 
   // When each position became readable, stamped as the orders projection's write completes (its
@@ -55,7 +55,7 @@ async function main() {
     if (!orders) tracked = undefined;
   }, 50);
 
-  process.on('message', async (message: Message) => {
+  const onMessage = async (message: Message) => {
     if ('stop' in message) {
       clearInterval(holderCheck);
       tracked = undefined;
@@ -78,7 +78,9 @@ async function main() {
       appliedAt.delete(message.position);
       send({ position: message.position, at });
     }
-  });
+  };
+  // void: a failure here rejects unhandled, which ends the child and so fails the bench run.
+  process.on('message', (message: Message) => void onMessage(message));
   send({ ready: true });
 }
 

@@ -83,7 +83,7 @@ async function main() {
     if (ownMongo && firstMongoUsed) {
       const fresh = await obtainMongo({ config, mode: 'ephemeral', progress: () => {} });
       uri = fresh.uri;
-      stop = fresh.stop;
+      stop = () => fresh.stop();
     }
     firstMongoUsed = true;
     try {
@@ -174,7 +174,7 @@ async function main() {
               readableP50: l.ours.readModelMs.p50,
               readableP99: l.ours.readModelMs.p99,
               readablePerSecond: l.ours.readablePerSecond ?? NaN,
-              cpuMsPerSaga: cpu.byKind as Record<string, number>,
+              cpuMsPerSaga: cpu.byKind,
               cpuMsTotal: cpu.total,
               loadAverage: l.rounds[0]?.loadAverage ?? NaN,
             });
@@ -188,7 +188,7 @@ async function main() {
       results.scale = { rows: scaleRows(runs) };
     }
     if (plan.profile && wanted('profile')) {
-      await withMongo('profile', (uri) => profileRun(uri, servers.temporal.address, servers.temporal.namespace, plan.profile!).then((p) => void (results.profile = p)));
+      await withMongo('profile', (uri) => profileRun(uri, servers.temporal.address, servers.temporal.namespace, plan.profile).then((p) => void (results.profile = p)));
     }
     if (wanted('lag')) {
       await withDb('lag', async (client, uri) => {

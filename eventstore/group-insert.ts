@@ -84,7 +84,7 @@ export async function insertPlanned(c: Collections, block: ReservedBlock, plan: 
       continue;
     }
     const on = refusal.on;
-    answers.push(() => answerRefused(c, refused!.request, on, later));
+    answers.push(() => answerRefused(c, refused.request, on, later));
     if (on === 'position' || on === 'other') {
       // The slot is taken (a sealer outran this group): nothing behind it is written here; they go
       // again in the next group with fresh positions, and the rest of the block is burned.

@@ -20,6 +20,7 @@ let installed = false;
 export function failWritesOnClosedConnections(): void {
   if (installed) return;
   installed = true;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- kept to be called with the connection as `this` below
   const writeCommand = Connection.prototype.writeCommand;
   Connection.prototype.writeCommand = function (this: Connection, ...args: Parameters<Connection['writeCommand']>) {
     if (this.socket.destroyed) return Promise.reject(this.error ?? new MongoNetworkError(`connection ${String(this.id)} to ${this.address} closed`));

@@ -28,8 +28,9 @@ async function main() {
     log.info('projector stopped');
     process.exit(0);
   };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  // void: a failure while shutting down rejects unhandled, which ends the process with the error.
+  process.once('SIGINT', () => void shutdown());
+  process.once('SIGTERM', () => void shutdown());
 }
 
 main().catch((err) => {

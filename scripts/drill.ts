@@ -217,7 +217,7 @@ async function main() {
     console.log(`  time to settle        ${settleSeconds.toFixed(1)} s (whole drill ${summary.totalSeconds.toFixed(0)} s)`);
     if (report.violations.length) exitCode = 1;
   } catch (err) {
-    console.error(`drill failed: ${(err as Error).stack ?? err}`);
+    console.error(`drill failed: ${String((err as Error).stack ?? err)}`);
     exitCode = 1;
   } finally {
     await Promise.allSettled(Object.values(processes).map((p) => p.stop()));
@@ -241,4 +241,7 @@ function budgetMs(policy: ReturnType<typeof sagaSettings>['compensationPolicy'])
   return total;
 }
 
-main();
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -4,8 +4,7 @@
  * the replay tests (test/fixtures/histories/); test/replay/ runs them again to prove that sagas
  * started by today's code replay too.
  */
-import { WorkflowFailedError, type Client } from '@temporalio/client';
-import { CancelledFailure } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
 import pRetry from 'p-retry';
 import { createApiClient, type ApiClient, type Answer } from '../api/client';
 import type { Config } from '../config';

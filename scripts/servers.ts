@@ -26,8 +26,9 @@ async function main() {
     await servers.stop();
     process.exit(0);
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // void: a failure while stopping rejects unhandled, which ends the process with the error.
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
 }
 
 main().catch((err) => {

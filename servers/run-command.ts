@@ -23,6 +23,7 @@ export function runWithProgress(
       output = (output + text).slice(-20_000);
       for (const raw of text.split('\n')) {
         // Maven and Go decorate lines with ANSI colour codes; a line of only codes says nothing.
+        // eslint-disable-next-line no-control-regex -- ESC (\u001b) starts the colour codes being stripped
         const line = raw.replace(/\u001b\[[0-9;]*m/g, '');
         if (!line.trim()) continue;
         lines += 1;

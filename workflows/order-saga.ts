@@ -1,7 +1,7 @@
 import { CancellationScope, CancelledFailure, allHandlersFinished, condition, patched } from '@temporalio/workflow';
 import { Mutex } from 'async-mutex';
 import { ORDER_STATUS, statusAfter } from '../domain/orders/status';
-import { APPROVAL, FINAL_STEP, SAGA_STEPS, type ForwardStep } from '../domain/orders/steps';
+import { APPROVAL, FINAL_STEP, SAGA_STEPS } from '../domain/orders/steps';
 import { orderSagaV1 } from './legacy/order-saga-v1';
 import { orderSagaV2 } from './legacy/order-saga-v2';
 import { SAGA_POINT_OF_NO_RETURN, SAGA_STEP_TABLE } from './patches';
@@ -96,7 +96,7 @@ async function forwardSteps(saga: Saga): Promise<void> {
   for (const row of SAGA_STEPS) {
     // One row of the workflow's table, whatever its step: the compiler checked each row against its activity.
     const call = STEP_CALLS[row.step] as unknown as { args: (s: Saga) => object; undo: (s: Saga) => object; done?: (s: Saga, result: unknown) => void };
-    const activity = act.forward[row.service][row.step as ForwardStep] as unknown as { executeWithOptions(options: { summary: string }, args: [object]): Promise<unknown> };
+    const activity = act.forward[row.service][row.step] as unknown as { executeWithOptions(options: { summary: string }, args: [object]): Promise<unknown> };
     const attempt = async () => {
       // Stops before the step once a cancel was accepted, so only steps that were attempted get undone.
       if (row.checkpoint && saga.forward.consideredCancelled) throw new CancelledFailure('cancelled');

@@ -9,7 +9,7 @@ import type { ReadModelView } from '../../readside';
  * side by side so they agree.
  */
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any view, whatever its fields
+// `any`: any view, whatever its fields.
 type AnyView = ReadModelView<any, string, any>;
 type ShapeOf<V> = V extends ReadModelView<infer Shape, string, infer _> ? Shape : never;
 type AnswerKeyOf<K, V extends AnyView> = K extends '_id' ? V['id'] : K;

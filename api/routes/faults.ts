@@ -1,6 +1,6 @@
 import { Router, type RequestHandler } from 'express';
 import type { Config } from '../../config';
-import { FAULTABLE_SERVICES, type Faults } from '../../infra/faults';
+import type { Faults } from '../../infra/faults';
 import { HttpError, notFound } from '../errors';
 import { parse } from '../validate';
 import { faultParams, faultSchema } from '../contract';

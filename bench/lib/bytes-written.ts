@@ -7,7 +7,7 @@
 import { BSON } from 'mongodb';
 import { collectionOf, type StartedCommand } from './command-count';
 
-const size = (doc: unknown): number => (doc && typeof doc === 'object' ? BSON.calculateObjectSize(doc as BSON.Document) : 0);
+const size = (doc: unknown): number => (doc && typeof doc === 'object' ? BSON.calculateObjectSize(doc) : 0);
 
 /** Bytes one command writes, and the collection it writes them to (undefined for a command that writes nothing). */
 export function bytesWritten({ commandName, command }: StartedCommand): { collection: string; bytes: number } | undefined {

@@ -88,7 +88,7 @@ export function consoleSummary(report: Report): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
   const line = (cells: string[]) => cells.map((c, i) => String(c).padEnd(widths[i]!)).join('  ');
   const failures = Object.entries(report.failures).map(([k, v]) => `FAILED ${k}: ${v}`);
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(r as string[])), ...failures].join('\n');
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(r)), ...failures].join('\n');
 }
 
 export function renderSvg(report: Report): string {
@@ -141,7 +141,7 @@ export function renderMarkdown(report: Report): string {
         ['Temporal', `server ${m.temporal.serverVersion ?? '?'} (getSystemInfo); CLI: ${(m.temporal.cli ?? '?').replace(/\n/g, ' ')}; source: ${m.temporal.source}`],
         ['MongoDB', `${m.mongodb.source} (reports ${m.mongodb.version}); ${report.mongoPerScenario}`],
         ...(m.mongodb.roundTripsUs
-          ? [['MongoDB round trip, idle, one command at a time (median µs)', Object.entries(m.mongodb.roundTripsUs).map(([k, v]) => `${k} ${v}`).join(' · ')]]
+          ? [['MongoDB round trip, idle, one command at a time (median µs)', Object.entries(m.mongodb.roundTripsUs).map(([k, v]) => `${k} ${String(v)}`).join(' · ')]]
           : []),
         ['load average at start / end', `${m.loadAverageAtStart.join(' ')} / ${(m.loadAverageAtEnd ?? []).join(' ')}`],
         ['duration', `${report.durationSeconds} s`],

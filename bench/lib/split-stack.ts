@@ -40,7 +40,7 @@ const READERS: ReadonlySet<ChildRole> = new Set(['readside', 'minimal-watcher'])
 export async function startSplitStack(servers: ServerAddresses, options: { workers?: number; readSides?: number; baselines?: boolean } = {}): Promise<SplitStack> {
   installRuntime();
   const config = benchConfig(servers);
-  const settings = { ...servers, taskQueue: config.TASK_QUEUE, db: config.MONGODB_DB! };
+  const settings = { ...servers, taskQueue: config.TASK_QUEUE, db: config.MONGODB_DB };
   const roles: ChildRole[] = [
     'api',
     ...Array.from({ length: options.workers ?? 1 }, (): ChildRole => 'worker'),

@@ -89,5 +89,6 @@ export async function timedLoop(durationMs: number, concurrency: number, task: (
 
 export function errorText(err: unknown): string {
   const e = err as { name?: string; message?: string; code?: unknown };
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- driver error codes are numbers or strings
   return `${e?.name ?? 'Error'}${e?.code !== undefined ? ` (code ${String(e.code)})` : ''}: ${e?.message ?? String(err)}`.slice(0, 500);
 }

@@ -88,12 +88,12 @@ export async function rehydrateScenario(client: MongoClient, db: Db, options: { 
       log(`rehydrate: ${n} events written to Emmett in ${((now() - t1) / 1000).toFixed(1)} s`);
       const em = await timeIt(reps, () =>
         emmett.aggregateStream<AccountState, EmmettEvent>(streamName, {
-          initialState: accountEvolver.initialState,
+          initialState: () => accountEvolver.initialState(),
           evolve: (state: AccountState, event: unknown) => accountEvolver.evolve(state, event as never),
         }),
       );
-      const emState = em.result.state as AccountState;
-      if (emState.status !== 'open' || (full.result.state as AccountState).status !== 'open' || emState.balance !== (full.result.state as { balance: number }).balance) {
+      const emState = em.result.state;
+      if (emState.status !== 'open' || full.result.state.status !== 'open' || emState.balance !== (full.result.state as { balance: number }).balance) {
         throw new Error(`Emmett folded to a different balance: ${JSON.stringify(emState)}`);
       }
       row.emmettMs = round(em.median);

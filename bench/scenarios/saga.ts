@@ -248,7 +248,7 @@ export async function sagaScenario(stack: SagaStack, options: SagaOptions) {
       `saga: C=${concurrency} ours ${ours.perSecond}/s p50 ${ours.latency.p50} ms p99 ${ours.latency.p99} ms (readable p50 ${level.ours.readModelMs.p50} ms) | no-op ${base.perSecond}/s p50 ${base.latency.p50} ms${minimal ? ` | minimal ${minimal.perSecond}/s p50 ${minimal.latency.p50} ms` : ''} | vs no-op: throughput ${level.throughputRatio}, p50 ${level.p50Ratio}${level.minimalRatios ? ` | vs minimal: throughput ${level.minimalRatios.throughput}, p50 ${level.minimalRatios.p50}` : ''}`,
     );
     const rows = commandRows(counted.ours.commands, { groupCommitShared: concurrency > 1 });
-    log(`saga: C=${concurrency} MongoDB commands per saga: worker ${round(processTotal(rows, 'worker'))}, API ${round(processTotal(rows, 'api'))}, read side ${round(processTotal(rows, 'read side'))}; CPU ms per saga: ${Object.entries(level.work!).map(([side, w]) => `${side} ${w!.cpu.total}`).join(', ')}`);
+    log(`saga: C=${concurrency} MongoDB commands per saga: worker ${round(processTotal(rows, 'worker'))}, API ${round(processTotal(rows, 'api'))}, read side ${round(processTotal(rows, 'read side'))}; CPU ms per saga: ${Object.entries(level.work!).map(([side, w]) => `${side} ${w.cpu.total}`).join(', ')}`);
     levels.push(level);
   }
   visibility.stop();

@@ -3,7 +3,7 @@
  * facts an order carries into compensation, and the business failures it knows. Types and
  * constants only (the workflow sandbox imports it).
  */
-import type { OrderItemInput, OrderStatus, PricedItem, ShippingAddress } from './contract';
+import type { OrderItemInput, OrderStatus, ShippingAddress } from './contract';
 import type { SagaSettings } from './saga-settings';
 import type { CompensationStep, SagaStep } from './steps';
 

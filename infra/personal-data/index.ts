@@ -117,6 +117,7 @@ export function createPersonalData(db: Db, master: MasterKeys) {
      * neither the subject nor the key. Idempotent: answers whether this call destroyed a key and
      * when the subject's latest erasure happened.
      */
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- erase reads its store through a closure, not `this`
     erase: erasure.erase,
     /** The erasure's steps, each safe to repeat (erasure.ts), for tools and tests that stop between them. */
     erasureSteps: erasure.steps,
@@ -124,6 +125,7 @@ export function createPersonalData(db: Db, master: MasterKeys) {
     erasureSubject: index.erasureSubject,
     /** A request body's keyed digest, for idempotency records (they keep no body, and no hash a guess could be checked against). */
     requestDigest: index.requestDigest,
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- rewrap reads its store through a closure, not `this`
     rewrap: keys.rewrap,
   };
 }

@@ -106,7 +106,7 @@ export function runWhileLeased(unit: string, leases: Leases, start: (epoch: numb
     } catch (err) {
       log.error({ err: String(err), unit }, 'lease tick failed');
     }
-    if (!stopped) timer = setTimeout(tick, tickMs);
+    if (!stopped) timer = setTimeout(() => void tick(), tickMs); // void: tick catches and logs its own failures
   };
   void tick();
   return {

@@ -6,7 +6,7 @@ import type { Logger } from '../../infra/logger';
 import { runSubscription } from '../engine/runner';
 import type { HandleWithRetry, RunningSubscription, Subscription } from '../engine/types';
 import type { LogWatcher } from '../engine/log-watcher';
-import { checkpointIdOf, contextFor, ensureGeneration, projectionStates } from './generations';
+import { checkpointIdOf, contextFor, ensureGeneration } from './generations';
 import { parkBreaker } from './park-breaker';
 import type { Projection } from './types';
 import { withWriteFaults } from './write-faults';

@@ -118,7 +118,7 @@ export function startProjector(projections: Projection[], options: ProjectorOpti
     } catch (err) {
       log.error({ err: String(err) }, 'projector tick failed');
     }
-    if (!stopped) timer = setTimeout(loop, options.tickMs ?? 250);
+    if (!stopped) timer = setTimeout(() => void loop(), options.tickMs ?? 250); // void: loop catches and logs its own failures
   };
   void loop();
 

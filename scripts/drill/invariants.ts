@@ -202,7 +202,7 @@ export async function checkInvariants({ db, store }: { db: Db; store: EventStore
     for (const o of orders) {
       const mine = emails.filter((e) => e.orderId === o.orderId).map((e) => e.kind).sort();
       const expected = outcome.get(o.orderId) === 'COMPLETED' ? ['order-confirmed', 'order-received'] : ['order-cancelled', 'order-received'];
-      if (mine.join() !== expected.join()) problems.push(`order ${o.orderId}: sent [${mine}]`);
+      if (mine.join() !== expected.join()) problems.push(`order ${o.orderId}: sent [${mine.join()}]`);
     }
     figures.emails = emails.length;
     record('notifications exactly once', problems, `${emails.length} emails: one received and one confirmed/cancelled notice per order`);

@@ -29,7 +29,7 @@ describe('npm run drill -- --quick', () => {
     expect(report.processRestarts.worker).toBeGreaterThanOrEqual(1);
     expect(report.processRestarts.projector).toBeGreaterThanOrEqual(1);
     expect(report.processRestarts.api).toBeGreaterThanOrEqual(1);
-    for (const check of Object.values(report.checks) as Array<{ ok: boolean }>) expect(check.ok).toBe(true);
+    for (const check of Object.values<{ ok: boolean }>(report.checks)) expect(check.ok).toBe(true);
     // Every gap marker says why its position holds no event, so the report splits them by cause.
     const gaps = report.gapMarkers as { total: number; events: number; per1000Events: number; byCause: Record<string, number> };
     expect(Object.keys(gaps.byCause).sort()).toEqual(['crash', 'failed_insert', 'other', 'repeat', 'unknown', 'version_conflict']);

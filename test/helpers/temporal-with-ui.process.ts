@@ -20,9 +20,11 @@ async function main() {
     await server.stop().catch((err) => console.error(err));
     process.exit(0);
   };
-  process.stdin.on('end', stop).on('close', stop).resume();
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  // void: stop catches the server's own failure and then exits.
+  const stopNow = () => void stop();
+  process.stdin.on('end', stopNow).on('close', stopNow).resume();
+  process.once('SIGTERM', stopNow);
+  process.once('SIGINT', stopNow);
   console.log(JSON.stringify({ address: server.address, uiUrl: `http://127.0.0.1:${uiPort}`, source: server.source }));
 }
 

@@ -23,6 +23,7 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
       { timeout: timeoutMs, interval: 50 },
     );
   } catch {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- whatever was thrown, its own text is the best account of it
     throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `; last error: ${String(lastError)}` : ''}`);
   }
 }

@@ -35,7 +35,7 @@ describe('the replay test catches a non-deterministic workflow change', () => {
     const expected = fixture.history.events!.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'processPayment')!;
     expect(failure!.divergingEvent).toEqual({ eventId: Number(expected.eventId), description: describeEvent(expected) });
     expect(failure!.message).toContain('test/fixtures/histories/happy-path.json does not replay deterministically');
-    expect(failure!.message).toContain(`The first diverging event is ${expected.eventId} (ActivityTaskScheduled 'processPayment')`);
+    expect(failure!.message).toContain(`The first diverging event is ${String(expected.eventId)} (ActivityTaskScheduled 'processPayment')`);
     const [payment, reservation] = ['payment', 'inventory'].map((service) => SAGA_STEPS.find((s) => s.service === service)!.step);
     expect(failure!.message).toMatch(new RegExp(`Replayer: .*Nondeterminism error: .*'${payment}'.*'${reservation}'`));
   });

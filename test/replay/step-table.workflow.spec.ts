@@ -19,6 +19,7 @@ const after = tagged(SAGA_STEP_TABLE);
 const decode = (data: Uint8Array | null | undefined) => (data ? (JSON.parse(Buffer.from(data).toString('utf8')) as unknown) : undefined);
 /** A Web UI summary without the ids each run makes up (its SKUs and account). */
 const summaryOf = (e: History['events'] extends (infer E)[] | null | undefined ? E : never) =>
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a summary decodes to a JSON string
   String(decode(e.userMetadata?.summary?.data) ?? 'no summary').replace(/SKU-[\w-]+/g, 'SKU-…').replace(/account \S+/g, 'account …');
 
 /** What a history's saga decided, command by command, without its patch markers and run-specific ids. */

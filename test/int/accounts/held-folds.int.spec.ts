@@ -62,7 +62,7 @@ describe('account service: held folds and repeated commands across processes', (
           else expect(command.amount).toBeGreaterThan(balance);
           if (answer !== 'insufficient') expect(answer.balance).toBe(balance);
           if (earlier) earlier.answer = answer;
-          else done.push({ ...command, kind: command.kind as 'deposit' | 'withdraw', answer });
+          else done.push({ ...command, kind: command.kind, answer });
         }
         const log = await fresh.store.readStream(accountStreamId(accountId));
         const folded = log.reduce(accountEvolver.evolve, accountEvolver.initialState());

@@ -74,7 +74,7 @@ describe('overlapping attempts cannot slip past a compensation', () => {
     for (let i = 0; i < ROUNDS; i++) {
       const undone = { orderId: `stale-${i}`, correlationId: 'c' };
       const kept = { orderId: `kept-${i}`, correlationId: 'c' };
-      for (const ctx of [undone, kept]) await act.createOrder({ ...ctx, customerId: 'cust', accountId: 'acc', items: [{ sku: 'KEPT-SKU', quantity: 1 }], shippingAddress: address, settings } as never);
+      for (const ctx of [undone, kept]) await act.createOrder({ ...ctx, customerId: 'cust', accountId: 'acc', items: [{ sku: 'KEPT-SKU', quantity: 1 }], shippingAddress: address, settings });
       await Promise.allSettled([pause().then(() => other.markCompensating({ ...undone, reason: 'cancelled' })), pause().then(() => act.completeOrder(undone))]);
       const stream = (await s.store.readStream(`order-${undone.orderId}`)).map((e) => e.type);
       // Whichever append came first, the other lost the version race and was refused on the stream as it then was.

@@ -1,4 +1,4 @@
-import type { Collection, Db } from 'mongodb';
+import type { Collection } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../infra/logger';
 import { watchLog } from '../../../readside/engine/log-watcher';
@@ -44,7 +44,7 @@ describe('a subscription whose checkpoint writes are slow', () => {
           });
         };
       },
-    }) as Db;
+    });
     const batchSize = 10;
     let worstAhead = 0;
     let handled = 0;

@@ -12,7 +12,7 @@ const open = async (value: unknown) => (typeof value === 'string' ? value.replac
 /** The fields an answer carries: the document's, `_id` renamed, internal ones left out. */
 const answered = (view: ReadModelView) =>
   Object.keys(view.document.shape)
-    .filter((key) => !(view.internal as readonly string[]).includes(key))
+    .filter((key) => !view.internal.includes(key))
     .map((key) => (key === '_id' ? view.id : key));
 
 const CASES = [
