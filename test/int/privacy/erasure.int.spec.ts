@@ -8,7 +8,8 @@ import { keyIdOf } from '../../../infra/personal-data/sealed';
 import { projectionState } from '../../../readside/projections/generations';
 import { approveSignal } from '../../../workflows/client';
 import { fastSaga, useSagaStack } from '../../helpers/saga';
-import { http } from '../../helpers/stack';
+import { dataOf, idempotencyKey, type ApiClient } from '../../../api/client';
+import { apiOf } from '../../helpers/stack';
 import { waitFor } from '../../helpers/wait-for';
 
 const EventType = proto.api.enums.v1.EventType;
@@ -67,12 +68,13 @@ function payloadsOf(events: proto.api.history.v1.IHistoryEvent[]): Payload[] {
 }
 
 /** Every payload in a saga's history, as the codec endpoint decodes them (whole-payload decryption, then sealed fields opened). */
-async function decodedHistory(baseUrl: string, events: proto.api.history.v1.IHistoryEvent[]): Promise<string> {
+async function decodedHistory(api: ApiClient, events: proto.api.history.v1.IHistoryEvent[]): Promise<string> {
   const payloads = payloadsOf(events);
   const body = { payloads: payloads.map((p) => ({ metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v!).toString('base64')])), data: Buffer.from(p.data ?? new Uint8Array()).toString('base64') })) };
-  const res = await http(baseUrl, 'POST', '/codec/decode', body);
-  expect(res.status, res.text).toBe(200);
-  return (res.body.payloads as Array<{ data: string }>).map((p) => Buffer.from(p.data, 'base64').toString('utf8')).join('\n');
+  const res = await api.POST('/codec/decode', { body });
+  expect(res.response.status, JSON.stringify(res.error)).toBe(200);
+  // The contract leaves the codec's answer undescribed (Temporal's remote codec format).
+  return (res.data as unknown as { payloads: Array<{ data: string }> }).payloads.map((p) => Buffer.from(p.data, 'base64').toString('utf8')).join('\n');
 }
 
 /**
@@ -85,6 +87,13 @@ async function decodedHistory(baseUrl: string, events: proto.api.history.v1.IHis
 describe('erasing a customer', () => {
   // Every log line, at debug level, is kept for the search.
   const t = useSagaStack({ ...fastSaga, APPROVAL_THRESHOLD: 5_000, PAYLOAD_KEYS: new Map([['k1', randomBytes(32)]]), LOG_LEVEL: 'debug' }, { destination: { write: (line: string) => void logLines.push(line) } });
+  const api = () => apiOf(t.stack);
+  const orderOf = (orderId: string, minPosition?: number) => dataOf(api().GET('/orders/{orderId}', { params: { path: { orderId }, query: { minPosition } } }));
+  const sagaOf = (orderId: string) => dataOf(api().GET('/orders/{orderId}/saga', { params: { path: { orderId } } }));
+  const accountOf = (id: string) => dataOf(api().GET('/accounts/{id}', { params: { path: { id } } }));
+  const sagasOf = (customerId: string) => dataOf(api().GET('/customers/{customerId}/sagas', { params: { path: { customerId } } }));
+  const ordersOf = (customerId: string) => dataOf(api().GET('/customers/{customerId}/orders', { params: { path: { customerId } } }));
+  const erase = (customerId: string) => api().DELETE('/customers/{customerId}/personal-data', { params: { path: { customerId } } });
 
   it('keeps personal data sealed everywhere, opens it for the API and the codec while the key exists, and makes every copy [erased] after, without disturbing a running saga or other customers', async () => {
     // Generated people: a name and an address with a marker no other text contains.
@@ -104,13 +113,13 @@ describe('erasing a customer', () => {
     const placed: Array<(typeof people)[number] & { accountId: string; orderId: string }> = [];
     for (const [i, p] of people.entries()) {
       // With an Idempotency-Key, so its stored answer is searched too.
-      const opened = await http(t.stack.baseUrl, 'POST', '/accounts', { customerId: p.customerId, owner: p.owner, initialDeposit: 100_000 }, { 'idempotency-key': `erasure-open-${p.idMarker}` });
-      expect(opened.status, opened.text).toBe(201);
-      expect(opened.body.owner).toBe(p.owner);
+      const opened = await api().POST('/accounts', { body: { customerId: p.customerId, owner: p.owner, initialDeposit: 100_000 }, params: { header: idempotencyKey(`erasure-open-${p.idMarker}`) } });
+      expect(opened.response.status, JSON.stringify(opened.error)).toBe(201);
+      expect(opened.data!.owner).toBe(p.owner);
       // The first customer's order waits for approval (above the threshold) while it is erased.
-      const order = await http(t.stack.baseUrl, 'POST', '/orders', { customerId: p.customerId, accountId: opened.body.accountId, items: [{ sku, quantity: i === 0 ? 3 : 1 }], shippingAddress: p.address });
-      expect(order.status, order.text).toBe(202);
-      placed.push({ ...p, accountId: opened.body.accountId as string, orderId: order.body.orderId as string });
+      const order = await api().POST('/orders', { body: { customerId: p.customerId, accountId: opened.data!.accountId, items: [{ sku, quantity: i === 0 ? 3 : 1 }], shippingAddress: p.address } });
+      expect(order.response.status, JSON.stringify(order.error)).toBe(202);
+      placed.push({ ...p, accountId: opened.data!.accountId, orderId: order.data!.orderId });
     }
     const [erased, ...kept] = placed as [(typeof placed)[number], ...typeof placed];
     await t.h.waitForSaga(erased.orderId, (s) => s.awaitingApproval, 'the first saga to wait for approval');
@@ -119,13 +128,13 @@ describe('erasing a customer', () => {
 
     // A second order of the first customer is rejected with a reason that names them: a reason is
     // free text, sealed where it enters, quoted by the saga, opened for the API's answers.
-    const second = await http(t.stack.baseUrl, 'POST', '/orders', { customerId: erased.customerId, accountId: erased.accountId, items: [{ sku, quantity: 3 }], shippingAddress: erased.address });
-    expect(second.status, second.text).toBe(202);
-    const rejectedId = second.body.orderId as string;
+    const second = await api().POST('/orders', { body: { customerId: erased.customerId, accountId: erased.accountId, items: [{ sku, quantity: 3 }], shippingAddress: erased.address } });
+    expect(second.response.status, JSON.stringify(second.error)).toBe(202);
+    const rejectedId = second.data!.orderId;
     extraOrders.push(rejectedId);
     await t.h.waitForSaga(rejectedId, (s) => s.awaitingApproval, 'the second saga to wait for approval');
     const reason = `${erased.owner} phoned to say no`;
-    expect((await http(t.stack.baseUrl, 'POST', `/orders/${rejectedId}/reject`, { reason })).status).toBe(202);
+    expect((await api().POST('/orders/{orderId}/reject', { params: { path: { orderId: rejectedId } }, body: { reason } })).response.status).toBe(202);
     expect(await t.h.result(rejectedId)).toMatchObject({ status: 'CANCELLED' });
     expect((await t.h.orderView(rejectedId, 'CANCELLED')).failureReason).toBe(`rejected: ${reason}`);
 
@@ -173,10 +182,10 @@ describe('erasing a customer', () => {
     for (const type of ['AccountOpened', 'OrderCreated', 'ShipmentScheduled', 'OrderCompleted', 'OrderCancelled']) expect(recorded.some((e) => e.type === type), `a ${type} event to check`).toBe(true);
     for (const e of recorded) expect(unsealedPersonalFields(e.type, e.data), `${e.type} at ${e.position}`).toEqual([]);
     // The customer's own views find its orders by pseudonym and show its id opened.
-    const listed = await http(t.stack.baseUrl, 'GET', `/customers/${kept[0]!.customerId}/orders`);
-    expect(listed.body.orders.map((o: { orderId: string; customerId: string }) => [o.orderId, o.customerId])).toEqual([[kept[0]!.orderId, kept[0]!.customerId]]);
-    expect((await http(t.stack.baseUrl, 'GET', `/orders?customerId=${kept[1]!.customerId}`)).body.orders.map((o: { orderId: string }) => o.orderId)).toEqual([kept[1]!.orderId]);
-    expect((await http(t.stack.baseUrl, 'GET', `/accounts/${kept[0]!.accountId}`)).body.customerId).toBe(kept[0]!.customerId);
+    const listed = await ordersOf(kept[0]!.customerId);
+    expect(listed.orders.map((o) => [o.orderId, o.customerId])).toEqual([[kept[0]!.orderId, kept[0]!.customerId]]);
+    expect((await dataOf(api().GET('/orders', { params: { query: { customerId: kept[1]!.customerId } } }))).orders.map((o) => o.orderId)).toEqual([kept[1]!.orderId]);
+    expect((await accountOf(kept[0]!.accountId)).customerId).toBe(kept[0]!.customerId);
 
     // Temporal: the history (codec-decrypted) holds the address sealed; the codec endpoint opens it for operators.
     const handle = t.stack.client.workflow.getHandle(`order-${erased.orderId}`);
@@ -187,7 +196,7 @@ describe('erasing a customer', () => {
     const rawText = raw.flat().map((p) => Buffer.from(p.data!).toString()).join('\n');
     expect(rawText).toContain('pd1.');
     expect(rawText).not.toContain(erased.marker);
-    expect(await decodedHistory(t.stack.baseUrl, history)).toContain(erased.address.line1);
+    expect(await decodedHistory(api(), history)).toContain(erased.address.line1);
 
     // Search attributes carry a pseudonym; the API finds the customer's sagas by it.
     const described = await handle.describe();
@@ -195,44 +204,44 @@ describe('erasing a customer', () => {
     expect(pseudonym).toMatch(/^bi1\./);
     expect(pseudonym).not.toContain(erased.customerId);
     const found = await waitFor("the customer's two sagas by pseudonym", async () => {
-      const res = await http(t.stack.baseUrl, 'GET', `/customers/${erased.customerId}/sagas`);
-      return res.body.sagas?.length === 2 ? res.body : undefined;
+      const res = await sagasOf(erased.customerId);
+      return res.sagas.length === 2 ? res : undefined;
     });
     expect(found.pseudonym).toBe(pseudonym);
     expect(JSON.stringify(found.sagas)).toContain(erased.orderId);
     expect(JSON.stringify(found.sagas)).toContain(rejectedId);
 
     // The API opens personal data for its answers.
-    expect((await http(t.stack.baseUrl, 'GET', `/orders/${kept[0]!.orderId}`)).body.shippingAddress).toEqual(kept[0]!.address);
+    expect((await orderOf(kept[0]!.orderId)).shippingAddress).toEqual(kept[0]!.address);
     expect((await t.h.sagaStatus(erased.orderId)).shippingAddress.line1).toMatch(/^pd1\./);
-    expect((await http(t.stack.baseUrl, 'GET', `/orders/${erased.orderId}/saga`)).body.shippingAddress).toEqual(erased.address);
+    expect((await sagaOf(erased.orderId)).shippingAddress).toEqual(erased.address);
 
     // Erase the first customer. Its key id is the one its account holder's name was sealed with.
     const opening = recorded.find((e) => e.type === 'AccountOpened' && e.streamId === `account-${erased.accountId}`)!;
     const erasedKeyId = keyIdOf(opening.data.owner as string)!;
     expect(erasedKeyId).toBeTruthy();
-    const erasure = await http(t.stack.baseUrl, 'DELETE', `/customers/${erased.customerId}/personal-data`);
-    expect(erasure.status, erasure.text).toBe(200);
-    expect(erasure.body).toMatchObject({ customerId: erased.customerId, erased: true });
-    expect((await http(t.stack.baseUrl, 'DELETE', `/customers/${erased.customerId}/personal-data`)).body.erased, 'erasing twice is a no-op').toBe(false);
+    const erasure = await erase(erased.customerId);
+    expect(erasure.response.status, JSON.stringify(erasure.error)).toBe(200);
+    expect(erasure.data).toMatchObject({ customerId: erased.customerId, erased: true });
+    expect((await erase(erased.customerId)).data?.erased, 'erasing twice is a no-op').toBe(false);
 
     const gone = { line1: ERASED, city: ERASED, postalCode: ERASED, country: 'US' };
-    expect((await http(t.stack.baseUrl, 'GET', `/orders/${erased.orderId}/saga`)).body.shippingAddress).toEqual(gone);
-    expect((await http(t.stack.baseUrl, 'GET', `/accounts/${erased.accountId}`)).body.owner).toBe(ERASED);
-    const audit = (await http(t.stack.baseUrl, 'GET', `/accounts/${erased.accountId}/events`)).body.events;
+    expect((await sagaOf(erased.orderId)).shippingAddress).toEqual(gone);
+    expect((await accountOf(erased.accountId)).owner).toBe(ERASED);
+    const audit = (await dataOf(api().GET('/accounts/{id}/events', { params: { path: { id: erased.accountId } } }))).events;
     expect(audit[0]).toMatchObject({ type: 'AccountOpened', data: { owner: ERASED } });
-    expect(await decodedHistory(t.stack.baseUrl, history)).not.toContain(erased.address.line1);
+    expect(await decodedHistory(api(), history)).not.toContain(erased.address.line1);
     // Other customers read as before.
     for (const p of kept) {
-      expect((await http(t.stack.baseUrl, 'GET', `/accounts/${p.accountId}`)).body.owner).toBe(p.owner);
-      expect((await http(t.stack.baseUrl, 'GET', `/orders/${p.orderId}`)).body.shippingAddress).toEqual(p.address);
+      expect((await accountOf(p.accountId)).owner).toBe(p.owner);
+      expect((await orderOf(p.orderId)).shippingAddress).toEqual(p.address);
     }
     // Nothing finds the erased customer's sagas or orders any more, and the order no longer names them.
-    expect((await http(t.stack.baseUrl, 'GET', `/customers/${erased.customerId}/sagas`)).body.sagas).toEqual([]);
-    expect((await http(t.stack.baseUrl, 'GET', `/customers/${erased.customerId}/orders`)).body.orders).toEqual([]);
-    expect((await http(t.stack.baseUrl, 'GET', `/orders/${erased.orderId}`)).body.customerId).toBe(ERASED);
-    expect((await http(t.stack.baseUrl, 'GET', `/accounts/${erased.accountId}`)).body.customerId).toBe(ERASED);
-    expect((await http(t.stack.baseUrl, 'GET', `/orders/${rejectedId}`)).body.failureReason).toBe(`rejected: ${ERASED}`);
+    expect((await sagasOf(erased.customerId)).sagas).toEqual([]);
+    expect((await ordersOf(erased.customerId)).orders).toEqual([]);
+    expect((await orderOf(erased.orderId)).customerId).toBe(ERASED);
+    expect((await accountOf(erased.accountId)).customerId).toBe(ERASED);
+    expect((await orderOf(rejectedId)).failureReason).toBe(`rejected: ${ERASED}`);
 
     // The saga that was waiting goes on: approved, it ships (to the erased address) and completes,
     // with no workflow task failing on data it can no longer read.
@@ -242,23 +251,23 @@ describe('erasing a customer', () => {
     expect(after.some((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED)).toBe(false);
     expect((await t.h.orderView(erased.orderId, 'COMPLETED')).shippingAddress).toEqual(gone);
     // Money and stock moved once, as for anyone: amounts are not personal data.
-    expect((await http(t.stack.baseUrl, 'GET', `/accounts/${erased.accountId}`)).body.balance).toBe(100_000 - 3 * 2_000);
+    expect((await accountOf(erased.accountId)).balance).toBe(100_000 - 3 * 2_000);
     expect(await database()).not.toContain(erased.marker);
     // Stock and sales count every completed order, the erased customer's included: amounts are not personal.
-    const head = (await http(t.stack.baseUrl, 'GET', '/projections')).body.headPosition;
-    const sales = (await http(t.stack.baseUrl, 'GET', `/analytics/sales?groupBy=sku&minPosition=${head}`)).body.rows.find((r: { sku: string }) => r.sku === sku);
+    const head = (await dataOf(api().GET('/projections'))).headPosition;
+    const sales = (await dataOf(api().GET('/analytics/sales', { params: { query: { groupBy: 'sku', minPosition: head } } }))).rows.find((r) => r.sku === sku);
     expect(sales).toEqual({ sku, orders: 3, units: 5, revenue: 5 * 2_000 });
-    const level = (await http(t.stack.baseUrl, 'GET', `/inventory?minPosition=${head}`)).body.levels.find((l: { sku: string }) => l.sku === sku);
+    const level = (await dataOf(api().GET('/inventory', { params: { query: { minPosition: head } } }))).levels.find((l) => l.sku === sku);
     expect(level).toMatchObject({ available: 45, reserved: 5 });
 
     // A rebuild after the erasure replays the sealed events into the same marked read model.
     const before = await projectionState(t.stack.mongo.db, 'orders');
-    expect((await http(t.stack.baseUrl, 'POST', '/projections/orders/rebuild')).status).toBe(202);
+    expect((await api().POST('/projections/{name}/rebuild', { params: { path: { name: 'orders' } } })).response.status).toBe(202);
     await waitFor('the orders rebuild to swap in', async () => (await projectionState(t.stack.mongo.db, 'orders')).active === before.active + 1, 60_000);
-    const rebuilt = (await http(t.stack.baseUrl, 'GET', `/orders/${erased.orderId}?minPosition=${head}`)).body;
+    const rebuilt = await orderOf(erased.orderId, head);
     expect(rebuilt).toMatchObject({ status: 'COMPLETED', customerId: ERASED, shippingAddress: gone, total: 3 * 2_000 });
-    expect((await http(t.stack.baseUrl, 'GET', `/orders/${rejectedId}`)).body.failureReason).toBe(`rejected: ${ERASED}`);
-    expect((await http(t.stack.baseUrl, 'GET', `/orders/${kept[0]!.orderId}`)).body).toMatchObject({ customerId: kept[0]!.customerId, shippingAddress: kept[0]!.address });
+    expect((await orderOf(rejectedId)).failureReason).toBe(`rejected: ${ERASED}`);
+    expect(await orderOf(kept[0]!.orderId)).toMatchObject({ customerId: kept[0]!.customerId, shippingAddress: kept[0]!.address });
 
     // And after all of the above (lookups by customer id included), nothing stored names any of
     // these people, and nothing but the erased customer's own sealed values names their key.
@@ -278,21 +287,21 @@ describe('erasing a customer', () => {
     expect(erasures[0]).toMatchObject({ by: expect.any(String), requestedAt: expect.any(Date), at: expect.any(Date) });
 
     // The same customer id orders again: a new key and a new pseudonym, linked to nothing erased.
-    const again = await http(t.stack.baseUrl, 'POST', '/orders', { customerId: erased.customerId, accountId: erased.accountId, items: [{ sku, quantity: 1 }], shippingAddress: erased.address });
-    expect(again.status, again.text).toBe(202);
-    const againId = again.body.orderId as string;
+    const again = await api().POST('/orders', { body: { customerId: erased.customerId, accountId: erased.accountId, items: [{ sku, quantity: 1 }], shippingAddress: erased.address } });
+    expect(again.response.status, JSON.stringify(again.error)).toBe(202);
+    const againId = again.data!.orderId;
     expect(await t.h.result(againId)).toMatchObject({ status: 'COMPLETED' });
     const newKeyId = keyIdOf((await t.h.sagaStatus(againId)).shippingAddress.line1);
     expect(newKeyId).not.toBeNull();
     expect(newKeyId).not.toBe(erasedKeyId);
     const refound = await waitFor("the customer's new saga by its new pseudonym", async () => {
-      const res = await http(t.stack.baseUrl, 'GET', `/customers/${erased.customerId}/sagas`);
-      return res.body.sagas?.length === 1 ? res.body : undefined;
+      const res = await sagasOf(erased.customerId);
+      return res.sagas.length === 1 ? res : undefined;
     });
     expect(refound.pseudonym).not.toBe(pseudonym);
-    expect(refound.sagas.map((s: { workflowId: string }) => s.workflowId)).toEqual([`order-${againId}`]);
-    expect((await http(t.stack.baseUrl, 'GET', `/orders/${againId}`)).body).toMatchObject({ customerId: erased.customerId, shippingAddress: erased.address });
-    expect((await http(t.stack.baseUrl, 'GET', `/orders/${erased.orderId}`)).body.customerId, 'the erased order stays erased').toBe(ERASED);
+    expect(refound.sagas.map((s) => s.workflowId)).toEqual([`order-${againId}`]);
+    expect(await orderOf(againId)).toMatchObject({ customerId: erased.customerId, shippingAddress: erased.address });
+    expect((await orderOf(erased.orderId)).customerId, 'the erased order stays erased').toBe(ERASED);
     await nothingNamesThem('after the customer came back');
   }, 240_000);
 });
