@@ -60,7 +60,7 @@ describe('the erasure audit record', () => {
       expect((await open(customerId, `Round ${round}`)).response.status).toBe(201);
       const erasure = await erase(customerId);
       expect(erasure.data).toMatchObject({ erased: true });
-      erasures.push(erasure.data!.erasedAt as string);
+      erasures.push(erasure.data!.erasedAt);
     }
     const again = await erase(customerId);
     expect(again.data, 'a repeat answers the latest erasure').toMatchObject({ erased: false, erasedAt: erasures[1] });

@@ -28,7 +28,10 @@ function searchable(value: unknown): string {
     } else if (v instanceof Uint8Array) out.push(Buffer.from(v).toString('utf8'));
     else if (v && typeof v === 'object' && (v as { _bsontype?: string })._bsontype === 'Binary') out.push(Buffer.from((v as { buffer: Uint8Array }).buffer).toString('utf8'));
     else if (Array.isArray(v)) v.forEach(visit);
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) (out.push(k), visit(x));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) {
+      out.push(k);
+      visit(x);
+    }
   };
   visit(value);
   return out.join('\n');
@@ -60,7 +63,7 @@ function payloadsOf(events: proto.api.history.v1.IHistoryEvent[]): Payload[] {
     if (!value || typeof value !== 'object') return;
     if (Array.isArray(value)) return value.forEach(visit);
     const record = value as Record<string, unknown>;
-    if (record.metadata && typeof record.metadata === 'object' && 'data' in record) payloads.push(record as Payload);
+    if (record.metadata && typeof record.metadata === 'object' && 'data' in record) payloads.push(record);
     else Object.values(record).forEach(visit);
   };
   visit(events);
@@ -70,7 +73,7 @@ function payloadsOf(events: proto.api.history.v1.IHistoryEvent[]): Payload[] {
 /** Every payload in a saga's history, as the codec endpoint decodes them (whole-payload decryption, then sealed fields opened). */
 async function decodedHistory(api: ApiClient, events: proto.api.history.v1.IHistoryEvent[]): Promise<string> {
   const payloads = payloadsOf(events);
-  const body = { payloads: payloads.map((p) => ({ metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v!).toString('base64')])), data: Buffer.from(p.data ?? new Uint8Array()).toString('base64') })) };
+  const body = { payloads: payloads.map((p) => ({ metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), data: Buffer.from(p.data ?? new Uint8Array()).toString('base64') })) };
   const res = await api.POST('/codec/decode', { body });
   expect(res.response.status, JSON.stringify(res.error)).toBe(200);
   // The contract leaves the codec's answer undescribed (Temporal's remote codec format).
