@@ -3,7 +3,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../servers/run-command';
 import { allCaughtUp, startProjectorProcess } from '../helpers/projections';
 import { fastSaga, useSagaStack } from '../helpers/saga';
-import { http } from '../helpers/stack';
+import { dataOf, type Answer } from '../../api/client';
+import { apiOf, http } from '../helpers/stack';
+import { faultsOf } from '../helpers/faults';
 import { waitFor } from '../helpers/wait-for';
 
 /** Stalled after 2 s without progress here (10 s by default). */
@@ -20,60 +22,63 @@ describe('a stalled projection and the command API', () => {
   it('with the orders projection failing: POST /orders is accepted and its saga completes, the API stays ready, the read side and the projector name the stalled projection, and a read-your-writes read answers 503 with Retry-After at once', async () => {
     const healthPort = await freePort();
     projector = await startProjectorProcess(t.stack, { PROJECTOR_HEALTH_PORT: String(healthPort), PROJECTION_STALL_AFTER: `${STALL_AFTER_MS}ms` });
+    // The projector's own health endpoint is no part of the API's contract: raw requests there.
     const projectorHealth = `http://127.0.0.1:${healthPort}`;
+    const api = apiOf(t.stack);
     const accountId = await t.h.openAccount(100_000);
     const sku = t.h.unique('READ-SIDE');
     await t.h.stock(sku, 100, 250);
     await allCaughtUp(t.stack);
     expect((await http(projectorHealth, 'GET', '/health/ready')).status).toBe(200);
 
-    await http(t.stack.baseUrl, 'PUT', '/faults/projection:orders', { mode: 'error' });
+    await faultsOf(api).inject('projection:orders', { mode: 'error' });
     try {
       const { orderId } = await t.h.placeOrder({ accountId, items: [{ sku, quantity: 2 }] });
       expect((await t.h.result(orderId)).status).toBe('COMPLETED');
       await waitFor('the orders projection to report stalled', async () => {
-        const rows = (await http(t.stack.baseUrl, 'GET', '/projections')).body.projections as Array<{ name: string; state: string }>;
+        const rows = (await dataOf(api.GET('/projections'))).projections;
         return rows.find((r) => r.name === 'orders')?.state === 'stalled';
       }, 20_000);
 
       // The command side needs no projection: still ready, still taking orders.
-      const ready = await http(t.stack.baseUrl, 'GET', '/health/ready');
-      expect(ready.status, ready.text).toBe(200);
-      expect(ready.body).toMatchObject({ ready: true, temporal: 'up', mongodb: 'up' });
+      const ready = await api.GET('/health/ready');
+      expect(ready.response.status, JSON.stringify(ready.error)).toBe(200);
+      expect(ready.data).toMatchObject({ ready: true, temporal: 'up', mongodb: 'up' });
       const another = await t.h.placeOrder({ accountId, items: [{ sku, quantity: 1 }] });
       expect((await t.h.result(another.orderId)).status).toBe('COMPLETED');
 
       // The read side says what is stalled, on the API and on the projector's own health endpoint.
-      const readSide = await http(t.stack.baseUrl, 'GET', '/health/read-side');
-      expect(readSide.status, readSide.text).toBe(503);
-      expect(readSide.body.ready).toBe(false);
-      expect(readSide.body.stalled.map((s: { name: string }) => s.name)).toEqual(['orders']);
+      const readSide = await api.GET('/health/read-side');
+      expect(readSide.response.status, JSON.stringify(readSide.data)).toBe(503);
+      const readSideBody = readSide.error as Answer<'/health/read-side', 'get', 503>;
+      expect(readSideBody.ready).toBe(false);
+      expect(readSideBody.stalled.map((s) => s.name)).toEqual(['orders']);
       const own = await http(projectorHealth, 'GET', '/health/ready');
       expect(own.status, own.text).toBe(503);
       expect(own.body.stalled.map((s: { name: string }) => s.name)).toEqual(['orders']);
       expect((await http(projectorHealth, 'GET', '/health')).status).toBe(200);
-      expect((await http(t.stack.baseUrl, 'GET', '/metrics')).text).toMatch(/projection_state\{projection="orders",state="stalled"\} 1/);
+      expect((await api.GET('/metrics', { parseAs: 'text' })).data).toMatch(/projection_state\{projection="orders",state="stalled"\} 1/);
 
       // Reading one's own write from the stalled read model: told at once, not after waitMs.
       const head = await t.h.store.headPosition();
       const asked = Date.now();
-      const read = await http(t.stack.baseUrl, 'GET', `/orders/${orderId}?minPosition=${head}&waitMs=20000`);
+      const read = await api.GET('/orders/{orderId}', { params: { path: { orderId }, query: { minPosition: head, waitMs: 20_000 } } });
       const tookMs = Date.now() - asked;
-      expect(read.status, read.text).toBe(503);
-      expect(read.body.error).toMatchObject({ code: 'read_model_stalled', details: { projection: 'orders', minPosition: head } });
-      expect(read.body.error.message).toMatch(/orders read model is stalled/);
-      expect(Number(read.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(read.response.status, JSON.stringify(read.data)).toBe(503);
+      expect(read.error?.error).toMatchObject({ code: 'read_model_stalled', details: { projection: 'orders', minPosition: head } });
+      expect(read.error?.error.message).toMatch(/orders read model is stalled/);
+      expect(Number(read.response.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(tookMs).toBeLessThan(3_000);
       // A read model that is not stalled still serves its reads.
-      expect((await http(t.stack.baseUrl, 'GET', `/inventory?minPosition=${head}&waitMs=20000`)).status).toBe(200);
+      expect((await api.GET('/inventory', { params: { query: { minPosition: head, waitMs: 20_000 } } })).response.status).toBe(200);
     } finally {
-      await http(t.stack.baseUrl, 'DELETE', '/faults/projection:orders');
+      await faultsOf(api).clear('projection:orders');
     }
 
     // Once the store answers again, the read model catches up and everything is ready again.
     const head = await t.h.store.headPosition();
-    await waitFor('the read side to be ready again', async () => (await http(t.stack.baseUrl, 'GET', '/health/read-side')).status === 200, 30_000);
-    expect((await http(t.stack.baseUrl, 'GET', `/orders?minPosition=${head}&waitMs=20000`)).status).toBe(200);
+    await waitFor('the read side to be ready again', async () => (await api.GET('/health/read-side')).response.status === 200, 30_000);
+    expect((await api.GET('/orders', { params: { query: { minPosition: head, waitMs: 20_000 } } })).response.status).toBe(200);
     await waitFor('the projector to be ready again', async () => (await http(projectorHealth, 'GET', '/health/ready')).status === 200, 30_000);
   }, 120_000);
 });

@@ -6,7 +6,8 @@ import { createApp } from '../../api/app';
 import { loadConfig } from '../../config';
 import { createLogger } from '../../infra/logger';
 import { freePort } from '../../servers/run-command';
-import { http, startStack, type Stack } from '../helpers/stack';
+import { createApiClient, type Answer, type ApiClient } from '../../api/client';
+import { apiOf, startStack, type Stack } from '../helpers/stack';
 import { apiParts } from '../../composition';
 
 describe('GET /health', () => {
@@ -19,9 +20,9 @@ describe('GET /health', () => {
   });
 
   it('answers 200 when Temporal and MongoDB both respond', async () => {
-    const res = await http(stack.baseUrl, 'GET', '/health');
-    expect(res.status).toBe(200);
-    expect(res.body).toEqual({ temporal: 'up', mongodb: 'up' });
+    const res = await apiOf(stack).GET('/health');
+    expect(res.response.status).toBe(200);
+    expect(res.data).toEqual({ temporal: 'up', mongodb: 'up' });
   });
 
   it('answers 503 naming the server that is down', async () => {
@@ -30,42 +31,48 @@ describe('GET /health', () => {
     const deadMongo = new MongoClient(`mongodb://127.0.0.1:${deadPort}/?directConnection=true`, { serverSelectionTimeoutMS: 500 });
     const deadTemporal = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${deadPort}`, connectTimeout: 500 }) });
     const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent' });
-    const serve = async (client: Client, db: ReturnType<MongoClient['db']>, path = '/health') => {
+    /** An API over these clients, asked one request. */
+    const serve = async <T>(client: Client, db: ReturnType<MongoClient['db']>, ask: (api: ApiClient) => Promise<T>) => {
       const server = createApp(apiParts({ client, db, config, log: createLogger('health-test') })).listen(0, '127.0.0.1');
       await new Promise<void>((r) => server.once('listening', r));
-      const res = await http(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, 'GET', path);
-      server.close();
-      return res;
+      try {
+        return await ask(createApiClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
+      } finally {
+        server.close();
+      }
     };
 
-    const mongoDown = await serve(stack.client, deadMongo.db('x'));
-    expect(mongoDown.status).toBe(503);
-    expect(mongoDown.body).toMatchObject({ temporal: 'up', mongodb: 'down' });
-    expect(mongoDown.body.errors.mongodb).toBeTruthy();
+    const mongoDown = await serve(stack.client, deadMongo.db('x'), (api) => api.GET('/health'));
+    expect(mongoDown.response.status).toBe(503);
+    const mongoDownBody = mongoDown.error as Answer<'/health', 'get', 503>;
+    expect(mongoDownBody).toMatchObject({ temporal: 'up', mongodb: 'down' });
+    expect(mongoDownBody.errors!.mongodb).toBeTruthy();
 
-    const temporalDown = await serve(deadTemporal, stack.mongo.db);
-    expect(temporalDown.status).toBe(503);
-    expect(temporalDown.body).toMatchObject({ temporal: 'down', mongodb: 'up' });
+    const temporalDown = await serve(deadTemporal, stack.mongo.db, (api) => api.GET('/health'));
+    expect(temporalDown.response.status).toBe(503);
+    expect(temporalDown.error).toMatchObject({ temporal: 'down', mongodb: 'up' });
 
     // Readiness is about the same two servers; the read side can only say MongoDB is away.
-    const notReady = await serve(deadTemporal, stack.mongo.db, '/health/ready');
-    expect(notReady.status).toBe(503);
-    expect(notReady.body).toMatchObject({ ready: false, temporal: 'down', mongodb: 'up' });
-    expect(notReady.body.errors.temporal).toBeTruthy();
-    const readSideDown = await serve(stack.client, deadMongo.db('x'), '/health/read-side');
-    expect(readSideDown.status).toBe(503);
-    expect(readSideDown.body).toMatchObject({ ready: false, mongodb: 'down', stalled: [] });
-    expect(readSideDown.body.errors.mongodb).toBeTruthy();
+    const notReady = await serve(deadTemporal, stack.mongo.db, (api) => api.GET('/health/ready'));
+    expect(notReady.response.status).toBe(503);
+    const notReadyBody = notReady.error as Answer<'/health/ready', 'get', 503>;
+    expect(notReadyBody).toMatchObject({ ready: false, temporal: 'down', mongodb: 'up' });
+    expect(notReadyBody.errors!.temporal).toBeTruthy();
+    const readSideDown = await serve(stack.client, deadMongo.db('x'), (api) => api.GET('/health/read-side'));
+    expect(readSideDown.response.status).toBe(503);
+    const readSideDownBody = readSideDown.error as Answer<'/health/read-side', 'get', 503>;
+    expect(readSideDownBody).toMatchObject({ ready: false, mongodb: 'down', stalled: [] });
+    expect(readSideDownBody.errors!.mongodb).toBeTruthy();
     await deadMongo.close();
   });
 
   it('answers readiness 200 while Temporal and MongoDB respond, and the read side 200 with every projection named when none is stalled', async () => {
-    const ready = await http(stack.baseUrl, 'GET', '/health/ready');
-    expect(ready.status).toBe(200);
-    expect(ready.body).toEqual({ ready: true, temporal: 'up', mongodb: 'up' });
-    const readSide = await http(stack.baseUrl, 'GET', '/health/read-side');
-    expect(readSide.status).toBe(200);
-    expect(readSide.body).toMatchObject({ ready: true, mongodb: 'up', stalled: [] });
-    expect(readSide.body.projections.map((p: { name: string }) => p.name).sort()).toEqual(['accounts', 'inventory', 'orders', 'sales']);
+    const ready = await apiOf(stack).GET('/health/ready');
+    expect(ready.response.status).toBe(200);
+    expect(ready.data).toEqual({ ready: true, temporal: 'up', mongodb: 'up' });
+    const readSide = await apiOf(stack).GET('/health/read-side');
+    expect(readSide.response.status).toBe(200);
+    expect(readSide.data).toMatchObject({ ready: true, mongodb: 'up', stalled: [] });
+    expect(readSide.data!.projections.map((p) => p.name).sort()).toEqual(['accounts', 'inventory', 'orders', 'sales']);
   });
 });

@@ -2,7 +2,8 @@ import { Writable } from 'node:stream';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { http, startStack, type Stack } from '../helpers/stack';
+import { apiOf, startStack, type Stack } from '../helpers/stack';
+import { faultsOf } from '../helpers/faults';
 import { fastSaga, sagaHelpers } from '../helpers/saga';
 import { waitFor } from '../helpers/wait-for';
 import { ACTIVITY_STEPS } from '../../domain/orders/steps';
@@ -56,7 +57,7 @@ describe('observability: metrics, correlated logs, traces', () => {
     const accountId = await h.openAccount(100);
     const sku = h.unique('SKU');
     await h.stock(sku, 5, 1_000);
-    await http(stack.baseUrl, 'PUT', '/faults/payment', { mode: 'error', failures: 1 }); // one retry, then declined
+    await faultsOf(apiOf(stack)).inject('payment', { mode: 'error', failures: 1 }); // one retry, then declined
     const declined = await h.placeOrder({ accountId, items: [{ sku, quantity: 1 }] });
     await h.result(declined.orderId);
     await h.orderView(declined.orderId, 'CANCELLED');

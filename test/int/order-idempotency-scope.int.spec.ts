@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { address, fastSaga, sagaHelpers } from '../helpers/saga';
-import { http, startStack, type Stack } from '../helpers/stack';
+import { idempotencyKey } from '../../api/client';
+import { apiOf, startStack, type Stack } from '../helpers/stack';
 
 /**
  * Idempotency-Keys for orders are scoped per caller. Records written before that scoping
@@ -33,9 +34,9 @@ describe('order Idempotency-Keys are the caller’s own', () => {
   afterAll(() => t.stack?.stop());
 
   async function accountOf(customerId: string): Promise<string> {
-    const res = await http(t.stack.baseUrl, 'POST', '/accounts', { customerId, owner: `${customerId} holder`, initialDeposit: 100_000 }, bearer(OPERATOR));
-    expect(res.status, res.text).toBe(201);
-    return res.body.accountId;
+    const res = await apiOf(t.stack, bearer(OPERATOR)).POST('/accounts', { body: { customerId, owner: `${customerId} holder`, initialDeposit: 100_000 } });
+    expect(res.response.status, JSON.stringify(res.error)).toBe(201);
+    return res.data!.accountId;
   }
 
   it('an unscoped key record left in the store does not let another caller join that order or see its items and total', async () => {
@@ -43,30 +44,34 @@ describe('order Idempotency-Keys are the caller’s own', () => {
     await t.h.stock(skuA, 10, 700);
     await t.h.stock(skuB, 10, 300);
     const orderA = { customerId: 'scope-a', accountId: await accountOf('scope-a'), items: [{ sku: skuA, quantity: 3 }], shippingAddress: address };
-    const placedA = await http(t.stack.baseUrl, 'POST', '/orders', orderA, bearer(CLIENT_A));
-    expect(placedA.status, placedA.text).toBe(202);
+    const placedA = await apiOf(t.stack, bearer(CLIENT_A)).POST('/orders', { body: orderA });
+    expect(placedA.response.status, JSON.stringify(placedA.error)).toBe(202);
+    const orderIdA = placedA.data!.orderId;
 
     // A record in the format used before keys were scoped: the key names A's order directly.
     const key = t.h.unique('old-key');
-    await t.stack.mongo.db.collection<{ _id: string; resourceId: string; createdAt: Date }>('idempotency_keys').insertOne({ _id: `orders:${key}`, resourceId: placedA.body.orderId, createdAt: new Date() });
+    await t.stack.mongo.db.collection<{ _id: string; resourceId: string; createdAt: Date }>('idempotency_keys').insertOne({ _id: `orders:${key}`, resourceId: orderIdA, createdAt: new Date() });
 
     const orderB = { customerId: 'scope-b', accountId: await accountOf('scope-b'), items: [{ sku: skuB, quantity: 1 }], shippingAddress: address };
-    const placedB = await http(t.stack.baseUrl, 'POST', '/orders', orderB, { ...bearer(CLIENT_B), 'idempotency-key': key });
-    expect(placedB.status, placedB.text).toBe(202);
-    expect(placedB.body.orderId).not.toBe(placedA.body.orderId);
-    expect(placedB.headers.get('location')).toBe(`/orders/${placedB.body.orderId}`);
-    expect(placedB.body.items).toEqual([{ sku: skuB, quantity: 1, unitPrice: 300 }]);
-    expect(placedB.body.total).toBe(300);
-    expect(placedB.text).not.toContain(skuA);
+    // Read as text, so that the whole answer is searched for A's SKU.
+    const placeAsB = () => apiOf(t.stack, bearer(CLIENT_B)).POST('/orders', { body: orderB, params: { header: idempotencyKey(key) }, parseAs: 'text' });
+    const placedB = await placeAsB();
+    expect(placedB.response.status, placedB.data ?? JSON.stringify(placedB.error)).toBe(202);
+    const answerB = JSON.parse(placedB.data!) as { orderId: string; items: unknown; total: number };
+    expect(answerB.orderId).not.toBe(orderIdA);
+    expect(placedB.response.headers.get('location')).toBe(`/orders/${answerB.orderId}`);
+    expect(answerB.items).toEqual([{ sku: skuB, quantity: 1, unitPrice: 300 }]);
+    expect(answerB.total).toBe(300);
+    expect(placedB.data).not.toContain(skuA);
 
     // Each order is its own saga and completes as its own customer placed it.
-    expect((await t.h.result(placedA.body.orderId)).status).toBe('COMPLETED');
-    expect((await t.h.result(placedB.body.orderId)).status).toBe('COMPLETED');
+    expect((await t.h.result(orderIdA)).status).toBe('COMPLETED');
+    expect((await t.h.result(answerB.orderId)).status).toBe('COMPLETED');
     expect(await t.h.balance(orderA.accountId)).toBe(100_000 - 2_100);
     expect(await t.h.balance(orderB.accountId)).toBe(100_000 - 300);
     // The key, repeated by its caller, replays B's own answer.
-    const again = await http(t.stack.baseUrl, 'POST', '/orders', orderB, { ...bearer(CLIENT_B), 'idempotency-key': key });
-    expect(again.headers.get('idempotent-replayed')).toBe('true');
-    expect(again.body.orderId).toBe(placedB.body.orderId);
+    const again = await placeAsB();
+    expect(again.response.headers.get('idempotent-replayed')).toBe('true');
+    expect(JSON.parse(again.data!).orderId).toBe(answerB.orderId);
   });
 });
