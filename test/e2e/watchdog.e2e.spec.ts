@@ -95,6 +95,7 @@ describe('the watchdog in the API, the worker and the projector', () => {
       'every process to answer healthy, alive, well past the watchdog timeout',
       async () => {
         if (Date.now() - frozenAt < WATCHDOG_MS + 2_000) return false;
+        // Raw: the worker's and the projector's health endpoints are no part of the API's contract.
         for (const p of processes) if (!isAlive(p.child.pid!) || (await http(p.healthUrl, 'GET', '/health')).status !== 200) return false;
         return true;
       },

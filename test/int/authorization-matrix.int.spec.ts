@@ -9,7 +9,8 @@ import { policedRouter } from '../../api/policed-router';
 import { createLogger } from '../../infra/logger';
 import { authorizationCells, expected, type Caller } from '../helpers/authorization-cells';
 import { address, fastSaga, sagaHelpers } from '../helpers/saga';
-import { http, startStack, type Stack } from '../helpers/stack';
+import { dataOf, type Answer } from '../../api/client';
+import { apiOf, http, startStack, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait-for';
 import { apiParts } from '../../composition';
 
@@ -132,21 +133,23 @@ describe('authorization matrix: every route × every caller × own and other res
     await h.stock(sku, 1_000, 100);
     const world = async (customer: string, key: string): Promise<World> => {
       const owner = `${customer} holder ${randomBytes(4).toString('hex')}`;
-      const opened = await http(stack.baseUrl, 'POST', '/accounts', { customerId: customer, owner, initialDeposit: 100_000 }, headersOf.operator);
-      expect(opened.status, opened.text).toBe(201);
+      const opened = await apiOf(stack, headersOf.operator).POST('/accounts', { body: { customerId: customer, owner, initialDeposit: 100_000 } });
+      expect(opened.response.status, JSON.stringify(opened.error)).toBe(201);
+      const { accountId } = opened.data!;
       const street = `${randomBytes(4).toString('hex')} Secret Street`;
-      const placed = await http(stack.baseUrl, 'POST', '/orders', { customerId: customer, accountId: opened.body.accountId, items: [{ sku, quantity: 1 }], shippingAddress: { ...address, line1: street } }, { authorization: `Bearer ${key}` });
-      expect(placed.status, placed.text).toBe(202);
-      await h.result(placed.body.orderId);
-      await h.orderView(placed.body.orderId, 'COMPLETED');
-      return { customer, accountId: opened.body.accountId, orderId: placed.body.orderId, secrets: [owner, street, opened.body.accountId, placed.body.orderId] };
+      const placed = await apiOf(stack, { authorization: `Bearer ${key}` }).POST('/orders', { body: { customerId: customer, accountId, items: [{ sku, quantity: 1 }], shippingAddress: { ...address, line1: street } } });
+      expect(placed.response.status, JSON.stringify(placed.error)).toBe(202);
+      const { orderId } = placed.data!;
+      await h.result(orderId);
+      await h.orderView(orderId, 'COMPLETED');
+      return { customer, accountId, orderId, secrets: [owner, street, accountId, orderId] };
     };
     a = await world('matrix-a', KEY_A);
     b = await world('matrix-b', KEY_B);
     // Quiet: every saga closed and the read models caught up, so a denied cell's diff sees only itself.
     await waitFor('the projections to catch up', async () => {
-      const res = await http(stack.baseUrl, 'GET', '/projections', undefined, headersOf.operator);
-      return res.body.projections.every((p: { lagEvents: number }) => p.lagEvents === 0);
+      const { projections } = await dataOf(apiOf(stack, headersOf.operator).GET('/projections'));
+      return projections.every((p) => p.lagEvents === 0);
     });
   }, 120_000);
   afterAll(() => stack?.stop());
@@ -180,6 +183,7 @@ describe('authorization matrix: every route × every caller × own and other res
     return digests;
   }
 
+  // The cells send generated method, path and body combinations, so they are raw requests.
   const { denied, allowed } = authorizationCells();
 
   it(`denies ${denied.length} cells as declared, writing nothing and leaking nothing`, async () => {
@@ -229,12 +233,15 @@ describe('authorization matrix: every route × every caller × own and other res
   }, 300_000);
 
   it('shows a client only its own accounts and orders in lists', async () => {
-    const accounts = await http(stack.baseUrl, 'GET', '/accounts', undefined, headersOf.owner);
-    expect(accounts.status).toBe(200);
-    expect(accounts.body.accounts.length).toBeGreaterThan(0);
-    expect(accounts.body.accounts.every((x: { customerId: string }) => x.customerId === a.customer)).toBe(true);
-    const orders = await http(stack.baseUrl, 'GET', '/orders', undefined, headersOf.owner);
-    expect(orders.body.orders.every((x: { customerId: string }) => x.customerId === a.customer)).toBe(true);
-    for (const secret of b.secrets) expect(accounts.text + orders.text).not.toContain(secret);
+    // Read as text, so that the whole answers are searched for B's secrets.
+    const owner = apiOf(stack, headersOf.owner);
+    const accounts = await owner.GET('/accounts', { parseAs: 'text' });
+    expect(accounts.response.status).toBe(200);
+    const accountList = (JSON.parse(accounts.data!) as Answer<'/accounts', 'get', 200>).accounts;
+    expect(accountList.length).toBeGreaterThan(0);
+    expect(accountList.every((x) => x.customerId === a.customer)).toBe(true);
+    const orders = await owner.GET('/orders', { parseAs: 'text' });
+    expect((JSON.parse(orders.data!) as Answer<'/orders', 'get', 200>).orders.every((x) => x.customerId === a.customer)).toBe(true);
+    for (const secret of b.secrets) expect(accounts.data! + orders.data!).not.toContain(secret);
   });
 });

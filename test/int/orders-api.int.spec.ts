@@ -27,6 +27,7 @@ describe('orders API: input validation and errors', () => {
       [{ ...order, shippingAddress: { ...order.shippingAddress, country: 'USA' } }, 'shippingAddress.country'],
       [{ ...order, extra: true }, 'body'],
     ];
+    // Raw requests: bodies the typed client's types forbid, and one that is not JSON at all.
     for (const [body, field] of cases) {
       const res = await http(stack.baseUrl, 'POST', '/orders', body);
       expect(res.status, JSON.stringify(body)).toBe(400);
@@ -48,7 +49,7 @@ describe('orders API: input validation and errors', () => {
     const unknown = await apiOf(stack).GET('/orders/{orderId}', { params: { path: { orderId: 'does-not-exist' } } });
     expect(unknown.response.status).toBe(404);
     expect(unknown.error?.error).toMatchObject({ code: 'not_found' });
-    const route = await http(stack.baseUrl, 'GET', '/nope');
+    const route = await http(stack.baseUrl, 'GET', '/nope'); // raw: a route the contract does not have
     expect(route.status).toBe(404);
     expect(route.body.error.code).toBe('route_not_found');
   });

@@ -9,7 +9,7 @@ const order = {
 };
 const { customerId: _omitted, ...withoutCustomer } = order;
 
-/** A 400's message names the part of the request once, then the field when there is one. */
+/** A 400's message names the part of the request once, then the field when there is one. Raw requests: each case is input the typed client's types forbid. */
 const CASES: Array<{ name: string; method: string; path: string; body?: unknown; message: string; field: string }> = [
   { name: 'a body that is an array', method: 'POST', path: '/orders', body: [order], message: 'body: Invalid input: expected object, received array', field: 'body' },
   { name: 'a body with a key the operation does not take', method: 'POST', path: '/orders', body: { ...order, extra: true }, message: 'body: Unrecognized key: "extra"', field: 'body' },
