@@ -14,7 +14,13 @@
  */
 module.exports = {
   forbidden: [
-    { name: 'no-circular', severity: 'error', comment: 'A cycle makes two modules one; split what they share below both.', from: {}, to: { circular: true } },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'A cycle makes two modules one; split what they share below both.',
+      from: {},
+      to: { circular: true },
+    },
     {
       name: 'eventstore-is-the-ground-floor',
       severity: 'error',
@@ -25,21 +31,24 @@ module.exports = {
     {
       name: 'domain-depends-on-nothing-above',
       severity: 'error',
-      comment: 'The contracts and the decider are pure: no services, no read side, no saga, no API, no Temporal (search attributes live in infra, the Web UI story in workflows).',
+      comment:
+        'The contracts and the decider are pure: no services, no read side, no saga, no API, no Temporal (search attributes live in infra, the Web UI story in workflows).',
       from: { path: '^domain/' },
       to: { path: '^(infra|config|activities|readside|composition|workflows|workers|api|scripts)/|@temporalio' },
     },
     {
       name: 'read-side-through-its-front-door',
       severity: 'error',
-      comment: 'The rest of the system uses the read side through readside/index.ts only; its engine and projections are its own.',
+      comment:
+        'The rest of the system uses the read side through readside/index.ts only; its engine and projections are its own.',
       from: { pathNot: '^(readside|test)/' },
       to: { path: '^readside/(?!index\\.ts$)' },
     },
     {
       name: 'read-side-points-down',
       severity: 'error',
-      comment: 'The read side builds on the domain, the event store, infra and config; its process entry (readside/main.ts) alone uses the composition root.',
+      comment:
+        'The read side builds on the domain, the event store, infra and config; its process entry (readside/main.ts) alone uses the composition root.',
       from: { path: '^readside/', pathNot: '^readside/main\\.ts$' },
       to: { path: '^(activities|workflows|workers|api|scripts|composition|servers|bench)/' },
     },
@@ -67,7 +76,8 @@ module.exports = {
     {
       name: 'api-through-front-doors',
       severity: 'error',
-      comment: 'The API uses the read side through readside/index.ts, the services through activities/services.ts and the saga through workflows/client.ts.',
+      comment:
+        'The API uses the read side through readside/index.ts, the services through activities/services.ts and the saga through workflows/client.ts.',
       from: { path: '^api/' },
       to: { path: '^(readside/(?!index\\.ts$)|activities/(?!services\\.ts)|workflows/(?!client\\.ts))' },
     },
@@ -81,7 +91,8 @@ module.exports = {
     {
       name: 'composition-points-down',
       severity: 'error',
-      comment: 'The composition roots build the parts for the processes; the processes, the API and the tooling sit above them.',
+      comment:
+        'The composition roots build the parts for the processes; the processes, the API and the tooling sit above them.',
       from: { path: '^composition/' },
       to: { path: '^(api|workers|scripts|bench|test)/' },
     },
@@ -95,9 +106,12 @@ module.exports = {
     {
       name: 'the-client-stands-alone',
       severity: 'error',
-      comment: 'The typed HTTP client (api/client/) is what callers of the API import: it knows nothing of the server; its types are generated (npm run client:generate).',
+      comment:
+        'The typed HTTP client (api/client/) is what callers of the API import: it knows nothing of the server; its types are generated (npm run client:generate).',
       from: { path: '^api/client/' },
-      to: { path: '^(?!api/client/)(api|activities|composition|readside|domain|eventstore|infra|config|workflows|workers|scripts|servers)/' },
+      to: {
+        path: '^(?!api/client/)(api|activities|composition|readside|domain|eventstore|infra|config|workflows|workers|scripts|servers)/',
+      },
     },
   ],
   options: {

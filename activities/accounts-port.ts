@@ -13,7 +13,14 @@ import type { AccountsPort } from './payment';
 export function accountsPort(accounts: AccountService, store: EventStore): AccountsPort {
   return {
     async debit({ accountId, amount, eventId, orderId, correlationId }) {
-      await accounts.withdraw({ accountId, amount, reason: 'order-payment', reference: orderId, eventId, metadata: { correlationId } });
+      await accounts.withdraw({
+        accountId,
+        amount,
+        reason: 'order-payment',
+        reference: orderId,
+        eventId,
+        metadata: { correlationId },
+      });
     },
     async credit({ accountId, amount, eventId, orderId, correlationId }) {
       await accounts.refund({ accountId, amount, orderId, eventId, metadata: { correlationId } });
@@ -24,7 +31,10 @@ export function accountsPort(accounts: AccountService, store: EventStore): Accou
     async debitOf(eventId) {
       const event = await store.findEvent(eventId);
       if (event?.streamType !== ACCOUNT_STREAM_TYPE || event.type !== 'Withdrawn') return null;
-      return { accountId: event.streamId.slice(accountStreamId('').length), amount: (event.data as { amount: number }).amount };
+      return {
+        accountId: event.streamId.slice(accountStreamId('').length),
+        amount: (event.data as { amount: number }).amount,
+      };
     },
     businessFailureOf(err) {
       if (err instanceof InsufficientFundsError) return 'InsufficientFunds';

@@ -12,7 +12,11 @@ export function createDeadLetterActivities({ db }: { db: Db }) {
      */
     async recordDeadLetter(input: DeadLetterInput): Promise<string> {
       const id = `${input.source}:${input.workflowId ?? input.orderId}:${input.runId ?? ''}:${input.kind}:${input.step}`;
-      await deadLetters.updateOne({ _id: id }, { $setOnInsert: { ...input, status: 'open', createdAt: new Date() } }, { upsert: true });
+      await deadLetters.updateOne(
+        { _id: id },
+        { $setOnInsert: { ...input, status: 'open', createdAt: new Date() } },
+        { upsert: true },
+      );
       return id;
     },
 
@@ -21,7 +25,10 @@ export function createDeadLetterActivities({ db }: { db: Db }) {
      * open any more (another redrive took it, or it was discarded), so the redrive does nothing.
      */
     async claimDeadLetter(id: string): Promise<boolean> {
-      const claimed = await deadLetters.updateOne({ _id: id, status: 'open' }, { $set: { status: 'redrive-requested' } });
+      const claimed = await deadLetters.updateOne(
+        { _id: id, status: 'open' },
+        { $set: { status: 'redrive-requested' } },
+      );
       if (claimed.modifiedCount === 1) return true;
       // A retry of this same claim finds its own earlier write.
       return (await deadLetters.findOne({ _id: id }, { projection: { status: 1 } }))?.status === 'redrive-requested';
@@ -35,7 +42,11 @@ export function createDeadLetterActivities({ db }: { db: Db }) {
       await deadLetters.updateOne(
         { _id: id, status: { $in: ['redrive-requested', 'open'] } },
         {
-          $set: { status, ...(status === 'redriven' ? { resolvedAt: new Date() } : { retryable }), ...(error ? { error } : {}) },
+          $set: {
+            status,
+            ...(status === 'redriven' ? { resolvedAt: new Date() } : { retryable }),
+            ...(error ? { error } : {}),
+          },
           ...(status === 'open' ? { $inc: { redriveAttempts: 1 } } : {}),
         },
       );

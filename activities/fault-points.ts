@@ -13,7 +13,12 @@ export type FaultPoint = { service: FaultableService; hangAfterEffect?: boolean 
  * listed here (lookups, restocking, dead letters) are never faulted.
  */
 export const FAULT_POINTS: Partial<Record<keyof Activities, FaultPoint>> = {
-  ...Object.fromEntries(SAGA_STEPS.flatMap((s) => [[s.step, { service: s.service, hangAfterEffect: true }], [s.compensation, { service: s.service }]])),
+  ...Object.fromEntries(
+    SAGA_STEPS.flatMap((s) => [
+      [s.step, { service: s.service, hangAfterEffect: true }],
+      [s.compensation, { service: s.service }],
+    ]),
+  ),
   [FINAL_STEP.step]: { service: FINAL_STEP.service },
   recordApproval: { service: 'order' },
   recordRejection: { service: 'order' },
@@ -22,4 +27,5 @@ export const FAULT_POINTS: Partial<Record<keyof Activities, FaultPoint>> = {
   compensationRedriven: { service: 'order' },
 };
 
-export const faultPointOf = (activityType: string): FaultPoint | undefined => (FAULT_POINTS as Record<string, FaultPoint>)[activityType];
+export const faultPointOf = (activityType: string): FaultPoint | undefined =>
+  (FAULT_POINTS as Record<string, FaultPoint>)[activityType];

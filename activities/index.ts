@@ -15,7 +15,17 @@ import { createShippingActivities } from './shipping';
  * their own). The event store is the worker's: every event a service appends says which saga step
  * wrote it (./temporal-metadata.ts).
  */
-export function createActivities({ db, events, accounts: accountService, personalData }: { db: Db; events: EventStore; accounts: AccountService; personalData: PersonalData }) {
+export function createActivities({
+  db,
+  events,
+  accounts: accountService,
+  personalData,
+}: {
+  db: Db;
+  events: EventStore;
+  accounts: AccountService;
+  personalData: PersonalData;
+}) {
   const deps = { db, events };
   const accounts = accountsPort(accountService, events);
   return {

@@ -4,7 +4,14 @@ import { WrongExpectedVersionError } from '../eventstore';
 import { deterministicEventId } from '../eventstore/metadata';
 import type { AppendResult } from '../eventstore/types';
 import type { OrderItemInput } from '../domain/orders';
-import { InventoryDomainError, mergeItems, refusedReservation, release, releasedItems, type SkuForOrder } from '../domain/inventory';
+import {
+  InventoryDomainError,
+  mergeItems,
+  refusedReservation,
+  release,
+  releasedItems,
+  type SkuForOrder,
+} from '../domain/inventory';
 import { appendSagaEvent, businessFailure, type EventLog, type OrderContext, type ServiceDeps } from './support';
 
 /**
@@ -56,7 +63,12 @@ export function createInventoryCatalog({ db, events }: { db: Db; events: EventLo
   const stock = stockCollection(db);
 
   const appendStockAdjusted = (pending: PendingStockEvent): Promise<AppendResult> =>
-    appendSagaEvent(events, { type: 'sku', id: pending.data.sku }, { type: 'StockAdjusted', eventId: pending.eventId, data: pending.data }, pending.correlationId);
+    appendSagaEvent(
+      events,
+      { type: 'sku', id: pending.data.sku },
+      { type: 'StockAdjusted', eventId: pending.eventId, data: pending.data },
+      pending.correlationId,
+    );
 
   /**
    * Appends the SKU's pending events and clears each once it is in the log. The append is
@@ -106,11 +118,21 @@ export function createInventoryCatalog({ db, events }: { db: Db; events: EventLo
      * next process's sweep. A repeat with the same `restockId` (the Idempotency-Key's seed)
      * changes nothing twice and answers with the original event's position.
      */
-    async restock(input: { sku: string; quantity: number; price: number; correlationId: string; restockId?: string }): Promise<{ level: StockLevel; position: number }> {
+    async restock(input: {
+      sku: string;
+      quantity: number;
+      price: number;
+      correlationId: string;
+      restockId?: string;
+    }): Promise<{ level: StockLevel; position: number }> {
       sweepOnce();
       const restockId = input.restockId ?? randomUUID();
       const marker = `restocks.${restockId}`;
-      const pending: PendingStockEvent = { eventId: `restock-${restockId}`, data: { sku: input.sku, quantity: input.quantity, price: input.price }, correlationId: input.correlationId };
+      const pending: PendingStockEvent = {
+        eventId: `restock-${restockId}`,
+        data: { sku: input.sku, quantity: input.quantity, price: input.price },
+        correlationId: input.correlationId,
+      };
       let doc: StockDocument | null;
       try {
         doc = await stock.findOneAndUpdate(
@@ -156,13 +178,20 @@ export type InventoryCatalog = ReturnType<typeof createInventoryCatalog>;
 export { mergeItems } from '../domain/inventory';
 
 /** What the SKU's document says about the order, as inventory's rules read it. */
-const forOrder = <D extends Partial<Pick<StockDocument, 'reservations' | 'released'>>>(doc: D, orderId: string): NonNullable<SkuForOrder> => ({
+const forOrder = <D extends Partial<Pick<StockDocument, 'reservations' | 'released'>>>(
+  doc: D,
+  orderId: string,
+): NonNullable<SkuForOrder> => ({
   ...(doc.reservations?.[orderId] !== undefined && { reserved: doc.reservations[orderId] }),
   ...(doc.released?.[orderId] !== undefined && { released: doc.released[orderId] }),
 });
 
 /** An order's reservation as the log tells it; its id follows from the order, so it is written once whoever tells it. */
-const reservedEvent = (orderId: string, items: OrderItemInput[]) => ({ type: 'ItemsReserved' as const, eventId: deterministicEventId('inventory', orderId, 'reserved'), data: { orderId, items } });
+const reservedEvent = (orderId: string, items: OrderItemInput[]) => ({
+  type: 'ItemsReserved' as const,
+  eventId: deterministicEventId('inventory', orderId, 'reserved'),
+  data: { orderId, items },
+});
 
 /** The one place a broken inventory rule becomes a business failure, never retried. */
 const failureOf = (err: InventoryDomainError) => businessFailure(err.code, err.message, err.details);
@@ -189,14 +218,21 @@ export function createInventoryActivities({ db, events }: ServiceDeps) {
     // Each lost race means a concurrent writer made progress; a handful of rounds is plenty, and a
     // bound turns an unexpected document shape into a retried failure rather than a spin.
     for (let round = 0; round < 20; round++) {
-      const doc = await stock.findOne({ _id: sku }, { projection: { [`reservations.${orderId}`]: 1, [`released.${orderId}`]: 1 } });
+      const doc = await stock.findOne(
+        { _id: sku },
+        { projection: { [`reservations.${orderId}`]: 1, [`released.${orderId}`]: 1 } },
+      );
       const step = release(doc && forOrder(doc, orderId));
       if (step.type === 'Nothing') return;
       if (step.type === 'GiveBack') {
         const quantity = step.quantity;
         const given = await stock.updateOne(
           { _id: sku, [`reservations.${orderId}`]: quantity },
-          { $inc: { available: quantity, reserved: -quantity }, $unset: { [`reservations.${orderId}`]: '' }, $set: { [`released.${orderId}`]: quantity, updatedAt: new Date() } },
+          {
+            $inc: { available: quantity, reserved: -quantity },
+            $unset: { [`reservations.${orderId}`]: '' },
+            $set: { [`released.${orderId}`]: quantity, updatedAt: new Date() },
+          },
         );
         if (given.modifiedCount === 1) return;
         continue;
@@ -221,7 +257,11 @@ export function createInventoryActivities({ db, events }: ServiceDeps) {
   async function tellReserved(orderId: string, items: OrderItemInput[], correlationId: string): Promise<void> {
     const told = reservedEvent(orderId, items);
     try {
-      await events.append(`reservation-${orderId}`, [told], { streamType: 'reservation', expectedVersion: 'no_stream', metadata: { correlationId } });
+      await events.append(`reservation-${orderId}`, [told], {
+        streamType: 'reservation',
+        expectedVersion: 'no_stream',
+        metadata: { correlationId },
+      });
     } catch (err) {
       if (!(err instanceof WrongExpectedVersionError)) throw err;
       await appendSagaEvent(events, { type: 'reservation', id: orderId }, told, correlationId);
@@ -230,7 +270,11 @@ export function createInventoryActivities({ db, events }: ServiceDeps) {
 
   return {
     /** Reserves every item or none: a partial reservation is rolled back before reporting out of stock. */
-    async reserveItems({ orderId, correlationId, items }: OrderContext & { items: OrderItemInput[] }): Promise<{ items: OrderItemInput[] }> {
+    async reserveItems({
+      orderId,
+      correlationId,
+      items,
+    }: OrderContext & { items: OrderItemInput[] }): Promise<{ items: OrderItemInput[] }> {
       const wanted = mergeItems(items);
       const reservedNow: OrderItemInput[] = [];
       for (const { sku, quantity } of wanted) {
@@ -243,15 +287,27 @@ export function createInventoryActivities({ db, events }: ServiceDeps) {
         // per order (a retry tells it once), and a release tells it first where it never was. The
         // rules (domain/inventory) judge what the update left when it did not apply.
         const result = await stock.updateOne(
-          { _id: sku, available: { $gte: quantity }, [`reservations.${orderId}`]: { $exists: false }, [`released.${orderId}`]: { $exists: false } },
-          { $inc: { available: -quantity, reserved: quantity }, $set: { [`reservations.${orderId}`]: quantity, updatedAt: new Date() } },
+          {
+            _id: sku,
+            available: { $gte: quantity },
+            [`reservations.${orderId}`]: { $exists: false },
+            [`released.${orderId}`]: { $exists: false },
+          },
+          {
+            $inc: { available: -quantity, reserved: quantity },
+            $set: { [`reservations.${orderId}`]: quantity, updatedAt: new Date() },
+          },
         );
         if (result.modifiedCount === 1) {
           reservedNow.push({ sku, quantity });
           continue;
         }
         const doc = await stock.findOne({ _id: sku });
-        const refused = refusedReservation(orderId, { sku, quantity }, doc && { available: doc.available, ...forOrder(doc, orderId) });
+        const refused = refusedReservation(
+          orderId,
+          { sku, quantity },
+          doc && { available: doc.available, ...forOrder(doc, orderId) },
+        );
         if (refused === 'held') continue; // an earlier attempt reserved it
         await rollback(orderId, reservedNow);
         throw failureOf(refused);
@@ -265,7 +321,11 @@ export function createInventoryActivities({ db, events }: ServiceDeps) {
      * it also marks the order released on SKUs it never reached, so a late reservation attempt
      * (a timed-out attempt still running) cannot take stock for an order that was undone.
      */
-    async releaseItems({ orderId, correlationId, items }: OrderContext & { items: OrderItemInput[] }): Promise<{ items: OrderItemInput[] }> {
+    async releaseItems({
+      orderId,
+      correlationId,
+      items,
+    }: OrderContext & { items: OrderItemInput[] }): Promise<{ items: OrderItemInput[] }> {
       const skus = mergeItems(items).map((i) => i.sku);
       for (const sku of skus) await releaseSku(sku, orderId);
       const docs = await stock.find({ _id: { $in: skus }, [`released.${orderId}`]: { $gt: 0 } }).toArray();
@@ -276,11 +336,26 @@ export function createInventoryActivities({ db, events }: ServiceDeps) {
         // without its reservation. Its id is the reservation's own, so where reserveItems did
         // append it, the store answers with that one and nothing is written.
         const told = reservedEvent(orderId, released);
-        await events.append(`reservation-${orderId}`, [told], { streamType: 'reservation', expectedVersion: 'no_stream', metadata: { correlationId } }).catch((err: unknown) => {
-          // The stream holds other events (a release told before this rule existed): leave it as it is.
-          if (!(err instanceof WrongExpectedVersionError)) throw err;
-        });
-        await appendSagaEvent(events, { type: 'reservation', id: orderId }, { type: 'ItemsReleased', eventId: deterministicEventId('inventory', orderId, 'released'), data: { orderId, items: released } }, correlationId);
+        await events
+          .append(`reservation-${orderId}`, [told], {
+            streamType: 'reservation',
+            expectedVersion: 'no_stream',
+            metadata: { correlationId },
+          })
+          .catch((err: unknown) => {
+            // The stream holds other events (a release told before this rule existed): leave it as it is.
+            if (!(err instanceof WrongExpectedVersionError)) throw err;
+          });
+        await appendSagaEvent(
+          events,
+          { type: 'reservation', id: orderId },
+          {
+            type: 'ItemsReleased',
+            eventId: deterministicEventId('inventory', orderId, 'released'),
+            data: { orderId, items: released },
+          },
+          correlationId,
+        );
       }
       return { items: released };
     },

@@ -19,8 +19,15 @@ export function createOrderCustomers(db: Db, store: Pick<EventStore, 'readStream
     async of(orderId: string): Promise<OrderCustomer | null> {
       const [first] = await store.readStream(`order-${orderId}`, { toVersion: 1 });
       const event = first && asSagaEvent(first);
-      if (event?.type === 'OrderCreated') return { customerId: event.data.customerId, ...(event.data.customer !== undefined && { customer: event.data.customer }) };
-      const doc = await legacyOrderDocuments(db).findOne({ _id: orderId }, { projection: { customerId: 1, customer: 1 } });
+      if (event?.type === 'OrderCreated')
+        return {
+          customerId: event.data.customerId,
+          ...(event.data.customer !== undefined && { customer: event.data.customer }),
+        };
+      const doc = await legacyOrderDocuments(db).findOne(
+        { _id: orderId },
+        { projection: { customerId: 1, customer: 1 } },
+      );
       return doc ? { customerId: doc.customerId, ...(doc.customer !== undefined && { customer: doc.customer }) } : null;
     },
   };

@@ -1,7 +1,23 @@
 import { LRUCache } from 'lru-cache';
 import type { Db } from 'mongodb';
-import { asSagaEvent, catchUpWithDocument, evolve, initialState, type LegacyOrderDocument, type OrderEvent, type OrderState } from '../domain/orders';
-import { deterministicEventId, DuplicateEventIdError, WrongExpectedVersionError, type AggregateResult, type EventStore, type Evolver, type StoredEvent } from '../eventstore';
+import {
+  asSagaEvent,
+  catchUpWithDocument,
+  evolve,
+  initialState,
+  type LegacyOrderDocument,
+  type OrderEvent,
+  type OrderState,
+} from '../domain/orders';
+import {
+  deterministicEventId,
+  DuplicateEventIdError,
+  WrongExpectedVersionError,
+  type AggregateResult,
+  type EventStore,
+  type Evolver,
+  type StoredEvent,
+} from '../eventstore';
 import type { EventLog, OrderContext } from './support';
 
 /** What the Order service needs of the store: conditional appends and folds of a stream. */
@@ -56,7 +72,14 @@ export function createOrderStream({ db, events }: { db: Db; events: OrderStreamS
   const folds = new LRUCache<string, OrderFold>({ max: MAX_REMEMBERED });
   const legacy = legacyOrderDocuments(db);
   const streamOf = (orderId: string) => `order-${orderId}`;
-  const emptyFold = (): OrderFold => ({ state: initialState(), version: 0, position: null, timestamp: null, snapshotVersion: null, eventsFolded: 0 });
+  const emptyFold = (): OrderFold => ({
+    state: initialState(),
+    version: 0,
+    position: null,
+    timestamp: null,
+    snapshotVersion: null,
+    eventsFolded: 0,
+  });
 
   /**
    * The whole stream, and the order's document of the previous version alongside (one round trip):
@@ -64,14 +87,21 @@ export function createOrderStream({ db, events }: { db: Db; events: OrderStreamS
    * stream, and the events it is missing are recorded with the next append.
    */
   async function loadAfresh(orderId: string): Promise<Loaded> {
-    const [fold, doc] = await Promise.all([events.aggregateStream(streamOf(orderId), orderEvolver, { useSnapshots: false }), legacy.findOne({ _id: orderId })]);
+    const [fold, doc] = await Promise.all([
+      events.aggregateStream(streamOf(orderId), orderEvolver, { useSnapshots: false }),
+      legacy.findOne({ _id: orderId }),
+    ]);
     return { fold, catchUp: doc ? catchUpWithDocument(fold.state, doc) : [], fresh: true };
   }
 
   /** The events after what this step knew (one read), or the whole stream when it knew nothing read. */
   async function refresh(orderId: string, known: Loaded): Promise<Loaded> {
     if (known.fold.version === 0 || known.catchUp.length > 0) return loadAfresh(orderId);
-    return { fold: await events.aggregateStream(streamOf(orderId), orderEvolver, { from: known.fold }), catchUp: [], fresh: true };
+    return {
+      fold: await events.aggregateStream(streamOf(orderId), orderEvolver, { from: known.fold }),
+      catchUp: [],
+      fresh: true,
+    };
   }
 
   /** Folds the stored events that follow the fold directly; events already in it, or beyond a gap, leave it as it is (still a true prefix). */
@@ -79,7 +109,13 @@ export function createOrderStream({ db, events }: { db: Db; events: OrderStreamS
     let next = fold;
     for (const event of stored) {
       if (event.version !== next.version + 1) continue;
-      next = { ...next, state: orderEvolver.evolve(next.state, event), version: event.version, position: event.position, timestamp: event.metadata.timestamp };
+      next = {
+        ...next,
+        state: orderEvolver.evolve(next.state, event),
+        version: event.version,
+        position: event.position,
+        timestamp: event.metadata.timestamp,
+      };
     }
     return next;
   }
@@ -91,11 +127,19 @@ export function createOrderStream({ db, events }: { db: Db; events: OrderStreamS
      * reading the stream; the append's version check says otherwise when it has. Returns the
      * order's state after the step and the events now in the log for it.
      */
-    async record(ctx: OrderContext, decision: Decision, options: { assumeNew?: boolean } = {}): Promise<{ state: OrderState; events: StoredEvent[] }> {
+    async record(
+      ctx: OrderContext,
+      decision: Decision,
+      options: { assumeNew?: boolean } = {},
+    ): Promise<{ state: OrderState; events: StoredEvent[] }> {
       const streamId = streamOf(ctx.orderId);
       const kept = folds.get(streamId);
-      let current: Loaded = kept ? { fold: kept, catchUp: [], fresh: false } : options.assumeNew ? { fold: emptyFold(), catchUp: [], fresh: false } : await loadAfresh(ctx.orderId);
-      for (let conflicts = 0; ; ) {
+      let current: Loaded = kept
+        ? { fold: kept, catchUp: [], fresh: false }
+        : options.assumeNew
+          ? { fold: emptyFold(), catchUp: [], fresh: false }
+          : await loadAfresh(ctx.orderId);
+      for (let conflicts = 0; ;) {
         const state = current.catchUp.reduce(evolve, current.fold.state);
         let decided: Decided;
         try {
@@ -120,8 +164,16 @@ export function createOrderStream({ db, events }: { db: Db; events: OrderStreamS
         try {
           const result = await events.append(
             streamId,
-            toAppend.map((e) => ({ type: e.type, data: e.data, eventId: deterministicEventId('order', ctx.orderId, idPartOf(e)) })),
-            { streamType: 'order', expectedVersion: current.fold.version, metadata: { correlationId: ctx.correlationId } },
+            toAppend.map((e) => ({
+              type: e.type,
+              data: e.data,
+              eventId: deterministicEventId('order', ctx.orderId, idPartOf(e)),
+            })),
+            {
+              streamType: 'order',
+              expectedVersion: current.fold.version,
+              metadata: { correlationId: ctx.correlationId },
+            },
           );
           // Answered from the log with events written after the fold (a twin attempt's): decide again on the stream as it is now.
           const after = result.events.filter((e) => e.version > current.fold.version);

@@ -51,14 +51,18 @@ export function createOrderActivities({ db, events }: { db: Db; events: OrderStr
       let recorded: Decided = [];
       if (state.status === null && facts) {
         const { prices } = await catalog.prices(facts.items.map((i) => i.sku));
-        recorded = rules({ type: 'EnsureRecorded', orderId: ctx.orderId, facts, prices }, state).map((e) => ({ ...e, idPart: 'recorded:OrderCreated' }));
+        recorded = rules({ type: 'EnsureRecorded', orderId: ctx.orderId, facts, prices }, state).map((e) => ({
+          ...e,
+          idPart: 'recorded:OrderCreated',
+        }));
       }
       return [...recorded, ...rules(command, recorded.reduce<OrderState>(evolve, state))];
     };
 
   /** The prices of the order's SKUs as placed; the catalog's when the input does not carry them all. */
   async function placementPrices({ items, prices }: OrderSagaInput): Promise<Map<string, number>> {
-    if (prices && items.every((i) => Object.hasOwn(prices, i.sku))) return new Map(items.map((i) => [i.sku, prices[i.sku]!]));
+    if (prices && items.every((i) => Object.hasOwn(prices, i.sku)))
+      return new Map(items.map((i) => [i.sku, prices[i.sku]!]));
     return (await catalog.prices(items.map((i) => i.sku))).prices;
   }
 
@@ -70,7 +74,9 @@ export function createOrderActivities({ db, events }: { db: Db; events: OrderStr
      * event fixes the prices; a retry finds it and answers with them. A late attempt that finds the
      * order already undone does nothing (OrderClosed).
      */
-    async createOrder(input: OrderSagaInput): Promise<{ items: PricedItem[]; total: number; requiresApproval: boolean }> {
+    async createOrder(
+      input: OrderSagaInput,
+    ): Promise<{ items: PricedItem[]; total: number; requiresApproval: boolean }> {
       const decision: Decision = async (state) => {
         // Prices matter only for an order not recorded yet: a retry repeats the first attempt's event.
         const prices = state.status === null ? await placementPrices(input) : new Map<string, number>();
@@ -91,7 +97,8 @@ export function createOrderActivities({ db, events }: { db: Db; events: OrderStr
       };
       // A first attempt (the usual case) reads nothing before its append: the order is new.
       const { state } = await stream.record(input, decision, { assumeNew: true });
-      if (state.status === null || !state.order) throw new Error(`order ${input.orderId}: recorded without its OrderCreated`);
+      if (state.status === null || !state.order)
+        throw new Error(`order ${input.orderId}: recorded without its OrderCreated`);
       const { items, total, requiresApproval } = state.order;
       return { items, total, requiresApproval };
     },
@@ -102,18 +109,28 @@ export function createOrderActivities({ db, events }: { db: Db; events: OrderStr
 
     /** An operator's rejection, recorded like an approval: who rejected the order and why. */
     async recordRejection(ctx: OrderContext & { by?: string; reason?: string }): Promise<void> {
-      await stream.record(ctx, () => decide({ type: 'RejectOrder', orderId: ctx.orderId, by: ctx.by ?? null, reason: ctx.reason ?? null }));
+      await stream.record(ctx, () =>
+        decide({ type: 'RejectOrder', orderId: ctx.orderId, by: ctx.by ?? null, reason: ctx.reason ?? null }),
+      );
     },
 
     async changeShippingAddress(ctx: OrderContext & { address: ShippingAddress }): Promise<void> {
       // Each change is its own event; the activity id (stable across retries) tells changes apart.
       const idPart = `address:${Context.current().info.activityId}`;
-      await stream.record(ctx, () => decide({ type: 'ChangeShippingAddress', orderId: ctx.orderId, address: ctx.address }).map((e) => ({ ...e, idPart })));
+      await stream.record(ctx, () =>
+        decide({ type: 'ChangeShippingAddress', orderId: ctx.orderId, address: ctx.address }).map((e) => ({
+          ...e,
+          idPart,
+        })),
+      );
     },
 
     /** The order is being undone. Refused (OrderClosed) for an order that completed. */
     async markCompensating(ctx: OrderContext & { reason: string; order?: OrderFacts }): Promise<void> {
-      await stream.record(ctx, onRecorded(ctx, ctx.order, { type: 'MarkCompensating', orderId: ctx.orderId, reason: ctx.reason }));
+      await stream.record(
+        ctx,
+        onRecorded(ctx, ctx.order, { type: 'MarkCompensating', orderId: ctx.orderId, reason: ctx.reason }),
+      );
     },
 
     /**
@@ -129,8 +146,15 @@ export function createOrderActivities({ db, events }: { db: Db; events: OrderStr
      * Compensation, and the end of every unsuccessful saga: CANCELLED, or COMPENSATION_INCOMPLETE
      * while some compensation is an open dead letter. Refused (OrderClosed) for a completed order.
      */
-    async cancelOrder(ctx: OrderContext & { reason: string; order?: OrderFacts; openCompensations?: CompensationStep[] }): Promise<void> {
-      const command: OrderCommand = { type: 'CancelOrder', orderId: ctx.orderId, reason: ctx.reason, openCompensations: ctx.openCompensations ?? [] };
+    async cancelOrder(
+      ctx: OrderContext & { reason: string; order?: OrderFacts; openCompensations?: CompensationStep[] },
+    ): Promise<void> {
+      const command: OrderCommand = {
+        type: 'CancelOrder',
+        orderId: ctx.orderId,
+        reason: ctx.reason,
+        openCompensations: ctx.openCompensations ?? [],
+      };
       await stream.record(ctx, onRecorded(ctx, ctx.order, command));
     },
 
@@ -142,8 +166,21 @@ export function createOrderActivities({ db, events }: { db: Db; events: OrderStr
      */
     async compensationRedriven(ctx: OrderContext & { step: CompensationStep }): Promise<void> {
       await stream.record(ctx, async (state) => {
-        const letters = await deadLetters.find({ orderId: ctx.orderId, source: 'saga', kind: 'compensation', status: { $ne: 'redriven' } }, { projection: { step: 1 } }).toArray();
-        return rules({ type: 'RecordCompensationRedriven', orderId: ctx.orderId, step: ctx.step, parked: letters.map((l) => l.step) }, state);
+        const letters = await deadLetters
+          .find(
+            { orderId: ctx.orderId, source: 'saga', kind: 'compensation', status: { $ne: 'redriven' } },
+            { projection: { step: 1 } },
+          )
+          .toArray();
+        return rules(
+          {
+            type: 'RecordCompensationRedriven',
+            orderId: ctx.orderId,
+            step: ctx.step,
+            parked: letters.map((l) => l.step),
+          },
+          state,
+        );
       });
     },
   };

@@ -1,6 +1,16 @@
 import type { Evolver } from '../eventstore';
 import { deterministicEventId } from '../eventstore/metadata';
-import { changes, decide, evolve, initialState, PaymentDomainError, type PaymentCommand, type PaymentDecision, type PaymentState, type PaymentStatus } from '../domain/payments';
+import {
+  changes,
+  decide,
+  evolve,
+  initialState,
+  PaymentDomainError,
+  type PaymentCommand,
+  type PaymentDecision,
+  type PaymentState,
+  type PaymentStatus,
+} from '../domain/payments';
 import { streamStates, type Fold, type StreamStore } from './stream-state';
 import { businessFailure, type OrderContext, type ServiceDeps } from './support';
 
@@ -10,8 +20,20 @@ import { businessFailure, type OrderContext, type ServiceDeps } from './support'
  */
 export interface AccountsPort {
   /** Throws InsufficientFundsError / AccountNotFoundError (business), anything else is technical. */
-  debit(input: { accountId: string; amount: number; eventId: string; orderId: string; correlationId: string }): Promise<void>;
-  credit(input: { accountId: string; amount: number; eventId: string; orderId: string; correlationId: string }): Promise<void>;
+  debit(input: {
+    accountId: string;
+    amount: number;
+    eventId: string;
+    orderId: string;
+    correlationId: string;
+  }): Promise<void>;
+  credit(input: {
+    accountId: string;
+    amount: number;
+    eventId: string;
+    orderId: string;
+    correlationId: string;
+  }): Promise<void>;
   hasEvent(eventId: string): Promise<boolean>;
   /** The account and amount a debit with this event id took, if it is in the log. */
   debitOf(eventId: string): Promise<{ accountId: string; amount: number } | null>;
@@ -20,7 +42,10 @@ export interface AccountsPort {
 }
 
 /** The payment's state is the fold of its stream (`payment-<orderId>`). */
-const paymentEvolver: Evolver<PaymentState> = { initialState, evolve: (state, event) => evolve(state, event as unknown as PaymentDecision) };
+const paymentEvolver: Evolver<PaymentState> = {
+  initialState,
+  evolve: (state, event) => evolve(state, event as unknown as PaymentDecision),
+};
 
 /** The document the service kept per order before its stream was its state; only read, for payments that have nothing else. */
 interface LegacyPaymentDocument {
@@ -74,11 +99,20 @@ export const refundEventId = (orderId: string) => deterministicEventId('payment'
  * run out, refundPayment voids the payment and asks the account's log (debitOf, hasEvent) whether
  * the debit is there, and gives back exactly that, under a credit id that also follows from the order.
  */
-export function createPaymentActivities({ events, db, accounts }: Omit<ServiceDeps, 'events'> & { events: StreamStore; accounts: AccountsPort }) {
+export function createPaymentActivities({
+  events,
+  db,
+  accounts,
+}: Omit<ServiceDeps, 'events'> & { events: StreamStore; accounts: AccountsPort }) {
   const legacy = db.collection<LegacyPaymentDocument>('payments');
   const payments = streamStates(events, 'payment', paymentEvolver);
   const record = (ctx: OrderContext, fold: Fold<PaymentState>, decided: PaymentDecision[]) =>
-    payments.append(ctx.orderId, fold, decided.map((e) => ({ ...e, eventId: deterministicEventId('payment', ctx.orderId, e.type) })), ctx.correlationId);
+    payments.append(
+      ctx.orderId,
+      fold,
+      decided.map((e) => ({ ...e, eventId: deterministicEventId('payment', ctx.orderId, e.type) })),
+      ctx.correlationId,
+    );
 
   /**
    * The payment now; a stream with no events falls back to the document kept before the stream
@@ -95,9 +129,16 @@ export function createPaymentActivities({ events, db, accounts }: Omit<ServiceDe
   /** Gives the money back once (the credit's event id is fixed per order); false: the stream moved on before it was recorded. */
   async function giveBack(ctx: OrderContext, fold: Fold<PaymentState>, decided: PaymentDecision[]): Promise<boolean> {
     const refund = refundAmong(decided);
-    if (!refund) throw new Error(`order ${ctx.orderId}: no PaymentRefunded among ${decided.map((e) => e.type).join(', ')}`);
+    if (!refund)
+      throw new Error(`order ${ctx.orderId}: no PaymentRefunded among ${decided.map((e) => e.type).join(', ')}`);
     const { accountId, amount } = refund.data;
-    await accounts.credit({ accountId, amount, eventId: refundEventId(ctx.orderId), orderId: ctx.orderId, correlationId: ctx.correlationId });
+    await accounts.credit({
+      accountId,
+      amount,
+      eventId: refundEventId(ctx.orderId),
+      orderId: ctx.orderId,
+      correlationId: ctx.correlationId,
+    });
     return (await record(ctx, fold, decided)) !== null;
   }
 
@@ -111,7 +152,10 @@ export function createPaymentActivities({ events, db, accounts }: Omit<ServiceDe
       const fold = await payments.load(ctx.orderId);
       const settled = rules({ type: 'SettleCharge', ...charge }, fold.state);
       if (changes(fold.state, settled)) {
-        const done = settled[0]?.type === 'PaymentRefunded' ? await giveBack(ctx, fold, settled) : (await record(ctx, fold, settled)) !== null;
+        const done =
+          settled[0]?.type === 'PaymentRefunded'
+            ? await giveBack(ctx, fold, settled)
+            : (await record(ctx, fold, settled)) !== null;
         if (!done) continue;
       }
       // Charged: done. Given back: the charge is refused as voided while it was being charged.
@@ -133,12 +177,27 @@ export function createPaymentActivities({ events, db, accounts }: Omit<ServiceDe
         if (!changes(fold.state, decided)) return { charged: amount };
         try {
           // Idempotent by event id: a retry after a crash finds the debit and does not charge again.
-          await accounts.debit({ accountId, amount, eventId: debitEventId(orderId), orderId, correlationId: ctx.correlationId });
+          await accounts.debit({
+            accountId,
+            amount,
+            eventId: debitEventId(orderId),
+            orderId,
+            correlationId: ctx.correlationId,
+          });
         } catch (err) {
           const type = accounts.businessFailureOf(err);
           if (!type) throw err;
           const reason = err instanceof Error ? err.message : String(err);
-          const declined = rules({ type: 'DeclineCharge', orderId, failure: type, reason, debited: await accounts.hasEvent(debitEventId(orderId)) }, fold.state);
+          const declined = rules(
+            {
+              type: 'DeclineCharge',
+              orderId,
+              failure: type,
+              reason,
+              debited: await accounts.hasEvent(debitEventId(orderId)),
+            },
+            fold.state,
+          );
           if (declined.length > 0) {
             const after = await record(ctx, fold, declined);
             if (!after) continue;
@@ -166,7 +225,10 @@ export function createPaymentActivities({ events, db, accounts }: Omit<ServiceDe
           fold = after;
         }
         // Only what the account's log holds is given back: a decline or a void says nothing of an overlapping attempt's debit.
-        const decided = rules({ type: 'RefundPayment', orderId, debit: await accounts.debitOf(debitEventId(orderId)) }, fold.state);
+        const decided = rules(
+          { type: 'RefundPayment', orderId, debit: await accounts.debitOf(debitEventId(orderId)) },
+          fold.state,
+        );
         const refund = refundAmong(decided);
         if (!refund) return { refunded: 0 };
         if (changes(fold.state, decided) && !(await giveBack(ctx, fold, decided))) continue;

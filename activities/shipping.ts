@@ -1,14 +1,25 @@
 import { deterministicEventId } from '../eventstore/metadata';
 import type { Evolver } from '../eventstore';
 import type { ShippingAddress } from '../domain/orders';
-import { decide, evolve, initialState, ShipmentDomainError, type ShipmentCommand, type ShipmentDecision, type ShipmentState } from '../domain/shipments';
+import {
+  decide,
+  evolve,
+  initialState,
+  ShipmentDomainError,
+  type ShipmentCommand,
+  type ShipmentDecision,
+  type ShipmentState,
+} from '../domain/shipments';
 import { emptyFold, streamStates, type Fold, type StreamStore } from './stream-state';
 import { businessFailure, type OrderContext, type ServiceDeps } from './support';
 
 export { DELIVERABLE_COUNTRIES } from '../domain/shipments';
 
 /** The shipment's state is the fold of its stream (`shipment-<orderId>`). */
-const shipmentEvolver: Evolver<ShipmentState> = { initialState, evolve: (state, event) => evolve(state, event as unknown as ShipmentDecision) };
+const shipmentEvolver: Evolver<ShipmentState> = {
+  initialState,
+  evolve: (state, event) => evolve(state, event as unknown as ShipmentDecision),
+};
 
 /** The document the service kept per order before its stream was its state; only read, for shipments that have nothing else. */
 interface LegacyShipmentDocument {
@@ -22,10 +33,16 @@ interface LegacyShipmentDocument {
 function legacyState(doc: LegacyShipmentDocument | null): ShipmentState {
   if (!doc) return { status: null };
   const { trackingId, address } = doc;
-  if (doc.status === 'scheduled' && trackingId !== undefined && address !== undefined) return { status: 'scheduled', trackingId, address };
+  if (doc.status === 'scheduled' && trackingId !== undefined && address !== undefined)
+    return { status: 'scheduled', trackingId, address };
   // A booking never completed (its document lacks the booking's details): nothing was booked.
   if (doc.status === 'scheduled') return { status: null };
-  return { status: 'cancelled', cancelledScheduled: doc.cancelledScheduled === true, ...(trackingId !== undefined && { trackingId }), ...(address !== undefined && { address }) };
+  return {
+    status: 'cancelled',
+    cancelledScheduled: doc.cancelledScheduled === true,
+    ...(trackingId !== undefined && { trackingId }),
+    ...(address !== undefined && { address }),
+  };
 }
 
 /** The shipment's rules (domain/shipments); a rule that refuses is a business failure, never retried. */
@@ -39,19 +56,33 @@ function rules(command: ShipmentCommand, state: ShipmentState): ShipmentDecision
 }
 
 /** Whether decided events change the shipment (they are appended) or repeat what its stream holds. */
-const changes = (state: ShipmentState, decided: ShipmentDecision[]) => decided.reduce(evolve, state).status !== state.status;
+const changes = (state: ShipmentState, decided: ShipmentDecision[]) =>
+  decided.reduce(evolve, state).status !== state.status;
 
 /** Each state change is one append that expects the version it was decided on; a stream that moved on is decided on again. */
 const MAX_ROUNDS = 20;
 
 /** `open`: reads a personal field the API sealed (the carrier needs the real postal code); the address is stored and recorded sealed. */
-export function createShippingActivities({ db, events, open }: Omit<ServiceDeps, 'events'> & { events: StreamStore; open: (value: string) => Promise<string> }) {
+export function createShippingActivities({
+  db,
+  events,
+  open,
+}: Omit<ServiceDeps, 'events'> & { events: StreamStore; open: (value: string) => Promise<string> }) {
   const legacy = db.collection<LegacyShipmentDocument>('shipments');
   const shipments = streamStates(events, 'shipment', shipmentEvolver);
   const eventIdOf = (orderId: string, event: ShipmentDecision) =>
-    deterministicEventId('shipping', orderId, event.type === 'ShipmentScheduled' ? 'scheduled' : event.type === 'ShipmentCancelled' ? 'cancelled' : 'voided');
+    deterministicEventId(
+      'shipping',
+      orderId,
+      event.type === 'ShipmentScheduled' ? 'scheduled' : event.type === 'ShipmentCancelled' ? 'cancelled' : 'voided',
+    );
   const record = (orderId: string, fold: Fold<ShipmentState>, decided: ShipmentDecision[], correlationId: string) =>
-    shipments.append(orderId, fold, decided.map((e) => ({ ...e, eventId: eventIdOf(orderId, e) })), correlationId);
+    shipments.append(
+      orderId,
+      fold,
+      decided.map((e) => ({ ...e, eventId: eventIdOf(orderId, e) })),
+      correlationId,
+    );
 
   /**
    * The shipment now; a stream with no events falls back to the document kept before the stream
@@ -66,10 +97,19 @@ export function createShippingActivities({ db, events, open }: Omit<ServiceDeps,
   }
 
   return {
-    async scheduleShipment({ orderId, correlationId, address }: OrderContext & { address: ShippingAddress }): Promise<{ trackingId: string }> {
+    async scheduleShipment({
+      orderId,
+      correlationId,
+      address,
+    }: OrderContext & { address: ShippingAddress }): Promise<{ trackingId: string }> {
       // The country first: opening the postal code reads the customer's key.
       rules({ type: 'CheckDestination', orderId, country: address.country }, initialState());
-      const schedule: ShipmentCommand = { type: 'ScheduleShipment', orderId, address, postalCode: await open(address.postalCode) };
+      const schedule: ShipmentCommand = {
+        type: 'ScheduleShipment',
+        orderId,
+        address,
+        postalCode: await open(address.postalCode),
+      };
       rules(schedule, initialState());
       // Decided on the fold this process holds (a stream it has not seen is taken as empty), and
       // appended expecting its version: a cancellation that came first makes the append refuse,

@@ -20,7 +20,10 @@ import { stockCollection } from './inventory';
  * Which orders are settled, and since when, comes from the orders read model: its lag only puts
  * a prune off to a later run, and settled statuses never change back.
  */
-export async function pruneSettledReservations(db: Db, options: { settledForMs: number; now?: Date; batch?: number }): Promise<{ documents: number; entries: number }> {
+export async function pruneSettledReservations(
+  db: Db,
+  options: { settledForMs: number; now?: Date; batch?: number },
+): Promise<{ documents: number; entries: number }> {
   const stock = stockCollection(db);
   const orders = await readModel<{ _id: string; status: string; updatedAt: Date }>(db, ordersProjection, 'orders');
   const cutoff = new Date((options.now ?? new Date()).getTime() - options.settledForMs);
@@ -31,7 +34,16 @@ export async function pruneSettledReservations(db: Db, options: { settledForMs: 
     if (ids.length === 0) continue;
     const settled = new Set<string>();
     for (let i = 0; i < ids.length; i += options.batch ?? 500) {
-      const found = await orders.find({ _id: { $in: ids.slice(i, i + (options.batch ?? 500)) }, status: { $in: [...SETTLED_STATUSES] }, updatedAt: { $lt: cutoff } }, { projection: { _id: 1 } }).toArray();
+      const found = await orders
+        .find(
+          {
+            _id: { $in: ids.slice(i, i + (options.batch ?? 500)) },
+            status: { $in: [...SETTLED_STATUSES] },
+            updatedAt: { $lt: cutoff },
+          },
+          { projection: { _id: 1 } },
+        )
+        .toArray();
       for (const o of found) settled.add(o._id);
     }
     if (settled.size === 0) continue;

@@ -48,7 +48,12 @@ export function streamStates<S>(store: StreamStore, type: SagaStreamType, evolve
      * first one was written, wherever the stream is now: the fold of the stream is then read again
      * (unless the repeat sits right after the fold, where it is the same decision as this one).
      */
-    async append(id: string, fold: Fold<S>, events: Array<SagaEvent & { eventId: string }>, correlationId: string): Promise<Fold<S> | null> {
+    async append(
+      id: string,
+      fold: Fold<S>,
+      events: Array<SagaEvent & { eventId: string }>,
+      correlationId: string,
+    ): Promise<Fold<S> | null> {
       const streamId = streamOf(id);
       try {
         const result = await store.append(
@@ -59,7 +64,14 @@ export function streamStates<S>(store: StreamStore, type: SagaStreamType, evolve
         if (result.events[0]!.version !== fold.version + 1) return load(id);
         const state = result.events.reduce((s, e) => evolver.evolve(s, e), fold.state);
         const last = result.events.at(-1)!;
-        const next: Fold<S> = { ...fold, state, version: result.nextExpectedVersion, position: result.lastPosition, timestamp: last.metadata.timestamp, eventsFolded: 0 };
+        const next: Fold<S> = {
+          ...fold,
+          state,
+          version: result.nextExpectedVersion,
+          position: result.lastPosition,
+          timestamp: last.metadata.timestamp,
+          eventsFolded: 0,
+        };
         folds.set(streamId, next);
         return next;
       } catch (err) {
@@ -73,5 +85,12 @@ export function streamStates<S>(store: StreamStore, type: SagaStreamType, evolve
 
 /** The fold of a stream that holds no events yet (what a process assumes of a stream it has not seen). */
 export function emptyFold<S>(evolver: Evolver<S>): Fold<S> {
-  return { state: evolver.initialState(), version: 0, position: null, timestamp: null, snapshotVersion: null, eventsFolded: 0 };
+  return {
+    state: evolver.initialState(),
+    version: 0,
+    position: null,
+    timestamp: null,
+    snapshotVersion: null,
+    eventsFolded: 0,
+  };
 }

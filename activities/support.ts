@@ -20,7 +20,10 @@ export function appendSagaEvent(
   event: SagaEvent & { eventId: string },
   correlationId: string,
 ): Promise<AppendResult> {
-  return log.append(`${stream.type}-${stream.id}`, [{ type: event.type, eventId: event.eventId, data: event.data }], { streamType: stream.type, metadata: { correlationId } });
+  return log.append(`${stream.type}-${stream.id}`, [{ type: event.type, eventId: event.eventId, data: event.data }], {
+    streamType: stream.type,
+    metadata: { correlationId },
+  });
 }
 
 export interface ServiceDeps {
@@ -32,8 +35,17 @@ export interface ServiceDeps {
  * A broken business rule: non-retryable, so the saga compensates at once. Everything else an
  * activity throws is technical and retried by the service's retry policy.
  */
-export function businessFailure(type: (typeof BUSINESS_FAILURES)[number], message: string, details?: unknown): ApplicationFailure {
-  return ApplicationFailure.create({ type, message, nonRetryable: true, details: details === undefined ? [] : [details] });
+export function businessFailure(
+  type: (typeof BUSINESS_FAILURES)[number],
+  message: string,
+  details?: unknown,
+): ApplicationFailure {
+  return ApplicationFailure.create({
+    type,
+    message,
+    nonRetryable: true,
+    details: details === undefined ? [] : [details],
+  });
 }
 
 /** Arguments every saga activity receives: which order, and the id that ties its events together. */

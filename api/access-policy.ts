@@ -10,7 +10,9 @@ export { openApiPath, type Access, type ClientRule, type RouteKey } from './cont
  * (test/int/authorization-matrix.int.spec.ts) calls every route Express serves as every kind of
  * caller and checks the answer against it. The rules are described in api/contract/define.ts.
  */
-export const ACCESS_POLICY = Object.fromEntries(Object.entries(CONTRACT).map(([route, operation]) => [route, operation.access])) as Record<RouteKey, Access>;
+export const ACCESS_POLICY = Object.fromEntries(
+  Object.entries(CONTRACT).map(([route, operation]) => [route, operation.access]),
+) as Record<RouteKey, Access>;
 
 export function accessOf(method: string, path: string): Access | undefined {
   return (ACCESS_POLICY as Record<string, Access>)[`${method.toUpperCase()} ${path}`];

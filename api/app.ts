@@ -68,22 +68,42 @@ export function createApp(deps: AppDeps): express.Express {
         limit: perMinute,
         standardHeaders: 'draft-7',
         legacyHeaders: false,
-        handler: (_req, _res, next) => next(new HttpError(429, 'rate_limited', `More than ${perMinute} requests per minute; slow down`)),
+        handler: (_req, _res, next) =>
+          next(new HttpError(429, 'rate_limited', `More than ${perMinute} requests per minute; slow down`)),
       }),
     );
   }
-  const denials = new client.Counter({ name: 'http_requests_denied_total', help: 'Requests refused by authentication or the access policy, by route and reason', labelNames: ['route', 'reason'], registers: [metrics.registry] });
+  const denials = new client.Counter({
+    name: 'http_requests_denied_total',
+    help: 'Requests refused by authentication or the access policy, by route and reason',
+    labelNames: ['route', 'reason'],
+    registers: [metrics.registry],
+  });
   const denied: DenialRecorder = (req, res, route, reason) => {
     denials.inc({ route, reason });
     // The key's id names the caller; the key itself never reaches a log.
-    deps.log.warn({ correlationId: req.header('x-correlation-id'), keyId: principalOf(res).keyId, method: req.method, route, reason }, 'request denied');
+    deps.log.warn(
+      {
+        correlationId: req.header('x-correlation-id'),
+        keyId: principalOf(res).keyId,
+        method: req.method,
+        route,
+        reason,
+      },
+      'request denied',
+    );
   };
   const police: PoliceDeps = { ownership: createOwnership(deps), denied };
   app.use(authenticate(deps.config, denied));
   app.use(express.json({ limit: '100kb', strict: true }));
   app.use((req, _res, next) => {
     // JSON APIs should refuse other bodies loudly rather than see an empty object.
-    if (['POST', 'PUT', 'PATCH'].includes(req.method) && req.headers['content-length'] !== '0' && hasBody(req) && !req.is('application/json')) {
+    if (
+      ['POST', 'PUT', 'PATCH'].includes(req.method) &&
+      req.headers['content-length'] !== '0' &&
+      hasBody(req) &&
+      !req.is('application/json')
+    ) {
       next(new HttpError(415, 'unsupported_media_type', 'Content-Type must be application/json'));
       return;
     }
@@ -99,7 +119,13 @@ export function createApp(deps: AppDeps): express.Express {
     const preflight = req.method === 'OPTIONS' && req.header('access-control-request-method') !== undefined;
     if (served.length === 0 || served.includes(method) || preflight) return next();
     res.setHeader('Allow', served.join(', '));
-    next(new HttpError(405, 'method_not_allowed', `${req.method} is not allowed on ${req.path}; allowed: ${served.join(', ')}`));
+    next(
+      new HttpError(
+        405,
+        'method_not_allowed',
+        `${req.method} is not allowed on ${req.path}; allowed: ${served.join(', ')}`,
+      ),
+    );
   });
   app.use(healthRoutes({ ...deps, store, police }));
   const openApi = openApiDocument({ authRequired: authRequired(deps.config) });
@@ -114,7 +140,14 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(projectionRoutes({ police, db: deps.db, store, stallAfterMs: deps.config.PROJECTION_STALL_AFTER }));
   app.use(deadLetterRoutes({ ...deps, police }));
   app.use(emailRoutes({ ...deps, police, personalData }));
-  app.use(codecRoutes({ police, codec: payloadCodec(deps.config), corsOrigins: deps.config.CODEC_CORS_ORIGINS, personalData }));
+  app.use(
+    codecRoutes({
+      police,
+      codec: payloadCodec(deps.config),
+      corsOrigins: deps.config.CODEC_CORS_ORIGINS,
+      personalData,
+    }),
+  );
   app.use(unknownRoute);
   app.use(errorHandler(deps.log));
   return app;

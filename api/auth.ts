@@ -21,7 +21,11 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
 export const keyIdOf = (key: string) => `key-${digest(key).toString('hex').slice(0, 12)}`;
 
 /** Routes that need no key, from the access policy (they take no path parameters). */
-const PUBLIC = new Set(Object.entries(ACCESS_POLICY as Record<string, Access>).filter(([, a]) => a.public).map(([route]) => route));
+const PUBLIC = new Set(
+  Object.entries(ACCESS_POLICY as Record<string, Access>)
+    .filter(([, a]) => a.public)
+    .map(([route]) => route),
+);
 
 /**
  * API keys with roles. In production (or with AUTH=on) every endpoint but the public ones needs
@@ -29,7 +33,10 @@ const PUBLIC = new Set(Object.entries(ACCESS_POLICY as Record<string, Access>).f
  * is decided per route from ACCESS_POLICY (api/policed-router.ts). Keys are compared as SHA-256
  * digests in constant time.
  */
-export function authenticate(config: Config, denied: (req: Request, res: Response, route: string, reason: string) => void): RequestHandler {
+export function authenticate(
+  config: Config,
+  denied: (req: Request, res: Response, route: string, reason: string) => void,
+): RequestHandler {
   const keys = (config.API_KEYS ?? []).map((k) => ({ ...k, digest: digest(k.key), keyId: keyIdOf(k.key) }));
   const required = authRequired(config);
   return (req, res, next) => {
@@ -47,7 +54,12 @@ export function authenticate(config: Config, denied: (req: Request, res: Respons
       next(new HttpError(401, 'unauthenticated', 'A valid API key is required (Authorization: Bearer <key>)'));
       return;
     }
-    res.locals.principal = { role: match.role, customerId: match.customerId, keyId: match.keyId, anonymous: false } satisfies Principal;
+    res.locals.principal = {
+      role: match.role,
+      customerId: match.customerId,
+      keyId: match.keyId,
+      anonymous: false,
+    } satisfies Principal;
     next();
   };
 }

@@ -27,7 +27,9 @@ export function validationError(err: ZodError, where: 'body' | 'query' | 'params
     message: issue.message,
   }));
   const first = err.issues[0];
-  const message = first ? `${where}: ${first.path.length ? `${first.path.join('.')}: ` : ''}${first.message}` : `invalid ${where}`;
+  const message = first
+    ? `${where}: ${first.path.length ? `${first.path.join('.')}: ` : ''}${first.message}`
+    : `invalid ${where}`;
   return new HttpError(400, 'validation_failed', message, details);
 }
 
@@ -65,7 +67,13 @@ interface BodyParserError {
 }
 
 function isBodyParserError(err: unknown): err is BodyParserError {
-  return typeof err === 'object' && err !== null && 'type' in err && 'status' in err && typeof (err as BodyParserError).status === 'number';
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    'type' in err &&
+    'status' in err &&
+    typeof (err as BodyParserError).status === 'number'
+  );
 }
 
 function bodyParserError(err: BodyParserError): HttpError {
@@ -84,8 +92,16 @@ function bodyParserError(err: BodyParserError): HttpError {
 
 /** MongoDB or Temporal could not be reached (network, server selection, gRPC UNAVAILABLE). */
 function isUnavailable(err: unknown): boolean {
-  for (let e = err as { name?: string; code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
-    if (typeof e.name === 'string' && /^Mongo(ServerSelection|Network|NetworkTimeout|TopologyClosed|NotConnected)Error$/.test(e.name)) return true;
+  for (
+    let e = err as { name?: string; code?: unknown; cause?: unknown } | undefined, depth = 0;
+    e && depth < 5;
+    e = e.cause as typeof e, depth++
+  ) {
+    if (
+      typeof e.name === 'string' &&
+      /^Mongo(ServerSelection|Network|NetworkTimeout|TopologyClosed|NotConnected)Error$/.test(e.name)
+    )
+      return true;
     if (e.name === 'ServiceError' || e.name === 'ConnectionError') return true;
     if (e.code === 14 || e.code === 4) return true; // gRPC UNAVAILABLE, DEADLINE_EXCEEDED
   }

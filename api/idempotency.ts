@@ -52,16 +52,35 @@ const WAIT_FOR_FIRST_MS = 5_000;
  *   matched by anyone who guesses the body. Records from before hold the body's plain SHA-256,
  *   which still matches the same body.
  */
-export function createIdempotency(db: Db, config: Pick<Config, 'IDEMPOTENCY_RETENTION'>, digest: (canonicalBody: string) => string) {
+export function createIdempotency(
+  db: Db,
+  config: Pick<Config, 'IDEMPOTENCY_RETENTION'>,
+  digest: (canonicalBody: string) => string,
+) {
   const keys = db.collection<IdempotencyDocument>(IDEMPOTENCY_KEYS);
   const retention = config.IDEMPOTENCY_RETENTION;
 
   /** Claims the key for this request; answers (and returns null) when it was already used. */
-  async function claim(id: string, scope: string, requestHash: string, sameRequest: (stored: string) => boolean, res: Response, present: Present): Promise<'claimed' | null> {
+  async function claim(
+    id: string,
+    scope: string,
+    requestHash: string,
+    sameRequest: (stored: string) => boolean,
+    res: Response,
+    present: Present,
+  ): Promise<'claimed' | null> {
     const waitUntil = Date.now() + WAIT_FOR_FIRST_MS;
     for (let attempt = 0; attempt < 1_000; attempt++) {
       const now = new Date();
-      const fresh: IdempotencyDocument = { _id: id, scope, requestHash, state: 'pending', leaseUntil: new Date(now.getTime() + LEASE_MS), createdAt: now, expiresAt: new Date(now.getTime() + retention) };
+      const fresh: IdempotencyDocument = {
+        _id: id,
+        scope,
+        requestHash,
+        state: 'pending',
+        leaseUntil: new Date(now.getTime() + LEASE_MS),
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + retention),
+      };
       try {
         await keys.insertOne(fresh);
         return 'claimed';
@@ -76,9 +95,17 @@ export function createIdempotency(db: Db, config: Pick<Config, 'IDEMPOTENCY_RETE
         if (taken) return 'claimed';
         continue;
       }
-      if (!sameRequest(doc.requestHash)) throw new HttpError(422, 'idempotency_key_reused', 'This Idempotency-Key was already used with a different request body');
+      if (!sameRequest(doc.requestHash))
+        throw new HttpError(
+          422,
+          'idempotency_key_reused',
+          'This Idempotency-Key was already used with a different request body',
+        );
       if (doc.state === 'done' && doc.answer) {
-        res.status(doc.answer.status).set({ ...doc.answer.headers, 'Idempotent-Replayed': 'true' }).json(await present(doc.answer.body));
+        res
+          .status(doc.answer.status)
+          .set({ ...doc.answer.headers, 'Idempotent-Replayed': 'true' })
+          .json(await present(doc.answer.body));
         return null;
       }
       if (doc.leaseUntil > now) {
@@ -88,10 +115,17 @@ export function createIdempotency(db: Db, config: Pick<Config, 'IDEMPOTENCY_RETE
           continue;
         }
         res.set('Retry-After', '1');
-        throw new HttpError(409, 'idempotency_in_progress', 'A request with this Idempotency-Key is still being processed; retry shortly to get its answer');
+        throw new HttpError(
+          409,
+          'idempotency_in_progress',
+          'A request with this Idempotency-Key is still being processed; retry shortly to get its answer',
+        );
       }
       // Its holder died mid-way: take the claim over (the seed makes the rerun exactly-once).
-      const taken = await keys.findOneAndUpdate({ _id: id, state: 'pending', leaseUntil: doc.leaseUntil }, { $set: { leaseUntil: new Date(now.getTime() + LEASE_MS) } });
+      const taken = await keys.findOneAndUpdate(
+        { _id: id, state: 'pending', leaseUntil: doc.leaseUntil },
+        { $set: { leaseUntil: new Date(now.getTime() + LEASE_MS) } },
+      );
       if (taken) return 'claimed';
     }
     throw new HttpError(409, 'idempotency_in_progress', 'This Idempotency-Key is contended; retry shortly');
@@ -104,14 +138,27 @@ export function createIdempotency(db: Db, config: Pick<Config, 'IDEMPOTENCY_RETE
      * `present` turns the stored answer's body into what the caller gets, on the first answer and
      * on every replay: an answer with personal data is stored sealed and opened only to be sent.
      */
-    async run(req: Request, res: Response, scope: string, body: unknown, command: (seed: string | undefined) => Promise<Answer>, present: Present = async (b) => b): Promise<void> {
+    async run(
+      req: Request,
+      res: Response,
+      scope: string,
+      body: unknown,
+      command: (seed: string | undefined) => Promise<Answer>,
+      present: Present = async (b) => b,
+    ): Promise<void> {
       const key = req.header('idempotency-key');
       if (key === undefined) return send(res, await command(undefined), present);
-      if (!IDEMPOTENCY_KEY_PATTERN.test(key)) throw new HttpError(400, 'validation_failed', idempotencyKeySchemaMessage, [{ field: 'Idempotency-Key', message: idempotencyKeySchemaMessage }]);
-      const seed = createHash('sha256').update(`${principalOf(res).keyId}\n${scope}\n${key}`).digest('hex');
+      if (!IDEMPOTENCY_KEY_PATTERN.test(key))
+        throw new HttpError(400, 'validation_failed', idempotencyKeySchemaMessage, [
+          { field: 'Idempotency-Key', message: idempotencyKeySchemaMessage },
+        ]);
+      const seed = createHash('sha256')
+        .update(`${principalOf(res).keyId}\n${scope}\n${key}`)
+        .digest('hex');
       const canonical = canonicalJson(body);
       const requestHash = digest(canonical);
-      const sameRequest = (stored: string) => stored === requestHash || stored === createHash('sha256').update(canonical).digest('hex');
+      const sameRequest = (stored: string) =>
+        stored === requestHash || stored === createHash('sha256').update(canonical).digest('hex');
       if ((await claim(seed, scope, requestHash, sameRequest, res, present)) === null) return;
       let answer: Answer;
       try {
@@ -132,7 +179,10 @@ type Present = (body: unknown) => Promise<unknown>;
 
 async function send(res: Response, answer: Answer, present: Present): Promise<void> {
   const body = await present(answer.body);
-  res.status(answer.status).set(answer.headers ?? {}).json(body);
+  res
+    .status(answer.status)
+    .set(answer.headers ?? {})
+    .json(body);
 }
 
 /** A UUID-shaped id derived from a seed, for resources whose id must follow from the key. */

@@ -12,13 +12,19 @@ async function main() {
   const app = createApp(parts);
   const watchdog = startWatchdog({
     what: 'API',
-    servers: { mongodb: () => mongo.db.command({ ping: 1 }), temporal: () => connection.workflowService.getSystemInfo({}) },
+    servers: {
+      mongodb: () => mongo.db.command({ ping: 1 }),
+      temporal: () => connection.workflowService.getSystemInfo({}),
+    },
     timeoutMs: config.WATCHDOG_TIMEOUT,
     log,
   });
   const host = listenHost(config);
   const server = app.listen(config.PORT, host, () => {
-    log.info({ port: config.PORT, host }, `API listening on http://${host === '0.0.0.0' ? 'localhost' : host}:${config.PORT}`);
+    log.info(
+      { port: config.PORT, host },
+      `API listening on http://${host === '0.0.0.0' ? 'localhost' : host}:${config.PORT}`,
+    );
     reportReady();
   });
   server.on('error', (err) => {

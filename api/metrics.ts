@@ -19,7 +19,12 @@ export function createMetrics(deps: { db: Db; store: EventStore; config: Config 
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: 'api_' });
 
-  const requests = new client.Counter({ name: 'http_requests_total', help: 'HTTP requests by method, route and status', labelNames: ['method', 'route', 'status'], registers: [registry] });
+  const requests = new client.Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests by method, route and status',
+    labelNames: ['method', 'route', 'status'],
+    registers: [registry],
+  });
   const latency = new client.Histogram({
     name: 'http_request_duration_seconds',
     help: 'HTTP request latency by method and route',
@@ -27,7 +32,11 @@ export function createMetrics(deps: { db: Db; store: EventStore; config: Config 
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
-  const sagasStarted = new client.Counter({ name: 'sagas_started_total', help: 'Order sagas started by this API process', registers: [registry] });
+  const sagasStarted = new client.Counter({
+    name: 'sagas_started_total',
+    help: 'Order sagas started by this API process',
+    registers: [registry],
+  });
 
   new client.Gauge({
     name: 'sagas',
@@ -55,7 +64,11 @@ export function createMetrics(deps: { db: Db; store: EventStore; config: Config 
     registers: [registry],
     async collect() {
       this.reset();
-      const rows = await deadLetterCollection(deps.db).aggregate<{ _id: { source: string; status: string }; n: number }>([{ $group: { _id: { source: '$source', status: '$status' }, n: { $sum: 1 } } }]).toArray();
+      const rows = await deadLetterCollection(deps.db)
+        .aggregate<{ _id: { source: string; status: string }; n: number }>([
+          { $group: { _id: { source: '$source', status: '$status' }, n: { $sum: 1 } } },
+        ])
+        .toArray();
       for (const row of rows) this.set({ source: row._id.source, status: row._id.status }, row.n);
     },
   });
@@ -71,7 +84,8 @@ export function createMetrics(deps: { db: Db; store: EventStore; config: Config 
   // Four gauges read the same status: compute it once per scrape, not once per gauge.
   let scrape: { at: number; rows: ReturnType<typeof projectionStatuses> } | undefined;
   const statuses = () => {
-    if (!scrape || Date.now() - scrape.at > 1_000) scrape = { at: Date.now(), rows: projectionStatuses(deps.db, deps.store, deps.config.PROJECTION_STALL_AFTER) };
+    if (!scrape || Date.now() - scrape.at > 1_000)
+      scrape = { at: Date.now(), rows: projectionStatuses(deps.db, deps.store, deps.config.PROJECTION_STALL_AFTER) };
     return scrape.rows;
   };
   new client.Gauge({
@@ -89,7 +103,9 @@ export function createMetrics(deps: { db: Db; store: EventStore; config: Config 
     labelNames: ['projection', 'state'],
     registers: [registry],
     async collect() {
-      for (const row of await statuses()) for (const state of ['running', 'catching-up', 'stalled', 'rebuilding']) this.set({ projection: row.name, state }, row.state === state ? 1 : 0);
+      for (const row of await statuses())
+        for (const state of ['running', 'catching-up', 'stalled', 'rebuilding'])
+          this.set({ projection: row.name, state }, row.state === state ? 1 : 0);
     },
   });
   new client.Gauge({
@@ -122,20 +138,23 @@ export function createMetrics(deps: { db: Db; store: EventStore; config: Config 
     next();
   };
 
-  const routes = (police: PoliceDeps): Router => policedRouter(police).get('/metrics', async (_req, res) => {
-    const own = await registry.metrics();
-    const workers = await Promise.all(
-      deps.config.WORKER_METRICS_URLS.map(async (url) => {
-        try {
-          const answer = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-          return answer.ok ? `# worker metrics from ${url}\n${await answer.text()}` : `# worker metrics from ${url}: HTTP ${answer.status}\n`;
-        } catch (err) {
-          return `# worker metrics from ${url} unavailable: ${(err as Error).message}\n`;
-        }
-      }),
-    );
-    res.type(registry.contentType).send([own, ...workers].join('\n'));
-  });
+  const routes = (police: PoliceDeps): Router =>
+    policedRouter(police).get('/metrics', async (_req, res) => {
+      const own = await registry.metrics();
+      const workers = await Promise.all(
+        deps.config.WORKER_METRICS_URLS.map(async (url) => {
+          try {
+            const answer = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+            return answer.ok
+              ? `# worker metrics from ${url}\n${await answer.text()}`
+              : `# worker metrics from ${url}: HTTP ${answer.status}\n`;
+          } catch (err) {
+            return `# worker metrics from ${url} unavailable: ${(err as Error).message}\n`;
+          }
+        }),
+      );
+      res.type(registry.contentType).send([own, ...workers].join('\n'));
+    });
 
   return { registry, middleware, routes, sagasStarted };
 }

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject, type ZodOpenApiResponseObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
+import {
+  createDocument,
+  type ZodOpenApiOperationObject,
+  type ZodOpenApiPathsObject,
+  type ZodOpenApiResponseObject,
+  type ZodOpenApiResponsesObject,
+} from 'zod-openapi';
 import { CONTRACT, consistencyQuery, errorBody, openApiPath, type Operation } from './contract';
 import { describeAccess } from './access-policy';
 
@@ -9,18 +15,23 @@ const errorContent = { 'application/json': { schema: errorBody } };
 function responsesOf(operation: Operation, path: string, authRequired: boolean): ZodOpenApiResponsesObject {
   const responses: Record<string, ZodOpenApiResponseObject> = {};
   for (const [code, spec] of Object.entries(operation.responses)) {
-    if (typeof spec !== 'string') responses[code] = { description: spec.description, content: { 'application/json': { schema: spec.body } } };
+    if (typeof spec !== 'string')
+      responses[code] = { description: spec.description, content: { 'application/json': { schema: spec.body } } };
     else responses[code] = code.startsWith('2') ? { description: spec } : { description: spec, content: errorContent };
   }
   const add = (code: string, description: string) => (responses[code] ??= { description, content: errorContent });
   // Anything the route validates can be refused, naming the field.
-  if (operation.params || operation.query || operation.headers || operation.body || operation.readModel) add('400', 'Malformed input (names the field)');
+  if (operation.params || operation.query || operation.headers || operation.body || operation.readModel)
+    add('400', 'Malformed input (names the field)');
   if (operation.readModel) {
     add('422', 'minPosition is beyond the head of the event log');
     add('504', 'The read model has not reached minPosition within waitMs');
     responses['503'] ??= {
-      description: 'The read model is stalled short of minPosition (read_model_stalled): answered at once, retry after Retry-After seconds',
-      headers: { 'Retry-After': { description: 'Seconds to wait before asking again', schema: { type: 'integer', minimum: 1 } } },
+      description:
+        'The read model is stalled short of minPosition (read_model_stalled): answered at once, retry after Retry-After seconds',
+      headers: {
+        'Retry-After': { description: 'Seconds to wait before asking again', schema: { type: 'integer', minimum: 1 } },
+      },
       content: errorContent,
     };
   }
@@ -34,7 +45,9 @@ function responsesOf(operation: Operation, path: string, authRequired: boolean):
 }
 
 function operationObject(operation: Operation, path: string, authRequired: boolean): ZodOpenApiOperationObject {
-  const query = operation.readModel ? (operation.query ?? z.object({})).extend(consistencyQuery.shape) : operation.query;
+  const query = operation.readModel
+    ? (operation.query ?? z.object({})).extend(consistencyQuery.shape)
+    : operation.query;
   return {
     summary: operation.summary,
     description: `Who may call it: ${describeAccess(operation.access)}.`,
@@ -45,7 +58,9 @@ function operationObject(operation: Operation, path: string, authRequired: boole
       ...(query && { query }),
       ...(operation.headers && { header: operation.headers }),
     },
-    ...(operation.body && { requestBody: { required: !operation.bodyOptional, content: { 'application/json': { schema: operation.body } } } }),
+    ...(operation.body && {
+      requestBody: { required: !operation.bodyOptional, content: { 'application/json': { schema: operation.body } } },
+    }),
     responses: responsesOf(operation, path, authRequired),
   };
 }
@@ -62,20 +77,18 @@ export function openApiDocument(options: { authRequired: boolean } = { authRequi
     const path = openApiPath(expressPath);
     paths[path] = { ...paths[path], [method.toLowerCase()]: operationObject(operation, path, options.authRequired) };
   }
-  return createDocument(
-    {
-      openapi: '3.1.0',
-      info: {
-        title: 'Temporal Order Platform API',
-        version: '1.0.0',
-        description:
-          'Order saga on Temporal with event-sourced accounts and CQRS read models. Amounts are integers in cents. Errors: { error: { code, message, details } }. ' +
-          'In production every endpoint but /health, /health/ready and /health/read-side needs an API key (Authorization: Bearer <key>).',
-      },
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
-      // The document says what this server does: without authentication (development), no key.
-      security: options.authRequired ? [{ apiKey: [] }] : [],
-      paths,
+  return createDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Temporal Order Platform API',
+      version: '1.0.0',
+      description:
+        'Order saga on Temporal with event-sourced accounts and CQRS read models. Amounts are integers in cents. Errors: { error: { code, message, details } }. ' +
+        'In production every endpoint but /health, /health/ready and /health/read-side needs an API key (Authorization: Bearer <key>).',
     },
-  ) as unknown as Record<string, unknown>;
+    components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+    // The document says what this server does: without authentication (development), no key.
+    security: options.authRequired ? [{ apiKey: [] }] : [],
+    paths,
+  }) as unknown as Record<string, unknown>;
 }

@@ -9,18 +9,32 @@ import type { Ownership } from './policed-router';
  * record the customer by pseudonym only, so the caller's customer id is turned into its pseudonym
  * and compared; a customer with no key (never seen, or erased) owns nothing.
  */
-export function createOwnership({ accounts, customers: orders, personalData }: { accounts: Pick<AccountService, 'getAccount'>; customers: OrderCustomers; personalData: PersonalData }): Ownership {
+export function createOwnership({
+  accounts,
+  customers: orders,
+  personalData,
+}: {
+  accounts: Pick<AccountService, 'getAccount'>;
+  customers: OrderCustomers;
+  personalData: PersonalData;
+}): Ownership {
   const owns = async (recorded: Promise<string | null | undefined>, customerId: string) => {
     const [pseudonym, mine] = await Promise.all([recorded, personalData.pseudonymIfKnown(customerId)]);
     return typeof pseudonym === 'string' && pseudonym === mine;
   };
   return {
     isOrderCustomer(orderId, customerId) {
-      return owns(orders.of(orderId).then((o) => o?.customer), customerId);
+      return owns(
+        orders.of(orderId).then((o) => o?.customer),
+        customerId,
+      );
     },
     async isAccountHolder(accountId, customerId) {
       if (!/^[A-Za-z0-9_.:-]{1,100}$/.test(accountId)) return false;
-      return owns(accounts.getAccount(accountId).then((a) => a?.customer), customerId);
+      return owns(
+        accounts.getAccount(accountId).then((a) => a?.customer),
+        customerId,
+      );
     },
   };
 }

@@ -31,7 +31,10 @@ export function policedRouter(deps: PoliceDeps): Router {
     (router as unknown as Record<string, unknown>)[method] = (path: string, ...handlers: RequestHandler[]) => {
       const route = `${method.toUpperCase()} ${path}`;
       const access = accessOf(method, path);
-      if (!access) throw new Error(`${route} has no entry in ACCESS_POLICY: declare the operation, with who may call it, in the API contract (api/contract/)`);
+      if (!access)
+        throw new Error(
+          `${route} has no entry in ACCESS_POLICY: declare the operation, with who may call it, in the API contract (api/contract/)`,
+        );
       return register(path, authorize(route, access, deps), ...handlers);
     };
   }
@@ -55,22 +58,25 @@ function authorize(route: string, access: Access, deps: PoliceDeps): RequestHand
         return next();
       case 'own-body': {
         const named = (req.body as { customerId?: unknown } | undefined)?.customerId;
-        if (named !== undefined && named !== own) return deny('other-customer', new HttpError(403, 'forbidden', 'A client may act for its own customer id only'));
+        if (named !== undefined && named !== own)
+          return deny(
+            'other-customer',
+            new HttpError(403, 'forbidden', 'A client may act for its own customer id only'),
+          );
         return next();
       }
       case 'own-customer':
-        if (req.params.customerId !== own) return deny('other-customer', notFound(`Customer ${String(req.params.customerId)}`));
+        if (req.params.customerId !== own)
+          return deny('other-customer', notFound(`Customer ${String(req.params.customerId)}`));
         return next();
       case 'own-order':
-        return void deps.ownership.isOrderCustomer(String(req.params.orderId), own).then(
-          (owner) => (owner ? next() : deny('not-owner', notFound(`Order ${String(req.params.orderId)}`))),
-          next,
-        );
+        return void deps.ownership
+          .isOrderCustomer(String(req.params.orderId), own)
+          .then((owner) => (owner ? next() : deny('not-owner', notFound(`Order ${String(req.params.orderId)}`))), next);
       case 'own-account':
-        return void deps.ownership.isAccountHolder(String(req.params.id), own).then(
-          (holder) => (holder ? next() : deny('not-holder', notFound(`Account ${String(req.params.id)}`))),
-          next,
-        );
+        return void deps.ownership
+          .isAccountHolder(String(req.params.id), own)
+          .then((holder) => (holder ? next() : deny('not-holder', notFound(`Account ${String(req.params.id)}`))), next);
     }
   };
 }

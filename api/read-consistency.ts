@@ -27,8 +27,15 @@ export const STALLED_RETRY_AFTER_S = 5;
  * with `Retry-After` as soon as it sees the projection stalled, which waiting would not cure.
  * Every read-model answer carries `X-Read-Model-Position`.
  */
-export function readConsistency({ db, store, stallAfterMs }: { db: Db; store: Pick<EventStore, 'headPosition'>; stallAfterMs: number }) {
-
+export function readConsistency({
+  db,
+  store,
+  stallAfterMs,
+}: {
+  db: Db;
+  store: Pick<EventStore, 'headPosition'>;
+  stallAfterMs: number;
+}) {
   async function stalled(projection: Projection) {
     const rows = await projectionStatuses(db, store, stallAfterMs);
     return rows.find((r) => r.name === projection.name && r.state === 'stalled');
@@ -37,7 +44,10 @@ export function readConsistency({ db, store, stallAfterMs }: { db: Db; store: Pi
   return async function awaitReadModel(projection: Projection, req: Request, res: Response): Promise<void> {
     const q = parse(
       consistency,
-      { minPosition: req.query.minPosition ?? req.header('x-min-position'), waitMs: req.query.waitMs ?? req.header('x-wait-ms') },
+      {
+        minPosition: req.query.minPosition ?? req.header('x-min-position'),
+        waitMs: req.query.waitMs ?? req.header('x-wait-ms'),
+      },
       'query',
     );
     const started = Date.now();
@@ -52,7 +62,9 @@ export function readConsistency({ db, store, stallAfterMs }: { db: Db; store: Pi
       }
       if (q.minPosition > (await store.headPosition())) {
         // No command ever answered with this position: a client error, not a timeout.
-        throw new HttpError(422, 'unknown_position', `Position ${q.minPosition} is beyond the head of the event log`, { minPosition: q.minPosition });
+        throw new HttpError(422, 'unknown_position', `Position ${q.minPosition} is beyond the head of the event log`, {
+          minPosition: q.minPosition,
+        });
       }
       if (Date.now() >= nextStallCheck) {
         nextStallCheck = Date.now() + STALL_CHECK_EVERY_MS;
@@ -60,19 +72,29 @@ export function readConsistency({ db, store, stallAfterMs }: { db: Db; store: Pi
         if (row) {
           res.setHeader('Retry-After', String(STALLED_RETRY_AFTER_S));
           res.setHeader('X-Read-Model-Position', String(position));
-          throw new HttpError(503, 'read_model_stalled', `The ${projection.name} read model is stalled at position ${position}, short of ${q.minPosition}; retry later`, {
-            projection: projection.name,
-            position,
-            minPosition: q.minPosition,
-            stalledSince: row.stalledSince ?? row.progressAt,
-          });
+          throw new HttpError(
+            503,
+            'read_model_stalled',
+            `The ${projection.name} read model is stalled at position ${position}, short of ${q.minPosition}; retry later`,
+            {
+              projection: projection.name,
+              position,
+              minPosition: q.minPosition,
+              stalledSince: row.stalledSince ?? row.progressAt,
+            },
+          );
         }
       }
       if (Date.now() >= deadline) {
-        throw new HttpError(504, 'read_model_behind', `The ${projection.name} read model has reached position ${position}, not ${q.minPosition}, within ${q.waitMs} ms`, {
-          position,
-          minPosition: q.minPosition,
-        });
+        throw new HttpError(
+          504,
+          'read_model_behind',
+          `The ${projection.name} read model has reached position ${position}, not ${q.minPosition}, within ${q.waitMs} ms`,
+          {
+            position,
+            minPosition: q.minPosition,
+          },
+        );
       }
       await new Promise((r) => setTimeout(r, 20));
     }

@@ -24,7 +24,11 @@ export function requestLog(log: Logger): RequestHandler {
     customErrorMessage: () => 'request',
     customAttributeKeys: { reqId: 'correlationId', responseTime: 'ms' },
     serializers: { req: () => undefined, res: () => undefined },
-    customProps: (req, res) => ({ method: req.method, path: loggedPath((req as { path?: string }).path ?? req.url?.split('?')[0]), status: res.statusCode }),
+    customProps: (req, res) => ({
+      method: req.method,
+      path: loggedPath((req as { path?: string }).path ?? req.url?.split('?')[0]),
+      status: res.statusCode,
+    }),
     // A 4xx or 5xx is the answer the API chose and logged with its reason; the line stays info.
     customLogLevel: () => 'info',
   });

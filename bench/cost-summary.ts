@@ -8,7 +8,14 @@
  * throughput ratio.
  */
 import { readFileSync } from 'node:fs';
-import { commandRows, GROUP_COMMIT_ROW, OUTSIDE_ROW, processTotal, SAGA_STEPS, type CommandRow } from './lib/command-count';
+import {
+  commandRows,
+  GROUP_COMMIT_ROW,
+  OUTSIDE_ROW,
+  processTotal,
+  SAGA_STEPS,
+  type CommandRow,
+} from './lib/command-count';
 import { table } from './lib/report';
 import { detailTable } from './lib/render-commands';
 
@@ -20,7 +27,8 @@ interface Run {
 const f = (x: unknown, digits = 2) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(digits) : '–');
 const joined = (values: unknown[], digits = 2) => values.map((v) => f(v, digits)).join(' / ');
 
-const levelOf = (run: Run, concurrency: number) => (run.report.results?.saga?.levels ?? []).find((l: any) => l.concurrency === concurrency);
+const levelOf = (run: Run, concurrency: number) =>
+  (run.report.results?.saga?.levels ?? []).find((l: any) => l.concurrency === concurrency);
 
 function rowsAt(run: Run, concurrency: number): CommandRow[] {
   const level = levelOf(run, concurrency);
@@ -45,7 +53,18 @@ function runsTable(runs: Run[]): string {
       joined([1, 16].map((c) => processTotal(rowsAt(run, c), 'read side'))),
     ];
   });
-  const header = ['run', 'started (UTC)', 'load average at start / end', 'C=1 p50 ms ours / no-op', 'C=1 p50 ratio', 'C=16 sagas/s ours / no-op', 'C=16 throughput ratio', 'worker commands per saga C=1 / C=16', 'API C=1 / C=16', 'read side C=1 / C=16'];
+  const header = [
+    'run',
+    'started (UTC)',
+    'load average at start / end',
+    'C=1 p50 ms ours / no-op',
+    'C=1 p50 ratio',
+    'C=16 sagas/s ours / no-op',
+    'C=16 throughput ratio',
+    'worker commands per saga C=1 / C=16',
+    'API C=1 / C=16',
+    'read side C=1 / C=16',
+  ];
   return table(header, rows);
 }
 
@@ -59,7 +78,8 @@ function rank([process, step]: [string, string]): number {
 /** Every row of a level in any run, in the report's order (a row one run lacks still has its place). */
 function stepNames(runs: Run[], concurrency: number): Array<[string, string]> {
   const seen = new Map<string, [string, string]>();
-  for (const run of runs) for (const r of rowsAt(run, concurrency)) seen.set(`${r.process}/${r.step}`, [r.process, r.step]);
+  for (const run of runs)
+    for (const r of rowsAt(run, concurrency)) seen.set(`${r.process}/${r.step}`, [r.process, r.step]);
   return [...seen.values()].sort((a, b) => rank(a) - rank(b) || a.join('/').localeCompare(b.join('/')));
 }
 
@@ -71,7 +91,12 @@ function commandsTable(runs: Run[], concurrency: number): string {
     const split = first ? joined([first.reads, first.writes, first.other]) : '–';
     return [name, joined(found.map((r) => r?.perSaga)), split, f(first?.eventStore)];
   });
-  const header = ['step', `commands per saga, run ${runs.map((_, i) => i + 1).join(' / ')}`, 'reads / writes / other (first run with the row)', 'on the event store (first run with the row)'];
+  const header = [
+    'step',
+    `commands per saga, run ${runs.map((_, i) => i + 1).join(' / ')}`,
+    'reads / writes / other (first run with the row)',
+    'on the event store (first run with the row)',
+  ];
   return table(header, rows);
 }
 
@@ -83,11 +108,21 @@ function stepMs(run: Run, side: 'ours' | 'baseline', step: string): { workMs: nu
 }
 
 function timesTable(runs: Run[]): string {
-  const steps = [...SAGA_STEPS.map((s) => [`activity ${s}`, `activity ${noopOf(s)}`]), ['workflow task', 'workflow task'], ['whole workflow (first to last event)', 'whole workflow (first to last event)']];
+  const steps = [
+    ...SAGA_STEPS.map((s) => [`activity ${s}`, `activity ${noopOf(s)}`]),
+    ['workflow task', 'workflow task'],
+    ['whole workflow (first to last event)', 'whole workflow (first to last event)'],
+  ];
   const rows = steps.map(([ours, noop]) => [
     ours!.replace('activity ', ''),
-    joined(runs.map((run) => stepMs(run, 'ours', ours!)?.workMs), 1),
-    joined(runs.map((run) => stepMs(run, 'baseline', noop!)?.workMs), 1),
+    joined(
+      runs.map((run) => stepMs(run, 'ours', ours!)?.workMs),
+      1,
+    ),
+    joined(
+      runs.map((run) => stepMs(run, 'baseline', noop!)?.workMs),
+      1,
+    ),
   ]);
   const runs_ = runs.map((_, i) => i + 1).join(' / ');
   return table(['step (C=1, p50 of ten sagas)', `ours ms, run ${runs_}`, `no-op ms, run ${runs_}`], rows);
@@ -95,10 +130,16 @@ function timesTable(runs: Run[]): string {
 
 /** What each step's commands are, from the last run that recorded them (at C=1 they are the same in every run). */
 function detailOf(runs: Run[]): string[] {
-  const recorded = (run: Run) => Object.values(levelOf(run, 1)?.commands?.tallies.worker ?? {}).some((s: any) => s.commands);
+  const recorded = (run: Run) =>
+    Object.values(levelOf(run, 1)?.commands?.tallies.worker ?? {}).some((s: any) => s.commands);
   const index = runs.map(recorded).lastIndexOf(true);
   if (index < 0) return [];
-  return [`The commands at C=1, the worker's step by step, then the API's and the read side's (run ${index + 1}):`, '', detailTable(levelOf(runs[index]!, 1)), ''];
+  return [
+    `The commands at C=1, the worker's step by step, then the API's and the read side's (run ${index + 1}):`,
+    '',
+    detailTable(levelOf(runs[index]!, 1)),
+    '',
+  ];
 }
 
 export function costSummary(runs: Run[]): string {

@@ -26,7 +26,10 @@ async function main() {
     await session.post('Profiler.start');
   }
   // As in production: fault injection off, so it costs nothing.
-  const consumers = await startConsumers({ ...readSideParts(client.db(process.env.BENCH_DB)), log: createLogger('projector-bench', 'silent') }, { faultInjection: false });
+  const consumers = await startConsumers(
+    { ...readSideParts(client.db(process.env.BENCH_DB)), log: createLogger('projector-bench', 'silent') },
+    { faultInjection: false },
+  );
   const send = (message: unknown) => process.send?.(message);
 
   // When each position became readable, stamped as the orders projection's write completes (its

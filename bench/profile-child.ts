@@ -22,7 +22,9 @@ async function main() {
   await session.post('Profiler.start');
   try {
     const result = await sagaScenario(stack, {
-      levels: [{ concurrency: Number(process.env.BENCH_CONCURRENCY ?? 16), orders: Number(process.env.BENCH_ORDERS ?? 100) }],
+      levels: [
+        { concurrency: Number(process.env.BENCH_CONCURRENCY ?? 16), orders: Number(process.env.BENCH_ORDERS ?? 100) },
+      ],
       warmup: 4,
       oursOnly: true,
     });

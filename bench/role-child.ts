@@ -28,7 +28,14 @@ const commands = createCommandCounter();
 const bytes = createByteCounter();
 
 /** The process name its counts go under: the process kind it stands for. */
-const COUNTED_AS: Record<ChildRole, string> = { api: 'api', worker: 'worker', readside: 'read side', 'noop-worker': 'worker', 'minimal-worker': 'worker', 'minimal-watcher': 'read side' };
+const COUNTED_AS: Record<ChildRole, string> = {
+  api: 'api',
+  worker: 'worker',
+  readside: 'read side',
+  'noop-worker': 'worker',
+  'minimal-worker': 'worker',
+  'minimal-watcher': 'read side',
+};
 
 function watch(mongo: Mongo, stepOf?: () => string | undefined) {
   const name = COUNTED_AS[role];
@@ -72,7 +79,8 @@ async function start(config: Config): Promise<Running> {
     case 'readside': {
       const mongo = await openDatabase(monitored);
       watch(mongo);
-      const run = () => startConsumers({ ...readSideParts(mongo.db), log }, { faultInjection: faultInjectionOn(config) });
+      const run = () =>
+        startConsumers({ ...readSideParts(mongo.db), log }, { faultInjection: faultInjectionOn(config) });
       let consumers: Awaited<ReturnType<typeof run>> | undefined = await run();
       return {
         pause: async () => {
@@ -132,7 +140,11 @@ async function start(config: Config): Promise<Running> {
 async function main() {
   installRuntime();
   const config = benchConfig(
-    { temporalAddress: process.env.BENCH_TEMPORAL_ADDRESS!, namespace: process.env.BENCH_TEMPORAL_NAMESPACE!, mongodbUri: process.env.BENCH_MONGODB_URI! },
+    {
+      temporalAddress: process.env.BENCH_TEMPORAL_ADDRESS!,
+      namespace: process.env.BENCH_TEMPORAL_NAMESPACE!,
+      mongodbUri: process.env.BENCH_MONGODB_URI!,
+    },
     { TASK_QUEUE: process.env.BENCH_TASK_QUEUE!, MONGODB_DB: process.env.BENCH_DB! },
   );
   const running = await start(config);

@@ -36,31 +36,57 @@ import { scaleRows, type ScaleRun } from './lib/scale';
 const root = path.resolve(__dirname, '..');
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const only = args
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
 const wanted = (name: string) => !only || only.includes(name);
 
 /** What each mode runs; the default fits in about 10 minutes on 2 cores, --quick in about 2. */
 const plan = quick
   ? {
-      saga: { levels: [{ concurrency: 1, orders: 6 }, { concurrency: 4, orders: 16 }, { concurrency: 16, orders: 32 }], warmup: 2 },
+      saga: {
+        levels: [
+          { concurrency: 1, orders: 6 },
+          { concurrency: 4, orders: 16 },
+          { concurrency: 16, orders: 32 },
+        ],
+        warmup: 2,
+      },
       profile: null,
       hotSku: { orders: 64, rounds: 1 },
       scale: { concurrency: 16, orders: 32, warmup: 2 },
       lag: { rates: [50, 100], seconds: 2 },
       append: { rounds: 1, secondsPerTurn: 1.5, concurrency: 8 },
       lookups: { background: 10_000, secondsPerTurn: 0.7 },
-      rehydrate: { sizes: [10, 1_000, 10_000], bulkFrom: 10_000, repetitions: (n: number) => (n >= 10_000 ? 2 : n >= 1_000 ? 5 : 20) },
+      rehydrate: {
+        sizes: [10, 1_000, 10_000],
+        bulkFrom: 10_000,
+        repetitions: (n: number) => (n >= 10_000 ? 2 : n >= 1_000 ? 5 : 20),
+      },
       replay: { replays: 60 },
     }
   : {
-      saga: { levels: [{ concurrency: 1, orders: 30 }, { concurrency: 4, orders: 80 }, { concurrency: 16, orders: 200 }, { concurrency: 64, orders: 256 }], warmup: 4 },
+      saga: {
+        levels: [
+          { concurrency: 1, orders: 30 },
+          { concurrency: 4, orders: 80 },
+          { concurrency: 16, orders: 200 },
+          { concurrency: 64, orders: 256 },
+        ],
+        warmup: 4,
+      },
       profile: { concurrency: 16, orders: 120 },
       hotSku: { orders: 64, rounds: 2 },
       scale: { concurrency: 16, orders: 96, warmup: 4 },
       lag: { rates: [50, 200], seconds: 12, sustained: { rate: 500, seconds: 60 } },
       append: { rounds: 3, secondsPerTurn: 3, concurrency: 8 },
       lookups: { background: 30_000, secondsPerTurn: 2 },
-      rehydrate: { sizes: [10, 1_000, 100_000], bulkFrom: 10_000, repetitions: (n: number) => (n >= 100_000 ? 3 : n >= 1_000 ? 15 : 50) },
+      rehydrate: {
+        sizes: [10, 1_000, 100_000],
+        bulkFrom: 10_000,
+        repetitions: (n: number) => (n >= 100_000 ? 3 : n >= 1_000 ? 15 : 50),
+      },
       replay: { replays: 300 },
     };
 
@@ -118,18 +144,34 @@ async function main() {
     mongoRoundTripsUs = await mongoRoundTrips(client.db(`bench_round_trips_${Date.now()}`));
     await client.close();
   }
-  const machine = await machineInfo({ temporal: servers.temporal, mongo: servers.mongo, connection, mongoVersion, mongoRoundTripsUs });
-  log(`machine: ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, Temporal ${machine.temporal.serverVersion} (${machine.temporal.source}), MongoDB ${machine.mongodb.source} ${mongoVersion}, load ${machine.loadAverageAtStart.join(' ')}`);
+  const machine = await machineInfo({
+    temporal: servers.temporal,
+    mongo: servers.mongo,
+    connection,
+    mongoVersion,
+    mongoRoundTripsUs,
+  });
+  log(
+    `machine: ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, Temporal ${machine.temporal.serverVersion} (${machine.temporal.source}), MongoDB ${machine.mongodb.source} ${mongoVersion}, load ${machine.loadAverageAtStart.join(' ')}`,
+  );
 
   let recorded: RecordedHistories[] | undefined;
   try {
     if (wanted('saga') || wanted('replay')) {
       await withMongo('saga', async (uri) => {
-        const stack = await startSplitStack({ temporalAddress: servers.temporal.address, namespace: servers.temporal.namespace, mongodbUri: uri });
+        const stack = await startSplitStack({
+          temporalAddress: servers.temporal.address,
+          namespace: servers.temporal.namespace,
+          mongodbUri: uri,
+        });
         try {
           const saga = await sagaScenario(stack, plan.saga);
           results.saga = saga;
-          if (wanted('replay')) recorded = await recordHistories(stack.client, { sagaIds: saga.workflowIds, baselineIds: saga.baselineWorkflowIds });
+          if (wanted('replay'))
+            recorded = await recordHistories(stack.client, {
+              sagaIds: saga.workflowIds,
+              baselineIds: saga.baselineWorkflowIds,
+            });
         } finally {
           await stack.stop();
         }
@@ -137,7 +179,10 @@ async function main() {
     }
     if (wanted('hot-sku')) {
       await withMongo('hot-sku', async (uri) => {
-        const stack = await startSplitStack({ temporalAddress: servers.temporal.address, namespace: servers.temporal.namespace, mongodbUri: uri }, { baselines: false });
+        const stack = await startSplitStack(
+          { temporalAddress: servers.temporal.address, namespace: servers.temporal.namespace, mongodbUri: uri },
+          { baselines: false },
+        );
         try {
           results.hotSku = await hotSkuScenario(stack, plan.hotSku);
         } finally {
@@ -157,10 +202,19 @@ async function main() {
       for (const { workers, readSides } of configs) {
         await withMongo(`scale (${workers} workers, ${readSides} read sides)`, async (uri) => {
           log(`scale: ${workers} worker process(es), ${readSides} read-side process(es)`);
-          const stack = await startSplitStack({ temporalAddress: servers.temporal.address, namespace: servers.temporal.namespace, mongodbUri: uri }, { workers, readSides, baselines: false });
+          const stack = await startSplitStack(
+            { temporalAddress: servers.temporal.address, namespace: servers.temporal.namespace, mongodbUri: uri },
+            { workers, readSides, baselines: false },
+          );
           try {
             const { concurrency, orders, warmup } = plan.scale;
-            const saga = await sagaScenario(stack, { levels: [{ concurrency, orders }], warmup, oursOnly: true, rounds: 1, keepWorkflowIds: 0 });
+            const saga = await sagaScenario(stack, {
+              levels: [{ concurrency, orders }],
+              warmup,
+              oursOnly: true,
+              rounds: 1,
+              keepWorkflowIds: 0,
+            });
             const l = saga.levels[0]!;
             const cpu = l.work!.ours!.cpu;
             const run = (what: ScaleRun['what'], processes: number): ScaleRun => ({
@@ -188,22 +242,48 @@ async function main() {
       results.scale = { rows: scaleRows(runs) };
     }
     if (plan.profile && wanted('profile')) {
-      await withMongo('profile', (uri) => profileRun(uri, servers.temporal.address, servers.temporal.namespace, plan.profile).then((p) => void (results.profile = p)));
+      await withMongo('profile', (uri) =>
+        profileRun(uri, servers.temporal.address, servers.temporal.namespace, plan.profile).then(
+          (p) => void (results.profile = p),
+        ),
+      );
     }
     if (wanted('lag')) {
       await withDb('lag', async (client, uri) => {
         // The full run also profiles one projector process: where the time goes when a goal is missed.
         const dir = quick ? null : mkdtempSync(path.join(os.tmpdir(), 'bench-lag-'));
         const profileFile = dir ? path.join(dir, 'projector.cpuprofile') : undefined;
-        const lag = await lagScenario(client.db(`bench_lag_${Date.now()}`), uri, { ...plan.lag, ...(profileFile && { profileFile }) });
+        const lag = await lagScenario(client.db(`bench_lag_${Date.now()}`), uri, {
+          ...plan.lag,
+          ...(profileFile && { profileFile }),
+        });
         const projectorProfile = profileFile && existsSync(profileFile) ? summarizeProfile(profileFile, root) : null;
         if (dir) rmSync(dir, { recursive: true, force: true });
         results.lag = { ...lag, projectorProfile };
       });
     }
-    if (wanted('append')) await withDb('append', async (client) => void (results.append = await appendScenario(client, client.db(`bench_append_${Date.now()}`), plan.append)));
-    if (wanted('lookups')) await withDb('lookups', async (client) => void (results.lookups = await lookupsScenario(client.db(`bench_lookups_${Date.now()}`), plan.lookups)));
-    if (wanted('rehydrate')) await withDb('rehydrate', async (client) => void (results.rehydrate = await rehydrateScenario(client, client.db(`bench_rehydrate_${Date.now()}`), plan.rehydrate)));
+    if (wanted('append'))
+      await withDb(
+        'append',
+        async (client) =>
+          void (results.append = await appendScenario(client, client.db(`bench_append_${Date.now()}`), plan.append)),
+      );
+    if (wanted('lookups'))
+      await withDb(
+        'lookups',
+        async (client) =>
+          void (results.lookups = await lookupsScenario(client.db(`bench_lookups_${Date.now()}`), plan.lookups)),
+      );
+    if (wanted('rehydrate'))
+      await withDb(
+        'rehydrate',
+        async (client) =>
+          void (results.rehydrate = await rehydrateScenario(
+            client,
+            client.db(`bench_rehydrate_${Date.now()}`),
+            plan.rehydrate,
+          )),
+      );
     // Last: see replayScenario.
     if (recorded) {
       try {
@@ -225,7 +305,9 @@ async function main() {
     finishedAt: finishedAt.toISOString(),
     durationSeconds: Math.round((finishedAt.getTime() - startedAt.getTime()) / 1000),
     machine: { ...machine, loadAverageAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100) },
-    mongoPerScenario: ownMongo ? 'a fresh embedded server per scenario' : 'the server from MONGODB_URI, a fresh database per scenario',
+    mongoPerScenario: ownMongo
+      ? 'a fresh embedded server per scenario'
+      : 'the server from MONGODB_URI, a fresh database per scenario',
     goals: [] as ReturnType<typeof goals>,
     results,
     failures,
@@ -233,9 +315,18 @@ async function main() {
   report.goals = goals(report);
   const stem = `${startedAt.toISOString().slice(0, 10)}${quick ? '-quick' : ''}${only ? '-partial' : ''}`;
   // A partial run (--only) never replaces latest.*, the full run docs/performance.md shows.
-  const files = writeResults(path.join(root, 'bench', 'results'), stem, report, renderMarkdown(report), renderSvg(report), !only);
+  const files = writeResults(
+    path.join(root, 'bench', 'results'),
+    stem,
+    report,
+    renderMarkdown(report),
+    renderSvg(report),
+    !only,
+  );
   console.log(`\n${consoleSummary(report)}\n`);
-  log(`wrote ${files.map((f) => path.relative(root, f)).join(', ')}${only ? '' : ' (and latest.*)'} in ${report.durationSeconds} s`);
+  log(
+    `wrote ${files.map((f) => path.relative(root, f)).join(', ')}${only ? '' : ' (and latest.*)'} in ${report.durationSeconds} s`,
+  );
   // A broken promise (an order neither completed nor refused for stock, stock lost or made) fails the run.
   if (failures['hot-sku']) {
     console.error(`hot-sku FAILED: ${failures['hot-sku']}`);
@@ -249,7 +340,12 @@ async function main() {
  * profile shows the load, not the start-up), while this process samples the CPU time of the child
  * (by thread), the MongoDB server and the Temporal server from /proc.
  */
-async function profileRun(mongoUri: string, temporalAddress: string, namespace: string, opts: { concurrency: number; orders: number }): Promise<unknown> {
+async function profileRun(
+  mongoUri: string,
+  temporalAddress: string,
+  namespace: string,
+  opts: { concurrency: number; orders: number },
+): Promise<unknown> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-profile-'));
   const profileFile = path.join(dir, 'saga.cpuprofile');
   log(`profile: scenario 1 at C=${opts.concurrency}, ${opts.orders} orders, in a profiled child process`);
@@ -276,13 +372,20 @@ async function profileRun(mongoUri: string, temporalAddress: string, namespace: 
   });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  if (code !== 0) throw new Error(`profiled child exited with ${code}: ${stderr.trim().split('\n').slice(-5).join(' | ')}`);
+  if (code !== 0)
+    throw new Error(`profiled child exited with ${code}: ${stderr.trim().split('\n').slice(-5).join(' | ')}`);
   let summary: ProfileSummary | null = null;
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (file) summary = summarizeProfile(path.join(dir, file), root);
   rmSync(dir, { recursive: true, force: true });
   const procs = serverProcesses(mongoUri, temporalAddress);
-  return { concurrency: opts.concurrency, orders: opts.orders, run: result, mainThread: summary, processes: { mongo: procs.java?.cmd[0] ?? null, temporal: procs.temporal?.cmd[0] ?? null } };
+  return {
+    concurrency: opts.concurrency,
+    orders: opts.orders,
+    run: result,
+    mainThread: summary,
+    processes: { mongo: procs.java?.cmd[0] ?? null, temporal: procs.temporal?.cmd[0] ?? null },
+  };
 }
 
 main().then(

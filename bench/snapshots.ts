@@ -40,10 +40,16 @@ async function main() {
     await writeEvents(store, streamId, 0, beforeSnapshot);
     const snapshotted = await store.aggregateStream(streamId, accountEvolver, { snapshotEvery: SNAPSHOT_EVERY });
     await writeEvents(store, streamId, beforeSnapshot, TOTAL_EVENTS);
-    log(`wrote ${TOTAL_EVENTS} events in ${((performance.now() - started) / 1000).toFixed(1)} s (snapshot at version ${snapshotted.version})`);
+    log(
+      `wrote ${TOTAL_EVENTS} events in ${((performance.now() - started) / 1000).toFixed(1)} s (snapshot at version ${snapshotted.version})`,
+    );
 
-    const full = await measure('full fold, no snapshot', () => store.aggregateStream(streamId, accountEvolver, { useSnapshots: false }));
-    const withSnapshot = await measure(`snapshot + tail (every ${SNAPSHOT_EVERY})`, () => store.aggregateStream(streamId, accountEvolver, {}));
+    const full = await measure('full fold, no snapshot', () =>
+      store.aggregateStream(streamId, accountEvolver, { useSnapshots: false }),
+    );
+    const withSnapshot = await measure(`snapshot + tail (every ${SNAPSHOT_EVERY})`, () =>
+      store.aggregateStream(streamId, accountEvolver, {}),
+    );
     if (JSON.stringify(full.result.state) !== JSON.stringify(withSnapshot.result.state)) {
       throw new Error('the snapshot path produced a different state than the full fold');
     }
@@ -55,10 +61,16 @@ async function main() {
       'min ms': m.min.toFixed(1),
       'max ms': m.max.toFixed(1),
     }));
-    console.log(`\nRehydrating one account of ${TOTAL_EVENTS} events, ${REPETITIONS} runs each (MongoDB: ${server.source})`);
+    console.log(
+      `\nRehydrating one account of ${TOTAL_EVENTS} events, ${REPETITIONS} runs each (MongoDB: ${server.source})`,
+    );
     console.table(rows);
-    console.log(`speed-up (median without / median with snapshots): ${(full.median / withSnapshot.median).toFixed(0)}x`);
-    console.log(`both give balance ${(full.result.state as { balance?: number }).balance} at version ${full.result.version}`);
+    console.log(
+      `speed-up (median without / median with snapshots): ${(full.median / withSnapshot.median).toFixed(0)}x`,
+    );
+    console.log(
+      `both give balance ${(full.result.state as { balance?: number }).balance} at version ${full.result.version}`,
+    );
   } finally {
     await db.dropDatabase().catch(() => {});
     await client.close();
@@ -74,9 +86,14 @@ async function writeEvents(store: EventStore, streamId: string, from: number, to
     const events: AccountEvent[] = Array.from({ length: size }, (_, i) => {
       const v = version + i + 1;
       if (v === 1) return { type: 'AccountOpened', data: { owner: 'bench', initial: 1_000 } };
-      return v % 3 === 0 ? { type: 'Withdrawn', data: { amount: 5, reference: `order-${v}` } } : { type: 'Deposited', data: { amount: 7 } };
+      return v % 3 === 0
+        ? { type: 'Withdrawn', data: { amount: 5, reference: `order-${v}` } }
+        : { type: 'Deposited', data: { amount: 7 } };
     });
-    const result = await store.append(streamId, events, { expectedVersion: version === 0 ? 'no_stream' : version, streamType: 'account' });
+    const result = await store.append(streamId, events, {
+      expectedVersion: version === 0 ? 'no_stream' : version,
+      streamType: 'account',
+    });
     version = result.nextExpectedVersion;
     if (version % 10_000 === 0) log(`  ${version} events`);
   }

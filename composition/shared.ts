@@ -9,7 +9,14 @@ import { dataConverter } from '../infra/data-converter';
 import { ensureIdempotencyKeyIndexes } from '../infra/idempotency-keys';
 import type { Logger } from '../infra/logger';
 import { connectMongo, type Mongo } from '../infra/mongo';
-import { createPersonalData, ensureSubjectKeyIndexes, forgetLegacySubjectIds, masterKeysOf, type MasterKeys, type PersonalData } from '../infra/personal-data';
+import {
+  createPersonalData,
+  ensureSubjectKeyIndexes,
+  forgetLegacySubjectIds,
+  masterKeysOf,
+  type MasterKeys,
+  type PersonalData,
+} from '../infra/personal-data';
 
 /**
  * What every process builds the same way. Each process kind has its own root beside this one
@@ -33,14 +40,21 @@ export async function openDatabase(config: Config): Promise<Mongo> {
  * A Temporal client with the platform's data converter (payload encryption). `lazy`: the process
  * starts (and reports the outage on /health) even when Temporal is briefly away.
  */
-export async function temporalClient(config: Config, options: { lazy?: boolean } = {}): Promise<{ client: Client; connection: Connection }> {
+export async function temporalClient(
+  config: Config,
+  options: { lazy?: boolean } = {},
+): Promise<{ client: Client; connection: Connection }> {
   const connect = temporalConnectOptions(temporalAddress(config));
   const connection = options.lazy ? Connection.lazy(connect) : await Connection.connect(connect);
-  return { connection, client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverter(config) }) };
+  return {
+    connection,
+    client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverter(config) }),
+  };
 }
 
 /** The master keys of personal data, a generated development key announced on the process's log. */
-export const masterKeysFor = (config: Config, log: Logger): MasterKeys => masterKeysOf(config, (message) => log.warn(message));
+export const masterKeysFor = (config: Config, log: Logger): MasterKeys =>
+  masterKeysOf(config, (message) => log.warn(message));
 
 /**
  * The command side's pieces a process shares: one event store, one account service (one cache of

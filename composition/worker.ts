@@ -19,7 +19,16 @@ export async function workerConnection(config: Config): Promise<NativeConnection
  * The activities of a worker process, on one event store whose every append says which saga step
  * wrote it, one account service and one personal-data service.
  */
-export function workerActivities({ db, masterKeys = DEVELOPMENT_MASTER_KEYS }: { db: Db; masterKeys?: MasterKeys }): Activities {
-  const { store, accounts, personalData } = commandParts(db, { masterKeys, store: { ambientMetadata: temporalMetadata } });
+export function workerActivities({
+  db,
+  masterKeys = DEVELOPMENT_MASTER_KEYS,
+}: {
+  db: Db;
+  masterKeys?: MasterKeys;
+}): Activities {
+  const { store, accounts, personalData } = commandParts(db, {
+    masterKeys,
+    store: { ambientMetadata: temporalMetadata },
+  });
   return createActivities({ db, events: store, accounts, personalData });
 }

@@ -18,7 +18,10 @@ const duration = (name: string) =>
   z.string().transform((value, ctx) => {
     const ms = parseDuration(value);
     if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `${name} must be a duration like 500ms, 30s, 5m, 24h or a number of milliseconds` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `${name} must be a duration like 500ms, 30s, 5m, 24h or a number of milliseconds`,
+      });
       return z.NEVER;
     }
     return ms;
@@ -33,7 +36,10 @@ const optionalPort = (name: string) =>
     .max(65535, `${name} must be between 0 (off) and 65535`);
 
 const positiveInt = (name: string) =>
-  z.coerce.number({ error: `${name} must be a number` }).int(`${name} must be an integer`).positive(`${name} must be positive`);
+  z.coerce
+    .number({ error: `${name} must be a number` })
+    .int(`${name} must be an integer`)
+    .positive(`${name} must be positive`);
 
 const hostPort = /^[A-Za-z0-9_.\-[\]:]+:\d{1,5}$/;
 
@@ -56,9 +62,15 @@ export const configSchema = z.object({
    * Worker Versioning (see docs/workflow-changes.md): workers run as versions of this
    * Worker Deployment, and the order saga is Pinned to the version it started on.
    */
-  WORKER_DEPLOYMENT_NAME: z.string().regex(/^[\w.-]{1,100}$/, 'WORKER_DEPLOYMENT_NAME is letters, digits, . _ -').default('order-platform'),
+  WORKER_DEPLOYMENT_NAME: z
+    .string()
+    .regex(/^[\w.-]{1,100}$/, 'WORKER_DEPLOYMENT_NAME is letters, digits, . _ -')
+    .default('order-platform'),
   /** The worker's build id. Unset: <package version>-<hash of the workflow code> (workers/build-id.ts). */
-  WORKER_BUILD_ID: z.string().regex(/^[\w.-]{1,100}$/, 'WORKER_BUILD_ID is letters, digits, . _ -').optional(),
+  WORKER_BUILD_ID: z
+    .string()
+    .regex(/^[\w.-]{1,100}$/, 'WORKER_BUILD_ID is letters, digits, . _ -')
+    .optional(),
   /**
    * Whether a worker makes its own build the deployment's current version once it polls. Unset:
    * yes outside production (a restart after an edit must not strand new sagas on a build with no
@@ -87,18 +99,31 @@ export const configSchema = z.object({
   DATA_DIR: z.string().min(1).default('data'),
 
   /** Orders whose total exceeds this many cents wait for an operator's approval before payment. */
-  APPROVAL_THRESHOLD: z.coerce.number({ error: 'APPROVAL_THRESHOLD must be a number' }).int('APPROVAL_THRESHOLD must be an integer').min(0, 'APPROVAL_THRESHOLD must be >= 0').default(100_000),
+  APPROVAL_THRESHOLD: z.coerce
+    .number({ error: 'APPROVAL_THRESHOLD must be a number' })
+    .int('APPROVAL_THRESHOLD must be an integer')
+    .min(0, 'APPROVAL_THRESHOLD must be >= 0')
+    .default(100_000),
   /** How long an order waits for approval before it is rejected and compensated. */
   APPROVAL_TIMEOUT: duration('APPROVAL_TIMEOUT').default(24 * 3_600_000),
   /**
    * Scales every saga retry interval and timeout (see config/saga.ts). 1 in production; tests use a
    * small factor so that "retries exhausted" takes seconds, not minutes.
    */
-  SAGA_TIME_SCALE: z.coerce.number({ error: 'SAGA_TIME_SCALE must be a number' }).positive('SAGA_TIME_SCALE must be positive').max(100).default(1),
+  SAGA_TIME_SCALE: z.coerce
+    .number({ error: 'SAGA_TIME_SCALE must be a number' })
+    .positive('SAGA_TIME_SCALE must be positive')
+    .max(100)
+    .default(1),
   /** Attempts of a compensation before it becomes a dead letter. */
   COMPENSATION_MAX_ATTEMPTS: positiveInt('COMPENSATION_MAX_ATTEMPTS').default(30),
   /** The worker's Prometheus endpoint (Temporal SDK metrics plus step durations and retries). 0 turns it off. */
-  WORKER_METRICS_PORT: z.coerce.number({ error: 'WORKER_METRICS_PORT must be a number' }).int().min(0).max(65535).default(9464),
+  WORKER_METRICS_PORT: z.coerce
+    .number({ error: 'WORKER_METRICS_PORT must be a number' })
+    .int()
+    .min(0)
+    .max(65535)
+    .default(9464),
   /**
    * The worker's and the projector's own health endpoints (GET /health, GET /health/ready), for
    * their supervisors and docker-compose to probe: neither process serves HTTP otherwise. 0 turns one off.
@@ -116,7 +141,12 @@ export const configSchema = z.object({
   /** Worker metrics endpoints that GET /metrics on the API appends to its own (comma-separated URLs). */
   WORKER_METRICS_URLS: z
     .string()
-    .transform((v) => v.split(',').map((u) => u.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.url('WORKER_METRICS_URLS must be comma-separated http(s) URLs')))
     .default(['http://127.0.0.1:9464/metrics']),
   /** Tracing through the Temporal SDK's OpenTelemetry interceptors: off, console, or otlp (OTEL_EXPORTER_OTLP_ENDPOINT). */
@@ -131,10 +161,21 @@ export const configSchema = z.object({
     .string()
     .transform((value, ctx) => {
       const keys = [];
-      for (const entry of value.split(',').map((e) => e.trim()).filter(Boolean)) {
+      for (const entry of value
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean)) {
         const [key, role, customerId] = entry.split(':');
-        if (!key || key.length < 16 || (role !== 'operator' && role !== 'client') || (role === 'client' && !customerId)) {
-          ctx.addIssue({ code: 'custom', message: 'API_KEYS entries must be <key of 16+ chars>:operator or <key>:client:<customerId>' });
+        if (
+          !key ||
+          key.length < 16 ||
+          (role !== 'operator' && role !== 'client') ||
+          (role === 'client' && !customerId)
+        ) {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'API_KEYS entries must be <key of 16+ chars>:operator or <key>:client:<customerId>',
+          });
           return z.NEVER;
         }
         keys.push({ key, role, customerId: role === 'client' ? customerId! : undefined } as const);
@@ -164,11 +205,17 @@ export const configSchema = z.object({
     .string()
     .transform((value, ctx) => {
       const keys = new Map<string, Buffer>();
-      for (const entry of value.split(',').map((e) => e.trim()).filter(Boolean)) {
+      for (const entry of value
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean)) {
         const [id, material] = entry.split(':');
         const key = material ? Buffer.from(material, 'base64') : Buffer.alloc(0);
         if (!id || !/^[\w.-]{1,32}$/.test(id) || key.length !== 32) {
-          ctx.addIssue({ code: 'custom', message: 'PAYLOAD_KEYS entries must be <keyId>:<base64 of 32 random bytes> (openssl rand -base64 32)' });
+          ctx.addIssue({
+            code: 'custom',
+            message: 'PAYLOAD_KEYS entries must be <keyId>:<base64 of 32 random bytes> (openssl rand -base64 32)',
+          });
           return z.NEVER;
         }
         keys.set(id, key);
@@ -187,7 +234,10 @@ export const configSchema = z.object({
     .transform((value, ctx) => {
       const key = Buffer.from(value, 'base64');
       if (!/^[A-Za-z0-9+/]+={0,2}$/.test(value) || key.length !== 32) {
-        ctx.addIssue({ code: 'custom', message: 'BLIND_INDEX_KEY must be the base64 of 32 random bytes (openssl rand -base64 32)' });
+        ctx.addIssue({
+          code: 'custom',
+          message: 'BLIND_INDEX_KEY must be the base64 of 32 random bytes (openssl rand -base64 32)',
+        });
         return z.NEVER;
       }
       return key;
@@ -196,7 +246,12 @@ export const configSchema = z.object({
   /** Origins allowed to call the codec endpoint from a browser (the Temporal Web UI). */
   CODEC_CORS_ORIGINS: z
     .string()
-    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
     .default(['http://localhost:8233', 'http://127.0.0.1:8233', 'http://localhost:8080']),
   /** Fault injection (tests and demos). Always off when NODE_ENV=production; when off it costs nothing. */
   FAULT_INJECTION: z.enum(['on', 'off']).default('on'),
@@ -235,12 +290,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const config = parsed.data;
   const problems: string[] = [];
-  if (config.NODE_ENV === 'production' && !config.API_KEYS?.length) problems.push('API_KEYS is required when NODE_ENV=production');
-  if (config.NODE_ENV === 'production' && !config.PAYLOAD_KEYS?.size) problems.push('PAYLOAD_KEYS is required when NODE_ENV=production (Temporal payloads carry personal data)');
-  if (config.PAYLOAD_KEY_ID && !config.PAYLOAD_KEYS?.has(config.PAYLOAD_KEY_ID)) problems.push(`PAYLOAD_KEY_ID ${config.PAYLOAD_KEY_ID} is not one of PAYLOAD_KEYS`);
-  if (config.NODE_ENV === 'production' && !config.BLIND_INDEX_KEY) problems.push("BLIND_INDEX_KEY is required when NODE_ENV=production (customers' data keys are found by a keyed hash of their id; openssl rand -base64 32)");
+  if (config.NODE_ENV === 'production' && !config.API_KEYS?.length)
+    problems.push('API_KEYS is required when NODE_ENV=production');
+  if (config.NODE_ENV === 'production' && !config.PAYLOAD_KEYS?.size)
+    problems.push('PAYLOAD_KEYS is required when NODE_ENV=production (Temporal payloads carry personal data)');
+  if (config.PAYLOAD_KEY_ID && !config.PAYLOAD_KEYS?.has(config.PAYLOAD_KEY_ID))
+    problems.push(`PAYLOAD_KEY_ID ${config.PAYLOAD_KEY_ID} is not one of PAYLOAD_KEYS`);
+  if (config.NODE_ENV === 'production' && !config.BLIND_INDEX_KEY)
+    problems.push(
+      "BLIND_INDEX_KEY is required when NODE_ENV=production (customers' data keys are found by a keyed hash of their id; openssl rand -base64 32)",
+    );
   const blindIndexKey = config.BLIND_INDEX_KEY;
-  if (blindIndexKey && [...(config.PAYLOAD_KEYS?.values() ?? [])].some((k) => k.equals(blindIndexKey))) problems.push('BLIND_INDEX_KEY must be a secret of its own, not one of PAYLOAD_KEYS (it must outlive their rotation)');
+  if (blindIndexKey && [...(config.PAYLOAD_KEYS?.values() ?? [])].some((k) => k.equals(blindIndexKey)))
+    problems.push(
+      'BLIND_INDEX_KEY must be a secret of its own, not one of PAYLOAD_KEYS (it must outlive their rotation)',
+    );
   if (problems.length) throw new ConfigError(problems);
   return config;
 }
@@ -253,11 +317,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
  * production: the very first deploy works without an operator, every later build waits for the
  * deploy gate), `off` never.
  */
-export const setsCurrentVersion = (config: Pick<Config, 'NODE_ENV' | 'WORKER_SET_CURRENT_VERSION'>): 'on' | 'first' | 'off' => config.WORKER_SET_CURRENT_VERSION ?? (config.NODE_ENV === 'production' ? 'first' : 'on');
-export const faultInjectionOn = (config: Pick<Config, 'NODE_ENV' | 'FAULT_INJECTION'>) => config.NODE_ENV !== 'production' && config.FAULT_INJECTION === 'on';
+export const setsCurrentVersion = (
+  config: Pick<Config, 'NODE_ENV' | 'WORKER_SET_CURRENT_VERSION'>,
+): 'on' | 'first' | 'off' => config.WORKER_SET_CURRENT_VERSION ?? (config.NODE_ENV === 'production' ? 'first' : 'on');
+export const faultInjectionOn = (config: Pick<Config, 'NODE_ENV' | 'FAULT_INJECTION'>) =>
+  config.NODE_ENV !== 'production' && config.FAULT_INJECTION === 'on';
 
 /** Where the API listens: see HOST. */
-export const listenHost = (config: Config) => config.HOST ?? (config.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1');
+export const listenHost = (config: Config) =>
+  config.HOST ?? (config.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1');
 
 export const authRequired = (config: Config) => config.NODE_ENV === 'production' || config.AUTH === 'on';
 

@@ -1,4 +1,9 @@
-import { DEFAULT_STEP_POLICIES, type SagaSettings, type ServiceName, type StepPolicy } from '../domain/orders/saga-settings';
+import {
+  DEFAULT_STEP_POLICIES,
+  type SagaSettings,
+  type ServiceName,
+  type StepPolicy,
+} from '../domain/orders/saga-settings';
 import { SERVICES } from '../domain/orders/steps';
 import type { Config } from './index';
 
@@ -7,7 +12,13 @@ import type { Config } from './index';
  * with COMPENSATION_MAX_ATTEMPTS (default 30, about half an hour with a 60 s cap): undoing must
  * outlast an outage; when even that fails, a dead letter.
  */
-const COMPENSATION: StepPolicy = { startToCloseTimeoutMs: 15_000, initialIntervalMs: 1_000, backoffCoefficient: 2, maximumIntervalMs: 60_000, maximumAttempts: 30 };
+const COMPENSATION: StepPolicy = {
+  startToCloseTimeoutMs: 15_000,
+  initialIntervalMs: 1_000,
+  backoffCoefficient: 2,
+  maximumIntervalMs: 60_000,
+  maximumAttempts: 30,
+};
 
 function scaled(policy: StepPolicy, scale: number): StepPolicy {
   return {
@@ -25,7 +36,9 @@ export function sagaSettings(config: Config): SagaSettings {
   return {
     approvalThreshold: config.APPROVAL_THRESHOLD,
     approvalTimeoutMs: config.APPROVAL_TIMEOUT,
-    policies: Object.fromEntries(SERVICES.map((service) => [service, scaled(DEFAULT_STEP_POLICIES[service], scale)])) as Record<ServiceName, StepPolicy>,
+    policies: Object.fromEntries(
+      SERVICES.map((service) => [service, scaled(DEFAULT_STEP_POLICIES[service], scale)]),
+    ) as Record<ServiceName, StepPolicy>,
     compensationPolicy: { ...scaled(COMPENSATION, scale), maximumAttempts: config.COMPENSATION_MAX_ATTEMPTS },
   };
 }

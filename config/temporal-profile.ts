@@ -1,4 +1,9 @@
-import { loadClientConfigProfile, toClientOptions, type ClientConfigProfile, type ClientConnectConfig } from '@temporalio/envconfig';
+import {
+  loadClientConfigProfile,
+  toClientOptions,
+  type ClientConfigProfile,
+  type ClientConnectConfig,
+} from '@temporalio/envconfig';
 
 /**
  * The Temporal CLI's own connection settings, read the way the CLI reads them
@@ -9,16 +14,23 @@ import { loadClientConfigProfile, toClientOptions, type ClientConfigProfile, typ
  */
 export function temporalProfile(env: NodeJS.ProcessEnv = process.env): ClientConfigProfile {
   // Empty variables count as unset, as everywhere in the configuration.
-  const vars = Object.fromEntries(Object.entries(env).flatMap(([k, v]) => (v !== undefined && v.trim() !== '' ? [[k, v.trim()]] : [])));
+  const vars = Object.fromEntries(
+    Object.entries(env).flatMap(([k, v]) => (v !== undefined && v.trim() !== '' ? [[k, v.trim()]] : [])),
+  );
   try {
     return loadClientConfigProfile({ overrideEnvVars: vars });
   } catch (err) {
-    throw new Error(`Temporal connection profile (TEMPORAL_CONFIG_FILE / TEMPORAL_PROFILE): ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(
+      `Temporal connection profile (TEMPORAL_CONFIG_FILE / TEMPORAL_PROFILE): ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 }
 
 /** Connection options (TLS, API key, gRPC metadata) from the profile, for the given address. */
-export function temporalConnectOptions(address: string, env: NodeJS.ProcessEnv = process.env): ClientConnectConfig['connectionOptions'] {
+export function temporalConnectOptions(
+  address: string,
+  env: NodeJS.ProcessEnv = process.env,
+): ClientConnectConfig['connectionOptions'] {
   const profile = temporalProfile(env);
   return { ...toClientOptions({ ...profile, address }).connectionOptions, address };
 }

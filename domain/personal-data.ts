@@ -41,7 +41,12 @@ export const PERSONAL_FIELDS: Readonly<Record<string, readonly string[]>> = {
 /** The declared personal fields of an event that hold something other than a sealed value (absent and null are fine). */
 export function unsealedPersonalFields(type: string, data: unknown): string[] {
   return (PERSONAL_FIELDS[type] ?? []).filter((field) => {
-    const value = field.split('.').reduce<unknown>((at, key) => (at && typeof at === 'object' ? (at as Record<string, unknown>)[key] : undefined), data);
+    const value = field
+      .split('.')
+      .reduce<unknown>(
+        (at, key) => (at && typeof at === 'object' ? (at as Record<string, unknown>)[key] : undefined),
+        data,
+      );
     return value !== undefined && value !== null && !isSealed(value);
   });
 }

@@ -19,7 +19,16 @@ import {
 import { DuplicateEventIdError, InvalidAppendError, WrongExpectedVersionError } from './errors';
 import { settleFailedInsert } from './failed-insert';
 import { releasePositions } from './release';
-import { forgetVersion, headProjection, knownHead, lastVersionByProbes, likelyRepeat, rememberCommitted, rememberVersion, type StreamHead } from './lookups';
+import {
+  forgetVersion,
+  headProjection,
+  knownHead,
+  lastVersionByProbes,
+  likelyRepeat,
+  rememberCommitted,
+  rememberVersion,
+  type StreamHead,
+} from './lookups';
 import type { AppendMetadata, AppendOptions, AppendResult, EventMetadata, ExpectedVersion, NewEvent } from './types';
 
 /** Position conflicts (a sealer took a slow writer's slot) and `any` races are retried this often. */
@@ -59,7 +68,12 @@ export interface PreparedAppend {
 }
 
 /** Validates an append and fixes its ids and shared metadata; throws InvalidAppendError before any I/O. */
-export function prepareAppend(streamId: string, newEvents: NewEvent[], options: AppendOptions, ambient: AmbientMetadata = () => ({})): PreparedAppend {
+export function prepareAppend(
+  streamId: string,
+  newEvents: NewEvent[],
+  options: AppendOptions,
+  ambient: AmbientMetadata = () => ({}),
+): PreparedAppend {
   validate(streamId, newEvents, options);
   const prepared = newEvents.map((e) => ({ type: e.type, data: e.data, eventId: e.eventId ?? randomUUID() }));
   const given = options.metadata ?? {};
@@ -90,7 +104,11 @@ export async function append(
   return appendAlone(c, prepareAppend(streamId, newEvents, options, ambient), faults);
 }
 
-export async function appendAlone(c: Collections, request: PreparedAppend, faults: AppendFaults = {}): Promise<AppendResult> {
+export async function appendAlone(
+  c: Collections,
+  request: PreparedAppend,
+  faults: AppendFaults = {},
+): Promise<AppendResult> {
   const { streamId, prepared } = request;
   const ids = prepared.map((p) => p.eventId);
 
@@ -134,9 +152,18 @@ export function lookUpIdsFirst(request: PreparedAppend, suspect: boolean): boole
 /** The insert lost a race for its stream version or its positions, and nothing of it was written. */
 class RefusedInsert extends Error {}
 
-async function attemptAppend(c: Collections, request: PreparedAppend, faults: AppendFaults, ids: string[], idsLookedUp: boolean, attempt: number): Promise<AppendResult> {
+async function attemptAppend(
+  c: Collections,
+  request: PreparedAppend,
+  faults: AppendFaults,
+  ids: string[],
+  idsLookedUp: boolean,
+  attempt: number,
+): Promise<AppendResult> {
   const { streamId, prepared, expected, shared } = request;
-  const head = knownHead(c.lookups, streamId, expected) ?? (await streamHead(c, streamId, typeof expected === 'number' ? expected : undefined));
+  const head =
+    knownHead(c.lookups, streamId, expected) ??
+    (await streamHead(c, streamId, typeof expected === 'number' ? expected : undefined));
   if (!matchesExpected(expected, head.version)) {
     // A single event whose ids were not looked up first may repeat an earlier append: the original result.
     const replayed = request.callerIds && !idsLookedUp ? await originalResult(c, streamId, ids) : null;
@@ -185,14 +212,22 @@ async function attemptAppend(c: Collections, request: PreparedAppend, faults: Ap
   } finally {
     // Nothing of this attempt was written: the block goes back to the counter if nothing was
     // reserved after it, else it is burned. A slot taken by the sealer means this writer is late.
-    await releasePositions(c, block, positionsBetween(block.first, block.last), replayed ? 'repeat' : cause, outcome !== 'position');
+    await releasePositions(
+      c,
+      block,
+      positionsBetween(block.first, block.last),
+      replayed ? 'repeat' : cause,
+      outcome !== 'position',
+    );
   }
   if (replayed) return replayed;
   if (outcome === 'stream_version') forgetVersion(c.lookups, streamId);
   if (outcome === 'stream_version' && expected !== 'any') {
     throw new WrongExpectedVersionError(streamId, expected, (await streamHead(c, streamId)).version);
   }
-  throw new RefusedInsert(`Append to ${streamId} refused on ${outcome} in attempt ${attempt} of ${MAX_ATTEMPTS}; gave up after the last`);
+  throw new RefusedInsert(
+    `Append to ${streamId} refused on ${outcome} in attempt ${attempt} of ${MAX_ATTEMPTS}; gave up after the last`,
+  );
 }
 
 /**
@@ -251,8 +286,17 @@ export function burnBlock(c: Collections, block: ReservedBlock, cause: GapCause)
 export function committed(c: Collections, docs: EventDocument[], callerIds: boolean): AppendResult {
   const last = docs.at(-1)!;
   rememberVersion(c.lookups, last.streamId, last.version, last.metadata.timestamp);
-  if (callerIds) rememberCommitted(c.lookups, docs.map((d) => d.metadata.eventId));
-  return { nextExpectedVersion: last.version, firstPosition: docs[0]!.position, lastPosition: last.position, events: docs.map(toStored) };
+  if (callerIds)
+    rememberCommitted(
+      c.lookups,
+      docs.map((d) => d.metadata.eventId),
+    );
+  return {
+    nextExpectedVersion: last.version,
+    firstPosition: docs[0]!.position,
+    lastPosition: last.position,
+    events: docs.map(toStored),
+  };
 }
 
 /**
@@ -264,7 +308,9 @@ export async function originalResult(c: Collections, streamId: string, ids: stri
   if (found.length === 0) return null;
   if (found.length < ids.length) {
     // The first event of a multi-event append stands for the rest until they are written.
-    const firsts = found.filter((d) => d.batch && d.version === d.batch.firstVersion && d.batch.lastVersion > d.version);
+    const firsts = found.filter(
+      (d) => d.batch && d.version === d.batch.firstVersion && d.batch.lastVersion > d.version,
+    );
     for (const first of firsts) await completeBatch(c, first.streamId, first.version);
     if (firsts.length) found = await findByEventIds(c, ids);
   }
@@ -272,7 +318,12 @@ export async function originalResult(c: Collections, streamId: string, ids: stri
   const missing = ids.filter((id) => !existing.includes(id));
   const foreign = found.find((d) => d.streamId !== streamId);
   if (foreign) {
-    throw new DuplicateEventIdError(streamId, existing, missing, `event id ${foreign.metadata.eventId} already belongs to stream ${foreign.streamId}`);
+    throw new DuplicateEventIdError(
+      streamId,
+      existing,
+      missing,
+      `event id ${foreign.metadata.eventId} already belongs to stream ${foreign.streamId}`,
+    );
   }
   if (missing.length) {
     throw new DuplicateEventIdError(
@@ -347,7 +398,14 @@ export function documents(
 ): EventDocument[] {
   const n = prepared.length;
   const batch: BatchInfo | undefined =
-    n > 1 ? { firstVersion: currentVersion + 1, lastVersion: currentVersion + n, firstPosition: block.first, lastPosition: block.last } : undefined;
+    n > 1
+      ? {
+          firstVersion: currentVersion + 1,
+          lastVersion: currentVersion + n,
+          firstPosition: block.first,
+          lastPosition: block.last,
+        }
+      : undefined;
   const docs: EventDocument[] = prepared.map((p, i) => ({
     streamId,
     streamType,
@@ -358,30 +416,50 @@ export function documents(
     metadata: { eventId: p.eventId, timestamp, ...shared },
     ...(batch ? { batch } : {}),
   }));
-  if (batch) docs[0]!.batch = { ...batch, pending: docs.slice(1).map((d) => ({ type: d.type, data: d.data, metadata: d.metadata })) };
+  if (batch)
+    docs[0]!.batch = {
+      ...batch,
+      pending: docs.slice(1).map((d) => ({ type: d.type, data: d.data, metadata: d.metadata })),
+    };
   return docs;
 }
 
 function validate(streamId: string, events: NewEvent[], options: AppendOptions): void {
-  if (typeof streamId !== 'string' || streamId.length === 0 || streamId.length > 200) throw new InvalidAppendError('streamId must be a string of 1 to 200 characters');
-  if (streamId.startsWith('$')) throw new InvalidAppendError(`stream ids starting with "$" are reserved (got ${streamId})`);
-  if (typeof options?.streamType !== 'string' || options.streamType.length === 0 || options.streamType.startsWith('$')) {
+  if (typeof streamId !== 'string' || streamId.length === 0 || streamId.length > 200)
+    throw new InvalidAppendError('streamId must be a string of 1 to 200 characters');
+  if (streamId.startsWith('$'))
+    throw new InvalidAppendError(`stream ids starting with "$" are reserved (got ${streamId})`);
+  if (
+    typeof options?.streamType !== 'string' ||
+    options.streamType.length === 0 ||
+    options.streamType.startsWith('$')
+  ) {
     throw new InvalidAppendError('streamType must be a non-empty string not starting with "$"');
   }
   const expected = options.expectedVersion ?? 'any';
   if (expected !== 'any' && expected !== 'no_stream' && !(Number.isSafeInteger(expected) && expected >= 0)) {
-    throw new InvalidAppendError(`expectedVersion must be a non-negative integer, "no_stream" or "any" (got ${String(expected)})`);
+    throw new InvalidAppendError(
+      `expectedVersion must be a non-negative integer, "no_stream" or "any" (got ${String(expected)})`,
+    );
   }
   if (!Array.isArray(events) || events.length === 0 || events.length > MAX_EVENTS_PER_APPEND) {
     throw new InvalidAppendError(`an append takes 1 to ${MAX_EVENTS_PER_APPEND} events`);
   }
   const seen = new Set<string>();
   for (const [i, e] of events.entries()) {
-    if (typeof e?.type !== 'string' || e.type.length === 0 || e.type.startsWith('$')) throw new InvalidAppendError(`events[${i}].type must be a non-empty string not starting with "$"`);
+    if (typeof e?.type !== 'string' || e.type.length === 0 || e.type.startsWith('$'))
+      throw new InvalidAppendError(`events[${i}].type must be a non-empty string not starting with "$"`);
     if (e.data === undefined) throw new InvalidAppendError(`events[${i}].data is missing`);
     if (e.eventId !== undefined) {
-      if (typeof e.eventId !== 'string' || e.eventId.length === 0 || e.eventId.length > 200 || e.eventId.startsWith('$')) {
-        throw new InvalidAppendError(`events[${i}].eventId must be a string of 1 to 200 characters not starting with "$"`);
+      if (
+        typeof e.eventId !== 'string' ||
+        e.eventId.length === 0 ||
+        e.eventId.length > 200 ||
+        e.eventId.startsWith('$')
+      ) {
+        throw new InvalidAppendError(
+          `events[${i}].eventId must be a string of 1 to 200 characters not starting with "$"`,
+        );
       }
       if (seen.has(e.eventId)) throw new InvalidAppendError(`event id ${e.eventId} appears twice in one append`);
       seen.add(e.eventId);
@@ -392,4 +470,3 @@ function validate(streamId: string, events: NewEvent[], options: AppendOptions):
 function definedOnly<T extends Record<string, unknown>>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
-

@@ -117,7 +117,9 @@ export async function createIndexes(c: Collections): Promise<void> {
     c.snapshots.createIndex({ streamId: 1, schemaVersion: 1, version: 1 }, { name: INDEX.snapshot, unique: true }),
   ]);
   // Creating the counter up front spares the first appends a concurrent-upsert race on it.
-  await ignoreDuplicate(c.counters.updateOne({ _id: POSITION_COUNTER }, { $setOnInsert: { position: 0 } }, { upsert: true }));
+  await ignoreDuplicate(
+    c.counters.updateOne({ _id: POSITION_COUNTER }, { $setOnInsert: { position: 0 } }, { upsert: true }),
+  );
 }
 
 export type DuplicateOn = 'stream_version' | 'position' | 'event_id' | 'other';
@@ -222,10 +224,17 @@ export function positionsBetween(first: number, last: number): number[] {
  * already there: the unique position index decides, so a marker can never replace an event.
  * `cause` is one for all, or one per position. Returns the positions this call filled.
  */
-export async function fillGaps(c: Collections, positions: number[], reason: 'burned' | 'sealed', cause: GapCause | GapCause[]): Promise<number[]> {
+export async function fillGaps(
+  c: Collections,
+  positions: number[],
+  reason: 'burned' | 'sealed',
+  cause: GapCause | GapCause[],
+): Promise<number[]> {
   if (positions.length === 0) return [];
   const now = new Date();
-  const docs = positions.map((p, i) => gapDocument(p, reason, typeof cause === 'string' ? cause : cause[i] ?? 'other', now));
+  const docs = positions.map((p, i) =>
+    gapDocument(p, reason, typeof cause === 'string' ? cause : (cause[i] ?? 'other'), now),
+  );
   try {
     await c.events.insertMany(docs, { ordered: false });
     return positions;
@@ -276,8 +285,16 @@ export async function insertMembers(c: Collections, members: EventDocument[]): P
       if (!dup) throw err;
       written.push(...rest.slice(0, dup.at).map((d) => d.position));
       const doc = rest[dup.at]!;
-      const existing = await c.events.findOne({ 'metadata.eventId': doc.metadata.eventId }, { projection: { streamId: 1, version: 1, position: 1 } });
-      if (!existing || existing.streamId !== doc.streamId || existing.version !== doc.version || existing.position !== doc.position) {
+      const existing = await c.events.findOne(
+        { 'metadata.eventId': doc.metadata.eventId },
+        { projection: { streamId: 1, version: 1, position: 1 } },
+      );
+      if (
+        !existing ||
+        existing.streamId !== doc.streamId ||
+        existing.version !== doc.version ||
+        existing.position !== doc.position
+      ) {
         throw new EventStoreCorruptionError(
           `Event ${doc.metadata.eventId} (${doc.streamId} v${doc.version}) cannot take position ${doc.position}: the slot holds something else`,
         );
@@ -293,7 +310,10 @@ export async function completeBatch(c: Collections, streamId: string, firstVersi
   const first = await c.events.findOne({ streamId, version: firstVersion });
   if (!first?.batch?.pending) return [];
   const present = await c.events
-    .find({ streamId, version: { $gt: firstVersion, $lte: first.batch.lastVersion } }, { projection: { _id: 0, version: 1 } })
+    .find(
+      { streamId, version: { $gt: firstVersion, $lte: first.batch.lastVersion } },
+      { projection: { _id: 0, version: 1 } },
+    )
     .toArray();
   const have = new Set(present.map((d) => d.version));
   const missing = batchMembers(first).filter((m) => !have.has(m.version));

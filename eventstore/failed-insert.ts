@@ -20,16 +20,37 @@ import { fillGaps, insertMembers, type Collections, type EventDocument, type Gap
  * reason the insert failed), what it did not settle stays a hole until the sealer fills it after
  * its grace period — the fallback, which finishes committed batches and seals the rest the same way.
  */
-export async function settleFailedInsert(c: Collections, appends: EventDocument[][], spare: number[], spareCauses: GapCause[] = []): Promise<boolean[]> {
+export async function settleFailedInsert(
+  c: Collections,
+  appends: EventDocument[][],
+  spare: number[],
+  spareCauses: GapCause[] = [],
+): Promise<boolean[]> {
   const firsts = appends.map((docs) => docs[0]!);
-  const claimed = new Set(await fillGaps(c, firsts.map((d) => d.position), 'burned', 'failed_insert'));
+  const claimed = new Set(
+    await fillGaps(
+      c,
+      firsts.map((d) => d.position),
+      'burned',
+      'failed_insert',
+    ),
+  );
   const contested = firsts.filter((d) => !claimed.has(d.position));
   // Refused: something is there. Only this append's own first event makes it committed (a sealer
   // that outran a very slow insert may have put its marker there instead).
   const holders = contested.length
-    ? await c.events.find({ position: { $in: contested.map((d) => d.position) } }, { projection: { _id: 0, position: 1, 'metadata.eventId': 1 } }).toArray()
+    ? await c.events
+        .find(
+          { position: { $in: contested.map((d) => d.position) } },
+          { projection: { _id: 0, position: 1, 'metadata.eventId': 1 } },
+        )
+        .toArray()
     : [];
-  const committedFirsts = new Set(holders.filter((h) => contested.some((d) => d.position === h.position && d.metadata.eventId === h.metadata.eventId)).map((h) => h.position));
+  const committedFirsts = new Set(
+    holders
+      .filter((h) => contested.some((d) => d.position === h.position && d.metadata.eventId === h.metadata.eventId))
+      .map((h) => h.position),
+  );
   const committed = firsts.map((d) => committedFirsts.has(d.position));
 
   // Spare positions keep the cause they were given up for (a repeat moved out of the plan, say).

@@ -1,4 +1,12 @@
-import { MAX_EVENTS_PER_APPEND, completeBatch, counterIds, fillGaps, ignoreDuplicate, positionsBetween, type Collections } from './collections';
+import {
+  MAX_EVENTS_PER_APPEND,
+  completeBatch,
+  counterIds,
+  fillGaps,
+  ignoreDuplicate,
+  positionsBetween,
+  type Collections,
+} from './collections';
 import type { SealGapsOptions, SealGapsResult } from './types';
 
 /** Positions looked at per query while looking for holes. */
@@ -20,7 +28,8 @@ interface Run {
  * finished, not sealed) or the sealer did (and the writer starts over with fresh positions).
  */
 export async function sealGaps(c: Collections, options: SealGapsOptions): Promise<SealGapsResult> {
-  if (!(Number.isFinite(options.olderThanMs) && options.olderThanMs >= 0)) throw new RangeError('olderThanMs must be a non-negative number');
+  if (!(Number.isFinite(options.olderThanMs) && options.olderThanMs >= 0))
+    throw new RangeError('olderThanMs must be a non-negative number');
   const counter = await c.counters.findOne({ _id: counterIds.position });
   const head = counter?.position ?? 0;
   const sealedUpTo = (await c.counters.findOne({ _id: counterIds.sealed }))?.position ?? 0;
@@ -33,12 +42,16 @@ export async function sealGaps(c: Collections, options: SealGapsOptions): Promis
   // (./server-seam.ts, 1).
   for (let from = sealedUpTo + 1; from <= head; from += SCAN_CHUNK) {
     const docs = await c.events
-      .find({ position: { $in: positionsBetween(from, Math.min(head, from + SCAN_CHUNK - 1)) } }, { sort: { position: 1 }, projection: { _id: 0, position: 1, 'metadata.timestamp': 1 } })
+      .find(
+        { position: { $in: positionsBetween(from, Math.min(head, from + SCAN_CHUNK - 1)) } },
+        { sort: { position: 1 }, projection: { _id: 0, position: 1, 'metadata.timestamp': 1 } },
+      )
       .toArray();
     for (const doc of docs) {
       // Positions are reserved in increasing order, so every missing position below this event
       // was reserved no later than this event's own reservation (its timestamp).
-      if (doc.position > next) runs.push({ first: next, last: doc.position - 1, reservedNoLaterThan: doc.metadata.timestamp });
+      if (doc.position > next)
+        runs.push({ first: next, last: doc.position - 1, reservedNoLaterThan: doc.metadata.timestamp });
       next = doc.position + 1;
     }
   }
@@ -56,7 +69,10 @@ export async function sealGaps(c: Collections, options: SealGapsOptions): Promis
       // A multi-event append that covers p started less than MAX_EVENTS_PER_APPEND positions
       // before it; its first event (written first) says so. Looked up by exact positions too.
       const batchOwner = await c.events.findOne(
-        { position: { $in: positionsBetween(Math.max(1, p - MAX_EVENTS_PER_APPEND + 1), p - 1) }, 'batch.lastPosition': { $gte: p } },
+        {
+          position: { $in: positionsBetween(Math.max(1, p - MAX_EVENTS_PER_APPEND + 1), p - 1) },
+          'batch.lastPosition': { $gte: p },
+        },
         { projection: { _id: 0, streamId: 1, 'batch.firstVersion': 1 } },
       );
       if (batchOwner?.batch) {
@@ -70,7 +86,8 @@ export async function sealGaps(c: Collections, options: SealGapsOptions): Promis
   // Remember how far everything is filled, so the next call starts there.
   const filledUpTo = firstOpen === null ? head : firstOpen - 1;
   if (filledUpTo > sealedUpTo) {
-    const advance = () => c.counters.updateOne({ _id: counterIds.sealed }, { $max: { position: filledUpTo } }, { upsert: true });
+    const advance = () =>
+      c.counters.updateOne({ _id: counterIds.sealed }, { $max: { position: filledUpTo } }, { upsert: true });
     // Two sealers creating the marker at once: the loser's $max still has to land.
     if ((await ignoreDuplicate(advance())) === undefined) await advance();
   }

@@ -1,4 +1,14 @@
-import { burnBlock, findByEventIds, lookUpIdsFirst, matchesExpected, originalResult, reservePositions, streamHead, type PreparedAppend, type ReservedBlock } from './append';
+import {
+  burnBlock,
+  findByEventIds,
+  lookUpIdsFirst,
+  matchesExpected,
+  originalResult,
+  reservePositions,
+  streamHead,
+  type PreparedAppend,
+  type ReservedBlock,
+} from './append';
 import { insertPlanned, settle, type Pending, type Planned } from './group-insert';
 import { positionsBetween, type Collections } from './collections';
 import { WrongExpectedVersionError } from './errors';
@@ -80,7 +90,14 @@ export function groupCommitter(c: Collections): GroupCommitter {
   return {
     submit(request) {
       return new Promise<AppendResult>((resolve, reject) => {
-        queue.push({ ...request, ids: request.prepared.map((p) => p.eventId), attempts: 0, suspect: false, resolve, reject });
+        queue.push({
+          ...request,
+          ids: request.prepared.map((p) => p.eventId),
+          attempts: 0,
+          suspect: false,
+          resolve,
+          reject,
+        });
         pump();
       });
     },
@@ -127,8 +144,16 @@ async function commitGroup(c: Collections, group: Pending[]): Promise<Pending[]>
   // says otherwise.
   for (const p of members) p.suspect = p.callerIds && likelyRepeat(c.lookups, p.ids);
   const total = members.reduce((n, p) => n + (p.suspect ? 0 : p.prepared.length), 0);
-  const early = total > 0 && members.every((p) => p.expected === 'any' || knownHead(c.lookups, p.streamId, p.expected)) ? reservePositions(c, total) : null;
-  const [{ fresh, repeats }, heads, earlyBlock] = await allOrBurn(c, answerRepeats(c, members), streamHeads(c, members), early);
+  const early =
+    total > 0 && members.every((p) => p.expected === 'any' || knownHead(c.lookups, p.streamId, p.expected))
+      ? reservePositions(c, total)
+      : null;
+  const [{ fresh, repeats }, heads, earlyBlock] = await allOrBurn(
+    c,
+    answerRepeats(c, members),
+    streamHeads(c, members),
+    early,
+  );
   const { plan, stale } = planVersions(fresh, heads, later);
   // Refused on its version before anything is written for it, unless it repeats an earlier append.
   await Promise.all(stale.map(({ request, version }) => refuseStale(c, request, version)));
@@ -155,7 +180,13 @@ async function commitGroup(c: Collections, group: Pending[]): Promise<Pending[]>
  * positions must follow versions. Such a block is burned (before anything of the group is
  * answered), and the group reserves anew: a reservation made now lies after every event read.
  */
-async function stillAhead(c: Collections, block: ReservedBlock, plan: Planned[], heads: Map<string, StreamHead>, needed: number): Promise<ReservedBlock | null> {
+async function stillAhead(
+  c: Collections,
+  block: ReservedBlock,
+  plan: Planned[],
+  heads: Map<string, StreamHead>,
+  needed: number,
+): Promise<ReservedBlock | null> {
   if (plan.every((p) => heads.get(p.request.streamId)!.position < block.first)) {
     if (needed <= block.last - block.first + 1) return block;
     // An append this process thought a repeat is not one (the log was replaced under it): the block
@@ -168,15 +199,26 @@ async function stillAhead(c: Collections, block: ReservedBlock, plan: Planned[],
 }
 
 /** Repeats get the original append's result (or the error a lone append would get); then what is left for the next group, in order. */
-async function settleRepeats(c: Collections, repeats: Pending[], later: Pending[], group: Pending[]): Promise<Pending[]> {
+async function settleRepeats(
+  c: Collections,
+  repeats: Pending[],
+  later: Pending[],
+  group: Pending[],
+): Promise<Pending[]> {
   for (const p of repeats) await settle(p, () => originalResult(c, p.streamId, p.ids));
   return later.sort((a, b) => group.indexOf(a) - group.indexOf(b));
 }
 
 /** The first steps of a group, together; if one fails, positions already reserved are burned before it fails. */
-async function allOrBurn<R, H>(c: Collections, repeats: Promise<R>, heads: Promise<H>, reserved: Promise<ReservedBlock> | null): Promise<[R, H, ReservedBlock | null]> {
+async function allOrBurn<R, H>(
+  c: Collections,
+  repeats: Promise<R>,
+  heads: Promise<H>,
+  reserved: Promise<ReservedBlock> | null,
+): Promise<[R, H, ReservedBlock | null]> {
   const [r, h, b] = await Promise.allSettled([repeats, heads, reserved]);
-  if (r.status === 'fulfilled' && h.status === 'fulfilled' && b.status === 'fulfilled') return [r.value, h.value, b.value];
+  if (r.status === 'fulfilled' && h.status === 'fulfilled' && b.status === 'fulfilled')
+    return [r.value, h.value, b.value];
   if (b.status === 'fulfilled' && b.value) await burnBlock(c, b.value, 'other').catch(() => {});
   throw [r, h, b].find((x): x is PromiseRejectedResult => x.status === 'rejected')!.reason;
 }
@@ -213,7 +255,11 @@ async function streamHeads(c: Collections, group: Pending[]): Promise<Map<string
     await Promise.all(
       streams.map(async (s) => {
         const first = group.find((p) => p.streamId === s)!;
-        return [s, knownHead(c.lookups, s, first.expected) ?? (await streamHead(c, s, typeof first.expected === 'number' ? first.expected : undefined))] as const;
+        return [
+          s,
+          knownHead(c.lookups, s, first.expected) ??
+            (await streamHead(c, s, typeof first.expected === 'number' ? first.expected : undefined)),
+        ] as const;
       }),
     ),
   );
@@ -223,7 +269,11 @@ async function streamHeads(c: Collections, group: Pending[]): Promise<Map<string
  * Each append's place in its stream, as the appends ahead of it in the group leave the stream; and
  * the appends whose expected version the stream, as committed, is not at.
  */
-function planVersions(group: Pending[], heads: Map<string, StreamHead>, later: Pending[]): { plan: Planned[]; stale: Array<{ request: Pending; version: number }> } {
+function planVersions(
+  group: Pending[],
+  heads: Map<string, StreamHead>,
+  later: Pending[],
+): { plan: Planned[]; stale: Array<{ request: Pending; version: number }> } {
   const chained = new Map<string, number>();
   const plan: Planned[] = [];
   const stale: Array<{ request: Pending; version: number }> = [];
@@ -250,7 +300,8 @@ function planVersions(group: Pending[], heads: Map<string, StreamHead>, later: P
  */
 async function refuseStale(c: Collections, request: Pending, version: number): Promise<void> {
   await settle(request, async () => {
-    const replayed = request.callerIds && !lookedUpFirst(request) ? await originalResult(c, request.streamId, request.ids) : null;
+    const replayed =
+      request.callerIds && !lookedUpFirst(request) ? await originalResult(c, request.streamId, request.ids) : null;
     if (replayed) return replayed;
     throw new WrongExpectedVersionError(request.streamId, request.expected, version);
   });

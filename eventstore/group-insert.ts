@@ -1,5 +1,14 @@
 import { committed, documents, originalResult, streamHead, type PreparedAppend, type ReservedBlock } from './append';
-import { causeOfRefusal, duplicateKey, insertMembers, positionsBetween, type Collections, type DuplicateOn, type EventDocument, type GapCause } from './collections';
+import {
+  causeOfRefusal,
+  duplicateKey,
+  insertMembers,
+  positionsBetween,
+  type Collections,
+  type DuplicateOn,
+  type EventDocument,
+  type GapCause,
+} from './collections';
 import { WrongExpectedVersionError } from './errors';
 import { settleFailedInsert } from './failed-insert';
 import { forgetVersion } from './lookups';
@@ -36,11 +45,20 @@ export interface Planned {
  * `repeatEvents` of them, or refused on their version) is given back or burned with the positions
  * of appends refused on insert, before anything refused is answered.
  */
-export async function insertPlanned(c: Collections, block: ReservedBlock, plan: Planned[], needed: number, repeatEvents: number, later: Pending[]): Promise<void> {
+export async function insertPlanned(
+  c: Collections,
+  block: ReservedBlock,
+  plan: Planned[],
+  needed: number,
+  repeatEvents: number,
+  later: Pending[],
+): Promise<void> {
   // Positions of the block no append will hold end up at its top, with why: first those reserved
   // alongside the lookups and not planned (the repeats the lookups found, then appends refused or
   // held back on their version), then those of appends refused on insert.
-  const tailCauses: GapCause[] = positionsBetween(needed + 1, block.last - block.first + 1).map((_, i) => (i < repeatEvents ? 'repeat' : 'version_conflict'));
+  const tailCauses: GapCause[] = positionsBetween(needed + 1, block.last - block.first + 1).map((_, i) =>
+    i < repeatEvents ? 'repeat' : 'version_conflict',
+  );
   const answers: Array<() => Promise<void>> = [];
   let giveBack = true;
   let cursor = block.first;
@@ -49,7 +67,10 @@ export async function insertPlanned(c: Collections, block: ReservedBlock, plan: 
     const end = place(rest, cursor, block.reservedAt);
     let refusal: ReturnType<typeof duplicateKey> = null;
     try {
-      await c.events.insertMany(rest.flatMap((p) => p.docs).map((d) => ({ ...d })), { ordered: true });
+      await c.events.insertMany(
+        rest.flatMap((p) => p.docs).map((d) => ({ ...d })),
+        { ordered: true },
+      );
     } catch (err) {
       refusal = duplicateKey(err);
       if (!refusal) return failedInsert(c, rest, positionsBetween(end, block.last), tailCauses, err, answers);
@@ -72,7 +93,10 @@ export async function insertPlanned(c: Collections, block: ReservedBlock, plan: 
       else if (first < refusedAt) {
         // Refused after its first event: the append is committed; finish it as anyone would.
         await settle(request, async () => {
-          await insertMembers(c, docs.filter((d) => d.position >= refusedAt));
+          await insertMembers(
+            c,
+            docs.filter((d) => d.position >= refusedAt),
+          );
           return committed(c, docs, request.callerIds);
         });
         cursor = last + 1;
@@ -118,7 +142,15 @@ function place(appends: Planned[], first: number, reservedAt: Date): number {
   for (const p of appends) {
     const start = next;
     next += p.request.prepared.length;
-    p.docs = documents(p.request.streamId, p.request.streamType, p.request.prepared, p.version, { first: start, last: next - 1, reservedAt }, p.timestamp, p.request.shared);
+    p.docs = documents(
+      p.request.streamId,
+      p.request.streamType,
+      p.request.prepared,
+      p.version,
+      { first: start, last: next - 1, reservedAt },
+      p.timestamp,
+      p.request.shared,
+    );
   }
   return next;
 }
@@ -130,9 +162,16 @@ async function answerRefused(c: Collections, request: Pending, outcome: Duplicat
     const replayed = await originalResult(c, request.streamId, request.ids);
     if (replayed) return replayed;
     if (outcome === 'stream_version' && request.expected !== 'any') {
-      throw new WrongExpectedVersionError(request.streamId, request.expected, (await streamHead(c, request.streamId)).version);
+      throw new WrongExpectedVersionError(
+        request.streamId,
+        request.expected,
+        (await streamHead(c, request.streamId)).version,
+      );
     }
-    if (++request.attempts >= MAX_ATTEMPTS) throw new Error(`Append to ${request.streamId} gave up after ${request.attempts} attempts (last refused on ${outcome})`);
+    if (++request.attempts >= MAX_ATTEMPTS)
+      throw new Error(
+        `Append to ${request.streamId} gave up after ${request.attempts} attempts (last refused on ${outcome})`,
+      );
     later.push(request);
     return null;
   });
@@ -155,11 +194,18 @@ async function failedInsert(
 ): Promise<void> {
   let committedFlags: boolean[];
   try {
-    committedFlags = await settleFailedInsert(c, plan.map((p) => p.docs), spare, spareCauses);
+    committedFlags = await settleFailedInsert(
+      c,
+      plan.map((p) => p.docs),
+      spare,
+      spareCauses,
+    );
   } catch {
     throw err;
   }
-  plan.forEach(({ request, docs }, i) => (committedFlags[i] ? request.resolve(committed(c, docs, request.callerIds)) : request.reject(err)));
+  plan.forEach(({ request, docs }, i) =>
+    committedFlags[i] ? request.resolve(committed(c, docs, request.callerIds)) : request.reject(err),
+  );
   for (const answer of answers) await answer();
 }
 

@@ -47,7 +47,15 @@ export function knownHead(lookups: Lookups, streamId: string, expected: Expected
 
 type HeadProjection = Pick<EventDocument, 'version' | 'position' | 'metadata' | 'batch'>;
 /** What a stream-head lookup reads of the last event: its version, position and time, and its batch's bounds. */
-export const headProjection = { _id: 0, version: 1, position: 1, 'metadata.timestamp': 1, 'batch.firstVersion': 1, 'batch.lastVersion': 1, 'batch.lastPosition': 1 } as const;
+export const headProjection = {
+  _id: 0,
+  version: 1,
+  position: 1,
+  'metadata.timestamp': 1,
+  'batch.firstVersion': 1,
+  'batch.lastVersion': 1,
+  'batch.lastPosition': 1,
+} as const;
 
 /** Where a stream stands: its last version, that event's time, and its global position (0 for an empty stream). */
 export interface StreamHead {
@@ -68,7 +76,11 @@ async function probe(c: Collections, streamId: string, versions: number[]): Prom
  * exist are always 1..n: a galloping search finds n. With a good hint it takes one round trip
  * (probes hint and hint + 1 together); a new stream also takes one.
  */
-export async function lastVersionByProbes(c: Collections, streamId: string, hint: number | undefined): Promise<HeadProjection | null> {
+export async function lastVersionByProbes(
+  c: Collections,
+  streamId: string,
+  hint: number | undefined,
+): Promise<HeadProjection | null> {
   let low = 0; // known to exist (0 = the empty stream)
   let lowDoc: HeadProjection | null = null;
   let high = Infinity; // known not to exist

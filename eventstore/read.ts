@@ -9,7 +9,11 @@ export const DEFAULT_READ_ALL_LIMIT = 1000;
  * written (or whose writer died; the next append or `sealGaps` finishes it) is left out, so a
  * reader sees a batch whole or not at all.
  */
-export async function readStream(c: Collections, streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
+export async function readStream(
+  c: Collections,
+  streamId: string,
+  options: ReadStreamOptions = {},
+): Promise<StoredEvent[]> {
   if (streamId.startsWith('$')) return [];
   // A range read on every server: even where ranges are not indexed (./server-seam.ts, 1), one scan
   // costs less than the many exact lookups a tail would need (measured by npm run bench).
@@ -17,7 +21,8 @@ export async function readStream(c: Collections, streamId: string, options: Read
   const last = docs.at(-1);
   const halfWritten = !!last?.batch && last.version < last.batch.lastVersion;
   // Only a whole batch is a safe place to append after (its missing members own the next versions).
-  if (last && !halfWritten && options.toVersion === undefined && !options.until) rememberVersion(c.lookups, streamId, last.version, last.metadata.timestamp);
+  if (last && !halfWritten && options.toVersion === undefined && !options.until)
+    rememberVersion(c.lookups, streamId, last.version, last.metadata.timestamp);
   if (last?.batch && last.version < Math.min(last.batch.lastVersion, options.toVersion ?? Infinity)) {
     const firstOfBatch = last.batch.firstVersion;
     return docs.filter((d) => d.version < firstOfBatch).map(toStored);
@@ -74,5 +79,10 @@ export async function readAll(c: Collections, options: ReadAllOptions = {}): Pro
 }
 
 async function byPositions(c: Collections, first: number, last: number): Promise<EventDocument[]> {
-  return c.events.find({ position: { $in: positionsBetween(first, last) } }, { sort: { position: 1 }, projection: { _id: 0, batch: 0 } }).toArray();
+  return c.events
+    .find(
+      { position: { $in: positionsBetween(first, last) } },
+      { sort: { position: 1 }, projection: { _id: 0, batch: 0 } },
+    )
+    .toArray();
 }

@@ -31,7 +31,13 @@ export const GIVE_BACK_WITHIN_MS = 1_000;
  * Returns the positions burned. A marker the sealer put at a given-back position is met by the
  * next writer's insert as any sealed slot is: refused on the position index, that writer retries.
  */
-export async function releasePositions(c: Collections, block: Block, positions: number[], cause: GapCause | GapCause[], giveBack = true): Promise<number[]> {
+export async function releasePositions(
+  c: Collections,
+  block: Block,
+  positions: number[],
+  cause: GapCause | GapCause[],
+  giveBack = true,
+): Promise<number[]> {
   if (positions.length === 0) return [];
   const causes = typeof cause === 'string' ? positions.map(() => cause) : cause;
   const order = positions.map((p, i) => [p, causes[i] ?? 'other'] as const).sort((a, b) => a[0] - b[0]);
@@ -42,7 +48,11 @@ export async function releasePositions(c: Collections, block: Block, positions: 
     // The positions below the top are burned whatever the compare says, so both go at once.
     const below = order.slice(0, top);
     const [given, burned] = await Promise.all([
-      c.counters.findOneAndUpdate({ _id: counterIds.position, position: block.last }, { $inc: { position: -topCount } }, { projection: { _id: 1 } }),
+      c.counters.findOneAndUpdate(
+        { _id: counterIds.position, position: block.last },
+        { $inc: { position: -topCount } },
+        { projection: { _id: 1 } },
+      ),
       burn(c, below),
     ]);
     return given ? burned : [...burned, ...(await burn(c, order.slice(top)))];

@@ -55,4 +55,5 @@ export function rangesIndexed(db: Db): Promise<boolean> {
 const HELD_POLL_MS = 100;
 
 /** How long to wait before the next poll after an empty one that took `elapsedMs`: 0 where the server held it. */
-export const pauseAfterEmptyPoll = (elapsedMs: number, pauseMs: number): number => (elapsedMs < HELD_POLL_MS ? pauseMs : 0);
+export const pauseAfterEmptyPoll = (elapsedMs: number, pauseMs: number): number =>
+  elapsedMs < HELD_POLL_MS ? pauseMs : 0;

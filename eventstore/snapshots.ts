@@ -36,7 +36,12 @@ export async function aggregateStream<S, E extends StoredEvent = StoredEvent>(
   const { snapshotVersion } = start.base;
   let written = false;
   // Not only when this read folded events: a fold the caller held may have passed the mark already.
-  if (options.snapshotEvery && !timeTravel && version > 0 && version - (snapshotVersion ?? 0) >= options.snapshotEvery) {
+  if (
+    options.snapshotEvery &&
+    !timeTravel &&
+    version > 0 &&
+    version - (snapshotVersion ?? 0) >= options.snapshotEvery
+  ) {
     const doc: Omit<SnapshotDocument, 'streamId' | 'schemaVersion' | 'version'> = {
       position: position!,
       timestamp: timestamp!,
@@ -44,12 +49,25 @@ export async function aggregateStream<S, E extends StoredEvent = StoredEvent>(
       createdAt: new Date(),
     };
     // Two readers may snapshot the same version at once; the state is the same, one write wins.
-    await ignoreDuplicate(c.snapshots.updateOne({ streamId, schemaVersion: evolver.snapshotSchemaVersion ?? 1, version }, { $setOnInsert: doc }, { upsert: true }));
+    await ignoreDuplicate(
+      c.snapshots.updateOne(
+        { streamId, schemaVersion: evolver.snapshotSchemaVersion ?? 1, version },
+        { $setOnInsert: doc },
+        { upsert: true },
+      ),
+    );
     written = true;
   }
   // Going on from a held fold, the snapshot it "started from" is the latest one along the way, so
   // the next fold from this result knows when the next snapshot is due.
-  return { state, version, position, timestamp, snapshotVersion: resumed && written ? version : snapshotVersion, eventsFolded: start.events.length };
+  return {
+    state,
+    version,
+    position,
+    timestamp,
+    snapshotVersion: resumed && written ? version : snapshotVersion,
+    eventsFolded: start.events.length,
+  };
 }
 
 /** Where a fold starts (a snapshot, a fold the caller holds, or nothing) and the events to fold on it. */
@@ -59,8 +77,19 @@ interface Start<S> {
 }
 
 /** The latest usable snapshot, then the events after it: two reads. */
-async function fromSnapshot<S, E extends StoredEvent>(c: Collections, streamId: string, evolver: Evolver<S, E>, options: AggregateOptions<S>): Promise<Start<S>> {
-  let base: Start<S>['base'] = { state: evolver.initialState(), version: 0, position: null, timestamp: null, snapshotVersion: null };
+async function fromSnapshot<S, E extends StoredEvent>(
+  c: Collections,
+  streamId: string,
+  evolver: Evolver<S, E>,
+  options: AggregateOptions<S>,
+): Promise<Start<S>> {
+  let base: Start<S>['base'] = {
+    state: evolver.initialState(),
+    version: 0,
+    position: null,
+    timestamp: null,
+    snapshotVersion: null,
+  };
   if (options.useSnapshots !== false) {
     const snapshot = await c.snapshots.findOne(
       {
@@ -73,13 +102,24 @@ async function fromSnapshot<S, E extends StoredEvent>(c: Collections, streamId: 
     );
     if (snapshot) {
       const state = evolver.fromSnapshot ? evolver.fromSnapshot(snapshot.state) : (snapshot.state as S);
-      base = { state, version: snapshot.version, position: snapshot.position, timestamp: snapshot.timestamp, snapshotVersion: snapshot.version };
+      base = {
+        state,
+        version: snapshot.version,
+        position: snapshot.position,
+        timestamp: snapshot.timestamp,
+        snapshotVersion: snapshot.version,
+      };
     }
   }
-  const events = await readStream(c, streamId, { fromVersion: base.version + 1, toVersion: options.toVersion, until: options.until });
+  const events = await readStream(c, streamId, {
+    fromVersion: base.version + 1,
+    toVersion: options.toVersion,
+    until: options.until,
+  });
   // Nothing after the snapshot: its event is the stream's head (readStream remembers it otherwise),
   // so an append that expects this version writes without looking the head up (./lookups.ts).
-  if (base.version > 0 && events.length === 0 && options.toVersion === undefined && !options.until) rememberVersion(c.lookups, streamId, base.version, base.timestamp!);
+  if (base.version > 0 && events.length === 0 && options.toVersion === undefined && !options.until)
+    rememberVersion(c.lookups, streamId, base.version, base.timestamp!);
   return { base, events };
 }
 

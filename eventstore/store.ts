@@ -30,7 +30,11 @@ export interface EventStore {
   /** The highest position reserved so far (events, gap markers and appends in flight). */
   headPosition(): Promise<number>;
   sealGaps(options: SealGapsOptions): Promise<SealGapsResult>;
-  aggregateStream<S, E extends StoredEvent = StoredEvent>(streamId: string, evolver: Evolver<S, E>, options?: AggregateOptions<S>): Promise<AggregateResult<S>>;
+  aggregateStream<S, E extends StoredEvent = StoredEvent>(
+    streamId: string,
+    evolver: Evolver<S, E>,
+    options?: AggregateOptions<S>,
+  ): Promise<AggregateResult<S>>;
   /** The event with this id, if it was written. */
   findEvent(eventId: string): Promise<StoredEvent | null>;
   /** The stream's current version (0 when it does not exist). */

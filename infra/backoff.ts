@@ -16,5 +16,10 @@ export interface Backoff {
  * same rule as those that can.
  */
 export function backoffDelay(attempt: number, backoff: Backoff): number {
-  return retry.createTimeout(Math.max(0, attempt - 1), { minTimeout: backoff.initialMs, maxTimeout: backoff.maxMs, factor: backoff.factor ?? 2, randomize: false });
+  return retry.createTimeout(Math.max(0, attempt - 1), {
+    minTimeout: backoff.initialMs,
+    maxTimeout: backoff.maxMs,
+    factor: backoff.factor ?? 2,
+    randomize: false,
+  });
 }

@@ -65,7 +65,12 @@ export function createFaults(db: Db, enabled = true) {
    * The fault that applies to this call, if any. The common case — no fault — costs one read by
    * _id; only a counted fault takes the atomic decrement, so N injected failures fail exactly N calls.
    */
-  async function active(service: FaultableService, mode: FaultSpec['mode'], streamId?: string, collection?: string): Promise<FaultDocument | null> {
+  async function active(
+    service: FaultableService,
+    mode: FaultSpec['mode'],
+    streamId?: string,
+    collection?: string,
+  ): Promise<FaultDocument | null> {
     const fault = await faults.findOne({ _id: service });
     if (!fault || fault.mode !== mode) return null;
     if (fault.until && fault.until <= new Date()) return null;
@@ -74,7 +79,11 @@ export function createFaults(db: Db, enabled = true) {
     // A collection's fault strikes writes to it only, and only those: a service-wide fault is not
     // asked again at each write (a counted one would be used up twice as fast).
     if (fault.collection !== collection) return null;
-    if (fault.flap && (Date.now() - fault.createdAt.getTime()) % (fault.flap.failingMs + fault.flap.workingMs) >= fault.flap.failingMs) return null;
+    if (
+      fault.flap &&
+      (Date.now() - fault.createdAt.getTime()) % (fault.flap.failingMs + fault.flap.workingMs) >= fault.flap.failingMs
+    )
+      return null;
     if (fault.failures === undefined) return fault;
     return faults.findOneAndUpdate({ _id: service, mode, failures: { $gt: 0 } }, { $inc: { failures: -1 } });
   }
@@ -95,7 +104,8 @@ export function createFaults(db: Db, enabled = true) {
     },
     /** Called before a write to one collection of a service (a projection's read model). */
     async failIfCollectionDown(service: FaultableService, collection: string): Promise<void> {
-      if (await active(service, 'error', undefined, collection)) throw new ServiceUnavailableError(`${service} (${collection})`);
+      if (await active(service, 'error', undefined, collection))
+        throw new ServiceUnavailableError(`${service} (${collection})`);
     },
     /** Called between two writes that must survive a crash in between: dies there when asked. */
     async crashIfAsked(service: FaultableService): Promise<void> {

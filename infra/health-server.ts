@@ -19,7 +19,13 @@ export interface HealthServer {
  * GET only. A port that cannot be had is logged and skipped: a busy port must not stop orders
  * from being processed.
  */
-export async function serveHealth(options: { port: number; host: string; log: Logger; what: string; checks: Record<string, () => Promise<HealthAnswer>> }): Promise<HealthServer> {
+export async function serveHealth(options: {
+  port: number;
+  host: string;
+  log: Logger;
+  what: string;
+  checks: Record<string, () => Promise<HealthAnswer>>;
+}): Promise<HealthServer> {
   const { log, checks } = options;
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
@@ -28,10 +34,23 @@ export async function serveHealth(options: { port: number; host: string; log: Lo
       res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(JSON.stringify(body));
     };
-    if (!check) return answer(404, { error: { code: 'route_not_found', message: `No route for ${req.method} ${path}; try ${Object.keys(checks).join(' or ')}`, details: null } });
+    if (!check)
+      return answer(404, {
+        error: {
+          code: 'route_not_found',
+          message: `No route for ${req.method} ${path}; try ${Object.keys(checks).join(' or ')}`,
+          details: null,
+        },
+      });
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
-      return answer(405, { error: { code: 'method_not_allowed', message: `${req.method} is not allowed on ${path}; allowed: GET, HEAD`, details: null } });
+      return answer(405, {
+        error: {
+          code: 'method_not_allowed',
+          message: `${req.method} is not allowed on ${path}; allowed: GET, HEAD`,
+          details: null,
+        },
+      });
     }
     check().then(
       ({ ok, body }) => answer(ok ? 200 : 503, body),
@@ -40,7 +59,10 @@ export async function serveHealth(options: { port: number; host: string; log: Lo
   });
   const listening = await new Promise<Server | null>((resolve) => {
     server.once('error', (err) => {
-      log.error({ err: String(err), port: options.port }, `${options.what} health endpoint unavailable; running without it`);
+      log.error(
+        { err: String(err), port: options.port },
+        `${options.what} health endpoint unavailable; running without it`,
+      );
       resolve(null);
     });
     server.listen(options.port, options.host, () => resolve(server));
@@ -48,7 +70,10 @@ export async function serveHealth(options: { port: number; host: string; log: Lo
   if (!listening) return { port: null, close: async () => {} };
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
-  log.info({ port, host: options.host }, `${options.what} health endpoint on http://${options.host}:${port}${Object.keys(checks)[0] ?? ''}`);
+  log.info(
+    { port, host: options.host },
+    `${options.what} health endpoint on http://${options.host}:${port}${Object.keys(checks)[0] ?? ''}`,
+  );
   return {
     port,
     close: () =>

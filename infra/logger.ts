@@ -14,7 +14,9 @@ export function maskCardLike(value: unknown, seen: WeakSet<object> = new WeakSet
   const proto = Object.getPrototypeOf(value);
   if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return value;
   seen.add(value);
-  const masked = Array.isArray(value) ? value.map((v) => maskCardLike(v, seen)) : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskCardLike(v, seen)]));
+  const masked = Array.isArray(value)
+    ? value.map((v) => maskCardLike(v, seen))
+    : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskCardLike(v, seen)]));
   // Only the path from the root counts as "seen": the same object met again elsewhere is masked too.
   seen.delete(value);
   return masked;
@@ -25,12 +27,27 @@ export function maskCardLike(value: unknown, seen: WeakSet<object> = new WeakSet
  * (authorization headers, API keys, passwords, payload keys) are redacted and card-like numbers
  * masked before anything is written.
  */
-export function createLogger(name: string, level: string = loadConfig().LOG_LEVEL, destination?: pino.DestinationStream) {
+export function createLogger(
+  name: string,
+  level: string = loadConfig().LOG_LEVEL,
+  destination?: pino.DestinationStream,
+) {
   const options: pino.LoggerOptions = {
     name,
     level,
     redact: {
-      paths: ['authorization', 'headers.authorization', 'req.headers.authorization', '*.authorization', 'apiKey', '*.apiKey', 'password', '*.password', 'PAYLOAD_KEYS', 'API_KEYS'],
+      paths: [
+        'authorization',
+        'headers.authorization',
+        'req.headers.authorization',
+        '*.authorization',
+        'apiKey',
+        '*.apiKey',
+        'password',
+        '*.password',
+        'PAYLOAD_KEYS',
+        'API_KEYS',
+      ],
       censor: '[redacted]',
     },
     formatters: { log: (obj) => maskCardLike(obj) as Record<string, unknown> },
@@ -42,7 +59,10 @@ export function createLogger(name: string, level: string = loadConfig().LOG_LEVE
     hooks: {
       logMethod(args, method) {
         // The message string too, not only the fields.
-        method.apply(this, args.map((a) => (typeof a === 'string' ? (maskCardLike(a) as string) : a)) as Parameters<typeof method>);
+        method.apply(
+          this,
+          args.map((a) => (typeof a === 'string' ? (maskCardLike(a) as string) : a)) as Parameters<typeof method>,
+        );
       },
     },
   };

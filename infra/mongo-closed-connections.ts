@@ -23,7 +23,10 @@ export function failWritesOnClosedConnections(): void {
   // eslint-disable-next-line @typescript-eslint/unbound-method -- kept to be called with the connection as `this` below
   const writeCommand = Connection.prototype.writeCommand;
   Connection.prototype.writeCommand = function (this: Connection, ...args: Parameters<Connection['writeCommand']>) {
-    if (this.socket.destroyed) return Promise.reject(this.error ?? new MongoNetworkError(`connection ${String(this.id)} to ${this.address} closed`));
+    if (this.socket.destroyed)
+      return Promise.reject(
+        this.error ?? new MongoNetworkError(`connection ${String(this.id)} to ${this.address} closed`),
+      );
     return writeCommand.apply(this, args);
   };
 }

@@ -31,7 +31,10 @@ export class AesGcmPayloadCodec implements PayloadCodec {
     return payloads.map((payload) => {
       const plain = temporal.api.common.v1.Payload.encode(payload).finish();
       const sealed = encrypt(key, plain);
-      return { metadata: { encoding: encoder.encode(ENCRYPTED_ENCODING), [KEY_ID]: encoder.encode(this.activeKeyId) }, data: sealed };
+      return {
+        metadata: { encoding: encoder.encode(ENCRYPTED_ENCODING), [KEY_ID]: encoder.encode(this.activeKeyId) },
+        data: sealed,
+      };
     });
   }
 

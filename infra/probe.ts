@@ -32,6 +32,8 @@ export const upOrDown = (result: ProbeResult): 'up' | 'down' => (result.up ? 'up
 
 /** The errors of the probes that failed, by server: what a 503 names. */
 export function probeErrors(results: Record<string, ProbeResult>): Record<string, string> | undefined {
-  const errors = Object.fromEntries(Object.entries(results).flatMap(([server, r]) => (r.up ? [] : [[server, r.error ?? 'down']])));
+  const errors = Object.fromEntries(
+    Object.entries(results).flatMap(([server, r]) => (r.up ? [] : [[server, r.error ?? 'down']])),
+  );
   return Object.keys(errors).length ? errors : undefined;
 }

@@ -51,11 +51,16 @@ export function startWatchdog(options: WatchdogOptions): Watchdog {
       const result = await probe(ask, questionTimeoutMs);
       if (stopped) return;
       if (result.up) {
-        if (down !== undefined) log.info({ server, unreachableForMs: now() - reachedAt }, `watchdog: ${server} answers again`);
+        if (down !== undefined)
+          log.info({ server, unreachableForMs: now() - reachedAt }, `watchdog: ${server} answers again`);
         reachedAt = now();
         down = undefined;
       } else {
-        if (down === undefined) log.warn({ server, error: result.error, timeoutMs }, `watchdog: ${server} does not answer; this process exits if it has not answered for ${seconds(timeoutMs)}`);
+        if (down === undefined)
+          log.warn(
+            { server, error: result.error, timeoutMs },
+            `watchdog: ${server} does not answer; this process exits if it has not answered for ${seconds(timeoutMs)}`,
+          );
         down = result.error;
         const unreachableForMs = now() - reachedAt;
         if (unreachableForMs >= timeoutMs) {

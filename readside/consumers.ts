@@ -22,11 +22,20 @@ export async function startConsumers(
   // Off in production: then no subscription consults faults at all.
   const faults = (options.faultInjection ?? true) ? createFaults(db) : undefined;
   // One change stream for the whole process, resumed where the latest checkpoint saw it last.
-  const latest = await checkpoints(db).find({ resumeToken: { $ne: null } }).sort({ updatedAt: -1 }).limit(1).next();
+  const latest = await checkpoints(db)
+    .find({ resumeToken: { $ne: null } })
+    .sort({ updatedAt: -1 })
+    .limit(1)
+    .next();
   const watcher = watchLog(db, log, { startAfter: latest?.resumeToken ?? null });
   // Several projector processes may run: each subscription and projection has one holder at a time.
   const leases = createLeases(db, processHolderId());
-  const email = runWhileLeased('subscription:email', leases, (epoch) => runSubscription({ ...emailSubscription({ db, faults }), epoch }, { db, store, log, watcher }), log);
+  const email = runWhileLeased(
+    'subscription:email',
+    leases,
+    (epoch) => runSubscription({ ...emailSubscription({ db, faults }), epoch }, { db, store, log, watcher }),
+    log,
+  );
   const projector = startProjector(projections, { db, store, faults, log, watcher, leases });
   return {
     projector,

@@ -15,7 +15,12 @@ const STATUS_TIMEOUT_MS = 5_000;
  * - `/health/ready`: also, no projection this process holds is stalled. Every stalled projection
  *   is named, with whether it is held here: a replica is not made unready by another's stall.
  */
-export function projectorHealth(deps: { db: Db; store: Pick<EventStore, 'headPosition'>; stallAfterMs: number; holds: (projection: string) => boolean }) {
+export function projectorHealth(deps: {
+  db: Db;
+  store: Pick<EventStore, 'headPosition'>;
+  stallAfterMs: number;
+  holds: (projection: string) => boolean;
+}) {
   const ping = () => probe(() => deps.db.command({ ping: 1 }), PING_TIMEOUT_MS);
   return {
     '/health': async (): Promise<HealthAnswer> => {

@@ -4,7 +4,14 @@
  * rebuild requests, the sent-mail log, and the process that runs every event-log consumer.
  * Its engine (runner, checkpoints, leases, log watcher) stays inside.
  */
-export { accountsProjection, inventoryProjection, ordersProjection, projectionNamed, projections, salesProjection } from './projections';
+export {
+  accountsProjection,
+  inventoryProjection,
+  ordersProjection,
+  projectionNamed,
+  projections,
+  salesProjection,
+} from './projections';
 export { physicalName, projectionState, readModel } from './projections/generations';
 export { orderView, type OrderViewDocument } from './projections/order-view';
 export { accountView, type AccountViewDocument } from './projections/accounts';

@@ -13,11 +13,29 @@ async function main() {
   const config = loadConfig();
   const log = createLogger('projector');
   const mongo = await openDatabase(config);
-  const watchdog = startWatchdog({ what: 'projector', servers: { mongodb: () => mongo.db.command({ ping: 1 }) }, timeoutMs: config.WATCHDOG_TIMEOUT, log });
+  const watchdog = startWatchdog({
+    what: 'projector',
+    servers: { mongodb: () => mongo.db.command({ ping: 1 }) },
+    timeoutMs: config.WATCHDOG_TIMEOUT,
+    log,
+  });
   const { db, store } = readSideParts(mongo.db);
   const consumers = await startConsumers({ db, store, log }, { faultInjection: faultInjectionOn(config) });
-  const checks = projectorHealth({ db, store, stallAfterMs: config.PROJECTION_STALL_AFTER, holds: (name) => consumers.projector.live(name) !== undefined });
-  const health = config.PROJECTOR_HEALTH_PORT ? await serveHealth({ port: config.PROJECTOR_HEALTH_PORT, host: listenHost(config), log, what: 'projector', checks }) : undefined;
+  const checks = projectorHealth({
+    db,
+    store,
+    stallAfterMs: config.PROJECTION_STALL_AFTER,
+    holds: (name) => consumers.projector.live(name) !== undefined,
+  });
+  const health = config.PROJECTOR_HEALTH_PORT
+    ? await serveHealth({
+        port: config.PROJECTOR_HEALTH_PORT,
+        host: listenHost(config),
+        log,
+        what: 'projector',
+        checks,
+      })
+    : undefined;
   log.info('projector started: email notifications and read-model projections');
   reportReady();
   const shutdown = async () => {

@@ -17,7 +17,9 @@ async function main() {
     return console.log(`wrote ${CLIENT_SCHEMA_PATH}`);
   }
   if (committed === generated) return console.log(`${CLIENT_SCHEMA_PATH} matches the OpenAPI document`);
-  console.error(`${CLIENT_SCHEMA_PATH} is out of date with the OpenAPI document (api/openapi.ts): run npm run client:generate and commit it`);
+  console.error(
+    `${CLIENT_SCHEMA_PATH} is out of date with the OpenAPI document (api/openapi.ts): run npm run client:generate and commit it`,
+  );
   process.exitCode = 1;
 }
 

@@ -11,6 +11,9 @@ export const CLIENT_SCHEMA_PATH = 'api/client/schema.d.ts';
 export async function clientSchemaText(): Promise<string> {
   const document = openApiDocument({ authRequired: true });
   const ast = await openapiTS(document as unknown as Parameters<typeof openapiTS>[0]);
-  const header = COMMENT_HEADER.replace(' */', ` * Generated from api/openapi.ts by \`npm run client:generate\`; \`npm run client:check\` fails when it is stale.\n */`);
+  const header = COMMENT_HEADER.replace(
+    ' */',
+    ` * Generated from api/openapi.ts by \`npm run client:generate\`; \`npm run client:check\` fails when it is stale.\n */`,
+  );
   return header + astToString(ast);
 }

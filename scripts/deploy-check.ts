@@ -27,7 +27,12 @@ import { historiesDir, loadFixtures, replayFixtures, workflowsPath, type Fixture
 const PINNED = temporal.api.enums.v1.VersioningBehavior.VERSIONING_BEHAVIOR_PINNED;
 
 /** The histories this build will run, each with why it is checked. */
-async function historiesToCheck(client: Client, config: Config, build: string, sample: number): Promise<Array<Fixture & { why: string }>> {
+async function historiesToCheck(
+  client: Client,
+  config: Config,
+  build: string,
+  sample: number,
+): Promise<Array<Fixture & { why: string }>> {
   const picked = new Map<string, Fixture & { why: string }>();
   const consider = async (query: string, why: (pinnedTo: string | undefined) => string | undefined, limit: number) => {
     let seen = 0;
@@ -37,13 +42,23 @@ async function historiesToCheck(client: Client, config: Config, build: string, s
       if (picked.has(key)) continue;
       const handle = client.workflow.getHandle(execution.workflowId, execution.runId);
       const versioning = (await handle.describe()).raw.workflowExecutionInfo?.versioningInfo;
-      const pinnedTo = versioning?.behavior === PINNED ? (versioning.deploymentVersion?.buildId ?? undefined) : undefined;
+      const pinnedTo =
+        versioning?.behavior === PINNED ? (versioning.deploymentVersion?.buildId ?? undefined) : undefined;
       const reason = why(pinnedTo);
       if (reason) picked.set(key, { file: key, history: await handle.fetchHistory(), why: reason });
     }
   };
   const queue = `TaskQueue = '${config.TASK_QUEUE}'`;
-  await consider(`${queue} AND ExecutionStatus = 'Running'`, (pinnedTo) => (pinnedTo === undefined ? 'running, not Pinned' : pinnedTo === build ? `running, Pinned to this build ${build}` : undefined), 10_000);
+  await consider(
+    `${queue} AND ExecutionStatus = 'Running'`,
+    (pinnedTo) =>
+      pinnedTo === undefined
+        ? 'running, not Pinned'
+        : pinnedTo === build
+          ? `running, Pinned to this build ${build}`
+          : undefined,
+    10_000,
+  );
   await consider(queue, (pinnedTo) => (pinnedTo === undefined || pinnedTo === build ? 'recent' : undefined), sample);
   return [...picked.values()];
 }
@@ -57,7 +72,9 @@ async function main(): Promise<number> {
   // Bundled as the worker bundles it, with the same plugins (tracing adds workflow interceptors).
   const plugin = tracing(config, 'deploy-check');
   const build = await deriveBuildId(config, { workflowsPath: workflows, plugins: plugin ? [plugin] : [] });
-  console.log(`deploy:check: build ${build} of deployment ${config.WORKER_DEPLOYMENT_NAME} (task queue ${config.TASK_QUEUE}), workflow code ${path.relative(process.cwd(), workflows)}`);
+  console.log(
+    `deploy:check: build ${build} of deployment ${config.WORKER_DEPLOYMENT_NAME} (task queue ${config.TASK_QUEUE}), workflow code ${path.relative(process.cwd(), workflows)}`,
+  );
 
   const fixtures = loadFixtures(historiesDir).map((f) => ({ ...f, why: 'recorded fixture' }));
   const { client, connection } = await temporalClient(config);
@@ -70,18 +87,29 @@ async function main(): Promise<number> {
   const all = [...fixtures, ...fromServer];
   const counts: Record<string, number> = {};
   for (const h of all) counts[h.why] = (counts[h.why] ?? 0) + 1;
-  console.log(`deploy:check: replaying ${all.length} histories (${Object.entries(counts).map(([why, n]) => `${n} ${why}`).join(', ')})`);
+  console.log(
+    `deploy:check: replaying ${all.length} histories (${Object.entries(counts)
+      .map(([why, n]) => `${n} ${why}`)
+      .join(', ')})`,
+  );
   const failures = await replayFixtures(all, workflows);
   for (const failure of failures) console.log(`\nREFUSED ${failure.message}`);
   if (failures.length) {
-    console.log(`\ndeploy:check: build ${build} refused: ${failures.length} of ${all.length} histories would not continue on it (ship the change as a new build, or guard it with patched())`);
+    console.log(
+      `\ndeploy:check: build ${build} refused: ${failures.length} of ${all.length} histories would not continue on it (ship the change as a new build, or guard it with patched())`,
+    );
     return 1;
   }
   console.log(`\ndeploy:check: build ${build} passed: ${all.length} histories replay`);
   if (args.includes('--promote')) {
     const native = await workerConnection(config);
     try {
-      await makeCurrentVersion(native, { namespace: config.TEMPORAL_NAMESPACE, deploymentName: config.WORKER_DEPLOYMENT_NAME, buildId: build, identity: 'deploy:check' });
+      await makeCurrentVersion(native, {
+        namespace: config.TEMPORAL_NAMESPACE,
+        deploymentName: config.WORKER_DEPLOYMENT_NAME,
+        buildId: build,
+        identity: 'deploy:check',
+      });
     } finally {
       await native.close();
     }

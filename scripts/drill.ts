@@ -56,8 +56,21 @@ async function main() {
   const base = loadConfig();
   const external = Boolean(base.TEMPORAL_ADDRESS || base.MONGODB_URI);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'drill-'));
-  const [apiPort, temporalPort, uiPort, mongoPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-  const config: Config = { ...base, DATA_DIR: dataDir, TEMPORAL_PORT: temporalPort, TEMPORAL_UI_PORT: uiPort, MONGODB_PORT: mongoPort, SAGA_TIME_SCALE, COMPENSATION_MAX_ATTEMPTS };
+  const [apiPort, temporalPort, uiPort, mongoPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
+  const config: Config = {
+    ...base,
+    DATA_DIR: dataDir,
+    TEMPORAL_PORT: temporalPort,
+    TEMPORAL_UI_PORT: uiPort,
+    MONGODB_PORT: mongoPort,
+    SAGA_TIME_SCALE,
+    COMPENSATION_MAX_ATTEMPTS,
+  };
   const compensationBudgetMs = budgetMs(sagaSettings(config).compensationPolicy);
   const freezeMs = Math.max(10_000, Math.ceil((compensationBudgetMs * 2.5) / 1_000) * 1_000);
   const progress = (m: string) => say(m);
@@ -90,16 +103,28 @@ async function main() {
     await dataOf(api.GET('/health'));
     say(`system up (Temporal ${temporal.source}, MongoDB ${mongo.source}); seeding`);
 
-    const rich = await Promise.all([1, 2, 3, 4, 5, 6].map(async (i) => (await dataOf(api.POST('/accounts', { body: { owner: `rich-${i}`, initialDeposit: 10_000_000 } }))).accountId));
-    const poor = await Promise.all([1, 2].map(async (i) => (await dataOf(api.POST('/accounts', { body: { owner: `poor-${i}`, initialDeposit: 300 } }))).accountId));
+    const rich = await Promise.all(
+      [1, 2, 3, 4, 5, 6].map(
+        async (i) =>
+          (await dataOf(api.POST('/accounts', { body: { owner: `rich-${i}`, initialDeposit: 10_000_000 } }))).accountId,
+      ),
+    );
+    const poor = await Promise.all(
+      [1, 2].map(
+        async (i) =>
+          (await dataOf(api.POST('/accounts', { body: { owner: `poor-${i}`, initialDeposit: 300 } }))).accountId,
+      ),
+    );
     const skus = Array.from({ length: 8 }, (_, i) => `DRILL-${i}`);
-    for (const [i, sku] of skus.entries()) await dataOf(api.POST('/inventory', { body: { sku, quantity: quick ? 12 : 60, price: 100 * (i + 1) } }));
+    for (const [i, sku] of skus.entries())
+      await dataOf(api.POST('/inventory', { body: { sku, quantity: quick ? 12 : 60, price: 100 * (i + 1) } }));
 
     // Faults, spread over the run.
     const faults: Array<[string, () => Promise<void>]> = [];
     const kills = quick ? 1 : 3;
     for (let i = 0; i < kills; i++) {
-      for (const name of ['worker', 'projector', 'api'] as const) faults.push([`SIGKILL ${name}`, async () => void processes[name].kill('SIGKILL')]);
+      for (const name of ['worker', 'projector', 'api'] as const)
+        faults.push([`SIGKILL ${name}`, async () => void processes[name].kill('SIGKILL')]);
     }
     if (!external) {
       faults.push([
@@ -132,9 +157,36 @@ async function main() {
         },
       ]);
     }
-    faults.push(['email service down for 5 s', async () => void (await dataOf(api.PUT('/faults/{service}', { params: { path: { service: 'email' } }, body: { mode: 'error', durationMs: 5_000 } })))]);
-    faults.push(['payment service fails 3 calls', async () => void (await dataOf(api.PUT('/faults/{service}', { params: { path: { service: 'payment' } }, body: { mode: 'error', failures: 3 } })))]);
-    faults.push(['inventory service fails 3 calls', async () => void (await dataOf(api.PUT('/faults/{service}', { params: { path: { service: 'inventory' } }, body: { mode: 'error', failures: 3 } })))]);
+    faults.push([
+      'email service down for 5 s',
+      async () =>
+        void (await dataOf(
+          api.PUT('/faults/{service}', {
+            params: { path: { service: 'email' } },
+            body: { mode: 'error', durationMs: 5_000 },
+          }),
+        )),
+    ]);
+    faults.push([
+      'payment service fails 3 calls',
+      async () =>
+        void (await dataOf(
+          api.PUT('/faults/{service}', {
+            params: { path: { service: 'payment' } },
+            body: { mode: 'error', failures: 3 },
+          }),
+        )),
+    ]);
+    faults.push([
+      'inventory service fails 3 calls',
+      async () =>
+        void (await dataOf(
+          api.PUT('/faults/{service}', {
+            params: { path: { service: 'inventory' } },
+            body: { mode: 'error', failures: 3 },
+          }),
+        )),
+    ]);
     faults.sort(() => Math.random() - 0.5);
 
     const load = placeOrders({
@@ -159,7 +211,8 @@ async function main() {
     })();
     const [orders] = await Promise.all([load, chaos]);
     say(`${orders.length} orders placed, ${faultsInjected.length} faults injected; clearing faults and settling`);
-    for (const service of ['email', 'payment', 'inventory'] as const) await api.DELETE('/faults/{service}', { params: { path: { service } } }).catch(() => {});
+    for (const service of ['email', 'payment', 'inventory'] as const)
+      await api.DELETE('/faults/{service}', { params: { path: { service } } }).catch(() => {});
 
     // Settle: every saga finished, every consumer caught up with the log.
     const settleStarted = Date.now();
@@ -175,13 +228,20 @@ async function main() {
     for (;;) {
       const at = (await db.collection('checkpoints').findOne({ _id: 'email' as never }))?.position ?? 0;
       if (at >= head) break;
-      if (Date.now() > settleDeadline) throw new Error(`not settled: the email subscription is at position ${at} of ${head}`);
+      if (Date.now() > settleDeadline)
+        throw new Error(`not settled: the email subscription is at position ${at} of ${head}`);
       await sleep(500);
     }
     const settleSeconds = (Date.now() - settleStarted) / 1000;
     say(`settled in ${settleSeconds.toFixed(1)}s; checking invariants`);
 
-    const report = await checkInvariants({ db, store: scriptParts(db).store }, temporalClient, orders, { api, faultsInjected, readableWithinMs: READABLE_WITHIN_MS, redrivenOrders, stillOpen });
+    const report = await checkInvariants({ db, store: scriptParts(db).store }, temporalClient, orders, {
+      api,
+      faultsInjected,
+      readableWithinMs: READABLE_WITHIN_MS,
+      redrivenOrders,
+      stillOpen,
+    });
     await mongoClient.close();
     await connection.close();
     const restarts = Object.fromEntries(Object.entries(processes).map(([name, p]) => [name, p.starts() - 1]));
@@ -206,15 +266,28 @@ async function main() {
     await mkdir(path.join(repoRoot, 'test-results'), { recursive: true });
     await writeFile(path.join(repoRoot, 'test-results', 'drill-report.json'), JSON.stringify(summary, null, 2));
     console.log('\nDrill report');
-    console.log(`  sagas run             ${orders.length} (${report.figures.completed} completed, ${report.figures.cancelled} cancelled) at concurrency ${CONCURRENCY}`);
+    console.log(
+      `  sagas run             ${orders.length} (${report.figures.completed} completed, ${report.figures.cancelled} cancelled) at concurrency ${CONCURRENCY}`,
+    );
     console.log(`  faults injected       ${faultsInjected.length}: ${faultsInjected.join(', ')}`);
-    console.log(`  cancel storm          ${summary.cancelStorm} cancels at random moments (${report.figures.cancelsAccepted} accepted, ${report.figures.cancelsRefused} refused)`);
-    console.log(`  redriven              compensations of ${redrivenOrders.length} order(s) dead-lettered by the outage`);
-    console.log(`  process restarts      ${Object.entries(restarts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-    for (const [name, check] of Object.entries(report.checks)) console.log(`  ${check.ok ? 'ok  ' : 'FAIL'}  ${name}: ${check.detail}`);
+    console.log(
+      `  cancel storm          ${summary.cancelStorm} cancels at random moments (${report.figures.cancelsAccepted} accepted, ${report.figures.cancelsRefused} refused)`,
+    );
+    console.log(
+      `  redriven              compensations of ${redrivenOrders.length} order(s) dead-lettered by the outage`,
+    );
+    console.log(
+      `  process restarts      ${Object.entries(restarts)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
+    for (const [name, check] of Object.entries(report.checks))
+      console.log(`  ${check.ok ? 'ok  ' : 'FAIL'}  ${name}: ${check.detail}`);
     console.log(`  gap markers           ${describeGapMarkers(report.gapMarkers)}`);
     console.log(`  invariant violations  ${report.violations.length}`);
-    console.log(`  time to settle        ${settleSeconds.toFixed(1)} s (whole drill ${summary.totalSeconds.toFixed(0)} s)`);
+    console.log(
+      `  time to settle        ${settleSeconds.toFixed(1)} s (whole drill ${summary.totalSeconds.toFixed(0)} s)`,
+    );
     if (report.violations.length) exitCode = 1;
   } catch (err) {
     console.error(`drill failed: ${String((err as Error).stack ?? err)}`);

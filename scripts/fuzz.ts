@@ -85,13 +85,24 @@ async function main() {
     const placed = await dataOf(
       api.POST('/orders', {
         params: { header: idempotencyKeyHeader(idempotencyKey) },
-        body: { customerId: 'fuzz', accountId: account, items: [{ sku, quantity: 1 }], shippingAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' } },
+        body: {
+          customerId: 'fuzz',
+          accountId: account,
+          items: [{ sku, quantity: 1 }],
+          shippingAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
+        },
       }),
     );
     await system.client.workflow.getHandle(placed.workflowId).result();
 
-    console.log(production ? '[fuzz] production mode: hand-written cases skipped (they inject faults)' : '[fuzz] hand-written hostile cases');
-    const hostile = production ? [] : await runHostileCases(system.baseUrl, { account, sku, order: placed.orderId, idempotencyKey });
+    console.log(
+      production
+        ? '[fuzz] production mode: hand-written cases skipped (they inject faults)'
+        : '[fuzz] hand-written hostile cases',
+    );
+    const hostile = production
+      ? []
+      : await runHostileCases(system.baseUrl, { account, sku, order: placed.orderId, idempotencyKey });
     const unexpected = hostile.filter((r) => !r.expected.includes(r.status) || !r.errorShape);
 
     console.log(`[fuzz] schemathesis, ${examples} examples per operation`);
@@ -101,14 +112,21 @@ async function main() {
     const settleDeadline = Date.now() + 120_000;
     for (;;) {
       let running = 0;
-      for await (const _ of system.client.workflow.list({ query: `TaskQueue = '${config.TASK_QUEUE}' AND ExecutionStatus = 'Running'` })) running++;
+      for await (const _ of system.client.workflow.list({
+        query: `TaskQueue = '${config.TASK_QUEUE}' AND ExecutionStatus = 'Running'`,
+      }))
+        running++;
       if (running === 0 || Date.now() > settleDeadline) break;
       await new Promise((r) => setTimeout(r, 500));
     }
     const rejected = requests.filter((r) => r.status >= 400);
     const serverErrors = requests.filter((r) => r.status >= 500);
-    const writes = await system.mongo.db.collection('events').countDocuments({ 'metadata.correlationId': { $in: rejected.map((r) => r.correlationId) } });
-    const byStatus = Object.entries(requests.reduce<Record<string, number>>((acc, r) => ((acc[r.status] = (acc[r.status] ?? 0) + 1), acc), {})).sort();
+    const writes = await system.mongo.db
+      .collection('events')
+      .countDocuments({ 'metadata.correlationId': { $in: rejected.map((r) => r.correlationId) } });
+    const byStatus = Object.entries(
+      requests.reduce<Record<string, number>>((acc, r) => ((acc[r.status] = (acc[r.status] ?? 0) + 1), acc), {}),
+    ).sort();
     const report = {
       requests: requests.length,
       byStatus: Object.fromEntries(byStatus),
@@ -123,7 +141,9 @@ async function main() {
     await mkdir(path.join(repoRoot, 'test-results'), { recursive: true });
     await writeFile(path.join(repoRoot, 'test-results', 'fuzz-report.json'), JSON.stringify(report, null, 2));
     console.log('\nFuzzing report');
-    console.log(`  requests sent            ${requests.length}  (${byStatus.map(([s, n]) => `${s}: ${n}`).join(', ')})`);
+    console.log(
+      `  requests sent            ${requests.length}  (${byStatus.map(([s, n]) => `${s}: ${n}`).join(', ')})`,
+    );
     console.log(`  hand-written cases       ${hostile.length}, unexpected answers: ${unexpected.length}`);
     console.log(`  schemathesis             ${schemathesis.summary}`);
     console.log(`  server errors (5xx)      ${serverErrors.length}`);
@@ -137,21 +157,50 @@ async function main() {
   process.exit(exitCode);
 }
 
-async function runSchemathesis(url: string, examples: number, authorization?: string): Promise<{ ok: boolean; summary: string }> {
+async function runSchemathesis(
+  url: string,
+  examples: number,
+  authorization?: string,
+): Promise<{ ok: boolean; summary: string }> {
   const bin = await findOnPath('schemathesis');
   if (!bin) return { ok: false, summary: 'schemathesis is not installed (pip install schemathesis)' };
   return new Promise((resolve) => {
     let output = '';
-    const child = spawn(bin, ['--config-file', path.join(repoRoot, 'scripts', 'fuzz', 'schemathesis.toml'), 'run', url, '--checks', 'all', '--max-examples', String(examples), '--seed', '20261126', '--request-timeout', '30', '--continue-on-failure', ...(authorization ? ['--header', `Authorization: ${authorization}`] : [])], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      bin,
+      [
+        '--config-file',
+        path.join(repoRoot, 'scripts', 'fuzz', 'schemathesis.toml'),
+        'run',
+        url,
+        '--checks',
+        'all',
+        '--max-examples',
+        String(examples),
+        '--seed',
+        '20261126',
+        '--request-timeout',
+        '30',
+        '--continue-on-failure',
+        ...(authorization ? ['--header', `Authorization: ${authorization}`] : []),
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     child.stdout.on('data', (c: Buffer) => {
       output += c.toString();
       process.stdout.write(c);
     });
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
     child.on('close', (code) => {
-      const summary = output.trim().split('\n').filter((l) => /passed|failed|error|operations/i.test(l)).slice(-3).join(' | ') || `exit ${code}`;
+      const summary =
+        output
+          .trim()
+          .split('\n')
+          .filter((l) => /passed|failed|error|operations/i.test(l))
+          .slice(-3)
+          .join(' | ') || `exit ${code}`;
       resolve({ ok: code === 0, summary });
     });
   });

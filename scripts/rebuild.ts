@@ -20,13 +20,17 @@ async function main() {
   try {
     const state = await projectionState(mongo.db, projection.name);
     if (!state.heartbeatAt || Date.now() - state.heartbeatAt.getTime() > 10_000) {
-      throw new Error('No projector is running (start the system with `npm start`); the projector carries out rebuilds.');
+      throw new Error(
+        'No projector is running (start the system with `npm start`); the projector carries out rebuilds.',
+      );
     }
     const answer = await requestRebuild(mongo.db, projection.name);
     let generation: number;
     if (answer.requested) {
       generation = answer.generation;
-      console.log(`rebuilding ${projection.name} into generation ${generation} (generation ${answer.servingGeneration} keeps serving reads)`);
+      console.log(
+        `rebuilding ${projection.name} into generation ${generation} (generation ${answer.servingGeneration} keeps serving reads)`,
+      );
     } else {
       generation = answer.generation ?? (await projectionState(mongo.db, projection.name)).building ?? state.active;
       console.log(`a rebuild of ${projection.name} into generation ${generation} is already under way; following it`);
@@ -37,10 +41,14 @@ async function main() {
       const row = (await projectionStatuses(mongo.db, store, 10_000)).find((r) => r.name === projection.name)!;
       if (row.generation === generation && row.rebuilding === null) break;
       const position = row.rebuilding?.position ?? 0;
-      console.log(`  ${position}/${row.headPosition} events (${row.headPosition ? Math.floor((position / row.headPosition) * 100) : 100}%)`);
+      console.log(
+        `  ${position}/${row.headPosition} events (${row.headPosition ? Math.floor((position / row.headPosition) * 100) : 100}%)`,
+      );
       await new Promise((r) => setTimeout(r, 1_000));
     }
-    console.log(`done: ${projection.name} now serves generation ${generation} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
+    console.log(
+      `done: ${projection.name} now serves generation ${generation} (${((Date.now() - started) / 1000).toFixed(1)}s)`,
+    );
   } finally {
     await mongo.close();
   }

@@ -38,17 +38,24 @@ async function main() {
       force: { type: 'boolean', default: false },
     },
   });
-  const only = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
+  const only = values.only
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = only?.filter((name) => !scenarios.some((s) => s.name === name)) ?? [];
-  if (unknown.length > 0) throw new Error(`Unknown path(s) ${unknown.join(', ')}; known: ${scenarios.map((s) => s.name).join(', ')}`);
-  if (values.tag !== undefined && !/^[a-z0-9][a-z0-9-]*$/.test(values.tag)) throw new Error('--tag must be lowercase letters, digits and dashes');
+  if (unknown.length > 0)
+    throw new Error(`Unknown path(s) ${unknown.join(', ')}; known: ${scenarios.map((s) => s.name).join(', ')}`);
+  if (values.tag !== undefined && !/^[a-z0-9][a-z0-9-]*$/.test(values.tag))
+    throw new Error('--tag must be lowercase letters, digits and dashes');
   const chosen = scenarios.filter((s) => !only || only.includes(s.name));
   const fileOf = (name: string) => path.join(historiesDir, `${name}${values.tag ? `.${values.tag}` : ''}.json`);
   const todo = chosen.filter((s) => values.force || !existsSync(fileOf(s.name)));
-  for (const s of chosen.filter((s) => !todo.includes(s))) say(`kept ${path.relative(repoRoot, fileOf(s.name))} (exists; --force overwrites)`);
+  for (const s of chosen.filter((s) => !todo.includes(s)))
+    say(`kept ${path.relative(repoRoot, fileOf(s.name))} (exists; --force overwrites)`);
   if (todo.length === 0) return;
   // The fixtures are committed and replayed without keys: record them with readable payloads.
-  if (process.env.PAYLOAD_KEYS) throw new Error('Unset PAYLOAD_KEYS: committed histories must not carry encrypted payloads');
+  if (process.env.PAYLOAD_KEYS)
+    throw new Error('Unset PAYLOAD_KEYS: committed histories must not carry encrypted payloads');
 
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const servers = await obtainServers(loadConfig(), 'ephemeral', say);
@@ -70,7 +77,9 @@ async function main() {
       const history = await system.client.workflow.getHandle(workflowId).fetchHistory();
       const file = fileOf(scenario.name);
       await writeFile(file, `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 2)}\n`);
-      say(`${path.relative(repoRoot, file)}: ${scenario.description} (${history.events?.length} events, ${Date.now() - started} ms)`);
+      say(
+        `${path.relative(repoRoot, file)}: ${scenario.description} (${history.events?.length} events, ${Date.now() - started} ms)`,
+      );
     }
   } finally {
     await system.stop();

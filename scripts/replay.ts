@@ -19,7 +19,8 @@ import { loadConfig } from '../config';
 import { temporalClient } from '../composition';
 import { replayFixtures, workflowsPath, type Fixture } from './replay/histories';
 
-const usage = "usage: npm run replay -- <history.json | folder> | --query '<visibility query>' [--limit N] [--workflows <workflows/index.ts>]";
+const usage =
+  "usage: npm run replay -- <history.json | folder> | --query '<visibility query>' [--limit N] [--workflows <workflows/index.ts>]";
 
 /** A file from the Web UI or the CLI: `{ events: [...] }` (an array of events is taken too). */
 export function readHistoryFile(file: string): Fixture {
@@ -31,7 +32,9 @@ export function readHistoryFile(file: string): Fixture {
   }
   const body = Array.isArray(json) ? { events: json } : json;
   if (!body || typeof body !== 'object' || !Array.isArray((body as { events?: unknown }).events)) {
-    throw new Error(`${file} has no "events": download it with the Web UI's "Download" or \`temporal workflow show -o json\``);
+    throw new Error(
+      `${file} has no "events": download it with the Web UI's "Download" or \`temporal workflow show -o json\``,
+    );
   }
   return { file: path.relative(process.cwd(), file) || file, history: historyFromJSON(body) };
 }
@@ -39,7 +42,9 @@ export function readHistoryFile(file: string): Fixture {
 export function readHistoryPath(target: string): Fixture[] {
   if (!statSync(target, { throwIfNoEntry: false })) throw new Error(`${target} does not exist`);
   if (!statSync(target).isDirectory()) return [readHistoryFile(target)];
-  const files = readdirSync(target).filter((f) => f.endsWith('.json')).sort();
+  const files = readdirSync(target)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   if (files.length === 0) throw new Error(`${target} holds no *.json history`);
   return files.map((f) => readHistoryFile(path.join(target, f)));
 }
@@ -69,7 +74,9 @@ async function main(): Promise<number> {
   const limit = Number(flag('--limit') ?? 100);
   const query = flag('--query');
   const workflows = path.resolve(flag('--workflows') ?? workflowsPath);
-  const target = args.find((a, i) => !a.startsWith('--') && !['--query', '--limit', '--workflows'].includes(args[i - 1] ?? ''));
+  const target = args.find(
+    (a, i) => !a.startsWith('--') && !['--query', '--limit', '--workflows'].includes(args[i - 1] ?? ''),
+  );
   if ((!query && !target) || !Number.isInteger(limit) || limit < 1) {
     console.error(usage);
     return 2;
@@ -81,7 +88,9 @@ async function main(): Promise<number> {
     console.error(`replay: ${(err as Error).message}\n${usage}`);
     return 2;
   }
-  console.log(`replay: ${histories.length} ${histories.length === 1 ? 'history' : 'histories'} against ${path.relative(process.cwd(), workflows)}`);
+  console.log(
+    `replay: ${histories.length} ${histories.length === 1 ? 'history' : 'histories'} against ${path.relative(process.cwd(), workflows)}`,
+  );
   const failures = await replayFixtures(histories, workflows);
   for (const failure of failures) console.log(`\nFAILED ${failure.message}`);
   console.log(`\n${histories.length - failures.length} replayed, ${failures.length} failed`);

@@ -16,8 +16,12 @@ async function main() {
   try {
     const personalData = createPersonalData(mongo.db, master);
     const rewrapped = await personalData.rewrap();
-    const left = await mongo.db.collection('subject_keys').countDocuments({ wrapped: { $ne: null }, masterKeyId: { $ne: master.currentId } });
-    console.log(`rewrapped ${rewrapped} data keys with master key "${master.currentId}"; ${left} still wrapped with another key`);
+    const left = await mongo.db
+      .collection('subject_keys')
+      .countDocuments({ wrapped: { $ne: null }, masterKeyId: { $ne: master.currentId } });
+    console.log(
+      `rewrapped ${rewrapped} data keys with master key "${master.currentId}"; ${left} still wrapped with another key`,
+    );
     process.exitCode = left === 0 ? 0 : 1;
   } finally {
     await mongo.close();

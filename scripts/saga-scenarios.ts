@@ -50,16 +50,27 @@ const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${(coun
 const apiOf = (system: ScenarioSystem): ApiClient => createApiClient({ baseUrl: system.baseUrl });
 
 /** The answer's body, when the status is the one the scenario expects. */
-async function expectStatus<T>(status: number, call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+async function expectStatus<T>(
+  status: number,
+  call: Promise<{ data?: T; error?: unknown; response: Response }>,
+): Promise<T> {
   const { data, error, response } = await call;
-  if (response.status !== status) throw new Error(`${new URL(response.url).pathname}: expected ${status}, got ${response.status} ${JSON.stringify(error ?? data)}`);
+  if (response.status !== status)
+    throw new Error(
+      `${new URL(response.url).pathname}: expected ${status}, got ${response.status} ${JSON.stringify(error ?? data)}`,
+    );
   return data as T;
 }
 
 const order = (orderId: string) => ({ params: { path: { orderId } } });
 
 async function openAccount(system: ScenarioSystem, balance: number): Promise<string> {
-  return (await expectStatus(201, apiOf(system).POST('/accounts', { body: { owner: unique('owner'), initialDeposit: balance } }))).accountId;
+  return (
+    await expectStatus(
+      201,
+      apiOf(system).POST('/accounts', { body: { owner: unique('owner'), initialDeposit: balance } }),
+    )
+  ).accountId;
 }
 
 async function stock(system: ScenarioSystem, quantity: number, price: number): Promise<string> {
@@ -68,8 +79,16 @@ async function stock(system: ScenarioSystem, quantity: number, price: number): P
   return sku;
 }
 
-async function placeOrder(system: ScenarioSystem, accountId: string, items: Array<{ sku: string; quantity: number }>, shippingAddress = address): Promise<ScenarioRun> {
-  const { orderId } = await expectStatus(202, apiOf(system).POST('/orders', { body: { customerId: unique('cust'), accountId, items, shippingAddress } }));
+async function placeOrder(
+  system: ScenarioSystem,
+  accountId: string,
+  items: Array<{ sku: string; quantity: number }>,
+  shippingAddress = address,
+): Promise<ScenarioRun> {
+  const { orderId } = await expectStatus(
+    202,
+    apiOf(system).POST('/orders', { body: { customerId: unique('cust'), accountId, items, shippingAddress } }),
+  );
   return { orderId, workflowId: orderWorkflowId(orderId) };
 }
 
@@ -80,7 +99,12 @@ async function sagaStatus(system: ScenarioSystem, orderId: string): Promise<Saga
 }
 
 /** Asks for the saga's state every 50 ms, for up to 20 s, until `predicate` holds (this runs outside vitest too). */
-async function waitForSaga(system: ScenarioSystem, orderId: string, predicate: (s: SagaAnswer) => boolean, what: string) {
+async function waitForSaga(
+  system: ScenarioSystem,
+  orderId: string,
+  predicate: (s: SagaAnswer) => boolean,
+  what: string,
+) {
   await pRetry(
     async () => {
       if (!predicate(await sagaStatus(system, orderId))) throw new Error(`timed out waiting for ${what}`);
@@ -90,10 +114,17 @@ async function waitForSaga(system: ScenarioSystem, orderId: string, predicate: (
 }
 
 /** Waits for the saga's result and checks it is the one the scenario is about. */
-async function expectResult(system: ScenarioSystem, run: ScenarioRun, status: OrderSagaResult['status'], reason?: RegExp): Promise<ScenarioRun> {
+async function expectResult(
+  system: ScenarioSystem,
+  run: ScenarioRun,
+  status: OrderSagaResult['status'],
+  reason?: RegExp,
+): Promise<ScenarioRun> {
   const result: OrderSagaResult = await system.client.workflow.getHandle(run.workflowId).result();
   if (result.status !== status || (reason && !reason.test(result.failureReason ?? ''))) {
-    throw new Error(`saga ${run.workflowId} ended ${JSON.stringify(result)}, expected ${status}${reason ? ` with a reason matching ${reason}` : ''}`);
+    throw new Error(
+      `saga ${run.workflowId} ended ${JSON.stringify(result)}, expected ${status}${reason ? ` with a reason matching ${reason}` : ''}`,
+    );
   }
   return run;
 }
@@ -123,7 +154,12 @@ export const scenarios: Scenario[] = [
     async run(system) {
       const accountId = await openAccount(system, 1_000);
       const sku = await stock(system, 5, 1_500);
-      return expectResult(system, await placeOrder(system, accountId, [{ sku, quantity: 1 }]), 'CANCELLED', /cannot withdraw/);
+      return expectResult(
+        system,
+        await placeOrder(system, accountId, [{ sku, quantity: 1 }]),
+        'CANCELLED',
+        /cannot withdraw/,
+      );
     },
   },
   {
@@ -132,7 +168,12 @@ export const scenarios: Scenario[] = [
     async run(system) {
       const accountId = await openAccount(system, 10_000);
       const sku = await stock(system, 1, 1_000);
-      return expectResult(system, await placeOrder(system, accountId, [{ sku, quantity: 2 }]), 'CANCELLED', /out of stock/);
+      return expectResult(
+        system,
+        await placeOrder(system, accountId, [{ sku, quantity: 2 }]),
+        'CANCELLED',
+        /out of stock/,
+      );
     },
   },
   {
@@ -159,7 +200,10 @@ export const scenarios: Scenario[] = [
     description: 'above the threshold: the reject signal cancels the order',
     async run(system) {
       const run = await orderAwaitingApproval(system);
-      await expectStatus(202, apiOf(system).POST('/orders/{orderId}/reject', { ...order(run.orderId), body: { reason: 'looks fraudulent' } }));
+      await expectStatus(
+        202,
+        apiOf(system).POST('/orders/{orderId}/reject', { ...order(run.orderId), body: { reason: 'looks fraudulent' } }),
+      );
       // The reason travels sealed with the customer's key (the API opens it for its answers).
       return expectResult(system, run, 'CANCELLED', /^rejected: pd1\./);
     },
@@ -176,22 +220,40 @@ export const scenarios: Scenario[] = [
     description: 'the updateShippingAddress update changes the address while the order awaits approval',
     async run(system) {
       const run = await orderAwaitingApproval(system);
-      await expectStatus(202, apiOf(system).PUT('/orders/{orderId}/shipping-address', { ...order(run.orderId), body: { line1: '9 Elm Rd', city: 'Shelbyville', postalCode: '54321', country: 'CA' } }));
+      await expectStatus(
+        202,
+        apiOf(system).PUT('/orders/{orderId}/shipping-address', {
+          ...order(run.orderId),
+          body: { line1: '9 Elm Rd', city: 'Shelbyville', postalCode: '54321', country: 'CA' },
+        }),
+      );
       await expectStatus(202, apiOf(system).POST('/orders/{orderId}/approve', order(run.orderId)));
       return expectResult(system, run, 'COMPLETED');
     },
   },
   {
     name: 'cancelled',
-    description: 'cancelled (the cancel Update) while reserving the items: compensates what was done and ends CANCELLED',
+    description:
+      'cancelled (the cancel Update) while reserving the items: compensates what was done and ends CANCELLED',
     async run(system) {
       const accountId = await openAccount(system, 10_000);
       const sku = await stock(system, 3, 1_000);
       // Hold the saga inside the reservation (after its effect) so the cancel lands mid-saga.
-      await expectStatus(200, apiOf(system).PUT('/faults/{service}', { params: { path: { service: 'inventory' } }, body: { mode: 'hang-after-effect', hangMs: 1_500, failures: 1 } }));
+      await expectStatus(
+        200,
+        apiOf(system).PUT('/faults/{service}', {
+          params: { path: { service: 'inventory' } },
+          body: { mode: 'hang-after-effect', hangMs: 1_500, failures: 1 },
+        }),
+      );
       try {
         const run = await placeOrder(system, accountId, [{ sku, quantity: 2 }]);
-        await waitForSaga(system, run.orderId, (s) => s.currentStep === 'reserveItems', `saga ${run.workflowId} to reach reserveItems`);
+        await waitForSaga(
+          system,
+          run.orderId,
+          (s) => s.currentStep === 'reserveItems',
+          `saga ${run.workflowId} to reach reserveItems`,
+        );
         await expectStatus(202, apiOf(system).POST('/orders/{orderId}/cancel', order(run.orderId)));
         // The API's cancel is the saga's cancel Update: accepted, the saga compensates and ends CANCELLED.
         await expectResult(system, run, 'CANCELLED', /cancelled/);
@@ -207,12 +269,24 @@ export const scenarios: Scenario[] = [
     async run(system) {
       const accountId = await openAccount(system, 10_000);
       const sku = await stock(system, 2, 700);
-      await expectStatus(200, apiOf(system).PUT('/faults/{service}', { params: { path: { service: 'shipping' } }, body: { mode: 'error' } }));
+      await expectStatus(
+        200,
+        apiOf(system).PUT('/faults/{service}', { params: { path: { service: 'shipping' } }, body: { mode: 'error' } }),
+      );
       try {
         // Shipping stays down, so undoing the shipment cannot succeed either: the order says so.
-        const run = await expectResult(system, await placeOrder(system, accountId, [{ sku, quantity: 1 }]), 'COMPENSATION_INCOMPLETE', /shipping service unavailable/);
-        const dead = await expectStatus(200, apiOf(system).GET('/dead-letters', { params: { query: { orderId: run.orderId } } }));
-        if (!dead.deadLetters.some((d) => d.kind === 'step')) throw new Error(`no dead letter recorded for ${run.workflowId}`);
+        const run = await expectResult(
+          system,
+          await placeOrder(system, accountId, [{ sku, quantity: 1 }]),
+          'COMPENSATION_INCOMPLETE',
+          /shipping service unavailable/,
+        );
+        const dead = await expectStatus(
+          200,
+          apiOf(system).GET('/dead-letters', { params: { query: { orderId: run.orderId } } }),
+        );
+        if (!dead.deadLetters.some((d) => d.kind === 'step'))
+          throw new Error(`no dead letter recorded for ${run.workflowId}`);
         return run;
       } finally {
         await apiOf(system).DELETE('/faults/{service}', { params: { path: { service: 'shipping' } } });

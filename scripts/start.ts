@@ -92,7 +92,10 @@ async function waitForHealth(port: number): Promise<string> {
 main().catch((err) => {
   // Written synchronously: the shutdown below exits the process, which could drop a buffered
   // write to a pipe, and the reason would be lost.
-  writeSync(2, `${err instanceof ConfigError ? err.message : `npm start failed: ${err instanceof Error ? (err.stack ?? err.message) : err}`}\n`);
+  writeSync(
+    2,
+    `${err instanceof ConfigError ? err.message : `npm start failed: ${err instanceof Error ? (err.stack ?? err.message) : err}`}\n`,
+  );
   // A start that failed exits 1 (a script or a process manager must see it), after stopping what
   // it had started; a stop that hangs does not keep it from exiting.
   setTimeout(() => process.exit(1), 20_000).unref();

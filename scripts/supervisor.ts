@@ -51,7 +51,10 @@ export function supervise(
   const launch = () => {
     const started = Date.now();
     starts += 1;
-    child = spawn(process.execPath, ['--import', 'tsx', entry], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child = spawn(process.execPath, ['--import', 'tsx', entry], {
+      env,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     child.on('message', (message) => {
       if (typeof message === 'object' && message !== null && (message as { ready?: boolean }).ready) markReady();
     });
@@ -60,7 +63,11 @@ export function supervise(
       if (!wasReady && starts >= startAttempts) {
         stopping = true;
         log(`${name} exited (${signal ?? `code ${code}`}) ${starts} times without becoming ready; not restarting it`);
-        cannotStart(new Error(`${name} could not start: it exited ${starts} times without becoming ready (last: ${signal ?? `code ${code}`}); its output above says why`));
+        cannotStart(
+          new Error(
+            `${name} could not start: it exited ${starts} times without becoming ready (last: ${signal ?? `code ${code}`}); its output above says why`,
+          ),
+        );
         return;
       }
       // A process that lived a while gets a fresh backoff; a crash loop backs off up to 10 s.

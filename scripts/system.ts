@@ -4,7 +4,15 @@ import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import type pino from 'pino';
 import { createApp } from '../api/app';
-import { apiParts, masterKeysFor, openDatabase, readSideParts, temporalClient, workerActivities, workerConnection } from '../composition';
+import {
+  apiParts,
+  masterKeysFor,
+  openDatabase,
+  readSideParts,
+  temporalClient,
+  workerActivities,
+  workerConnection,
+} from '../composition';
 import type { AccountService } from '../domain/accounts';
 import { faultInjectionOn, type Config } from '../config';
 import { startConsumers } from '../readside';
@@ -49,11 +57,21 @@ export async function startInProcess(config: Config, options: InProcessOptions =
   const worker =
     options.worker === false
       ? undefined
-      : await createWorker({ connection: nativeConnection, config, db: mongo.db, activities: workerActivities({ db: mongo.db, masterKeys: masterKeysFor(config, log) }), log, spanExporter: options.spanExporter });
+      : await createWorker({
+          connection: nativeConnection,
+          config,
+          db: mongo.db,
+          activities: workerActivities({ db: mongo.db, masterKeys: masterKeysFor(config, log) }),
+          log,
+          spanExporter: options.spanExporter,
+        });
   const started = worker && runWorker(worker, { connection: nativeConnection, config, db: mongo.db, log });
   const running = started?.running;
   await started?.current;
-  const consumers = options.consumers === false ? undefined : await startConsumers({ ...readSideParts(mongo.db), log }, { faultInjection: faultInjectionOn(config) });
+  const consumers =
+    options.consumers === false
+      ? undefined
+      : await startConsumers({ ...readSideParts(mongo.db), log }, { faultInjection: faultInjectionOn(config) });
   const { client, connection } = await temporalClient(config);
   const api = apiParts({ db: mongo.db, config, log, client });
   const server = createApp(api).listen(0, '127.0.0.1');

@@ -10,7 +10,11 @@ export interface Servers {
 }
 
 /** Obtains Temporal and MongoDB side by side (their first-run builds are independent). */
-export async function obtainServers(config: Config, mode: 'persistent' | 'ephemeral', progress: Progress): Promise<Servers> {
+export async function obtainServers(
+  config: Config,
+  mode: 'persistent' | 'ephemeral',
+  progress: Progress,
+): Promise<Servers> {
   const [temporal, mongo] = await Promise.allSettled([
     obtainTemporal({ config, mode, progress }),
     obtainMongo({ config, mode, progress }),
@@ -19,7 +23,9 @@ export async function obtainServers(config: Config, mode: 'persistent' | 'epheme
     // Do not leave the one that did start running.
     if (temporal.status === 'fulfilled') await temporal.value.stop().catch(() => {});
     if (mongo.status === 'fulfilled') await mongo.value.stop().catch(() => {});
-    const reasons = [temporal, mongo].filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => String(r.reason?.message ?? r.reason));
+    const reasons = [temporal, mongo]
+      .filter((r): r is PromiseRejectedResult => r.status === 'rejected')
+      .map((r) => String(r.reason?.message ?? r.reason));
     throw new Error(reasons.join('\n'));
   }
   return {

@@ -103,8 +103,17 @@ async function startMemoryServer(options: MongoOptions, port: number): Promise<M
 async function startJavaServer(options: MongoOptions, port: number): Promise<MongoServer> {
   await ensureLauncherBuilt(options.progress);
   const java = await findOnPath('java');
-  if (!java) throw new Error('No `java` on PATH: the MongoDB stand-in needs Java 17+. Set MONGODB_URI to use an existing server.');
-  const args = ['-cp', `${mongoLauncherJar}${path.delimiter}${path.join(mongoLauncherLib, '*')}`, 'platform.mongo.Launcher', '--port', String(port)];
+  if (!java)
+    throw new Error(
+      'No `java` on PATH: the MongoDB stand-in needs Java 17+. Set MONGODB_URI to use an existing server.',
+    );
+  const args = [
+    '-cp',
+    `${mongoLauncherJar}${path.delimiter}${path.join(mongoLauncherLib, '*')}`,
+    'platform.mongo.Launcher',
+    '--port',
+    String(port),
+  ];
   let file: string | undefined;
   if (options.mode === 'persistent') {
     const dataDir = path.resolve(repoRoot, options.config.DATA_DIR);
@@ -124,22 +133,46 @@ async function startJavaServer(options: MongoOptions, port: number): Promise<Mon
 
 async function ensureLauncherBuilt(progress: Progress): Promise<void> {
   // Built once, and again whenever the launcher's source or build file is newer than the jar.
-  const built = await stat(mongoLauncherJar).then((s) => s.mtimeMs, () => 0);
+  const built = await stat(mongoLauncherJar).then(
+    (s) => s.mtimeMs,
+    () => 0,
+  );
   const javaDir = path.join(mongoLauncherDir, 'src/main/java/platform/mongo');
-  const sources = [path.join(mongoLauncherDir, 'pom.xml'), ...(await readdir(javaDir)).map((f) => path.join(javaDir, f))];
-  const newest = Math.max(...(await Promise.all(sources.map((f) => stat(f).then((s) => s.mtimeMs, () => 0)))));
+  const sources = [
+    path.join(mongoLauncherDir, 'pom.xml'),
+    ...(await readdir(javaDir)).map((f) => path.join(javaDir, f)),
+  ];
+  const newest = Math.max(
+    ...(await Promise.all(
+      sources.map((f) =>
+        stat(f).then(
+          (s) => s.mtimeMs,
+          () => 0,
+        ),
+      ),
+    )),
+  );
   if (built > 0 && built >= newest) return;
   const mvn = await findOnPath('mvn');
-  if (!mvn) throw new Error('No `mvn` on PATH: Maven is needed once to fetch mongo-java-server. Set MONGODB_URI to use an existing server.');
+  if (!mvn)
+    throw new Error(
+      'No `mvn` on PATH: Maven is needed once to fetch mongo-java-server. Set MONGODB_URI to use an existing server.',
+    );
   progress('mongodb: building the mongo-java-server launcher with Maven (first run only)');
   const result = await runWithProgress('mvn', mvn, ['-q', '-B', 'package'], { cwd: mongoLauncherDir, progress });
-  if (!result.ok) throw new Error(`Maven build of the MongoDB launcher failed: ${result.output.trim().split('\n').slice(-5).join(' | ')}`);
+  if (!result.ok)
+    throw new Error(
+      `Maven build of the MongoDB launcher failed: ${result.output.trim().split('\n').slice(-5).join(' | ')}`,
+    );
 }
 
 function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     let output = '';
-    const timer = setTimeout(() => fail(new Error(`MongoDB stand-in did not start in ${timeoutMs} ms: ${output}`)), timeoutMs);
+    const timer = setTimeout(
+      () => fail(new Error(`MongoDB stand-in did not start in ${timeoutMs} ms: ${output}`)),
+      timeoutMs,
+    );
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       if (pattern.test(output)) {

@@ -34,7 +34,9 @@ export function runWithProgress(
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
     const heartbeat = setInterval(() => {
-      options.progress(`${label}: still working (${Math.round((Date.now() - started) / 1000)}s, ${lines} lines of output)`);
+      options.progress(
+        `${label}: still working (${Math.round((Date.now() - started) / 1000)}s, ${lines} lines of output)`,
+      );
     }, 15_000);
     child.on('error', (err) => {
       clearInterval(heartbeat);
@@ -76,7 +78,9 @@ function listenOn(port: number): Promise<number> {
     server.on('error', reject);
     server.listen(port, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }

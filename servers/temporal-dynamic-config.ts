@@ -18,4 +18,5 @@ export const TEMPORAL_DYNAMIC_CONFIG: Readonly<Record<string, number>> = {
 };
 
 /** The dev server's command-line form. */
-export const devServerDynamicConfigArgs = (): string[] => Object.entries(TEMPORAL_DYNAMIC_CONFIG).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${value}`]);
+export const devServerDynamicConfigArgs = (): string[] =>
+  Object.entries(TEMPORAL_DYNAMIC_CONFIG).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${value}`]);

@@ -21,7 +21,8 @@ export async function provisionTimeSkippingServer(progress: Progress = () => {})
 
   // Checked now rather than when the SDK starts the wrapper, where a missing java only shows
   // as the server exiting early.
-  if (!(await findOnPath('java'))) throw new Error('No `java` on PATH: the Temporal time-skipping test server needs Java 17+.');
+  if (!(await findOnPath('java')))
+    throw new Error('No `java` on PATH: the Temporal time-skipping test server needs Java 17+.');
   const mvn = await findOnPath('mvn');
   const args = ['-q', '-B', '-f', pom, 'dependency:copy-dependencies', `-DoutputDirectory=${libDir}`];
   const command = `mvn ${args.join(' ')}`;
@@ -34,7 +35,9 @@ export async function provisionTimeSkippingServer(progress: Progress = () => {})
   progress('temporal-test-server: fetching the Java time-skipping server with Maven (first run only)');
   const result = await runWithProgress('mvn', mvn, args, { cwd: repoRoot, progress });
   if (!result.ok) {
-    throw new Error(`Fetching the Temporal test server failed (${command}): ${result.output.trim().split('\n').slice(-5).join(' | ')}`);
+    throw new Error(
+      `Fetching the Temporal test server failed (${command}): ${result.output.trim().split('\n').slice(-5).join(' | ')}`,
+    );
   }
 
   // `lib/*` is expanded by java itself (a classpath wildcard), so it stays inside the quotes.

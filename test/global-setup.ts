@@ -30,7 +30,10 @@ export async function setup(project: TestProject) {
   // tiers.mts is an ES module (vitest.config.mts reads it too), so it comes in through import().
   const { TIERS } = await import('./tiers.mjs');
   const tier = TIERS.find((t) => t.project === project.name);
-  if (!tier) throw new Error(`test/global-setup.ts runs for the tiers of test/tiers.mts; project "${project.name}" is none of them`);
+  if (!tier)
+    throw new Error(
+      `test/global-setup.ts runs for the tiers of test/tiers.mts; project "${project.name}" is none of them`,
+    );
   const started = Date.now();
   const fresh = tier.servers.filter((name) => !shared[name]);
   const config = loadConfig();
@@ -47,7 +50,8 @@ export async function setup(project: TestProject) {
     await Promise.allSettled(results.map(async (r) => r.status === 'fulfilled' && (await r.value.stop())));
     throw new Error(failures.map((r) => String(r.reason?.message ?? r.reason)).join('\n'));
   }
-  if (fresh.length > 0) log(`${fresh.join(' and ')} ready in ${((Date.now() - started) / 1000).toFixed(1)}s (${tier.project} tier)`);
+  if (fresh.length > 0)
+    log(`${fresh.join(' and ')} ready in ${((Date.now() - started) / 1000).toFixed(1)}s (${tier.project} tier)`);
 
   if (tier.servers.includes('temporal')) {
     const temporal = await shared.temporal!;

@@ -24,11 +24,15 @@ export class ObservabilityInterceptor implements ActivityInboundCallsInterceptor
       attempt: info.attempt,
     };
     const meter = this.ctx.metricMeter.withTags({ activity: info.activityType });
-    if (info.attempt > 1) meter.createCounter('order_activity_retries_total', '1', 'Activity attempts after the first').add(1);
+    if (info.attempt > 1)
+      meter.createCounter('order_activity_retries_total', '1', 'Activity attempts after the first').add(1);
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     const duration = (outcome: string) =>
-      meter.withTags({ outcome }).createHistogram('order_step_duration_seconds', 'float', 's', 'Saga step duration by activity and outcome').record(seconds());
+      meter
+        .withTags({ outcome })
+        .createHistogram('order_step_duration_seconds', 'float', 's', 'Saga step duration by activity and outcome')
+        .record(seconds());
     try {
       const result = await next(input);
       duration('success');
@@ -36,7 +40,10 @@ export class ObservabilityInterceptor implements ActivityInboundCallsInterceptor
       return result;
     } catch (err) {
       duration('failure');
-      this.log.warn({ ...fields, ms: Math.round(seconds() * 1000), err: err instanceof Error ? err.message : String(err) }, 'saga step failed');
+      this.log.warn(
+        { ...fields, ms: Math.round(seconds() * 1000), err: err instanceof Error ? err.message : String(err) },
+        'saga step failed',
+      );
       throw err;
     }
   }

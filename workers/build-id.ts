@@ -40,7 +40,10 @@ export function buildIdFor(config: Pick<Config, 'WORKER_BUILD_ID'>, bundle: Work
  * workflow code bundled as the worker bundles it (a few seconds: webpack). `plugins` must be the
  * worker's (tracing adds workflow interceptors to the bundle).
  */
-export async function deriveBuildId(config: Pick<Config, 'WORKER_BUILD_ID'>, options: Parameters<typeof bundleWorkflows>[0] = {}): Promise<string> {
+export async function deriveBuildId(
+  config: Pick<Config, 'WORKER_BUILD_ID'>,
+  options: Parameters<typeof bundleWorkflows>[0] = {},
+): Promise<string> {
   if (config.WORKER_BUILD_ID) return config.WORKER_BUILD_ID;
   return buildIdFor(config, await bundleWorkflows(options));
 }
@@ -52,5 +55,7 @@ export async function deriveBuildId(config: Pick<Config, 'WORKER_BUILD_ID'>, opt
 export function buildId(config: Pick<Config, 'WORKER_BUILD_ID'>): string {
   if (config.WORKER_BUILD_ID) return config.WORKER_BUILD_ID;
   if (derived) return derived;
-  throw new Error('the build id is derived from the workflow bundle: create the worker (or await deriveBuildId) before asking for it');
+  throw new Error(
+    'the build id is derived from the workflow bundle: create the worker (or await deriveBuildId) before asking for it',
+  );
 }

@@ -26,20 +26,37 @@ export type CurrentVersionOutcome = 'made-current' | 'already-current' | 'kept-a
  */
 export async function makeCurrentVersion(
   connection: Pick<NativeConnection, 'workflowService'>,
-  target: { namespace: string; deploymentName: string; buildId: string; identity?: string; onlyIfNone?: boolean; propagationRetries?: number },
+  target: {
+    namespace: string;
+    deploymentName: string;
+    buildId: string;
+    identity?: string;
+    onlyIfNone?: boolean;
+    propagationRetries?: number;
+  },
 ): Promise<CurrentVersionOutcome> {
   const service = connection.workflowService;
-  const describe = async () => (await service.describeWorkerDeployment({ namespace: target.namespace, deploymentName: target.deploymentName })).workerDeploymentInfo;
+  const describe = async () =>
+    (await service.describeWorkerDeployment({ namespace: target.namespace, deploymentName: target.deploymentName }))
+      .workerDeploymentInfo;
   const made = await pRetry(
     async (): Promise<'changed' | 'already' | 'other'> => {
       if (!target.onlyIfNone) {
-        await service.setWorkerDeploymentCurrentVersion({ namespace: target.namespace, deploymentName: target.deploymentName, buildId: target.buildId, identity: target.identity ?? 'order-platform' });
+        await service.setWorkerDeploymentCurrentVersion({
+          namespace: target.namespace,
+          deploymentName: target.deploymentName,
+          buildId: target.buildId,
+          identity: target.identity ?? 'order-platform',
+        });
         return 'changed';
       }
       // Only where no build is current yet. The conflict token makes the check and the change one
       // step: if another worker makes its build current in between, this change is refused, and
       // the next attempt finds that build current and leaves it.
-      const response = await service.describeWorkerDeployment({ namespace: target.namespace, deploymentName: target.deploymentName });
+      const response = await service.describeWorkerDeployment({
+        namespace: target.namespace,
+        deploymentName: target.deploymentName,
+      });
       const current = response.workerDeploymentInfo?.routingConfig?.currentDeploymentVersion?.buildId;
       if (current) return current === target.buildId ? 'already' : 'other';
       await service.setWorkerDeploymentCurrentVersion({
@@ -59,8 +76,10 @@ export async function makeCurrentVersion(
     async () => {
       const info = await describe();
       const current = info?.routingConfig?.currentDeploymentVersion?.buildId;
-      if (current !== target.buildId) throw new pRetry.AbortError(`${target.deploymentName}: another build (${current}) was made current meanwhile`);
-      if (info?.routingConfigUpdateState === ROUTING_CONFIG_UPDATE_STATE_IN_PROGRESS) throw new RoutingPropagationPendingError(target.deploymentName, target.buildId);
+      if (current !== target.buildId)
+        throw new pRetry.AbortError(`${target.deploymentName}: another build (${current}) was made current meanwhile`);
+      if (info?.routingConfigUpdateState === ROUTING_CONFIG_UPDATE_STATE_IN_PROGRESS)
+        throw new RoutingPropagationPendingError(target.deploymentName, target.buildId);
     },
     { retries: target.propagationRetries ?? 50, minTimeout: 100, maxTimeout: 200 },
   );

@@ -17,7 +17,10 @@ export function workerHealth(deps: { connection: NativeConnection; db: Db; worke
       probe(() => deps.db.command({ ping: 1 }), CHECK_TIMEOUT_MS),
     ]);
     const errors = probeErrors({ temporal, mongodb });
-    return { up: temporal.up && mongodb.up, body: { temporal: upOrDown(temporal), mongodb: upOrDown(mongodb), ...(errors && { errors }) } };
+    return {
+      up: temporal.up && mongodb.up,
+      body: { temporal: upOrDown(temporal), mongodb: upOrDown(mongodb), ...(errors && { errors }) },
+    };
   };
   return {
     '/health': async (): Promise<HealthAnswer> => {

@@ -19,13 +19,24 @@ async function main() {
   // durations and retries, are served for Prometheus on WORKER_METRICS_PORT.
   const sdkLog = createLogger('worker', config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
   const metrics = config.WORKER_METRICS_PORT
-    ? { metrics: { prometheus: { bindAddress: `0.0.0.0:${config.WORKER_METRICS_PORT}`, countersTotalSuffix: false, useSecondsForDurations: true } } }
+    ? {
+        metrics: {
+          prometheus: {
+            bindAddress: `0.0.0.0:${config.WORKER_METRICS_PORT}`,
+            countersTotalSuffix: false,
+            useSecondsForDurations: true,
+          },
+        },
+      }
     : undefined;
   try {
     Runtime.install({ logger: pinoTemporalLogger(sdkLog), telemetryOptions: metrics });
   } catch (err) {
     // A busy metrics port must not keep orders from being processed: run without the exporter.
-    log.error({ err: String(err), port: config.WORKER_METRICS_PORT }, 'worker metrics endpoint unavailable; running without it');
+    log.error(
+      { err: String(err), port: config.WORKER_METRICS_PORT },
+      'worker metrics endpoint unavailable; running without it',
+    );
     Runtime.install({ logger: pinoTemporalLogger(sdkLog) });
   }
   const mongo = await openDatabase(config);
@@ -35,17 +46,35 @@ async function main() {
   // Started once the workflow bundle is built: bundling holds the event loop for seconds at a time.
   const watchdog = startWatchdog({
     what: 'worker',
-    servers: { mongodb: () => mongo.db.command({ ping: 1 }), temporal: () => connection.workflowService.getSystemInfo({}) },
+    servers: {
+      mongodb: () => mongo.db.command({ ping: 1 }),
+      temporal: () => connection.workflowService.getSystemInfo({}),
+    },
     timeoutMs: config.WATCHDOG_TIMEOUT,
     log,
   });
   const health = config.WORKER_HEALTH_PORT
-    ? await serveHealth({ port: config.WORKER_HEALTH_PORT, host: listenHost(config), log, what: 'worker', checks: workerHealth({ connection, db: mongo.db, worker }) })
+    ? await serveHealth({
+        port: config.WORKER_HEALTH_PORT,
+        host: listenHost(config),
+        log,
+        what: 'worker',
+        checks: workerHealth({ connection, db: mongo.db, worker }),
+      })
     : undefined;
   // Worker.run() resolves after SIGINT/SIGTERM once in-flight tasks are done (the SDK installs the handlers).
   const { running, current } = runWorker(worker, { connection, config, db: mongo.db, log });
   await current;
-  log.info({ taskQueue: config.TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, deployment: config.WORKER_DEPLOYMENT_NAME, buildId: buildId(config), current: setsCurrentVersion(config) }, 'worker started');
+  log.info(
+    {
+      taskQueue: config.TASK_QUEUE,
+      namespace: config.TEMPORAL_NAMESPACE,
+      deployment: config.WORKER_DEPLOYMENT_NAME,
+      buildId: buildId(config),
+      current: setsCurrentVersion(config),
+    },
+    'worker started',
+  );
   reportReady();
   await running;
   watchdog.stop();

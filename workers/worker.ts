@@ -21,7 +21,15 @@ import type { Context } from '@temporalio/activity';
  * Builds the order worker: the saga workflow plus every service's activities on one task queue,
  * the activities as its composition root built them (composition/worker.ts).
  */
-export async function createWorker(deps: { connection: NativeConnection; config: Config; db: Db; activities: Activities; log?: Logger; spanExporter?: SpanExporter; workflowsPath?: string }): Promise<Worker> {
+export async function createWorker(deps: {
+  connection: NativeConnection;
+  config: Config;
+  db: Db;
+  activities: Activities;
+  log?: Logger;
+  spanExporter?: SpanExporter;
+  workflowsPath?: string;
+}): Promise<Worker> {
   const log = deps.log ?? createLogger('worker', deps.config.LOG_LEVEL);
   const plugin = tracing(deps.config, 'order-worker', deps.spanExporter);
   const faults = faultInjectionOn(deps.config) ? createFaults(deps.db) : null;
@@ -66,19 +74,25 @@ export async function createWorker(deps: { connection: NativeConnection; config:
 }
 
 /** Runs the worker; per WORKER_SET_CURRENT_VERSION its build becomes the deployment's current version once it polls. */
-export function runWorker(worker: Worker, deps: { connection: NativeConnection; config: Config; db?: Db; log?: Logger }): { running: Promise<void>; current: Promise<CurrentVersionOutcome | 'propagating' | 'off'> } {
+export function runWorker(
+  worker: Worker,
+  deps: { connection: NativeConnection; config: Config; db?: Db; log?: Logger },
+): { running: Promise<void>; current: Promise<CurrentVersionOutcome | 'propagating' | 'off'> } {
   const running = worker.run();
   // The Inventory service's housekeeping runs where the service runs: settled orders' entries
   // leave the SKU documents, so those stay small however many orders a SKU was in.
   if (deps.db) {
     const db = deps.db;
     const log = deps.log ?? createLogger('worker', deps.config.LOG_LEVEL);
-    const timer = setInterval(() => {
-      pruneSettledReservations(db, { settledForMs: deps.config.STOCK_PRUNE_AFTER }).then(
-        (pruned) => pruned.entries > 0 && log.info(pruned, 'pruned settled orders from stock documents'),
-        (err: unknown) => log.warn({ err: String(err) }, 'pruning stock documents failed; trying again later'),
-      );
-    }, Math.min(60_000, Math.max(1_000, deps.config.STOCK_PRUNE_AFTER)));
+    const timer = setInterval(
+      () => {
+        pruneSettledReservations(db, { settledForMs: deps.config.STOCK_PRUNE_AFTER }).then(
+          (pruned) => pruned.entries > 0 && log.info(pruned, 'pruned settled orders from stock documents'),
+          (err: unknown) => log.warn({ err: String(err) }, 'pruning stock documents failed; trying again later'),
+        );
+      },
+      Math.min(60_000, Math.max(1_000, deps.config.STOCK_PRUNE_AFTER)),
+    );
     timer.unref();
     void running.finally(() => clearInterval(timer));
   }
@@ -87,7 +101,12 @@ export function runWorker(worker: Worker, deps: { connection: NativeConnection; 
     mode === 'off'
       ? Promise.resolve('off' as const)
       : toleratingSlowRouting(
-          makeCurrentVersion(deps.connection, { namespace: deps.config.TEMPORAL_NAMESPACE, deploymentName: deps.config.WORKER_DEPLOYMENT_NAME, buildId: buildIdOfWorker(worker), onlyIfNone: mode === 'first' }),
+          makeCurrentVersion(deps.connection, {
+            namespace: deps.config.TEMPORAL_NAMESPACE,
+            deploymentName: deps.config.WORKER_DEPLOYMENT_NAME,
+            buildId: buildIdOfWorker(worker),
+            onlyIfNone: mode === 'first',
+          }),
           deps.log ?? createLogger('worker', deps.config.LOG_LEVEL),
         );
   return { running, current };
@@ -98,7 +117,10 @@ export function runWorker(worker: Worker, deps: { connection: NativeConnection; 
  * the worker runs on and says so, rather than exit and be restarted into the same wait (a loaded
  * dev server can leave the change in progress for minutes; docs/history.md).
  */
-export async function toleratingSlowRouting(made: Promise<CurrentVersionOutcome>, log: Pick<Logger, 'warn'>): Promise<CurrentVersionOutcome | 'propagating'> {
+export async function toleratingSlowRouting(
+  made: Promise<CurrentVersionOutcome>,
+  log: Pick<Logger, 'warn'>,
+): Promise<CurrentVersionOutcome | 'propagating'> {
   try {
     return await made;
   } catch (err) {

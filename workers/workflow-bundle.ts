@@ -17,7 +17,9 @@ export interface WorkflowBundle {
  * not the directory the process was started in, so the same checkout bundles the same code from
  * wherever it runs.
  */
-export function bundleWorkflows(options: { workflowsPath?: string; plugins?: BundleOptions['plugins']; logger?: Logger } = {}): Promise<WorkflowBundle> {
+export function bundleWorkflows(
+  options: { workflowsPath?: string; plugins?: BundleOptions['plugins']; logger?: Logger } = {},
+): Promise<WorkflowBundle> {
   return bundleWorkflowCode({
     workflowsPath: options.workflowsPath ?? defaultWorkflowsPath,
     plugins: options.plugins,

@@ -3,9 +3,23 @@
  * attributes it is found by, and its input and status types. Clients import this, never the
  * workflow's implementation.
  */
-export { approveSignal, cancelUpdate, placedUpdate, placementQuery, rejectSignal, statusQuery, updateShippingAddressUpdate } from './definitions';
+export {
+  approveSignal,
+  cancelUpdate,
+  placedUpdate,
+  placementQuery,
+  rejectSignal,
+  statusQuery,
+  updateShippingAddressUpdate,
+} from './definitions';
 export { CustomerIdKey, OrderIdKey, OrderStatusKey } from '../infra/search-attribute-keys';
-export { orderWorkflowId, placedUpdateId, type OrderPlaced, type OrderSagaInput, type SagaStatus } from '../domain/orders/saga';
+export {
+  orderWorkflowId,
+  placedUpdateId,
+  type OrderPlaced,
+  type OrderSagaInput,
+  type SagaStatus,
+} from '../domain/orders/saga';
 export { orderDetails, orderSummary } from './story';
 
 import type { orderSaga } from './order-saga';

@@ -51,7 +51,13 @@ async function runOrderSaga(input: OrderSagaInput): Promise<OrderSagaResult> {
     input,
     settings,
     ctx: { orderId, correlationId },
-    facts: { customerId: input.customerId, customer: input.customer, accountId: input.accountId, items: input.items, shippingAddress: input.shippingAddress },
+    facts: {
+      customerId: input.customerId,
+      customer: input.customer,
+      accountId: input.accountId,
+      items: input.items,
+      shippingAddress: input.shippingAddress,
+    },
     state: new SagaState(input),
     act: sagaActivities(settings),
     // Address changes and the steps that read or settle the address take turns: the last accepted
@@ -78,11 +84,18 @@ async function runOrderSaga(input: OrderSagaInput): Promise<OrderSagaResult> {
       await condition(allHandlersFinished);
       if (state.cancelledByWorkflowCancel) throw new CancelledFailure(state.view.failureReason ?? 'cancelled');
       const status = state.view.status as OrderSagaResult['status'];
-      return { orderId, status, failureReason: state.view.failureReason, ...(status === ORDER_STATUS.COMPENSATION_INCOMPLETE ? { openDeadLetters: state.view.openDeadLetters } : {}) };
+      return {
+        orderId,
+        status,
+        failureReason: state.view.failureReason,
+        ...(status === ORDER_STATUS.COMPENSATION_INCOMPLETE ? { openDeadLetters: state.view.openDeadLetters } : {}),
+      };
     }
 
     const summary = FINAL_STEP.summary();
-    await runStep(saga, FINAL_STEP.step, FINAL_STEP.service, saga.ctx, (args) => saga.act.final.completeOrder.executeWithOptions({ summary }, [args]));
+    await runStep(saga, FINAL_STEP.step, FINAL_STEP.service, saga.ctx, (args) =>
+      saga.act.final.completeOrder.executeWithOptions({ summary }, [args]),
+    );
     state.setStatus(statusAfter(FINAL_STEP.reaches));
     state.view.currentStep = null;
     await condition(allHandlersFinished);
@@ -95,14 +108,29 @@ async function forwardSteps(saga: Saga): Promise<void> {
   const { state, act, input } = saga;
   for (const row of SAGA_STEPS) {
     // One row of the workflow's table, whatever its step: the compiler checked each row against its activity.
-    const call = STEP_CALLS[row.step] as unknown as { args: (s: Saga) => object; undo: (s: Saga) => object; done?: (s: Saga, result: unknown) => void };
-    const activity = act.forward[row.service][row.step] as unknown as { executeWithOptions(options: { summary: string }, args: [object]): Promise<unknown> };
+    const call = STEP_CALLS[row.step] as unknown as {
+      args: (s: Saga) => object;
+      undo: (s: Saga) => object;
+      done?: (s: Saga, result: unknown) => void;
+    };
+    const activity = act.forward[row.service][row.step] as unknown as {
+      executeWithOptions(options: { summary: string }, args: [object]): Promise<unknown>;
+    };
     const attempt = async () => {
       // Stops before the step once a cancel was accepted, so only steps that were attempted get undone.
       if (row.checkpoint && saga.forward.consideredCancelled) throw new CancelledFailure('cancelled');
-      saga.undo.push(compensation(row.compensation, row.service, act.undo[row.compensation] as (args: object) => Promise<unknown>, () => call.undo(saga)));
+      saga.undo.push(
+        compensation(
+          row.compensation,
+          row.service,
+          act.undo[row.compensation] as (args: object) => Promise<unknown>,
+          () => call.undo(saga),
+        ),
+      );
       const summary = row.summary({ items: input.items, accountId: input.accountId, total: state.view.total });
-      return runStep(saga, row.step, row.service, call.args(saga), (args) => activity.executeWithOptions({ summary }, [args]));
+      return runStep(saga, row.step, row.service, call.args(saga), (args) =>
+        activity.executeWithOptions({ summary }, [args]),
+      );
     };
     const result = await (row.addressLock ? saga.addressLock.runExclusive(attempt) : attempt());
     call.done?.(saga, result);

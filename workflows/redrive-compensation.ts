@@ -11,7 +11,13 @@ import type { StepPolicy } from '../domain/orders/saga-settings';
 type Compensations = Pick<StepActivities, CompensationStep>;
 
 /** The budget redrives had before they took the saga's compensation policy as an argument. */
-const FIRST_POLICY: StepPolicy = { startToCloseTimeoutMs: 15_000, initialIntervalMs: 1_000, backoffCoefficient: 2, maximumIntervalMs: 30_000, maximumAttempts: 10 };
+const FIRST_POLICY: StepPolicy = {
+  startToCloseTimeoutMs: 15_000,
+  initialIntervalMs: 1_000,
+  backoffCoefficient: 2,
+  maximumIntervalMs: 30_000,
+  maximumAttempts: 10,
+};
 /** Dead-letter bookkeeping has nowhere else to go: retried until the store answers. */
 const BOOKKEEPING: StepPolicy = { ...FIRST_POLICY, maximumAttempts: 0 };
 
@@ -25,10 +31,19 @@ const BOOKKEEPING: StepPolicy = { ...FIRST_POLICY, maximumAttempts: 0 };
  * repeated request starts nothing new; the claim (open -> redrive-requested) happens in here,
  * durably, so a crash between request and start can never leave a letter claimed and idle.
  */
-export async function redriveCompensation(deadLetterId: string, step: CompensationStep, args: object, policy?: StepPolicy): Promise<'redriven' | 'open' | 'skipped'> {
+export async function redriveCompensation(
+  deadLetterId: string,
+  step: CompensationStep,
+  args: object,
+  policy?: StepPolicy,
+): Promise<'redriven' | 'open' | 'skipped'> {
   const current = patched(REDRIVE_CLAIMS_AND_SETTLES);
-  const compensations = proxyActivities<Compensations>(activityOptions(current ? (policy ?? FIRST_POLICY) : FIRST_POLICY));
-  const deadLetters = proxyActivities<DeadLetterActivities>(current ? activityOptions(BOOKKEEPING) : { startToCloseTimeout: '10 seconds' });
+  const compensations = proxyActivities<Compensations>(
+    activityOptions(current ? (policy ?? FIRST_POLICY) : FIRST_POLICY),
+  );
+  const deadLetters = proxyActivities<DeadLetterActivities>(
+    current ? activityOptions(BOOKKEEPING) : { startToCloseTimeout: '10 seconds' },
+  );
   const orders = proxyActivities<Pick<OrderActivities, 'compensationRedriven'>>(activityOptions(BOOKKEEPING));
 
   if (current && !(await deadLetters.claimDeadLetter(deadLetterId))) return 'skipped';
@@ -36,7 +51,11 @@ export async function redriveCompensation(deadLetterId: string, step: Compensati
     await compensations[step](args as never);
   } catch (err) {
     if (!current) {
-      await deadLetters.resolveDeadLetter(deadLetterId, 'open', err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err));
+      await deadLetters.resolveDeadLetter(
+        deadLetterId,
+        'open',
+        err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err),
+      );
       return 'open';
     }
     if (!(err instanceof ActivityFailure)) throw err;
@@ -49,7 +68,11 @@ export async function redriveCompensation(deadLetterId: string, step: Compensati
   const orderId = (args as { orderId?: unknown }).orderId;
   if (current && typeof orderId === 'string') {
     // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a correlation id arrives as a string; String only guards an odd caller
-    await orders.compensationRedriven({ orderId, correlationId: String((args as { correlationId?: unknown }).correlationId ?? orderId), step });
+    await orders.compensationRedriven({
+      orderId,
+      correlationId: String((args as { correlationId?: unknown }).correlationId ?? orderId),
+      step,
+    });
   }
   return 'redriven';
 }

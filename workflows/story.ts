@@ -12,11 +12,15 @@ import { APPROVAL, FINAL_STEP, SAGA_STEPS, type ForwardStep, type StepFacts } fr
 
 export function orderSummary(orderId: string, items: OrderSagaInput['items'], total?: number): string {
   const quantity = items.reduce((sum, i) => sum + i.quantity, 0);
-  return [`Order ${short(orderId)}`, plural(quantity, 'item'), ...(total === undefined ? [] : [money(total)])].join(' · ');
+  return [`Order ${short(orderId)}`, plural(quantity, 'item'), ...(total === undefined ? [] : [money(total)])].join(
+    ' · ',
+  );
 }
 
 export function orderDetails(input: OrderSagaInput, prices?: ReadonlyMap<string, number>): string {
-  const lines = input.items.map((i) => `| ${i.sku} | ${i.quantity} | ${prices?.has(i.sku) ? money(prices.get(i.sku)!) : '–'} |`);
+  const lines = input.items.map(
+    (i) => `| ${i.sku} | ${i.quantity} | ${prices?.has(i.sku) ? money(prices.get(i.sku)!) : '–'} |`,
+  );
   const a = input.shippingAddress;
   return [
     `**Order** \`${input.orderId}\``,
@@ -34,12 +38,19 @@ export function orderDetails(input: OrderSagaInput, prices?: ReadonlyMap<string,
 
 /** The one-line summary of each step's activity and of the approval's timer, from the step table. */
 export const stepSummaries = {
-  ...(Object.fromEntries(SAGA_STEPS.map((s) => [s.step, s.summary])) as Record<ForwardStep, (facts: StepFacts) => string>),
+  ...(Object.fromEntries(SAGA_STEPS.map((s) => [s.step, s.summary])) as Record<
+    ForwardStep,
+    (facts: StepFacts) => string
+  >),
   [FINAL_STEP.step]: FINAL_STEP.summary,
   approval: APPROVAL.summary,
 } as const;
 
 /** The current details: where the saga stands now. */
 export function currentDetails(status: string, step: string | null, total: number | null): string {
-  return [`**Status** ${status}`, ...(step ? [`**Step** ${step}`] : []), ...(total === null ? [] : [`**Total** ${money(total)}`])].join('  \n');
+  return [
+    `**Status** ${status}`,
+    ...(step ? [`**Step** ${step}`] : []),
+    ...(total === null ? [] : [`**Total** ${money(total)}`]),
+  ].join('  \n');
 }

@@ -17,7 +17,9 @@ export type ApiClient = Client<paths>;
 export type ApiSchemas = components['schemas'];
 
 /** The JSON body of an operation's answer: `Answer<'/orders/{orderId}/saga', 'get', 200>`. */
-export type Answer<P extends keyof paths, M extends keyof paths[P], S extends number> = paths[P][M] extends { responses: infer R }
+export type Answer<P extends keyof paths, M extends keyof paths[P], S extends number> = paths[P][M] extends {
+  responses: infer R;
+}
   ? S extends keyof R
     ? R[S] extends { content: { 'application/json': infer B } }
       ? B
@@ -39,7 +41,10 @@ export interface ApiClientOptions {
 export function createApiClient(options: ApiClientOptions): ApiClient {
   return createClient<paths>({
     baseUrl: options.baseUrl,
-    headers: { ...options.headers, ...(options.apiKey === undefined ? {} : { authorization: `Bearer ${options.apiKey}` }) },
+    headers: {
+      ...options.headers,
+      ...(options.apiKey === undefined ? {} : { authorization: `Bearer ${options.apiKey}` }),
+    },
     // Resolved at each call rather than bound once, so a test that stubs the global fetch still sees the client's requests.
     fetch: options.fetch ?? ((request) => globalThis.fetch(request)),
   });

@@ -22,10 +22,14 @@ export function retryingFetch(options: RetryOptions = {}): (request: Request) =>
       return await pRetry(
         async () => {
           // A Request's body can be read once: each attempt sends a copy.
-          const res = await fetch(request.clone(), { signal: AbortSignal.timeout(attemptTimeoutMs) }).catch((err: Error) => {
-            // Node's fetch reports a refused connection as a TypeError, which p-retry would not retry.
-            throw new Error(`${err.message}${err.cause ? ` (${String((err.cause as Error).message ?? err.cause)})` : ''}`);
-          });
+          const res = await fetch(request.clone(), { signal: AbortSignal.timeout(attemptTimeoutMs) }).catch(
+            (err: Error) => {
+              // Node's fetch reports a refused connection as a TypeError, which p-retry would not retry.
+              throw new Error(
+                `${err.message}${err.cause ? ` (${String((err.cause as Error).message ?? err.cause)})` : ''}`,
+              );
+            },
+          );
           if (res.status < 500 && res.status !== 429 && res.status !== 409) return res;
           const text = await res.clone().text();
           // 409 idempotency_in_progress: the first request with this key is still running (or its
@@ -39,7 +43,9 @@ export function retryingFetch(options: RetryOptions = {}): (request: Request) =>
       );
     } catch (err) {
       const path = new URL(request.url).pathname;
-      throw new Error(`${request.method} ${path} kept failing for ${Date.now() - started} ms: ${(err as Error).message}`);
+      throw new Error(
+        `${request.method} ${path} kept failing for ${Date.now() - started} ms: ${(err as Error).message}`,
+      );
     }
   };
 }

@@ -12,8 +12,19 @@ const amount = z
 
 export const openAccountSchema = z.strictObject({
   /** The holder: who may see and pay with the account. Clients may omit it (themselves). */
-  customerId: z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9_.:@-]+$/, 'ids are letters, digits and . : @ _ -').optional(),
-  owner: z.string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') }).trim().min(1, 'must not be empty').max(200).meta(NOT_BLANK),
+  customerId: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .regex(/^[A-Za-z0-9_.:@-]+$/, 'ids are letters, digits and . : @ _ -')
+    .optional(),
+  owner: z
+    .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+    .trim()
+    .min(1, 'must not be empty')
+    .max(200)
+    .meta(NOT_BLANK),
   initialDeposit: z
     .number({ error: 'must be a number' })
     .int('must be a whole number of cents')
@@ -24,7 +35,9 @@ export const openAccountSchema = z.strictObject({
 
 export const movementSchema = z.strictObject({ amount });
 
-export const accountParams = z.object({ id: z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'must be 1-100 letters, digits or _ . : -') });
+export const accountParams = z.object({
+  id: z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'must be 1-100 letters, digits or _ . : -'),
+});
 
 export const pointInTime = z.strictObject({
   asOf: z.iso
@@ -46,7 +59,9 @@ export const ifMatchHeader = z.object({
     // Entity tags are quoted (RFC 9110); a bare version is taken too, it cannot mean anything else.
     .regex(/^(\*|"\d{1,15}"|\d{1,15})$/, 'must be the ETag of the account version, e.g. "3"')
     .optional()
-    .meta({ description: 'The ETag of the account version the command is for ("3"; the quotes may be left out), or * for any' }),
+    .meta({
+      description: 'The ETag of the account version the command is for ("3"; the quotes may be left out), or * for any',
+    }),
 });
 
 export const accountsQuery = z.strictObject({ ...page });
@@ -57,7 +72,13 @@ const movement = (verb: string) => ({
   params: accountParams,
   headers: ifMatchHeader.extend(idempotencyHeader.shape),
   body: movementSchema,
-  responses: { '200': { description: 'New balance and position', body: movementAnswerBody }, '404': 'Unknown account', '409': 'Idempotency-Key in use', '412': 'Stale If-Match', '422': 'Insufficient funds, or Idempotency-Key reused with another body' },
+  responses: {
+    '200': { description: 'New balance and position', body: movementAnswerBody },
+    '404': 'Unknown account',
+    '409': 'Idempotency-Key in use',
+    '412': 'Stale If-Match',
+    '422': 'Insufficient funds, or Idempotency-Key reused with another body',
+  },
 });
 
 export const accountOperations = operations({
@@ -66,11 +87,33 @@ export const accountOperations = operations({
     access: { client: 'own-body', why: 'for itself, with no initial deposit (a client cannot create money)' },
     headers: idempotencyHeader,
     body: openAccountSchema,
-    responses: { '201': { description: 'Opened', body: accountBody }, '403': 'A client opening for another customer or with a deposit', '409': 'Idempotency-Key in use', '422': 'Idempotency-Key reused with another body' },
+    responses: {
+      '201': { description: 'Opened', body: accountBody },
+      '403': 'A client opening for another customer or with a deposit',
+      '409': 'Idempotency-Key in use',
+      '422': 'Idempotency-Key reused with another body',
+    },
   },
-  'GET /accounts': { summary: `List accounts with balances. ${EVENTUAL}`, access: { client: 'own-list' }, query: accountsQuery, readModel: true, responses: { '200': { description: 'A page of accounts', body: accountPageBody } } },
-  'GET /accounts/:id': { summary: 'The account now, asOf a time or at a version (replayed from its events; strongly consistent)', access: { client: 'own-account' }, params: accountParams, query: pointInTime, responses: { '200': { description: 'The account', body: accountBody }, '404': 'Unknown account' } },
-  'GET /accounts/:id/events': { summary: 'Audit trail: every event with its metadata', access: { client: 'own-account' }, params: accountParams, responses: { '200': { description: 'Events', body: accountEventsBody }, '404': 'Unknown account' } },
+  'GET /accounts': {
+    summary: `List accounts with balances. ${EVENTUAL}`,
+    access: { client: 'own-list' },
+    query: accountsQuery,
+    readModel: true,
+    responses: { '200': { description: 'A page of accounts', body: accountPageBody } },
+  },
+  'GET /accounts/:id': {
+    summary: 'The account now, asOf a time or at a version (replayed from its events; strongly consistent)',
+    access: { client: 'own-account' },
+    params: accountParams,
+    query: pointInTime,
+    responses: { '200': { description: 'The account', body: accountBody }, '404': 'Unknown account' },
+  },
+  'GET /accounts/:id/events': {
+    summary: 'Audit trail: every event with its metadata',
+    access: { client: 'own-account' },
+    params: accountParams,
+    responses: { '200': { description: 'Events', body: accountEventsBody }, '404': 'Unknown account' },
+  },
   'POST /accounts/:id/deposits': movement('Deposit'),
   'POST /accounts/:id/withdrawals': movement('Withdraw'),
 });

@@ -12,7 +12,12 @@ export const customerOperations = operations({
     access: operators,
     params: customerParams,
     query: customerSagasQuery,
-    responses: { '200': { description: 'The pseudonym and the sagas found by it (visibility trails starts by a second or so)', body: customerSagasBody } },
+    responses: {
+      '200': {
+        description: 'The pseudonym and the sagas found by it (visibility trails starts by a second or so)',
+        body: customerSagasBody,
+      },
+    },
   },
   'DELETE /customers/:customerId/personal-data': {
     summary:

@@ -10,7 +10,13 @@ import type { Operation } from './define';
  * with its schemas, the policed router enforces its access rules, and the OpenAPI document is
  * generated from it (api/openapi.ts), so the three cannot drift apart.
  */
-export const CONTRACT = { ...operationsOperations, ...orderOperations, ...accountOperations, ...inventoryOperations, ...customerOperations } satisfies Record<string, Operation>;
+export const CONTRACT = {
+  ...operationsOperations,
+  ...orderOperations,
+  ...accountOperations,
+  ...inventoryOperations,
+  ...customerOperations,
+} satisfies Record<string, Operation>;
 
 export type RouteKey = keyof typeof CONTRACT;
 

@@ -28,30 +28,80 @@ export const orderPlacedBody = z.object({
 });
 
 /** What a cancel answers, the first time and on every repeat: the order's status when it was asked. */
-export const cancelAcceptedBody = z.looseObject({ orderId: z.string(), accepted: z.literal('cancel'), status: z.enum(ORDER_STATUSES) });
+export const cancelAcceptedBody = z.looseObject({
+  orderId: z.string(),
+  accepted: z.literal('cancel'),
+  status: z.enum(ORDER_STATUSES),
+});
 
-export const ordersQuery = z.strictObject({ status: z.enum(ORDER_STATUSES).optional(), customerId: id.optional(), ...page });
+export const ordersQuery = z.strictObject({
+  status: z.enum(ORDER_STATUSES).optional(),
+  customerId: id.optional(),
+  ...page,
+});
 export const customerOrdersQuery = z.strictObject({ status: z.enum(ORDER_STATUSES).optional(), ...page });
 export const customerParams = z.object({ customerId: id });
 
 export const orderOperations = operations({
   'POST /orders': {
-    summary: 'Place an order: starts the saga order-<orderId> and, in the same call, asks it (the `placed` Update) what it decided',
+    summary:
+      'Place an order: starts the saga order-<orderId> and, in the same call, asks it (the `placed` Update) what it decided',
     access: { client: 'own-body', why: 'for its own customer id, paid from an account it holds' },
     headers: idempotencyHeader,
     body: placeOrderSchema,
     responses: {
-      '202': { description: 'Saga started. The body is what the saga decided in its first step', body: orderPlacedBody },
+      '202': {
+        description: 'Saga started. The body is what the saga decided in its first step',
+        body: orderPlacedBody,
+      },
       '403': 'A client naming another customer',
       '409': 'A request with this Idempotency-Key is still running',
       '422': 'Unknown SKU, an account the caller cannot pay with, or Idempotency-Key reused with another body',
     },
   },
-  'GET /orders': { summary: `List orders. ${EVENTUAL}`, access: { client: 'own-list' }, query: ordersQuery, readModel: true, responses: { '200': { description: 'A page of orders, newest first', body: orderPageBody } } },
-  'GET /orders/:orderId': { summary: `One order. ${EVENTUAL}`, access: { client: 'own-order' }, params: orderIdParams, query: emptyQuery, readModel: true, responses: { '200': { description: 'The order', body: orderViewBody }, '404': 'Unknown order' } },
-  'GET /orders/:orderId/saga': { summary: 'The live saga state (Temporal query; strongly consistent)', access: { client: 'own-order' }, params: orderIdParams, responses: { '200': { description: 'Saga status', body: sagaStatusBody }, '404': 'Unknown order' } },
-  'POST /orders/:orderId/approve': { summary: 'Approve an order awaiting approval (signal)', access: operators, params: orderIdParams, responses: { '202': { description: 'Accepted', body: acceptedBody }, '404': 'Unknown order', '409': 'Not awaiting approval' } },
-  'POST /orders/:orderId/reject': { summary: 'Reject an order awaiting approval (signal)', access: operators, params: orderIdParams, body: reasonBody, bodyOptional: true, responses: { '202': { description: 'Accepted', body: acceptedBody }, '404': 'Unknown order', '409': 'Not awaiting approval' } },
+  'GET /orders': {
+    summary: `List orders. ${EVENTUAL}`,
+    access: { client: 'own-list' },
+    query: ordersQuery,
+    readModel: true,
+    responses: { '200': { description: 'A page of orders, newest first', body: orderPageBody } },
+  },
+  'GET /orders/:orderId': {
+    summary: `One order. ${EVENTUAL}`,
+    access: { client: 'own-order' },
+    params: orderIdParams,
+    query: emptyQuery,
+    readModel: true,
+    responses: { '200': { description: 'The order', body: orderViewBody }, '404': 'Unknown order' },
+  },
+  'GET /orders/:orderId/saga': {
+    summary: 'The live saga state (Temporal query; strongly consistent)',
+    access: { client: 'own-order' },
+    params: orderIdParams,
+    responses: { '200': { description: 'Saga status', body: sagaStatusBody }, '404': 'Unknown order' },
+  },
+  'POST /orders/:orderId/approve': {
+    summary: 'Approve an order awaiting approval (signal)',
+    access: operators,
+    params: orderIdParams,
+    responses: {
+      '202': { description: 'Accepted', body: acceptedBody },
+      '404': 'Unknown order',
+      '409': 'Not awaiting approval',
+    },
+  },
+  'POST /orders/:orderId/reject': {
+    summary: 'Reject an order awaiting approval (signal)',
+    access: operators,
+    params: orderIdParams,
+    body: reasonBody,
+    bodyOptional: true,
+    responses: {
+      '202': { description: 'Accepted', body: acceptedBody },
+      '404': 'Unknown order',
+      '409': 'Not awaiting approval',
+    },
+  },
   'POST /orders/:orderId/cancel': {
     summary:
       'Cancel a running saga (Temporal update): it compensates what was done. Safe to repeat: an order already being cancelled, or that ended cancelled, answers 202 again. Refused past the point of no return (completeOrder started)',
@@ -60,11 +110,30 @@ export const orderOperations = operations({
     body: reasonBody,
     bodyOptional: true,
     responses: {
-      '202': { description: 'Accepted, or already being cancelled or cancelled (a repeat): the order and its current status', body: cancelAcceptedBody },
+      '202': {
+        description: 'Accepted, or already being cancelled or cancelled (a repeat): the order and its current status',
+        body: cancelAcceptedBody,
+      },
       '404': 'Unknown order',
       '409': 'Past the point of no return: completing or COMPLETED',
     },
   },
-  'PUT /orders/:orderId/shipping-address': { summary: 'Change the address until the shipment is scheduled (Temporal update)', access: operators, params: orderIdParams, body: shippingAddressSchema, responses: { '202': { description: 'Accepted', body: acceptedBody }, '404': 'Unknown order', '409': 'Too late' } },
-  'GET /customers/:customerId/orders': { summary: `A customer's order history. ${EVENTUAL}`, access: { client: 'own-customer' }, params: customerParams, query: customerOrdersQuery, readModel: true, responses: { '200': { description: 'A page of orders', body: customerOrdersBody }, '404': 'Not visible to this client' } },
+  'PUT /orders/:orderId/shipping-address': {
+    summary: 'Change the address until the shipment is scheduled (Temporal update)',
+    access: operators,
+    params: orderIdParams,
+    body: shippingAddressSchema,
+    responses: { '202': { description: 'Accepted', body: acceptedBody }, '404': 'Unknown order', '409': 'Too late' },
+  },
+  'GET /customers/:customerId/orders': {
+    summary: `A customer's order history. ${EVENTUAL}`,
+    access: { client: 'own-customer' },
+    params: customerParams,
+    query: customerOrdersQuery,
+    readModel: true,
+    responses: {
+      '200': { description: 'A page of orders', body: customerOrdersBody },
+      '404': 'Not visible to this client',
+    },
+  },
 });

@@ -26,12 +26,14 @@ function answerValue(field: z.ZodType, value: unknown): unknown {
 
 /** The published schema of a field, as answerValue answers it. */
 function answerField(field: z.ZodType): z.ZodType {
-  if (field instanceof z.ZodOptional) return isList(field) ? (field.unwrap() as z.ZodType) : answerField(field.unwrap() as z.ZodType).nullable();
+  if (field instanceof z.ZodOptional)
+    return isList(field) ? (field.unwrap() as z.ZodType) : answerField(field.unwrap() as z.ZodType).nullable();
   if (field instanceof z.ZodDate) return instant;
   return field;
 }
 
-const isList = (field: z.ZodType): boolean => field instanceof z.ZodArray || (field instanceof z.ZodOptional && field.unwrap() instanceof z.ZodArray);
+const isList = (field: z.ZodType): boolean =>
+  field instanceof z.ZodArray || (field instanceof z.ZodOptional && field.unwrap() instanceof z.ZodArray);
 
 /** The fields of a view's answer: [document field, answer field], in the order the document declares them. */
 function answerFields(view: AnyView): Array<[string, string]> {
@@ -41,7 +43,11 @@ function answerFields(view: AnyView): Array<[string, string]> {
 }
 
 /** The answer for one document of the view, its personal fields opened with `open`. */
-export async function answerOf<V extends AnyView>(view: V, document: z.infer<V['document']>, open: (sealed: unknown) => Promise<unknown>): Promise<Record<AnswerKey<V>, unknown>> {
+export async function answerOf<V extends AnyView>(
+  view: V,
+  document: z.infer<V['document']>,
+  open: (sealed: unknown) => Promise<unknown>,
+): Promise<Record<AnswerKey<V>, unknown>> {
   const shape = view.document.shape as Record<string, z.ZodType>;
   const stored = document as Record<string, unknown>;
   const personal: readonly string[] = view.personal;
@@ -59,7 +65,10 @@ export async function answerOf<V extends AnyView>(view: V, document: z.infer<V['
  */
 export function answerSchema<V extends AnyView, const Unpublished extends AnswerKey<V> = never>(
   view: V,
-  options: { unpublished?: readonly Unpublished[]; publish?: Partial<Record<Exclude<AnswerKey<V>, Unpublished>, z.ZodType>> } = {},
+  options: {
+    unpublished?: readonly Unpublished[];
+    publish?: Partial<Record<Exclude<AnswerKey<V>, Unpublished>, z.ZodType>>;
+  } = {},
 ): z.ZodObject<Record<Exclude<AnswerKey<V>, Unpublished>, z.ZodType>, z.core.$loose> {
   const shape = view.document.shape as Record<string, z.ZodType>;
   const unpublished: readonly string[] = options.unpublished ?? [];
@@ -67,5 +76,8 @@ export function answerSchema<V extends AnyView, const Unpublished extends Answer
   const fields = answerFields(view)
     .filter(([, to]) => !unpublished.includes(to))
     .map(([from, to]) => [to, publish[to] ?? answerField(shape[from]!)] as const);
-  return z.looseObject(Object.fromEntries(fields)) as z.ZodObject<Record<Exclude<AnswerKey<V>, Unpublished>, z.ZodType>, z.core.$loose>;
+  return z.looseObject(Object.fromEntries(fields)) as z.ZodObject<
+    Record<Exclude<AnswerKey<V>, Unpublished>, z.ZodType>,
+    z.core.$loose
+  >;
 }

@@ -10,9 +10,16 @@ import { answerSchema } from './read-model-answer';
 const instant = z.string().meta({ format: 'date-time' });
 const cents = z.number().int();
 const address = z.looseObject({ line1: z.string(), city: z.string(), postalCode: z.string(), country: z.string() });
-const nextCursor = z.string().nullable().meta({ description: 'Pass as cursor for the next page; null on the last page' });
+const nextCursor = z
+  .string()
+  .nullable()
+  .meta({ description: 'Pass as cursor for the next page; null on the last page' });
 
-export const healthBody = z.looseObject({ temporal: z.enum(['up', 'down']), mongodb: z.enum(['up', 'down']), errors: z.record(z.string(), z.string()).optional() });
+export const healthBody = z.looseObject({
+  temporal: z.enum(['up', 'down']),
+  mongodb: z.enum(['up', 'down']),
+  errors: z.record(z.string(), z.string()).optional(),
+});
 export const readinessBody = z.looseObject({
   ready: z.boolean(),
   temporal: z.enum(['up', 'down']),
@@ -23,7 +30,9 @@ export const readSideBody = z.looseObject({
   ready: z.boolean(),
   mongodb: z.enum(['up', 'down']),
   stalled: z.array(z.looseObject({ name: z.string(), lagEvents: z.number(), lagMs: z.number() })),
-  projections: z.array(z.looseObject({ name: z.string(), state: z.enum(['running', 'catching-up', 'stalled', 'rebuilding']) })),
+  projections: z.array(
+    z.looseObject({ name: z.string(), state: z.enum(['running', 'catching-up', 'stalled', 'rebuilding']) }),
+  ),
   errors: z.record(z.string(), z.string()).optional(),
 });
 
@@ -36,7 +45,11 @@ const orderItem = orderView.document.shape.items.element;
 export const ORDER_VIEW_UNPUBLISHED = ['correlationId', 'createdAt', 'updatedAt'] as const;
 export const orderViewBody = answerSchema(orderView, {
   unpublished: ORDER_VIEW_UNPUBLISHED,
-  publish: { items: z.array(orderItem.pick({ sku: true, quantity: true }).loose()), total: cents.nullable(), shippingAddress: address.nullable() },
+  publish: {
+    items: z.array(orderItem.pick({ sku: true, quantity: true }).loose()),
+    total: cents.nullable(),
+    shippingAddress: address.nullable(),
+  },
 });
 export const orderPageBody = z.looseObject({ orders: z.array(orderViewBody), nextCursor });
 export const customerOrdersBody = z.looseObject({ customerId: z.string(), orders: z.array(orderViewBody), nextCursor });
@@ -53,17 +66,41 @@ export const sagaStatusBody = z.looseObject({
 });
 export const acceptedBody = z.looseObject({ orderId: z.string() });
 
-export const accountBody = z.looseObject({ accountId: z.string(), customerId: z.string().nullable(), owner: z.string(), balance: cents, version: z.number().int() });
-export const movementAnswerBody = z.looseObject({ accountId: z.string(), balance: cents, version: z.number().int(), position: z.number().int() });
+export const accountBody = z.looseObject({
+  accountId: z.string(),
+  customerId: z.string().nullable(),
+  owner: z.string(),
+  balance: cents,
+  version: z.number().int(),
+});
+export const movementAnswerBody = z.looseObject({
+  accountId: z.string(),
+  balance: cents,
+  version: z.number().int(),
+  position: z.number().int(),
+});
 /** An account of the accounts list, derived from its document; the instants are answered but not named here. */
 export const ACCOUNT_VIEW_UNPUBLISHED = ['openedAt', 'updatedAt'] as const;
 export const accountListedBody = answerSchema(accountView, { unpublished: ACCOUNT_VIEW_UNPUBLISHED });
 export const accountPageBody = z.looseObject({ accounts: z.array(accountListedBody), nextCursor });
 export const accountEventsBody = z.looseObject({
-  events: z.array(z.looseObject({ version: z.number().int(), position: z.number().int(), type: z.string(), data: z.looseObject({}), metadata: z.looseObject({ eventId: z.string(), timestamp: instant }) })),
+  events: z.array(
+    z.looseObject({
+      version: z.number().int(),
+      position: z.number().int(),
+      type: z.string(),
+      data: z.looseObject({}),
+      metadata: z.looseObject({ eventId: z.string(), timestamp: instant }),
+    }),
+  ),
 });
 
-export const stockLevelBody = z.looseObject({ sku: z.string(), available: z.number().int(), reserved: z.number().int(), price: cents });
+export const stockLevelBody = z.looseObject({
+  sku: z.string(),
+  available: z.number().int(),
+  reserved: z.number().int(),
+  price: cents,
+});
 /** A SKU's level, derived from its document. */
 export const inventoryLevelBody = answerSchema(inventoryLevelView);
 export const levelsBody = z.looseObject({ levels: z.array(inventoryLevelBody) });
@@ -76,11 +113,20 @@ export const salesBody = z.looseObject({
 
 export const projectionsBody = z.looseObject({
   headPosition: z.number().int(),
-  projections: z.array(z.looseObject({ name: z.string(), state: z.enum(['running', 'catching-up', 'stalled', 'rebuilding']), lagEvents: z.number(), lagMs: z.number() })),
+  projections: z.array(
+    z.looseObject({
+      name: z.string(),
+      state: z.enum(['running', 'catching-up', 'stalled', 'rebuilding']),
+      lagEvents: z.number(),
+      lagMs: z.number(),
+    }),
+  ),
 });
 export const deadLetterBody = z.looseObject({ id: z.string(), source: z.string(), status: z.string() });
 export const deadLettersBody = z.looseObject({ deadLetters: z.array(deadLetterBody) });
-export const emailsBody = z.looseObject({ emails: z.array(z.looseObject({ id: z.string(), orderId: z.string(), to: z.string(), subject: z.string() })) });
+export const emailsBody = z.looseObject({
+  emails: z.array(z.looseObject({ id: z.string(), orderId: z.string(), to: z.string(), subject: z.string() })),
+});
 
 export const customerSagasBody = z.looseObject({
   customerId: z.string(),

@@ -13,7 +13,12 @@ import type { PersonalData } from '../../infra/personal-data';
 /** The account's version as an entity tag; If-Match carries it back to pin a command to that version. */
 const etag = (version: number) => `"${version}"`;
 
-export function accountRoutes(deps: { police: PoliceDeps; accounts: AccountService; idempotency: Idempotency; personalData: PersonalData }): Router {
+export function accountRoutes(deps: {
+  police: PoliceDeps;
+  accounts: AccountService;
+  idempotency: Idempotency;
+  personalData: PersonalData;
+}): Router {
   const { accounts } = deps;
   const router = policedRouter(deps.police);
 
@@ -22,34 +27,49 @@ export function accountRoutes(deps: { police: PoliceDeps; accounts: AccountServi
     const own = ownCustomer(res);
     // A client opens accounts for itself only (the policy refused any other customerId), empty:
     // money enters through operators' deposits.
-    if (own !== undefined && (body.initialDeposit ?? 0) > 0) throw new HttpError(403, 'forbidden', 'A client opens its accounts with no initial deposit');
+    if (own !== undefined && (body.initialDeposit ?? 0) > 0)
+      throw new HttpError(403, 'forbidden', 'A client opens its accounts with no initial deposit');
     const customerId = body.customerId ?? own;
-    await deps.idempotency.run(req, res, 'accounts.open', body, async (seed) => {
-      const accountId = seed ? idFromSeed(seed) : randomUUID();
-      // The holder's name is personal data: sealed with the customer's key (or, for an account no
-      // customer holds, a key of the account's own), so erasing the customer erases it everywhere.
-      // One key lookup for both, so an erasure racing the opening erases all of it or none of it.
-      const sealer = await deps.personalData.sealerFor(customerId ?? `account:${accountId}`);
-      const owner = sealer.seal(body.owner);
-      // The holder's id is personal data too: recorded sealed, with its pseudonym beside it.
-      const holder = customerId !== undefined ? sealer.customer() : undefined;
-      const view = await mapErrors({}, () =>
-        accounts.openAccount({
-          accountId,
-          ...(seed && { eventId: `api-open-${seed}` }),
-          owner,
-          ...holder,
-          initialDeposit: body.initialDeposit,
-          metadata: requestMetadata(req),
-        }),
-      );
-      return {
-        status: 201,
-        headers: { Location: `/accounts/${view.accountId}`, ETag: etag(view.version) },
-        // Stored sealed with the idempotency key's answer, opened as it is sent.
-        body: { accountId: view.accountId, customerId: view.customerId, owner: view.owner, balance: view.balance, version: view.version, position: view.position },
-      };
-    }, (answer) => deps.personalData.openDeep(answer));
+    await deps.idempotency.run(
+      req,
+      res,
+      'accounts.open',
+      body,
+      async (seed) => {
+        const accountId = seed ? idFromSeed(seed) : randomUUID();
+        // The holder's name is personal data: sealed with the customer's key (or, for an account no
+        // customer holds, a key of the account's own), so erasing the customer erases it everywhere.
+        // One key lookup for both, so an erasure racing the opening erases all of it or none of it.
+        const sealer = await deps.personalData.sealerFor(customerId ?? `account:${accountId}`);
+        const owner = sealer.seal(body.owner);
+        // The holder's id is personal data too: recorded sealed, with its pseudonym beside it.
+        const holder = customerId !== undefined ? sealer.customer() : undefined;
+        const view = await mapErrors({}, () =>
+          accounts.openAccount({
+            accountId,
+            ...(seed && { eventId: `api-open-${seed}` }),
+            owner,
+            ...holder,
+            initialDeposit: body.initialDeposit,
+            metadata: requestMetadata(req),
+          }),
+        );
+        return {
+          status: 201,
+          headers: { Location: `/accounts/${view.accountId}`, ETag: etag(view.version) },
+          // Stored sealed with the idempotency key's answer, opened as it is sent.
+          body: {
+            accountId: view.accountId,
+            customerId: view.customerId,
+            owner: view.owner,
+            balance: view.balance,
+            version: view.version,
+            position: view.position,
+          },
+        };
+      },
+      (answer) => deps.personalData.openDeep(answer),
+    );
   });
 
   for (const [path, operation] of [
@@ -61,19 +81,34 @@ export function accountRoutes(deps: { police: PoliceDeps; accounts: AccountServi
       const expectedVersion = pinnedVersion(req);
       const { amount } = parse(movementSchema, req.body, 'body');
       // The account and the pinned version are part of the request a key stands for.
-      await deps.idempotency.run(req, res, `accounts.${operation}`, { accountId: id, amount, expectedVersion }, async (seed) => {
-        const view = await mapErrors({ preconditionGiven: expectedVersion !== undefined }, () =>
-          accounts[operation]({ accountId: id, amount, expectedVersion, ...(seed && { eventId: `api-${operation}-${seed}` }), metadata: requestMetadata(req) }),
-        );
-        return commandAnswer(view);
-      });
+      await deps.idempotency.run(
+        req,
+        res,
+        `accounts.${operation}`,
+        { accountId: id, amount, expectedVersion },
+        async (seed) => {
+          const view = await mapErrors({ preconditionGiven: expectedVersion !== undefined }, () =>
+            accounts[operation]({
+              accountId: id,
+              amount,
+              expectedVersion,
+              ...(seed && { eventId: `api-${operation}-${seed}` }),
+              metadata: requestMetadata(req),
+            }),
+          );
+          return commandAnswer(view);
+        },
+      );
     });
   }
 
   router.get('/accounts/:id', async (req, res) => {
     const { id } = parse(accountParams, req.params, 'params');
     const at = parse(pointInTime, req.query, 'query');
-    const view = await accounts.getAccount(id, { asOf: at.asOf === undefined ? undefined : new Date(at.asOf), version: at.version });
+    const view = await accounts.getAccount(id, {
+      asOf: at.asOf === undefined ? undefined : new Date(at.asOf),
+      version: at.version,
+    });
     if (!view) {
       const when = `${at.version ? ` at version ${at.version}` : ''}${at.asOf ? ` as of ${at.asOf}` : ''}`;
       throw notFound(`Account ${id}${when}`);
@@ -94,7 +129,15 @@ export function accountRoutes(deps: { police: PoliceDeps; accounts: AccountServi
     const events = await accounts.history(id);
     if (events.length === 0) throw notFound(`Account ${id}`);
     res.set('ETag', etag(events.at(-1)!.version)).json({
-      events: await Promise.all(events.map(async (e) => ({ version: e.version, position: e.position, type: e.type, data: await deps.personalData.openDeep(e.data), metadata: e.metadata }))),
+      events: await Promise.all(
+        events.map(async (e) => ({
+          version: e.version,
+          position: e.position,
+          type: e.type,
+          data: await deps.personalData.openDeep(e.data),
+          metadata: e.metadata,
+        })),
+      ),
     });
   });
 
@@ -102,7 +145,11 @@ export function accountRoutes(deps: { police: PoliceDeps; accounts: AccountServi
 }
 
 function commandAnswer(view: AccountView): Answer {
-  return { status: 200, headers: { ETag: etag(view.version) }, body: { accountId: view.accountId, balance: view.balance, version: view.version, position: view.position } };
+  return {
+    status: 200,
+    headers: { ETag: etag(view.version) },
+    body: { accountId: view.accountId, balance: view.balance, version: view.version, position: view.position },
+  };
 }
 
 /** The version an If-Match pins the command to; `*` or no header means "whatever is current". */

@@ -14,7 +14,9 @@ const toPayload = (p: z.infer<typeof codecBody>['payloads'][number]): Payload =>
   data: Buffer.from(p.data ?? '', 'base64'),
 });
 const fromPayload = (p: Payload) => ({
-  metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? new Uint8Array()).toString('base64')])),
+  metadata: Object.fromEntries(
+    Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? new Uint8Array()).toString('base64')]),
+  ),
   data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
 });
 
@@ -38,10 +40,23 @@ async function openPersonalFields(payloads: Payload[], personalData: PersonalDat
   );
 }
 
-export function codecRoutes(deps: { police: PoliceDeps; codec: AesGcmPayloadCodec | undefined; corsOrigins: string[]; personalData: PersonalData }): Router {
+export function codecRoutes(deps: {
+  police: PoliceDeps;
+  codec: AesGcmPayloadCodec | undefined;
+  corsOrigins: string[];
+  personalData: PersonalData;
+}): Router {
   const router = policedRouter(deps.police);
   // The Web UI calls from its own origin; preflights are answered here (204), before any key check.
-  router.use('/codec', cors({ origin: deps.corsOrigins, credentials: true, allowedHeaders: ['Content-Type', 'Authorization', 'X-Namespace', 'X-API-Key'], methods: ['POST', 'OPTIONS'] }));
+  router.use(
+    '/codec',
+    cors({
+      origin: deps.corsOrigins,
+      credentials: true,
+      allowedHeaders: ['Content-Type', 'Authorization', 'X-Namespace', 'X-API-Key'],
+      methods: ['POST', 'OPTIONS'],
+    }),
+  );
   router.use('/codec', (_req, _res, next) => {
     if (!deps.codec) {
       next(new HttpError(404, 'codec_disabled', 'Payload encryption is off (PAYLOAD_KEYS is not set)'));
@@ -54,7 +69,9 @@ export function codecRoutes(deps: { police: PoliceDeps; codec: AesGcmPayloadCode
       const { payloads } = parse(codecBody, req.body, 'body');
       try {
         const out = await deps.codec![action](payloads.map(toPayload));
-        res.json({ payloads: (action === 'decode' ? await openPersonalFields(out, deps.personalData) : out).map(fromPayload) });
+        res.json({
+          payloads: (action === 'decode' ? await openPersonalFields(out, deps.personalData) : out).map(fromPayload),
+        });
       } catch (err) {
         throw new HttpError(422, 'codec_failed', `Could not ${action}: ${(err as Error).message}`);
       }

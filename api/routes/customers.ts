@@ -23,7 +23,14 @@ export function customerRoutes(deps: { police: PoliceDeps; client: Client; perso
     const sagas = [];
     // The pseudonym is base64url with a prefix: nothing in it can break out of the quotes.
     for await (const w of deps.client.workflow.list({ query: `${CustomerIdKey.name} = '${pseudonym}'` })) {
-      sagas.push({ workflowId: w.workflowId, runId: w.runId, type: w.type, status: w.status.name, startTime: w.startTime, closeTime: w.closeTime ?? null });
+      sagas.push({
+        workflowId: w.workflowId,
+        runId: w.runId,
+        type: w.type,
+        status: w.status.name,
+        startTime: w.startTime,
+        closeTime: w.closeTime ?? null,
+      });
       if (sagas.length >= limit) break;
     }
     res.json({ customerId, pseudonym, query: `${CustomerIdKey.name} = '${pseudonym}'`, sagas });

@@ -35,7 +35,11 @@ export function deadLetterRoutes(deps: { police: PoliceDeps; db: Db; client: Cli
 
   router.get('/dead-letters', async (req, res) => {
     const q = parse(deadLetterQuery, req.query, 'query');
-    const filter = { ...(q.source && { source: q.source }), ...(q.status && { status: q.status }), ...(q.orderId && { orderId: q.orderId }) };
+    const filter = {
+      ...(q.source && { source: q.source }),
+      ...(q.status && { status: q.status }),
+      ...(q.orderId && { orderId: q.orderId }),
+    };
     const docs = await deadLetters.find(filter).sort({ createdAt: -1 }).limit(q.limit).toArray();
     res.json({ deadLetters: docs.map(view) });
   });
@@ -57,7 +61,8 @@ export function deadLetterRoutes(deps: { police: PoliceDeps; db: Db; client: Cli
       const attempt = (letter as { redriveAttempts?: number }).redriveAttempts ?? 0;
       const { step, input } = letter;
       // Written by the saga itself; a letter that does not name a compensation with its arguments cannot be redriven.
-      if (!isCompensationStep(step) || typeof input !== 'object' || input === null) throw new HttpError(409, 'not_redrivable', `Dead letter ${id} does not name a compensation with its arguments`);
+      if (!isCompensationStep(step) || typeof input !== 'object' || input === null)
+        throw new HttpError(409, 'not_redrivable', `Dead letter ${id} does not name a compensation with its arguments`);
       try {
         await deps.client.workflow.start<RedriveCompensationWorkflow>(WORKFLOW_NAMES.redriveCompensation, {
           workflowId: `redrive-${createHash('sha256').update(id).digest('hex').slice(0, 24)}-${attempt}`,
@@ -67,16 +72,32 @@ export function deadLetterRoutes(deps: { police: PoliceDeps; db: Db; client: Cli
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       }
-      await audit.insertOne({ _id: randomUUID() as never, action: 'redrive-dead-letter', deadLetterId: id, at: new Date(), by: actorOf(res) });
+      await audit.insertOne({
+        _id: randomUUID() as never,
+        action: 'redrive-dead-letter',
+        deadLetterId: id,
+        at: new Date(),
+        by: actorOf(res),
+      });
       res.status(202).json({ id, status: 'redrive-requested' });
       return;
     }
     if (letter.source !== 'projection') {
-      throw new HttpError(409, 'not_redrivable', 'This saga step already failed and the saga compensated; place the order again, or discard the dead letter once investigated');
+      throw new HttpError(
+        409,
+        'not_redrivable',
+        'This saga step already failed and the saga compensated; place the order again, or discard the dead letter once investigated',
+      );
     }
     const updated = await deadLetters.updateOne({ _id: id, status: 'open' }, { $set: { status: 'redrive-requested' } });
     if (updated.modifiedCount === 0) throw new HttpError(409, 'invalid_state', `Dead letter ${id} changed meanwhile`);
-    await audit.insertOne({ _id: randomUUID() as never, action: 'redrive-dead-letter', deadLetterId: id, at: new Date(), by: actorOf(res) });
+    await audit.insertOne({
+      _id: randomUUID() as never,
+      action: 'redrive-dead-letter',
+      deadLetterId: id,
+      at: new Date(),
+      by: actorOf(res),
+    });
     res.status(202).json({ id, status: 'redrive-requested' });
   });
 
@@ -85,9 +106,19 @@ export function deadLetterRoutes(deps: { police: PoliceDeps; db: Db; client: Cli
     const letter = await openLetter(id);
     // A projection's dead letter holds back its stream: the projector discards it and releases what waited.
     const status = letter.source === 'projection' ? 'discard-requested' : 'discarded';
-    const updated = await deadLetters.updateOne({ _id: id, status: 'open' }, { $set: { status, ...(status === 'discarded' && { resolvedAt: new Date() }) } });
+    const updated = await deadLetters.updateOne(
+      { _id: id, status: 'open' },
+      { $set: { status, ...(status === 'discarded' && { resolvedAt: new Date() }) } },
+    );
     if (updated.modifiedCount === 0) throw new HttpError(409, 'invalid_state', `Dead letter ${id} changed meanwhile`);
-    await audit.insertOne({ _id: randomUUID() as never, action: 'discard-dead-letter', deadLetterId: id, source: letter.source, at: new Date(), by: actorOf(res) });
+    await audit.insertOne({
+      _id: randomUUID() as never,
+      action: 'discard-dead-letter',
+      deadLetterId: id,
+      source: letter.source,
+      at: new Date(),
+      by: actorOf(res),
+    });
     res.status(202).json({ id, status });
   });
 

@@ -13,7 +13,13 @@ export function faultRoutes(deps: { police: PoliceDeps; faults: Faults; config: 
   // After the access policy (operators only), so a client is told it may not, not why it cannot.
   const enabled: RequestHandler = (_req, _res, next) => {
     if (deps.config.NODE_ENV === 'production' || deps.config.FAULT_INJECTION === 'off') {
-      next(new HttpError(403, 'fault_injection_disabled', 'Fault injection is disabled (production mode or FAULT_INJECTION=off)'));
+      next(
+        new HttpError(
+          403,
+          'fault_injection_disabled',
+          'Fault injection is disabled (production mode or FAULT_INJECTION=off)',
+        ),
+      );
       return;
     }
     next();
@@ -54,10 +60,17 @@ export function faultRoutes(deps: { police: PoliceDeps; faults: Faults; config: 
  * so a combination that does not apply is 422, not 400.
  */
 function checkCollectionFault(service: string, body: { mode: string; collection?: string; streamId?: string }) {
-  const invalid = (message: string) => new HttpError(422, 'fault_not_applicable', `body: collection: ${message}`, [{ field: 'collection', message }]);
-  const projection = service.startsWith('projection:') ? projectionNamed(service.slice('projection:'.length)) : undefined;
+  const invalid = (message: string) =>
+    new HttpError(422, 'fault_not_applicable', `body: collection: ${message}`, [{ field: 'collection', message }]);
+  const projection = service.startsWith('projection:')
+    ? projectionNamed(service.slice('projection:'.length))
+    : undefined;
   if (!projection) throw invalid(`only a projection's writes can fail per collection, not ${service}'s`);
-  if (!(body.collection! in projection.collections)) throw invalid(`${projection.name} has no collection ${body.collection} (it has ${Object.keys(projection.collections).join(', ')})`);
+  if (!(body.collection! in projection.collections))
+    throw invalid(
+      `${projection.name} has no collection ${body.collection} (it has ${Object.keys(projection.collections).join(', ')})`,
+    );
   if (body.mode !== 'error') throw invalid(`only mode 'error' can be scoped to a collection, not '${body.mode}'`);
-  if (body.streamId !== undefined) throw invalid('cannot be combined with streamId (a collection fails for every stream)');
+  if (body.streamId !== undefined)
+    throw invalid('cannot be combined with streamId (a collection fails for every stream)');
 }

@@ -20,7 +20,13 @@ const STATUS_TIMEOUT_MS = 5_000;
  *   PROJECTION_STALL_AFTER), for whoever routes reads; the projector reports the same on its own
  *   health endpoint, and a read waiting for a position on a stalled one answers 503 at once.
  */
-export function healthRoutes(deps: { police: PoliceDeps; client: Client; db: Db; store: EventStore; config: Pick<Config, 'PROJECTION_STALL_AFTER'> }): Router {
+export function healthRoutes(deps: {
+  police: PoliceDeps;
+  client: Client;
+  db: Db;
+  store: EventStore;
+  config: Pick<Config, 'PROJECTION_STALL_AFTER'>;
+}): Router {
   const router = policedRouter(deps.police);
   const servers = async () => {
     const [temporal, mongodb] = await Promise.all([
@@ -28,7 +34,10 @@ export function healthRoutes(deps: { police: PoliceDeps; client: Client; db: Db;
       probe(() => deps.db.command({ ping: 1 }), CHECK_TIMEOUT_MS),
     ]);
     const errors = probeErrors({ temporal, mongodb });
-    return { up: temporal.up && mongodb.up, body: { temporal: upOrDown(temporal), mongodb: upOrDown(mongodb), ...(errors && { errors }) } };
+    return {
+      up: temporal.up && mongodb.up,
+      body: { temporal: upOrDown(temporal), mongodb: upOrDown(mongodb), ...(errors && { errors }) },
+    };
   };
 
   router.get('/health', async (_req, res) => {
@@ -50,7 +59,13 @@ export function healthRoutes(deps: { police: PoliceDeps; client: Client; db: Db;
     const stalled = stalledProjections(rows);
     const ready = mongodb.up && stalled.length === 0;
     const errors = probeErrors({ mongodb });
-    res.status(ready ? 200 : 503).json({ ready, mongodb: upOrDown(mongodb), stalled, projections: rows.map((r) => ({ name: r.name, state: r.state })), ...(errors && { errors }) });
+    res.status(ready ? 200 : 503).json({
+      ready,
+      mongodb: upOrDown(mongodb),
+      stalled,
+      projections: rows.map((r) => ({ name: r.name, state: r.state })),
+      ...(errors && { errors }),
+    });
   });
   return router;
 }

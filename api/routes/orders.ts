@@ -13,7 +13,27 @@ import { z } from 'zod';
 import type { Config } from '../../config';
 import { sagaSettings } from '../../config/saga';
 import type { InventoryCatalog, OrderCustomers } from '../../activities/services';
-import { approveSignal, cancelUpdate, CustomerIdKey, OrderIdKey, OrderStatusKey, orderDetails, orderSummary, orderWorkflowId, placedUpdate, placedUpdateId, placementQuery, rejectSignal, statusQuery, updateShippingAddressUpdate, type OrderPlaced, type OrderSagaInput, type OrderSagaWorkflow, type SagaStatus, WORKFLOW_NAMES } from '../../workflows/client';
+import {
+  approveSignal,
+  cancelUpdate,
+  CustomerIdKey,
+  OrderIdKey,
+  OrderStatusKey,
+  orderDetails,
+  orderSummary,
+  orderWorkflowId,
+  placedUpdate,
+  placedUpdateId,
+  placementQuery,
+  rejectSignal,
+  statusQuery,
+  updateShippingAddressUpdate,
+  type OrderPlaced,
+  type OrderSagaInput,
+  type OrderSagaWorkflow,
+  type SagaStatus,
+  WORKFLOW_NAMES,
+} from '../../workflows/client';
 import { correlationIdOf } from '../correlation';
 import { actorOf, ownCustomer } from '../auth';
 import { HttpError, notFound } from '../errors';
@@ -65,16 +85,32 @@ export function orderRoutes(deps: {
    * holds, and learns nothing about any other account: a missing one and someone else's get the
    * same 422.
    */
-  async function checkOrder(body: z.infer<typeof placeOrderSchema>, res: Response): Promise<ReadonlyMap<string, number>> {
+  async function checkOrder(
+    body: z.infer<typeof placeOrderSchema>,
+    res: Response,
+  ): Promise<ReadonlyMap<string, number>> {
     const { prices, unknown } = await deps.catalog.prices(body.items.map((i) => i.sku));
     if (unknown.length > 0) {
-      throw new HttpError(422, 'unknown_sku', `Unknown SKU: ${unknown.join(', ')}`, unknown.map((sku) => ({ field: 'items', sku })));
+      throw new HttpError(
+        422,
+        'unknown_sku',
+        `Unknown SKU: ${unknown.join(', ')}`,
+        unknown.map((sku) => ({ field: 'items', sku })),
+      );
     }
     const own = ownCustomer(res);
-    const [account, mine] = await Promise.all([accounts.getAccount(body.accountId), own !== undefined ? deps.personalData.pseudonymIfKnown(own) : null]);
+    const [account, mine] = await Promise.all([
+      accounts.getAccount(body.accountId),
+      own !== undefined ? deps.personalData.pseudonymIfKnown(own) : null,
+    ]);
     // The account records its holder by pseudonym: a client's own pseudonym must match it.
     if (own !== undefined ? mine === null || account?.customer !== mine : !account) {
-      throw new HttpError(422, 'account_unusable', `accountId ${body.accountId} is not an account ${own !== undefined ? 'you can pay with' : 'that exists'}`, [{ field: 'accountId' }]);
+      throw new HttpError(
+        422,
+        'account_unusable',
+        `accountId ${body.accountId} is not an account ${own !== undefined ? 'you can pay with' : 'that exists'}`,
+        [{ field: 'accountId' }],
+      );
     }
     return prices;
   }
@@ -95,7 +131,12 @@ export function orderRoutes(deps: {
    * and the order id from the Idempotency-Key: a retry after a crash (or after the key's retention)
    * joins the same saga and gets the same Update's answer, even once the saga has closed.
    */
-  async function startSaga(req: Request, orderId: string, body: z.infer<typeof placeOrderSchema>, prices: ReadonlyMap<string, number>): Promise<Answer> {
+  async function startSaga(
+    req: Request,
+    orderId: string,
+    body: z.infer<typeof placeOrderSchema>,
+    prices: ReadonlyMap<string, number>,
+  ): Promise<Answer> {
     const workflowId = orderWorkflowId(orderId);
     // Personal data enters the saga sealed with the customer's key: Temporal's history, the
     // activities' arguments and dead letters hold only ciphertext of it, and erasing the customer
@@ -106,7 +147,16 @@ export function orderRoutes(deps: {
     const shippingAddress = sealer.sealAddress(body.shippingAddress);
     const { customerId, customer } = sealer.customer();
     // The prices the order was checked with go with it, so its first step does not read the catalog again.
-    const input: OrderSagaInput = { orderId, ...body, customerId, customer, shippingAddress, correlationId: correlationIdOf(req), settings: sagaSettings(deps.config), prices: Object.fromEntries(prices) };
+    const input: OrderSagaInput = {
+      orderId,
+      ...body,
+      customerId,
+      customer,
+      shippingAddress,
+      correlationId: correlationIdOf(req),
+      settings: sagaSettings(deps.config),
+      prices: Object.fromEntries(prices),
+    };
     const updateId = placedUpdateId(orderId);
     let placed: OrderPlaced;
     try {
@@ -127,10 +177,17 @@ export function orderRoutes(deps: {
         memo: { accountId: body.accountId, correlationId: input.correlationId },
         // The Web UI's story of the order: a one-line summary (no personal data) and Markdown
         // details, priced from the catalog as the order is placed (the saga records the same prices).
-        staticSummary: orderSummary(orderId, body.items, body.items.reduce((sum, i) => sum + (prices.get(i.sku) ?? 0) * i.quantity, 0)),
+        staticSummary: orderSummary(
+          orderId,
+          body.items,
+          body.items.reduce((sum, i) => sum + (prices.get(i.sku) ?? 0) * i.quantity, 0),
+        ),
         staticDetails: orderDetails(input, prices),
       });
-      placed = await deps.client.workflow.executeUpdateWithStart(placedUpdate, { updateId, startWorkflowOperation: start });
+      placed = await deps.client.workflow.executeUpdateWithStart(placedUpdate, {
+        updateId,
+        startWorkflowOperation: start,
+      });
       deps.sagasStarted?.inc();
     } catch (err) {
       // The same key after its retention, once the saga has closed: the order id follows from the
@@ -167,7 +224,8 @@ export function orderRoutes(deps: {
   }
 
   /** A reason is free text a person typed, so it may name someone: it enters the saga sealed. */
-  const sealedReason = async (orderId: string, reason: string | undefined) => (reason === undefined ? undefined : deps.personalData.seal(await subjectOf(orderId), reason));
+  const sealedReason = async (orderId: string, reason: string | undefined) =>
+    reason === undefined ? undefined : deps.personalData.seal(await subjectOf(orderId), reason);
 
   /** Approve and reject are signals (operators also send them with `temporal workflow signal`). */
   async function decide(req: Request, res: Response, action: 'approve' | 'reject') {
@@ -175,7 +233,8 @@ export function orderRoutes(deps: {
     const body = parse(reasonBody, req.body ?? {}, 'body');
     const handle = await sagaOf(orderId);
     const status = await liveStatus(handle);
-    if (!status.awaitingApproval) throw new HttpError(409, 'invalid_state', `Order ${orderId} is not awaiting approval (status ${status.status})`);
+    if (!status.awaitingApproval)
+      throw new HttpError(409, 'invalid_state', `Order ${orderId} is not awaiting approval (status ${status.status})`);
     // The decision records who made it: the key's id, as audit records do.
     if (action === 'approve') await handle.signal(approveSignal, { by: actorOf(res) });
     else {
@@ -194,10 +253,16 @@ export function orderRoutes(deps: {
     const address = await deps.personalData.sealAddress(await subjectOf(orderId), plain);
     try {
       const status = await handle.executeUpdate(updateShippingAddressUpdate, { args: [address] });
-      res.status(202).json({ orderId, shippingAddress: await deps.personalData.openDeep(status.shippingAddress), status: status.status });
+      res.status(202).json({
+        orderId,
+        shippingAddress: await deps.personalData.openDeep(status.shippingAddress),
+        status: status.status,
+      });
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) throw new HttpError(409, 'invalid_state', err.cause?.message ?? 'The shipping address can no longer change');
-      if (err instanceof WorkflowNotFoundError) throw new HttpError(409, 'invalid_state', `Order ${orderId} has finished`);
+      if (err instanceof WorkflowUpdateFailedError)
+        throw new HttpError(409, 'invalid_state', err.cause?.message ?? 'The shipping address can no longer change');
+      if (err instanceof WorkflowNotFoundError)
+        throw new HttpError(409, 'invalid_state', `Order ${orderId} has finished`);
       throw err;
     }
   });
@@ -214,11 +279,14 @@ export function orderRoutes(deps: {
     const handle = await sagaOf(orderId);
     try {
       const reason = await sealedReason(orderId, body.reason);
-      const accepted = await handle.executeUpdate(cancelUpdate, { args: [{ ...(reason !== undefined && { reason }), by: actorOf(res) }] });
+      const accepted = await handle.executeUpdate(cancelUpdate, {
+        args: [{ ...(reason !== undefined && { reason }), by: actorOf(res) }],
+      });
       res.status(202).json(await deps.personalData.openDeep(accepted));
     } catch (err) {
       // Sagas started before cancel was an Update have no handler for it: cancel them as before.
-      if (err instanceof WorkflowUpdateFailedError && /no registered handler/i.test(err.cause?.message ?? '')) return legacyCancel(orderId, handle, res);
+      if (err instanceof WorkflowUpdateFailedError && /no registered handler/i.test(err.cause?.message ?? ''))
+        return legacyCancel(orderId, handle, res);
       // Refused by the saga (or the saga has closed): a repeat of an earlier cancel, or too late.
       if (!(err instanceof WorkflowUpdateFailedError || err instanceof WorkflowNotFoundError)) throw err;
       const status = await statusOf(orderId, handle);
@@ -227,7 +295,12 @@ export function orderRoutes(deps: {
         return;
       }
       const refusal = err instanceof WorkflowUpdateFailedError ? err.cause?.message : undefined;
-      throw new HttpError(409, 'invalid_state', refusal ?? `Order ${orderId} has ${status.status === ORDER_STATUS.COMPLETED ? 'completed' : `finished (${status.status})`} and can no longer be cancelled`);
+      throw new HttpError(
+        409,
+        'invalid_state',
+        refusal ??
+          `Order ${orderId} has ${status.status === ORDER_STATUS.COMPLETED ? 'completed' : `finished (${status.status})`} and can no longer be cancelled`,
+      );
     }
   });
 
@@ -238,7 +311,12 @@ export function orderRoutes(deps: {
       return;
     }
     const description = await handle.describe();
-    if (description.status.name !== 'RUNNING') throw new HttpError(409, 'invalid_state', `Order ${orderId} has already finished (${status.status}) and can no longer be cancelled`);
+    if (description.status.name !== 'RUNNING')
+      throw new HttpError(
+        409,
+        'invalid_state',
+        `Order ${orderId} has already finished (${status.status}) and can no longer be cancelled`,
+      );
     await handle.cancel();
     res.status(202).json(cancelAnswer(orderId, status));
   }
@@ -260,6 +338,11 @@ export function orderRoutes(deps: {
  * A cancel was accepted earlier, or the saga is undoing (or has undone) the order for another reason:
  * COMPENSATION_INCOMPLETE is cancelled too, with compensations parked for an operator.
  */
-const beingCancelled = (status: SagaStatus): boolean => status.cancelRequested === true || UNDONE_STATUSES.includes(status.status);
+const beingCancelled = (status: SagaStatus): boolean =>
+  status.cancelRequested === true || UNDONE_STATUSES.includes(status.status);
 
-const cancelAnswer = (orderId: string, status: SagaStatus) => ({ orderId, accepted: 'cancel' as const, status: status.status });
+const cancelAnswer = (orderId: string, status: SagaStatus) => ({
+  orderId,
+  accepted: 'cancel' as const,
+  status: status.status,
+});

@@ -8,7 +8,12 @@ import { projectionParams } from '../contract';
 import { policedRouter, type PoliceDeps } from '../policed-router';
 
 /** Where every projection stands (state, lag, parked events, progress), and the rebuild command. */
-export function projectionRoutes(deps: { police: PoliceDeps; db: Db; store: EventStore; stallAfterMs: number }): Router {
+export function projectionRoutes(deps: {
+  police: PoliceDeps;
+  db: Db;
+  store: EventStore;
+  stallAfterMs: number;
+}): Router {
   const router = policedRouter(deps.police);
   const { db, store } = deps;
 
@@ -21,8 +26,15 @@ export function projectionRoutes(deps: { police: PoliceDeps; db: Db; store: Even
     const { name } = parse(projectionParams, req.params, 'params');
     const answer = await requestRebuild(db, name);
     if (!answer.requested && answer.reason === 'unknown') throw notFound(`Projection ${name}`);
-    if (!answer.requested) throw new HttpError(409, 'rebuild_in_progress', `Projection ${name} is already being rebuilt${answer.generation ? ` into generation ${answer.generation}` : ''}`);
-    res.status(202).json({ projection: name, generation: answer.generation, servingGeneration: answer.servingGeneration });
+    if (!answer.requested)
+      throw new HttpError(
+        409,
+        'rebuild_in_progress',
+        `Projection ${name} is already being rebuilt${answer.generation ? ` into generation ${answer.generation}` : ''}`,
+      );
+    res
+      .status(202)
+      .json({ projection: name, generation: answer.generation, servingGeneration: answer.servingGeneration });
   });
 
   return router;

@@ -18,7 +18,16 @@ import type { EventStore } from '../../eventstore';
 import { HttpError, notFound } from '../errors';
 import { parse } from '../validate';
 import { ownCustomer } from '../auth';
-import { accountsQuery, CURSOR_PATTERN, emptyQuery, customerOrdersQuery, customerParams, orderIdParams, ordersQuery, salesQuery } from '../contract';
+import {
+  accountsQuery,
+  CURSOR_PATTERN,
+  emptyQuery,
+  customerOrdersQuery,
+  customerParams,
+  orderIdParams,
+  ordersQuery,
+  salesQuery,
+} from '../contract';
 import { answerOf } from '../contract/read-model-answer';
 import { policedRouter, type PoliceDeps } from '../policed-router';
 import type { PersonalData } from '../../infra/personal-data';
@@ -33,7 +42,13 @@ const NO_ONE = '';
  * your own write. The saga's live state (GET /orders/:id/saga) and the account's own stream
  * (GET /accounts/:id) are strongly consistent instead.
  */
-export function readModelRoutes(deps: { police: PoliceDeps; db: Db; store: Pick<EventStore, 'headPosition'>; personalData: PersonalData; config: Pick<Config, 'PROJECTION_STALL_AFTER'> }): Router {
+export function readModelRoutes(deps: {
+  police: PoliceDeps;
+  db: Db;
+  store: Pick<EventStore, 'headPosition'>;
+  personalData: PersonalData;
+  config: Pick<Config, 'PROJECTION_STALL_AFTER'>;
+}): Router {
   const router = policedRouter(deps.police);
   const { db, personalData } = deps;
   const awaitReadModel = readConsistency({ db, store: deps.store, stallAfterMs: deps.config.PROJECTION_STALL_AFTER });
@@ -51,11 +66,19 @@ export function readModelRoutes(deps: { police: PoliceDeps; db: Db; store: Pick<
   ) {
     const after = q.cursor !== undefined ? decodeCursor(q.cursor) : undefined;
     const query: Document = { ...filter };
-    if (after) query.$or = [{ [sortField]: { $lt: after.value } }, { [sortField]: after.value, _id: { $lt: after.id } }];
-    const docs = await collection.find(query as Filter<T>).sort({ [sortField]: -1, _id: -1 }).limit(q.limit + 1).toArray();
+    if (after)
+      query.$or = [{ [sortField]: { $lt: after.value } }, { [sortField]: after.value, _id: { $lt: after.id } }];
+    const docs = await collection
+      .find(query as Filter<T>)
+      .sort({ [sortField]: -1, _id: -1 })
+      .limit(q.limit + 1)
+      .toArray();
     const items = docs.slice(0, q.limit);
     const last = items.at(-1) as Document | undefined;
-    return { items, nextCursor: docs.length > q.limit && last ? encodeCursor(last[sortField], String(last._id)) : null };
+    return {
+      items,
+      nextCursor: docs.length > q.limit && last ? encodeCursor(last[sortField], String(last._id)) : null,
+    };
   }
 
   router.get('/orders', async (req, res) => {
@@ -63,10 +86,15 @@ export function readModelRoutes(deps: { police: PoliceDeps; db: Db; store: Pick<
     const q = parse(ordersQuery, withoutConsistency(req.query), 'query');
     const orders = await readModel<OrderViewDocument>(db, ordersProjection, 'orders');
     const own = ownCustomer(res);
-    if (own !== undefined && q.customerId !== undefined && q.customerId !== own) throw new HttpError(403, 'forbidden', 'A client may list its own orders only');
+    if (own !== undefined && q.customerId !== undefined && q.customerId !== own)
+      throw new HttpError(403, 'forbidden', 'A client may list its own orders only');
     const customerId = own ?? q.customerId;
     const customer = customerId === undefined ? undefined : await customerFilter(customerId);
-    const filter: Filter<OrderViewDocument> = { 'facts.created': true, ...(q.status && { status: q.status }), ...(customer !== undefined && { customer }) };
+    const filter: Filter<OrderViewDocument> = {
+      'facts.created': true,
+      ...(q.status && { status: q.status }),
+      ...(customer !== undefined && { customer }),
+    };
     const { items, nextCursor } = await pageOf(req, orders, filter, 'createdAt', q);
     res.json({ orders: await Promise.all(items.map(orderAnswer)), nextCursor });
   });
@@ -87,7 +115,13 @@ export function readModelRoutes(deps: { police: PoliceDeps; db: Db; store: Pick<
     const q = parse(customerOrdersQuery, withoutConsistency(req.query), 'query');
     const orders = await readModel<OrderViewDocument>(db, ordersProjection, 'orders');
     const customer = await customerFilter(customerId);
-    const { items, nextCursor } = await pageOf(req, orders, { customer, 'facts.created': true, ...(q.status && { status: q.status }) }, 'createdAt', q);
+    const { items, nextCursor } = await pageOf(
+      req,
+      orders,
+      { customer, 'facts.created': true, ...(q.status && { status: q.status }) },
+      'createdAt',
+      q,
+    );
     res.json({ customerId, orders: await Promise.all(items.map(orderAnswer)), nextCursor });
   });
 
@@ -99,14 +133,29 @@ export function readModelRoutes(deps: { police: PoliceDeps; db: Db; store: Pick<
     const own = ownCustomer(res);
     const customer = own === undefined ? undefined : await customerFilter(own);
     const opened: Filter<AccountViewDocument> = { openedAt: { $exists: true } };
-    const { items, nextCursor } = await pageOf(req, accounts, customer !== undefined ? { customer, ...opened } : opened, 'openedAt', q);
-    res.json({ accounts: await Promise.all(items.map((a) => answerOf(accountView, a, personalData.openDeep))), nextCursor });
+    const { items, nextCursor } = await pageOf(
+      req,
+      accounts,
+      customer !== undefined ? { customer, ...opened } : opened,
+      'openedAt',
+      q,
+    );
+    res.json({
+      accounts: await Promise.all(items.map((a) => answerOf(accountView, a, personalData.openDeep))),
+      nextCursor,
+    });
   });
 
   router.get('/inventory', async (req, res) => {
     await awaitReadModel(inventoryProjection, req, res);
     parse(emptyQuery, withoutConsistency(req.query), 'query');
-    const levels = await (await readModel<InventoryLevelDocument>(db, inventoryProjection, 'levels')).find({}).sort({ _id: 1 }).limit(1_000).toArray();
+    const levels = await (
+      await readModel<InventoryLevelDocument>(db, inventoryProjection, 'levels')
+    )
+      .find({})
+      .sort({ _id: 1 })
+      .limit(1_000)
+      .toArray();
     res.json({ levels: await Promise.all(levels.map((l) => answerOf(inventoryLevelView, l, personalData.openDeep))) });
   });
 
@@ -119,16 +168,31 @@ export function readModelRoutes(deps: { police: PoliceDeps; db: Db; store: Pick<
     const filter = Object.keys(range).length ? { day: range } : {};
     if (q.groupBy === 'day') {
       const days = await (await readModel(db, salesProjection, 'byDay')).find(filter).sort({ day: 1 }).toArray();
-      res.json({ groupBy: 'day', from: q.from ?? null, to: q.to ?? null, rows: days.map((d) => ({ day: d.day, orders: d.orders, units: d.units, revenue: d.revenue })) });
+      res.json({
+        groupBy: 'day',
+        from: q.from ?? null,
+        to: q.to ?? null,
+        rows: days.map((d) => ({ day: d.day, orders: d.orders, units: d.units, revenue: d.revenue })),
+      });
       return;
     }
     const rows = await (await readModel(db, salesProjection, 'bySku')).find(filter).toArray();
     const bySku = new Map<string, { sku: string; orders: number; units: number; revenue: number }>();
     for (const r of rows) {
       const t = bySku.get(r.sku) ?? { sku: r.sku, orders: 0, units: 0, revenue: 0 };
-      bySku.set(r.sku, { sku: r.sku, orders: t.orders + r.orders, units: t.units + r.units, revenue: t.revenue + r.revenue });
+      bySku.set(r.sku, {
+        sku: r.sku,
+        orders: t.orders + r.orders,
+        units: t.units + r.units,
+        revenue: t.revenue + r.revenue,
+      });
     }
-    res.json({ groupBy: 'sku', from: q.from ?? null, to: q.to ?? null, rows: [...bySku.values()].sort((a, b) => b.revenue - a.revenue || a.sku.localeCompare(b.sku)) });
+    res.json({
+      groupBy: 'sku',
+      from: q.from ?? null,
+      to: q.to ?? null,
+      rows: [...bySku.values()].sort((a, b) => b.revenue - a.revenue || a.sku.localeCompare(b.sku)),
+    });
   });
 
   return router;
@@ -146,6 +210,12 @@ function encodeCursor(value: unknown, id: string): string {
 
 function decodeCursor(cursor: string): { value: Date; id: string } {
   const match = CURSOR_PATTERN.exec(cursor);
-  if (!match) throw new HttpError(400, 'validation_failed', 'query: cursor: must be <epoch milliseconds>.<id>, as nextCursor returns it', [{ field: 'cursor', message: 'invalid cursor' }]);
+  if (!match)
+    throw new HttpError(
+      400,
+      'validation_failed',
+      'query: cursor: must be <epoch milliseconds>.<id>, as nextCursor returns it',
+      [{ field: 'cursor', message: 'invalid cursor' }],
+    );
   return { value: new Date(Number(match[1])), id: match[2]! };
 }

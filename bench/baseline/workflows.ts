@@ -4,7 +4,13 @@ import type { StepPolicy } from '../../domain/orders';
 import type { NoopActivities } from './activities';
 
 /** The saga's default "order" step policy, so timeouts and retries match the real workflow's. */
-const policy: StepPolicy = { startToCloseTimeoutMs: 10_000, initialIntervalMs: 1_000, backoffCoefficient: 2, maximumIntervalMs: 30_000, maximumAttempts: 5 };
+const policy: StepPolicy = {
+  startToCloseTimeoutMs: 10_000,
+  initialIntervalMs: 1_000,
+  backoffCoefficient: 2,
+  maximumIntervalMs: 30_000,
+  maximumAttempts: 5,
+};
 
 const steps = proxyActivities<NoopActivities>(activityOptions(policy));
 

@@ -10,16 +10,30 @@ import { collectionOf, type StartedCommand } from './command-count';
 const size = (doc: unknown): number => (doc && typeof doc === 'object' ? BSON.calculateObjectSize(doc) : 0);
 
 /** Bytes one command writes, and the collection it writes them to (undefined for a command that writes nothing). */
-export function bytesWritten({ commandName, command }: StartedCommand): { collection: string; bytes: number } | undefined {
+export function bytesWritten({
+  commandName,
+  command,
+}: StartedCommand): { collection: string; bytes: number } | undefined {
   const collection = collectionOf(commandName, command);
   if (!collection) return undefined;
-  if (commandName === 'insert' && Array.isArray(command.documents)) return { collection, bytes: command.documents.reduce((n: number, d) => n + size(d), 0) };
+  if (commandName === 'insert' && Array.isArray(command.documents))
+    return { collection, bytes: command.documents.reduce((n: number, d) => n + size(d), 0) };
   if (commandName === 'update' && Array.isArray(command.updates)) {
     // An update statement's `u` is an update document, a replacement, or a pipeline (an array).
-    const bytes = command.updates.reduce((n: number, s: { u?: unknown }) => n + (Array.isArray(s?.u) ? s.u.reduce((m: number, stage) => m + size(stage), 0) : size(s?.u)), 0);
+    const bytes = command.updates.reduce(
+      (n: number, s: { u?: unknown }) =>
+        n + (Array.isArray(s?.u) ? s.u.reduce((m: number, stage) => m + size(stage), 0) : size(s?.u)),
+      0,
+    );
     return { collection, bytes };
   }
-  if (commandName === 'findAndModify' && command.update) return { collection, bytes: Array.isArray(command.update) ? command.update.reduce((m: number, stage) => m + size(stage), 0) : size(command.update) };
+  if (commandName === 'findAndModify' && command.update)
+    return {
+      collection,
+      bytes: Array.isArray(command.update)
+        ? command.update.reduce((m: number, stage) => m + size(stage), 0)
+        : size(command.update),
+    };
   return undefined;
 }
 
@@ -62,11 +76,17 @@ export type ByteKind = 'events' | 'read models' | 'other';
  * given event collections is events; the rest (services' state documents, idempotency records,
  * checkpoints written by others) is other.
  */
-export function bytesPerSaga(tallies: ByteTallies, sagas: number, eventCollections: ReadonlySet<string>, readSide = 'read side'): Record<ByteKind, number> {
+export function bytesPerSaga(
+  tallies: ByteTallies,
+  sagas: number,
+  eventCollections: ReadonlySet<string>,
+  readSide = 'read side',
+): Record<ByteKind, number> {
   const out: Record<ByteKind, number> = { events: 0, 'read models': 0, other: 0 };
   for (const [process, byCollection] of Object.entries(tallies)) {
     for (const [collection, bytes] of Object.entries(byCollection)) {
-      const kind: ByteKind = process === readSide ? 'read models' : eventCollections.has(collection) ? 'events' : 'other';
+      const kind: ByteKind =
+        process === readSide ? 'read models' : eventCollections.has(collection) ? 'events' : 'other';
       out[kind] += bytes;
     }
   }

@@ -96,9 +96,17 @@ export function createCommandCounter(): CommandCounter {
   };
 }
 
-const mapTally = (a: Tally, b: Tally, op: (x: number, y: number) => number): Tally => ({ reads: op(a.reads, b.reads), writes: op(a.writes, b.writes), other: op(a.other, b.other) });
+const mapTally = (a: Tally, b: Tally, op: (x: number, y: number) => number): Tally => ({
+  reads: op(a.reads, b.reads),
+  writes: op(a.writes, b.writes),
+  other: op(a.other, b.other),
+});
 
-function mapCounts(a: Record<string, number> = {}, b: Record<string, number> = {}, op: (x: number, y: number) => number): Record<string, number> {
+function mapCounts(
+  a: Record<string, number> = {},
+  b: Record<string, number> = {},
+  op: (x: number, y: number) => number,
+): Record<string, number> {
   const out: Record<string, number> = {};
   for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
     const n = op(a[key] ?? 0, b[key] ?? 0);
@@ -115,7 +123,11 @@ function combine(a: Tallies, b: Tallies, op: (x: number, y: number) => number): 
     for (const step of new Set([...Object.keys(a[process] ?? {}), ...Object.keys(b[process] ?? {})])) {
       const x = a[process]?.[step] ?? emptyStep();
       const y = b[process]?.[step] ?? emptyStep();
-      out[process][step] = { eventStore: mapTally(x.eventStore, y.eventStore, op), own: mapTally(x.own, y.own, op), commands: mapCounts(x.commands, y.commands, op) };
+      out[process][step] = {
+        eventStore: mapTally(x.eventStore, y.eventStore, op),
+        own: mapTally(x.own, y.own, op),
+        commands: mapCounts(x.commands, y.commands, op),
+      };
     }
   }
   return out;
@@ -152,7 +164,8 @@ export const SAGA_STEPS = ['createOrder', 'processPayment', 'reserveItems', 'sch
 export const GROUP_COMMIT_ROW = 'event store group commit (appends of every step)';
 export const OUTSIDE_ROW = 'outside any activity (timers)';
 
-const stepOrder = (step: string) => (step === NO_STEP ? Infinity : SAGA_STEPS.includes(step) ? SAGA_STEPS.indexOf(step) : SAGA_STEPS.length);
+const stepOrder = (step: string) =>
+  step === NO_STEP ? Infinity : SAGA_STEPS.includes(step) ? SAGA_STEPS.indexOf(step) : SAGA_STEPS.length;
 const bySagaOrder = (a: string, b: string) => stepOrder(a) - stepOrder(b) || a.localeCompare(b);
 
 const sum = (t: Tally) => t.reads + t.writes + t.other;
@@ -160,7 +173,15 @@ const plus = (a: Tally, b: Tally) => mapTally(a, b, (x, y) => x + y);
 
 function row(process: string, step: string, t: Tally, eventStore: Tally, sagas: number): CommandRow {
   const per = (n: number) => (sagas > 0 ? n / sagas : NaN);
-  return { process, step, perSaga: per(sum(t)), reads: per(t.reads), writes: per(t.writes), other: per(t.other), eventStore: per(sum(eventStore)) };
+  return {
+    process,
+    step,
+    perSaga: per(sum(t)),
+    reads: per(t.reads),
+    writes: per(t.writes),
+    other: per(t.other),
+    eventStore: per(sum(eventStore)),
+  };
 }
 
 /**
@@ -177,12 +198,17 @@ export function commandRows(level: LevelCommands, options: { groupCommitShared: 
   for (const step of Object.keys(worker).sort(bySagaOrder)) {
     const { eventStore, own } = worker[step]!;
     if (options.groupCommitShared) shared = plus(shared, eventStore);
-    const kept = options.groupCommitShared ? { all: own, eventStore: emptyTally() } : { all: plus(own, eventStore), eventStore };
+    const kept = options.groupCommitShared
+      ? { all: own, eventStore: emptyTally() }
+      : { all: plus(own, eventStore), eventStore };
     // A step seen only before the level (its tally a difference of zero) has no row.
-    if (sum(kept.all) > 0) rows.push(row('worker', step === NO_STEP ? OUTSIDE_ROW : step, kept.all, kept.eventStore, level.sagas));
+    if (sum(kept.all) > 0)
+      rows.push(row('worker', step === NO_STEP ? OUTSIDE_ROW : step, kept.all, kept.eventStore, level.sagas));
   }
   if (options.groupCommitShared) rows.push(row('worker', GROUP_COMMIT_ROW, shared, shared, level.sagas));
-  for (const process of Object.keys(level.tallies).filter((p) => p !== 'worker').sort()) {
+  for (const process of Object.keys(level.tallies)
+    .filter((p) => p !== 'worker')
+    .sort()) {
     const steps = Object.values(level.tallies[process]!);
     const eventStore = steps.reduce((total, s) => plus(total, s.eventStore), emptyTally());
     const all = steps.reduce((total, s) => plus(total, s.own), eventStore);
@@ -204,7 +230,12 @@ export function commandsByStep(level: LevelCommands): Array<{ step: string; comm
   const others = Object.keys(level.tallies)
     .filter((p) => p !== 'worker')
     .sort()
-    .map((process) => ({ step: process, commands: perSaga(Object.values(level.tallies[process]!).reduce((all, s) => mapCounts(all, s.commands, (x, y) => x + y), {})) }));
+    .map((process) => ({
+      step: process,
+      commands: perSaga(
+        Object.values(level.tallies[process]!).reduce((all, s) => mapCounts(all, s.commands, (x, y) => x + y), {}),
+      ),
+    }));
   return [...steps, ...others].filter((s) => s.commands.length > 0);
 }
 

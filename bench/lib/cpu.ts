@@ -20,7 +20,13 @@ function ticksOf(statPath: string): { ticks: number; name: string } | null {
 export interface CpuReport {
   seconds: number;
   /** Per process: CPU seconds used and average cores busy over the window. */
-  processes: Array<{ name: string; pid: number; cpuSeconds: number; avgCores: number; threads?: Array<{ name: string; cpuSeconds: number }> }>;
+  processes: Array<{
+    name: string;
+    pid: number;
+    cpuSeconds: number;
+    avgCores: number;
+    threads?: Array<{ name: string; cpuSeconds: number }>;
+  }>;
   machineBusyCores: number | null;
 }
 
@@ -58,7 +64,9 @@ function machineTicks(): { busy: number; total: number } | null {
  * between start() and stop(), from /proc/<pid>/stat and /proc/<pid>/task/<tid>/stat.
  */
 export function cpuWindow(targets: Array<{ name: string; pid: number | null | undefined; threads?: boolean }>) {
-  const present = targets.filter((t): t is { name: string; pid: number; threads?: boolean } => typeof t.pid === 'number');
+  const present = targets.filter(
+    (t): t is { name: string; pid: number; threads?: boolean } => typeof t.pid === 'number',
+  );
   const start = new Map(present.map((t) => [t.pid, ticksOf(`/proc/${t.pid}/stat`)?.ticks ?? 0]));
   const startThreads = new Map(present.filter((t) => t.threads).map((t) => [t.pid, threadTicks(t.pid)]));
   const m0 = machineTicks();
@@ -70,7 +78,12 @@ export function cpuWindow(targets: Array<{ name: string; pid: number | null | un
       const cores = Number(process.env.BENCH_CORES) || undefined;
       const processes = present.map((t) => {
         const used = ((ticksOf(`/proc/${t.pid}/stat`)?.ticks ?? 0) - start.get(t.pid)!) / TICKS;
-        const entry: CpuReport['processes'][number] = { name: t.name, pid: t.pid, cpuSeconds: r(used), avgCores: r(used / seconds) };
+        const entry: CpuReport['processes'][number] = {
+          name: t.name,
+          pid: t.pid,
+          cpuSeconds: r(used),
+          avgCores: r(used / seconds),
+        };
         if (t.threads) {
           const before = startThreads.get(t.pid)!;
           const after = threadTicks(t.pid);
@@ -81,7 +94,10 @@ export function cpuWindow(targets: Array<{ name: string; pid: number | null | un
         }
         return entry;
       });
-      const machineBusyCores = m0 && m1 && m1.total > m0.total ? r(((m1.busy - m0.busy) / (m1.total - m0.total)) * (cores ?? os.cpus().length)) : null;
+      const machineBusyCores =
+        m0 && m1 && m1.total > m0.total
+          ? r(((m1.busy - m0.busy) / (m1.total - m0.total)) * (cores ?? os.cpus().length))
+          : null;
       return { seconds: r(seconds), processes, machineBusyCores };
     },
   };

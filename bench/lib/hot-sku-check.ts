@@ -27,12 +27,17 @@ export function stockProblems(orders: OrderOutcome[], stock: StockAfter[]): stri
   for (const o of orders) {
     if (o.status === 'COMPLETED') continue;
     if (o.status === 'CANCELLED' && OUT_OF_STOCK.test(o.failureReason ?? '')) continue;
-    problems.push(`order ${o.orderId} ended ${o.status}${o.failureReason ? ` (${o.failureReason})` : ''}, neither COMPLETED nor CANCELLED for lack of stock`);
+    problems.push(
+      `order ${o.orderId} ended ${o.status}${o.failureReason ? ` (${o.failureReason})` : ''}, neither COMPLETED nor CANCELLED for lack of stock`,
+    );
   }
   const known = new Set(stock.map((s) => s.sku));
   for (const o of orders) if (!known.has(o.sku)) problems.push(`order ${o.orderId}: no stock level read for ${o.sku}`);
   for (const s of stock) {
-    if (s.available + s.reserved !== s.initial) problems.push(`${s.sku}: available ${s.available} + reserved ${s.reserved} = ${s.available + s.reserved}, stocked ${s.initial}`);
+    if (s.available + s.reserved !== s.initial)
+      problems.push(
+        `${s.sku}: available ${s.available} + reserved ${s.reserved} = ${s.available + s.reserved}, stocked ${s.initial}`,
+      );
     const held = orders.filter((o) => o.sku === s.sku && o.status === 'COMPLETED').reduce((n, o) => n + o.quantity, 0);
     if (s.reserved !== held) problems.push(`${s.sku}: reserved ${s.reserved}, completed orders hold ${held}`);
     if (s.available < 0) problems.push(`${s.sku}: available ${s.available} is negative`);

@@ -38,7 +38,12 @@ export async function machineInfo(opts: {
     os: `${os.type()} ${os.release()}`,
     node: process.version,
     temporal: { ...opts.temporal, serverVersion, cli: await temporalCliVersion() },
-    mongodb: { source: opts.mongo.source, uri: opts.mongo.uri.replace(/\/\/([^@/]+)@/, '//***@'), version: opts.mongoVersion, ...(opts.mongoRoundTripsUs && { roundTripsUs: opts.mongoRoundTripsUs }) },
+    mongodb: {
+      source: opts.mongo.source,
+      uri: opts.mongo.uri.replace(/\/\/([^@/]+)@/, '//***@'),
+      version: opts.mongoVersion,
+      ...(opts.mongoRoundTripsUs && { roundTripsUs: opts.mongoRoundTripsUs }),
+    },
     loadAverageAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100),
   };
 }
@@ -94,12 +99,22 @@ export function findProcesses(match: (argv: string[]) => boolean): ProcessRef[] 
 }
 
 /** The processes serving a MongoDB URI and a Temporal address on this machine, by their port. */
-export function serverProcesses(mongoUri: string, temporalAddress: string): { java: ProcessRef | null; temporal: ProcessRef | null } {
+export function serverProcesses(
+  mongoUri: string,
+  temporalAddress: string,
+): { java: ProcessRef | null; temporal: ProcessRef | null } {
   const mongoPort = /:(\d+)(\/|$|\?)/.exec(mongoUri.replace(/^mongodb:\/\//, 'x://'))?.[1];
   const temporalPort = temporalAddress.split(':').pop();
-  const java = findProcesses((c) => /java$/.test(c[0] ?? '') && c.includes('platform.mongo.Launcher') && (!mongoPort || c.includes(mongoPort)))[0] ?? null;
-  const mongod = java ? null : findProcesses((c) => /mongod$/.test(c[0] ?? '') && (!mongoPort || c.join(' ').includes(mongoPort)))[0] ?? null;
+  const java =
+    findProcesses(
+      (c) => /java$/.test(c[0] ?? '') && c.includes('platform.mongo.Launcher') && (!mongoPort || c.includes(mongoPort)),
+    )[0] ?? null;
+  const mongod = java
+    ? null
+    : (findProcesses((c) => /mongod$/.test(c[0] ?? '') && (!mongoPort || c.join(' ').includes(mongoPort)))[0] ?? null);
   const temporal =
-    findProcesses((c) => /temporal/.test(c[0] ?? '') && c.includes('start-dev') && (!temporalPort || c.includes(temporalPort)))[0] ?? null;
+    findProcesses(
+      (c) => /temporal/.test(c[0] ?? '') && c.includes('start-dev') && (!temporalPort || c.includes(temporalPort)),
+    )[0] ?? null;
   return { java: java ?? mongod, temporal };
 }

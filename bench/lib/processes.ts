@@ -51,7 +51,10 @@ export async function startRole(role: ChildRole, settings: ChildSettings, timeou
   const waiting = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
   let exited = false;
   const ready = new Promise<{ baseUrl?: string }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${role} process not ready within ${timeoutMs / 1000} s`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${role} process not ready within ${timeoutMs / 1000} s`)),
+      timeoutMs,
+    );
     child.on('message', (m: any) => {
       if (m?.ready) {
         clearTimeout(timer);

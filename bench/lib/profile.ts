@@ -14,7 +14,19 @@ interface CpuProfile {
   endTime: number;
 }
 
-const OURS = ['api', 'activities', 'eventstore', 'consumers', 'projections', 'workers', 'workflows', 'domain', 'infra', 'bench', 'config'];
+const OURS = [
+  'api',
+  'activities',
+  'eventstore',
+  'consumers',
+  'projections',
+  'workers',
+  'workflows',
+  'domain',
+  'infra',
+  'bench',
+  'config',
+];
 
 /** Where a frame's code lives: one of our folders, an npm package, Node itself, or V8's pseudo-frames. */
 function categoryOf(url: string, fn: string, root: string): string {
@@ -78,8 +90,17 @@ export function summarizeProfile(file: string, root: string): ProfileSummary {
   const r = (x: number) => Math.round(x);
   return {
     totalMs: r(total),
-    byCategory: [...cat.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([category, ms]) => ({ category, ms: r(ms), share: share(ms) })),
-    byOurCaller: [...caller.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([c, ms]) => ({ caller: c, ms: r(ms), share: share(ms) })),
-    topFunctions: [...fns.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 20).map(([fn, f]) => ({ fn, where: f.where, ms: r(f.ms), share: share(f.ms) })),
+    byCategory: [...cat.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 20)
+      .map(([category, ms]) => ({ category, ms: r(ms), share: share(ms) })),
+    byOurCaller: [...caller.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 15)
+      .map(([c, ms]) => ({ caller: c, ms: r(ms), share: share(ms) })),
+    topFunctions: [...fns.entries()]
+      .sort((a, b) => b[1].ms - a[1].ms)
+      .slice(0, 20)
+      .map(([fn, f]) => ({ fn, where: f.where, ms: r(f.ms), share: share(f.ms) })),
   };
 }

@@ -14,9 +14,11 @@ interface LevelWithCommands {
 
 const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '–');
 
-const rowsOf = (level: LevelWithCommands): CommandRow[] => (level.commands ? commandRows(level.commands, { groupCommitShared: level.concurrency > 1 }) : []);
+const rowsOf = (level: LevelWithCommands): CommandRow[] =>
+  level.commands ? commandRows(level.commands, { groupCommitShared: level.concurrency > 1 }) : [];
 
-const shownLevels = (levels: LevelWithCommands[]) => levels.filter((l) => l.commands && SHOWN_LEVELS.includes(l.concurrency));
+const shownLevels = (levels: LevelWithCommands[]) =>
+  levels.filter((l) => l.commands && SHOWN_LEVELS.includes(l.concurrency));
 
 /** The goal row per shown level: every command of the worker process per completed saga. */
 export function commandGoals(levels: LevelWithCommands[]): GoalRow[] {
@@ -55,17 +57,21 @@ function levelTable(level: LevelWithCommands): string {
 }
 
 const EXPLANATION = [
-  'Counted with the driver\'s command monitor (`monitorCommands`, `commandStarted`) on the worker\'s, the API\'s and the read side\'s MongoDB clients (one each, as `npm start` runs them; the bench\'s own reads are not counted), from the start of each of our rounds until every order of the round was readable, divided by the sagas the rounds completed.',
+  "Counted with the driver's command monitor (`monitorCommands`, `commandStarted`) on the worker's, the API's and the read side's MongoDB clients (one each, as `npm start` runs them; the bench's own reads are not counted), from the start of each of our rounds until every order of the round was readable, divided by the sagas the rounds completed.",
   'A worker command belongs to the activity whose async context started it (the context the Temporal SDK sets around each activity); "outside any activity" is the stock pruning timer.',
   'Reads are find, aggregate, getMore, count and distinct; writes are insert, update, findAndModify and delete; other is the rest (killCursors, endSessions, index commands).',
-  'At C=1 the split per step is exact. At higher C, concurrent appends are committed in groups that run in the context of whichever append started them, so the worker\'s commands on the event store\'s collections (events, counters, snapshots) get one row of their own and the steps show the rest.',
-  'The API row includes the one `GET /orders/:id` per order with which the bench confirms an order is readable; the read side is the projector and the email subscription (their change stream\'s polls included).',
+  "At C=1 the split per step is exact. At higher C, concurrent appends are committed in groups that run in the context of whichever append started them, so the worker's commands on the event store's collections (events, counters, snapshots) get one row of their own and the steps show the rest.",
+  "The API row includes the one `GET /orders/:id` per order with which the bench confirms an order is readable; the read side is the projector and the email subscription (their change stream's polls included).",
 ].map((line) => `- ${line}`);
 
 /** At C=1: what each step's (and process's) commands are ("find events × 1"), so a reader sees which round trips to cut. */
 export function detailTable(level: LevelWithCommands): string {
-  const list = (commands: Array<[string, number]>) => commands.map(([name, n]) => `${name} × ${Number(n.toFixed(2))}`).join(', ');
-  return table(['step or process', 'commands per saga (command and collection)'], commandsByStep(level.commands!).map((s) => [s.step, list(s.commands)]));
+  const list = (commands: Array<[string, number]>) =>
+    commands.map(([name, n]) => `${name} × ${Number(n.toFixed(2))}`).join(', ');
+  return table(
+    ['step or process', 'commands per saga (command and collection)'],
+    commandsByStep(level.commands!).map((s) => [s.step, list(s.commands)]),
+  );
 }
 
 /** The report's section on MongoDB commands per saga (empty when the run counted none). */
@@ -73,8 +79,15 @@ export function commandsSection(levels: LevelWithCommands[]): string {
   const shown = shownLevels(levels);
   if (shown.length === 0) return '';
   const out = ['### MongoDB commands per saga', '', ...EXPLANATION, ''];
-  for (const level of shown) out.push(`At C=${level.concurrency} (${level.commands!.sagas} sagas):`, '', levelTable(level), '');
+  for (const level of shown)
+    out.push(`At C=${level.concurrency} (${level.commands!.sagas} sagas):`, '', levelTable(level), '');
   const c1 = shown.find((l) => l.concurrency === 1);
-  if (c1) out.push("The commands at C=1, the worker's step by step, then the API's and the read side's:", '', detailTable(c1), '');
+  if (c1)
+    out.push(
+      "The commands at C=1, the worker's step by step, then the API's and the read side's:",
+      '',
+      detailTable(c1),
+      '',
+    );
   return out.join('\n');
 }

@@ -35,7 +35,11 @@ export function pooledHotSku(runs: HotRun[]) {
       cancelled: rs.reduce((n, r) => n + r.cancelled, 0),
       completedPerSecond: seconds > 0 ? Math.round((completed / seconds) * 100) / 100 : NaN,
       completedMs: summarize(rs.flatMap((r) => r.completedLatenciesMs)),
-      retriesPerOrder: rs.length ? Math.round((rs.reduce((n, r) => n + r.retriesPerOrder * r.orders, 0) / rs.reduce((n, r) => n + r.orders, 0)) * 1000) / 1000 : NaN,
+      retriesPerOrder: rs.length
+        ? Math.round(
+            (rs.reduce((n, r) => n + r.retriesPerOrder * r.orders, 0) / rs.reduce((n, r) => n + r.orders, 0)) * 1000,
+          ) / 1000
+        : NaN,
     };
   };
   const hot = of('one SKU');
@@ -47,7 +51,15 @@ export function hotSkuGoals(hotSku: { runs: HotRun[] } | undefined): GoalRow[] {
   if (!hotSku?.runs.length) return [];
   const p = pooledHotSku(hotSku.runs);
   return [
-    { scenario: 'hot SKU', metric: "completed orders' p99 ms, one SKU vs one SKU per order", ours: f(p.hot.completedMs.p99, 0), baseline: f(p.spread.completedMs.p99, 0), ratio: p.ratio, goal: `<= ${HOT_SKU_P99_GOAL}x`, met: p.met },
+    {
+      scenario: 'hot SKU',
+      metric: "completed orders' p99 ms, one SKU vs one SKU per order",
+      ours: f(p.hot.completedMs.p99, 0),
+      baseline: f(p.spread.completedMs.p99, 0),
+      ratio: p.ratio,
+      goal: `<= ${HOT_SKU_P99_GOAL}x`,
+      met: p.met,
+    },
   ];
 }
 
@@ -62,7 +74,19 @@ export function hotSkuSection(hotSku: { runs: HotRun[] } | undefined): string {
   );
   out.push(
     table(
-      ['run', 'round', 'stocked per SKU', 'completed / cancelled', 'seconds', 'completed per second', 'completed p50 / p99 ms', 'cancelled p50 / p99 ms', 'retries per order', 'retries by activity', 'load average at start'],
+      [
+        'run',
+        'round',
+        'stocked per SKU',
+        'completed / cancelled',
+        'seconds',
+        'completed per second',
+        'completed p50 / p99 ms',
+        'cancelled p50 / p99 ms',
+        'retries per order',
+        'retries by activity',
+        'load average at start',
+      ],
       hotSku.runs.map((r) => [
         r.kind,
         r.round,
@@ -73,13 +97,18 @@ export function hotSkuSection(hotSku: { runs: HotRun[] } | undefined): string {
         `${f(r.completedMs.p50, 0)} / ${f(r.completedMs.p99, 0)}`,
         `${f(r.cancelledMs.p50, 0)} / ${f(r.cancelledMs.p99, 0)}`,
         f(r.retriesPerOrder, 3),
-        Object.entries(r.retriesByActivity).map(([k, v]) => `${k} ${v}`).join(', ') || 'none',
+        Object.entries(r.retriesByActivity)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ') || 'none',
         f(r.loadAverage, 1),
       ]),
     ),
     '',
   );
-  out.push(`Pooled: one SKU ${p.hot.completed} completed at ${f(p.hot.completedPerSecond, 2)}/s, p50 / p99 ${f(p.hot.completedMs.p50, 0)} / ${f(p.hot.completedMs.p99, 0)} ms; one SKU per order ${p.spread.completed} completed at ${f(p.spread.completedPerSecond, 2)}/s, p50 / p99 ${f(p.spread.completedMs.p50, 0)} / ${f(p.spread.completedMs.p99, 0)} ms; p99 ratio ${f(p.ratio, 2)} (goal ≤ ${HOT_SKU_P99_GOAL}).`, '');
+  out.push(
+    `Pooled: one SKU ${p.hot.completed} completed at ${f(p.hot.completedPerSecond, 2)}/s, p50 / p99 ${f(p.hot.completedMs.p50, 0)} / ${f(p.hot.completedMs.p99, 0)} ms; one SKU per order ${p.spread.completed} completed at ${f(p.spread.completedPerSecond, 2)}/s, p50 / p99 ${f(p.spread.completedMs.p50, 0)} / ${f(p.spread.completedMs.p99, 0)} ms; p99 ratio ${f(p.ratio, 2)} (goal ≤ ${HOT_SKU_P99_GOAL}).`,
+    '',
+  );
   return out.join('\n');
 }
 
@@ -92,7 +121,19 @@ export function scaleSection(scale: { rows: ScaleRow[] } | undefined): string {
   );
   out.push(
     table(
-      ['processes', 'sagas/s', 'ratio', 'p50 / p99 ms', 'readable p50 / p99 ms', 'readable p99 ratio', 'readable per second', 'ratio', 'CPU ms per saga by kind', 'CPU ms per saga, all', 'load average at start'],
+      [
+        'processes',
+        'sagas/s',
+        'ratio',
+        'p50 / p99 ms',
+        'readable p50 / p99 ms',
+        'readable p99 ratio',
+        'readable per second',
+        'ratio',
+        'CPU ms per saga by kind',
+        'CPU ms per saga, all',
+        'load average at start',
+      ],
       scale.rows.map((r) => [
         `${r.processes} ${r.what === 'workers' ? (r.processes === 1 ? 'worker' : 'workers') : r.processes === 1 ? 'read side' : 'read sides'}`,
         f(r.perSecond, 2),
@@ -102,7 +143,9 @@ export function scaleSection(scale: { rows: ScaleRow[] } | undefined): string {
         f(r.readableP99Ratio, 2),
         f(r.readablePerSecond, 2),
         f(r.readablePerSecondRatio, 2),
-        Object.entries(r.cpuMsPerSaga).map(([k, v]) => `${k} ${f(v, 0)}`).join(', '),
+        Object.entries(r.cpuMsPerSaga)
+          .map(([k, v]) => `${k} ${f(v, 0)}`)
+          .join(', '),
         f(r.cpuMsTotal, 0),
         f(r.loadAverage, 1),
       ]),

@@ -37,7 +37,8 @@ const f = (x: unknown, digits = 1) => (typeof x === 'number' && Number.isFinite(
 const judged = (value: number, ok: (x: number) => boolean) => (Number.isFinite(value) ? ok(value) : null);
 
 /** Ours' CPU ms per saga (all processes together) over the minimal saga's. */
-export const cpuRatio = (level: LevelAgainstMinimal): number => ratio(level.work?.ours?.cpu.total ?? NaN, level.work?.minimal?.cpu.total ?? NaN);
+export const cpuRatio = (level: LevelAgainstMinimal): number =>
+  ratio(level.work?.ours?.cpu.total ?? NaN, level.work?.minimal?.cpu.total ?? NaN);
 
 /** The goal rows: p50 at C=1, throughput at C=16 and C=64, CPU per saga at every level, each against the minimal saga. */
 export function minimalGoals(levels: LevelAgainstMinimal[]): GoalRow[] {
@@ -45,14 +46,38 @@ export function minimalGoals(levels: LevelAgainstMinimal[]): GoalRow[] {
   for (const l of levels) {
     if (!l.minimal || !l.minimalRatios) continue;
     if (l.concurrency === 1) {
-      rows.push({ scenario: '1 saga vs minimal', metric: 'latency p50 ms at C=1', ours: f(l.ours.latencyMs.p50, 0), baseline: f(l.minimal.latencyMs.p50, 0), ratio: l.minimalRatios.p50, goal: `<= ${MINIMAL_GOALS.p50AtC1}x`, met: judged(l.minimalRatios.p50, (x) => x <= MINIMAL_GOALS.p50AtC1) });
+      rows.push({
+        scenario: '1 saga vs minimal',
+        metric: 'latency p50 ms at C=1',
+        ours: f(l.ours.latencyMs.p50, 0),
+        baseline: f(l.minimal.latencyMs.p50, 0),
+        ratio: l.minimalRatios.p50,
+        goal: `<= ${MINIMAL_GOALS.p50AtC1}x`,
+        met: judged(l.minimalRatios.p50, (x) => x <= MINIMAL_GOALS.p50AtC1),
+      });
     }
     if ((MINIMAL_GOALS.throughputLevels as readonly number[]).includes(l.concurrency)) {
-      rows.push({ scenario: '1 saga vs minimal', metric: `completed sagas/s at C=${l.concurrency}`, ours: f(l.ours.perSecond, 2), baseline: f(l.minimal.perSecond, 2), ratio: l.minimalRatios.throughput, goal: `>= ${MINIMAL_GOALS.throughput}`, met: judged(l.minimalRatios.throughput, (x) => x >= MINIMAL_GOALS.throughput) });
+      rows.push({
+        scenario: '1 saga vs minimal',
+        metric: `completed sagas/s at C=${l.concurrency}`,
+        ours: f(l.ours.perSecond, 2),
+        baseline: f(l.minimal.perSecond, 2),
+        ratio: l.minimalRatios.throughput,
+        goal: `>= ${MINIMAL_GOALS.throughput}`,
+        met: judged(l.minimalRatios.throughput, (x) => x >= MINIMAL_GOALS.throughput),
+      });
     }
     const cpu = cpuRatio(l);
     if (l.work?.ours && l.work.minimal) {
-      rows.push({ scenario: '1 saga vs minimal', metric: `CPU ms per saga, all processes, at C=${l.concurrency}`, ours: f(l.work.ours.cpu.total, 1), baseline: f(l.work.minimal.cpu.total, 1), ratio: cpu, goal: `<= ${MINIMAL_GOALS.cpuPerSaga}x`, met: judged(cpu, (x) => x <= MINIMAL_GOALS.cpuPerSaga) });
+      rows.push({
+        scenario: '1 saga vs minimal',
+        metric: `CPU ms per saga, all processes, at C=${l.concurrency}`,
+        ours: f(l.work.ours.cpu.total, 1),
+        baseline: f(l.work.minimal.cpu.total, 1),
+        ratio: cpu,
+        goal: `<= ${MINIMAL_GOALS.cpuPerSaga}x`,
+        met: judged(cpu, (x) => x <= MINIMAL_GOALS.cpuPerSaga),
+      });
     }
   }
   return rows;
@@ -64,7 +89,8 @@ const SIDES: Array<[Side, string]> = [
   ['noop', 'no-op workflow'],
 ];
 
-const rowsOf = (side: Side, level: LevelAgainstMinimal, commands: LevelCommands): CommandRow[] => commandRows(commands, { groupCommitShared: side === 'ours' && level.concurrency > 1 });
+const rowsOf = (side: Side, level: LevelAgainstMinimal, commands: LevelCommands): CommandRow[] =>
+  commandRows(commands, { groupCommitShared: side === 'ours' && level.concurrency > 1 });
 
 /** The section; empty when the run had no minimal saga. */
 export function minimalSection(levels: LevelAgainstMinimal[]): string {
@@ -74,13 +100,22 @@ export function minimalSection(levels: LevelAgainstMinimal[]): string {
   out.push(
     [
       'The minimal durable saga (bench/minimal/) is the same five steps as a Temporal workflow whose activities each do exactly one `insertOne` of their event into a plain collection on the same MongoDB server (no reads, no idempotency), plus one bare change-stream watcher that upserts one read-model document per event.',
-      'It runs in the same rounds as ours and the no-op workflow, which stays as Temporal\'s floor. Each side\'s worker, API and read side are processes of their own, so each has its own CPU figure; a side\'s readers run only during its own rounds.',
+      "It runs in the same rounds as ours and the no-op workflow, which stays as Temporal's floor. Each side's worker, API and read side are processes of their own, so each has its own CPU figure; a side's readers run only during its own rounds.",
     ].join(' '),
     '',
   );
   out.push(
     table(
-      ['C', 'ours / minimal / no-op sagas/s', 'throughput: ours ÷ minimal', 'ours ÷ no-op', 'p50 ms ours / minimal / no-op', 'p50: ours ÷ minimal', 'ours ÷ no-op', 'p99 ms ours / minimal'],
+      [
+        'C',
+        'ours / minimal / no-op sagas/s',
+        'throughput: ours ÷ minimal',
+        'ours ÷ no-op',
+        'p50 ms ours / minimal / no-op',
+        'p50: ours ÷ minimal',
+        'ours ÷ no-op',
+        'p99 ms ours / minimal',
+      ],
       withMinimal.map((l) => [
         l.concurrency,
         `${f(l.ours.perSecond, 2)} / ${f(l.minimal!.perSecond, 2)} / ${f(l.baseline.perSecond, 2)}`,
@@ -105,9 +140,9 @@ export function workSection(levels: LevelAgainstMinimal[]): string {
   const out: string[] = ['### Work per saga', ''];
   out.push(
     [
-      'CPU: each process\'s CPU time (/proc) over a side\'s rounds, each round until its read models were written, summed over the rounds and divided by the sagas they completed.',
+      "CPU: each process's CPU time (/proc) over a side's rounds, each round until its read models were written, summed over the rounds and divided by the sagas they completed.",
       'The servers are shared: a side is charged for what Temporal and MongoDB did while its own rounds ran. "All" is the system\'s processes together; the load generator (the bench process: HTTP client, Temporal client, polling) drives every side and is shown apart.',
-      'Commands: the driver\'s command monitor on each process\'s own client. Bytes: BSON sizes of inserted documents and of update specifications, by what they write: the event log, read models (everything the read side writes, checkpoints included), other (services\' state documents, idempotency records).',
+      "Commands: the driver's command monitor on each process's own client. Bytes: BSON sizes of inserted documents and of update specifications, by what they write: the event log, read models (everything the read side writes, checkpoints included), other (services' state documents, idempotency records).",
     ].join(' '),
     '',
   );
@@ -129,9 +164,38 @@ export function workSection(levels: LevelAgainstMinimal[]): string {
       ]);
     }
     const cpu = cpuRatio(l);
-    if (Number.isFinite(cpu)) rows.push([l.concurrency, `ours ÷ minimal (goal ≤ ${MINIMAL_GOALS.cpuPerSaga}×)`, '', '', '', '', '', '', `**${f(cpu, 2)}**`, '', '', '']);
+    if (Number.isFinite(cpu))
+      rows.push([
+        l.concurrency,
+        `ours ÷ minimal (goal ≤ ${MINIMAL_GOALS.cpuPerSaga}×)`,
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        `**${f(cpu, 2)}**`,
+        '',
+        '',
+        '',
+      ]);
   }
-  out.push(table(['C', 'side', 'sagas', ...PROCESS_KINDS.map((k) => `CPU ms: ${k}`), 'CPU ms: all', 'load generator', 'MongoDB commands: worker / API / read side', 'bytes written: events / read models / other'], rows), '');
+  out.push(
+    table(
+      [
+        'C',
+        'side',
+        'sagas',
+        ...PROCESS_KINDS.map((k) => `CPU ms: ${k}`),
+        'CPU ms: all',
+        'load generator',
+        'MongoDB commands: worker / API / read side',
+        'bytes written: events / read models / other',
+      ],
+      rows,
+    ),
+    '',
+  );
   // Per step, one saga at a time (exact), for both sides that talk to MongoDB.
   const c1 = withWork.find((l) => l.concurrency === 1) ?? withWork[0]!;
   const stepRows: Array<Array<string | number>> = [];
@@ -140,8 +204,19 @@ export function workSection(levels: LevelAgainstMinimal[]): string {
     if (!w) continue;
     const commands = rowsOf(side, c1, w.commands);
     if (commands.length === 0) stepRows.push([label, '(none: no MongoDB client)', 0, '']);
-    for (const r of commands) stepRows.push([label, r.process === 'worker' ? r.step : `${r.process} (the whole process)`, f(r.perSaga, 2), `${f(r.reads, 2)} / ${f(r.writes, 2)} / ${f(r.other, 2)}`]);
+    for (const r of commands)
+      stepRows.push([
+        label,
+        r.process === 'worker' ? r.step : `${r.process} (the whole process)`,
+        f(r.perSaga, 2),
+        `${f(r.reads, 2)} / ${f(r.writes, 2)} / ${f(r.other, 2)}`,
+      ]);
   }
-  out.push(`MongoDB commands per saga by step and process at C=${c1.concurrency}:`, '', table(['side', 'step or process', 'commands per saga', 'reads / writes / other'], stepRows), '');
+  out.push(
+    `MongoDB commands per saga by step and process at C=${c1.concurrency}:`,
+    '',
+    table(['side', 'step or process', 'commands per saga', 'reads / writes / other'], stepRows),
+    '',
+  );
   return out.join('\n');
 }

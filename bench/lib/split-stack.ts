@@ -28,8 +28,22 @@ export interface SplitStack {
   stop(): Promise<void>;
 }
 
-const SIDE_OF: Record<ChildRole, Side> = { api: 'ours', worker: 'ours', readside: 'ours', 'noop-worker': 'noop', 'minimal-worker': 'minimal', 'minimal-watcher': 'minimal' };
-const KIND_OF: Record<ChildRole, ProcessKind> = { api: 'API', worker: 'worker', readside: 'read side', 'noop-worker': 'worker', 'minimal-worker': 'worker', 'minimal-watcher': 'read side' };
+const SIDE_OF: Record<ChildRole, Side> = {
+  api: 'ours',
+  worker: 'ours',
+  readside: 'ours',
+  'noop-worker': 'noop',
+  'minimal-worker': 'minimal',
+  'minimal-watcher': 'minimal',
+};
+const KIND_OF: Record<ChildRole, ProcessKind> = {
+  api: 'API',
+  worker: 'worker',
+  readside: 'read side',
+  'noop-worker': 'worker',
+  'minimal-worker': 'worker',
+  'minimal-watcher': 'read side',
+};
 const READERS: ReadonlySet<ChildRole> = new Set(['readside', 'minimal-watcher']);
 
 /**
@@ -37,7 +51,10 @@ const READERS: ReadonlySet<ChildRole> = new Set(['readside', 'minimal-watcher'])
  * beside the baselines' processes (the no-op worker; the minimal saga's worker and watcher), all
  * on one task queue prefix and database of their own. `baselines: false` leaves the baselines out.
  */
-export async function startSplitStack(servers: ServerAddresses, options: { workers?: number; readSides?: number; baselines?: boolean } = {}): Promise<SplitStack> {
+export async function startSplitStack(
+  servers: ServerAddresses,
+  options: { workers?: number; readSides?: number; baselines?: boolean } = {},
+): Promise<SplitStack> {
   installRuntime();
   const config = benchConfig(servers);
   const settings = { ...servers, taskQueue: config.TASK_QUEUE, db: config.MONGODB_DB };
@@ -72,7 +89,12 @@ export async function startSplitStack(servers: ServerAddresses, options: { worke
   });
   const procs = serverProcesses(servers.mongodbUri, servers.temporalAddress);
   const cpuTargets: CpuTarget[] = [
-    ...processes.map((p, i): CpuTarget => ({ name: names[i]!, pid: p.pid, side: SIDE_OF[p.role], kind: KIND_OF[p.role] })),
+    ...processes.map((p, i): CpuTarget => ({
+      name: names[i]!,
+      pid: p.pid,
+      side: SIDE_OF[p.role],
+      kind: KIND_OF[p.role],
+    })),
     { name: 'MongoDB server', pid: procs.java?.pid, side: 'shared', kind: 'MongoDB' },
     { name: 'Temporal dev server', pid: procs.temporal?.pid, side: 'shared', kind: 'Temporal' },
     { name: 'load generator (bench process)', pid: process.pid, side: 'load', kind: 'load generator' },
@@ -88,10 +110,23 @@ export async function startSplitStack(servers: ServerAddresses, options: { worke
     cpuTargets,
     work: async (side) => {
       const works = await Promise.all(of(side).map((p) => p.work()));
-      return works.reduce((a, b) => ({ commands: addTallies(a.commands, b.commands), bytes: addBytes(a.bytes, b.bytes) }), { commands: {}, bytes: {} });
+      return works.reduce(
+        (a, b) => ({ commands: addTallies(a.commands, b.commands), bytes: addBytes(a.bytes, b.bytes) }),
+        { commands: {}, bytes: {} },
+      );
     },
-    pause: async (side) => void (await Promise.all(of(side).filter((p) => READERS.has(p.role)).map((p) => p.pause()))),
-    resume: async (side) => void (await Promise.all(of(side).filter((p) => READERS.has(p.role)).map((p) => p.resume()))),
+    pause: async (side) =>
+      void (await Promise.all(
+        of(side)
+          .filter((p) => READERS.has(p.role))
+          .map((p) => p.pause()),
+      )),
+    resume: async (side) =>
+      void (await Promise.all(
+        of(side)
+          .filter((p) => READERS.has(p.role))
+          .map((p) => p.resume()),
+      )),
     stop: stopAll,
   };
 }

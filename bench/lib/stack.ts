@@ -33,7 +33,12 @@ export interface ServerAddresses {
 export function benchConfig(servers: ServerAddresses, overrides: Partial<Config> = {}): Config {
   const suffix = randomUUID().slice(0, 8);
   return {
-    ...loadConfig({ ...process.env, TEMPORAL_ADDRESS: servers.temporalAddress, TEMPORAL_NAMESPACE: servers.namespace, MONGODB_URI: servers.mongodbUri }),
+    ...loadConfig({
+      ...process.env,
+      TEMPORAL_ADDRESS: servers.temporalAddress,
+      TEMPORAL_NAMESPACE: servers.namespace,
+      MONGODB_URI: servers.mongodbUri,
+    }),
     TASK_QUEUE: `bench-${suffix}`,
     MONGODB_DB: `bench_${suffix}`,
     LOG_LEVEL: 'silent',
@@ -101,8 +106,19 @@ export async function startBenchStack(servers: ServerAddresses): Promise<BenchSt
   commands.watch('worker', workerMongo.client, activityStep);
   const workerLog = createLogger('worker-bench', config.LOG_LEVEL);
   const activities = workerActivities({ db: workerMongo.db, masterKeys: masterKeysFor(config, workerLog) });
-  const worker = await createWorker({ connection: system.nativeConnection, config, db: workerMongo.db, activities, log: workerLog });
-  const started = runWorker(worker, { connection: system.nativeConnection, config, db: workerMongo.db, log: workerLog });
+  const worker = await createWorker({
+    connection: system.nativeConnection,
+    config,
+    db: workerMongo.db,
+    activities,
+    log: workerLog,
+  });
+  const started = runWorker(worker, {
+    connection: system.nativeConnection,
+    config,
+    db: workerMongo.db,
+    log: workerLog,
+  });
   await started.current;
   const readMongo = await openDatabase(monitored);
   commands.watch('read side', readMongo.client);
@@ -117,7 +133,8 @@ export async function startBenchStack(servers: ServerAddresses): Promise<BenchSt
   });
   const baselineRunning = baselineWorker.run();
   const log = createLogger('consumers-bench', config.LOG_LEVEL);
-  const start = () => startConsumers({ ...readSideParts(readMongo.db), log }, { faultInjection: faultInjectionOn(config) });
+  const start = () =>
+    startConsumers({ ...readSideParts(readMongo.db), log }, { faultInjection: faultInjectionOn(config) });
   let consumers: Consumers | undefined = await start();
   const procs = serverProcesses(servers.mongodbUri, servers.temporalAddress);
   const pauseConsumers = async () => {
@@ -140,7 +157,13 @@ export async function startBenchStack(servers: ServerAddresses): Promise<BenchSt
     baselineTaskQueue,
     minimalTaskQueue: `${config.TASK_QUEUE}-minimal`,
     cpuTargets: [
-      { name: 'bench process (worker + API + consumers + load)', pid: process.pid, side: 'ours', kind: 'worker', threads: true },
+      {
+        name: 'bench process (worker + API + consumers + load)',
+        pid: process.pid,
+        side: 'ours',
+        kind: 'worker',
+        threads: true,
+      },
       { name: 'MongoDB server', pid: procs.java?.pid, side: 'shared', kind: 'MongoDB' },
       { name: 'Temporal dev server', pid: procs.temporal?.pid, side: 'shared', kind: 'Temporal' },
     ],

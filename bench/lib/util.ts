@@ -44,7 +44,10 @@ export function summarize(values: number[]): LatencySummary {
 }
 
 export function median(values: number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 50);
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 }
 
 export function round(x: number, digits = 2): number {
@@ -61,7 +64,11 @@ export function ratio(ours: number, baseline: number): number {
  * Runs `task(i)` for i in [0, total) with at most `concurrency` in flight (a closed loop: each
  * virtual user starts its next task when the previous one finished). Returns wall time in ms.
  */
-export async function closedLoop(total: number, concurrency: number, task: (i: number) => Promise<void>): Promise<number> {
+export async function closedLoop(
+  total: number,
+  concurrency: number,
+  task: (i: number) => Promise<void>,
+): Promise<number> {
   let next = 0;
   const t0 = now();
   const user = async () => {
@@ -75,7 +82,11 @@ export async function closedLoop(total: number, concurrency: number, task: (i: n
 }
 
 /** Like closedLoop, but for a fixed duration instead of a fixed count. Returns [completed, wall ms]. */
-export async function timedLoop(durationMs: number, concurrency: number, task: (user: number, i: number) => Promise<number>): Promise<{ ops: number; ms: number }> {
+export async function timedLoop(
+  durationMs: number,
+  concurrency: number,
+  task: (user: number, i: number) => Promise<number>,
+): Promise<{ ops: number; ms: number }> {
   let ops = 0;
   const t0 = now();
   const deadline = t0 + durationMs;
@@ -90,5 +101,8 @@ export async function timedLoop(durationMs: number, concurrency: number, task: (
 export function errorText(err: unknown): string {
   const e = err as { name?: string; message?: string; code?: unknown };
   // eslint-disable-next-line @typescript-eslint/no-base-to-string -- driver error codes are numbers or strings
-  return `${e?.name ?? 'Error'}${e?.code !== undefined ? ` (code ${String(e.code)})` : ''}: ${e?.message ?? String(err)}`.slice(0, 500);
+  return `${e?.name ?? 'Error'}${e?.code !== undefined ? ` (code ${String(e.code)})` : ''}: ${e?.message ?? String(err)}`.slice(
+    0,
+    500,
+  );
 }

@@ -40,7 +40,8 @@ export function cpuPerSaga(windows: CpuReport[], targets: CpuTarget[], side: Sid
       const target = byName.get(p.name);
       if (!target) continue;
       if (target.side === 'load') loadGenerator += p.cpuSeconds;
-      else if (target.side === side || target.side === 'shared') byKind[target.kind] = (byKind[target.kind] ?? 0) + p.cpuSeconds;
+      else if (target.side === side || target.side === 'shared')
+        byKind[target.kind] = (byKind[target.kind] ?? 0) + p.cpuSeconds;
     }
   }
   const perSaga = (s: number) => (sagas > 0 ? Math.round((s * 1000 * 10) / sagas) / 10 : NaN);

@@ -8,11 +8,17 @@ import { MINIMAL_EVENTS, MINIMAL_ORDERS, type MinimalEvent } from './activities'
  */
 export async function startMinimalWatcher(db: Db): Promise<{ stop(): Promise<void> }> {
   const orders = db.collection<{ _id: string; status: string; events: number; updatedAt: Date }>(MINIMAL_ORDERS);
-  let stream: ChangeStream<MinimalEvent> | undefined = db.collection<MinimalEvent>(MINIMAL_EVENTS).watch([{ $match: { operationType: 'insert' } }]);
+  let stream: ChangeStream<MinimalEvent> | undefined = db
+    .collection<MinimalEvent>(MINIMAL_EVENTS)
+    .watch([{ $match: { operationType: 'insert' } }]);
   const apply = async (change: Awaited<ReturnType<ChangeStream<MinimalEvent>['tryNext']>>) => {
     if (change?.operationType !== 'insert') return;
     const event = change.fullDocument;
-    await orders.updateOne({ _id: event.orderId }, { $set: { status: event.type, updatedAt: event.at }, $inc: { events: 1 } }, { upsert: true });
+    await orders.updateOne(
+      { _id: event.orderId },
+      { $set: { status: event.type, updatedAt: event.at }, $inc: { events: 1 } },
+      { upsert: true },
+    );
   };
   // The first pull opens the cursor: what is inserted after this returns is seen.
   await apply(await stream.tryNext());

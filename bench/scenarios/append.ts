@@ -21,7 +21,11 @@ export interface AppendVariantResult {
  *  - Emmett's MongoDB event store (appendToStream with expectedStreamVersion).
  * The variants take turns, round after round, so drift on a shared machine hits them alike.
  */
-export async function appendScenario(client: MongoClient, db: Db, options: { rounds: number; secondsPerTurn: number; concurrency: number }) {
+export async function appendScenario(
+  client: MongoClient,
+  db: Db,
+  options: { rounds: number; secondsPerTurn: number; concurrency: number },
+) {
   const store = createEventStore(db);
   await store.ensureIndexes();
   const raw = db.collection('raw_events');
@@ -30,7 +34,10 @@ export async function appendScenario(client: MongoClient, db: Db, options: { rou
     { key: { position: 1 }, name: 'global_position', unique: true },
     { key: { 'metadata.eventId': 1 }, name: 'event_id', unique: true },
   ]);
-  const emmett = getMongoDBEventStore({ client, storage: { type: 'COLLECTION_PER_STREAM_TYPE', databaseName: db.databaseName } });
+  const emmett = getMongoDBEventStore({
+    client,
+    storage: { type: 'COLLECTION_PER_STREAM_TYPE', databaseName: db.databaseName },
+  });
 
   const run = randomUUID().slice(0, 6);
   const event = (i: number) => ({ type: 'Deposited', data: { amount: 7, reason: 'bench', reference: `ref-${i}` } });
@@ -47,7 +54,10 @@ export async function appendScenario(client: MongoClient, db: Db, options: { rou
         const streamId = `bench-${run}-${size}-${user}`;
         const v = versions.get(streamId) ?? 0;
         const events = Array.from({ length: size }, (_, i) => event(v + i));
-        const result = await store.append(streamId, events, { expectedVersion: v === 0 ? 'no_stream' : v, streamType: 'account' });
+        const result = await store.append(streamId, events, {
+          expectedVersion: v === 0 ? 'no_stream' : v,
+          streamType: 'account',
+        });
         versions.set(streamId, result.nextExpectedVersion);
         return size;
       },
@@ -87,13 +97,17 @@ export async function appendScenario(client: MongoClient, db: Db, options: { rou
     });
   }
 
-  const totals = new Map<Variant, { events: number; ms: number; error?: string }>(variants.map((v) => [v, { events: 0, ms: 0 }]));
+  const totals = new Map<Variant, { events: number; ms: number; error?: string }>(
+    variants.map((v) => [v, { events: 0, ms: 0 }]),
+  );
   for (let round = 1; round <= options.rounds; round++) {
     for (const variant of variants) {
       const total = totals.get(variant)!;
       if (total.error) continue;
       try {
-        const { ops, ms } = await timedLoop(options.secondsPerTurn * 1000, options.concurrency, (user) => variant.append(user));
+        const { ops, ms } = await timedLoop(options.secondsPerTurn * 1000, options.concurrency, (user) =>
+          variant.append(user),
+        );
         total.events += ops;
         total.ms += ms;
       } catch (err) {
@@ -115,7 +129,8 @@ export async function appendScenario(client: MongoClient, db: Db, options: { rou
       ...(t.error ? { error: t.error } : {}),
     };
   });
-  const rate = (name: string, size: number) => results.find((r) => r.name.startsWith(name) && r.eventsPerAppend === size)?.eventsPerSecond ?? NaN;
+  const rate = (name: string, size: number) =>
+    results.find((r) => r.name.startsWith(name) && r.eventsPerAppend === size)?.eventsPerSecond ?? NaN;
   const summary = [1, 10].map((size) => ({
     eventsPerAppend: size,
     ours: rate('ours', size),
@@ -124,6 +139,15 @@ export async function appendScenario(client: MongoClient, db: Db, options: { rou
     oursVsRaw: ratio(rate('ours', size), rate('raw', size)),
     oursVsEmmett: ratio(rate('ours', size), rate('Emmett', size)),
   }));
-  for (const s of summary) log(`append: x${s.eventsPerAppend} ours ${s.ours}/s raw ${s.raw}/s Emmett ${s.emmett}/s -> ${s.oursVsRaw} of raw, ${s.oursVsEmmett}x Emmett`);
-  return { concurrency: options.concurrency, rounds: options.rounds, secondsPerTurn: options.secondsPerTurn, variants: results, summary };
+  for (const s of summary)
+    log(
+      `append: x${s.eventsPerAppend} ours ${s.ours}/s raw ${s.raw}/s Emmett ${s.emmett}/s -> ${s.oursVsRaw} of raw, ${s.oursVsEmmett}x Emmett`,
+    );
+  return {
+    concurrency: options.concurrency,
+    rounds: options.rounds,
+    secondsPerTurn: options.secondsPerTurn,
+    variants: results,
+    summary,
+  };
 }

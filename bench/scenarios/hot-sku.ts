@@ -36,21 +36,35 @@ export interface HotSkuRun {
  * through `POST /orders` and followed to its result. After each run the stock is read back and
  * checked (bench/lib/hot-sku-check.ts): a broken promise fails the scenario.
  */
-export async function hotSkuScenario(stack: SplitStack, options: { orders: number; rounds: number }): Promise<{ runs: HotSkuRun[] }> {
+export async function hotSkuScenario(
+  stack: SplitStack,
+  options: { orders: number; rounds: number },
+): Promise<{ runs: HotSkuRun[] }> {
   const api = createApiClient({ baseUrl: stack.baseUrl });
   const accounts = createAccountService({ store: createEventStore(stack.mongo.db) });
   const accountIds: string[] = [];
-  for (let i = 0; i < options.orders; i++) accountIds.push((await accounts.openAccount({ owner: `hot-${i}`, initialDeposit: 1_000_000_000 })).accountId);
+  for (let i = 0; i < options.orders; i++)
+    accountIds.push((await accounts.openAccount({ owner: `hot-${i}`, initialDeposit: 1_000_000_000 })).accountId);
   const restock = async (sku: string, quantity: number) => {
     const { error, response } = await api.POST('/inventory', { body: { sku, quantity, price: 100 } });
     if (response.status !== 200) throw new Error(`restock failed: ${response.status} ${JSON.stringify(error)}`);
   };
   const targets = stack.cpuTargets;
   const place = async (i: number, sku: string) => {
-    const { data: placed, error, response } = await api.POST('/orders', {
-      body: { customerId: `hot-${i}`, accountId: accountIds[i]!, items: [{ sku, quantity: 1 }], shippingAddress: address },
+    const {
+      data: placed,
+      error,
+      response,
+    } = await api.POST('/orders', {
+      body: {
+        customerId: `hot-${i}`,
+        accountId: accountIds[i]!,
+        items: [{ sku, quantity: 1 }],
+        shippingAddress: address,
+      },
     });
-    if (response.status !== 202 || !placed) throw new Error(`POST /orders answered ${response.status}: ${JSON.stringify(error)}`);
+    if (response.status !== 202 || !placed)
+      throw new Error(`POST /orders answered ${response.status}: ${JSON.stringify(error)}`);
     return { placed, result: await stack.client.workflow.getHandle(placed.workflowId).result() };
   };
   // A few orders first, so neither kind's first run pays for a cold worker and API.
@@ -71,7 +85,15 @@ export async function hotSkuScenario(stack: SplitStack, options: { orders: numbe
         const started = now();
         const sku = skuOf(i);
         const { placed, result } = await place(i, sku);
-        return { orderId: placed.orderId, workflowId: placed.workflowId, sku, quantity: 1, status: result.status, failureReason: result.failureReason, ms: now() - started };
+        return {
+          orderId: placed.orderId,
+          workflowId: placed.workflowId,
+          sku,
+          quantity: 1,
+          status: result.status,
+          failureReason: result.failureReason,
+          ms: now() - started,
+        };
       }),
     );
     const seconds = (now() - t0) / 1000;
@@ -83,7 +105,10 @@ export async function hotSkuScenario(stack: SplitStack, options: { orders: numbe
       stock.push({ sku, initial: stocked, available: level.available, reserved: level.reserved });
     }
     const problems = stockProblems(outcomes, stock);
-    if (problems.length) throw new Error(`hot-sku (${kind}, round ${r + 1}): ${problems.length} broken promise(s): ${problems.slice(0, 5).join('; ')}`);
+    if (problems.length)
+      throw new Error(
+        `hot-sku (${kind}, round ${r + 1}): ${problems.length} broken promise(s): ${problems.slice(0, 5).join('; ')}`,
+      );
     const retriesByActivity: Record<string, number> = {};
     for (const o of outcomes) {
       const events = (await stack.client.workflow.getHandle(o.workflowId).fetchHistory()).events ?? [];
@@ -116,7 +141,9 @@ export async function hotSkuScenario(stack: SplitStack, options: { orders: numbe
       loadAverage: round(loadAverage),
       cpu: window,
     };
-    log(`hot-sku: ${kind} round ${r + 1}: ${run.completed} completed, ${run.cancelled} cancelled in ${run.seconds} s; completed p50 ${run.completedMs.p50} ms p99 ${run.completedMs.p99} ms; retries per order ${run.retriesPerOrder} (load ${run.loadAverage}); stock conserved`);
+    log(
+      `hot-sku: ${kind} round ${r + 1}: ${run.completed} completed, ${run.cancelled} cancelled in ${run.seconds} s; completed p50 ${run.completedMs.p50} ms p99 ${run.completedMs.p99} ms; retries per order ${run.retriesPerOrder} (load ${run.loadAverage}); stock conserved`,
+    );
     return run;
   };
 

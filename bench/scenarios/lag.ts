@@ -38,7 +38,13 @@ function timeline(appends: Array<[number, number]>, ours: Array<[number, number]
   for (const [s, ms] of ours) at(s).o.push(ms);
   return [...buckets.entries()]
     .sort(([x], [y]) => x - y)
-    .map(([fromSecond, { a, o }]) => ({ fromSecond, appendP50: summarize(a).p50, appendMax: Math.max(0, ...a), oursP50: summarize(o).p50, oursMax: Math.max(0, ...o) }));
+    .map(([fromSecond, { a, o }]) => ({
+      fromSecond,
+      appendP50: summarize(a).p50,
+      appendMax: Math.max(0, ...a),
+      oursP50: summarize(o).p50,
+      oursMax: Math.max(0, ...o),
+    }));
 }
 
 /** Least-squares slope of y over x. */
@@ -56,11 +62,44 @@ function slope(points: Array<[number, number]>): number {
 function sagaEvents(orderId: string) {
   const items = [{ sku: 'LAG-1', quantity: 1, unitPrice: 100 }];
   return [
-    { streamId: `order-${orderId}`, streamType: 'order', type: 'OrderCreated', data: { orderId, customerId: 'c', accountId: 'a', items, total: 100, shippingAddress: {}, requiresApproval: false } },
-    { streamId: `payment-${orderId}`, streamType: 'payment', type: 'PaymentCompleted', data: { orderId, accountId: 'a', amount: 100 } },
-    { streamId: `reservation-${orderId}`, streamType: 'reservation', type: 'ItemsReserved', data: { orderId, items: [{ sku: 'LAG-1', quantity: 1 }] } },
-    { streamId: `shipment-${orderId}`, streamType: 'shipment', type: 'ShipmentScheduled', data: { orderId, trackingId: 'T', address: {} } },
-    { streamId: `order-${orderId}`, streamType: 'order', type: 'OrderCompleted', data: { orderId, customerId: 'c', total: 100, items } },
+    {
+      streamId: `order-${orderId}`,
+      streamType: 'order',
+      type: 'OrderCreated',
+      data: {
+        orderId,
+        customerId: 'c',
+        accountId: 'a',
+        items,
+        total: 100,
+        shippingAddress: {},
+        requiresApproval: false,
+      },
+    },
+    {
+      streamId: `payment-${orderId}`,
+      streamType: 'payment',
+      type: 'PaymentCompleted',
+      data: { orderId, accountId: 'a', amount: 100 },
+    },
+    {
+      streamId: `reservation-${orderId}`,
+      streamType: 'reservation',
+      type: 'ItemsReserved',
+      data: { orderId, items: [{ sku: 'LAG-1', quantity: 1 }] },
+    },
+    {
+      streamId: `shipment-${orderId}`,
+      streamType: 'shipment',
+      type: 'ShipmentScheduled',
+      data: { orderId, trackingId: 'T', address: {} },
+    },
+    {
+      streamId: `order-${orderId}`,
+      streamType: 'order',
+      type: 'OrderCompleted',
+      data: { orderId, customerId: 'c', total: 100, items },
+    },
   ];
 }
 
@@ -84,7 +123,12 @@ async function startProjectors(uri: string, dbName: string, count: number, profi
   for (let i = 0; i < count; i++) {
     const child = fork(path.join(__dirname, '..', 'lag-projector.ts'), [], {
       execArgv: ['--import', 'tsx'],
-      env: { ...process.env, BENCH_MONGODB_URI: uri, BENCH_DB: dbName, ...(profileFile && i === 0 ? { BENCH_PROFILE_FILE: profileFile } : {}) },
+      env: {
+        ...process.env,
+        BENCH_MONGODB_URI: uri,
+        BENCH_DB: dbName,
+        ...(profileFile && i === 0 ? { BENCH_PROFILE_FILE: profileFile } : {}),
+      },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     child.on('message', (m: { position?: number; at?: number }) => {
@@ -146,7 +190,17 @@ async function startProjectors(uri: string, dbName: string, count: number, profi
  * (baseline) a bare `watch()` on the same events collection, in the appending process, receives
  * its insert. Both observe the same inserts in the same run.
  */
-export async function lagScenario(db: Db, uri: string, options: { rates: number[]; seconds: number; sustained?: { rate: number; seconds: number }; projectors?: number; profileFile?: string }) {
+export async function lagScenario(
+  db: Db,
+  uri: string,
+  options: {
+    rates: number[];
+    seconds: number;
+    sustained?: { rate: number; seconds: number };
+    projectors?: number;
+    profileFile?: string;
+  },
+) {
   const store = createEventStore(db);
   await store.ensureIndexes();
   const projectorCount = options.projectors ?? LAG_PROJECTORS;
@@ -162,13 +216,18 @@ export async function lagScenario(db: Db, uri: string, options: { rates: number[
   // Warm-up: one order through everything, asked again until the projection's holder has started.
   const warm = randomUUID();
   let last = 0;
-  for (const e of sagaEvents(warm)) last = (await store.append(e.streamId, [{ type: e.type, data: e.data }], { streamType: e.streamType })).lastPosition;
+  for (const e of sagaEvents(warm))
+    last = (await store.append(e.streamId, [{ type: e.type, data: e.data }], { streamType: e.streamType }))
+      .lastPosition;
   let warmedUp = false;
   for (let i = 0; i < 60 && !warmedUp; i++) warmedUp = (await projectors.applied(last, 500)) !== null;
   if (!warmedUp) throw new Error('the orders projection did not start in any projector process');
 
   const rows: LagRow[] = [];
-  const runs = [...options.rates.map((rate) => ({ rate, seconds: options.seconds })), ...(options.sustained ? [options.sustained] : [])];
+  const runs = [
+    ...options.rates.map((rate) => ({ rate, seconds: options.seconds })),
+    ...(options.sustained ? [options.sustained] : []),
+  ];
   for (const { rate, seconds } of runs) {
     const total = Math.round(rate * seconds);
     const ours: number[] = [];
@@ -194,7 +253,11 @@ export async function lagScenario(db: Db, uri: string, options: { rates: number[
       waits.push(
         (async () => {
           const start = wallClock();
-          const result = await store.append(e.streamId, [{ type: e.type, data: e.data, eventId: deterministicEventId('lag', e.streamId, e.type) }], { streamType: e.streamType });
+          const result = await store.append(
+            e.streamId,
+            [{ type: e.type, data: e.data, eventId: deterministicEventId('lag', e.streamId, e.type) }],
+            { streamType: e.streamType },
+          );
           const position = result.lastPosition;
           appendLags.push(wallClock() - start);
           appendOverTime.push([(start - t0) / 1000, wallClock() - start]);
@@ -238,8 +301,13 @@ export async function lagScenario(db: Db, uri: string, options: { rates: number[
     };
     row.p50Ratio = ratio(row.oursMs.p50, row.bareChangeStreamMs.p50);
     row.p99Ratio = ratio(row.oursMs.p99, row.bareChangeStreamMs.p99);
-    log(`lag: ${rate}/s ours p50 ${row.oursMs.p50} p99 ${row.oursMs.p99} ms | bare watch p50 ${row.bareChangeStreamMs.p50} p99 ${row.bareChangeStreamMs.p99} ms | append itself p50 ${row.appendMs.p50} p99 ${row.appendMs.p99} ms | p99 ratio ${row.p99Ratio} | achieved ${row.achievedPerSecond}/s over ${seconds} s, lag slope ${row.slopeMsPerSecond} ms/s (bare watch ${row.bareSlopeMsPerSecond}, append ${row.appendSlopeMsPerSecond}), ${projectorCount} projector processes`);
-    if (row.slopeMsPerSecond > 50) log(`lag: ${rate}/s over time (from s: append p50/max, ours p50/max ms) ${row.timeline.map((t) => `${t.fromSecond}: ${Math.round(t.appendP50)}/${Math.round(t.appendMax)}, ${Math.round(t.oursP50)}/${Math.round(t.oursMax)}`).join(' | ')}`);
+    log(
+      `lag: ${rate}/s ours p50 ${row.oursMs.p50} p99 ${row.oursMs.p99} ms | bare watch p50 ${row.bareChangeStreamMs.p50} p99 ${row.bareChangeStreamMs.p99} ms | append itself p50 ${row.appendMs.p50} p99 ${row.appendMs.p99} ms | p99 ratio ${row.p99Ratio} | achieved ${row.achievedPerSecond}/s over ${seconds} s, lag slope ${row.slopeMsPerSecond} ms/s (bare watch ${row.bareSlopeMsPerSecond}, append ${row.appendSlopeMsPerSecond}), ${projectorCount} projector processes`,
+    );
+    if (row.slopeMsPerSecond > 50)
+      log(
+        `lag: ${rate}/s over time (from s: append p50/max, ours p50/max ms) ${row.timeline.map((t) => `${t.fromSecond}: ${Math.round(t.appendP50)}/${Math.round(t.appendMax)}, ${Math.round(t.oursP50)}/${Math.round(t.oursMax)}`).join(' | ')}`,
+      );
     rows.push(row);
     received.clear();
   }

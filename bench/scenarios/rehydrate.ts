@@ -13,7 +13,9 @@ const MAX_BSON = 16 * 1024 * 1024;
 /** The account's n-th event: an opening, then deposits and withdrawals that keep the balance positive. */
 function accountEvent(v: number): AccountEvent {
   if (v === 1) return { type: 'AccountOpened', data: { owner: 'bench', initial: 1_000 } };
-  return v % 3 === 0 ? { type: 'Withdrawn', data: { amount: 5, reference: `order-${v}` } } : { type: 'Deposited', data: { amount: 7 } };
+  return v % 3 === 0
+    ? { type: 'Withdrawn', data: { amount: 5, reference: `order-${v}` } }
+    : { type: 'Deposited', data: { amount: 7 } };
 }
 
 export interface RehydrateRow {
@@ -39,10 +41,17 @@ export interface RehydrateRow {
  * well-formed documents (ours: one document per event with reserved positions; Emmett: its stream
  * document), because appending 100,000 events one batch at a time would dominate the run.
  */
-export async function rehydrateScenario(client: MongoClient, db: Db, options: { sizes: number[]; bulkFrom: number; repetitions: (n: number) => number }) {
+export async function rehydrateScenario(
+  client: MongoClient,
+  db: Db,
+  options: { sizes: number[]; bulkFrom: number; repetitions: (n: number) => number },
+) {
   const store = createEventStore(db);
   await store.ensureIndexes();
-  const emmett = getMongoDBEventStore({ client, storage: { type: 'COLLECTION_PER_STREAM_TYPE', databaseName: db.databaseName } });
+  const emmett = getMongoDBEventStore({
+    client,
+    storage: { type: 'COLLECTION_PER_STREAM_TYPE', databaseName: db.databaseName },
+  });
   const rows: RehydrateRow[] = [];
   for (const n of options.sizes) {
     const bulk = n >= options.bulkFrom;
@@ -56,19 +65,25 @@ export async function rehydrateScenario(client: MongoClient, db: Db, options: { 
     if (n >= SNAPSHOT_EVERY) await store.aggregateStream(streamId, accountEvolver, { snapshotEvery: SNAPSHOT_EVERY });
     if (bulk) await bulkInsertOurs(db, streamId, beforeSnapshot + 1, n);
     else await appendOurs(store, streamId, beforeSnapshot, n);
-    log(`rehydrate: ${n} events written to our store in ${((now() - t0) / 1000).toFixed(1)} s (${bulk ? 'bulk insert' : 'appends of 100'})`);
+    log(
+      `rehydrate: ${n} events written to our store in ${((now() - t0) / 1000).toFixed(1)} s (${bulk ? 'bulk insert' : 'appends of 100'})`,
+    );
 
     const reps = options.repetitions(n);
     const full = await timeIt(reps, () => store.aggregateStream(streamId, accountEvolver, { useSnapshots: false }));
     const snap = await timeIt(reps, () => store.aggregateStream(streamId, accountEvolver, {}));
-    if (JSON.stringify(full.result.state) !== JSON.stringify(snap.result.state)) throw new Error('snapshot and full fold disagree');
+    if (JSON.stringify(full.result.state) !== JSON.stringify(snap.result.state))
+      throw new Error('snapshot and full fold disagree');
 
     const row: RehydrateRow = {
       events: n,
       setup: bulk ? 'bulk insert of well-formed event documents' : 'appends of 100 events',
       oursFullMs: round(full.median),
       oursSnapshotMs: n >= SNAPSHOT_EVERY ? round(snap.median) : null,
-      snapshotNote: n >= SNAPSHOT_EVERY ? `snapshot at version ${snap.result.snapshotVersion}, ${snap.result.eventsFolded} events folded on top` : 'shorter than the snapshot interval: no snapshot',
+      snapshotNote:
+        n >= SNAPSHOT_EVERY
+          ? `snapshot at version ${snap.result.snapshotVersion}, ${snap.result.eventsFolded} events folded on top`
+          : 'shorter than the snapshot interval: no snapshot',
       emmettMs: null,
       speedupFullVsEmmett: null,
       speedupSnapshotVsEmmett: null,
@@ -82,7 +97,11 @@ export async function rehydrateScenario(client: MongoClient, db: Db, options: { 
       else {
         for (let v = 0; v < n; v += MAX_EVENTS_PER_APPEND) {
           const size = Math.min(MAX_EVENTS_PER_APPEND, n - v);
-          await emmett.appendToStream(streamName, Array.from({ length: size }, (_, i) => accountEvent(v + i + 1) as EmmettEvent), { expectedStreamVersion: BigInt(v) });
+          await emmett.appendToStream(
+            streamName,
+            Array.from({ length: size }, (_, i) => accountEvent(v + i + 1) as EmmettEvent),
+            { expectedStreamVersion: BigInt(v) },
+          );
         }
       }
       log(`rehydrate: ${n} events written to Emmett in ${((now() - t1) / 1000).toFixed(1)} s`);
@@ -93,7 +112,11 @@ export async function rehydrateScenario(client: MongoClient, db: Db, options: { 
         }),
       );
       const emState = em.result.state;
-      if (emState.status !== 'open' || full.result.state.status !== 'open' || emState.balance !== (full.result.state as { balance: number }).balance) {
+      if (
+        emState.status !== 'open' ||
+        full.result.state.status !== 'open' ||
+        emState.balance !== (full.result.state as { balance: number }).balance
+      ) {
         throw new Error(`Emmett folded to a different balance: ${JSON.stringify(emState)}`);
       }
       row.emmettMs = round(em.median);
@@ -103,7 +126,9 @@ export async function rehydrateScenario(client: MongoClient, db: Db, options: { 
       row.emmettError = errorText(err);
       log(`rehydrate: Emmett could not load ${n} events: ${row.emmettError}`);
     }
-    log(`rehydrate: ${n} events: ours full ${row.oursFullMs} ms, snapshot ${row.oursSnapshotMs ?? '-'} ms, Emmett ${row.emmettMs ?? 'n/a'} ms`);
+    log(
+      `rehydrate: ${n} events: ours full ${row.oursFullMs} ms, snapshot ${row.oursSnapshotMs ?? '-'} ms, Emmett ${row.emmettMs ?? 'n/a'} ms`,
+    );
     rows.push(row);
   }
   return { snapshotEvery: SNAPSHOT_EVERY, rows };
@@ -114,7 +139,12 @@ async function appendOurs(store: EventStore, streamId: string, from: number, to:
   while (version < to) {
     const size = Math.min(MAX_EVENTS_PER_APPEND, to - version);
     const events = Array.from({ length: size }, (_, i) => accountEvent(version + i + 1));
-    version = (await store.append(streamId, events, { expectedVersion: version === 0 ? 'no_stream' : version, streamType: 'account' })).nextExpectedVersion;
+    version = (
+      await store.append(streamId, events, {
+        expectedVersion: version === 0 ? 'no_stream' : version,
+        streamType: 'account',
+      })
+    ).nextExpectedVersion;
   }
 }
 
@@ -122,11 +152,13 @@ async function appendOurs(store: EventStore, streamId: string, from: number, to:
 async function bulkInsertOurs(db: Db, streamId: string, from: number, to: number) {
   const count = to - from + 1;
   if (count <= 0) return;
-  const before = await db.collection<{ _id: string; position: number }>('counters').findOneAndUpdate(
-    { _id: 'events' },
-    { $inc: { position: count }, $max: { reservedAt: new Date() } },
-    { upsert: true, returnDocument: 'before' },
-  );
+  const before = await db
+    .collection<{ _id: string; position: number }>('counters')
+    .findOneAndUpdate(
+      { _id: 'events' },
+      { $inc: { position: count }, $max: { reservedAt: new Date() } },
+      { upsert: true, returnDocument: 'before' },
+    );
   const base = before?.position ?? 0;
   const start = Date.now() - count;
   const CHUNK = 5_000;
@@ -139,7 +171,12 @@ async function bulkInsertOurs(db: Db, streamId: string, from: number, to: number
         version: w,
         position: base + (w - from) + 1,
         ...accountEvent(w),
-        metadata: { eventId: randomUUID(), timestamp: new Date(start + (w - from)), correlationId: streamId, causationId: null },
+        metadata: {
+          eventId: randomUUID(),
+          timestamp: new Date(start + (w - from)),
+          correlationId: streamId,
+          causationId: null,
+        },
       });
     }
     await db.collection('events').insertMany(docs, { ordered: true });
@@ -167,9 +204,13 @@ async function bulkInsertEmmett(db: Db, streamName: string, n: number): Promise<
     try {
       await db.collection(`emt:${streamType}`).insertOne(doc);
     } catch (err) {
-      throw new Error(`one stream is one document in Emmett's MongoDB store; ${n} events make a ${mib} MiB document, over MongoDB's 16 MiB limit: ${errorText(err)}`);
+      throw new Error(
+        `one stream is one document in Emmett's MongoDB store; ${n} events make a ${mib} MiB document, over MongoDB's 16 MiB limit: ${errorText(err)}`,
+      );
     }
-    throw new Error(`one stream is one document in Emmett's MongoDB store; ${n} events make a ${mib} MiB document, over MongoDB's 16 MiB limit (this server accepted it anyway)`);
+    throw new Error(
+      `one stream is one document in Emmett's MongoDB store; ${n} events make a ${mib} MiB document, over MongoDB's 16 MiB limit (this server accepted it anyway)`,
+    );
   }
   await db.collection(`emt:${streamType}`).insertOne(doc);
   return mib;

@@ -21,17 +21,40 @@ export interface ReplayRow {
 export interface RecordedHistories {
   workflow: string;
   workflowsPath: string;
-  histories: Array<{ workflowId: string; history: Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['fetchHistory']>> }>;
+  histories: Array<{
+    workflowId: string;
+    history: Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['fetchHistory']>>;
+  }>;
 }
 
 /** Fetches the histories scenario 5 replays (client fetchHistory): real ones from this run. */
-export async function recordHistories(client: Client, options: { sagaIds: string[]; baselineIds: string[] }): Promise<RecordedHistories[]> {
+export async function recordHistories(
+  client: Client,
+  options: { sagaIds: string[]; baselineIds: string[] },
+): Promise<RecordedHistories[]> {
   const cases = [
-    { workflow: 'orderSaga (recorded in scenario 1)', ids: options.sagaIds, workflowsPath: path.resolve(__dirname, '..', '..', 'workflows', 'index.ts') },
-    { workflow: 'noopSaga baseline', ids: options.baselineIds, workflowsPath: path.resolve(__dirname, '..', 'baseline', 'workflows.ts') },
+    {
+      workflow: 'orderSaga (recorded in scenario 1)',
+      ids: options.sagaIds,
+      workflowsPath: path.resolve(__dirname, '..', '..', 'workflows', 'index.ts'),
+    },
+    {
+      workflow: 'noopSaga baseline',
+      ids: options.baselineIds,
+      workflowsPath: path.resolve(__dirname, '..', 'baseline', 'workflows.ts'),
+    },
   ];
   return Promise.all(
-    cases.map(async (c) => ({ workflow: c.workflow, workflowsPath: c.workflowsPath, histories: await Promise.all(c.ids.map(async (workflowId) => ({ workflowId, history: await client.workflow.getHandle(workflowId).fetchHistory() }))) })),
+    cases.map(async (c) => ({
+      workflow: c.workflow,
+      workflowsPath: c.workflowsPath,
+      histories: await Promise.all(
+        c.ids.map(async (workflowId) => ({
+          workflowId,
+          history: await client.workflow.getHandle(workflowId).fetchHistory(),
+        })),
+      ),
+    })),
   );
 }
 
@@ -55,7 +78,10 @@ export async function replayScenario(recorded: RecordedHistories[], config: Conf
     let last = t0;
     let count = 0;
     let failures = 0;
-    for await (const result of Worker.runReplayHistories({ workflowsPath: c.workflowsPath, dataConverter: dataConverter(config) }, feed)) {
+    for await (const result of Worker.runReplayHistories(
+      { workflowsPath: c.workflowsPath, dataConverter: dataConverter(config) },
+      feed,
+    )) {
       last = now();
       first ??= last;
       count++;
@@ -75,7 +101,9 @@ export async function replayScenario(recorded: RecordedHistories[], config: Conf
       perSecond: round(steady > 0 ? (count - 1) / steady : NaN, 1),
       failures,
     };
-    log(`replay: ${c.workflow}: ${row.perSecond} histories/s (${row.eventsPerHistory} events each, ${failures} failures, setup ${row.setupSeconds} s)`);
+    log(
+      `replay: ${c.workflow}: ${row.perSecond} histories/s (${row.eventsPerHistory} events each, ${failures} failures, setup ${row.setupSeconds} s)`,
+    );
     rows.push(row);
   }
   const saga = rows.find((r) => r.workflow.startsWith(WORKFLOW_NAMES.orderSaga));

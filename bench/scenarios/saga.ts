@@ -7,7 +7,14 @@ import type { Db } from 'mongodb';
 import { createAccountService } from '../../domain/accounts';
 import { createEventStore } from '../../eventstore';
 import { physicalName, projectionState } from '../../readside';
-import { addTallies, commandRows, EVENT_STORE_COLLECTIONS, processTotal, since, type LevelCommands } from '../lib/command-count';
+import {
+  addTallies,
+  commandRows,
+  EVENT_STORE_COLLECTIONS,
+  processTotal,
+  since,
+  type LevelCommands,
+} from '../lib/command-count';
 import { addBytes, bytesPerSaga, bytesSince, type ByteKind, type ByteTallies } from '../lib/bytes-written';
 import { cpuWindow, type CpuReport } from '../lib/cpu';
 import { createApiClient } from '../../api/client';
@@ -44,9 +51,23 @@ export interface SagaLevelResult {
     /** Orders readable per second: the rounds' orders over the time from each round's start until its last order was readable. */
     readablePerSecond?: number;
   };
-  baseline: { workflows: number; seconds: number; perSecond: number; latencyMs: LatencySummary; failed: number; cpu: CpuReport };
+  baseline: {
+    workflows: number;
+    seconds: number;
+    perSecond: number;
+    latencyMs: LatencySummary;
+    failed: number;
+    cpu: CpuReport;
+  };
   /** The minimal durable saga (bench/minimal/): five activities of one insert each, one bare change-stream watcher. */
-  minimal?: { workflows: number; seconds: number; perSecond: number; latencyMs: LatencySummary; failed: number; cpu: CpuReport };
+  minimal?: {
+    workflows: number;
+    seconds: number;
+    perSecond: number;
+    latencyMs: LatencySummary;
+    failed: number;
+    cpu: CpuReport;
+  };
   throughputRatio: number;
   p50Ratio: number;
   p99Ratio: number;
@@ -67,7 +88,19 @@ export interface SideWork {
 }
 
 /** What the scenario needs of a stack: the split one (bench/lib/split-stack.ts), or the in-process one for the profiled run. */
-export type SagaStack = Pick<SplitStack, 'config' | 'mongo' | 'client' | 'baseUrl' | 'baselineTaskQueue' | 'minimalTaskQueue' | 'cpuTargets' | 'work' | 'pause' | 'resume'>;
+export type SagaStack = Pick<
+  SplitStack,
+  | 'config'
+  | 'mongo'
+  | 'client'
+  | 'baseUrl'
+  | 'baselineTaskQueue'
+  | 'minimalTaskQueue'
+  | 'cpuTargets'
+  | 'work'
+  | 'pause'
+  | 'resume'
+>;
 
 export interface SagaOptions {
   levels: Array<{ concurrency: number; orders: number }>;
@@ -107,12 +140,17 @@ export async function sagaScenario(stack: SagaStack, options: SagaOptions) {
   const maxC = Math.max(...options.levels.map((l) => l.concurrency));
   const accounts = createAccountService({ store: createEventStore(db) });
   const accountIds: string[] = [];
-  for (let i = 0; i < maxC; i++) accountIds.push((await accounts.openAccount({ owner: `bench-${i}`, initialDeposit: 1_000_000_000 })).accountId);
+  for (let i = 0; i < maxC; i++)
+    accountIds.push((await accounts.openAccount({ owner: `bench-${i}`, initialDeposit: 1_000_000_000 })).accountId);
 
   const visibility = startVisibilityPoller(stack, db);
   const orderOnce = async (user: number, i: number): Promise<number> => {
     const t0 = now();
-    const { data: placed, error, response } = await api.POST('/orders', {
+    const {
+      data: placed,
+      error,
+      response,
+    } = await api.POST('/orders', {
       body: {
         customerId: `cust-${user}`,
         accountId: accountIds[user % accountIds.length]!,
@@ -120,7 +158,8 @@ export async function sagaScenario(stack: SagaStack, options: SagaOptions) {
         shippingAddress: address,
       },
     });
-    if (response.status !== 202 || !placed) throw new Error(`POST /orders answered ${response.status}: ${JSON.stringify(error)}`);
+    if (response.status !== 202 || !placed)
+      throw new Error(`POST /orders answered ${response.status}: ${JSON.stringify(error)}`);
     const readable = visibility.completed(placed.orderId).then(() => readModelLatencies.push(now() - t0));
     readable.catch(() => {});
     readableWaits.push(readable);
@@ -159,13 +198,22 @@ export async function sagaScenario(stack: SagaStack, options: SagaOptions) {
 
   log(`saga: warm-up (${options.warmup} orders and ${options.warmup} workflows of each baseline)`);
   await closedLoop(options.warmup, Math.min(4, options.warmup), async (i) => void (await orderOnce(i % maxC, i)));
-  if (!options.oursOnly) await closedLoop(options.warmup, Math.min(4, options.warmup), async () => void (await baselineOnce()));
-  if (withMinimal) await closedLoop(options.warmup, Math.min(4, options.warmup), async () => void (await minimalOnce()));
+  if (!options.oursOnly)
+    await closedLoop(options.warmup, Math.min(4, options.warmup), async () => void (await baselineOnce()));
+  if (withMinimal)
+    await closedLoop(options.warmup, Math.min(4, options.warmup), async () => void (await minimalOnce()));
   await Promise.allSettled(readableWaits.splice(0));
   if (withMinimal) await minimalReadable(db, minimalIds.splice(0));
 
   /** One round of a side: its readers on and the others' paused, timed to the last result, its CPU and work counted until its read models are written. */
-  const roundOf_ = async (side: Side, r: number, concurrency: number, total: number, once: (u: number, i: number) => Promise<number>, settle: () => Promise<unknown>) => {
+  const roundOf_ = async (
+    side: Side,
+    r: number,
+    concurrency: number,
+    total: number,
+    once: (u: number, i: number) => Promise<number>,
+    settle: () => Promise<unknown>,
+  ) => {
     for (const other of ['ours', 'minimal'] as const) if (other !== side) await stack.pause(other);
     if (side !== 'noop') await stack.resume(side);
     await sleep(300);
@@ -179,7 +227,13 @@ export async function sagaScenario(stack: SagaStack, options: SagaOptions) {
     const window = cpu.stop();
     const work = await stack.work(side);
     const measured = { ...m, cpu: window };
-    return { m: measured, untilReadable, round: roundOf(side === 'noop' ? 'baseline' : side, r, measured, loadAverage), commands: since(work.commands, workFrom.commands), bytes: bytesSince(work.bytes, workFrom.bytes) };
+    return {
+      m: measured,
+      untilReadable,
+      round: roundOf(side === 'noop' ? 'baseline' : side, r, measured, loadAverage),
+      commands: since(work.commands, workFrom.commands),
+      bytes: bytesSince(work.bytes, workFrom.bytes),
+    };
   };
 
   const levels: SagaLevelResult[] = [];
@@ -212,27 +266,69 @@ export async function sagaScenario(stack: SagaStack, options: SagaOptions) {
         counted[side].commands.sagas += done.m.latencies.length;
         counted[side].bytes = addBytes(counted[side].bytes, done.bytes);
       }
-      log(`saga: C=${concurrency} round ${r + 1}/${roundsPerLevel}: ${rounds.slice(-sides.length).map((x) => `${x.side} ${x.perSecond}/s p50 ${x.p50} ms (load ${x.loadAverage.toFixed(1)}${x.heavyOutsideLoad ? ', HEAVY outside load' : ''})`).join(' | ')}`);
+      log(
+        `saga: C=${concurrency} round ${r + 1}/${roundsPerLevel}: ${rounds
+          .slice(-sides.length)
+          .map(
+            (x) =>
+              `${x.side} ${x.perSecond}/s p50 ${x.p50} ms (load ${x.loadAverage.toFixed(1)}${x.heavyOutsideLoad ? ', HEAVY outside load' : ''})`,
+          )
+          .join(' | ')}`,
+      );
     }
     await stack.resume('ours');
     if (concurrency === 1) c1Ids.push(...visibility.completedIds().slice(-10));
-    const empty = { seconds: NaN, perSecond: NaN, latency: summarize([]), failed: 0, cpu: { seconds: 0, processes: [], machineBusyCores: null } as CpuReport };
+    const empty = {
+      seconds: NaN,
+      perSecond: NaN,
+      latency: summarize([]),
+      failed: 0,
+      cpu: { seconds: 0, processes: [], machineBusyCores: null } as CpuReport,
+    };
     const ours = pooled(runs.ours);
     const base = options.oursOnly ? empty : pooled(runs.noop);
     const minimal = withMinimal ? pooled(runs.minimal) : undefined;
-    const sideOf = (m: ReturnType<typeof pooled>, n: number) => ({ workflows: n, seconds: m.seconds, perSecond: m.perSecond, latencyMs: m.latency, failed: m.failed, cpu: m.cpu });
+    const sideOf = (m: ReturnType<typeof pooled>, n: number) => ({
+      workflows: n,
+      seconds: m.seconds,
+      perSecond: m.perSecond,
+      latencyMs: m.latency,
+      failed: m.failed,
+      cpu: m.cpu,
+    });
     const count = (side: Side) => runs[side].reduce((n, m) => n + m.latencies.length, 0);
     const workOf = (side: Side, eventCollections: ReadonlySet<string>): SideWork => ({
       sagas: counted[side].commands.sagas,
-      cpu: cpuPerSaga(runs[side].map((m) => m.cpu), cpuTargets, side, counted[side].commands.sagas),
+      cpu: cpuPerSaga(
+        runs[side].map((m) => m.cpu),
+        cpuTargets,
+        side,
+        counted[side].commands.sagas,
+      ),
       commands: counted[side].commands,
       bytesPerSaga: bytesPerSaga(counted[side].bytes, counted[side].commands.sagas, eventCollections),
     });
     const level: SagaLevelResult = {
       concurrency,
-      ours: { orders: count('ours'), seconds: ours.seconds, perSecond: ours.perSecond, latencyMs: ours.latency, failed: ours.failed, cpu: ours.cpu, readModelMs: summarize(readModelLatencies), readablePerSecond: round(count('ours') / readableSeconds) },
+      ours: {
+        orders: count('ours'),
+        seconds: ours.seconds,
+        perSecond: ours.perSecond,
+        latencyMs: ours.latency,
+        failed: ours.failed,
+        cpu: ours.cpu,
+        readModelMs: summarize(readModelLatencies),
+        readablePerSecond: round(count('ours') / readableSeconds),
+      },
       baseline: sideOf(base, count('noop')),
-      ...(minimal && { minimal: sideOf(minimal, count('minimal')), minimalRatios: { throughput: ratio(ours.perSecond, minimal.perSecond), p50: ratio(ours.latency.p50, minimal.latency.p50), p99: ratio(ours.latency.p99, minimal.latency.p99) } }),
+      ...(minimal && {
+        minimal: sideOf(minimal, count('minimal')),
+        minimalRatios: {
+          throughput: ratio(ours.perSecond, minimal.perSecond),
+          p50: ratio(ours.latency.p50, minimal.latency.p50),
+          p99: ratio(ours.latency.p99, minimal.latency.p99),
+        },
+      }),
       throughputRatio: ratio(ours.perSecond, base.perSecond),
       p50Ratio: ratio(ours.latency.p50, base.latency.p50),
       p99Ratio: ratio(ours.latency.p99, base.latency.p99),
@@ -248,17 +344,37 @@ export async function sagaScenario(stack: SagaStack, options: SagaOptions) {
       `saga: C=${concurrency} ours ${ours.perSecond}/s p50 ${ours.latency.p50} ms p99 ${ours.latency.p99} ms (readable p50 ${level.ours.readModelMs.p50} ms) | no-op ${base.perSecond}/s p50 ${base.latency.p50} ms${minimal ? ` | minimal ${minimal.perSecond}/s p50 ${minimal.latency.p50} ms` : ''} | vs no-op: throughput ${level.throughputRatio}, p50 ${level.p50Ratio}${level.minimalRatios ? ` | vs minimal: throughput ${level.minimalRatios.throughput}, p50 ${level.minimalRatios.p50}` : ''}`,
     );
     const rows = commandRows(counted.ours.commands, { groupCommitShared: concurrency > 1 });
-    log(`saga: C=${concurrency} MongoDB commands per saga: worker ${round(processTotal(rows, 'worker'))}, API ${round(processTotal(rows, 'api'))}, read side ${round(processTotal(rows, 'read side'))}; CPU ms per saga: ${Object.entries(level.work!).map(([side, w]) => `${side} ${w.cpu.total}`).join(', ')}`);
+    log(
+      `saga: C=${concurrency} MongoDB commands per saga: worker ${round(processTotal(rows, 'worker'))}, API ${round(processTotal(rows, 'api'))}, read side ${round(processTotal(rows, 'read side'))}; CPU ms per saga: ${Object.entries(
+        level.work!,
+      )
+        .map(([side, w]) => `${side} ${w.cpu.total}`)
+        .join(', ')}`,
+    );
     levels.push(level);
   }
   visibility.stop();
 
   // A few completed sagas of this run, for the replay scenario.
   const keep = options.keepWorkflowIds ?? 3;
-  const ids = visibility.completedIds().slice(-keep).map((orderId) => `order-${orderId}`);
+  const ids = visibility
+    .completedIds()
+    .slice(-keep)
+    .map((orderId) => `order-${orderId}`);
   // Where a saga's time goes, read from the histories of sagas run one at a time (C=1).
-  const steps = await stepBreakdown(stack.client, c1Ids.map((orderId) => `order-${orderId}`), baselineIds.slice(0, 10));
-  return { levels, workflowIds: ids, baselineWorkflowIds: baselineIds.slice(-keep), steps, payloadEncryption: Boolean(stack.config.PAYLOAD_KEYS?.size), idle: options.oursOnly ? null : await idleCpu(stack, cpuTargets) };
+  const steps = await stepBreakdown(
+    stack.client,
+    c1Ids.map((orderId) => `order-${orderId}`),
+    baselineIds.slice(0, 10),
+  );
+  return {
+    levels,
+    workflowIds: ids,
+    baselineWorkflowIds: baselineIds.slice(-keep),
+    steps,
+    payloadEncryption: Boolean(stack.config.PAYLOAD_KEYS?.size),
+    idle: options.oursOnly ? null : await idleCpu(stack, cpuTargets),
+  };
 }
 
 /** Waits until the minimal watcher has applied all five events of each order (a deadline, never a fixed sleep). */
@@ -269,7 +385,10 @@ async function minimalReadable(db: Db, orderIds: string[], timeoutMs = 120_000):
   for (;;) {
     const n = await orders.countDocuments({ _id: { $in: orderIds }, events: { $gte: 5 } });
     if (n >= orderIds.length) return;
-    if (now() > deadline) throw new Error(`minimal watcher: ${orderIds.length - n} of ${orderIds.length} orders not in ${MINIMAL_ORDERS} within ${timeoutMs / 1000} s (events in ${MINIMAL_EVENTS}: ${await db.collection(MINIMAL_EVENTS).countDocuments({ orderId: { $in: orderIds } })})`);
+    if (now() > deadline)
+      throw new Error(
+        `minimal watcher: ${orderIds.length - n} of ${orderIds.length} orders not in ${MINIMAL_ORDERS} within ${timeoutMs / 1000} s (events in ${MINIMAL_EVENTS}: ${await db.collection(MINIMAL_EVENTS).countDocuments({ orderId: { $in: orderIds } })})`,
+      );
     await sleep(10);
   }
 }
@@ -283,9 +402,16 @@ export interface StepRow {
   count: number;
 }
 
-async function stepBreakdown(client: SagaStack['client'], sagaIds: string[], baselineWorkflowIds: string[]): Promise<StepRow[]> {
+async function stepBreakdown(
+  client: SagaStack['client'],
+  sagaIds: string[],
+  baselineWorkflowIds: string[],
+): Promise<StepRow[]> {
   const rows: StepRow[] = [];
-  for (const [side, ids] of [['ours', sagaIds], ['baseline', baselineWorkflowIds]] as const) {
+  for (const [side, ids] of [
+    ['ours', sagaIds],
+    ['baseline', baselineWorkflowIds],
+  ] as const) {
     const samples = new Map<string, { wait: number[]; work: number[] }>();
     const add = (step: string, wait: number, work: number) => {
       const entry = samples.get(step) ?? { wait: [], work: [] };
@@ -302,7 +428,11 @@ async function stepBreakdown(client: SagaStack['client'], sagaIds: string[], bas
         if (done) {
           const scheduled = byId.get(String(done.scheduledEventId))!;
           const started = byId.get(String(done.startedEventId))!;
-          add(`activity ${scheduled.activityTaskScheduledEventAttributes!.activityType!.name}`, at(started) - at(scheduled), at(e) - at(started));
+          add(
+            `activity ${scheduled.activityTaskScheduledEventAttributes!.activityType!.name}`,
+            at(started) - at(scheduled),
+            at(e) - at(started),
+          );
         }
         const wft = e.workflowTaskCompletedEventAttributes;
         if (wft) {
@@ -313,16 +443,13 @@ async function stepBreakdown(client: SagaStack['client'], sagaIds: string[], bas
       }
       if (events.length > 1) add('whole workflow (first to last event)', 0, at(events.at(-1)!) - at(events[0]!));
     }
-    for (const [step, { wait, work }] of samples) rows.push({ side, step, waitMs: summarize(wait).p50, workMs: summarize(work).p50, count: work.length });
+    for (const [step, { wait, work }] of samples)
+      rows.push({ side, step, waitMs: summarize(wait).p50, workMs: summarize(work).p50, count: work.length });
   }
   return rows;
 }
 
-async function measure(
-  total: number,
-  concurrency: number,
-  once: (user: number, i: number) => Promise<number>,
-) {
+async function measure(total: number, concurrency: number, once: (user: number, i: number) => Promise<number>) {
   const latencies: number[] = [];
   let failed = 0;
   let next = 0;
@@ -341,7 +468,13 @@ async function measure(
     }),
   );
   const seconds = (now() - t0) / 1000;
-  return { seconds: round(seconds), perSecond: round(latencies.length / seconds), latency: summarize(latencies), latencies, failed };
+  return {
+    seconds: round(seconds),
+    perSecond: round(latencies.length / seconds),
+    latency: summarize(latencies),
+    latencies,
+    failed,
+  };
 }
 
 type Measured = Awaited<ReturnType<typeof measure>> & { cpu: CpuReport };
@@ -351,14 +484,30 @@ function pooled(runs: Measured[]): Omit<Measured, 'latencies'> {
   const latencies = runs.flatMap((m) => m.latencies);
   const seconds = runs.reduce((sum, m) => sum + m.seconds, 0);
   const cpu = runs.at(-1)?.cpu ?? { seconds: 0, processes: [], machineBusyCores: null };
-  return { seconds: round(seconds), perSecond: round(latencies.length / seconds), latency: summarize(latencies), failed: runs.reduce((n, m) => n + m.failed, 0), cpu };
+  return {
+    seconds: round(seconds),
+    perSecond: round(latencies.length / seconds),
+    latency: summarize(latencies),
+    failed: runs.reduce((n, m) => n + m.failed, 0),
+    cpu,
+  };
 }
 
 /** Outside load: what the machine's cores did beyond the processes the bench runs. */
 function roundOf(side: SagaRound['side'], round_: number, m: Measured, loadAverage: number): SagaRound {
   const ownCores = m.cpu.processes.reduce((sum, p) => sum + p.avgCores, 0);
   const outsideCores = m.cpu.machineBusyCores === null ? null : Math.max(0, round(m.cpu.machineBusyCores - ownCores));
-  return { side, round: round_ + 1, items: m.latencies.length, seconds: m.seconds, perSecond: m.perSecond, p50: m.latency.p50, loadAverage: round(loadAverage), outsideCores, heavyOutsideLoad: outsideCores !== null && outsideCores > 0.5 };
+  return {
+    side,
+    round: round_ + 1,
+    items: m.latencies.length,
+    seconds: m.seconds,
+    perSecond: m.perSecond,
+    p50: m.latency.p50,
+    loadAverage: round(loadAverage),
+    outsideCores,
+    heavyOutsideLoad: outsideCores !== null && outsideCores > 0.5,
+  };
 }
 
 /** CPU burnt by the servers with nothing to do: once with our consumers running, once without. */
@@ -383,7 +532,10 @@ async function idleCpu(stack: SagaStack, cpuTargets: Parameters<typeof cpuWindow
  */
 function startVisibilityPoller(stack: SagaStack, db: Db) {
   const api = createApiClient({ baseUrl: stack.baseUrl });
-  const pending = new Map<string, { resolve: () => void; reject: (e: Error) => void; since: number; checking: boolean }>();
+  const pending = new Map<
+    string,
+    { resolve: () => void; reject: (e: Error) => void; since: number; checking: boolean }
+  >();
   const done: string[] = [];
   let stopped = false;
   let collectionName: string | undefined;
@@ -396,7 +548,10 @@ function startVisibilityPoller(stack: SagaStack, db: Db) {
         collectionName ??= physicalName('orders', 'orders', (await projectionState(db, 'orders')).active);
         const ids = [...pending.entries()].filter(([, p]) => !p.checking).map(([id]) => id);
         if (ids.length === 0) continue;
-        const docs = await db.collection<{ _id: string; status: string }>(collectionName).find({ _id: { $in: ids } }, { projection: { status: 1 } }).toArray();
+        const docs = await db
+          .collection<{ _id: string; status: string }>(collectionName)
+          .find({ _id: { $in: ids } }, { projection: { status: 1 } })
+          .toArray();
         for (const doc of docs) {
           if (doc.status !== 'COMPLETED' && doc.status !== 'CANCELLED') continue;
           const entry = pending.get(doc._id);
@@ -430,7 +585,8 @@ function startVisibilityPoller(stack: SagaStack, db: Db) {
   };
   void loop();
   return {
-    completed: (orderId: string) => new Promise<void>((resolve, reject) => pending.set(orderId, { resolve, reject, since: now(), checking: false })),
+    completed: (orderId: string) =>
+      new Promise<void>((resolve, reject) => pending.set(orderId, { resolve, reject, since: now(), checking: false })),
     completedIds: () => [...done],
     stop: () => {
       stopped = true;

@@ -19,7 +19,10 @@ export interface Movement {
  * pseudonym, which ownership checks and filters match on. Accounts opened before holders existed
  * have neither, and only operators may use them.
  */
-export type AccountOpened = { type: 'AccountOpened'; data: { owner: string; initial: number; customerId?: string; customer?: string } };
+export type AccountOpened = {
+  type: 'AccountOpened';
+  data: { owner: string; initial: number; customerId?: string; customer?: string };
+};
 export type Deposited = { type: 'Deposited'; data: Movement };
 export type Withdrawn = { type: 'Withdrawn'; data: Movement };
 export type AccountEvent = AccountOpened | Deposited | Withdrawn;
@@ -27,7 +30,14 @@ export type AccountEvent = AccountOpened | Deposited | Withdrawn;
 /** An event as the fold sees it: read from the store it also brings when it was recorded. */
 export type RecordedAccountEvent = AccountEvent & { metadata?: { timestamp?: Date | string } };
 
-export type OpenAccount = { type: 'OpenAccount'; accountId: string; owner: string; customerId?: string; customer?: string; initialDeposit: number };
+export type OpenAccount = {
+  type: 'OpenAccount';
+  accountId: string;
+  owner: string;
+  customerId?: string;
+  customer?: string;
+  initialDeposit: number;
+};
 export type Deposit = { type: 'Deposit'; accountId: string } & Movement;
 export type Withdraw = { type: 'Withdraw'; accountId: string } & Movement;
 export type AccountCommand = OpenAccount | Deposit | Withdraw;
@@ -37,4 +47,12 @@ export type AccountCommand = OpenAccount | Deposit | Withdraw;
  */
 export type AccountState =
   | { status: 'not_opened' }
-  | { status: 'open'; owner: string; customerId: string | null; customer: string | null; balance: number; openedAt: string | null; updatedAt: string | null };
+  | {
+      status: 'open';
+      owner: string;
+      customerId: string | null;
+      customer: string | null;
+      balance: number;
+      openedAt: string | null;
+      updatedAt: string | null;
+    };

@@ -23,7 +23,14 @@ type Fold = AggregateResult<AccountState>;
 const BEHIND = Symbol('behind');
 
 /** The fold of an account whose stream holds nothing yet (what a process assumes of one it has not seen). */
-const emptyFold = (): Fold => ({ state: initialState(), version: 0, position: null, timestamp: null, snapshotVersion: null, eventsFolded: 0 });
+const emptyFold = (): Fold => ({
+  state: initialState(),
+  version: 0,
+  position: null,
+  timestamp: null,
+  snapshotVersion: null,
+  eventsFolded: 0,
+});
 
 export const ACCOUNT_STREAM_TYPE = 'account';
 export const accountStreamId = (accountId: string) => `account-${accountId}`;
@@ -91,7 +98,10 @@ export function createAccountService({ store, snapshotEvery = 100, maxAttempts =
   async function load(accountId: string, at: { until?: Date; toVersion?: number } = {}) {
     const timeTravel = at.until !== undefined || at.toVersion !== undefined;
     if (timeTravel) return store.aggregateStream(accountStreamId(accountId), accountEvolver, at);
-    const loaded = await store.aggregateStream(accountStreamId(accountId), accountEvolver, { snapshotEvery, from: folds.get(accountId) });
+    const loaded = await store.aggregateStream(accountStreamId(accountId), accountEvolver, {
+      snapshotEvery,
+      from: folds.get(accountId),
+    });
     remember(accountId, loaded);
     return loaded;
   }
@@ -109,7 +119,12 @@ export function createAccountService({ store, snapshotEvery = 100, maxAttempts =
       const earlier = await store.findEvent(options.eventId);
       if (!earlier) return null;
       if (earlier.streamId !== streamId) {
-        throw new DuplicateEventIdError(streamId, [options.eventId], [], `event id ${options.eventId} already belongs to stream ${earlier.streamId}`);
+        throw new DuplicateEventIdError(
+          streamId,
+          [options.eventId],
+          [],
+          `event id ${options.eventId} already belongs to stream ${earlier.streamId}`,
+        );
       }
       return viewAtVersion(accountId, earlier.version);
     };
@@ -154,8 +169,15 @@ export function createAccountService({ store, snapshotEvery = 100, maxAttempts =
       try {
         result = await store.append(
           streamId,
-          events.map((e, i) => ({ ...e, eventId: options.eventId && (i === 0 ? options.eventId : `${options.eventId}:${i}`) })),
-          { streamType: ACCOUNT_STREAM_TYPE, expectedVersion: current.version === 0 ? 'no_stream' : current.version, metadata: options.metadata },
+          events.map((e, i) => ({
+            ...e,
+            eventId: options.eventId && (i === 0 ? options.eventId : `${options.eventId}:${i}`),
+          })),
+          {
+            streamType: ACCOUNT_STREAM_TYPE,
+            expectedVersion: current.version === 0 ? 'no_stream' : current.version,
+            metadata: options.metadata,
+          },
         );
       } catch (err) {
         if (err instanceof WrongExpectedVersionError && !fresh) return BEHIND;
@@ -165,7 +187,14 @@ export function createAccountService({ store, snapshotEvery = 100, maxAttempts =
       if (result.events[0]!.version === current.version + 1) {
         const state = result.events.reduce((s, e) => accountEvolver.evolve(s, e), current.state);
         const last = result.events.at(-1)!;
-        const next: Fold = { ...current, state, version: result.nextExpectedVersion, position: result.lastPosition, timestamp: last.metadata.timestamp, eventsFolded: 0 };
+        const next: Fold = {
+          ...current,
+          state,
+          version: result.nextExpectedVersion,
+          position: result.lastPosition,
+          timestamp: last.metadata.timestamp,
+          eventsFolded: 0,
+        };
         remember(accountId, next);
         await snapshotIfDue(accountId, next);
         return toView(accountId, state, result.nextExpectedVersion, result.lastPosition);
@@ -178,7 +207,10 @@ export function createAccountService({ store, snapshotEvery = 100, maxAttempts =
     let tries = 0;
     return pRetry(
       () =>
-        (tries++ === 0 ? attempt(folds.get(accountId) ?? emptyFold(), false) : load(accountId).then((fold) => attempt(fold, true))).catch((err: unknown) => {
+        (tries++ === 0
+          ? attempt(folds.get(accountId) ?? emptyFold(), false)
+          : load(accountId).then((fold) => attempt(fold, true))
+        ).catch((err: unknown) => {
           const conflict = err instanceof WrongExpectedVersionError && options.expectedVersion === undefined;
           throw conflict ? err : new pRetry.AbortError(err as Error);
         }),
@@ -200,14 +232,33 @@ export function createAccountService({ store, snapshotEvery = 100, maxAttempts =
 
   return {
     /** Opens an account; the id is minted unless given. A repeat with the same event id returns the same account. */
-    async openAccount(input: { accountId?: string; owner: string; customerId?: string; customer?: string; initialDeposit?: number } & Omit<CommandOptions, 'expectedVersion'>) {
+    async openAccount(
+      input: {
+        accountId?: string;
+        owner: string;
+        customerId?: string;
+        customer?: string;
+        initialDeposit?: number;
+      } & Omit<CommandOptions, 'expectedVersion'>,
+    ) {
       let accountId = input.accountId;
       if (accountId === undefined && input.eventId) {
         const earlier = await store.findEvent(input.eventId);
         if (earlier?.streamType === ACCOUNT_STREAM_TYPE) accountId = earlier.streamId.slice(accountStreamId('').length);
       }
       accountId ??= randomUUID();
-      return execute(accountId, { type: 'OpenAccount', accountId, owner: input.owner, customerId: input.customerId, customer: input.customer, initialDeposit: input.initialDeposit ?? 0 }, input);
+      return execute(
+        accountId,
+        {
+          type: 'OpenAccount',
+          accountId,
+          owner: input.owner,
+          customerId: input.customerId,
+          customer: input.customer,
+          initialDeposit: input.initialDeposit ?? 0,
+        },
+        input,
+      );
     },
     deposit(input: { accountId: string; amount: number; reason?: string; reference?: string } & CommandOptions) {
       const { accountId, amount, reason, reference } = input;
@@ -239,6 +290,17 @@ export function createAccountService({ store, snapshotEvery = 100, maxAttempts =
 export type AccountService = ReturnType<typeof createAccountService>;
 
 function toView(accountId: string, state: AccountState, version: number, position: number | null): AccountView {
-  if (state.status !== 'open' || position === null) throw new Error(`Account ${accountId} has no state at version ${version}`);
-  return { accountId, owner: state.owner, customerId: state.customerId, customer: state.customer ?? null, balance: state.balance, version, position, openedAt: state.openedAt, updatedAt: state.updatedAt };
+  if (state.status !== 'open' || position === null)
+    throw new Error(`Account ${accountId} has no state at version ${version}`);
+  return {
+    accountId,
+    owner: state.owner,
+    customerId: state.customerId,
+    customer: state.customer ?? null,
+    balance: state.balance,
+    version,
+    position,
+    openedAt: state.openedAt,
+    updatedAt: state.updatedAt,
+  };
 }

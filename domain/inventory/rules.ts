@@ -24,7 +24,11 @@ export function mergeItems(items: OrderItemInput[]): OrderItemInput[] {
  * (`'held'`, go on), or the order cannot have it and the error says why (the service undoes what
  * this attempt reserved before it throws).
  */
-export function refusedReservation(orderId: string, line: OrderItemInput, sku: null | (NonNullable<SkuForOrder> & { available: number })): 'held' | UnknownSkuError | ReservationReleasedError | OutOfStockError {
+export function refusedReservation(
+  orderId: string,
+  line: OrderItemInput,
+  sku: null | (NonNullable<SkuForOrder> & { available: number }),
+): 'held' | UnknownSkuError | ReservationReleasedError | OutOfStockError {
   if (sku?.reserved !== undefined) return 'held';
   if (!sku) return new UnknownSkuError(line.sku);
   // Released means undone: a late attempt (one that timed out but still ran) never takes stock again.

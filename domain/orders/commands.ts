@@ -20,7 +20,12 @@ export interface OrderRecord {
  */
 export type OrderState =
   | { status: null }
-  | { status: OrderStatus; order?: OrderRecord; openCompensations?: CompensationStep[]; compensationCompletedLate?: boolean };
+  | {
+      status: OrderStatus;
+      order?: OrderRecord;
+      openCompensations?: CompensationStep[];
+      compensationCompletedLate?: boolean;
+    };
 
 /** Prices from the catalog, by SKU; a SKU it does not know is absent. */
 export type Prices = ReadonlyMap<string, number>;
@@ -44,13 +49,30 @@ export type RejectOrder = { type: 'RejectOrder'; orderId: string; by: string | n
 export type ChangeShippingAddress = { type: 'ChangeShippingAddress'; orderId: string; address: ShippingAddress };
 export type MarkCompensating = { type: 'MarkCompensating'; orderId: string; reason: string };
 export type CompleteOrder = { type: 'CompleteOrder'; orderId: string };
-export type CancelOrder = { type: 'CancelOrder'; orderId: string; reason: string; openCompensations: CompensationStep[] };
+export type CancelOrder = {
+  type: 'CancelOrder';
+  orderId: string;
+  reason: string;
+  openCompensations: CompensationStep[];
+};
 /**
  * A parked compensation was redriven. `parked`: the compensations whose dead letters are still not
  * redriven (the order's events record which were parked, not each redrive); absent, only `step` counts as redriven.
  */
-export type RecordCompensationRedriven = { type: 'RecordCompensationRedriven'; orderId: string; step: CompensationStep; parked?: string[] };
+export type RecordCompensationRedriven = {
+  type: 'RecordCompensationRedriven';
+  orderId: string;
+  step: CompensationStep;
+  parked?: string[];
+};
 
 /** Commands the service records whatever the order's status: the saga sends them only when they apply. */
 export type RecordingCommand = ApproveOrder | RejectOrder | ChangeShippingAddress;
-export type OrderCommand = CreateOrder | EnsureRecorded | RecordingCommand | MarkCompensating | CompleteOrder | CancelOrder | RecordCompensationRedriven;
+export type OrderCommand =
+  | CreateOrder
+  | EnsureRecorded
+  | RecordingCommand
+  | MarkCompensating
+  | CompleteOrder
+  | CancelOrder
+  | RecordCompensationRedriven;

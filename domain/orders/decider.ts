@@ -2,7 +2,16 @@ import type { OrderCommand, OrderRecord, OrderState, Prices, RecordingCommand } 
 import type { OrderItemInput, PricedItem } from './contract';
 import { OrderClosedError, UnknownSkuError } from './errors';
 import type { OrderEvent, SagaEventType } from './events';
-import { allows, ORDER_STATUS, statusAfter, statusesBefore, TERMINAL_STATUSES, UNDONE_STATUSES, type OrderStatus, type StatusEvent } from './status';
+import {
+  allows,
+  ORDER_STATUS,
+  statusAfter,
+  statusesBefore,
+  TERMINAL_STATUSES,
+  UNDONE_STATUSES,
+  type OrderStatus,
+  type StatusEvent,
+} from './status';
 
 /**
  * The order as the Order service keeps it, as a decider: pure functions, no I/O. The status moves
@@ -30,20 +39,31 @@ export function evolve(state: OrderState, event: OrderEvent): OrderState {
     case 'OrderCreated': {
       if (state.status !== null) return state;
       const { orderId: _orderId, ...order } = event.data;
-      return { status: statusAfter('OrderCreated', { requiresApproval: order.requiresApproval }), order, openCompensations: [], compensationCompletedLate: false };
+      return {
+        status: statusAfter('OrderCreated', { requiresApproval: order.requiresApproval }),
+        order,
+        openCompensations: [],
+        compensationCompletedLate: false,
+      };
     }
     case 'ShippingAddressChanged':
-      return state.status !== null && state.order ? { ...state, order: { ...state.order, shippingAddress: event.data.address } } : state;
+      return state.status !== null && state.order
+        ? { ...state, order: { ...state.order, shippingAddress: event.data.address } }
+        : state;
     case 'OrderRejected':
       return state;
     case 'OrderCancelled': {
-      const open = (event.data.openCompensations ?? []) as NonNullable<Extract<OrderState, { status: OrderStatus }>['openCompensations']>;
+      const open = (event.data.openCompensations ?? []) as NonNullable<
+        Extract<OrderState, { status: OrderStatus }>['openCompensations']
+      >;
       const to = move(state, 'OrderCancelled', { openCompensations: open.length > 0 });
       return to === state.status ? state : { ...state, status: to, openCompensations: open };
     }
     case 'OrderCompensationCompleted': {
       const to = move(state, 'OrderCompensationCompleted');
-      return to === state.status ? state : { ...state, status: to, openCompensations: [], compensationCompletedLate: true };
+      return to === state.status
+        ? state
+        : { ...state, status: to, openCompensations: [], compensationCompletedLate: true };
     }
     case 'OrderApproved':
     case 'OrderCompensating':
@@ -58,7 +78,11 @@ export function evolve(state: OrderState, event: OrderEvent): OrderState {
 }
 
 /** The status after an event, where the table allows the move; otherwise the status stays. */
-function move(state: OrderState, event: StatusEvent, conditions: { openCompensations?: boolean } = {}): OrderStatus | null {
+function move(
+  state: OrderState,
+  event: StatusEvent,
+  conditions: { openCompensations?: boolean } = {},
+): OrderStatus | null {
   return allows(state.status, event, conditions) ? statusAfter(event, conditions) : state.status;
 }
 
@@ -109,22 +133,43 @@ export function decide(command: OrderCommand, state: OrderState = { status: null
     }
     case 'CompleteOrder': {
       // The point of no return, seen from the other side: an undone order never completes.
-      if (state.status === null || UNDONE_STATUSES.includes(state.status)) throw new OrderClosedError(orderId, state.status, 'completed');
+      if (state.status === null || UNDONE_STATUSES.includes(state.status))
+        throw new OrderClosedError(orderId, state.status, 'completed');
       const order = recordOf(command, state);
-      return [{ type: 'OrderCompleted', data: { orderId, customerId: order.customerId, total: order.total, items: order.items } }];
+      return [
+        {
+          type: 'OrderCompleted',
+          data: { orderId, customerId: order.customerId, total: order.total, items: order.items },
+        },
+      ];
     }
     case 'CancelOrder': {
       if (state.status === COMPLETED) throw new OrderClosedError(orderId, state.status, 'cancelled');
       const order = state.status === null ? undefined : state.order;
       const open = command.openCompensations;
-      return [{ type: 'OrderCancelled', data: { orderId, customerId: order?.customerId ?? null, total: order?.total ?? null, reason: command.reason, ...(open.length > 0 ? { openCompensations: open } : {}) } }];
+      return [
+        {
+          type: 'OrderCancelled',
+          data: {
+            orderId,
+            customerId: order?.customerId ?? null,
+            total: order?.total ?? null,
+            reason: command.reason,
+            ...(open.length > 0 ? { openCompensations: open } : {}),
+          },
+        },
+      ];
     }
     case 'RecordCompensationRedriven': {
       if (state.status === null) return [];
-      const settled = state.status === statusAfter('OrderCompensationCompleted') && state.compensationCompletedLate === true;
+      const settled =
+        state.status === statusAfter('OrderCompensationCompleted') && state.compensationCompletedLate === true;
       // The others parked when the order was cancelled must have been redriven too (`parked` says which are not).
-      const stillParked = (step: string) => step !== command.step && (command.parked === undefined || command.parked.includes(step));
-      const lastOpen = statusesBefore('OrderCompensationCompleted').includes(state.status) && !(state.openCompensations ?? []).some(stillParked);
+      const stillParked = (step: string) =>
+        step !== command.step && (command.parked === undefined || command.parked.includes(step));
+      const lastOpen =
+        statusesBefore('OrderCompensationCompleted').includes(state.status) &&
+        !(state.openCompensations ?? []).some(stillParked);
       return settled || lastOpen ? [{ type: 'OrderCompensationCompleted', data: { orderId } }] : [];
     }
   }
@@ -146,13 +191,18 @@ function created(orderId: string, order: OrderRecord): OrderEvent {
   };
 }
 
-function priced(items: OrderItemInput[], prices: Prices, unknownPrice?: number): { items: PricedItem[]; total: number } {
+function priced(
+  items: OrderItemInput[],
+  prices: Prices,
+  unknownPrice?: number,
+): { items: PricedItem[]; total: number } {
   const withPrices = items.map((i) => ({ ...i, unitPrice: prices.get(i.sku) ?? unknownPrice! }));
   return { items: withPrices, total: withPrices.reduce((sum, i) => sum + i.unitPrice * i.quantity, 0) };
 }
 
 /** The recorded facts a rule needs; a state read without them is a caller's mistake, not a business outcome. */
 function recordOf(command: OrderCommand, state: Extract<OrderState, { status: OrderStatus }>): OrderRecord {
-  if (!state.order) throw new Error(`${command.type} of order ${command.orderId} needs the recorded order, not only its status`);
+  if (!state.order)
+    throw new Error(`${command.type} of order ${command.orderId} needs the recorded order, not only its status`);
   return state.order;
 }

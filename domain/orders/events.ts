@@ -8,10 +8,28 @@ import type { OrderItemInput, PricedItem, ShippingAddress } from './contract';
 type Event<Type extends string, Data> = { type: Type; data: Data };
 
 /** Why an order was cancelled, and which compensations were still open (dead letters) when it was. */
-export type OrderCancelledData = { orderId: string; customerId: string | null; total: number | null; reason: string; openCompensations?: string[] };
+export type OrderCancelledData = {
+  orderId: string;
+  customerId: string | null;
+  total: number | null;
+  reason: string;
+  openCompensations?: string[];
+};
 
 export type OrderEvent =
-  | Event<'OrderCreated', { orderId: string; customerId: string; customer?: string; accountId: string; items: PricedItem[]; total: number; shippingAddress: ShippingAddress; requiresApproval: boolean }>
+  | Event<
+      'OrderCreated',
+      {
+        orderId: string;
+        customerId: string;
+        customer?: string;
+        accountId: string;
+        items: PricedItem[];
+        total: number;
+        shippingAddress: ShippingAddress;
+        requiresApproval: boolean;
+      }
+    >
   | Event<'OrderApproved', { orderId: string }>
   | Event<'OrderRejected', { orderId: string; by: string | null; reason: string | null }>
   | Event<'ShippingAddressChanged', { orderId: string; address: ShippingAddress }>
@@ -27,10 +45,15 @@ export type OrderEvent =
  */
 export type PaymentEvent =
   | Event<'PaymentCompleted' | 'PaymentRefunded', { orderId: string; accountId: string; amount: number }>
-  | Event<'PaymentDeclined', { orderId: string; failure: 'InsufficientFunds' | 'AccountNotFound' | 'InvalidAmount'; reason: string }>
+  | Event<
+      'PaymentDeclined',
+      { orderId: string; failure: 'InsufficientFunds' | 'AccountNotFound' | 'InvalidAmount'; reason: string }
+    >
   | Event<'PaymentVoided', { orderId: string; accountId: string }>;
 
-export type ReservationEvent = Event<'ItemsReserved', { orderId: string; items: OrderItemInput[] }> | Event<'ItemsReleased', { orderId: string; items: OrderItemInput[] }>;
+export type ReservationEvent =
+  | Event<'ItemsReserved', { orderId: string; items: OrderItemInput[] }>
+  | Event<'ItemsReleased', { orderId: string; items: OrderItemInput[] }>;
 
 /** A shipment's stream is its state: ShipmentVoided is a cancellation that came before any booking (a late one is refused). */
 export type ShipmentEvent =
@@ -51,6 +74,8 @@ export type SagaStreamType = 'order' | 'payment' | 'reservation' | 'shipment' | 
  * A stored event seen through the contract. The one cast between the log's untyped documents and
  * the union: the services write only through the typed append (activities/support.ts).
  */
-export function asSagaEvent<S extends { type: string; data: unknown }>(stored: S): Omit<S, 'type' | 'data'> & SagaEvent {
+export function asSagaEvent<S extends { type: string; data: unknown }>(
+  stored: S,
+): Omit<S, 'type' | 'data'> & SagaEvent {
   return stored as unknown as Omit<S, 'type' | 'data'> & SagaEvent;
 }

@@ -30,16 +30,37 @@ export function catchUpWithDocument(state: OrderState, doc: LegacyOrderDocument)
   const requiresApproval = doc.requiresApproval === true;
   const reason = doc.failureReason ?? 'unknown';
   const history: OrderEvent[] = [
-    { type: 'OrderCreated', data: { orderId, customerId, ...(customer !== undefined && { customer }), accountId, items, total, shippingAddress, requiresApproval } },
+    {
+      type: 'OrderCreated',
+      data: {
+        orderId,
+        customerId,
+        ...(customer !== undefined && { customer }),
+        accountId,
+        items,
+        total,
+        shippingAddress,
+        requiresApproval,
+      },
+    },
   ];
-  if (requiresApproval && doc.status !== AWAITING_APPROVAL && doc.status !== COMPENSATING && doc.status !== CANCELLED && doc.status !== COMPENSATION_INCOMPLETE) {
+  if (
+    requiresApproval &&
+    doc.status !== AWAITING_APPROVAL &&
+    doc.status !== COMPENSATING &&
+    doc.status !== CANCELLED &&
+    doc.status !== COMPENSATION_INCOMPLETE
+  ) {
     history.push({ type: 'OrderApproved', data: { orderId } });
   }
   if (doc.status === COMPLETED) history.push({ type: 'OrderCompleted', data: { orderId, customerId, total, items } });
   if (doc.status === COMPENSATING) history.push({ type: 'OrderCompensating', data: { orderId, reason } });
   if (doc.status === CANCELLED || doc.status === COMPENSATION_INCOMPLETE) {
     const open = doc.status === COMPENSATION_INCOMPLETE ? (doc.openCompensations ?? []) : [];
-    history.push({ type: 'OrderCancelled', data: { orderId, customerId, total, reason, ...(open.length > 0 ? { openCompensations: open } : {}) } });
+    history.push({
+      type: 'OrderCancelled',
+      data: { orderId, customerId, total, reason, ...(open.length > 0 ? { openCompensations: open } : {}) },
+    });
   }
   // Only what moves the fold: an event the stream already holds (or that the table ignores from here) is left out.
   const missing: OrderEvent[] = [];

@@ -39,10 +39,34 @@ export interface SagaSettings {
  * A service added to the step table gets its row here, or the compiler says so.
  */
 export const DEFAULT_STEP_POLICIES: Readonly<Record<ServiceName, StepPolicy>> = {
-  order: { startToCloseTimeoutMs: 10_000, initialIntervalMs: 1_000, backoffCoefficient: 2, maximumIntervalMs: 30_000, maximumAttempts: 5 },
-  payment: { startToCloseTimeoutMs: 15_000, initialIntervalMs: 2_000, backoffCoefficient: 2, maximumIntervalMs: 60_000, maximumAttempts: 6 },
-  inventory: { startToCloseTimeoutMs: 10_000, initialIntervalMs: 1_000, backoffCoefficient: 2, maximumIntervalMs: 30_000, maximumAttempts: 5 },
-  shipping: { startToCloseTimeoutMs: 20_000, initialIntervalMs: 2_000, backoffCoefficient: 2, maximumIntervalMs: 60_000, maximumAttempts: 6 },
+  order: {
+    startToCloseTimeoutMs: 10_000,
+    initialIntervalMs: 1_000,
+    backoffCoefficient: 2,
+    maximumIntervalMs: 30_000,
+    maximumAttempts: 5,
+  },
+  payment: {
+    startToCloseTimeoutMs: 15_000,
+    initialIntervalMs: 2_000,
+    backoffCoefficient: 2,
+    maximumIntervalMs: 60_000,
+    maximumAttempts: 6,
+  },
+  inventory: {
+    startToCloseTimeoutMs: 10_000,
+    initialIntervalMs: 1_000,
+    backoffCoefficient: 2,
+    maximumIntervalMs: 30_000,
+    maximumAttempts: 5,
+  },
+  shipping: {
+    startToCloseTimeoutMs: 20_000,
+    initialIntervalMs: 2_000,
+    backoffCoefficient: 2,
+    maximumIntervalMs: 60_000,
+    maximumAttempts: 6,
+  },
 };
 
 /** One service's policy: the saga's own, else the default (a saga started before the service existed has none). */

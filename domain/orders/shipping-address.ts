@@ -10,7 +10,11 @@ export const shippingAddressSchema = z.strictObject({
   line1: z.string().trim().min(1).max(200).meta({ pattern: '\\S' }),
   city: z.string().trim().min(1).max(100).meta({ pattern: '\\S' }),
   postalCode: z.string().trim().min(1).max(20).meta({ pattern: '\\S' }),
-  country: z.string().trim().regex(/^[A-Za-z]{2}$/, 'country must be an ISO 3166-1 alpha-2 code').transform((c) => c.toUpperCase()),
+  country: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z]{2}$/, 'country must be an ISO 3166-1 alpha-2 code')
+    .transform((c) => c.toUpperCase()),
 });
 
 /** A personal field as it travels: sealed with the customer's key (domain/personal-data.ts), or in the clear. */
@@ -30,6 +34,7 @@ export const travellingAddressSchema = z.strictObject({
 /** The address, normalized; throws an Error whose message names every problem. */
 export function parseShippingAddress(value: unknown): z.output<typeof travellingAddressSchema> {
   const parsed = travellingAddressSchema.safeParse(value);
-  if (!parsed.success) throw new Error(`Invalid shipping address: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}`);
+  if (!parsed.success)
+    throw new Error(`Invalid shipping address: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}`);
   return parsed.data;
 }

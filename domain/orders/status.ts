@@ -33,7 +33,13 @@ const STATUS_TABLE = {
   COMPENSATING: { terminal: false, undone: true, cancellable: false, addressChangeable: false, passing: false },
   CANCELLED: { terminal: true, undone: true, cancellable: false, addressChangeable: false, passing: false },
   /** Cancelled, but some compensation could not succeed and is an open dead letter (see openDeadLetters). */
-  COMPENSATION_INCOMPLETE: { terminal: true, undone: true, cancellable: false, addressChangeable: false, passing: false },
+  COMPENSATION_INCOMPLETE: {
+    terminal: true,
+    undone: true,
+    cancellable: false,
+    addressChangeable: false,
+    passing: false,
+  },
 } as const satisfies Record<string, StatusRules>;
 
 export type OrderStatus = keyof typeof STATUS_TABLE;
@@ -45,7 +51,8 @@ export const ORDER_STATUSES = Object.keys(STATUS_TABLE) as [OrderStatus, ...Orde
 export const ORDER_STATUS = Object.fromEntries(ORDER_STATUSES.map((s) => [s, s])) as { readonly [S in OrderStatus]: S };
 
 export const statusRules = (status: OrderStatus): StatusRules => STATUS_TABLE[status];
-const where = (rule: (r: StatusRules) => boolean): readonly OrderStatus[] => ORDER_STATUSES.filter((s) => rule(STATUS_TABLE[s]));
+const where = (rule: (r: StatusRules) => boolean): readonly OrderStatus[] =>
+  ORDER_STATUSES.filter((s) => rule(STATUS_TABLE[s]));
 
 /** What a saga shows before its order is created, and the search attribute a saga starts with. */
 export const INITIAL_STATUS: OrderStatus = ORDER_STATUS.PENDING;
@@ -88,7 +95,17 @@ export interface Transition {
   readonly to: OrderStatus;
 }
 
-const { PENDING, AWAITING_APPROVAL, PAYMENT_COMPLETED, ITEMS_RESERVED, SHIPMENT_SCHEDULED, COMPLETED, COMPENSATING, CANCELLED, COMPENSATION_INCOMPLETE } = ORDER_STATUS;
+const {
+  PENDING,
+  AWAITING_APPROVAL,
+  PAYMENT_COMPLETED,
+  ITEMS_RESERVED,
+  SHIPMENT_SCHEDULED,
+  COMPLETED,
+  COMPENSATING,
+  CANCELLED,
+  COMPENSATION_INCOMPLETE,
+} = ORDER_STATUS;
 
 /**
  * Every transition, in the order of the order's life. The saga follows the forward path one step
@@ -107,7 +124,12 @@ export const TRANSITIONS: readonly Transition[] = [
   // An order the saga never got to create is recorded already compensating (null).
   { on: 'OrderCompensating', from: [null, ...IN_PROGRESS_STATUSES], to: COMPENSATING },
   { on: 'OrderCancelled', from: [null, ...IN_PROGRESS_STATUSES, COMPENSATING], to: CANCELLED },
-  { on: 'OrderCancelled', when: 'openCompensations', from: [null, ...IN_PROGRESS_STATUSES, COMPENSATING], to: COMPENSATION_INCOMPLETE },
+  {
+    on: 'OrderCancelled',
+    when: 'openCompensations',
+    from: [null, ...IN_PROGRESS_STATUSES, COMPENSATING],
+    to: COMPENSATION_INCOMPLETE,
+  },
   // The last parked compensation was redriven after the saga had ended.
   { on: 'OrderCompensationCompleted', from: [COMPENSATION_INCOMPLETE], to: CANCELLED },
 ];
@@ -115,12 +137,18 @@ export const TRANSITIONS: readonly Transition[] = [
 /** The status an event puts the order in (for the conditional events, as the conditions choose). */
 export function statusAfter(event: StatusEvent, conditions: StatusConditions = {}): OrderStatus {
   const rows = TRANSITIONS.filter((t) => t.on === event);
-  return (rows.find((t) => t.when !== undefined && conditions[t.when] === true) ?? rows.find((t) => t.when === undefined)!).to;
+  return (
+    rows.find((t) => t.when !== undefined && conditions[t.when] === true) ?? rows.find((t) => t.when === undefined)!
+  ).to;
 }
 
 /** The statuses an event moves the order out of (a conditional write's filter). */
 export function statusesBefore(event: StatusEvent): OrderStatus[] {
-  return [...new Set(TRANSITIONS.filter((t) => t.on === event).flatMap((t) => t.from.filter((s): s is OrderStatus => s !== null)))];
+  return [
+    ...new Set(
+      TRANSITIONS.filter((t) => t.on === event).flatMap((t) => t.from.filter((s): s is OrderStatus => s !== null)),
+    ),
+  ];
 }
 
 /** Whether the table allows `event` to move an order from `from` (null: not recorded yet). */
@@ -140,7 +168,10 @@ export function statusFromSeen(seen: (event: StatusEvent) => boolean, conditions
   const counts = (t: Transition): boolean => {
     if (!seen(t.on) || (t.when !== undefined && conditions[t.when] !== true)) return false;
     const gates = TRANSITIONS.filter((g) => g.when !== undefined && t.from.includes(g.to));
-    const gated = t.from.every((s) => s !== null && gates.some((g) => g.to === s) && !TRANSITIONS.some((o) => o.when === undefined && o.to === s));
+    const gated = t.from.every(
+      (s) =>
+        s !== null && gates.some((g) => g.to === s) && !TRANSITIONS.some((o) => o.when === undefined && o.to === s),
+    );
     return !gated || gates.some(counts);
   };
   return [...TRANSITIONS].reverse().find(counts)?.to ?? INITIAL_STATUS;

@@ -98,7 +98,11 @@ export const APPROVAL = {
   step: 'awaitApproval',
   after: 'createOrder',
   summary: (timeoutMs: number) => `wait up to ${duration(timeoutMs)} for approval`,
-} as const satisfies { step: string; after: (typeof SAGA_STEPS)[number]['step']; summary: (timeoutMs: number) => string };
+} as const satisfies {
+  step: string;
+  after: (typeof SAGA_STEPS)[number]['step'];
+  summary: (timeoutMs: number) => string;
+};
 
 /** The point of no return: once it starts, the order completes (never compensated, retried until done). */
 export const FINAL_STEP = {
@@ -123,9 +127,12 @@ export const COMPENSATION_STEPS: readonly CompensationStep[] = SAGA_STEPS.map((s
 /** Every step an activity carries (the approval is a wait), in order. */
 export const ACTIVITY_STEPS: readonly (ForwardStep | typeof FINAL_STEP.step)[] = [...FORWARD_STEPS, FINAL_STEP.step];
 /** Every service a step or compensation calls, each once. */
-export const SERVICES: readonly ServiceName[] = [...new Set<ServiceName>([...SAGA_STEPS.map((s) => s.service), FINAL_STEP.service])];
+export const SERVICES: readonly ServiceName[] = [
+  ...new Set<ServiceName>([...SAGA_STEPS.map((s) => s.service), FINAL_STEP.service]),
+];
 
-export const isCompensationStep = (step: unknown): step is CompensationStep => (COMPENSATION_STEPS as readonly unknown[]).includes(step);
+export const isCompensationStep = (step: unknown): step is CompensationStep =>
+  (COMPENSATION_STEPS as readonly unknown[]).includes(step);
 export const stepRow = (step: ForwardStep): ForwardStepRow => SAGA_STEPS.find((s) => s.step === step)!;
 /** The service that carries a step or a compensation. */
 export function serviceOf(step: ForwardStep | CompensationStep | typeof FINAL_STEP.step): ServiceName {
@@ -134,6 +141,10 @@ export function serviceOf(step: ForwardStep | CompensationStep | typeof FINAL_ST
 }
 
 /** The forward steps up to and including `step`, in order. */
-export const stepsThrough = (step: ForwardStep): ForwardStep[] => FORWARD_STEPS.slice(0, FORWARD_STEPS.indexOf(step) + 1);
+export const stepsThrough = (step: ForwardStep): ForwardStep[] =>
+  FORWARD_STEPS.slice(0, FORWARD_STEPS.indexOf(step) + 1);
 /** What undoes the steps up to and including `step` (each compensation is pushed before its step runs), newest first. */
-export const compensationsThrough = (step: ForwardStep): CompensationStep[] => stepsThrough(step).map((s) => stepRow(s).compensation).reverse();
+export const compensationsThrough = (step: ForwardStep): CompensationStep[] =>
+  stepsThrough(step)
+    .map((s) => stepRow(s).compensation)
+    .reverse();

@@ -30,7 +30,13 @@ type Charge = { orderId: string; accountId: string; amount: number };
  */
 export type ChargePayment = { type: 'ChargePayment'; debited: boolean } & Charge;
 /** The account refused the debit; `debited` says whether the account's log holds it all the same. */
-export type DeclineCharge = { type: 'DeclineCharge'; orderId: string; failure: DeclineFailure; reason: string; debited: boolean };
+export type DeclineCharge = {
+  type: 'DeclineCharge';
+  orderId: string;
+  failure: DeclineFailure;
+  reason: string;
+  debited: boolean;
+};
 /** The debit went through, and the stream was no longer where the charge was decided. */
 export type SettleCharge = { type: 'SettleCharge' } & Charge;
 /** A compensation stops the payment: no charge may start or finish after it. */
@@ -39,6 +45,10 @@ export type VoidPayment = { type: 'VoidPayment'; orderId: string; accountId: str
  * A compensation gives back what the account's log says was debited for the order (`debit`, null
  * when nothing was), once.
  */
-export type RefundPayment = { type: 'RefundPayment'; orderId: string; debit: { accountId: string; amount: number } | null };
+export type RefundPayment = {
+  type: 'RefundPayment';
+  orderId: string;
+  debit: { accountId: string; amount: number } | null;
+};
 
 export type PaymentCommand = ChargePayment | DeclineCharge | SettleCharge | VoidPayment | RefundPayment;

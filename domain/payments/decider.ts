@@ -15,9 +15,13 @@ export const initialState = (): PaymentState => ({ status: null });
 export function evolve(state: PaymentState, event: PaymentDecision): PaymentState {
   switch (event.type) {
     case 'PaymentCompleted':
-      return state.status === null ? { status: 'charged', accountId: event.data.accountId, amount: event.data.amount } : state;
+      return state.status === null
+        ? { status: 'charged', accountId: event.data.accountId, amount: event.data.amount }
+        : state;
     case 'PaymentDeclined':
-      return state.status === null ? { status: 'declined', reason: event.data.reason, failure: event.data.failure } : state;
+      return state.status === null
+        ? { status: 'declined', reason: event.data.reason, failure: event.data.failure }
+        : state;
     case 'PaymentVoided':
       return state.status === null ? { status: 'voided', accountId: event.data.accountId } : state;
     case 'PaymentRefunded':
@@ -91,7 +95,10 @@ function charge(command: ChargePayment, state: PaymentState): PaymentDecision[] 
     // Charge once, and never after a compensation: a late attempt finds the payment voided.
     case 'voided':
     case 'refunded':
-      throw new PaymentVoidedError(orderId, command.debited ? 'while it was being charged' : 'before it could be charged');
+      throw new PaymentVoidedError(
+        orderId,
+        command.debited ? 'while it was being charged' : 'before it could be charged',
+      );
     case 'declined':
       throw new PaymentDeclinedError(orderId, state.failure ?? 'InsufficientFunds', state.reason);
     // Nothing yet: the debit is still to be done. Charged: this is a repeat.
@@ -102,7 +109,10 @@ function charge(command: ChargePayment, state: PaymentState): PaymentDecision[] 
 }
 
 function completed(command: { orderId: string; accountId: string; amount: number }): PaymentDecision {
-  return { type: 'PaymentCompleted', data: { orderId: command.orderId, accountId: command.accountId, amount: command.amount } };
+  return {
+    type: 'PaymentCompleted',
+    data: { orderId: command.orderId, accountId: command.accountId, amount: command.amount },
+  };
 }
 
 function refunded(orderId: string, money: { accountId: string; amount: number }): PaymentDecision {

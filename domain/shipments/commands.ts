@@ -13,7 +13,12 @@ export type ShipmentState =
 /** Where the carrier is asked to deliver. */
 export type CheckDestination = { type: 'CheckDestination'; orderId: string; country: string };
 /** `postalCode` is the address's postal code opened (the address itself stays sealed). */
-export type ScheduleShipment = { type: 'ScheduleShipment'; orderId: string; address: ShippingAddress; postalCode: string };
+export type ScheduleShipment = {
+  type: 'ScheduleShipment';
+  orderId: string;
+  address: ShippingAddress;
+  postalCode: string;
+};
 export type CancelShipment = { type: 'CancelShipment'; orderId: string };
 
 export type ShipmentCommand = CheckDestination | ScheduleShipment | CancelShipment;

@@ -9,7 +9,30 @@ import type { ShipmentDecision } from './events';
  */
 
 /** Countries the carrier delivers to; anything else is an undeliverable address (a business failure). */
-export const DELIVERABLE_COUNTRIES = new Set(['US', 'CA', 'MX', 'GB', 'IE', 'FR', 'DE', 'NL', 'BE', 'ES', 'PT', 'IT', 'AT', 'CH', 'SE', 'NO', 'DK', 'FI', 'PL', 'AU', 'NZ', 'JP']);
+export const DELIVERABLE_COUNTRIES = new Set([
+  'US',
+  'CA',
+  'MX',
+  'GB',
+  'IE',
+  'FR',
+  'DE',
+  'NL',
+  'BE',
+  'ES',
+  'PT',
+  'IT',
+  'AT',
+  'CH',
+  'SE',
+  'NO',
+  'DK',
+  'FI',
+  'PL',
+  'AU',
+  'NZ',
+  'JP',
+]);
 
 /** The carrier's tracking id follows from the order, so every attempt books the same one. */
 export const trackingIdOf = (orderId: string) => `TRK-${orderId.replace(/-/g, '').slice(0, 12).toUpperCase()}`;
@@ -19,7 +42,9 @@ export const initialState = (): ShipmentState => ({ status: null });
 export function evolve(state: ShipmentState, event: ShipmentDecision): ShipmentState {
   switch (event.type) {
     case 'ShipmentScheduled':
-      return state.status === null ? { status: 'scheduled', trackingId: event.data.trackingId, address: event.data.address } : state;
+      return state.status === null
+        ? { status: 'scheduled', trackingId: event.data.trackingId, address: event.data.address }
+        : state;
     case 'ShipmentVoided':
       return state.status === null ? { status: 'cancelled', cancelledScheduled: false } : state;
     case 'ShipmentCancelled':
@@ -37,16 +62,21 @@ export function decide(command: ShipmentCommand, state: ShipmentState): Shipment
   switch (command.type) {
     case 'CheckDestination': {
       const country = command.country.toUpperCase();
-      if (!DELIVERABLE_COUNTRIES.has(country)) throw new UndeliverableAddressError(country, 'the carrier does not serve it');
+      if (!DELIVERABLE_COUNTRIES.has(country))
+        throw new UndeliverableAddressError(country, 'the carrier does not serve it');
       return [];
     }
     case 'ScheduleShipment': {
       if (state.status === 'cancelled') throw new ShipmentCancelledError(orderId);
       // Schedule once: a booking already made is repeated as it was made.
-      if (state.status === 'scheduled') return [{ type: 'ShipmentScheduled', data: { orderId, trackingId: state.trackingId, address: state.address } }];
+      if (state.status === 'scheduled')
+        return [{ type: 'ShipmentScheduled', data: { orderId, trackingId: state.trackingId, address: state.address } }];
       decide({ type: 'CheckDestination', orderId, country: command.address.country }, state);
-      if (/^0+$/.test(command.postalCode.replace(/\s/g, ''))) throw new UndeliverableAddressError(command.address.country.toUpperCase(), 'no such postal code');
-      return [{ type: 'ShipmentScheduled', data: { orderId, trackingId: trackingIdOf(orderId), address: command.address } }];
+      if (/^0+$/.test(command.postalCode.replace(/\s/g, '')))
+        throw new UndeliverableAddressError(command.address.country.toUpperCase(), 'no such postal code');
+      return [
+        { type: 'ShipmentScheduled', data: { orderId, trackingId: trackingIdOf(orderId), address: command.address } },
+      ];
     }
     case 'CancelShipment':
       switch (state.status) {

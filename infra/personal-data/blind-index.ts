@@ -6,7 +6,8 @@ import { createHmac, hkdfSync } from 'node:crypto';
  * installation's blind-index secret (BLIND_INDEX_KEY), one key per use, so that a hash kept for
  * one purpose cannot be joined with a hash kept for another without the secret.
  */
-const derive = (secret: Buffer, purpose: string) => Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), `order-platform ${purpose}`, 32));
+const derive = (secret: Buffer, purpose: string) =>
+  Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), `order-platform ${purpose}`, 32));
 const mac = (key: Buffer, text: string) => createHmac('sha256', key).update(text, 'utf8').digest('base64url');
 
 /**

@@ -39,7 +39,18 @@ export function createErasure(db: Db, keys: SubjectKeys, index: BlindIndex) {
     async record(subject: string, by: string): Promise<{ keyId: string; erasureId: string } | null> {
       const current = await keys.current(subject);
       if (current) {
-        await audit.updateOne({ _id: erasureRecordId(current.erasureId) }, { $setOnInsert: { action: ERASURE_ACTION, subject: index.erasureSubject(subject), by, requestedAt: new Date() } }, { upsert: true });
+        await audit.updateOne(
+          { _id: erasureRecordId(current.erasureId) },
+          {
+            $setOnInsert: {
+              action: ERASURE_ACTION,
+              subject: index.erasureSubject(subject),
+              by,
+              requestedAt: new Date(),
+            },
+          },
+          { upsert: true },
+        );
       }
       return current;
     },
@@ -51,8 +62,15 @@ export function createErasure(db: Db, keys: SubjectKeys, index: BlindIndex) {
       const named = { action: ERASURE_ACTION, subject: index.erasureSubject(subject) } as const;
       // A record whose key still exists belongs to an erasure that has not destroyed it yet.
       const live = await keys.current(subject);
-      await audit.updateMany({ ...named, at: { $exists: false }, ...(live && { _id: { $ne: erasureRecordId(live.erasureId) } }) }, { $set: { at: new Date() } });
-      const latest = await audit.find({ ...named, at: { $exists: true } }).sort({ at: -1 }).limit(1).next();
+      await audit.updateMany(
+        { ...named, at: { $exists: false }, ...(live && { _id: { $ne: erasureRecordId(live.erasureId) } }) },
+        { $set: { at: new Date() } },
+      );
+      const latest = await audit
+        .find({ ...named, at: { $exists: true } })
+        .sort({ at: -1 })
+        .limit(1)
+        .next();
       return latest?.at ?? null;
     },
   };

@@ -13,7 +13,8 @@ export { forgetLegacySubjectIds } from './legacy-keys';
 /** The parts of an address that identify a person; the country stays readable (shipping rules, analytics). */
 const PERSONAL_ADDRESS_FIELDS = ['line1', 'city', 'postalCode'] as const;
 
-const pseudonymWith = (dataKey: Buffer, subject: string) => `bi1.${createHmac('sha256', pseudonymKey(dataKey)).update(subject).digest('base64url').slice(0, 32)}`;
+const pseudonymWith = (dataKey: Buffer, subject: string) =>
+  `bi1.${createHmac('sha256', pseudonymKey(dataKey)).update(subject).digest('base64url').slice(0, 32)}`;
 
 /**
  * Personal data, sealed per data subject (crypto-shredding). Seal where personal data enters (the
@@ -63,7 +64,8 @@ export function createPersonalData(db: Db, master: MasterKeys) {
       /** The address with its personal fields sealed (already sealed fields are left as they are). */
       sealAddress<A extends Record<(typeof PERSONAL_ADDRESS_FIELDS)[number], string>>(address: A): A {
         const sealed: Record<string, string> = { ...address };
-        for (const field of PERSONAL_ADDRESS_FIELDS) if (!isSealed(address[field])) sealed[field] = sealWith(keyId, key, address[field]);
+        for (const field of PERSONAL_ADDRESS_FIELDS)
+          if (!isSealed(address[field])) sealed[field] = sealWith(keyId, key, address[field]);
         return sealed as A;
       },
       /**
@@ -73,7 +75,10 @@ export function createPersonalData(db: Db, master: MasterKeys) {
        * a key derived from the customer's own data key. Stable while the key exists; once it is
        * erased nothing links the pseudonym to the id any more, and the next key gives a new one.
        */
-      customer: (): { customerId: string; customer: string } => ({ customerId: sealWith(keyId, key, subject), customer: pseudonymWith(key, subject) }),
+      customer: (): { customerId: string; customer: string } => ({
+        customerId: sealWith(keyId, key, subject),
+        customer: pseudonymWith(key, subject),
+      }),
     };
   }
 
@@ -85,7 +90,10 @@ export function createPersonalData(db: Db, master: MasterKeys) {
     },
 
     /** The address with its personal fields sealed (already sealed fields are left as they are). */
-    async sealAddress<A extends Record<(typeof PERSONAL_ADDRESS_FIELDS)[number], string>>(subject: string, address: A): Promise<A> {
+    async sealAddress<A extends Record<(typeof PERSONAL_ADDRESS_FIELDS)[number], string>>(
+      subject: string,
+      address: A,
+    ): Promise<A> {
       return (await sealerFor(subject)).sealAddress(address);
     },
 

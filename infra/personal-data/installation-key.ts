@@ -26,7 +26,10 @@ export function installationKey(file: string, generated: string, warn: (message:
     unlinkSync(aside);
   }
   const key = Buffer.from(readFileSync(resolved, 'utf8').trim(), 'base64');
-  if (key.length !== 32) throw new Error(`${resolved} does not hold a base64 256-bit key; delete it (and the data that depends on it) to start afresh`);
+  if (key.length !== 32)
+    throw new Error(
+      `${resolved} does not hold a base64 256-bit key; delete it (and the data that depends on it) to start afresh`,
+    );
   loaded.set(resolved, key);
   return key;
 }

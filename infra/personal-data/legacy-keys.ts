@@ -40,7 +40,10 @@ const duplicateKey = (err: unknown) => (err as { code?: number })?.code === 1100
 export async function forgetLegacySubjectIds(db: Db, master: MasterKeys): Promise<number> {
   const index = blindIndexOf(master.blindIndexKey);
   const keys = subjectKeyCollection(db);
-  const legacyKeys = db.collection<LegacyKeyDocument>('subject_keys', { writeConcern: { w: 'majority' }, readConcern: { level: 'majority' } });
+  const legacyKeys = db.collection<LegacyKeyDocument>('subject_keys', {
+    writeConcern: { w: 'majority' },
+    readConcern: { level: 'majority' },
+  });
   const audit = db.collection<LegacyErasureRecord>('audit_log');
   const records = db.collection<ErasureRecord>('audit_log');
   let count = 0;
@@ -53,17 +56,27 @@ export async function forgetLegacySubjectIds(db: Db, master: MasterKeys): Promis
     }
     const keyId = keyIdOfDocument(legacy);
     // The key id is renamed first, for the unique index; lookups by key id find either name.
-    if (legacy.keyId === keyId) await legacyKeys.updateOne({ _id: legacy._id, keyId }, { $set: { keyId: movingKeyId(keyId) } });
+    if (legacy.keyId === keyId)
+      await legacyKeys.updateOne({ _id: legacy._id, keyId }, { $set: { keyId: movingKeyId(keyId) } });
     const _id = index.keyDocumentId(legacy._id);
     try {
-      await keys.insertOne({ _id, keyId, wrapped: legacy.wrapped, masterKeyId: legacy.masterKeyId, createdAt: legacy.createdAt, erasureId: newErasureId() });
+      await keys.insertOne({
+        _id,
+        keyId,
+        wrapped: legacy.wrapped,
+        masterKeyId: legacy.masterKeyId,
+        createdAt: legacy.createdAt,
+        erasureId: newErasureId(),
+      });
     } catch (err) {
       if (!duplicateKey(err)) throw err;
     }
     const moved = await keys.findOne({ _id });
     if (moved?.keyId !== keyId) {
       // Only processes of two versions writing at once can get here; deleting either key would lose data.
-      throw new Error(`subject_keys holds two data keys for one subject (${keyId} under its plain id, ${moved?.keyId ?? 'none'} under its blind index): stop every process of the earlier version, then erase that subject or remove one key by hand`);
+      throw new Error(
+        `subject_keys holds two data keys for one subject (${keyId} under its plain id, ${moved?.keyId ?? 'none'} under its blind index): stop every process of the earlier version, then erase that subject or remove one key by hand`,
+      );
     }
     await legacyKeys.deleteOne({ _id: legacy._id });
   }
@@ -74,11 +87,20 @@ export async function forgetLegacySubjectIds(db: Db, master: MasterKeys): Promis
     if (target === undefined) {
       // A record of an erasure still under way takes the id the key now carries, so its retry completes this one.
       const live = record.at ? null : await keys.findOne({ keyId: record.keyId }, { projection: { erasureId: 1 } });
-      await audit.updateOne({ _id: record._id, movedTo: { $exists: false } }, { $set: { movedTo: erasureRecordId(live?.erasureId ?? newErasureId()) } });
+      await audit.updateOne(
+        { _id: record._id, movedTo: { $exists: false } },
+        { $set: { movedTo: erasureRecordId(live?.erasureId ?? newErasureId()) } },
+      );
       target = (await audit.findOne({ _id: record._id }))?.movedTo;
       if (target === undefined) continue; // moved and deleted by another process meanwhile
     }
-    const moved: Omit<ErasureRecord, '_id'> = { action: ERASURE_ACTION, subject: index.erasureSubject(record.customerId!), by: record.by, requestedAt: record.requestedAt, ...(record.at && { at: record.at }) };
+    const moved: Omit<ErasureRecord, '_id'> = {
+      action: ERASURE_ACTION,
+      subject: index.erasureSubject(record.customerId!),
+      by: record.by,
+      requestedAt: record.requestedAt,
+      ...(record.at && { at: record.at }),
+    };
     await records.updateOne({ _id: target }, { $setOnInsert: moved }, { upsert: true });
     await audit.deleteOne({ _id: record._id });
   }

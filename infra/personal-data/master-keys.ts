@@ -17,7 +17,8 @@ export const DEVELOPMENT_KEY_FILE = 'personal-data-master.key';
 export const DEVELOPMENT_BLIND_INDEX_FILE = 'personal-data-index.key';
 
 /** Tests, production (whose configuration requires the keys) and processes without a DATA_DIR use the fixed keys. */
-const usesFixedKeys = (config: MasterKeyConfig) => config.NODE_ENV === 'test' || config.NODE_ENV === 'production' || !config.DATA_DIR;
+const usesFixedKeys = (config: MasterKeyConfig) =>
+  config.NODE_ENV === 'test' || config.NODE_ENV === 'production' || !config.DATA_DIR;
 
 /**
  * The secrets that guard every customer's personal data: the master keys that wrap their data
@@ -32,18 +33,35 @@ const usesFixedKeys = (config: MasterKeyConfig) => config.NODE_ENV === 'test' ||
  * The fixed master key is also kept for reading, so development data from before the generated key
  * still opens, and `npm run keys:rewrap` moves it to the new one.
  */
-export function masterKeysOf(config: MasterKeyConfig, warn: (message: string) => void = (m) => process.emitWarning(m)): MasterKeys {
-  const blindIndexKey = config.BLIND_INDEX_KEY ?? (usesFixedKeys(config) ? DEVELOPMENT_MASTER_KEYS.blindIndexKey : generated(config, DEVELOPMENT_BLIND_INDEX_FILE, warn));
-  if (config.PAYLOAD_KEYS?.size) return { currentId: config.PAYLOAD_KEY_ID ?? [...config.PAYLOAD_KEYS.keys()][0]!, keys: config.PAYLOAD_KEYS, blindIndexKey };
-  if (usesFixedKeys(config)) return blindIndexKey === DEVELOPMENT_MASTER_KEYS.blindIndexKey ? DEVELOPMENT_MASTER_KEYS : { ...DEVELOPMENT_MASTER_KEYS, blindIndexKey };
+export function masterKeysOf(
+  config: MasterKeyConfig,
+  warn: (message: string) => void = (m) => process.emitWarning(m),
+): MasterKeys {
+  const blindIndexKey =
+    config.BLIND_INDEX_KEY ??
+    (usesFixedKeys(config)
+      ? DEVELOPMENT_MASTER_KEYS.blindIndexKey
+      : generated(config, DEVELOPMENT_BLIND_INDEX_FILE, warn));
+  if (config.PAYLOAD_KEYS?.size)
+    return {
+      currentId: config.PAYLOAD_KEY_ID ?? [...config.PAYLOAD_KEYS.keys()][0]!,
+      keys: config.PAYLOAD_KEYS,
+      blindIndexKey,
+    };
+  if (usesFixedKeys(config))
+    return blindIndexKey === DEVELOPMENT_MASTER_KEYS.blindIndexKey
+      ? DEVELOPMENT_MASTER_KEYS
+      : { ...DEVELOPMENT_MASTER_KEYS, blindIndexKey };
   const key = generated(config, DEVELOPMENT_KEY_FILE, warn);
   const id = `dev-${createHash('sha256').update(key).digest('hex').slice(0, 8)}`;
   return { currentId: id, keys: new Map([[id, key], ...DEVELOPMENT_MASTER_KEYS.keys]), blindIndexKey };
 }
 
 const GENERATED: Record<string, (file: string, dataDir: string) => string> = {
-  [DEVELOPMENT_KEY_FILE]: (file, dataDir) => `Generated a development master key for personal data at ${file}: data sealed in ${dataDir} can only be read with it. Production requires PAYLOAD_KEYS.`,
-  [DEVELOPMENT_BLIND_INDEX_FILE]: (file, dataDir) => `Generated a development blind-index secret at ${file}: the customers' data keys in ${dataDir} are found with it. Production requires BLIND_INDEX_KEY.`,
+  [DEVELOPMENT_KEY_FILE]: (file, dataDir) =>
+    `Generated a development master key for personal data at ${file}: data sealed in ${dataDir} can only be read with it. Production requires PAYLOAD_KEYS.`,
+  [DEVELOPMENT_BLIND_INDEX_FILE]: (file, dataDir) =>
+    `Generated a development blind-index secret at ${file}: the customers' data keys in ${dataDir} are found with it. Production requires BLIND_INDEX_KEY.`,
 };
 
 function generated(config: MasterKeyConfig, name: string, warn: (message: string) => void): Buffer {

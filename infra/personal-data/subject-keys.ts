@@ -41,7 +41,11 @@ export interface DataKey {
   key: Buffer;
 }
 
-export const subjectKeyCollection = (db: Db): Collection<SubjectKeyDocument> => db.collection<SubjectKeyDocument>('subject_keys', { writeConcern: { w: 'majority' }, readConcern: { level: 'majority' } });
+export const subjectKeyCollection = (db: Db): Collection<SubjectKeyDocument> =>
+  db.collection<SubjectKeyDocument>('subject_keys', {
+    writeConcern: { w: 'majority' },
+    readConcern: { level: 'majority' },
+  });
 
 export async function ensureSubjectKeyIndexes(db: Db): Promise<void> {
   await subjectKeyCollection(db).createIndex({ keyId: 1 }, { unique: true });
@@ -59,16 +63,21 @@ export const newErasureId = () => randomBytes(16).toString('base64url');
 const MOVING = 'moving.';
 export const movingKeyId = (keyId: string) => `${MOVING}${keyId}`;
 /** The key id a document holds the key for, whether or not it is being moved. */
-export const keyIdOfDocument = (doc: Pick<SubjectKeyDocument, 'keyId'>) => (doc.keyId.startsWith(MOVING) ? doc.keyId.slice(MOVING.length) : doc.keyId);
+export const keyIdOfDocument = (doc: Pick<SubjectKeyDocument, 'keyId'>) =>
+  doc.keyId.startsWith(MOVING) ? doc.keyId.slice(MOVING.length) : doc.keyId;
 
 export function wrap(master: MasterKeys, dataKey: Buffer, keyId: string): { wrapped: string; masterKeyId: string } {
-  return { wrapped: encrypt(master.keys.get(master.currentId)!, dataKey, Buffer.from(keyId)).toString('base64'), masterKeyId: master.currentId };
+  return {
+    wrapped: encrypt(master.keys.get(master.currentId)!, dataKey, Buffer.from(keyId)).toString('base64'),
+    masterKeyId: master.currentId,
+  };
 }
 
 function unwrap(master: MasterKeys, doc: Pick<SubjectKeyDocument, 'keyId' | 'wrapped' | 'masterKeyId'>): Buffer {
   const keyId = keyIdOfDocument(doc);
   const key = master.keys.get(doc.masterKeyId);
-  if (!key) throw new Error(`data key ${keyId} is wrapped with master key "${doc.masterKeyId}", which is not in PAYLOAD_KEYS`);
+  if (!key)
+    throw new Error(`data key ${keyId} is wrapped with master key "${doc.masterKeyId}", which is not in PAYLOAD_KEYS`);
   return decrypt(key, Buffer.from(doc.wrapped, 'base64'), Buffer.from(keyId));
 }
 
@@ -87,7 +96,12 @@ export function createSubjectKeys(db: Db, master: MasterKeys) {
   const keysById = new DataLoader<string, Buffer | null>(
     async (keyIds) => {
       const wanted = [...new Set(keyIds)];
-      const docs = await keys.find({ keyId: { $in: [...wanted, ...wanted.map(movingKeyId)] } }, { projection: { keyId: 1, wrapped: 1, masterKeyId: 1 } }).toArray();
+      const docs = await keys
+        .find(
+          { keyId: { $in: [...wanted, ...wanted.map(movingKeyId)] } },
+          { projection: { keyId: 1, wrapped: 1, masterKeyId: 1 } },
+        )
+        .toArray();
       const found = new Map(
         docs.map((doc): [string, Buffer | Error] => {
           try {
@@ -113,7 +127,13 @@ export function createSubjectKeys(db: Db, master: MasterKeys) {
         const keyId = newKeyId();
         try {
           // The unique _id makes one key per subject, whoever creates it first.
-          await keys.insertOne({ _id, keyId, ...wrap(master, randomBytes(32), keyId), createdAt: new Date(), erasureId: newErasureId() });
+          await keys.insertOne({
+            _id,
+            keyId,
+            ...wrap(master, randomBytes(32), keyId),
+            createdAt: new Date(),
+            erasureId: newErasureId(),
+          });
         } catch (err) {
           if (!duplicateKey(err)) throw err;
         }
@@ -150,7 +170,10 @@ export function createSubjectKeys(db: Db, master: MasterKeys) {
       // Documents keyed by a plain id are rewrapped too (legacy-keys.ts moves them; an erased one has no key).
       for await (const doc of keys.find({ wrapped: { $type: 'string' }, masterKeyId: { $ne: master.currentId } })) {
         const rewrapped = wrap(master, unwrap(master, doc), keyIdOfDocument(doc));
-        const result = await keys.updateOne({ _id: doc._id, keyId: doc.keyId, wrapped: doc.wrapped }, { $set: rewrapped });
+        const result = await keys.updateOne(
+          { _id: doc._id, keyId: doc.keyId, wrapped: doc.wrapped },
+          { $set: rewrapped },
+        );
         count += result.modifiedCount;
       }
       return count;
@@ -161,7 +184,8 @@ export function createSubjectKeys(db: Db, master: MasterKeys) {
 export type SubjectKeys = ReturnType<typeof createSubjectKeys>;
 
 /** A key of its own for the pseudonym, derived from the data key: erasing the data key unlinks the pseudonym too. */
-export const pseudonymKey = (dataKey: Buffer) => Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), 'order-platform blind index', 32));
+export const pseudonymKey = (dataKey: Buffer) =>
+  Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), 'order-platform blind index', 32));
 
 /** Outside production, without PAYLOAD_KEYS and BLIND_INDEX_KEY: fixed development keys (never used in production, where both are required). */
 export const DEVELOPMENT_MASTER_KEYS: MasterKeys = {

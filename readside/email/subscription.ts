@@ -24,7 +24,8 @@ export interface EmailDocument {
 export const emailCollection = (db: Db) => db.collection<EmailDocument>('emails');
 
 /** The address an email went to, from its opened recipient id (ERASED stays ERASED). */
-export const addressOf = (customerId: string | null) => (customerId === ERASED ? ERASED : `${customerId ?? 'customer'}@customers.example`);
+export const addressOf = (customerId: string | null) =>
+  customerId === ERASED ? ERASED : `${customerId ?? 'customer'}@customers.example`;
 
 /**
  * The Email service, an independent consumer of order events. Its "transport" is the `emails`
@@ -68,17 +69,31 @@ function compose(e: Notified): Pick<EmailDocument, 'kind' | 'subject' | 'body'> 
   const amount = typeof data.total === 'number' ? ` (${(data.total / 100).toFixed(2)})` : '';
   switch (e.type) {
     case 'OrderCreated':
-      return { kind: 'order-received', subject: `We received your order ${data.orderId}`, body: `Thank you for your order${amount}.` };
+      return {
+        kind: 'order-received',
+        subject: `We received your order ${data.orderId}`,
+        body: `Thank you for your order${amount}.`,
+      };
     case 'OrderCompleted':
-      return { kind: 'order-confirmed', subject: `Your order ${data.orderId} is confirmed`, body: `Your order${amount} is paid and will ship soon.` };
+      return {
+        kind: 'order-confirmed',
+        subject: `Your order ${data.orderId} is confirmed`,
+        body: `Your order${amount} is paid and will ship soon.`,
+      };
     case 'OrderCancelled': {
       const { data } = e;
       // Compensations that could not be done yet (dead letters): the email must not claim them.
       const refundPending = data.openCompensations?.includes('refundPayment') === true;
-      const refund = refundPending ? 'Your refund could not be completed yet; our team has been alerted and will complete it.' : 'Any payment was refunded.';
+      const refund = refundPending
+        ? 'Your refund could not be completed yet; our team has been alerted and will complete it.'
+        : 'Any payment was refunded.';
       // A reason someone typed is sealed with the customer's key: the stored body keeps no copy of it.
       const reason = withoutSealed(data.reason ?? 'no reason given', '(see your order)');
-      return { kind: 'order-cancelled', subject: `Your order ${data.orderId} was cancelled`, body: `Your order was cancelled: ${reason}. ${refund}` };
+      return {
+        kind: 'order-cancelled',
+        subject: `Your order ${data.orderId} was cancelled`,
+        body: `Your order was cancelled: ${reason}. ${refund}`,
+      };
     }
   }
 }

@@ -22,7 +22,11 @@ export interface CheckpointDocument {
 }
 
 /** Majority: a checkpoint that a failover could take back would skip events (see eventstore/README.md). */
-export const checkpoints = (db: Db) => db.collection<CheckpointDocument>('checkpoints', { writeConcern: { w: 'majority' }, readConcern: { level: 'majority' } });
+export const checkpoints = (db: Db) =>
+  db.collection<CheckpointDocument>('checkpoints', {
+    writeConcern: { w: 'majority' },
+    readConcern: { level: 'majority' },
+  });
 
 /**
  * Writes a subscription's checkpoint behind its handling rather than in front of its next batch.
@@ -53,7 +57,12 @@ export interface WriterEvents {
   failed(err: unknown): void;
 }
 
-export function checkpointWriter(cps: Collection<CheckpointDocument>, owner: () => Filter<CheckpointDocument>, from: number, on: WriterEvents): CheckpointWriter {
+export function checkpointWriter(
+  cps: Collection<CheckpointDocument>,
+  owner: () => Filter<CheckpointDocument>,
+  from: number,
+  on: WriterEvents,
+): CheckpointWriter {
   let written = from;
   let asked = from;
   let next: { position: number; resumeToken: ResumeToken | null; updatedAt: Date; progressAt?: Date } | undefined;
@@ -65,7 +74,9 @@ export function checkpointWriter(cps: Collection<CheckpointDocument>, owner: () 
       next = undefined;
       try {
         const { position, resumeToken, updatedAt, progressAt } = write;
-        const result = await cps.updateOne(owner(), { $set: { position, resumeToken, updatedAt, ...(progressAt && { progressAt }) } });
+        const result = await cps.updateOne(owner(), {
+          $set: { position, resumeToken, updatedAt, ...(progressAt && { progressAt }) },
+        });
         if (result.matchedCount === 0) {
           // Whatever was asked for meanwhile would be refused too.
           next = undefined;

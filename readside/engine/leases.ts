@@ -46,7 +46,11 @@ export function createLeases(db: Db, holder: string, ttlMs = LEASE_TTL_MS) {
     } catch (err) {
       if ((err as { code?: number }).code !== 11000) throw err;
     }
-    const taken = await leases.findOneAndUpdate({ _id: unit, expiresAt: { $lt: now } }, { $set: { holder, expiresAt }, $inc: { epoch: 1 } }, { returnDocument: 'after' });
+    const taken = await leases.findOneAndUpdate(
+      { _id: unit, expiresAt: { $lt: now } },
+      { $set: { holder, expiresAt }, $inc: { epoch: 1 } },
+      { returnDocument: 'after' },
+    );
     return taken?.holder === holder ? taken.epoch : null;
   }
 
@@ -61,7 +65,10 @@ export function createLeases(db: Db, holder: string, ttlMs = LEASE_TTL_MS) {
       const now = Date.now();
       if (mine) {
         if (now - mine.renewedAt < LEASE_RENEW_MS) return mine.epoch;
-        const renewed = await leases.updateOne({ _id: unit, holder, epoch: mine.epoch }, { $set: { expiresAt: new Date(now + ttlMs) } });
+        const renewed = await leases.updateOne(
+          { _id: unit, holder, epoch: mine.epoch },
+          { $set: { expiresAt: new Date(now + ttlMs) } },
+        );
         if (renewed.matchedCount === 1) {
           mine.renewedAt = now;
           return mine.epoch;
@@ -75,7 +82,11 @@ export function createLeases(db: Db, holder: string, ttlMs = LEASE_TTL_MS) {
     },
     /** Gives every lease back (a clean shutdown hands over at once instead of after the TTL). */
     async releaseAll(): Promise<void> {
-      await Promise.all([...held].map(([unit, { epoch }]) => leases.updateOne({ _id: unit, holder, epoch }, { $set: { expiresAt: new Date(0) } })));
+      await Promise.all(
+        [...held].map(([unit, { epoch }]) =>
+          leases.updateOne({ _id: unit, holder, epoch }, { $set: { expiresAt: new Date(0) } }),
+        ),
+      );
       held.clear();
     },
   };
@@ -87,7 +98,13 @@ export type Leases = ReturnType<typeof createLeases>;
  * Runs a subscription only while this process holds `unit`'s lease, under the lease's epoch, and
  * stops it the moment the lease is lost; another process then takes it over.
  */
-export function runWhileLeased(unit: string, leases: Leases, start: (epoch: number) => { stop(): Promise<void> }, log: { info(o: object, m: string): void; error(o: object, m: string): void }, tickMs = 250) {
+export function runWhileLeased(
+  unit: string,
+  leases: Leases,
+  start: (epoch: number) => { stop(): Promise<void> },
+  log: { info(o: object, m: string): void; error(o: object, m: string): void },
+  tickMs = 250,
+) {
   let running: { epoch: number; stop(): Promise<void> } | undefined;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;

@@ -74,7 +74,10 @@ export function watchLog(db: Db, log: Logger, options: WatchOptions = {}): LogWa
   const run = async () => {
     while (!closed) {
       try {
-        stream = db.collection('events').watch([{ $match: { operationType: 'insert' } }], { ...(token ? { startAfter: token } : {}), maxAwaitTimeMS: MAX_AWAIT_MS });
+        stream = db.collection('events').watch([{ $match: { operationType: 'insert' } }], {
+          ...(token ? { startAfter: token } : {}),
+          maxAwaitTimeMS: MAX_AWAIT_MS,
+        });
         while (!closed) {
           const asked = performance.now();
           const change = await stream.tryNext();

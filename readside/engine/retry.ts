@@ -20,11 +20,20 @@ export const STALLED_RETRY_MAX_MS = 5_000;
  * as well, and the event is poison only when an attempt fails between two healthy answers taken
  * back to back around it.
  */
-export function retrying(subscription: Subscription, deps: { cps: Collection<CheckpointDocument>; owner: () => Filter<CheckpointDocument>; log: Logger; stopped: () => boolean }) {
+export function retrying(
+  subscription: Subscription,
+  deps: {
+    cps: Collection<CheckpointDocument>;
+    owner: () => Filter<CheckpointDocument>;
+    log: Logger;
+    stopped: () => boolean;
+  },
+) {
   const retry = subscription.retry ?? { initialMs: 100, maxMs: 5_000, maxAttempts: 10 };
   let stalled = false;
   // Without `isPoison`, every event that used its attempts is poison.
-  const healthy = (event: StoredEvent, error: unknown) => (subscription.isPoison ? subscription.isPoison(event, error).catch(() => false) : Promise.resolve(true));
+  const healthy = (event: StoredEvent, error: unknown) =>
+    subscription.isPoison ? subscription.isPoison(event, error).catch(() => false) : Promise.resolve(true);
 
   const handleWithRetry: HandleWithRetry = async (event) => {
     let lastError: unknown;
@@ -37,7 +46,11 @@ export function retrying(subscription: Subscription, deps: { cps: Collection<Che
         if (attempt > 1) {
           // The failure is over: whoever reads the status sees neither a stall nor its error any more.
           await deps.cps.updateOne(deps.owner(), { $set: { stalledSince: null, lastError: null } }).catch(() => {});
-          if (stalled) deps.log.info({ subscription: subscription.name, position: event.position, attempts: attempt }, 'recovered from a systemic failure');
+          if (stalled)
+            deps.log.info(
+              { subscription: subscription.name, position: event.position, attempts: attempt },
+              'recovered from a systemic failure',
+            );
           stalled = false;
         }
         return 'handled';
@@ -46,23 +59,34 @@ export function retrying(subscription: Subscription, deps: { cps: Collection<Che
         if (deps.stopped()) throw new Error('stopped');
         // The error is recorded from the first failure on, so that a status that turns stalled
         // (no progress) before the attempts are used up already says why.
-        await deps.cps.updateOne(deps.owner(), { $inc: { failures: 1 }, $set: { lastError: String(err).slice(0, 500) } }).catch(() => {});
+        await deps.cps
+          .updateOne(deps.owner(), { $inc: { failures: 1 }, $set: { lastError: String(err).slice(0, 500) } })
+          .catch(() => {});
         if (decisive) {
           if (healthyBefore && (await healthy(event, err))) {
-            deps.log.error({ err: String(err), subscription: subscription.name, position: event.position, attempts: attempt }, 'event parked after retries');
+            deps.log.error(
+              { err: String(err), subscription: subscription.name, position: event.position, attempts: attempt },
+              'event parked after retries',
+            );
             await subscription.onPoison!(event, err, attempt);
             return 'poison';
           }
           if (!stalled) {
             stalled = true;
-            deps.log.error({ err: String(err), subscription: subscription.name, position: event.position, attempts: attempt }, 'systemic failure: retrying without parking');
+            deps.log.error(
+              { err: String(err), subscription: subscription.name, position: event.position, attempts: attempt },
+              'systemic failure: retrying without parking',
+            );
             await deps.cps.updateOne(deps.owner(), { $set: { stalledSince: new Date() } }).catch(() => {});
           }
         }
         const cap = attempt >= retry.maxAttempts ? STALLED_RETRY_MAX_MS : retry.maxMs;
         const delay = backoffDelay(Math.min(attempt, 20), { initialMs: retry.initialMs, maxMs: cap });
         if (attempt === 1 || attempt % 10 === 0) {
-          deps.log.warn({ err: String(err), subscription: subscription.name, position: event.position, attempt, retryInMs: delay }, 'event handling failed; retrying');
+          deps.log.warn(
+            { err: String(err), subscription: subscription.name, position: event.position, attempt, retryInMs: delay },
+            'event handling failed; retrying',
+          );
         }
         // Not woken by new appends: a failing service gets its backoff, however busy the log is.
         await new Promise((r) => setTimeout(r, delay));

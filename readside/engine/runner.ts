@@ -118,7 +118,9 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
    * cost round trips that every event behind it waits for, the bulk of the slowest 1% of the lag
    * under load. It is awaited for OVERTAKEN_WAIT_MS, then read from the log like any hole.
    */
-  async function nextBatch(watcher: LogWatcher): Promise<{ events: StoredEvent[]; gaps: number[]; nextPosition: number; hole: number | null; pauseMs?: number }> {
+  async function nextBatch(
+    watcher: LogWatcher,
+  ): Promise<{ events: StoredEvent[]; gaps: number[]; nextPosition: number; hole: number | null; pauseMs?: number }> {
     const from = position + 1;
     const seen = watcher.seen(from, batchSize);
     if (seen.nextPosition > from) return { ...seen, hole: null };
@@ -130,7 +132,11 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
       const waited = Date.now() - waiting.since;
       if (waited < OVERTAKEN_WAIT_MS) return { ...nothingYet, hole: from, pauseMs: OVERTAKEN_WAIT_MS - waited };
     }
-    return store.readAll({ fromPosition: from, limit: batchSize, sealHolesOlderThanMs: options.sealHolesOlderThanMs ?? 5_000 });
+    return store.readAll({
+      fromPosition: from,
+      limit: batchSize,
+      sealHolesOlderThanMs: options.sealHolesOlderThanMs ?? 5_000,
+    });
   }
 
   /** Reads (and, under a lease, claims) the checkpoint; no writer when a newer holder owns it. */
@@ -142,9 +148,15 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
     );
     position = saved!.position;
     if (subscription.epoch !== undefined) {
-      const claimed = await cps.updateOne({ _id: checkpointId, $or: [{ epoch: { $lte: subscription.epoch } }, { epoch: { $exists: false } }] }, { $set: { epoch: subscription.epoch } });
+      const claimed = await cps.updateOne(
+        { _id: checkpointId, $or: [{ epoch: { $lte: subscription.epoch } }, { epoch: { $exists: false } }] },
+        { $set: { epoch: subscription.epoch } },
+      );
       if (claimed.matchedCount === 0) {
-        log.warn({ subscription: subscription.name, epoch: subscription.epoch }, 'a newer lease holder owns this checkpoint; not starting');
+        log.warn(
+          { subscription: subscription.name, epoch: subscription.epoch },
+          'a newer lease holder owns this checkpoint; not starting',
+        );
         return;
       }
       // Read the position again: it may have moved between the read and the claim.
@@ -155,13 +167,19 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
       fenced() {
         // Another process holds the lease now. What this one wrote since its last checkpoint is
         // harmless (see subscriptions/leases.ts); stop here.
-        log.warn({ subscription: subscription.name, epoch: subscription.epoch }, 'lease lost: checkpoint refused, stopping');
+        log.warn(
+          { subscription: subscription.name, epoch: subscription.epoch },
+          'lease lost: checkpoint refused, stopping',
+        );
         stopped = true;
         wake?.();
       },
       failed(err) {
         unwrittenApplied = true;
-        log.warn({ err: String(err), subscription: subscription.name }, 'checkpoint write failed; written again with the next batch');
+        log.warn(
+          { err: String(err), subscription: subscription.name },
+          'checkpoint write failed; written again with the next batch',
+        );
       },
     });
     return { writer, resumeToken: saved!.resumeToken };
@@ -177,7 +195,8 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
           if (position > writer.asked()) writer.write(position, resumeToken);
           await writer.settled();
           if (stopped) return;
-          if (position - writer.written() >= CHECKPOINT_MAX_BEHIND) throw new Error('the checkpoint could not be written');
+          if (position - writer.written() >= CHECKPOINT_MAX_BEHIND)
+            throw new Error('the checkpoint could not be written');
         }
         // Cleared before reading: a notice that arrives from here on is for something not yet read.
         dirty = false;
@@ -192,7 +211,10 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
             await subscription.handleMany(relevant);
             done = true;
           } catch (err) {
-            log.debug({ err: String(err), subscription: subscription.name }, 'batch failed; handling its events one by one');
+            log.debug(
+              { err: String(err), subscription: subscription.name },
+              'batch failed; handling its events one by one',
+            );
           }
         }
         for (const event of done ? [] : relevant) {
@@ -237,7 +259,10 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
         // A deferred checkpoint is written once its interval is up, not at the next idle poll.
         if (!progressed) {
           const idle = options.idlePollMs ?? 1_000;
-          const untilCheckpoint = position > writer.asked() ? Math.max(1, FOREIGN_CHECKPOINT_EVERY_MS - (Date.now() - lastCheckpointWrite)) : idle;
+          const untilCheckpoint =
+            position > writer.asked()
+              ? Math.max(1, FOREIGN_CHECKPOINT_EVERY_MS - (Date.now() - lastCheckpointWrite))
+              : idle;
           await sleep(batch.hole !== null ? (batch.pauseMs ?? 50) : Math.min(idle, untilCheckpoint));
         }
       } catch (err) {

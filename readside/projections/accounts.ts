@@ -28,7 +28,11 @@ export const accountViewDocument = z.object({
 
 export type AccountViewDocument = z.infer<typeof accountViewDocument>;
 
-export const accountView = readModelView(accountViewDocument, { id: 'accountId', internal: ['customer', 'lastPosition', 'applied', 'epoch'], personal: ['customerId', 'owner'] });
+export const accountView = readModelView(accountViewDocument, {
+  id: 'accountId',
+  internal: ['customer', 'lastPosition', 'applied', 'epoch'],
+  personal: ['customerId', 'owner'],
+});
 
 /** The accounts list behind GET /accounts: owner, holder, balance and version per account. */
 export const accountsProjection = writeProjection({
@@ -41,13 +45,29 @@ export const accountsProjection = writeProjection({
     // The account's own contract (domain/accounts), as the decider wrote it.
     const e = event as unknown as StoredEvent & AccountEvent;
     const at = event.metadata.timestamp;
-    const delta = e.type === 'AccountOpened' ? e.data.initial ?? 0 : e.type === 'Deposited' ? e.data.amount : -e.data.amount;
+    const delta =
+      e.type === 'AccountOpened' ? (e.data.initial ?? 0) : e.type === 'Deposited' ? e.data.amount : -e.data.amount;
     return [
-      guardedWrite('accounts', accountId, event, {
-        $inc: { balance: delta },
-        $max: { version: event.version, updatedAt: at, lastPosition: event.position },
-        ...(e.type === 'AccountOpened' ? { $set: { owner: e.data.owner, customerId: e.data.customerId ?? null, customer: e.data.customer ?? null, openedAt: at } } : {}),
-      }, epoch),
+      guardedWrite(
+        'accounts',
+        accountId,
+        event,
+        {
+          $inc: { balance: delta },
+          $max: { version: event.version, updatedAt: at, lastPosition: event.position },
+          ...(e.type === 'AccountOpened'
+            ? {
+                $set: {
+                  owner: e.data.owner,
+                  customerId: e.data.customerId ?? null,
+                  customer: e.data.customer ?? null,
+                  openedAt: at,
+                },
+              }
+            : {}),
+        },
+        epoch,
+      ),
     ];
   },
 });

@@ -20,11 +20,18 @@ export interface ProjectionStateDocument {
 }
 
 /** What a projection's state is when it is first written. */
-export const INITIAL_PROJECTION_STATE = { active: 1, building: null, requestedAt: null, swappedAt: null, heartbeatAt: null } as const;
+export const INITIAL_PROJECTION_STATE = {
+  active: 1,
+  building: null,
+  requestedAt: null,
+  swappedAt: null,
+  heartbeatAt: null,
+} as const;
 
 export const projectionStates = (db: Db) => db.collection<ProjectionStateDocument>('projection_state');
 
-export const physicalName = (projection: string, logical: string, generation: number) => `rm_${projection}_${logical}_g${generation}`;
+export const physicalName = (projection: string, logical: string, generation: number) =>
+  `rm_${projection}_${logical}_g${generation}`;
 export const checkpointIdOf = (projection: string, generation: number) => `projection:${projection}:g${generation}`;
 
 export async function projectionState(db: Db, name: string): Promise<ProjectionStateDocument> {
@@ -43,7 +50,8 @@ export function contextFor(db: Db, projection: Projection, generation: number, e
   return {
     epoch,
     collection<T extends Document = Document>(logical: string) {
-      if (!(logical in projection.collections)) throw new Error(`projection ${projection.name} has no collection ${logical}`);
+      if (!(logical in projection.collections))
+        throw new Error(`projection ${projection.name} has no collection ${logical}`);
       return db.collection<T>(physicalName(projection.name, logical, generation));
     },
   };
@@ -57,7 +65,10 @@ export async function ensureGeneration(db: Db, projection: Projection, generatio
 
 export async function dropGeneration(db: Db, projection: Projection, generation: number): Promise<void> {
   for (const logical of Object.keys(projection.collections)) {
-    await db.collection(physicalName(projection.name, logical, generation)).drop().catch(() => {});
+    await db
+      .collection(physicalName(projection.name, logical, generation))
+      .drop()
+      .catch(() => {});
   }
 }
 

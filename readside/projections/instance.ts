@@ -23,7 +23,10 @@ export interface ParkedEventDocument {
 
 export const parkedEvents = (db: Db) => db.collection<ParkedEventDocument>('parked_events');
 /** A projection's dead letters: the shared collection, with the event they stand for as input. */
-const projectionDeadLetters = (db: Db) => deadLetterCollection(db) as unknown as Collection<DeadLetterDocument & { input: { position: number; streamId: string; eventId: string; type: string } }>;
+const projectionDeadLetters = (db: Db) =>
+  deadLetterCollection(db) as unknown as Collection<
+    DeadLetterDocument & { input: { position: number; streamId: string; eventId: string; type: string } }
+  >;
 export const auditLog = (db: Db) => db.collection('audit_log');
 
 const OPERATOR_REQUESTS_EVERY_MS = 500;
@@ -48,7 +51,11 @@ export interface InstanceOptions {
  * the dead letter through the API; the request is carried out here, in the subscription's own
  * loop, so it never races with live processing.
  */
-export function startProjectionInstance(projection: Projection, generation: number, options: InstanceOptions): RunningSubscription & { instance: string } {
+export function startProjectionInstance(
+  projection: Projection,
+  generation: number,
+  options: InstanceOptions,
+): RunningSubscription & { instance: string } {
   const { db, store, faults, log } = options;
   const instance = checkpointIdOf(projection.name, generation);
   const parked = parkedEvents(db);
@@ -63,7 +70,9 @@ export function startProjectionInstance(projection: Projection, generation: numb
   // collection (write-faults.ts), and a projector that dies right after resolving a dead letter.
   const service = `projection:${projection.name}` as FaultableService;
   const plainCtx = contextFor(db, projection, generation, options.epoch ?? 0);
-  const ctx = faults ? withWriteFaults(plainCtx, (collection) => faults.failIfCollectionDown(service, collection)) : plainCtx;
+  const ctx = faults
+    ? withWriteFaults(plainCtx, (collection) => faults.failIfCollectionDown(service, collection))
+    : plainCtx;
   const intercept = faults && {
     beforeApply: (event?: StoredEvent) => faults.failIfDown(service, event?.streamId),
     afterResolve: () => faults.crashIfAsked(service),
@@ -72,7 +81,15 @@ export function startProjectionInstance(projection: Projection, generation: numb
   const apply = async (event: StoredEvent) => {
     await intercept?.beforeApply(event);
     await projection.apply(event, ctx);
-    log.debug({ correlationId: event.metadata.correlationId, projection: projection.name, position: event.position, type: event.type }, 'read model updated');
+    log.debug(
+      {
+        correlationId: event.metadata.correlationId,
+        projection: projection.name,
+        position: event.position,
+        type: event.type,
+      },
+      'read model updated',
+    );
   };
 
   /**
@@ -84,7 +101,13 @@ export function startProjectionInstance(projection: Projection, generation: numb
   async function loadBlocked(handle: HandleWithRetry) {
     if (loaded) return;
     await ensureGeneration(db, projection, generation);
-    const open = await deadLetters.find({ source: 'projection', step: instance, status: { $in: ['open', 'redrive-requested', 'discard-requested'] } }).toArray();
+    const open = await deadLetters
+      .find({
+        source: 'projection',
+        step: instance,
+        status: { $in: ['open', 'redrive-requested', 'discard-requested'] },
+      })
+      .toArray();
     for (const d of open) blocked.add(d.input.streamId);
     const waiting = new Set(await parked.distinct('streamId', { instance }));
     for (const streamId of waiting) blocked.add(streamId);
@@ -137,7 +160,12 @@ export function startProjectionInstance(projection: Projection, generation: numb
           step: instance,
           orderId: (event.data as { orderId?: string })?.orderId,
           correlationId: event.metadata.correlationId,
-          input: { position: event.position, streamId: event.streamId, eventId: event.metadata.eventId, type: event.type },
+          input: {
+            position: event.position,
+            streamId: event.streamId,
+            eventId: event.metadata.eventId,
+            type: event.type,
+          },
           status: 'open',
           createdAt: new Date(),
         },
@@ -163,7 +191,10 @@ export function startProjectionInstance(projection: Projection, generation: numb
   }
 
   async function handleOperatorRequests(handle: HandleWithRetry) {
-    const requests = await deadLetters.find({ source: 'projection', step: instance, status: { $in: ['redrive-requested', 'discard-requested'] } }).sort({ 'input.position': 1 }).toArray();
+    const requests = await deadLetters
+      .find({ source: 'projection', step: instance, status: { $in: ['redrive-requested', 'discard-requested'] } })
+      .sort({ 'input.position': 1 })
+      .toArray();
     for (const request of requests) {
       if (request.status === 'redrive-requested') {
         const event = await store.findEvent(request.input.eventId);
@@ -179,7 +210,12 @@ export function startProjectionInstance(projection: Projection, generation: numb
         await deadLetters.updateOne({ _id: request._id }, { $set: { status: 'discarded', resolvedAt: new Date() } });
       }
       await intercept?.afterResolve();
-      const stillOpen = await deadLetters.countDocuments({ source: 'projection', step: instance, 'input.streamId': request.input.streamId, status: 'open' });
+      const stillOpen = await deadLetters.countDocuments({
+        source: 'projection',
+        step: instance,
+        'input.streamId': request.input.streamId,
+        status: 'open',
+      });
       if (stillOpen === 0) await release(request.input.streamId, handle);
     }
   }

@@ -21,7 +21,11 @@ export const inventoryLevelDocument = z.object({
 
 export type InventoryLevelDocument = z.infer<typeof inventoryLevelDocument>;
 
-export const inventoryLevelView = readModelView(inventoryLevelDocument, { id: 'sku', internal: ['updatedAt', 'pricePosition', 'applied', 'epoch'], personal: [] });
+export const inventoryLevelView = readModelView(inventoryLevelDocument, {
+  id: 'sku',
+  internal: ['updatedAt', 'pricePosition', 'applied', 'epoch'],
+  personal: [],
+});
 
 /** Inventory levels per SKU: available, reserved, price. Every change is an increment, so order does not matter. */
 export const inventoryProjection = writeProjection({
@@ -34,18 +38,35 @@ export const inventoryProjection = writeProjection({
     if (e.type === 'StockAdjusted') {
       const { data } = e;
       return [
-        guardedWrite('levels', data.sku, event, {
-          $inc: { available: data.quantity, reserved: 0 },
-          // The price of the latest adjustment wins, whatever order adjustments are applied in.
-          $max: { updatedAt: at, pricePosition: event.position },
-        }, epoch),
-        { collection: 'levels', filter: { _id: data.sku, pricePosition: event.position, ...fenceFilter(epoch) }, update: { $set: { price: data.price } }, upsert: false },
+        guardedWrite(
+          'levels',
+          data.sku,
+          event,
+          {
+            $inc: { available: data.quantity, reserved: 0 },
+            // The price of the latest adjustment wins, whatever order adjustments are applied in.
+            $max: { updatedAt: at, pricePosition: event.position },
+          },
+          epoch,
+        ),
+        {
+          collection: 'levels',
+          filter: { _id: data.sku, pricePosition: event.position, ...fenceFilter(epoch) },
+          update: { $set: { price: data.price } },
+          upsert: false,
+        },
       ];
     }
     if (e.type !== 'ItemsReserved' && e.type !== 'ItemsReleased') return [];
     const sign = e.type === 'ItemsReserved' ? 1 : -1;
     return e.data.items.map((item) =>
-      guardedWrite('levels', item.sku, event, { $inc: { available: -sign * item.quantity, reserved: sign * item.quantity }, $max: { updatedAt: at } }, epoch),
+      guardedWrite(
+        'levels',
+        item.sku,
+        event,
+        { $inc: { available: -sign * item.quantity, reserved: sign * item.quantity }, $max: { updatedAt: at } },
+        epoch,
+      ),
     );
   },
 });

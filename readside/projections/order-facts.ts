@@ -1,5 +1,12 @@
 import type { StoredEvent } from '../../eventstore';
-import { asSagaEvent, statusFromSeen, type OrderStatus, type SagaEvent, type SagaEventType, type StatusEvent } from '../../domain/orders';
+import {
+  asSagaEvent,
+  statusFromSeen,
+  type OrderStatus,
+  type SagaEvent,
+  type SagaEventType,
+  type StatusEvent,
+} from '../../domain/orders';
 import type { Fact, OrderViewDocument } from './order-view';
 
 /*
@@ -30,12 +37,18 @@ interface Mapping<E extends SagaEvent> {
  * does not compile until someone decided what the view makes of it.
  */
 type ViewField = Exclude<keyof OrderViewDocument, '_id'> | 'orderId';
-type TouchingView<E extends SagaEvent> = E extends SagaEvent ? (Extract<keyof E['data'], ViewField> extends never ? never : E['type']) : never;
+type TouchingView<E extends SagaEvent> = E extends SagaEvent
+  ? Extract<keyof E['data'], ViewField> extends never
+    ? never
+    : E['type']
+  : never;
 type ViewEventType = TouchingView<SagaEvent>;
 
 const IGNORED = 'ignored';
 
-type FactTable = { readonly [T in ViewEventType]: Mapping<EventOf<T>> | typeof IGNORED } & { readonly [T in StatusEvent]: { fact: Fact } };
+type FactTable = { readonly [T in ViewEventType]: Mapping<EventOf<T>> | typeof IGNORED } & {
+  readonly [T in StatusEvent]: { fact: Fact };
+};
 
 const fact = (name: Fact) => ({ fact: name });
 
@@ -71,7 +84,10 @@ const BY_EVENT = {
     fact: 'cancelled',
     record: ({ data }) =>
       Array.isArray(data.openCompensations) && data.openCompensations.length > 0
-        ? { facts: { incomplete: true }, set: { failureReason: data.reason ?? null, openCompensations: data.openCompensations } }
+        ? {
+            facts: { incomplete: true },
+            set: { failureReason: data.reason ?? null, openCompensations: data.openCompensations },
+          }
         : { set: { failureReason: data.reason ?? null } },
   },
   OrderCompensationCompleted: { fact: 'compensationCompleted', record: () => ({ set: { openCompensations: [] } }) },
@@ -93,14 +109,19 @@ function mappingOf(type: string): Mapping<SagaEvent> | null {
 }
 
 /** The event types the orders view reads: the mapped rows of the table. */
-export const ORDER_VIEW_EVENT_TYPES: readonly SagaEventType[] = (Object.keys(BY_EVENT) as ViewEventType[]).filter((type) => mappingOf(type) !== null);
+export const ORDER_VIEW_EVENT_TYPES: readonly SagaEventType[] = (Object.keys(BY_EVENT) as ViewEventType[]).filter(
+  (type) => mappingOf(type) !== null,
+);
 
 /**
  * The status the facts show, by the status table (domain/orders/status.ts): facts of several
  * streams may arrive in any order. Both `created` and `requiresApproval` come from OrderCreated.
  */
 export function statusOf(facts: Facts): OrderStatus {
-  const seen = (event: StatusEvent) => (event === 'OrderCreated' ? facts.created === true || facts.requiresApproval === true : facts[BY_EVENT[event].fact] === true);
+  const seen = (event: StatusEvent) =>
+    event === 'OrderCreated'
+      ? facts.created === true || facts.requiresApproval === true
+      : facts[BY_EVENT[event].fact] === true;
   return statusFromSeen(seen, { requiresApproval: facts.requiresApproval, openCompensations: facts.incomplete });
 }
 

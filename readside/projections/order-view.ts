@@ -3,7 +3,19 @@ import { ORDER_STATUSES } from '../../domain/orders';
 import { readModelView } from './view';
 
 /** What an order's events establish; its status follows from which of them have been seen. */
-export const ORDER_FACTS = ['created', 'requiresApproval', 'approved', 'paid', 'reserved', 'shipped', 'completed', 'compensating', 'cancelled', 'incomplete', 'compensationCompleted'] as const;
+export const ORDER_FACTS = [
+  'created',
+  'requiresApproval',
+  'approved',
+  'paid',
+  'reserved',
+  'shipped',
+  'completed',
+  'compensating',
+  'cancelled',
+  'incomplete',
+  'compensationCompleted',
+] as const;
 export type Fact = (typeof ORDER_FACTS)[number];
 
 const cents = z.number().int();
@@ -42,4 +54,8 @@ export const orderViewDocument = z.object({
 
 export type OrderViewDocument = z.infer<typeof orderViewDocument>;
 
-export const orderView = readModelView(orderViewDocument, { id: 'orderId', internal: ['customer', 'facts', 'lastPosition', 'epoch'], personal: ['customerId', 'shippingAddress', 'failureReason'] });
+export const orderView = readModelView(orderViewDocument, {
+  id: 'orderId',
+  internal: ['customer', 'facts', 'lastPosition', 'epoch'],
+  personal: ['customerId', 'shippingAddress', 'failureReason'],
+});

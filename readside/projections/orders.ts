@@ -16,7 +16,11 @@ export type { OrderViewDocument } from './order-view';
 export const ordersProjection: Projection = {
   name: 'orders',
   collections: {
-    orders: [{ key: { customer: 1, createdAt: -1, _id: -1 } }, { key: { status: 1, createdAt: -1, _id: -1 } }, { key: { createdAt: -1, _id: -1 } }],
+    orders: [
+      { key: { customer: 1, createdAt: -1, _id: -1 } },
+      { key: { status: 1, createdAt: -1, _id: -1 } },
+      { key: { createdAt: -1, _id: -1 } },
+    ],
   },
   eventTypes: ORDER_VIEW_EVENT_TYPES,
   // Every update here sets facts or keeps a maximum, so applying an event twice changes nothing:
@@ -52,7 +56,8 @@ async function applyOrders(events: StoredEvent[], ctx: ProjectionContext, write:
   if (missing.length) {
     const docs = await orders.find({ _id: { $in: missing } }, { projection: { facts: 1, status: 1 } }).toArray();
     const found = new Map(docs.map((d) => [d._id, d]));
-    for (const id of missing) memory.set(id, { facts: { ...(found.get(id)?.facts ?? {}) }, status: found.get(id)?.status });
+    for (const id of missing)
+      memory.set(id, { facts: { ...(found.get(id)?.facts ?? {}) }, status: found.get(id)?.status });
   }
   const next = new Map(ids.map((id) => [id, { ...memory.get(id)!, facts: { ...memory.get(id)!.facts } }]));
   const lastWrite = new Map<string, Write>();
@@ -87,7 +92,11 @@ function changeWrite(change: OrderChange, event: StoredEvent, epoch: number): Wr
   return {
     collection: 'orders',
     filter: { _id: change.orderId, ...fenceFilter(epoch) },
-    update: { $set, ...(change.setOnInsert && { $setOnInsert: change.setOnInsert }), $max: { updatedAt: event.metadata.timestamp, lastPosition: event.position, epoch } },
+    update: {
+      $set,
+      ...(change.setOnInsert && { $setOnInsert: change.setOnInsert }),
+      $max: { updatedAt: event.metadata.timestamp, lastPosition: event.position, epoch },
+    },
     upsert: true,
   };
 }

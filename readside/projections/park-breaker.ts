@@ -15,7 +15,11 @@ type RecentPark = NonNullable<ProjectionStateDocument['recentParks']>[number];
 
 /** Whether an event of `streamId` may be parked now, given the parks before it. */
 export function parkAllowed(parks: readonly RecentPark[], streamId: string, now: number): boolean {
-  const others = new Set(parks.filter((p) => p.at.getTime() > now - PARK_BREAKER_WINDOW_MS && p.streamId !== streamId).map((p) => p.streamId));
+  const others = new Set(
+    parks
+      .filter((p) => p.at.getTime() > now - PARK_BREAKER_WINDOW_MS && p.streamId !== streamId)
+      .map((p) => p.streamId),
+  );
   return others.size + 1 < PARK_BREAKER_STREAMS;
 }
 
@@ -37,7 +41,10 @@ export function parkBreaker(db: Db, projection: string) {
     async record(streamId: string): Promise<void> {
       await states.updateOne(
         { _id: projection },
-        { $push: { recentParks: { $each: [{ streamId, at: new Date() }], $slice: -REMEMBERED_PARKS } }, $setOnInsert: INITIAL_PROJECTION_STATE },
+        {
+          $push: { recentParks: { $each: [{ streamId, at: new Date() }], $slice: -REMEMBERED_PARKS } },
+          $setOnInsert: INITIAL_PROJECTION_STATE,
+        },
         { upsert: true },
       );
     },

@@ -96,7 +96,10 @@ export function startProjector(projections: Projection[], options: ProjectorOpti
     // Caught up: stop the rebuild where it is, then let the live subscription carry on from there.
     await rebuild.stop();
     building.delete(projection.name);
-    await projectionStates(db).updateOne({ _id: projection.name, building: generation }, { $set: { active: generation, building: null, swappedAt: new Date() } });
+    await projectionStates(db).updateOne(
+      { _id: projection.name, building: generation },
+      { $set: { active: generation, building: null, swappedAt: new Date() } },
+    );
     await liveInstance.stop();
     live.set(projection.name, start(projection, generation, epoch));
     await dropGeneration(db, projection, active);
@@ -104,8 +107,18 @@ export function startProjector(projections: Projection[], options: ProjectorOpti
     // events itself and parked its own if they still fail.
     await db.collection('parked_events').deleteMany({ instance: checkpointIdOf(projection.name, active) });
     await deadLetterCollection(db).updateMany(
-      { source: 'projection', step: checkpointIdOf(projection.name, active), status: { $in: ['open', 'redrive-requested', 'discard-requested'] } },
-      { $set: { status: 'discarded', resolvedAt: new Date(), resolution: `superseded by rebuild into generation ${generation}` } },
+      {
+        source: 'projection',
+        step: checkpointIdOf(projection.name, active),
+        status: { $in: ['open', 'redrive-requested', 'discard-requested'] },
+      },
+      {
+        $set: {
+          status: 'discarded',
+          resolvedAt: new Date(),
+          resolution: `superseded by rebuild into generation ${generation}`,
+        },
+      },
     );
     await checkpoints(db).deleteOne({ _id: checkpointIdOf(projection.name, active) });
     log.info({ projection: projection.name, from: active, to: generation }, 'rebuild swapped in');

@@ -22,12 +22,17 @@ export const salesProjection = writeProjection({
     const perSku = new Map<string, { units: number; revenue: number }>();
     for (const item of items) {
       const current = perSku.get(item.sku) ?? { units: 0, revenue: 0 };
-      perSku.set(item.sku, { units: current.units + item.quantity, revenue: current.revenue + item.quantity * item.unitPrice });
+      perSku.set(item.sku, {
+        units: current.units + item.quantity,
+        revenue: current.revenue + item.quantity * item.unitPrice,
+      });
     }
     return [
       guardedWrite('byDay', day, event, { $inc: { orders: 1, units, revenue }, $set: { day } }, epoch),
       // Per day and SKU, so a date range can be summed per SKU.
-      ...[...perSku].map(([sku, totals]) => guardedWrite('bySku', `${day}|${sku}`, event, { $inc: { orders: 1, ...totals }, $set: { day, sku } }, epoch)),
+      ...[...perSku].map(([sku, totals]) =>
+        guardedWrite('bySku', `${day}|${sku}`, event, { $inc: { orders: 1, ...totals }, $set: { day, sku } }, epoch),
+      ),
     ];
   },
 });

@@ -11,5 +11,13 @@ export interface StalledProjection {
 }
 
 export function stalledProjections(rows: ProjectionStatus[]): StalledProjection[] {
-  return rows.filter((r) => r.state === 'stalled').map((r) => ({ name: r.name, lagEvents: r.lagEvents, lagMs: r.lagMs, since: r.stalledSince ?? r.progressAt, lastError: r.lastError }));
+  return rows
+    .filter((r) => r.state === 'stalled')
+    .map((r) => ({
+      name: r.name,
+      lagEvents: r.lagEvents,
+      lagMs: r.lagMs,
+      since: r.stalledSince ?? r.progressAt,
+      lastError: r.lastError,
+    }));
 }

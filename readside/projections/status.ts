@@ -41,7 +41,11 @@ export interface ProjectionStatus extends GenerationProgress {
  * whether its store fails, its apply hangs or its process is frozen. Liveness (the projector's
  * heartbeat) is reported beside it and never counts as progress.
  */
-export async function projectionStatuses(db: Db, store: Pick<EventStore, 'headPosition'>, stallAfterMs: number): Promise<ProjectionStatus[]> {
+export async function projectionStatuses(
+  db: Db,
+  store: Pick<EventStore, 'headPosition'>,
+  stallAfterMs: number,
+): Promise<ProjectionStatus[]> {
   const events = db.collection<{ position: number; metadata: { timestamp: Date } }>('events');
   const head = await store.headPosition();
   const now = Date.now();
@@ -53,16 +57,37 @@ export async function projectionStatuses(db: Db, store: Pick<EventStore, 'headPo
     const lagEvents = Math.max(0, head - position);
     let lagMs = 0;
     if (lagEvents > 0) {
-      const next = await events.findOne({ position: { $gt: position } }, { sort: { position: 1 }, projection: { _id: 0, position: 1, 'metadata.timestamp': 1 } });
+      const next = await events.findOne(
+        { position: { $gt: position } },
+        { sort: { position: 1 }, projection: { _id: 0, position: 1, 'metadata.timestamp': 1 } },
+      );
       // The next position is a hole (its append has not landed): it is at least as old as the last progress.
-      const since = next && next.position === position + 1 ? next.metadata.timestamp.getTime() : Math.min(next?.metadata.timestamp.getTime() ?? now, cp?.progressAt?.getTime() ?? now);
+      const since =
+        next && next.position === position + 1
+          ? next.metadata.timestamp.getTime()
+          : Math.min(next?.metadata.timestamp.getTime() ?? now, cp?.progressAt?.getTime() ?? now);
       lagMs = Math.max(0, now - since);
     }
     const [parked, deadLetters] = await Promise.all([
       parkedEvents(db).countDocuments({ instance }),
-      deadLetterCollection(db).countDocuments({ source: 'projection', step: instance, status: { $in: ['open', 'redrive-requested', 'discard-requested'] } }),
+      deadLetterCollection(db).countDocuments({
+        source: 'projection',
+        step: instance,
+        status: { $in: ['open', 'redrive-requested', 'discard-requested'] },
+      }),
     ]);
-    return { generation, position, lagEvents, lagMs, parked, deadLetters, progressAt: cp?.progressAt ?? null, updatedAt: cp?.updatedAt ?? null, stalledSince: cp?.stalledSince ?? null, lastError: cp?.lastError ?? null };
+    return {
+      generation,
+      position,
+      lagEvents,
+      lagMs,
+      parked,
+      deadLetters,
+      progressAt: cp?.progressAt ?? null,
+      updatedAt: cp?.updatedAt ?? null,
+      stalledSince: cp?.stalledSince ?? null,
+      lastError: cp?.lastError ?? null,
+    };
   }
 
   const rows: ProjectionStatus[] = [];
@@ -70,10 +95,18 @@ export async function projectionStatuses(db: Db, store: Pick<EventStore, 'headPo
     const state = await projectionState(db, projection.name);
     const live = await progress(projection.name, state.active);
     const lastMoved = live.progressAt ?? live.updatedAt;
-    const stuck = live.stalledSince !== null || (live.lagEvents > 0 && (lastMoved === null || now - lastMoved.getTime() > stallAfterMs));
+    const stuck =
+      live.stalledSince !== null ||
+      (live.lagEvents > 0 && (lastMoved === null || now - lastMoved.getTime() > stallAfterMs));
     rows.push({
       name: projection.name,
-      state: stuck ? 'stalled' : state.building !== null ? 'rebuilding' : live.lagEvents > 0 ? 'catching-up' : 'running',
+      state: stuck
+        ? 'stalled'
+        : state.building !== null
+          ? 'rebuilding'
+          : live.lagEvents > 0
+            ? 'catching-up'
+            : 'running',
       headPosition: head,
       ...live,
       projectorSeenAt: state.heartbeatAt,

@@ -55,22 +55,38 @@ export async function bulkWrites(ctx: ProjectionContext, writes: Write[]): Promi
  * A projection whose every change is a list of writes per event: `apply` runs them, `applyMany`
  * runs a whole batch's as one bulk write per collection.
  */
-export function writeProjection(def: Omit<Projection, 'apply' | 'applyMany'> & { writes(event: StoredEvent, epoch: number): Write[] }): Projection {
+export function writeProjection(
+  def: Omit<Projection, 'apply' | 'applyMany'> & { writes(event: StoredEvent, epoch: number): Write[] },
+): Projection {
   return {
     name: def.name,
     collections: def.collections,
     eventTypes: def.eventTypes,
     apply: (event, ctx) => runWrites(ctx, def.writes(event, ctx.epoch)),
-    applyMany: (events, ctx) => bulkWrites(ctx, events.flatMap((e) => def.writes(e, ctx.epoch))),
+    applyMany: (events, ctx) =>
+      bulkWrites(
+        ctx,
+        events.flatMap((e) => def.writes(e, ctx.epoch)),
+      ),
   };
 }
 
 /** A `guarded` write: applied once per event position, fenced by the lease epoch. */
-export function guardedWrite(collection: string, id: string, event: StoredEvent, update: { $set?: Document; $inc?: Document; $setOnInsert?: Document; $max?: Document }, epoch: number): Write {
+export function guardedWrite(
+  collection: string,
+  id: string,
+  event: StoredEvent,
+  update: { $set?: Document; $inc?: Document; $setOnInsert?: Document; $max?: Document },
+  epoch: number,
+): Write {
   return {
     collection,
     filter: { _id: id, applied: { $ne: event.position }, ...fenceFilter(epoch) },
-    update: { ...update, $max: { ...(update.$max ?? {}), epoch }, $push: { applied: { $each: [event.position], $slice: -APPLIED_WINDOW } } },
+    update: {
+      ...update,
+      $max: { ...(update.$max ?? {}), epoch },
+      $push: { applied: { $each: [event.position], $slice: -APPLIED_WINDOW } },
+    },
     upsert: true,
   };
 }
@@ -86,7 +102,9 @@ export interface ProjectionContext {
 }
 
 /** The filter part that fences a write at `epoch` (documents written before epochs existed have none). */
-export const fenceFilter = (epoch: number): Document => ({ $or: [{ epoch: { $lte: epoch } }, { epoch: { $exists: false } }] });
+export const fenceFilter = (epoch: number): Document => ({
+  $or: [{ epoch: { $lte: epoch } }, { epoch: { $exists: false } }],
+});
 
 /** How many recent positions a document remembers: more than the 500-event batch a restart can redeliver. */
 export const APPLIED_WINDOW = 600;

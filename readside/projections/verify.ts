@@ -9,10 +9,18 @@ import { startProjectionInstance } from './instance';
 import type { Projection } from './types';
 
 /** A generation's documents without per-document bookkeeping, sorted by id. */
-export async function generationContents(db: Db, projection: Projection, generation: number): Promise<Record<string, Document[]>> {
+export async function generationContents(
+  db: Db,
+  projection: Projection,
+  generation: number,
+): Promise<Record<string, Document[]>> {
   const out: Record<string, Document[]> = {};
   for (const logical of Object.keys(projection.collections)) {
-    out[logical] = await contextFor(db, projection, generation).collection(logical).find({}, { projection: { applied: 0, epoch: 0 } }).sort({ _id: 1 }).toArray();
+    out[logical] = await contextFor(db, projection, generation)
+      .collection(logical)
+      .find({}, { projection: { applied: 0, epoch: 0 } })
+      .sort({ _id: 1 })
+      .toArray();
   }
   return out;
 }
@@ -35,7 +43,8 @@ export async function rebuildScratch(
   const deadline = Date.now() + timeoutMs;
   try {
     while (instance.position() < head) {
-      if (Date.now() > deadline) throw new Error(`rebuild of ${projection.name} did not reach position ${head} within ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`rebuild of ${projection.name} did not reach position ${head} within ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 50));
     }
   } finally {

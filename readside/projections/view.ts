@@ -8,14 +8,22 @@ import type { z } from 'zod';
  * are never answered; `personal` hold values sealed with a customer's key, which an answer opens
  * (and no other field: one may carry text a client chose).
  */
-export interface ReadModelView<Shape extends z.core.$ZodShape = z.core.$ZodShape, Id extends string = string, Internal extends keyof Shape & string = keyof Shape & string> {
+export interface ReadModelView<
+  Shape extends z.core.$ZodShape = z.core.$ZodShape,
+  Id extends string = string,
+  Internal extends keyof Shape & string = keyof Shape & string,
+> {
   readonly document: z.ZodObject<Shape>;
   readonly id: Id;
   readonly internal: readonly Internal[];
   readonly personal: readonly Exclude<keyof Shape & string, Internal>[];
 }
 
-export function readModelView<Shape extends z.core.$ZodShape, const Id extends string, const Internal extends keyof Shape & string>(
+export function readModelView<
+  Shape extends z.core.$ZodShape,
+  const Id extends string,
+  const Internal extends keyof Shape & string,
+>(
   document: z.ZodObject<Shape>,
   view: { id: Id; internal: readonly Internal[]; personal: readonly Exclude<keyof Shape & string, Internal>[] },
 ): ReadModelView<Shape, Id, Internal> {

@@ -22,7 +22,10 @@ const WRITES = new Set<PropertyKey>([
  * at the write — so that everything writing through the context (applies and the write probe
  * alike) meets it, and nothing else does. Reads pass untouched.
  */
-export function withWriteFaults(ctx: ProjectionContext, check: (collection: string) => Promise<void>): ProjectionContext {
+export function withWriteFaults(
+  ctx: ProjectionContext,
+  check: (collection: string) => Promise<void>,
+): ProjectionContext {
   return {
     epoch: ctx.epoch,
     collection<T extends Document = Document>(logical: string): Collection<T> {

@@ -19,11 +19,18 @@ export function gapMarkerFigures(log: Array<{ type: string; data: unknown }>): G
     if (doc.type !== GAP_TYPE) continue;
     total++;
     const data = doc.data as Partial<GapData> | null;
-    const cause = data?.cause && (GAP_CAUSES as readonly string[]).includes(data.cause) ? data.cause : data?.reason === 'sealed' ? 'crash' : 'unknown';
+    const cause =
+      data?.cause && (GAP_CAUSES as readonly string[]).includes(data.cause)
+        ? data.cause
+        : data?.reason === 'sealed'
+          ? 'crash'
+          : 'unknown';
     byCause[cause]++;
   }
   const events = log.length - total;
-  const per1000EventsByCause = Object.fromEntries(Object.entries(byCause).map(([c, n]) => [c, per1000(n, events)])) as GapMarkerFigures['per1000EventsByCause'];
+  const per1000EventsByCause = Object.fromEntries(
+    Object.entries(byCause).map(([c, n]) => [c, per1000(n, events)]),
+  ) as GapMarkerFigures['per1000EventsByCause'];
   return { total, events, per1000Events: per1000(total, events), byCause, per1000EventsByCause };
 }
 

@@ -38,16 +38,28 @@ export interface InvariantReport {
 }
 
 /** Checks the promises of the platform against the event log, the services' state and the read models. */
-export async function checkInvariants({ db, store }: { db: Db; store: EventStore }, client: Client, orders: PlacedOrder[], options: InvariantOptions): Promise<InvariantReport> {
+export async function checkInvariants(
+  { db, store }: { db: Db; store: EventStore },
+  client: Client,
+  orders: PlacedOrder[],
+  options: InvariantOptions,
+): Promise<InvariantReport> {
   const { faultsInjected } = options;
   const violations: string[] = [];
   const checks: InvariantReport['checks'] = {};
   const figures: Record<string, number> = {};
   const record = (name: string, problems: string[], detail: string) => {
-    checks[name] = { ok: problems.length === 0, detail: problems.length ? `${problems.length} violation(s): ${problems.slice(0, 5).join('; ')}` : detail };
+    checks[name] = {
+      ok: problems.length === 0,
+      detail: problems.length ? `${problems.length} violation(s): ${problems.slice(0, 5).join('; ')}` : detail,
+    };
     violations.push(...problems.map((p) => `${name}: ${p}`));
   };
-  const events = (await db.collection('events').find({}, { projection: { _id: 0, batch: 0 } }).sort({ position: 1 }).toArray()) as unknown as StoredEvent[];
+  const events = (await db
+    .collection('events')
+    .find({}, { projection: { _id: 0, batch: 0 } })
+    .sort({ position: 1 })
+    .toArray()) as unknown as StoredEvent[];
 
   // 1. Every saga reached a terminal state, and the order says so: COMPLETED, or CANCELLED once
   //    every compensation ran (a saga that ended COMPENSATION_INCOMPLETE is CANCELLED after its
@@ -68,14 +80,19 @@ export async function checkInvariants({ db, store }: { db: Db; store: EventStore
       }
       if (sagaEnd === 'COMPENSATION_INCOMPLETE') figures.compensationIncomplete++;
       // What users see: the API's read model, not the service's own document.
-      const status = (await options.api.GET('/orders/{orderId}', { params: { path: { orderId: o.orderId } } })).data?.status;
+      const status = (await options.api.GET('/orders/{orderId}', { params: { path: { orderId: o.orderId } } })).data
+        ?.status;
       const expected = sagaEnd === 'COMPLETED' ? 'COMPLETED' : 'CANCELLED';
-      if (status !== expected) problems.push(`order ${o.orderId}: saga ended ${sagaEnd}, order is ${status ?? 'missing'}`);
+      if (status !== expected)
+        problems.push(`order ${o.orderId}: saga ended ${sagaEnd}, order is ${status ?? 'missing'}`);
       else outcome.set(o.orderId, expected);
     }
     figures.completed = [...outcome.values()].filter((s) => s === 'COMPLETED').length;
     figures.cancelled = [...outcome.values()].filter((s) => s === 'CANCELLED').length;
-    if (options.stillOpen.length) problems.push(`${options.stillOpen.length} compensation dead letter(s) still open after redrive: ${options.stillOpen.slice(0, 3).join(', ')}`);
+    if (options.stillOpen.length)
+      problems.push(
+        `${options.stillOpen.length} compensation dead letter(s) still open after redrive: ${options.stillOpen.slice(0, 3).join(', ')}`,
+      );
     record(
       'every saga terminal',
       problems,
@@ -87,21 +104,36 @@ export async function checkInvariants({ db, store }: { db: Db; store: EventStore
   {
     const problems: string[] = [];
     const byStream = new Map<string, Set<string>>();
-    for (const e of events) if (e.streamType === 'order') byStream.set(e.streamId, (byStream.get(e.streamId) ?? new Set()).add(e.type));
+    for (const e of events)
+      if (e.streamType === 'order') byStream.set(e.streamId, (byStream.get(e.streamId) ?? new Set()).add(e.type));
     for (const [streamId, types] of byStream) {
-      if (types.has('OrderCompleted') && (types.has('OrderCancelled') || types.has('OrderCompensating'))) problems.push(`${streamId} holds ${[...types].join(', ')}`);
+      if (types.has('OrderCompleted') && (types.has('OrderCancelled') || types.has('OrderCompensating')))
+        problems.push(`${streamId} holds ${[...types].join(', ')}`);
       if (!types.has('OrderCreated')) problems.push(`${streamId} has no OrderCreated (${[...types].join(', ')})`);
     }
-    record('never completed and cancelled', problems, `${byStream.size} order streams, none with both OrderCompleted and a compensation, each starting with OrderCreated`);
+    record(
+      'never completed and cancelled',
+      problems,
+      `${byStream.size} order streams, none with both OrderCompleted and a compensation, each starting with OrderCreated`,
+    );
   }
 
   // 1c. Every order the API accepted was readable within the bound.
   {
-    const problems = orders.filter((o) => o.readableAfterMs === undefined).map((o) => `order ${o.orderId} not readable ${options.readableWithinMs} ms after its 202`);
-    const times = orders.map((o) => o.readableAfterMs).filter((t): t is number => t !== undefined).sort((a, b) => a - b);
+    const problems = orders
+      .filter((o) => o.readableAfterMs === undefined)
+      .map((o) => `order ${o.orderId} not readable ${options.readableWithinMs} ms after its 202`);
+    const times = orders
+      .map((o) => o.readableAfterMs)
+      .filter((t): t is number => t !== undefined)
+      .sort((a, b) => a - b);
     figures.readableP50Ms = times[Math.floor(times.length / 2)] ?? 0;
     figures.readableMaxMs = times.at(-1) ?? 0;
-    record('accepted orders readable', problems, `every 202 order answered GET /orders/:id within ${options.readableWithinMs} ms (p50 ${figures.readableP50Ms} ms, max ${figures.readableMaxMs} ms)`);
+    record(
+      'accepted orders readable',
+      problems,
+      `every 202 order answered GET /orders/:id within ${options.readableWithinMs} ms (p50 ${figures.readableP50Ms} ms, max ${figures.readableMaxMs} ms)`,
+    );
   }
 
   // 1d. A cancel the API accepted (202) is honoured; a refused one (409) leaves the order to its fate.
@@ -110,12 +142,19 @@ export async function checkInvariants({ db, store }: { db: Db; store: EventStore
     const storm = orders.filter((o) => o.cancel);
     for (const o of storm) {
       const { status, answer } = o.cancel!;
-      if (status === 202 && outcome.get(o.orderId) !== 'CANCELLED') problems.push(`order ${o.orderId}: cancel accepted ${o.cancel!.afterMs} ms in, order ${outcome.get(o.orderId)}`);
+      if (status === 202 && outcome.get(o.orderId) !== 'CANCELLED')
+        problems.push(
+          `order ${o.orderId}: cancel accepted ${o.cancel!.afterMs} ms in, order ${outcome.get(o.orderId)}`,
+        );
       if (status !== 202 && status !== 409) problems.push(`order ${o.orderId}: cancel answered ${status} ${answer}`);
     }
     figures.cancelsAccepted = storm.filter((o) => o.cancel!.status === 202).length;
     figures.cancelsRefused = storm.filter((o) => o.cancel!.status === 409).length;
-    record('accepted cancels honoured', problems, `${storm.length} cancels at random moments: ${figures.cancelsAccepted} accepted (all ended CANCELLED), ${figures.cancelsRefused} refused with 409`);
+    record(
+      'accepted cancels honoured',
+      problems,
+      `${storm.length} cancels at random moments: ${figures.cancelsAccepted} accepted (all ended CANCELLED), ${figures.cancelsRefused} refused with 409`,
+    );
   }
 
   // 2. The log: one event or gap marker per position, no duplicate (stream, version).
@@ -136,52 +175,84 @@ export async function checkInvariants({ db, store }: { db: Db; store: EventStore
     figures.events = events.filter((e) => e.type !== GAP_TYPE).length;
     figures.gapMarkers = events.length - figures.events;
     figures.gapMarkersPer1000Events = gapMarkerFigures(events).per1000Events;
-    record('event log complete and unduplicated', problems, `${figures.events} events and ${figures.gapMarkers} gap markers fill positions 1..${head}`);
+    record(
+      'event log complete and unduplicated',
+      problems,
+      `${figures.events} events and ${figures.gapMarkers} gap markers fill positions 1..${head}`,
+    );
   }
 
   // 3. Money: balances are the fold of their events, never negative; each order charged at most once and refunded iff cancelled after a charge.
   {
     const problems: string[] = [];
     const byAccount = new Map<string, StoredEvent[]>();
-    for (const e of events) if (e.streamType === 'account') byAccount.set(e.streamId, [...(byAccount.get(e.streamId) ?? []), e]);
-    const readModel = db.collection(physicalName('accounts', 'accounts', (await projectionState(db, 'accounts')).active));
+    for (const e of events)
+      if (e.streamType === 'account') byAccount.set(e.streamId, [...(byAccount.get(e.streamId) ?? []), e]);
+    const readModel = db.collection(
+      physicalName('accounts', 'accounts', (await projectionState(db, 'accounts')).active),
+    );
     for (const [streamId, stream] of byAccount) {
       let balance = 0;
       for (const e of stream) {
         const data = e.data as { initial?: number; amount?: number };
-        balance += e.type === 'AccountOpened' ? data.initial ?? 0 : e.type === 'Deposited' ? data.amount! : -data.amount!;
+        balance +=
+          e.type === 'AccountOpened' ? (data.initial ?? 0) : e.type === 'Deposited' ? data.amount! : -data.amount!;
         if (balance < 0) problems.push(`${streamId} negative after version ${e.version}`);
       }
       const listed = await readModel.findOne({ _id: streamId.slice('account-'.length) as never });
       if (listed?.balance !== balance) problems.push(`${streamId}: read model ${listed?.balance}, events ${balance}`);
     }
     for (const o of orders) {
-      const money = events.filter((e) => e.streamType === 'account' && (e.data as { reference?: string }).reference === o.orderId);
+      const money = events.filter(
+        (e) => e.streamType === 'account' && (e.data as { reference?: string }).reference === o.orderId,
+      );
       const charges = money.filter((e) => e.type === 'Withdrawn').length;
       const refunds = money.filter((e) => e.type === 'Deposited').length;
       const status = outcome.get(o.orderId);
       if (charges > 1 || refunds > 1) problems.push(`order ${o.orderId}: ${charges} charges, ${refunds} refunds`);
-      if (status === 'COMPLETED' && (charges !== 1 || refunds !== 0)) problems.push(`completed order ${o.orderId}: ${charges} charges, ${refunds} refunds`);
-      if (status === 'CANCELLED' && charges !== refunds) problems.push(`cancelled order ${o.orderId}: ${charges} charges, ${refunds} refunds`);
+      if (status === 'COMPLETED' && (charges !== 1 || refunds !== 0))
+        problems.push(`completed order ${o.orderId}: ${charges} charges, ${refunds} refunds`);
+      if (status === 'CANCELLED' && charges !== refunds)
+        problems.push(`cancelled order ${o.orderId}: ${charges} charges, ${refunds} refunds`);
     }
     figures.accounts = byAccount.size;
-    record('money moved exactly once', problems, `${byAccount.size} accounts fold to their balances, never negative; completed orders charged once, cancelled ones refunded once if charged`);
+    record(
+      'money moved exactly once',
+      problems,
+      `${byAccount.size} accounts fold to their balances, never negative; completed orders charged once, cancelled ones refunded once if charged`,
+    );
   }
 
   // 4. Stock is conserved: restocked = available + reserved per SKU, and reserved = what completed orders hold.
   {
     const problems: string[] = [];
     const restocked = new Map<string, number>();
-    for (const e of events) if (e.type === 'StockAdjusted') restocked.set((e.data as { sku: string }).sku, (restocked.get((e.data as { sku: string }).sku) ?? 0) + (e.data as { quantity: number }).quantity);
+    for (const e of events)
+      if (e.type === 'StockAdjusted')
+        restocked.set(
+          (e.data as { sku: string }).sku,
+          (restocked.get((e.data as { sku: string }).sku) ?? 0) + (e.data as { quantity: number }).quantity,
+        );
     const held = new Map<string, number>();
-    for (const o of orders) if (outcome.get(o.orderId) === 'COMPLETED') for (const i of o.items) held.set(i.sku, (held.get(i.sku) ?? 0) + i.quantity);
-    for (const doc of await db.collection<{ _id: string; available: number; reserved: number }>('inventory').find().toArray()) {
+    for (const o of orders)
+      if (outcome.get(o.orderId) === 'COMPLETED')
+        for (const i of o.items) held.set(i.sku, (held.get(i.sku) ?? 0) + i.quantity);
+    for (const doc of await db
+      .collection<{ _id: string; available: number; reserved: number }>('inventory')
+      .find()
+      .toArray()) {
       const total = restocked.get(doc._id) ?? 0;
-      if (doc.available + doc.reserved !== total) problems.push(`${doc._id}: ${doc.available} + ${doc.reserved} != ${total}`);
-      if (doc.reserved !== (held.get(doc._id) ?? 0)) problems.push(`${doc._id}: reserved ${doc.reserved}, completed orders hold ${held.get(doc._id) ?? 0}`);
+      if (doc.available + doc.reserved !== total)
+        problems.push(`${doc._id}: ${doc.available} + ${doc.reserved} != ${total}`);
+      if (doc.reserved !== (held.get(doc._id) ?? 0))
+        problems.push(`${doc._id}: reserved ${doc.reserved}, completed orders hold ${held.get(doc._id) ?? 0}`);
       if (doc.available < 0) problems.push(`${doc._id}: negative stock`);
     }
-    record('stock conserved', problems, `available + reserved = restocked for every SKU; reserved = units of completed orders`);
+    record(
+      'stock conserved',
+      problems,
+      `available + reserved = restocked for every SKU; reserved = units of completed orders`,
+    );
   }
 
   // 5. Read models equal a fresh rebuild from the log.
@@ -190,9 +261,16 @@ export async function checkInvariants({ db, store }: { db: Db; store: EventStore
     const deps = { db, store, faults: createFaults(db), log: createLogger('drill-verify', 'silent') };
     for (const p of projections) {
       const result = await compareWithRebuild(p, deps);
-      if (!result.equal) problems.push(`${p.name} differs from a rebuild (${result.liveDocuments} vs ${result.rebuiltDocuments} documents)`);
+      if (!result.equal)
+        problems.push(
+          `${p.name} differs from a rebuild (${result.liveDocuments} vs ${result.rebuiltDocuments} documents)`,
+        );
     }
-    record('read models equal a rebuild', problems, `${projections.length} projections rebuilt from position 0 and compared`);
+    record(
+      'read models equal a rebuild',
+      problems,
+      `${projections.length} projections rebuilt from position 0 and compared`,
+    );
   }
 
   // 6. Notifications exactly once.
@@ -200,12 +278,22 @@ export async function checkInvariants({ db, store }: { db: Db; store: EventStore
     const problems: string[] = [];
     const emails = await db.collection<{ orderId: string; kind: string }>('emails').find().toArray();
     for (const o of orders) {
-      const mine = emails.filter((e) => e.orderId === o.orderId).map((e) => e.kind).sort();
-      const expected = outcome.get(o.orderId) === 'COMPLETED' ? ['order-confirmed', 'order-received'] : ['order-cancelled', 'order-received'];
+      const mine = emails
+        .filter((e) => e.orderId === o.orderId)
+        .map((e) => e.kind)
+        .sort();
+      const expected =
+        outcome.get(o.orderId) === 'COMPLETED'
+          ? ['order-confirmed', 'order-received']
+          : ['order-cancelled', 'order-received'];
       if (mine.join() !== expected.join()) problems.push(`order ${o.orderId}: sent [${mine.join()}]`);
     }
     figures.emails = emails.length;
-    record('notifications exactly once', problems, `${emails.length} emails: one received and one confirmed/cancelled notice per order`);
+    record(
+      'notifications exactly once',
+      problems,
+      `${emails.length} emails: one received and one confirmed/cancelled notice per order`,
+    );
   }
 
   // 7. Dead letters only where a fault made them.
@@ -213,11 +301,16 @@ export async function checkInvariants({ db, store }: { db: Db; store: EventStore
     const problems: string[] = [];
     const letters = await deadLetterCollection(db).find().toArray();
     for (const d of letters) {
-      const explained = /fault injected|ECONNREFUSED|connect|Server selection|topology|unavailable|timed out|timeout/i.test(d.error);
+      const explained =
+        /fault injected|ECONNREFUSED|connect|Server selection|topology|unavailable|timed out|timeout/i.test(d.error);
       if (!explained) problems.push(`${d._id}: ${d.error}`);
     }
     figures.deadLetters = letters.length;
-    record('dead letters only from faults', problems, `${letters.length} dead letters${letters.length ? ' (each from an injected fault)' : ''}; faults injected: ${faultsInjected.length}`);
+    record(
+      'dead letters only from faults',
+      problems,
+      `${letters.length} dead letters${letters.length ? ' (each from an injected fault)' : ''}; faults injected: ${faultsInjected.length}`,
+    );
   }
 
   return { checks, violations, figures, gapMarkers: gapMarkerFigures(events) };

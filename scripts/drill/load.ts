@@ -36,11 +36,23 @@ export async function placeOrders(o: LoadOptions): Promise<PlacedOrder[]> {
     while (next < o.sagas) {
       const n = next++;
       const accountId = n % 10 === 9 ? pick(o.poorAccounts) : pick(o.richAccounts);
-      const items = [...new Set([pick(o.skus), pick(o.skus)])].map((sku) => ({ sku, quantity: 1 + Math.floor(Math.random() * 3) }));
+      const items = [...new Set([pick(o.skus), pick(o.skus)])].map((sku) => ({
+        sku,
+        quantity: 1 + Math.floor(Math.random() * 3),
+      }));
       const country = n % 20 === 7 ? 'AQ' : 'US';
-      const body = { customerId: `drill-${n % 13}`, accountId, items, shippingAddress: { line1: `${n} Main St`, city: 'Springfield', postalCode: '12345', country } };
-      const { data, error, response } = await o.api.POST('/orders', { params: { header: idempotencyKey(`drill-order-${n}`) }, body });
-      if (response.status !== 202 || !data) throw new Error(`order ${n} refused: ${response.status} ${JSON.stringify(error)}`);
+      const body = {
+        customerId: `drill-${n % 13}`,
+        accountId,
+        items,
+        shippingAddress: { line1: `${n} Main St`, city: 'Springfield', postalCode: '12345', country },
+      };
+      const { data, error, response } = await o.api.POST('/orders', {
+        params: { header: idempotencyKey(`drill-order-${n}`) },
+        body,
+      });
+      if (response.status !== 202 || !data)
+        throw new Error(`order ${n} refused: ${response.status} ${JSON.stringify(error)}`);
       const order: PlacedOrder = { orderId: data.orderId, accountId, items, acceptedAt: Date.now() };
       orders.push(order);
       followUps.push(watchReadable(o, order));
@@ -57,7 +69,9 @@ async function watchReadable(o: LoadOptions, order: PlacedOrder): Promise<void> 
   const deadline = order.acceptedAt + o.readableWithinMs;
   while (Date.now() < deadline) {
     const fetch = retryingFetch({ deadlineMs: Math.max(1_000, deadline - Date.now()) });
-    const res = await o.api.GET('/orders/{orderId}', { params: { path: { orderId: order.orderId } }, fetch }).catch(() => undefined);
+    const res = await o.api
+      .GET('/orders/{orderId}', { params: { path: { orderId: order.orderId } }, fetch })
+      .catch(() => undefined);
     if (res?.response.status === 200) {
       order.readableAfterMs = Date.now() - order.acceptedAt;
       return;
@@ -68,6 +82,13 @@ async function watchReadable(o: LoadOptions, order: PlacedOrder): Promise<void> 
 
 async function cancelLater(o: LoadOptions, order: PlacedOrder): Promise<void> {
   await sleep(Math.random() * o.cancelWithinMs);
-  const { response, error } = await o.api.POST('/orders/{orderId}/cancel', { params: { path: { orderId: order.orderId } }, body: { reason: 'drill cancel storm' } });
-  order.cancel = { status: response.status, afterMs: Date.now() - order.acceptedAt, ...(response.status !== 202 && { answer: JSON.stringify(error).slice(0, 200) }) };
+  const { response, error } = await o.api.POST('/orders/{orderId}/cancel', {
+    params: { path: { orderId: order.orderId } },
+    body: { reason: 'drill cancel storm' },
+  });
+  order.cancel = {
+    status: response.status,
+    afterMs: Date.now() - order.acceptedAt,
+    ...(response.status !== 202 && { answer: JSON.stringify(error).slice(0, 200) }),
+  };
 }

@@ -7,7 +7,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function waitForQuiet(client: Client, api: ApiClient, taskQueue: string, deadline: number): Promise<void> {
   for (;;) {
     let running = 0;
-    for await (const _ of client.workflow.list({ query: `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'` })) running++;
+    for await (const _ of client.workflow.list({ query: `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'` }))
+      running++;
     const { data, response } = await api.GET('/projections');
     if (!data) throw new Error(`GET /projections answered ${response.status}`);
     const lag = data.projections.reduce((n, p) => n + p.lagEvents, 0);
@@ -22,9 +23,17 @@ export async function waitForQuiet(client: Client, api: ApiClient, taskQueue: st
  * redrive every open compensation dead letter, then wait for the redrives to finish. Returns the
  * ids of the orders whose compensations were redriven, and those still open afterwards.
  */
-export async function redriveCompensations(client: Client, api: ApiClient, taskQueue: string, deadline: number, say: (m: string) => void) {
+export async function redriveCompensations(
+  client: Client,
+  api: ApiClient,
+  taskQueue: string,
+  deadline: number,
+  say: (m: string) => void,
+) {
   const openLetters = async () => {
-    const { data, response } = await api.GET('/dead-letters', { params: { query: { source: 'saga', status: 'open', limit: 500 } } });
+    const { data, response } = await api.GET('/dead-letters', {
+      params: { query: { source: 'saga', status: 'open', limit: 500 } },
+    });
     if (!data) throw new Error(`GET /dead-letters answered ${response.status}`);
     return data.deadLetters;
   };
@@ -34,8 +43,12 @@ export async function redriveCompensations(client: Client, api: ApiClient, taskQ
     if (open.length === 0) break;
     say(`redriving ${open.length} compensation dead letter(s), round ${round}`);
     for (const letter of open) {
-      const { response, error } = await api.POST('/dead-letters/{id}/redrive', { params: { path: { id: letter.id } }, headers: { 'x-operator': 'drill' } });
-      if (response.status !== 202) throw new Error(`redrive of ${letter.id} answered ${response.status} ${JSON.stringify(error)}`);
+      const { response, error } = await api.POST('/dead-letters/{id}/redrive', {
+        params: { path: { id: letter.id } },
+        headers: { 'x-operator': 'drill' },
+      });
+      if (response.status !== 202)
+        throw new Error(`redrive of ${letter.id} answered ${response.status} ${JSON.stringify(error)}`);
       // The contract leaves a dead letter's other fields open (they differ by source): a saga's names its order.
       if (typeof letter.orderId === 'string') redriven.add(letter.orderId);
     }

@@ -13,7 +13,11 @@ export interface HostileResult {
 }
 
 /** Sends every hostile case and records what came back. */
-export async function runHostileCases(baseUrl: string, vars: Record<string, string>, headers: Record<string, string> = {}): Promise<HostileResult[]> {
+export async function runHostileCases(
+  baseUrl: string,
+  vars: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<HostileResult[]> {
   const fill = (text: string) => text.replace(/\{(\w+)\}/g, (m, key: string) => vars[key] ?? m);
   const results: HostileResult[] = [];
   for (const c of hostileCases) {
@@ -37,7 +41,15 @@ export async function runHostileCases(baseUrl: string, vars: Record<string, stri
     } catch {
       errorShape = false;
     }
-    results.push({ name: c.name, method: c.method, path: c.path, status: res.status, expected: c.expect, correlationId, errorShape });
+    results.push({
+      name: c.name,
+      method: c.method,
+      path: c.path,
+      status: res.status,
+      expected: c.expect,
+      correlationId,
+      errorShape,
+    });
   }
   return results;
 }

@@ -28,7 +28,10 @@ export function loadFixtures(dir = historiesDir): Fixture[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .sort()
-    .map((f) => ({ file: path.relative(repoRoot, path.join(dir, f)), history: historyFromJSON(JSON.parse(readFileSync(path.join(dir, f), 'utf8'))) }));
+    .map((f) => ({
+      file: path.relative(repoRoot, path.join(dir, f)),
+      history: historyFromJSON(JSON.parse(readFileSync(path.join(dir, f), 'utf8'))),
+    }));
 }
 
 export interface ReplayFailure {
@@ -48,7 +51,10 @@ function quietRuntime() {
   runtimeInstalled = true;
   try {
     // A replay that fails is what some tests expect: keep the SDK's own warnings about it quiet.
-    Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
+    Runtime.install({
+      logger: new DefaultLogger('ERROR'),
+      telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } },
+    });
   } catch {
     // Another part of this process installed the runtime first; its settings stand.
   }
@@ -72,7 +78,11 @@ function replayOptions(workflowBundle: Bundle, config: Config, replayName: strin
  * worker would run it, with the platform's data converter. Returns one failure per history that
  * does not replay; an empty list means every recorded saga would continue correctly on this code.
  */
-export async function replayFixtures(fixtures: Fixture[], workflows = workflowsPath, config: Config = loadConfig()): Promise<ReplayFailure[]> {
+export async function replayFixtures(
+  fixtures: Fixture[],
+  workflows = workflowsPath,
+  config: Config = loadConfig(),
+): Promise<ReplayFailure[]> {
   const code = await bundle(workflows);
   const errors = new Map<string, Error>();
   const histories = fixtures.map((f) => ({ workflowId: f.file, history: f.history }));
@@ -83,8 +93,14 @@ export async function replayFixtures(fixtures: Fixture[], workflows = workflowsP
   for (const fixture of fixtures) {
     const error = errors.get(fixture.file);
     if (!error) continue;
-    const divergingEvent = error instanceof DeterminismViolationError ? await locateDivergence(fixture, error, code, config) : undefined;
-    failures.push({ file: fixture.file, error, divergingEvent, message: describe(fixture.file, error, divergingEvent, workflows) });
+    const divergingEvent =
+      error instanceof DeterminismViolationError ? await locateDivergence(fixture, error, code, config) : undefined;
+    failures.push({
+      file: fixture.file,
+      error,
+      divergingEvent,
+      message: describe(fixture.file, error, divergingEvent, workflows),
+    });
   }
   return failures;
 }
@@ -97,7 +113,10 @@ export function replayerMessage(error: Error): string {
 
 function describe(file: string, error: Error, event: ReplayFailure['divergingEvent'], workflows: string): string {
   const code = path.relative(repoRoot, path.dirname(workflows));
-  const what = error instanceof DeterminismViolationError ? `does not replay deterministically on the workflow code in ${code}/` : `failed to replay on the workflow code in ${code}/`;
+  const what =
+    error instanceof DeterminismViolationError
+      ? `does not replay deterministically on the workflow code in ${code}/`
+      : `failed to replay on the workflow code in ${code}/`;
   const where = event ? ` The first diverging event is ${event.eventId} (${event.description}).` : '';
   return `${file} ${what}.${where}\n  Replayer: ${replayerMessage(error)}`;
 }
@@ -109,15 +128,27 @@ function describe(file: string, error: Error, event: ReplayFailure['divergingEve
  * the shortest that fails: its last workflow task is where the code diverged. Within it, the event
  * the replayer names (or else the task's first command event) is the answer.
  */
-async function locateDivergence(fixture: Fixture, error: Error, code: Bundle, config: Config): Promise<ReplayFailure['divergingEvent']> {
+async function locateDivergence(
+  fixture: Fixture,
+  error: Error,
+  code: Bundle,
+  config: Config,
+): Promise<ReplayFailure['divergingEvent']> {
   const events = fixture.history.events ?? [];
-  const cuts = events.flatMap((e, i) => (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED && i > 0 ? [i] : [])).concat(events.length);
+  const cuts = events
+    .flatMap((e, i) => (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED && i > 0 ? [i] : []))
+    .concat(events.length);
   // A prefix without a workflow task (the start event alone) has nothing to replay, and the
   // replayer would wait for a task forever: it cannot be where the code diverged.
-  const hasTask = (cut: number) => events.slice(0, cut).some((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED);
+  const hasTask = (cut: number) =>
+    events.slice(0, cut).some((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED);
   const fails = async (cut: number) =>
     hasTask(cut) &&
-    Worker.runReplayHistory(replayOptions(code, config, 'locate-divergence'), { events: events.slice(0, cut) }, fixture.file).then(
+    Worker.runReplayHistory(
+      replayOptions(code, config, 'locate-divergence'),
+      { events: events.slice(0, cut) },
+      fixture.file,
+    ).then(
       () => false,
       () => true,
     );
@@ -133,7 +164,8 @@ async function locateDivergence(fixture: Fixture, error: Error, code: Bundle, co
   const completed = task.findIndex((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
   const commands = completed < 0 ? task : task.slice(completed + 1);
   const message = replayerMessage(error);
-  const named = /event '([^']+)'/.exec(message)?.[1] ?? /patch marker encountered for change ([^\s,!]+)/.exec(message)?.[1];
+  const named =
+    /event '([^']+)'/.exec(message)?.[1] ?? /patch marker encountered for change ([^\s,!]+)/.exec(message)?.[1];
   const byId = /id: (\d+)/.exec(message)?.[1];
   const event =
     (byId && events.find((e) => Number(e.eventId) === Number(byId))) ||

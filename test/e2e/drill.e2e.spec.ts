@@ -11,28 +11,62 @@ describe('npm run drill -- --quick', () => {
     const env = { ...process.env };
     delete env.TEMPORAL_ADDRESS;
     delete env.MONGODB_URI;
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/drill.ts', '--quick'], { cwd: root, env, encoding: 'utf8', timeout: 600_000 });
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/drill.ts', '--quick'], {
+      cwd: root,
+      env,
+      encoding: 'utf8',
+      timeout: 600_000,
+    });
     // The drill's own lines say which phase it reached; the processes' logs around them are noisy.
-    const phases = run.stdout.split('\n').filter((line) => line.startsWith('[drill')).slice(-60).join('\n');
+    const phases = run.stdout
+      .split('\n')
+      .filter((line) => line.startsWith('[drill'))
+      .slice(-60)
+      .join('\n');
     expect(run.status, `${phases}\n…\n${run.stdout.slice(-2000)}\n${run.stderr.slice(-2000)}`).toBe(0);
     const report = JSON.parse(readFileSync(path.join(root, 'test-results', 'drill-report.json'), 'utf8'));
     expect(report.invariantViolations).toBe(0);
     expect(report.sagas).toBe(30);
     expect(report.faultsInjected).toEqual(
-      expect.arrayContaining(['SIGKILL worker', 'SIGKILL projector', 'SIGKILL api', 'MongoDB stopped for 3 s', 'Temporal dev server restarted', expect.stringMatching(/^MongoDB frozen for \d+ s, past the [\d.]+ s compensation budget$/)]),
+      expect.arrayContaining([
+        'SIGKILL worker',
+        'SIGKILL projector',
+        'SIGKILL api',
+        'MongoDB stopped for 3 s',
+        'Temporal dev server restarted',
+        expect.stringMatching(/^MongoDB frozen for \d+ s, past the [\d.]+ s compensation budget$/),
+      ]),
     );
     // The outage must outlast the budget it claims to outlast, or the drill proves nothing about it.
     const frozen = Number(/frozen for (\d+) s/.exec(report.faultsInjected.join())![1]) * 1_000;
     expect(frozen).toBeGreaterThan(report.compensationBudgetMs);
     expect(report.cancelStorm).toBe(10);
-    expect(Object.keys(report.checks)).toEqual(expect.arrayContaining(['never completed and cancelled', 'accepted orders readable', 'accepted cancels honoured']));
+    expect(Object.keys(report.checks)).toEqual(
+      expect.arrayContaining([
+        'never completed and cancelled',
+        'accepted orders readable',
+        'accepted cancels honoured',
+      ]),
+    );
     expect(report.processRestarts.worker).toBeGreaterThanOrEqual(1);
     expect(report.processRestarts.projector).toBeGreaterThanOrEqual(1);
     expect(report.processRestarts.api).toBeGreaterThanOrEqual(1);
     for (const check of Object.values<{ ok: boolean }>(report.checks)) expect(check.ok).toBe(true);
     // Every gap marker says why its position holds no event, so the report splits them by cause.
-    const gaps = report.gapMarkers as { total: number; events: number; per1000Events: number; byCause: Record<string, number> };
-    expect(Object.keys(gaps.byCause).sort()).toEqual(['crash', 'failed_insert', 'other', 'repeat', 'unknown', 'version_conflict']);
+    const gaps = report.gapMarkers as {
+      total: number;
+      events: number;
+      per1000Events: number;
+      byCause: Record<string, number>;
+    };
+    expect(Object.keys(gaps.byCause).sort()).toEqual([
+      'crash',
+      'failed_insert',
+      'other',
+      'repeat',
+      'unknown',
+      'version_conflict',
+    ]);
     expect(Object.values(gaps.byCause).reduce((a, b) => a + b, 0)).toBe(gaps.total);
     expect(gaps.total).toBe(report.figures.gapMarkers);
     expect(gaps.byCause.unknown).toBe(0);

@@ -9,7 +9,12 @@ describe('npm run fuzz', () => {
   it('fuzzes every endpoint from the OpenAPI document with schemathesis (all checks) plus the hostile cases: no failure, no 5xx, no side effects from rejected requests', () => {
     const env = { ...process.env };
     // The script obtains its own servers through the same resolution order (these are the run's).
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/fuzz.ts', '--examples', '5'], { cwd: root, env, encoding: 'utf8', timeout: 240_000 });
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/fuzz.ts', '--examples', '5'], {
+      cwd: root,
+      env,
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
     expect(run.stdout).toContain('PASSED: 0 server errors, 0 side effects from rejected requests');
     const report = JSON.parse(readFileSync(path.join(root, 'test-results', 'fuzz-report.json'), 'utf8'));
@@ -21,7 +26,12 @@ describe('npm run fuzz', () => {
   }, 300_000);
 
   it('fuzzes the production-mode API (API keys, encrypted payloads) with an operator key: every schemathesis check passes', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/fuzz.ts', '--examples', '5', '--production'], { cwd: root, env: { ...process.env }, encoding: 'utf8', timeout: 240_000 });
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/fuzz.ts', '--examples', '5', '--production'], {
+      cwd: root,
+      env: { ...process.env },
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
     expect(run.stdout).toContain('production mode');
     const report = JSON.parse(readFileSync(path.join(root, 'test-results', 'fuzz-report.json'), 'utf8'));

@@ -11,7 +11,9 @@ const root = path.resolve(__dirname, '..', '..');
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'start-failures-'));
 
 /** Runs `npm start` as a user would, to its end, with a deadline. */
-function npmStart(env: NodeJS.ProcessEnv): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> {
+function npmStart(
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn('npm', ['start'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -62,7 +64,9 @@ describe('supervised process', () => {
     writeFileSync(entry, "console.error('listen EADDRINUSE (simulated)');\nprocess.exit(3);\n");
     const lines: string[] = [];
     const child = supervise('cannot-start', entry, process.env, (m) => lines.push(m), { startAttempts: 2 });
-    await expect(child.ready).rejects.toThrow(/cannot-start could not start: it exited 2 times without becoming ready \(last: code 3\)/);
+    await expect(child.ready).rejects.toThrow(
+      /cannot-start could not start: it exited 2 times without becoming ready \(last: code 3\)/,
+    );
     expect(child.starts()).toBe(2);
     expect(lines.at(-1)).toMatch(/not restarting it/);
     await child.stop();

@@ -19,7 +19,12 @@ interface Started {
 
 /** Runs the start script the way `npm start` does, in its own process group like a terminal job. */
 function startSystem(env: NodeJS.ProcessEnv): Started {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+    cwd: root,
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr.on('data', (c: Buffer) => (output += c.toString()));
@@ -31,10 +36,14 @@ const READY = /^ready in \d/m;
 
 /** Waits for the ready line; a start that ended or timed out fails with its exit and its output. */
 async function waitForReady(started: Started, what: string): Promise<void> {
-  await waitFor(what, () => {
-    if (started.child.exitCode !== null) throw new Error(`npm start exited with code ${started.child.exitCode}`);
-    return READY.test(started.output());
-  }, 120_000).catch((err: Error) => {
+  await waitFor(
+    what,
+    () => {
+      if (started.child.exitCode !== null) throw new Error(`npm start exited with code ${started.child.exitCode}`);
+      return READY.test(started.output());
+    },
+    120_000,
+  ).catch((err: Error) => {
     throw new Error(`${err.message}\n--- output ---\n${started.output()}`);
   });
 }
@@ -54,7 +63,13 @@ describe('npm start', () => {
   });
 
   it('starts everything on embedded defaults, prints both URLs, keeps data across a restart and leaves no process behind on Ctrl-C', async () => {
-    const [port, temporalPort, uiPort, mongoPort, metricsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    const [port, temporalPort, uiPort, mongoPort, metricsPort] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+    ]);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       PORT: String(port),
@@ -81,7 +96,9 @@ describe('npm start', () => {
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('<html');
 
-    expect((await api.POST('/inventory', { body: { sku: 'SKU-START', quantity: 5, price: 250 } })).response.status).toBe(200);
+    expect(
+      (await api.POST('/inventory', { body: { sku: 'SKU-START', quantity: 5, price: 250 } })).response.status,
+    ).toBe(200);
     const opened = await api.POST('/accounts', { body: { owner: 'start-test', initialDeposit: 1_000 } });
     expect(opened.response.status).toBe(201);
     const account = opened.data!;
@@ -96,9 +113,18 @@ describe('npm start', () => {
     expect(ordered.response.status).toBe(202);
     const placed = ordered.data!;
     const theOrder = { params: { path: { orderId: placed.orderId } } };
-    await waitFor('the order to complete', async () => (await api.GET('/orders/{orderId}', theOrder)).data?.status === 'COMPLETED', 30_000);
+    await waitFor(
+      'the order to complete',
+      async () => (await api.GET('/orders/{orderId}', theOrder)).data?.status === 'COMPLETED',
+      30_000,
+    );
     // The projector process is part of the system: the confirmation email goes out.
-    await waitFor('the confirmation email', async () => (await dataOf(api.GET('/emails', { params: { query: { orderId: placed.orderId } } }))).emails.length === 2, 30_000);
+    await waitFor(
+      'the confirmation email',
+      async () =>
+        (await dataOf(api.GET('/emails', { params: { query: { orderId: placed.orderId } } }))).emails.length === 2,
+      30_000,
+    );
 
     const processes = descendants(running.child.pid!);
     expect(processes.length).toBeGreaterThanOrEqual(5); // servers, worker, API, projector
@@ -117,10 +143,18 @@ describe('npm start', () => {
     // The read model can show COMPLETED a moment before the workflow's last task is done; a saga
     // interrupted there by Ctrl-C finishes once the restarted worker picks it up.
     const handle = new Client({ connection }).workflow.getHandle(placed.workflowId);
-    await waitFor('the saga to be COMPLETED in Temporal', async () => (await handle.describe()).status.name === 'COMPLETED', 30_000);
+    await waitFor(
+      'the saga to be COMPLETED in Temporal',
+      async () => (await handle.describe()).status.name === 'COMPLETED',
+      30_000,
+    );
     await connection.close();
     const second = descendants(running.child.pid!);
     expect(await pressCtrlC(running)).toBe(0);
-    await waitFor('every child process to exit after the second run', () => second.every((pid) => !isAlive(pid)), 20_000);
+    await waitFor(
+      'every child process to exit after the second run',
+      () => second.every((pid) => !isAlive(pid)),
+      20_000,
+    );
   }, 300_000);
 });

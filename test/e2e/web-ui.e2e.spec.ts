@@ -49,7 +49,15 @@ describe('the Temporal Web UI shows the sagas', () => {
       executablePath: CHROMIUM,
       headless: true,
       // As ENVIRONMENT.md prescribes for these machines: no sandbox (root), no GPU, nothing that phones home.
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
       viewport: { width: 1600, height: 1200 },
     });
     mkdirSync(screenshots, { recursive: true });
@@ -77,7 +85,8 @@ describe('the Temporal Web UI shows the sagas', () => {
         await link.waitFor({ state: 'visible', timeout: 5_000 });
         break;
       } catch (err) {
-        if (attempt === 3) throw new Error(`The Web UI's workflow list for ${query} never showed ${saga.workflowId}: ${String(err)}`);
+        if (attempt === 3)
+          throw new Error(`The Web UI's workflow list for ${query} never showed ${saga.workflowId}: ${String(err)}`);
         await page.reload();
       }
     }
@@ -98,14 +107,23 @@ describe('the Temporal Web UI shows the sagas', () => {
     await rows.first().waitFor();
     const events = await page.locator('tbody tr').allInnerTexts();
     return events
-      .map((text) => ({ id: Number(/^\s*(\d+)/.exec(text)?.[1]), lines: text.split('\n').map((l) => l.trim()).filter(Boolean) }))
+      .map((text) => ({
+        id: Number(/^\s*(\d+)/.exec(text)?.[1]),
+        lines: text
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean),
+      }))
       .filter((e) => Number.isFinite(e.id))
       .sort((a, b) => a.id - b.id);
   }
   /** The UI's "Download" of the open workflow's event history, saved under test-results/web-ui. */
   async function downloadHistory(page: Page, saga: ScenarioRun): Promise<string> {
     const downloading = page.waitForEvent('download', { timeout: 30_000 });
-    await page.getByRole('button', { name: /download/i }).first().click();
+    await page
+      .getByRole('button', { name: /download/i })
+      .first()
+      .click();
     // Newer UIs ask first (decode the payloads or not) in a dialog with its own Download button.
     const confirm = page.getByRole('dialog').getByRole('button', { name: /download/i });
     if (await confirm.isVisible({ timeout: 3_000 }).catch(() => false)) await confirm.click();
@@ -115,8 +133,10 @@ describe('the Temporal Web UI shows the sagas', () => {
     return file;
   }
   const after = (lines: string[], label: string) => lines[lines.indexOf(label) + 1];
-  const activities = (events: Array<{ lines: string[] }>) => events.filter((e) => e.lines.includes('Activity Task Scheduled')).map((e) => after(e.lines, 'Activity Type'));
-  const signals = (events: Array<{ lines: string[] }>) => events.filter((e) => e.lines.includes('Workflow Execution Signaled')).map((e) => after(e.lines, 'Signal Name'));
+  const activities = (events: Array<{ lines: string[] }>) =>
+    events.filter((e) => e.lines.includes('Activity Task Scheduled')).map((e) => after(e.lines, 'Activity Type'));
+  const signals = (events: Array<{ lines: string[] }>) =>
+    events.filter((e) => e.lines.includes('Workflow Execution Signaled')).map((e) => after(e.lines, 'Signal Name'));
 
   it('finds an approved saga by its OrderId and shows the approve signal and every step in its history', async () => {
     const saga = await run('approved');
@@ -148,7 +168,18 @@ describe('the Temporal Web UI shows the sagas', () => {
       // followed the status to the end. The UI renders Markdown in frames of their own.
       await page.getByText('User Metadata', { exact: true }).first().click();
       await expect
-        .poll(async () => (await Promise.all(page.frames().map((f) => f.locator('body').innerText().catch(() => '')))).join('\n'))
+        .poll(async () =>
+          (
+            await Promise.all(
+              page.frames().map((f) =>
+                f
+                  .locator('body')
+                  .innerText()
+                  .catch(() => ''),
+              ),
+            )
+          ).join('\n'),
+        )
         .toMatch(new RegExp(`Order ${id8}… · [\\s\\S]*Ships to [\\s\\S]*Status COMPLETED`));
     } finally {
       await page.screenshot({ path: path.join(screenshots, 'approved-saga.png'), fullPage: true }).catch(() => {});
@@ -163,7 +194,11 @@ describe('the Temporal Web UI shows the sagas', () => {
       await findSaga(page, `WorkflowId="${saga.workflowId}"`, saga);
       const events = await openHistory(page, saga);
       expect(activities(events)).toEqual(compensatedPath(RESERVATION));
-      expect(events.some((e) => e.lines.includes('Activity Task Failed') && e.lines.some((line) => /out of stock/.test(line)))).toBe(true);
+      expect(
+        events.some(
+          (e) => e.lines.includes('Activity Task Failed') && e.lines.some((line) => /out of stock/.test(line)),
+        ),
+      ).toBe(true);
       await expect.poll(() => page.locator('body').innerText()).toMatch(/"status":\s*"CANCELLED"/);
 
       // The history as an operator downloads it from the UI is what `npm run replay` checks: it
@@ -173,7 +208,11 @@ describe('the Temporal Web UI shows the sagas', () => {
       expect(history.history.events?.length).toBe(events.length);
       expect(await replayFixtures([history])).toEqual([]);
       // A build that books the shipment where the saga reserved the items.
-      const changed = alteredWorkflows('ui-download', (s) => s.replace(`step: '${RESERVATION}'`, `step: '${SHIPMENT}'`), '../domain/orders/steps.ts');
+      const changed = alteredWorkflows(
+        'ui-download',
+        (s) => s.replace(`step: '${RESERVATION}'`, `step: '${SHIPMENT}'`),
+        '../domain/orders/steps.ts',
+      );
       const [failure] = await replayFixtures([history], changed);
       expect(failure?.divergingEvent?.description).toBe(`ActivityTaskScheduled '${RESERVATION}'`);
       expect(failure?.message).toContain(path.basename(file));

@@ -16,7 +16,11 @@ export interface AuthorizationCell {
 }
 
 /** What the policy says a caller gets, aimed at the owner's (`own`) or the other customer's resource. */
-export function expected(access: Access, caller: Caller, own: boolean): { allowed: true } | { allowed: false; status: number; code: string } {
+export function expected(
+  access: Access,
+  caller: Caller,
+  own: boolean,
+): { allowed: true } | { allowed: false; status: number; code: string } {
   if (access.public) return { allowed: true };
   if (caller === 'none' || caller === 'invalid') return { allowed: false, status: 401, code: 'unauthenticated' };
   if (caller === 'operator') return { allowed: true };
@@ -34,11 +38,23 @@ export function expected(access: Access, caller: Caller, own: boolean): { allowe
 }
 
 /** Whether a route's answer depends on whose resource it names. */
-export const takesResource = (route: string, access: Access) => /:(orderId|id|customerId)\b/.test(route) || access.client === 'own-body';
+export const takesResource = (route: string, access: Access) =>
+  /:(orderId|id|customerId)\b/.test(route) || access.client === 'own-body';
 
-export function authorizationCells(): { cells: AuthorizationCell[]; denied: AuthorizationCell[]; allowed: AuthorizationCell[] } {
+export function authorizationCells(): {
+  cells: AuthorizationCell[];
+  denied: AuthorizationCell[];
+  allowed: AuthorizationCell[];
+} {
   const cells = Object.entries(ACCESS_POLICY as Record<string, Access>).flatMap(([route, access]) =>
-    CALLERS.flatMap((caller) => (takesResource(route, access) ? [true, false] : [true]).map((own) => ({ route: route as RouteKey, access, caller, own }))),
+    CALLERS.flatMap((caller) =>
+      (takesResource(route, access) ? [true, false] : [true]).map((own) => ({
+        route: route as RouteKey,
+        access,
+        caller,
+        own,
+      })),
+    ),
   );
   const isAllowed = (c: AuthorizationCell) => expected(c.access, c.caller, c.own).allowed;
   return { cells, denied: cells.filter((c) => !isAllowed(c)), allowed: cells.filter(isAllowed) };

@@ -16,7 +16,8 @@ export interface InjectedFault {
  */
 export function faultsOf(api: ApiClient) {
   return {
-    inject: (service: FaultService, spec: FaultSpec) => api.PUT('/faults/{service}', { params: { path: { service } }, body: spec }),
+    inject: (service: FaultService, spec: FaultSpec) =>
+      api.PUT('/faults/{service}', { params: { path: { service } }, body: spec }),
     clear: (service: FaultService) => api.DELETE('/faults/{service}', { params: { path: { service } } }),
     /** The body of GET /faults. The contract leaves that answer's body undescribed, hence the cast. */
     async listed(): Promise<{ faults: InjectedFault[] }> {

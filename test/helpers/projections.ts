@@ -19,7 +19,14 @@ const root = path.resolve(__dirname, '..', '..');
  */
 export async function startProjectorProcess(stack: Stack, env: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'readside', 'main.ts')], {
-    env: { ...process.env, MONGODB_URI: stack.config.MONGODB_URI, MONGODB_DB: stack.config.MONGODB_DB, LOG_LEVEL: 'error', PROJECTOR_HEALTH_PORT: '0', ...env },
+    env: {
+      ...process.env,
+      MONGODB_URI: stack.config.MONGODB_URI,
+      MONGODB_DB: stack.config.MONGODB_DB,
+      LOG_LEVEL: 'error',
+      PROJECTOR_HEALTH_PORT: '0',
+      ...env,
+    },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   await new Promise<void>((resolve, reject) => {
@@ -34,19 +41,29 @@ export const contents = generationContents;
 
 /** A full rebuild from position 0 into a scratch generation, in this process: the reference every live read model must equal. */
 export async function freshRebuild(db: Db, projection: Projection) {
-  return rebuildScratch(projection, { db, store: createEventStore(db), faults: createFaults(db), log: createLogger('rebuild-test', 'silent') }, { timeoutMs: 60_000 });
+  return rebuildScratch(
+    projection,
+    { db, store: createEventStore(db), faults: createFaults(db), log: createLogger('rebuild-test', 'silent') },
+    { timeoutMs: 60_000 },
+  );
 }
 
 /** Waits until every projection's active generation has applied the whole log. */
 export async function allCaughtUp(stack: Stack, timeoutMs = 30_000) {
   const store = createEventStore(stack.mongo.db);
   const head = await store.headPosition();
-  await waitFor('all projections to catch up', async () => {
-    for (const p of projections) {
-      const state = await projectionState(stack.mongo.db, p.name);
-      const cp = await stack.mongo.db.collection('checkpoints').findOne({ _id: `projection:${p.name}:g${state.active}` as never });
-      if ((cp?.position ?? 0) < head) return false;
-    }
-    return true;
-  }, timeoutMs);
+  await waitFor(
+    'all projections to catch up',
+    async () => {
+      for (const p of projections) {
+        const state = await projectionState(stack.mongo.db, p.name);
+        const cp = await stack.mongo.db
+          .collection('checkpoints')
+          .findOne({ _id: `projection:${p.name}:g${state.active}` as never });
+        if ((cp?.position ?? 0) < head) return false;
+      }
+      return true;
+    },
+    timeoutMs,
+  );
 }

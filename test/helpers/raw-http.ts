@@ -3,7 +3,13 @@
  * as it is. For the tests that send what the API's types forbid on purpose (malformed input,
  * unknown paths and methods); a test that calls the API as a client would uses `apiOf(stack)`.
  */
-export async function http(baseUrl: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+export async function http(
+  baseUrl: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
   const res = await fetch(`${baseUrl}${path}`, {
     method,
     headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },

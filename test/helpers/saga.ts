@@ -42,8 +42,19 @@ export function sagaHelpers(stack: Stack, headers: Record<string, string> = {}) 
       expect(response.status, JSON.stringify(error)).toBe(200);
       return data!;
     },
-    async placeOrder(body: { customerId?: string; accountId: string; items: Array<{ sku: string; quantity: number }>; shippingAddress?: typeof address }, extra: Record<string, string> = {}) {
-      const { data, error, response } = await api.POST('/orders', { body: { customerId: 'cust-1', shippingAddress: address, ...body }, headers: extra });
+    async placeOrder(
+      body: {
+        customerId?: string;
+        accountId: string;
+        items: Array<{ sku: string; quantity: number }>;
+        shippingAddress?: typeof address;
+      },
+      extra: Record<string, string> = {},
+    ) {
+      const { data, error, response } = await api.POST('/orders', {
+        body: { customerId: 'cust-1', shippingAddress: address, ...body },
+        headers: extra,
+      });
       expect(response.status, JSON.stringify(error)).toBe(202);
       return data!;
     },

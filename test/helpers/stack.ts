@@ -22,7 +22,9 @@ export async function startStack(overrides: Partial<Config> = {}, options: InPro
     workerMetricsPort = await freePort();
     Runtime.install({
       logger: new DefaultLogger('ERROR'),
-      telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${workerMetricsPort}`, useSecondsForDurations: true } } },
+      telemetryOptions: {
+        metrics: { prometheus: { bindAddress: `127.0.0.1:${workerMetricsPort}`, useSecondsForDurations: true } },
+      },
     });
     runtimeInstalled = true;
   }

@@ -13,7 +13,13 @@ export async function temporalCli(): Promise<string> {
   const onPath = await findOnPath('temporal');
   if (onPath) return onPath;
   for (const cli of [wheelTemporalCli, builtTemporalCli]) {
-    if (await access(cli, constants.X_OK).then(() => true, () => false)) return cli;
+    if (
+      await access(cli, constants.X_OK).then(
+        () => true,
+        () => false,
+      )
+    )
+      return cli;
   }
   throw new Error(`No temporal CLI: not on PATH, not at ${wheelTemporalCli} nor ${builtTemporalCli}`);
 }

@@ -12,7 +12,12 @@ async function main() {
   const env = { ...process.env };
   delete env.TEMPORAL_ADDRESS; // start one; never reuse the shared server, which has no UI
   const uiPort = await freePort();
-  const server = await obtainTemporal({ config: loadConfig(env), mode: 'ephemeral', progress: (m) => console.error(m), uiPort });
+  const server = await obtainTemporal({
+    config: loadConfig(env),
+    mode: 'ephemeral',
+    progress: (m) => console.error(m),
+    uiPort,
+  });
   let stopping = false;
   const stop = async () => {
     if (stopping) return;

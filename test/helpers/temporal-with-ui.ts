@@ -24,7 +24,10 @@ export async function startTemporalWithUi(timeoutMs = 120_000): Promise<Temporal
   child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const started = await new Promise<{ address: string; uiUrl: string }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`No Temporal dev server with a UI after ${timeoutMs} ms:\n${errors}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`No Temporal dev server with a UI after ${timeoutMs} ms:\n${errors}`)),
+      timeoutMs,
+    );
     // The dev server's own banner can reach this stdout before the addresses: only the JSON line counts.
     const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => {

@@ -5,7 +5,11 @@ import { vi } from 'vitest';
  * false), or fails naming `what` and the last error `check` threw once `timeoutMs` has passed; a
  * check still running then is not waited for. For an assertion, `expect.poll` says more.
  */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 20_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  timeoutMs = 20_000,
+): Promise<T> {
   let lastError: unknown;
   try {
     return await vi.waitFor(
@@ -24,6 +28,8 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     );
   } catch {
     // eslint-disable-next-line @typescript-eslint/no-base-to-string -- whatever was thrown, its own text is the best account of it
-    throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `; last error: ${String(lastError)}` : ''}`);
+    throw new Error(
+      `Timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `; last error: ${String(lastError)}` : ''}`,
+    );
   }
 }

@@ -21,7 +21,10 @@ describe('a stalled projection and the command API', () => {
 
   it('with the orders projection failing: POST /orders is accepted and its saga completes, the API stays ready, the read side and the projector name the stalled projection, and a read-your-writes read answers 503 with Retry-After at once', async () => {
     const healthPort = await freePort();
-    projector = await startProjectorProcess(t.stack, { PROJECTOR_HEALTH_PORT: String(healthPort), PROJECTION_STALL_AFTER: `${STALL_AFTER_MS}ms` });
+    projector = await startProjectorProcess(t.stack, {
+      PROJECTOR_HEALTH_PORT: String(healthPort),
+      PROJECTION_STALL_AFTER: `${STALL_AFTER_MS}ms`,
+    });
     // The projector's own health endpoint is no part of the API's contract: raw requests there.
     const projectorHealth = `http://127.0.0.1:${healthPort}`;
     const api = apiOf(t.stack);
@@ -35,10 +38,14 @@ describe('a stalled projection and the command API', () => {
     try {
       const { orderId } = await t.h.placeOrder({ accountId, items: [{ sku, quantity: 2 }] });
       expect((await t.h.result(orderId)).status).toBe('COMPLETED');
-      await waitFor('the orders projection to report stalled', async () => {
-        const rows = (await dataOf(api.GET('/projections'))).projections;
-        return rows.find((r) => r.name === 'orders')?.state === 'stalled';
-      }, 20_000);
+      await waitFor(
+        'the orders projection to report stalled',
+        async () => {
+          const rows = (await dataOf(api.GET('/projections'))).projections;
+          return rows.find((r) => r.name === 'orders')?.state === 'stalled';
+        },
+        20_000,
+      );
 
       // The command side needs no projection: still ready, still taking orders.
       const ready = await api.GET('/health/ready');
@@ -57,28 +64,47 @@ describe('a stalled projection and the command API', () => {
       expect(own.status, own.text).toBe(503);
       expect(own.body.stalled.map((s: { name: string }) => s.name)).toEqual(['orders']);
       expect((await http(projectorHealth, 'GET', '/health')).status).toBe(200);
-      expect((await api.GET('/metrics', { parseAs: 'text' })).data).toMatch(/projection_state\{projection="orders",state="stalled"\} 1/);
+      expect((await api.GET('/metrics', { parseAs: 'text' })).data).toMatch(
+        /projection_state\{projection="orders",state="stalled"\} 1/,
+      );
 
       // Reading one's own write from the stalled read model: told at once, not after waitMs.
       const head = await t.h.store.headPosition();
       const asked = Date.now();
-      const read = await api.GET('/orders/{orderId}', { params: { path: { orderId }, query: { minPosition: head, waitMs: 20_000 } } });
+      const read = await api.GET('/orders/{orderId}', {
+        params: { path: { orderId }, query: { minPosition: head, waitMs: 20_000 } },
+      });
       const tookMs = Date.now() - asked;
       expect(read.response.status, JSON.stringify(read.data)).toBe(503);
-      expect(read.error?.error).toMatchObject({ code: 'read_model_stalled', details: { projection: 'orders', minPosition: head } });
+      expect(read.error?.error).toMatchObject({
+        code: 'read_model_stalled',
+        details: { projection: 'orders', minPosition: head },
+      });
       expect(read.error?.error.message).toMatch(/orders read model is stalled/);
       expect(Number(read.response.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(tookMs).toBeLessThan(3_000);
       // A read model that is not stalled still serves its reads.
-      expect((await api.GET('/inventory', { params: { query: { minPosition: head, waitMs: 20_000 } } })).response.status).toBe(200);
+      expect(
+        (await api.GET('/inventory', { params: { query: { minPosition: head, waitMs: 20_000 } } })).response.status,
+      ).toBe(200);
     } finally {
       await faultsOf(api).clear('projection:orders');
     }
 
     // Once the store answers again, the read model catches up and everything is ready again.
     const head = await t.h.store.headPosition();
-    await waitFor('the read side to be ready again', async () => (await api.GET('/health/read-side')).response.status === 200, 30_000);
-    expect((await api.GET('/orders', { params: { query: { minPosition: head, waitMs: 20_000 } } })).response.status).toBe(200);
-    await waitFor('the projector to be ready again', async () => (await http(projectorHealth, 'GET', '/health/ready')).status === 200, 30_000);
+    await waitFor(
+      'the read side to be ready again',
+      async () => (await api.GET('/health/read-side')).response.status === 200,
+      30_000,
+    );
+    expect(
+      (await api.GET('/orders', { params: { query: { minPosition: head, waitMs: 20_000 } } })).response.status,
+    ).toBe(200);
+    await waitFor(
+      'the projector to be ready again',
+      async () => (await http(projectorHealth, 'GET', '/health/ready')).status === 200,
+      30_000,
+    );
   }, 120_000);
 });

@@ -28,12 +28,19 @@ describe('GET /health', () => {
   it('answers 503 naming the server that is down', async () => {
     // Real clients pointed at ports where nothing listens: the same failure a crashed server gives.
     const deadPort = await freePort();
-    const deadMongo = new MongoClient(`mongodb://127.0.0.1:${deadPort}/?directConnection=true`, { serverSelectionTimeoutMS: 500 });
-    const deadTemporal = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${deadPort}`, connectTimeout: 500 }) });
+    const deadMongo = new MongoClient(`mongodb://127.0.0.1:${deadPort}/?directConnection=true`, {
+      serverSelectionTimeoutMS: 500,
+    });
+    const deadTemporal = new Client({
+      connection: Connection.lazy({ address: `127.0.0.1:${deadPort}`, connectTimeout: 500 }),
+    });
     const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent' });
     /** An API over these clients, asked one request. */
     const serve = async <T>(client: Client, db: ReturnType<MongoClient['db']>, ask: (api: ApiClient) => Promise<T>) => {
-      const server = createApp(apiParts({ client, db, config, log: createLogger('health-test') })).listen(0, '127.0.0.1');
+      const server = createApp(apiParts({ client, db, config, log: createLogger('health-test') })).listen(
+        0,
+        '127.0.0.1',
+      );
       await new Promise<void>((r) => server.once('listening', r));
       try {
         return await ask(createApiClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));

@@ -11,7 +11,10 @@ describe('hostile input', () => {
     const sku = t.h.unique('SKU');
     await t.h.stock(sku, 50, 100);
     const idempotencyKey = t.h.unique('idem');
-    const placed = await t.h.placeOrder({ accountId: account, items: [{ sku, quantity: 1 }], customerId: 'fuzz', shippingAddress: address }, { 'idempotency-key': idempotencyKey });
+    const placed = await t.h.placeOrder(
+      { accountId: account, items: [{ sku, quantity: 1 }], customerId: 'fuzz', shippingAddress: address },
+      { 'idempotency-key': idempotencyKey },
+    );
     await t.h.result(placed.orderId);
 
     const events = t.stack.mongo.db.collection('events');
@@ -30,16 +33,29 @@ describe('hostile input', () => {
     expect(results.length).toBeGreaterThan(50);
 
     expect(await events.countDocuments()).toBe(before);
-    expect(await events.countDocuments({ 'metadata.correlationId': { $in: results.map((r) => r.correlationId) } })).toBe(0);
+    expect(
+      await events.countDocuments({ 'metadata.correlationId': { $in: results.map((r) => r.correlationId) } }),
+    ).toBe(0);
     expect(await countSagas()).toBe(sagasBefore);
     expect((await apiOf(t.stack).GET('/health')).response.status).toBe(200);
   });
 
   it('serves an OpenAPI document that lists every route', async () => {
     // The contract does not describe its own document's shape (it is OpenAPI 3.1 itself).
-    const doc = (await apiOf(t.stack).GET('/openapi.json')).data as unknown as { openapi: string; paths: Record<string, any> };
+    const doc = (await apiOf(t.stack).GET('/openapi.json')).data as unknown as {
+      openapi: string;
+      paths: Record<string, any>;
+    };
     expect(doc.openapi).toMatch(/^3\./);
-    for (const path of ['/orders', '/orders/{orderId}/approve', '/accounts/{id}/withdrawals', '/projections/{name}/rebuild', '/dead-letters/{id}/redrive', '/codec/decode', '/analytics/sales']) {
+    for (const path of [
+      '/orders',
+      '/orders/{orderId}/approve',
+      '/accounts/{id}/withdrawals',
+      '/projections/{name}/rebuild',
+      '/dead-letters/{id}/redrive',
+      '/codec/decode',
+      '/analytics/sales',
+    ]) {
       expect(Object.keys(doc.paths)).toContain(path);
     }
     expect(doc.paths['/orders'].post.requestBody.content['application/json'].schema.additionalProperties).toBe(false);

@@ -27,7 +27,9 @@ interface Answer {
 interface Command {
   name: string;
   /** A fresh request (its own account, SKU…): sends it, or another body, with a key; and how to count its effect. */
-  prepare(t: Ctx): Promise<{ send: (body: 'body' | 'altered', key: string) => Promise<Answer>; effect: () => Promise<number> }>;
+  prepare(
+    t: Ctx,
+  ): Promise<{ send: (body: 'body' | 'altered', key: string) => Promise<Answer>; effect: () => Promise<number> }>;
 }
 
 interface Ctx {
@@ -48,12 +50,16 @@ const withKey = (key: string) => ({ params: { header: idempotencyKey(key) }, par
 const count = (t: Ctx, filter: object) => t.stack.mongo.db.collection('events').countDocuments(filter);
 /** Accounts opened for a holder, found by the holder's pseudonym (events keep the id itself sealed). */
 const openedFor = async (t: Ctx, customerId: string) => {
-  const pseudonym = await createPersonalData(t.stack.mongo.db, masterKeysOf(t.stack.config)).pseudonymIfKnown(customerId);
+  const pseudonym = await createPersonalData(t.stack.mongo.db, masterKeysOf(t.stack.config)).pseudonymIfKnown(
+    customerId,
+  );
   return pseudonym === null ? 0 : count(t, { type: 'AccountOpened', 'data.customer': pseudonym });
 };
 
 async function holderAccount(t: Ctx, deposit: number): Promise<string> {
-  const { data, error, response } = await t.api.POST('/accounts', { body: { customerId: 'idem-a', owner: 'idem holder', initialDeposit: deposit } });
+  const { data, error, response } = await t.api.POST('/accounts', {
+    body: { customerId: 'idem-a', owner: 'idem holder', initialDeposit: deposit },
+  });
   expect(response.status, JSON.stringify(error)).toBe(201);
   return data!.accountId;
 }
@@ -68,16 +74,20 @@ const COMMANDS: Command[] = [
       const body = { customerId: 'idem-a', accountId, items: [{ sku, quantity: 1 }], shippingAddress: address };
       const altered = { ...body, items: [{ sku, quantity: 2 }] };
       return {
-        send: (which, key) => answer(t.api.POST('/orders', { ...withKey(key), body: which === 'body' ? body : altered })),
+        send: (which, key) =>
+          answer(t.api.POST('/orders', { ...withKey(key), body: which === 'body' ? body : altered })),
         // Sagas started, from Temporal's visibility (read until it stops changing: it trails starts slightly).
         effect: async () => {
           const sagas = async () => {
             let n = 0;
-            for await (const _ of t.stack.client.workflow.list({ query: `TaskQueue = '${t.stack.config.TASK_QUEUE}' AND WorkflowType = '${WORKFLOW_NAMES.orderSaga}'` })) n++;
+            for await (const _ of t.stack.client.workflow.list({
+              query: `TaskQueue = '${t.stack.config.TASK_QUEUE}' AND WorkflowType = '${WORKFLOW_NAMES.orderSaga}'`,
+            }))
+              n++;
             return n;
           };
           let last = await sagas();
-          for (let stable = 0; stable < 3; ) {
+          for (let stable = 0; stable < 3;) {
             await new Promise((r) => setTimeout(r, 200));
             const now = await sagas();
             stable = now === last ? stable + 1 : 0;
@@ -94,7 +104,13 @@ const COMMANDS: Command[] = [
       // The name is sealed in the event (personal data): accounts opened for the holder are counted instead.
       const owner = t.h.unique('idem-owner');
       return {
-        send: (which, key) => answer(t.api.POST('/accounts', { ...withKey(key), body: { customerId: 'idem-a', owner, initialDeposit: which === 'body' ? 500 : 600 } })),
+        send: (which, key) =>
+          answer(
+            t.api.POST('/accounts', {
+              ...withKey(key),
+              body: { customerId: 'idem-a', owner, initialDeposit: which === 'body' ? 500 : 600 },
+            }),
+          ),
         effect: () => openedFor(t, 'idem-a'),
       };
     },
@@ -104,7 +120,14 @@ const COMMANDS: Command[] = [
     async prepare(t) {
       const accountId = await holderAccount(t, 0);
       return {
-        send: (which, key) => answer(t.api.POST('/accounts/{id}/deposits', { params: { path: { id: accountId }, header: idempotencyKey(key) }, parseAs: 'text', body: { amount: which === 'body' ? 250 : 251 } })),
+        send: (which, key) =>
+          answer(
+            t.api.POST('/accounts/{id}/deposits', {
+              params: { path: { id: accountId }, header: idempotencyKey(key) },
+              parseAs: 'text',
+              body: { amount: which === 'body' ? 250 : 251 },
+            }),
+          ),
         effect: () => count(t, { streamId: `account-${accountId}`, type: 'Deposited' }),
       };
     },
@@ -114,7 +137,14 @@ const COMMANDS: Command[] = [
     async prepare(t) {
       const accountId = await holderAccount(t, 1_000);
       return {
-        send: (which, key) => answer(t.api.POST('/accounts/{id}/withdrawals', { params: { path: { id: accountId }, header: idempotencyKey(key) }, parseAs: 'text', body: { amount: which === 'body' ? 250 : 251 } })),
+        send: (which, key) =>
+          answer(
+            t.api.POST('/accounts/{id}/withdrawals', {
+              params: { path: { id: accountId }, header: idempotencyKey(key) },
+              parseAs: 'text',
+              body: { amount: which === 'body' ? 250 : 251 },
+            }),
+          ),
         effect: () => count(t, { streamId: `account-${accountId}`, type: 'Withdrawn' }),
       };
     },
@@ -124,7 +154,13 @@ const COMMANDS: Command[] = [
     async prepare(t) {
       const sku = t.h.unique('IDEM-STOCK');
       return {
-        send: (which, key) => answer(t.api.POST('/inventory', { ...withKey(key), body: { sku, quantity: which === 'body' ? 7 : 8, price: 300 } })),
+        send: (which, key) =>
+          answer(
+            t.api.POST('/inventory', {
+              ...withKey(key),
+              body: { sku, quantity: which === 'body' ? 7 : 8, price: 300 },
+            }),
+          ),
         effect: () => count(t, { type: 'StockAdjusted', 'data.sku': sku }),
       };
     },
@@ -190,7 +226,11 @@ describe('Idempotency-Key on every money and stock command', () => {
     const key = t.h.unique('rejected');
     const keys = () => t.stack.mongo.db.collection('idempotency_keys').countDocuments();
     const before = await keys();
-    const withdraw = (amount: number) => t.api.POST('/accounts/{id}/withdrawals', { params: { path: { id: accountId }, header: idempotencyKey(key) }, body: { amount } });
+    const withdraw = (amount: number) =>
+      t.api.POST('/accounts/{id}/withdrawals', {
+        params: { path: { id: accountId }, header: idempotencyKey(key) },
+        body: { amount },
+      });
     const refused = await withdraw(500);
     expect(refused.response.status).toBe(422);
     expect(await keys()).toBe(before);
@@ -202,7 +242,8 @@ describe('Idempotency-Key on every money and stock command', () => {
 
   it('scopes keys per caller: the same key from two customers is two requests, and neither sees the other', async () => {
     const key = t.h.unique('shared');
-    const open = (client: string) => answer(apiOf(t.stack, bearer(client)).POST('/accounts', { ...withKey(key), body: { owner: 'A' } }));
+    const open = (client: string) =>
+      answer(apiOf(t.stack, bearer(client)).POST('/accounts', { ...withKey(key), body: { owner: 'A' } }));
     const a = await open(CLIENT_A);
     const b = await open(CLIENT_B);
     expect(a.status, a.text).toBe(201);

@@ -24,7 +24,8 @@ function dyingLog(store: EventStore, point: CrashPoint): EventLog {
 /** How a later process finds what the dead one left pending. */
 const recoveries: Record<string, (catalog: InventoryCatalog, sku: string) => Promise<unknown>> = {
   'the next read of the SKU': (catalog, sku) => catalog.get(sku),
-  'the next restock of the SKU': (catalog, sku) => catalog.restock({ sku, quantity: 3, price: 7, correlationId: 'later' }),
+  'the next restock of the SKU': (catalog, sku) =>
+    catalog.restock({ sku, quantity: 3, price: 7, correlationId: 'later' }),
   'the sweep at start-up': (catalog) => catalog.recoverPendingRestocks(),
 };
 
@@ -59,46 +60,77 @@ describe('a restock without an Idempotency-Key that crashes between its stock up
     };
   }
 
-  const cases = (['before the event', 'after the event'] as const).flatMap((point) => Object.keys(recoveries).map((recovery) => [point, recovery] as const));
+  const cases = (['before the event', 'after the event'] as const).flatMap((point) =>
+    Object.keys(recoveries).map((recovery) => [point, recovery] as const),
+  );
 
-  it.each(cases)('dies %s: %s makes the log and the stock agree, and a repeat never counts twice', async (point, recovery) => {
-    await withDb(async (db, store) => {
-      const sku = 'SKU-CRASH';
-      await expect(createInventoryCatalog({ db, events: dyingLog(store, point) }).restock({ sku, quantity: 5, price: 7, correlationId: 'dies' })).rejects.toBeInstanceOf(Crash);
+  it.each(cases)(
+    'dies %s: %s makes the log and the stock agree, and a repeat never counts twice',
+    async (point, recovery) => {
+      await withDb(async (db, store) => {
+        const sku = 'SKU-CRASH';
+        await expect(
+          createInventoryCatalog({ db, events: dyingLog(store, point) }).restock({
+            sku,
+            quantity: 5,
+            price: 7,
+            correlationId: 'dies',
+          }),
+        ).rejects.toBeInstanceOf(Crash);
 
-      // A later process (the API restarted, or another replica) with a working log.
-      const catalog = createInventoryCatalog({ db, events: store });
-      await recoveries[recovery]!(catalog, sku);
-      const after = await ledger(store, catalog, sku);
-      expect(after.logged, `StockAdjusted events add up to the stock (${after.available} available)`).toBe(after.available);
-      expect(after.available).toBe(recovery === 'the next restock of the SKU' ? 8 : 5);
-      expect(new Set(after.eventIds).size).toBe(after.eventIds.length);
+        // A later process (the API restarted, or another replica) with a working log.
+        const catalog = createInventoryCatalog({ db, events: store });
+        await recoveries[recovery]!(catalog, sku);
+        const after = await ledger(store, catalog, sku);
+        expect(after.logged, `StockAdjusted events add up to the stock (${after.available} available)`).toBe(
+          after.available,
+        );
+        expect(after.available).toBe(recovery === 'the next restock of the SKU' ? 8 : 5);
+        expect(new Set(after.eventIds).size).toBe(after.eventIds.length);
 
-      // Recovering again, in every way, changes nothing.
-      for (const again of [recoveries['the next read of the SKU']!, recoveries['the sweep at start-up']!]) await again(catalog, sku);
-      expect(await ledger(store, catalog, sku)).toEqual(after);
-      // Nothing is left pending once its event is known to be in the log.
-      const doc = await db.collection<{ _id: string; outbox?: Record<string, unknown> }>('inventory').findOne({ _id: sku });
-      expect(Object.keys(doc?.outbox ?? {})).toEqual([]);
-    });
-  });
+        // Recovering again, in every way, changes nothing.
+        for (const again of [recoveries['the next read of the SKU']!, recoveries['the sweep at start-up']!])
+          await again(catalog, sku);
+        expect(await ledger(store, catalog, sku)).toEqual(after);
+        // Nothing is left pending once its event is known to be in the log.
+        const doc = await db
+          .collection<{ _id: string; outbox?: Record<string, unknown> }>('inventory')
+          .findOne({ _id: sku });
+        expect(Object.keys(doc?.outbox ?? {})).toEqual([]);
+      });
+    },
+  );
 
   it('recovers the pending events of every SKU at start-up, and a retried restock with the same id is applied once', async () => {
     await withDb(async (db, store) => {
       const skus = ['SKU-A', 'SKU-B', 'SKU-C'];
       for (const [i, sku] of skus.entries()) {
         await expect(
-          createInventoryCatalog({ db, events: dyingLog(store, i % 2 === 0 ? 'before the event' : 'after the event') }).restock({ sku, quantity: 10 + i, price: 1, correlationId: 'dies', restockId: `r-${sku}` }),
+          createInventoryCatalog({
+            db,
+            events: dyingLog(store, i % 2 === 0 ? 'before the event' : 'after the event'),
+          }).restock({ sku, quantity: 10 + i, price: 1, correlationId: 'dies', restockId: `r-${sku}` }),
         ).rejects.toBeInstanceOf(Crash);
       }
       const catalog = createInventoryCatalog({ db, events: store });
       await catalog.recoverPendingRestocks();
       // The client retries with the same Idempotency-Key: the restock is not applied again and its one event stands.
-      const retried = await catalog.restock({ sku: 'SKU-A', quantity: 10, price: 1, correlationId: 'retry', restockId: 'r-SKU-A' });
+      const retried = await catalog.restock({
+        sku: 'SKU-A',
+        quantity: 10,
+        price: 1,
+        correlationId: 'retry',
+        restockId: 'r-SKU-A',
+      });
       expect(retried.level.available).toBe(10);
       for (const [i, sku] of skus.entries()) {
         const { available, logged, eventIds } = await ledger(store, catalog, sku);
-        expect({ sku, available, logged, events: eventIds.length }).toEqual({ sku, available: 10 + i, logged: 10 + i, events: 1 });
+        expect({ sku, available, logged, events: eventIds.length }).toEqual({
+          sku,
+          available: 10 + i,
+          logged: 10 + i,
+          events: 1,
+        });
       }
     });
   });

@@ -18,7 +18,12 @@ describe('a MongoDB client whose server closes every connection', () => {
   beforeAll(async () => {
     const upstream = new URL(inject('mongodbUri'));
     proxy = await startTcpProxy({ host: upstream.hostname, port: Number(upstream.port) });
-    const config = loadConfig({ ...process.env, MONGODB_URI: `mongodb://127.0.0.1:${proxy.port}/?directConnection=true`, MONGODB_DB: 'reconnect_test', LOG_LEVEL: 'silent' });
+    const config = loadConfig({
+      ...process.env,
+      MONGODB_URI: `mongodb://127.0.0.1:${proxy.port}/?directConnection=true`,
+      MONGODB_DB: 'reconnect_test',
+      LOG_LEVEL: 'silent',
+    });
     mongo = await connectMongo(config);
     // Connecting waits for the first check, so it ended no later than now.
     lastHeartbeat = Date.now();
@@ -36,13 +41,20 @@ describe('a MongoDB client whose server closes every connection', () => {
     // The driver checks at most every 500 ms; an earlier request waits for the next slot instead.
     await waitFor('the last monitor check to lie 600 ms back', () => Date.now() - lastHeartbeat > 600, 15_000);
     proxy.hold();
-    const inFlight = mongo.db.collection('probe').findOne({ _id: 'p' as never }).catch((err: Error) => err);
+    const inFlight = mongo.db
+      .collection('probe')
+      .findOne({ _id: 'p' as never })
+      .catch((err: Error) => err);
     await waitFor('the read to reach the server', () => proxy.holding() > 0, 5_000);
     proxy.cut();
     // The server is back at once; a healthy client finds it again within a second (its next check).
     const found = await waitFor(
       'a read through the same client to succeed again',
-      async () => (await mongo.db.collection('probe').findOne({ _id: 'p' as never }, { maxTimeMS: 2_000 }).catch(() => null)) ?? false,
+      async () =>
+        (await mongo.db
+          .collection('probe')
+          .findOne({ _id: 'p' as never }, { maxTimeMS: 2_000 })
+          .catch(() => null)) ?? false,
       30_000,
     );
     expect(found).toMatchObject({ _id: 'p' });

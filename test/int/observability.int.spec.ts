@@ -23,7 +23,10 @@ describe('observability: metrics, correlated logs, traces', () => {
     // Tracing adds its workflow interceptors to the bundle, so this worker is another build than the
     // untraced workers of other test files on the same server: a deployment of its own keeps them
     // from contending for the current version.
-    stack = await startStack({ ...fastSaga, WORKER_DEPLOYMENT_NAME: 'order-platform-traced' }, { log: pino({ level: 'debug' }, sink), spanExporter: spans });
+    stack = await startStack(
+      { ...fastSaga, WORKER_DEPLOYMENT_NAME: 'order-platform-traced' },
+      { log: pino({ level: 'debug' }, sink), spanExporter: spans },
+    );
     h = sagaHelpers(stack);
   });
   afterAll(() => stack?.stop());
@@ -33,27 +36,42 @@ describe('observability: metrics, correlated logs, traces', () => {
     const sku = h.unique('SKU');
     await h.stock(sku, 5, 100);
     const correlationId = h.unique('trace');
-    const { orderId } = await h.placeOrder({ accountId, items: [{ sku, quantity: 1 }] }, { 'x-correlation-id': correlationId });
+    const { orderId } = await h.placeOrder(
+      { accountId, items: [{ sku, quantity: 1 }] },
+      { 'x-correlation-id': correlationId },
+    );
     await h.result(orderId);
     expect((await h.orderView(orderId, 'COMPLETED')).correlationId).toBe(correlationId);
 
-    await waitFor('read-model log lines for the order', () => lines.filter((l) => l.correlationId === correlationId && l.msg === 'read model updated').length >= 5);
+    await waitFor(
+      'read-model log lines for the order',
+      () => lines.filter((l) => l.correlationId === correlationId && l.msg === 'read model updated').length >= 5,
+    );
     const mine = lines.filter((l) => l.correlationId === correlationId);
     expect(mine.some((l) => l.msg === 'request' && l.path === '/orders' && l.status === 202)).toBe(true);
     // Each step once in order (an attempt that timed out on a busy machine may log a second success).
     const steps = [...new Set(mine.filter((l) => l.msg === 'saga step succeeded').map((l) => l.activity))];
     expect(steps).toEqual(ACTIVITY_STEPS);
-    expect(mine.filter((l) => l.msg === 'saga step succeeded').every((l) => l.workflowId === `order-${orderId}`)).toBe(true);
+    expect(mine.filter((l) => l.msg === 'saga step succeeded').every((l) => l.workflowId === `order-${orderId}`)).toBe(
+      true,
+    );
     const events = await h.orderEvents(orderId);
     expect(events.every((e) => e.metadata.correlationId === correlationId)).toBe(true);
   });
 
   it('exports traces of the workflow and its activities through the SDK interceptors', async () => {
     const names = spans.getFinishedSpans().map((s) => s.name);
-    expect(names).toEqual(expect.arrayContaining(['RunWorkflow:orderSaga', 'StartActivity:createOrder', 'RunActivity:createOrder', 'RunActivity:completeOrder']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'RunWorkflow:orderSaga',
+        'StartActivity:createOrder',
+        'RunActivity:createOrder',
+        'RunActivity:completeOrder',
+      ]),
+    );
   });
 
-  it('serves Prometheus metrics: HTTP, saga outcomes, dead letters, projection lag and the worker\'s SDK metrics with step durations and retries', async () => {
+  it("serves Prometheus metrics: HTTP, saga outcomes, dead letters, projection lag and the worker's SDK metrics with step durations and retries", async () => {
     const accountId = await h.openAccount(100);
     const sku = h.unique('SKU');
     await h.stock(sku, 5, 1_000);

@@ -34,7 +34,9 @@ describe('order Idempotency-Keys are the caller’s own', () => {
   afterAll(() => t.stack?.stop());
 
   async function accountOf(customerId: string): Promise<string> {
-    const res = await apiOf(t.stack, bearer(OPERATOR)).POST('/accounts', { body: { customerId, owner: `${customerId} holder`, initialDeposit: 100_000 } });
+    const res = await apiOf(t.stack, bearer(OPERATOR)).POST('/accounts', {
+      body: { customerId, owner: `${customerId} holder`, initialDeposit: 100_000 },
+    });
     expect(res.response.status, JSON.stringify(res.error)).toBe(201);
     return res.data!.accountId;
   }
@@ -43,18 +45,35 @@ describe('order Idempotency-Keys are the caller’s own', () => {
     const [skuA, skuB] = [t.h.unique('SCOPE-A'), t.h.unique('SCOPE-B')];
     await t.h.stock(skuA, 10, 700);
     await t.h.stock(skuB, 10, 300);
-    const orderA = { customerId: 'scope-a', accountId: await accountOf('scope-a'), items: [{ sku: skuA, quantity: 3 }], shippingAddress: address };
+    const orderA = {
+      customerId: 'scope-a',
+      accountId: await accountOf('scope-a'),
+      items: [{ sku: skuA, quantity: 3 }],
+      shippingAddress: address,
+    };
     const placedA = await apiOf(t.stack, bearer(CLIENT_A)).POST('/orders', { body: orderA });
     expect(placedA.response.status, JSON.stringify(placedA.error)).toBe(202);
     const orderIdA = placedA.data!.orderId;
 
     // A record in the format used before keys were scoped: the key names A's order directly.
     const key = t.h.unique('old-key');
-    await t.stack.mongo.db.collection<{ _id: string; resourceId: string; createdAt: Date }>('idempotency_keys').insertOne({ _id: `orders:${key}`, resourceId: orderIdA, createdAt: new Date() });
+    await t.stack.mongo.db
+      .collection<{ _id: string; resourceId: string; createdAt: Date }>('idempotency_keys')
+      .insertOne({ _id: `orders:${key}`, resourceId: orderIdA, createdAt: new Date() });
 
-    const orderB = { customerId: 'scope-b', accountId: await accountOf('scope-b'), items: [{ sku: skuB, quantity: 1 }], shippingAddress: address };
+    const orderB = {
+      customerId: 'scope-b',
+      accountId: await accountOf('scope-b'),
+      items: [{ sku: skuB, quantity: 1 }],
+      shippingAddress: address,
+    };
     // Read as text, so that the whole answer is searched for A's SKU.
-    const placeAsB = () => apiOf(t.stack, bearer(CLIENT_B)).POST('/orders', { body: orderB, params: { header: idempotencyKey(key) }, parseAs: 'text' });
+    const placeAsB = () =>
+      apiOf(t.stack, bearer(CLIENT_B)).POST('/orders', {
+        body: orderB,
+        params: { header: idempotencyKey(key) },
+        parseAs: 'text',
+      });
     const placedB = await placeAsB();
     expect(placedB.response.status, placedB.data ?? JSON.stringify(placedB.error)).toBe(202);
     const answerB = JSON.parse(placedB.data!) as { orderId: string; items: unknown; total: number };

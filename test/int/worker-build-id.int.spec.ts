@@ -14,7 +14,10 @@ const NOT_COPIED = new Set(['node_modules', '.git', '.tools', 'data']);
 /** A checkout of this working tree at `dir`: its files copied, node_modules hard-linked (fast, no space). */
 function checkout(dir: string): string {
   mkdirSync(path.dirname(dir), { recursive: true });
-  cpSync(root, dir, { recursive: true, filter: (src) => !NOT_COPIED.has(path.relative(root, src).split(path.sep)[0]!) });
+  cpSync(root, dir, {
+    recursive: true,
+    filter: (src) => !NOT_COPIED.has(path.relative(root, src).split(path.sep)[0]!),
+  });
   execFileSync('cp', ['-al', path.join(root, 'node_modules'), path.join(dir, 'node_modules')]);
   return dir;
 }
@@ -31,7 +34,11 @@ async function buildIdOf(dir: string, cwd = '.'): Promise<string> {
   const script = `require(${JSON.stringify(path.join(dir, 'workers', 'build-id.ts'))}).deriveBuildId({}).then((id) => console.log('BUILD ' + id))`;
   const env = { ...process.env };
   delete env.WORKER_BUILD_ID;
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', '-e', script], { cwd: path.join(dir, cwd), env, timeout: 180_000 });
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', '-e', script], {
+    cwd: path.join(dir, cwd),
+    env,
+    timeout: 180_000,
+  });
   const id = /^BUILD (\S+)$/m.exec(stdout)?.[1];
   if (!id) throw new Error(`no build id printed; output: ${stdout}`);
   return id;

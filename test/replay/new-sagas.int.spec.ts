@@ -13,32 +13,49 @@ describe('sagas started by the current code replay on it', () => {
   });
   afterAll(() => stack?.stop());
 
-  it('runs every saga path through the API and worker, then replays each new history without a determinism violation', { timeout: 180_000 }, async () => {
-    const runs: Fixture[] = [];
-    // One after another: some paths inject faults that would hit the others.
-    for (const scenario of scenarios) {
-      const { workflowId } = await scenario.run(stack);
-      runs.push({ file: `new ${scenario.name} saga ${workflowId}`, history: await stack.client.workflow.getHandle(workflowId).fetchHistory() });
-    }
-    expect(runs).toHaveLength(scenarios.length);
-    // Today's rejected saga takes the path guarded by patched() (see workflow-change.workflow.spec.ts).
-    const rejected = runs.find((r) => r.file.startsWith('new rejected '))!;
-    expect(rejected.history.events!.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordRejection')).toBe(true);
-    const failures = await replayFixtures(runs);
-    expect(failures.map((f) => f.message)).toEqual([]);
-  });
+  it(
+    'runs every saga path through the API and worker, then replays each new history without a determinism violation',
+    { timeout: 180_000 },
+    async () => {
+      const runs: Fixture[] = [];
+      // One after another: some paths inject faults that would hit the others.
+      for (const scenario of scenarios) {
+        const { workflowId } = await scenario.run(stack);
+        runs.push({
+          file: `new ${scenario.name} saga ${workflowId}`,
+          history: await stack.client.workflow.getHandle(workflowId).fetchHistory(),
+        });
+      }
+      expect(runs).toHaveLength(scenarios.length);
+      // Today's rejected saga takes the path guarded by patched() (see workflow-change.workflow.spec.ts).
+      const rejected = runs.find((r) => r.file.startsWith('new rejected '))!;
+      expect(
+        rejected.history.events!.some(
+          (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordRejection',
+        ),
+      ).toBe(true);
+      const failures = await replayFixtures(runs);
+      expect(failures.map((f) => f.message)).toEqual([]);
+    },
+  );
 });
 
 describe('replay with encrypted payloads', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ ...scenarioConfig, PAYLOAD_KEYS: new Map([['replay-test', randomBytes(32)]]) }, { consumers: false });
+    stack = await startStack(
+      { ...scenarioConfig, PAYLOAD_KEYS: new Map([['replay-test', randomBytes(32)]]) },
+      { consumers: false },
+    );
   });
   afterAll(() => stack?.stop());
 
   it('replays a saga whose payloads are encrypted only through the platform data converter', async () => {
     const { workflowId } = await scenarios.find((s) => s.name === 'happy-path')!.run(stack);
-    const run: Fixture = { file: `encrypted saga ${workflowId}`, history: await stack.client.workflow.getHandle(workflowId).fetchHistory() };
+    const run: Fixture = {
+      file: `encrypted saga ${workflowId}`,
+      history: await stack.client.workflow.getHandle(workflowId).fetchHistory(),
+    };
     const input = run.history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
     expect(Buffer.from(input.data!).toString()).not.toContain(workflowId.replace(/^order-/, ''));
 

@@ -18,7 +18,10 @@ const reservationStep = `    compensations.unshift({ step: 'releaseItems', servi
 /** The kind of edit that looks harmless and breaks every running saga: reserve before charging. */
 const swapPaymentAndReservation = (source: string) =>
   source.includes(paymentStep) && source.includes(reservationStep)
-    ? source.replace(paymentStep, '<payment>').replace(reservationStep, paymentStep).replace('<payment>', reservationStep)
+    ? source
+        .replace(paymentStep, '<payment>')
+        .replace(reservationStep, paymentStep)
+        .replace('<payment>', reservationStep)
     : source;
 
 describe('the replay test catches a non-deterministic workflow change', () => {
@@ -32,11 +35,20 @@ describe('the replay test catches a non-deterministic workflow change', () => {
     const [failure] = failures;
     expect(failure!.error).toBeInstanceOf(DeterminismViolationError);
     // The history scheduled processPayment where the altered code now schedules reserveItems.
-    const expected = fixture.history.events!.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'processPayment')!;
-    expect(failure!.divergingEvent).toEqual({ eventId: Number(expected.eventId), description: describeEvent(expected) });
+    const expected = fixture.history.events!.find(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'processPayment',
+    )!;
+    expect(failure!.divergingEvent).toEqual({
+      eventId: Number(expected.eventId),
+      description: describeEvent(expected),
+    });
     expect(failure!.message).toContain('test/fixtures/histories/happy-path.json does not replay deterministically');
-    expect(failure!.message).toContain(`The first diverging event is ${String(expected.eventId)} (ActivityTaskScheduled 'processPayment')`);
-    const [payment, reservation] = ['payment', 'inventory'].map((service) => SAGA_STEPS.find((s) => s.service === service)!.step);
+    expect(failure!.message).toContain(
+      `The first diverging event is ${String(expected.eventId)} (ActivityTaskScheduled 'processPayment')`,
+    );
+    const [payment, reservation] = ['payment', 'inventory'].map(
+      (service) => SAGA_STEPS.find((s) => s.service === service)!.step,
+    );
     expect(failure!.message).toMatch(new RegExp(`Replayer: .*Nondeterminism error: .*'${payment}'.*'${reservation}'`));
   });
 });

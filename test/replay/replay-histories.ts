@@ -25,8 +25,8 @@ export function alteredWorkflows(name: string, change: (source: string) => strin
   const target = path.join(dir, file);
   const before = readFileSync(target, 'utf8');
   const after = change(before);
-  if (after === before) throw new Error(`alteredWorkflows(${name}): the change did not apply to ${file} (did the saga change?)`);
+  if (after === before)
+    throw new Error(`alteredWorkflows(${name}): the change did not apply to ${file} (did the saga change?)`);
   writeFileSync(target, after);
   return path.join(dir, 'index.ts');
 }
-

@@ -30,13 +30,19 @@ const SAGA_V2 = 'legacy/order-saga-v2.ts';
 
 describe('a saga change guarded by patched(): the status search attribute at milestones only', () => {
   it('has, for every path the change affects, a history from before it that wrote the forward statuses and one from after it that did not', () => {
-    expect(after.length, `record them with: npm run record-histories -- --tag ${STATUS_ATTRIBUTE_AT_MILESTONES}`).toBeGreaterThanOrEqual(5);
+    expect(
+      after.length,
+      `record them with: npm run record-histories -- --tag ${STATUS_ATTRIBUTE_AT_MILESTONES}`,
+    ).toBeGreaterThanOrEqual(5);
     for (const f of after) {
       const old = before.find((b) => nameOf(b.file) === nameOf(f.file));
       expect(old, `a ${SAGA_POINT_OF_NO_RETURN} history of ${nameOf(f.file)}`).toBeDefined();
       const oldStatuses = statusesWritten(old!.history);
       const newStatuses = statusesWritten(f.history);
-      expect(oldStatuses.some((s) => FORWARD_PROGRESS.includes(s)), `${old!.file} writes a forward status`).toBe(true);
+      expect(
+        oldStatuses.some((s) => FORWARD_PROGRESS.includes(s)),
+        `${old!.file} writes a forward status`,
+      ).toBe(true);
       // The same statuses, minus the forward ones: nothing an operator searches for went missing.
       expect(newStatuses, f.file).toEqual(oldStatuses.filter((s) => !FORWARD_PROGRESS.includes(s)));
       for (const s of newStatuses) expect(ORDER_STATUSES).toContain(s);

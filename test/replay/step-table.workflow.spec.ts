@@ -16,14 +16,20 @@ const tagged = (tag: string) => fixtures.filter((f) => f.file.endsWith(`.${tag}.
 const nameOf = (file: string) => file.split('/').pop()!.split('.')[0]!;
 const after = tagged(SAGA_STEP_TABLE);
 
-const decode = (data: Uint8Array | null | undefined) => (data ? (JSON.parse(Buffer.from(data).toString('utf8')) as unknown) : undefined);
+const decode = (data: Uint8Array | null | undefined) =>
+  data ? (JSON.parse(Buffer.from(data).toString('utf8')) as unknown) : undefined;
 /** A Web UI summary without the ids each run makes up (its SKUs and account). */
 const summaryOf = (e: History['events'] extends (infer E)[] | null | undefined ? E : never) =>
   // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a summary decodes to a JSON string
-  String(decode(e.userMetadata?.summary?.data) ?? 'no summary').replace(/SKU-[\w-]+/g, 'SKU-…').replace(/account \S+/g, 'account …');
+  String(decode(e.userMetadata?.summary?.data) ?? 'no summary')
+    .replace(/SKU-[\w-]+/g, 'SKU-…')
+    .replace(/account \S+/g, 'account …');
 
 /** What a history's saga decided, command by command, without its patch markers and run-specific ids. */
-function commands(history: History, { writesMilestonesOnly, summaries }: { writesMilestonesOnly: boolean; summaries: boolean }): string[] {
+function commands(
+  history: History,
+  { writesMilestonesOnly, summaries }: { writesMilestonesOnly: boolean; summaries: boolean },
+): string[] {
   const summary = (e: Parameters<typeof summaryOf>[0]) => (summaries ? ` (${summaryOf(e)})` : '');
   return history.events!.flatMap((e) => {
     const activity = e.activityTaskScheduledEventAttributes;
@@ -31,7 +37,11 @@ function commands(history: History, { writesMilestonesOnly, summaries }: { write
     const timer = e.timerStartedEventAttributes;
     if (timer) return [`timer ${String(timer.startToFireTimeout?.seconds)} s${summary(e)}`];
     const status = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.OrderStatus;
-    if (status) return writesMilestonesOnly || !['PAYMENT_COMPLETED', 'ITEMS_RESERVED', 'SHIPMENT_SCHEDULED'].includes(decode(status.data) as string) ? [`status ${String(decode(status.data))}`] : [];
+    if (status)
+      return writesMilestonesOnly ||
+        !['PAYMENT_COMPLETED', 'ITEMS_RESERVED', 'SHIPMENT_SCHEDULED'].includes(decode(status.data) as string)
+        ? [`status ${String(decode(status.data))}`]
+        : [];
     const memo = e.workflowPropertiesModifiedEventAttributes?.upsertedMemo?.fields;
     if (memo) return [`memo ${Object.keys(memo).sort().join(',')}`];
     if (e.workflowExecutionCompletedEventAttributes) return ['completed'];
@@ -42,8 +52,15 @@ function commands(history: History, { writesMilestonesOnly, summaries }: { write
 
 describe('a saga change guarded by patched(): the saga reads its step table', () => {
   it('has a history of every saga path recorded on the step-table saga, each with its marker', () => {
-    expect(after.map((f) => nameOf(f.file)).sort(), `record them with: npm run record-histories -- --tag ${SAGA_STEP_TABLE}`).toEqual(scenarios.map((s) => s.name).sort());
-    for (const f of after) expect(f.history.events!.flatMap((e) => patchIdOf(e) ?? []), f.file).toEqual([SAGA_POINT_OF_NO_RETURN, SAGA_STEP_TABLE]);
+    expect(
+      after.map((f) => nameOf(f.file)).sort(),
+      `record them with: npm run record-histories -- --tag ${SAGA_STEP_TABLE}`,
+    ).toEqual(scenarios.map((s) => s.name).sort());
+    for (const f of after)
+      expect(
+        f.history.events!.flatMap((e) => patchIdOf(e) ?? []),
+        f.file,
+      ).toEqual([SAGA_POINT_OF_NO_RETURN, SAGA_STEP_TABLE]);
   });
 
   it('issues the same commands on every path as the saga it replaced', () => {
@@ -55,7 +72,9 @@ describe('a saga change guarded by patched(): the saga reads its step table', ()
       const old = milestones ?? tagged(SAGA_POINT_OF_NO_RETURN).find((b) => nameOf(b.file) === name);
       expect(old, `a recording of ${name} by the frozen saga`).toBeDefined();
       const summaries = milestones !== undefined;
-      expect(commands(f.history, { writesMilestonesOnly: true, summaries }), f.file).toEqual(commands(old!.history, { writesMilestonesOnly: summaries, summaries }));
+      expect(commands(f.history, { writesMilestonesOnly: true, summaries }), f.file).toEqual(
+        commands(old!.history, { writesMilestonesOnly: summaries, summaries }),
+      );
     }
   });
 

@@ -20,7 +20,9 @@ const before = fixtures.find((f) => f.file.endsWith('/rejected.json'))!;
 const after = fixtures.find((f) => f.file.endsWith(`/rejected.${ORDER_REJECTION_RECORDED}.json`))!;
 
 const activities = (history: History) =>
-  history.events!.flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType!.name!] : []));
+  history.events!.flatMap((e) =>
+    e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType!.name!] : [],
+  );
 const patchIds = (history: History) => history.events!.flatMap((e) => patchIdOf(e) ?? []);
 
 const unguarded = (source: string) => source.replace('if (patched(ORDER_REJECTION_RECORDED))', 'if (true)');
@@ -29,11 +31,18 @@ const rolledBack = (source: string) => source.replace('if (patched(ORDER_REJECTI
 describe('a saga change guarded by patched(): rejections are recorded', () => {
   it('has a history from before the change and one from after it', () => {
     expect(before, 'test/fixtures/histories/rejected.json').toBeDefined();
-    expect(after, `record it with: npm run record-histories -- --only rejected --tag ${ORDER_REJECTION_RECORDED}`).toBeDefined();
+    expect(
+      after,
+      `record it with: npm run record-histories -- --only rejected --tag ${ORDER_REJECTION_RECORDED}`,
+    ).toBeDefined();
     // Rejected after its first step: that step, then its undoing.
     expect(activities(before.history)).toEqual(compensatedPath(APPROVAL.after));
     expect(patchIds(before.history)).toEqual([]);
-    expect(activities(after.history)).toEqual([APPROVAL.after, 'recordRejection', ...compensatedPath(APPROVAL.after).slice(1)]);
+    expect(activities(after.history)).toEqual([
+      APPROVAL.after,
+      'recordRejection',
+      ...compensatedPath(APPROVAL.after).slice(1),
+    ]);
     expect(patchIds(after.history)).toEqual([ORDER_REJECTION_RECORDED]);
   });
 
@@ -52,7 +61,10 @@ describe('a saga change guarded by patched(): rejections are recorded', () => {
   });
 
   it('cannot simply be rolled back once sagas ran with it: the history from after the change needs the new step', async () => {
-    const failures = await replayFixtures([before, after], alteredWorkflows('rolled-back-change', rolledBack, LEGACY_SAGA));
+    const failures = await replayFixtures(
+      [before, after],
+      alteredWorkflows('rolled-back-change', rolledBack, LEGACY_SAGA),
+    );
     expect(failures.map((f) => f.file)).toEqual([after.file]);
     expect(failures[0]!.error).toBeInstanceOf(DeterminismViolationError);
     expect(failures[0]!.divergingEvent?.description).toBe(`MarkerRecorded (patch '${ORDER_REJECTION_RECORDED}')`);

@@ -4,7 +4,20 @@ import { cruise, type ICruiseResult } from 'dependency-cruiser';
 import { describe, expect, it } from 'vitest';
 
 const root = path.resolve(__dirname, '..', '..');
-const LAYERS = ['api', 'activities', 'composition', 'domain', 'eventstore', 'infra', 'config', 'readside', 'workflows', 'workers', 'scripts', 'servers'];
+const LAYERS = [
+  'api',
+  'activities',
+  'composition',
+  'domain',
+  'eventstore',
+  'infra',
+  'config',
+  'readside',
+  'workflows',
+  'workers',
+  'scripts',
+  'servers',
+];
 
 /** Runs the same check as `npm run check:architecture` (.dependency-cruiser.cjs) and lists what it forbids. */
 async function violations(): Promise<string[]> {
@@ -13,7 +26,11 @@ async function violations(): Promise<string[]> {
   const cwd = process.cwd();
   process.chdir(root);
   try {
-    const result = await cruise(LAYERS, { ...config.options, validate: true, ruleSet: { forbidden: config.forbidden } });
+    const result = await cruise(LAYERS, {
+      ...config.options,
+      validate: true,
+      ruleSet: { forbidden: config.forbidden },
+    });
     const output = result.output as ICruiseResult;
     return output.summary.violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`);
   } finally {
@@ -30,7 +47,13 @@ describe('architecture', () => {
     const planted = path.join(root, 'eventstore', 'zz-planted-upward-import.ts');
     writeFileSync(planted, "export { HttpError } from '../api/errors';\n");
     try {
-      expect(await violations()).toEqual(expect.arrayContaining([expect.stringMatching(/^eventstore-is-the-ground-floor: eventstore\/zz-planted-upward-import\.ts -> api\/errors\.ts$/)]));
+      expect(await violations()).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(
+            /^eventstore-is-the-ground-floor: eventstore\/zz-planted-upward-import\.ts -> api\/errors\.ts$/,
+          ),
+        ]),
+      );
     } finally {
       rmSync(planted, { force: true });
     }
@@ -40,7 +63,13 @@ describe('architecture', () => {
     const planted = path.join(root, 'scripts', 'zz-planted-read-side-import.ts');
     writeFileSync(planted, "export { runSubscription } from '../readside/engine/runner';\n");
     try {
-      expect(await violations()).toEqual(expect.arrayContaining([expect.stringMatching(/^read-side-through-its-front-door: scripts\/zz-planted-read-side-import\.ts -> readside\/engine\/runner\.ts$/)]));
+      expect(await violations()).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(
+            /^read-side-through-its-front-door: scripts\/zz-planted-read-side-import\.ts -> readside\/engine\/runner\.ts$/,
+          ),
+        ]),
+      );
     } finally {
       rmSync(planted, { force: true });
     }
@@ -50,7 +79,13 @@ describe('architecture', () => {
     const planted = path.join(root, 'domain', 'zz-planted-temporal-import.ts');
     writeFileSync(planted, "export { defineSearchAttributeKey } from '@temporalio/common';\n");
     try {
-      expect(await violations()).toEqual(expect.arrayContaining([expect.stringMatching(/^domain-depends-on-nothing-above: domain\/zz-planted-temporal-import\.ts -> node_modules\/@temporalio\/common\//)]));
+      expect(await violations()).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(
+            /^domain-depends-on-nothing-above: domain\/zz-planted-temporal-import\.ts -> node_modules\/@temporalio\/common\//,
+          ),
+        ]),
+      );
     } finally {
       rmSync(planted, { force: true });
     }

@@ -7,7 +7,18 @@ const root = path.resolve(__dirname, '..', '..');
  * The source tree outside the composition roots and the event store itself. Tests and benchmarks
  * build stacks of their own on purpose, so they are not read.
  */
-const TREES = ['api', 'activities', 'domain', 'infra', 'config', 'readside', 'workflows', 'workers', 'scripts', 'servers'];
+const TREES = [
+  'api',
+  'activities',
+  'domain',
+  'infra',
+  'config',
+  'readside',
+  'workflows',
+  'workers',
+  'scripts',
+  'servers',
+];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((entry) => {
@@ -40,9 +51,15 @@ describe('one composition root per process kind', () => {
 
   it('finds an event store built in an API route', () => {
     const planted = path.join(root, 'api', 'routes', 'zz-planted-event-store.ts');
-    writeFileSync(planted, "import type { Db } from 'mongodb';\nimport { createEventStore } from '../../eventstore';\nexport const planted = (db: Db) => createEventStore(db);\n");
+    writeFileSync(
+      planted,
+      "import type { Db } from 'mongodb';\nimport { createEventStore } from '../../eventstore';\nexport const planted = (db: Db) => createEventStore(db);\n",
+    );
     try {
-      expect(eventStoresBuiltOutsideTheRoots()).toEqual(['api/routes/zz-planted-event-store.ts:2', 'api/routes/zz-planted-event-store.ts:3']);
+      expect(eventStoresBuiltOutsideTheRoots()).toEqual([
+        'api/routes/zz-planted-event-store.ts:2',
+        'api/routes/zz-planted-event-store.ts:3',
+      ]);
     } finally {
       rmSync(planted, { force: true });
     }

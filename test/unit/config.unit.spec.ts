@@ -18,7 +18,11 @@ describe('config', () => {
   });
 
   it('uses the existing servers given by the environment', () => {
-    const config = loadConfig({ TEMPORAL_ADDRESS: 'temporal:7233', MONGODB_URI: 'mongodb://m1:27017/?replicaSet=rs0', PORT: '8080' });
+    const config = loadConfig({
+      TEMPORAL_ADDRESS: 'temporal:7233',
+      MONGODB_URI: 'mongodb://m1:27017/?replicaSet=rs0',
+      PORT: '8080',
+    });
     expect(temporalAddress(config)).toBe('temporal:7233');
     expect(mongodbUri(config)).toBe('mongodb://m1:27017/?replicaSet=rs0');
     expect(config.PORT).toBe(8080);
@@ -27,7 +31,12 @@ describe('config', () => {
   it('keeps the open development API off the network unless told otherwise', () => {
     expect(listenHost(loadConfig({}))).toBe('127.0.0.1');
     expect(listenHost(loadConfig({ HOST: '0.0.0.0' }))).toBe('0.0.0.0');
-    const production = { NODE_ENV: 'production', API_KEYS: 'operator-key-0123456789:operator', PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`, BLIND_INDEX_KEY: Buffer.alloc(32, 2).toString('base64') };
+    const production = {
+      NODE_ENV: 'production',
+      API_KEYS: 'operator-key-0123456789:operator',
+      PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
+      BLIND_INDEX_KEY: Buffer.alloc(32, 2).toString('base64'),
+    };
     expect(listenHost(loadConfig(production))).toBe('0.0.0.0');
   });
 
@@ -54,8 +63,15 @@ describe('config', () => {
   });
 
   it('gives the watchdog a minute and the worker and projector health ports of their own, and refuses a watchdog shorter than a second', () => {
-    expect(loadConfig({})).toMatchObject({ WATCHDOG_TIMEOUT: 60_000, PROJECTOR_HEALTH_PORT: 9465, WORKER_HEALTH_PORT: 9466 });
-    expect(loadConfig({ WATCHDOG_TIMEOUT: '3s', PROJECTOR_HEALTH_PORT: '0' })).toMatchObject({ WATCHDOG_TIMEOUT: 3_000, PROJECTOR_HEALTH_PORT: 0 });
+    expect(loadConfig({})).toMatchObject({
+      WATCHDOG_TIMEOUT: 60_000,
+      PROJECTOR_HEALTH_PORT: 9465,
+      WORKER_HEALTH_PORT: 9466,
+    });
+    expect(loadConfig({ WATCHDOG_TIMEOUT: '3s', PROJECTOR_HEALTH_PORT: '0' })).toMatchObject({
+      WATCHDOG_TIMEOUT: 3_000,
+      PROJECTOR_HEALTH_PORT: 0,
+    });
     for (const [env, message] of [
       [{ WATCHDOG_TIMEOUT: '500ms' }, 'WATCHDOG_TIMEOUT must be at least 1s'],
       [{ WATCHDOG_TIMEOUT: 'soon' }, 'WATCHDOG_TIMEOUT must be a duration'],
@@ -77,13 +93,26 @@ describe('config', () => {
 
   it('requires a blind-index secret of its own in production, and names BLIND_INDEX_KEY when it is missing or malformed', () => {
     const payloadKey = Buffer.alloc(32, 1).toString('base64');
-    const production = { NODE_ENV: 'production', API_KEYS: 'operator-key-0123456789:operator', PAYLOAD_KEYS: `k1:${payloadKey}` };
+    const production = {
+      NODE_ENV: 'production',
+      API_KEYS: 'operator-key-0123456789:operator',
+      PAYLOAD_KEYS: `k1:${payloadKey}`,
+    };
     expect(() => loadConfig(production)).toThrow('BLIND_INDEX_KEY is required when NODE_ENV=production');
-    expect(() => loadConfig({ BLIND_INDEX_KEY: 'c2hvcnQ=' })).toThrow('BLIND_INDEX_KEY must be the base64 of 32 random bytes');
-    expect(() => loadConfig({ BLIND_INDEX_KEY: `${payloadKey.slice(0, -1)}!` })).toThrow('BLIND_INDEX_KEY must be the base64 of 32 random bytes');
-    expect(() => loadConfig({ ...production, BLIND_INDEX_KEY: payloadKey })).toThrow('BLIND_INDEX_KEY must be a secret of its own');
+    expect(() => loadConfig({ BLIND_INDEX_KEY: 'c2hvcnQ=' })).toThrow(
+      'BLIND_INDEX_KEY must be the base64 of 32 random bytes',
+    );
+    expect(() => loadConfig({ BLIND_INDEX_KEY: `${payloadKey.slice(0, -1)}!` })).toThrow(
+      'BLIND_INDEX_KEY must be the base64 of 32 random bytes',
+    );
+    expect(() => loadConfig({ ...production, BLIND_INDEX_KEY: payloadKey })).toThrow(
+      'BLIND_INDEX_KEY must be a secret of its own',
+    );
     const index = Buffer.alloc(32, 2);
     expect(loadConfig({ ...production, BLIND_INDEX_KEY: index.toString('base64') }).BLIND_INDEX_KEY).toEqual(index);
-    expect(loadConfig({}).BLIND_INDEX_KEY, 'outside production the key is generated (infra/personal-data/master-keys.ts)').toBeUndefined();
+    expect(
+      loadConfig({}).BLIND_INDEX_KEY,
+      'outside production the key is generated (infra/personal-data/master-keys.ts)',
+    ).toBeUndefined();
   });
 });

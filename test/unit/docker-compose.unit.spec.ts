@@ -35,11 +35,18 @@ describe('docker-compose.yml', () => {
   });
 
   it('gives the Temporal server the same dynamic config as the embedded dev server', () => {
-    const mount = (services.temporal.volumes as string[]).find((v) => v.startsWith('./docker/temporal/dynamic-config.yaml:'));
+    const mount = (services.temporal.volumes as string[]).find((v) =>
+      v.startsWith('./docker/temporal/dynamic-config.yaml:'),
+    );
     expect(mount, 'the dynamic config file is mounted').toBeDefined();
     expect(`/etc/temporal/${services.temporal.environment.DYNAMIC_CONFIG_FILE_PATH}`).toBe(mount!.split(':')[1]);
-    const file = parse(readFileSync(path.join(root, 'docker/temporal/dynamic-config.yaml'), 'utf8')) as Record<string, Array<{ value: unknown }>>;
-    expect(Object.fromEntries(Object.entries(file).map(([key, values]) => [key, values[0]!.value]))).toEqual(TEMPORAL_DYNAMIC_CONFIG);
+    const file = parse(readFileSync(path.join(root, 'docker/temporal/dynamic-config.yaml'), 'utf8')) as Record<
+      string,
+      Array<{ value: unknown }>
+    >;
+    expect(Object.fromEntries(Object.entries(file).map(([key, values]) => [key, values[0]!.value]))).toEqual(
+      TEMPORAL_DYNAMIC_CONFIG,
+    );
   });
 
   it('runs MongoDB as a replica set that initiates itself, on a named volume', () => {
@@ -71,9 +78,17 @@ describe('docker-compose.yml', () => {
 
   it('probes each of our processes at its own readiness endpoint, on the port it is configured to serve it on, and fails the probe on a 503', async () => {
     const served: Record<string, { port: string; paths: string[] }> = {
-      api: { port: services.api.environment.PORT, paths: Object.keys(CONTRACT).filter((route) => route.startsWith('GET /health')).map((route) => route.slice(4)) },
+      api: {
+        port: services.api.environment.PORT,
+        paths: Object.keys(CONTRACT)
+          .filter((route) => route.startsWith('GET /health'))
+          .map((route) => route.slice(4)),
+      },
       worker: { port: services.worker.environment.WORKER_HEALTH_PORT, paths: Object.keys(workerHealth({} as never)) },
-      projector: { port: services.projector.environment.PROJECTOR_HEALTH_PORT, paths: Object.keys(projectorHealth({} as never)) },
+      projector: {
+        port: services.projector.environment.PROJECTOR_HEALTH_PORT,
+        paths: Object.keys(projectorHealth({} as never)),
+      },
     };
     for (const [name, { port, paths }] of Object.entries(served)) {
       const test = services[name].healthcheck.test as string[];
@@ -91,7 +106,9 @@ describe('docker-compose.yml', () => {
         });
         await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
         const script = test[3]!.replace(`127.0.0.1:${port}`, `127.0.0.1:${(server.address() as AddressInfo).port}`);
-        const exitCode = await new Promise<number | null>((resolve) => spawn(process.execPath, ['-e', script], { stdio: 'ignore' }).once('exit', resolve));
+        const exitCode = await new Promise<number | null>((resolve) =>
+          spawn(process.execPath, ['-e', script], { stdio: 'ignore' }).once('exit', resolve),
+        );
         server.close();
         expect(asked).toBe('/health/ready');
         expect(exitCode, `${name}'s probe on a ${status}`).toBe(status === 200 ? 0 : 1);
@@ -109,11 +126,20 @@ describe('docker-compose.yml security', () => {
     expect(services.mongodb.volumes.join(' ')).toContain('docker/mongo-init.js');
     const init = readFileSync(path.join(root, 'docker', 'mongo-init.js'), 'utf8');
     expect(init).toContain("roles: [{ role: 'readWrite', db: dbName }]");
-    expect(services.api.environment.MONGODB_URI).toMatch(/^mongodb:\/\/orders_app:\$\{MONGODB_APP_PASSWORD:\?[^}]*\}@mongodb:27017\/.*authSource=/);
+    expect(services.api.environment.MONGODB_URI).toMatch(
+      /^mongodb:\/\/orders_app:\$\{MONGODB_APP_PASSWORD:\?[^}]*\}@mongodb:27017\/.*authSource=/,
+    );
   });
 
   it('takes every secret from the environment and commits none', () => {
-    for (const name of ['MONGO_ROOT_PASSWORD', 'MONGODB_APP_PASSWORD', 'TEMPORAL_DB_PASSWORD', 'API_KEYS', 'PAYLOAD_KEYS', 'BLIND_INDEX_KEY']) {
+    for (const name of [
+      'MONGO_ROOT_PASSWORD',
+      'MONGODB_APP_PASSWORD',
+      'TEMPORAL_DB_PASSWORD',
+      'API_KEYS',
+      'PAYLOAD_KEYS',
+      'BLIND_INDEX_KEY',
+    ]) {
       expect(raw, name).toMatch(new RegExp(`\\$\\{${name}:\\?`));
       expect(raw, `${name} has no default`).not.toMatch(new RegExp(`\\$\\{${name}:-`));
     }

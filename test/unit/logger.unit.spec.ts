@@ -13,7 +13,11 @@ describe('log masking', () => {
 
   it('logs objects that refer to themselves, and class instances such as HTTP requests, without walking into them', () => {
     const lines: string[] = [];
-    const log = createLogger('mask-test', 'info', new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) }));
+    const log = createLogger(
+      'mask-test',
+      'info',
+      new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) }),
+    );
     const loop: Record<string, unknown> = { card: '4111111111111111' };
     loop.self = loop;
     class Request {

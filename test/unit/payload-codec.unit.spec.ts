@@ -19,11 +19,20 @@ describe('payload encryption', () => {
 
   it('rotates keys: new payloads use the new key, old ones still open with the old key kept', async () => {
     const before = new AesGcmPayloadCodec(new Map([['k1', oldKey]]), 'k1');
-    const after = new AesGcmPayloadCodec(new Map([['k1', oldKey], ['k2', newKey]]), 'k2');
+    const after = new AesGcmPayloadCodec(
+      new Map([
+        ['k1', oldKey],
+        ['k2', newKey],
+      ]),
+      'k2',
+    );
     const [old] = await before.encode([payload]);
     const [fresh] = await after.encode([payload]);
     expect(Buffer.from(fresh!.metadata!['encryption-key-id']!).toString()).toBe('k2');
-    expect(defaultPayloadConverter.fromPayload((await after.decode([old!]))[0]!)).toEqual({ line1: '1 Main St', customerId: 'c-1' });
+    expect(defaultPayloadConverter.fromPayload((await after.decode([old!]))[0]!)).toEqual({
+      line1: '1 Main St',
+      customerId: 'c-1',
+    });
     const onlyNew = new AesGcmPayloadCodec(new Map([['k2', newKey]]), 'k2');
     await expect(onlyNew.decode([old!])).rejects.toThrow(/key "k1"/);
   });
@@ -41,11 +50,18 @@ describe('payload encryption', () => {
       loadConfig({ NODE_ENV: 'production' });
       expect.unreachable();
     } catch (err) {
-      expect((err as ConfigError).problems.join('\n')).toMatch(/API_KEYS is required[\s\S]*PAYLOAD_KEYS is required[\s\S]*BLIND_INDEX_KEY is required/);
+      expect((err as ConfigError).problems.join('\n')).toMatch(
+        /API_KEYS is required[\s\S]*PAYLOAD_KEYS is required[\s\S]*BLIND_INDEX_KEY is required/,
+      );
     }
     expect(() => loadConfig({ PAYLOAD_KEYS: 'k1:short' })).toThrow(/32 random bytes/);
     expect(() => loadConfig({ API_KEYS: 'short:operator' })).toThrow(/16\+ chars/);
-    const ok = loadConfig({ NODE_ENV: 'production', API_KEYS: 'abcdefghijklmnop1234:operator,qrstuvwxyz0123456789:client:c-9', PAYLOAD_KEYS: `k1:${oldKey.toString('base64')}`, BLIND_INDEX_KEY: Buffer.alloc(32, 5).toString('base64') });
+    const ok = loadConfig({
+      NODE_ENV: 'production',
+      API_KEYS: 'abcdefghijklmnop1234:operator,qrstuvwxyz0123456789:client:c-9',
+      PAYLOAD_KEYS: `k1:${oldKey.toString('base64')}`,
+      BLIND_INDEX_KEY: Buffer.alloc(32, 5).toString('base64'),
+    });
     expect(ok.API_KEYS).toEqual([
       { key: 'abcdefghijklmnop1234', role: 'operator', customerId: undefined },
       { key: 'qrstuvwxyz0123456789', role: 'client', customerId: 'c-9' },

@@ -18,7 +18,8 @@ function paragraph(source: { name: string; text: string }, opening: string): str
   return source.text.slice(start, ends.length ? Math.min(...ends) : undefined).replace(/\s+/g, ' ');
 }
 
-const cellCounts = (text: string) => [...text.matchAll(/(\d[\d,]*) cells/g)].map((m) => Number(m[1]!.replace(/,/g, '')));
+const cellCounts = (text: string) =>
+  [...text.matchAll(/(\d[\d,]*) cells/g)].map((m) => Number(m[1]!.replace(/,/g, '')));
 
 describe('figures the docs state', () => {
   it('states the authorization matrix cell count, denied and allowed, as the matrix test generates them', () => {

@@ -38,13 +38,21 @@ describe('Temporal connection settings shared with the temporal CLI', () => {
   });
 
   it('lets TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE win over the profile, as the CLI does', () => {
-    const config = loadConfig({ TEMPORAL_CONFIG_FILE: profileFile(), TEMPORAL_PROFILE: 'prod', TEMPORAL_ADDRESS: 'other.example:7233', TEMPORAL_NAMESPACE: 'elsewhere' });
+    const config = loadConfig({
+      TEMPORAL_CONFIG_FILE: profileFile(),
+      TEMPORAL_PROFILE: 'prod',
+      TEMPORAL_ADDRESS: 'other.example:7233',
+      TEMPORAL_NAMESPACE: 'elsewhere',
+    });
     expect(temporalAddress(config)).toBe('other.example:7233');
     expect(config.TEMPORAL_NAMESPACE).toBe('elsewhere');
   });
 
   it("connects with the profile's API key and TLS settings", () => {
-    const options = temporalConnectOptions('prod.example:7233', { TEMPORAL_CONFIG_FILE: profileFile(), TEMPORAL_PROFILE: 'prod' });
+    const options = temporalConnectOptions('prod.example:7233', {
+      TEMPORAL_CONFIG_FILE: profileFile(),
+      TEMPORAL_PROFILE: 'prod',
+    });
     expect(options.address).toBe('prod.example:7233');
     expect(options.apiKey).toBe('secret-key');
     expect(options.tls).toMatchObject({ serverNameOverride: 'prod.example' });
@@ -57,6 +65,8 @@ describe('Temporal connection settings shared with the temporal CLI', () => {
   });
 
   it('names the problem when the profile asked for does not exist', () => {
-    expect(() => loadConfig({ TEMPORAL_CONFIG_FILE: profileFile(), TEMPORAL_PROFILE: 'staging' })).toThrow(/TEMPORAL_PROFILE|staging/);
+    expect(() => loadConfig({ TEMPORAL_CONFIG_FILE: profileFile(), TEMPORAL_PROFILE: 'staging' })).toThrow(
+      /TEMPORAL_PROFILE|staging/,
+    );
   });
 });

@@ -22,7 +22,10 @@ const isTestFile = (file: string) => /\.(spec|test)\.[cm]?[jt]sx?$/.test(file);
 
 /** What a test module may not do in a tier without servers, and how to see it in its source. */
 const NEEDS_SERVERS: Array<[RegExp, string]> = [
-  [/\binject\(\s*['"](temporalAddress|mongodbUri)['"]/, 'reads the shared servers that only tiers with the global setup have'],
+  [
+    /\binject\(\s*['"](temporalAddress|mongodbUri)['"]/,
+    'reads the shared servers that only tiers with the global setup have',
+  ],
   [/from\s+['"]@temporalio\/testing['"]/, 'starts a Temporal test server'],
   [/\b(bundleWorkflowCode|runReplayHistory|runReplayHistories)\b|\bWorker\.create\(/, 'bundles workflow code'],
   [/\bspawn(Sync)?\(\s*['"](go|mvn|java)['"]/, 'runs Go, Maven or Java'],
@@ -46,11 +49,18 @@ const HEAVY_MODULES: Record<string, string> = {
 function localImports(file: string): string[] {
   const source = readFileSync(path.join(root, file), 'utf8');
   // Static imports and re-exports (not `import type`, which leaves nothing to load), import() and require().
-  const statements = /\b(?:import|export)\s+(type\s+)?(?:[^'";]*?\bfrom\s*)?['"](\.[^'"]+)['"]|\b(?:import|require)\(\s*['"](\.[^'"]+)['"]\s*\)/g;
+  const statements =
+    /\b(?:import|export)\s+(type\s+)?(?:[^'";]*?\bfrom\s*)?['"](\.[^'"]+)['"]|\b(?:import|require)\(\s*['"](\.[^'"]+)['"]\s*\)/g;
   const specifiers = [...source.matchAll(statements)].filter((m) => !m[1]).map((m) => (m[2] ?? m[3])!);
   return specifiers.flatMap((specifier) => {
     const base = path.posix.join(path.posix.dirname(file), specifier);
-    const candidates = [base, base.replace(/\.mjs$/, '.mts').replace(/\.js$/, '.ts'), `${base}.ts`, `${base}.mts`, `${base}/index.ts`];
+    const candidates = [
+      base,
+      base.replace(/\.mjs$/, '.mts').replace(/\.js$/, '.ts'),
+      `${base}.ts`,
+      `${base}.mts`,
+      `${base}/index.ts`,
+    ];
     const found = candidates.find((c) => existsSync(path.join(root, c)) && statSync(path.join(root, c)).isFile());
     return found ? [found] : [];
   });
@@ -82,7 +92,8 @@ describe('test tiers', () => {
 
   it('finds the spec files of every tier', async () => {
     const { TIERS, tierOf } = await tiers();
-    for (const tier of TIERS) expect(testFiles.filter((f) => tierOf(f) === tier).length, `${tier.project} specs`).toBeGreaterThan(0);
+    for (const tier of TIERS)
+      expect(testFiles.filter((f) => tierOf(f) === tier).length, `${tier.project} specs`).toBeGreaterThan(0);
   });
 
   it('names every test file by its tier (*.unit|workflow|int|e2e.spec.ts), so each runs in one tier and none in none', async () => {
@@ -108,10 +119,22 @@ describe('test tiers', () => {
   });
 
   it('would find a spec that needs servers, directly or through a helper', () => {
-    expect(serverUse('test/int/bench/command-context.int.spec.ts')).toEqual([expect.stringMatching(/command-context\.int\.spec\.ts: reads the shared servers/)]);
-    expect(serverUse('test/int/saga/happy-path.int.spec.ts')).toEqual(expect.arrayContaining([expect.stringMatching(/-> test\/helpers\/stack\.ts: reads the shared servers/)]));
-    expect(serverUse('test/int/docker-compose-loader.int.spec.ts')).toEqual([expect.stringMatching(/runs Go, Maven or Java/)]);
-    expect(serverUse('test/replay/replay.workflow.spec.ts')).toEqual(expect.arrayContaining([expect.stringMatching(/replay-histories\.ts -> scripts\/replay\/histories\.ts: bundles workflow code/)]));
-    expect(serverUse('test/workflow/saga-matrix.workflow.spec.ts')).toEqual(expect.arrayContaining([expect.stringMatching(/saga-env\.ts: starts a Temporal test server/)]));
+    expect(serverUse('test/int/bench/command-context.int.spec.ts')).toEqual([
+      expect.stringMatching(/command-context\.int\.spec\.ts: reads the shared servers/),
+    ]);
+    expect(serverUse('test/int/saga/happy-path.int.spec.ts')).toEqual(
+      expect.arrayContaining([expect.stringMatching(/-> test\/helpers\/stack\.ts: reads the shared servers/)]),
+    );
+    expect(serverUse('test/int/docker-compose-loader.int.spec.ts')).toEqual([
+      expect.stringMatching(/runs Go, Maven or Java/),
+    ]);
+    expect(serverUse('test/replay/replay.workflow.spec.ts')).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/replay-histories\.ts -> scripts\/replay\/histories\.ts: bundles workflow code/),
+      ]),
+    );
+    expect(serverUse('test/workflow/saga-matrix.workflow.spec.ts')).toEqual(
+      expect.arrayContaining([expect.stringMatching(/saga-env\.ts: starts a Temporal test server/)]),
+    );
   });
 });

@@ -16,15 +16,21 @@ describe('waitFor', () => {
 
   it('fails naming what it waited for and the last error the check threw', async () => {
     await expect(
-      waitFor('the projector', () => {
-        throw new Error('connection refused');
-      }, 300),
+      waitFor(
+        'the projector',
+        () => {
+          throw new Error('connection refused');
+        },
+        300,
+      ),
     ).rejects.toThrow('Timed out after 300 ms waiting for the projector; last error: Error: connection refused');
   });
 
   it('fails at its deadline even when a check hangs', { timeout: 5_000 }, async () => {
     const started = Date.now();
-    await expect(waitFor('a hung check', () => new Promise<never>(() => {}), 300)).rejects.toThrow('Timed out after 300 ms waiting for a hung check');
+    await expect(waitFor('a hung check', () => new Promise<never>(() => {}), 300)).rejects.toThrow(
+      'Timed out after 300 ms waiting for a hung check',
+    );
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 });

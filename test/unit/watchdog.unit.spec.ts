@@ -39,7 +39,9 @@ describe('watchdog', () => {
     expect(Date.now() - frozenAt).toBeGreaterThanOrEqual(1_000 - 300);
     expect(exits).toEqual([WATCHDOG_EXIT_CODE]);
     const fatal = lines.find((l) => l.level === 60);
-    expect(fatal?.msg).toMatch(/^watchdog: projector has not reached mongodb for \d\.\d s \(WATCHDOG_TIMEOUT 1\.0 s\); exiting so that its supervisor restarts it$/);
+    expect(fatal?.msg).toMatch(
+      /^watchdog: projector has not reached mongodb for \d\.\d s \(WATCHDOG_TIMEOUT 1\.0 s\); exiting so that its supervisor restarts it$/,
+    );
     expect(fatal?.server).toBe('mongodb');
   });
 
@@ -57,9 +59,16 @@ describe('watchdog', () => {
     for (let outage = 0; outage < 3; outage++) {
       failing = true;
       const from = Date.now();
-      await waitFor('the outage to be noticed', () => lines.some((l) => l.level === 40 && l.msg.includes('does not answer')) && Date.now() - from > 600);
+      await waitFor(
+        'the outage to be noticed',
+        () => lines.some((l) => l.level === 40 && l.msg.includes('does not answer')) && Date.now() - from > 600,
+      );
       failing = false;
-      await waitFor('the server to answer again', () => lines.filter((l) => l.msg.includes('answers again')).length > outage, 3_000);
+      await waitFor(
+        'the server to answer again',
+        () => lines.filter((l) => l.msg.includes('answers again')).length > outage,
+        3_000,
+      );
     }
     expect(exits).toEqual([]);
     expect(lines.some((l) => l.level === 60)).toBe(false);

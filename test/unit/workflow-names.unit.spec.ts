@@ -11,11 +11,14 @@ describe('workflow references', () => {
       .map(([name]) => name)
       .sort();
     expect(Object.values(WORKFLOW_NAMES).sort()).toEqual(registered);
-    for (const [key, name] of Object.entries(WORKFLOW_NAMES)) expect((workflows as Record<string, { name: string }>)[key]!.name).toBe(name);
+    for (const [key, name] of Object.entries(WORKFLOW_NAMES))
+      expect((workflows as Record<string, { name: string }>)[key]!.name).toBe(name);
   });
 
   it("names the bench's baseline workflow by the name its worker registers", () => {
-    const registered = Object.entries(baseline).filter(([, value]) => typeof value === 'function').map(([name]) => name);
+    const registered = Object.entries(baseline)
+      .filter(([, value]) => typeof value === 'function')
+      .map(([name]) => name);
     expect(Object.values(BASELINE_WORKFLOW_NAMES)).toEqual(registered);
   });
 });

@@ -37,14 +37,24 @@ const policy = (maximumAttempts: number, intervalMs: number, maxIntervalMs: numb
 export const MATRIX_SETTINGS: SagaSettings = {
   approvalThreshold: 1_000_000,
   approvalTimeoutMs: 24 * 3_600_000,
-  policies: { order: policy(3, 1_000, 10_000), payment: policy(3, 1_000, 10_000), inventory: policy(3, 1_000, 10_000), shipping: policy(3, 1_000, 10_000) },
+  policies: {
+    order: policy(3, 1_000, 10_000),
+    payment: policy(3, 1_000, 10_000),
+    inventory: policy(3, 1_000, 10_000),
+    shipping: policy(3, 1_000, 10_000),
+  },
   compensationPolicy: policy(4, 1_000, 10_000),
 };
 /** The same budgets in real time, shrunk so a cell takes seconds: no server skips time for us. */
 export const REAL_TIME_SETTINGS: SagaSettings = {
   approvalThreshold: 1_000_000,
   approvalTimeoutMs: 5_000,
-  policies: { order: policy(3, 100, 400), payment: policy(3, 100, 400), inventory: policy(3, 100, 400), shipping: policy(3, 100, 400) },
+  policies: {
+    order: policy(3, 100, 400),
+    payment: policy(3, 100, 400),
+    inventory: policy(3, 100, 400),
+    shipping: policy(3, 100, 400),
+  },
   compensationPolicy: policy(4, 100, 400),
 };
 
@@ -61,10 +71,15 @@ export function useTimeSkippingSaga(workflowsPath = defaultWorkflows): SagaEnv {
   return useSaga(workflowsPath, MATRIX_SETTINGS, {
     async open() {
       const executable = await provisionTimeSkippingServer();
-      env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: executable } } });
+      env = await TestWorkflowEnvironment.createTimeSkipping({
+        server: { executable: { type: 'existing-path', path: executable } },
+      });
       // The test server knows no custom search attributes until they are added (its CLI flag differs from the dev server's).
       const KEYWORD = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
-      await env.connection.operatorService.addSearchAttributes({ namespace: 'default', searchAttributes: Object.fromEntries(searchAttributes.map((k) => [k.name, KEYWORD])) });
+      await env.connection.operatorService.addSearchAttributes({
+        namespace: 'default',
+        searchAttributes: Object.fromEntries(searchAttributes.map((k) => [k.name, KEYWORD])),
+      });
       return { client: env.client, nativeConnection: env.nativeConnection };
     },
     close: async () => env?.teardown(),

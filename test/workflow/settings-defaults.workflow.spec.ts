@@ -27,41 +27,60 @@ async function taskFailure(handle: WorkflowHandle): Promise<string | undefined> 
 describe('a saga whose input lacks the retry policy of a service', () => {
   const t = useTimeSkippingSaga(workflows);
 
-  it.each(SERVICES)('runs to completion without a policy for the %s service', { timeout: 60_000 }, async (missing: ServiceName) => {
-    const orderId = `no-${missing}-policy-${randomUUID().slice(0, 8)}`;
-    const { accountId } = await createAccountService({ store: createEventStore(t.db) }).openAccount({ owner: orderId, initialDeposit: 10_000 });
-    const sku = `SKU-${orderId}`;
-    await t.db.collection('inventory').insertOne({ _id: sku as never, available: 5, reserved: 0, price: 1_000, reservations: {}, released: {}, updatedAt: new Date() });
-    const { [missing]: _dropped, ...policies } = t.settings.policies;
-    const input: OrderSagaInput = {
-      orderId,
-      customerId: `customer-${orderId}`,
-      accountId,
-      items: [{ sku, quantity: 1 }],
-      shippingAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
-      correlationId: randomUUID(),
-      settings: { ...t.settings, policies: policies as OrderSagaInput['settings']['policies'] },
-    };
-    const handle = await t.client.workflow.start<OrderSagaWorkflow>(WORKFLOW_NAMES.orderSaga, {
-      taskQueue: t.taskQueue,
-      workflowId: `order-${orderId}`,
-      args: [input],
-      typedSearchAttributes: [
-        { key: OrderIdKey, value: orderId },
-        { key: CustomerIdKey, value: input.customerId },
-        { key: OrderStatusKey, value: 'PENDING' },
-      ],
-    });
+  it.each(SERVICES)(
+    'runs to completion without a policy for the %s service',
+    { timeout: 60_000 },
+    async (missing: ServiceName) => {
+      const orderId = `no-${missing}-policy-${randomUUID().slice(0, 8)}`;
+      const { accountId } = await createAccountService({ store: createEventStore(t.db) }).openAccount({
+        owner: orderId,
+        initialDeposit: 10_000,
+      });
+      const sku = `SKU-${orderId}`;
+      await t.db.collection('inventory').insertOne({
+        _id: sku as never,
+        available: 5,
+        reserved: 0,
+        price: 1_000,
+        reservations: {},
+        released: {},
+        updatedAt: new Date(),
+      });
+      const { [missing]: _dropped, ...policies } = t.settings.policies;
+      const input: OrderSagaInput = {
+        orderId,
+        customerId: `customer-${orderId}`,
+        accountId,
+        items: [{ sku, quantity: 1 }],
+        shippingAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
+        correlationId: randomUUID(),
+        settings: { ...t.settings, policies: policies as OrderSagaInput['settings']['policies'] },
+      };
+      const handle = await t.client.workflow.start<OrderSagaWorkflow>(WORKFLOW_NAMES.orderSaga, {
+        taskQueue: t.taskQueue,
+        workflowId: `order-${orderId}`,
+        args: [input],
+        typedSearchAttributes: [
+          { key: OrderIdKey, value: orderId },
+          { key: CustomerIdKey, value: input.customerId },
+          { key: OrderStatusKey, value: 'PENDING' },
+        ],
+      });
 
-    let ended: OrderSagaResult | Error | undefined;
-    handle.result().then(
-      (result) => (ended = result),
-      (err: Error) => (ended = err),
-    );
-    const failure = await waitFor(`order-${orderId} to end or fail a workflow task`, async () => (ended !== undefined ? 'ended' : await taskFailure(handle)), 40_000);
-    expect(failure, 'the saga failed its workflow task').toBe('ended');
-    expect(ended).not.toBeInstanceOf(Error);
-    expect((ended as OrderSagaResult).status).toBe('COMPLETED');
-    expect((ended as OrderSagaResult).failureReason).toBeNull();
-  });
+      let ended: OrderSagaResult | Error | undefined;
+      handle.result().then(
+        (result) => (ended = result),
+        (err: Error) => (ended = err),
+      );
+      const failure = await waitFor(
+        `order-${orderId} to end or fail a workflow task`,
+        async () => (ended !== undefined ? 'ended' : await taskFailure(handle)),
+        40_000,
+      );
+      expect(failure, 'the saga failed its workflow task').toBe('ended');
+      expect(ended).not.toBeInstanceOf(Error);
+      expect((ended as OrderSagaResult).status).toBe('COMPLETED');
+      expect((ended as OrderSagaResult).failureReason).toBeNull();
+    },
+  );
 });

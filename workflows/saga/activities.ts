@@ -25,7 +25,9 @@ const untilDone = (policy: StepPolicy): StepPolicy => ({ ...policy, maximumAttem
 export function sagaActivities(settings: SagaSettings) {
   const proxy = <T extends object>(policy: StepPolicy) => proxyActivities<T>(activityOptions(policy));
   return {
-    forward: Object.fromEntries(SERVICES.map((service) => [service, proxy<StepActivities>(policyOf(settings, service))])) as Record<ServiceName, ActivityInterfaceFor<StepActivities>>,
+    forward: Object.fromEntries(
+      SERVICES.map((service) => [service, proxy<StepActivities>(policyOf(settings, service))]),
+    ) as Record<ServiceName, ActivityInterfaceFor<StepActivities>>,
     undo: proxy<Compensations>(settings.compensationPolicy),
     final: proxy<Pick<OrderActivities, 'completeOrder'>>(untilDone(policyOf(settings, FINAL_STEP.service))),
     bookkeeping: proxy<DeadLetterActivities>(untilDone(settings.compensationPolicy)),

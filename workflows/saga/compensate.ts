@@ -12,14 +12,25 @@ export async function compensate(saga: Saga, err: unknown, cancelled: boolean): 
   const failedStep = state.running;
   state.setStatus(statusAfter('OrderCompensating'));
   if (!cancelled && failedStep && isExhaustedTechnicalFailure(err)) {
-    await park(saga, 'step', failedStep.service, failedStep.name, failedStep.args, err, policyOf(settings, failedStep.service).maximumAttempts);
+    await park(
+      saga,
+      'step',
+      failedStep.service,
+      failedStep.name,
+      failedStep.args,
+      err,
+      policyOf(settings, failedStep.service).maximumAttempts,
+    );
   }
   // The status marker must not hold up the refund when the order service is down: it runs
   // alongside the other compensations and is awaited only before the order's own.
   const marking = act.undo.markCompensating({ ...ctx, reason: state.view.failureReason, order: facts }).then(
     () => true,
     (markErr: unknown) => {
-      log.warn('could not mark the order compensating; the cancellation will still record it', { orderId: ctx.orderId, error: describeFailure(markErr) });
+      log.warn('could not mark the order compensating; the cancellation will still record it', {
+        orderId: ctx.orderId,
+        error: describeFailure(markErr),
+      });
       return false;
     },
   );
@@ -34,7 +45,15 @@ export async function compensate(saga: Saga, err: unknown, cancelled: boolean): 
       if (!(compensationError instanceof ActivityFailure)) throw compensationError;
       // Retries are exhausted: never drop it silently; park it where an operator will see it.
       state.view.compensationsFailed.push(entry.step);
-      await park(saga, 'compensation', entry.service, entry.step, args, compensationError, settings.compensationPolicy.maximumAttempts);
+      await park(
+        saga,
+        'compensation',
+        entry.service,
+        entry.step,
+        args,
+        compensationError,
+        settings.compensationPolicy.maximumAttempts,
+      );
     }
   }
   await marking;
@@ -43,7 +62,15 @@ export async function compensate(saga: Saga, err: unknown, cancelled: boolean): 
 }
 
 /** Records a dead letter with exactly what the activity was called with, so an operator can redrive it. */
-async function park({ state, act, ctx }: Saga, kind: 'step' | 'compensation', service: ServiceName, step: string, args: unknown, err: unknown, maximumAttempts: number): Promise<void> {
+async function park(
+  { state, act, ctx }: Saga,
+  kind: 'step' | 'compensation',
+  service: ServiceName,
+  step: string,
+  args: unknown,
+  err: unknown,
+  maximumAttempts: number,
+): Promise<void> {
   const id = await act.bookkeeping.recordDeadLetter({
     source: 'saga',
     kind,

@@ -10,7 +10,12 @@ export interface Compensation<A extends object = object> {
 }
 
 /** Builds a compensation whose argument type the compiler checks against its activity. */
-export function compensation<A extends object>(step: CompensationStep, service: ServiceName, run: (args: A) => Promise<unknown>, args: () => A): Compensation {
+export function compensation<A extends object>(
+  step: CompensationStep,
+  service: ServiceName,
+  run: (args: A) => Promise<unknown>,
+  args: () => A,
+): Compensation {
   return { step, service, args, run: run as (args: object) => Promise<unknown> };
 }
 

@@ -12,7 +12,13 @@ export interface Saga extends StepContext, SagaHandles {
 }
 
 /** Runs one forward step, remembering exactly the arguments it used (a dead letter keeps them). */
-export async function runStep<A, R>({ state }: Saga, name: SagaStep, service: ServiceName, args: A, run: (args: A) => Promise<R>): Promise<R> {
+export async function runStep<A, R>(
+  { state }: Saga,
+  name: SagaStep,
+  service: ServiceName,
+  args: A,
+  run: (args: A) => Promise<R>,
+): Promise<R> {
   state.at(name);
   state.running = { name, service, args };
   const result = await run(args);

@@ -13,7 +13,8 @@ export function describeFailure(err: unknown): string {
 export function isExhaustedTechnicalFailure(err: unknown): boolean {
   if (!(err instanceof ActivityFailure)) return false;
   const cause = err.cause;
-  if (cause instanceof ApplicationFailure && (BUSINESS_FAILURES as readonly string[]).includes(cause.type ?? '')) return false;
+  if (cause instanceof ApplicationFailure && (BUSINESS_FAILURES as readonly string[]).includes(cause.type ?? ''))
+    return false;
   if (cause instanceof ApplicationFailure && cause.nonRetryable) return false;
   return true;
 }
@@ -35,5 +36,8 @@ export function isSagaOutcome(err: unknown): boolean {
  */
 export function attemptsMade(err: unknown, maximumAttempts: number): { attempts: number | null; retryState: string } {
   const retryState = err instanceof ActivityFailure ? (err.retryState ?? 'UNKNOWN') : 'UNKNOWN';
-  return { attempts: retryState === RetryState.MAXIMUM_ATTEMPTS_REACHED && maximumAttempts > 0 ? maximumAttempts : null, retryState };
+  return {
+    attempts: retryState === RetryState.MAXIMUM_ATTEMPTS_REACHED && maximumAttempts > 0 ? maximumAttempts : null,
+    retryState,
+  };
 }

@@ -1,7 +1,23 @@
-import { ApplicationFailure, CancellationScope, condition, log, setHandler, upsertMemo, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  log,
+  setHandler,
+  upsertMemo,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Mutex } from 'async-mutex';
 import { parseShippingAddress } from '../../domain/orders/shipping-address';
-import { approveSignal, cancelUpdate, placedUpdate, placementQuery, rejectSignal, statusQuery, updateShippingAddressUpdate } from '../definitions';
+import {
+  approveSignal,
+  cancelUpdate,
+  placedUpdate,
+  placementQuery,
+  rejectSignal,
+  statusQuery,
+  updateShippingAddressUpdate,
+} from '../definitions';
 import type { OrderPlaced } from '../../domain/orders/saga';
 import type { SagaActivities } from './activities';
 import type { SagaState } from './state';
@@ -42,7 +58,10 @@ export function installHandlers(h: SagaHandles): void {
     }
     state.view.cancelsIgnored = (state.view.cancelsIgnored ?? 0) + 1;
     upsertMemo({ cancelsIgnored: state.view.cancelsIgnored });
-    log.info('workflow cancel ignored: the saga is past its point of no return or already compensating', { orderId: ctx.orderId, status: state.view.status });
+    log.info('workflow cancel ignored: the saga is past its point of no return or already compensating', {
+      orderId: ctx.orderId,
+      status: state.view.status,
+    });
   });
 
   setHandler(statusQuery, () => state.view);
@@ -55,7 +74,8 @@ export function installHandlers(h: SagaHandles): void {
     if (state.view.awaitingApproval && !state.decision) state.decision = { approved: true };
   });
   setHandler(rejectSignal, (args) => {
-    if (state.view.awaitingApproval && !state.decision) state.decision = { approved: false, by: args?.by, reason: args?.reason };
+    if (state.view.awaitingApproval && !state.decision)
+      state.decision = { approved: false, by: args?.by, reason: args?.reason };
   });
   setHandler(
     cancelUpdate,
@@ -66,7 +86,11 @@ export function installHandlers(h: SagaHandles): void {
     {
       // The argument is optional in practice: `temporal workflow update execute --name cancel` may send none.
       validator: (request: { reason?: string; by?: string } | undefined) => {
-        if (request !== undefined && request !== null && (typeof request !== 'object' || (request.reason !== undefined && typeof request.reason !== 'string'))) {
+        if (
+          request !== undefined &&
+          request !== null &&
+          (typeof request !== 'object' || (request.reason !== undefined && typeof request.reason !== 'string'))
+        ) {
           throw new Error('A cancel request is { reason?: string, by?: string }');
         }
         if (!state.cancellable) throw new Error(state.refusal);
@@ -78,7 +102,8 @@ export function installHandlers(h: SagaHandles): void {
     (address) =>
       addressLock.runExclusive(async () => {
         // Accepted earlier, but queued behind the booking: the address is settled now.
-        if (!state.addressChangeAllowed) throw ApplicationFailure.nonRetryable(state.addressRefusal, 'AddressChangeRefused');
+        if (!state.addressChangeAllowed)
+          throw ApplicationFailure.nonRetryable(state.addressRefusal, 'AddressChangeRefused');
         const valid = parseShippingAddress(address);
         await act.forward.order.changeShippingAddress({ ...ctx, address: valid });
         state.view.shippingAddress = valid;

@@ -1,5 +1,11 @@
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
-import { ADDRESS_CHANGEABLE_STATUSES, CANCELLABLE_STATUSES, INITIAL_STATUS, ORDER_STATUS, PASSING_STATUSES } from '../../domain/orders/status';
+import {
+  ADDRESS_CHANGEABLE_STATUSES,
+  CANCELLABLE_STATUSES,
+  INITIAL_STATUS,
+  ORDER_STATUS,
+  PASSING_STATUSES,
+} from '../../domain/orders/status';
 import { SAGA_STEPS } from '../../domain/orders/steps';
 import { currentDetails } from '../story';
 import { OrderStatusKey } from '../../infra/search-attribute-keys';
@@ -77,13 +83,19 @@ export class SagaState {
 
   get refusal(): string {
     const s = this.view;
-    if (s.pastPointOfNoReturn || s.status === ORDER_STATUS.COMPLETED) return `Order ${s.orderId} is past the point of no return: it is completing and can no longer be cancelled`;
+    if (s.pastPointOfNoReturn || s.status === ORDER_STATUS.COMPLETED)
+      return `Order ${s.orderId} is past the point of no return: it is completing and can no longer be cancelled`;
     return `Order ${s.orderId} is already being cancelled (status ${s.status})`;
   }
 
   get addressChangeAllowed(): boolean {
     const s = this.view;
-    return ADDRESS_CHANGEABLE_STATUSES.includes(s.status) && !s.cancelRequested && s.currentStep !== SETTLES_ADDRESS && !s.stepsDone.includes(SETTLES_ADDRESS);
+    return (
+      ADDRESS_CHANGEABLE_STATUSES.includes(s.status) &&
+      !s.cancelRequested &&
+      s.currentStep !== SETTLES_ADDRESS &&
+      !s.stepsDone.includes(SETTLES_ADDRESS)
+    );
   }
 
   get addressRefusal(): string {

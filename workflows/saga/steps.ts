@@ -31,7 +31,12 @@ interface StepCall<S extends ForwardStep> {
 export const STEP_CALLS: { readonly [S in ForwardStep]: StepCall<S> } = {
   createOrder: {
     args: ({ input }) => input,
-    undo: ({ ctx, facts, state }) => ({ ...ctx, reason: state.view.failureReason ?? 'cancelled', order: facts, openCompensations: [...state.view.compensationsFailed] }),
+    undo: ({ ctx, facts, state }) => ({
+      ...ctx,
+      reason: state.view.failureReason ?? 'cancelled',
+      order: facts,
+      openCompensations: [...state.view.compensationsFailed],
+    }),
     done: ({ state }, created) => {
       state.view.total = created.total;
       upsertMemo({ total: created.total, items: created.items.length });

@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accountEvolver, accountStreamId, createAccountService, InsufficientFundsError, type AccountService, type AccountView } from '../../../domain/accounts';
+import {
+  accountEvolver,
+  accountStreamId,
+  createAccountService,
+  InsufficientFundsError,
+  type AccountService,
+  type AccountView,
+} from '../../../domain/accounts';
 import { createEventStore } from '../../../eventstore';
 import { freshStore, realEventCount, type FreshStore } from '../eventstore/fresh-db';
 
@@ -15,7 +22,10 @@ describe('account service: held folds and repeated commands across processes', (
   let processes: AccountService[];
   beforeAll(async () => {
     fresh = await freshStore();
-    processes = [createAccountService({ store: fresh.store, snapshotEvery: 5 }), createAccountService({ store: createEventStore(fresh.db), snapshotEvery: 5 })];
+    processes = [
+      createAccountService({ store: fresh.store, snapshotEvery: 5 }),
+      createAccountService({ store: createEventStore(fresh.db), snapshotEvery: 5 }),
+    ];
   });
   afterAll(async () => {
     await fresh?.close();
@@ -36,7 +46,13 @@ describe('account service: held folds and repeated commands across processes', (
         run++;
         const { accountId } = await processes[0]!.openAccount({ owner: `p${run}`, initialDeposit: 100 });
         let balance = 100;
-        const done: { via: number; kind: 'deposit' | 'withdraw'; amount: number; eventId: string; answer: AccountView | 'insufficient' }[] = [];
+        const done: {
+          via: number;
+          kind: 'deposit' | 'withdraw';
+          amount: number;
+          eventId: string;
+          answer: AccountView | 'insufficient';
+        }[] = [];
         for (const [i, s] of steps.entries()) {
           const service = processes[s.via]!;
           if (s.kind === 'read') {
@@ -47,7 +63,11 @@ describe('account service: held folds and repeated commands across processes', (
           const earlier = s.repeat !== null && done.length > 0 ? done[s.repeat % done.length]! : undefined;
           const command = earlier ?? { via: s.via, kind: s.kind, amount: s.amount, eventId: `run${run}-step${i}` };
           const events = await realEventCount(fresh.db);
-          const answer = await service[command.kind]({ accountId, amount: command.amount, eventId: command.eventId }).catch((err: unknown) => {
+          const answer = await service[command.kind]({
+            accountId,
+            amount: command.amount,
+            eventId: command.eventId,
+          }).catch((err: unknown) => {
             if (err instanceof InsufficientFundsError) return 'insufficient' as const;
             throw err;
           });
@@ -67,7 +87,12 @@ describe('account service: held folds and repeated commands across processes', (
         const log = await fresh.store.readStream(accountStreamId(accountId));
         const folded = log.reduce(accountEvolver.evolve, accountEvolver.initialState());
         expect(folded).toMatchObject({ balance });
-        for (const service of processes) expect((await service.getAccount(accountId))!).toMatchObject({ balance, version: log.length, position: log.at(-1)!.position });
+        for (const service of processes)
+          expect((await service.getAccount(accountId))!).toMatchObject({
+            balance,
+            version: log.length,
+            position: log.at(-1)!.position,
+          });
       }),
       { numRuns: 40 },
     );

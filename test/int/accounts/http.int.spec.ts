@@ -12,10 +12,19 @@ describe('accounts over HTTP', () => {
     expect(res.response.status, JSON.stringify(res.error)).toBe(201);
     return res.data!.accountId;
   };
-  const account = (id: string, query?: { asOf?: string; version?: string }) => api().GET('/accounts/{id}', { params: { path: { id }, query } });
+  const account = (id: string, query?: { asOf?: string; version?: string }) =>
+    api().GET('/accounts/{id}', { params: { path: { id }, query } });
   const eventsOf = async (id: string) => api().GET('/accounts/{id}/events', { params: { path: { id } } });
-  const deposit = (id: string, amount: number, ifMatch?: string) => api().POST('/accounts/{id}/deposits', { params: { path: { id }, header: { 'if-match': ifMatch } }, body: { amount } });
-  const withdraw = (id: string, amount: number, ifMatch?: string) => api().POST('/accounts/{id}/withdrawals', { params: { path: { id }, header: { 'if-match': ifMatch } }, body: { amount } });
+  const deposit = (id: string, amount: number, ifMatch?: string) =>
+    api().POST('/accounts/{id}/deposits', {
+      params: { path: { id }, header: { 'if-match': ifMatch } },
+      body: { amount },
+    });
+  const withdraw = (id: string, amount: number, ifMatch?: string) =>
+    api().POST('/accounts/{id}/withdrawals', {
+      params: { path: { id }, header: { 'if-match': ifMatch } },
+      body: { amount },
+    });
 
   beforeAll(async () => {
     stack = await startStack();
@@ -25,9 +34,19 @@ describe('accounts over HTTP', () => {
   });
 
   it('opens an account: 201 with Location, ETag and the position of its first event', async () => {
-    const res = await api().POST('/accounts', { body: { owner: 'ada', initialDeposit: 2_500 }, headers: { 'x-correlation-id': 'corr-open' } });
+    const res = await api().POST('/accounts', {
+      body: { owner: 'ada', initialDeposit: 2_500 },
+      headers: { 'x-correlation-id': 'corr-open' },
+    });
     expect(res.response.status).toBe(201);
-    expect(res.data).toEqual({ accountId: expect.any(String), customerId: null, owner: 'ada', balance: 2_500, version: 1, position: expect.any(Number) });
+    expect(res.data).toEqual({
+      accountId: expect.any(String),
+      customerId: null,
+      owner: 'ada',
+      balance: 2_500,
+      version: 1,
+      position: expect.any(Number),
+    });
     const { accountId } = res.data!;
     expect(res.response.headers.get('location')).toBe(`/accounts/${accountId}`);
     expect(res.response.headers.get('etag')).toBe('"1"');
@@ -52,7 +71,12 @@ describe('accounts over HTTP', () => {
         position: res.data!.position,
         type: 'AccountOpened',
         data: { owner: 'ada', initial: 2_500 },
-        metadata: expect.objectContaining({ eventId: expect.any(String), correlationId: 'corr-open', causationId: null, timestamp: expect.any(String) }),
+        metadata: expect.objectContaining({
+          eventId: expect.any(String),
+          correlationId: 'corr-open',
+          causationId: null,
+          timestamp: expect.any(String),
+        }),
       },
     ]);
   });
@@ -87,7 +111,11 @@ describe('accounts over HTTP', () => {
     const before = await eventCount();
     const res = await withdraw(id, 11);
     expect(res.response.status).toBe(422);
-    expect(res.error?.error).toEqual({ code: 'insufficient_funds', message: expect.any(String), details: { accountId: id, balance: 10, amount: 11 } });
+    expect(res.error?.error).toEqual({
+      code: 'insufficient_funds',
+      message: expect.any(String),
+      details: { accountId: id, balance: 10, amount: 11 },
+    });
     expect(await eventCount()).toBe(before);
     expect((await account(id)).data).toMatchObject({ balance: 10, version: 1 });
   });
@@ -98,8 +126,14 @@ describe('accounts over HTTP', () => {
     const statuses = results.map((r) => r.response.status).sort();
     expect(statuses.filter((s) => s === 200)).toHaveLength(10);
     expect(statuses.filter((s) => s === 422)).toHaveLength(10);
-    for (const r of results.filter((x) => x.response.status === 422)) expect(r.error?.error.code).toBe('insufficient_funds');
-    expect(results.filter((r) => r.response.status === 200).map((r) => r.data!.version).sort((a, b) => a - b)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    for (const r of results.filter((x) => x.response.status === 422))
+      expect(r.error?.error.code).toBe('insufficient_funds');
+    expect(
+      results
+        .filter((r) => r.response.status === 200)
+        .map((r) => r.data!.version)
+        .sort((a, b) => a - b),
+    ).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
 
     const after = await account(id);
     expect(after.data).toMatchObject({ balance: 0, version: 11 });
@@ -147,7 +181,8 @@ describe('accounts over HTTP', () => {
       const reached = Math.max(...events.filter((e) => e.metadata.timestamp <= at).map((e) => e.version));
       for (const version of [1, 2, 3]) {
         const res = await account(id, { asOf: at, version: String(version) });
-        if (version <= reached) expect(res.data, `${at} v${version}`).toMatchObject({ version, balance: balances[version - 1] });
+        if (version <= reached)
+          expect(res.data, `${at} v${version}`).toMatchObject({ version, balance: balances[version - 1] });
         else expect(res.response.status, `${at} v${version}`).toBe(404);
       }
     }
@@ -155,12 +190,14 @@ describe('accounts over HTTP', () => {
 
   it('pages through the accounts list with nextCursor, whose stated shape is all a cursor needs', async () => {
     const answers = [];
-    for (let i = 0; i < 3; i++) answers.push(await dataOf(api().POST('/accounts', { body: { owner: 'page', initialDeposit: 1 } })));
+    for (let i = 0; i < 3; i++)
+      answers.push(await dataOf(api().POST('/accounts', { body: { owner: 'page', initialDeposit: 1 } })));
     const opened = answers.map((a) => a.accountId);
     const position = Math.max(...answers.map((a) => a.position as number));
     // Walk the whole list one account at a time: every account once, newest first.
     const seen: Array<{ accountId: string; openedAt: string }> = [];
-    const page = (cursor?: string) => api().GET('/accounts', { params: { query: { limit: 1, cursor, minPosition: position } } });
+    const page = (cursor?: string) =>
+      api().GET('/accounts', { params: { query: { limit: 1, cursor, minPosition: position } } });
     let cursor: string | null = null;
     do {
       const res = await page(cursor ?? undefined);
@@ -203,7 +240,10 @@ describe('accounts over HTTP', () => {
       const res = await http(stack.baseUrl, 'GET', `/accounts/${id}?${query}`);
       expect(res.status, query).toBe(400);
       expect(res.body.error.code).toBe('validation_failed');
-      expect(res.body.error.details.map((d: { field: string }) => d.field), query).toContain(field);
+      expect(
+        res.body.error.details.map((d: { field: string }) => d.field),
+        query,
+      ).toContain(field);
     }
   });
 
@@ -271,7 +311,10 @@ describe('accounts over HTTP', () => {
         const res = await http(stack.baseUrl, 'POST', `/accounts/${id}/${path}`, body);
         expect(res.status, `${path} ${JSON.stringify(body)}`).toBe(400);
         expect(res.body.error.code).toBe('validation_failed');
-        expect(res.body.error.details.map((d: { field: string }) => d.field), `${path} ${JSON.stringify(body)}`).toContain(field);
+        expect(
+          res.body.error.details.map((d: { field: string }) => d.field),
+          `${path} ${JSON.stringify(body)}`,
+        ).toContain(field);
       }
       // Not JSON, or a bare JSON value where an object belongs: the strict body parser refuses it.
       for (const raw of ['{"amount":', '"10"', '10', '1e400']) {
@@ -281,10 +324,16 @@ describe('accounts over HTTP', () => {
       }
       const noBody = await fetch(`${stack.baseUrl}/accounts/${id}/${path}`, { method: 'POST' });
       expect(noBody.status).toBe(400);
-      const wrongType = await fetch(`${stack.baseUrl}/accounts/${id}/${path}`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'amount=5' });
+      const wrongType = await fetch(`${stack.baseUrl}/accounts/${id}/${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: 'amount=5',
+      });
       expect(wrongType.status).toBe(415);
     }
-    const badId = await http(stack.baseUrl, 'POST', `/accounts/${encodeURIComponent('bad id!')}/deposits`, { amount: 1 });
+    const badId = await http(stack.baseUrl, 'POST', `/accounts/${encodeURIComponent('bad id!')}/deposits`, {
+      amount: 1,
+    });
     expect(badId.status).toBe(400);
     expect(badId.body.error.details[0].field).toBe('id');
 
@@ -303,7 +352,10 @@ describe('accounts over HTTP', () => {
     for (const [body, field] of openCases) {
       const res = await http(stack.baseUrl, 'POST', '/accounts', body);
       expect(res.status, JSON.stringify(body)).toBe(400);
-      expect(res.body.error.details.map((d: { field: string }) => d.field), JSON.stringify(body)).toContain(field);
+      expect(
+        res.body.error.details.map((d: { field: string }) => d.field),
+        JSON.stringify(body),
+      ).toContain(field);
     }
     expect(await eventCount()).toBe(before);
     expect((await account(id)).data).toMatchObject({ balance: 100, version: 1 });

@@ -1,6 +1,11 @@
 import type { CommandStartedEvent } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accountStreamId, createAccountService, InsufficientFundsError, type AccountService } from '../../../domain/accounts';
+import {
+  accountStreamId,
+  createAccountService,
+  InsufficientFundsError,
+  type AccountService,
+} from '../../../domain/accounts';
 import { createEventStore, type EventStore } from '../../../eventstore';
 import { freshStore, realEventCount, type FreshStore } from '../eventstore/fresh-db';
 
@@ -35,7 +40,11 @@ describe('account service: commands on the kept fold', () => {
     fresh = await freshStore({ monitorCommands: true });
     fresh.client.on('commandStarted', (e: CommandStartedEvent) => {
       if (e.databaseName !== fresh.db.databaseName) return;
-      sent.push({ name: e.commandName, collection: (e.command as Record<string, unknown>)[e.commandName], inAppend: appending > 0 });
+      sent.push({
+        name: e.commandName,
+        collection: (e.command as Record<string, unknown>)[e.commandName],
+        inAppend: appending > 0,
+      });
     });
     here = createAccountService({ store: observed(fresh.store) });
     // Another process: a store and a service of its own on the same database.
@@ -47,20 +56,28 @@ describe('account service: commands on the kept fold', () => {
     sent.length = 0;
     const result = await run();
     const describe = (c: (typeof sent)[number]) => `${c.name} ${String(c.collection)}`;
-    return { result, outside: sent.filter((c) => !c.inAppend).map(describe), inAppend: sent.filter((c) => c.inAppend).map(describe) };
+    return {
+      result,
+      outside: sent.filter((c) => !c.inAppend).map(describe),
+      inAppend: sent.filter((c) => c.inAppend).map(describe),
+    };
   }
 
   it('debits a warm account with nothing but its append', async () => {
     const { accountId } = await here.openAccount({ owner: 'warm', initialDeposit: 1_000 });
     await here.withdraw({ accountId, amount: 100, eventId: 'warm-debit-1' });
-    const debit = await commandsOf(() => here.withdraw({ accountId, amount: 200, reference: 'order-2', eventId: 'warm-debit-2' }));
+    const debit = await commandsOf(() =>
+      here.withdraw({ accountId, amount: 200, reference: 'order-2', eventId: 'warm-debit-2' }),
+    );
     console.log('warm debit commands', debit);
     expect(debit.outside).toEqual([]);
     expect(debit.inAppend.length).toBeGreaterThan(0);
     expect(debit.result).toMatchObject({ balance: 700, version: 3 });
     // A repeat of it is answered by the append as the first run left it, and writes nothing.
     const events = await realEventCount(fresh.db);
-    expect(await here.withdraw({ accountId, amount: 200, reference: 'order-2', eventId: 'warm-debit-2' })).toEqual(debit.result);
+    expect(await here.withdraw({ accountId, amount: 200, reference: 'order-2', eventId: 'warm-debit-2' })).toEqual(
+      debit.result,
+    );
     expect(await realEventCount(fresh.db)).toBe(events);
   });
 
@@ -99,8 +116,14 @@ describe('account service: commands on the kept fold', () => {
     // A version pinned by the caller is checked against the stream, not the kept fold.
     await elsewhere.deposit({ accountId, amount: 1 });
     const pinned = (await elsewhere.getAccount(accountId))!.version;
-    expect(await here.deposit({ accountId, amount: 2, expectedVersion: pinned })).toMatchObject({ balance: 9, version: pinned + 1 });
-    await expect(here.deposit({ accountId, amount: 2, expectedVersion: pinned })).rejects.toMatchObject({ expected: pinned, actual: pinned + 1 });
+    expect(await here.deposit({ accountId, amount: 2, expectedVersion: pinned })).toMatchObject({
+      balance: 9,
+      version: pinned + 1,
+    });
+    await expect(here.deposit({ accountId, amount: 2, expectedVersion: pinned })).rejects.toMatchObject({
+      expected: pinned,
+      actual: pinned + 1,
+    });
 
     const log = await fresh.store.readStream(accountStreamId(accountId));
     expect(log.map((e) => [e.type, (e.data as { amount?: number }).amount])).toEqual([
@@ -115,14 +138,18 @@ describe('account service: commands on the kept fold', () => {
       ['Deposited', 1],
       ['Deposited', 2],
     ]);
-    for (const service of [here, elsewhere]) expect(await service.getAccount(accountId)).toMatchObject({ balance: 9, version: log.length });
+    for (const service of [here, elsewhere])
+      expect(await service.getAccount(accountId)).toMatchObject({ balance: 9, version: log.length });
   });
 
   it('still snapshots an account whose commands read nothing', async () => {
     const snapshotting = createAccountService({ store: fresh.store, snapshotEvery: 5 });
     const { accountId } = await snapshotting.openAccount({ owner: 'busy', initialDeposit: 100 });
     for (let i = 0; i < 11; i++) await snapshotting.deposit({ accountId, amount: 1 });
-    const snapshots = await fresh.db.collection('snapshots').find({ streamId: accountStreamId(accountId) }).toArray();
+    const snapshots = await fresh.db
+      .collection('snapshots')
+      .find({ streamId: accountStreamId(accountId) })
+      .toArray();
     expect(snapshots.map((s) => s.version as number)).toEqual([5, 10]);
   });
 

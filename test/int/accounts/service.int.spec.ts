@@ -30,10 +30,20 @@ describe('account service', () => {
     const current = await accounts.getAccount(accountId);
     const history = await accounts.history(accountId);
     const replayed = history.reduce(accountEvolver.evolve, accountEvolver.initialState());
-    expect(replayed).toEqual({ status: 'open', owner: 'ada', customerId: null, customer: null, balance: current!.balance, openedAt: current!.openedAt, updatedAt: current!.updatedAt });
+    expect(replayed).toEqual({
+      status: 'open',
+      owner: 'ada',
+      customerId: null,
+      customer: null,
+      balance: current!.balance,
+      openedAt: current!.openedAt,
+      updatedAt: current!.updatedAt,
+    });
     expect(current).toMatchObject({ version: 26, position: history.at(-1)!.position });
     // Snapshots were taken along the way and give the same answer as a full fold.
-    expect(await fresh.db.collection('snapshots').countDocuments({ streamId: accountStreamId(accountId) })).toBeGreaterThan(0);
+    expect(
+      await fresh.db.collection('snapshots').countDocuments({ streamId: accountStreamId(accountId) }),
+    ).toBeGreaterThan(0);
     const full = await fresh.store.aggregateStream(accountStreamId(accountId), accountEvolver, { useSnapshots: false });
     expect(full.state).toEqual(replayed);
   });
@@ -52,11 +62,18 @@ describe('account service', () => {
 
     for (const event of history) {
       const asOf = event.metadata.timestamp;
-      const expected = history.filter((e) => e.metadata.timestamp <= asOf).reduce(accountEvolver.evolve, accountEvolver.initialState());
+      const expected = history
+        .filter((e) => e.metadata.timestamp <= asOf)
+        .reduce(accountEvolver.evolve, accountEvolver.initialState());
       const view = await accounts.getAccount(accountId, { asOf });
-      expect(view).toMatchObject({ balance: expected.status === 'open' ? expected.balance : -1, updatedAt: asOf.toISOString() });
+      expect(view).toMatchObject({
+        balance: expected.status === 'open' ? expected.balance : -1,
+        updatedAt: asOf.toISOString(),
+      });
     }
-    expect(await accounts.getAccount(accountId, { asOf: new Date(history[0]!.metadata.timestamp.getTime() - 1) })).toBeNull();
+    expect(
+      await accounts.getAccount(accountId, { asOf: new Date(history[0]!.metadata.timestamp.getTime() - 1) }),
+    ).toBeNull();
   });
 
   it('makes a withdrawal with an event id idempotent: a repeat writes nothing and answers as the first time', async () => {
@@ -69,15 +86,29 @@ describe('account service', () => {
     expect(again).toEqual(first);
     expect(await realEventCount(fresh.db)).toBe(count);
 
-    const racing = await Promise.all(Array.from({ length: 5 }, () => accounts.withdraw({ accountId, amount: 10, eventId: 'debit-order-2' })));
+    const racing = await Promise.all(
+      Array.from({ length: 5 }, () => accounts.withdraw({ accountId, amount: 10, eventId: 'debit-order-2' })),
+    );
     for (const r of racing) expect(r).toEqual(racing[0]);
     expect((await accounts.getAccount(accountId))!.balance).toBe(31);
   });
 
   it('records a refund as a deposit with reason refund and the order as reference, correlated in metadata', async () => {
     const { accountId } = await accounts.openAccount({ owner: 'dee', initialDeposit: 100 });
-    await accounts.withdraw({ accountId, amount: 40, reason: 'order-payment', reference: 'order-9', metadata: { correlationId: 'corr-9' } });
-    const view = await accounts.refund({ accountId, amount: 40, orderId: 'order-9', eventId: 'refund-order-9', metadata: { correlationId: 'corr-9', causationId: 'debit-9' } });
+    await accounts.withdraw({
+      accountId,
+      amount: 40,
+      reason: 'order-payment',
+      reference: 'order-9',
+      metadata: { correlationId: 'corr-9' },
+    });
+    const view = await accounts.refund({
+      accountId,
+      amount: 40,
+      orderId: 'order-9',
+      eventId: 'refund-order-9',
+      metadata: { correlationId: 'corr-9', causationId: 'debit-9' },
+    });
     expect(view.balance).toBe(100);
     const last = (await accounts.history(accountId)).at(-1)!;
     expect(last).toMatchObject({
@@ -97,14 +128,21 @@ describe('account service', () => {
     const { accountId } = await accounts.openAccount({ owner: 'fay', initialDeposit: 10 });
     await accounts.deposit({ accountId, amount: 1, expectedVersion: 1 });
     const count = await realEventCount(fresh.db);
-    await expect(accounts.deposit({ accountId, amount: 1, expectedVersion: 1 })).rejects.toMatchObject({ expected: 1, actual: 2 });
-    await expect(accounts.deposit({ accountId, amount: 1, expectedVersion: 1 })).rejects.toBeInstanceOf(WrongExpectedVersionError);
+    await expect(accounts.deposit({ accountId, amount: 1, expectedVersion: 1 })).rejects.toMatchObject({
+      expected: 1,
+      actual: 2,
+    });
+    await expect(accounts.deposit({ accountId, amount: 1, expectedVersion: 1 })).rejects.toBeInstanceOf(
+      WrongExpectedVersionError,
+    );
     expect(await realEventCount(fresh.db)).toBe(count);
   });
 
   it('throws typed domain errors for unknown accounts and overdrafts', async () => {
     await expect(accounts.deposit({ accountId: 'nobody', amount: 1 })).rejects.toBeInstanceOf(AccountNotFoundError);
-    await expect(accounts.deposit({ accountId: 'nobody', amount: 1, expectedVersion: 3 })).rejects.toBeInstanceOf(AccountNotFoundError);
+    await expect(accounts.deposit({ accountId: 'nobody', amount: 1, expectedVersion: 3 })).rejects.toBeInstanceOf(
+      AccountNotFoundError,
+    );
     const { accountId } = await accounts.openAccount({ owner: 'gus', initialDeposit: 10 });
     await expect(accounts.withdraw({ accountId, amount: 11 })).rejects.toBeInstanceOf(InsufficientFundsError);
   });

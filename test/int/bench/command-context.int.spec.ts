@@ -18,7 +18,10 @@ describe('MongoDB command monitor and async context', () => {
 
   beforeAll(async () => {
     // One connection: every caller but one waits for it, and gets it from another's check-in.
-    client = new MongoClient(withCommandMonitoring(inject('mongodbUri')), { serverSelectionTimeoutMS: 5_000, maxPoolSize: 1 });
+    client = new MongoClient(withCommandMonitoring(inject('mongodbUri')), {
+      serverSelectionTimeoutMS: 5_000,
+      maxPoolSize: 1,
+    });
     counter.watch('worker', client, () => steps.getStore());
     await client.connect();
   });
@@ -47,7 +50,11 @@ describe('MongoDB command monitor and async context', () => {
     for (const step of names) {
       const own = after[step]!.own;
       const earlier = before.worker?.[step]?.own ?? { reads: 0, writes: 0, other: 0 };
-      expect({ step, reads: own.reads - earlier.reads, writes: own.writes - earlier.writes }).toEqual({ step, reads: 3, writes: 2 });
+      expect({ step, reads: own.reads - earlier.reads, writes: own.writes - earlier.writes }).toEqual({
+        step,
+        reads: 3,
+        writes: 2,
+      });
     }
     await db.dropDatabase();
   });

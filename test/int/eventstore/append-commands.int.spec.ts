@@ -13,12 +13,22 @@ describe('event store: an append on the usual path is a reservation and an inser
   /** Another process: a store of its own on the same database, with no memory of this one's streams. */
   let other: EventStore;
   const commands: string[] = [];
-  const ignored = new Set(['hello', 'isMaster', 'ismaster', 'ping', 'buildInfo', 'endSessions', 'createIndexes', 'listIndexes']);
+  const ignored = new Set([
+    'hello',
+    'isMaster',
+    'ismaster',
+    'ping',
+    'buildInfo',
+    'endSessions',
+    'createIndexes',
+    'listIndexes',
+  ]);
 
   beforeAll(async () => {
     fresh = await freshStore({ monitorCommands: true });
     fresh.client.on('commandStarted', (e: CommandStartedEvent) => {
-      if (!ignored.has(e.commandName) && e.databaseName === fresh.db.databaseName) commands.push(`${e.commandName} ${String((e.command as Record<string, unknown>)[e.commandName])}`);
+      if (!ignored.has(e.commandName) && e.databaseName === fresh.db.databaseName)
+        commands.push(`${e.commandName} ${String((e.command as Record<string, unknown>)[e.commandName])}`);
     });
     other = fresh.storeWith({});
     await other.ensureIndexes();
@@ -49,12 +59,22 @@ describe('event store: an append on the usual path is a reservation and an inser
     expect(next.result.nextExpectedVersion).toBe(2);
 
     // Written elsewhere; this process folds the stream (as a service does before deciding), then appends.
-    await other.append('num-2', [...one('num-2:a'), ...one('num-2:b')], { streamType: 'counted', expectedVersion: 'no_stream' });
-    const fold = await fresh.store.aggregateStream('num-2', { initialState: () => 0, evolve: (n) => n + 1 }, { useSnapshots: false });
+    await other.append('num-2', [...one('num-2:a'), ...one('num-2:b')], {
+      streamType: 'counted',
+      expectedVersion: 'no_stream',
+    });
+    const fold = await fresh.store.aggregateStream(
+      'num-2',
+      { initialState: () => 0, evolve: (n) => n + 1 },
+      { useSnapshots: false },
+    );
     expect((await counted(fresh.store, 'num-2', one('num-2:c'), fold.version)).commands).toEqual(usualPath);
 
     // Folded from a snapshot with nothing after it: the snapshot's version is the head.
-    await other.append('num-3', [...one('num-3:a'), ...one('num-3:b')], { streamType: 'counted', expectedVersion: 'no_stream' });
+    await other.append('num-3', [...one('num-3:a'), ...one('num-3:b')], {
+      streamType: 'counted',
+      expectedVersion: 'no_stream',
+    });
     const evolver = { initialState: () => 0, evolve: (n: number) => n + 1 };
     await other.aggregateStream('num-3', evolver, { snapshotEvery: 2 });
     const fromSnapshot = await fresh.store.aggregateStream('num-3', evolver);
@@ -75,7 +95,10 @@ describe('event store: an append on the usual path is a reservation and an inser
       ['rep-1', 'no_stream'],
       ['rep-2', 0],
     ] as const) {
-      const original = await other.append(streamId, one(`${streamId}:a`), { streamType: 'counted', expectedVersion: expected });
+      const original = await other.append(streamId, one(`${streamId}:a`), {
+        streamType: 'counted',
+        expectedVersion: expected,
+      });
       const head = await fresh.store.headPosition();
       const repeat = await counted(fresh.store, streamId, one(`${streamId}:a`), expected);
       expect(repeat.result).toEqual(original);
@@ -95,13 +118,21 @@ describe('event store: an append on the usual path is a reservation and an inser
     await other.append('conf-1', one('conf-1:b'), { streamType: 'counted', expectedVersion: 1 });
     const events = await realEventCount(fresh.db);
     // This process knows the stream at 1 and writes version 2 straight away; the index refuses it.
-    await expect(fresh.store.append('conf-1', one('conf-1:c'), { streamType: 'counted', expectedVersion: 1 })).rejects.toMatchObject({ expected: 1, actual: 2 });
+    await expect(
+      fresh.store.append('conf-1', one('conf-1:c'), { streamType: 'counted', expectedVersion: 1 }),
+    ).rejects.toMatchObject({ expected: 1, actual: 2 });
     // Another process, which never saw the stream, assumes it new.
-    await expect(other.append('conf-1', one('conf-1:d'), { streamType: 'counted', expectedVersion: 'no_stream' })).rejects.toMatchObject({ expected: 'no_stream', actual: 2 });
+    await expect(
+      other.append('conf-1', one('conf-1:d'), { streamType: 'counted', expectedVersion: 'no_stream' }),
+    ).rejects.toMatchObject({ expected: 'no_stream', actual: 2 });
     const unseen = fresh.storeWith({});
-    await expect(unseen.append('conf-1', one('conf-1:e'), { streamType: 'counted', expectedVersion: 0 })).rejects.toBeInstanceOf(WrongExpectedVersionError);
+    await expect(
+      unseen.append('conf-1', one('conf-1:e'), { streamType: 'counted', expectedVersion: 0 }),
+    ).rejects.toBeInstanceOf(WrongExpectedVersionError);
     // An expected version above the stream's is refused too, never written past a missing version.
-    await expect(unseen.append('conf-1', one('conf-1:f'), { streamType: 'counted', expectedVersion: 5 })).rejects.toMatchObject({ expected: 5, actual: 2 });
+    await expect(
+      unseen.append('conf-1', one('conf-1:f'), { streamType: 'counted', expectedVersion: 5 }),
+    ).rejects.toMatchObject({ expected: 5, actual: 2 });
     expect(await realEventCount(fresh.db)).toBe(events);
     expect((await fresh.store.readStream('conf-1')).map((e) => e.version)).toEqual([1, 2]);
     expect(await gapMarkers()).toBe(0);

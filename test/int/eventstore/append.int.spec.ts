@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DuplicateEventIdError, InvalidAppendError, MAX_EVENTS_PER_APPEND, WrongExpectedVersionError, type EventStore } from '../../../eventstore';
+import {
+  DuplicateEventIdError,
+  InvalidAppendError,
+  MAX_EVENTS_PER_APPEND,
+  WrongExpectedVersionError,
+  type EventStore,
+} from '../../../eventstore';
 import { freshStore, realEventCount, type FreshStore } from './fresh-db';
 
 const ev = (type: string, data: unknown = {}, eventId?: string) => ({ type, data, ...(eventId ? { eventId } : {}) });
@@ -35,7 +41,13 @@ describe('event store: append', () => {
     ]);
     expect(events.map((e) => e.position)).toEqual([first.firstPosition, first.firstPosition + 1, second.firstPosition]);
     expect(events[0]).toMatchObject({ streamId: 'cart-1', streamType: 'cart', data: { sku: 'a' } });
-    expect(events[0]!.metadata).toMatchObject({ correlationId: 'corr-1', causationId: 'cmd-1', workflowId: 'wf-1', runId: 'run-1', activityId: '7' });
+    expect(events[0]!.metadata).toMatchObject({
+      correlationId: 'corr-1',
+      causationId: 'cmd-1',
+      workflowId: 'wf-1',
+      runId: 'run-1',
+      activityId: '7',
+    });
     expect(events[0]!.metadata.timestamp).toBeInstanceOf(Date);
     expect(typeof events[0]!.metadata.eventId).toBe('string');
     // Without a correlation id the append correlates to its own first event; causation stays empty.
@@ -51,16 +63,22 @@ describe('event store: append', () => {
 
     const stale = store.append('acc-occ', [ev('Changed'), ev('Changed')], { expectedVersion: 0, streamType: 'acc' });
     await expect(stale).rejects.toBeInstanceOf(WrongExpectedVersionError);
-    await expect(store.append('acc-occ', [ev('Changed')], { expectedVersion: 0, streamType: 'acc' })).rejects.toMatchObject({
+    await expect(
+      store.append('acc-occ', [ev('Changed')], { expectedVersion: 0, streamType: 'acc' }),
+    ).rejects.toMatchObject({
       streamId: 'acc-occ',
       expected: 0,
       actual: 1,
     });
-    await expect(store.append('acc-occ', [ev('Opened')], { expectedVersion: 'no_stream', streamType: 'acc' })).rejects.toMatchObject({
+    await expect(
+      store.append('acc-occ', [ev('Opened')], { expectedVersion: 'no_stream', streamType: 'acc' }),
+    ).rejects.toMatchObject({
       expected: 'no_stream',
       actual: 1,
     });
-    await expect(store.append('acc-occ', [ev('Changed')], { expectedVersion: 5, streamType: 'acc' })).rejects.toBeInstanceOf(WrongExpectedVersionError);
+    await expect(
+      store.append('acc-occ', [ev('Changed')], { expectedVersion: 5, streamType: 'acc' }),
+    ).rejects.toBeInstanceOf(WrongExpectedVersionError);
 
     expect(await fresh.db.collection('events').countDocuments()).toBe(before);
     expect((await store.readStream('acc-occ')).map((e) => e.type)).toEqual(['Opened']);
@@ -70,7 +88,12 @@ describe('event store: append', () => {
     await store.append('race-1', [ev('Opened')], { expectedVersion: 'no_stream', streamType: 'race' });
     const eventsBefore = await realEventCount(fresh.db);
     const results = await Promise.allSettled(
-      Array.from({ length: 8 }, (_, i) => store.append('race-1', [ev('Changed', { by: i }), ev('Changed', { by: i })], { expectedVersion: 1, streamType: 'race' })),
+      Array.from({ length: 8 }, (_, i) =>
+        store.append('race-1', [ev('Changed', { by: i }), ev('Changed', { by: i })], {
+          expectedVersion: 1,
+          streamType: 'race',
+        }),
+      ),
     );
     const won = results.filter((r) => r.status === 'fulfilled');
     const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -83,18 +106,26 @@ describe('event store: append', () => {
   });
 
   it('treats a repeated event id as a no-op and returns the original result, even after the stream moved on', async () => {
-    const original = await store.append('idem-1', [ev('Debited', { amount: 5 }, 'debit-order-1'), ev('Noted', {}, 'note-order-1')], {
-      expectedVersion: 'no_stream',
-      streamType: 'idem',
-    });
+    const original = await store.append(
+      'idem-1',
+      [ev('Debited', { amount: 5 }, 'debit-order-1'), ev('Noted', {}, 'note-order-1')],
+      {
+        expectedVersion: 'no_stream',
+        streamType: 'idem',
+      },
+    );
     await store.append('idem-1', [ev('Other')], { expectedVersion: 2, streamType: 'idem' });
     const count = await fresh.db.collection('events').countDocuments();
 
     // Same ids, a now-stale expected version and different data: still the original answer.
-    const again = await store.append('idem-1', [ev('Debited', { amount: 999 }, 'debit-order-1'), ev('Noted', {}, 'note-order-1')], {
-      expectedVersion: 'no_stream',
-      streamType: 'idem',
-    });
+    const again = await store.append(
+      'idem-1',
+      [ev('Debited', { amount: 999 }, 'debit-order-1'), ev('Noted', {}, 'note-order-1')],
+      {
+        expectedVersion: 'no_stream',
+        streamType: 'idem',
+      },
+    );
     expect(again).toEqual(original);
     expect(await fresh.db.collection('events').countDocuments()).toBe(count);
     expect((await store.readStream('idem-1')).map((e) => e.version)).toEqual([1, 2, 3]);
@@ -105,9 +136,13 @@ describe('event store: append', () => {
     // An append that expects `any` reserves its positions while its ids are looked up; refused,
     // it burns them (gap markers), so the log stays whole.
     const count = await realEventCount(fresh.db);
-    const attempt = store.append('idem-2', [ev('A', {}, 'partial-a'), ev('B', {}, 'partial-b')], { streamType: 'idem' });
+    const attempt = store.append('idem-2', [ev('A', {}, 'partial-a'), ev('B', {}, 'partial-b')], {
+      streamType: 'idem',
+    });
     await expect(attempt).rejects.toBeInstanceOf(DuplicateEventIdError);
-    await expect(store.append('idem-2', [ev('A', {}, 'partial-a'), ev('B', {}, 'partial-b')], { streamType: 'idem' })).rejects.toMatchObject({
+    await expect(
+      store.append('idem-2', [ev('A', {}, 'partial-a'), ev('B', {}, 'partial-b')], { streamType: 'idem' }),
+    ).rejects.toMatchObject({
       existingEventIds: ['partial-a'],
       newEventIds: ['partial-b'],
       message: expect.stringMatching(/1 of its 2 event ids already exist/),
@@ -120,7 +155,9 @@ describe('event store: append', () => {
   it('refuses a batch whose later event id is taken, with any version expected, before writing its first event', async () => {
     await store.append('idem-5', [ev('B', {}, 'later-b')], { streamType: 'idem' });
     const count = await realEventCount(fresh.db);
-    await expect(store.append('idem-6', [ev('A', {}, 'later-a'), ev('B', {}, 'later-b')], { streamType: 'idem' })).rejects.toBeInstanceOf(DuplicateEventIdError);
+    await expect(
+      store.append('idem-6', [ev('A', {}, 'later-a'), ev('B', {}, 'later-b')], { streamType: 'idem' }),
+    ).rejects.toBeInstanceOf(DuplicateEventIdError);
     expect(await realEventCount(fresh.db)).toBe(count);
     expect(await store.readStream('idem-6')).toEqual([]);
     const head = await store.headPosition();
@@ -131,8 +168,12 @@ describe('event store: append', () => {
     const original = await store.append('idem-7', [ev('Reserved', {}, 'single-any')], { streamType: 'idem' });
     await store.append('idem-7', [ev('Other')], { streamType: 'idem' });
     const count = await realEventCount(fresh.db);
-    expect(await store.append('idem-7', [ev('Reserved', { changed: true }, 'single-any')], { streamType: 'idem' })).toEqual(original);
-    await expect(store.append('idem-8', [ev('Reserved', {}, 'single-any')], { streamType: 'idem' })).rejects.toThrow(/already belongs to stream idem-7/);
+    expect(
+      await store.append('idem-7', [ev('Reserved', { changed: true }, 'single-any')], { streamType: 'idem' }),
+    ).toEqual(original);
+    await expect(store.append('idem-8', [ev('Reserved', {}, 'single-any')], { streamType: 'idem' })).rejects.toThrow(
+      /already belongs to stream idem-7/,
+    );
     expect(await realEventCount(fresh.db)).toBe(count);
     const head = await store.headPosition();
     expect(await fresh.db.collection('events').countDocuments({ position: { $lte: head } })).toBe(head);
@@ -140,29 +181,41 @@ describe('event store: append', () => {
 
   it('refuses an event id that already belongs to another stream', async () => {
     await store.append('idem-3', [ev('A', {}, 'shared-id')], { streamType: 'idem' });
-    await expect(store.append('idem-4', [ev('A', {}, 'shared-id')], { streamType: 'idem' })).rejects.toThrow(/already belongs to stream idem-3/);
+    await expect(store.append('idem-4', [ev('A', {}, 'shared-id')], { streamType: 'idem' })).rejects.toThrow(
+      /already belongs to stream idem-3/,
+    );
     expect(await store.readStream('idem-4')).toEqual([]);
   });
 
   it('writes an event once when the same append (same ids) runs many times at once, like a retried activity', async () => {
     const results = await Promise.all(
-      Array.from({ length: 10 }, () => store.append('twin-1', [ev('Reserved', { n: 1 }, 'twin-a'), ev('Reserved', { n: 2 }, 'twin-b')], { streamType: 'twin' })),
+      Array.from({ length: 10 }, () =>
+        store.append('twin-1', [ev('Reserved', { n: 1 }, 'twin-a'), ev('Reserved', { n: 2 }, 'twin-b')], {
+          streamType: 'twin',
+        }),
+      ),
     );
     for (const r of results) expect(r).toEqual(results[0]);
     expect((await store.readStream('twin-1')).map((e) => e.metadata.eventId)).toEqual(['twin-a', 'twin-b']);
   });
 
   it('reads a version range and the events recorded until an instant', async () => {
-    for (let i = 1; i <= 5; i++) await store.append('range-1', [ev('Tick', { i })], { expectedVersion: i - 1, streamType: 'range' });
+    for (let i = 1; i <= 5; i++)
+      await store.append('range-1', [ev('Tick', { i })], { expectedVersion: i - 1, streamType: 'range' });
     const all = await store.readStream('range-1');
-    expect((await store.readStream('range-1', { fromVersion: 2, toVersion: 4 })).map((e) => e.version)).toEqual([2, 3, 4]);
+    expect((await store.readStream('range-1', { fromVersion: 2, toVersion: 4 })).map((e) => e.version)).toEqual([
+      2, 3, 4,
+    ]);
     const until = all[2]!.metadata.timestamp;
     const asOf = await store.readStream('range-1', { until });
     expect(asOf.map((e) => e.version)).toEqual(all.filter((e) => e.metadata.timestamp <= until).map((e) => e.version));
     expect(asOf.length).toBeGreaterThanOrEqual(3);
-    expect(await store.readStream('range-1', { until: new Date(all[0]!.metadata.timestamp.getTime() - 1) })).toEqual([]);
+    expect(await store.readStream('range-1', { until: new Date(all[0]!.metadata.timestamp.getTime() - 1) })).toEqual(
+      [],
+    );
     // Timestamps never go backwards within a stream, so "until" is always a prefix.
-    for (let i = 1; i < all.length; i++) expect(all[i]!.metadata.timestamp.getTime()).toBeGreaterThanOrEqual(all[i - 1]!.metadata.timestamp.getTime());
+    for (let i = 1; i < all.length; i++)
+      expect(all[i]!.metadata.timestamp.getTime()).toBeGreaterThanOrEqual(all[i - 1]!.metadata.timestamp.getTime());
   });
 
   it('refuses malformed appends before touching the database', async () => {
@@ -180,7 +233,10 @@ describe('event store: append', () => {
       ['s-1', [ev('X')], { streamType: 'x', expectedVersion: 1.5 }],
     ];
     for (const [streamId, events, options] of bad) {
-      await expect(store.append(streamId, events as never, options as never), JSON.stringify([streamId, options])).rejects.toBeInstanceOf(InvalidAppendError);
+      await expect(
+        store.append(streamId, events as never, options as never),
+        JSON.stringify([streamId, options]),
+      ).rejects.toBeInstanceOf(InvalidAppendError);
     }
     expect(await fresh.db.collection('events').countDocuments()).toBe(count);
   });

@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { MongoServerError, type Collection, type Db, type Document } from 'mongodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createEventStore, type AppendResult, type EventDocument, type EventStore, type EventStoreOptions, type StoredEvent } from '../../../eventstore';
+import {
+  createEventStore,
+  type AppendResult,
+  type EventDocument,
+  type EventStore,
+  type EventStoreOptions,
+  type StoredEvent,
+} from '../../../eventstore';
 import { createLogger } from '../../../infra/logger';
 import { runSubscription } from '../../../readside/engine/runner';
 import { freshStore, realEventCount, type FreshStore } from './fresh-db';
@@ -9,7 +16,11 @@ import { freshStore, realEventCount, type FreshStore } from './fresh-db';
 /** A failure the unique indexes have nothing to do with: the server refused the write for another reason. */
 class InjectedFailure extends MongoServerError {
   constructor() {
-    super({ message: 'Document failed validation (injected)', errmsg: 'Document failed validation (injected)', code: 121 });
+    super({
+      message: 'Document failed validation (injected)',
+      errmsg: 'Document failed validation (injected)',
+      code: 121,
+    });
   }
 }
 
@@ -51,7 +62,9 @@ function failingInserts(db: Db) {
     });
   const proxy = new Proxy(db, {
     get(target, prop) {
-      if (prop === 'collection') return (name: string, options?: object) => (name === 'events' ? events(target.collection(name, options)) : target.collection(name, options));
+      if (prop === 'collection')
+        return (name: string, options?: object) =>
+          name === 'events' ? events(target.collection(name, options)) : target.collection(name, options);
       const value = Reflect.get(target, prop, target);
       return typeof value === 'function' ? value.bind(target) : value;
     },
@@ -70,7 +83,10 @@ function failingInserts(db: Db) {
 /** Every position up to the head holds an event or a gap marker: nothing waits on the hole sealer. */
 async function expectNoHole(fresh: FreshStore): Promise<void> {
   const head = await fresh.store.headPosition();
-  expect(await fresh.db.collection('events').countDocuments({ position: { $lte: head } }), `positions 1..${head} all filled`).toBe(head);
+  expect(
+    await fresh.db.collection('events').countDocuments({ position: { $lte: head } }),
+    `positions 1..${head} all filled`,
+  ).toBe(head);
   expect((await fresh.store.readAll({ fromPosition: 1, limit: 100_000 })).hole).toBeNull();
 }
 
@@ -101,11 +117,18 @@ describe.each(modes)('an insert that fails with a non-duplicate error %s', (_mod
   });
 
   /** Runs a subscription (sealing holes after SEALER_MS) over the log while `body` runs. */
-  async function withSubscription(body: (handledAt: Map<number, number>, caughtUp: (position: number) => Promise<boolean>) => Promise<void>): Promise<void> {
+  async function withSubscription(
+    body: (handledAt: Map<number, number>, caughtUp: (position: number) => Promise<boolean>) => Promise<void>,
+  ): Promise<void> {
     const handledAt = new Map<number, number>();
     const subscription = runSubscription(
       { name: 'failed-insert', handle: async (e: StoredEvent) => void handledAt.set(e.position, Date.now()) },
-      { db: fresh.db, store: fresh.store, log: createLogger('failed-insert', 'silent'), sealHolesOlderThanMs: SEALER_MS },
+      {
+        db: fresh.db,
+        store: fresh.store,
+        log: createLogger('failed-insert', 'silent'),
+        sealHolesOlderThanMs: SEALER_MS,
+      },
     );
     try {
       await body(handledAt, (position) => subscription.caughtUp(position, 3 * SEALER_MS));
@@ -120,12 +143,17 @@ describe.each(modes)('an insert that fails with a non-duplicate error %s', (_mod
       expect(await caughtUp(warm.lastPosition)).toBe(true);
 
       failing.failNextInsertOf('victim', 0);
-      await expect(store.append('victim', ev(3, 'lost'), { streamType: 'test' })).rejects.toBeInstanceOf(InjectedFailure);
+      await expect(store.append('victim', ev(3, 'lost'), { streamType: 'test' })).rejects.toBeInstanceOf(
+        InjectedFailure,
+      );
       const appendedAt = Date.now();
       const next = await store.append('after', ev(1, 'next'), { streamType: 'test' });
       expect(await caughtUp(next.lastPosition)).toBe(true);
       const lag = handledAt.get(next.lastPosition)! - appendedAt;
-      expect(lag, `the event after the failed insert was handled ${lag} ms after its append began (the sealer waits ${SEALER_MS} ms)`).toBeLessThan(USUAL_LAG_MS);
+      expect(
+        lag,
+        `the event after the failed insert was handled ${lag} ms after its append began (the sealer waits ${SEALER_MS} ms)`,
+      ).toBeLessThan(USUAL_LAG_MS);
       expect(await store.readStream('victim')).toEqual([]);
       // Given back, not sealed: the positions are burned markers from the moment the append failed.
       const gaps = await fresh.db.collection('events').find({ type: '$gap' }).toArray();
@@ -151,7 +179,9 @@ describe.each(modes)('an insert that fails with a non-duplicate error %s', (_mod
         const next = await store.append(`after-${written}`, ev(1, 'next'), { streamType: 'test' });
         expect(await caughtUp(next.lastPosition)).toBe(true);
         const lag = handledAt.get(next.lastPosition)! - appendedAt;
-        expect(lag, `handled ${lag} ms after its append began (the sealer waits ${SEALER_MS} ms)`).toBeLessThan(USUAL_LAG_MS);
+        expect(lag, `handled ${lag} ms after its append began (the sealer waits ${SEALER_MS} ms)`).toBeLessThan(
+          USUAL_LAG_MS,
+        );
       });
     }
   }, 60_000);
@@ -162,7 +192,10 @@ describe('a group whose ordered insert fails part-way with a non-duplicate error
     await fc.assert(
       fc.asyncProperty(
         // Appends of the group: which of three streams, how many events; and where the insert stops.
-        fc.array(fc.record({ stream: fc.integer({ min: 0, max: 2 }), events: fc.integer({ min: 1, max: 3 }) }), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.record({ stream: fc.integer({ min: 0, max: 2 }), events: fc.integer({ min: 1, max: 3 }) }), {
+          minLength: 1,
+          maxLength: 6,
+        }),
         fc.nat(),
         async (ops, stopAt) => {
           const fresh = await freshStore();
@@ -174,7 +207,9 @@ describe('a group whose ordered insert fails part-way with a non-duplicate error
             const leaders = ['lead-a', 'lead-b'].map((s) => store.append(s, ev(1, s), { streamType: 'test' }));
             const total = ops.reduce((n, op) => n + op.events, 0);
             failing.failNextInsertOf(`g-${ops[0]!.stream}`, stopAt % (total + 1));
-            const settled = await Promise.allSettled(ops.map((op, i) => store.append(`g-${op.stream}`, ev(op.events, `op${i}`), { streamType: 'test' })));
+            const settled = await Promise.allSettled(
+              ops.map((op, i) => store.append(`g-${op.stream}`, ev(op.events, `op${i}`), { streamType: 'test' })),
+            );
             await Promise.all(leaders);
 
             const call = failing.failedCall();
@@ -182,12 +217,16 @@ describe('a group whose ordered insert fails part-way with a non-duplicate error
             const written = new Set(call!.slice(0, stopAt % (total + 1)).map((d) => d.metadata.eventId));
             for (const [i, s] of settled.entries()) {
               const tag = `op${i}`;
-              const inLog = (await fresh.db.collection<EventDocument>('events').find({ 'data.tag': tag }).toArray()).sort((a, b) => a.version - b.version);
+              const inLog = (
+                await fresh.db.collection<EventDocument>('events').find({ 'data.tag': tag }).toArray()
+              ).sort((a, b) => a.version - b.version);
               if (s.status === 'fulfilled') {
                 // Committed: every event is in the log, where the result says.
                 const result: AppendResult = s.value;
                 expect(inLog.map((d) => d.position)).toEqual(result.events.map((e) => e.position));
-                expect(inLog.map((d) => (d.data as { k: number }).k)).toEqual(Array.from({ length: ops[i]!.events }, (_, k) => k));
+                expect(inLog.map((d) => (d.data as { k: number }).k)).toEqual(
+                  Array.from({ length: ops[i]!.events }, (_, k) => k),
+                );
               } else {
                 // Failed: it was in the failed call, its first event never got in, and nothing of it is in the log.
                 expect(s.reason).toBeInstanceOf(InjectedFailure);
@@ -195,14 +234,17 @@ describe('a group whose ordered insert fails part-way with a non-duplicate error
                 expect(inLog).toEqual([]);
               }
               const first = call!.find((d) => (d.data as { tag: string }).tag === tag);
-              if (first && written.has(first.metadata.eventId)) expect(s.status, `${tag} had its first event written`).toBe('fulfilled');
+              if (first && written.has(first.metadata.eventId))
+                expect(s.status, `${tag} had its first event written`).toBe('fulfilled');
             }
             await expectNoHole(fresh);
             for (const stream of [0, 1, 2]) {
               const events = await fresh.store.readStream(`g-${stream}`);
               expect(events.map((e) => e.version)).toEqual(events.map((_, k) => k + 1));
             }
-            expect(await realEventCount(fresh.db)).toBe(2 + settled.reduce((n, s, i) => n + (s.status === 'fulfilled' ? ops[i]!.events : 0), 0));
+            expect(await realEventCount(fresh.db)).toBe(
+              2 + settled.reduce((n, s, i) => n + (s.status === 'fulfilled' ? ops[i]!.events : 0), 0),
+            );
           } finally {
             await fresh.close();
           }

@@ -14,7 +14,11 @@ export interface FreshStore {
 
 /** An event store on a database of its own on the test MongoDB server, dropped on close. */
 export async function freshStore(options: { monitorCommands?: boolean } = {}): Promise<FreshStore> {
-  const client = new MongoClient(inject('mongodbUri'), { serverSelectionTimeoutMS: 5_000, maxPoolSize: 50, ...options });
+  const client = new MongoClient(inject('mongodbUri'), {
+    serverSelectionTimeoutMS: 5_000,
+    maxPoolSize: 50,
+    ...options,
+  });
   await client.connect();
   const db = client.db(`es_${randomUUID().slice(0, 8)}`);
   const store = createEventStore(db);

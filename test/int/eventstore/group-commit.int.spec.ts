@@ -3,7 +3,13 @@ import fc from 'fast-check';
 import { MongoClient, type CommandStartedEvent } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { createEventStore, WrongExpectedVersionError, type AppendResult, type EventStore, type ExpectedVersion } from '../../../eventstore';
+import {
+  createEventStore,
+  WrongExpectedVersionError,
+  type AppendResult,
+  type EventStore,
+  type ExpectedVersion,
+} from '../../../eventstore';
 
 /** One append of a generated scenario; `twinOf` makes it an exact repeat (same ids) of an earlier one. */
 interface Op {
@@ -17,7 +23,11 @@ interface Op {
 const opArb = fc.record({
   stream: fc.integer({ min: 0, max: 2 }),
   events: fc.integer({ min: 1, max: 3 }),
-  expected: fc.oneof(fc.constant<ExpectedVersion>('any'), fc.constant<ExpectedVersion>('no_stream'), fc.integer({ min: 0, max: 5 })),
+  expected: fc.oneof(
+    fc.constant<ExpectedVersion>('any'),
+    fc.constant<ExpectedVersion>('no_stream'),
+    fc.integer({ min: 0, max: 5 }),
+  ),
   twinOf: fc.option(fc.nat(), { nil: null }),
   store: fc.integer({ min: 0, max: 1 }),
 });
@@ -26,7 +36,11 @@ describe('event store: group commit under concurrency', () => {
   let client: MongoClient;
   const commands: CommandStartedEvent[] = [];
   beforeAll(async () => {
-    client = new MongoClient(inject('mongodbUri'), { serverSelectionTimeoutMS: 5_000, maxPoolSize: 50, monitorCommands: true });
+    client = new MongoClient(inject('mongodbUri'), {
+      serverSelectionTimeoutMS: 5_000,
+      maxPoolSize: 50,
+      monitorCommands: true,
+    });
     client.on('commandStarted', (e) => commands.push(e));
     await client.connect();
   });
@@ -59,10 +73,14 @@ describe('event store: group commit under concurrency', () => {
           };
           const settled = await Promise.allSettled(
             ops.map((op, i) =>
-              stores[op.store]!.append(streamIds[op.stream]!, idsOf(i).map((eventId, k) => ({ type: 'E', data: { op: op.twinOf ?? i, k }, eventId })), {
-                expectedVersion: op.expected,
-                streamType: 't',
-              }),
+              stores[op.store]!.append(
+                streamIds[op.stream]!,
+                idsOf(i).map((eventId, k) => ({ type: 'E', data: { op: op.twinOf ?? i, k }, eventId })),
+                {
+                  expectedVersion: op.expected,
+                  streamType: 't',
+                },
+              ),
             ),
           );
 
@@ -74,7 +92,9 @@ describe('event store: group commit under concurrency', () => {
             }
             // The only refusal a well-formed append can get is a version conflict, and it names the truth.
             expect(s.reason).toBeInstanceOf(WrongExpectedVersionError);
-            expect((s.reason as WrongExpectedVersionError).actual).not.toBe(ops[i]!.expected === 'no_stream' ? 0 : ops[i]!.expected);
+            expect((s.reason as WrongExpectedVersionError).actual).not.toBe(
+              ops[i]!.expected === 'no_stream' ? 0 : ops[i]!.expected,
+            );
           });
 
           for (const [i, r] of results) {
@@ -91,10 +111,16 @@ describe('event store: group commit under concurrency', () => {
             if (twin) expect(r.events.map((e) => e.position)).toEqual(twin.events.map((e) => e.position));
           }
 
-          const docs = await db.collection('events').find({}, { projection: { _id: 0, streamId: 1, version: 1, position: 1, type: 1, 'metadata.eventId': 1 } }).sort({ position: 1 }).toArray();
+          const docs = await db
+            .collection('events')
+            .find({}, { projection: { _id: 0, streamId: 1, version: 1, position: 1, type: 1, 'metadata.eventId': 1 } })
+            .sort({ position: 1 })
+            .toArray();
           const real = docs.filter((d) => d.type !== '$gap');
           // Every position handed out is an event or a burned marker, with no sealing: nothing waits on a hole.
-          const head = (await db.collection<{ _id: string; position: number }>('counters').findOne({ _id: 'events' }))?.position ?? 0;
+          const head =
+            (await db.collection<{ _id: string; position: number }>('counters').findOne({ _id: 'events' }))?.position ??
+            0;
           expect(docs.map((d) => d.position)).toEqual(Array.from({ length: head }, (_, k) => k + 1));
           // Each stream is 1..n, in position order, and holds exactly the events of the appends that succeeded.
           for (const s of streamIds) {
@@ -106,7 +132,9 @@ describe('event store: group commit under concurrency', () => {
           const expectedIds = [...written].flatMap((origin) => idsOf(origin)).sort();
           expect(real.map((d) => d.metadata.eventId).sort()).toEqual(expectedIds);
           for (const d of real) {
-            const r = [...results.values()].find((x) => x.events.some((e) => e.metadata.eventId === d.metadata.eventId))!;
+            const r = [...results.values()].find((x) =>
+              x.events.some((e) => e.metadata.eventId === d.metadata.eventId),
+            )!;
             expect(r.events.find((e) => e.metadata.eventId === d.metadata.eventId)!.position).toBe(d.position);
           }
         } finally {
@@ -120,8 +148,10 @@ describe('event store: group commit under concurrency', () => {
   it('looks up ids and the stream head and reserves positions in one round trip before the insert, for an append that expects any version', async () => {
     const db = client.db(`gc_${randomUUID().slice(0, 8)}`);
     const order: string[] = [];
-    const started = (e: CommandStartedEvent) => e.databaseName === db.databaseName && order.push(`start ${e.commandName}`);
-    const succeeded = (e: { databaseName: string; commandName: string }) => e.databaseName === db.databaseName && order.push(`done ${e.commandName}`);
+    const started = (e: CommandStartedEvent) =>
+      e.databaseName === db.databaseName && order.push(`start ${e.commandName}`);
+    const succeeded = (e: { databaseName: string; commandName: string }) =>
+      e.databaseName === db.databaseName && order.push(`done ${e.commandName}`);
     client.on('commandStarted', started);
     client.on('commandSucceeded', succeeded);
     try {
@@ -130,7 +160,11 @@ describe('event store: group commit under concurrency', () => {
       await store.readStream('warm-up');
       order.length = 0;
       // As the saga's services append: their own event id, any version, a stream this process has not seen.
-      const result = await store.append('payment-o1', [{ type: 'PaymentCompleted', data: {}, eventId: 'payment:o1:completed' }], { streamType: 'payment' });
+      const result = await store.append(
+        'payment-o1',
+        [{ type: 'PaymentCompleted', data: {}, eventId: 'payment:o1:completed' }],
+        { streamType: 'payment' },
+      );
       const firstDone = order.findIndex((o) => o.startsWith('done'));
       const before = order.slice(0, firstDone);
       expect(before).toEqual(expect.arrayContaining(['start find', 'start findAndModify']));
@@ -151,9 +185,17 @@ describe('event store: group commit under concurrency', () => {
       await store.ensureIndexes();
       commands.length = 0;
       const n = 32;
-      const results = await Promise.all(Array.from({ length: n }, (_, i) => store.append(`c-${i}`, [{ type: 'E', data: { i } }], { expectedVersion: 'no_stream', streamType: 't' })));
-      const inserts = commands.filter((c) => c.databaseName === db.databaseName && c.commandName === 'insert' && c.command.insert === 'events');
-      const reservations = commands.filter((c) => c.databaseName === db.databaseName && c.commandName === 'findAndModify');
+      const results = await Promise.all(
+        Array.from({ length: n }, (_, i) =>
+          store.append(`c-${i}`, [{ type: 'E', data: { i } }], { expectedVersion: 'no_stream', streamType: 't' }),
+        ),
+      );
+      const inserts = commands.filter(
+        (c) => c.databaseName === db.databaseName && c.commandName === 'insert' && c.command.insert === 'events',
+      );
+      const reservations = commands.filter(
+        (c) => c.databaseName === db.databaseName && c.commandName === 'findAndModify',
+      );
       // Alone, each append is one reservation and one insert: 32 of each.
       expect(inserts.length).toBeLessThanOrEqual(4);
       expect(reservations.length).toBe(inserts.length);

@@ -33,7 +33,8 @@ describe('event store: global positions', () => {
   it('keeps positions strictly increasing and gap-free across concurrent appends to several streams, failed ones included', async () => {
     const { store } = fresh;
     const streams = ['s-a', 's-b', 's-c', 's-d'];
-    for (const s of streams) await store.append(s, [ev('Opened')], { expectedVersion: 'no_stream', streamType: 'test' });
+    for (const s of streams)
+      await store.append(s, [ev('Opened')], { expectedVersion: 'no_stream', streamType: 'test' });
 
     // Each stream gets racing writers that all expect version 1 (one wins, the rest conflict)
     // and writers that append wherever the stream is; batches of 1 to 3 events. The writers use
@@ -43,7 +44,10 @@ describe('event store: global positions', () => {
     const attempts = streams.flatMap((s) =>
       Array.from({ length: 10 }, (_, i) => {
         const events = Array.from({ length: (i % 3) + 1 }, (_, k) => ev('Changed', { i, k }));
-        return writers[i % writers.length]!.append(s, events, { expectedVersion: i % 2 === 0 ? 1 : 'any', streamType: 'test' });
+        return writers[i % writers.length]!.append(s, events, {
+          expectedVersion: i % 2 === 0 ? 1 : 'any',
+          streamType: 'test',
+        });
       }),
     );
     const results = await Promise.allSettled(attempts);
@@ -81,7 +85,9 @@ describe('event store: global positions', () => {
     });
     const { store } = fresh;
     await store.append('h-1', [ev('One')], { streamType: 'test' });
-    await expect(crashing.append('h-2', [ev('Lost'), ev('Lost')], { streamType: 'test' })).rejects.toBeInstanceOf(Crash);
+    await expect(crashing.append('h-2', [ev('Lost'), ev('Lost')], { streamType: 'test' })).rejects.toBeInstanceOf(
+      Crash,
+    );
     await store.append('h-3', [ev('Three')], { streamType: 'test' });
 
     const blocked = await store.readAll();
@@ -127,7 +133,10 @@ describe('event store: global positions', () => {
         },
       },
     });
-    const result = await slow.append('late-1', [ev('First'), ev('Second')], { expectedVersion: 'no_stream', streamType: 'test' });
+    const result = await slow.append('late-1', [ev('First'), ev('Second')], {
+      expectedVersion: 'no_stream',
+      streamType: 'test',
+    });
     expect(sealedUnderIt).toEqual([1, 2]);
     expect(result).toMatchObject({ nextExpectedVersion: 2, firstPosition: 3, lastPosition: 4 });
     const log = await readEverything(fresh.store);
@@ -148,16 +157,21 @@ describe('event store: global positions', () => {
     });
     const { store } = fresh;
     await store.append('b-1', [ev('Opened')], { streamType: 'test' });
-    await expect(dying.append('b-1', [ev('Part', { n: 1 }), ev('Part', { n: 2 }), ev('Part', { n: 3 })], { expectedVersion: 1, streamType: 'test' })).rejects.toBeInstanceOf(
-      Crash,
-    );
+    await expect(
+      dying.append('b-1', [ev('Part', { n: 1 }), ev('Part', { n: 2 }), ev('Part', { n: 3 })], {
+        expectedVersion: 1,
+        streamType: 'test',
+      }),
+    ).rejects.toBeInstanceOf(Crash);
     // Readers of the stream do not see a third of a decision.
     expect((await store.readStream('b-1')).map((e) => e.version)).toEqual([1]);
     expect((await store.readAll()).hole).toBe(3);
     // The batch counts: the stream is at version 4, and a writer who expected 1 is refused. This
     // store wrote version 1 itself, so it writes version 2 without a lookup; the index refuses it
     // and the position it reserved (5) goes back to the counter, since nothing was reserved after it.
-    await expect(store.append('b-1', [ev('Late')], { expectedVersion: 1, streamType: 'test' })).rejects.toMatchObject({ actual: 4 });
+    await expect(store.append('b-1', [ev('Late')], { expectedVersion: 1, streamType: 'test' })).rejects.toMatchObject({
+      actual: 4,
+    });
 
     const next = await store.append('b-1', [ev('After')], { expectedVersion: 4, streamType: 'test' });
     expect(next.nextExpectedVersion).toBe(5);
@@ -176,7 +190,9 @@ describe('event store: global positions', () => {
 
   it('has sealGaps finish a half-written batch instead of sealing its positions', async () => {
     const dying = fresh.storeWith({ faults: { afterFirstEvent: () => Promise.reject(new Crash('died')) } });
-    await expect(dying.append('b-2', [ev('X', { n: 1 }), ev('X', { n: 2 })], { streamType: 'test' })).rejects.toBeInstanceOf(Crash);
+    await expect(
+      dying.append('b-2', [ev('X', { n: 1 }), ev('X', { n: 2 })], { streamType: 'test' }),
+    ).rejects.toBeInstanceOf(Crash);
     const sealed = await fresh.store.sealGaps({ olderThanMs: 0 });
     expect(sealed).toMatchObject({ sealed: [], completed: [2] });
     expect((await fresh.store.readStream('b-2')).map((e) => (e.data as { n: number }).n)).toEqual([1, 2]);

@@ -7,8 +7,14 @@ import { freshStore, realEventCount, type FreshStore } from './fresh-db';
 
 /** A saga step's append: one event with its own id, at any version. */
 const step = (id: string) => [{ type: 'Stepped', data: { id }, eventId: id }];
-const gapMarkers = (fresh: FreshStore) => fresh.db.collection('events').find({ type: '$gap' }, { sort: { position: 1 } }).toArray();
-const head = async (fresh: FreshStore) => (await fresh.db.collection<{ _id: string; position: number }>('counters').findOne({ _id: counterIds.position }))?.position ?? 0;
+const gapMarkers = (fresh: FreshStore) =>
+  fresh.db
+    .collection('events')
+    .find({ type: '$gap' }, { sort: { position: 1 } })
+    .toArray();
+const head = async (fresh: FreshStore) =>
+  (await fresh.db.collection<{ _id: string; position: number }>('counters').findOne({ _id: counterIds.position }))
+    ?.position ?? 0;
 
 /** Every position up to the head holds exactly one event or marker, events in position order. */
 async function expectNoHole(fresh: FreshStore): Promise<StoredEvent[]> {
@@ -48,12 +54,15 @@ describe('event store: positions nobody writes are handed out again instead of b
     try {
       const reservations: string[] = [];
       monitored.client.on('commandStarted', (e) => {
-        if (e.commandName === 'findAndModify' && e.command.findAndModify === 'counters') reservations.push(JSON.stringify(e.command.query));
+        if (e.commandName === 'findAndModify' && e.command.findAndModify === 'counters')
+          reservations.push(JSON.stringify(e.command.query));
       });
       const original = await monitored.store.append('order-2', step('order-2:created'), { streamType: 'order' });
       expect(reservations).toHaveLength(1);
       for (let i = 0; i < 3; i++) {
-        expect(await monitored.store.append('order-2', step('order-2:created'), { streamType: 'order' })).toMatchObject({ firstPosition: original.firstPosition });
+        expect(await monitored.store.append('order-2', step('order-2:created'), { streamType: 'order' })).toMatchObject(
+          { firstPosition: original.firstPosition },
+        );
       }
       expect(reservations).toHaveLength(1);
       expect(await monitored.db.collection('events').countDocuments({ type: '$gap' })).toBe(0);
@@ -65,10 +74,15 @@ describe('event store: positions nobody writes are handed out again instead of b
   it('moves the appends of a group behind its repeats down into their positions: fresh events stay contiguous, no marker', async () => {
     // Written by another process, so this store inserts the repeats and the index refuses them.
     const elsewhere = fresh.storeWith({});
-    const originals = await Promise.all([1, 2, 3].map((i) => elsewhere.append(`r-${i}`, step(`r-${i}:done`), { streamType: 'order' })));
+    const originals = await Promise.all(
+      [1, 2, 3].map((i) => elsewhere.append(`r-${i}`, step(`r-${i}:done`), { streamType: 'order' })),
+    );
     const before = await head(fresh);
     // Two appends take the two groups in flight; everything submitted behind them goes in one group.
-    const warmups = [fresh.store.append('w-1', step('w-1'), { streamType: 'order' }), fresh.store.append('w-2', step('w-2'), { streamType: 'order' })];
+    const warmups = [
+      fresh.store.append('w-1', step('w-1'), { streamType: 'order' }),
+      fresh.store.append('w-2', step('w-2'), { streamType: 'order' }),
+    ];
     const mix = [1, 2, 3].flatMap((i) => [
       fresh.store.append(`f-${i}`, step(`f-${i}:new`), { streamType: 'order' }),
       fresh.store.append(`r-${i}`, step(`r-${i}:done`), { streamType: 'order' }),
@@ -91,7 +105,9 @@ describe('event store: positions nobody writes are handed out again instead of b
     await fresh.store.append('acct-1', step('opened'), { streamType: 'account', expectedVersion: 'no_stream' });
     await other.append('acct-1', step('debited'), { streamType: 'account', expectedVersion: 1 });
     // This store knows the stream at version 1 and writes version 2 straight away; the index refuses it.
-    await expect(fresh.store.append('acct-1', step('credited'), { streamType: 'account', expectedVersion: 1 })).rejects.toBeInstanceOf(WrongExpectedVersionError);
+    await expect(
+      fresh.store.append('acct-1', step('credited'), { streamType: 'account', expectedVersion: 1 }),
+    ).rejects.toBeInstanceOf(WrongExpectedVersionError);
     // An `any` append on a stale hint is refused too, and goes again: committed right after.
     const anyVersion = await other.append('acct-2', step('a2'), { streamType: 'account' });
     await fresh.store.append('acct-2', step('a2-seen'), { streamType: 'account' }).catch(() => {});

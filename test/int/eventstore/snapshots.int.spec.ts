@@ -11,7 +11,11 @@ interface Tally {
 
 const tally: Evolver<Tally> = {
   initialState: () => ({ total: 0, count: 0, last: null }),
-  evolve: (s, e: StoredEvent) => ({ total: s.total + (e.data as { n: number }).n, count: s.count + 1, last: e.metadata.timestamp.toISOString() }),
+  evolve: (s, e: StoredEvent) => ({
+    total: s.total + (e.data as { n: number }).n,
+    count: s.count + 1,
+    last: e.metadata.timestamp.toISOString(),
+  }),
 };
 
 describe('event store: snapshots', () => {
@@ -27,7 +31,8 @@ describe('event store: snapshots', () => {
     while (version < 250) {
       const size = Math.min((version % 7) + 1, 250 - version);
       const batch = Array.from({ length: size }, () => ({ type: 'Counted', data: { n: ++n } }));
-      version = (await fresh.store.append(streamId, batch, { expectedVersion: version, streamType: 'tally' })).nextExpectedVersion;
+      version = (await fresh.store.append(streamId, batch, { expectedVersion: version, streamType: 'tally' }))
+        .nextExpectedVersion;
     }
     events = await fresh.store.readStream(streamId);
   });
@@ -35,16 +40,24 @@ describe('event store: snapshots', () => {
     await fresh?.close();
   });
 
-  const fullFold = (upTo = Infinity) => events.filter((e) => e.version <= upTo).reduce(tally.evolve, tally.initialState());
+  const fullFold = (upTo = Infinity) =>
+    events.filter((e) => e.version <= upTo).reduce(tally.evolve, tally.initialState());
 
   it('writes a snapshot once enough events were folded, and rebuilds the same state from it', async () => {
     const first = await fresh.store.aggregateStream(streamId, tally, { snapshotEvery: 100 });
     expect(first).toMatchObject({ version: 250, snapshotVersion: null, eventsFolded: 250, state: fullFold() });
     const snapshots = fresh.db.collection('snapshots');
-    expect(await snapshots.find({ streamId }).project({ _id: 0, version: 1, schemaVersion: 1 }).toArray()).toEqual([{ version: 250, schemaVersion: 1 }]);
+    expect(await snapshots.find({ streamId }).project({ _id: 0, version: 1, schemaVersion: 1 }).toArray()).toEqual([
+      { version: 250, schemaVersion: 1 },
+    ]);
 
     const second = await fresh.store.aggregateStream(streamId, tally, { snapshotEvery: 100 });
-    expect(second).toMatchObject({ version: 250, snapshotVersion: 250, eventsFolded: 0, position: events.at(-1)!.position });
+    expect(second).toMatchObject({
+      version: 250,
+      snapshotVersion: 250,
+      eventsFolded: 0,
+      position: events.at(-1)!.position,
+    });
     expect(second.state).toEqual(first.state);
   });
 
@@ -69,9 +82,16 @@ describe('event store: snapshots', () => {
     const until = events[59]!.metadata.timestamp;
     const expected = events.filter((e) => e.metadata.timestamp <= until);
     const byTime = await fresh.store.aggregateStream(streamId, tally, { until });
-    expect(byTime).toMatchObject({ snapshotVersion: null, version: expected.at(-1)!.version, state: fullFold(expected.at(-1)!.version) });
+    expect(byTime).toMatchObject({
+      snapshotVersion: null,
+      version: expected.at(-1)!.version,
+      state: fullFold(expected.at(-1)!.version),
+    });
     const lateInstant = events.at(-1)!.metadata.timestamp;
-    expect(await fresh.store.aggregateStream(streamId, tally, { until: lateInstant })).toMatchObject({ snapshotVersion: 250, version: 280 });
+    expect(await fresh.store.aggregateStream(streamId, tally, { until: lateInstant })).toMatchObject({
+      snapshotVersion: 250,
+      version: 280,
+    });
     // Time travel never writes snapshots.
     expect(await fresh.db.collection('snapshots').countDocuments({ streamId })).toBe(1);
   });
@@ -108,7 +128,13 @@ describe('event store: snapshots', () => {
     watched.client.on('commandStarted', (e) => reads.push(`${e.commandName} ${String(e.command[e.commandName])}`));
     try {
       let version = 0;
-      for (let n = 1; n <= 60; n++) version = (await watched.store.append('held-1', [{ type: 'Counted', data: { n } }], { expectedVersion: version, streamType: 'tally' })).nextExpectedVersion;
+      for (let n = 1; n <= 60; n++)
+        version = (
+          await watched.store.append('held-1', [{ type: 'Counted', data: { n } }], {
+            expectedVersion: version,
+            streamType: 'tally',
+          })
+        ).nextExpectedVersion;
       const log = await watched.store.readStream('held-1');
       const fold = (upTo: number) => log.filter((e) => e.version <= upTo).reduce(tally.evolve, tally.initialState());
       await fc.assert(
@@ -116,7 +142,12 @@ describe('event store: snapshots', () => {
           const held = await watched.store.aggregateStream('held-1', tally, { toVersion: heldAt, useSnapshots: false });
           reads.length = 0;
           const resumed = await watched.store.aggregateStream('held-1', tally, { from: held });
-          expect(resumed).toMatchObject({ version: 60, position: log.at(-1)!.position, eventsFolded: 60 - held.version, state: fold(60) });
+          expect(resumed).toMatchObject({
+            version: 60,
+            position: log.at(-1)!.position,
+            eventsFolded: 60 - held.version,
+            state: fold(60),
+          });
           // One read of the events; no snapshot lookup.
           expect(reads).toEqual(['find events']);
         }),
@@ -133,7 +164,11 @@ describe('event store: snapshots', () => {
       const after = await watched.store.readStream('held-1');
       expect(after.at(-1)!).toMatchObject({ version: 64, position: refilled.lastPosition });
       const again = await watched.store.aggregateStream('held-1', tally, { from: held });
-      expect(again).toMatchObject({ version: 64, eventsFolded: 64, state: after.reduce(tally.evolve, tally.initialState()) });
+      expect(again).toMatchObject({
+        version: 64,
+        eventsFolded: 64,
+        state: after.reduce(tally.evolve, tally.initialState()),
+      });
 
       // A chain of held folds keeps writing snapshots when they are due.
       let chain = await watched.store.aggregateStream('held-2', tally, { snapshotEvery: 10 });
@@ -141,7 +176,9 @@ describe('event store: snapshots', () => {
         await watched.store.append('held-2', [{ type: 'Counted', data: { n } }], { streamType: 'tally' });
         chain = await watched.store.aggregateStream('held-2', tally, { snapshotEvery: 10, from: chain });
       }
-      expect(await watched.db.collection('snapshots').find({ streamId: 'held-2' }).project({ _id: 0, version: 1 }).toArray()).toEqual([{ version: 10 }, { version: 20 }]);
+      expect(
+        await watched.db.collection('snapshots').find({ streamId: 'held-2' }).project({ _id: 0, version: 1 }).toArray(),
+      ).toEqual([{ version: 10 }, { version: 20 }]);
       expect(chain).toMatchObject({ version: 25, snapshotVersion: 20 });
     } finally {
       await watched.close();

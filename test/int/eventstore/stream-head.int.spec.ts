@@ -30,13 +30,28 @@ describe('stream heads by probes', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.integer({ min: 1, max: 40 }), { maxLength: 8 }),
-        fc.oneof(fc.constant<'none' | 'exact' | 'low' | 'high'>('none'), fc.constant('exact' as const), fc.constant('low' as const), fc.constant('high' as const)),
+        fc.oneof(
+          fc.constant<'none' | 'exact' | 'low' | 'high'>('none'),
+          fc.constant('exact' as const),
+          fc.constant('low' as const),
+          fc.constant('high' as const),
+        ),
         fc.integer({ min: 1, max: 50 }),
         async (batches, hintKind, off) => {
           const streamId = `head-${n++}`;
-          for (const size of batches) await fresh.store.append(streamId, Array.from({ length: size }, () => ({ type: 'Noted', data: {} })), { streamType: 'note' });
+          for (const size of batches)
+            await fresh.store.append(
+              streamId,
+              Array.from({ length: size }, () => ({ type: 'Noted', data: {} })),
+              { streamType: 'note' },
+            );
           const length = batches.reduce((a, b) => a + b, 0);
-          const hint = { none: undefined, exact: length || undefined, low: Math.max(1, length - off), high: length + off }[hintKind];
+          const hint = {
+            none: undefined,
+            exact: length || undefined,
+            low: Math.max(1, length - off),
+            high: length + off,
+          }[hintKind];
           commands.length = 0;
           const head = await lastVersionByProbes(c, streamId, hint);
           expect(head?.version ?? 0).toBe(length);
@@ -49,10 +64,17 @@ describe('stream heads by probes', () => {
   });
 
   it('answers a query with `$in` on one key of a compound unique index exactly as a scan would', async () => {
-    const docs = fc.uniqueArray(fc.record({ a: fc.integer({ min: 0, max: 3 }), b: fc.integer({ min: 0, max: 15 }), c: fc.integer({ min: 0, max: 2 }) }), {
-      selector: (d) => `${d.a}/${d.b}`,
-      maxLength: 40,
-    });
+    const docs = fc.uniqueArray(
+      fc.record({
+        a: fc.integer({ min: 0, max: 3 }),
+        b: fc.integer({ min: 0, max: 15 }),
+        c: fc.integer({ min: 0, max: 2 }),
+      }),
+      {
+        selector: (d) => `${d.a}/${d.b}`,
+        maxLength: 40,
+      },
+    );
     let n = 0;
     await fc.assert(
       fc.asyncProperty(

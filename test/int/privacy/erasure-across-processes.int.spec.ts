@@ -20,7 +20,14 @@ describe('an erasure performed by another API process', () => {
   let other: Server;
   let b: ApiClient;
   beforeAll(async () => {
-    other = createApp(apiParts({ client: t.stack.client, db: t.stack.mongo.db, config: t.stack.config, log: createLogger('api-b', 'silent') })).listen(0, '127.0.0.1');
+    other = createApp(
+      apiParts({
+        client: t.stack.client,
+        db: t.stack.mongo.db,
+        config: t.stack.config,
+        log: createLogger('api-b', 'silent'),
+      }),
+    ).listen(0, '127.0.0.1');
     await new Promise<void>((resolve) => other.once('listening', resolve));
     b = createApiClient({ baseUrl: `http://127.0.0.1:${(other.address() as AddressInfo).port}` });
   });
@@ -28,15 +35,20 @@ describe('an erasure performed by another API process', () => {
 
   it('is in force at once in a process that had the key in use: its next order gets a new key and reads back, and the erased order reads [erased] there', async () => {
     const a = apiOf(t.stack);
-    const sagaOf = async (api: ApiClient, orderId: string) => dataOf(api.GET('/orders/{orderId}/saga', { params: { path: { orderId } } }));
+    const sagaOf = async (api: ApiClient, orderId: string) =>
+      dataOf(api.GET('/orders/{orderId}/saga', { params: { path: { orderId } } }));
     const customerId = t.h.unique('two-processes').replaceAll('-', '_');
     const sku = t.h.unique('TWOPROC');
     await t.h.stock(sku, 10, 500);
     // A opens the account, takes the order and answers its reads: it has the customer's key in use.
-    const opened = await a.POST('/accounts', { body: { customerId, owner: 'Ada Two-Processes', initialDeposit: 10_000 } });
+    const opened = await a.POST('/accounts', {
+      body: { customerId, owner: 'Ada Two-Processes', initialDeposit: 10_000 },
+    });
     expect(opened.response.status, JSON.stringify(opened.error)).toBe(201);
     const accountId = opened.data!.accountId;
-    const first = await a.POST('/orders', { body: { customerId, accountId, items: [{ sku, quantity: 1 }], shippingAddress: address } });
+    const first = await a.POST('/orders', {
+      body: { customerId, accountId, items: [{ sku, quantity: 1 }], shippingAddress: address },
+    });
     expect(first.response.status, JSON.stringify(first.error)).toBe(202);
     const firstId = first.data!.orderId;
     expect((await sagaOf(a, firstId)).shippingAddress).toEqual(address);
@@ -49,7 +61,9 @@ describe('an erasure performed by another API process', () => {
 
     // Right after, well within any cache's lifetime, the same customer orders again through A.
     const moved = { line1: '7 New Road', city: 'Shelbyville', postalCode: '54321', country: 'US' };
-    const second = await a.POST('/orders', { body: { customerId, accountId, items: [{ sku, quantity: 1 }], shippingAddress: moved } });
+    const second = await a.POST('/orders', {
+      body: { customerId, accountId, items: [{ sku, quantity: 1 }], shippingAddress: moved },
+    });
     expect(second.response.status, JSON.stringify(second.error)).toBe(202);
     const secondId = second.data!.orderId;
     const sealed = await t.h.sagaStatus(secondId);
@@ -68,7 +82,10 @@ describe('an erasure performed by another API process', () => {
     expect(await t.h.result(firstId)).toMatchObject({ status: 'COMPLETED' });
     expect((await t.h.orderView(secondId, 'COMPLETED')).shippingAddress).toEqual(moved);
     const created = (await t.h.orderEvents(secondId)).find((e) => e.type === 'OrderCreated');
-    expect(keyIdOf((created?.data as { customerId: string } | undefined)?.customerId ?? ''), 'the new order names its customer under the same new key').toBe(newKeyId);
+    expect(
+      keyIdOf((created?.data as { customerId: string } | undefined)?.customerId ?? ''),
+      'the new order names its customer under the same new key',
+    ).toBe(newKeyId);
     const erasedView = await a.GET('/orders/{orderId}', { params: { path: { orderId: firstId } } });
     expect(erasedView.data).toMatchObject({ customerId: ERASED, shippingAddress: gone });
     // A finds the customer's new order by the new key's pseudonym, and nothing of the erased one.

@@ -12,8 +12,10 @@ import { apiOf } from '../../helpers/stack';
  */
 describe('the erasure audit record', () => {
   const t = useSagaStack();
-  const open = (customerId: string, owner: string) => apiOf(t.stack).POST('/accounts', { body: { customerId, owner, initialDeposit: 0 } });
-  const erase = (customerId: string) => apiOf(t.stack).DELETE('/customers/{customerId}/personal-data', { params: { path: { customerId } } });
+  const open = (customerId: string, owner: string) =>
+    apiOf(t.stack).POST('/accounts', { body: { customerId, owner, initialDeposit: 0 } });
+  const erase = (customerId: string) =>
+    apiOf(t.stack).DELETE('/customers/{customerId}/personal-data', { params: { path: { customerId } } });
 
   it('is complete and single after a clean erasure, after a crash before the key was destroyed, and after a crash right after it, and names neither the customer nor the key', async () => {
     const db = t.stack.mongo.db;
@@ -40,12 +42,16 @@ describe('the erasure audit record', () => {
         // Exactly one call erased, unless the crashed process already had.
         expect(answers.filter((a) => a.data?.erased).length).toBe(crash === 'after-destroy' ? 0 : 1);
         expect(await keys.countDocuments({ keyId }), 'the key is gone').toBe(0);
-        const records = await audit.find({ action: 'erase-personal-data', subject: personalData.erasureSubject(customerId) }).toArray();
+        const records = await audit
+          .find({ action: 'erase-personal-data', subject: personalData.erasureSubject(customerId) })
+          .toArray();
         expect(records).toHaveLength(1);
         const record = records[0]!;
         expect(record).toMatchObject({ by: expect.any(String), requestedAt: expect.any(Date), at: expect.any(Date) });
         expect(Object.keys(record).sort()).toEqual(['_id', 'action', 'at', 'by', 'requestedAt', 'subject']);
-        expect(JSON.stringify(record), 'the record names the customer or the key').not.toMatch(new RegExp(`${customerId}|${keyId}`));
+        expect(JSON.stringify(record), 'the record names the customer or the key').not.toMatch(
+          new RegExp(`${customerId}|${keyId}`),
+        );
         for (const a of answers) expect(new Date(a.data!.erasedAt as string)).toEqual(record.at);
       }),
       { numRuns: 9 },
@@ -64,7 +70,11 @@ describe('the erasure audit record', () => {
     }
     const again = await erase(customerId);
     expect(again.data, 'a repeat answers the latest erasure').toMatchObject({ erased: false, erasedAt: erasures[1] });
-    const records = await t.stack.mongo.db.collection('audit_log').find({ subject: personalData.erasureSubject(customerId) }).sort({ at: 1 }).toArray();
+    const records = await t.stack.mongo.db
+      .collection('audit_log')
+      .find({ subject: personalData.erasureSubject(customerId) })
+      .sort({ at: 1 })
+      .toArray();
     expect(records.map((r) => (r.at as Date).toISOString())).toEqual(erasures);
     expect(new Set(records.map((r) => r._id)).size).toBe(2);
   });

@@ -7,7 +7,11 @@ import { createPersonalData, ensureSubjectKeyIndexes, type MasterKeys } from '..
 import { keyIdOf } from '../../../infra/personal-data/sealed';
 import { freshStore } from '../eventstore/fresh-db';
 
-const master: MasterKeys = { currentId: 'm1', keys: new Map([['m1', randomBytes(32)]]), blindIndexKey: randomBytes(32) };
+const master: MasterKeys = {
+  currentId: 'm1',
+  keys: new Map([['m1', randomBytes(32)]]),
+  blindIndexKey: randomBytes(32),
+};
 const address = { line1: '3 Race Lane', city: 'Raceton', postalCode: '10101', country: 'US' };
 
 /** The erasure's steps in the order the route runs them; a crash stops it after any of them. */
@@ -34,7 +38,9 @@ describe('an order racing an erasure of its customer', () => {
           fc.array(fc.integer({ min: 0, max: ERASURE_STEPS.length }), { minLength: 3, maxLength: 3 }),
           async (hadKey, stepsRun, positions) => {
             // Where, among the erasure's steps run, the order looks its key up, seals the address and seals the customer.
-            const [lookupAt, addressAt, customerAt] = [...positions].sort((x, y) => x - y).map((p) => Math.min(p, stepsRun)) as [number, number, number];
+            const [lookupAt, addressAt, customerAt] = [...positions]
+              .sort((x, y) => x - y)
+              .map((p) => Math.min(p, stepsRun)) as [number, number, number];
             const subject = `racer-${run++}-${randomBytes(3).toString('hex')}`;
             const orders = createPersonalData(fresh.db, master);
             const eraser = createPersonalData(fresh.db, master);
@@ -59,21 +65,34 @@ describe('an order racing an erasure of its customer', () => {
               if (name === 'complete') await eraser.erasureSteps.complete(subject);
             }
 
-            const sealedKeys = new Set([...[shipping!.line1, shipping!.city, shipping!.postalCode, customer!.customerId].map(keyIdOf)]);
+            const sealedKeys = new Set([
+              ...[shipping!.line1, shipping!.city, shipping!.postalCode, customer!.customerId].map(keyIdOf),
+            ]);
             expect(sealedKeys.size, 'the order is sealed under one key').toBe(1);
             const orderKey = [...sealedKeys][0]!;
             const destroyedBeforeLookup = hadKey && stepsRun >= 2 && lookupAt >= 2;
-            if (destroyedBeforeLookup) expect(orderKey, 'an order looked up after the erasure destroyed the key is sealed under a new key').not.toBe(keyBefore);
-            else if (hadKey) expect(orderKey, 'an order looked up while the key lived is sealed under it').toBe(keyBefore);
+            if (destroyedBeforeLookup)
+              expect(
+                orderKey,
+                'an order looked up after the erasure destroyed the key is sealed under a new key',
+              ).not.toBe(keyBefore);
+            else if (hadKey)
+              expect(orderKey, 'an order looked up while the key lived is sealed under it').toBe(keyBefore);
 
             const reader = createPersonalData(fresh.db, master);
             const live = await reader.pseudonymIfKnown(subject);
             const opened = await reader.openDeep({ shipping, customerId: customer!.customerId });
             if ((await fresh.db.collection('subject_keys').countDocuments({ keyId: orderKey })) === 1) {
-              expect(opened, 'an order under the live key reads back whole').toEqual({ shipping: address, customerId: subject });
+              expect(opened, 'an order under the live key reads back whole').toEqual({
+                shipping: address,
+                customerId: subject,
+              });
               expect(live, 'and is found by its pseudonym').toBe(customer!.customer);
             } else {
-              expect(opened, 'an order under an erased key reads [erased] whole').toEqual({ shipping: { ...address, line1: ERASED, city: ERASED, postalCode: ERASED }, customerId: ERASED });
+              expect(opened, 'an order under an erased key reads [erased] whole').toEqual({
+                shipping: { ...address, line1: ERASED, city: ERASED, postalCode: ERASED },
+                customerId: ERASED,
+              });
               expect(live, 'and nothing finds it by pseudonym').not.toBe(customer!.customer);
             }
           },
@@ -98,7 +117,11 @@ describe('an order racing an erasure of its customer', () => {
       const answer = [];
       for (const c of customers) {
         const sealer = await personalData.sealerFor(c);
-        answer.push({ ...sealer.customer(), shippingAddress: sealer.sealAddress(address), note: `rejected: ${sealer.seal('not today')}` });
+        answer.push({
+          ...sealer.customer(),
+          shippingAddress: sealer.sealAddress(address),
+          note: `rejected: ${sealer.seal('not today')}`,
+        });
       }
       reads.length = 0;
       const sealer = await personalData.sealerFor(customers[0]!);

@@ -26,12 +26,14 @@ function searchable(value: unknown): string {
       out.push(v);
       if (v.length >= 8 && /^[A-Za-z0-9+/_-]+={0,2}$/.test(v)) out.push(Buffer.from(v, 'base64').toString('utf8'));
     } else if (v instanceof Uint8Array) out.push(Buffer.from(v).toString('utf8'));
-    else if (v && typeof v === 'object' && (v as { _bsontype?: string })._bsontype === 'Binary') out.push(Buffer.from((v as { buffer: Uint8Array }).buffer).toString('utf8'));
+    else if (v && typeof v === 'object' && (v as { _bsontype?: string })._bsontype === 'Binary')
+      out.push(Buffer.from((v as { buffer: Uint8Array }).buffer).toString('utf8'));
     else if (Array.isArray(v)) v.forEach(visit);
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) {
-      out.push(k);
-      visit(x);
-    }
+    else if (v && typeof v === 'object')
+      for (const [k, x] of Object.entries(v)) {
+        out.push(k);
+        visit(x);
+      }
   };
   visit(value);
   return out.join('\n');
@@ -73,11 +75,20 @@ function payloadsOf(events: proto.api.history.v1.IHistoryEvent[]): Payload[] {
 /** Every payload in a saga's history, as the codec endpoint decodes them (whole-payload decryption, then sealed fields opened). */
 async function decodedHistory(api: ApiClient, events: proto.api.history.v1.IHistoryEvent[]): Promise<string> {
   const payloads = payloadsOf(events);
-  const body = { payloads: payloads.map((p) => ({ metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), data: Buffer.from(p.data ?? new Uint8Array()).toString('base64') })) };
+  const body = {
+    payloads: payloads.map((p) => ({
+      metadata: Object.fromEntries(
+        Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+      ),
+      data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
+    })),
+  };
   const res = await api.POST('/codec/decode', { body });
   expect(res.response.status, JSON.stringify(res.error)).toBe(200);
   // The contract leaves the codec's answer undescribed (Temporal's remote codec format).
-  return (res.data as unknown as { payloads: Array<{ data: string }> }).payloads.map((p) => Buffer.from(p.data, 'base64').toString('utf8')).join('\n');
+  return (res.data as unknown as { payloads: Array<{ data: string }> }).payloads
+    .map((p) => Buffer.from(p.data, 'base64').toString('utf8'))
+    .join('\n');
 }
 
 /**
@@ -89,24 +100,49 @@ async function decodedHistory(api: ApiClient, events: proto.api.history.v1.IHist
  */
 describe('erasing a customer', () => {
   // Every log line, at debug level, is kept for the search.
-  const t = useSagaStack({ ...fastSaga, APPROVAL_THRESHOLD: 5_000, PAYLOAD_KEYS: new Map([['k1', randomBytes(32)]]), LOG_LEVEL: 'debug' }, { destination: { write: (line: string) => void logLines.push(line) } });
+  const t = useSagaStack(
+    { ...fastSaga, APPROVAL_THRESHOLD: 5_000, PAYLOAD_KEYS: new Map([['k1', randomBytes(32)]]), LOG_LEVEL: 'debug' },
+    { destination: { write: (line: string) => void logLines.push(line) } },
+  );
   const api = () => apiOf(t.stack);
-  const orderOf = (orderId: string, minPosition?: number) => dataOf(api().GET('/orders/{orderId}', { params: { path: { orderId }, query: { minPosition } } }));
+  const orderOf = (orderId: string, minPosition?: number) =>
+    dataOf(api().GET('/orders/{orderId}', { params: { path: { orderId }, query: { minPosition } } }));
   const sagaOf = (orderId: string) => dataOf(api().GET('/orders/{orderId}/saga', { params: { path: { orderId } } }));
   const accountOf = (id: string) => dataOf(api().GET('/accounts/{id}', { params: { path: { id } } }));
-  const sagasOf = (customerId: string) => dataOf(api().GET('/customers/{customerId}/sagas', { params: { path: { customerId } } }));
-  const ordersOf = (customerId: string) => dataOf(api().GET('/customers/{customerId}/orders', { params: { path: { customerId } } }));
-  const erase = (customerId: string) => api().DELETE('/customers/{customerId}/personal-data', { params: { path: { customerId } } });
+  const sagasOf = (customerId: string) =>
+    dataOf(api().GET('/customers/{customerId}/sagas', { params: { path: { customerId } } }));
+  const ordersOf = (customerId: string) =>
+    dataOf(api().GET('/customers/{customerId}/orders', { params: { path: { customerId } } }));
+  const erase = (customerId: string) =>
+    api().DELETE('/customers/{customerId}/personal-data', { params: { path: { customerId } } });
 
   it('keeps personal data sealed everywhere, opens it for the API and the codec while the key exists, and makes every copy [erased] after, without disturbing a running saga or other customers', async () => {
     // Generated people: a name and an address with a marker no other text contains.
     const people = fc
-      .sample(fc.record({ name: fc.stringMatching(/^[A-Z][a-z]{2,10} [A-Z][a-z]{2,12}$/), street: fc.stringMatching(/^[1-9][0-9]{0,3} [A-Z][a-z]{3,10} (St|Ave|Road)$/), city: fc.stringMatching(/^[A-Z][a-z]{3,12}$/) }), 3)
+      .sample(
+        fc.record({
+          name: fc.stringMatching(/^[A-Z][a-z]{2,10} [A-Z][a-z]{2,12}$/),
+          street: fc.stringMatching(/^[1-9][0-9]{0,3} [A-Z][a-z]{3,10} (St|Ave|Road)$/),
+          city: fc.stringMatching(/^[A-Z][a-z]{3,12}$/),
+        }),
+        3,
+      )
       .map((p, i) => {
         const marker = `pii${randomBytes(4).toString('hex')}`;
         // The customer's id is personal data too, with a marker of its own.
         const idMarker = `cid${randomBytes(4).toString('hex')}`;
-        return { customerId: `c_${idMarker}`, idMarker, owner: `${p.name} ${marker}`, address: { line1: `${p.street} ${marker}`, city: `${p.city} ${marker}`, postalCode: `9${i}${marker.slice(3, 6)}`, country: 'US' }, marker };
+        return {
+          customerId: `c_${idMarker}`,
+          idMarker,
+          owner: `${p.name} ${marker}`,
+          address: {
+            line1: `${p.street} ${marker}`,
+            city: `${p.city} ${marker}`,
+            postalCode: `9${i}${marker.slice(3, 6)}`,
+            country: 'US',
+          },
+          marker,
+        };
       });
     const sku = t.h.unique('ERASE');
     await t.h.stock(sku, 50, 2_000);
@@ -116,11 +152,21 @@ describe('erasing a customer', () => {
     const placed: Array<(typeof people)[number] & { accountId: string; orderId: string }> = [];
     for (const [i, p] of people.entries()) {
       // With an Idempotency-Key, so its stored answer is searched too.
-      const opened = await api().POST('/accounts', { body: { customerId: p.customerId, owner: p.owner, initialDeposit: 100_000 }, params: { header: idempotencyKey(`erasure-open-${p.idMarker}`) } });
+      const opened = await api().POST('/accounts', {
+        body: { customerId: p.customerId, owner: p.owner, initialDeposit: 100_000 },
+        params: { header: idempotencyKey(`erasure-open-${p.idMarker}`) },
+      });
       expect(opened.response.status, JSON.stringify(opened.error)).toBe(201);
       expect(opened.data!.owner).toBe(p.owner);
       // The first customer's order waits for approval (above the threshold) while it is erased.
-      const order = await api().POST('/orders', { body: { customerId: p.customerId, accountId: opened.data!.accountId, items: [{ sku, quantity: i === 0 ? 3 : 1 }], shippingAddress: p.address } });
+      const order = await api().POST('/orders', {
+        body: {
+          customerId: p.customerId,
+          accountId: opened.data!.accountId,
+          items: [{ sku, quantity: i === 0 ? 3 : 1 }],
+          shippingAddress: p.address,
+        },
+      });
       expect(order.response.status, JSON.stringify(order.error)).toBe(202);
       placed.push({ ...p, accountId: opened.data!.accountId, orderId: order.data!.orderId });
     }
@@ -131,13 +177,23 @@ describe('erasing a customer', () => {
 
     // A second order of the first customer is rejected with a reason that names them: a reason is
     // free text, sealed where it enters, quoted by the saga, opened for the API's answers.
-    const second = await api().POST('/orders', { body: { customerId: erased.customerId, accountId: erased.accountId, items: [{ sku, quantity: 3 }], shippingAddress: erased.address } });
+    const second = await api().POST('/orders', {
+      body: {
+        customerId: erased.customerId,
+        accountId: erased.accountId,
+        items: [{ sku, quantity: 3 }],
+        shippingAddress: erased.address,
+      },
+    });
     expect(second.response.status, JSON.stringify(second.error)).toBe(202);
     const rejectedId = second.data!.orderId;
     extraOrders.push(rejectedId);
     await t.h.waitForSaga(rejectedId, (s) => s.awaitingApproval, 'the second saga to wait for approval');
     const reason = `${erased.owner} phoned to say no`;
-    expect((await api().POST('/orders/{orderId}/reject', { params: { path: { orderId: rejectedId } }, body: { reason } })).response.status).toBe(202);
+    expect(
+      (await api().POST('/orders/{orderId}/reject', { params: { path: { orderId: rejectedId } }, body: { reason } }))
+        .response.status,
+    ).toBe(202);
     expect(await t.h.result(rejectedId)).toMatchObject({ status: 'CANCELLED' });
     expect((await t.h.orderView(rejectedId, 'CANCELLED')).failureReason).toBe(`rejected: ${reason}`);
 
@@ -147,11 +203,16 @@ describe('erasing a customer', () => {
     // of the id, and the audit record names neither the customer nor the key.
     const database = async () => {
       const dump: string[] = [];
-      for (const { name } of await t.stack.mongo.db.listCollections().toArray()) dump.push(name, searchable(await t.stack.mongo.db.collection(name).find({}).toArray()));
+      for (const { name } of await t.stack.mongo.db.listCollections().toArray())
+        dump.push(name, searchable(await t.stack.mongo.db.collection(name).find({}).toArray()));
       return dump.join('\n');
     };
     const oplog = async () => {
-      const entries = await t.stack.mongo.client.db('local').collection('oplog.rs').find({ ns: { $regex: `^${t.stack.config.MONGODB_DB}\\.` } }).toArray();
+      const entries = await t.stack.mongo.client
+        .db('local')
+        .collection('oplog.rs')
+        .find({ ns: { $regex: `^${t.stack.config.MONGODB_DB}\\.` } })
+        .toArray();
       return { count: entries.length, text: searchable(entries) };
     };
     /** Every saga's whole history, payloads decrypted by the platform codec but personal fields left as stored. */
@@ -160,19 +221,31 @@ describe('erasing a customer', () => {
       const texts: string[] = [];
       for (const orderId of [...placed.map((p) => p.orderId), ...extraOrders]) {
         const events = (await t.stack.client.workflow.getHandle(`order-${orderId}`).fetchHistory()).events ?? [];
-        texts.push(searchable(events), searchable((await codec.decode(payloadsOf(events))).map((x) => Buffer.from(x.data ?? new Uint8Array()).toString('utf8'))));
+        texts.push(
+          searchable(events),
+          searchable(
+            (await codec.decode(payloadsOf(events))).map((x) =>
+              Buffer.from(x.data ?? new Uint8Array()).toString('utf8'),
+            ),
+          ),
+        );
       }
       return texts.join('\n');
     };
     const everything = await database();
     const written = await oplog();
-    expect(written.count, 'the oplog holds this test database\'s writes').toBeGreaterThan(0);
+    expect(written.count, "the oplog holds this test database's writes").toBeGreaterThan(0);
     const exported = await histories();
     const logged = searchable(logLines);
     expect(logLines.length, 'log lines were captured').toBeGreaterThan(0);
     for (const p of placed) {
       // The marker is in the name, the street and the city: none of them is stored in the clear.
-      for (const [where, text] of Object.entries({ database: everything, oplog: written.text, histories: exported, logs: logged })) {
+      for (const [where, text] of Object.entries({
+        database: everything,
+        oplog: written.text,
+        histories: exported,
+        logs: logged,
+      })) {
         expect(text, `${where} holds ${p.owner} or their address`).not.toContain(p.marker);
         expect(names(text, p.idMarker), `${where} holds customer id ${p.customerId}`).toBe(false);
       }
@@ -180,23 +253,41 @@ describe('erasing a customer', () => {
     expect(everything).toContain('pd1.');
     expect(exported).toContain('pd1.');
     // Every event of these customers' orders and accounts has each field its type declares personal sealed.
-    const streams = placed.flatMap((p) => [`account-${p.accountId}`, `order-${p.orderId}`, `shipment-${p.orderId}`]).concat(extraOrders.map((id) => `order-${id}`));
-    const recorded = await t.stack.mongo.db.collection('events').find({ streamId: { $in: streams } }).toArray();
-    for (const type of ['AccountOpened', 'OrderCreated', 'ShipmentScheduled', 'OrderCompleted', 'OrderCancelled']) expect(recorded.some((e) => e.type === type), `a ${type} event to check`).toBe(true);
+    const streams = placed
+      .flatMap((p) => [`account-${p.accountId}`, `order-${p.orderId}`, `shipment-${p.orderId}`])
+      .concat(extraOrders.map((id) => `order-${id}`));
+    const recorded = await t.stack.mongo.db
+      .collection('events')
+      .find({ streamId: { $in: streams } })
+      .toArray();
+    for (const type of ['AccountOpened', 'OrderCreated', 'ShipmentScheduled', 'OrderCompleted', 'OrderCancelled'])
+      expect(
+        recorded.some((e) => e.type === type),
+        `a ${type} event to check`,
+      ).toBe(true);
     for (const e of recorded) expect(unsealedPersonalFields(e.type, e.data), `${e.type} at ${e.position}`).toEqual([]);
     // The customer's own views find its orders by pseudonym and show its id opened.
     const listed = await ordersOf(kept[0]!.customerId);
     expect(listed.orders.map((o) => [o.orderId, o.customerId])).toEqual([[kept[0]!.orderId, kept[0]!.customerId]]);
-    expect((await dataOf(api().GET('/orders', { params: { query: { customerId: kept[1]!.customerId } } }))).orders.map((o) => o.orderId)).toEqual([kept[1]!.orderId]);
+    expect(
+      (await dataOf(api().GET('/orders', { params: { query: { customerId: kept[1]!.customerId } } }))).orders.map(
+        (o) => o.orderId,
+      ),
+    ).toEqual([kept[1]!.orderId]);
     expect((await accountOf(kept[0]!.accountId)).customerId).toBe(kept[0]!.customerId);
 
     // Temporal: the history (codec-decrypted) holds the address sealed; the codec endpoint opens it for operators.
     const handle = t.stack.client.workflow.getHandle(`order-${erased.orderId}`);
     const history = (await handle.fetchHistory()).events ?? [];
     const raw = await Promise.all(
-      history.flatMap((e) => e.workflowExecutionStartedEventAttributes?.input?.payloads ?? []).map((p) => t.stack.client.options.loadedDataConverter.payloadCodecs[0]!.decode([p])),
+      history
+        .flatMap((e) => e.workflowExecutionStartedEventAttributes?.input?.payloads ?? [])
+        .map((p) => t.stack.client.options.loadedDataConverter.payloadCodecs[0]!.decode([p])),
     );
-    const rawText = raw.flat().map((p) => Buffer.from(p.data!).toString()).join('\n');
+    const rawText = raw
+      .flat()
+      .map((p) => Buffer.from(p.data!).toString())
+      .join('\n');
     expect(rawText).toContain('pd1.');
     expect(rawText).not.toContain(erased.marker);
     expect(await decodedHistory(api(), history)).toContain(erased.address.line1);
@@ -231,7 +322,8 @@ describe('erasing a customer', () => {
     const gone = { line1: ERASED, city: ERASED, postalCode: ERASED, country: 'US' };
     expect((await sagaOf(erased.orderId)).shippingAddress).toEqual(gone);
     expect((await accountOf(erased.accountId)).owner).toBe(ERASED);
-    const audit = (await dataOf(api().GET('/accounts/{id}/events', { params: { path: { id: erased.accountId } } }))).events;
+    const audit = (await dataOf(api().GET('/accounts/{id}/events', { params: { path: { id: erased.accountId } } })))
+      .events;
     expect(audit[0]).toMatchObject({ type: 'AccountOpened', data: { owner: ERASED } });
     expect(await decodedHistory(api(), history)).not.toContain(erased.address.line1);
     // Other customers read as before.
@@ -258,19 +350,32 @@ describe('erasing a customer', () => {
     expect(await database()).not.toContain(erased.marker);
     // Stock and sales count every completed order, the erased customer's included: amounts are not personal.
     const head = (await dataOf(api().GET('/projections'))).headPosition;
-    const sales = (await dataOf(api().GET('/analytics/sales', { params: { query: { groupBy: 'sku', minPosition: head } } }))).rows.find((r) => r.sku === sku);
+    const sales = (
+      await dataOf(api().GET('/analytics/sales', { params: { query: { groupBy: 'sku', minPosition: head } } }))
+    ).rows.find((r) => r.sku === sku);
     expect(sales).toEqual({ sku, orders: 3, units: 5, revenue: 5 * 2_000 });
-    const level = (await dataOf(api().GET('/inventory', { params: { query: { minPosition: head } } }))).levels.find((l) => l.sku === sku);
+    const level = (await dataOf(api().GET('/inventory', { params: { query: { minPosition: head } } }))).levels.find(
+      (l) => l.sku === sku,
+    );
     expect(level).toMatchObject({ available: 45, reserved: 5 });
 
     // A rebuild after the erasure replays the sealed events into the same marked read model.
     const before = await projectionState(t.stack.mongo.db, 'orders');
-    expect((await api().POST('/projections/{name}/rebuild', { params: { path: { name: 'orders' } } })).response.status).toBe(202);
-    await waitFor('the orders rebuild to swap in', async () => (await projectionState(t.stack.mongo.db, 'orders')).active === before.active + 1, 60_000);
+    expect(
+      (await api().POST('/projections/{name}/rebuild', { params: { path: { name: 'orders' } } })).response.status,
+    ).toBe(202);
+    await waitFor(
+      'the orders rebuild to swap in',
+      async () => (await projectionState(t.stack.mongo.db, 'orders')).active === before.active + 1,
+      60_000,
+    );
     const rebuilt = await orderOf(erased.orderId, head);
     expect(rebuilt).toMatchObject({ status: 'COMPLETED', customerId: ERASED, shippingAddress: gone, total: 3 * 2_000 });
     expect((await orderOf(rejectedId)).failureReason).toBe(`rejected: ${ERASED}`);
-    expect(await orderOf(kept[0]!.orderId)).toMatchObject({ customerId: kept[0]!.customerId, shippingAddress: kept[0]!.address });
+    expect(await orderOf(kept[0]!.orderId)).toMatchObject({
+      customerId: kept[0]!.customerId,
+      shippingAddress: kept[0]!.address,
+    });
 
     // And after all of the above (lookups by customer id included), nothing stored names any of
     // these people, and nothing but the erased customer's own sealed values names their key.
@@ -282,7 +387,10 @@ describe('erasing a customer', () => {
           expect(names(text, p.idMarker), `${where} holds customer id ${p.customerId} ${when}`).toBe(false);
         }
       }
-      expect(finalDatabase.replace(SEALED_IN_TEXT, ''), `the database names the erased key outside the values sealed with it ${when}`).not.toContain(erasedKeyId);
+      expect(
+        finalDatabase.replace(SEALED_IN_TEXT, ''),
+        `the database names the erased key outside the values sealed with it ${when}`,
+      ).not.toContain(erasedKeyId);
     };
     await nothingNamesThem('after the erasure');
     const erasures = await t.stack.mongo.db.collection('audit_log').find({ action: 'erase-personal-data' }).toArray();
@@ -290,7 +398,14 @@ describe('erasing a customer', () => {
     expect(erasures[0]).toMatchObject({ by: expect.any(String), requestedAt: expect.any(Date), at: expect.any(Date) });
 
     // The same customer id orders again: a new key and a new pseudonym, linked to nothing erased.
-    const again = await api().POST('/orders', { body: { customerId: erased.customerId, accountId: erased.accountId, items: [{ sku, quantity: 1 }], shippingAddress: erased.address } });
+    const again = await api().POST('/orders', {
+      body: {
+        customerId: erased.customerId,
+        accountId: erased.accountId,
+        items: [{ sku, quantity: 1 }],
+        shippingAddress: erased.address,
+      },
+    });
     expect(again.response.status, JSON.stringify(again.error)).toBe(202);
     const againId = again.data!.orderId;
     expect(await t.h.result(againId)).toMatchObject({ status: 'COMPLETED' });

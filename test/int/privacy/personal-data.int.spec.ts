@@ -7,7 +7,11 @@ import { freshStore } from '../eventstore/fresh-db';
 
 /** The blind-index secret stays when the master keys rotate. */
 const blindIndexKey = randomBytes(32);
-const masters = (currentId: string, keys: Record<string, Buffer>): MasterKeys => ({ currentId, keys: new Map(Object.entries(keys)), blindIndexKey });
+const masters = (currentId: string, keys: Record<string, Buffer>): MasterKeys => ({
+  currentId,
+  keys: new Map(Object.entries(keys)),
+  blindIndexKey,
+});
 
 describe('personal data sealed per subject (crypto-shredding)', () => {
   it('opens what it sealed for any subjects and values, and erasing one subject turns only its values into the marker, wherever they were copied', async () => {
@@ -25,7 +29,13 @@ describe('personal data sealed per subject (crypto-shredding)', () => {
             const api = createPersonalData(fresh.db, m1);
             const reader = createPersonalData(fresh.db, m1);
             const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-            const sealed = await Promise.all(values.map(async ([i, text]) => ({ subject: `${run}-${subjects[i % subjects.length]}`, text, sealed: await api.seal(`${run}-${subjects[i % subjects.length]}`, text) })));
+            const sealed = await Promise.all(
+              values.map(async ([i, text]) => ({
+                subject: `${run}-${subjects[i % subjects.length]}`,
+                text,
+                sealed: await api.seal(`${run}-${subjects[i % subjects.length]}`, text),
+              })),
+            );
             for (const s of sealed) {
               expect(isSealed(s.sealed)).toBe(true);
               expect(s.sealed).not.toContain(s.subject);
@@ -33,7 +43,9 @@ describe('personal data sealed per subject (crypto-shredding)', () => {
             }
             // Copied into a document of any shape: opened in place.
             const copy = { nested: { list: sealed.map((s) => ({ value: s.sealed, n: 1 })) } };
-            expect(await reader.openDeep(copy)).toEqual({ nested: { list: sealed.map((s) => ({ value: s.text, n: 1 })) } });
+            expect(await reader.openDeep(copy)).toEqual({
+              nested: { list: sealed.map((s) => ({ value: s.text, n: 1 })) },
+            });
 
             const erased = sealed[pick % sealed.length]!.subject;
             expect((await api.erase(erased, 'test')).erased).toBe(true);
@@ -43,7 +55,8 @@ describe('personal data sealed per subject (crypto-shredding)', () => {
             // The same subject id later gets a new key; its old values stay erased, its new ones open.
             const again = await api.seal(erased, 'after');
             expect(await reader.open(again)).toBe('after');
-            for (const s of sealed.filter((x) => x.subject === erased)) expect(await reader.open(s.sealed)).toBe(ERASED);
+            for (const s of sealed.filter((x) => x.subject === erased))
+              expect(await reader.open(s.sealed)).toBe(ERASED);
           },
         ),
         { numRuns: 15 },
@@ -62,9 +75,14 @@ describe('personal data sealed per subject (crypto-shredding)', () => {
       const before = createPersonalData(fresh.db, masters('m1', { m1: old }));
       const sealed = await Promise.all(Array.from({ length: 8 }, (_, i) => before.seal('racer', `v${i}`)));
       expect(new Set(sealed.map((s) => s.split('.')[1])).size, 'one data key, whoever created it').toBe(1);
-      const stored = await fresh.db.collection('subject_keys').find({ keyId: sealed[0]!.split('.')[1] }).toArray();
+      const stored = await fresh.db
+        .collection('subject_keys')
+        .find({ keyId: sealed[0]!.split('.')[1] })
+        .toArray();
       expect(stored, 'one key document').toHaveLength(1);
-      expect(JSON.stringify(stored), 'the key store holds a keyed hash of the subject, not the subject').not.toContain('racer');
+      expect(JSON.stringify(stored), 'the key store holds a keyed hash of the subject, not the subject').not.toContain(
+        'racer',
+      );
 
       const pseudonym = (await before.customerOf('racer')).customer;
       expect(pseudonym).not.toContain('racer');
@@ -77,11 +95,19 @@ describe('personal data sealed per subject (crypto-shredding)', () => {
       const after = createPersonalData(fresh.db, masters('m2', { m2: next }));
       expect(await Promise.all(sealed.map((s) => after.open(s)))).toEqual(sealed.map((_, i) => `v${i}`));
 
-      expect((await after.customerOf('racer')).customer, 'the same key is found after the master key rotated').toBe(pseudonym);
+      expect((await after.customerOf('racer')).customer, 'the same key is found after the master key rotated').toBe(
+        pseudonym,
+      );
 
       expect((await after.erase('racer', 'test')).erased).toBe(true);
-      expect(await fresh.db.collection('subject_keys').countDocuments({ keyId: sealed[0]!.split('.')[1] }), 'the erased key document is gone').toBe(0);
-      expect((await after.customerOf('racer')).customer, 'a new key, a new pseudonym: nothing links it to the erased one').not.toBe(pseudonym);
+      expect(
+        await fresh.db.collection('subject_keys').countDocuments({ keyId: sealed[0]!.split('.')[1] }),
+        'the erased key document is gone',
+      ).toBe(0);
+      expect(
+        (await after.customerOf('racer')).customer,
+        'a new key, a new pseudonym: nothing links it to the erased one',
+      ).not.toBe(pseudonym);
       expect(await after.open(sealed[0]!)).toBe(ERASED);
     } finally {
       await fresh.close();

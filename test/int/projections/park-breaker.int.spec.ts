@@ -10,9 +10,14 @@ import { waitFor } from '../../helpers/wait-for';
 
 const accountsCheckpoint = async (stack: Stack) => {
   const state = await projectionState(stack.mongo.db, 'accounts');
-  return stack.mongo.db.collection<{ _id: string; position: number; stalledSince?: Date | null }>('checkpoints').findOne({ _id: `projection:accounts:g${state.active}` });
+  return stack.mongo.db
+    .collection<{ _id: string; position: number; stalledSince?: Date | null }>('checkpoints')
+    .findOne({ _id: `projection:accounts:g${state.active}` });
 };
-const letterAt = (stack: Stack, position: number) => stack.mongo.db.collection('dead_letters').findOne({ source: 'projection', service: 'accounts', 'input.position': position });
+const letterAt = (stack: Stack, position: number) =>
+  stack.mongo.db
+    .collection('dead_letters')
+    .findOne({ source: 'projection', service: 'accounts', 'input.position': position });
 
 async function stop(projector: ChildProcess) {
   const exited = new Promise((r) => projector.once('exit', r));
@@ -23,25 +28,36 @@ async function stop(projector: ChildProcess) {
 describe('the park breaker', () => {
   const t = useSagaStack({ ...fastSaga, PROJECTION_STALL_AFTER: 3_000 }, { consumers: false });
   const faults = () => faultsOf(apiOf(t.stack));
-  const deposit = (id: string, amount: number) => dataOf(apiOf(t.stack).POST('/accounts/{id}/deposits', { params: { path: { id } }, body: { amount } }));
+  const deposit = (id: string, amount: number) =>
+    dataOf(apiOf(t.stack).POST('/accounts/{id}/deposits', { params: { path: { id } }, body: { amount } }));
 
   it('remembers the streams parked in the last minute across an applied event and a projector restart: a third stream is held, not parked', async () => {
     let projector = await startProjectorProcess(t.stack);
     try {
-      const [a, b, c, d] = [await t.h.openAccount(100), await t.h.openAccount(100), await t.h.openAccount(100), await t.h.openAccount(100)];
+      const [a, b, c, d] = [
+        await t.h.openAccount(100),
+        await t.h.openAccount(100),
+        await t.h.openAccount(100),
+        await t.h.openAccount(100),
+      ];
       await allCaughtUp(t.stack);
 
       // Two poison events, of two streams, are parked.
       for (const accountId of [a, b]) {
         await faults().inject('projection:accounts', { mode: 'error', streamId: `account-${accountId}` });
         const deposited = await deposit(accountId, 1);
-        await waitFor(`the poison event of account-${accountId} to be parked`, () => letterAt(t.stack, deposited.position));
+        await waitFor(`the poison event of account-${accountId} to be parked`, () =>
+          letterAt(t.stack, deposited.position),
+        );
       }
       const secondParkedAt = Date.now();
       await faults().clear('projection:accounts');
       // Another stream's event applies in between.
       const good = await deposit(d, 1);
-      await waitFor('the good event to be applied', async () => ((await accountsCheckpoint(t.stack))?.position ?? 0) >= good.position);
+      await waitFor(
+        'the good event to be applied',
+        async () => ((await accountsCheckpoint(t.stack))?.position ?? 0) >= good.position,
+      );
 
       await stop(projector);
       projector = await startProjectorProcess(t.stack);
@@ -63,7 +79,9 @@ describe('the park breaker', () => {
         return (cp?.position ?? 0) >= third.position && !cp?.stalledSince;
       });
       expect(await letterAt(t.stack, third.position)).toBeNull();
-      const listed = await dataOf(apiOf(t.stack).GET('/accounts', { params: { query: { limit: 200, minPosition: third.position } } }));
+      const listed = await dataOf(
+        apiOf(t.stack).GET('/accounts', { params: { query: { limit: 200, minPosition: third.position } } }),
+      );
       expect(listed.accounts.find((row) => row.accountId === c)?.balance).toBe(101);
     } finally {
       projector.kill('SIGKILL');

@@ -22,17 +22,24 @@ describe('projector: killed in the middle of a stream of events', () => {
       let i = 0;
       while (writing) {
         const accountId = accounts[i % accounts.length]!;
-        await api().POST('/accounts/{id}/deposits', { params: { path: { id: accountId } }, body: { amount: 1 + (i % 7) } });
+        await api().POST('/accounts/{id}/deposits', {
+          params: { path: { id: accountId } },
+          body: { amount: 1 + (i % 7) },
+        });
         i++;
       }
       return i;
     })();
-    const orders = await Promise.all([0, 1, 2].map((i) => t.h.placeOrder({ accountId: accounts[i]!, items: [{ sku, quantity: 1 + i }] })));
+    const orders = await Promise.all(
+      [0, 1, 2].map((i) => t.h.placeOrder({ accountId: accounts[i]!, items: [{ sku, quantity: 1 + i }] })),
+    );
 
     // Kill it once it has applied part of the stream, while events keep coming.
     await waitFor('the projector to apply some events', async () => {
       const state = await projectionState(t.stack.mongo.db, 'accounts');
-      const cp = await t.stack.mongo.db.collection('checkpoints').findOne({ _id: `projection:accounts:g${state.active}` as never });
+      const cp = await t.stack.mongo.db
+        .collection('checkpoints')
+        .findOne({ _id: `projection:accounts:g${state.active}` as never });
       return (cp?.position ?? 0) > 20;
     });
     projector.kill('SIGKILL');
@@ -44,7 +51,9 @@ describe('projector: killed in the middle of a stream of events', () => {
     });
     expect(behind.position as number).toBeLessThan(behind.headPosition as number);
     // A client waiting for its write while the projector is down gets a 504 after its wait.
-    const timedOut = await api().GET('/accounts', { params: { query: { minPosition: behind.headPosition as number, waitMs: 300 } } });
+    const timedOut = await api().GET('/accounts', {
+      params: { query: { minPosition: behind.headPosition as number, waitMs: 300 } },
+    });
     expect(timedOut.response.status).toBe(504);
     expect(timedOut.error?.error.code).toBe('read_model_behind');
     projector = await startProjectorProcess(t.stack);
@@ -59,7 +68,9 @@ describe('projector: killed in the middle of a stream of events', () => {
       const state = await projectionState(t.stack.mongo.db, projection.name);
       const live = await contents(t.stack.mongo.db, projection, state.active);
       expect(Object.values(live).flat().length, `${projection.name} has documents`).toBeGreaterThan(0);
-      expect(live, `${projection.name} equals a full rebuild`).toEqual(await freshRebuild(t.stack.mongo.db, projection));
+      expect(live, `${projection.name} equals a full rebuild`).toEqual(
+        await freshRebuild(t.stack.mongo.db, projection),
+      );
     }
     // Applied once: the read model's balances are the accounts' own (a double-applied deposit would show).
     const listed = (await dataOf(api().GET('/accounts', { params: { query: { limit: 200 } } }))).accounts;
@@ -68,7 +79,9 @@ describe('projector: killed in the middle of a stream of events', () => {
     }
     const level = (await dataOf(api().GET('/inventory'))).levels.find((l) => l.sku === sku);
     expect(level).toEqual({ ...(await t.h.level(sku)), sku });
-    const sales = (await dataOf(api().GET('/analytics/sales', { params: { query: { groupBy: 'sku' } } }))).rows.find((r) => r.sku === sku);
+    const sales = (await dataOf(api().GET('/analytics/sales', { params: { query: { groupBy: 'sku' } } }))).rows.find(
+      (r) => r.sku === sku,
+    );
     expect(sales).toEqual({ sku, orders: 3, units: 6, revenue: 1_800 });
 
     projector.kill('SIGTERM');

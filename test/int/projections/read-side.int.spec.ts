@@ -17,8 +17,10 @@ describe('read side: consistency, rebuild, poison events, lag', () => {
     const res = await api().GET('/accounts', { params: { query: { limit: 200, ...query } } });
     return { res, account: (res.data?.accounts ?? []).find((a) => a.accountId === accountId) };
   };
-  const deposit = async (id: string, amount: number) => dataOf(api().POST('/accounts/{id}/deposits', { params: { path: { id } }, body: { amount } }));
-  const withdraw = async (id: string, amount: number) => dataOf(api().POST('/accounts/{id}/withdrawals', { params: { path: { id } }, body: { amount } }));
+  const deposit = async (id: string, amount: number) =>
+    dataOf(api().POST('/accounts/{id}/deposits', { params: { path: { id } }, body: { amount } }));
+  const withdraw = async (id: string, amount: number) =>
+    dataOf(api().POST('/accounts/{id}/withdrawals', { params: { path: { id } }, body: { amount } }));
   const deadLetter = (id: string) => ({ params: { path: { id } } });
 
   it('lets a client read its own write by passing the position its command returned', async () => {
@@ -30,22 +32,35 @@ describe('read side: consistency, rebuild, poison events, lag', () => {
     expect(Number(res.response.headers.get('x-read-model-position'))).toBeGreaterThanOrEqual(deposited.position);
     expect(account).toMatchObject({ balance: 750, version: 2, owner: 'ryow' });
 
-    const ahead = await api().GET('/accounts', { params: { query: { minPosition: deposited.position + 1_000_000, waitMs: 200 } } });
+    const ahead = await api().GET('/accounts', {
+      params: { query: { minPosition: deposited.position + 1_000_000, waitMs: 200 } },
+    });
     expect(ahead.response.status).toBe(422);
     expect(ahead.error?.error.code).toBe('unknown_position');
     expect((await api().GET('/accounts', { params: { query: { minPosition: -1 } } })).response.status).toBe(400);
-    expect((await api().GET('/accounts', { headers: { 'x-min-position': String(deposited.position) } })).response.status).toBe(200);
+    expect(
+      (await api().GET('/accounts', { headers: { 'x-min-position': String(deposited.position) } })).response.status,
+    ).toBe(200);
   });
 
   it('parks a poison event, keeps other streams flowing, holds later events of its stream, and applies them in order after a redrive', async () => {
     const poisoned = await t.h.openAccount(1_000);
     const healthy = await t.h.openAccount(1_000);
-    await waitFor('both accounts in the read model', async () => (await accountInList(poisoned)).account && (await accountInList(healthy)).account);
+    await waitFor(
+      'both accounts in the read model',
+      async () => (await accountInList(poisoned)).account && (await accountInList(healthy)).account,
+    );
     // The accounts projection now fails on every event of one stream: a poison event.
     await faultsOf(api()).inject('projection:accounts', { mode: 'error', streamId: `account-${poisoned}` });
     const first = await deposit(poisoned, 10);
     const letter = await waitFor('the dead letter', () => openProjectionLetterAt(api(), first.position));
-    expect(letter).toMatchObject({ source: 'projection', service: 'accounts', kind: 'event', attempts: 5, error: expect.stringMatching(/unavailable/) });
+    expect(letter).toMatchObject({
+      source: 'projection',
+      service: 'accounts',
+      kind: 'event',
+      attempts: 5,
+      error: expect.stringMatching(/unavailable/),
+    });
 
     // Later events of the same stream wait behind it, even though the fault no longer matters for them.
     await faultsOf(api()).clear('projection:accounts');
@@ -56,30 +71,66 @@ describe('read side: consistency, rebuild, poison events, lag', () => {
     const flowing = await accountInList(healthy, { minPosition: other.position });
     expect(flowing.account!.balance).toBe(1_099);
     expect((await accountInList(poisoned)).account).toMatchObject({ balance: 1_000, version: 1 });
-    expect(await t.stack.mongo.db.collection('parked_events').countDocuments({ streamId: `account-${poisoned}` })).toBe(2);
+    expect(await t.stack.mongo.db.collection('parked_events').countDocuments({ streamId: `account-${poisoned}` })).toBe(
+      2,
+    );
 
     const redrive = await api().POST('/dead-letters/{id}/redrive', deadLetter(letter.id));
     expect(redrive.response.status).toBe(202);
-    await expect.poll(async () => (await api().GET('/dead-letters/{id}', deadLetter(letter.id))).data?.status, { message: 'the redrive to be carried out', timeout: 20_000 }).toBe('redriven');
-    await expect.poll(async () => (await accountInList(poisoned)).account?.version, { message: 'the parked events to be applied', timeout: 20_000 }).toBe(4);
+    await expect
+      .poll(async () => (await api().GET('/dead-letters/{id}', deadLetter(letter.id))).data?.status, {
+        message: 'the redrive to be carried out',
+        timeout: 20_000,
+      })
+      .toBe('redriven');
+    await expect
+      .poll(async () => (await accountInList(poisoned)).account?.version, {
+        message: 'the parked events to be applied',
+        timeout: 20_000,
+      })
+      .toBe(4);
     expect((await accountInList(poisoned)).account!.balance).toBe(1_000 + 10 - 300 + 5);
-    expect(await t.stack.mongo.db.collection('parked_events').countDocuments({ streamId: `account-${poisoned}` })).toBe(0);
+    expect(await t.stack.mongo.db.collection('parked_events').countDocuments({ streamId: `account-${poisoned}` })).toBe(
+      0,
+    );
     expect((await api().POST('/dead-letters/{id}/redrive', deadLetter(letter.id))).response.status).toBe(409);
-    expect(await t.stack.mongo.db.collection('audit_log').countDocuments({ deadLetterId: letter.id, action: 'redrive-dead-letter' })).toBe(1);
+    expect(
+      await t.stack.mongo.db
+        .collection('audit_log')
+        .countDocuments({ deadLetterId: letter.id, action: 'redrive-dead-letter' }),
+    ).toBe(1);
   });
 
   it('discards a poison event on request, records it in the audit log, and releases what waited behind it', async () => {
     const accountId = await t.h.openAccount(100);
     await waitFor('the account in the read model', async () => (await accountInList(accountId)).account);
-    await faultsOf(api()).inject('projection:accounts', { mode: 'error', streamId: `account-${accountId}`, failures: 5 });
+    await faultsOf(api()).inject('projection:accounts', {
+      mode: 'error',
+      streamId: `account-${accountId}`,
+      failures: 5,
+    });
     const bad = await deposit(accountId, 1);
     const letter = await waitFor('the dead letter', () => openProjectionLetterAt(api(), bad.position));
     await deposit(accountId, 20);
     expect((await api().DELETE('/dead-letters/{id}', deadLetter(letter.id))).response.status).toBe(202);
-    await expect.poll(async () => (await api().GET('/dead-letters/{id}', deadLetter(letter.id))).data?.status, { message: 'the discard', timeout: 20_000 }).toBe('discarded');
+    await expect
+      .poll(async () => (await api().GET('/dead-letters/{id}', deadLetter(letter.id))).data?.status, {
+        message: 'the discard',
+        timeout: 20_000,
+      })
+      .toBe('discarded');
     // The discarded deposit is missing from the read model on purpose; the one behind it is applied.
-    await expect.poll(async () => (await accountInList(accountId)).account?.balance, { message: 'the event behind it', timeout: 20_000 }).toBe(120);
-    expect(await t.stack.mongo.db.collection('audit_log').countDocuments({ deadLetterId: letter.id, action: 'discard-dead-letter' })).toBe(1);
+    await expect
+      .poll(async () => (await accountInList(accountId)).account?.balance, {
+        message: 'the event behind it',
+        timeout: 20_000,
+      })
+      .toBe(120);
+    expect(
+      await t.stack.mongo.db
+        .collection('audit_log')
+        .countDocuments({ deadLetterId: letter.id, action: 'discard-dead-letter' }),
+    ).toBe(1);
   });
 
   it('rebuilds a projection into a fresh generation while writes continue and reads keep working, then swaps it in', async () => {
@@ -89,7 +140,11 @@ describe('read side: consistency, rebuild, poison events, lag', () => {
     let readFailures = 0;
     let reads = 0;
     const writer = (async () => {
-      for (let i = 0; writing; i++) await api().POST('/accounts/{id}/deposits', { params: { path: { id: accounts[i % 3]! } }, body: { amount: 1 } });
+      for (let i = 0; writing; i++)
+        await api().POST('/accounts/{id}/deposits', {
+          params: { path: { id: accounts[i % 3]! } },
+          body: { amount: 1 },
+        });
     })();
     const reader = (async () => {
       while (writing) {
@@ -102,9 +157,18 @@ describe('read side: consistency, rebuild, poison events, lag', () => {
     const rebuild = (name: string) => api().POST('/projections/{name}/rebuild', { params: { path: { name } } });
     const started = await rebuild('accounts');
     expect(started.response.status).toBe(202);
-    expect(started.data).toMatchObject({ projection: 'accounts', generation: before.active + 1, servingGeneration: before.active });
+    expect(started.data).toMatchObject({
+      projection: 'accounts',
+      generation: before.active + 1,
+      servingGeneration: before.active,
+    });
     expect((await rebuild('accounts')).response.status).toBe(409);
-    await expect.poll(async () => (await projectionState(t.stack.mongo.db, 'accounts')).active, { message: 'the rebuild to swap in', timeout: 60_000 }).toBe(before.active + 1);
+    await expect
+      .poll(async () => (await projectionState(t.stack.mongo.db, 'accounts')).active, {
+        message: 'the rebuild to swap in',
+        timeout: 60_000,
+      })
+      .toBe(before.active + 1);
     writing = false;
     await Promise.all([writer, reader]);
     expect(reads).toBeGreaterThan(0);
@@ -125,6 +189,7 @@ describe('read side: consistency, rebuild, poison events, lag', () => {
       return body.projections.every((p) => p.lagEvents === 0) ? body : undefined;
     });
     expect(settled.projections.map((p) => p.name).sort()).toEqual(['accounts', 'inventory', 'orders', 'sales']);
-    for (const p of settled.projections) expect(p).toMatchObject({ position: settled.headPosition, lagEvents: 0, lagMs: 0 });
+    for (const p of settled.projections)
+      expect(p).toMatchObject({ position: settled.headPosition, lagEvents: 0, lagMs: 0 });
   });
 });

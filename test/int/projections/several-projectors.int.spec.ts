@@ -13,8 +13,16 @@ describe('several projector processes', () => {
   const t = useSagaStack(fastSaga, { consumers: false });
 
   const holders = async () => {
-    const docs = await t.stack.mongo.db.collection<{ _id: string; holder: string; epoch: number; expiresAt: Date }>('leases').find().toArray();
-    return new Map(docs.map((d) => [d._id, { pid: Number(d.holder.split(':').at(-2)), epoch: d.epoch, live: d.expiresAt.getTime() > Date.now() }]));
+    const docs = await t.stack.mongo.db
+      .collection<{ _id: string; holder: string; epoch: number; expiresAt: Date }>('leases')
+      .find()
+      .toArray();
+    return new Map(
+      docs.map((d) => [
+        d._id,
+        { pid: Number(d.holder.split(':').at(-2)), epoch: d.epoch, live: d.expiresAt.getTime() > Date.now() },
+      ]),
+    );
   };
 
   it('3 processes, lease holders SIGKILLed again and again under load: taken over within 5 s, a rebuild respected, every read model equal to a rebuild', async () => {
@@ -33,8 +41,12 @@ describe('several projector processes', () => {
       const writer = (async () => {
         let i = 0;
         while (writing) {
-          await apiOf(t.stack).POST('/accounts/{id}/deposits', { params: { path: { id: accounts[i % 3]! } }, body: { amount: 1 + (i % 5) } });
-          if (i % 4 === 0) orders.push((await t.h.placeOrder({ accountId: accounts[i % 3]!, items: [{ sku, quantity: 1 }] })).orderId);
+          await apiOf(t.stack).POST('/accounts/{id}/deposits', {
+            params: { path: { id: accounts[i % 3]! } },
+            body: { amount: 1 + (i % 5) },
+          });
+          if (i % 4 === 0)
+            orders.push((await t.h.placeOrder({ accountId: accounts[i % 3]!, items: [{ sku, quantity: 1 }] })).orderId);
           i++;
         }
         return i;
@@ -43,7 +55,11 @@ describe('several projector processes', () => {
       const takeovers: number[] = [];
       for (let round = 0; round < 4; round++) {
         await new Promise((r) => setTimeout(r, 1_500));
-        if (round === 1) expect((await apiOf(t.stack).POST('/projections/{name}/rebuild', { params: { path: { name: 'accounts' } } })).response.status).toBe(202);
+        if (round === 1)
+          expect(
+            (await apiOf(t.stack).POST('/projections/{name}/rebuild', { params: { path: { name: 'accounts' } } }))
+              .response.status,
+          ).toBe(202);
         // Kill whoever holds the sales projection (an $inc read model: the one a double apply would show).
         const before = (await holders()).get('projection:sales')!;
         const victim = processes.find((p) => p.pid === before.pid)!;
@@ -52,10 +68,14 @@ describe('several projector processes', () => {
         victim.kill('SIGKILL');
         // One of the two survivors must take over; the replacement is started only afterwards,
         // so its start-up time is not counted as takeover time.
-        await waitFor('another process to take sales over', async () => {
-          const now = (await holders()).get('projection:sales');
-          return now && now.live && now.pid !== before.pid && now.epoch > before.epoch;
-        }, 10_000);
+        await waitFor(
+          'another process to take sales over',
+          async () => {
+            const now = (await holders()).get('projection:sales');
+            return now && now.live && now.pid !== before.pid && now.epoch > before.epoch;
+          },
+          10_000,
+        );
         takeovers.push(Date.now() - killedAt);
         processes.splice(processes.indexOf(victim), 1, await startProjectorProcess(t.stack));
       }
@@ -66,15 +86,28 @@ describe('several projector processes', () => {
       for (const ms of takeovers) expect(ms).toBeLessThan(5_000);
 
       for (const orderId of orders) await t.h.result(orderId); // every saga has written all its events
-      await waitFor('the rebuild to be swapped in', async () => (await projectionState(t.stack.mongo.db, 'accounts')).building === null, 30_000);
+      await waitFor(
+        'the rebuild to be swapped in',
+        async () => (await projectionState(t.stack.mongo.db, 'accounts')).building === null,
+        30_000,
+      );
       expect((await projectionState(t.stack.mongo.db, 'accounts')).active).toBeGreaterThan(1);
       await allCaughtUp(t.stack);
       for (const projection of projections) {
         const state = await projectionState(t.stack.mongo.db, projection.name);
-        expect(await contents(t.stack.mongo.db, projection, state.active), `${projection.name} equals a full rebuild`).toEqual(await freshRebuild(t.stack.mongo.db, projection));
+        expect(
+          await contents(t.stack.mongo.db, projection, state.active),
+          `${projection.name} equals a full rebuild`,
+        ).toEqual(await freshRebuild(t.stack.mongo.db, projection));
       }
       // Every order's emails went out once, whoever held the email subscription when.
-      const emails = await t.stack.mongo.db.collection('emails').aggregate([{ $group: { _id: { orderId: '$orderId', kind: '$kind' }, n: { $sum: 1 } } }, { $match: { n: { $gt: 1 } } }]).toArray();
+      const emails = await t.stack.mongo.db
+        .collection('emails')
+        .aggregate([
+          { $group: { _id: { orderId: '$orderId', kind: '$kind' }, n: { $sum: 1 } } },
+          { $match: { n: { $gt: 1 } } },
+        ])
+        .toArray();
       expect(emails).toEqual([]);
     } finally {
       for (const p of processes) p.kill('SIGKILL');
@@ -86,7 +119,15 @@ describe('several projector processes', () => {
     const generation = 90 + Math.floor(Math.random() * 9);
     const day = '2031-01-01';
     const event = (position: number): StoredEvent =>
-      ({ position, streamId: `order-multi-${position}`, streamType: 'order', version: 3, type: 'OrderCompleted', data: { orderId: `multi-${position}`, total: 100, items: [{ sku: 'LATE', quantity: 1, unitPrice: 100 }] }, metadata: { timestamp: new Date(`${day}T12:00:00Z`), eventId: `late-${position}`, correlationId: 'late' } }) as unknown as StoredEvent;
+      ({
+        position,
+        streamId: `order-multi-${position}`,
+        streamType: 'order',
+        version: 3,
+        type: 'OrderCompleted',
+        data: { orderId: `multi-${position}`, total: 100, items: [{ sku: 'LATE', quantity: 1, unitPrice: 100 }] },
+        metadata: { timestamp: new Date(`${day}T12:00:00Z`), eventId: `late-${position}`, correlationId: 'late' },
+      }) as unknown as StoredEvent;
     const oldHolder = contextFor(db, salesProjection, generation, 1);
     const newHolder = contextFor(db, salesProjection, generation, 2);
     const count = APPLIED_WINDOW + 100;
@@ -99,6 +140,10 @@ describe('several projector processes', () => {
     // the fence, not the window, is what makes a takeover after a large batch safe.
     await salesProjection.apply(event(1), newHolder);
     expect((await newHolder.collection('byDay').findOne({ _id: day as never }))?.orders).toBe(count + 1);
-    for (const logical of Object.keys(salesProjection.collections)) await db.collection(`rm_sales_${logical}_g${generation}`).drop().catch(() => {});
+    for (const logical of Object.keys(salesProjection.collections))
+      await db
+        .collection(`rm_sales_${logical}_g${generation}`)
+        .drop()
+        .catch(() => {});
   });
 });

@@ -10,10 +10,13 @@ import { waitFor } from '../../helpers/wait-for';
 /** Stalled after 3 s without progress here (10 s by default). */
 const STALL = { ...fastSaga, PROJECTION_STALL_AFTER: 3_000 };
 
-const projection = async (stack: Stack, name: string) => (await dataOf(apiOf(stack).GET('/projections'))).projections.find((p) => p.name === name)!;
+const projection = async (stack: Stack, name: string) =>
+  (await dataOf(apiOf(stack).GET('/projections'))).projections.find((p) => p.name === name)!;
 const readSide = async (stack: Stack) => apiOf(stack).GET('/health/read-side');
-const deposit = (stack: Stack, id: string, amount: number) => dataOf(apiOf(stack).POST('/accounts/{id}/deposits', { params: { path: { id } }, body: { amount } }));
-const openProjectionLetters = (stack: Stack, service: string) => stack.mongo.db.collection('dead_letters').countDocuments({ source: 'projection', service });
+const deposit = (stack: Stack, id: string, amount: number) =>
+  dataOf(apiOf(stack).POST('/accounts/{id}/deposits', { params: { path: { id } }, body: { amount } }));
+const openProjectionLetters = (stack: Stack, service: string) =>
+  stack.mongo.db.collection('dead_letters').countDocuments({ source: 'projection', service });
 
 describe('a read-model store that fails is not a poison event', () => {
   const t = useSagaStack(STALL);
@@ -35,10 +38,14 @@ describe('a read-model store that fails is not a poison event', () => {
       }
     })();
 
-    const stalled = await waitFor('orders to report stalled', async () => {
-      const row = await projection(t.stack, 'orders');
-      return row.state === 'stalled' ? row : undefined;
-    }, 10_000);
+    const stalled = await waitFor(
+      'orders to report stalled',
+      async () => {
+        const row = await projection(t.stack, 'orders');
+        return row.state === 'stalled' ? row : undefined;
+      },
+      10_000,
+    );
     expect(Date.now() - faultAt).toBeLessThan(10_000);
     expect(stalled.lagEvents).toBeGreaterThan(0);
     expect(stalled.lagMs).toBeGreaterThan(0);
@@ -49,7 +56,9 @@ describe('a read-model store that fails is not a poison event', () => {
     // Nothing here would be fixed by restarting the API or taking it out of rotation.
     expect((await apiOf(t.stack).GET('/health')).response.status).toBe(200);
     expect((await apiOf(t.stack).GET('/health/ready')).response.status).toBe(200);
-    expect((await apiOf(t.stack).GET('/metrics', { parseAs: 'text' })).data).toMatch(/projection_state\{projection="orders",state="stalled"\} 1/);
+    expect((await apiOf(t.stack).GET('/metrics', { parseAs: 'text' })).data).toMatch(
+      /projection_state\{projection="orders",state="stalled"\} 1/,
+    );
     // Other projections keep going.
     expect((await projection(t.stack, 'accounts')).state).not.toBe('stalled');
 
@@ -58,14 +67,23 @@ describe('a read-model store that fails is not a poison event', () => {
     await faultsOf(apiOf(t.stack)).clear('projection:orders');
 
     // Nobody redrives anything: it recovers on its own, with every order readable.
-    await waitFor('orders to catch up', async () => {
-      const row = await projection(t.stack, 'orders');
-      return row.lagEvents === 0 && row.state === 'running' ? row : undefined;
-    }, 30_000);
+    await waitFor(
+      'orders to catch up',
+      async () => {
+        const row = await projection(t.stack, 'orders');
+        return row.lagEvents === 0 && row.state === 'running' ? row : undefined;
+      },
+      30_000,
+    );
     expect((await readSide(t.stack)).response.status).toBe(200);
-    for (const orderId of orders) expect((await apiOf(t.stack).GET('/orders/{orderId}', { params: { path: { orderId } } })).response.status).toBe(200);
+    for (const orderId of orders)
+      expect((await apiOf(t.stack).GET('/orders/{orderId}', { params: { path: { orderId } } })).response.status).toBe(
+        200,
+      );
     expect(await openProjectionLetters(t.stack, 'orders')).toBe(before);
-    expect(await t.stack.mongo.db.collection('parked_events').countDocuments({ instance: /^projection:orders:/ })).toBe(0);
+    expect(await t.stack.mongo.db.collection('parked_events').countDocuments({ instance: /^projection:orders:/ })).toBe(
+      0,
+    );
   }, 90_000);
 
   it('still parks a real poison event: the store answers the probe, only one stream fails', async () => {
@@ -95,11 +113,19 @@ describe('a frozen projector process', () => {
       projector.kill('SIGSTOP');
       const frozenAt = Date.now();
       for (let i = 0; i < 5; i++) await deposit(t.stack, accountId, 1);
-      await waitFor('accounts to report stalled', async () => (await projection(t.stack, 'accounts')).state === 'stalled', 10_000);
+      await waitFor(
+        'accounts to report stalled',
+        async () => (await projection(t.stack, 'accounts')).state === 'stalled',
+        10_000,
+      );
       expect(Date.now() - frozenAt).toBeLessThan(10_000);
       expect((await readSide(t.stack)).response.status).toBe(503);
       projector.kill('SIGCONT');
-      await waitFor('accounts to run again', async () => (await projection(t.stack, 'accounts')).state === 'running', 15_000);
+      await waitFor(
+        'accounts to run again',
+        async () => (await projection(t.stack, 'accounts')).state === 'running',
+        15_000,
+      );
       expect((await readSide(t.stack)).response.status).toBe(200);
     } finally {
       projector.kill('SIGCONT');
@@ -118,9 +144,19 @@ describe('a frozen projector process', () => {
       const letter = await waitFor('the dead letter', () => openProjectionLetterAt(apiOf(t.stack), bad.position));
       await faults.clear('projection:accounts');
       // Two more events of the stream wait behind the dead letter.
-      await dataOf(apiOf(t.stack).POST('/accounts/{id}/withdrawals', { params: { path: { id: accountId } }, body: { amount: 100 } }));
+      await dataOf(
+        apiOf(t.stack).POST('/accounts/{id}/withdrawals', {
+          params: { path: { id: accountId } },
+          body: { amount: 100 },
+        }),
+      );
       await deposit(t.stack, accountId, 1);
-      await waitFor('both to be parked', async () => (await t.stack.mongo.db.collection('parked_events').countDocuments({ streamId: `account-${accountId}` })) === 2);
+      await waitFor(
+        'both to be parked',
+        async () =>
+          (await t.stack.mongo.db.collection('parked_events').countDocuments({ streamId: `account-${accountId}` })) ===
+          2,
+      );
 
       // The projector dies right after marking the letter redriven, before the release.
       await faults.inject('projection:accounts', { mode: 'crash-after-resolve', failures: 1 });
@@ -129,18 +165,24 @@ describe('a frozen projector process', () => {
       expect((await apiOf(t.stack).POST('/dead-letters/{id}/redrive', deadLetter)).response.status).toBe(202);
       expect(await exited).toBe('SIGKILL');
       expect((await apiOf(t.stack).GET('/dead-letters/{id}', deadLetter)).data?.status).toBe('redriven');
-      expect(await t.stack.mongo.db.collection('parked_events').countDocuments({ streamId: `account-${accountId}` })).toBe(2);
+      expect(
+        await t.stack.mongo.db.collection('parked_events').countDocuments({ streamId: `account-${accountId}` }),
+      ).toBe(2);
       // Meanwhile a newer event of the same stream arrives: it must not overtake the parked ones.
       const newer = await deposit(t.stack, accountId, 1_000);
 
       projector = await startProjectorProcess(t.stack);
       const account = await waitFor('the stream to be whole again', async () => {
-        const res = await apiOf(t.stack).GET('/accounts', { params: { query: { limit: 200, minPosition: newer.position, waitMs: 5000 } } });
+        const res = await apiOf(t.stack).GET('/accounts', {
+          params: { query: { limit: 200, minPosition: newer.position, waitMs: 5000 } },
+        });
         const row = res.data?.accounts.find((a) => a.accountId === accountId);
         return row?.version === 5 ? row : undefined;
       });
       expect(account.balance).toBe(1_000 + 10 - 100 + 1 + 1_000);
-      expect(await t.stack.mongo.db.collection('parked_events').countDocuments({ streamId: `account-${accountId}` })).toBe(0);
+      expect(
+        await t.stack.mongo.db.collection('parked_events').countDocuments({ streamId: `account-${accountId}` }),
+      ).toBe(0);
     } finally {
       projector.kill('SIGKILL');
     }

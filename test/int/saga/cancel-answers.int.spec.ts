@@ -6,7 +6,10 @@ import { faultsOf, type FaultService, type FaultSpec } from '../../helpers/fault
 import { fastSaga, useSagaStack } from '../../helpers/saga';
 
 /** The event each compensation leaves in the log: none of them may exist for a completed order. */
-const UNDO_EVENTS = Object.fromEntries(SAGA_STEPS.map((s) => [s.compensation, s.undoneEvent])) as Record<CompensationStep, SagaEventType>;
+const UNDO_EVENTS = Object.fromEntries(SAGA_STEPS.map((s) => [s.compensation, s.undoneEvent])) as Record<
+  CompensationStep,
+  SagaEventType
+>;
 
 /**
  * What `POST /orders/:id/cancel` answers, through the HTTP API against the real servers: refused
@@ -16,9 +19,11 @@ const UNDO_EVENTS = Object.fromEntries(SAGA_STEPS.map((s) => [s.compensation, s.
 describe('cancel answers through the HTTP API', () => {
   // Compensations retry long enough here for a test to hold one with a fault and cancel meanwhile.
   const t = useSagaStack({ ...fastSaga, COMPENSATION_MAX_ATTEMPTS: 10_000 });
-  const cancel = (orderId: string, body?: { reason?: string }) => apiOf(t.stack).POST('/orders/{orderId}/cancel', { params: { path: { orderId } }, body });
+  const cancel = (orderId: string, body?: { reason?: string }) =>
+    apiOf(t.stack).POST('/orders/{orderId}/cancel', { params: { path: { orderId } }, body });
   const faults = () => faultsOf(apiOf(t.stack));
-  const fault = async (service: FaultService, spec: FaultSpec) => expect((await faults().inject(service, spec)).response.status).toBe(200);
+  const fault = async (service: FaultService, spec: FaultSpec) =>
+    expect((await faults().inject(service, spec)).response.status).toBe(200);
   const clear = async (service: FaultService) => expect((await faults().clear(service)).response.status).toBe(204);
   // A test that fails midway leaves no service down for the next one.
   afterEach(async () => {
@@ -42,14 +47,20 @@ describe('cancel answers through the HTTP API', () => {
     const { orderId } = await t.h.placeOrder({ accountId, items: [{ sku, quantity: 2 }] });
     await t.h.waitForSaga(orderId, (s) => s.currentStep === 'scheduleShipment', 'the saga to reach scheduleShipment');
     await fault('order', { mode: 'error' });
-    const held = await t.h.waitForSaga(orderId, (s) => s.currentStep === 'completeOrder' && s.pastPointOfNoReturn === true, 'the saga to be held inside completeOrder');
+    const held = await t.h.waitForSaga(
+      orderId,
+      (s) => s.currentStep === 'completeOrder' && s.pastPointOfNoReturn === true,
+      'the saga to be held inside completeOrder',
+    );
     expect(held.status).toBe('SHIPMENT_SCHEDULED');
 
     for (const request of CANCEL_REQUESTS) {
       for (const res of await Promise.all(request.send(orderId))) {
         expect(res.response.status, `${request.name}: ${JSON.stringify(res.data)}`).toBe(409);
         expect(res.error?.error.code, request.name).toBe('invalid_state');
-        expect(res.error?.error.message, request.name).toBe(`Order ${orderId} is past the point of no return: it is completing and can no longer be cancelled`);
+        expect(res.error?.error.message, request.name).toBe(
+          `Order ${orderId} is past the point of no return: it is completing and can no longer be cancelled`,
+        );
       }
     }
     const refused = await t.h.sagaStatus(orderId);
@@ -68,7 +79,10 @@ describe('cancel answers through the HTTP API', () => {
     // Completed: still refused, naming why.
     const late = await cancel(orderId);
     expect(late.response.status, JSON.stringify(late.data)).toBe(409);
-    expect(late.error?.error).toMatchObject({ code: 'invalid_state', message: `Order ${orderId} has completed and can no longer be cancelled` });
+    expect(late.error?.error).toMatchObject({
+      code: 'invalid_state',
+      message: `Order ${orderId} has completed and can no longer be cancelled`,
+    });
   });
 
   it('a repeated cancel is safe: 202 with the current status while the first is carried out, while compensating, and once CANCELLED; undone once', async () => {
@@ -88,14 +102,21 @@ describe('cancel answers through the HTTP API', () => {
     expect(repeat.response.status, JSON.stringify(repeat.error)).toBe(202);
     expect(repeat.data).toMatchObject({ orderId, accepted: 'cancel' });
 
-    const compensating = await t.h.waitForSaga(orderId, (s) => s.currentStep === 'refundPayment', 'the refund to be held');
+    const compensating = await t.h.waitForSaga(
+      orderId,
+      (s) => s.currentStep === 'refundPayment',
+      'the refund to be held',
+    );
     expect(compensating.status).toBe('COMPENSATING');
     const whileCompensating = await cancel(orderId);
     expect(whileCompensating.response.status, JSON.stringify(whileCompensating.error)).toBe(202);
     expect(whileCompensating.data).toEqual({ orderId, accepted: 'cancel', status: 'COMPENSATING' });
 
     await clear('payment');
-    expect(await t.h.result(orderId)).toMatchObject({ status: 'CANCELLED', failureReason: expect.stringMatching(/^cancelled: /) });
+    expect(await t.h.result(orderId)).toMatchObject({
+      status: 'CANCELLED',
+      failureReason: expect.stringMatching(/^cancelled: /),
+    });
     const after = await cancel(orderId);
     expect(after.response.status, JSON.stringify(after.error)).toBe(202);
     expect(after.data).toEqual({ orderId, accepted: 'cancel', status: 'CANCELLED' });
@@ -109,7 +130,12 @@ describe('cancel answers through the HTTP API', () => {
   });
 
   /** Ways an order ends CANCELLED other than the API's cancel; a cancel afterwards is a harmless repeat. */
-  const ENDINGS: Array<{ name: string; quantity: number; prepare?: () => Promise<void>; end?: (orderId: string) => Promise<void> }> = [
+  const ENDINGS: Array<{
+    name: string;
+    quantity: number;
+    prepare?: () => Promise<void>;
+    end?: (orderId: string) => Promise<void>;
+  }> = [
     { name: 'a business failure (out of stock)', quantity: 50 },
     {
       name: 'a raw workflow cancel',
@@ -122,17 +148,20 @@ describe('cancel answers through the HTTP API', () => {
     },
   ];
 
-  it.each(ENDINGS)('answers a cancel of an order that ended CANCELLED after $name with 202 and its status', async ({ quantity, prepare, end }) => {
-    const accountId = await t.h.openAccount(10_000);
-    const sku = t.h.unique('SKU');
-    await t.h.stock(sku, 5, 100);
-    await prepare?.();
-    const { orderId } = await t.h.placeOrder({ accountId, items: [{ sku, quantity }] });
-    await end?.(orderId);
-    await t.h.waitForSaga(orderId, (s) => s.status === 'CANCELLED', 'the order to end CANCELLED');
-    const res = await cancel(orderId);
-    expect(res.response.status, JSON.stringify(res.error)).toBe(202);
-    expect(res.data).toEqual({ orderId, accepted: 'cancel', status: 'CANCELLED' });
-    expect(await t.h.balance(accountId)).toBe(10_000);
-  });
+  it.each(ENDINGS)(
+    'answers a cancel of an order that ended CANCELLED after $name with 202 and its status',
+    async ({ quantity, prepare, end }) => {
+      const accountId = await t.h.openAccount(10_000);
+      const sku = t.h.unique('SKU');
+      await t.h.stock(sku, 5, 100);
+      await prepare?.();
+      const { orderId } = await t.h.placeOrder({ accountId, items: [{ sku, quantity }] });
+      await end?.(orderId);
+      await t.h.waitForSaga(orderId, (s) => s.status === 'CANCELLED', 'the order to end CANCELLED');
+      const res = await cancel(orderId);
+      expect(res.response.status, JSON.stringify(res.error)).toBe(202);
+      expect(res.data).toEqual({ orderId, accepted: 'cancel', status: 'CANCELLED' });
+      expect(await t.h.balance(accountId)).toBe(10_000);
+    },
+  );
 });

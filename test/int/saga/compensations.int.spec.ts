@@ -5,7 +5,11 @@ import { faultsOf } from '../../helpers/faults';
 import { address, fastSaga, useSagaStack } from '../../helpers/saga';
 import { waitFor } from '../../helpers/wait-for';
 import { createPersonalData, masterKeysOf } from '../../../infra/personal-data';
-import { evolve as evolveShipment, initialState as initialShipment, type ShipmentDecision } from '../../../domain/shipments';
+import {
+  evolve as evolveShipment,
+  initialState as initialShipment,
+  type ShipmentDecision,
+} from '../../../domain/shipments';
 
 describe('order saga: each failure point compensates exactly what was done', () => {
   const t = useSagaStack(fastSaga);
@@ -26,10 +30,18 @@ describe('order saga: each failure point compensates exactly what was done', () 
     expect((await t.h.accountEvents(accountId)).map((e) => e.type)).toEqual(['AccountOpened']);
     expect(await t.h.level(sku)).toMatchObject({ available: 5, reserved: 0 });
     // The decline is on the payment's stream (its state): a late attempt of the charge finds it and refuses.
-    expect((await t.h.orderEvents(orderId)).map((e) => e.type)).toEqual(['OrderCreated', 'PaymentDeclined', 'OrderCompensating', 'OrderCancelled']);
+    expect((await t.h.orderEvents(orderId)).map((e) => e.type)).toEqual([
+      'OrderCreated',
+      'PaymentDeclined',
+      'OrderCompensating',
+      'OrderCancelled',
+    ]);
     const saga = await t.h.sagaStatus(orderId);
     expect(saga.compensationsDone).toEqual(compensationsThrough('processPayment'));
-    expect(await t.h.orderView(orderId, 'CANCELLED')).toMatchObject({ status: 'CANCELLED', failureReason: expect.stringMatching(/cannot withdraw/) });
+    expect(await t.h.orderView(orderId, 'CANCELLED')).toMatchObject({
+      status: 'CANCELLED',
+      failureReason: expect.stringMatching(/cannot withdraw/),
+    });
   });
 
   it('refunds the payment when the items are out of stock', async () => {
@@ -41,7 +53,11 @@ describe('order saga: each failure point compensates exactly what was done', () 
     const result = await t.h.result(orderId);
     expect(result).toMatchObject({ status: 'CANCELLED', failureReason: expect.stringMatching(/out of stock/) });
     expect(await t.h.balance(accountId)).toBe(10_000);
-    const money = (await t.h.accountEvents(accountId)).map((e) => [e.type, (e.data as { amount?: number }).amount, (e.data as { reason?: string }).reason]);
+    const money = (await t.h.accountEvents(accountId)).map((e) => [
+      e.type,
+      (e.data as { amount?: number }).amount,
+      (e.data as { reason?: string }).reason,
+    ]);
     expect(money).toEqual([
       ['AccountOpened', undefined, undefined],
       ['Withdrawn', 2_000, 'order-payment'],
@@ -49,7 +65,13 @@ describe('order saga: each failure point compensates exactly what was done', () 
     ]);
     expect(await t.h.level(sku)).toMatchObject({ available: 1, reserved: 0 });
     expect((await t.h.orderEvents(orderId)).map((e) => e.type)).toEqual([
-      'OrderCreated', 'Withdrawn', 'PaymentCompleted', 'OrderCompensating', 'Deposited', 'PaymentRefunded', 'OrderCancelled',
+      'OrderCreated',
+      'Withdrawn',
+      'PaymentCompleted',
+      'OrderCompensating',
+      'Deposited',
+      'PaymentRefunded',
+      'OrderCancelled',
     ]);
     expect((await t.h.sagaStatus(orderId)).compensationsDone).toEqual(compensationsThrough('reserveItems'));
   });
@@ -58,7 +80,11 @@ describe('order saga: each failure point compensates exactly what was done', () 
     const accountId = await t.h.openAccount(10_000);
     const sku = t.h.unique('SKU');
     await t.h.stock(sku, 4, 500);
-    const { orderId } = await t.h.placeOrder({ accountId, items: [{ sku, quantity: 3 }], shippingAddress: { ...address, country: 'AQ' } });
+    const { orderId } = await t.h.placeOrder({
+      accountId,
+      items: [{ sku, quantity: 3 }],
+      shippingAddress: { ...address, country: 'AQ' },
+    });
 
     const result = await t.h.result(orderId);
     expect(result).toMatchObject({ status: 'CANCELLED', failureReason: expect.stringMatching(/cannot deliver/) });
@@ -66,7 +92,16 @@ describe('order saga: each failure point compensates exactly what was done', () 
     expect(await t.h.level(sku)).toMatchObject({ available: 4, reserved: 0 });
     // Nothing was booked: the cancellation voids the shipment on its stream, so a late booking is refused.
     expect((await t.h.orderEvents(orderId)).map((e) => e.type)).toEqual([
-      'OrderCreated', 'Withdrawn', 'PaymentCompleted', 'ItemsReserved', 'OrderCompensating', 'ShipmentVoided', 'ItemsReleased', 'Deposited', 'PaymentRefunded', 'OrderCancelled',
+      'OrderCreated',
+      'Withdrawn',
+      'PaymentCompleted',
+      'ItemsReserved',
+      'OrderCompensating',
+      'ShipmentVoided',
+      'ItemsReleased',
+      'Deposited',
+      'PaymentRefunded',
+      'OrderCancelled',
     ]);
     expect((await t.h.sagaStatus(orderId)).compensationsDone).toEqual(compensationsThrough('scheduleShipment'));
   });
@@ -80,8 +115,14 @@ describe('order saga: each failure point compensates exactly what was done', () 
       const { orderId } = await t.h.placeOrder({ accountId, items: [{ sku, quantity: 1 }] });
       const result = await t.h.result(orderId);
       // Not a clean cancel: the shipment could not be undone, so the order says so.
-      expect(result).toMatchObject({ status: 'COMPENSATION_INCOMPLETE', failureReason: 'shipping service unavailable (fault injected)', openDeadLetters: [expect.stringContaining('cancelShipment')] });
-      expect(await t.h.orderView(orderId, 'COMPENSATION_INCOMPLETE')).toMatchObject({ openCompensations: ['cancelShipment'] });
+      expect(result).toMatchObject({
+        status: 'COMPENSATION_INCOMPLETE',
+        failureReason: 'shipping service unavailable (fault injected)',
+        openDeadLetters: [expect.stringContaining('cancelShipment')],
+      });
+      expect(await t.h.orderView(orderId, 'COMPENSATION_INCOMPLETE')).toMatchObject({
+        openCompensations: ['cancelShipment'],
+      });
 
       const dead = await api().GET('/dead-letters', { params: { query: { orderId } } });
       expect(dead.response.status).toBe(200);
@@ -89,7 +130,12 @@ describe('order saga: each failure point compensates exactly what was done', () 
       // is parked as a dead letter too, and the others still run.
       const byKind = Object.fromEntries(dead.data!.deadLetters.map((d) => [d.kind, d]));
       expect(dead.data!.deadLetters).toHaveLength(2);
-      expect(byKind.compensation).toMatchObject({ service: 'shipping', step: 'cancelShipment', attempts: 5, status: 'open' });
+      expect(byKind.compensation).toMatchObject({
+        service: 'shipping',
+        step: 'cancelShipment',
+        attempts: 5,
+        status: 'open',
+      });
       expect(byKind.step).toMatchObject({
         source: 'saga',
         kind: 'step',
@@ -99,10 +145,20 @@ describe('order saga: each failure point compensates exactly what was done', () 
         workflowId: `order-${orderId}`,
         error: 'shipping service unavailable (fault injected)',
         // The exact arguments, personal fields sealed as the saga carried them.
-        input: { orderId, address: { line1: expect.stringMatching(/^pd1\./), city: expect.stringMatching(/^pd1\./), postalCode: expect.stringMatching(/^pd1\./), country: address.country } },
+        input: {
+          orderId,
+          address: {
+            line1: expect.stringMatching(/^pd1\./),
+            city: expect.stringMatching(/^pd1\./),
+            postalCode: expect.stringMatching(/^pd1\./),
+            country: address.country,
+          },
+        },
         status: 'open',
       });
-      expect(await createPersonalData(t.stack.mongo.db, masterKeysOf(t.stack.config)).openDeep(byKind.step.input.address)).toEqual(address);
+      expect(
+        await createPersonalData(t.stack.mongo.db, masterKeysOf(t.stack.config)).openDeep(byKind.step.input.address),
+      ).toEqual(address);
       const saga = await t.h.sagaStatus(orderId);
       expect(saga.compensationsFailed).toEqual(['cancelShipment']);
       expect(saga.compensationsDone).toEqual(compensationsThrough('scheduleShipment').slice(1));
@@ -111,7 +167,9 @@ describe('order saga: each failure point compensates exactly what was done', () 
       expect(await t.h.level(sku)).toMatchObject({ available: 2, reserved: 0 });
       // Temporal retried the step with backoff before giving up.
       const history = await t.stack.client.workflow.getHandle(`order-${orderId}`).fetchHistory();
-      const failed = history.events!.find((e) => e.activityTaskFailedEventAttributes && e.activityTaskFailedEventAttributes.retryState);
+      const failed = history.events!.find(
+        (e) => e.activityTaskFailedEventAttributes && e.activityTaskFailedEventAttributes.retryState,
+      );
       expect(failed).toBeDefined();
       // Once shipping is back, the parked compensation is redriven; the failed step is not (the
       // saga has already compensated it).
@@ -119,10 +177,19 @@ describe('order saga: each failure point compensates exactly what was done', () 
       const compensation = byKind.compensation.id;
       expect(byKind.compensation.input).toEqual({ orderId, correlationId: expect.any(String) });
       expect((await api().POST('/dead-letters/{id}/redrive', deadLetter(compensation))).response.status).toBe(202);
-      await waitFor('the compensation redrive', async () => (await api().GET('/dead-letters/{id}', deadLetter(compensation))).data?.status === 'redriven');
+      await waitFor(
+        'the compensation redrive',
+        async () => (await api().GET('/dead-letters/{id}', deadLetter(compensation))).data?.status === 'redriven',
+      );
       // The shipment's state is the fold of its stream, as the Shipping service reads it.
-      const shipment = await t.stack.mongo.db.collection('events').find({ streamId: `shipment-${orderId}` }).sort({ version: 1 }).toArray();
-      expect(shipment.reduce((state, e) => evolveShipment(state, e as unknown as ShipmentDecision), initialShipment())).toMatchObject({ status: 'cancelled' });
+      const shipment = await t.stack.mongo.db
+        .collection('events')
+        .find({ streamId: `shipment-${orderId}` })
+        .sort({ version: 1 })
+        .toArray();
+      expect(
+        shipment.reduce((state, e) => evolveShipment(state, e as unknown as ShipmentDecision), initialShipment()),
+      ).toMatchObject({ status: 'cancelled' });
       // With nothing left open, the order is CANCELLED after all (the closed saga keeps its last status).
       expect(await t.h.orderView(orderId, 'CANCELLED')).toMatchObject({ openCompensations: [] });
       const step = await api().POST('/dead-letters/{id}/redrive', deadLetter(byKind.step.id));

@@ -11,7 +11,10 @@ describe('order saga: happy path', () => {
     const sku = t.h.unique('SKU');
     await t.h.stock(sku, 5, 1_500);
 
-    const { orderId } = await t.h.placeOrder({ accountId, items: [{ sku, quantity: 2 }] }, { 'x-correlation-id': `corr-${sku}` });
+    const { orderId } = await t.h.placeOrder(
+      { accountId, items: [{ sku, quantity: 2 }] },
+      { 'x-correlation-id': `corr-${sku}` },
+    );
     expect(await t.h.result(orderId)).toEqual({ orderId, status: 'COMPLETED', failureReason: null });
 
     expect(await t.h.balance(accountId)).toBe(7_000);
@@ -22,7 +25,14 @@ describe('order saga: happy path', () => {
     expect(await t.h.level(sku)).toMatchObject({ available: 3, reserved: 2, price: 1_500 });
 
     const events = await t.h.orderEvents(orderId);
-    expect(events.map((e) => e.type)).toEqual(['OrderCreated', 'Withdrawn', 'PaymentCompleted', 'ItemsReserved', 'ShipmentScheduled', 'OrderCompleted']);
+    expect(events.map((e) => e.type)).toEqual([
+      'OrderCreated',
+      'Withdrawn',
+      'PaymentCompleted',
+      'ItemsReserved',
+      'ShipmentScheduled',
+      'OrderCompleted',
+    ]);
     expect(new Set(events.map((e) => e.metadata.correlationId))).toEqual(new Set([`corr-${sku}`]));
     expect(events.every((e) => e.metadata.workflowId === `order-${orderId}`)).toBe(true);
     const positions = events.map((e) => e.position);
@@ -40,7 +50,12 @@ describe('order saga: happy path', () => {
     const accountId = await t.h.openAccount(1_000);
     const before = await t.stack.mongo.db.collection('events').countDocuments();
     const res = await apiOf(t.stack).POST('/orders', {
-      body: { customerId: 'c', accountId, items: [{ sku: 'NOPE-1', quantity: 1 }], shippingAddress: { line1: 'x', city: 'y', postalCode: '1', country: 'US' } },
+      body: {
+        customerId: 'c',
+        accountId,
+        items: [{ sku: 'NOPE-1', quantity: 1 }],
+        shippingAddress: { line1: 'x', city: 'y', postalCode: '1', country: 'US' },
+      },
     });
     expect(res.response.status).toBe(422);
     expect(res.error?.error.code).toBe('unknown_sku');

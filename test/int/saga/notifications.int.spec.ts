@@ -18,7 +18,8 @@ describe('event notification: Email and Analytics consume order events independe
     await stack?.stop();
   });
 
-  const emailsOf = async (orderId: string) => (await dataOf(apiOf(stack).GET('/emails', { params: { query: { orderId } } }))).emails;
+  const emailsOf = async (orderId: string) =>
+    (await dataOf(apiOf(stack).GET('/emails', { params: { query: { orderId } } }))).emails;
 
   it('sends a confirmation and records the sale for a completed order, and a notice for a cancelled one', async () => {
     const accountId = await h.openAccount(5_000);
@@ -29,7 +30,10 @@ describe('event notification: Email and Analytics consume order events independe
     const declined = await h.placeOrder({ accountId, items: [{ sku, quantity: 5 }] }); // 5,000 > 3,000 left
     await h.result(declined.orderId);
 
-    await waitFor('emails for both orders', async () => (await emailsOf(ok.orderId)).length === 2 && (await emailsOf(declined.orderId)).length === 2);
+    await waitFor(
+      'emails for both orders',
+      async () => (await emailsOf(ok.orderId)).length === 2 && (await emailsOf(declined.orderId)).length === 2,
+    );
     expect((await emailsOf(ok.orderId)).map((e) => e.kind).sort()).toEqual(['order-confirmed', 'order-received']);
     expect((await emailsOf(declined.orderId)).map((e) => e.kind).sort()).toEqual(['order-cancelled', 'order-received']);
 
@@ -49,11 +53,15 @@ describe('event notification: Email and Analytics consume order events independe
     const failuresBefore = (await checkpoints(stack.mongo.db).findOne({ _id: 'email' }))?.failures ?? 0;
 
     const orders: Array<{ orderId: string }> = [];
-    for (let i = 0; i < 3; i++) orders.push(await h.placeOrder({ accountId, items: [{ sku, quantity: 1 }], shippingAddress: address }));
+    for (let i = 0; i < 3; i++)
+      orders.push(await h.placeOrder({ accountId, items: [{ sku, quantity: 1 }], shippingAddress: address }));
     for (const { orderId } of orders) expect((await h.result(orderId)).status).toBe('COMPLETED');
 
     // Orders are done; the email service kept failing and sent nothing for them.
-    await waitFor('the email consumer to fail at least twice', async () => ((await checkpoints(stack.mongo.db).findOne({ _id: 'email' }))?.failures ?? 0) >= failuresBefore + 2);
+    await waitFor(
+      'the email consumer to fail at least twice',
+      async () => ((await checkpoints(stack.mongo.db).findOne({ _id: 'email' }))?.failures ?? 0) >= failuresBefore + 2,
+    );
     for (const { orderId } of orders) expect(await emailsOf(orderId)).toEqual([]);
     // Analytics is independent: it recorded the sales meanwhile.
     await waitFor('analytics to record all three sales', async () => {
@@ -67,8 +75,11 @@ describe('event notification: Email and Analytics consume order events independe
       return counts.every((n) => n === 2);
     });
     // Exactly once: each order has one of each kind, and the total does not grow with redelivery.
-    for (const { orderId } of orders) expect((await emailsOf(orderId)).map((e) => e.kind).sort()).toEqual(['order-confirmed', 'order-received']);
-    const total = await stack.mongo.db.collection('emails').countDocuments({ orderId: { $in: orders.map((o) => o.orderId) } });
+    for (const { orderId } of orders)
+      expect((await emailsOf(orderId)).map((e) => e.kind).sort()).toEqual(['order-confirmed', 'order-received']);
+    const total = await stack.mongo.db
+      .collection('emails')
+      .countDocuments({ orderId: { $in: orders.map((o) => o.orderId) } });
     expect(total).toBe(6);
   });
 });

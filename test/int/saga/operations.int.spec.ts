@@ -26,7 +26,12 @@ describe('order saga: approval, address updates, cancel, idempotency', () => {
     const { accountId, orderId } = await bigOrder();
     expect((await t.h.orderView(orderId, 'AWAITING_APPROVAL')).total).toBe(6_000);
     const saga = await api().GET('/orders/{orderId}/saga', order(orderId));
-    expect(saga.data).toMatchObject({ status: 'AWAITING_APPROVAL', awaitingApproval: true, currentStep: 'awaitApproval', total: 6_000 });
+    expect(saga.data).toMatchObject({
+      status: 'AWAITING_APPROVAL',
+      awaitingApproval: true,
+      currentStep: 'awaitApproval',
+      total: 6_000,
+    });
     expect(await t.h.balance(accountId)).toBe(100_000); // nothing charged while waiting
 
     expect((await api().POST('/orders/{orderId}/approve', order(orderId))).response.status).toBe(202);
@@ -39,9 +44,15 @@ describe('order saga: approval, address updates, cancel, idempotency', () => {
 
   it('cancels the order when it is rejected', async () => {
     const { accountId, orderId } = await bigOrder();
-    expect((await api().POST('/orders/{orderId}/reject', { ...order(orderId), body: { reason: 'looks fraudulent' } })).response.status).toBe(202);
+    expect(
+      (await api().POST('/orders/{orderId}/reject', { ...order(orderId), body: { reason: 'looks fraudulent' } }))
+        .response.status,
+    ).toBe(202);
     // The reason is free text: the saga holds it sealed; the read model's answer opens it.
-    expect(await t.h.result(orderId)).toMatchObject({ status: 'CANCELLED', failureReason: expect.stringMatching(/^rejected: pd1\./) });
+    expect(await t.h.result(orderId)).toMatchObject({
+      status: 'CANCELLED',
+      failureReason: expect.stringMatching(/^rejected: pd1\./),
+    });
     expect((await t.h.orderView(orderId, 'CANCELLED')).failureReason).toBe('rejected: looks fraudulent');
     expect(await t.h.balance(accountId)).toBe(100_000);
   });
@@ -67,7 +78,10 @@ describe('order saga: approval, address updates, cancel, idempotency', () => {
       ['POST /orders/no-such-order/reject', () => api().POST('/orders/{orderId}/reject', unknown)],
       ['POST /orders/no-such-order/cancel', () => api().POST('/orders/{orderId}/cancel', unknown)],
       ['GET /orders/no-such-order/saga', () => api().GET('/orders/{orderId}/saga', unknown)],
-      ['PUT /orders/no-such-order/shipping-address', () => api().PUT('/orders/{orderId}/shipping-address', { ...unknown, body: address })],
+      [
+        'PUT /orders/no-such-order/shipping-address',
+        () => api().PUT('/orders/{orderId}/shipping-address', { ...unknown, body: address }),
+      ],
     ] as const) {
       const res = await call();
       expect(res.response.status, name).toBe(404);
@@ -86,12 +100,17 @@ describe('order saga: approval, address updates, cancel, idempotency', () => {
     // The event holds the new address sealed with the customer's key; opened, it is the one sent.
     const recorded = (scheduled!.data as { address: Record<string, string> }).address;
     expect(recorded.line1).toMatch(/^pd1\./);
-    expect(await createPersonalData(t.stack.mongo.db, masterKeysOf(t.stack.config)).openDeep(recorded)).toEqual(newAddress);
+    expect(await createPersonalData(t.stack.mongo.db, masterKeysOf(t.stack.config)).openDeep(recorded)).toEqual(
+      newAddress,
+    );
 
     const late = await api().PUT('/orders/{orderId}/shipping-address', { ...order(orderId), body: address });
     expect(late.response.status).toBe(409);
     expect(late.error?.error.code).toBe('invalid_state');
-    const bad = await api().PUT('/orders/{orderId}/shipping-address', { ...order(orderId), body: { ...address, country: 'Utopia' } });
+    const bad = await api().PUT('/orders/{orderId}/shipping-address', {
+      ...order(orderId),
+      body: { ...address, country: 'Utopia' },
+    });
     expect(bad.response.status).toBe(400);
   });
 
@@ -126,7 +145,8 @@ describe('order saga: approval, address updates, cancel, idempotency', () => {
     await t.h.stock(sku, 5, 100);
     const key = t.h.unique('key');
     const body = { customerId: 'c-idem', accountId, items: [{ sku, quantity: 1 }], shippingAddress: address };
-    const place = (items = body.items) => api().POST('/orders', { body: { ...body, items }, params: { header: idempotencyKey(key) } });
+    const place = (items = body.items) =>
+      api().POST('/orders', { body: { ...body, items }, params: { header: idempotencyKey(key) } });
     const [a, b] = await Promise.all([place(), place()]);
     expect(a.response.status).toBe(202);
     expect(b.response.status).toBe(202);
@@ -136,7 +156,8 @@ describe('order saga: approval, address updates, cancel, idempotency', () => {
     expect(c.data?.orderId).toBe(a.data!.orderId);
     expect(await t.h.balance(accountId)).toBe(9_900); // charged once
     const sagas: unknown[] = [];
-    for await (const w of t.stack.client.workflow.list({ query: `WorkflowId = 'order-${a.data!.orderId}'` })) sagas.push(w);
+    for await (const w of t.stack.client.workflow.list({ query: `WorkflowId = 'order-${a.data!.orderId}'` }))
+      sagas.push(w);
     expect(sagas).toHaveLength(1);
 
     const other = await place([{ sku, quantity: 2 }]);

@@ -27,8 +27,26 @@ describe('the Order service writes each state change as one append', () => {
   const settings = { approvalThreshold: 5_000 } as never;
   /** A saga's input as the API makes it: with the catalog prices it placed the order with. */
   const input = (orderId: string, quantity = 1, prices: Record<string, number> | null = { [sku]: 1_000 }) =>
-    ({ orderId, correlationId: `c-${orderId}`, customerId: 'cust', accountId: 'acc', items: [{ sku, quantity }], shippingAddress: address, settings, ...(prices && { prices }) }) as never;
-  const ignored = new Set(['hello', 'isMaster', 'ismaster', 'ping', 'buildInfo', 'endSessions', 'createIndexes', 'listIndexes']);
+    ({
+      orderId,
+      correlationId: `c-${orderId}`,
+      customerId: 'cust',
+      accountId: 'acc',
+      items: [{ sku, quantity }],
+      shippingAddress: address,
+      settings,
+      ...(prices && { prices }),
+    }) as never;
+  const ignored = new Set([
+    'hello',
+    'isMaster',
+    'ismaster',
+    'ping',
+    'buildInfo',
+    'endSessions',
+    'createIndexes',
+    'listIndexes',
+  ]);
 
   /** The commands one call sends, by name. */
   async function count(step: () => Promise<unknown>): Promise<string[]> {
@@ -48,7 +66,15 @@ describe('the Order service writes each state change as one append', () => {
       }
     });
     act = workerActivities({ db: s.db });
-    await s.db.collection('inventory').insertOne({ _id: sku as never, available: 1_000, reserved: 0, price: 1_000, reservations: {}, released: {}, updatedAt: new Date() });
+    await s.db.collection('inventory').insertOne({
+      _id: sku as never,
+      available: 1_000,
+      reserved: 0,
+      price: 1_000,
+      reservations: {},
+      released: {},
+      updatedAt: new Date(),
+    });
     // One order first, so what is measured below is the steady state, not the store's first use.
     await run(act.createOrder, input('warm-up'));
     await run(act.completeOrder, { orderId: 'warm-up', correlationId: 'c-warm-up' });
@@ -60,23 +86,37 @@ describe('the Order service writes each state change as one append', () => {
     const approved = await count(() => run(act.recordApproval, { orderId: 'forward', correlationId: 'c-forward' }));
     const completed = await count(() => run(act.completeOrder, { orderId: 'forward', correlationId: 'c-forward' }));
     console.log('forward path commands', { created, approved, completed });
-    for (const step of [created, approved, completed]) expect(step.filter((c) => c !== 'find' && c !== 'findAndModify')).toEqual(['insert']);
+    for (const step of [created, approved, completed])
+      expect(step.filter((c) => c !== 'find' && c !== 'findAndModify')).toEqual(['insert']);
     expect(created.length).toBeLessThanOrEqual(2);
     expect(approved.length).toBeLessThanOrEqual(2);
     expect(completed.length).toBeLessThanOrEqual(2);
-    expect((await s.store.readStream('order-forward')).map((e) => e.type)).toEqual(['OrderCreated', 'OrderApproved', 'OrderCompleted']);
+    expect((await s.store.readStream('order-forward')).map((e) => e.type)).toEqual([
+      'OrderCreated',
+      'OrderApproved',
+      'OrderCompleted',
+    ]);
   });
 
   it('counts the commands of the cancel path: createOrder, markCompensating, cancelOrder', async () => {
     const created = await count(() => run(act.createOrder, input('undone')));
-    const compensating = await count(() => run(act.markCompensating, { orderId: 'undone', correlationId: 'c-undone', reason: 'declined' }));
-    const cancelled = await count(() => run(act.cancelOrder, { orderId: 'undone', correlationId: 'c-undone', reason: 'declined' }));
+    const compensating = await count(() =>
+      run(act.markCompensating, { orderId: 'undone', correlationId: 'c-undone', reason: 'declined' }),
+    );
+    const cancelled = await count(() =>
+      run(act.cancelOrder, { orderId: 'undone', correlationId: 'c-undone', reason: 'declined' }),
+    );
     console.log('cancel path commands', { created, compensating, cancelled });
-    for (const step of [created, compensating, cancelled]) expect(step.filter((c) => c !== 'find' && c !== 'findAndModify')).toEqual(['insert']);
+    for (const step of [created, compensating, cancelled])
+      expect(step.filter((c) => c !== 'find' && c !== 'findAndModify')).toEqual(['insert']);
     expect(created.length).toBeLessThanOrEqual(2);
     expect(compensating.length).toBeLessThanOrEqual(2);
     expect(cancelled.length).toBeLessThanOrEqual(2);
-    expect((await s.store.readStream('order-undone')).map((e) => e.type)).toEqual(['OrderCreated', 'OrderCompensating', 'OrderCancelled']);
+    expect((await s.store.readStream('order-undone')).map((e) => e.type)).toEqual([
+      'OrderCreated',
+      'OrderCompensating',
+      'OrderCancelled',
+    ]);
   });
 
   it('prices a new order with the prices of its placement, reading the catalog only for an input without them', async () => {
@@ -90,13 +130,22 @@ describe('the Order service writes each state change as one append', () => {
 
     const unplaced = await count(() => run(act.createOrder, input('unplaced-price', 2, null)));
     const unplacedCollections = [...collections];
-    console.log('createOrder commands', { placed: placed.map((c, i) => `${c} ${placedCollections[i]}`), unplaced: unplaced.map((c, i) => `${c} ${unplacedCollections[i]}`) });
+    console.log('createOrder commands', {
+      placed: placed.map((c, i) => `${c} ${placedCollections[i]}`),
+      unplaced: unplaced.map((c, i) => `${c} ${unplacedCollections[i]}`),
+    });
     expect(unplacedCollections).toContain('inventory');
     expect(unplaced.length).toBeLessThanOrEqual(3);
-    expect((await s.store.readStream('order-unplaced-price'))[0]!.data).toMatchObject({ items: [{ sku, quantity: 2, unitPrice: 1_000 }], total: 2_000 });
+    expect((await s.store.readStream('order-unplaced-price'))[0]!.data).toMatchObject({
+      items: [{ sku, quantity: 2, unitPrice: 1_000 }],
+      total: 2_000,
+    });
 
     // Prices that leave out a SKU of the order are no prices: the catalog prices it.
     await run(act.createOrder, input('partly-priced', 1, { 'OTHER-SKU': 5 }));
-    expect((await s.store.readStream('order-partly-priced'))[0]!.data).toMatchObject({ items: [{ sku, quantity: 1, unitPrice: 1_000 }], total: 1_000 });
+    expect((await s.store.readStream('order-partly-priced'))[0]!.data).toMatchObject({
+      items: [{ sku, quantity: 1, unitPrice: 1_000 }],
+      total: 1_000,
+    });
   });
 });

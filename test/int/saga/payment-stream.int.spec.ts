@@ -26,7 +26,11 @@ describe('payment stream', () => {
 
   /** A payment service on `store` (a worker of its own: its own kept folds and its own view of the accounts). */
   const paymentService = (store: StreamStore & Pick<EventStore, 'findEvent'> = s.store) =>
-    createPaymentActivities({ db: s.db, events: store, accounts: accountsPort(createAccountService({ store: s.store }), s.store) });
+    createPaymentActivities({
+      db: s.db,
+      events: store,
+      accounts: accountsPort(createAccountService({ store: s.store }), s.store),
+    });
 
   /** The store, except that the next `crashes` appends to a payment stream die before they are written (a worker killed there). */
   function crashingBeforePaymentAppends(crashes: number): StreamStore & Pick<EventStore, 'findEvent'> {
@@ -44,11 +48,19 @@ describe('payment stream', () => {
     };
   }
 
-  const openAccount = async (balance: number) => (await accounts.openAccount({ owner: `payer-${++unique}`, initialDeposit: balance })).accountId;
+  const openAccount = async (balance: number) =>
+    (await accounts.openAccount({ owner: `payer-${++unique}`, initialDeposit: balance })).accountId;
   const balance = async (accountId: string) => (await accounts.getAccount(accountId))!.balance;
-  const movements = async (accountId: string) => (await accounts.history(accountId)).filter((e) => e.type !== 'AccountOpened').map((e) => `${e.type} ${(e.data as { amount: number }).amount}`);
+  const movements = async (accountId: string) =>
+    (await accounts.history(accountId))
+      .filter((e) => e.type !== 'AccountOpened')
+      .map((e) => `${e.type} ${(e.data as { amount: number }).amount}`);
   const stream = async (orderId: string) => (await s.store.readStream(`payment-${orderId}`)).map((e) => e.type);
-  const stateOf = async (orderId: string) => (await s.store.readStream(`payment-${orderId}`)).reduce((state, e) => evolve(state, e as unknown as PaymentDecision), initialState());
+  const stateOf = async (orderId: string) =>
+    (await s.store.readStream(`payment-${orderId}`)).reduce(
+      (state, e) => evolve(state, e as unknown as PaymentDecision),
+      initialState(),
+    );
 
   it('records a charge and its refund as events of the payment stream and writes no payments document', async () => {
     const act = paymentService();
@@ -71,7 +83,10 @@ describe('payment stream', () => {
     expect(await act.refundPayment(ctx)).toEqual({ refunded: 0 });
     expect(await stream(ctx.orderId)).toEqual(['PaymentVoided']);
     // Another worker, which has never seen this payment.
-    await expect(paymentService().processPayment({ ...ctx, amount: 1_000 })).rejects.toMatchObject({ type: 'InsufficientFunds', message: 'payment was voided by a compensation before it could be charged' });
+    await expect(paymentService().processPayment({ ...ctx, amount: 1_000 })).rejects.toMatchObject({
+      type: 'InsufficientFunds',
+      message: 'payment was voided by a compensation before it could be charged',
+    });
     expect(await movements(accountId)).toEqual([]);
     expect(await stream(ctx.orderId)).toEqual(['PaymentVoided']);
   });
@@ -80,7 +95,10 @@ describe('payment stream', () => {
     const act = paymentService();
     const accountId = await openAccount(500);
     const ctx = { orderId: orderOf('declined'), correlationId: 'c', accountId };
-    await expect(act.processPayment({ ...ctx, amount: 1_000 })).rejects.toMatchObject({ type: 'InsufficientFunds', nonRetryable: true });
+    await expect(act.processPayment({ ...ctx, amount: 1_000 })).rejects.toMatchObject({
+      type: 'InsufficientFunds',
+      nonRetryable: true,
+    });
     expect(await stream(ctx.orderId)).toEqual(['PaymentDeclined']);
     await expect(act.processPayment({ ...ctx, amount: 1_000 })).rejects.toMatchObject({ type: 'InsufficientFunds' });
     expect(await act.refundPayment(ctx)).toEqual({ refunded: 0 });
@@ -92,7 +110,9 @@ describe('payment stream', () => {
     it('is completed exactly once by the retry', async () => {
       const accountId = await openAccount(5_000);
       const ctx = { orderId: orderOf('crash-retry'), correlationId: 'c', accountId, amount: 2_000 };
-      await expect(paymentService(crashingBeforePaymentAppends(1)).processPayment(ctx)).rejects.toThrow('worker killed');
+      await expect(paymentService(crashingBeforePaymentAppends(1)).processPayment(ctx)).rejects.toThrow(
+        'worker killed',
+      );
       expect(await movements(accountId)).toEqual(['Withdrawn 2000']);
       expect(await stream(ctx.orderId)).toEqual([]);
       // The retry runs on another worker (the first one died).
@@ -107,7 +127,8 @@ describe('payment stream', () => {
       const accountId = await openAccount(5_000);
       const ctx = { orderId: orderOf('crash-exhausted'), correlationId: 'c', accountId, amount: 2_000 };
       const dying = paymentService(crashingBeforePaymentAppends(3));
-      for (let attempt = 0; attempt < 3; attempt++) await expect(dying.processPayment(ctx)).rejects.toThrow('worker killed');
+      for (let attempt = 0; attempt < 3; attempt++)
+        await expect(dying.processPayment(ctx)).rejects.toThrow('worker killed');
       expect(await movements(accountId)).toEqual(['Withdrawn 2000']);
       // The saga gives up on the step and compensates, on any worker, as often as it takes.
       expect(await paymentService().refundPayment(ctx)).toEqual({ refunded: 2_000 });
@@ -127,26 +148,42 @@ describe('payment stream', () => {
     const rounds = 12;
     for (let i = 0; i < rounds; i++) {
       const ctx = { orderId: orderOf('race'), correlationId: 'c', accountId };
-      await Promise.allSettled([pause().then(() => paymentService().processPayment({ ...ctx, amount: 100 })), pause().then(() => paymentService().refundPayment(ctx))]);
+      await Promise.allSettled([
+        pause().then(() => paymentService().processPayment({ ...ctx, amount: 100 })),
+        pause().then(() => paymentService().refundPayment(ctx)),
+      ]);
       // A compensation that ran first finished nothing a late debit did: the saga runs it again until it sticks.
       await paymentService().refundPayment(ctx);
       expect(['voided', 'refunded']).toContain((await stateOf(ctx.orderId)).status);
     }
     const moves = await movements(accountId);
-    expect(moves.filter((m) => m.startsWith('Withdrawn')).length).toBe(moves.filter((m) => m.startsWith('Deposited')).length);
+    expect(moves.filter((m) => m.startsWith('Withdrawn')).length).toBe(
+      moves.filter((m) => m.startsWith('Deposited')).length,
+    );
     expect(await balance(accountId)).toBe(1_000_000);
   });
 
   describe('a payment recorded only in the document of the previous version (its saga began before)', () => {
-    const legacy = () => s.db.collection<{ _id: string; accountId: string; amount: number; status: string; updatedAt: Date }>('payments');
+    const legacy = () =>
+      s.db.collection<{ _id: string; accountId: string; amount: number; status: string; updatedAt: Date }>('payments');
 
     it('refunds a charged payment once, and records the refund on its stream', async () => {
       const accountId = await openAccount(5_000);
       const orderId = orderOf('legacy-charged');
-      await accounts.withdraw({ accountId, amount: 1_500, reason: 'order-payment', reference: orderId, eventId: debitEventId(orderId) });
+      await accounts.withdraw({
+        accountId,
+        amount: 1_500,
+        reason: 'order-payment',
+        reference: orderId,
+        eventId: debitEventId(orderId),
+      });
       await legacy().insertOne({ _id: orderId, accountId, amount: 1_500, status: 'charged', updatedAt: new Date() });
-      expect(await paymentService().refundPayment({ orderId, correlationId: 'c', accountId })).toEqual({ refunded: 1_500 });
-      expect(await paymentService().refundPayment({ orderId, correlationId: 'c', accountId })).toEqual({ refunded: 1_500 });
+      expect(await paymentService().refundPayment({ orderId, correlationId: 'c', accountId })).toEqual({
+        refunded: 1_500,
+      });
+      expect(await paymentService().refundPayment({ orderId, correlationId: 'c', accountId })).toEqual({
+        refunded: 1_500,
+      });
       expect(await stream(orderId)).toEqual(['PaymentRefunded']);
       expect(await balance(accountId)).toBe(5_000);
     });
@@ -154,9 +191,17 @@ describe('payment stream', () => {
     it('refunds the debit of a charge whose document says it was still running', async () => {
       const accountId = await openAccount(5_000);
       const orderId = orderOf('legacy-charging');
-      await accounts.withdraw({ accountId, amount: 800, reason: 'order-payment', reference: orderId, eventId: debitEventId(orderId) });
+      await accounts.withdraw({
+        accountId,
+        amount: 800,
+        reason: 'order-payment',
+        reference: orderId,
+        eventId: debitEventId(orderId),
+      });
       await legacy().insertOne({ _id: orderId, accountId, amount: 800, status: 'charging', updatedAt: new Date() });
-      expect(await paymentService().refundPayment({ orderId, correlationId: 'c', accountId })).toEqual({ refunded: 800 });
+      expect(await paymentService().refundPayment({ orderId, correlationId: 'c', accountId })).toEqual({
+        refunded: 800,
+      });
       expect(await balance(accountId)).toBe(5_000);
     });
 
@@ -165,7 +210,9 @@ describe('payment stream', () => {
       for (const status of ['voided', 'declined']) {
         const orderId = orderOf(`legacy-${status}`);
         await legacy().insertOne({ _id: orderId, accountId, amount: 0, status, updatedAt: new Date() });
-        expect(await paymentService().refundPayment({ orderId, correlationId: 'c', accountId })).toEqual({ refunded: 0 });
+        expect(await paymentService().refundPayment({ orderId, correlationId: 'c', accountId })).toEqual({
+          refunded: 0,
+        });
         expect(await stream(orderId)).toEqual([]);
       }
       expect(await balance(accountId)).toBe(5_000);

@@ -2,7 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sagaSettings } from '../../../config/saga';
 import { WithStartWorkflowOperation } from '@temporalio/client';
-import { placedUpdate, placedUpdateId, placementQuery, WORKFLOW_NAMES, type OrderSagaWorkflow } from '../../../workflows/client';
+import {
+  placedUpdate,
+  placedUpdateId,
+  placementQuery,
+  WORKFLOW_NAMES,
+  type OrderSagaWorkflow,
+} from '../../../workflows/client';
 import { idempotencyKey } from '../../../api/client';
 import { apiOf, http } from '../../helpers/stack';
 import { address, fastSaga, useSagaStack } from '../../helpers/saga';
@@ -22,23 +28,43 @@ describe('placing an order (Update-with-Start)', () => {
     const kinds = new Set<boolean>();
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ quantity: fc.integer({ min: 1, max: 20 }), price: fc.integer({ min: 1, max: 9_000 }) }), { minLength: 1, maxLength: 3 }),
+        fc.array(fc.record({ quantity: fc.integer({ min: 1, max: 20 }), price: fc.integer({ min: 1, max: 9_000 }) }), {
+          minLength: 1,
+          maxLength: 3,
+        }),
         async (lines) => {
           const skus = lines.map(() => t.h.unique('PLACE'));
           for (const [i, line] of lines.entries()) await t.h.stock(skus[i]!, 100, line.price);
-          const res = await apiOf(t.stack).POST('/orders', { body: { customerId: 'cust-1', accountId, items: lines.map((l, i) => ({ sku: skus[i]!, quantity: l.quantity })), shippingAddress: address } });
+          const res = await apiOf(t.stack).POST('/orders', {
+            body: {
+              customerId: 'cust-1',
+              accountId,
+              items: lines.map((l, i) => ({ sku: skus[i]!, quantity: l.quantity })),
+              shippingAddress: address,
+            },
+          });
           expect(res.response.status, JSON.stringify(res.error)).toBe(202);
           const placed = res.data!;
           kinds.add(placed.requiresApproval);
           const total = lines.reduce((sum, l) => sum + l.price * l.quantity, 0);
-          expect(placed).toMatchObject({ workflowId: `order-${placed.orderId}`, total, requiresApproval: total > THRESHOLD });
-          expect(placed.items).toEqual(lines.map((l, i) => ({ sku: skus[i], quantity: l.quantity, unitPrice: l.price })));
+          expect(placed).toMatchObject({
+            workflowId: `order-${placed.orderId}`,
+            total,
+            requiresApproval: total > THRESHOLD,
+          });
+          expect(placed.items).toEqual(
+            lines.map((l, i) => ({ sku: skus[i], quantity: l.quantity, unitPrice: l.price })),
+          );
           expect(placed.status).toBe(total > THRESHOLD ? 'AWAITING_APPROVAL' : 'PENDING');
           expect(res.response.headers.get('location')).toBe(`/orders/${placed.orderId}`);
           // The saga recorded exactly these prices.
           const created = (await t.h.orderEvents(placed.orderId)).find((e) => e.type === 'OrderCreated')!;
           expect(created.data).toMatchObject({ total, requiresApproval: total > THRESHOLD, items: placed.items });
-          if (total > THRESHOLD) await apiOf(t.stack).POST('/orders/{orderId}/reject', { params: { path: { orderId: placed.orderId } }, body: { reason: 'test' } });
+          if (total > THRESHOLD)
+            await apiOf(t.stack).POST('/orders/{orderId}/reject', {
+              params: { path: { orderId: placed.orderId } },
+              body: { reason: 'test' },
+            });
           else expect(await t.h.result(placed.orderId)).toMatchObject({ status: 'COMPLETED' });
         },
       ),
@@ -53,9 +79,19 @@ describe('placing an order (Update-with-Start)', () => {
     const [cheap, dear] = [t.h.unique('PLACE-PRICED'), t.h.unique('PLACE-PRICED')];
     await t.h.stock(cheap, 10, 125);
     await t.h.stock(dear, 10, 4_000);
-    const order = { customerId: 'cust-1', accountId, items: [{ sku: cheap, quantity: 2 }, { sku: dear, quantity: 1 }], shippingAddress: address };
+    const order = {
+      customerId: 'cust-1',
+      accountId,
+      items: [
+        { sku: cheap, quantity: 2 },
+        { sku: dear, quantity: 1 },
+      ],
+      shippingAddress: address,
+    };
     // Prices are no field of the order a client places (a raw request: the typed client cannot send one).
-    expect((await http(t.stack.baseUrl, 'POST', '/orders', { ...order, prices: { [cheap]: 1, [dear]: 1 } })).status).toBe(400);
+    expect(
+      (await http(t.stack.baseUrl, 'POST', '/orders', { ...order, prices: { [cheap]: 1, [dear]: 1 } })).status,
+    ).toBe(400);
     const res = await apiOf(t.stack).POST('/orders', { body: order });
     expect(res.response.status, JSON.stringify(res.error)).toBe(202);
     const { orderId } = res.data!;
@@ -63,7 +99,10 @@ describe('placing an order (Update-with-Start)', () => {
     const converter = t.stack.client.options.loadedDataConverter;
     let started = history[0]!.workflowExecutionStartedEventAttributes!.input!.payloads!;
     for (const codec of [...converter.payloadCodecs].reverse()) started = await codec.decode(started);
-    expect(converter.payloadConverter.fromPayload(started[0]!)).toMatchObject({ orderId, prices: { [cheap]: 125, [dear]: 4_000 } });
+    expect(converter.payloadConverter.fromPayload(started[0]!)).toMatchObject({
+      orderId,
+      prices: { [cheap]: 125, [dear]: 4_000 },
+    });
     expect(await t.h.result(orderId)).toMatchObject({ status: 'COMPLETED' });
     expect(await t.h.balance(accountId)).toBe(100_000 - 4_250);
   }, 60_000);
@@ -73,7 +112,15 @@ describe('placing an order (Update-with-Start)', () => {
     const sku = t.h.unique('PLACE-RACE');
     await t.h.stock(sku, 5, 250);
     const orderId = t.h.unique('race-order');
-    const input = { orderId, customerId: 'cust-1', accountId, items: [{ sku, quantity: 2 }], shippingAddress: address, correlationId: orderId, settings: sagaSettings(t.stack.config) };
+    const input = {
+      orderId,
+      customerId: 'cust-1',
+      accountId,
+      items: [{ sku, quantity: 2 }],
+      shippingAddress: address,
+      correlationId: orderId,
+      settings: sagaSettings(t.stack.config),
+    };
     const answers = await Promise.all(
       Array.from({ length: 6 }, () =>
         t.stack.client.workflow.executeUpdateWithStart(placedUpdate, {
@@ -114,7 +161,8 @@ describe('placing an order (Update-with-Start)', () => {
     expect(late.response.headers.get('idempotent-replayed')).toBeNull(); // the stored answer expired: the saga's Update answered
     expect(late.data).toEqual(first.data);
     let sagas = 0;
-    for await (const _ of t.stack.client.workflow.list({ query: `WorkflowId = 'order-${first.data!.orderId}'` })) sagas++;
+    for await (const _ of t.stack.client.workflow.list({ query: `WorkflowId = 'order-${first.data!.orderId}'` }))
+      sagas++;
     expect(sagas).toBe(1);
     expect((await t.h.accountEvents(accountId)).filter((e) => e.type === 'Withdrawn')).toHaveLength(1);
   });
@@ -127,11 +175,28 @@ describe('placing an order (Update-with-Start)', () => {
     const handle = await t.stack.client.workflow.start<OrderSagaWorkflow>(WORKFLOW_NAMES.orderSaga, {
       workflowId: `order-${orderId}`,
       taskQueue: t.stack.config.TASK_QUEUE,
-      args: [{ orderId, customerId: 'cust-1', accountId, items: [{ sku, quantity: 2 }], shippingAddress: address, correlationId: orderId, settings: sagaSettings(t.stack.config) }],
+      args: [
+        {
+          orderId,
+          customerId: 'cust-1',
+          accountId,
+          items: [{ sku, quantity: 2 }],
+          shippingAddress: address,
+          correlationId: orderId,
+          settings: sagaSettings(t.stack.config),
+        },
+      ],
     });
     expect(await handle.result()).toEqual({ orderId, status: 'COMPLETED', failureReason: null });
     expect(await t.h.balance(accountId)).toBe(9_200);
     // Closed without the Update, it still tells what it decided (what a late retry of POST /orders is answered).
-    expect(await handle.query(placementQuery)).toEqual({ orderId, workflowId: `order-${orderId}`, status: 'COMPLETED', total: 800, items: [{ sku, quantity: 2, unitPrice: 400 }], requiresApproval: false });
+    expect(await handle.query(placementQuery)).toEqual({
+      orderId,
+      workflowId: `order-${orderId}`,
+      status: 'COMPLETED',
+      total: 800,
+      items: [{ sku, quantity: 2, unitPrice: 400 }],
+      requiresApproval: false,
+    });
   });
 });

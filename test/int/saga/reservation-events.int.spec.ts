@@ -19,7 +19,15 @@ describe('reservation events', () => {
   afterAll(() => s?.close());
 
   const stock = async (sku: string, available: number) =>
-    s.db.collection('inventory').insertOne({ _id: sku as never, available, reserved: 0, price: 100, reservations: {}, released: {}, updatedAt: new Date() });
+    s.db.collection('inventory').insertOne({
+      _id: sku as never,
+      available,
+      reserved: 0,
+      price: 100,
+      reservations: {},
+      released: {},
+      updatedAt: new Date(),
+    });
   const level = async (sku: string) => {
     const doc = await s.db.collection('inventory').findOne({ _id: sku as never });
     return { available: doc!.available as number, reserved: doc!.reserved as number };
@@ -30,29 +38,51 @@ describe('reservation events', () => {
     const net: Record<string, number> = {};
     for (const e of await stream(orderId)) {
       const sign = e.type === 'ItemsReserved' ? 1 : e.type === 'ItemsReleased' ? -1 : 0;
-      for (const item of (e.data as { items: OrderItemInput[] }).items) net[item.sku] = (net[item.sku] ?? 0) + sign * item.quantity;
+      for (const item of (e.data as { items: OrderItemInput[] }).items)
+        net[item.sku] = (net[item.sku] ?? 0) + sign * item.quantity;
     }
     return net;
   };
 
   /** The store, except that appends to reservation streams die before they are written (every retry of the step). */
   const reservationsDown: EventLog = {
-    append: (streamId, events, options) => (streamId.startsWith('reservation-') ? Promise.reject(new Error('worker killed after the stock update')) : s.store.append(streamId, events, options)),
+    append: (streamId, events, options) =>
+      streamId.startsWith('reservation-')
+        ? Promise.reject(new Error('worker killed after the stock update'))
+        : s.store.append(streamId, events, options),
   };
 
   it('tells the reservation before its release when reserveItems ran out of retries after taking the stock', async () => {
     const [a, b] = [`SKU-A-${++unique}`, `SKU-B-${unique}`];
     await stock(a, 10);
     await stock(b, 10);
-    const ctx = { orderId: `crashed-${unique}`, correlationId: 'c', items: [{ sku: a, quantity: 2 }, { sku: b, quantity: 3 }] };
+    const ctx = {
+      orderId: `crashed-${unique}`,
+      correlationId: 'c',
+      items: [
+        { sku: a, quantity: 2 },
+        { sku: b, quantity: 3 },
+      ],
+    };
     const dying = createInventoryActivities({ db: s.db, events: reservationsDown });
-    for (let attempt = 0; attempt < 3; attempt++) await expect(dying.reserveItems(ctx)).rejects.toThrow('worker killed');
+    for (let attempt = 0; attempt < 3; attempt++)
+      await expect(dying.reserveItems(ctx)).rejects.toThrow('worker killed');
     expect(await level(a)).toEqual({ available: 8, reserved: 2 });
     expect(await stream(ctx.orderId)).toEqual([]);
 
     const act = createInventoryActivities({ db: s.db, events: s.store });
-    expect(await act.releaseItems(ctx)).toEqual({ items: [{ sku: a, quantity: 2 }, { sku: b, quantity: 3 }] });
-    expect(await act.releaseItems(ctx)).toEqual({ items: [{ sku: a, quantity: 2 }, { sku: b, quantity: 3 }] });
+    expect(await act.releaseItems(ctx)).toEqual({
+      items: [
+        { sku: a, quantity: 2 },
+        { sku: b, quantity: 3 },
+      ],
+    });
+    expect(await act.releaseItems(ctx)).toEqual({
+      items: [
+        { sku: a, quantity: 2 },
+        { sku: b, quantity: 3 },
+      ],
+    });
     expect((await stream(ctx.orderId)).map((e) => e.type)).toEqual(['ItemsReserved', 'ItemsReleased']);
     expect(await toldReserved(ctx.orderId)).toEqual({ [a]: 0, [b]: 0 });
     expect(await level(a)).toEqual({ available: 10, reserved: 0 });
@@ -86,7 +116,11 @@ describe('reservation events', () => {
 
     // A stream that holds an event already (a release told before the reservation was told first): the reservation follows it.
     const crowded = { orderId: `crowded-${unique}`, correlationId: 'c', items: [{ sku, quantity: 2 }] };
-    await s.store.append(`reservation-${crowded.orderId}`, [{ type: 'ItemsReleased', data: { orderId: crowded.orderId, items: [] } }], { streamType: 'reservation' });
+    await s.store.append(
+      `reservation-${crowded.orderId}`,
+      [{ type: 'ItemsReleased', data: { orderId: crowded.orderId, items: [] } }],
+      { streamType: 'reservation' },
+    );
     await act.reserveItems(crowded);
     await act.reserveItems(crowded);
     expect((await stream(crowded.orderId)).map((e) => [e.type, e.version])).toEqual([

@@ -30,8 +30,16 @@ describe('MongoDB commands per payment, inventory and shipping activity', () => 
       if (e.databaseName === s.db.databaseName) commands.push(e);
     });
     act = workerActivities({ db: s.db });
-    ({ accountId } = await createAccountService({ store: s.store }).openAccount({ owner: 'counted', initialDeposit: 1_000_000 }));
-    await createInventoryCatalog({ db: s.db, events: s.store }).restock({ sku: 'COUNTED', quantity: 1_000, price: 100, correlationId: 'c' });
+    ({ accountId } = await createAccountService({ store: s.store }).openAccount({
+      owner: 'counted',
+      initialDeposit: 1_000_000,
+    }));
+    await createInventoryCatalog({ db: s.db, events: s.store }).restock({
+      sku: 'COUNTED',
+      quantity: 1_000,
+      price: 100,
+      correlationId: 'c',
+    });
     // A worker that has served an order before: the account's fold, the store's indexes and the server's abilities are known.
     const warm = { orderId: 'warm-up', correlationId: 'c' };
     await act.processPayment({ ...warm, accountId, amount: 100 });
@@ -45,23 +53,34 @@ describe('MongoDB commands per payment, inventory and shipping activity', () => 
   async function counted<T>(run: () => Promise<T>): Promise<{ result: T; names: string[] }> {
     commands.length = 0;
     const result = await run();
-    return { result, names: commands.map((c) => `${c.commandName} ${String((c.command as Record<string, unknown>)[c.commandName])}`) };
+    return {
+      result,
+      names: commands.map((c) => `${c.commandName} ${String((c.command as Record<string, unknown>)[c.commandName])}`),
+    };
   }
 
   it('charges, reserves, books, cancels and refunds within their command budgets', async () => {
     const ctx = { orderId: 'counted-1', correlationId: 'c' };
     const figures: Record<string, string[]> = {};
     figures.processPayment = (await counted(() => act.processPayment({ ...ctx, accountId, amount: 300 }))).names;
-    figures.reserveItems = (await counted(() => act.reserveItems({ ...ctx, items: [{ sku: 'COUNTED', quantity: 2 }] }))).names;
+    figures.reserveItems = (
+      await counted(() => act.reserveItems({ ...ctx, items: [{ sku: 'COUNTED', quantity: 2 }] }))
+    ).names;
     figures.scheduleShipment = (await counted(() => act.scheduleShipment({ ...ctx, address }))).names;
-    figures['processPayment (repeat)'] = (await counted(() => act.processPayment({ ...ctx, accountId, amount: 300 }))).names;
+    figures['processPayment (repeat)'] = (
+      await counted(() => act.processPayment({ ...ctx, accountId, amount: 300 }))
+    ).names;
     figures['scheduleShipment (repeat)'] = (await counted(() => act.scheduleShipment({ ...ctx, address }))).names;
     figures.cancelShipment = (await counted(() => act.cancelShipment(ctx))).names;
     figures.refundPayment = (await counted(() => act.refundPayment({ ...ctx, accountId }))).names;
     const never = { orderId: 'counted-2', correlationId: 'c' };
     figures['cancelShipment (never booked)'] = (await counted(() => act.cancelShipment(never))).names;
     figures['refundPayment (never charged)'] = (await counted(() => act.refundPayment({ ...never, accountId }))).names;
-    console.log(Object.entries(figures).map(([name, names]) => `${name}: ${names.length} (${names.join(', ')})`).join('\n'));
+    console.log(
+      Object.entries(figures)
+        .map(([name, names]) => `${name}: ${names.length} (${names.join(', ')})`)
+        .join('\n'),
+    );
 
     expect(figures.processPayment.length).toBeLessThanOrEqual(5);
     expect(figures.reserveItems.length).toBeLessThanOrEqual(3);

@@ -18,19 +18,30 @@ describe('shipment stream', () => {
   /** A shipping service of its own (a worker: its own kept folds). Postal codes are given in the clear here. */
   const shippingService = () => createShippingActivities({ db: s.db, events: s.store, open: async (value) => value });
   const stream = async (orderId: string) => (await s.store.readStream(`shipment-${orderId}`)).map((e) => e.type);
-  const stateOf = async (orderId: string) => (await s.store.readStream(`shipment-${orderId}`)).reduce((state, e) => evolve(state, e as unknown as ShipmentDecision), initialState());
+  const stateOf = async (orderId: string) =>
+    (await s.store.readStream(`shipment-${orderId}`)).reduce(
+      (state, e) => evolve(state, e as unknown as ShipmentDecision),
+      initialState(),
+    );
 
   it('records a booking and its cancellation as events of the shipment stream and writes no shipments document', async () => {
     const act = shippingService();
     const ctx = { orderId: orderOf('booked'), correlationId: 'c' };
     const { trackingId } = await act.scheduleShipment({ ...ctx, address });
     expect(await act.scheduleShipment({ ...ctx, address })).toEqual({ trackingId });
-    expect(await shippingService().scheduleShipment({ ...ctx, address: { ...address, line1: '2 Elm St' } })).toEqual({ trackingId });
+    expect(await shippingService().scheduleShipment({ ...ctx, address: { ...address, line1: '2 Elm St' } })).toEqual({
+      trackingId,
+    });
     expect(await stream(ctx.orderId)).toEqual(['ShipmentScheduled']);
     expect(await act.cancelShipment(ctx)).toEqual({ cancelled: true });
     expect(await act.cancelShipment(ctx)).toEqual({ cancelled: true });
     expect(await stream(ctx.orderId)).toEqual(['ShipmentScheduled', 'ShipmentCancelled']);
-    expect(await stateOf(ctx.orderId)).toMatchObject({ status: 'cancelled', cancelledScheduled: true, trackingId, address });
+    expect(await stateOf(ctx.orderId)).toMatchObject({
+      status: 'cancelled',
+      cancelledScheduled: true,
+      trackingId,
+      address,
+    });
     expect(await s.db.collection('shipments').countDocuments()).toBe(0);
   });
 
@@ -39,7 +50,11 @@ describe('shipment stream', () => {
     expect(await shippingService().cancelShipment(ctx)).toEqual({ cancelled: false });
     expect(await shippingService().cancelShipment(ctx)).toEqual({ cancelled: false });
     expect(await stream(ctx.orderId)).toEqual(['ShipmentVoided']);
-    await expect(shippingService().scheduleShipment({ ...ctx, address })).rejects.toMatchObject({ type: 'UndeliverableAddress', message: 'shipment was cancelled before it could be scheduled', nonRetryable: true });
+    await expect(shippingService().scheduleShipment({ ...ctx, address })).rejects.toMatchObject({
+      type: 'UndeliverableAddress',
+      message: 'shipment was cancelled before it could be scheduled',
+      nonRetryable: true,
+    });
     expect(await stream(ctx.orderId)).toEqual(['ShipmentVoided']);
   });
 
@@ -53,11 +68,20 @@ describe('shipment stream', () => {
   });
 
   describe('a shipment recorded only in the document of the previous version (its saga began before)', () => {
-    const legacy = () => s.db.collection<{ _id: string; status: string; address?: object; trackingId?: string; updatedAt: Date }>('shipments');
+    const legacy = () =>
+      s.db.collection<{ _id: string; status: string; address?: object; trackingId?: string; updatedAt: Date }>(
+        'shipments',
+      );
 
     it('cancels a booking once, and records the cancellation on its stream', async () => {
       const orderId = orderOf('legacy-booked');
-      await legacy().insertOne({ _id: orderId, status: 'scheduled', address, trackingId: 'TRK-LEGACY', updatedAt: new Date() });
+      await legacy().insertOne({
+        _id: orderId,
+        status: 'scheduled',
+        address,
+        trackingId: 'TRK-LEGACY',
+        updatedAt: new Date(),
+      });
       expect(await shippingService().cancelShipment({ orderId, correlationId: 'c' })).toEqual({ cancelled: true });
       expect(await shippingService().cancelShipment({ orderId, correlationId: 'c' })).toEqual({ cancelled: true });
       expect(await stream(orderId)).toEqual(['ShipmentCancelled']);

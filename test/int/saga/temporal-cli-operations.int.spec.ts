@@ -23,13 +23,21 @@ describe('operating sagas with the `temporal` CLI', () => {
   });
   afterAll(() => stack?.stop());
 
-  const cli = (args: string[]) => temporal(stack.config.TEMPORAL_ADDRESS!, [...args, '--namespace', stack.config.TEMPORAL_NAMESPACE]);
+  const cli = (args: string[]) =>
+    temporal(stack.config.TEMPORAL_ADDRESS!, [...args, '--namespace', stack.config.TEMPORAL_NAMESPACE]);
   async function show(workflowId: string): Promise<ShownEvent[]> {
     return JSON.parse(await cli(['workflow', 'show', '--workflow-id', workflowId, '--output', 'json'])).events;
   }
-  const activitiesOf = (events: ShownEvent[]) => events.flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType.name] : []));
+  const activitiesOf = (events: ShownEvent[]) =>
+    events.flatMap((e) =>
+      e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType.name] : [],
+    );
   // `temporal workflow show` prints enum names in either style depending on the CLI version.
-  const isType = (e: ShownEvent, type: string) => e.eventType.replace(/^EVENT_TYPE_/, '').replace(/_/g, '').toLowerCase() === type.toLowerCase();
+  const isType = (e: ShownEvent, type: string) =>
+    e.eventType
+      .replace(/^EVENT_TYPE_/, '')
+      .replace(/_/g, '')
+      .toLowerCase() === type.toLowerCase();
 
   it('approves a saga awaiting approval with `temporal workflow signal` and shows the signal and the completed saga with `temporal workflow show`', async () => {
     const accountId = await h.openAccount(100_000);
@@ -38,12 +46,23 @@ describe('operating sagas with the `temporal` CLI', () => {
     const { orderId, workflowId } = await h.placeOrder({ accountId, items: [{ sku, quantity: 1 }] });
     await h.waitForSaga(orderId, (s) => s.awaitingApproval, 'the saga to await approval');
 
-    await cli(['workflow', 'signal', '--workflow-id', workflowId, '--name', 'approve', '--input', '{"by":"ops@example.com"}']);
+    await cli([
+      'workflow',
+      'signal',
+      '--workflow-id',
+      workflowId,
+      '--name',
+      'approve',
+      '--input',
+      '{"by":"ops@example.com"}',
+    ]);
 
     expect(await h.result(orderId)).toEqual({ orderId, status: 'COMPLETED', failureReason: null });
     expect(await h.balance(accountId)).toBe(94_000);
     const events = await show(workflowId);
-    const signals = events.flatMap((e) => (e.workflowExecutionSignaledEventAttributes ? [e.workflowExecutionSignaledEventAttributes.signalName] : []));
+    const signals = events.flatMap((e) =>
+      e.workflowExecutionSignaledEventAttributes ? [e.workflowExecutionSignaledEventAttributes.signalName] : [],
+    );
     expect(signals).toEqual(['approve']);
     expect(activitiesOf(events)).toEqual(completedPath({ approved: true }));
     expect(isType(events.at(-1)!, 'WorkflowExecutionCompleted')).toBe(true);
@@ -63,7 +82,11 @@ describe('operating sagas with the `temporal` CLI', () => {
       await cli(['workflow', 'cancel', '--workflow-id', workflowId]);
 
       await expect(h.result(orderId)).rejects.toThrow(/cancel/i);
-      expect(await h.sagaStatus(orderId)).toMatchObject({ status: 'CANCELLED', failureReason: 'cancelled', compensationsDone: compensationsThrough('reserveItems') });
+      expect(await h.sagaStatus(orderId)).toMatchObject({
+        status: 'CANCELLED',
+        failureReason: 'cancelled',
+        compensationsDone: compensationsThrough('reserveItems'),
+      });
       expect(await h.balance(accountId)).toBe(10_000);
       expect(await h.level(sku)).toMatchObject({ available: 3, reserved: 0 });
       expect((await h.orderView(orderId, 'CANCELLED')).failureReason).toBe('cancelled');

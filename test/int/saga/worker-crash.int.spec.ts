@@ -48,7 +48,9 @@ describe('order saga: a worker killed in the middle of a step', () => {
       const worker = await startWorkerProcess(t.stack);
       const { orderId } = await t.h.placeOrder({ accountId, items: [{ sku, quantity: 2 }] });
       const sideEffect = service === 'payment' ? 'PaymentCompleted' : 'ItemsReserved';
-      await waitFor(`the ${service} side effect`, async () => (await t.h.orderEvents(orderId)).some((e) => e.type === sideEffect));
+      await waitFor(`the ${service} side effect`, async () =>
+        (await t.h.orderEvents(orderId)).some((e) => e.type === sideEffect),
+      );
       // Killed only once the step hangs after its effect (the fault's one failure is used up): a
       // kill between the effect and the hang would leave the fault for the retry to hang on.
       await waitFor(`the ${service} step to hang after its effect`, async () => {
@@ -58,7 +60,12 @@ describe('order saga: a worker killed in the middle of a step', () => {
       worker.kill('SIGKILL');
       await new Promise((r) => worker.once('exit', r));
 
-      const replacement = await createWorker({ connection: t.stack.nativeConnection, config: t.stack.config, db: t.stack.mongo.db, activities: workerActivities({ db: t.stack.mongo.db }) });
+      const replacement = await createWorker({
+        connection: t.stack.nativeConnection,
+        config: t.stack.config,
+        db: t.stack.mongo.db,
+        activities: workerActivities({ db: t.stack.mongo.db }),
+      });
       const result = await replacement.runUntil(t.h.result(orderId));
       expect(result.status).toBe('COMPLETED');
 

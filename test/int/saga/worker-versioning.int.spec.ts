@@ -23,7 +23,12 @@ describe('worker versioning: a Pinned saga stays on its build', () => {
   let h: ReturnType<typeof sagaHelpers>;
   const deployment = `versioning-${randomUUID().slice(0, 8)}`;
   beforeAll(async () => {
-    stack = await startStack({ ...fastSaga, APPROVAL_THRESHOLD: 1_000, WORKER_DEPLOYMENT_NAME: deployment, WORKER_BUILD_ID: 'build-a' });
+    stack = await startStack({
+      ...fastSaga,
+      APPROVAL_THRESHOLD: 1_000,
+      WORKER_DEPLOYMENT_NAME: deployment,
+      WORKER_BUILD_ID: 'build-a',
+    });
     h = sagaHelpers(stack);
   });
   afterAll(() => stack?.stop());
@@ -38,16 +43,30 @@ describe('worker versioning: a Pinned saga stays on its build', () => {
     // Build B waits a moment before its first step: its histories start differently, so it cannot
     // replay a saga that build A started.
     const changedPath = alteredWorkflows('build-b', (s) =>
-      s.replace('import { CancellationScope,', 'import { sleep, CancellationScope,').replace('async function forwardSteps(saga: Saga): Promise<void> {', "async function forwardSteps(saga: Saga): Promise<void> {\n  await sleep('10 ms');"),
+      s
+        .replace('import { CancellationScope,', 'import { sleep, CancellationScope,')
+        .replace(
+          'async function forwardSteps(saga: Saga): Promise<void> {',
+          "async function forwardSteps(saga: Saga): Promise<void> {\n  await sleep('10 ms');",
+        ),
     );
     const configB = { ...stack.config, WORKER_BUILD_ID: 'build-b' };
     // Build B's worker is a process of its own in a real deploy: its own connection here.
     const connectionB = await workerConnection(configB);
-    const workerB = await createWorker({ connection: connectionB, config: configB, db: stack.mongo.db, activities: workerActivities({ db: stack.mongo.db }), workflowsPath: changedPath });
+    const workerB = await createWorker({
+      connection: connectionB,
+      config: configB,
+      db: stack.mongo.db,
+      activities: workerActivities({ db: stack.mongo.db }),
+      workflowsPath: changedPath,
+    });
     const b = runWorker(workerB, { connection: connectionB, config: configB });
     try {
       await b.current;
-      const described = await stack.nativeConnection.workflowService.describeWorkerDeployment({ namespace: stack.config.TEMPORAL_NAMESPACE, deploymentName: deployment });
+      const described = await stack.nativeConnection.workflowService.describeWorkerDeployment({
+        namespace: stack.config.TEMPORAL_NAMESPACE,
+        deploymentName: deployment,
+      });
       expect(described.workerDeploymentInfo?.routingConfig?.currentDeploymentVersion?.buildId).toBe('build-b');
 
       // A new saga runs on build B (its history has B's timer).
@@ -55,31 +74,69 @@ describe('worker versioning: a Pinned saga stays on its build', () => {
       await stack.client.workflow.getHandle(`order-${fresh.orderId}`).signal(approveSignal, { by: 'test' });
       expect(await h.result(fresh.orderId)).toMatchObject({ status: 'COMPLETED' });
       const freshEvents = (await stack.client.workflow.getHandle(`order-${fresh.orderId}`).fetchHistory()).events ?? [];
-      expect(freshEvents.some((e) => e.eventType === EventType.EVENT_TYPE_TIMER_STARTED && e.timerStartedEventAttributes?.startToFireTimeout)).toBe(true);
+      expect(
+        freshEvents.some(
+          (e) =>
+            e.eventType === EventType.EVENT_TYPE_TIMER_STARTED && e.timerStartedEventAttributes?.startToFireTimeout,
+        ),
+      ).toBe(true);
 
       // The saga from build A is approved now, and finishes there: no task of it ran on B.
       await stack.client.workflow.getHandle(`order-${waiting.orderId}`).signal(approveSignal, { by: 'test' });
       expect(await h.result(waiting.orderId)).toMatchObject({ status: 'COMPLETED' });
       const events = (await stack.client.workflow.getHandle(`order-${waiting.orderId}`).fetchHistory()).events ?? [];
       expect(events.some((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED)).toBe(false);
-      const builds = new Set(events.filter((e) => e.workflowTaskCompletedEventAttributes).map((e) => e.workflowTaskCompletedEventAttributes!.deploymentVersion?.buildId));
+      const builds = new Set(
+        events
+          .filter((e) => e.workflowTaskCompletedEventAttributes)
+          .map((e) => e.workflowTaskCompletedEventAttributes!.deploymentVersion?.buildId),
+      );
       expect(builds).toEqual(new Set(['build-a']));
-      expect(events.filter((e) => e.workflowTaskCompletedEventAttributes).every((e) => e.workflowTaskCompletedEventAttributes!.versioningBehavior === temporal.api.enums.v1.VersioningBehavior.VERSIONING_BEHAVIOR_PINNED)).toBe(true);
+      expect(
+        events
+          .filter((e) => e.workflowTaskCompletedEventAttributes)
+          .every(
+            (e) =>
+              e.workflowTaskCompletedEventAttributes!.versioningBehavior ===
+              temporal.api.enums.v1.VersioningBehavior.VERSIONING_BEHAVIOR_PINNED,
+          ),
+      ).toBe(true);
     } finally {
       workerB.shutdown();
       await b.running;
       await connectionB.close();
       // Build A is current again (B's worker is gone), as a rollback would leave it.
-      await makeCurrentVersion(stack.nativeConnection, { namespace: stack.config.TEMPORAL_NAMESPACE, deploymentName: deployment, buildId: 'build-a' });
+      await makeCurrentVersion(stack.nativeConnection, {
+        namespace: stack.config.TEMPORAL_NAMESPACE,
+        deploymentName: deployment,
+        buildId: 'build-a',
+      });
     }
     // Without the pin it would have broken: build B does not replay what build A recorded, and the
     // replay command (in a process of its own, as an operator runs it) says where.
     const query = `WorkflowId = 'order-${waiting.orderId}'`;
-    const env = { ...process.env, TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE: stack.config.TEMPORAL_NAMESPACE };
-    const onB = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/replay.ts', '--query', query, '--workflows', changedPath], { cwd: root, env, encoding: 'utf8', timeout: 120_000 });
+    const env = {
+      ...process.env,
+      TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS,
+      TEMPORAL_NAMESPACE: stack.config.TEMPORAL_NAMESPACE,
+    };
+    const onB = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/replay.ts', '--query', query, '--workflows', changedPath],
+      { cwd: root, env, encoding: 'utf8', timeout: 120_000 },
+    );
     expect(onB.status, onB.stdout + onB.stderr).toBe(1);
-    expect(onB.stdout).toMatch(new RegExp(`FAILED order-${waiting.orderId} .*does not replay deterministically[\\s\\S]*first diverging event is \\d+`));
-    const onA = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/replay.ts', '--query', query], { cwd: root, env, encoding: 'utf8', timeout: 120_000 });
+    expect(onB.stdout).toMatch(
+      new RegExp(
+        `FAILED order-${waiting.orderId} .*does not replay deterministically[\\s\\S]*first diverging event is \\d+`,
+      ),
+    );
+    const onA = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/replay.ts', '--query', query], {
+      cwd: root,
+      env,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(onA.status, onA.stdout + onA.stderr).toBe(0);
   }, 120_000);
 
@@ -90,14 +147,39 @@ describe('worker versioning: a Pinned saga stays on its build', () => {
     // A saga Pinned to build-a, waiting.
     const waiting = await h.placeOrder({ accountId, items: [{ sku, quantity: 1 }] });
     await h.waitForSaga(waiting.orderId, (s) => s.awaitingApproval, 'the saga to wait for approval');
-    const changed = alteredWorkflows('gate-change', (s) => s.replace('import { CancellationScope,', 'import { sleep, CancellationScope,').replace('async function forwardSteps(saga: Saga): Promise<void> {', "async function forwardSteps(saga: Saga): Promise<void> {\n  await sleep('10 ms');"));
+    const changed = alteredWorkflows('gate-change', (s) =>
+      s
+        .replace('import { CancellationScope,', 'import { sleep, CancellationScope,')
+        .replace(
+          'async function forwardSteps(saga: Saga): Promise<void> {',
+          "async function forwardSteps(saga: Saga): Promise<void> {\n  await sleep('10 ms');",
+        ),
+    );
     const gate = (build: string, workflows?: string) =>
-      spawnSync(process.execPath, ['--import', 'tsx', 'scripts/deploy-check.ts', '--sample', '5', ...(workflows ? ['--workflows', workflows] : [])], {
-        cwd: root,
-        env: { ...process.env, TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE: stack.config.TEMPORAL_NAMESPACE, TASK_QUEUE: stack.config.TASK_QUEUE, WORKER_DEPLOYMENT_NAME: deployment, WORKER_BUILD_ID: build },
-        encoding: 'utf8',
-        timeout: 180_000,
-      });
+      spawnSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'scripts/deploy-check.ts',
+          '--sample',
+          '5',
+          ...(workflows ? ['--workflows', workflows] : []),
+        ],
+        {
+          cwd: root,
+          env: {
+            ...process.env,
+            TEMPORAL_ADDRESS: stack.config.TEMPORAL_ADDRESS,
+            TEMPORAL_NAMESPACE: stack.config.TEMPORAL_NAMESPACE,
+            TASK_QUEUE: stack.config.TASK_QUEUE,
+            WORKER_DEPLOYMENT_NAME: deployment,
+            WORKER_BUILD_ID: build,
+          },
+          encoding: 'utf8',
+          timeout: 180_000,
+        },
+      );
 
     // This checkout's code as a new build: everything it will run replays.
     const same = gate('build-a2');
@@ -125,15 +207,31 @@ describe('worker versioning: a Pinned saga stays on its build', () => {
 
   it('in production, the first build of a deployment makes itself current, racing builds end with exactly one current, and a later build waits for the gate', async () => {
     const fresh = `first-${randomUUID().slice(0, 8)}`;
-    const base = { ...stack.config, NODE_ENV: 'production' as const, WORKER_SET_CURRENT_VERSION: undefined, WORKER_DEPLOYMENT_NAME: fresh, TASK_QUEUE: `${fresh}-queue` };
+    const base = {
+      ...stack.config,
+      NODE_ENV: 'production' as const,
+      WORKER_SET_CURRENT_VERSION: undefined,
+      WORKER_DEPLOYMENT_NAME: fresh,
+      TASK_QUEUE: `${fresh}-queue`,
+    };
     const start = async (build: string) => {
       const config = { ...base, WORKER_BUILD_ID: build };
       const connection = await workerConnection(config);
-      const worker = await createWorker({ connection, config, db: stack.mongo.db, activities: workerActivities({ db: stack.mongo.db }) });
+      const worker = await createWorker({
+        connection,
+        config,
+        db: stack.mongo.db,
+        activities: workerActivities({ db: stack.mongo.db }),
+      });
       return { build, connection, worker, run: runWorker(worker, { connection, config }) };
     };
     const currentBuild = async () =>
-      (await stack.nativeConnection.workflowService.describeWorkerDeployment({ namespace: stack.config.TEMPORAL_NAMESPACE, deploymentName: fresh })).workerDeploymentInfo?.routingConfig?.currentDeploymentVersion?.buildId;
+      (
+        await stack.nativeConnection.workflowService.describeWorkerDeployment({
+          namespace: stack.config.TEMPORAL_NAMESPACE,
+          deploymentName: fresh,
+        })
+      ).workerDeploymentInfo?.routingConfig?.currentDeploymentVersion?.buildId;
     // Two builds arriving together at a deployment that has no current version yet.
     const racing = await Promise.all([start('first-a'), start('first-b')]);
     const later: Array<Awaited<ReturnType<typeof start>>> = [];

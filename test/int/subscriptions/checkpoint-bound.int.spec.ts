@@ -62,7 +62,13 @@ describe('a subscription whose checkpoint writes are slow', () => {
       const total = 400;
       let last = 0;
       for (let i = 0; i < total; i += 20) {
-        const appended = await Promise.all(Array.from({ length: 20 }, (_, k) => fresh.store.append(`bound-${(i + k) % 7}`, [{ type: 'Counted', data: { n: i + k } }], { streamType: 'bound' })));
+        const appended = await Promise.all(
+          Array.from({ length: 20 }, (_, k) =>
+            fresh.store.append(`bound-${(i + k) % 7}`, [{ type: 'Counted', data: { n: i + k } }], {
+              streamType: 'bound',
+            }),
+          ),
+        );
         last = Math.max(last, ...appended.map((a) => a.lastPosition));
       }
       expect(await subscription.caughtUp(last, 60_000)).toBe(true);

@@ -14,7 +14,9 @@ describe('change-stream polls on the test server', () => {
     const events = fresh.db.collection('held_polls');
     await events.insertOne({ n: 0 });
     const waitMs = 400;
-    const streams = Array.from({ length: 6 }, () => events.watch([{ $match: { operationType: 'insert' } }], { maxAwaitTimeMS: waitMs }));
+    const streams = Array.from({ length: 6 }, () =>
+      events.watch([{ $match: { operationType: 'insert' } }], { maxAwaitTimeMS: waitMs }),
+    );
     try {
       // Open every stream's cursor, then time empty polls.
       const idle = await Promise.all(

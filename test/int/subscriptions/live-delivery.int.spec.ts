@@ -16,7 +16,10 @@ describe('live delivery from the change stream', () => {
     const log = createLogger('live-delivery', 'silent');
     const watcher = watchLog(fresh.db, log);
     const handled: StoredEvent[] = [];
-    const subscription = runSubscription({ name: 'live-delivery', handle: async (e) => void handled.push(e) }, { db: fresh.db, store: fresh.store, log, watcher, sealHolesOlderThanMs: 200 });
+    const subscription = runSubscription(
+      { name: 'live-delivery', handle: async (e) => void handled.push(e) },
+      { db: fresh.db, store: fresh.store, log, watcher, sealHolesOlderThanMs: 200 },
+    );
     try {
       const streams = ['race-a', 'race-b', 'race-c'];
       let refused = 0;
@@ -27,7 +30,14 @@ describe('live delivery from the change stream', () => {
             const streamId = streams[(writer + i) % streams.length]!;
             const version = (await fresh.store.readStream(streamId)).length;
             try {
-              await fresh.store.append(streamId, [{ type: 'Raced', data: { writer, i } }, { type: 'RacedToo', data: { writer, i } }], { expectedVersion: version, streamType: 'race' });
+              await fresh.store.append(
+                streamId,
+                [
+                  { type: 'Raced', data: { writer, i } },
+                  { type: 'RacedToo', data: { writer, i } },
+                ],
+                { expectedVersion: version, streamType: 'race' },
+              );
             } catch (err) {
               if (!(err instanceof WrongExpectedVersionError)) throw err;
               refused++;

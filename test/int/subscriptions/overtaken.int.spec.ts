@@ -23,7 +23,10 @@ describe('an append overtaken by later ones', () => {
     const counted: EventStore = { ...fresh.store, readAll: (q) => (logReads++, fresh.store.readAll(q)) };
     const handled: StoredEvent[] = [];
     // No timer wake-ups during the test: the log may only be read because of an overtaken append.
-    const subscription = runSubscription({ name: 'overtaken', handle: async (e) => void handled.push(e) }, { db: fresh.db, store: counted, log, watcher, idlePollMs: 60_000 });
+    const subscription = runSubscription(
+      { name: 'overtaken', handle: async (e) => void handled.push(e) },
+      { db: fresh.db, store: counted, log, watcher, idlePollMs: 60_000 },
+    );
     let delay = 0;
     let reserved = () => {};
     // The slow appender stops between reserving its position and inserting: later appends overtake it.
@@ -49,7 +52,11 @@ describe('an append overtaken by later ones', () => {
           const slowHasReserved = new Promise<void>((resolve) => (reserved = resolve));
           const late = slow.append(`slow-${round}`, [{ type: 'Late', data: { round } }], { streamType: 'race' });
           await slowHasReserved; // the later appends reserve after it
-          const early = await Promise.all(Array.from({ length: overtakers }, (_, i) => fresh.store.append(`fast-${round}-${i}`, [{ type: 'Early', data: { round, i } }], { streamType: 'race' })));
+          const early = await Promise.all(
+            Array.from({ length: overtakers }, (_, i) =>
+              fresh.store.append(`fast-${round}-${i}`, [{ type: 'Early', data: { round, i } }], { streamType: 'race' }),
+            ),
+          );
           const lateResult = await late;
           const last = Math.max(lateResult.lastPosition, ...early.map((e) => e.lastPosition));
           expect(await subscription.caughtUp(last, 10_000)).toBe(true);
@@ -60,7 +67,17 @@ describe('an append overtaken by later ones', () => {
       const key = (e: StoredEvent) => `${e.position}:${e.metadata.eventId}`;
       expect(handled.map(key)).toEqual(all.events.map(key));
       // Some rounds really were overtaken (a later position inserted before the slow one).
-      const overtaken = all.events.filter((e) => e.type === 'Late' && all.events.some((o) => o.type === 'Early' && o.position > e.position && o.data && (o.data as { round: number }).round === (e.data as { round: number }).round));
+      const overtaken = all.events.filter(
+        (e) =>
+          e.type === 'Late' &&
+          all.events.some(
+            (o) =>
+              o.type === 'Early' &&
+              o.position > e.position &&
+              o.data &&
+              (o.data as { round: number }).round === (e.data as { round: number }).round,
+          ),
+      );
       expect(overtaken.length).toBeGreaterThan(10);
       expect(logReads).toBe(0);
     } finally {

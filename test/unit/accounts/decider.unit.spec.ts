@@ -15,19 +15,50 @@ import {
 } from '../../../domain/accounts';
 
 const opened = (initial = 100): AccountEvent => ({ type: 'AccountOpened', data: { owner: 'ada', initial } });
-const deposited = (amount: number, extra: { reason?: string; reference?: string } = {}): AccountEvent => ({ type: 'Deposited', data: { amount, ...extra } });
-const withdrawn = (amount: number, extra: { reason?: string; reference?: string } = {}): AccountEvent => ({ type: 'Withdrawn', data: { amount, ...extra } });
+const deposited = (amount: number, extra: { reason?: string; reference?: string } = {}): AccountEvent => ({
+  type: 'Deposited',
+  data: { amount, ...extra },
+});
+const withdrawn = (amount: number, extra: { reason?: string; reference?: string } = {}): AccountEvent => ({
+  type: 'Withdrawn',
+  data: { amount, ...extra },
+});
 
 const fold = (events: RecordedAccountEvent[]): AccountState => events.reduce(evolve, initialState());
 const id = 'acc-1';
 
-type Case = [name: string, given: AccountEvent[], command: AccountCommand, then: AccountEvent[] | (new (...args: never[]) => Error)];
+type Case = [
+  name: string,
+  given: AccountEvent[],
+  command: AccountCommand,
+  then: AccountEvent[] | (new (...args: never[]) => Error),
+];
 
 const cases: Case[] = [
-  ['opens an account with an initial deposit', [], { type: 'OpenAccount', accountId: id, owner: 'ada', initialDeposit: 100 }, [opened(100)]],
-  ['opens an account with nothing in it', [], { type: 'OpenAccount', accountId: id, owner: 'ada', initialDeposit: 0 }, [opened(0)]],
-  ['refuses to open an account twice', [opened()], { type: 'OpenAccount', accountId: id, owner: 'bob', initialDeposit: 0 }, AccountAlreadyExistsError],
-  ['refuses a negative initial deposit', [], { type: 'OpenAccount', accountId: id, owner: 'ada', initialDeposit: -1 }, InvalidAmountError],
+  [
+    'opens an account with an initial deposit',
+    [],
+    { type: 'OpenAccount', accountId: id, owner: 'ada', initialDeposit: 100 },
+    [opened(100)],
+  ],
+  [
+    'opens an account with nothing in it',
+    [],
+    { type: 'OpenAccount', accountId: id, owner: 'ada', initialDeposit: 0 },
+    [opened(0)],
+  ],
+  [
+    'refuses to open an account twice',
+    [opened()],
+    { type: 'OpenAccount', accountId: id, owner: 'bob', initialDeposit: 0 },
+    AccountAlreadyExistsError,
+  ],
+  [
+    'refuses a negative initial deposit',
+    [],
+    { type: 'OpenAccount', accountId: id, owner: 'ada', initialDeposit: -1 },
+    InvalidAmountError,
+  ],
   ['deposits money', [opened()], { type: 'Deposit', accountId: id, amount: 50 }, [deposited(50)]],
   [
     'records a refund as a deposit with reason and order reference',
@@ -35,16 +66,46 @@ const cases: Case[] = [
     { type: 'Deposit', accountId: id, amount: 30, reason: 'refund', reference: 'o-1' },
     [deposited(30, { reason: 'refund', reference: 'o-1' })],
   ],
-  ['refuses a deposit to an account that was never opened', [], { type: 'Deposit', accountId: id, amount: 5 }, AccountNotFoundError],
+  [
+    'refuses a deposit to an account that was never opened',
+    [],
+    { type: 'Deposit', accountId: id, amount: 5 },
+    AccountNotFoundError,
+  ],
   ['refuses a zero deposit', [opened()], { type: 'Deposit', accountId: id, amount: 0 }, InvalidAmountError],
   ['refuses a fractional deposit', [opened()], { type: 'Deposit', accountId: id, amount: 1.5 }, InvalidAmountError],
-  ['refuses a deposit above the cap', [opened()], { type: 'Deposit', accountId: id, amount: MAX_AMOUNT + 1 }, InvalidAmountError],
-  ['refuses a deposit that is not a number', [opened()], { type: 'Deposit', accountId: id, amount: '5' as unknown as number }, InvalidAmountError],
+  [
+    'refuses a deposit above the cap',
+    [opened()],
+    { type: 'Deposit', accountId: id, amount: MAX_AMOUNT + 1 },
+    InvalidAmountError,
+  ],
+  [
+    'refuses a deposit that is not a number',
+    [opened()],
+    { type: 'Deposit', accountId: id, amount: '5' as unknown as number },
+    InvalidAmountError,
+  ],
   ['refuses NaN', [opened()], { type: 'Deposit', accountId: id, amount: Number.NaN }, InvalidAmountError],
   ['withdraws part of the balance', [opened(100)], { type: 'Withdraw', accountId: id, amount: 40 }, [withdrawn(40)]],
-  ['withdraws the whole balance', [opened(100), withdrawn(60)], { type: 'Withdraw', accountId: id, amount: 40 }, [withdrawn(40)]],
-  ['refuses to overdraw', [opened(100), withdrawn(60)], { type: 'Withdraw', accountId: id, amount: 41 }, InsufficientFundsError],
-  ['refuses a withdrawal from an account that was never opened', [], { type: 'Withdraw', accountId: id, amount: 1 }, AccountNotFoundError],
+  [
+    'withdraws the whole balance',
+    [opened(100), withdrawn(60)],
+    { type: 'Withdraw', accountId: id, amount: 40 },
+    [withdrawn(40)],
+  ],
+  [
+    'refuses to overdraw',
+    [opened(100), withdrawn(60)],
+    { type: 'Withdraw', accountId: id, amount: 41 },
+    InsufficientFundsError,
+  ],
+  [
+    'refuses a withdrawal from an account that was never opened',
+    [],
+    { type: 'Withdraw', accountId: id, amount: 1 },
+    AccountNotFoundError,
+  ],
   ['refuses a negative withdrawal', [opened()], { type: 'Withdraw', accountId: id, amount: -10 }, InvalidAmountError],
 ];
 
@@ -68,13 +129,24 @@ describe('account decider', () => {
   });
 
   it('refuses a deposit that would push the balance past the largest safe integer', () => {
-    const state: AccountState = { status: 'open', owner: 'ada', customerId: null, customer: null, balance: Number.MAX_SAFE_INTEGER - 5, openedAt: null, updatedAt: null };
+    const state: AccountState = {
+      status: 'open',
+      owner: 'ada',
+      customerId: null,
+      customer: null,
+      balance: Number.MAX_SAFE_INTEGER - 5,
+      openedAt: null,
+      updatedAt: null,
+    };
     expect(() => decide({ type: 'Deposit', accountId: id, amount: 6 }, state)).toThrow(InvalidAmountError);
     expect(decide({ type: 'Deposit', accountId: id, amount: 5 }, state)).toEqual([deposited(5)]);
   });
 
   it('leaves optional reason and reference out of the event when not given', () => {
-    const [event] = decide({ type: 'Deposit', accountId: id, amount: 5, reason: undefined, reference: undefined }, fold([opened()]));
+    const [event] = decide(
+      { type: 'Deposit', accountId: id, amount: 5, reason: undefined, reference: undefined },
+      fold([opened()]),
+    );
     expect(Object.keys(event!.data)).toEqual(['amount']);
   });
 });
@@ -89,7 +161,15 @@ describe('account evolve', () => {
   ];
 
   it('folds the history into balance, owner and timestamps', () => {
-    expect(fold(history)).toEqual({ status: 'open', owner: 'ada', customerId: null, customer: null, balance: 125, openedAt: '2024-01-01T10:00:00.000Z', updatedAt: '2024-01-04T10:00:00.000Z' });
+    expect(fold(history)).toEqual({
+      status: 'open',
+      owner: 'ada',
+      customerId: null,
+      customer: null,
+      balance: 125,
+      openedAt: '2024-01-01T10:00:00.000Z',
+      updatedAt: '2024-01-04T10:00:00.000Z',
+    });
   });
 
   it('starts from an account that is not opened', () => {

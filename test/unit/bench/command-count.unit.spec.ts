@@ -16,19 +16,34 @@ import {
 } from '../../../bench/lib/command-count';
 import { commandGoals, commandsSection } from '../../../bench/lib/render-commands';
 
-const find = (collection: string): StartedCommand => ({ commandName: 'find', command: { find: collection, filter: {} } });
-const insert = (collection: string): StartedCommand => ({ commandName: 'insert', command: { insert: collection, documents: [{}] } });
-const findAndModify = (collection: string): StartedCommand => ({ commandName: 'findAndModify', command: { findAndModify: collection } });
-const getMore = (collection: string): StartedCommand => ({ commandName: 'getMore', command: { getMore: 1, collection } });
+const find = (collection: string): StartedCommand => ({
+  commandName: 'find',
+  command: { find: collection, filter: {} },
+});
+const insert = (collection: string): StartedCommand => ({
+  commandName: 'insert',
+  command: { insert: collection, documents: [{}] },
+});
+const findAndModify = (collection: string): StartedCommand => ({
+  commandName: 'findAndModify',
+  command: { findAndModify: collection },
+});
+const getMore = (collection: string): StartedCommand => ({
+  commandName: 'getMore',
+  command: { getMore: 1, collection },
+});
 const endSessions: StartedCommand = { commandName: 'endSessions', command: { endSessions: [] } };
 
 /** Runs `fn` as the Temporal SDK runs an activity: inside the activity context's AsyncLocalStorage. */
-const inActivity = <T>(activityType: string, fn: () => T): T => asyncLocalStorage.run({ info: { activityType } } as unknown as Context, fn);
+const inActivity = <T>(activityType: string, fn: () => T): T =>
+  asyncLocalStorage.run({ info: { activityType } } as unknown as Context, fn);
 
 /** What one saga's worker starts, emitted from inside each activity's context (and one from a timer). */
 function emitOneSaga(client: EventEmitter) {
   const emit = (c: StartedCommand) => client.emit('commandStarted', c);
-  inActivity('createOrder', () => [find('events'), findAndModify('counters'), insert('events'), insert('orders')].forEach(emit));
+  inActivity('createOrder', () =>
+    [find('events'), findAndModify('counters'), insert('events'), insert('orders')].forEach(emit),
+  );
   inActivity('processPayment', () => [find('events'), insert('events'), insert('payments')].forEach(emit));
   inActivity('reserveItems', () => [findAndModify('inventory'), insert('events')].forEach(emit));
   inActivity('scheduleShipment', () => [insert('shipments'), insert('events')].forEach(emit));
@@ -81,7 +96,9 @@ describe('bench MongoDB command counting', () => {
     worker.emit('commandStarted', findAndModify('inventory')); // the pruning timer, once in four sagas
 
     const rows = commandRows({ sagas: 4, tallies: since(counter.snapshot(), before) }, { groupCommitShared: false });
-    const byStep = Object.fromEntries(rows.map((r) => [`${r.process}/${r.step}`, [r.perSaga, r.reads, r.writes, r.other, r.eventStore]]));
+    const byStep = Object.fromEntries(
+      rows.map((r) => [`${r.process}/${r.step}`, [r.perSaga, r.reads, r.writes, r.other, r.eventStore]]),
+    );
     expect(byStep).toEqual({
       'worker/createOrder': [4, 1, 3, 0, 3],
       'worker/processPayment': [3, 1, 2, 0, 2],
@@ -98,10 +115,23 @@ describe('bench MongoDB command counting', () => {
     // What each step's commands are, per saga; the lookup seen only before the window is not there.
     const detail = commandsByStep({ sagas: 4, tallies: since(counter.snapshot(), before) });
     expect(detail.map((d) => d.step)).toEqual([...ACTIVITY_STEPS, OUTSIDE_ROW, 'api', 'read side']);
-    expect(detail[0]!.commands).toEqual([['find events', 1], ['findAndModify counters', 1], ['insert events', 1], ['insert orders', 1]]);
+    expect(detail[0]!.commands).toEqual([
+      ['find events', 1],
+      ['findAndModify counters', 1],
+      ['insert events', 1],
+      ['insert orders', 1],
+    ]);
     expect(detail[5]!.commands).toEqual([['findAndModify inventory', 0.25]]);
-    expect(detail[6]!.commands).toEqual([['endSessions', 1], ['find idempotency', 1], ['find orders_v1', 1], ['insert idempotency', 1]]);
-    expect(detail[7]!.commands).toEqual([['getMore events', 2], ['insert orders_v1', 1]]);
+    expect(detail[6]!.commands).toEqual([
+      ['endSessions', 1],
+      ['find idempotency', 1],
+      ['find orders_v1', 1],
+      ['insert idempotency', 1],
+    ]);
+    expect(detail[7]!.commands).toEqual([
+      ['getMore events', 2],
+      ['insert orders_v1', 1],
+    ]);
     expect(processTotal(rows, 'api')).toBe(4);
     expect(processTotal(rows, 'read side')).toBe(3);
   });

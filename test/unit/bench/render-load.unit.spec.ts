@@ -3,7 +3,13 @@ import { hotSkuGoals, hotSkuSection, pooledHotSku, scaleSection } from '../../..
 import { scaleRows, type ScaleRun } from '../../../bench/lib/scale';
 import { summarize } from '../../../bench/lib/util';
 
-const run = (kind: 'one SKU' | 'one SKU per order', round: number, latencies: number[], seconds: number, retriesPerOrder: number) => ({
+const run = (
+  kind: 'one SKU' | 'one SKU per order',
+  round: number,
+  latencies: number[],
+  seconds: number,
+  retriesPerOrder: number,
+) => ({
   kind,
   round,
   orders: 4,
@@ -51,7 +57,16 @@ describe('hot-SKU report', () => {
 });
 
 describe('scale figures', () => {
-  const base = { concurrency: 16, orders: 96, p50: 900, p99: 2000, readableP50: 950, cpuMsPerSaga: { worker: 80 }, cpuMsTotal: 300, loadAverage: 2.5 };
+  const base = {
+    concurrency: 16,
+    orders: 96,
+    p50: 900,
+    p99: 2000,
+    readableP50: 950,
+    cpuMsPerSaga: { worker: 80 },
+    cpuMsTotal: 300,
+    loadAverage: 2.5,
+  };
   const figures: ScaleRun[] = [
     { ...base, what: 'workers', processes: 1, perSecond: 4, readableP99: 2100, readablePerSecond: 3.9 },
     { ...base, what: 'workers', processes: 2, perSecond: 4.4, readableP99: 2200, readablePerSecond: 4.2 },

@@ -4,11 +4,32 @@ import { minimalGoals, minimalSection, type LevelAgainstMinimal } from '../../..
 const sideWork = (total: number, worker: number) => ({
   sagas: 30,
   cpu: { byKind: { worker, MongoDB: total - worker }, total, loadGenerator: 7.5 },
-  commands: { sagas: 30, tallies: { worker: { minimalCreateOrder: { eventStore: { reads: 0, writes: 0, other: 0 }, own: { reads: 0, writes: 30, other: 0 }, commands: { 'insert minimal_events': 30 } } } } },
+  commands: {
+    sagas: 30,
+    tallies: {
+      worker: {
+        minimalCreateOrder: {
+          eventStore: { reads: 0, writes: 0, other: 0 },
+          own: { reads: 0, writes: 30, other: 0 },
+          commands: { 'insert minimal_events': 30 },
+        },
+      },
+    },
+  },
   bytesPerSaga: { events: 411, 'read models': 217, other: 0 },
 });
 
-function level(concurrency: number, n: { oursPerSecond: number; minimalPerSecond: number; oursP50: number; minimalP50: number; oursCpu: number; minimalCpu: number }): LevelAgainstMinimal {
+function level(
+  concurrency: number,
+  n: {
+    oursPerSecond: number;
+    minimalPerSecond: number;
+    oursP50: number;
+    minimalP50: number;
+    oursCpu: number;
+    minimalCpu: number;
+  },
+): LevelAgainstMinimal {
   return {
     concurrency,
     ours: { perSecond: n.oursPerSecond, latencyMs: { p50: n.oursP50, p99: n.oursP50 * 2 } },
@@ -16,8 +37,16 @@ function level(concurrency: number, n: { oursPerSecond: number; minimalPerSecond
     minimal: { perSecond: n.minimalPerSecond, latencyMs: { p50: n.minimalP50, p99: n.minimalP50 * 1.7 } },
     throughputRatio: n.oursPerSecond / (n.minimalPerSecond * 1.3),
     p50Ratio: n.oursP50 / (n.minimalP50 * 0.6),
-    minimalRatios: { throughput: n.oursPerSecond / n.minimalPerSecond, p50: n.oursP50 / n.minimalP50, p99: (n.oursP50 * 2) / (n.minimalP50 * 1.7) },
-    work: { ours: sideWork(n.oursCpu, n.oursCpu / 3), minimal: sideWork(n.minimalCpu, n.minimalCpu / 2), noop: { ...sideWork(40, 20), commands: { sagas: 30, tallies: {} } } },
+    minimalRatios: {
+      throughput: n.oursPerSecond / n.minimalPerSecond,
+      p50: n.oursP50 / n.minimalP50,
+      p99: (n.oursP50 * 2) / (n.minimalP50 * 1.7),
+    },
+    work: {
+      ours: sideWork(n.oursCpu, n.oursCpu / 3),
+      minimal: sideWork(n.minimalCpu, n.minimalCpu / 2),
+      noop: { ...sideWork(40, 20), commands: { sagas: 30, tallies: {} } },
+    },
   };
 }
 
@@ -26,8 +55,22 @@ describe('against the minimal durable saga', () => {
     const rows = minimalGoals([
       level(1, { oursPerSecond: 5, minimalPerSecond: 9, oursP50: 150, minimalP50: 100, oursCpu: 150, minimalCpu: 100 }),
       level(4, { oursPerSecond: 1, minimalPerSecond: 9, oursP50: 900, minimalP50: 100, oursCpu: 151, minimalCpu: 100 }),
-      level(16, { oursPerSecond: 7, minimalPerSecond: 10, oursP50: 900, minimalP50: 100, oursCpu: 100, minimalCpu: 100 }),
-      level(64, { oursPerSecond: 6.99, minimalPerSecond: 10, oursP50: 900, minimalP50: 100, oursCpu: 100, minimalCpu: 100 }),
+      level(16, {
+        oursPerSecond: 7,
+        minimalPerSecond: 10,
+        oursP50: 900,
+        minimalP50: 100,
+        oursCpu: 100,
+        minimalCpu: 100,
+      }),
+      level(64, {
+        oursPerSecond: 6.99,
+        minimalPerSecond: 10,
+        oursP50: 900,
+        minimalP50: 100,
+        oursCpu: 100,
+        minimalCpu: 100,
+      }),
     ]);
     const verdicts = Object.fromEntries(rows.map((r) => [r.metric, r.met]));
     expect(verdicts).toEqual({
@@ -43,20 +86,44 @@ describe('against the minimal durable saga', () => {
   });
 
   it('fails the p50 goal just above 1.5x, and has no verdict without a number', () => {
-    const [p50] = minimalGoals([level(1, { oursPerSecond: 5, minimalPerSecond: 9, oursP50: 151, minimalP50: 100, oursCpu: 1, minimalCpu: 1 })]);
+    const [p50] = minimalGoals([
+      level(1, { oursPerSecond: 5, minimalPerSecond: 9, oursP50: 151, minimalP50: 100, oursCpu: 1, minimalCpu: 1 }),
+    ]);
     expect(p50!.met).toBe(false);
-    const [none] = minimalGoals([level(1, { oursPerSecond: 5, minimalPerSecond: 9, oursP50: NaN, minimalP50: 100, oursCpu: 1, minimalCpu: 1 })]);
+    const [none] = minimalGoals([
+      level(1, { oursPerSecond: 5, minimalPerSecond: 9, oursP50: NaN, minimalP50: 100, oursCpu: 1, minimalCpu: 1 }),
+    ]);
     expect(none!.met).toBeNull();
   });
 
   it('has no goal rows and no section for a run without the minimal saga', () => {
-    const { minimal: _minimal, minimalRatios: _ratios, ...noMinimal } = level(1, { oursPerSecond: 5, minimalPerSecond: 9, oursP50: 150, minimalP50: 100, oursCpu: 150, minimalCpu: 100 });
+    const {
+      minimal: _minimal,
+      minimalRatios: _ratios,
+      ...noMinimal
+    } = level(1, {
+      oursPerSecond: 5,
+      minimalPerSecond: 9,
+      oursP50: 150,
+      minimalP50: 100,
+      oursCpu: 150,
+      minimalCpu: 100,
+    });
     expect(minimalGoals([noMinimal])).toEqual([]);
     expect(minimalSection([noMinimal])).toBe('');
   });
 
   it("prints this run's figures: throughput and p50 of all three sides with both ratios, CPU by kind, commands and bytes", () => {
-    const text = minimalSection([level(1, { oursPerSecond: 4.37, minimalPerSecond: 8.11, oursP50: 213, minimalP50: 117, oursCpu: 287.4, minimalCpu: 121.6 })]);
+    const text = minimalSection([
+      level(1, {
+        oursPerSecond: 4.37,
+        minimalPerSecond: 8.11,
+        oursP50: 213,
+        minimalP50: 117,
+        oursCpu: 287.4,
+        minimalCpu: 121.6,
+      }),
+    ]);
     expect(text).toContain('### Against a minimal durable saga');
     expect(text).toContain('4.37 / 8.11 / 10.54');
     expect(text).toContain('213 / 117 / 70');

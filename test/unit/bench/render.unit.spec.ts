@@ -5,21 +5,57 @@ import { goals, renderMarkdown } from '../../../bench/lib/render';
 const cpu = (bench: number, mongo: number, temporal: number) => ({
   seconds: 12,
   processes: [
-    { name: 'bench process (worker + API + consumers + load)', pid: 101, cpuSeconds: bench * 12, avgCores: bench, threads: [{ name: 'node (main thread)', cpuSeconds: bench * 9 }] },
+    {
+      name: 'bench process (worker + API + consumers + load)',
+      pid: 101,
+      cpuSeconds: bench * 12,
+      avgCores: bench,
+      threads: [{ name: 'node (main thread)', cpuSeconds: bench * 9 }],
+    },
     { name: 'MongoDB server', pid: 102, cpuSeconds: mongo * 12, avgCores: mongo },
     { name: 'Temporal dev server', pid: 103, cpuSeconds: temporal * 12, avgCores: temporal },
   ],
   machineBusyCores: bench + mongo + temporal,
 });
 
-const latency = (p50: number, p10 = p50 * 0.9) => ({ count: 30, mean: p50 * 1.1, p10, p50, p95: p50 * 1.4, p99: p50 * 1.9, max: p50 * 2.2 });
+const latency = (p50: number, p10 = p50 * 0.9) => ({
+  count: 30,
+  mean: p50 * 1.1,
+  p10,
+  p50,
+  p95: p50 * 1.4,
+  p99: p50 * 1.9,
+  max: p50 * 2.2,
+});
 
 /** A report with the saga scenario only (where the limits and fixes text is), every figure from the given numbers. */
-function report(n: { cores: number; oursP50: number; baseP50: number; baseP10: number; taskWait: number; taskWork: number; idleMongoWith: number; idleMongoWithout: number; tasks: number; startedAt: string }) {
+function report(n: {
+  cores: number;
+  oursP50: number;
+  baseP50: number;
+  baseP10: number;
+  taskWait: number;
+  taskWork: number;
+  idleMongoWith: number;
+  idleMongoWithout: number;
+  tasks: number;
+  startedAt: string;
+}) {
   const level = (concurrency: number, scale: number) => ({
     concurrency,
-    ours: { perSecond: 7.13 * scale, latencyMs: latency(n.oursP50 * scale), failed: 0, readModelMs: latency(n.oursP50 * scale * 0.97), cpu: cpu(0.71 * scale, 0.33 * scale, 0.29 * scale) },
-    baseline: { perSecond: 17.3 * scale, latencyMs: latency(n.baseP50 * scale, n.baseP10 * scale), failed: 0, cpu: cpu(0.43 * scale, 0.07 * scale, 0.37 * scale) },
+    ours: {
+      perSecond: 7.13 * scale,
+      latencyMs: latency(n.oursP50 * scale),
+      failed: 0,
+      readModelMs: latency(n.oursP50 * scale * 0.97),
+      cpu: cpu(0.71 * scale, 0.33 * scale, 0.29 * scale),
+    },
+    baseline: {
+      perSecond: 17.3 * scale,
+      latencyMs: latency(n.baseP50 * scale, n.baseP10 * scale),
+      failed: 0,
+      cpu: cpu(0.43 * scale, 0.07 * scale, 0.37 * scale),
+    },
     throughputRatio: 7.13 / 17.3,
     p50Ratio: n.oursP50 / n.baseP50,
     rounds: [],
@@ -46,12 +82,42 @@ function report(n: { cores: number; oursP50: number; baseP50: number; baseP10: n
     loadAverageAtStart: [1.23, 1.01, 0.87],
     loadAverageAtEnd: [2.31, 1.52, 1.03],
   };
-  const base = { mode: 'quick', startedAt: n.startedAt, durationSeconds: 97, machine, mongoPerScenario: 'one server for all scenarios', results, failures: {} };
+  const base = {
+    mode: 'quick',
+    startedAt: n.startedAt,
+    durationSeconds: 97,
+    machine,
+    mongoPerScenario: 'one server for all scenarios',
+    results,
+    failures: {},
+  };
   return { ...base, goals: goals(base) };
 }
 
-const first = report({ cores: 2, oursP50: 137.4, baseP50: 52.6, baseP10: 47.3, taskWait: 1.44, taskWork: 5.54, idleMongoWith: 0.02, idleMongoWithout: 0.01, tasks: 60, startedAt: '2026-11-28T10:00:00.000Z' });
-const second = report({ cores: 8, oursP50: 311.8, baseP50: 289.3, baseP10: 201.4, taskWait: 38.7, taskWork: 6.21, idleMongoWith: 0.97, idleMongoWithout: 0.12, tasks: 42, startedAt: '2026-12-03T17:30:00.000Z' });
+const first = report({
+  cores: 2,
+  oursP50: 137.4,
+  baseP50: 52.6,
+  baseP10: 47.3,
+  taskWait: 1.44,
+  taskWork: 5.54,
+  idleMongoWith: 0.02,
+  idleMongoWithout: 0.01,
+  tasks: 60,
+  startedAt: '2026-11-28T10:00:00.000Z',
+});
+const second = report({
+  cores: 8,
+  oursP50: 311.8,
+  baseP50: 289.3,
+  baseP10: 201.4,
+  taskWait: 38.7,
+  taskWork: 6.21,
+  idleMongoWith: 0.97,
+  idleMongoWithout: 0.12,
+  tasks: 42,
+  startedAt: '2026-12-03T17:30:00.000Z',
+});
 
 /** The limits and fixes text: what was written by hand, as opposed to the tables. */
 const prose = (markdown: string) => markdown.slice(markdown.indexOf('**What limits saga throughput'));
@@ -59,7 +125,19 @@ const prose = (markdown: string) => markdown.slice(markdown.indexOf('**What limi
 describe('bench report', () => {
   it('states no figure from an earlier run: the task dispatch and change stream figures of the past are gone', () => {
     for (const text of [renderMarkdown(first), renderMarkdown(second)]) {
-      for (const stale of ['36–41 ms', '235 of', '296 ms', 'about 65 ms', '1.2×', 'about 1 core', 'about 0.1', 'about 7 event appends', '6 state-document writes', '2,000', 'Two cores']) {
+      for (const stale of [
+        '36–41 ms',
+        '235 of',
+        '296 ms',
+        'about 65 ms',
+        '1.2×',
+        'about 1 core',
+        'about 0.1',
+        'about 7 event appends',
+        '6 state-document writes',
+        '2,000',
+        'Two cores',
+      ]) {
         expect(text).not.toContain(stale);
       }
     }

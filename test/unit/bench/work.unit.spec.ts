@@ -16,15 +16,38 @@ const targets: CpuTarget[] = [
 
 const window = (seconds: Record<string, number>): CpuReport => ({
   seconds: 10,
-  processes: Object.entries(seconds).map(([name, cpuSeconds]) => ({ name, pid: targets.find((t) => t.name === name)!.pid!, cpuSeconds, avgCores: cpuSeconds / 10 })),
+  processes: Object.entries(seconds).map(([name, cpuSeconds]) => ({
+    name,
+    pid: targets.find((t) => t.name === name)!.pid!,
+    cpuSeconds,
+    avgCores: cpuSeconds / 10,
+  })),
   machineBusyCores: null,
 });
 
 describe('CPU per saga', () => {
   it("sums a side's processes over its rounds by kind, charges it the shared servers, and keeps the load generator apart", () => {
     const rounds = [
-      window({ api: 0.2, 'worker 1': 0.5, 'worker 2': 0.3, readside: 0.4, 'minimal-worker': 0.05, 'MongoDB server': 0.6, 'Temporal dev server': 0.5, 'load generator (bench process)': 0.2 }),
-      window({ api: 0.2, 'worker 1': 0.5, 'worker 2': 0.3, readside: 0.4, 'minimal-watcher': 0.01, 'MongoDB server': 0.4, 'Temporal dev server': 0.5, 'load generator (bench process)': 0.2 }),
+      window({
+        api: 0.2,
+        'worker 1': 0.5,
+        'worker 2': 0.3,
+        readside: 0.4,
+        'minimal-worker': 0.05,
+        'MongoDB server': 0.6,
+        'Temporal dev server': 0.5,
+        'load generator (bench process)': 0.2,
+      }),
+      window({
+        api: 0.2,
+        'worker 1': 0.5,
+        'worker 2': 0.3,
+        readside: 0.4,
+        'minimal-watcher': 0.01,
+        'MongoDB server': 0.4,
+        'Temporal dev server': 0.5,
+        'load generator (bench process)': 0.2,
+      }),
     ];
     const ours = cpuPerSaga(rounds, targets, 'ours', 20);
     expect(ours.byKind).toEqual({ API: 20, worker: 80, 'read side': 40, MongoDB: 50, Temporal: 50 });
@@ -33,7 +56,12 @@ describe('CPU per saga', () => {
   });
 
   it("does not charge a side for another side's processes", () => {
-    const minimal = cpuPerSaga([window({ api: 5, 'minimal-worker': 0.3, 'minimal-watcher': 0.1, 'MongoDB server': 0.2 })], targets, 'minimal', 10);
+    const minimal = cpuPerSaga(
+      [window({ api: 5, 'minimal-worker': 0.3, 'minimal-watcher': 0.1, 'MongoDB server': 0.2 })],
+      targets,
+      'minimal',
+      10,
+    );
     expect(minimal.byKind).toEqual({ worker: 30, 'read side': 10, MongoDB: 20 });
     expect(minimal.total).toBe(60);
   });

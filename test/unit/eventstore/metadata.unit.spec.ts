@@ -12,7 +12,9 @@ describe('deterministicEventId', () => {
   });
 
   it('gives different ids for different parts, including ones that concatenate alike', () => {
-    expect(deterministicEventId('payment', 'order-1', 'debit')).not.toBe(deterministicEventId('payment', 'order-1', 'refund'));
+    expect(deterministicEventId('payment', 'order-1', 'debit')).not.toBe(
+      deterministicEventId('payment', 'order-1', 'refund'),
+    );
     expect(deterministicEventId('ab', 'c')).not.toBe(deterministicEventId('a', 'bc'));
   });
 
@@ -28,15 +30,28 @@ describe('temporalMetadata', () => {
 });
 
 describe('duplicateKey', () => {
-  const message = (index: string) => `E11000 duplicate key error collection: db.events index: ${index} dup key: { x: 1 }`;
+  const message = (index: string) =>
+    `E11000 duplicate key error collection: db.events index: ${index} dup key: { x: 1 }`;
 
   it('names the index that refused a single insert', () => {
-    expect(duplicateKey(new MongoServerError({ message: message('stream_version'), errmsg: message('stream_version'), code: 11000 }))).toEqual({ at: 0, on: 'stream_version' });
-    expect(duplicateKey(new MongoServerError({ message: message('global_position'), errmsg: message('global_position'), code: 11000 }))).toEqual({ at: 0, on: 'position' });
+    expect(
+      duplicateKey(
+        new MongoServerError({ message: message('stream_version'), errmsg: message('stream_version'), code: 11000 }),
+      ),
+    ).toEqual({ at: 0, on: 'stream_version' });
+    expect(
+      duplicateKey(
+        new MongoServerError({ message: message('global_position'), errmsg: message('global_position'), code: 11000 }),
+      ),
+    ).toEqual({ at: 0, on: 'position' });
   });
 
   it('falls back to the key pattern when the message does not name the index', () => {
-    const err = new MongoServerError({ message: 'E11000 duplicate key error', code: 11000, keyPattern: { 'metadata.eventId': 1 } });
+    const err = new MongoServerError({
+      message: 'E11000 duplicate key error',
+      code: 11000,
+      keyPattern: { 'metadata.eventId': 1 },
+    });
     expect(duplicateKey(err)).toEqual({ at: 0, on: 'event_id' });
   });
 

@@ -1,16 +1,37 @@
 import { describe, expect, it } from 'vitest';
-import { mergeItems, OutOfStockError, refusedReservation, release, releasedItems, ReservationReleasedError, UnknownSkuError, type Release } from '../../../domain/inventory';
+import {
+  mergeItems,
+  OutOfStockError,
+  refusedReservation,
+  release,
+  releasedItems,
+  ReservationReleasedError,
+  UnknownSkuError,
+  type Release,
+} from '../../../domain/inventory';
 
 const orderId = 'o-1';
 const line = { sku: 'A', quantity: 3 };
 
-type RefusalCase = [name: string, sku: Parameters<typeof refusedReservation>[2], then: 'held' | (new (...args: never[]) => Error)];
+type RefusalCase = [
+  name: string,
+  sku: Parameters<typeof refusedReservation>[2],
+  then: 'held' | (new (...args: never[]) => Error),
+];
 
 const refusals: RefusalCase[] = [
   ['goes on when an earlier attempt for the order holds the reservation', { available: 0, reserved: 3 }, 'held'],
   ['refuses a SKU the catalog does not know', null, UnknownSkuError],
-  ['refuses a late reservation for an order whose release already ran', { available: 10, released: 0 }, ReservationReleasedError],
-  ['refuses a late reservation after the stock was given back', { available: 10, released: 3 }, ReservationReleasedError],
+  [
+    'refuses a late reservation for an order whose release already ran',
+    { available: 10, released: 0 },
+    ReservationReleasedError,
+  ],
+  [
+    'refuses a late reservation after the stock was given back',
+    { available: 10, released: 3 },
+    ReservationReleasedError,
+  ],
   ['reports out of stock when too little is available', { available: 2 }, OutOfStockError],
 ];
 
@@ -37,16 +58,41 @@ describe('inventory rules', () => {
 
   it('says how short the stock is, as the saga reports it', () => {
     const refused = refusedReservation(orderId, line, { available: 2 });
-    expect(refused).toMatchObject({ code: 'OutOfStock', message: 'out of stock: A has 2 available, 3 needed', details: { sku: 'A', available: 2, needed: 3 } });
-    expect(refusedReservation(orderId, line, { available: 2, released: 0 })).toMatchObject({ code: 'OutOfStock', message: 'reservation for order o-1 was already released' });
+    expect(refused).toMatchObject({
+      code: 'OutOfStock',
+      message: 'out of stock: A has 2 available, 3 needed',
+      details: { sku: 'A', available: 2, needed: 3 },
+    });
+    expect(refusedReservation(orderId, line, { available: 2, released: 0 })).toMatchObject({
+      code: 'OutOfStock',
+      message: 'reservation for order o-1 was already released',
+    });
     expect(refusedReservation(orderId, line, null)).toMatchObject({ code: 'UnknownSku', message: 'unknown SKU A' });
   });
 
   it('merges lines per SKU in SKU order, so every order touches documents in the same order', () => {
-    expect(mergeItems([{ sku: 'B', quantity: 1 }, { sku: 'A', quantity: 2 }, { sku: 'B', quantity: 4 }])).toEqual([{ sku: 'A', quantity: 2 }, { sku: 'B', quantity: 5 }]);
+    expect(
+      mergeItems([
+        { sku: 'B', quantity: 1 },
+        { sku: 'A', quantity: 2 },
+        { sku: 'B', quantity: 4 },
+      ]),
+    ).toEqual([
+      { sku: 'A', quantity: 2 },
+      { sku: 'B', quantity: 5 },
+    ]);
   });
 
   it('lists what a release gave back by SKU, leaving out SKUs only marked released', () => {
-    expect(releasedItems([{ sku: 'C', released: 1 }, { sku: 'A', released: 0 }, { sku: 'B', released: 2 }])).toEqual([{ sku: 'B', quantity: 2 }, { sku: 'C', quantity: 1 }]);
+    expect(
+      releasedItems([
+        { sku: 'C', released: 1 },
+        { sku: 'A', released: 0 },
+        { sku: 'B', released: 2 },
+      ]),
+    ).toEqual([
+      { sku: 'B', quantity: 2 },
+      { sku: 'C', quantity: 1 },
+    ]);
   });
 });

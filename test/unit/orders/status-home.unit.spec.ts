@@ -5,7 +5,20 @@ import { ORDER_STATUSES } from '../../../domain/orders';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 /** The source tree, as the architecture check reads it (test/unit/architecture.unit.spec.ts). */
-const LAYERS = ['api', 'activities', 'composition', 'domain', 'eventstore', 'infra', 'config', 'readside', 'workflows', 'workers', 'scripts', 'servers'];
+const LAYERS = [
+  'api',
+  'activities',
+  'composition',
+  'domain',
+  'eventstore',
+  'infra',
+  'config',
+  'readside',
+  'workflows',
+  'workers',
+  'scripts',
+  'servers',
+];
 
 /** Where a status may be spelled out: its home, and code that must never change. */
 const EXEMPT: Array<[RegExp, string]> = [
@@ -51,9 +64,12 @@ describe('the order status has one home', () => {
 
   it('finds a status list planted in a service', () => {
     const planted = path.join(root, 'activities', 'zz-planted-status-list.ts');
-    writeFileSync(planted, "export const FINISHED = ['COMPLETED', \"CANCELLED\"];\n");
+    writeFileSync(planted, 'export const FINISHED = [\'COMPLETED\', "CANCELLED"];\n');
     try {
-      expect(statusLiteralsOutsideTheTable().filter((f) => f.startsWith('activities/zz-'))).toEqual(['activities/zz-planted-status-list.ts:1: \'COMPLETED\'', 'activities/zz-planted-status-list.ts:1: "CANCELLED"']);
+      expect(statusLiteralsOutsideTheTable().filter((f) => f.startsWith('activities/zz-'))).toEqual([
+        "activities/zz-planted-status-list.ts:1: 'COMPLETED'",
+        'activities/zz-planted-status-list.ts:1: "CANCELLED"',
+      ]);
     } finally {
       rmSync(planted, { force: true });
     }

@@ -20,16 +20,50 @@ import { statusOf, type OrderViewDocument } from '../../../readside/projections/
 
 describe('order status table', () => {
   it('lists every status once, in the order a saga passes through them', () => {
-    expect(ORDER_STATUSES).toEqual(['PENDING', 'AWAITING_APPROVAL', 'PAYMENT_COMPLETED', 'ITEMS_RESERVED', 'SHIPMENT_SCHEDULED', 'COMPLETED', 'COMPENSATING', 'CANCELLED', 'COMPENSATION_INCOMPLETE']);
+    expect(ORDER_STATUSES).toEqual([
+      'PENDING',
+      'AWAITING_APPROVAL',
+      'PAYMENT_COMPLETED',
+      'ITEMS_RESERVED',
+      'SHIPMENT_SCHEDULED',
+      'COMPLETED',
+      'COMPENSATING',
+      'CANCELLED',
+      'COMPENSATION_INCOMPLETE',
+    ]);
   });
 
   it.each<[string, readonly OrderStatus[], OrderStatus[]]>([
-    ['the saga ends completed, cancelled, or cancelled with compensations parked', TERMINAL_STATUSES, ['COMPLETED', 'CANCELLED', 'COMPENSATION_INCOMPLETE']],
-    ['an undone order is compensating or cancelled', UNDONE_STATUSES, ['COMPENSATING', 'CANCELLED', 'COMPENSATION_INCOMPLETE']],
-    ['stock entries are pruned only for orders nothing can move any more', SETTLED_STATUSES, ['COMPLETED', 'CANCELLED']],
-    ['a cancel is accepted on the forward path only', CANCELLABLE_STATUSES, ['PENDING', 'AWAITING_APPROVAL', 'PAYMENT_COMPLETED', 'ITEMS_RESERVED', 'SHIPMENT_SCHEDULED']],
-    ['the address changes only before the shipment is booked', ADDRESS_CHANGEABLE_STATUSES, ['PENDING', 'AWAITING_APPROVAL', 'PAYMENT_COMPLETED', 'ITEMS_RESERVED']],
-    ['the search attribute skips the statuses passed through in milliseconds', PASSING_STATUSES, ['PAYMENT_COMPLETED', 'ITEMS_RESERVED', 'SHIPMENT_SCHEDULED']],
+    [
+      'the saga ends completed, cancelled, or cancelled with compensations parked',
+      TERMINAL_STATUSES,
+      ['COMPLETED', 'CANCELLED', 'COMPENSATION_INCOMPLETE'],
+    ],
+    [
+      'an undone order is compensating or cancelled',
+      UNDONE_STATUSES,
+      ['COMPENSATING', 'CANCELLED', 'COMPENSATION_INCOMPLETE'],
+    ],
+    [
+      'stock entries are pruned only for orders nothing can move any more',
+      SETTLED_STATUSES,
+      ['COMPLETED', 'CANCELLED'],
+    ],
+    [
+      'a cancel is accepted on the forward path only',
+      CANCELLABLE_STATUSES,
+      ['PENDING', 'AWAITING_APPROVAL', 'PAYMENT_COMPLETED', 'ITEMS_RESERVED', 'SHIPMENT_SCHEDULED'],
+    ],
+    [
+      'the address changes only before the shipment is booked',
+      ADDRESS_CHANGEABLE_STATUSES,
+      ['PENDING', 'AWAITING_APPROVAL', 'PAYMENT_COMPLETED', 'ITEMS_RESERVED'],
+    ],
+    [
+      'the search attribute skips the statuses passed through in milliseconds',
+      PASSING_STATUSES,
+      ['PAYMENT_COMPLETED', 'ITEMS_RESERVED', 'SHIPMENT_SCHEDULED'],
+    ],
   ])('%s', (_rule, derived, statuses) => {
     expect(derived).toEqual(statuses);
   });
@@ -56,13 +90,16 @@ describe('order status table', () => {
 
   it('never completes an undone order, and never undoes a completed one', () => {
     for (const status of UNDONE_STATUSES) expect(allows(status, 'OrderCompleted')).toBe(false);
-    for (const event of ['OrderCompensating', 'OrderCancelled', 'OrderCompensationCompleted'] as const) expect(allows('COMPLETED', event)).toBe(false);
+    for (const event of ['OrderCompensating', 'OrderCancelled', 'OrderCompensationCompleted'] as const)
+      expect(allows('COMPLETED', event)).toBe(false);
   });
 
   it('leaves no settled status, and leaves a terminal status only to settle its parked compensations', () => {
     for (const status of SETTLED_STATUSES) expect(TRANSITIONS.filter((t) => t.from.includes(status))).toEqual([]);
     const outOfTerminal = TRANSITIONS.filter((t) => t.from.some((s) => s !== null && TERMINAL_STATUSES.includes(s)));
-    expect(outOfTerminal.map((t) => [t.from, t.on, t.to])).toEqual([[['COMPENSATION_INCOMPLETE'], 'OrderCompensationCompleted', 'CANCELLED']]);
+    expect(outOfTerminal.map((t) => [t.from, t.on, t.to])).toEqual([
+      [['COMPENSATION_INCOMPLETE'], 'OrderCompensationCompleted', 'CANCELLED'],
+    ]);
   });
 
   it('follows the forward path one step at a time, and undoes from any status in progress', () => {
@@ -83,11 +120,24 @@ describe('order status table', () => {
 
 describe('read model status from facts seen in any order', () => {
   type Facts = OrderViewDocument['facts'];
-  const FACTS = ['created', 'requiresApproval', 'approved', 'paid', 'reserved', 'shipped', 'completed', 'compensating', 'cancelled', 'incomplete', 'compensationCompleted'] as const;
+  const FACTS = [
+    'created',
+    'requiresApproval',
+    'approved',
+    'paid',
+    'reserved',
+    'shipped',
+    'completed',
+    'compensating',
+    'cancelled',
+    'incomplete',
+    'compensationCompleted',
+  ] as const;
 
   /** The precedence the orders view has always shown, spelled out as the oracle the table must reproduce. */
   function precedence(facts: Facts): OrderStatus {
-    if (facts.cancelled) return facts.incomplete && !facts.compensationCompleted ? 'COMPENSATION_INCOMPLETE' : 'CANCELLED';
+    if (facts.cancelled)
+      return facts.incomplete && !facts.compensationCompleted ? 'COMPENSATION_INCOMPLETE' : 'CANCELLED';
     if (facts.compensating) return 'COMPENSATING';
     if (facts.completed) return 'COMPLETED';
     if (facts.shipped) return 'SHIPMENT_SCHEDULED';
@@ -101,7 +151,8 @@ describe('read model status from facts seen in any order', () => {
     const mismatches: string[] = [];
     for (let bits = 0; bits < 1 << FACTS.length; bits++) {
       const facts: Facts = Object.fromEntries(FACTS.map((f, i) => [f, (bits & (1 << i)) !== 0]));
-      if (statusOf(facts) !== precedence(facts)) mismatches.push(`${JSON.stringify(facts)}: ${statusOf(facts)} instead of ${precedence(facts)}`);
+      if (statusOf(facts) !== precedence(facts))
+        mismatches.push(`${JSON.stringify(facts)}: ${statusOf(facts)} instead of ${precedence(facts)}`);
     }
     expect(mismatches).toEqual([]);
   });

@@ -5,7 +5,21 @@ import { APPROVAL, COMPENSATION_STEPS, FINAL_STEP, FORWARD_STEPS } from '../../.
 
 const root = path.resolve(__dirname, '..', '..', '..');
 /** The source tree, as the architecture check reads it, and the tests (the fault matrix, specs). */
-const TREES = ['api', 'activities', 'composition', 'domain', 'eventstore', 'infra', 'config', 'readside', 'workflows', 'workers', 'scripts', 'servers', 'test'];
+const TREES = [
+  'api',
+  'activities',
+  'composition',
+  'domain',
+  'eventstore',
+  'infra',
+  'config',
+  'readside',
+  'workflows',
+  'workers',
+  'scripts',
+  'servers',
+  'test',
+];
 
 /** Where a list of steps may be written out: the two halves of the step table, and code that must never change. */
 const EXEMPT: Array<[RegExp, string]> = [
@@ -13,7 +27,10 @@ const EXEMPT: Array<[RegExp, string]> = [
   [/^workflows\/saga\/steps\.ts$/, "the workflow's step table: what each step and its compensation are called with"],
   [/^workflows\/legacy\//, 'the frozen sagas: recorded histories replay them as they were'],
   [/^test\/fixtures\//, 'recorded histories'],
-  [/^test\/unit\/orders\/decider\.unit\.spec\.ts$/, "the decider's given/then tables: the compensations one order recorded, not the saga's steps"],
+  [
+    /^test\/unit\/orders\/decider\.unit\.spec\.ts$/,
+    "the decider's given/then tables: the compensations one order recorded, not the saga's steps",
+  ],
 ];
 
 /** Every name a saga step or compensation goes by. */
@@ -59,11 +76,17 @@ describe('the saga steps have one home', () => {
   it('finds a list of steps planted in a service and a map keyed by steps planted in a test', () => {
     const list = path.join(root, 'activities', 'zz-planted-step-list.ts');
     const map = path.join(root, 'test', 'zz-planted-step-map.ts');
-    writeFileSync(list, "export const UNDONE = ['refundPayment', \"releaseItems\"];\n");
-    writeFileSync(map, "export const FAILS = {\n  processPayment: 'InsufficientFunds',\n  reserveItems: 'OutOfStock',\n};\n");
+    writeFileSync(list, 'export const UNDONE = [\'refundPayment\', "releaseItems"];\n');
+    writeFileSync(
+      map,
+      "export const FAILS = {\n  processPayment: 'InsufficientFunds',\n  reserveItems: 'OutOfStock',\n};\n",
+    );
     try {
       const found = handWrittenStepLists().filter((f) => f.includes('/zz-planted-'));
-      expect(found).toEqual(['activities/zz-planted-step-list.ts:1: refundPayment, releaseItems', 'test/zz-planted-step-map.ts:2: processPayment, reserveItems']);
+      expect(found).toEqual([
+        'activities/zz-planted-step-list.ts:1: refundPayment, releaseItems',
+        'test/zz-planted-step-map.ts:2: processPayment, reserveItems',
+      ]);
     } finally {
       rmSync(list, { force: true });
       rmSync(map, { force: true });

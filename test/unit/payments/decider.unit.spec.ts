@@ -18,23 +18,49 @@ const charge = { orderId, accountId, amount };
 const debit = { accountId, amount };
 
 const completed: PaymentDecision = { type: 'PaymentCompleted', data: charge };
-const declined = (failure: 'InsufficientFunds' | 'AccountNotFound' = 'InsufficientFunds'): PaymentDecision => ({ type: 'PaymentDeclined', data: { orderId, failure, reason: 'Account acc-1 has 5 cents; cannot withdraw 1000' } });
+const declined = (failure: 'InsufficientFunds' | 'AccountNotFound' = 'InsufficientFunds'): PaymentDecision => ({
+  type: 'PaymentDeclined',
+  data: { orderId, failure, reason: 'Account acc-1 has 5 cents; cannot withdraw 1000' },
+});
 const voided: PaymentDecision = { type: 'PaymentVoided', data: { orderId, accountId } };
 const refunded: PaymentDecision = { type: 'PaymentRefunded', data: charge };
 
 const chargeIt = (debited = false): PaymentCommand => ({ type: 'ChargePayment', debited, ...charge });
-const decline = (debited = false, failure: 'InsufficientFunds' | 'AccountNotFound' = 'InsufficientFunds'): PaymentCommand => ({ type: 'DeclineCharge', orderId, failure, reason: 'Account acc-1 has 5 cents; cannot withdraw 1000', debited });
+const decline = (
+  debited = false,
+  failure: 'InsufficientFunds' | 'AccountNotFound' = 'InsufficientFunds',
+): PaymentCommand => ({
+  type: 'DeclineCharge',
+  orderId,
+  failure,
+  reason: 'Account acc-1 has 5 cents; cannot withdraw 1000',
+  debited,
+});
 const settle: PaymentCommand = { type: 'SettleCharge', ...charge };
 const voidIt: PaymentCommand = { type: 'VoidPayment', orderId, accountId };
-const refund = (debited: { accountId: string; amount: number } | null): PaymentCommand => ({ type: 'RefundPayment', orderId, debit: debited });
+const refund = (debited: { accountId: string; amount: number } | null): PaymentCommand => ({
+  type: 'RefundPayment',
+  orderId,
+  debit: debited,
+});
 
 const fold = (events: PaymentDecision[]): PaymentState => events.reduce(evolve, initialState());
 
-type Case = [name: string, given: PaymentDecision[], command: PaymentCommand, then: PaymentDecision[] | (new (...args: never[]) => Error)];
+type Case = [
+  name: string,
+  given: PaymentDecision[],
+  command: PaymentCommand,
+  then: PaymentDecision[] | (new (...args: never[]) => Error),
+];
 
 const cases: Case[] = [
   // Charge once
-  ['charges a payment that has no events yet (the completion to record once the debit went through)', [], chargeIt(), [completed]],
+  [
+    'charges a payment that has no events yet (the completion to record once the debit went through)',
+    [],
+    chargeIt(),
+    [completed],
+  ],
   ['repeats the completion of a payment already charged', [completed], chargeIt(), [completed]],
   ['refuses a charge the account declined', [declined()], chargeIt(), PaymentDeclinedError],
   ['refuses a charge of a payment voided before it could be charged', [voided], chargeIt(), PaymentVoidedError],
@@ -55,8 +81,18 @@ const cases: Case[] = [
   ['leaves a declined payment as it is', [declined()], voidIt, []],
   ['voids a payment once', [voided], voidIt, []],
   ['refunds a charged payment once', [completed], refund(debit), [refunded]],
-  ['refunds the debit of a payment voided while it was being charged, as the account\'s log holds it', [voided], refund({ accountId, amount: 700 }), [{ type: 'PaymentRefunded', data: { orderId, accountId, amount: 700 } }]],
-  ['refunds a payment whose decline was only one attempt and whose debit landed', [declined()], refund(debit), [refunded]],
+  [
+    "refunds the debit of a payment voided while it was being charged, as the account's log holds it",
+    [voided],
+    refund({ accountId, amount: 700 }),
+    [{ type: 'PaymentRefunded', data: { orderId, accountId, amount: 700 } }],
+  ],
+  [
+    'refunds a payment whose decline was only one attempt and whose debit landed',
+    [declined()],
+    refund(debit),
+    [refunded],
+  ],
   ['repeats the refund of a payment already refunded', [completed, refunded], refund(debit), [refunded]],
   ['refunds nothing of a payment never debited', [voided], refund(null), []],
   ['refunds nothing of a declined payment the account never debited', [declined()], refund(null), []],
@@ -71,14 +107,22 @@ describe('payment decider', () => {
   });
 
   it("declines with the account's own failure type, and InsufficientFunds where only the reason is known", () => {
-    expect(() => decide(chargeIt(), fold([declined('AccountNotFound')]))).toThrow(expect.objectContaining({ code: 'AccountNotFound', message: 'Account acc-1 has 5 cents; cannot withdraw 1000' }));
+    expect(() => decide(chargeIt(), fold([declined('AccountNotFound')]))).toThrow(
+      expect.objectContaining({ code: 'AccountNotFound', message: 'Account acc-1 has 5 cents; cannot withdraw 1000' }),
+    );
     const kept: PaymentState = { status: 'declined', reason: 'no money' };
-    expect(() => decide(chargeIt(), kept)).toThrow(expect.objectContaining({ code: 'InsufficientFunds', message: 'no money' }));
+    expect(() => decide(chargeIt(), kept)).toThrow(
+      expect.objectContaining({ code: 'InsufficientFunds', message: 'no money' }),
+    );
   });
 
   it('says whether a void came before the charge or during it', () => {
-    expect(() => decide(chargeIt(false), fold([voided]))).toThrow('payment was voided by a compensation before it could be charged');
-    expect(() => decide(chargeIt(true), fold([voided, refunded]))).toThrow('payment was voided by a compensation while it was being charged');
+    expect(() => decide(chargeIt(false), fold([voided]))).toThrow(
+      'payment was voided by a compensation before it could be charged',
+    );
+    expect(() => decide(chargeIt(true), fold([voided, refunded]))).toThrow(
+      'payment was voided by a compensation while it was being charged',
+    );
   });
 
   it('tells a change to carry out from a repeat of what the stream holds', () => {
@@ -93,10 +137,16 @@ describe('payment decider', () => {
     expect(fold([completed, refunded])).toEqual({ status: 'refunded', accountId, amount });
     expect(fold([voided, completed])).toEqual({ status: 'voided', accountId });
     expect(fold([declined(), completed])).toMatchObject({ status: 'declined' });
-    expect(fold([voided, { type: 'PaymentRefunded', data: { orderId, accountId, amount: 700 } }])).toEqual({ status: 'refunded', accountId, amount: 700 });
+    expect(fold([voided, { type: 'PaymentRefunded', data: { orderId, accountId, amount: 700 } }])).toEqual({
+      status: 'refunded',
+      accountId,
+      amount: 700,
+    });
   });
 
-  it('leaves the state alone for an event type it does not know (a newer writer\'s)', () => {
-    expect(evolve(fold([completed]), { type: 'PaymentDisputed', data: { orderId } } as unknown as PaymentDecision)).toEqual(fold([completed]));
+  it("leaves the state alone for an event type it does not know (a newer writer's)", () => {
+    expect(
+      evolve(fold([completed]), { type: 'PaymentDisputed', data: { orderId } } as unknown as PaymentDecision),
+    ).toEqual(fold([completed]));
   });
 });

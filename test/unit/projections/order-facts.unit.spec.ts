@@ -20,7 +20,15 @@ const event = (type: string, data: Record<string, unknown>): StoredEvent => ({
 
 /** One event of every type the view maps, with the data the services write. */
 const EVERY_MAPPED_EVENT = [
-  event('OrderCreated', { customerId: 'sealed:c', customer: 'p', accountId: 'acc-1', items: [{ sku: 'BOOK-1', quantity: 2, unitPrice: 1500 }], total: 3000, shippingAddress: address, requiresApproval: true }),
+  event('OrderCreated', {
+    customerId: 'sealed:c',
+    customer: 'p',
+    accountId: 'acc-1',
+    items: [{ sku: 'BOOK-1', quantity: 2, unitPrice: 1500 }],
+    total: 3000,
+    shippingAddress: address,
+    requiresApproval: true,
+  }),
   event('OrderApproved', {}),
   event('ShippingAddressChanged', { address }),
   event('PaymentCompleted', { accountId: 'acc-1', amount: 3000 }),
@@ -28,7 +36,12 @@ const EVERY_MAPPED_EVENT = [
   event('ShipmentScheduled', { trackingId: 't-1', address }),
   event('OrderCompleted', {}),
   event('OrderCompensating', { reason: 'out of stock' }),
-  event('OrderCancelled', { customerId: null, total: null, reason: 'out of stock', openCompensations: ['cancelShipment'] }),
+  event('OrderCancelled', {
+    customerId: null,
+    total: null,
+    reason: 'out of stock',
+    openCompensations: ['cancelShipment'],
+  }),
   event('OrderCompensationCompleted', {}),
 ];
 
@@ -62,23 +75,30 @@ describe("the orders view's fact map", () => {
   });
 
   it('keeps an address changed before the order was seen: the creation sets it only on a new document', () => {
-    expect(orderChange(EVERY_MAPPED_EVENT[0]!)).toMatchObject({ setOnInsert: { shippingAddress: address, failureReason: null } });
+    expect(orderChange(EVERY_MAPPED_EVENT[0]!)).toMatchObject({
+      setOnInsert: { shippingAddress: address, failureReason: null },
+    });
     expect(orderChange(EVERY_MAPPED_EVENT[0]!)!.set).not.toHaveProperty('shippingAddress');
   });
 
-  it.each(['PaymentRefunded', 'ItemsReleased', 'ShipmentCancelled', 'OrderRejected', 'StockAdjusted', 'PaymentCharging', 'SomethingNewer'])(
-    'ignores %s: no change, and applying it touches no collection',
-    async (type) => {
-      const unknown = event(type, { accountId: 'acc-1', amount: 1 });
-      expect(orderChange(unknown)).toBeNull();
-      const untouchable: ProjectionContext = {
-        epoch: 1,
-        collection: () => {
-          throw new Error(`the orders view wrote for ${type}`);
-        },
-      };
-      await expect(ordersProjection.apply(unknown, untouchable)).resolves.toBeUndefined();
-      await expect(ordersProjection.applyMany!([unknown, unknown], untouchable)).resolves.toBeUndefined();
-    },
-  );
+  it.each([
+    'PaymentRefunded',
+    'ItemsReleased',
+    'ShipmentCancelled',
+    'OrderRejected',
+    'StockAdjusted',
+    'PaymentCharging',
+    'SomethingNewer',
+  ])('ignores %s: no change, and applying it touches no collection', async (type) => {
+    const unknown = event(type, { accountId: 'acc-1', amount: 1 });
+    expect(orderChange(unknown)).toBeNull();
+    const untouchable: ProjectionContext = {
+      epoch: 1,
+      collection: () => {
+        throw new Error(`the orders view wrote for ${type}`);
+      },
+    };
+    await expect(ordersProjection.apply(unknown, untouchable)).resolves.toBeUndefined();
+    await expect(ordersProjection.applyMany!([unknown, unknown], untouchable)).resolves.toBeUndefined();
+  });
 });

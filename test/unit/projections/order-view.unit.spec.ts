@@ -38,7 +38,17 @@ describe('the orders view, declared once', () => {
 
   it('publishes the fields the contract names, in its order', () => {
     const schema = z.toJSONSchema(orderViewBody) as { properties: Record<string, unknown>; required: string[] };
-    const contract = ['orderId', 'customerId', 'accountId', 'status', 'items', 'total', 'shippingAddress', 'failureReason', 'openCompensations'];
+    const contract = [
+      'orderId',
+      'customerId',
+      'accountId',
+      'status',
+      'items',
+      'total',
+      'shippingAddress',
+      'failureReason',
+      'openCompensations',
+    ];
     expect(Object.keys(schema.properties)).toEqual(contract);
     expect(schema.required).toEqual(contract);
   });
@@ -60,7 +70,11 @@ describe('the orders view, declared once', () => {
       createdAt: '2026-03-01T10:00:00.000Z',
       updatedAt: '2026-03-01T10:00:00.000Z',
     });
-    expect(Object.keys(answer)).toEqual(Object.keys(orderViewDocument.shape).filter((k) => !['customer', 'facts', 'lastPosition', 'epoch'].includes(k)).map((k) => (k === '_id' ? 'orderId' : k)));
+    expect(Object.keys(answer)).toEqual(
+      Object.keys(orderViewDocument.shape)
+        .filter((k) => !['customer', 'facts', 'lastPosition', 'epoch'].includes(k))
+        .map((k) => (k === '_id' ? 'orderId' : k)),
+    );
   });
 
   it('opens only the personal fields: text a client chose stays as it is', async () => {

@@ -8,10 +8,42 @@ describe('the park breaker', () => {
   it.each([
     { parks: [], stream: 'c', allowed: true, why: 'nothing parked before' },
     { parks: [{ streamId: 'a', at: ago(1_000) }], stream: 'c', allowed: true, why: 'one other stream parked' },
-    { parks: [{ streamId: 'a', at: ago(2_000) }, { streamId: 'b', at: ago(1_000) }], stream: 'c', allowed: false, why: 'two other streams parked within the window' },
-    { parks: [{ streamId: 'a', at: ago(2_000) }, { streamId: 'a', at: ago(1_000) }], stream: 'c', allowed: true, why: 'the same other stream twice' },
-    { parks: [{ streamId: 'a', at: ago(2_000) }, { streamId: 'c', at: ago(1_000) }], stream: 'c', allowed: true, why: 'this stream and one other' },
-    { parks: [{ streamId: 'a', at: ago(PARK_BREAKER_WINDOW_MS + 1) }, { streamId: 'b', at: ago(1_000) }], stream: 'c', allowed: true, why: 'an older park has left the window' },
+    {
+      parks: [
+        { streamId: 'a', at: ago(2_000) },
+        { streamId: 'b', at: ago(1_000) },
+      ],
+      stream: 'c',
+      allowed: false,
+      why: 'two other streams parked within the window',
+    },
+    {
+      parks: [
+        { streamId: 'a', at: ago(2_000) },
+        { streamId: 'a', at: ago(1_000) },
+      ],
+      stream: 'c',
+      allowed: true,
+      why: 'the same other stream twice',
+    },
+    {
+      parks: [
+        { streamId: 'a', at: ago(2_000) },
+        { streamId: 'c', at: ago(1_000) },
+      ],
+      stream: 'c',
+      allowed: true,
+      why: 'this stream and one other',
+    },
+    {
+      parks: [
+        { streamId: 'a', at: ago(PARK_BREAKER_WINDOW_MS + 1) },
+        { streamId: 'b', at: ago(1_000) },
+      ],
+      stream: 'c',
+      allowed: true,
+      why: 'an older park has left the window',
+    },
   ])('allows a park: $allowed when $why', ({ parks, stream, allowed }) => {
     expect(parkAllowed(parks, stream, now)).toBe(allowed);
   });

@@ -33,7 +33,12 @@ function slowCollection() {
       });
     },
   };
-  return { collection: collection as unknown as Collection<CheckpointDocument>, pending, sent, maxInFlight: () => maxInFlight };
+  return {
+    collection: collection as unknown as Collection<CheckpointDocument>,
+    pending,
+    sent,
+    maxInFlight: () => maxInFlight,
+  };
 }
 
 const settle = () => new Promise((r) => setImmediate(r));
@@ -42,7 +47,11 @@ const step = fc.oneof(
   fc.record({ kind: fc.constant('write' as const), advance: fc.integer({ min: 0, max: 5 }), progress: fc.boolean() }),
   // A write may follow an answer within the same turn of the event loop, a few microtasks later:
   // the moment the writer's drain is finishing.
-  fc.record({ kind: fc.constant('answer' as const), outcome: fc.constantFrom<Outcome>('ok', 'ok', 'ok', 'refused', 'error'), thenWriteAfterHops: fc.option(fc.integer({ min: 0, max: 6 })) }),
+  fc.record({
+    kind: fc.constant('answer' as const),
+    outcome: fc.constantFrom<Outcome>('ok', 'ok', 'ok', 'refused', 'error'),
+    thenWriteAfterHops: fc.option(fc.integer({ min: 0, max: 6 })),
+  }),
 );
 
 describe('checkpoint writer', () => {
@@ -52,7 +61,10 @@ describe('checkpoint writer', () => {
         const store = slowCollection();
         let fenced = 0;
         let failed = 0;
-        const writer = checkpointWriter(store.collection, () => ({ _id: 'cp' }), 0, { fenced: () => fenced++, failed: () => failed++ });
+        const writer = checkpointWriter(store.collection, () => ({ _id: 'cp' }), 0, {
+          fenced: () => fenced++,
+          failed: () => failed++,
+        });
         let position = 0;
         let accepted = 0;
         let refusals = 0;
@@ -110,7 +122,10 @@ describe('checkpoint writer', () => {
     for (const outcome of ['refused', 'error'] as const) {
       const store = slowCollection();
       const events: string[] = [];
-      const writer = checkpointWriter(store.collection, () => ({ _id: 'cp' }), 3, { fenced: () => events.push('fenced'), failed: () => events.push('failed') });
+      const writer = checkpointWriter(store.collection, () => ({ _id: 'cp' }), 3, {
+        fenced: () => events.push('fenced'),
+        failed: () => events.push('failed'),
+      });
       writer.write(7, null);
       expect(writer.asked()).toBe(7);
       store.pending[0]!.answer(outcome);

@@ -6,7 +6,13 @@ import type { CheckpointDocument } from '../../../readside/engine/checkpoints';
 import { retrying } from '../../../readside/engine/retry';
 import type { Subscription } from '../../../readside/engine/types';
 
-const event = { position: 7, streamId: 'order-1', type: 'OrderCreated', data: {}, metadata: {} } as unknown as StoredEvent;
+const event = {
+  position: 7,
+  streamId: 'order-1',
+  type: 'OrderCreated',
+  data: {},
+  metadata: {},
+} as unknown as StoredEvent;
 const quiet = { info() {}, warn() {}, error() {}, debug() {} } as unknown as Logger;
 const checkpoints = { updateOne: async () => ({}) } as unknown as Collection<CheckpointDocument>;
 const BUDGET = 3;
@@ -16,7 +22,10 @@ const BUDGET = 3;
  * `onProbe` may change the store once an attempt or a probe has been made, as a flapping store
  * would. Records what happened.
  */
-function subscriptionOver(store: { up: boolean }, options: { poison?: boolean; onAttempt?: (attempt: number) => void; onProbe?: (probe: number) => void } = {}) {
+function subscriptionOver(
+  store: { up: boolean },
+  options: { poison?: boolean; onAttempt?: (attempt: number) => void; onProbe?: (probe: number) => void } = {},
+) {
   const seen = { attempts: 0, applied: 0, probes: 0, parked: [] as number[] };
   const subscription: Subscription = {
     name: 'test',
@@ -42,7 +51,8 @@ function subscriptionOver(store: { up: boolean }, options: { poison?: boolean; o
   return { subscription, seen };
 }
 
-const run = (subscription: Subscription) => retrying(subscription, { cps: checkpoints, owner: () => ({ _id: 'test' }), log: quiet, stopped: () => false })(event);
+const run = (subscription: Subscription) =>
+  retrying(subscription, { cps: checkpoints, owner: () => ({ _id: 'test' }), log: quiet, stopped: () => false })(event);
 
 describe('poison or systemic, once an event has used its attempts', () => {
   it('does not park an event whose store came back right after its last attempt failed: the event applies once the store is back', async () => {

@@ -3,7 +3,8 @@ import { temporal } from '@temporalio/proto';
 import { makeCurrentVersion, RoutingPropagationPendingError } from '../../../workers/deployment';
 import { toleratingSlowRouting } from '../../../workers/worker';
 
-const { ROUTING_CONFIG_UPDATE_STATE_IN_PROGRESS, ROUTING_CONFIG_UPDATE_STATE_COMPLETED } = temporal.api.enums.v1.RoutingConfigUpdateState;
+const { ROUTING_CONFIG_UPDATE_STATE_IN_PROGRESS, ROUTING_CONFIG_UPDATE_STATE_COMPLETED } =
+  temporal.api.enums.v1.RoutingConfigUpdateState;
 
 /** A deployment service whose routing change never finishes propagating, as a loaded dev server was seen to do. */
 function deploymentService(initial: { current?: string; propagation: 'stuck' | 'done' }) {
@@ -16,7 +17,10 @@ function deploymentService(initial: { current?: string; propagation: 'stuck' | '
         conflictToken: Buffer.from('t'),
         workerDeploymentInfo: {
           routingConfig: current ? { currentDeploymentVersion: { buildId: current } } : {},
-          routingConfigUpdateState: initial.propagation === 'stuck' ? ROUTING_CONFIG_UPDATE_STATE_IN_PROGRESS : ROUTING_CONFIG_UPDATE_STATE_COMPLETED,
+          routingConfigUpdateState:
+            initial.propagation === 'stuck'
+              ? ROUTING_CONFIG_UPDATE_STATE_IN_PROGRESS
+              : ROUTING_CONFIG_UPDATE_STATE_COMPLETED,
         },
       };
     },
@@ -32,12 +36,15 @@ function deploymentService(initial: { current?: string; propagation: 'stuck' | '
 const target = { namespace: 'default', deploymentName: 'order-platform', buildId: 'build-a', propagationRetries: 3 };
 
 describe('making a build current', () => {
-  it.each(['stuck', 'done'] as const)('leaves a build that is already current as it is, with no wait, when routing propagation is %s (a restarted worker)', async (propagation) => {
-    const { connection, calls } = deploymentService({ current: 'build-a', propagation });
-    await expect(makeCurrentVersion(connection, { ...target, onlyIfNone: true })).resolves.toBe('already-current');
-    expect(calls.set).toBe(0);
-    expect(calls.describe).toBe(1);
-  });
+  it.each(['stuck', 'done'] as const)(
+    'leaves a build that is already current as it is, with no wait, when routing propagation is %s (a restarted worker)',
+    async (propagation) => {
+      const { connection, calls } = deploymentService({ current: 'build-a', propagation });
+      await expect(makeCurrentVersion(connection, { ...target, onlyIfNone: true })).resolves.toBe('already-current');
+      expect(calls.set).toBe(0);
+      expect(calls.describe).toBe(1);
+    },
+  );
 
   it('keeps another build that is current', async () => {
     const { connection, calls } = deploymentService({ current: 'build-b', propagation: 'stuck' });
@@ -51,13 +58,17 @@ describe('making a build current', () => {
     await expect(made).rejects.toBeInstanceOf(RoutingPropagationPendingError);
     expect(calls.set).toBe(1);
     const warnings: string[] = [];
-    const outcome = await toleratingSlowRouting(makeCurrentVersion(connection, target), { warn: (_o: object, m: string) => warnings.push(m) } as never);
+    const outcome = await toleratingSlowRouting(makeCurrentVersion(connection, target), {
+      warn: (_o: object, m: string) => warnings.push(m),
+    } as never);
     expect(outcome).toBe('propagating');
     expect(warnings).toEqual([expect.stringMatching(/still propagating, running on/)]);
   });
 
   it('still fails the worker for any other error', async () => {
-    await expect(toleratingSlowRouting(Promise.reject(new Error('permission denied')), { warn: () => undefined } as never)).rejects.toThrow('permission denied');
+    await expect(
+      toleratingSlowRouting(Promise.reject(new Error('permission denied')), { warn: () => undefined } as never),
+    ).rejects.toThrow('permission denied');
   });
 
   it('waits for propagation after a change and answers made-current once it is done', async () => {

@@ -3,7 +3,10 @@ import type { OrderSagaResult } from '../../../domain/orders';
 
 export type Step = ForwardStep | 'approval' | typeof FINAL_STEP.step;
 /** The saga's steps, in order, from the step table; `approval` exists only for orders above the approval threshold. */
-export const STEPS: readonly Step[] = [...SAGA_STEPS.flatMap((s): Step[] => (s.step === APPROVAL.after ? [s.step, 'approval'] : [s.step])), FINAL_STEP.step];
+export const STEPS: readonly Step[] = [
+  ...SAGA_STEPS.flatMap((s): Step[] => (s.step === APPROVAL.after ? [s.step, 'approval'] : [s.step])),
+  FINAL_STEP.step,
+];
 
 /**
  * What happens to the saga at one step:
@@ -48,7 +51,9 @@ export interface Cell {
 }
 
 /** The compensation that undoes each step, where there is one. */
-export const COMPENSATION_OF: Partial<Record<Step, string>> = Object.fromEntries(SAGA_STEPS.map((s) => [s.step, s.compensation]));
+export const COMPENSATION_OF: Partial<Record<Step, string>> = Object.fromEntries(
+  SAGA_STEPS.map((s) => [s.step, s.compensation]),
+);
 
 /** Whether a fault means something at a step; the matrix is every meaningful pair. */
 function applies(step: Step, fault: Fault): boolean {
@@ -75,15 +80,19 @@ export function allCells(): Cell[] {
   for (const step of STEPS) {
     for (const fault of FAULTS) {
       if (!applies(step, fault)) continue;
-      const channels: Array<CancelChannel | undefined> = fault.startsWith('cancel-') ? ['update', 'workflow-cancel'] : [undefined];
-      for (const channel of channels) cells.push({ id: `${step}.${fault}${channel ? `.${channel}` : ''}`, step, fault, channel });
+      const channels: Array<CancelChannel | undefined> = fault.startsWith('cancel-')
+        ? ['update', 'workflow-cancel']
+        : [undefined];
+      for (const channel of channels)
+        cells.push({ id: `${step}.${fault}${channel ? `.${channel}` : ''}`, step, fault, channel });
     }
   }
   return cells;
 }
 
 /** Steps before the shipment is booked: an address change is still accepted there. */
-export const beforeShipment = (step: Step) => STEPS.indexOf(step) < STEPS.indexOf(SAGA_STEPS.find((s) => 'settlesAddress' in s)!.step);
+export const beforeShipment = (step: Step) =>
+  STEPS.indexOf(step) < STEPS.indexOf(SAGA_STEPS.find((s) => 'settlesAddress' in s)!.step);
 
 /**
  * The oracle: how the saga must end in each cell, from the promise alone. A cancel or a failure

@@ -13,7 +13,9 @@ export async function checkCell(t: SagaEnv, cell: Cell): Promise<void> {
   const broken = await brokenInvariants(t.db, outcome, 'ended');
   if (outcome.saga.compensationsFailed.length > 0) {
     const redriven = await redriveParkedCompensations(t, outcome.run.orderId);
-    expect(redriven, 'every parked compensation succeeds once its service is back').toEqual(outcome.saga.compensationsFailed.map(() => 'redriven'));
+    expect(redriven, 'every parked compensation succeeds once its service is back').toEqual(
+      outcome.saga.compensationsFailed.map(() => 'redriven'),
+    );
   }
   broken.push(...(await brokenInvariants(t.db, outcome, 'settled')).map((b) => `after redrive: ${b}`));
   expect(outcome.end).toBe(expectedEnd(cell));

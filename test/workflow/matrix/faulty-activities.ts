@@ -9,13 +9,19 @@ import { SAGA_STEPS } from '../../../domain/orders/steps';
 import { COMPENSATION_OF, STEPS, type CancelChannel, type Cell, type Step } from './cells';
 
 /** The activity that carries each step (approval's is the recording of the decision). */
-export const ACTIVITY_OF: Record<Step, string> = Object.fromEntries(STEPS.map((step) => [step, step === 'approval' ? 'recordApproval' : step])) as Record<Step, string>;
+export const ACTIVITY_OF: Record<Step, string> = Object.fromEntries(
+  STEPS.map((step) => [step, step === 'approval' ? 'recordApproval' : step]),
+) as Record<Step, string>;
 
 /** The activity that runs just before each step, where a cancel "before the step" is sent (the approval is no activity). */
 const ACTIVITY_STEPS = STEPS.filter((step) => step !== 'approval');
-const BEFORE: Partial<Record<Step, string>> = Object.fromEntries(ACTIVITY_STEPS.slice(1).map((step, i) => [step, ACTIVITY_STEPS[i]]));
+const BEFORE: Partial<Record<Step, string>> = Object.fromEntries(
+  ACTIVITY_STEPS.slice(1).map((step, i) => [step, ACTIVITY_STEPS[i]]),
+);
 
-const BUSINESS_FAILURE_OF: Partial<Record<Step, string>> = Object.fromEntries(SAGA_STEPS.map((s) => [s.step, s.businessFailure]));
+const BUSINESS_FAILURE_OF: Partial<Record<Step, string>> = Object.fromEntries(
+  SAGA_STEPS.map((s) => [s.step, s.businessFailure]),
+);
 
 /** What one cell's saga went through, as seen by the fault layer. */
 export interface CellRun {
@@ -56,11 +62,19 @@ export function faultyActivities(real: Activities, runs: Map<string, CellRun>, c
 
 const down = (what: string) => ApplicationFailure.retryable(`${what} is down (matrix fault)`, 'MatrixOutage');
 
-async function intercept(run: CellRun, name: string, attempt: number, effect: () => Promise<unknown>, client: Client): Promise<unknown> {
+async function intercept(
+  run: CellRun,
+  name: string,
+  attempt: number,
+  effect: () => Promise<unknown>,
+  client: Client,
+): Promise<unknown> {
   const { cell } = run;
   if (!run.healed) {
-    if (cell.fault === 'order-service-outage' && (name === 'markCompensating' || name === 'cancelOrder')) throw down('the order service');
-    if (cell.fault === 'dead-letter-store-outage' && name === 'recordDeadLetter' && attempt <= run.outageAttempts) throw down('the dead-letter store');
+    if (cell.fault === 'order-service-outage' && (name === 'markCompensating' || name === 'cancelOrder'))
+      throw down('the order service');
+    if (cell.fault === 'dead-letter-store-outage' && name === 'recordDeadLetter' && attempt <= run.outageAttempts)
+      throw down('the dead-letter store');
     if (cell.fault === 'compensation-fails' && name === COMPENSATION_OF[cell.step]) throw down(`${name}'s service`);
   }
   if (cell.fault === 'cancel-before' && name === BEFORE[cell.step]) {
@@ -145,7 +159,11 @@ export async function sendCancel(run: CellRun, client: Client, channel: CancelCh
   });
   const state = await handle.query(statusQuery);
   // The first version of the saga had no point of no return: it took every cancel.
-  run.cancel = { channel, accepted: state.cancelRequested === undefined ? true : state.cancelRequested === true && (state.cancelsIgnored ?? 0) === 0 };
+  run.cancel = {
+    channel,
+    accepted:
+      state.cancelRequested === undefined ? true : state.cancelRequested === true && (state.cancelsIgnored ?? 0) === 0,
+  };
 }
 
 /** Two address changes in a row while the step runs; the saga must ship the last one it applied. */
@@ -157,9 +175,19 @@ async function raceAddresses(run: CellRun, client: Client): Promise<void> {
     const address: ShippingAddress = { line1, city: 'Springfield', postalCode: '12345', country: 'US' };
     // A refusal may come from the validator (at acceptance) or from the handler (queued behind the
     // booking): either way the update's outcome says whether the change was applied.
-    const started = handle.startUpdate(updateShippingAddressUpdate, { args: [address], waitForStage: WorkflowUpdateStage.ACCEPTED });
+    const started = handle.startUpdate(updateShippingAddressUpdate, {
+      args: [address],
+      waitForStage: WorkflowUpdateStage.ACCEPTED,
+    });
     await started.catch(() => undefined);
-    outcomes.push(started.then((u) => u.result()).then(() => address, () => undefined));
+    outcomes.push(
+      started
+        .then((u) => u.result())
+        .then(
+          () => address,
+          () => undefined,
+        ),
+    );
   }
   run.addressOutcomes = Promise.all(outcomes).then((applied) => {
     run.addresses!.applied = applied.filter((a): a is ShippingAddress => a !== undefined);

@@ -1,6 +1,10 @@
 import type { Db } from 'mongodb';
 import { evolve, initialState, type OrderEvent, type OrderState } from '../../../domain/orders';
-import { evolve as evolveShipment, initialState as initialShipment, type ShipmentDecision } from '../../../domain/shipments';
+import {
+  evolve as evolveShipment,
+  initialState as initialShipment,
+  type ShipmentDecision,
+} from '../../../domain/shipments';
 import { beforeShipment, expectedEnd } from './cells';
 import { OPENING_BALANCE, PRICE, QUANTITY, STOCK, type CellOutcome } from './run-cell';
 
@@ -36,11 +40,18 @@ export async function brokenInvariants(db: Db, outcome: CellOutcome, phase: 'end
   const broken: string[] = [];
   const fail = (i: number, detail: string) => broken.push(`${INVARIANTS[i]}: ${detail}`);
 
-  const events = (await db.collection('events').find({ 'data.orderId': orderId }).sort({ position: 1 }).toArray()) as unknown as EventDoc[];
+  const events = (await db
+    .collection('events')
+    .find({ 'data.orderId': orderId })
+    .sort({ position: 1 })
+    .toArray()) as unknown as EventDoc[];
   const orderEvents = events.filter((e) => e.streamId === `order-${orderId}`);
   const orderStream = orderEvents.map((e) => e.type);
   // The order's state is the fold of its stream, as the Order service reads it.
-  const order: OrderState = orderEvents.reduce((state, e) => evolve(state, { type: e.type, data: e.data } as OrderEvent), initialState());
+  const order: OrderState = orderEvents.reduce(
+    (state, e) => evolve(state, { type: e.type, data: e.data } as OrderEvent),
+    initialState(),
+  );
   const types = events.map((e) => e.type);
   const count = (type: string) => types.filter((t) => t === type).length;
   const letters = await db.collection('dead_letters').find({ orderId, kind: 'compensation' }).toArray();
@@ -51,9 +62,16 @@ export async function brokenInvariants(db: Db, outcome: CellOutcome, phase: 'end
   const expected = expectedEnd(run.cell);
   const completed = end === 'COMPLETED';
   if (end !== expected) fail(1, `ended ${end}, expected ${expected}`);
-  if (phase === 'ended' && end === 'COMPENSATION_INCOMPLETE' && (saga.openDeadLetters ?? []).length === 0) fail(1, 'COMPENSATION_INCOMPLETE names no dead letter');
+  if (phase === 'ended' && end === 'COMPENSATION_INCOMPLETE' && (saga.openDeadLetters ?? []).length === 0)
+    fail(1, 'COMPENSATION_INCOMPLETE names no dead letter');
 
-  const undone = ['OrderCompensating', 'OrderCancelled', 'PaymentRefunded', 'ItemsReleased', 'ShipmentCancelled'].filter((t) => types.includes(t));
+  const undone = [
+    'OrderCompensating',
+    'OrderCancelled',
+    'PaymentRefunded',
+    'ItemsReleased',
+    'ShipmentCancelled',
+  ].filter((t) => types.includes(t));
   if (types.includes('OrderCompleted') && undone.length > 0) fail(2, `OrderCompleted and ${undone.join(', ')}`);
 
   if (!parked('cancelOrder')) {
@@ -64,33 +82,47 @@ export async function brokenInvariants(db: Db, outcome: CellOutcome, phase: 'end
     if (order.status !== wanted) fail(3, `the order's stream says ${order.status ?? 'nothing'}, expected ${wanted}`);
   }
 
-  const account = await db.collection('events').find({ streamId: `account-${accountId}` }).sort({ position: 1 }).toArray();
+  const account = await db
+    .collection('events')
+    .find({ streamId: `account-${accountId}` })
+    .sort({ position: 1 })
+    .toArray();
   const withdrawn = account.filter((e) => e.type === 'Withdrawn').reduce((n, e) => n + (e.data.amount as number), 0);
-  const refunded = account.filter((e) => e.type === 'Deposited' && e.data.reason === 'refund').reduce((n, e) => n + (e.data.amount as number), 0);
+  const refunded = account
+    .filter((e) => e.type === 'Deposited' && e.data.reason === 'refund')
+    .reduce((n, e) => n + (e.data.amount as number), 0);
   const total = PRICE * QUANTITY;
   if (withdrawn > total) fail(5, `withdrew ${withdrawn} for an order of ${total}`);
   if (refunded > withdrawn) fail(5, `refunded ${refunded} of ${withdrawn} withdrawn`);
-  if (completed && (withdrawn !== total || refunded !== 0)) fail(5, `completed but withdrew ${withdrawn} and refunded ${refunded}`);
-  if (!completed && !parked('refundPayment') && withdrawn !== refunded) fail(5, `cancelled but withdrew ${withdrawn} and refunded ${refunded}`);
+  if (completed && (withdrawn !== total || refunded !== 0))
+    fail(5, `completed but withdrew ${withdrawn} and refunded ${refunded}`);
+  if (!completed && !parked('refundPayment') && withdrawn !== refunded)
+    fail(5, `cancelled but withdrew ${withdrawn} and refunded ${refunded}`);
   const balance = OPENING_BALANCE - withdrawn + refunded;
   if (balance < 0) fail(5, `balance ${balance}`);
 
   const level = await db.collection('inventory').findOne({ _id: sku as never });
-  if (!level || level.available + level.reserved !== STOCK) fail(6, `available ${level?.available} + reserved ${level?.reserved} != ${STOCK}`);
+  if (!level || level.available + level.reserved !== STOCK)
+    fail(6, `available ${level?.available} + reserved ${level?.reserved} != ${STOCK}`);
   else if (completed && level.reserved !== QUANTITY) fail(6, `completed but ${level.reserved} reserved`);
-  else if (!completed && !parked('releaseItems') && level.reserved !== 0) fail(6, `cancelled but ${level.reserved} still reserved`);
+  else if (!completed && !parked('releaseItems') && level.reserved !== 0)
+    fail(6, `cancelled but ${level.reserved} still reserved`);
 
   // The shipment's state is the fold of its stream, as the Shipping service reads it.
-  const shipment = events.filter((e) => e.streamId === `shipment-${orderId}`).reduce((state, e) => evolveShipment(state, { type: e.type, data: e.data } as ShipmentDecision), initialShipment());
+  const shipment = events
+    .filter((e) => e.streamId === `shipment-${orderId}`)
+    .reduce((state, e) => evolveShipment(state, { type: e.type, data: e.data } as ShipmentDecision), initialShipment());
   const booked = shipment.status === 'scheduled';
   if (completed !== booked && !parked('cancelShipment')) fail(7, `order ${end}, shipment ${shipment.status ?? 'none'}`);
 
   for (const step of saga.compensationsFailed) {
     const letter = letters.find((l) => l.step === step);
     if (!letter) fail(8, `${step} failed without a dead letter`);
-    else if (letter.attempts !== outcome.settings.compensationPolicy.maximumAttempts) fail(8, `${step}'s dead letter says ${letter.attempts} attempts`);
+    else if (letter.attempts !== outcome.settings.compensationPolicy.maximumAttempts)
+      fail(8, `${step}'s dead letter says ${letter.attempts} attempts`);
   }
-  if (phase === 'ended' && end === 'CANCELLED' && openLetters.length > 0) fail(8, `CANCELLED with open dead letters ${openLetters.map((l) => l.step).join(', ')}`);
+  if (phase === 'ended' && end === 'CANCELLED' && openLetters.length > 0)
+    fail(8, `CANCELLED with open dead letters ${openLetters.map((l) => l.step).join(', ')}`);
 
   if (run.addresses && booked) {
     const wanted = run.addresses.applied.at(-1)?.line1 ?? '1 Main St';
@@ -99,6 +131,7 @@ export async function brokenInvariants(db: Db, outcome: CellOutcome, phase: 'end
     const recorded = order.status !== null ? order.order?.shippingAddress.line1 : undefined;
     if (recorded !== wanted) fail(9, `the order records ${recorded}, last applied change ${wanted}`);
   }
-  if (run.addresses && !beforeShipment(run.cell.step) && run.addresses.applied.length > 0) fail(9, 'an address change was applied after the shipment was booked');
+  if (run.addresses && !beforeShipment(run.cell.step) && run.addresses.applied.length > 0)
+    fail(9, 'an address change was applied after the shipment was booked');
   return broken;
 }

@@ -40,9 +40,24 @@ export async function runCell(t: SagaEnv, cell: Cell, options: { legacy?: boolea
   const accounts = createAccountService({ store });
   const { accountId } = await accounts.openAccount({ owner: orderId, initialDeposit: OPENING_BALANCE });
   const sku = `SKU-${orderId}`;
-  await t.db.collection('inventory').insertOne({ _id: sku as never, available: STOCK, reserved: 0, price: PRICE, reservations: {}, released: {}, updatedAt: new Date() });
+  await t.db.collection('inventory').insertOne({
+    _id: sku as never,
+    available: STOCK,
+    reserved: 0,
+    price: PRICE,
+    reservations: {},
+    released: {},
+    updatedAt: new Date(),
+  });
 
-  const run: CellRun = { cell, orderId, workflowId, outageAttempts: t.settings.compensationPolicy.maximumAttempts + 2, healed: false, triggerChannel: options.legacy ? 'workflow-cancel' : 'update' };
+  const run: CellRun = {
+    cell,
+    orderId,
+    workflowId,
+    outageAttempts: t.settings.compensationPolicy.maximumAttempts + 2,
+    healed: false,
+    triggerChannel: options.legacy ? 'workflow-cancel' : 'update',
+  };
   t.runs.set(orderId, run);
   const input: OrderSagaInput = {
     orderId,
@@ -64,7 +79,8 @@ export async function runCell(t: SagaEnv, cell: Cell, options: { legacy?: boolea
     ],
   });
 
-  if (cell.step === 'createOrder' && cell.fault === 'cancel-before') run.cancelling = sendCancel(run, t.client, cell.channel!);
+  if (cell.step === 'createOrder' && cell.fault === 'cancel-before')
+    run.cancelling = sendCancel(run, t.client, cell.channel!);
   if (cell.step === 'approval') await playApprover(t, run, cell);
 
   if (cell.fault === 'cancel-in-backoff') {
@@ -105,7 +121,10 @@ async function playApprover(t: SagaEnv, run: CellRun, cell: Cell): Promise<void>
  * the same workflow an operator's POST /dead-letters/:id/redrive starts.
  */
 export async function redriveParkedCompensations(t: SagaEnv, orderId: string): Promise<string[]> {
-  const letters = await t.db.collection('dead_letters').find({ orderId, kind: 'compensation', status: 'open' }).toArray();
+  const letters = await t.db
+    .collection('dead_letters')
+    .find({ orderId, kind: 'compensation', status: 'open' })
+    .toArray();
   const outcomes: string[] = [];
   for (const letter of letters) {
     outcomes.push(
