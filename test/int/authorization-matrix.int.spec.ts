@@ -56,24 +56,39 @@ const CALLS: Record<RouteKey, (w: World, sku: string) => Call> = {
   'GET /health/read-side': () => ({ path: '/health/read-side', ok: [200, 503] }),
   'GET /openapi.json': () => ({ path: '/openapi.json', ok: [200] }),
   'GET /metrics': () => ({ path: '/metrics', ok: [200] }),
-  'POST /orders': (w, sku) => ({ path: '/orders', body: { customerId: w.customer, accountId: w.accountId, items: [{ sku, quantity: 1 }], shippingAddress: address }, ok: [202] }),
+  'POST /orders': (w, sku) => ({
+    path: '/orders',
+    body: { customerId: w.customer, accountId: w.accountId, items: [{ sku, quantity: 1 }], shippingAddress: address },
+    ok: [202],
+  }),
   'GET /orders': () => ({ path: '/orders', ok: [200] }),
   'GET /orders/:orderId': (w) => ({ path: `/orders/${w.orderId}`, ok: [200] }),
   'GET /orders/:orderId/saga': (w) => ({ path: `/orders/${w.orderId}/saga`, ok: [200] }),
   'POST /orders/:orderId/approve': (w) => ({ path: `/orders/${w.orderId}/approve`, body: {}, ok: [409] }),
   'POST /orders/:orderId/reject': (w) => ({ path: `/orders/${w.orderId}/reject`, body: {}, ok: [409] }),
   'POST /orders/:orderId/cancel': (w) => ({ path: `/orders/${w.orderId}/cancel`, body: {}, ok: [409] }),
-  'PUT /orders/:orderId/shipping-address': (w) => ({ path: `/orders/${w.orderId}/shipping-address`, body: address, ok: [409] }),
+  'PUT /orders/:orderId/shipping-address': (w) => ({
+    path: `/orders/${w.orderId}/shipping-address`,
+    body: address,
+    ok: [409],
+  }),
   'GET /customers/:customerId/orders': (w) => ({ path: `/customers/${w.customer}/orders`, ok: [200] }),
   'GET /customers/:customerId/sagas': (w) => ({ path: `/customers/${w.customer}/sagas`, ok: [200] }),
   // A customer of its own: erasing A or B would change what the other cells read.
-  'DELETE /customers/:customerId/personal-data': () => ({ path: '/customers/matrix-erasable/personal-data', ok: [200] }),
+  'DELETE /customers/:customerId/personal-data': () => ({
+    path: '/customers/matrix-erasable/personal-data',
+    ok: [200],
+  }),
   'POST /accounts': (w) => ({ path: '/accounts', body: { customerId: w.customer, owner: 'matrix opener' }, ok: [201] }),
   'GET /accounts': () => ({ path: '/accounts', ok: [200] }),
   'GET /accounts/:id': (w) => ({ path: `/accounts/${w.accountId}`, ok: [200] }),
   'GET /accounts/:id/events': (w) => ({ path: `/accounts/${w.accountId}/events`, ok: [200] }),
   'POST /accounts/:id/deposits': (w) => ({ path: `/accounts/${w.accountId}/deposits`, body: { amount: 1 }, ok: [200] }),
-  'POST /accounts/:id/withdrawals': (w) => ({ path: `/accounts/${w.accountId}/withdrawals`, body: { amount: 1 }, ok: [200] }),
+  'POST /accounts/:id/withdrawals': (w) => ({
+    path: `/accounts/${w.accountId}/withdrawals`,
+    body: { amount: 1 },
+    ok: [200],
+  }),
   'POST /inventory': (_w, sku) => ({ path: '/inventory', body: { sku, quantity: 1, price: 100 }, ok: [200] }),
   'GET /inventory': () => ({ path: '/inventory', ok: [200] }),
   'GET /inventory/:sku': (_w, sku) => ({ path: `/inventory/${sku}`, ok: [200] }),
@@ -96,9 +111,13 @@ const CALLS: Record<RouteKey, (w: World, sku: string) => Call> = {
 /** Every METHOD /path that the Express app serves, found by walking its router. */
 function servedRoutes(app: Express): string[] {
   const routes: string[] = [];
-  const walk = (stack: Array<{ route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: unknown[] } }>) => {
+  const walk = (
+    stack: Array<{ route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: unknown[] } }>,
+  ) => {
     for (const layer of stack) {
-      if (layer.route) for (const method of Object.keys(layer.route.methods)) routes.push(`${method.toUpperCase()} ${layer.route.path}`);
+      if (layer.route)
+        for (const method of Object.keys(layer.route.methods))
+          routes.push(`${method.toUpperCase()} ${layer.route.path}`);
       else if (layer.handle?.stack) walk(layer.handle.stack as never);
     }
   };
@@ -127,17 +146,33 @@ describe('authorization matrix: every route × every caller × own and other res
       PAYLOAD_KEYS: new Map([['k1', randomBytes(32)]]),
       PAYLOAD_KEY_ID: 'k1',
     });
-    app = createApp(apiParts({ client: stack.client, db: stack.mongo.db, config: stack.config, log: createLogger('matrix', 'silent') }));
+    app = createApp(
+      apiParts({
+        client: stack.client,
+        db: stack.mongo.db,
+        config: stack.config,
+        log: createLogger('matrix', 'silent'),
+      }),
+    );
     h = sagaHelpers(stack, headersOf.operator);
     sku = h.unique('MATRIX');
     await h.stock(sku, 1_000, 100);
     const world = async (customer: string, key: string): Promise<World> => {
       const owner = `${customer} holder ${randomBytes(4).toString('hex')}`;
-      const opened = await apiOf(stack, headersOf.operator).POST('/accounts', { body: { customerId: customer, owner, initialDeposit: 100_000 } });
+      const opened = await apiOf(stack, headersOf.operator).POST('/accounts', {
+        body: { customerId: customer, owner, initialDeposit: 100_000 },
+      });
       expect(opened.response.status, JSON.stringify(opened.error)).toBe(201);
       const { accountId } = opened.data!;
       const street = `${randomBytes(4).toString('hex')} Secret Street`;
-      const placed = await apiOf(stack, { authorization: `Bearer ${key}` }).POST('/orders', { body: { customerId: customer, accountId, items: [{ sku, quantity: 1 }], shippingAddress: { ...address, line1: street } } });
+      const placed = await apiOf(stack, { authorization: `Bearer ${key}` }).POST('/orders', {
+        body: {
+          customerId: customer,
+          accountId,
+          items: [{ sku, quantity: 1 }],
+          shippingAddress: { ...address, line1: street },
+        },
+      });
       expect(placed.response.status, JSON.stringify(placed.error)).toBe(202);
       const { orderId } = placed.data!;
       await h.result(orderId);
@@ -158,13 +193,20 @@ describe('authorization matrix: every route × every caller × own and other res
     const served = servedRoutes(app).sort();
     const declared = Object.keys(ACCESS_POLICY).sort();
     expect(served).toEqual(declared);
-    const documented = Object.entries(openApiDocument().paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
-    expect(documented.sort()).toEqual(declared.map((r) => `${r.split(' ')[0]} ${openApiPath(r.split(' ')[1]!)}`).sort());
+    const documented = Object.entries(openApiDocument().paths as Record<string, Record<string, unknown>>).flatMap(
+      ([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    );
+    expect(documented.sort()).toEqual(
+      declared.map((r) => `${r.split(' ')[0]} ${openApiPath(r.split(' ')[1]!)}`).sort(),
+    );
     expect(Object.keys(CALLS).sort()).toEqual(declared);
   });
 
   it('refuses to register a route that has no policy', () => {
-    const router = policedRouter({ ownership: { isOrderCustomer: async () => false, isAccountHolder: async () => false }, denied: () => {} });
+    const router = policedRouter({
+      ownership: { isOrderCustomer: async () => false, isAccountHolder: async () => false },
+      denied: () => {},
+    });
     expect(() => router.get('/brand-new-route', (_req, res) => void res.json({}))).toThrow(/no entry in ACCESS_POLICY/);
   });
 
@@ -174,11 +216,16 @@ describe('authorization matrix: every route × every caller × own and other res
     const digests: Record<string, string> = {};
     for (const { name } of await db.listCollections().toArray()) {
       // Heartbeats, progress and lease renewals are written on their own schedule, not by requests.
-      const docs = await db.collection(name).find({}, { projection: { heartbeatAt: 0, progressAt: 0, expiresAt: 0 } }).sort({ _id: 1 }).toArray();
+      const docs = await db
+        .collection(name)
+        .find({}, { projection: { heartbeatAt: 0, progressAt: 0, expiresAt: 0 } })
+        .sort({ _id: 1 })
+        .toArray();
       digests[name] = createHash('sha256').update(JSON.stringify(docs)).digest('hex');
     }
     let workflows = 0;
-    for await (const _ of stack.client.workflow.list({ query: `TaskQueue = '${stack.config.TASK_QUEUE}'` })) workflows++;
+    for await (const _ of stack.client.workflow.list({ query: `TaskQueue = '${stack.config.TASK_QUEUE}'` }))
+      workflows++;
     digests.temporal = String(workflows);
     return digests;
   }
@@ -198,12 +245,14 @@ describe('authorization matrix: every route × every caller × own and other res
       const res = await http(stack.baseUrl, method, call.path, call.body, headersOf[cell.caller]);
       const after = await snapshot();
       const label = `${cell.route} as ${cell.caller} on ${cell.own ? 'own' : "someone else's"} resource`;
-      if (res.status !== want.status || res.body?.error?.code !== want.code) failures.push(`${label}: ${res.status} ${res.text.slice(0, 120)}, expected ${want.status} ${want.code}`);
+      if (res.status !== want.status || res.body?.error?.code !== want.code)
+        failures.push(`${label}: ${res.status} ${res.text.slice(0, 120)}, expected ${want.status} ${want.code}`);
       const changed = Object.keys({ ...before, ...after }).filter((k) => before[k] !== after[k]);
       if (changed.length) failures.push(`${label}: wrote to ${changed.join(', ')}`);
       const sent = `${call.path} ${JSON.stringify(call.body ?? '')}`;
       const victim = cell.caller === 'owner' ? b : a;
-      for (const secret of victim.secrets) if (!sent.includes(secret) && res.text.includes(secret)) failures.push(`${label}: leaked ${secret}`);
+      for (const secret of victim.secrets)
+        if (!sent.includes(secret) && res.text.includes(secret)) failures.push(`${label}: leaked ${secret}`);
     }
     expect(failures).toEqual([]);
     expect(denied.length).toBeGreaterThan(100);
@@ -217,13 +266,20 @@ describe('authorization matrix: every route × every caller × own and other res
       const target = cell.own ? mine : mine === a ? b : a;
       const call = CALLS[cell.route](target, sku);
       const res = await http(stack.baseUrl, cell.route.split(' ')[0]!, call.path, call.body, headersOf[cell.caller]);
-      if (!call.ok.includes(res.status)) failures.push(`${cell.route} as ${cell.caller} on ${cell.own ? 'own' : "someone else's"}: ${res.status} ${res.text.slice(0, 160)}, expected ${call.ok.join('/')}`);
-      if (res.status === 403 && res.body?.error?.code === 'forbidden') failures.push(`${cell.route} as ${cell.caller}: refused by the policy`);
+      if (!call.ok.includes(res.status))
+        failures.push(
+          `${cell.route} as ${cell.caller} on ${cell.own ? 'own' : "someone else's"}: ${res.status} ${res.text.slice(0, 160)}, expected ${call.ok.join('/')}`,
+        );
+      if (res.status === 403 && res.body?.error?.code === 'forbidden')
+        failures.push(`${cell.route} as ${cell.caller}: refused by the policy`);
       // The answer has the shape the contract (and so the OpenAPI document) promises.
       const promised = (CONTRACT[cell.route].responses as Record<string, ResponseSpec>)[String(res.status)];
       if (promised && typeof promised !== 'string') {
         const checked = promised.body.safeParse(res.body);
-        if (!checked.success) failures.push(`${cell.route} as ${cell.caller}: ${res.status} body breaks the contract: ${checked.error.message.slice(0, 300)}`);
+        if (!checked.success)
+          failures.push(
+            `${cell.route} as ${cell.caller}: ${res.status} body breaks the contract: ${checked.error.message.slice(0, 300)}`,
+          );
         else bodiesChecked++;
       }
     }
@@ -241,7 +297,9 @@ describe('authorization matrix: every route × every caller × own and other res
     expect(accountList.length).toBeGreaterThan(0);
     expect(accountList.every((x) => x.customerId === a.customer)).toBe(true);
     const orders = await owner.GET('/orders', { parseAs: 'text' });
-    expect((JSON.parse(orders.data!) as Answer<'/orders', 'get', 200>).orders.every((x) => x.customerId === a.customer)).toBe(true);
+    expect(
+      (JSON.parse(orders.data!) as Answer<'/orders', 'get', 200>).orders.every((x) => x.customerId === a.customer),
+    ).toBe(true);
     for (const secret of b.secrets) expect(accounts.data! + orders.data!).not.toContain(secret);
   });
 });
