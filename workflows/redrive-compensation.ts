@@ -67,9 +67,9 @@ export async function redriveCompensation(
   // The order shows CANCELLED once nothing is left open (the closed saga keeps its last status).
   const orderId = (args as { orderId?: unknown }).orderId;
   if (current && typeof orderId === 'string') {
-    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a correlation id arrives as a string; String only guards an odd caller
     await orders.compensationRedriven({
       orderId,
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a correlation id arrives as a string; String only guards an odd caller
       correlationId: String((args as { correlationId?: unknown }).correlationId ?? orderId),
       step,
     });

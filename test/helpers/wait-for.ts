@@ -27,8 +27,8 @@ export async function waitFor<T>(
       { timeout: timeoutMs, interval: 50 },
     );
   } catch {
-    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- whatever was thrown, its own text is the best account of it
     throw new Error(
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- whatever was thrown, its own text is the best account of it
       `Timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `; last error: ${String(lastError)}` : ''}`,
     );
   }
