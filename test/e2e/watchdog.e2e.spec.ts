@@ -24,11 +24,17 @@ interface Started {
 
 /** One of the three entry points as npm start runs it, against this file's own MongoDB. */
 async function start(name: string, entry: string, env: NodeJS.ProcessEnv, healthUrl: string): Promise<Started> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, entry)], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, entry)], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
   let output = '';
   child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.once('exit', (code) => resolve({ code, at: Date.now() })));
+  const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
+    child.once('exit', (code) => resolve({ code, at: Date.now() })),
+  );
   await Promise.race([
     new Promise<void>((resolve) => child.once('message', () => resolve())),
     exited.then(({ code }) => Promise.reject(new Error(`${name} exited early (${code}):\n${output}`))),
@@ -96,7 +102,8 @@ describe('the watchdog in the API, the worker and the projector', () => {
       async () => {
         if (Date.now() - frozenAt < WATCHDOG_MS + 2_000) return false;
         // Raw: the worker's and the projector's health endpoints are no part of the API's contract.
-        for (const p of processes) if (!isAlive(p.child.pid!) || (await http(p.healthUrl, 'GET', '/health')).status !== 200) return false;
+        for (const p of processes)
+          if (!isAlive(p.child.pid!) || (await http(p.healthUrl, 'GET', '/health')).status !== 200) return false;
         return true;
       },
       30_000,
@@ -115,13 +122,21 @@ describe('the watchdog in the API, the worker and the projector', () => {
     try {
       const exits = await Promise.race([
         Promise.all(processes.map((p) => p.exited)),
-        holdFor(WATCHDOG_MS + 20_000).then(() => Promise.reject(new Error(`not every process exited within ${WATCHDOG_MS + 20_000} ms of the freeze\n${logs()}`))),
+        holdFor(WATCHDOG_MS + 20_000).then(() =>
+          Promise.reject(
+            new Error(`not every process exited within ${WATCHDOG_MS + 20_000} ms of the freeze\n${logs()}`),
+          ),
+        ),
       ]);
       processes.forEach((p, i) => {
         const { code, at } = exits[i]!;
         expect(code, `${p.name}'s exit code\n${logs()}`).toBe(WATCHDOG_EXIT_CODE);
         expect(at - frozenAt, `${p.name} gave up no sooner than the timeout`).toBeGreaterThanOrEqual(WATCHDOG_MS - 500);
-        expect(p.output()).toMatch(new RegExp(`watchdog: ${p.name} has not reached mongodb for \\d+\\.\\d s \\(WATCHDOG_TIMEOUT 3\\.0 s\\); exiting so that its supervisor restarts it`));
+        expect(p.output()).toMatch(
+          new RegExp(
+            `watchdog: ${p.name} has not reached mongodb for \\d+\\.\\d s \\(WATCHDOG_TIMEOUT 3\\.0 s\\); exiting so that its supervisor restarts it`,
+          ),
+        );
       });
     } finally {
       mongo.freeze!(false);

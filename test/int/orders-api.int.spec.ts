@@ -37,7 +37,11 @@ describe('orders API: input validation and errors', () => {
     const malformed = await http(stack.baseUrl, 'POST', '/orders', '{"customerId":');
     expect(malformed.status).toBe(400);
     expect(malformed.body.error.code).toBe('malformed_json');
-    const wrongType = await fetch(`${stack.baseUrl}/orders`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
+    const wrongType = await fetch(`${stack.baseUrl}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'hello',
+    });
     expect(wrongType.status).toBe(415);
     expect(await stack.mongo.db.collection('events').countDocuments()).toBe(before);
     let sagas = 0;
