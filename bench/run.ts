@@ -299,8 +299,10 @@ async function main() {
   }
 
   const finishedAt = new Date();
+  const stem = `${startedAt.toISOString().slice(0, 10)}${quick ? '-quick' : ''}${only ? '-partial' : ''}`;
   const report = {
     mode: quick ? 'quick' : 'default',
+    chart: `${stem}.svg`,
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
     durationSeconds: Math.round((finishedAt.getTime() - startedAt.getTime()) / 1000),
@@ -313,7 +315,6 @@ async function main() {
     failures,
   };
   report.goals = goals(report);
-  const stem = `${startedAt.toISOString().slice(0, 10)}${quick ? '-quick' : ''}${only ? '-partial' : ''}`;
   // A partial run (--only) never replaces latest.*, the full run docs/performance.md shows.
   const files = writeResults(
     path.join(root, 'bench', 'results'),

@@ -8,6 +8,8 @@ import { ratio } from './util';
 /* The report object as run.ts builds it; scenario results are read loosely (a scenario may have failed). */
 type Report = {
   mode: string;
+  /** The chart's file name beside the report (a partial run's carries `-partial`). */
+  chart?: string;
   startedAt: string;
   durationSeconds: number;
   machine: any;
@@ -247,7 +249,7 @@ export function renderMarkdown(report: Report): string {
   out.push(
     '## Results and goals',
     '',
-    '![ratios](' + `${report.startedAt.slice(0, 10)}${report.mode === 'quick' ? '-quick' : ''}.svg)`,
+    `![ratios](${report.chart ?? `${report.startedAt.slice(0, 10)}${report.mode === 'quick' ? '-quick' : ''}.svg`})`,
     '',
   );
   out.push(

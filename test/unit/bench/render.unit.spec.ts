@@ -164,4 +164,9 @@ describe('bench report', () => {
     // List items' numbers, the dispatch cap's default (20) and the pause between empty polls (5 ms).
     expect(shared).toEqual(['1', '2', '20', '3', '4', '5']);
   });
+  it("links the chart written beside it, a partial run's included", () => {
+    expect(renderMarkdown({ ...first, chart: '2026-12-04-partial.svg' })).toContain(
+      '![ratios](2026-12-04-partial.svg)',
+    );
+  });
 });
