@@ -2,22 +2,10 @@ import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cruise, type ICruiseResult } from 'dependency-cruiser';
 import { describe, expect, it } from 'vitest';
+import { SOURCE_LAYERS } from '../helpers/source-tree';
 
 const root = path.resolve(__dirname, '..', '..');
-const LAYERS = [
-  'api',
-  'activities',
-  'composition',
-  'domain',
-  'eventstore',
-  'infra',
-  'config',
-  'readside',
-  'workflows',
-  'workers',
-  'scripts',
-  'servers',
-];
+const LAYERS = SOURCE_LAYERS;
 
 /** Runs the same check as `npm run check:architecture` (.dependency-cruiser.cjs) and lists what it forbids. */
 async function violations(): Promise<string[]> {

@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sourceFiles } from '../helpers/source-tree';
 
 const root = path.resolve(__dirname, '..', '..');
 /**
@@ -20,21 +21,13 @@ const TREES = [
   'servers',
 ];
 
-function sourceFiles(dir: string): string[] {
-  return readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((entry) => {
-    const rel = `${dir}/${entry.name}`;
-    if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : sourceFiles(rel);
-    return /\.(ts|mts|cts)$/.test(entry.name) ? [rel] : [];
-  });
-}
-
 /**
  * Every place outside composition/ that names createEventStore (importing it is the first step to
  * calling it): `file:line`. dependency-cruiser sees modules, not calls, so this reads the sources.
  */
 function eventStoresBuiltOutsideTheRoots(): string[] {
   const found: string[] = [];
-  for (const file of TREES.flatMap(sourceFiles)) {
+  for (const file of TREES.flatMap((tree) => sourceFiles(tree, /\.(ts|mts|cts)$/))) {
     readFileSync(path.join(root, file), 'utf8')
       .split('\n')
       .forEach((line, i) => {

@@ -1,24 +1,12 @@
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ORDER_STATUSES } from '../../../domain/orders';
+import { SOURCE_LAYERS, sourceFiles } from '../../helpers/source-tree';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 /** The source tree, as the architecture check reads it (test/unit/architecture.unit.spec.ts). */
-const LAYERS = [
-  'api',
-  'activities',
-  'composition',
-  'domain',
-  'eventstore',
-  'infra',
-  'config',
-  'readside',
-  'workflows',
-  'workers',
-  'scripts',
-  'servers',
-];
+const LAYERS = SOURCE_LAYERS;
 
 /** Where a status may be spelled out: its home, and code that must never change. */
 const EXEMPT: Array<[RegExp, string]> = [
@@ -35,18 +23,10 @@ const EXEMPT: Array<[RegExp, string]> = [
 
 const STATUS_LITERAL = new RegExp(`(['"\`])(${ORDER_STATUSES.join('|')})\\1`, 'g');
 
-function sourceFiles(dir: string): string[] {
-  return readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((entry) => {
-    const rel = `${dir}/${entry.name}`;
-    if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : sourceFiles(rel);
-    return /\.(ts|mts|cts|js|mjs|cjs)$/.test(entry.name) ? [rel] : [];
-  });
-}
-
 /** Every status written as a string literal outside its home: `file:line: 'STATUS'`. */
 function statusLiteralsOutsideTheTable(): string[] {
   const found: string[] = [];
-  for (const file of LAYERS.flatMap(sourceFiles)) {
+  for (const file of LAYERS.flatMap((dir) => sourceFiles(dir))) {
     if (EXEMPT.some(([pattern]) => pattern.test(file))) continue;
     readFileSync(path.join(root, file), 'utf8')
       .split('\n')

@@ -1,25 +1,12 @@
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { APPROVAL, COMPENSATION_STEPS, FINAL_STEP, FORWARD_STEPS } from '../../../domain/orders';
+import { SOURCE_LAYERS, sourceFiles } from '../../helpers/source-tree';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 /** The source tree, as the architecture check reads it, and the tests (the fault matrix, specs). */
-const TREES = [
-  'api',
-  'activities',
-  'composition',
-  'domain',
-  'eventstore',
-  'infra',
-  'config',
-  'readside',
-  'workflows',
-  'workers',
-  'scripts',
-  'servers',
-  'test',
-];
+const TREES = [...SOURCE_LAYERS, 'test'];
 
 /** Where a list of steps may be written out: the two halves of the step table, and code that must never change. */
 const EXEMPT: Array<[RegExp, string]> = [
@@ -40,21 +27,13 @@ const LITERAL = new RegExp(`(['"\`])(${names})\\1`, 'g');
 /** A line that starts with a step name as an object key or a list element: one row of a hand-written map or list. */
 const ROW = new RegExp(`^\\s*(['"\`]?)(${names})\\1\\s*[:,]`);
 
-function sourceFiles(dir: string): string[] {
-  return readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((entry) => {
-    const rel = `${dir}/${entry.name}`;
-    if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : sourceFiles(rel);
-    return /\.(ts|mts|cts|js|mjs|cjs)$/.test(entry.name) ? [rel] : [];
-  });
-}
-
 /**
  * Lists of two or more step names written by hand: two step names as literals on one line, or
  * two lines in a row that each start with one (the rows of a map keyed by step). `file:line: names`.
  */
 function handWrittenStepLists(): string[] {
   const found: string[] = [];
-  for (const file of TREES.flatMap(sourceFiles)) {
+  for (const file of TREES.flatMap((dir) => sourceFiles(dir))) {
     if (EXEMPT.some(([pattern]) => pattern.test(file))) continue;
     const lines = readFileSync(path.join(root, file), 'utf8').split('\n');
     lines.forEach((line, i) => {
