@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --quick] [-- --only=saga,hot-sku,scale,lag,append,lookups,rehydrate,replay,profile]
+ * npm run bench [-- --quick] [-- --only=saga,hot-sku,hot-account,scale,lag,append,lookups,rehydrate,replay,profile]
  *
  * Obtains the servers the way the tests do (embedded Temporal dev server and MongoDB on random
  * ports, or TEMPORAL_ADDRESS / MONGODB_URI), runs every scenario next to its baseline in the same
@@ -30,7 +30,9 @@ import { lookupsScenario } from './scenarios/lookups';
 import { rehydrateScenario } from './scenarios/rehydrate';
 import { recordHistories, replayScenario, type RecordedHistories } from './scenarios/replay';
 import { sagaScenario } from './scenarios/saga';
+import { soakHalf, type SoakHalf } from './scenarios/soak';
 import { hotSkuScenario } from './scenarios/hot-sku';
+import { hotAccountScenario } from './scenarios/hot-account';
 import { scaleRows, type ScaleRun } from './lib/scale';
 
 const root = path.resolve(__dirname, '..');
@@ -41,6 +43,13 @@ const only = args
   ?.slice('--only='.length)
   .split(',');
 const wanted = (name: string) => !only || only.includes(name);
+/** The soak runs only when named (--only=soak): it takes twice --soak-minutes. */
+const numberArg = (name: string, fallback: number) => {
+  const value = Number(args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback);
+  if (!(value > 0)) throw new Error(`--${name} must be a positive number`);
+  return value;
+};
+const soakPlan = { minutes: numberArg('soak-minutes', 10), ratePerSecond: numberArg('soak-rate', 3) };
 
 /** What each mode runs; the default fits in about 10 minutes on 2 cores, --quick in about 2. */
 const plan = quick
@@ -55,6 +64,7 @@ const plan = quick
       },
       profile: null,
       hotSku: { orders: 64, rounds: 1 },
+      hotAccount: { orders: 64, rounds: 1, longStream: { events: 500, payments: 6 } },
       scale: { concurrency: 16, orders: 32, warmup: 2 },
       lag: { rates: [50, 100], seconds: 2 },
       append: { rounds: 1, secondsPerTurn: 1.5, concurrency: 8 },
@@ -78,6 +88,7 @@ const plan = quick
       },
       profile: { concurrency: 16, orders: 120 },
       hotSku: { orders: 64, rounds: 2 },
+      hotAccount: { orders: 64, rounds: 2, longStream: { events: 500, payments: 12 } },
       scale: { concurrency: 16, orders: 96, warmup: 4 },
       lag: { rates: [50, 200], seconds: 12, sustained: { rate: 500, seconds: 60 } },
       append: { rounds: 3, secondsPerTurn: 3, concurrency: 8 },
@@ -190,6 +201,19 @@ async function main() {
         }
       });
     }
+    if (wanted('hot-account')) {
+      await withMongo('hot-account', async (uri) => {
+        const stack = await startSplitStack(
+          { temporalAddress: servers.temporal.address, namespace: servers.temporal.namespace, mongodbUri: uri },
+          { baselines: false },
+        );
+        try {
+          results.hotAccount = await hotAccountScenario(stack, plan.hotAccount);
+        } finally {
+          await stack.stop();
+        }
+      });
+    }
     if (wanted('scale')) {
       const runs: ScaleRun[] = [];
       // The one-process run (one worker, one read side) is the base of both kinds.
@@ -284,6 +308,22 @@ async function main() {
             plan.rehydrate,
           )),
       );
+    if (only?.includes('soak')) {
+      const halves: SoakHalf[] = [];
+      for (const kind of ['spread', 'hot'] as const)
+        await withMongo(`soak (${kind})`, async (uri) => {
+          const stack = await startSplitStack(
+            { temporalAddress: servers.temporal.address, namespace: servers.temporal.namespace, mongodbUri: uri },
+            { baselines: false },
+          );
+          try {
+            halves.push(await soakHalf(stack, kind, soakPlan));
+          } finally {
+            await stack.stop();
+          }
+        });
+      results.soak = { halves };
+    }
     // Last: see replayScenario.
     if (recorded) {
       try {
@@ -328,11 +368,13 @@ async function main() {
   log(
     `wrote ${files.map((f) => path.relative(root, f)).join(', ')}${only ? '' : ' (and latest.*)'} in ${report.durationSeconds} s`,
   );
-  // A broken promise (an order neither completed nor refused for stock, stock lost or made) fails the run.
-  if (failures['hot-sku']) {
-    console.error(`hot-sku FAILED: ${failures['hot-sku']}`);
-    process.exitCode = 1;
-  }
+  // A broken promise (an order neither completed nor refused for stock, stock lost or made; money
+  // lost or made, an order from a funded account not completed) fails the run.
+  for (const name of ['hot-sku', 'hot-account'])
+    if (failures[name]) {
+      console.error(`${name} FAILED: ${failures[name]}`);
+      process.exitCode = 1;
+    }
 }
 
 /**

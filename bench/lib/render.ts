@@ -1,8 +1,10 @@
 import { ratioChart, table, verdict, type GoalRow } from './report';
+import { soakGoals, soakSection } from './render-soak';
 import type { CpuReport } from './cpu';
 import { commandGoals, commandsSection } from './render-commands';
 import { minimalGoals, minimalSection } from './render-minimal';
 import { hotSkuGoals, hotSkuSection, pooledHotSku, scaleSection } from './render-load';
+import { hotAccountGoals, hotAccountSection, pooledHotAccount } from './render-hot-account';
 import { ratio } from './util';
 
 /* The report object as run.ts builds it; scenario results are read loosely (a scenario may have failed). */
@@ -60,6 +62,7 @@ export function goals(report: Pick<Report, 'results'>): GoalRow[] {
   rows.push(...minimalGoals(saga?.levels ?? []));
   rows.push(...commandGoals(saga?.levels ?? []));
   rows.push(...hotSkuGoals(report.results.hotSku));
+  rows.push(...hotAccountGoals(report.results.hotAccount));
   for (const s of append?.summary ?? []) {
     rows.push({
       scenario: '2 append',
@@ -129,6 +132,7 @@ export function goals(report: Pick<Report, 'results'>): GoalRow[] {
     });
   }
   if (replay?.sagaVsBaseline) rows[rows.length - 1]!.ratio = replay.sagaVsBaseline;
+  rows.push(...soakGoals(report.results.soak));
   return rows;
 }
 
@@ -165,6 +169,14 @@ export function renderSvg(report: Report): string {
     const { ratio: hot } = pooledHotSku(report.results.hotSku.runs);
     bars.push({
       label: 'hot SKU: p99 of 64 SKUs / of one SKU',
+      value: Number.isFinite(hot) && hot > 0 ? 1 / hot : null,
+      goal: 1 / 3,
+    });
+  }
+  if (report.results.hotAccount?.runs?.length) {
+    const { ratio: hot } = pooledHotAccount(report.results.hotAccount.runs);
+    bars.push({
+      label: 'hot account: p99 of 64 accounts / of one',
       value: Number.isFinite(hot) && hot > 0 ? 1 / hot : null,
       goal: 1 / 3,
     });
@@ -370,6 +382,8 @@ export function renderMarkdown(report: Report): string {
   }
   const hot = hotSkuSection(report.results.hotSku);
   if (hot) out.push(hot);
+  const hotAccount = hotAccountSection(report.results.hotAccount);
+  if (hotAccount) out.push(hotAccount);
   const scale = scaleSection(report.results.scale);
   if (scale) out.push(scale);
   if (append) {
@@ -533,6 +547,8 @@ export function renderMarkdown(report: Report): string {
       '',
     );
   }
+  const soak = soakSection(report.results.soak);
+  if (soak) out.push(soak);
   if (profile?.mainThread) {
     out.push('## Profile of scenario 1 (main thread of the process running worker + API + consumers)', '');
     out.push(
