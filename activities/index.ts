@@ -3,6 +3,8 @@ import type { PersonalData } from '../infra/personal-data';
 import type { AccountService } from '../domain/accounts';
 import type { EventStore } from '../eventstore';
 import { accountsPort } from './accounts-port';
+import { createBreakerActivities } from './breaker-activities';
+import { createBreakers, type Breakers } from './breakers';
 import { createDeadLetterActivities } from './dead-letters';
 import { createInventoryActivities } from './inventory';
 import { createOrderActivities } from './order';
@@ -20,11 +22,14 @@ export function createActivities({
   events,
   accounts: accountService,
   personalData,
+  breakers = createBreakers({ db, store: events }),
 }: {
   db: Db;
   events: EventStore;
   accounts: AccountService;
   personalData: PersonalData;
+  /** The circuit breakers the worker's interceptor guards the steps with (workers/breaker-interceptor.ts). */
+  breakers?: Breakers;
 }) {
   const deps = { db, events };
   const accounts = accountsPort(accountService, events);
@@ -34,6 +39,7 @@ export function createActivities({
     ...createInventoryActivities(deps),
     ...createShippingActivities({ ...deps, open: personalData.open }),
     ...createDeadLetterActivities(deps),
+    ...createBreakerActivities(breakers),
   };
 }
 

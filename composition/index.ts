@@ -5,6 +5,6 @@
  */
 export { commandParts, masterKeysFor, openDatabase, temporalClient, type CommandParts } from './shared';
 export { apiParts, composeApi, type ApiParts } from './api';
-export { workerActivities, workerConnection } from './worker';
+export { workerActivities, workerConnection, workerParts } from './worker';
 export { readSideParts } from './readside';
 export { scriptParts } from './scripts';

@@ -1,7 +1,10 @@
 import { NativeConnection } from '@temporalio/worker';
 import type { Db } from 'mongodb';
 import { createActivities, type Activities } from '../activities';
+import { createBreakers, type Breakers } from '../activities/breakers';
+import { createSettleActivities } from '../activities/settle-order';
 import { temporalMetadata } from '../activities/temporal-metadata';
+import type { BreakerSettings } from '../domain/breakers';
 import { temporalAddress, type Config } from '../config';
 import { temporalConnectOptions } from '../config/temporal-profile';
 import { DEVELOPMENT_MASTER_KEYS, type MasterKeys } from '../infra/personal-data';
@@ -19,16 +22,31 @@ export async function workerConnection(config: Config): Promise<NativeConnection
  * The activities of a worker process, on one event store whose every append says which saga step
  * wrote it, one account service and one personal-data service.
  */
-export function workerActivities({
+export function workerActivities(options: { db: Db; masterKeys?: MasterKeys }): Activities {
+  return workerParts(options).activities;
+}
+
+/** The activities and, on the same event store, the circuit breakers the worker guards their steps with. */
+export function workerParts({
   db,
   masterKeys = DEVELOPMENT_MASTER_KEYS,
+  breakers: settings,
 }: {
   db: Db;
   masterKeys?: MasterKeys;
-}): Activities {
+  breakers?: BreakerSettings;
+}): { activities: Activities; breakers: Breakers } {
   const { store, accounts, personalData } = commandParts(db, {
     masterKeys,
     store: { ambientMetadata: temporalMetadata },
   });
-  return createActivities({ db, events: store, accounts, personalData });
+  const breakers = createBreakers({ db, store, settings });
+  return {
+    activities: {
+      ...createActivities({ db, events: store, accounts, personalData, breakers }),
+      // The settle workflow's own (workflows/settle-order.ts); it compensates with the services' activities.
+      ...createSettleActivities({ db, events: store }),
+    },
+    breakers,
+  };
 }

@@ -1,6 +1,8 @@
 import { temporalProfile } from './temporal-profile';
 import { z } from 'zod';
 import { parseDuration } from './duration';
+import { SETTLE_POLICIES } from '../domain/orders/settlement';
+import { DEFAULT_BREAKER_SETTINGS, type BreakerSettings } from '../domain/breakers';
 
 /**
  * The one place that reads the environment. Every process (start script, worker, API, tests)
@@ -94,6 +96,16 @@ export const configSchema = z.object({
     .default('orders_platform'),
   /** Port of the embedded MongoDB server started by `npm start`. */
   MONGODB_PORT: port('MONGODB_PORT').default(27017),
+  /**
+   * How many oplog entries the mongo-java-server stand-in keeps (0: all). A real replica set's oplog
+   * is capped; so is the stand-in's, and a change stream resumed from before its oldest entry fails
+   * with ChangeStreamHistoryLost as on a real server.
+   */
+  MONGODB_STANDIN_OPLOG_ENTRIES: z.coerce
+    .number({ error: 'MONGODB_STANDIN_OPLOG_ENTRIES must be a number' })
+    .int('MONGODB_STANDIN_OPLOG_ENTRIES must be an integer')
+    .min(0, 'MONGODB_STANDIN_OPLOG_ENTRIES must be >= 0')
+    .default(1000),
 
   /** Where `npm start` keeps the embedded servers' data (survives restarts). */
   DATA_DIR: z.string().min(1).default('data'),
@@ -192,10 +204,25 @@ export const configSchema = z.object({
    * read that waits for a position on it answers 503 at once. The API's own readiness ignores it.
    */
   PROJECTION_STALL_AFTER: duration('PROJECTION_STALL_AFTER').default(10_000),
+  /**
+   * The longest a GET /live response runs before the server ends it (the caller resumes with
+   * after=<last id>); a caller may ask for less with maxSeconds.
+   */
+  LIVE_FEED_MAX: duration('LIVE_FEED_MAX').default(5 * 60_000),
   /** How long an Idempotency-Key is remembered (its answer replayed); a TTL index removes it after that. */
   IDEMPOTENCY_RETENTION: duration('IDEMPOTENCY_RETENTION').default(24 * 3_600_000),
   /** How long a COMPLETED or CANCELLED order's reservation entries stay in its SKUs' stock documents (activities/stock-pruning.ts). */
   STOCK_PRUNE_AFTER: duration('STOCK_PRUNE_AFTER').default(10 * 60_000),
+  /**
+   * What happens to an order whose saga ended without an outcome (terminated, timed out, failed):
+   * `compensate` undoes what its services recorded and cancels it (workflow settle-<orderId>);
+   * `report` only lists it (GET /orders/unsettled, the unsettled_orders metric) for an operator.
+   */
+  SETTLE_POLICY: z.enum(SETTLE_POLICIES).default('compensate'),
+  /** How often the worker sweeps for such orders; 0 turns the sweep off. */
+  SETTLE_SWEEP_INTERVAL: duration('SETTLE_SWEEP_INTERVAL')
+    .pipe(z.number().refine((ms) => ms === 0 || ms >= 100, 'SETTLE_SWEEP_INTERVAL must be 0 (off) or at least 100ms'))
+    .default(60_000),
   RATE_LIMIT_PER_MINUTE: z.coerce.number({ error: 'RATE_LIMIT_PER_MINUTE must be a number' }).int().min(0).default(0),
   /**
    * Keys that encrypt Temporal payloads (AES-256-GCM): `<keyId>:<base64 32-byte key>`, comma-separated.
@@ -255,6 +282,27 @@ export const configSchema = z.object({
     .default(['http://localhost:8233', 'http://127.0.0.1:8233', 'http://localhost:8080']),
   /** Fault injection (tests and demos). Always off when NODE_ENV=production; when off it costs nothing. */
   FAULT_INJECTION: z.enum(['on', 'off']).default('on'),
+  /**
+   * Circuit breakers on the saga's external steps (domain/breakers): `off` registers no breaker
+   * on the worker, so an outage spends each step's retry budget and compensates, as without them.
+   */
+  BREAKERS: z.enum(['on', 'off']).default('on'),
+  /** Calls are counted in windows of this length; BREAKER_FAILURE_RATIO of them failing opens the breaker. */
+  BREAKER_WINDOW: duration('BREAKER_WINDOW').default(DEFAULT_BREAKER_SETTINGS.windowMs),
+  /** Fewer calls than this in a window never open a breaker (one saga's retries alone do not). */
+  BREAKER_MIN_CALLS: positiveInt('BREAKER_MIN_CALLS').default(DEFAULT_BREAKER_SETTINGS.minimumCalls),
+  BREAKER_FAILURE_RATIO: z.coerce
+    .number({ error: 'BREAKER_FAILURE_RATIO must be a number' })
+    .gt(0, 'BREAKER_FAILURE_RATIO must be above 0')
+    .max(1, 'BREAKER_FAILURE_RATIO must be at most 1')
+    .default(DEFAULT_BREAKER_SETTINGS.failureRatio),
+  /** How long an opened breaker waits before its first probe; doubled after each failed probe, at most BREAKER_MAX_OPEN. */
+  BREAKER_OPEN: duration('BREAKER_OPEN').default(DEFAULT_BREAKER_SETTINGS.openMs),
+  BREAKER_MAX_OPEN: duration('BREAKER_MAX_OPEN').default(DEFAULT_BREAKER_SETTINGS.maxOpenMs),
+  /** A probe that reports nothing within this is handed to another waiting saga. */
+  BREAKER_PROBE_TIMEOUT: duration('BREAKER_PROBE_TIMEOUT').default(DEFAULT_BREAKER_SETTINGS.probeTimeoutMs),
+  /** At most this many waiting steps resume per second per service once its breaker closes. */
+  BREAKER_RESUME_PER_SECOND: positiveInt('BREAKER_RESUME_PER_SECOND').default(DEFAULT_BREAKER_SETTINGS.resumePerSecond),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -320,6 +368,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 export const setsCurrentVersion = (
   config: Pick<Config, 'NODE_ENV' | 'WORKER_SET_CURRENT_VERSION'>,
 ): 'on' | 'first' | 'off' => config.WORKER_SET_CURRENT_VERSION ?? (config.NODE_ENV === 'production' ? 'first' : 'on');
+/** The breakers' settings as the domain takes them. */
+export const breakerSettings = (config: Config): BreakerSettings => ({
+  windowMs: config.BREAKER_WINDOW,
+  minimumCalls: config.BREAKER_MIN_CALLS,
+  failureRatio: config.BREAKER_FAILURE_RATIO,
+  openMs: config.BREAKER_OPEN,
+  maxOpenMs: config.BREAKER_MAX_OPEN,
+  probeTimeoutMs: config.BREAKER_PROBE_TIMEOUT,
+  resumePerSecond: config.BREAKER_RESUME_PER_SECOND,
+});
+
 export const faultInjectionOn = (config: Pick<Config, 'NODE_ENV' | 'FAULT_INJECTION'>) =>
   config.NODE_ENV !== 'production' && config.FAULT_INJECTION === 'on';
 

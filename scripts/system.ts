@@ -10,11 +10,11 @@ import {
   openDatabase,
   readSideParts,
   temporalClient,
-  workerActivities,
+  workerParts,
   workerConnection,
 } from '../composition';
 import type { AccountService } from '../domain/accounts';
-import { faultInjectionOn, type Config } from '../config';
+import { breakerSettings, faultInjectionOn, type Config } from '../config';
 import { startConsumers } from '../readside';
 import { createLogger, type Logger } from '../infra/logger';
 import type { Mongo } from '../infra/mongo';
@@ -61,7 +61,7 @@ export async function startInProcess(config: Config, options: InProcessOptions =
           connection: nativeConnection,
           config,
           db: mongo.db,
-          activities: workerActivities({ db: mongo.db, masterKeys: masterKeysFor(config, log) }),
+          ...workerParts({ db: mongo.db, masterKeys: masterKeysFor(config, log), breakers: breakerSettings(config) }),
           log,
           spanExporter: options.spanExporter,
         });

@@ -1,7 +1,7 @@
 import { Runtime } from '@temporalio/worker';
 import { masterKeysFor, openDatabase } from '../composition/shared';
-import { workerActivities, workerConnection } from '../composition/worker';
-import { listenHost, loadConfig, setsCurrentVersion } from '../config';
+import { workerConnection, workerParts } from '../composition/worker';
+import { breakerSettings, listenHost, loadConfig, setsCurrentVersion } from '../config';
 import { createLogger } from '../infra/logger';
 import { pinoTemporalLogger } from '../infra/temporal-logger';
 import { reportReady } from '../infra/ready';
@@ -41,8 +41,12 @@ async function main() {
   }
   const mongo = await openDatabase(config);
   const connection = await workerConnection(config);
-  const activities = workerActivities({ db: mongo.db, masterKeys: masterKeysFor(config, log) });
-  const worker = await createWorker({ connection, config, db: mongo.db, activities, log });
+  const { activities, breakers } = workerParts({
+    db: mongo.db,
+    masterKeys: masterKeysFor(config, log),
+    breakers: breakerSettings(config),
+  });
+  const worker = await createWorker({ connection, config, db: mongo.db, activities, breakers, log });
   // Started once the workflow bundle is built: bundling holds the event loop for seconds at a time.
   const watchdog = startWatchdog({
     what: 'worker',

@@ -12,9 +12,12 @@ import { tracing } from '../infra/tracing';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { ObservabilityInterceptor } from './activity-interceptor';
 import { FaultInjectionInterceptor } from './fault-interceptor';
+import { BreakerInterceptor } from './breaker-interceptor';
+import type { Breakers } from '../activities/breakers';
 import { createFaults } from '../infra/faults';
 import { buildIdFor } from './build-id';
 import { bundleWorkflows } from './workflow-bundle';
+import { startSettlementSweeper } from './settlement-sweeper';
 import type { Context } from '@temporalio/activity';
 
 /**
@@ -26,6 +29,8 @@ export async function createWorker(deps: {
   config: Config;
   db: Db;
   activities: Activities;
+  /** The circuit breakers on the activities' store (composition/worker.ts); none: the steps are not guarded. */
+  breakers?: Breakers;
   log?: Logger;
   spanExporter?: SpanExporter;
   workflowsPath?: string;
@@ -34,6 +39,7 @@ export async function createWorker(deps: {
   const plugin = tracing(deps.config, 'order-worker', deps.spanExporter);
   const faults = faultInjectionOn(deps.config) ? createFaults(deps.db) : null;
   const plugins = plugin ? [plugin] : [];
+  const breakers = deps.config.BREAKERS === 'on' ? deps.breakers : undefined;
   // Bundled here rather than by Worker.create, so that the code the build id hashes is the code
   // this worker loads (the plugins' workflow interceptors included).
   const bundle = await bundleWorkflows({
@@ -65,6 +71,8 @@ export async function createWorker(deps: {
     interceptors: {
       activity: [
         (ctx) => ({ inbound: new ObservabilityInterceptor(ctx, log) }),
+        // Outside the fault interceptor, so an injected outage counts against the breaker like a real one.
+        ...(breakers ? [(ctx: Context) => ({ inbound: new BreakerInterceptor(ctx, breakers, log) })] : []),
         // Inside the observability one, so an injected failure is logged and measured like a real one.
         ...(faults ? [(ctx: Context) => ({ inbound: new FaultInjectionInterceptor(ctx, faults) })] : []),
       ],
@@ -95,6 +103,9 @@ export function runWorker(
     );
     timer.unref();
     void running.finally(() => clearInterval(timer));
+    // Orders whose saga ended without an outcome (terminated, timed out) are found and settled here.
+    const sweeper = startSettlementSweeper({ connection: deps.connection, config: deps.config, db, log });
+    void running.finally(() => sweeper.stop());
   }
   const mode = setsCurrentVersion(deps.config);
   const current =

@@ -35,3 +35,18 @@ export const STATUS_ATTRIBUTE_AT_MILESTONES = 'status-attribute-at-milestones';
  * run legacy/order-saga-v2.ts.
  */
 export const SAGA_STEP_TABLE = 'saga-step-table';
+
+/**
+ * createOrder and completeOrder run as local activities (workflows/saga/local.ts): in the worker,
+ * recorded as one marker each, with no activity task of their own to schedule, dispatch and
+ * complete. Neither has a cancel point inside it. Checked once, at the start: sagas without the
+ * marker call them as normal activities.
+ */
+export const SAGA_LOCAL_ORDER_STEPS = 'saga-local-order-steps';
+
+/**
+ * A step whose service's circuit breaker is open fails fast (ServiceUnavailable) and the saga
+ * waits for the breaker to close, then runs the step again (workflows/saga/breaker-wait.ts),
+ * instead of treating the failure as the end of the step's retry budget.
+ */
+export const SAGA_BREAKER_WAIT = 'saga-breaker-wait';

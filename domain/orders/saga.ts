@@ -52,6 +52,8 @@ export interface SagaStatus {
   cancelsIgnored?: number;
   /** Ids of the dead letters this saga parked (GET /dead-letters/:id). */
   openDeadLetters?: string[];
+  /** The step waits for its service's circuit breaker to close (since: when the wait began). */
+  waitingOnBreaker?: { service: string; step: string; since: string } | null;
 }
 
 export interface OrderSagaResult {

@@ -3,6 +3,7 @@ import type { SagaStep } from '../../domain/orders/saga';
 import type { CompensationStack } from './compensation-stack';
 import type { SagaHandles } from './handlers';
 import type { StepContext } from './steps';
+import { waitingOutOutages } from './breaker-wait';
 
 /** Everything one saga's steps, handlers and compensations work with, built once when it starts. */
 export interface Saga extends StepContext, SagaHandles {
@@ -13,15 +14,17 @@ export interface Saga extends StepContext, SagaHandles {
 
 /** Runs one forward step, remembering exactly the arguments it used (a dead letter keeps them). */
 export async function runStep<A, R>(
-  { state }: Saga,
+  saga: Saga,
   name: SagaStep,
   service: ServiceName,
   args: A,
   run: (args: A) => Promise<R>,
 ): Promise<R> {
+  const { state } = saga;
   state.at(name);
   state.running = { name, service, args };
-  const result = await run(args);
+  // An outage of the step's service (its breaker open) is waited out, not counted against the step.
+  const result = await waitingOutOutages(saga, name, service, () => run(args));
   state.view.stepsDone.push(name);
   return result;
 }
