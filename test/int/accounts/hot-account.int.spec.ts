@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAccountService, type AccountService } from '../../../domain/accounts';
+import { createEventStore, WrongExpectedVersionError, type EventStore } from '../../../eventstore';
+import { freshStore, type FreshStore } from '../eventstore/fresh-db';
+
+/**
+ * Many payments from one account at once, in one process (the worker's activities share one
+ * account service): each decides on the fold the one before it left, so none loses a race to
+ * another of this process, and none has to read the stream again. Another process's writes still
+ * make a command re-read what follows its fold and decide again.
+ */
+describe('account service: a hot account', () => {
+  let fresh: FreshStore;
+  /** Appends the stores refused on their expected version, and reads of events, while counting. */
+  let conflicts = 0;
+  let reads = 0;
+  let here: AccountService;
+  let elsewhere: AccountService;
+
+  const counted = (store: EventStore): EventStore => ({
+    ...store,
+    append: async (...args) => {
+      try {
+        return await store.append(...args);
+      } catch (err) {
+        if (err instanceof WrongExpectedVersionError) conflicts++;
+        throw err;
+      }
+    },
+    aggregateStream: (...args) => {
+      reads++;
+      return store.aggregateStream(...args);
+    },
+  });
+
+  beforeAll(async () => {
+    fresh = await freshStore();
+    here = createAccountService({ store: counted(fresh.store) });
+    elsewhere = createAccountService({ store: counted(createEventStore(fresh.db)) });
+  });
+  afterAll(() => fresh?.close());
+
+  const debits = (service: AccountService, accountId: string, n: number, tag: string) =>
+    Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        service.withdraw({ accountId, amount: 10, reference: `${tag}-${i}`, eventId: `${tag}-debit-${i}` }),
+      ),
+    );
+
+  it('debits 48 concurrent payments from one warm account without a lost race or a read', async () => {
+    const { accountId } = await here.openAccount({ owner: 'hot', initialDeposit: 10_000 });
+    conflicts = 0;
+    reads = 0;
+    const views = await debits(here, accountId, 48, 'warm');
+    expect({ conflicts, reads }).toEqual({ conflicts: 0, reads: 0 });
+    // Each saw the account right after its own event: versions 2..49, balances down by 10 each.
+    expect(views.map((v) => v.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 48 }, (_, i) => i + 2));
+    for (const v of views) expect(v.balance).toBe(10_000 - 10 * (v.version - 1));
+    expect((await elsewhere.getAccount(accountId))?.balance).toBe(10_000 - 480);
+  });
+
+  it('reads an account this process has not seen once, not once per payment', async () => {
+    const { accountId } = await elsewhere.openAccount({ owner: 'cold', initialDeposit: 10_000 });
+    conflicts = 0;
+    reads = 0;
+    await debits(here, accountId, 32, 'cold');
+    expect({ conflicts, reads }).toEqual({ conflicts: 0, reads: 1 });
+    expect((await elsewhere.getAccount(accountId))?.balance).toBe(10_000 - 320);
+  });
+
+  it('still settles payments racing from two processes, each charged once', async () => {
+    const { accountId } = await here.openAccount({ owner: 'shared', initialDeposit: 10_000 });
+    await debits(elsewhere, accountId, 1, 'shared-warm');
+    const [a, b] = await Promise.all([debits(here, accountId, 24, 'here'), debits(elsewhere, accountId, 24, 'there')]);
+    const versions = [...a, ...b].map((v) => v.version).sort((x, y) => x - y);
+    expect(versions).toEqual(Array.from({ length: 48 }, (_, i) => i + 3));
+    const history = await here.history(accountId);
+    expect(history.filter((e) => e.type === 'Withdrawn')).toHaveLength(49);
+    expect((await here.getAccount(accountId))?.balance).toBe(10_000 - 490);
+  });
+});
