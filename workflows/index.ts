@@ -2,3 +2,4 @@
 // no I/O, no clocks, no randomness except through @temporalio/workflow.
 export * from './order-saga';
 export * from './redrive-compensation';
+export * from './settle-order';
