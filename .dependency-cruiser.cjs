@@ -3,6 +3,7 @@
  * higher ones; there are no cycles. Read top to bottom, each layer may use the ones below it:
  *
  *   scripts, workers, api            entry points and the HTTP side
+ *   console                          the operator console: a browser app on the API, sharing the pure domain
  *   composition                      one root per process kind (api, worker, readside, scripts) on
  *                                    shared.ts: each builds the database, event store, services once
  *   workflows                        the saga (deterministic sandbox code)
@@ -102,6 +103,31 @@ module.exports = {
       comment: 'Entry points compose; nothing builds on them.',
       from: { pathNot: '^(scripts|bench|test|workers)/' },
       to: { path: '^(scripts|workers)/' },
+    },
+    {
+      name: 'console-runs-in-the-browser',
+      severity: 'error',
+      comment:
+        'The operator console (console/src) is a browser app: it talks to the API over HTTP and shares only the pure domain (statuses, personal fields); no server code, no Node built-ins.',
+      from: { path: '^console/src/' },
+      to: {
+        path: '^(api|activities|composition|readside|eventstore|infra|config|workflows|workers|scripts|servers|bench|test)/',
+      },
+    },
+    {
+      name: 'console-has-no-node-built-ins',
+      severity: 'error',
+      comment: 'The console runs in a browser, where Node built-ins do not exist.',
+      from: { path: '^console/src/' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'only-tooling-builds-the-console',
+      severity: 'error',
+      comment:
+        'The console is built by its own script and served as files; tooling and tests may build it, nothing else imports it.',
+      from: { pathNot: '^(console|scripts|test)/' },
+      to: { path: '^console/' },
     },
     {
       name: 'the-client-stands-alone',

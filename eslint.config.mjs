@@ -12,6 +12,7 @@ export default tseslint.config(
       '.tools/',
       'data/',
       'test-results/',
+      'console/dist/',
       'bench/results/',
       'servers/mongo-launcher/target/',
       'api/client/schema.d.ts',
@@ -21,7 +22,7 @@ export default tseslint.config(
     ],
   },
   {
-    files: ['**/*.ts', '**/*.mts'],
+    files: ['**/*.ts', '**/*.mts', '**/*.tsx'],
     extends: [eslint.configs.recommended, ...tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       parserOptions: {

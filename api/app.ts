@@ -32,6 +32,7 @@ import { healthRoutes } from './routes/health';
 import { inventoryRoutes } from './routes/inventory';
 import { orderRoutes } from './routes/orders';
 import { accountRoutes } from './routes/accounts';
+import { consoleFiles } from './console';
 
 /**
  * What the API is built from, each piece built once for the process by its composition root
@@ -94,6 +95,7 @@ export function createApp(deps: AppDeps): express.Express {
     );
   };
   const police: PoliceDeps = { ownership: createOwnership(deps), denied };
+  app.use(consoleFiles());
   app.use(authenticate(deps.config, denied));
   app.use(express.json({ limit: '100kb', strict: true }));
   app.use((req, _res, next) => {

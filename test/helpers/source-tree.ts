@@ -18,6 +18,7 @@ export const SOURCE_LAYERS = [
   'workers',
   'scripts',
   'servers',
+  'console',
 ];
 
 /** Every source file under `dir` (relative to the root), node_modules left out. */
