@@ -1,16 +1,20 @@
 /**
  * Replaying saga histories against workflow code, the way a worker would run them: what
  * `npm run replay`, the deploy gate (`npm run deploy:check`) and the replay tests use. A failure
- * names the history and, for non-determinism, the first event where code and history part ways.
+ * names the history and, for non-determinism, the first event where code and history part ways,
+ * the command the code issued there instead, the source line that issued it and what fits the
+ * change: a patched() branch or a new build (scripts/replay/divergence.ts).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyFromJSON, type History } from '@temporalio/common/lib/proto-utils';
 import { temporal } from '@temporalio/proto';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type InjectedSinks } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { loadConfig, type Config } from '../../config';
 import { dataConverter } from '../../infra/data-converter';
+import type { CommandTraceSinks, IssuedCommand } from './command-trace';
+import { explainDivergence, type Explanation } from './divergence';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 /** Recorded saga histories (npm run record-histories); never edited by hand. */
@@ -22,6 +26,8 @@ export interface Fixture {
   /** Path from the repository root, e.g. test/fixtures/histories/happy-path.json: what a failure names. */
   file: string;
   history: History;
+  /** Why it is replayed, when a caller knows ("recorded fixture", "running, not Pinned", …): the advice depends on it. */
+  why?: string;
 }
 
 export function loadFixtures(dir = historiesDir): Fixture[] {
@@ -39,6 +45,8 @@ export interface ReplayFailure {
   error: Error;
   /** The first history event the workflow code no longer produces the same way, when it could be located. */
   divergingEvent?: { eventId: number; description: string };
+  /** What the code did at that event instead, where in the code, and what fits the change. */
+  explanation?: Explanation;
   /** One readable paragraph: which file, which event, what the replayer said. */
   message: string;
 }
@@ -62,15 +70,38 @@ function quietRuntime() {
 
 type Bundle = Awaited<ReturnType<typeof bundleWorkflowCode>>;
 
-/** One bundle per replay: building it takes a second or two; replaying a history with it, milliseconds. */
+/**
+ * One bundle per replay: building it takes a second or two; replaying a history with it,
+ * milliseconds. It carries the command trace (command-trace.ts), which only observes: the
+ * commands are those of the workflow code alone.
+ */
 async function bundle(workflows: string): Promise<Bundle> {
   quietRuntime();
-  return bundleWorkflowCode({ workflowsPath: workflows, logger: new DefaultLogger('WARN') });
+  return bundleWorkflowCode({
+    workflowsPath: workflows,
+    workflowInterceptorModules: [path.join(__dirname, 'command-trace.ts')],
+    logger: new DefaultLogger('WARN'),
+  });
 }
 
+/** Where the command trace goes: the commands each history's replay issued, activation by activation. */
+type Traces = Map<string, IssuedCommand[][]>;
+
 /** The platform's data converter, as every worker has it: payloads decode (and decrypt) the same way. */
-function replayOptions(workflowBundle: Bundle, config: Config, replayName: string) {
-  return { workflowBundle, dataConverter: dataConverter(config), replayName };
+function replayOptions(workflowBundle: Bundle, config: Config, replayName: string, traces: Traces = new Map()) {
+  const sinks: InjectedSinks<CommandTraceSinks> = {
+    commandTrace: {
+      activation: {
+        fn: (info, commands) => {
+          const trace = traces.get(info.workflowId) ?? [];
+          trace.push(commands);
+          traces.set(info.workflowId, trace);
+        },
+        callDuringReplay: true,
+      },
+    },
+  };
+  return { workflowBundle, dataConverter: dataConverter(config), replayName, sinks };
 }
 
 /**
@@ -85,8 +116,9 @@ export async function replayFixtures(
 ): Promise<ReplayFailure[]> {
   const code = await bundle(workflows);
   const errors = new Map<string, Error>();
+  const traces: Traces = new Map();
   const histories = fixtures.map((f) => ({ workflowId: f.file, history: f.history }));
-  for await (const result of Worker.runReplayHistories(replayOptions(code, config, 'fixtures'), histories)) {
+  for await (const result of Worker.runReplayHistories(replayOptions(code, config, 'fixtures', traces), histories)) {
     if (result.error) errors.set(result.workflowId, result.error);
   }
   const failures: ReplayFailure[] = [];
@@ -95,11 +127,24 @@ export async function replayFixtures(
     if (!error) continue;
     const divergingEvent =
       error instanceof DeterminismViolationError ? await locateDivergence(fixture, error, code, config) : undefined;
+    const explanation = divergingEvent
+      ? explainDivergence({
+          events: fixture.history.events ?? [],
+          divergingEventId: divergingEvent.eventId,
+          replayerMessage: replayerMessage(error),
+          trace: traces.get(fixture.file) ?? [],
+          why: fixture.why,
+          root: process.cwd(),
+          patchIdOf,
+          describeEvent,
+        })
+      : undefined;
     failures.push({
       file: fixture.file,
       error,
       divergingEvent,
-      message: describe(fixture.file, error, divergingEvent, workflows),
+      explanation,
+      message: describe(fixture.file, error, divergingEvent, workflows, explanation),
     });
   }
   return failures;
@@ -111,14 +156,33 @@ export function replayerMessage(error: Error): string {
   return inner ? inner.replace(/\\"/g, '"') : error.message;
 }
 
-function describe(file: string, error: Error, event: ReplayFailure['divergingEvent'], workflows: string): string {
+function describe(
+  file: string,
+  error: Error,
+  event: ReplayFailure['divergingEvent'],
+  workflows: string,
+  explanation?: Explanation,
+): string {
   const code = path.relative(repoRoot, path.dirname(workflows));
   const what =
     error instanceof DeterminismViolationError
       ? `does not replay deterministically on the workflow code in ${code}/`
       : `failed to replay on the workflow code in ${code}/`;
   const where = event ? ` The first diverging event is ${event.eventId} (${event.description}).` : '';
-  return `${file} ${what}.${where}\n  Replayer: ${replayerMessage(error)}`;
+  const lines = [`${file} ${what}.${where}`, `  Replayer: ${replayerMessage(error)}`];
+  if (explanation) {
+    const e = explanation;
+    lines.push(`  Command:  new code ${e.actual}; history has ${e.expected}`);
+    for (const d of e.differences) lines.push(`            ${d.attribute}: history ${d.history}, new code ${d.code}`);
+    lines.push(
+      `  Source:   ${e.source ?? '(not known: the SDK reports no call site for this command)'}${
+        e.calledFrom.length ? ` (called from ${e.calledFrom.join(', ')})` : ''
+      }`,
+    );
+    const [first, ...rest] = e.advice.split('\n');
+    lines.push(`  Advice:   ${first ?? ''}`, ...rest.map((l) => `            ${l}`));
+  }
+  return lines.join('\n');
 }
 
 /**
@@ -167,8 +231,12 @@ async function locateDivergence(
   const named =
     /event '([^']+)'/.exec(message)?.[1] ?? /patch marker encountered for change ([^\s,!]+)/.exec(message)?.[1];
   const byId = /id: (\d+)/.exec(message)?.[1];
+  // "Activity id of scheduled event '2' does not match …": the history's activity id, not an event id.
+  const activityId = /Activity id of scheduled event '([^']*)'/.exec(message)?.[1];
   const event =
     (byId && events.find((e) => Number(e.eventId) === Number(byId))) ||
+    (activityId !== undefined &&
+      commands.find((e) => e.activityTaskScheduledEventAttributes?.activityId === activityId)) ||
     (named && commands.find((e) => describeEvent(e).includes(`'${named}'`))) ||
     commands[0] ||
     task.at(-1);
