@@ -1,0 +1,224 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Context } from '@temporalio/activity';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { MongoClient, type Db } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Activities } from '../../activities';
+import type { Breakers } from '../../activities/breakers';
+import { ensureServiceIndexes } from '../../activities/indexes';
+import { workerParts } from '../../composition';
+import { breakerStream, type BreakerSettings } from '../../domain/breakers';
+import { createAccountService } from '../../domain/accounts';
+import type { OrderSagaInput } from '../../domain/orders';
+import { compensationsThrough } from '../../domain/orders/steps';
+import { createEventStore, type EventStore } from '../../eventstore';
+import { searchAttributes } from '../../infra/search-attribute-keys';
+import { provisionTimeSkippingServer } from '../../servers/temporal-test-server';
+import { WORKFLOW_NAMES, type OrderSagaWorkflow } from '../../workflows/client';
+import { cancelUpdate, statusQuery } from '../../workflows/definitions';
+import { BreakerInterceptor } from '../../workers/breaker-interceptor';
+import { waitFor } from '../helpers/wait-for';
+import { MATRIX_SETTINGS } from './saga-env';
+
+/** A breaker that opens after two failed calls out of two, and probes 300 ms after opening. */
+const BREAKER: BreakerSettings = {
+  windowMs: 60_000,
+  minimumCalls: 2,
+  failureRatio: 0.5,
+  openMs: 300,
+  maxOpenMs: 1_000,
+  probeTimeoutMs: 10_000,
+  resumePerSecond: 5,
+};
+const BALANCE = 100_000;
+const PRICE = 1_500;
+
+/**
+ * The saga against an outage of its payment service, in Temporal's time-skipping server, with the
+ * worker's breaker interceptor and the real activities on the real MongoDB server: the outage is
+ * played by the payment step itself failing (technically) for as long as the test says.
+ */
+describe('a provider outage pauses the step, not the business (circuit breakers, time-skipping)', () => {
+  let env: TestWorkflowEnvironment;
+  let mongo: MongoClient;
+  let db: Db;
+  let store: EventStore;
+  let breakers: Breakers;
+  let worker: Worker;
+  let running: Promise<void>;
+  const taskQueue = `breakers-${randomUUID().slice(0, 8)}`;
+  /** While true, processPayment fails as a service that is down would. */
+  const outage = { payment: false };
+  /** processPayment calls that reached the service, by order. */
+  const paymentCalls = new Map<string, number>();
+
+  beforeAll(async () => {
+    try {
+      Runtime.install({ logger: new DefaultLogger('WARN') });
+    } catch {
+      // Installed already by another suite of this process.
+    }
+    const executable = await provisionTimeSkippingServer();
+    env = await TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: { type: 'existing-path', path: executable } },
+    });
+    const KEYWORD = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+    await env.connection.operatorService.addSearchAttributes({
+      namespace: 'default',
+      searchAttributes: Object.fromEntries(searchAttributes.map((k) => [k.name, KEYWORD])),
+    });
+    mongo = await new MongoClient(inject('mongodbUri')).connect();
+    db = mongo.db(`breakers_${randomUUID().slice(0, 8)}`);
+    store = createEventStore(db);
+    await store.ensureIndexes();
+    await ensureServiceIndexes(db);
+    const parts = workerParts({ db, breakers: BREAKER });
+    breakers = parts.breakers;
+    const real = parts.activities;
+    const activities: Activities = {
+      ...real,
+      processPayment: async (args) => {
+        paymentCalls.set(args.orderId, (paymentCalls.get(args.orderId) ?? 0) + 1);
+        if (outage.payment) throw ApplicationFailure.retryable('payment service is down (test outage)', 'Outage');
+        return real.processPayment(args);
+      },
+    };
+    worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowsPath: path.resolve(__dirname, '..', '..', 'workflows', 'index.ts'),
+      activities,
+      interceptors: { activity: [(ctx: Context) => ({ inbound: new BreakerInterceptor(ctx, breakers) })] },
+    });
+    running = worker.run();
+  }, 120_000);
+
+  afterAll(async () => {
+    worker?.shutdown();
+    await running;
+    await db?.dropDatabase().catch(() => {});
+    await mongo?.close();
+    await env?.teardown();
+  }, 60_000);
+
+  async function startSaga(balance = BALANCE) {
+    const orderId = `breaker-${randomUUID().slice(0, 8)}`;
+    const { accountId } = await createAccountService({ store }).openAccount({
+      owner: orderId,
+      initialDeposit: balance,
+    });
+    const sku = `SKU-${orderId}`;
+    await db.collection('inventory').insertOne({
+      _id: sku as never,
+      available: 10,
+      reserved: 0,
+      price: PRICE,
+      reservations: {},
+      released: {},
+      updatedAt: new Date(),
+    });
+    const input: OrderSagaInput = {
+      orderId,
+      customerId: `customer-${orderId}`,
+      accountId,
+      items: [{ sku, quantity: 2 }],
+      shippingAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
+      correlationId: randomUUID(),
+      settings: MATRIX_SETTINGS,
+    };
+    const handle = await env.client.workflow.start<OrderSagaWorkflow>(WORKFLOW_NAMES.orderSaga, {
+      taskQueue,
+      workflowId: `order-${orderId}`,
+      args: [input],
+    });
+    const balanceNow = async () => (await createAccountService({ store }).getAccount(accountId))?.balance;
+    return { orderId, handle, balanceNow };
+  }
+
+  const transitions = async () =>
+    (await store.readStream(breakerStream('payment'))).map((e) => `${e.type}:${(e.data as { by?: string }).by ?? ''}`);
+
+  it('a business failure (insufficient funds) never counts against the breaker', { timeout: 60_000 }, async () => {
+    for (let i = 0; i < 3; i++) {
+      const { handle } = await startSaga(100);
+      expect((await handle.result()).status).toBe('CANCELLED');
+    }
+    expect(await transitions()).toEqual([]);
+    expect((await breakers.state('payment')).status).toBe('closed');
+  });
+
+  it(
+    'an outage longer than the retry budget compensates nothing: the saga waits, the breaker probes with backoff, and the saga completes after',
+    { timeout: 90_000 },
+    async () => {
+      outage.payment = true;
+      const { orderId, handle, balanceNow } = await startSaga();
+      const waiting = await waitFor(
+        'the saga to wait on the payment breaker',
+        async () => (await handle.query(statusQuery)).waitingOnBreaker,
+        30_000,
+      );
+      expect(waiting).toMatchObject({ service: 'payment', step: 'processPayment' });
+      // Two probes fail before the service comes back: the outage outlasts the step's 3 attempts.
+      await waitFor(
+        'two failed probes',
+        async () => (await transitions()).filter((t) => t === 'BreakerOpened:probe').length >= 2,
+        30_000,
+      );
+      const callsDuringOutage = paymentCalls.get(orderId)!;
+      expect(callsDuringOutage).toBeGreaterThan(MATRIX_SETTINGS.policies.payment.maximumAttempts);
+      outage.payment = false;
+
+      const result = await handle.result();
+      expect(result).toMatchObject({ status: 'COMPLETED', failureReason: null });
+      const saga = await handle.query(statusQuery);
+      expect(saga.compensationsDone).toEqual([]);
+      expect(saga.waitingOnBreaker).toBeNull();
+      expect(saga.stepsDone).toContain('processPayment');
+      expect(await balanceNow()).toBe(BALANCE - 2 * PRICE);
+      // Bounded: the two calls that opened it, one per probe (two failed, one answered).
+      expect(paymentCalls.get(orderId)).toBeLessThanOrEqual(callsDuringOutage + 1);
+      const seen = await transitions();
+      expect(seen[0]).toBe('BreakerOpened:failures');
+      expect(seen.at(-1)).toBe('BreakerClosed:probe');
+      expect(seen).toContain('BreakerHalfOpened:');
+    },
+  );
+
+  it.each(['update', 'workflow-cancel'] as const)(
+    'a cancel (%s) while the step waits on its breaker is accepted and compensated',
+    { timeout: 60_000 },
+    async (channel) => {
+      outage.payment = true;
+      try {
+        const { handle, balanceNow } = await startSaga();
+        await waitFor(
+          'the saga to wait on the payment breaker',
+          async () => (await handle.query(statusQuery)).waitingOnBreaker,
+          30_000,
+        );
+        if (channel === 'update') {
+          expect(await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'changed my mind' }] })).toMatchObject({
+            accepted: 'cancel',
+          });
+          expect((await handle.result()).status).toBe('CANCELLED');
+        } else {
+          await handle.cancel();
+          await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+        }
+        const saga = await handle.query(statusQuery);
+        expect(saga.status).toBe('CANCELLED');
+        expect(saga.compensationsDone).toEqual(compensationsThrough('processPayment'));
+        expect(saga.stepsDone).not.toContain('processPayment');
+        expect(await balanceNow()).toBe(BALANCE);
+      } finally {
+        outage.payment = false;
+      }
+    },
+  );
+});
