@@ -12,7 +12,7 @@ import type { AccountsPort } from './payment';
 /** Payment's view of the event-sourced accounts: debits and refunds correlated to the order. */
 export function accountsPort(accounts: AccountService, store: EventStore): AccountsPort {
   return {
-    async debit({ accountId, amount, eventId, orderId, correlationId }) {
+    async debit({ accountId, amount, eventId, orderId, correlationId, together }) {
       await accounts.withdraw({
         accountId,
         amount,
@@ -20,6 +20,7 @@ export function accountsPort(accounts: AccountService, store: EventStore): Accou
         reference: orderId,
         eventId,
         metadata: { correlationId },
+        together,
       });
     },
     async credit({ accountId, amount, eventId, orderId, correlationId }) {

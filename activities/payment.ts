@@ -1,4 +1,4 @@
-import type { Evolver } from '../eventstore';
+import { LeaderNotWrittenError, type AppendRequest, type AppendResult, type Evolver } from '../eventstore';
 import { deterministicEventId } from '../eventstore/metadata';
 import {
   changes,
@@ -19,13 +19,17 @@ import { businessFailure, type OrderContext, type ServiceDeps } from './support'
  * event id, and a way to ask the account's log whether a given event happened and what it moved.
  */
 export interface AccountsPort {
-  /** Throws InsufficientFundsError / AccountNotFoundError (business), anything else is technical. */
+  /**
+   * Throws InsufficientFundsError / AccountNotFoundError (business), anything else is technical.
+   * `together`: an append that follows the debit's in the same write, never without it.
+   */
   debit(input: {
     accountId: string;
     amount: number;
     eventId: string;
     orderId: string;
     correlationId: string;
+    together?: { request: AppendRequest; written(outcome: Promise<AppendResult>): void };
   }): Promise<void>;
   credit(input: {
     accountId: string;
@@ -106,13 +110,29 @@ export function createPaymentActivities({
 }: Omit<ServiceDeps, 'events'> & { events: StreamStore; accounts: AccountsPort }) {
   const legacy = db.collection<LegacyPaymentDocument>('payments');
   const payments = streamStates(events, 'payment', paymentEvolver);
+  const withIds = (ctx: OrderContext, decided: PaymentDecision[]) =>
+    decided.map((e) => ({ ...e, eventId: deterministicEventId('payment', ctx.orderId, e.type) }));
   const record = (ctx: OrderContext, fold: Fold<PaymentState>, decided: PaymentDecision[]) =>
-    payments.append(
-      ctx.orderId,
-      fold,
-      decided.map((e) => ({ ...e, eventId: deterministicEventId('payment', ctx.orderId, e.type) })),
-      ctx.correlationId,
-    );
+    payments.append(ctx.orderId, fold, withIds(ctx, decided), ctx.correlationId);
+
+  /**
+   * The completion written with the debit: its fold, null when the payment's stream moved on
+   * (decided again), or undefined when it was not written with the debit (a repeated debit, or none
+   * tried) and is to be appended on its own.
+   */
+  async function recorded(
+    orderId: string,
+    fold: Fold<PaymentState>,
+    completed: Promise<AppendResult> | undefined,
+  ): Promise<Fold<PaymentState> | null | undefined> {
+    if (!completed) return undefined;
+    try {
+      return await payments.accept(orderId, fold, completed);
+    } catch (err) {
+      if (err instanceof LeaderNotWrittenError) return undefined;
+      throw err;
+    }
+  }
 
   /**
    * The payment now; a stream with no events falls back to the document kept before the stream
@@ -175,6 +195,10 @@ export function createPaymentActivities({
         const decided = rules({ type: 'ChargePayment', debited: false, ...charge }, fold.state);
         // Charged already: a repeat.
         if (!changes(fold.state, decided)) return { charged: amount };
+        // PaymentCompleted follows the debit in the same write: never without it, and most often
+        // with it, so a crash rarely leaves the pair for the retry below to complete.
+        const completion = payments.request(orderId, fold, withIds(ctx, decided), ctx.correlationId);
+        let completed: Promise<AppendResult> | undefined;
         try {
           // Idempotent by event id: a retry after a crash finds the debit and does not charge again.
           await accounts.debit({
@@ -183,6 +207,12 @@ export function createPaymentActivities({
             eventId: debitEventId(orderId),
             orderId,
             correlationId: ctx.correlationId,
+            together: {
+              request: completion,
+              written: (outcome) => {
+                completed = outcome;
+              },
+            },
           });
         } catch (err) {
           const type = accounts.businessFailureOf(err);
@@ -205,8 +235,10 @@ export function createPaymentActivities({
             throw new Error(`order ${orderId}: a declined charge was not refused`);
           }
           // The debit landed in an overlapping attempt: this one records the completion.
+          completed = undefined;
         }
-        if (await record(ctx, fold, decided)) return { charged: amount };
+        const after = await recorded(orderId, fold, completed);
+        if (after === undefined ? await record(ctx, fold, decided) : after) return { charged: amount };
         return settle(ctx);
       }
       throw new Error(`order ${orderId}: the payment's stream kept moving while it was being charged`);

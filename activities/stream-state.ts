@@ -1,6 +1,13 @@
 import { LRUCache } from 'lru-cache';
 import type { SagaEvent, SagaStreamType } from '../domain/orders';
-import { WrongExpectedVersionError, type AggregateResult, type EventStore, type Evolver } from '../eventstore';
+import {
+  WrongExpectedVersionError,
+  type AggregateResult,
+  type AppendRequest,
+  type AppendResult,
+  type EventStore,
+  type Evolver,
+} from '../eventstore';
 import type { EventLog } from './support';
 
 /** What a service whose stream is its state needs from the store: conditional appends and folds. */
@@ -54,33 +61,53 @@ export function streamStates<S>(store: StreamStore, type: SagaStreamType, evolve
       events: Array<SagaEvent & { eventId: string }>,
       correlationId: string,
     ): Promise<Fold<S> | null> {
-      const streamId = streamOf(id);
-      try {
-        const result = await store.append(
-          streamId,
-          events.map((e) => ({ type: e.type, data: e.data, eventId: e.eventId })),
-          { streamType: type, expectedVersion: fold.version, metadata: { correlationId } },
-        );
-        if (result.events[0]!.version !== fold.version + 1) return load(id);
-        const state = result.events.reduce((s, e) => evolver.evolve(s, e), fold.state);
-        const last = result.events.at(-1)!;
-        const next: Fold<S> = {
-          ...fold,
-          state,
-          version: result.nextExpectedVersion,
-          position: result.lastPosition,
-          timestamp: last.metadata.timestamp,
-          eventsFolded: 0,
-        };
-        folds.set(streamId, next);
-        return next;
-      } catch (err) {
-        if (!(err instanceof WrongExpectedVersionError)) throw err;
-        folds.delete(streamId);
-        return null;
-      }
+      const r = request(id, fold, events, correlationId);
+      return accept(id, fold, store.append(r.streamId, r.events, r.options));
     },
+
+    /** The append `append` would make, for a caller that writes it together with another (`appendPair`). */
+    request,
+
+    /** What `append` answers, once the append made from `request` is settled. */
+    accept,
   };
+
+  function request(
+    id: string,
+    fold: Fold<S>,
+    events: Array<SagaEvent & { eventId: string }>,
+    correlationId: string,
+  ): AppendRequest {
+    return {
+      streamId: streamOf(id),
+      events: events.map((e) => ({ type: e.type, data: e.data, eventId: e.eventId })),
+      options: { streamType: type, expectedVersion: fold.version, metadata: { correlationId } },
+    };
+  }
+
+  async function accept(id: string, fold: Fold<S>, written: Promise<AppendResult>): Promise<Fold<S> | null> {
+    const streamId = streamOf(id);
+    try {
+      const result = await written;
+      if (result.events[0]!.version !== fold.version + 1) return load(id);
+      const state = result.events.reduce((s, e) => evolver.evolve(s, e), fold.state);
+      const last = result.events.at(-1)!;
+      const next: Fold<S> = {
+        ...fold,
+        state,
+        version: result.nextExpectedVersion,
+        position: result.lastPosition,
+        timestamp: last.metadata.timestamp,
+        eventsFolded: 0,
+      };
+      folds.set(streamId, next);
+      return next;
+    } catch (err) {
+      if (!(err instanceof WrongExpectedVersionError)) throw err;
+      folds.delete(streamId);
+      return null;
+    }
+  }
 }
 
 /** The fold of a stream that holds no events yet (what a process assumes of a stream it has not seen). */

@@ -29,6 +29,8 @@ export function describeAccess(access: Access): string {
     'own-customer': 'operators; clients for their own customer id (404 otherwise)',
     'own-body': 'operators; clients for their own customer id (403 otherwise)',
     'own-list': 'operators (everything); clients (their own customer only)',
+    'own-stream':
+      "operators every stream; clients the streams of their own customer's orders and accounts (404 otherwise)",
   };
   return client[access.client];
 }

@@ -32,6 +32,8 @@ import { healthRoutes } from './routes/health';
 import { inventoryRoutes } from './routes/inventory';
 import { orderRoutes } from './routes/orders';
 import { accountRoutes } from './routes/accounts';
+import { streamRoutes } from './routes/streams';
+import { liveRoutes } from './routes/live';
 import { consoleFiles } from './console';
 
 /**
@@ -140,6 +142,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(readModelRoutes({ ...deps, police, personalData }));
   app.use(customerRoutes({ ...deps, police, personalData }));
   app.use(projectionRoutes({ police, db: deps.db, store, stallAfterMs: deps.config.PROJECTION_STALL_AFTER }));
+  app.use(streamRoutes({ police, store, personalData }));
+  app.use(liveRoutes({ ...deps, police, store, personalData, registry: metrics.registry }));
   app.use(deadLetterRoutes({ ...deps, police }));
   app.use(emailRoutes({ ...deps, police, personalData }));
   app.use(

@@ -2,6 +2,7 @@ import { Router, type NextFunction, type Request, type RequestHandler, type Resp
 import { accessOf, type Access } from './access-policy';
 import { principalOf } from './auth';
 import { HttpError, notFound } from './errors';
+import { ownsStream } from './stream-owners';
 
 /** Who owns what, for the `own-*` rules: the customer id, or null when there is no such thing. */
 export interface Ownership {
@@ -77,6 +78,13 @@ function authorize(route: string, access: Access, deps: PoliceDeps): RequestHand
         return void deps.ownership
           .isAccountHolder(String(req.params.id), own)
           .then((holder) => (holder ? next() : deny('not-holder', notFound(`Account ${String(req.params.id)}`))), next);
+      case 'own-stream': {
+        const streamId = String(req.params.streamId);
+        return void ownsStream(deps.ownership, streamId, own).then(
+          (mine) => (mine ? next() : deny('not-owner', notFound(`Stream ${streamId}`))),
+          next,
+        );
+      }
     }
   };
 }

@@ -43,3 +43,15 @@ export class EventStoreCorruptionError extends Error {
     this.name = 'EventStoreCorruptionError';
   }
 }
+
+/** An append that was to follow another was not written, because the one it follows was not. */
+export class LeaderNotWrittenError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly leaderStreamId: string,
+    readonly leaderError: unknown,
+  ) {
+    super(`Append to ${streamId} not written: the append to ${leaderStreamId} it follows was not written`);
+    this.name = 'LeaderNotWrittenError';
+  }
+}

@@ -9,9 +9,9 @@ import {
   type PreparedAppend,
   type ReservedBlock,
 } from './append';
-import { insertPlanned, settle, type Pending, type Planned } from './group-insert';
+import { insertPlanned, leadersFirst, settle, type Pending, type Planned } from './group-insert';
 import { positionsBetween, type Collections } from './collections';
-import { WrongExpectedVersionError } from './errors';
+import { LeaderNotWrittenError, WrongExpectedVersionError } from './errors';
 import { knownHead, likelyRepeat, type StreamHead } from './lookups';
 import { releasePositions } from './release';
 import type { AppendResult } from './types';
@@ -49,6 +49,16 @@ export const MAX_EVENTS_PER_GROUP = 500;
 
 export interface GroupCommitter {
   submit(request: PreparedAppend): Promise<AppendResult>;
+  /**
+   * Two appends, the second written only if the first is: in the same group and the same ordered
+   * insert, right behind it, on the usual path (one reservation and one insert for both). Where the
+   * first is refused or fails, the second fails with LeaderNotWrittenError and nothing of it is
+   * written; where the first is found already written (a repeat), the second follows in a later group.
+   */
+  submitPair(
+    first: PreparedAppend,
+    second: PreparedAppend,
+  ): { first: Promise<AppendResult>; second: Promise<AppendResult> };
 }
 
 /**
@@ -87,19 +97,44 @@ export function groupCommitter(c: Collections): GroupCommitter {
     }
   }
 
+  const enqueue = (request: PreparedAppend, leader?: Pending): { pending: Pending; result: Promise<AppendResult> } => {
+    let pending!: Pending;
+    const result = new Promise<AppendResult>((resolve, reject) => {
+      pending = {
+        ...request,
+        ids: request.prepared.map((p) => p.eventId),
+        attempts: 0,
+        suspect: false,
+        leader,
+        outcome: 'pending',
+        resolve: (r) => {
+          pending.outcome = 'written';
+          resolve(r);
+        },
+        reject: (err) => {
+          pending.outcome = 'failed';
+          pending.failure = err;
+          // The append's own error, passed on as the store produced it.
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+          reject(err);
+        },
+      };
+    });
+    queue.push(pending);
+    return { pending, result };
+  };
+
   return {
     submit(request) {
-      return new Promise<AppendResult>((resolve, reject) => {
-        queue.push({
-          ...request,
-          ids: request.prepared.map((p) => p.eventId),
-          attempts: 0,
-          suspect: false,
-          resolve,
-          reject,
-        });
-        pump();
-      });
+      const { result } = enqueue(request);
+      pump();
+      return result;
+    },
+    submitPair(first, second) {
+      const lead = enqueue(first);
+      const follow = enqueue(second, lead.pending);
+      pump();
+      return { first: lead.result, second: follow.result };
     },
   };
 }
@@ -113,8 +148,15 @@ function takeGroup(queue: Pending[], busy: ReadonlySet<string>): Pending[] {
   const held = new Set(busy);
   const taken: Pending[] = [];
   let events = 0;
+  const failed: Pending[] = [];
   for (const p of queue) {
     if (held.has(p.streamId)) continue;
+    if (p.leader && p.leader.outcome !== 'written' && !taken.includes(p.leader)) {
+      // Its leader failed: it is never written. Still pending elsewhere: it waits, and so does its stream.
+      if (p.leader.outcome === 'failed') failed.push(p);
+      else held.add(p.streamId);
+      continue;
+    }
     if (taken.length > 0 && events + p.prepared.length > MAX_EVENTS_PER_GROUP) {
       held.add(p.streamId);
       continue;
@@ -122,7 +164,8 @@ function takeGroup(queue: Pending[], busy: ReadonlySet<string>): Pending[] {
     taken.push(p);
     events += p.prepared.length;
   }
-  const chosen = new Set(taken);
+  for (const p of failed) p.reject(new LeaderNotWrittenError(p.streamId, p.leader!.streamId, p.leader!.failure));
+  const chosen = new Set([...taken, ...failed]);
   const rest = queue.filter((p) => !chosen.has(p));
   queue.length = 0;
   queue.push(...rest);
@@ -154,9 +197,10 @@ async function commitGroup(c: Collections, group: Pending[]): Promise<Pending[]>
     streamHeads(c, members),
     early,
   );
-  const { plan, stale } = planVersions(fresh, heads, later);
+  const { plan: planned, stale } = planVersions(fresh, heads, later);
   // Refused on its version before anything is written for it, unless it repeats an earlier append.
   await Promise.all(stale.map(({ request, version }) => refuseStale(c, request, version)));
+  const plan = leadersFirst(planned, later);
   const needed = plan.reduce((n, p) => n + p.request.prepared.length, 0);
   const reserved = earlyBlock && (await stillAhead(c, earlyBlock, plan, heads, needed));
   if (!reserved && needed === 0) return settleRepeats(c, repeats, later, group);

@@ -24,6 +24,12 @@ export interface Pending extends PreparedAppend {
   attempts: number;
   /** Carries ids this process saw committed (decided once per group): most likely a repeat. */
   suspect: boolean;
+  /** The append this one follows: it is written only once that one is in the log, never without it. */
+  leader?: Pending;
+  /** Settled: written (or found written by an earlier run), or failed. */
+  outcome: 'pending' | 'written' | 'failed';
+  /** Why it failed (what an append that follows it is refused with). */
+  failure?: unknown;
   resolve(result: AppendResult): void;
   reject(err: unknown): void;
 }
@@ -104,7 +110,7 @@ export async function insertPlanned(
       else behind.push(p);
     }
     if (!refused) {
-      rest = behind;
+      rest = followersHeld(behind, later, tailCauses);
       continue;
     }
     const on = refusal.on;
@@ -130,10 +136,39 @@ export async function insertPlanned(
       } else rest.push(p);
     }
     tailCauses.unshift(...refused.docs.map(() => causeOfRefusal(on)));
+    rest = followersHeld(rest, later, tailCauses);
   }
   // Settled before the refused appends and the repeats are answered, so whoever they answer finds no hole.
   await releasePositions(c, block, positionsBetween(cursor, block.last), tailCauses, giveBack);
   for (const answer of answers) await answer();
+}
+
+/**
+ * Leaves out of a write every append that follows an append neither written yet nor ahead of it
+ * in this write (and the appends of its stream behind it, planned on its versions): they wait for
+ * the next group, where the leader's outcome is known. An ordered insert that stops at a refused
+ * leader so never carries its follower in without it.
+ */
+export function leadersFirst<T extends { request: Pending }>(items: T[], later: Pending[]): T[] {
+  const ahead = new Set<Pending>();
+  const held = new Set<string>();
+  return items.filter(({ request }) => {
+    const leader = request.leader;
+    if (held.has(request.streamId) || (leader && leader.outcome !== 'written' && !ahead.has(leader))) {
+      held.add(request.streamId);
+      later.push(request);
+      return false;
+    }
+    ahead.add(request);
+    return true;
+  });
+}
+
+/** `leadersFirst` within an insert: what it holds back leaves its planned positions to the block's tail. */
+function followersHeld(rest: Planned[], later: Pending[], tailCauses: GapCause[]): Planned[] {
+  const kept = leadersFirst(rest, later);
+  for (const p of rest) if (!kept.includes(p)) tailCauses.unshift(...p.docs.map((): GapCause => 'other'));
+  return kept;
 }
 
 /** Places the appends one after another from `first`; returns the position after the last. */

@@ -4,6 +4,7 @@ export {
   DuplicateEventIdError,
   InvalidAppendError,
   EventStoreCorruptionError,
+  LeaderNotWrittenError,
 } from './errors';
 export { deterministicEventId } from './metadata';
 export {

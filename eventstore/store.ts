@@ -1,5 +1,13 @@
 import type { Db } from 'mongodb';
-import { appendAlone, prepareAppend, streamHead, type AmbientMetadata, type AppendFaults } from './append';
+import {
+  appendAlone,
+  prepareAppend,
+  streamHead,
+  type AmbientMetadata,
+  type AppendFaults,
+  type PreparedAppend,
+} from './append';
+import { LeaderNotWrittenError } from './errors';
 import { groupCommitter } from './group-commit';
 import { collections, createIndexes, GAP_STREAM, toStored, type Collections } from './collections';
 import { sealGaps } from './gaps';
@@ -10,6 +18,7 @@ import type {
   AggregateOptions,
   AggregateResult,
   AppendOptions,
+  AppendRequest,
   AppendResult,
   Evolver,
   NewEvent,
@@ -25,6 +34,17 @@ export interface EventStore {
   /** Creates the unique indexes the store's guarantees rest on. Idempotent; also done lazily before first use. */
   ensureIndexes(): Promise<void>;
   append(streamId: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult>;
+  /**
+   * Two appends on two streams, the second never written without the first: on the usual path
+   * both go in one position reservation and one insert. The second fails with
+   * LeaderNotWrittenError, writing nothing, when the first fails. They are not one transaction:
+   * the first can be written and the second refused (its own version conflict) or lost with the
+   * process, so the caller still reconciles the pair (a retry with the same event ids completes it).
+   */
+  appendPair(
+    first: AppendRequest,
+    second: AppendRequest,
+  ): { first: Promise<AppendResult>; second: Promise<AppendResult> };
   readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
   readAll(options?: ReadAllOptions): Promise<ReadAllResult>;
   /** The highest position reserved so far (events, gap markers and appends in flight). */
@@ -88,6 +108,23 @@ export function createEventStore(db: Db, options: EventStoreOptions = {}): Event
       const request = prepareAppend(streamId, events, appendOptions, options.ambientMetadata);
       await ready();
       return options.faults ? appendAlone(c, request, options.faults) : committer.submit(request);
+    },
+    appendPair(first, second) {
+      const prepare = (r: AppendRequest) => prepareAppend(r.streamId, r.events, r.options, options.ambientMetadata);
+      const started = ready().then((): [PreparedAppend, PreparedAppend] => [prepare(first), prepare(second)]);
+      const notWritten = (err: unknown) =>
+        Promise.reject(new LeaderNotWrittenError(second.streamId, first.streamId, err));
+      if (options.faults) {
+        // Each alone, so a fault can stop between them as a crash would.
+        const lead = started.then(([a]) => appendAlone(c, a, options.faults));
+        const follow = lead.then(() => started.then(([, b]) => appendAlone(c, b, options.faults)), notWritten);
+        return { first: lead, second: follow };
+      }
+      const pair = started.then(([a, b]) => committer.submitPair(a, b));
+      return {
+        first: pair.then((p) => p.first),
+        second: pair.then((p) => p.second, notWritten),
+      };
     },
     async readStream(streamId, readOptions) {
       await detect();

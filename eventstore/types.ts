@@ -53,6 +53,13 @@ export interface AppendOptions {
   metadata?: AppendMetadata;
 }
 
+/** One append: its stream, its events and its options. */
+export interface AppendRequest {
+  streamId: string;
+  events: NewEvent[];
+  options: AppendOptions;
+}
+
 export interface AppendResult {
   /** The stream's version after this append: pass it as `expectedVersion` for the next one. */
   nextExpectedVersion: number;

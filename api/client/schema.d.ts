@@ -1462,7 +1462,14 @@ export interface paths {
             parameters: {
                 query?: {
                     status?: "PENDING" | "AWAITING_APPROVAL" | "PAYMENT_COMPLETED" | "ITEMS_RESERVED" | "SHIPMENT_SCHEDULED" | "COMPLETED" | "COMPENSATING" | "CANCELLED" | "COMPENSATION_INCOMPLETE";
+                    /** @description The customer's own id; the server turns it into the pseudonym the read model holds */
                     customerId?: string;
+                    /** @description The customer's pseudonym, as events and read models hold it */
+                    customer?: string;
+                    /** @description Orders created at or after this instant */
+                    from?: string;
+                    /** @description Orders created at or before this instant */
+                    to?: string;
                     limit?: number;
                     /** @description Where the previous page ended: its nextCursor, <epoch milliseconds>.<id> */
                     cursor?: string;
@@ -3822,6 +3829,451 @@ export interface paths {
                 };
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/streams/{streamId}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A stream's events in version order, with metadata, global position and time (strongly consistent). Personal data reads as every other route shows it: opened, or [erased]
+         * @description Who may call it: operators every stream; clients the streams of their own customer's orders and accounts (404 otherwise).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description The first version to return */
+                    fromVersion?: number;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    /** @description The stream, <type>-<id>: order-, payment-, shipment-, reservation-, account-, sku-… */
+                    streamId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of events; nextVersion continues it */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            streamId: string;
+                            streamType: string;
+                            /** @description The stream's current version */
+                            version: number;
+                            events: ({
+                                streamId: string;
+                                streamType: string;
+                                version: number;
+                                position: number;
+                                type: string;
+                                data: {
+                                    [key: string]: unknown;
+                                };
+                                metadata: {
+                                    eventId: string;
+                                    /** Format: date-time */
+                                    timestamp: string;
+                                    correlationId: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            /** @description Pass as fromVersion for the next page; null on the last page */
+                            nextVersion: number | null;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Malformed input (names the field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unknown stream (or not visible to this client) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests from this address; retry later */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/streams/{streamId}/state": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The aggregate as it was at a version or an instant (its decider's evolve replayed over the events), beside the current state and the fields that changed since
+         * @description Who may call it: operators every stream; clients the streams of their own customer's orders and accounts (404 otherwise).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description The account as it was at this instant */
+                    asOf?: string;
+                    /** @description The account at this version; with asOf, only if it had reached it by then (else 404) */
+                    version?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description An aggregate's stream: account-<id>, order-<id>, payment-<id>, shipment-<id> */
+                    streamId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Then, now, and what changed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            streamId: string;
+                            streamType: string;
+                            then: {
+                                version: number;
+                                position: number | null;
+                                timestamp: string | null;
+                                state: {
+                                    [key: string]: unknown;
+                                };
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            now: {
+                                version: number;
+                                position: number | null;
+                                timestamp: string | null;
+                                state: {
+                                    [key: string]: unknown;
+                                };
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            /** @description Every field that differs between then and now (dotted path; absent as null) */
+                            changes: ({
+                                path: string;
+                                then: unknown;
+                                now: unknown;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Malformed input (names the field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unknown stream, not visible to this client, or not yet at that version or instant */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests from this address; retry later */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orders/{orderId}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The order's timeline: the events of every stream it touches (order, payment, reservation, shipment, its debit and refund on the account) merged by global position (strongly consistent)
+         * @description Who may call it: operators; clients for their own customer's orders (404 otherwise).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orderId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The timeline, oldest first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            orderId: string;
+                            streams: string[];
+                            events: ({
+                                streamId: string;
+                                streamType: string;
+                                version: number;
+                                position: number;
+                                type: string;
+                                data: {
+                                    [key: string]: unknown;
+                                };
+                                metadata: {
+                                    eventId: string;
+                                    /** Format: date-time */
+                                    timestamp: string;
+                                    correlationId: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Malformed input (names the field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unknown order */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests from this address; retry later */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live feed as server-sent events (text/event-stream) over a streamed response, authenticated with the Authorization header: the event log from a position on (frames `event`, each with its position as id, and `position` past events not shown), read-side states when they change (`read-side`), dead letters as they open or move (`dead-letters`); `hello` first and `end` last. Ends at maxSeconds (at most LIVE_FEED_MAX) or when the client disconnects; resume with after=<last id>
+         * @description Who may call it: operators (everything); clients (their own customer only).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Resume after this global position: the id of the last frame received, or an X-Read-Model-Position. Without it the feed starts at the head of the log */
+                    after?: number;
+                    /** @description Comma-separated, of: orders, accounts, read-side, dead-letters. All a caller may see when left out */
+                    topics?: string;
+                    /** @description End the response sooner than the server would (LIVE_FEED_MAX, 5 minutes by default) */
+                    maxSeconds?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description text/event-stream until maxSeconds or the client leaves */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Malformed input (names the field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A client asking for dead-letters */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description after is beyond the head of the event log */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests from this address; retry later */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;

@@ -11,8 +11,11 @@ import type { z } from 'zod';
  * - `own-body`: the body may only name the client's own customer (`customerId`, otherwise 403);
  *   the route's handler applies the rest (its own list, the accounts it may pay with).
  * - `own-list`: a listing, which the handler narrows to the client's own customer.
+ * - `own-stream`: the `:streamId` must be a stream of one of the client's orders (order-, payment-,
+ *   reservation-, shipment-<orderId>) or accounts (account-<id>); any other stream 404, as if it
+ *   did not exist.
  */
-export type ClientRule = 'any' | 'own-order' | 'own-account' | 'own-customer' | 'own-body' | 'own-list';
+export type ClientRule = 'any' | 'own-order' | 'own-account' | 'own-customer' | 'own-body' | 'own-list' | 'own-stream';
 
 export interface Access {
   /** No key needed (only the health checks). */

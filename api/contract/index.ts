@@ -3,6 +3,8 @@ import { customerOperations } from './customers';
 import { inventoryOperations } from './inventory';
 import { operationsOperations } from './operations';
 import { orderOperations } from './orders';
+import { liveOperations } from './live';
+import { streamOperations } from './streams';
 import type { Operation } from './define';
 
 /**
@@ -16,6 +18,8 @@ export const CONTRACT = {
   ...accountOperations,
   ...inventoryOperations,
   ...customerOperations,
+  ...streamOperations,
+  ...liveOperations,
 } satisfies Record<string, Operation>;
 
 export type RouteKey = keyof typeof CONTRACT;
@@ -27,3 +31,5 @@ export * from './accounts';
 export * from './inventory';
 export * from './operations';
 export * from './customers';
+export * from './streams';
+export * from './live';

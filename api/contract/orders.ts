@@ -34,11 +34,32 @@ export const cancelAcceptedBody = z.looseObject({
   status: z.enum(ORDER_STATUSES),
 });
 
-export const ordersQuery = z.strictObject({
-  status: z.enum(ORDER_STATUSES).optional(),
-  customerId: id.optional(),
-  ...page,
-});
+const createdBound = (description: string) =>
+  z.iso
+    .datetime({ offset: true, error: 'must be an ISO-8601 date-time with a time zone, e.g. 2024-05-01T12:00:00Z' })
+    .refine((s) => !Number.isNaN(Date.parse(s)), 'is not a real date')
+    .optional()
+    .meta({ description });
+
+export const ordersQuery = z
+  .strictObject({
+    status: z.enum(ORDER_STATUSES).optional(),
+    customerId: id
+      .optional()
+      .meta({ description: "The customer's own id; the server turns it into the pseudonym the read model holds" }),
+    customer: z
+      .string()
+      .regex(/^[A-Za-z0-9_:.-]{1,200}$/, 'must be a customer pseudonym, as the events and read models hold it')
+      .optional()
+      .meta({ description: "The customer's pseudonym, as events and read models hold it" }),
+    from: createdBound('Orders created at or after this instant'),
+    to: createdBound('Orders created at or before this instant'),
+    ...page,
+  })
+  .refine((q) => !q.from || !q.to || Date.parse(q.from) <= Date.parse(q.to), {
+    message: 'from must not be after to',
+    path: ['from'],
+  });
 export const customerOrdersQuery = z.strictObject({ status: z.enum(ORDER_STATUSES).optional(), ...page });
 export const customerParams = z.object({ customerId: id });
 

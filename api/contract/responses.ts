@@ -135,3 +135,45 @@ export const customerSagasBody = z.looseObject({
   sagas: z.array(z.looseObject({ workflowId: z.string(), status: z.string() })),
 });
 export const erasureBody = z.looseObject({ customerId: z.string(), erased: z.boolean(), erasedAt: instant.nullable() });
+
+/** An event as the log holds it, its personal data opened (or [erased]) as every route shows it. */
+const loggedEvent = z.looseObject({
+  streamId: z.string(),
+  streamType: z.string(),
+  version: z.number().int(),
+  position: z.number().int(),
+  type: z.string(),
+  data: z.looseObject({}),
+  metadata: z.looseObject({ eventId: z.string(), timestamp: instant, correlationId: z.string() }),
+});
+export const streamEventsBody = z.looseObject({
+  streamId: z.string(),
+  streamType: z.string(),
+  version: z.number().int().meta({ description: "The stream's current version" }),
+  events: z.array(loggedEvent),
+  nextVersion: z
+    .number()
+    .int()
+    .nullable()
+    .meta({ description: 'Pass as fromVersion for the next page; null on the last page' }),
+});
+const foldedAt = z.looseObject({
+  version: z.number().int(),
+  position: z.number().int().nullable(),
+  timestamp: instant.nullable(),
+  state: z.looseObject({}),
+});
+export const streamStateBody = z.looseObject({
+  streamId: z.string(),
+  streamType: z.string(),
+  then: foldedAt,
+  now: foldedAt,
+  changes: z
+    .array(z.looseObject({ path: z.string(), then: z.unknown(), now: z.unknown() }))
+    .meta({ description: 'Every field that differs between then and now (dotted path; absent as null)' }),
+});
+export const orderEventsBody = z.looseObject({
+  orderId: z.string(),
+  streams: z.array(z.string()),
+  events: z.array(loggedEvent),
+});

@@ -89,11 +89,24 @@ export function readModelRoutes(deps: {
     if (own !== undefined && q.customerId !== undefined && q.customerId !== own)
       throw new HttpError(403, 'forbidden', 'A client may list its own orders only');
     const customerId = own ?? q.customerId;
-    const customer = customerId === undefined ? undefined : await customerFilter(customerId);
+    const pseudonym = customerId === undefined ? undefined : await customerFilter(customerId);
+    if (own !== undefined && q.customer !== undefined && q.customer !== pseudonym)
+      throw new HttpError(403, 'forbidden', 'A client may list its own orders only');
+    // A customer named both ways must be one customer: two different ones match nothing.
+    const customer =
+      pseudonym !== undefined && q.customer !== undefined && q.customer !== pseudonym
+        ? NO_ONE
+        : (pseudonym ?? q.customer);
+    // On the order's creation, as GET /analytics/sales bounds its days.
+    const created = {
+      ...(q.from !== undefined && { $gte: new Date(q.from) }),
+      ...(q.to !== undefined && { $lte: new Date(q.to) }),
+    };
     const filter: Filter<OrderViewDocument> = {
       'facts.created': true,
       ...(q.status && { status: q.status }),
       ...(customer !== undefined && { customer }),
+      ...(Object.keys(created).length > 0 && { createdAt: created }),
     };
     const { items, nextCursor } = await pageOf(req, orders, filter, 'createdAt', q);
     res.json({ orders: await Promise.all(items.map(orderAnswer)), nextCursor });

@@ -6,6 +6,7 @@ import {
   WrongExpectedVersionError,
   type AggregateResult,
   type AppendMetadata,
+  type AppendRequest,
   type AppendResult,
   type EventStore,
   type Evolver,
@@ -70,6 +71,13 @@ export interface CommandOptions {
   expectedVersion?: number;
   /** Correlation and causation ids, and the Temporal workflow/activity when called from one. */
   metadata?: AppendMetadata;
+  /**
+   * An append to another stream that is to follow the command's own, written in the same write
+   * when it can (`EventStore.appendPair`): never without the command's events. `written` receives
+   * each attempt's outcome of it; the last one counts. A command answered without appending (a
+   * repeat, a refusal) leaves the last outcome failed, and the caller appends it on its own.
+   */
+  together?: { request: AppendRequest; written(outcome: Promise<AppendResult>): void };
 }
 
 export interface AccountServiceDeps {
@@ -178,18 +186,24 @@ export function createAccountService({ store, snapshotEvery = 100, maxAttempts =
       }
       let result: AppendResult;
       try {
-        result = await store.append(
+        const own = {
           streamId,
-          events.map((e, i) => ({
+          events: events.map((e, i) => ({
             ...e,
             eventId: options.eventId && (i === 0 ? options.eventId : `${options.eventId}:${i}`),
           })),
-          {
+          options: {
             streamType: ACCOUNT_STREAM_TYPE,
-            expectedVersion: current.version === 0 ? 'no_stream' : current.version,
+            expectedVersion: current.version === 0 ? ('no_stream' as const) : current.version,
             metadata: options.metadata,
           },
-        );
+        };
+        if (options.together) {
+          const pair = store.appendPair(own, options.together.request);
+          pair.second.catch(() => undefined);
+          options.together.written(pair.second);
+          result = await pair.first;
+        } else result = await store.append(own.streamId, own.events, own.options);
       } catch (err) {
         if (err instanceof WrongExpectedVersionError && !fresh) return BEHIND;
         throw err;

@@ -39,7 +39,7 @@ export function expected(
 
 /** Whether a route's answer depends on whose resource it names. */
 export const takesResource = (route: string, access: Access) =>
-  /:(orderId|id|customerId)\b/.test(route) || access.client === 'own-body';
+  /:(orderId|id|customerId|streamId)\b/.test(route) || access.client === 'own-body';
 
 export function authorizationCells(): {
   cells: AuthorizationCell[];

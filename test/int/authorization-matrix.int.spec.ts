@@ -106,6 +106,11 @@ const CALLS: Record<RouteKey, (w: World, sku: string) => Call> = {
   'DELETE /faults/:service': () => ({ path: '/faults/email', ok: [403] }),
   'POST /codec/encode': () => ({ path: '/codec/encode', body: { payloads: [] }, ok: [200] }),
   'POST /codec/decode': () => ({ path: '/codec/decode', body: { payloads: [] }, ok: [200] }),
+  'GET /streams/:streamId/events': (w) => ({ path: `/streams/order-${w.orderId}/events`, ok: [200] }),
+  'GET /streams/:streamId/state': (w) => ({ path: `/streams/account-${w.accountId}/state`, ok: [200] }),
+  'GET /orders/:orderId/events': (w) => ({ path: `/orders/${w.orderId}/events`, ok: [200] }),
+  // A feed bounded to one second, so the cell ends (no events are due: everything has settled).
+  'GET /live': () => ({ path: '/live?maxSeconds=1', ok: [200] }),
 };
 
 /** Every METHOD /path that the Express app serves, found by walking its router. */

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountsPort } from '../../../activities/accounts-port';
 import { createPaymentActivities, debitEventId } from '../../../activities/payment';
-import type { StreamStore } from '../../../activities/stream-state';
 import { createAccountService, type AccountService } from '../../../domain/accounts';
 import { evolve, initialState, type PaymentDecision } from '../../../domain/payments';
 import type { EventStore } from '../../../eventstore';
@@ -10,7 +9,8 @@ import { freshStore, type FreshStore } from '../eventstore/fresh-db';
 /**
  * The Payment service against the real MongoDB server: the payment's stream is its state, each
  * change one conditional append, and the debit on the account and PaymentCompleted on the payment's
- * stream (two streams, no multi-stream append) are reconciled by retries and by the refund.
+ * stream (two streams, written together but not in one transaction) are reconciled by retries and
+ * by the refund.
  */
 describe('payment stream', () => {
   let s: FreshStore;
@@ -25,25 +25,36 @@ describe('payment stream', () => {
   afterAll(() => s?.close());
 
   /** A payment service on `store` (a worker of its own: its own kept folds and its own view of the accounts). */
-  const paymentService = (store: StreamStore & Pick<EventStore, 'findEvent'> = s.store) =>
+  const paymentService = (store: EventStore = s.store) =>
     createPaymentActivities({
       db: s.db,
       events: store,
-      accounts: accountsPort(createAccountService({ store: s.store }), s.store),
+      accounts: accountsPort(createAccountService({ store }), s.store),
     });
 
-  /** The store, except that the next `crashes` appends to a payment stream die before they are written (a worker killed there). */
-  function crashingBeforePaymentAppends(crashes: number): StreamStore & Pick<EventStore, 'findEvent'> {
+  /**
+   * The store, except that the next `crashes` appends to a payment stream die before they are
+   * written (a worker killed there), both alone and right behind the debit they follow (the debit
+   * is then written and the completion is not).
+   */
+  function crashingBeforePaymentAppends(crashes: number): EventStore {
     let left = crashes;
+    const dies = (streamId: string) => streamId.startsWith('payment-') && left-- > 0;
+    const killed = () => new Error('worker killed after the debit, before the payment was recorded');
     return {
-      aggregateStream: (...args) => s.store.aggregateStream(...args),
-      findEvent: (id) => s.store.findEvent(id),
+      ...s.store,
       append: async (streamId, events, options) => {
-        if (streamId.startsWith('payment-') && left > 0) {
-          left--;
-          throw new Error('worker killed after the debit, before the payment was recorded');
-        }
+        if (dies(streamId)) throw killed();
         return s.store.append(streamId, events, options);
+      },
+      appendPair: (first, second) => {
+        const lead = s.store.append(first.streamId, first.events, first.options);
+        const follow = lead.then(() =>
+          dies(second.streamId)
+            ? Promise.reject(killed())
+            : s.store.append(second.streamId, second.events, second.options),
+        );
+        return { first: lead, second: follow };
       },
     };
   }

@@ -11,7 +11,7 @@ import { workerActivities } from '../../../composition';
  * command monitoring), with the account's fold warm as it is in a running worker. The bounds are
  * what the services need now: a read of the stream where a decision must come before a side effect
  * (a late charge of a voided payment refuses before any money moves), the debit or the credit (its
- * append alone, decided on the account's kept fold), the stock update, and one conditional append.
+ * append, decided on the account's kept fold; the debit carries PaymentCompleted in the same write), the stock update, and one conditional append.
  * The address here is not sealed, so scheduleShipment reads no key; a worker's also reads the
  * customer's key to open the postal code. An append on its usual path is the position reservation and the insert: a new stream is
  * expected empty and a kept fold's version is the head this process wrote or read, so neither the
@@ -82,7 +82,8 @@ describe('MongoDB commands per payment, inventory and shipping activity', () => 
         .join('\n'),
     );
 
-    expect(figures.processPayment.length).toBeLessThanOrEqual(5);
+    // The payment's stream read before money moves, then the debit and PaymentCompleted in one reservation and one insert.
+    expect(figures.processPayment).toEqual(['find events', 'findAndModify counters', 'insert events']);
     expect(figures.reserveItems.length).toBeLessThanOrEqual(3);
     expect(figures.refundPayment.length).toBeLessThanOrEqual(6);
     expect(figures.scheduleShipment.length).toBeLessThanOrEqual(2);
