@@ -1,9 +1,10 @@
-import { proxyActivities, type ActivityInterfaceFor } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities, type ActivityInterfaceFor } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { DeadLetterActivities } from '../../activities/dead-letters';
 import type { OrderActivities } from '../../activities/order';
 import { FINAL_STEP, SERVICES, type CompensationStep } from '../../domain/orders/steps';
 import { activityOptions } from '../policies';
+import { localActivityOptions, type LocalStep } from './local';
 import { policyOf, type SagaSettings, type ServiceName, type StepPolicy } from '../../domain/orders/saga-settings';
 
 /** Every activity a saga step, its compensation or its approval may call: all the services' (activities/index.ts). */
@@ -18,11 +19,13 @@ const untilDone = (policy: StepPolicy): StepPolicy => ({ ...policy, maximumAttem
  * - `forward[service]`: that service's policy, then the saga compensates;
  * - `undo`: the compensation policy, then a dead letter;
  * - `final`: completeOrder, past the point of no return, so retried until the order service answers;
- * - `bookkeeping`: dead letters, the last resort, so retried until the store answers.
+ * - `bookkeeping`: dead letters, the last resort, so retried until the store answers;
+ * - `local`: createOrder and completeOrder as local activities, with the order service's policy
+ *   (workflows/saga/local.ts), for sagas that record SAGA_LOCAL_ORDER_STEPS; absent for the others.
  * A call that the Web UI should describe passes its summary per call (`executeWithOptions`), on
  * the same proxy.
  */
-export function sagaActivities(settings: SagaSettings) {
+export function sagaActivities(settings: SagaSettings, { localOrderSteps = false } = {}) {
   const proxy = <T extends object>(policy: StepPolicy) => proxyActivities<T>(activityOptions(policy));
   return {
     forward: Object.fromEntries(
@@ -31,6 +34,11 @@ export function sagaActivities(settings: SagaSettings) {
     undo: proxy<Compensations>(settings.compensationPolicy),
     final: proxy<Pick<OrderActivities, 'completeOrder'>>(untilDone(policyOf(settings, FINAL_STEP.service))),
     bookkeeping: proxy<DeadLetterActivities>(untilDone(settings.compensationPolicy)),
+    local: localOrderSteps
+      ? proxyLocalActivities<Pick<OrderActivities, LocalStep>>(
+          localActivityOptions(policyOf(settings, FINAL_STEP.service)),
+        )
+      : undefined,
   };
 }
 
