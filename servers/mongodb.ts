@@ -57,6 +57,11 @@ export async function obtainMongo(options: MongoOptions): Promise<MongoServer> {
   return startJavaServer(options, port);
 }
 
+/** The mongo-java-server stand-in alone, in memory on a free port: for tests of the stand-in itself. */
+export async function startStandIn(options: Omit<MongoOptions, 'mode'>): Promise<MongoServer> {
+  return startJavaServer({ ...options, mode: 'ephemeral' }, await freePort());
+}
+
 async function startMemoryServer(options: MongoOptions, port: number): Promise<MongoServer> {
   // One download attempt instead of the library's three: an offline machine then falls through to
   // the stand-in in about a second. Set MONGOMS_MAX_RETRIES to override.
@@ -113,6 +118,9 @@ async function startJavaServer(options: MongoOptions, port: number): Promise<Mon
     'platform.mongo.Launcher',
     '--port',
     String(port),
+    // Capped like a real replica set's oplog (see Launcher.java's CappedOplog).
+    '--oplog-keep',
+    String(options.config.MONGODB_STANDIN_OPLOG_ENTRIES),
   ];
   let file: string | undefined;
   if (options.mode === 'persistent') {

@@ -4,8 +4,6 @@ import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.backend.AbstractMongoBackend;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
 
-import de.bwaldvogel.mongo.MongoCollection;
-import de.bwaldvogel.mongo.bson.BsonTimestamp;
 import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.oplog.Oplog;
 
@@ -13,9 +11,6 @@ import java.io.File;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Starts mongo-java-server with its oplog enabled so that change streams work.
@@ -31,13 +26,16 @@ public final class Launcher {
         String host = options.getOrDefault("host", "127.0.0.1");
         int port = Integer.parseInt(options.getOrDefault("port", "27017"));
         String backendName = options.getOrDefault("backend", "memory");
+        int keep = Integer.parseInt(options.getOrDefault("oplog-keep", String.valueOf(CappedOplog.DEFAULT_KEEP)));
+        // Set when the server enables its oplog (createOplog), trimmed from then on.
+        CappedOplog[] capped = new CappedOplog[1];
 
         AbstractMongoBackend backend;
         switch (backendName) {
             case "memory" -> backend = new IndexNarrowingMemoryBackend() {
                 @Override
                 protected Oplog createOplog() {
-                    return new CommittedInsertsOplog(this, super.createOplog());
+                    return capped[0] = new CappedOplog(new CommittedInsertsOplog(this, super.createOplog()), getCursorRegistry(), keep);
                 }
 
                 @Override
@@ -58,7 +56,7 @@ public final class Launcher {
                 backend = new H2Backend(file) {
                     @Override
                     protected Oplog createOplog() {
-                        return new CommittedInsertsOplog(this, super.createOplog());
+                        return capped[0] = new CappedOplog(new CommittedInsertsOplog(this, super.createOplog()), getCursorRegistry(), keep);
                     }
 
                     @Override
@@ -76,7 +74,7 @@ public final class Launcher {
         MongoServer server = new MongoServer(backend);
         // Change streams read the oplog; without this, watch() fails on this server.
         server.enableOplog();
-        capOplog(backend, Integer.parseInt(options.getOrDefault("oplog-keep", "1000")));
+        capped[0].startTrimming(backend.resolveDatabase("local").resolveCollection("oplog.rs", false));
         // One event loop per connection (netty hands connections to loops in turn): a held change-stream
         // poll blocks its loop, which must not delay another connection's commands.
         server.bind(new InetSocketAddress(host, port), 1, Integer.parseInt(options.getOrDefault("event-loops", "512")));
@@ -92,48 +90,12 @@ public final class Launcher {
         Thread.currentThread().join();
     }
 
-    /**
-     * A real replica set's oplog is a capped collection; this server's grows without bound, and every
-     * change-stream poll scans all of it, so polls would get slower the longer the server ran (and
-     * its memory would grow). Keeping only the newest entries makes it behave like the capped oplog: a change
-     * stream that falls further behind than that misses notifications, exactly as a real one whose
-     * resume point has left the oplog, and readers that go by event position lose nothing.
-     * Every getMore of every change stream filters the whole oplog, so its size is what a change
-     * stream costs here: 1,000 entries (two seconds at 500 events/s, trimmed four times a second)
-     * cover a change stream that keeps up, and every entry more is scanned by every poll (the
-     * measurement is in docs/history.md).
-     */
-    private static void capOplog(AbstractMongoBackend backend, int keep) {
-        MongoCollection<?> oplog = backend.resolveDatabase("local").resolveCollection("oplog.rs", false);
-        if (oplog == null || keep <= 0) return;
-        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread thread = new Thread(r, "oplog-cap");
-            thread.setDaemon(true);
-            return thread;
-        });
-        timer.scheduleWithFixedDelay(() -> {
-            try {
-                int excess = oplog.count() - keep;
-                if (excess <= 0) return;
-                BsonTimestamp cut = oplog.queryAllAsStream()
-                    .map(d -> (BsonTimestamp) d.get("ts"))
-                    .sorted()
-                    .skip(excess)
-                    .findFirst()
-                    .orElse(null);
-                if (cut != null) oplog.deleteDocuments(new Document("ts", new Document("$lt", cut)), 0);
-            } catch (RuntimeException e) {
-                System.err.println("mongo-launcher: trimming the oplog failed: " + e);
-            }
-        }, 250, 250, TimeUnit.MILLISECONDS);
-    }
-
     private static Map<String, String> parse(String[] args) {
         Map<String, String> options = new HashMap<>();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (!arg.startsWith("--") || i + 1 >= args.length) {
-                fail("bad argument '" + arg + "'; usage: --port N [--host H] [--backend memory|h2] [--file PATH]");
+                fail("bad argument '" + arg + "'; usage: --port N [--host H] [--backend memory|h2] [--file PATH] [--oplog-keep N] [--event-loops N]");
             }
             options.put(arg.substring(2), args[++i]);
         }
