@@ -5,3 +5,4 @@
  */
 export { createInventoryCatalog, type InventoryCatalog } from './inventory';
 export { createOrderCustomers, type OrderCustomer, type OrderCustomers } from './order-customer';
+export { createBreakers, type Breakers, type BreakerView } from './breakers';

@@ -28,6 +28,7 @@ import { emailRoutes } from './routes/emails';
 import { projectionRoutes } from './routes/projections';
 import { readModelRoutes } from './routes/read-models';
 import { faultRoutes } from './routes/faults';
+import { breakerRoutes } from './routes/breakers';
 import { healthRoutes } from './routes/health';
 import { inventoryRoutes } from './routes/inventory';
 import { orderRoutes } from './routes/orders';
@@ -139,6 +140,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(accountRoutes({ ...deps, police, idempotency, personalData }));
   app.use(inventoryRoutes({ police, idempotency, catalog }));
   app.use(faultRoutes({ police, faults, config: deps.config }));
+  app.use(breakerRoutes({ police, db: deps.db, store }));
   app.use(readModelRoutes({ ...deps, police, personalData }));
   app.use(customerRoutes({ ...deps, police, personalData }));
   app.use(projectionRoutes({ police, db: deps.db, store, stallAfterMs: deps.config.PROJECTION_STALL_AFTER }));

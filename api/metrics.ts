@@ -5,6 +5,13 @@ import client from 'prom-client';
 import type { Config } from '../config';
 import type { EventStore } from '../eventstore';
 import { ORDER_STATUS } from '../domain/orders';
+import {
+  BREAKER_SERVICES,
+  BREAKER_STATUSES,
+  breakerStream,
+  evolveBreaker,
+  initialBreakerState,
+} from '../domain/breakers';
 import { deadLetterCollection } from '../infra/dead-letters';
 import { ordersProjection, projectionStatuses, readModel } from '../readside';
 
@@ -70,6 +77,32 @@ export function createMetrics(deps: { db: Db; store: EventStore; config: Config 
         ])
         .toArray();
       for (const row of rows) this.set({ source: row._id.source, status: row._id.status }, row.n);
+    },
+  });
+  // The breakers' state and transitions, folded from their streams at scrape time (shared by all workers).
+  const breakerEvents = (service: (typeof BREAKER_SERVICES)[number]) => deps.store.readStream(breakerStream(service));
+  new client.Gauge({
+    name: 'circuit_breaker_state',
+    help: "Each external service's circuit breaker: 1 for the state it is in (closed, open, half-open), 0 for the others",
+    labelNames: ['service', 'state'],
+    registers: [registry],
+    async collect() {
+      for (const service of BREAKER_SERVICES) {
+        const state = (await breakerEvents(service)).reduce(evolveBreaker, initialBreakerState());
+        for (const status of BREAKER_STATUSES) this.set({ service, state: status }, state.status === status ? 1 : 0);
+      }
+    },
+  });
+  new client.Counter({
+    name: 'circuit_breaker_transitions_total',
+    help: "Transitions of each external service's circuit breaker, by the state entered",
+    labelNames: ['service', 'to'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const service of BREAKER_SERVICES)
+        for (const e of await breakerEvents(service))
+          this.inc({ service, to: evolveBreaker(initialBreakerState(), e).status });
     },
   });
   new client.Gauge({

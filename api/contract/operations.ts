@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FAULTABLE_SERVICES } from '../../infra/faults';
+import { BREAKER_SERVICES, BREAKER_STATUSES } from '../../domain/breakers';
 import { projections } from '../../readside';
 import { operations, operators } from './define';
 import {
@@ -32,6 +33,23 @@ export const emailQuery = z.strictObject({
   orderId: z.string().min(1).max(100).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
+
+export const breakerParams = z.object({ service: z.enum(BREAKER_SERVICES) });
+export const breakerCommand = z.strictObject({
+  state: z.enum(['open', 'closed']),
+  reason: z.string().trim().min(1).max(500).meta({ description: 'Why, for the transition event and the audit log' }),
+});
+const breakerBody = z.looseObject({
+  service: z.enum(BREAKER_SERVICES),
+  status: z.enum(BREAKER_STATUSES),
+  since: z.string().nullable(),
+  by: z.enum(['failures', 'probe', 'operator']).nullable(),
+  reason: z.string().nullable(),
+  probeAt: z.string().nullable().meta({ description: 'When an open breaker probes next (null: opened by hand)' }),
+  transitions: z.number().int(),
+});
+const breakersBody = z.looseObject({ breakers: z.array(breakerBody) });
+const breakerChangeBody = z.looseObject({ changed: z.boolean(), breaker: breakerBody });
 
 export const faultParams = z.object({ service: z.enum(FAULTABLE_SERVICES) });
 export const faultSchema = z.strictObject({
@@ -148,6 +166,18 @@ export const operationsOperations = operations({
     access: operators,
     query: emailQuery,
     responses: { '200': { description: 'Emails', body: emailsBody } },
+  },
+  'GET /breakers': {
+    summary: "Each external service's circuit breaker: closed, open or half-open, since when, why",
+    access: operators,
+    responses: { '200': { description: 'Breakers', body: breakersBody } },
+  },
+  'PUT /breakers/:service': {
+    summary: 'Open (until closed by hand) or close a circuit breaker (recorded in the audit log)',
+    access: operators,
+    params: breakerParams,
+    body: breakerCommand,
+    responses: { '200': { description: 'The breaker now, and whether it changed', body: breakerChangeBody } },
   },
   'GET /faults': {
     summary: 'Injected faults (refused in production)',

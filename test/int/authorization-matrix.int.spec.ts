@@ -104,6 +104,13 @@ const CALLS: Record<RouteKey, (w: World, sku: string) => Call> = {
   'GET /faults': () => ({ path: '/faults', ok: [403] }),
   'PUT /faults/:service': () => ({ path: '/faults/email', body: { mode: 'error' }, ok: [403] }),
   'DELETE /faults/:service': () => ({ path: '/faults/email', ok: [403] }),
+  // Closing a closed breaker changes nothing: the cell checks who may ask, not what it does.
+  'GET /breakers': () => ({ path: '/breakers', ok: [200] }),
+  'PUT /breakers/:service': () => ({
+    path: '/breakers/email',
+    body: { state: 'closed', reason: 'authorization matrix' },
+    ok: [200],
+  }),
   'POST /codec/encode': () => ({ path: '/codec/encode', body: { payloads: [] }, ok: [200] }),
   'POST /codec/decode': () => ({ path: '/codec/decode', body: { payloads: [] }, ok: [200] }),
   'GET /streams/:streamId/events': (w) => ({ path: `/streams/order-${w.orderId}/events`, ok: [200] }),
