@@ -43,7 +43,7 @@ function KeyForm() {
     location.reload();
   };
   return (
-    <form class="key" onSubmit={save} aria-label="API key">
+    <form class="key" onSubmit={save} aria-label="API key for this tab">
       <label for="api-key">API key</label>
       <input
         id="api-key"

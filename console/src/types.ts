@@ -55,5 +55,10 @@ export interface ProjectionRow {
   lagEvents: number;
   lagMs: number;
   lastError?: string | null;
+  /** The generation serving reads, and the one being built by a rebuild. */
+  generation?: number;
+  rebuilding?: { generation: number } | null;
+  /** Events set aside after failing, each with an open dead letter. */
+  parked?: number;
   [key: string]: unknown;
 }

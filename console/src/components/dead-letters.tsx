@@ -50,7 +50,7 @@ export function DeadLetterTable(props: { letters: DeadLetter[]; onChanged: () =>
                 <td>
                   <details>
                     <summary>{letter.id}</summary>
-                    <Json value={letter} label={`dead letter ${letter.id}`} />
+                    <Json value={letter} />
                   </details>
                 </td>
                 <td>

@@ -30,9 +30,10 @@ export function Answer(props: { answer: { ok: boolean; title: string; body: unkn
   );
 }
 
-export function Json(props: { value: unknown; label?: string }) {
+/** Focusable so a keyboard can scroll a long one. */
+export function Json(props: { value: unknown }) {
   return (
-    <pre class="json" tabIndex={0} aria-label={props.label ?? 'JSON'}>
+    <pre class="json" tabIndex={0}>
       {JSON.stringify(props.value, null, 2)}
     </pre>
   );

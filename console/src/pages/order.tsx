@@ -26,13 +26,19 @@ export function OrderPage(props: { orderId: string }) {
     () => get<{ deadLetters: DeadLetter[] }>('/dead-letters', { orderId: id, limit: 100 }),
     [id],
   );
+  const reloadReadModel = useThrottled(order.reload, 500);
   const reloadAll = useThrottled(() => {
     order.reload();
     saga.reload();
     events.reload();
     letters.reload();
   }, 500);
-  const live = useLive(['orders', 'dead-letters'], (event) => concerns(event, id) && reloadAll());
+  // The order's own events and letters reload everything; the read side moving (its frames) may
+  // mean the read model caught up with them.
+  const live = useLive(['orders', 'read-side', 'dead-letters'], (event) => {
+    if (event.type === 'read-side') reloadReadModel();
+    else if (concerns(event, id)) reloadAll();
+  });
 
   const unknown =
     order.error instanceof ApiError &&
@@ -174,17 +180,15 @@ function Timeline(props: { events: RecordedEvent[] }) {
     <ol class="timeline">
       {props.events.map((e, i) => (
         <li key={`${e.streamId}-${e.version}-${i}`}>
+          <time>{when(e.metadata?.timestamp)}</time> <strong>{e.type}</strong>{' '}
+          <Link href={`/streams/${encodeURIComponent(e.streamId)}`}>
+            {e.streamId}
+            {e.version !== undefined && ` v${e.version}`}
+          </Link>
+          {/* A link inside a summary would be a control inside a control: the data opens on its own. */}
           <details>
-            <summary>
-              <time>{when(e.metadata?.timestamp)}</time> <strong>{e.type}</strong>{' '}
-              {e.streamId && (
-                <Link href={`/streams/${encodeURIComponent(e.streamId)}`}>
-                  {e.streamId}
-                  {e.version !== undefined && ` v${e.version}`}
-                </Link>
-              )}
-            </summary>
-            <Json value={e.data} label={`${e.type} data`} />
+            <summary>data</summary>
+            <Json value={e.data} />
           </details>
         </li>
       ))}

@@ -36,7 +36,8 @@ export function OrdersPage() {
     [filters, cursor],
   );
   const reload = useThrottled(orders.reload, 500);
-  const live = useLive(['orders'], (event) => event.type === 'event' && reload());
+  // The list is the orders read model: it changes when the read side moves, which its frames say.
+  const live = useLive(['read-side'], (event) => event.type === 'read-side' && reload());
   const set = (name: keyof Filters) => (e: Event) =>
     setDraft({ ...draft, [name]: (e.currentTarget as HTMLInputElement).value });
   const apply = (e: Event) => {

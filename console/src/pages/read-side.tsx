@@ -144,6 +144,8 @@ function ProjectionTable(props: { rows: ProjectionRow[]; head: number; onRebuilt
             <th scope="col">State</th>
             <th scope="col">Lag (events)</th>
             <th scope="col">Lag (time)</th>
+            <th scope="col">Parked events</th>
+            <th scope="col">Generation</th>
             <th scope="col">Last error</th>
             <th scope="col">Rebuild</th>
           </tr>
@@ -157,6 +159,11 @@ function ProjectionTable(props: { rows: ProjectionRow[]; head: number; onRebuilt
               </td>
               <td>{p.lagEvents}</td>
               <td>{(p.lagMs / 1000).toFixed(1)} s</td>
+              <td>{p.parked ?? 0}</td>
+              <td>
+                {p.generation ?? '—'}
+                {p.rebuilding ? ` (building ${p.rebuilding.generation})` : ''}
+              </td>
               <td>{p.lastError ?? '—'}</td>
               <td>
                 {confirming === p.name ? (

@@ -101,7 +101,7 @@ function Stream(props: { streamId: string }) {
                     <td>
                       <details>
                         <summary>data</summary>
-                        <Json value={e.data} label={`${e.type} v${e.version} data`} />
+                        <Json value={e.data} />
                       </details>
                     </td>
                     <td>
@@ -184,14 +184,14 @@ function TimeTravel(props: {
                 Then: version {state.data.then.version}
                 {state.data.then.timestamp && `, ${when(state.data.then.timestamp)}`}
               </h3>
-              <Json value={state.data.then.state} label="state then" />
+              <Json value={state.data.then.state} />
             </div>
             <div>
               <h3>
                 Now: version {state.data.now.version}
                 {state.data.now.timestamp && `, ${when(state.data.now.timestamp)}`}
               </h3>
-              <Json value={state.data.now.state} label="state now" />
+              <Json value={state.data.now.state} />
             </div>
           </div>
           <table class="diff">

@@ -1,0 +1,463 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataOf } from '../../api/client';
+import { buildConsole } from '../../console/build';
+import { ORDER_STATUS } from '../../domain/orders';
+import { ERASED } from '../../domain/personal-data';
+import { demoConfig, seedDemo, type DemoWorld } from '../../scripts/console-demo';
+import { faultsOf } from '../helpers/faults';
+import { apiOf, startStack, type Stack } from '../helpers/stack';
+import { waitFor } from '../helpers/wait-for';
+
+/** Debian's Chromium package; `npx playwright install` cannot download a browser on these machines. */
+const CHROMIUM = '/usr/bin/chromium';
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const screenshots = path.resolve(__dirname, '..', '..', 'test-results', 'console');
+
+/** Lowered from its 10 s default, so a stall shows within this test's patience. */
+const STALL_AFTER = 3_000;
+const OPERATOR = `console-operator-${randomUUID()}`;
+const CLIENT_ADA = `console-client-ada-${randomUUID()}`;
+
+/**
+ * The operator console (console/, served by the API at /console) in a real headless browser,
+ * against a real stack with authentication on: every page renders the stack's data, actions work
+ * and show in the API, a stall appears live, a client key sees only its own, and axe-core finds
+ * no serious or critical accessibility problem.
+ */
+describe('the operator console in a browser', () => {
+  let stack: Stack | undefined;
+  let browser: Browser | undefined;
+  let world: DemoWorld;
+  const suffix = randomUUID().slice(0, 8);
+  const operatorApi = () => apiOf(stack!, { authorization: `Bearer ${OPERATOR}` });
+
+  const noBrowser = existsSync(CHROMIUM)
+    ? undefined
+    : new Error(
+        `No Chromium at ${CHROMIUM}: this test drives the operator console in a real browser. ` +
+          'Install it with `apt-get install -y chromium` (Debian/Ubuntu; .ci/run does this), then run the test again.',
+      );
+
+  beforeAll(async () => {
+    if (noBrowser) return;
+    await buildConsole();
+    stack = await startStack({
+      ...demoConfig,
+      AUTH: 'on',
+      API_KEYS: [
+        { key: OPERATOR, role: 'operator', customerId: undefined },
+        { key: CLIENT_ADA, role: 'client', customerId: `ada-${suffix}` },
+      ],
+      PROJECTION_STALL_AFTER: STALL_AFTER,
+    });
+    world = await seedDemo(stack, { authorization: `Bearer ${OPERATOR}` }, suffix);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      // As on every browser test here: no sandbox (root), no GPU, nothing that phones home.
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    mkdirSync(screenshots, { recursive: true });
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  interface Session {
+    context: BrowserContext;
+    page: Page;
+    /** Uncaught errors and CSP refusals seen by the page: a console that works has none. */
+    problems: string[];
+    /** Full page loads (a reload would count): live updates need none. */
+    loads: () => number;
+  }
+
+  /** A fresh tab (its own sessionStorage), with `key` typed into the console's key form. */
+  async function session(key: string | undefined, name: string): Promise<Session> {
+    if (noBrowser) throw noBrowser;
+    const context = await browser!.newContext({ viewport: { width: 1400, height: 1000 } });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    let loads = 0;
+    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) problems.push(`CSP: ${m.text()}`);
+    });
+    page.on('load', () => (loads += 1));
+    await page.goto(`${stack!.baseUrl}/console/`);
+    if (key !== undefined) {
+      await page.getByLabel('API key', { exact: true }).fill(key);
+      await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Use key' }).click()]);
+    }
+    const s: Session = { context, page, problems, loads: () => loads };
+    sessions.set(s, name);
+    return s;
+  }
+  const sessions = new Map<Session, string>();
+
+  async function close(s: Session) {
+    await s.page.screenshot({ path: path.join(screenshots, `${sessions.get(s)}.png`), fullPage: true }).catch(() => {});
+    await s.context.close();
+    expect(s.problems, 'page errors and CSP refusals').toEqual([]);
+  }
+
+  const open = (s: Session, hash: string) => s.page.goto(`${stack!.baseUrl}/console/#${hash}`);
+
+  /** axe-core's serious and critical findings on the page as it stands. */
+  async function accessibilityProblems(page: Page): Promise<string[]> {
+    // Evaluated through the DevTools protocol, so the page's CSP (no inline scripts) stays as it is.
+    await page.evaluate(AXE);
+    const results = await page.evaluate(async () => {
+      // The browser's globals, named without the DOM library (this file is Node code).
+      const browser = globalThis as unknown as {
+        axe: { run: (context: unknown) => Promise<unknown> };
+        document: unknown;
+      };
+      return (await browser.axe.run(browser.document)) as {
+        violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown }> }>;
+      };
+    });
+    return results.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')})`);
+  }
+
+  it('renders every page with the stack data, with no serious or critical accessibility finding', async () => {
+    const s = await session(OPERATOR, 'pages');
+    const { page } = s;
+    const checked: Record<string, string[]> = {};
+    try {
+      await open(s, '/orders');
+      await page.getByRole('link', { name: world.completed, exact: true }).waitFor();
+      for (const id of [world.awaitingApproval, world.cancelled, world.compensationIncomplete])
+        await expect(page.getByRole('link', { name: id, exact: true }).isVisible()).resolves.toBe(true);
+      checked.orders = await accessibilityProblems(page);
+
+      await open(s, `/orders/${world.compensationIncomplete}`);
+      await page.getByText('could not be undone (dead letter)').waitFor();
+      const timeline = page.getByRole('region', { name: 'Timeline of its events' });
+      for (const event of ['OrderCreated', 'PaymentCompleted', 'ItemsReserved', 'PaymentRefunded', 'OrderCancelled'])
+        await timeline.getByText(event, { exact: true }).waitFor();
+      await page
+        .getByRole('region', { name: 'Dead letters' })
+        .getByRole('button', { name: /^Redrive/ })
+        .first()
+        .waitFor();
+      await expect(page.getByRole('link', { name: /in Temporal's Web UI/ }).getAttribute('href')).resolves.toMatch(
+        new RegExp(`/namespaces/default/workflows/order-${world.compensationIncomplete}$`),
+      );
+      await page
+        .getByRole('region', { name: 'Saga (live state)' })
+        .getByText(ORDER_STATUS.COMPENSATION_INCOMPLETE, { exact: true })
+        .waitFor();
+      checked.order = await accessibilityProblems(page);
+
+      await open(s, `/streams/account-${world.ada.accountId}`);
+      await page.getByRole('cell', { name: 'AccountOpened' }).waitFor();
+      await page.getByRole('button', { name: 'State at v1' }).click();
+      const diff = page.getByRole('table', { name: 'What changed since then' });
+      await diff.getByRole('rowheader', { name: 'balance' }).waitFor();
+      checked.streams = await accessibilityProblems(page);
+
+      await open(s, '/read-side');
+      const projections = page.getByRole('table', { name: /^Projections/ });
+      for (const name of ['orders', 'inventory', 'accounts', 'sales'])
+        await projections.getByRole('rowheader', { name, exact: true }).waitFor();
+      await page.getByRole('img', { name: /lag in events over time/ }).waitFor();
+      await page.getByRole('table', { name: 'Open dead letters' }).waitFor();
+      await expect(page.getByText('live', { exact: true }).first().isVisible()).resolves.toBe(true);
+      checked['read side'] = await accessibilityProblems(page);
+
+      await open(s, `/accounts/${world.ada.accountId}`);
+      const trail = page.getByRole('table', { name: 'Every movement, oldest first' });
+      for (const event of ['AccountOpened', 'Deposited', 'Withdrawn'])
+        await trail.getByRole('cell', { name: event, exact: true }).first().waitFor();
+      await page.getByRole('img', { name: /Balance of account/ }).waitFor();
+      checked.accounts = await accessibilityProblems(page);
+
+      await open(s, `/customers/${world.ada.customerId}`);
+      await page.getByText(/^Pseudonym:/).waitFor();
+      await page.getByRole('link', { name: `order-${world.completed}` }).waitFor({ timeout: 20_000 });
+      await page.getByRole('button', { name: /Erase personal data of/ }).click();
+      await page.getByLabel('Type the customer id to confirm').waitFor();
+      checked.customers = await accessibilityProblems(page);
+    } finally {
+      await close(s);
+    }
+    expect(checked).toEqual({
+      orders: [],
+      order: [],
+      streams: [],
+      'read side': [],
+      accounts: [],
+      customers: [],
+    });
+  }, 120_000);
+
+  it('cancels an order from its page, and shows why the API refuses to cancel a completed one', async () => {
+    const s = await session(OPERATOR, 'cancel');
+    const { page } = s;
+    try {
+      await open(s, `/orders/${world.awaitingApproval}`);
+      await page.getByText('(awaiting approval)').waitFor();
+      await page.getByLabel('Reason (cancel and reject)').fill('customer changed their mind');
+      await page.getByRole('button', { name: 'Cancel order' }).click();
+      await page.getByText('cancel: accepted by the API').waitFor();
+      await waitFor(
+        'the cancelled saga in the API',
+        async () => {
+          const saga = await dataOf(
+            operatorApi().GET('/orders/{orderId}/saga', { params: { path: { orderId: world.awaitingApproval } } }),
+          );
+          return saga.status === ORDER_STATUS.CANCELLED ? saga : undefined;
+        },
+        30_000,
+      );
+      // The page follows by itself (live), without a reload.
+      await page
+        .getByRole('region', { name: 'Summary' })
+        .getByText(ORDER_STATUS.CANCELLED, { exact: true })
+        .waitFor({ timeout: 20_000 });
+
+      await open(s, `/orders/${world.completed}`);
+      await page
+        .getByRole('region', { name: 'Saga (live state)' })
+        .getByText(ORDER_STATUS.COMPLETED, { exact: true })
+        .waitFor();
+      await page.getByRole('button', { name: 'Cancel order' }).click();
+      const refused = page.getByRole('alert').filter({ hasText: 'cancel refused (HTTP 409)' });
+      await refused.waitFor();
+      const direct = await operatorApi().POST('/orders/{orderId}/cancel', {
+        params: { path: { orderId: world.completed } },
+        body: {},
+      });
+      expect(direct.response.status).toBe(409);
+      const message = (direct.error as { error: { message: string } }).error.message;
+      // The page says what the API says.
+      await expect(refused.innerText()).resolves.toContain(message);
+    } finally {
+      await close(s);
+    }
+  }, 90_000);
+
+  it('redrives a dead letter and rebuilds a projection from the read-side page, and the API shows both', async () => {
+    const s = await session(OPERATOR, 'read-side-actions');
+    const { page } = s;
+    try {
+      const letters = await dataOf(
+        operatorApi().GET('/dead-letters', { params: { query: { orderId: world.compensationIncomplete } } }),
+      );
+      const letter = letters.deadLetters.find((l) => l.status === 'open' && /compensation/.test(l.id));
+      expect(letter, JSON.stringify(letters)).toBeDefined();
+      await open(s, '/read-side');
+      const loadsBefore = s.loads();
+      await page.getByRole('button', { name: `Redrive ${letter!.id}` }).click();
+      await page.getByText(`redrive of ${letter!.id}: accepted`).waitFor();
+      const after = await waitFor(
+        'the letter to leave open',
+        async () => {
+          const l = await dataOf(operatorApi().GET('/dead-letters/{id}', { params: { path: { id: letter!.id } } }));
+          return l.status !== 'open' ? l : undefined;
+        },
+        30_000,
+      );
+      expect(['redrive-requested', 'redriven']).toContain(after.status);
+      // Its row leaves the open letters without a reload.
+      await page.getByRole('button', { name: `Redrive ${letter!.id}` }).waitFor({ state: 'detached', timeout: 20_000 });
+
+      const before = (await dataOf(operatorApi().GET('/projections'))).projections.find((p) => p.name === 'sales')!;
+      await page.getByRole('button', { name: 'Rebuild sales' }).click();
+      await page.getByRole('button', { name: 'Confirm rebuild of sales' }).click();
+      await page.getByText('Rebuild of sales requested').waitFor();
+      const rebuilt = await waitFor(
+        'sales to serve from a new generation',
+        async () => {
+          const row = (await dataOf(operatorApi().GET('/projections'))).projections.find((p) => p.name === 'sales')!;
+          return Number(row.generation) > Number(before.generation) && row.state === 'running' ? row : undefined;
+        },
+        60_000,
+      );
+      expect(Number(rebuilt.generation)).toBeGreaterThan(Number(before.generation));
+      expect(s.loads(), 'the page was not reloaded').toBe(loadsBefore);
+    } finally {
+      await close(s);
+    }
+  }, 120_000);
+
+  it(`shows a stalled projection without a reload within PROJECTION_STALL_AFTER + 5 s`, async () => {
+    const s = await session(OPERATOR, 'stall');
+    const { page } = s;
+    const api = operatorApi();
+    let writing = true;
+    try {
+      await open(s, '/read-side');
+      await page.getByRole('rowheader', { name: 'accounts', exact: true }).waitFor();
+      await page.getByText('live', { exact: true }).first().waitFor();
+      const loadsBefore = s.loads();
+      await expect(page.locator('#stall-banner').count()).resolves.toBe(0);
+
+      const injected = await faultsOf(api).inject('projection:accounts', { mode: 'error' });
+      expect(injected.response.status).toBe(200);
+      const faultAt = Date.now();
+      // Work for the projection that it cannot do: deposits, every 300 ms.
+      const writer = (async () => {
+        while (writing) {
+          await dataOf(
+            api.POST('/accounts/{id}/deposits', { params: { path: { id: world.ada.accountId } }, body: { amount: 1 } }),
+          );
+          await new Promise((r) => setTimeout(r, 300));
+        }
+      })();
+      const banner = page.getByRole('alert').filter({ hasText: /Stalled: .*accounts/ });
+      await banner.waitFor({ timeout: STALL_AFTER + 5_000 });
+      const shownAfter = Date.now() - faultAt;
+      expect(shownAfter).toBeLessThan(STALL_AFTER + 5_000);
+      expect(s.loads(), 'the page was not reloaded').toBe(loadsBefore);
+      await expect(page.title()).resolves.toMatch(/^STALLED/);
+      await expect(
+        page
+          .getByRole('row', { name: /^accounts/ })
+          .getByText('stalled', { exact: true })
+          .isVisible(),
+      ).resolves.toBe(true);
+
+      writing = false;
+      await writer;
+      await faultsOf(api).clear('projection:accounts');
+      // And it goes away by itself once the projection moves again.
+      await banner.waitFor({ state: 'detached', timeout: 30_000 });
+    } finally {
+      writing = false;
+      await faultsOf(api).clear('projection:accounts');
+      await close(s);
+    }
+  }, 90_000);
+
+  it('erases a customer from the customers page after saying what becomes unreadable, and the API shows it', async () => {
+    const s = await session(OPERATOR, 'erase');
+    const { page } = s;
+    try {
+      await open(s, `/customers/${world.grace.customerId}`);
+      await page.getByText(/^Pseudonym:/).waitFor();
+      await page.getByRole('button', { name: /Erase personal data of/ }).click();
+      const warning = page.getByRole('group', { name: /cannot be undone/ });
+      await expect(warning.innerText()).resolves.toMatch(/OrderCreated: customerId, shippingAddress\.line1/);
+      await expect(warning.innerText()).resolves.toContain(ERASED);
+      const erase = page.getByRole('button', { name: 'Erase now' });
+      await expect(erase.isDisabled()).resolves.toBe(true);
+      await page.getByLabel('Type the customer id to confirm').fill(world.grace.customerId);
+      await erase.click();
+      await page.getByText(`Personal data of ${world.grace.customerId} erased`).waitFor();
+
+      const order = await dataOf(
+        operatorApi().GET('/orders/{orderId}', { params: { path: { orderId: world.cancelled } } }),
+      );
+      expect(order.shippingAddress?.line1).toBe(ERASED);
+      const sagas = await dataOf(
+        operatorApi().GET('/customers/{customerId}/sagas', {
+          params: { path: { customerId: world.grace.customerId } },
+        }),
+      );
+      expect(sagas.sagas).toEqual([]);
+      // The page shows the erased order as the API does.
+      await open(s, `/orders/${world.cancelled}`);
+      await page.getByText(new RegExp(`^\\${ERASED}, `)).waitFor();
+    } finally {
+      await close(s);
+    }
+  }, 90_000);
+
+  it("does not show a client another customer's order, even when its URL is typed", async () => {
+    const s = await session(CLIENT_ADA, 'client');
+    const { page } = s;
+    try {
+      await open(s, '/orders');
+      await page.getByRole('link', { name: world.completed, exact: true }).waitFor();
+      const listed = await page.getByRole('table').innerText();
+      expect(listed).not.toContain(world.cancelled);
+      expect(listed).not.toContain(world.compensationIncomplete);
+      expect(listed).not.toContain(world.grace.customerId);
+
+      await open(s, `/orders/${world.compensationIncomplete}`);
+      await page
+        .getByRole('alert')
+        .filter({ hasText: `There is no order ${world.compensationIncomplete}, or this API key may not see it` })
+        .waitFor();
+      const body = await page.locator('main').innerText();
+      expect(body).not.toContain(world.grace.customerId);
+      expect(body).not.toContain(world.grace.accountId);
+      expect(body).not.toMatch(/OrderCreated|PaymentCompleted/);
+    } finally {
+      await close(s);
+    }
+  }, 60_000);
+
+  it('says plainly what is wrong with an unknown order, a stream that does not exist, and an expired key', async () => {
+    const s = await session(OPERATOR, 'bad-input');
+    const { page } = s;
+    try {
+      const unknown = randomUUID();
+      await open(s, `/orders/${unknown}`);
+      await page
+        .getByRole('alert')
+        .filter({ hasText: `There is no order ${unknown}` })
+        .waitFor();
+
+      await open(s, `/streams/order-${unknown}`);
+      await page
+        .getByRole('alert')
+        .filter({ hasText: `Stream order-${unknown} was not found` })
+        .waitFor();
+      await open(s, '/streams/not a stream');
+      await page
+        .getByRole('alert')
+        .filter({ hasText: /must be a stream id/ })
+        .waitFor();
+
+      await open(s, '/no-such-page');
+      await page.getByRole('alert').filter({ hasText: 'The console has no page at this address' }).waitFor();
+    } finally {
+      await close(s);
+    }
+
+    const expired = await session(`expired-${randomUUID()}`, 'expired-key');
+    try {
+      await open(expired, '/orders');
+      await expired.page
+        .getByRole('alert')
+        .filter({ hasText: /The API refused the key/ })
+        .first()
+        .waitFor();
+      await expect(expired.page.locator('main').innerText()).resolves.not.toMatch(/at \w+ \(|TypeError|undefined/);
+    } finally {
+      await close(expired);
+    }
+    // Authentication is on: without a key nothing is shown either.
+    const anonymous = await session(undefined, 'no-key');
+    try {
+      await open(anonymous, '/read-side');
+      await anonymous.page
+        .getByRole('alert')
+        .filter({ hasText: /The API refused the key/ })
+        .first()
+        .waitFor();
+      await expect(anonymous.page.getByRole('table').count()).resolves.toBe(0);
+    } finally {
+      await close(anonymous);
+    }
+  }, 90_000);
+});
