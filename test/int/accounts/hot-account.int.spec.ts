@@ -14,6 +14,8 @@ describe('account service: a hot account', () => {
   /** Appends the stores refused on their expected version, and reads of events, while counting. */
   let conflicts = 0;
   let reads = 0;
+  /** How many events each read folded. */
+  const folded: number[] = [];
   let here: AccountService;
   let elsewhere: AccountService;
 
@@ -27,9 +29,11 @@ describe('account service: a hot account', () => {
         throw err;
       }
     },
-    aggregateStream: (...args) => {
+    aggregateStream: async (...args) => {
       reads++;
-      return store.aggregateStream(...args);
+      const fold = await store.aggregateStream(...args);
+      folded.push(fold.eventsFolded);
+      return fold;
     },
   });
 
@@ -66,6 +70,29 @@ describe('account service: a hot account', () => {
     await debits(here, accountId, 32, 'cold');
     expect({ conflicts, reads }).toEqual({ conflicts: 0, reads: 1 });
     expect((await elsewhere.getAccount(accountId))?.balance).toBe(10_000 - 320);
+  });
+
+  it('costs a debit the same on a long stream: nothing read on a kept fold, only what follows it after another process wrote', async () => {
+    const { accountId } = await here.openAccount({ owner: 'long', initialDeposit: 10_000 });
+    for (let i = 0; i < 5; i++)
+      await fresh.store.append(
+        `account-${accountId}`,
+        Array.from({ length: 100 }, () => ({ type: 'Deposited', data: { amount: 1 } })),
+        { streamType: 'account', expectedVersion: 1 + 100 * i },
+      );
+    await here.withdraw({ accountId, amount: 10, eventId: 'long-debit-0' }); // reads the 500 events once
+    conflicts = 0;
+    reads = 0;
+    folded.length = 0;
+    await here.withdraw({ accountId, amount: 10, eventId: 'long-debit-1' });
+    expect({ conflicts, reads }).toEqual({ conflicts: 0, reads: 0 });
+    await elsewhere.deposit({ accountId, amount: 1 }); // it reads from the snapshot the first read left
+    expect(folded).toEqual([2]);
+    reads = 0;
+    folded.length = 0;
+    const view = await here.withdraw({ accountId, amount: 10, eventId: 'long-debit-2' });
+    expect({ conflicts, reads, folded }).toEqual({ conflicts: 1, reads: 1, folded: [1] });
+    expect(view).toMatchObject({ version: 505, balance: 10_000 + 500 + 1 - 30 });
   });
 
   it('still settles payments racing from two processes, each charged once', async () => {
