@@ -10,7 +10,10 @@
  *     patch, runs on them);
  *   - a sample of the newest histories on TASK_QUEUE (--sample, 20 by default), open or closed.
  * Workflows Pinned to another build stay there and are not its concern. Any non-determinism
- * refuses the build (exit 1) and names the workflow and its first diverging event. With
+ * refuses the build (exit 1). For each refused history it prints the first diverging event, the
+ * command the new code issued there against the one the history holds, the workflow source line
+ * that issued it, and whether a patched() branch or a new build fits (scripts/replay/divergence.ts);
+ * then one line per distinct change, with how many histories it breaks. With
  * --promote, a build that passes is made current (its workers must be polling already).
  * The build is the one the worker would run: WORKER_BUILD_ID, or derived (workers/build-id.ts).
  */
@@ -22,7 +25,14 @@ import { temporalClient, workerConnection } from '../composition';
 import { tracing } from '../infra/tracing';
 import { deriveBuildId } from '../workers/build-id';
 import { makeCurrentVersion } from '../workers/deployment';
-import { historiesDir, loadFixtures, replayFixtures, workflowsPath, type Fixture } from './replay/histories';
+import {
+  historiesDir,
+  loadFixtures,
+  replayFixtures,
+  workflowsPath,
+  type Fixture,
+  type ReplayFailure,
+} from './replay/histories';
 
 const PINNED = temporal.api.enums.v1.VersioningBehavior.VERSIONING_BEHAVIOR_PINNED;
 
@@ -63,6 +73,18 @@ async function historiesToCheck(
   return [...picked.values()];
 }
 
+/** One line per distinct change (where the code diverges, what it does, what fits), with how many histories it breaks. */
+function changes(failures: ReplayFailure[]): string[] {
+  const counts = new Map<string, number>();
+  for (const { explanation: e, message } of failures) {
+    const key = e
+      ? `${e.source ?? 'unknown line'}: new code ${e.actual} → ${e.advice.split(':')[0]!}`
+      : message.split('\n')[0]!;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([key, n]) => `${n} × ${key}`);
+}
+
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const flag = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
@@ -96,8 +118,9 @@ async function main(): Promise<number> {
   for (const failure of failures) console.log(`\nREFUSED ${failure.message}`);
   if (failures.length) {
     console.log(
-      `\ndeploy:check: build ${build} refused: ${failures.length} of ${all.length} histories would not continue on it (ship the change as a new build, or guard it with patched())`,
+      `\ndeploy:check: build ${build} refused: ${failures.length} of ${all.length} histories would not continue on it`,
     );
+    for (const line of changes(failures)) console.log(`  ${line}`);
     return 1;
   }
   console.log(`\ndeploy:check: build ${build} passed: ${all.length} histories replay`);

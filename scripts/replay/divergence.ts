@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import type { IssuedCommand } from './command-trace';
+import { describeEvent, patchIdOf } from './events';
 
 type Event = temporal.api.history.v1.IHistoryEvent;
 const EventType = temporal.api.enums.v1.EventType;
@@ -123,10 +124,10 @@ const seconds = (d: { seconds?: unknown; nanos?: number | null } | null | undefi
   d ? `${(Number(d.seconds ?? 0) * 1000 + Math.round((d.nanos ?? 0) / 1e6)) / 1000}s` : undefined;
 
 /** The command-side identity of a history event: its kind and name, so the two sides can be compared. */
-function identityOfEvent(event: Event, patchId: (e: Event) => string | undefined): { kind: string; name?: string } {
+function identityOfEvent(event: Event): { kind: string; name?: string } {
   const type = event.eventType ?? 0;
   if (type === EventType.EVENT_TYPE_MARKER_RECORDED) {
-    const patch = patchId(event);
+    const patch = patchIdOf(event);
     return patch !== undefined
       ? { kind: 'setPatchMarker', name: patch }
       : { kind: 'scheduleLocalActivity', name: undefined };
@@ -198,8 +199,6 @@ export interface DivergenceInput {
   why?: string;
   /** Paths in the report are relative to this folder. */
   root: string;
-  patchIdOf: (event: Event) => string | undefined;
-  describeEvent: (event: Event) => string;
 }
 
 /** The command the code issued where the history holds the diverging event. */
@@ -226,7 +225,7 @@ function pickCommand(input: DivergenceInput, task: Event[]): IssuedCommand | und
     last.find((c, i) => {
       const event = commandEvents[i];
       if (!event) return true;
-      const id = identityOfEvent(event, input.patchIdOf);
+      const id = identityOfEvent(event);
       return id.kind !== c.kind || (id.name ?? c.name) !== c.name;
     }) ?? last[0]
   );
@@ -254,12 +253,12 @@ export function explainDivergence(input: DivergenceInput): Explanation {
   );
   const task = events.slice(completedAt + 1, nextTask < 0 ? events.length : nextTask);
   const command = pickCommand(input, task);
-  const expected = event ? `${input.describeEvent(event)} (event ${String(event.eventId)})` : 'no further event';
+  const expected = event ? `${describeEvent(event)} (event ${String(event.eventId)})` : 'no further event';
 
   const differences: Explanation['differences'] = [];
   let kind: ChangeKind = 'other';
-  const historyId = event ? identityOfEvent(event, input.patchIdOf) : undefined;
-  const later = events.slice(index + 1).map((e) => identityOfEvent(e, input.patchIdOf));
+  const historyId = event ? identityOfEvent(event) : undefined;
+  const later = events.slice(index + 1).map((e) => identityOfEvent(e));
   if (historyId?.kind === 'setPatchMarker' && command?.kind !== 'setPatchMarker') kind = 'patch-removed';
   else if (!command || command.kind === 'completeWorkflowExecution') kind = 'removed';
   else if (historyId && historyId.kind === command.kind && historyId.name === command.name) {

@@ -15,6 +15,9 @@ import { loadConfig, type Config } from '../../config';
 import { dataConverter } from '../../infra/data-converter';
 import type { CommandTraceSinks, IssuedCommand } from './command-trace';
 import { explainDivergence, type Explanation } from './divergence';
+import { describeEvent } from './events';
+
+export { describeEvent, patchIdOf } from './events';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 /** Recorded saga histories (npm run record-histories); never edited by hand. */
@@ -135,8 +138,6 @@ export async function replayFixtures(
           trace: traces.get(fixture.file) ?? [],
           why: fixture.why,
           root: process.cwd(),
-          patchIdOf,
-          describeEvent,
         })
       : undefined;
     failures.push({
@@ -241,33 +242,4 @@ async function locateDivergence(
     commands[0] ||
     task.at(-1);
   return event ? { eventId: Number(event.eventId), description: describeEvent(event) } : undefined;
-}
-
-export function describeEvent(event: temporal.api.history.v1.IHistoryEvent): string {
-  // ActivityTaskScheduled, as the Web UI and `temporal workflow show` name it.
-  const type = (EventType[event.eventType ?? 0] ?? String(event.eventType))
-    .replace(/^EVENT_TYPE_/, '')
-    .toLowerCase()
-    .replace(/(^|_)([a-z])/g, (_m, _s, c: string) => c.toUpperCase());
-  const patchId = patchIdOf(event);
-  if (patchId) return `${type} (patch '${patchId}')`;
-  const name =
-    event.activityTaskScheduledEventAttributes?.activityType?.name ??
-    event.workflowExecutionSignaledEventAttributes?.signalName ??
-    event.markerRecordedEventAttributes?.markerName ??
-    event.timerStartedEventAttributes?.timerId ??
-    event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name;
-  return name ? `${type} '${name}'` : type;
-}
-
-/** The id of a patch marker (what `patched(id)` recorded), if the event is one. */
-export function patchIdOf(event: temporal.api.history.v1.IHistoryEvent): string | undefined {
-  const marker = event.markerRecordedEventAttributes;
-  if (marker?.markerName !== 'core_patch') return undefined;
-  const data = marker.details?.['patch-data']?.payloads?.[0]?.data;
-  try {
-    return data ? (JSON.parse(Buffer.from(data).toString()) as { id?: string }).id : undefined;
-  } catch {
-    return undefined;
-  }
 }

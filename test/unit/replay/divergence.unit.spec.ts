@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { temporal } from '@temporalio/proto';
+import type { IssuedCommand } from '../../../scripts/replay/command-trace';
+import { explainDivergence } from '../../../scripts/replay/divergence';
+
+type Event = temporal.api.history.v1.IHistoryEvent;
+const T = temporal.api.enums.v1.EventType;
+
+/** A history of one saga: started, then per workflow task its command events; the last task completes it. */
+function history(...tasks: Array<Array<(id: number) => Event>>): Event[] {
+  const events: Event[] = [];
+  const push = (e: Omit<Event, 'eventId'>) => events.push({ ...e, eventId: events.length + 1 });
+  push({
+    eventType: T.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED,
+    workflowExecutionStartedEventAttributes: { taskQueue: { name: 'orders' } },
+  });
+  for (const task of tasks) {
+    for (const type of [
+      T.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+      T.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+      T.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+    ])
+      push({ eventType: type });
+    for (const make of task) push(make(events.length + 1));
+  }
+  return events;
+}
+const activity = (name: string) => (id: number) => ({
+  eventType: T.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
+  activityTaskScheduledEventAttributes: {
+    activityType: { name },
+    activityId: String(id),
+    taskQueue: { name: 'orders' },
+    startToCloseTimeout: { seconds: 60 },
+  },
+});
+const patchMarker = (patchId: string) => () => ({
+  eventType: T.EVENT_TYPE_MARKER_RECORDED,
+  markerRecordedEventAttributes: {
+    markerName: 'core_patch',
+    details: {
+      'patch-data': { payloads: [{ data: Buffer.from(JSON.stringify({ id: patchId, deprecated: false })) }] },
+    },
+  },
+});
+const completed = () => () => ({ eventType: T.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED });
+
+const at = (line: number) => [`/repo/workflows/order-saga.ts:${line}:7`, `/repo/workflows/saga/context.ts:20:3`];
+const scheduled = (name: string, line: number): IssuedCommand => ({
+  kind: 'scheduleActivity',
+  name,
+  attributes: [['activity id', '9']],
+  stack: at(line),
+});
+const timer: IssuedCommand = {
+  kind: 'startTimer',
+  attributes: [
+    ['timer', '1'],
+    ['duration', '5s'],
+  ],
+  stack: at(42),
+};
+
+const explain = (events: Event[], eventId: number, replayerMessage: string, trace: IssuedCommand[][], why?: string) =>
+  explainDivergence({ events, divergingEventId: eventId, replayerMessage, trace, why, root: '/repo' });
+
+describe('explaining a divergence: the command against the event, the line, the advice', () => {
+  // createOrder (event 5), then processPayment (event 9), then the end (event 13).
+  const saga = history([activity('createOrder')], [activity('processPayment')], [completed()]);
+
+  it('a timer where the history scheduled an activity: added, at the line that started it', () => {
+    const e = explain(
+      saga,
+      9,
+      'Nondeterminism error: Timer machine does not handle this event: HistoryEvent(id: 9, ActivityTaskScheduled)',
+      [[scheduled('createOrder', 10)], [timer]],
+    );
+    expect(e).toMatchObject({
+      kind: 'added',
+      actual: 'started a timer of 5s',
+      expected: "ActivityTaskScheduled 'processPayment' (event 9)",
+      source: 'workflows/order-saga.ts:42',
+      calledFrom: ['workflows/saga/context.ts:20'],
+    });
+    expect(e.advice).toMatch(/^patched\(\) fits: a command added at workflows\/order-saga\.ts:42/);
+  });
+
+  it('completing where the history has another step: removed, with no line to show', () => {
+    const e = explain(
+      saga,
+      9,
+      'Nondeterminism error: Complete workflow machine does not handle this event: HistoryEvent(id: 9, ActivityTaskScheduled)',
+      [[scheduled('createOrder', 10)], [{ kind: 'completeWorkflowExecution', attributes: [] }]],
+    );
+    expect(e).toMatchObject({ kind: 'removed', actual: 'completed the workflow', calledFrom: [] });
+    expect(e.source).toBeUndefined();
+    expect(e.advice).toContain("the history's ActivityTaskScheduled 'processPayment' (event 9) is no longer issued");
+  });
+
+  it('no command where the history has one: removed', () => {
+    const e = explain(saga, 9, 'No command scheduled for event HistoryEvent(id: 9, ActivityTaskScheduled)', [
+      [scheduled('createOrder', 10)],
+    ]);
+    expect(e).toMatchObject({ kind: 'removed', actual: expect.stringMatching(/^issued no command here/) as string });
+  });
+
+  it('an activity where the history recorded a patch marker: the patch was removed, and that needs a new build, not a new patch', () => {
+    const patchedSaga = history([activity('createOrder')], [patchMarker('fraud-check'), activity('fraudCheck')]);
+    const e = explain(
+      patchedSaga,
+      9,
+      'Nondeterminism error: Activity machine does not handle this event: HistoryEvent(id: 9, MarkerRecorded)',
+      [[scheduled('createOrder', 10)], [scheduled('processPayment', 30)]],
+    );
+    expect(e).toMatchObject({ kind: 'patch-removed', expected: "MarkerRecorded (patch 'fraud-check') (event 9)" });
+    expect(e.advice).toMatch(/^new build, not a new patch: this history recorded patch 'fraud-check'/);
+  });
+
+  it('says why a new build alone does not protect a running saga that is not Pinned, and why an ended one matters less', () => {
+    const message =
+      "Activity type of scheduled event 'processPayment' does not match activity type of activity command 'fraudCheck'";
+    const trace = [[scheduled('createOrder', 10)], [scheduled('fraudCheck', 11)]];
+    const running = explain(saga, 9, message, trace, 'running, not Pinned');
+    expect(running.advice.split('\n')).toEqual([
+      expect.stringMatching(/^patched\(\) fits/) as string,
+      'This saga is not Pinned: it moves to the current build at its next task, so a new build alone does not protect it.',
+    ]);
+    const ended = explain(saga, 9, message, trace, 'recent');
+    expect(ended.advice.split('\n')[1]).toMatch(
+      /^This saga has ended: Pinned sagas like it never replay on a new build/,
+    );
+  });
+});
