@@ -116,7 +116,8 @@ function timesTable(runs: Run[]): string {
   const rows = steps.map(([ours, noop]) => [
     ours!.replace('activity ', ''),
     joined(
-      runs.map((run) => stepMs(run, 'ours', ours!)?.workMs),
+      // A step run as a local activity has its own row name (bench/lib/step-timing.ts).
+      runs.map((run) => (stepMs(run, 'ours', ours!) ?? stepMs(run, 'ours', `local ${ours!}`))?.workMs),
       1,
     ),
     joined(

@@ -365,7 +365,7 @@ export function renderMarkdown(report: Report): string {
       );
     if (saga.steps?.length) {
       out.push(
-        'Per step at C=1, read from the histories of the last ten sagas of each side (p50 ms): the wait is scheduled → started (for a workflow task: until a worker picked it up; for an activity: 0 when it went out eagerly with the workflow task), the work is started → completed.',
+        'Per step at C=1, read from the histories of the last ten sagas of each side (p50 ms): the wait is scheduled → started (for a workflow task: until a worker picked it up; for an activity: 0 when it went out eagerly with the workflow task), the work is started → completed. A local activity has no task of its own: it runs inside a workflow task and is recorded as a marker when that task completes, so its row has no wait and its work is from that task’s start to the marker (bench/lib/step-timing.ts).',
         '',
         table(
           ['side', 'step', 'wait', 'work', 'samples'],

@@ -20,6 +20,7 @@ import { cpuWindow, type CpuReport } from '../lib/cpu';
 import { createApiClient } from '../../api/client';
 import type { SplitStack } from '../lib/split-stack';
 import { cpuPerSaga, type CpuPerSaga, type Side } from '../lib/work';
+import { stepTimings } from '../lib/step-timing';
 import { closedLoop, log, now, ratio, round, sleep, summarize, type LatencySummary } from '../lib/util';
 
 /** One round of one side: the machine's load while it ran, and whether outside load was heavy. */
@@ -421,27 +422,7 @@ async function stepBreakdown(
     };
     for (const id of ids) {
       const events = (await client.workflow.getHandle(id).fetchHistory()).events ?? [];
-      const at = (e: (typeof events)[number]) => Number(e.eventTime!.seconds) * 1000 + (e.eventTime!.nanos ?? 0) / 1e6;
-      const byId = new Map(events.map((e) => [String(e.eventId), e]));
-      for (const e of events) {
-        const done = e.activityTaskCompletedEventAttributes;
-        if (done) {
-          const scheduled = byId.get(String(done.scheduledEventId))!;
-          const started = byId.get(String(done.startedEventId))!;
-          add(
-            `activity ${scheduled.activityTaskScheduledEventAttributes!.activityType!.name}`,
-            at(started) - at(scheduled),
-            at(e) - at(started),
-          );
-        }
-        const wft = e.workflowTaskCompletedEventAttributes;
-        if (wft) {
-          const scheduled = byId.get(String(wft.scheduledEventId))!;
-          const started = byId.get(String(wft.startedEventId))!;
-          add('workflow task', at(started) - at(scheduled), at(e) - at(started));
-        }
-      }
-      if (events.length > 1) add('whole workflow (first to last event)', 0, at(events.at(-1)!) - at(events[0]!));
+      for (const { step, waitMs, workMs } of stepTimings(events)) add(step, waitMs, workMs);
     }
     for (const [step, { wait, work }] of samples)
       rows.push({ side, step, waitMs: summarize(wait).p50, workMs: summarize(work).p50, count: work.length });
