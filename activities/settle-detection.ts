@@ -47,7 +47,8 @@ export function createSettlementDetection({ db }: { db: Db }) {
               ...(found.runId !== undefined && { sagaRunId: found.runId }),
               ...(found.closedAt !== undefined && { sagaClosedAt: new Date(found.closedAt) }),
             },
-            $setOnInsert: { state: 'unsettled', detectedAt: now },
+            // Under `compensate` it is found by its settlement, which is running.
+            $setOnInsert: { state: found.policy === 'compensate' ? 'settling' : 'unsettled', detectedAt: now },
           },
           { upsert: true },
         )
@@ -57,11 +58,20 @@ export function createSettlementDetection({ db }: { db: Db }) {
     },
 
     /** Its settlement was started (or was running already). */
-    async settling(orderId: string, settleWorkflowId: string): Promise<void> {
-      await settlements.updateOne(
-        { _id: orderId, state: { $ne: 'settled' } },
-        { $set: { state: 'settling', settleWorkflowId } },
-      );
+    async settling(saga: ClosedSaga, settleWorkflowId: string): Promise<void> {
+      const now = new Date();
+      await settlements
+        .updateOne(
+          { _id: saga.orderId, state: { $ne: 'settled' } },
+          {
+            $set: { state: 'settling', settleWorkflowId, close: saga.close, lastSeenAt: now },
+            $setOnInsert: { foundStatus: null, policy: 'compensate', detectedAt: now },
+          },
+          { upsert: true },
+        )
+        .catch((err: unknown) => {
+          if ((err as { code?: unknown }).code !== 11000) throw err;
+        });
     },
   };
 }

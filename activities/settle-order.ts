@@ -49,25 +49,31 @@ export function createSettleActivities({ db, events }: { db: Db; events: OrderSt
     /** Marks the order settled, with what the settlement found and did. Safe to repeat. */
     async recordSettlement(result: SettleOrderResult & { close: string; settleWorkflowId: string }): Promise<void> {
       const now = new Date();
-      await settlements.updateOne(
-        { _id: result.orderId },
-        {
-          $set: {
-            state: 'settled',
-            settledAt: now,
-            settleWorkflowId: result.settleWorkflowId,
-            outcome: result.outcome,
-            status: result.status,
-            compensationsDone: result.compensationsDone,
-            compensationsFailed: result.compensationsFailed,
-            openDeadLetters: result.openDeadLetters,
-            lastSeenAt: now,
+      // A repeat that found the outcome leaves a settled entry as its settlement recorded it.
+      const filter = result.outcome === 'had-outcome' ? { state: { $ne: 'settled' as const } } : {};
+      await settlements
+        .updateOne(
+          { _id: result.orderId, ...filter },
+          {
+            $set: {
+              state: 'settled',
+              settledAt: now,
+              settleWorkflowId: result.settleWorkflowId,
+              outcome: result.outcome,
+              status: result.status,
+              compensationsDone: result.compensationsDone,
+              compensationsFailed: result.compensationsFailed,
+              openDeadLetters: result.openDeadLetters,
+              lastSeenAt: now,
+            },
+            // A settlement started by hand (not through the sweeper) is recorded all the same.
+            $setOnInsert: { close: result.close, foundStatus: result.status, policy: 'compensate', detectedAt: now },
           },
-          // A settlement started by hand (not through the sweeper) is recorded all the same.
-          $setOnInsert: { close: result.close, foundStatus: result.status, policy: 'compensate', detectedAt: now },
-        },
-        { upsert: true },
-      );
+          { upsert: true },
+        )
+        .catch((err: unknown) => {
+          if ((err as { code?: unknown }).code !== 11000) throw err;
+        });
     },
   };
 }

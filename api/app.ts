@@ -32,6 +32,7 @@ import { breakerRoutes } from './routes/breakers';
 import { healthRoutes } from './routes/health';
 import { inventoryRoutes } from './routes/inventory';
 import { orderRoutes } from './routes/orders';
+import { unsettledRoutes } from './routes/unsettled';
 import { accountRoutes } from './routes/accounts';
 import { streamRoutes } from './routes/streams';
 import { liveRoutes } from './routes/live';
@@ -141,6 +142,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(inventoryRoutes({ police, idempotency, catalog }));
   app.use(faultRoutes({ police, faults, config: deps.config }));
   app.use(breakerRoutes({ police, db: deps.db, store }));
+  // Before GET /orders/:orderId, which would take `unsettled` for an order id.
+  app.use(unsettledRoutes({ police, db: deps.db }));
   app.use(readModelRoutes({ ...deps, police, personalData }));
   app.use(customerRoutes({ ...deps, police, personalData }));
   app.use(projectionRoutes({ police, db: deps.db, store, stallAfterMs: deps.config.PROJECTION_STALL_AFTER }));

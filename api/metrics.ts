@@ -13,6 +13,7 @@ import {
   initialBreakerState,
 } from '../domain/breakers';
 import { deadLetterCollection } from '../infra/dead-letters';
+import { settlementCollection } from '../infra/settlements';
 import { ordersProjection, projectionStatuses, readModel } from '../readside';
 
 /**
@@ -77,6 +78,32 @@ export function createMetrics(deps: { db: Db; store: EventStore; config: Config 
         ])
         .toArray();
       for (const row of rows) this.set({ source: row._id.source, status: row._id.status }, row.n);
+    },
+  });
+  // Orders whose saga ended without an outcome, from the settlements ledger the worker's sweep keeps.
+  new client.Gauge({
+    name: 'unsettled_orders',
+    help: 'Orders whose saga ended without an outcome and that are not settled yet, by state (unsettled, settling)',
+    labelNames: ['state'],
+    registers: [registry],
+    async collect() {
+      const settlements = settlementCollection(deps.db);
+      const [unsettled, settling] = await Promise.all([
+        settlements.countDocuments({ state: 'unsettled' }),
+        settlements.countDocuments({ state: 'settling' }),
+      ]);
+      this.set({ state: 'unsettled' }, unsettled);
+      this.set({ state: 'settling' }, settling);
+    },
+  });
+  // Counted from the ledger at scrape time, as the other figures are: right across restarts and API instances.
+  new client.Counter({
+    name: 'orders_settled_total',
+    help: 'Orders left without an outcome by their saga that a settlement undid and cancelled',
+    registers: [registry],
+    async collect() {
+      this.reset();
+      this.inc(await settlementCollection(deps.db).countDocuments({ state: 'settled', outcome: 'settled' }));
     },
   });
   // The breakers' state and transitions, folded from their streams at scrape time (shared by all workers).

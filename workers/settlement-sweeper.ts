@@ -14,13 +14,14 @@ import { orderWorkflowId, WORKFLOW_NAMES, type OrderSagaInput, type SettleOrderW
 /** How many orders one sweep looks at by each way of finding them; the rest wait for the next sweep. */
 const PER_SWEEP = 200;
 
-/** `TIMED_OUT` -> `TimedOut`: a describe's status in the spelling of visibility queries. */
+/** `TIMED_OUT` -> `TimedOut`: a describe's status in the spelling of visibility queries (which writes `Canceled`). */
 const visibilitySpelling = (name: string) =>
   name
     .toLowerCase()
     .split('_')
     .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
-    .join('');
+    .join('')
+    .replace(/^Cancelled$/, 'Canceled');
 
 export interface SettlementSweeper {
   /** One sweep; answers the orders whose settlement it started (or joined). */
@@ -108,6 +109,19 @@ export function startSettlementSweeper(deps: {
     return found;
   }
 
+  /** Whether the saga's latest run closed without an outcome too (then it is the one settled). */
+  async function latestRunEndedWithout(saga: ClosedSaga): Promise<boolean> {
+    const latest = await client.workflow.getHandle(orderWorkflowId(saga.orderId)).describe();
+    const close = visibilitySpelling(latest.status.name);
+    if (!(UNSETTLING_CLOSES as readonly string[]).includes(close)) return false;
+    Object.assign(saga, {
+      close,
+      runId: latest.runId,
+      ...(latest.closeTime && { closedAt: latest.closeTime }),
+    });
+    return true;
+  }
+
   /** The saga's input (its facts record an order it never got to record), while its history is kept. */
   async function sagaInput(saga: ClosedSaga): Promise<OrderSagaInput | undefined> {
     if (saga.close === 'NotFound') return undefined;
@@ -160,7 +174,7 @@ export function startSettlementSweeper(deps: {
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       staticSummary: `settle order ${saga.orderId}: its saga ended without outcome (${saga.close})`,
     });
-    if (config.SETTLE_POLICY === 'compensate') await detection.settling(saga.orderId, workflowId);
+    if (config.SETTLE_POLICY === 'compensate') await detection.settling(saga, workflowId);
   }
 
   async function sweep(): Promise<string[]> {
@@ -169,6 +183,10 @@ export function startSettlementSweeper(deps: {
       if (!candidates.has(saga.orderId)) candidates.set(saga.orderId, saga);
     const done = await detection.done([...candidates.keys()], config.SETTLE_POLICY);
     for (const orderId of done) candidates.delete(orderId);
+    // A closed run is not the saga's last word when a later run goes on (a reset from the Web UI
+    // closes the run it resets from): only a saga whose latest run has closed is settled.
+    for (const saga of [...candidates.values()])
+      if (saga.close !== 'NotFound' && !(await latestRunEndedWithout(saga))) candidates.delete(saga.orderId);
     const started: string[] = [];
     for (const saga of [...candidates.values()].slice(0, PER_SWEEP)) {
       await start(saga);

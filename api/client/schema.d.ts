@@ -2724,6 +2724,112 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orders/unsettled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Orders whose saga ended without an outcome (terminated, timed out, failed), as the worker’s sweep found them, and how each was settled (SETTLE_POLICY)
+         * @description Who may call it: operators.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description open (the default): unsettled or settling; or one state */
+                    state?: "unsettled" | "settling" | "settled" | "open";
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Newest found first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            orders: ({
+                                orderId: string;
+                                /** @description How the saga ended: Terminated, TimedOut, Failed, Canceled or NotFound */
+                                close: string;
+                                /** @enum {string} */
+                                state: "unsettled" | "settling" | "settled";
+                                /** @enum {string} */
+                                policy: "compensate" | "report";
+                                /** @description The order's status when found; null: not recorded */
+                                foundStatus: ("PENDING" | "AWAITING_APPROVAL" | "PAYMENT_COMPLETED" | "ITEMS_RESERVED" | "SHIPMENT_SCHEDULED" | "COMPLETED" | "COMPENSATING" | "CANCELLED" | "COMPENSATION_INCOMPLETE") | null;
+                                /** Format: date-time */
+                                detectedAt: string;
+                                settleWorkflowId?: string;
+                                /** Format: date-time */
+                                settledAt?: string;
+                                /** @enum {string} */
+                                outcome?: "settled" | "had-outcome" | "reported" | "nothing-recorded";
+                                status?: ("PENDING" | "AWAITING_APPROVAL" | "PAYMENT_COMPLETED" | "ITEMS_RESERVED" | "SHIPMENT_SCHEDULED" | "COMPLETED" | "COMPENSATING" | "CANCELLED" | "COMPENSATION_INCOMPLETE") | null;
+                                compensationsDone?: string[];
+                                compensationsFailed?: string[];
+                                openDeadLetters?: string[];
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Malformed input (names the field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests from this address; retry later */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/accounts": {
         parameters: {
             query?: never;

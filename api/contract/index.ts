@@ -3,6 +3,7 @@ import { customerOperations } from './customers';
 import { inventoryOperations } from './inventory';
 import { operationsOperations } from './operations';
 import { orderOperations } from './orders';
+import { settlementOperations } from './settlements';
 import { liveOperations } from './live';
 import { streamOperations } from './streams';
 import type { Operation } from './define';
@@ -15,6 +16,7 @@ import type { Operation } from './define';
 export const CONTRACT = {
   ...operationsOperations,
   ...orderOperations,
+  ...settlementOperations,
   ...accountOperations,
   ...inventoryOperations,
   ...customerOperations,
@@ -27,6 +29,7 @@ export type RouteKey = keyof typeof CONTRACT;
 export { openApiPath, operators, type Access, type ClientRule, type Operation, type ResponseSpec } from './define';
 export * from './schemas';
 export * from './orders';
+export * from './settlements';
 export * from './accounts';
 export * from './inventory';
 export * from './operations';

@@ -64,6 +64,7 @@ const CALLS: Record<RouteKey, (w: World, sku: string) => Call> = {
   'GET /orders': () => ({ path: '/orders', ok: [200] }),
   'GET /orders/:orderId': (w) => ({ path: `/orders/${w.orderId}`, ok: [200] }),
   'GET /orders/:orderId/saga': (w) => ({ path: `/orders/${w.orderId}/saga`, ok: [200] }),
+  'GET /orders/unsettled': () => ({ path: '/orders/unsettled', ok: [200] }),
   'POST /orders/:orderId/approve': (w) => ({ path: `/orders/${w.orderId}/approve`, body: {}, ok: [409] }),
   'POST /orders/:orderId/reject': (w) => ({ path: `/orders/${w.orderId}/reject`, body: {}, ok: [409] }),
   'POST /orders/:orderId/cancel': (w) => ({ path: `/orders/${w.orderId}/cancel`, body: {}, ok: [409] }),

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { ORDER_STATUSES } from '../../domain/orders';
+import { operations, operators } from './define';
+
+const instant = z.string().meta({ format: 'date-time' });
+
+export const unsettledQuery = z.strictObject({
+  state: z
+    .enum(['unsettled', 'settling', 'settled', 'open'])
+    .default('open')
+    .meta({ description: 'open (the default): unsettled or settling; or one state' }),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+/** One order whose saga ended without an outcome, as the settlements ledger keeps it. */
+export const settlementBody = z.looseObject({
+  orderId: z.string(),
+  close: z.string().meta({ description: 'How the saga ended: Terminated, TimedOut, Failed, Canceled or NotFound' }),
+  state: z.enum(['unsettled', 'settling', 'settled']),
+  policy: z.enum(['compensate', 'report']),
+  foundStatus: z
+    .enum(ORDER_STATUSES)
+    .nullable()
+    .meta({ description: "The order's status when found; null: not recorded" }),
+  detectedAt: instant,
+  settleWorkflowId: z.string().optional(),
+  settledAt: instant.optional(),
+  outcome: z.enum(['settled', 'had-outcome', 'reported', 'nothing-recorded']).optional(),
+  status: z.enum(ORDER_STATUSES).nullable().optional(),
+  compensationsDone: z.array(z.string()).optional(),
+  compensationsFailed: z.array(z.string()).optional(),
+  openDeadLetters: z.array(z.string()).optional(),
+});
+export const unsettledBody = z.looseObject({ orders: z.array(settlementBody) });
+
+/** Orders no saga outcome reached (workflows/settle-order.ts settles them). */
+export const settlementOperations = operations({
+  'GET /orders/unsettled': {
+    summary:
+      'Orders whose saga ended without an outcome (terminated, timed out, failed), as the worker’s sweep found them, and how each was settled (SETTLE_POLICY)',
+    access: operators,
+    query: unsettledQuery,
+    responses: { '200': { description: 'Newest found first', body: unsettledBody } },
+  },
+});
