@@ -33,6 +33,8 @@ interface LongStreamRun {
 export interface HotAccountResult {
   runs: HotAccountRun[];
   longStream?: LongStreamRun;
+  /** POST /orders answered 503 or 409 and asked again (same Idempotency-Key), over the scenario. */
+  placeRetries?: number;
 }
 
 const f = (x: unknown, digits = 1) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(digits) : '–');
@@ -141,7 +143,7 @@ export function hotAccountSection(hotAccount: HotAccountResult | undefined): str
     '',
   );
   out.push(
-    `Pooled: one account ${p.hot.completed} completed at ${f(p.hot.completedPerSecond, 2)}/s, p50 / p99 ${f(p.hot.completedMs.p50, 0)} / ${f(p.hot.completedMs.p99, 0)} ms; one account per order ${p.spread.completed} completed at ${f(p.spread.completedPerSecond, 2)}/s, p50 / p99 ${f(p.spread.completedMs.p50, 0)} / ${f(p.spread.completedMs.p99, 0)} ms; p99 ratio ${f(p.ratio, 2)} (goal ≤ ${HOT_ACCOUNT_P99_GOAL}).`,
+    `${hotAccount.placeRetries ? `POST /orders was asked again ${hotAccount.placeRetries} time(s) with the same Idempotency-Key after a 503 (a backing server too slow) or a 409 (the first request still running); latencies include the wait. ` : ''}Pooled: one account ${p.hot.completed} completed at ${f(p.hot.completedPerSecond, 2)}/s, p50 / p99 ${f(p.hot.completedMs.p50, 0)} / ${f(p.hot.completedMs.p99, 0)} ms; one account per order ${p.spread.completed} completed at ${f(p.spread.completedPerSecond, 2)}/s, p50 / p99 ${f(p.spread.completedMs.p50, 0)} / ${f(p.spread.completedMs.p99, 0)} ms; p99 ratio ${f(p.ratio, 2)} (goal ≤ ${HOT_ACCOUNT_P99_GOAL}).`,
     '',
   );
   const l = hotAccount.longStream;

@@ -7,10 +7,12 @@ import { since, type Tallies } from '../lib/command-count';
 import { cpuWindow, type CpuReport } from '../lib/cpu';
 import { accountProblems, type AccountAfter, type PaidOrder } from '../lib/hot-account-check';
 import type { SplitStack } from '../lib/split-stack';
-import { log, now, round, summarize, type LatencySummary } from '../lib/util';
+import { log, now, round, sleep, summarize, type LatencySummary } from '../lib/util';
 
 const address = { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' };
 const PRICE = 100;
+/** Requests per order at most, the first included (see `place`). */
+const PLACE_TRIES = 6;
 
 export interface HotAccountRun {
   kind: 'one account' | 'one account per order';
@@ -111,8 +113,10 @@ function paymentEventReads(after: Tallies, before: Tallies): number {
 export async function hotAccountScenario(
   stack: SplitStack,
   options: { orders: number; rounds: number; longStream: { events: number; payments: number } },
-): Promise<{ runs: HotAccountRun[]; longStream: LongStreamRun }> {
+): Promise<{ runs: HotAccountRun[]; longStream: LongStreamRun; placeRetries: number }> {
   const api = createApiClient({ baseUrl: stack.baseUrl });
+  /** POST /orders answered 503 or 409 and asked again, over the whole scenario. */
+  let placeRetries = 0;
   const store = createEventStore(stack.mongo.db);
   const accounts = createAccountService({ store });
   const open = async (owner: string, initialDeposit: number) =>
@@ -123,13 +127,17 @@ export async function hotAccountScenario(
   };
   const place = async (i: number, accountId: string, sku: string): Promise<Placed> => {
     const started = now();
-    const {
-      data: placed,
-      error,
-      response,
-    } = await api.POST('/orders', {
-      body: { customerId: `payer-${i}`, accountId, items: [{ sku, quantity: 1 }], shippingAddress: address },
-    });
+    // An overloaded machine can make the API answer 503 ("retry shortly"); a client retries with the
+    // same key, which starts the order once (409: the first request is still running).
+    const key = `hot-account-${sku}-${i}`;
+    const body = { customerId: `payer-${i}`, accountId, items: [{ sku, quantity: 1 }], shippingAddress: address };
+    let answer = await api.POST('/orders', { params: { header: { 'idempotency-key': key } }, body });
+    for (let tries = 1; tries < PLACE_TRIES && [409, 503].includes(answer.response.status); tries++) {
+      placeRetries++;
+      await sleep(1_000);
+      answer = await api.POST('/orders', { params: { header: { 'idempotency-key': key } }, body });
+    }
+    const { data: placed, error, response } = answer;
     if (response.status !== 202 || !placed)
       throw new Error(`POST /orders answered ${response.status}: ${JSON.stringify(error)}`);
     const result = await stack.client.workflow.getHandle(placed.workflowId).result();
@@ -218,7 +226,8 @@ export async function hotAccountScenario(
     runs.push(await runOnce('one account per order', r));
     runs.push(await runOnce('one account', r));
   }
-  return { runs, longStream: await longStreamRun(options.longStream) };
+  const longStream = await longStreamRun(options.longStream);
+  return { runs, longStream, placeRetries };
 
   /**
    * One account whose stream already holds `events` events (written in appends of 100, then read
