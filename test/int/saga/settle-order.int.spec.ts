@@ -263,7 +263,7 @@ describe('a reset saga repeats its steps safely', () => {
       workflowTaskFinishEventId: firstTask.eventId,
       requestId: randomUUID(),
     });
-    return runId!;
+    return runId;
   }
 
   it('charges and reserves once when a completed saga is reset to its first workflow task', async () => {
