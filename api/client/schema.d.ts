@@ -4535,7 +4535,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description A client asking for dead-letters */
+                /** @description A client asking for dead-letters alone */
                 403: {
                     headers: {
                         [name: string]: unknown;

@@ -39,12 +39,12 @@ export const liveOperations = operations({
       'Live feed as server-sent events (text/event-stream) over a streamed response, authenticated with the Authorization header: the event log from a position on (frames `event`, each with its position as id, and `position` past events not shown), read-side states when they change (`read-side`), dead letters as they open or move (`dead-letters`); `hello` first and `end` last. Ends at maxSeconds (at most LIVE_FEED_MAX) or when the client disconnects; resume with after=<last id>',
     access: {
       client: 'own-list',
-      why: 'clients get the events of their own orders and accounts and the read-side states; dead letters are for operators (403)',
+      why: 'clients get the events of their own orders and accounts and the read-side states; dead letters are left out of their feed (403 when asked for alone)',
     },
     query: liveQuery,
     responses: {
       '200': 'text/event-stream until maxSeconds or the client leaves',
-      '403': 'A client asking for dead-letters',
+      '403': 'A client asking for dead-letters alone',
       '422': 'after is beyond the head of the event log',
     },
   },

@@ -62,10 +62,11 @@ export function liveRoutes(deps: {
   router.get('/live', async (req, res) => {
     const q = parse(liveQuery, req.query, 'query');
     const own = ownCustomer(res);
-    const topics = new Set<LiveTopic>(
-      q.topics === undefined ? (own === undefined ? LIVE_TOPICS : CLIENT_TOPICS) : (q.topics.split(',') as LiveTopic[]),
-    );
-    if (own !== undefined && topics.has('dead-letters'))
+    const asked = q.topics === undefined ? LIVE_TOPICS : (q.topics.split(',') as LiveTopic[]);
+    // A client's feed is narrowed to what it may follow (the hello frame names it); asking for
+    // nothing it may follow is refused.
+    const topics = new Set(own === undefined ? asked : asked.filter((t) => CLIENT_TOPICS.includes(t)));
+    if (topics.size === 0)
       throw new HttpError(
         403,
         'forbidden',

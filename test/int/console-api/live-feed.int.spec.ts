@@ -186,6 +186,10 @@ describe('GET /live: the live feed as server-sent events', () => {
     expect(JSON.stringify(other.frames)).not.toContain(a.orderId);
     expect(events(other.frames).some((e) => e.data.orderId === b.orderId)).toBe(true);
 
+    // Dead letters are operators' business: left out of a client's feed, refused when they are all it asks for.
+    const narrowed = await readLive(url('?topics=orders,dead-letters&maxSeconds=1'), auth(KEY_A));
+    expect(narrowed.frames[0]).toMatchObject({ event: 'hello', data: { topics: ['orders'] } });
+    expect(narrowed.frames.some((f) => f.event === 'dead-letters')).toBe(false);
     const refused = await http(stack.baseUrl, 'GET', '/live?topics=dead-letters', undefined, auth(KEY_A));
     expect(refused.status).toBe(403);
     expect(refused.body.error.message).toMatch(/dead letters/i);
