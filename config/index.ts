@@ -220,8 +220,19 @@ export const configSchema = z.object({
    */
   SETTLE_POLICY: z.enum(SETTLE_POLICIES).default('compensate'),
   /** How often the worker sweeps for such orders; 0 turns the sweep off. */
-  SETTLE_SWEEP_INTERVAL: duration('SETTLE_SWEEP_INTERVAL')
-    .pipe(z.number().refine((ms) => ms === 0 || ms >= 100, 'SETTLE_SWEEP_INTERVAL must be 0 (off) or at least 100ms'))
+  SETTLE_SWEEP_INTERVAL: z
+    .string()
+    .transform((value, ctx) => {
+      const ms = value === '0' || value === 'off' ? 0 : parseDuration(value);
+      if (ms === undefined || (ms !== 0 && ms < 100)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'SETTLE_SWEEP_INTERVAL must be 0 (off) or a duration of at least 100ms',
+        });
+        return z.NEVER;
+      }
+      return ms;
+    })
     .default(60_000),
   RATE_LIMIT_PER_MINUTE: z.coerce.number({ error: 'RATE_LIMIT_PER_MINUTE must be a number' }).int().min(0).default(0),
   /**
