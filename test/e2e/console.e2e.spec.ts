@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataOf } from '../../api/client';
@@ -19,6 +21,8 @@ const screenshots = path.resolve(__dirname, '..', '..', 'test-results', 'console
 
 /** Lowered from its 10 s default, so a stall shows within this test's patience. */
 const STALL_AFTER = 3_000;
+/** Lowered from 5 minutes: every live feed ends this often, so the pages' reconnects are exercised too. */
+const LIVE_FEED_MAX = 4_000;
 const OPERATOR = `console-operator-${randomUUID()}`;
 const CLIENT_ADA = `console-client-ada-${randomUUID()}`;
 
@@ -53,6 +57,7 @@ describe('the operator console in a browser', () => {
         { key: CLIENT_ADA, role: 'client', customerId: `ada-${suffix}` },
       ],
       PROJECTION_STALL_AFTER: STALL_AFTER,
+      LIVE_FEED_MAX,
     });
     world = await seedDemo(stack, { authorization: `Bearer ${OPERATOR}` }, suffix);
     browser = await chromium.launch({
@@ -70,7 +75,7 @@ describe('the operator console in a browser', () => {
       ],
     });
     mkdirSync(screenshots, { recursive: true });
-  }, 240_000);
+  }, 300_000);
 
   afterAll(async () => {
     await browser?.close();
@@ -115,6 +120,12 @@ describe('the operator console in a browser', () => {
     expect(s.problems, 'page errors and CSP refusals').toEqual([]);
   }
 
+  /** A datetime-local input's value for an instant, in the browser's (and this process's) time zone. */
+  const localInput = (ms: number) => {
+    const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
+    return d.toISOString().slice(0, 16);
+  };
+
   const open = (s: Session, hash: string) => s.page.goto(`${stack!.baseUrl}/console/#${hash}`);
 
   /** axe-core's serious and critical findings on the page as it stands. */
@@ -146,6 +157,14 @@ describe('the operator console in a browser', () => {
       for (const id of [world.awaitingApproval, world.cancelled, world.compensationIncomplete])
         await expect(page.getByRole('link', { name: id, exact: true }).isVisible()).resolves.toBe(true);
       checked.orders = await accessibilityProblems(page);
+      // The time filter: nothing was placed in the future, everything since an hour ago.
+      const filter = page.getByRole('form', { name: 'Filter orders' });
+      await filter.getByLabel('From').fill(localInput(Date.now() + 3_600_000));
+      await filter.getByRole('button', { name: 'Filter' }).click();
+      await page.getByRole('table', { name: 'No orders match' }).waitFor();
+      await filter.getByLabel('From').fill(localInput(Date.now() - 3_600_000));
+      await filter.getByRole('button', { name: 'Filter' }).click();
+      await page.getByRole('link', { name: world.completed, exact: true }).waitFor();
 
       await open(s, `/orders/${world.compensationIncomplete}`);
       await page.getByText('could not be undone (dead letter)').waitFor();
@@ -206,7 +225,7 @@ describe('the operator console in a browser', () => {
       accounts: [],
       customers: [],
     });
-  }, 120_000);
+  }, 240_000);
 
   it('cancels an order from its page, and shows why the API refuses to cancel a completed one', async () => {
     const s = await session(OPERATOR, 'cancel');
@@ -252,7 +271,7 @@ describe('the operator console in a browser', () => {
     } finally {
       await close(s);
     }
-  }, 90_000);
+  }, 180_000);
 
   it('redrives a dead letter and rebuilds a projection from the read-side page, and the API shows both', async () => {
     const s = await session(OPERATOR, 'read-side-actions');
@@ -296,13 +315,18 @@ describe('the operator console in a browser', () => {
     } finally {
       await close(s);
     }
-  }, 120_000);
+  }, 240_000);
 
   it(`shows a stalled projection without a reload within PROJECTION_STALL_AFTER + 5 s`, async () => {
     const s = await session(OPERATOR, 'stall');
     const { page } = s;
     const api = operatorApi();
     let writing = true;
+    const feeds: URL[] = [];
+    page.on('request', (r) => {
+      const url = new URL(r.url());
+      if (url.pathname === '/live') feeds.push(url);
+    });
     try {
       await open(s, '/read-side');
       await page.getByRole('rowheader', { name: 'accounts', exact: true }).waitFor();
@@ -340,12 +364,20 @@ describe('the operator console in a browser', () => {
       await faultsOf(api).clear('projection:accounts');
       // And it goes away by itself once the projection moves again.
       await banner.waitFor({ state: 'detached', timeout: 30_000 });
+      // Each feed ended after LIVE_FEED_MAX, and the page picked up where it was: later requests
+      // carry the last position seen as `after`, and with the Authorization header (no EventSource).
+      expect(feeds.length).toBeGreaterThan(1);
+      const resumed = feeds.slice(1).map((u) => u.searchParams.get('after'));
+      expect(
+        resumed.every((after) => after !== null && /^\d+$/.test(after)),
+        resumed.join(','),
+      ).toBe(true);
     } finally {
       writing = false;
       await faultsOf(api).clear('projection:accounts');
       await close(s);
     }
-  }, 90_000);
+  }, 180_000);
 
   it('erases a customer from the customers page after saying what becomes unreadable, and the API shows it', async () => {
     const s = await session(OPERATOR, 'erase');
@@ -379,7 +411,7 @@ describe('the operator console in a browser', () => {
     } finally {
       await close(s);
     }
-  }, 90_000);
+  }, 180_000);
 
   it("does not show a client another customer's order, even when its URL is typed", async () => {
     const s = await session(CLIENT_ADA, 'client');
@@ -404,7 +436,7 @@ describe('the operator console in a browser', () => {
     } finally {
       await close(s);
     }
-  }, 60_000);
+  }, 120_000);
 
   it('says plainly what is wrong with an unknown order, a stream that does not exist, and an expired key', async () => {
     const s = await session(OPERATOR, 'bad-input');
@@ -459,5 +491,16 @@ describe('the operator console in a browser', () => {
     } finally {
       await close(anonymous);
     }
-  }, 90_000);
+  }, 180_000);
+});
+
+/** `npm run typecheck` covers it too; CI's type check is the root project's, which the console (DOM, JSX) is not part of. */
+describe("the operator console's source", () => {
+  it('typechecks as a browser project (console/tsconfig.json)', async () => {
+    const root = path.resolve(__dirname, '..', '..');
+    const tsc = require.resolve('typescript/bin/tsc');
+    await expect(
+      promisify(execFile)(process.execPath, [tsc, '--noEmit', '-p', 'console'], { cwd: root }).then(() => 'clean'),
+    ).resolves.toBe('clean');
+  }, 120_000);
 });

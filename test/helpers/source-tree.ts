@@ -21,11 +21,12 @@ export const SOURCE_LAYERS = [
   'console',
 ];
 
-/** Every source file under `dir` (relative to the root), node_modules left out. */
-export function sourceFiles(dir: string, extensions = /\.(ts|mts|cts|js|mjs|cjs)$/): string[] {
+/** Every source file under `dir` (relative to the root), node_modules and build output left out. */
+export function sourceFiles(dir: string, extensions = /\.(ts|tsx|mts|cts|js|mjs|cjs)$/): string[] {
   return readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
     const rel = `${dir}/${entry.name}`;
-    if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : sourceFiles(rel, extensions);
+    // Installed or built (the console's bundle, console/dist), not written here.
+    if (entry.isDirectory()) return ['node_modules', 'dist'].includes(entry.name) ? [] : sourceFiles(rel, extensions);
     return extensions.test(entry.name) ? [rel] : [];
   });
 }

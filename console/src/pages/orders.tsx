@@ -9,11 +9,13 @@ import type { OrderView } from '../types';
 interface Filters {
   status: string;
   customerId: string;
+  /** The pseudonym events and read models hold (what an erased customer is still known by). */
+  customer: string;
   from: string;
   to: string;
 }
 
-const EMPTY: Filters = { status: '', customerId: '', from: '', to: '' };
+const EMPTY: Filters = { status: '', customerId: '', customer: '', from: '', to: '' };
 /** A datetime-local value (local time, no zone) as the instant the API expects. */
 const instant = (local: string) => (local ? new Date(local).toISOString() : undefined);
 
@@ -28,6 +30,7 @@ export function OrdersPage() {
       get<{ orders: OrderView[]; nextCursor: string | null }>('/orders', {
         status: filters.status,
         customerId: filters.customerId,
+        customer: filters.customer,
         from: instant(filters.from),
         to: instant(filters.to),
         cursor,
@@ -66,6 +69,10 @@ export function OrdersPage() {
         <label>
           Customer id
           <input value={draft.customerId} onInput={set('customerId')} placeholder="e.g. ada" />
+        </label>
+        <label>
+          Customer pseudonym
+          <input value={draft.customer} onInput={set('customer')} />
         </label>
         <label>
           From
