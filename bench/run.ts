@@ -322,7 +322,10 @@ async function main() {
             await stack.stop();
           }
         });
-      results.soak = { halves };
+      results.soak = {
+        halves,
+        oplogCap: servers.mongo.source === 'mongo-java-server' ? config.MONGODB_STANDIN_OPLOG_ENTRIES : null,
+      };
     }
     // Last: see replayScenario.
     if (recorded) {

@@ -12,6 +12,7 @@ interface Half {
   placed: number;
   completed: number;
   refused: number;
+  refusedBy?: Record<string, number>;
   failed: number;
   unfinished: number;
   drainSeconds: number;
@@ -57,7 +58,13 @@ export function soakSection(soak: SoakResult | undefined): string {
   for (const h of soak.halves) {
     out.push(`### ${label(h)}`, '');
     out.push(
-      `${h.completed} of ${h.placed} orders completed (${h.refused} refused, ${h.failed} ended otherwise, ${h.unfinished} unfinished after the drain of ${f(h.drainSeconds, 1)} s); place -> completed p50 ${f(h.latencyMs.p50)} ms, p99 ${f(h.latencyMs.p99)} ms; ${h.activityTimeouts} activity timeouts${h.workflowTaskTimeouts ? ` (and ${h.workflowTaskTimeouts} workflow task timeouts)` : ''}; ${h.deadLetters} dead letters.`,
+      `${h.completed} of ${h.placed} orders completed (${h.refused} refused${
+        h.refusedBy && h.refused
+          ? `: ${Object.entries(h.refusedBy)
+              .map(([status, n]) => `${n} ${status}`)
+              .join(', ')}`
+          : ''
+      }, ${h.failed} ended otherwise, ${h.unfinished} unfinished after the drain of ${f(h.drainSeconds, 1)} s); place -> completed p50 ${f(h.latencyMs.p50)} ms, p99 ${f(h.latencyMs.p99)} ms; ${h.activityTimeouts} activity timeouts${h.workflowTaskTimeouts ? ` (and ${h.workflowTaskTimeouts} workflow task timeouts)` : ''}; ${h.deadLetters} dead letters.`,
       '',
     );
     const names = Object.keys(h.minutesTable[0]?.rssMiB ?? {});

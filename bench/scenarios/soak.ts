@@ -34,6 +34,8 @@ export interface SoakHalf {
   completed: number;
   /** POST /orders answered anything but 202, or the saga ended otherwise than COMPLETED. */
   refused: number;
+  /** The refusals by what POST /orders answered ("HTTP 503": n). */
+  refusedBy: Record<string, number>;
   failed: number;
   /** Still running when the drain's deadline passed. */
   unfinished: number;
@@ -194,6 +196,9 @@ export async function soakHalf(
     placed: orders.length,
     completed: completed.length,
     refused: orders.filter((o) => o.status?.startsWith('HTTP ')).length,
+    refusedBy: orders
+      .filter((o) => o.status?.startsWith('HTTP '))
+      .reduce<Record<string, number>>((by, o) => ({ ...by, [o.status!]: (by[o.status!] ?? 0) + 1 }), {}),
     failed: orders.filter((o) => o.status !== null && o.status !== 'COMPLETED' && !o.status.startsWith('HTTP ')).length,
     unfinished: orders.filter((o) => o.status === null).length,
     drainSeconds,
