@@ -134,6 +134,8 @@ function identityOfEvent(event: Event): { kind: string; name?: string } {
   }
   const kind = Object.entries(EVENT_OF).find(([, types]) => types.includes(type))?.[0] ?? 'event';
   const name =
+    // A timer has no name; its duration tells a saga's approval window from a new sleep.
+    seconds(event.timerStartedEventAttributes?.startToFireTimeout) ??
     event.activityTaskScheduledEventAttributes?.activityType?.name ??
     event.startChildWorkflowExecutionInitiatedEventAttributes?.workflowType?.name ??
     event.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName ??
@@ -226,10 +228,14 @@ function pickCommand(input: DivergenceInput, task: Event[]): IssuedCommand | und
       const event = commandEvents[i];
       if (!event) return true;
       const id = identityOfEvent(event);
-      return id.kind !== c.kind || (id.name ?? c.name) !== c.name;
+      return id.kind !== c.kind || id.name !== nameOf(c);
     }) ?? last[0]
   );
 }
+
+/** A command's name as identityOfEvent names the event it becomes. */
+const nameOf = (c: IssuedCommand) =>
+  c.kind === 'startTimer' ? c.attributes.find(([k]) => k === 'duration')?.[1] : c.name;
 
 const relative = (root: string, frame: string) => {
   const [, file, line] = /^(.*):(\d+):\d+$/.exec(frame) ?? [];
@@ -261,7 +267,7 @@ export function explainDivergence(input: DivergenceInput): Explanation {
   const later = events.slice(index + 1).map((e) => identityOfEvent(e));
   if (historyId?.kind === 'setPatchMarker' && command?.kind !== 'setPatchMarker') kind = 'patch-removed';
   else if (!command || command.kind === 'completeWorkflowExecution') kind = 'removed';
-  else if (historyId && historyId.kind === command.kind && historyId.name === command.name) {
+  else if (historyId && historyId.kind === command.kind && historyId.name === nameOf(command)) {
     kind = 'changed';
     const recorded = attributesOfEvent(event!, workflowTaskQueue);
     for (const [attribute, value] of command.attributes) {
@@ -271,7 +277,7 @@ export function explainDivergence(input: DivergenceInput): Explanation {
       // The server fills timeouts the code left unset: compare only what the code states.
       if (history !== undefined && history !== normalized) differences.push({ attribute, history, code: normalized });
     }
-  } else if (later.some((id) => id.kind === command.kind && id.name === command.name)) kind = 'removed';
+  } else if (later.some((id) => id.kind === command.kind && id.name === nameOf(command))) kind = 'removed';
   else kind = 'added';
 
   const [source, ...calledFrom] = (command?.stack ?? []).map((frame) => relative(input.root, frame));

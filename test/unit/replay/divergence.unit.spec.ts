@@ -1,49 +1,62 @@
 import { describe, expect, it } from 'vitest';
-import { temporal } from '@temporalio/proto';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import type { temporal } from '@temporalio/proto';
 import type { IssuedCommand } from '../../../scripts/replay/command-trace';
 import { explainDivergence } from '../../../scripts/replay/divergence';
 
 type Event = temporal.api.history.v1.IHistoryEvent;
-const T = temporal.api.enums.v1.EventType;
+type JsonEvent = Record<string, unknown>;
 
-/** A history of one saga: started, then per workflow task its command events; the last task completes it. */
-function history(...tasks: Array<Array<(id: number) => Event>>): Event[] {
-  const events: Event[] = [];
-  const push = (e: Omit<Event, 'eventId'>) => events.push({ ...e, eventId: events.length + 1 });
-  push({
-    eventType: T.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED,
-    workflowExecutionStartedEventAttributes: { taskQueue: { name: 'orders' } },
-  });
+/**
+ * A history of one saga in the JSON form the fixtures have: started, then per workflow task its
+ * command events; event ids follow.
+ */
+function history(...tasks: JsonEvent[][]): Event[] {
+  const events: JsonEvent[] = [
+    {
+      eventType: 'EVENT_TYPE_WORKFLOW_EXECUTION_STARTED',
+      workflowExecutionStartedEventAttributes: { taskQueue: { name: 'orders' } },
+    },
+  ];
   for (const task of tasks) {
-    for (const type of [
-      T.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
-      T.EVENT_TYPE_WORKFLOW_TASK_STARTED,
-      T.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
-    ])
-      push({ eventType: type });
-    for (const make of task) push(make(events.length + 1));
+    for (const type of ['Scheduled', 'Started', 'Completed'])
+      events.push({
+        eventType: `EVENT_TYPE_WORKFLOW_TASK_${type.toUpperCase()}`,
+        [`workflowTask${type}EventAttributes`]: {},
+      });
+    events.push(...task);
   }
-  return events;
+  const numbered = events.map((e, i) => ({ ...e, eventId: String(i + 1) }));
+  return historyFromJSON({ events: numbered }).events ?? [];
 }
-const activity = (name: string) => (id: number) => ({
-  eventType: T.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
+const activity = (name: string, activityId: string): JsonEvent => ({
+  eventType: 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED',
   activityTaskScheduledEventAttributes: {
     activityType: { name },
-    activityId: String(id),
+    activityId,
     taskQueue: { name: 'orders' },
-    startToCloseTimeout: { seconds: 60 },
+    startToCloseTimeout: '60s',
   },
 });
-const patchMarker = (patchId: string) => () => ({
-  eventType: T.EVENT_TYPE_MARKER_RECORDED,
+const patchMarker = (patchId: string): JsonEvent => ({
+  eventType: 'EVENT_TYPE_MARKER_RECORDED',
   markerRecordedEventAttributes: {
     markerName: 'core_patch',
     details: {
-      'patch-data': { payloads: [{ data: Buffer.from(JSON.stringify({ id: patchId, deprecated: false })) }] },
+      'patch-data': {
+        payloads: [{ data: Buffer.from(JSON.stringify({ id: patchId, deprecated: false })).toString('base64') }],
+      },
     },
   },
 });
-const completed = () => () => ({ eventType: T.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED });
+const completed: JsonEvent = {
+  eventType: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED',
+  workflowExecutionCompletedEventAttributes: {},
+};
+const timerStarted = (duration: string): JsonEvent => ({
+  eventType: 'EVENT_TYPE_TIMER_STARTED',
+  timerStartedEventAttributes: { timerId: '1', startToFireTimeout: duration },
+});
 
 const at = (line: number) => [`/repo/workflows/order-saga.ts:${line}:7`, `/repo/workflows/saga/context.ts:20:3`];
 const scheduled = (name: string, line: number): IssuedCommand => ({
@@ -66,7 +79,7 @@ const explain = (events: Event[], eventId: number, replayerMessage: string, trac
 
 describe('explaining a divergence: the command against the event, the line, the advice', () => {
   // createOrder (event 5), then processPayment (event 9), then the end (event 13).
-  const saga = history([activity('createOrder')], [activity('processPayment')], [completed()]);
+  const saga = history([activity('createOrder', '1')], [activity('processPayment', '2')], [completed]);
 
   it('a timer where the history scheduled an activity: added, at the line that started it', () => {
     const e = explain(
@@ -83,6 +96,17 @@ describe('explaining a divergence: the command against the event, the line, the 
       calledFrom: ['workflows/saga/context.ts:20'],
     });
     expect(e.advice).toMatch(/^patched\(\) fits: a command added at workflows\/order-saga\.ts:42/);
+  });
+
+  it("a new timer is added even where the history starts a timer of another duration later (the approval's window)", () => {
+    const withWindow = history([activity('createOrder', '1')], [activity('processPayment', '2')], [timerStarted('5s')]);
+    const e = explain(
+      withWindow,
+      9,
+      'Nondeterminism error: Timer machine does not handle this event: HistoryEvent(id: 9, ActivityTaskScheduled)',
+      [[scheduled('createOrder', 10)], [{ ...timer, attributes: [['duration', '0.01s']] }]],
+    );
+    expect(e).toMatchObject({ kind: 'added', actual: 'started a timer of 0.01s' });
   });
 
   it('completing where the history has another step: removed, with no line to show', () => {
@@ -105,7 +129,10 @@ describe('explaining a divergence: the command against the event, the line, the 
   });
 
   it('an activity where the history recorded a patch marker: the patch was removed, and that needs a new build, not a new patch', () => {
-    const patchedSaga = history([activity('createOrder')], [patchMarker('fraud-check'), activity('fraudCheck')]);
+    const patchedSaga = history(
+      [activity('createOrder', '1')],
+      [patchMarker('fraud-check'), activity('fraudCheck', '2')],
+    );
     const e = explain(
       patchedSaga,
       9,
