@@ -97,8 +97,10 @@ export const refundEventId = (orderId: string) => deterministicEventId('payment'
 
 /*
  * The debit (on `account-<id>`) and PaymentCompleted (on `payment-<orderId>`) are one business
- * change on two streams, and the store appends to one stream at a time. What reconciles the pair
- * when a process dies between them: the debit's event id follows from the order, so a retry of
+ * change on two streams. They are written together where they can be (`appendPair`: one insert,
+ * the completion never without the debit), but not in one transaction: a repeated debit, or a
+ * completion refused on its own version, still leaves the pair split. What reconciles it, and a
+ * process that dies between the two: the debit's event id follows from the order, so a retry of
  * processPayment debits nothing twice and appends the completion it missed; and once the retries
  * run out, refundPayment voids the payment and asks the account's log (debitOf, hasEvent) whether
  * the debit is there, and gives back exactly that, under a credit id that also follows from the order.
