@@ -4,15 +4,11 @@
  * the replay tests (test/fixtures/histories/); test/replay/ runs them again to prove that sagas
  * started by today's code replay too.
  */
-import type { Client } from "@temporalio/client";
-import pRetry from "p-retry";
-import { createApiClient, type ApiClient, type Answer } from "../api/client";
-import type { Config } from "../config";
-import {
-  orderWorkflowId,
-  type OrderSagaResult,
-  type ShippingAddress,
-} from "../domain/orders";
+import type { Client } from '@temporalio/client';
+import pRetry from 'p-retry';
+import { createApiClient, type ApiClient, type Answer } from '../api/client';
+import type { Config } from '../config';
+import { orderWorkflowId, type OrderSagaResult, type ShippingAddress } from '../domain/orders';
 
 /** What a scenario needs: the API to talk to, and a Temporal client to await the saga's result. */
 export interface ScenarioSystem {
@@ -30,7 +26,7 @@ export const scenarioConfig = {
   COMPENSATION_MAX_ATTEMPTS: 5,
   APPROVAL_THRESHOLD: 5_000,
   APPROVAL_TIMEOUT: 5_000,
-  FAULT_INJECTION: "on",
+  FAULT_INJECTION: 'on',
   // The worker's sweep settles a terminated saga's order within a second.
   SETTLE_SWEEP_INTERVAL: 1_000,
 } as const satisfies Partial<Config>;
@@ -48,19 +44,12 @@ export interface Scenario {
   run(system: ScenarioSystem): Promise<ScenarioRun>;
 }
 
-const address: ShippingAddress = {
-  line1: "1 Main St",
-  city: "Springfield",
-  postalCode: "12345",
-  country: "US",
-};
+const address: ShippingAddress = { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' };
 let counter = 0;
-const unique = (prefix: string) =>
-  `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
+const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
 
 /** The scenarios run against a development API (no key). */
-const apiOf = (system: ScenarioSystem): ApiClient =>
-  createApiClient({ baseUrl: system.baseUrl });
+const apiOf = (system: ScenarioSystem): ApiClient => createApiClient({ baseUrl: system.baseUrl });
 
 /** The answer's body, when the status is the one the scenario expects. */
 async function expectStatus<T>(
@@ -77,30 +66,18 @@ async function expectStatus<T>(
 
 const order = (orderId: string) => ({ params: { path: { orderId } } });
 
-async function openAccount(
-  system: ScenarioSystem,
-  balance: number,
-): Promise<string> {
+async function openAccount(system: ScenarioSystem, balance: number): Promise<string> {
   return (
     await expectStatus(
       201,
-      apiOf(system).POST("/accounts", {
-        body: { owner: unique("owner"), initialDeposit: balance },
-      }),
+      apiOf(system).POST('/accounts', { body: { owner: unique('owner'), initialDeposit: balance } }),
     )
   ).accountId;
 }
 
-async function stock(
-  system: ScenarioSystem,
-  quantity: number,
-  price: number,
-): Promise<string> {
-  const sku = unique("SKU");
-  await expectStatus(
-    200,
-    apiOf(system).POST("/inventory", { body: { sku, quantity, price } }),
-  );
+async function stock(system: ScenarioSystem, quantity: number, price: number): Promise<string> {
+  const sku = unique('SKU');
+  await expectStatus(200, apiOf(system).POST('/inventory', { body: { sku, quantity, price } }));
   return sku;
 }
 
@@ -112,23 +89,15 @@ async function placeOrder(
 ): Promise<ScenarioRun> {
   const { orderId } = await expectStatus(
     202,
-    apiOf(system).POST("/orders", {
-      body: { customerId: unique("cust"), accountId, items, shippingAddress },
-    }),
+    apiOf(system).POST('/orders', { body: { customerId: unique('cust'), accountId, items, shippingAddress } }),
   );
   return { orderId, workflowId: orderWorkflowId(orderId) };
 }
 
-type SagaAnswer = Answer<"/orders/{orderId}/saga", "get", 200>;
+type SagaAnswer = Answer<'/orders/{orderId}/saga', 'get', 200>;
 
-async function sagaStatus(
-  system: ScenarioSystem,
-  orderId: string,
-): Promise<SagaAnswer> {
-  return expectStatus(
-    200,
-    apiOf(system).GET("/orders/{orderId}/saga", order(orderId)),
-  );
+async function sagaStatus(system: ScenarioSystem, orderId: string): Promise<SagaAnswer> {
+  return expectStatus(200, apiOf(system).GET('/orders/{orderId}/saga', order(orderId)));
 }
 
 /** Asks for the saga's state every 50 ms, for up to 20 s, until `predicate` holds (this runs outside vitest too). */
@@ -140,16 +109,9 @@ async function waitForSaga(
 ) {
   await pRetry(
     async () => {
-      if (!predicate(await sagaStatus(system, orderId)))
-        throw new Error(`timed out waiting for ${what}`);
+      if (!predicate(await sagaStatus(system, orderId))) throw new Error(`timed out waiting for ${what}`);
     },
-    {
-      forever: true,
-      factor: 1,
-      minTimeout: 50,
-      maxTimeout: 50,
-      maxRetryTime: 20_000,
-    },
+    { forever: true, factor: 1, minTimeout: 50, maxTimeout: 50, maxRetryTime: 20_000 },
   );
 }
 
@@ -157,175 +119,133 @@ async function waitForSaga(
 async function expectResult(
   system: ScenarioSystem,
   run: ScenarioRun,
-  status: OrderSagaResult["status"],
+  status: OrderSagaResult['status'],
   reason?: RegExp,
 ): Promise<ScenarioRun> {
-  const result: OrderSagaResult = await system.client.workflow
-    .getHandle(run.workflowId)
-    .result();
-  if (
-    result.status !== status ||
-    (reason && !reason.test(result.failureReason ?? ""))
-  ) {
+  const result: OrderSagaResult = await system.client.workflow.getHandle(run.workflowId).result();
+  if (result.status !== status || (reason && !reason.test(result.failureReason ?? ''))) {
     throw new Error(
-      `saga ${run.workflowId} ended ${JSON.stringify(result)}, expected ${status}${reason ? ` with a reason matching ${reason}` : ""}`,
+      `saga ${run.workflowId} ended ${JSON.stringify(result)}, expected ${status}${reason ? ` with a reason matching ${reason}` : ''}`,
     );
   }
   return run;
 }
 
 /** A big order (above the approval threshold), waiting for an operator's decision. */
-async function orderAwaitingApproval(
-  system: ScenarioSystem,
-): Promise<ScenarioRun> {
+async function orderAwaitingApproval(system: ScenarioSystem): Promise<ScenarioRun> {
   const accountId = await openAccount(system, 100_000);
   const sku = await stock(system, 10, 6_000);
   const run = await placeOrder(system, accountId, [{ sku, quantity: 1 }]);
-  await waitForSaga(
-    system,
-    run.orderId,
-    (s) => s.awaitingApproval,
-    `saga ${run.workflowId} to await approval`,
-  );
+  await waitForSaga(system, run.orderId, (s) => s.awaitingApproval, `saga ${run.workflowId} to await approval`);
   return run;
 }
 
 export const scenarios: Scenario[] = [
   {
-    name: "happy-path",
-    description: "pays, reserves, ships and completes",
+    name: 'happy-path',
+    description: 'pays, reserves, ships and completes',
     async run(system) {
       const accountId = await openAccount(system, 10_000);
       const sku = await stock(system, 5, 1_500);
-      return expectResult(
-        system,
-        await placeOrder(system, accountId, [{ sku, quantity: 2 }]),
-        "COMPLETED",
-      );
+      return expectResult(system, await placeOrder(system, accountId, [{ sku, quantity: 2 }]), 'COMPLETED');
     },
   },
   {
-    name: "payment-declined",
-    description: "insufficient funds: cancels the order, nothing charged",
+    name: 'payment-declined',
+    description: 'insufficient funds: cancels the order, nothing charged',
     async run(system) {
       const accountId = await openAccount(system, 1_000);
       const sku = await stock(system, 5, 1_500);
       return expectResult(
         system,
         await placeOrder(system, accountId, [{ sku, quantity: 1 }]),
-        "CANCELLED",
+        'CANCELLED',
         /cannot withdraw/,
       );
     },
   },
   {
-    name: "out-of-stock",
-    description:
-      "the reservation fails: refunds the payment, cancels the order",
+    name: 'out-of-stock',
+    description: 'the reservation fails: refunds the payment, cancels the order',
     async run(system) {
       const accountId = await openAccount(system, 10_000);
       const sku = await stock(system, 1, 1_000);
       return expectResult(
         system,
         await placeOrder(system, accountId, [{ sku, quantity: 2 }]),
-        "CANCELLED",
+        'CANCELLED',
         /out of stock/,
       );
     },
   },
   {
-    name: "shipping-failed",
-    description: "undeliverable address: releases the items, refunds, cancels",
+    name: 'shipping-failed',
+    description: 'undeliverable address: releases the items, refunds, cancels',
     async run(system) {
       const accountId = await openAccount(system, 10_000);
       const sku = await stock(system, 4, 500);
-      const run = await placeOrder(system, accountId, [{ sku, quantity: 3 }], {
-        ...address,
-        country: "AQ",
-      });
-      return expectResult(system, run, "CANCELLED", /cannot deliver/);
+      const run = await placeOrder(system, accountId, [{ sku, quantity: 3 }], { ...address, country: 'AQ' });
+      return expectResult(system, run, 'CANCELLED', /cannot deliver/);
     },
   },
   {
-    name: "approved",
-    description:
-      "above the threshold: waits for the approve signal, then completes",
+    name: 'approved',
+    description: 'above the threshold: waits for the approve signal, then completes',
+    async run(system) {
+      const run = await orderAwaitingApproval(system);
+      await expectStatus(202, apiOf(system).POST('/orders/{orderId}/approve', order(run.orderId)));
+      return expectResult(system, run, 'COMPLETED');
+    },
+  },
+  {
+    name: 'rejected',
+    description: 'above the threshold: the reject signal cancels the order',
     async run(system) {
       const run = await orderAwaitingApproval(system);
       await expectStatus(
         202,
-        apiOf(system).POST("/orders/{orderId}/approve", order(run.orderId)),
-      );
-      return expectResult(system, run, "COMPLETED");
-    },
-  },
-  {
-    name: "rejected",
-    description: "above the threshold: the reject signal cancels the order",
-    async run(system) {
-      const run = await orderAwaitingApproval(system);
-      await expectStatus(
-        202,
-        apiOf(system).POST("/orders/{orderId}/reject", {
-          ...order(run.orderId),
-          body: { reason: "looks fraudulent" },
-        }),
+        apiOf(system).POST('/orders/{orderId}/reject', { ...order(run.orderId), body: { reason: 'looks fraudulent' } }),
       );
       // The reason travels sealed with the customer's key (the API opens it for its answers).
-      return expectResult(system, run, "CANCELLED", /^rejected: pd1\./);
+      return expectResult(system, run, 'CANCELLED', /^rejected: pd1\./);
     },
   },
   {
-    name: "approval-timeout",
-    description:
-      "above the threshold: nobody decides in time, the order is cancelled",
+    name: 'approval-timeout',
+    description: 'above the threshold: nobody decides in time, the order is cancelled',
     async run(system) {
-      return expectResult(
-        system,
-        await orderAwaitingApproval(system),
-        "CANCELLED",
-        /approval timed out/,
-      );
+      return expectResult(system, await orderAwaitingApproval(system), 'CANCELLED', /approval timed out/);
     },
   },
   {
-    name: "address-updated",
-    description:
-      "the updateShippingAddress update changes the address while the order awaits approval",
+    name: 'address-updated',
+    description: 'the updateShippingAddress update changes the address while the order awaits approval',
     async run(system) {
       const run = await orderAwaitingApproval(system);
       await expectStatus(
         202,
-        apiOf(system).PUT("/orders/{orderId}/shipping-address", {
+        apiOf(system).PUT('/orders/{orderId}/shipping-address', {
           ...order(run.orderId),
-          body: {
-            line1: "9 Elm Rd",
-            city: "Shelbyville",
-            postalCode: "54321",
-            country: "CA",
-          },
+          body: { line1: '9 Elm Rd', city: 'Shelbyville', postalCode: '54321', country: 'CA' },
         }),
       );
-      await expectStatus(
-        202,
-        apiOf(system).POST("/orders/{orderId}/approve", order(run.orderId)),
-      );
-      return expectResult(system, run, "COMPLETED");
+      await expectStatus(202, apiOf(system).POST('/orders/{orderId}/approve', order(run.orderId)));
+      return expectResult(system, run, 'COMPLETED');
     },
   },
   {
-    name: "cancelled",
+    name: 'cancelled',
     description:
-      "cancelled (the cancel Update) while reserving the items: compensates what was done and ends CANCELLED",
+      'cancelled (the cancel Update) while reserving the items: compensates what was done and ends CANCELLED',
     async run(system) {
       const accountId = await openAccount(system, 10_000);
       const sku = await stock(system, 3, 1_000);
       // Hold the saga inside the reservation (after its effect) so the cancel lands mid-saga.
       await expectStatus(
         200,
-        apiOf(system).PUT("/faults/{service}", {
-          params: { path: { service: "inventory" } },
-          body: { mode: "hang-after-effect", hangMs: 1_500, failures: 1 },
+        apiOf(system).PUT('/faults/{service}', {
+          params: { path: { service: 'inventory' } },
+          body: { mode: 'hang-after-effect', hangMs: 1_500, failures: 1 },
         }),
       );
       try {
@@ -333,38 +253,30 @@ export const scenarios: Scenario[] = [
         await waitForSaga(
           system,
           run.orderId,
-          (s) => s.currentStep === "reserveItems",
+          (s) => s.currentStep === 'reserveItems',
           `saga ${run.workflowId} to reach reserveItems`,
         );
-        await expectStatus(
-          202,
-          apiOf(system).POST("/orders/{orderId}/cancel", order(run.orderId)),
-        );
+        await expectStatus(202, apiOf(system).POST('/orders/{orderId}/cancel', order(run.orderId)));
         // The API's cancel is the saga's cancel Update: accepted, the saga compensates and ends CANCELLED.
-        await expectResult(system, run, "CANCELLED", /cancelled/);
+        await expectResult(system, run, 'CANCELLED', /cancelled/);
         return run;
       } finally {
-        await apiOf(system).DELETE("/faults/{service}", {
-          params: { path: { service: "inventory" } },
-        });
+        await apiOf(system).DELETE('/faults/{service}', { params: { path: { service: 'inventory' } } });
       }
     },
   },
   {
-    name: "settled-after-terminate",
+    name: 'settled-after-terminate',
     description:
       "the saga is terminated while it reserves the items: the worker's sweep settles the order in settle-<orderId>, refunding and releasing",
     async run(system) {
       const accountId = await openAccount(system, 10_000);
       const sku = await stock(system, 2, 700);
-      const inventory = { params: { path: { service: "inventory" as const } } };
+      const inventory = { params: { path: { service: 'inventory' as const } } };
       // Every attempt of the reservation does its effect and then hangs past its timeout.
       await expectStatus(
         200,
-        apiOf(system).PUT("/faults/{service}", {
-          ...inventory,
-          body: { mode: "hang-after-effect", hangMs: 3_000 },
-        }),
+        apiOf(system).PUT('/faults/{service}', { ...inventory, body: { mode: 'hang-after-effect', hangMs: 3_000 } }),
       );
       let run: ScenarioRun;
       try {
@@ -372,69 +284,52 @@ export const scenarios: Scenario[] = [
         await waitForSaga(
           system,
           run.orderId,
-          (s) => s.currentStep === "reserveItems",
+          (s) => s.currentStep === 'reserveItems',
           `saga ${run.workflowId} to reserve`,
         );
-        await system.client.workflow
-          .getHandle(run.workflowId)
-          .terminate("recorded scenario");
+        await system.client.workflow.getHandle(run.workflowId).terminate('recorded scenario');
       } finally {
-        await apiOf(system).DELETE("/faults/{service}", inventory);
+        await apiOf(system).DELETE('/faults/{service}', inventory);
       }
-      const settle = {
-        orderId: run.orderId,
-        workflowId: `settle-${run.orderId}`,
-      };
-      const result = await pRetry(
-        () => system.client.workflow.getHandle(settle.workflowId).result(),
-        {
-          forever: true,
-          factor: 1,
-          minTimeout: 200,
-          maxTimeout: 200,
-          maxRetryTime: 60_000,
-        },
-      );
-      if (result.outcome !== "settled")
-        throw new Error(`${settle.workflowId} ended ${JSON.stringify(result)}`);
+      const settle = { orderId: run.orderId, workflowId: `settle-${run.orderId}` };
+      const result = await pRetry(() => system.client.workflow.getHandle(settle.workflowId).result(), {
+        forever: true,
+        factor: 1,
+        minTimeout: 200,
+        maxTimeout: 200,
+        maxRetryTime: 60_000,
+      });
+      if (result.outcome !== 'settled') throw new Error(`${settle.workflowId} ended ${JSON.stringify(result)}`);
       return settle;
     },
   },
   {
-    name: "retries-exhausted",
-    description:
-      "shipping is down for good: retries run out, a dead letter is recorded, the order is compensated",
+    name: 'retries-exhausted',
+    description: 'shipping is down for good: retries run out, a dead letter is recorded, the order is compensated',
     async run(system) {
       const accountId = await openAccount(system, 10_000);
       const sku = await stock(system, 2, 700);
       await expectStatus(
         200,
-        apiOf(system).PUT("/faults/{service}", {
-          params: { path: { service: "shipping" } },
-          body: { mode: "error" },
-        }),
+        apiOf(system).PUT('/faults/{service}', { params: { path: { service: 'shipping' } }, body: { mode: 'error' } }),
       );
       try {
         // Shipping stays down, so undoing the shipment cannot succeed either: the order says so.
         const run = await expectResult(
           system,
           await placeOrder(system, accountId, [{ sku, quantity: 1 }]),
-          "COMPENSATION_INCOMPLETE",
+          'COMPENSATION_INCOMPLETE',
           /shipping service unavailable/,
         );
         const dead = await expectStatus(
           200,
-          apiOf(system).GET("/dead-letters", {
-            params: { query: { orderId: run.orderId } },
-          }),
+          apiOf(system).GET('/dead-letters', { params: { query: { orderId: run.orderId } } }),
         );
-        if (!dead.deadLetters.some((d) => d.kind === "step"))
+        if (!dead.deadLetters.some((d) => d.kind === 'step'))
           throw new Error(`no dead letter recorded for ${run.workflowId}`);
         return run;
       } finally {
-        await apiOf(system).DELETE("/faults/{service}", {
-          params: { path: { service: "shipping" } },
-        });
+        await apiOf(system).DELETE('/faults/{service}', { params: { path: { service: 'shipping' } } });
       }
     },
   },
