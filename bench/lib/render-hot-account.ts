@@ -33,8 +33,8 @@ interface LongStreamRun {
 export interface HotAccountResult {
   runs: HotAccountRun[];
   longStream?: LongStreamRun;
-  /** POST /orders answered 503 or 409 and asked again (same Idempotency-Key), over the scenario. */
-  placeRetries?: number;
+  /** How often POST /orders was asked again (same Idempotency-Key), by the status that made it ask. */
+  placeRetries?: Record<string, number>;
 }
 
 const f = (x: unknown, digits = 1) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(digits) : '–');
@@ -100,6 +100,9 @@ export function hotAccountSection(hotAccount: HotAccountResult | undefined): str
   if (!hotAccount?.runs.length) return '';
   const p = pooledHotAccount(hotAccount.runs);
   const first = hotAccount.runs[0]!;
+  const placeRetries = Object.entries(hotAccount.placeRetries ?? {})
+    .map(([status, n]) => `${n} × ${status}`)
+    .join(', ');
   const out = ['## Hot account', ''];
   out.push(
     `${first.orders} orders started at once through \`POST /orders\`, one unit of a SKU of their own each: all paying from one account funded for all of them, and beside it each from an account of its own (runs alternate). After each run every account's audit trail is read back: every order ended COMPLETED, each account's balance is its deposits minus its debits plus its refunds, and each order was debited its total exactly once — the run fails otherwise. Retries are activity attempts beyond the first and timeouts activity attempts that ran out of time, read from the histories; event reads are the worker's \`find events\` commands from processPayment per payment (a debit on a kept fold reads nothing; a lost race reads what follows the fold).`,
@@ -143,7 +146,7 @@ export function hotAccountSection(hotAccount: HotAccountResult | undefined): str
     '',
   );
   out.push(
-    `${hotAccount.placeRetries ? `POST /orders was asked again ${hotAccount.placeRetries} time(s) with the same Idempotency-Key after a 503 (a backing server too slow) or a 409 (the first request still running); latencies include the wait. ` : ''}Pooled: one account ${p.hot.completed} completed at ${f(p.hot.completedPerSecond, 2)}/s, p50 / p99 ${f(p.hot.completedMs.p50, 0)} / ${f(p.hot.completedMs.p99, 0)} ms; one account per order ${p.spread.completed} completed at ${f(p.spread.completedPerSecond, 2)}/s, p50 / p99 ${f(p.spread.completedMs.p50, 0)} / ${f(p.spread.completedMs.p99, 0)} ms; p99 ratio ${f(p.ratio, 2)} (goal ≤ ${HOT_ACCOUNT_P99_GOAL}).`,
+    `${placeRetries ? `POST /orders was asked again with the same Idempotency-Key (a request that fails leaves no key behind) after ${placeRetries}; latencies include the wait. ` : ''}Pooled: one account ${p.hot.completed} completed at ${f(p.hot.completedPerSecond, 2)}/s, p50 / p99 ${f(p.hot.completedMs.p50, 0)} / ${f(p.hot.completedMs.p99, 0)} ms; one account per order ${p.spread.completed} completed at ${f(p.spread.completedPerSecond, 2)}/s, p50 / p99 ${f(p.spread.completedMs.p50, 0)} / ${f(p.spread.completedMs.p99, 0)} ms; p99 ratio ${f(p.ratio, 2)} (goal ≤ ${HOT_ACCOUNT_P99_GOAL}).`,
     '',
   );
   const l = hotAccount.longStream;

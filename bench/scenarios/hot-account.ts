@@ -113,10 +113,10 @@ function paymentEventReads(after: Tallies, before: Tallies): number {
 export async function hotAccountScenario(
   stack: SplitStack,
   options: { orders: number; rounds: number; longStream: { events: number; payments: number } },
-): Promise<{ runs: HotAccountRun[]; longStream: LongStreamRun; placeRetries: number }> {
+): Promise<{ runs: HotAccountRun[]; longStream: LongStreamRun; placeRetries: Record<number, number> }> {
   const api = createApiClient({ baseUrl: stack.baseUrl });
-  /** POST /orders answered 503 or 409 and asked again, over the whole scenario. */
-  let placeRetries = 0;
+  /** How often POST /orders was asked again, by the status that made it ask (over the whole scenario). */
+  const placeRetries: Record<number, number> = {};
   const store = createEventStore(stack.mongo.db);
   const accounts = createAccountService({ store });
   const open = async (owner: string, initialDeposit: number) =>
@@ -127,13 +127,15 @@ export async function hotAccountScenario(
   };
   const place = async (i: number, accountId: string, sku: string): Promise<Placed> => {
     const started = now();
-    // An overloaded machine can make the API answer 503 ("retry shortly"); a client retries with the
-    // same key, which starts the order once (409: the first request is still running).
+    // An overloaded machine can make the API answer 503 ("retry shortly") or, when Temporal takes
+    // longer than the start's deadline, 500; a request that fails leaves no key behind, so a client
+    // retries with the same key, which starts the order once (409: the first is still running).
+    // Every such retry is counted in the report by status.
     const key = `hot-account-${sku}-${i}`;
     const body = { customerId: `payer-${i}`, accountId, items: [{ sku, quantity: 1 }], shippingAddress: address };
     let answer = await api.POST('/orders', { params: { header: { 'idempotency-key': key } }, body });
-    for (let tries = 1; tries < PLACE_TRIES && [409, 503].includes(answer.response.status); tries++) {
-      placeRetries++;
+    for (let tries = 1; tries < PLACE_TRIES && [409, 500, 503].includes(answer.response.status); tries++) {
+      placeRetries[answer.response.status] = (placeRetries[answer.response.status] ?? 0) + 1;
       await sleep(1_000);
       answer = await api.POST('/orders', { params: { header: { 'idempotency-key': key } }, body });
     }
