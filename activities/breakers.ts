@@ -144,7 +144,9 @@ export function createBreakers(deps: { db: Db; store: BreakerStore; settings?: B
      * `closed` once the breaker is closed and a resume token was free this second, else `open`.
      */
     async poll(service: BreakerService, caller: string): Promise<PollAnswer> {
-      const fold = await load(service, true);
+      // The fold a process read within the last moments serves all its waiting sagas: the append of a
+      // transition checks the version it was decided on, so a stale fold never moves the breaker twice.
+      const fold = await load(service);
       const { answer, event } = onPoll(fold.state, caller, now(), settings);
       if (event) return (await transition(service, fold, event)) ? 'probe' : 'open';
       if (answer !== 'closed') return answer;

@@ -266,6 +266,37 @@ export const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'breaker-wait',
+    description:
+      "payment's circuit breaker is open: the saga waits on it without spending attempts, and completes once an operator closes it",
+    async run(system) {
+      const accountId = await openAccount(system, 10_000);
+      const sku = await stock(system, 2, 700);
+      const breaker = (state: 'open' | 'closed') =>
+        expectStatus(
+          200,
+          apiOf(system).PUT('/breakers/{service}', {
+            params: { path: { service: 'payment' } },
+            body: { state, reason: 'recorded scenario' },
+          }),
+        );
+      await breaker('open');
+      try {
+        const run = await placeOrder(system, accountId, [{ sku, quantity: 1 }]);
+        await waitForSaga(
+          system,
+          run.orderId,
+          (s) => (s as { waitingOnBreaker?: unknown }).waitingOnBreaker != null,
+          `saga ${run.workflowId} to wait on the payment breaker`,
+        );
+        await breaker('closed');
+        return await expectResult(system, run, 'COMPLETED');
+      } finally {
+        await breaker('closed');
+      }
+    },
+  },
+  {
     name: 'settled-after-terminate',
     description:
       "the saga is terminated while it reserves the items: the worker's sweep settles the order in settle-<orderId>, refunding and releasing",
