@@ -179,8 +179,17 @@ export function startSettlementSweeper(deps: {
 
   async function sweep(): Promise<string[]> {
     const candidates = new Map<string, ClosedSaga>();
-    for (const saga of [...(await closedByVisibility()), ...(await closedByReadModel())])
-      if (!candidates.has(saga.orderId)) candidates.set(saga.orderId, saga);
+    // Each way of finding them on its own: a read model that is not there (a worker without the
+    // read side) does not keep the sweep from the sagas visibility lists.
+    const found = await Promise.all(
+      [closedByVisibility, closedByReadModel].map((find) =>
+        find().catch((err: unknown) => {
+          log.warn({ err: String(err), how: find.name }, 'settlement sweep could not look one way; trying again later');
+          return [];
+        }),
+      ),
+    );
+    for (const saga of found.flat()) if (!candidates.has(saga.orderId)) candidates.set(saga.orderId, saga);
     const done = await detection.done([...candidates.keys()], config.SETTLE_POLICY);
     for (const orderId of done) candidates.delete(orderId);
     // A closed run is not the saga's last word when a later run goes on (a reset from the Web UI
