@@ -10,6 +10,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { chromium, type Page } from 'playwright-core';
+import { createApiClient, dataOf } from '../api/client';
 import { buildConsole } from '../console/build';
 import { loadConfig, type Config } from '../config';
 import { obtainServers } from '../servers';
@@ -37,7 +38,9 @@ async function main() {
     MONGODB_DB: `console_${suffix}`,
     TASK_QUEUE: `console-${suffix}`,
     WORKER_METRICS_URLS: [],
-    LOG_LEVEL: 'warn',
+    // A stall shows within seconds for its screenshot.
+    PROJECTION_STALL_AFTER: 3_000,
+    LOG_LEVEL: 'error',
   };
   const system = await startInProcess(config, { dropDatabaseOnStop: true });
   const stop = async () => {
@@ -90,9 +93,36 @@ async function main() {
         p.getByRole('table', { name: /Every movement/ }).waitFor(),
       );
       await shot('customers', `/customers/${world.grace.customerId}`, async (p) => {
-        await p.getByText('Pseudonym').waitFor();
+        await p.getByText(/^Pseudonym:/).waitFor();
         await p.getByRole('button', { name: /Erase personal data/ }).click();
       });
+      // A stall, as an operator meets it: the accounts projection failing while deposits arrive.
+      const api = createApiClient({ baseUrl: system.baseUrl });
+      await page.goto(`${url}#/read-side`);
+      await page.getByRole('table', { name: /Projections/ }).waitFor();
+      await dataOf(
+        api.PUT('/faults/{service}', { params: { path: { service: 'projection:accounts' } }, body: { mode: 'error' } }),
+      );
+      let writing = true;
+      const writer = (async () => {
+        while (writing) {
+          await api.POST('/accounts/{id}/deposits', {
+            params: { path: { id: world.ada.accountId } },
+            body: { amount: 1 },
+          });
+          await new Promise((r) => setTimeout(r, 300));
+        }
+      })();
+      try {
+        await page.locator('#stall-banner').waitFor({ timeout: config.PROJECTION_STALL_AFTER + 30_000 });
+        await page.waitForTimeout(1_500);
+        await page.screenshot({ path: path.join(OUT, 'read-side-stalled.png'), fullPage: true });
+        log('docs/console/read-side-stalled.png');
+      } finally {
+        writing = false;
+        await writer;
+        await api.DELETE('/faults/{service}', { params: { path: { service: 'projection:accounts' } } });
+      }
     } finally {
       await browser.close();
     }

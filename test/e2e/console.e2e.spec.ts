@@ -1,11 +1,16 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import express from 'express';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataOf } from '../../api/client';
+import { consoleFiles } from '../../api/console';
 import { buildConsole } from '../../console/build';
 import { ORDER_STATUS } from '../../domain/orders';
 import { ERASED } from '../../domain/personal-data';
@@ -146,6 +151,25 @@ describe('the operator console in a browser', () => {
       .filter((v) => v.impact === 'serious' || v.impact === 'critical')
       .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')})`);
   }
+
+  it('is served by the API under its content security policy, without a key, while the data still needs one', async () => {
+    if (noBrowser) throw noBrowser;
+    const page = await fetch(`${stack!.baseUrl}/console/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    const csp = page.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toMatch(/script-src[^;]*'unsafe-inline'/);
+    const html = await page.text();
+    // One script, from the API's own origin; none inline.
+    expect([...html.matchAll(/<script\b[^>]*>[\s\S]*?<\/script>/g)].map((m) => m[0])).toEqual([
+      '<script type="module" src="/console/assets/app.js"></script>',
+    ]);
+    const script = await fetch(`${stack!.baseUrl}/console/assets/app.js`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toMatch(/javascript/);
+    expect((await fetch(`${stack!.baseUrl}/orders`)).status).toBe(401);
+  });
 
   it('renders every page with the stack data, with no serious or critical accessibility finding', async () => {
     const s = await session(OPERATOR, 'pages');
@@ -503,4 +527,20 @@ describe("the operator console's source", () => {
       promisify(execFile)(process.execPath, [tsc, '--noEmit', '-p', 'console'], { cwd: root }).then(() => 'clean'),
     ).resolves.toBe('clean');
   }, 120_000);
+});
+
+describe('the console files without a build', () => {
+  it('answer with how to build them rather than a bare 404', async () => {
+    const app = express().use(consoleFiles(path.join(os.tmpdir(), `no-console-${randomUUID()}`)));
+    const server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const { port } = server.address() as AddressInfo;
+      const answer = await fetch(`http://127.0.0.1:${port}/console/`);
+      expect(answer.status).toBe(503);
+      await expect(answer.text()).resolves.toContain('npm run console:build');
+    } finally {
+      server.close();
+    }
+  });
 });

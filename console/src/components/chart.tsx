@@ -67,6 +67,14 @@ export function TimeChart(props: { series: Series[]; label: string; yTitle: stri
       stepped: s.stepped ? 'before' : false,
       pointRadius: 2,
     }));
+    // A single instant (one sample so far) would leave the axis without a span: give it a minute.
+    const xs = props.series.flatMap((s) => s.points.map((p) => p.x));
+    const lone = xs.length > 0 && Math.min(...xs) === Math.max(...xs);
+    const x = current.options.scales?.x;
+    if (x) {
+      x.min = lone ? xs[0]! - 30_000 : undefined;
+      x.max = lone ? xs[0]! + 30_000 : undefined;
+    }
     current.update();
   }, [props.series]);
 

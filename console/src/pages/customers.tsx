@@ -60,7 +60,8 @@ function Customer(props: { customerId: string }) {
               <ul>
                 {sagas.data.sagas.map((s) => (
                   <li key={s.workflowId}>
-                    <Link href={`/orders/${s.workflowId.replace(/^order-/, '')}`}>{s.workflowId}</Link> · {s.status}
+                    <Link href={`/orders/${s.workflowId.replace(/^order-/, '')}`}>{s.workflowId}</Link> · workflow{' '}
+                    {s.status.toLowerCase()}
                   </li>
                 ))}
               </ul>
