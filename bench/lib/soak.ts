@@ -32,6 +32,8 @@ export interface SoakMinute extends MinuteSample {
   /** Of the orders placed in this minute: place -> completed latency, completed ones only. */
   p50Ms: number;
   p99Ms: number;
+  /** Orders placed by the minute's end whose saga had not ended by then: the backlog memory also holds. */
+  inFlight: number;
   /** Of the orders placed in this minute: those that did not end COMPLETED. */
   notCompleted: number;
   activityTimeouts: number;
@@ -66,6 +68,9 @@ export function perMinute(orders: SoakOrder[], samples: MinuteSample[]): SoakMin
       ).length,
       p50Ms: latency.p50,
       p99Ms: latency.p99,
+      inFlight: orders.filter(
+        (o) => o.placedAtMs < to && !o.status?.startsWith('HTTP ') && (o.endedAtMs === null || o.endedAtMs >= to),
+      ).length,
       notCompleted: placed.length - done.length,
       activityTimeouts: placed.reduce((n, o) => n + o.activityTimeouts, 0),
       ...sample,
