@@ -13,9 +13,13 @@ import type { SagaStep } from '../../domain/orders/saga';
 import type { ServiceName } from '../../domain/orders/saga-settings';
 import { SAGA_BREAKER_WAIT } from '../patches';
 import { currentDetails } from '../story';
-import type { SagaHandles } from './handlers';
+import type { SagaState } from './state';
 
-type Saga = Pick<SagaHandles, 'state' | 'ctx'>;
+/** What the wait reads and shows of its saga (the saga's context has more: this keeps the file below it). */
+interface Saga {
+  readonly state: SagaState;
+  readonly ctx: { orderId: string; correlationId: string };
+}
 
 /** How long one long poll of the breaker runs before the saga sleeps and asks again. */
 const POLL_MS = 30_000;
