@@ -17,5 +17,9 @@ COPY eventstore ./eventstore
 COPY api ./api
 COPY servers ./servers
 COPY tsconfig.json ./
+# The operator console, built into console/dist (esbuild and the front-end packages are runtime
+# dependencies, so the production install has them); the API serves it at /console.
+COPY console ./console
+RUN npx tsx console/build.ts
 USER node
 CMD ["node", "--import", "tsx", "api/main.ts"]
