@@ -50,6 +50,11 @@ const numberArg = (name: string, fallback: number) => {
   return value;
 };
 const soakPlan = { minutes: numberArg('soak-minutes', 10), ratePerSecond: numberArg('soak-rate', 3) };
+/** --soak-kinds=hot runs one half alone (both by default). */
+const soakKinds = (args
+  .find((a) => a.startsWith('--soak-kinds='))
+  ?.slice('--soak-kinds='.length)
+  .split(',') ?? ['spread', 'hot']) as Array<'spread' | 'hot'>;
 
 /** What each mode runs; the default fits in about 10 minutes on 2 cores, --quick in about 2. */
 const plan = quick
@@ -310,7 +315,7 @@ async function main() {
       );
     if (only?.includes('soak')) {
       const halves: SoakHalf[] = [];
-      for (const kind of ['spread', 'hot'] as const)
+      for (const kind of soakKinds)
         await withMongo(`soak (${kind})`, async (uri) => {
           const stack = await startSplitStack(
             { temporalAddress: servers.temporal.address, namespace: servers.temporal.namespace, mongodbUri: uri },

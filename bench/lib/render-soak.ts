@@ -14,6 +14,7 @@ interface Half {
   refused: number;
   refusedBy?: Record<string, number>;
   failed: number;
+  failedBy?: Record<string, number>;
   unfinished: number;
   drainSeconds: number;
   latencyMs: LatencySummary;
@@ -64,7 +65,13 @@ export function soakSection(soak: SoakResult | undefined): string {
               .map(([status, n]) => `${n} ${status}`)
               .join(', ')}`
           : ''
-      }, ${h.failed} ended otherwise, ${h.unfinished} unfinished after the drain of ${f(h.drainSeconds, 1)} s); place -> completed p50 ${f(h.latencyMs.p50)} ms, p99 ${f(h.latencyMs.p99)} ms; ${h.activityTimeouts} activity timeouts${h.workflowTaskTimeouts ? ` (and ${h.workflowTaskTimeouts} workflow task timeouts)` : ''}; ${h.deadLetters} dead letters.`,
+      }, ${h.failed} ended otherwise${
+        h.failedBy && h.failed
+          ? ` (${Object.entries(h.failedBy)
+              .map(([how, n]) => `${n}: ${how}`)
+              .join('; ')})`
+          : ''
+      }, ${h.unfinished} unfinished after the drain of ${f(h.drainSeconds, 1)} s); place -> completed p50 ${f(h.latencyMs.p50)} ms, p99 ${f(h.latencyMs.p99)} ms; ${h.activityTimeouts} activity timeouts${h.workflowTaskTimeouts ? ` (and ${h.workflowTaskTimeouts} workflow task timeouts)` : ''}; ${h.deadLetters} dead letters.`,
       '',
     );
     const names = Object.keys(h.minutesTable[0]?.rssMiB ?? {});

@@ -37,6 +37,8 @@ export interface SoakHalf {
   /** The refusals by what POST /orders answered ("HTTP 503": n). */
   refusedBy: Record<string, number>;
   failed: number;
+  /** The failures by how they ended: the saga's status, or the error its wait ended with (cut short). */
+  failedBy: Record<string, number>;
   /** Still running when the drain's deadline passed. */
   unfinished: number;
   drainSeconds: number;
@@ -185,6 +187,7 @@ export async function soakHalf(
 
   const minutesTable = perMinute(orders, samples);
   const completed = orders.filter((o) => o.status === 'COMPLETED');
+  const failures = orders.filter((o) => o.status !== null && o.status !== 'COMPLETED' && !o.status.startsWith('HTTP '));
   const activityTimeouts = orders.reduce((n, o) => n + o.activityTimeouts, 0);
   const deadLetterCount = await deadLetters.countDocuments({});
   const half: SoakHalf = {
@@ -199,7 +202,11 @@ export async function soakHalf(
     refusedBy: orders
       .filter((o) => o.status?.startsWith('HTTP '))
       .reduce<Record<string, number>>((by, o) => ({ ...by, [o.status!]: (by[o.status!] ?? 0) + 1 }), {}),
-    failed: orders.filter((o) => o.status !== null && o.status !== 'COMPLETED' && !o.status.startsWith('HTTP ')).length,
+    failed: failures.length,
+    failedBy: failures.reduce<Record<string, number>>((by, o) => {
+      const how = o.status!.slice(0, 80);
+      return { ...by, [how]: (by[how] ?? 0) + 1 };
+    }, {}),
     unfinished: orders.filter((o) => o.status === null).length,
     drainSeconds,
     latencyMs: summarize(completed.map((o) => o.endedAtMs! - o.placedAtMs)),
