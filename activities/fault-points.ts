@@ -23,6 +23,7 @@ export const FAULT_POINTS: Partial<Record<keyof Activities, FaultPoint>> = {
   recordApproval: { service: 'order' },
   recordRejection: { service: 'order' },
   changeShippingAddress: { service: 'order' },
+  markNeedsAttention: { service: 'order' },
   markCompensating: { service: 'order' },
   compensationRedriven: { service: 'order' },
 };

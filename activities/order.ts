@@ -125,6 +125,20 @@ export function createOrderActivities({ db, events }: { db: Db; events: OrderStr
       );
     },
 
+    /**
+     * A repairable step failed and the saga waits for an operator (NEEDS_ATTENTION). Each wait is
+     * its own event (the activity id, stable across retries, tells them apart); an order already
+     * being undone or ended records nothing.
+     */
+    async markNeedsAttention(ctx: OrderContext & { step: string; reason: string }): Promise<void> {
+      const idPart = `attention:${Context.current().info.activityId}`;
+      await stream.record(ctx, (state) =>
+        rules({ type: 'MarkNeedsAttention', orderId: ctx.orderId, step: ctx.step, reason: ctx.reason }, state).map(
+          (e) => ({ ...e, idPart }),
+        ),
+      );
+    },
+
     /** The order is being undone. Refused (OrderClosed) for an order that completed. */
     async markCompensating(ctx: OrderContext & { reason: string; order?: OrderFacts }): Promise<void> {
       await stream.record(

@@ -119,6 +119,12 @@ export const configSchema = z.object({
   /** How long an order waits for approval before it is rejected and compensated. */
   APPROVAL_TIMEOUT: duration('APPROVAL_TIMEOUT').default(24 * 3_600_000),
   /**
+   * How long a saga waits in NEEDS_ATTENTION for an operator's repair (retry, correct, compensate)
+   * before it compensates by itself. A day: long enough to reach the customer, short enough that
+   * the stock and the money held for the order do not stay held for good.
+   */
+  REPAIR_WAIT_TIMEOUT: duration('REPAIR_WAIT_TIMEOUT').default(24 * 3_600_000),
+  /**
    * Scales every saga retry interval and timeout (see config/saga.ts). 1 in production; tests use a
    * small factor so that "retries exhausted" takes seconds, not minutes.
    */

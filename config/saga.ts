@@ -36,6 +36,7 @@ export function sagaSettings(config: Config): SagaSettings {
   return {
     approvalThreshold: config.APPROVAL_THRESHOLD,
     approvalTimeoutMs: config.APPROVAL_TIMEOUT,
+    repairWaitMs: config.REPAIR_WAIT_TIMEOUT,
     policies: Object.fromEntries(
       SERVICES.map((service) => [service, scaled(DEFAULT_STEP_POLICIES[service], scale)]),
     ) as Record<ServiceName, StepPolicy>,

@@ -1,6 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CancelAccepted, OrderPlaced, SagaStatus } from '../domain/orders/saga';
 import type { ShippingAddress } from '../domain/orders/contract';
+import type { RepairAccepted, RepairRequest } from '../domain/orders/repair';
 
 /** The saga's message names, shared by the workflow and its clients (API, CLI users, tests). */
 export const approveSignal = defineSignal<[{ by?: string }?]>('approve');
@@ -20,3 +21,8 @@ export const cancelUpdate = defineUpdate<CancelAccepted, [{ reason?: string; by?
 export const placedUpdate = defineUpdate<OrderPlaced, []>('placed');
 /** The same answer as `placed`, as a query: what a saga decided, for a retry that finds it closed without that Update. */
 export const placementQuery = defineQuery<OrderPlaced>('placement');
+/**
+ * An operator's repair of a saga waiting in NEEDS_ATTENTION (domain/orders/repair.ts): retry the
+ * step, correct its input and retry, or compensate. The validator refuses when the saga is not waiting.
+ */
+export const repairUpdate = defineUpdate<RepairAccepted, [RepairRequest]>('repair');

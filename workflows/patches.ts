@@ -50,3 +50,11 @@ export const SAGA_LOCAL_ORDER_STEPS = 'saga-local-order-steps';
  * instead of treating the failure as the end of the step's retry budget.
  */
 export const SAGA_BREAKER_WAIT = 'saga-breaker-wait';
+
+/**
+ * A step that fails for a reason an operator can fix (the step table's `repairable` failures, such
+ * as an address the carrier refuses) waits in NEEDS_ATTENTION for a repair instead of compensating
+ * (workflows/saga/repair.ts). Asked only when such a failure happens, so sagas that never meet one
+ * record no marker.
+ */
+export const SAGA_REPAIR = 'saga-repair';

@@ -54,3 +54,11 @@ export function currentDetails(status: string, step: string | null, total: numbe
     ...(total === null ? [] : [`**Total** ${money(total)}`]),
   ].join('  \n');
 }
+
+/** The current details' lines while a step waits for an operator's repair (status NEEDS_ATTENTION). */
+export function needsAttentionDetails(step: string, reason: string, until: string): string {
+  return [
+    `**Needs attention** ${step} failed: ${reason}`,
+    `**Repair** POST /orders/:orderId/repair with retry, correct (the address) or compensate; compensates by itself at ${until}`,
+  ].join('  \n');
+}

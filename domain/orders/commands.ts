@@ -47,6 +47,7 @@ export type EnsureRecorded = { type: 'EnsureRecorded'; orderId: string; facts?: 
 export type ApproveOrder = { type: 'ApproveOrder'; orderId: string };
 export type RejectOrder = { type: 'RejectOrder'; orderId: string; by: string | null; reason: string | null };
 export type ChangeShippingAddress = { type: 'ChangeShippingAddress'; orderId: string; address: ShippingAddress };
+export type MarkNeedsAttention = { type: 'MarkNeedsAttention'; orderId: string; step: string; reason: string };
 export type MarkCompensating = { type: 'MarkCompensating'; orderId: string; reason: string };
 export type CompleteOrder = { type: 'CompleteOrder'; orderId: string };
 export type CancelOrder = {
@@ -72,6 +73,7 @@ export type OrderCommand =
   | CreateOrder
   | EnsureRecorded
   | RecordingCommand
+  | MarkNeedsAttention
   | MarkCompensating
   | CompleteOrder
   | CancelOrder

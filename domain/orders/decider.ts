@@ -66,6 +66,7 @@ export function evolve(state: OrderState, event: OrderEvent): OrderState {
         : { ...state, status: to, openCompensations: [], compensationCompletedLate: true };
     }
     case 'OrderApproved':
+    case 'OrderNeedsAttention':
     case 'OrderCompensating':
     case 'OrderCompleted': {
       const to = move(state, event.type);
@@ -125,6 +126,11 @@ export function decide(command: OrderCommand, state: OrderState = { status: null
       return [{ type: 'OrderRejected', data: { orderId, by: command.by, reason: command.reason } }];
     case 'ChangeShippingAddress':
       return [{ type: 'ShippingAddressChanged', data: { orderId, address: command.address } }];
+    case 'MarkNeedsAttention': {
+      // A saga whose order is already being undone or has ended has nothing to wait for: a late repeat.
+      if (state.status === null || !allows(state.status, 'OrderNeedsAttention')) return [];
+      return [{ type: 'OrderNeedsAttention', data: { orderId, step: command.step, reason: command.reason } }];
+    }
     case 'MarkCompensating': {
       if (state.status === COMPLETED) throw new OrderClosedError(orderId, state.status, 'compensated');
       // Already cancelled: a late repeat, nothing to record.

@@ -33,6 +33,8 @@ export type OrderEvent =
   | Event<'OrderApproved', { orderId: string }>
   | Event<'OrderRejected', { orderId: string; by: string | null; reason: string | null }>
   | Event<'ShippingAddressChanged', { orderId: string; address: ShippingAddress }>
+  /** A repairable step failed: the saga waits for an operator's repair (domain/orders/repair.ts). */
+  | Event<'OrderNeedsAttention', { orderId: string; step: string; reason: string }>
   | Event<'OrderCompensating', { orderId: string; reason: string }>
   // Earlier versions wrote these from a lookup that could miss; readers must allow their absence.
   | Event<'OrderCompleted', { orderId: string; customerId?: string; total?: number; items?: PricedItem[] }>

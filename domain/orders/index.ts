@@ -46,3 +46,14 @@ export {
   type StepFacts,
 } from './steps';
 export { parseShippingAddress, shippingAddressSchema } from './shipping-address';
+export {
+  DEFAULT_REPAIR_WAIT_MS,
+  REPAIR_ACTIONS,
+  REPAIRABLE_STEPS,
+  parseRepairRequest,
+  repairRefusal,
+  repairUpdateId,
+  type RepairAccepted,
+  type RepairAction,
+  type RepairRequest,
+} from './repair';

@@ -23,6 +23,11 @@ export interface SagaSettings {
   policies: Record<ServiceName, StepPolicy>;
   /** Compensations retry with the same backoff but many more attempts before they become dead letters. */
   compensationPolicy: StepPolicy;
+  /**
+   * How long a saga waits in NEEDS_ATTENTION for a repair before it compensates by itself. Absent in
+   * sagas started before repairs existed: they get DEFAULT_REPAIR_WAIT_MS (domain/orders/repair.ts).
+   */
+  repairWaitMs?: number;
 }
 
 /**

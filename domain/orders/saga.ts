@@ -54,6 +54,11 @@ export interface SagaStatus {
   openDeadLetters?: string[];
   /** The step waits for its service's circuit breaker to close (since: when the wait began). */
   waitingOnBreaker?: { service: string; step: string; since: string } | null;
+  /**
+   * The step failed for a reason an operator can fix (status NEEDS_ATTENTION): why, since when,
+   * and when the saga compensates by itself unless repaired (domain/orders/repair.ts).
+   */
+  needsAttention?: { step: string; reason: string; since: string; until: string } | null;
 }
 
 export interface OrderSagaResult {

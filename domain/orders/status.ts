@@ -28,6 +28,12 @@ const STATUS_TABLE = {
   AWAITING_APPROVAL: { terminal: false, undone: false, cancellable: true, addressChangeable: true, passing: false },
   PAYMENT_COMPLETED: { terminal: false, undone: false, cancellable: true, addressChangeable: true, passing: true },
   ITEMS_RESERVED: { terminal: false, undone: false, cancellable: true, addressChangeable: true, passing: true },
+  /**
+   * A step failed for a reason an operator can fix (domain/orders/repair.ts): the saga waits for a
+   * repair (retry, correct, compensate) or its wait limit, and the customer may still cancel. The
+   * address changes only through the operator's correction.
+   */
+  NEEDS_ATTENTION: { terminal: false, undone: false, cancellable: true, addressChangeable: false, passing: false },
   SHIPMENT_SCHEDULED: { terminal: false, undone: false, cancellable: true, addressChangeable: false, passing: true },
   COMPLETED: { terminal: true, undone: false, cancellable: false, addressChangeable: false, passing: false },
   COMPENSATING: { terminal: false, undone: true, cancellable: false, addressChangeable: false, passing: false },
@@ -72,6 +78,7 @@ export type StatusEvent =
   | 'OrderApproved'
   | 'PaymentCompleted'
   | 'ItemsReserved'
+  | 'OrderNeedsAttention'
   | 'ShipmentScheduled'
   | 'OrderCompleted'
   | 'OrderCompensating'
@@ -100,6 +107,7 @@ const {
   AWAITING_APPROVAL,
   PAYMENT_COMPLETED,
   ITEMS_RESERVED,
+  NEEDS_ATTENTION,
   SHIPMENT_SCHEDULED,
   COMPLETED,
   COMPENSATING,
@@ -118,7 +126,11 @@ export const TRANSITIONS: readonly Transition[] = [
   { on: 'OrderApproved', from: [AWAITING_APPROVAL], to: PENDING },
   { on: 'PaymentCompleted', from: [PENDING], to: PAYMENT_COMPLETED },
   { on: 'ItemsReserved', from: [PAYMENT_COMPLETED], to: ITEMS_RESERVED },
-  { on: 'ShipmentScheduled', from: [ITEMS_RESERVED], to: SHIPMENT_SCHEDULED },
+  // A repairable step failed (the Order service sees it from PENDING). Its row sits after the
+  // statuses of the steps before the repairable ones and before theirs, so an order whose repaired
+  // step then succeeded shows that step's status (statusFromSeen takes the last row seen).
+  { on: 'OrderNeedsAttention', from: IN_PROGRESS_STATUSES, to: NEEDS_ATTENTION },
+  { on: 'ShipmentScheduled', from: [ITEMS_RESERVED, NEEDS_ATTENTION], to: SHIPMENT_SCHEDULED },
   // The point of no return: from here the order completes. Never from an undone order.
   { on: 'OrderCompleted', from: IN_PROGRESS_STATUSES, to: COMPLETED },
   // An order the saga never got to create is recorded already compensating (null).

@@ -42,6 +42,14 @@ interface StepRow {
   readonly undoneEvent: SagaEventType;
   /** The typed business failure the step refuses with when a rule is broken (the fault matrix plays it). */
   readonly businessFailure: (typeof BUSINESS_FAILURES)[number];
+  /**
+   * Failures an operator can fix: instead of compensating, the saga waits in NEEDS_ATTENTION for a
+   * repair (domain/orders/repair.ts). Money and stock are never repairable: a declined payment or
+   * missing stock is the customer's or the shop's answer, not a mistake to correct.
+   */
+  readonly repairable: readonly (typeof BUSINESS_FAILURES)[number][];
+  /** The input an operator's `correct` repair replaces before the step runs again (none: only retry and compensate). */
+  readonly correctable?: 'shippingAddress';
 }
 
 export const SAGA_STEPS = [
@@ -55,6 +63,7 @@ export const SAGA_STEPS = [
     reaches: null,
     undoneEvent: 'OrderCancelled',
     businessFailure: 'UnknownSku',
+    repairable: [],
     summary: ({ items }) => `price and record the order (${plural(items.length, 'line')})`,
   },
   {
@@ -66,6 +75,7 @@ export const SAGA_STEPS = [
     reaches: 'PaymentCompleted',
     undoneEvent: 'PaymentRefunded',
     businessFailure: 'InsufficientFunds',
+    repairable: [],
     summary: ({ total, accountId }) => `charge ${money(total ?? 0)} to account ${short(accountId)}`,
   },
   {
@@ -77,6 +87,7 @@ export const SAGA_STEPS = [
     reaches: 'ItemsReserved',
     undoneEvent: 'ItemsReleased',
     businessFailure: 'OutOfStock',
+    repairable: [],
     summary: ({ items }) => `reserve ${items.map((i) => `${i.quantity}× ${i.sku}`).join(', ')}`,
   },
   {
@@ -89,6 +100,10 @@ export const SAGA_STEPS = [
     reaches: 'ShipmentScheduled',
     undoneEvent: 'ShipmentCancelled',
     businessFailure: 'UndeliverableAddress',
+    // A carrier that refuses the address (a country it does not serve, a postal code it does not
+    // know): an operator who reached the customer corrects it, or retries once the carrier does.
+    repairable: ['UndeliverableAddress'],
+    correctable: 'shippingAddress',
     summary: () => 'book the shipment',
   },
 ] as const satisfies readonly StepRow[];

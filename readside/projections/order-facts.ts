@@ -77,6 +77,8 @@ const BY_EVENT = {
   ShippingAddressChanged: { fact: null, record: ({ data }) => ({ set: { shippingAddress: data.address } }) },
   PaymentCompleted: fact('paid'),
   ItemsReserved: fact('reserved'),
+  // The repaired step's own event, or the compensation's, moves the order on (the status table's order).
+  OrderNeedsAttention: fact('needsAttention'),
   ShipmentScheduled: fact('shipped'),
   OrderCompleted: fact('completed'),
   OrderCompensating: { fact: 'compensating', record: ({ data }) => ({ set: { failureReason: data.reason ?? null } }) },

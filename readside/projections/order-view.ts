@@ -9,6 +9,7 @@ export const ORDER_FACTS = [
   'approved',
   'paid',
   'reserved',
+  'needsAttention',
   'shipped',
   'completed',
   'compensating',

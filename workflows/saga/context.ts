@@ -4,6 +4,7 @@ import type { CompensationStack } from './compensation-stack';
 import type { SagaHandles } from './handlers';
 import type { StepContext } from './steps';
 import { waitingOutOutages } from './breaker-wait';
+import { repairing } from './repair';
 
 /** Everything one saga's steps, handlers and compensations work with, built once when it starts. */
 export interface Saga extends StepContext, SagaHandles {
@@ -22,9 +23,12 @@ export async function runStep<A, R>(
 ): Promise<R> {
   const { state } = saga;
   state.at(name);
-  state.running = { name, service, args };
-  // An outage of the step's service (its breaker open) is waited out, not counted against the step.
-  const result = await waitingOutOutages(saga, name, service, () => run(args));
+  // A failure an operator can fix waits for a repair, which may run the step again with new arguments.
+  const result = await repairing(saga, name, args, (current) => {
+    state.running = { name, service, args: current };
+    // An outage of the step's service (its breaker open) is waited out, not counted against the step.
+    return waitingOutOutages(saga, name, service, () => run(current));
+  });
   state.view.stepsDone.push(name);
   return result;
 }

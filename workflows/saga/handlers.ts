@@ -21,6 +21,7 @@ import {
 import type { OrderPlaced } from '../../domain/orders/saga';
 import type { SagaActivities } from './activities';
 import type { SagaState } from './state';
+import { installRepairHandler } from './repair';
 
 /** What the handlers act on: the saga's state, its forward scope, its activities and the address lock. */
 export interface SagaHandles {
@@ -65,6 +66,7 @@ export function installHandlers(h: SagaHandles): void {
   });
 
   setHandler(statusQuery, () => state.view);
+  installRepairHandler(h);
   setHandler(placedUpdate, async (): Promise<OrderPlaced> => {
     await condition(() => state.priced !== undefined || state.forwardEnded);
     return state.placement(workflowInfo().workflowId);

@@ -10,6 +10,7 @@ import { SAGA_STEPS } from '../../domain/orders/steps';
 import { currentDetails } from '../story';
 import { OrderStatusKey } from '../../infra/search-attribute-keys';
 import type { OrderPlaced, OrderSagaInput, SagaStatus, SagaStep } from '../../domain/orders/saga';
+import type { RepairRequest } from '../../domain/orders/repair';
 import type { OrderStatus, PricedItem } from '../../domain/orders/contract';
 import type { ServiceName } from '../../domain/orders/saga-settings';
 
@@ -30,6 +31,8 @@ export class SagaState {
   /** What the first step decided (prices, approval), for the `placed` Update; set once. */
   priced?: { items: PricedItem[]; total: number; requiresApproval: boolean };
   decision?: { approved: boolean; by?: string; reason?: string };
+  /** The operator's repair of the step that waits in NEEDS_ATTENTION; cleared when the saga takes it. */
+  repair?: RepairRequest;
   forwardEnded = false;
   cancelReason = 'cancelled';
   cancelledByWorkflowCancel = false;

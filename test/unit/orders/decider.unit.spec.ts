@@ -314,6 +314,8 @@ describe('each conditional append records exactly where the status table says th
     /** Anything but completed: an order already cancelled is a retried cancellation. */
     CancelOrder: ORDER_STATUSES.filter((s) => s !== 'COMPLETED'),
     RecordCompensationRedriven: statusesBefore('OrderCompensationCompleted'),
+    /** Neither ended nor undone: a saga that is undoing its order has nothing to wait for. */
+    MarkNeedsAttention: statusesBefore('OrderNeedsAttention'),
   };
 
   it.each<[keyof typeof applies, OrderCommand, Parameters<typeof statusAfter>]>([
@@ -321,6 +323,11 @@ describe('each conditional append records exactly where the status table says th
     ['CompleteOrder', complete, ['OrderCompleted']],
     ['CancelOrder', cancel(), ['OrderCancelled']],
     ['RecordCompensationRedriven', redriven('refundPayment'), ['OrderCompensationCompleted']],
+    [
+      'MarkNeedsAttention',
+      { type: 'MarkNeedsAttention', orderId, step: 'scheduleShipment', reason: 'the carrier does not serve it' },
+      ['OrderNeedsAttention'],
+    ],
   ])(
     '%s: records events for exactly the statuses it applies to, and a move sets the status the events lead to',
     (name, command, [event]) => {

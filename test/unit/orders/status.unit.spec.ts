@@ -16,6 +16,8 @@ import {
   type OrderStatus,
   type StatusEvent,
 } from '../../../domain/orders';
+import { REPAIRABLE_STEPS } from '../../../domain/orders/repair';
+import { FORWARD_STEPS, stepRow } from '../../../domain/orders/steps';
 import { statusOf, type OrderViewDocument } from '../../../readside/projections/orders';
 
 describe('order status table', () => {
@@ -25,6 +27,7 @@ describe('order status table', () => {
       'AWAITING_APPROVAL',
       'PAYMENT_COMPLETED',
       'ITEMS_RESERVED',
+      'NEEDS_ATTENTION',
       'SHIPMENT_SCHEDULED',
       'COMPLETED',
       'COMPENSATING',
@@ -52,7 +55,7 @@ describe('order status table', () => {
     [
       'a cancel is accepted on the forward path only',
       CANCELLABLE_STATUSES,
-      ['PENDING', 'AWAITING_APPROVAL', 'PAYMENT_COMPLETED', 'ITEMS_RESERVED', 'SHIPMENT_SCHEDULED'],
+      ['PENDING', 'AWAITING_APPROVAL', 'PAYMENT_COMPLETED', 'ITEMS_RESERVED', 'NEEDS_ATTENTION', 'SHIPMENT_SCHEDULED'],
     ],
     [
       'the address changes only before the shipment is booked',
@@ -78,6 +81,7 @@ describe('order status table', () => {
     ['OrderApproved', {}, 'PENDING'],
     ['PaymentCompleted', {}, 'PAYMENT_COMPLETED'],
     ['ItemsReserved', {}, 'ITEMS_RESERVED'],
+    ['OrderNeedsAttention', {}, 'NEEDS_ATTENTION'],
     ['ShipmentScheduled', {}, 'SHIPMENT_SCHEDULED'],
     ['OrderCompleted', {}, 'COMPLETED'],
     ['OrderCompensating', {}, 'COMPENSATING'],
@@ -116,6 +120,31 @@ describe('order status table', () => {
     }
     expect(statusesBefore('OrderCompensationCompleted')).toEqual(['COMPENSATION_INCOMPLETE']);
   });
+
+  it('a repairable step waits in NEEDS_ATTENTION, which its success, a compensation or a cancel leaves', () => {
+    for (const step of REPAIRABLE_STEPS) {
+      const row = stepRow(step);
+      const before = FORWARD_STEPS.slice(0, FORWARD_STEPS.indexOf(step))
+        .map((s) => stepRow(s).reaches)
+        .filter((e): e is StatusEvent => e !== null)
+        .at(-1);
+      const waiting = statusAfter('OrderNeedsAttention');
+      expect(allows(before ? statusAfter(before) : 'PENDING', 'OrderNeedsAttention')).toBe(true);
+      // The repaired step's success moves the order on from the wait.
+      if (row.reaches) expect(allows(waiting, row.reaches)).toBe(true);
+      // Its row sits after the statuses before the step and before the step's own, so the read model
+      // (the last row seen) shows the wait, and then the step's success.
+      const at = (e: StatusEvent) => TRANSITIONS.findIndex((t) => t.on === e);
+      if (before) expect(at('OrderNeedsAttention')).toBeGreaterThan(at(before));
+      if (row.reaches) expect(at('OrderNeedsAttention')).toBeLessThan(at(row.reaches));
+    }
+    const waiting = statusAfter('OrderNeedsAttention');
+    expect(CANCELLABLE_STATUSES).toContain(waiting);
+    expect(ADDRESS_CHANGEABLE_STATUSES).not.toContain(waiting);
+    expect(allows(waiting, 'OrderCompensating')).toBe(true);
+    expect(allows(waiting, 'OrderCancelled')).toBe(true);
+    expect(allows(waiting, 'OrderCompleted')).toBe(true);
+  });
 });
 
 describe('read model status from facts seen in any order', () => {
@@ -126,6 +155,7 @@ describe('read model status from facts seen in any order', () => {
     'approved',
     'paid',
     'reserved',
+    'needsAttention',
     'shipped',
     'completed',
     'compensating',
@@ -141,6 +171,7 @@ describe('read model status from facts seen in any order', () => {
     if (facts.compensating) return 'COMPENSATING';
     if (facts.completed) return 'COMPLETED';
     if (facts.shipped) return 'SHIPMENT_SCHEDULED';
+    if (facts.needsAttention) return 'NEEDS_ATTENTION';
     if (facts.reserved) return 'ITEMS_RESERVED';
     if (facts.paid) return 'PAYMENT_COMPLETED';
     if (facts.requiresApproval && !facts.approved) return 'AWAITING_APPROVAL';

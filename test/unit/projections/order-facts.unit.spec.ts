@@ -43,6 +43,7 @@ const EVERY_MAPPED_EVENT = [
     openCompensations: ['cancelShipment'],
   }),
   event('OrderCompensationCompleted', {}),
+  event('OrderNeedsAttention', { step: 'scheduleShipment', reason: 'the carrier does not serve it' }),
 ];
 
 describe("the orders view's fact map", () => {
@@ -70,6 +71,7 @@ describe("the orders view's fact map", () => {
     ['ShippingAddressChanged', 2, {}],
     ['PaymentCompleted', 3, { paid: true }],
     ['OrderCancelled', 8, { cancelled: true, incomplete: true }],
+    ['OrderNeedsAttention', 10, { needsAttention: true }],
   ])('%s establishes its facts', (_type, index, facts) => {
     expect(orderChange(EVERY_MAPPED_EVENT[index]!)!.facts).toEqual(facts);
   });
