@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import type { IssuedCommand } from './command-trace';
-import { describeEvent, patchIdOf } from './events';
+import { describeEvent, localActivityOf, patchIdOf } from './events';
 
 type Event = temporal.api.history.v1.IHistoryEvent;
 const EventType = temporal.api.enums.v1.EventType;
@@ -123,6 +123,16 @@ const COMMAND_EVENTS = new Set<number>(Object.values(EVENT_OF).flat());
 const seconds = (d: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
   d ? `${(Number(d.seconds ?? 0) * 1000 + Math.round((d.nanos ?? 0) / 1e6)) / 1000}s` : undefined;
 
+/**
+ * The replayer records `TemporalChangeVersion` after each patch marker by itself: an event with
+ * no command of the workflow's behind it, so the two sides are lined up without it.
+ */
+function isOwnCommandEvent(event: Event): boolean {
+  if (!COMMAND_EVENTS.has(event.eventType ?? 0)) return false;
+  const keys = Object.keys(event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {});
+  return !(keys.length === 1 && keys[0] === 'TemporalChangeVersion');
+}
+
 /** The command-side identity of a history event: its kind and name, so the two sides can be compared. */
 function identityOfEvent(event: Event): { kind: string; name?: string } {
   const type = event.eventType ?? 0;
@@ -130,7 +140,7 @@ function identityOfEvent(event: Event): { kind: string; name?: string } {
     const patch = patchIdOf(event);
     return patch !== undefined
       ? { kind: 'setPatchMarker', name: patch }
-      : { kind: 'scheduleLocalActivity', name: undefined };
+      : { kind: 'scheduleLocalActivity', ...(localActivityOf(event) ? { name: localActivityOf(event) } : {}) };
   }
   const kind = Object.entries(EVENT_OF).find(([, types]) => types.includes(type))?.[0] ?? 'event';
   const name =
@@ -203,10 +213,13 @@ export interface DivergenceInput {
   root: string;
 }
 
-/** The command the code issued where the history holds the diverging event. */
-function pickCommand(input: DivergenceInput, task: Event[]): IssuedCommand | undefined {
+/**
+ * The command the code issued where the history holds the diverging event; and, where the two
+ * sides had to be lined up to find it, the history's event at the same place.
+ */
+function pickCommand(input: DivergenceInput, task: Event[]): { command?: IssuedCommand; event?: Event } {
   const hint = hintFrom(input.replayerMessage);
-  if (hint.none) return undefined;
+  if (hint.none) return {};
   const activations = [...input.trace].reverse();
   if (hint.kind) {
     for (const commands of activations) {
@@ -217,20 +230,19 @@ function pickCommand(input: DivergenceInput, task: Event[]): IssuedCommand | und
           (hint.activityId === undefined ||
             c.attributes.some(([k, v]) => k === 'activity id' && v === hint.activityId)),
       );
-      if (found) return found;
+      if (found) return { command: found };
     }
   }
   // A sentence this does not know: line the last activation's commands up with the task's command events.
   const last = activations[0] ?? [];
-  const commandEvents = task.filter((e) => COMMAND_EVENTS.has(e.eventType ?? 0));
-  return (
-    last.find((c, i) => {
-      const event = commandEvents[i];
-      if (!event) return true;
-      const id = identityOfEvent(event);
-      return id.kind !== c.kind || id.name !== nameOf(c);
-    }) ?? last[0]
-  );
+  const commandEvents = task.filter(isOwnCommandEvent);
+  const at = last.findIndex((c, i) => {
+    const event = commandEvents[i];
+    if (!event) return true;
+    const id = identityOfEvent(event);
+    return id.kind !== c.kind || id.name !== nameOf(c);
+  });
+  return at < 0 ? { command: last[0] } : { command: last[at], event: commandEvents[at] };
 }
 
 /** A command's name as identityOfEvent names the event it becomes. */
@@ -247,7 +259,6 @@ const relative = (root: string, frame: string) => {
 export function explainDivergence(input: DivergenceInput): Explanation {
   const { events } = input;
   const index = events.findIndex((e) => Number(e.eventId) === input.divergingEventId);
-  const event = events[index];
   const started = events[0]?.workflowExecutionStartedEventAttributes;
   const workflowTaskQueue = started?.taskQueue?.name ?? undefined;
   // The diverging event's workflow task: its command events follow the task's completion.
@@ -258,13 +269,15 @@ export function explainDivergence(input: DivergenceInput): Explanation {
     (e, i) => i > index && e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
   );
   const task = events.slice(completedAt + 1, nextTask < 0 ? events.length : nextTask);
-  const command = pickCommand(input, task);
+  const picked = pickCommand(input, task);
+  const { command } = picked;
+  const event = picked.event ?? events[index];
   const expected = event ? `${describeEvent(event)} (event ${String(event.eventId)})` : 'no further event';
 
   const differences: Explanation['differences'] = [];
   let kind: ChangeKind = 'other';
   const historyId = event ? identityOfEvent(event) : undefined;
-  const later = events.slice(index + 1).map((e) => identityOfEvent(e));
+  const later = events.slice(event ? events.indexOf(event) + 1 : events.length).map((e) => identityOfEvent(e));
   if (historyId?.kind === 'setPatchMarker' && command?.kind !== 'setPatchMarker') kind = 'patch-removed';
   else if (!command || command.kind === 'completeWorkflowExecution') kind = 'removed';
   else if (historyId && historyId.kind === command.kind && historyId.name === nameOf(command)) {

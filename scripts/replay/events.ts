@@ -11,6 +11,8 @@ export function describeEvent(event: temporal.api.history.v1.IHistoryEvent): str
     .replace(/(^|_)([a-z])/g, (_m, _s, c: string) => c.toUpperCase());
   const patchId = patchIdOf(event);
   if (patchId) return `${type} (patch '${patchId}')`;
+  const localActivity = localActivityOf(event);
+  if (localActivity) return `${type} (local activity '${localActivity}')`;
   const name =
     event.activityTaskScheduledEventAttributes?.activityType?.name ??
     event.workflowExecutionSignaledEventAttributes?.signalName ??
@@ -27,6 +29,18 @@ export function patchIdOf(event: temporal.api.history.v1.IHistoryEvent): string 
   const data = marker.details?.['patch-data']?.payloads?.[0]?.data;
   try {
     return data ? (JSON.parse(Buffer.from(data).toString()) as { id?: string }).id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The activity type a local activity's marker recorded (the replayer's marker data, JSON). */
+export function localActivityOf(event: temporal.api.history.v1.IHistoryEvent): string | undefined {
+  const marker = event.markerRecordedEventAttributes;
+  if (marker?.markerName !== 'core_local_activity') return undefined;
+  const data = marker.details?.['data']?.payloads?.[0]?.data;
+  try {
+    return data ? (JSON.parse(Buffer.from(data).toString()) as { activity_type?: string }).activity_type : undefined;
   } catch {
     return undefined;
   }

@@ -193,6 +193,10 @@ describe('worker versioning: a Pinned saga stays on its build', () => {
     expect(newBuild.status, newBuild.stdout + newBuild.stderr).toBe(1);
     expect(newBuild.stdout).toMatch(/REFUSED test\/fixtures\/histories\/\S+\.json does not replay deterministically/);
     expect(newBuild.stdout).not.toContain(`REFUSED order-${waiting.orderId}`);
+    // Each refusal names the code's command against the history's, the line that issued it, and what fits.
+    expect(newBuild.stdout).toMatch(
+      /Command: {2}new code started a timer of 0\.01s; history has ActivityTaskScheduled '\w+' \(event \d+\)\n {2}Source: {3}test-results\/replay\/gate-change\/workflows\/order-saga\.ts:\d+.*\n {2}Advice: {3}patched\(\) fits: a command added/,
+    );
 
     // The changed code under the same build id (a change within the build line): the saga Pinned
     // to that build would run it, and is named.
@@ -200,6 +204,11 @@ describe('worker versioning: a Pinned saga stays on its build', () => {
     expect(sameLine.status).toBe(1);
     expect(sameLine.stdout).toContain('running, Pinned to this build build-a');
     expect(sameLine.stdout).toContain(`REFUSED order-${waiting.orderId}`);
+    expect(sameLine.stdout).toMatch(
+      new RegExp(
+        `REFUSED order-${waiting.orderId}.*\\n(?: {2}.*\\n)*? {2}Advice: {3}new build: this saga is Pinned to this very build id`,
+      ),
+    );
 
     await stack.client.workflow.getHandle(`order-${waiting.orderId}`).signal(approveSignal, { by: 'test' });
     expect(await h.result(waiting.orderId)).toMatchObject({ status: 'COMPLETED' });

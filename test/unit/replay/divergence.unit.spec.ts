@@ -49,6 +49,21 @@ const patchMarker = (patchId: string): JsonEvent => ({
     },
   },
 });
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64');
+/** What the replayer records by itself after a patch marker. */
+const changeVersion: JsonEvent = {
+  eventType: 'EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES',
+  upsertWorkflowSearchAttributesEventAttributes: {
+    searchAttributes: { indexedFields: { TemporalChangeVersion: { data: b64(['x']) } } },
+  },
+};
+const localActivity = (activityType: string): JsonEvent => ({
+  eventType: 'EVENT_TYPE_MARKER_RECORDED',
+  markerRecordedEventAttributes: {
+    markerName: 'core_local_activity',
+    details: { data: { payloads: [{ data: b64({ seq: 1, activity_id: '1', activity_type: activityType }) }] } },
+  },
+});
 const completed: JsonEvent = {
   eventType: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED',
   workflowExecutionCompletedEventAttributes: {},
@@ -107,6 +122,27 @@ describe('explaining a divergence: the command against the event, the line, the 
       [[scheduled('createOrder', 10)], [{ ...timer, attributes: [['duration', '0.01s']] }]],
     );
     expect(e).toMatchObject({ kind: 'added', actual: 'started a timer of 0.01s' });
+  });
+
+  it('lines the two sides up past the patch markers, without the search attributes the replayer records for them, where its sentence names no command', () => {
+    // Event 5 and 7 patch markers, 6 and 8 their TemporalChangeVersion, 9 the local activity createOrder.
+    const guarded = history([
+      patchMarker('a'),
+      changeVersion,
+      patchMarker('b'),
+      changeVersion,
+      localActivity('createOrder'),
+    ]);
+    const patch = (name: string): IssuedCommand => ({ kind: 'setPatchMarker', name, attributes: [] });
+    const e = explain(guarded, 5, 'Nondeterminism error: Missing associated machine for LocalActivity(1)', [
+      [patch('a'), patch('b'), { ...timer, attributes: [['duration', '0.01s']] }],
+    ]);
+    expect(e).toMatchObject({
+      kind: 'added',
+      actual: 'started a timer of 0.01s',
+      expected: "MarkerRecorded (local activity 'createOrder') (event 9)",
+      source: 'workflows/order-saga.ts:42',
+    });
   });
 
   it('completing where the history has another step: removed, with no line to show', () => {
