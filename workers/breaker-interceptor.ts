@@ -31,6 +31,9 @@ export class BreakerInterceptor implements ActivityInboundCallsInterceptor {
     private readonly log?: Logger,
   ) {}
 
+  /** This attempt was counted as failed for answering too slowly (one interceptor per attempt). */
+  private countedSlow = false;
+
   async execute(input: ActivityExecuteInput, next: Next<ActivityInboundCallsInterceptor, 'execute'>): Promise<unknown> {
     const service = breakerServiceOf(this.ctx.info.activityType);
     if (!service) return next(input);
@@ -38,9 +41,10 @@ export class BreakerInterceptor implements ActivityInboundCallsInterceptor {
     if (!(await this.breakers.admits(service, caller))) throw unavailable(service, 'its circuit breaker is open');
     let result: unknown;
     try {
-      result = await next(input);
+      result = await this.answerInTime(service, caller, next(input));
     } catch (err) {
-      if (err instanceof CancelledFailure) throw err;
+      if (err === SLOW) throw unavailable(service, `no answer within ${this.slowAfterMs()} ms`);
+      if (err instanceof CancelledFailure || this.countedSlow) throw err;
       const business = isBusinessFailure(err);
       const error = err instanceof Error ? err.message : String(err);
       const open = await this.breakers.record(service, { ok: business, caller, error });
@@ -48,9 +52,54 @@ export class BreakerInterceptor implements ActivityInboundCallsInterceptor {
       throw err;
     }
     // The step's effect is done: a breaker that cannot be told so must not make it fail.
-    await this.breakers
-      .record(service, { ok: true, caller })
-      .catch((err: unknown) => this.log?.warn({ service, err: String(err) }, 'could not count a call for its breaker'));
+    if (!this.countedSlow)
+      await this.breakers
+        .record(service, { ok: true, caller })
+        .catch((err: unknown) =>
+          this.log?.warn({ service, err: String(err) }, 'could not count a call for its breaker'),
+        );
     return result;
   }
+
+  /** A call still unanswered this long counts as failed: a provider that hangs is as down as one that refuses. */
+  private slowAfterMs(): number {
+    return Math.round(this.ctx.info.startToCloseTimeoutMs * SLOW_SHARE);
+  }
+
+  /**
+   * The call's outcome; or, when it has not answered before the attempt would time out on the server
+   * (where no breaker sees it), a failure counted now: SLOW if that leaves the breaker open, so the
+   * saga waits instead of spending its attempts; else the call goes on to its outcome or its timeout.
+   */
+  private async answerInTime(service: BreakerService, caller: string, call: Promise<unknown>): Promise<unknown> {
+    // Timeouts this short are a test's compressed timings, where a busy machine is not a provider that hangs.
+    if (this.ctx.info.startToCloseTimeoutMs < MIN_SLOW_TIMEOUT_MS) return call;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<typeof SLOW>((resolve) => {
+      timer = setTimeout(() => resolve(SLOW), this.slowAfterMs());
+    });
+    // Its outcome, once the attempt is given up on, is nobody's to handle.
+    call.catch(() => undefined);
+    try {
+      const first = await Promise.race([call, late]);
+      if (first !== SLOW) return first;
+    } finally {
+      clearTimeout(timer);
+    }
+    const open = await this.breakers.record(service, {
+      ok: false,
+      caller,
+      error: `no answer within ${this.slowAfterMs()} ms`,
+    });
+    if (open) throw SLOW;
+    // Counted once: its late outcome is not counted again.
+    this.countedSlow = true;
+    return call;
+  }
 }
+
+/** The share of an attempt's start-to-close timeout after which an unanswered call counts as failed. */
+const SLOW_SHARE = 0.8;
+const SLOW = Symbol('slow');
+/** Attempts with a shorter start-to-close timeout are never counted as slow. */
+const MIN_SLOW_TIMEOUT_MS = 1_000;

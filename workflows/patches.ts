@@ -37,12 +37,20 @@ export const STATUS_ATTRIBUTE_AT_MILESTONES = 'status-attribute-at-milestones';
 export const SAGA_STEP_TABLE = 'saga-step-table';
 
 /**
- * createOrder and completeOrder run as local activities (workflows/saga/local.ts): in the worker,
- * recorded as one marker each, with no activity task of their own to schedule, dispatch and
- * complete. Neither has a cancel point inside it. Checked once, at the start: sagas without the
- * marker call them as normal activities.
+ * createOrder and completeOrder ran as local activities, completeOrder handing a long outage over
+ * to a normal activity. Superseded by SAGA_LOCAL_CREATE_ORDER (completeOrder must not run before
+ * the point of no return is recorded, see workflows/saga/local.ts); kept for the sagas that
+ * recorded it, which replay that way. New sagas never record it.
  */
 export const SAGA_LOCAL_ORDER_STEPS = 'saga-local-order-steps';
+
+/**
+ * createOrder runs as a local activity (workflows/saga/local.ts): in the worker, inside the
+ * workflow task that starts the saga, recorded as one marker, with no activity task of its own to
+ * schedule, dispatch and complete. Checked once, at the start: sagas without the marker call it as
+ * a normal activity.
+ */
+export const SAGA_LOCAL_CREATE_ORDER = 'saga-local-create-order';
 
 /**
  * A step whose service's circuit breaker is open fails fast (ServiceUnavailable) and the saga

@@ -52,8 +52,8 @@ describe('a provider outage pauses the step, not the business (circuit breakers,
   let worker: Worker;
   let running: Promise<void>;
   const taskQueue = `breakers-${randomUUID().slice(0, 8)}`;
-  /** While true, processPayment fails as a service that is down would. */
-  const outage = { payment: false };
+  /** While true, processPayment fails as a service that is down would; `hang`: it answers nothing instead. */
+  const outage = { payment: false, hang: false };
   /** processPayment calls that reached the service, by order. */
   const paymentCalls = new Map<string, number>();
 
@@ -84,6 +84,7 @@ describe('a provider outage pauses the step, not the business (circuit breakers,
       ...real,
       processPayment: async (args) => {
         paymentCalls.set(args.orderId, (paymentCalls.get(args.orderId) ?? 0) + 1);
+        if (outage.payment && outage.hang) await new Promise((r) => setTimeout(r, 5_000));
         if (outage.payment) throw ApplicationFailure.retryable('payment service is down (test outage)', 'Outage');
         return real.processPayment(args);
       },
@@ -106,7 +107,7 @@ describe('a provider outage pauses the step, not the business (circuit breakers,
     await env?.teardown();
   }, 60_000);
 
-  async function startSaga(balance = BALANCE) {
+  async function startSaga(balance = BALANCE, settings = MATRIX_SETTINGS) {
     const orderId = `breaker-${randomUUID().slice(0, 8)}`;
     const { accountId } = await createAccountService({ store }).openAccount({
       owner: orderId,
@@ -129,7 +130,7 @@ describe('a provider outage pauses the step, not the business (circuit breakers,
       items: [{ sku, quantity: 2 }],
       shippingAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
       correlationId: randomUUID(),
-      settings: MATRIX_SETTINGS,
+      settings,
     };
     const handle = await env.client.workflow.start<OrderSagaWorkflow>(WORKFLOW_NAMES.orderSaga, {
       taskQueue,
@@ -187,6 +188,40 @@ describe('a provider outage pauses the step, not the business (circuit breakers,
       expect(seen[0]).toBe('BreakerOpened:failures');
       expect(seen.at(-1)).toBe('BreakerClosed:probe');
       expect(seen).toContain('BreakerHalfOpened:');
+    },
+  );
+
+  it(
+    'a provider that hangs counts as failing before its attempts time out: the saga waits and completes after',
+    { timeout: 90_000 },
+    async () => {
+      const before = (await transitions()).length;
+      outage.payment = true;
+      outage.hang = true;
+      // Attempts of 1.5 s: a call unanswered after 1.2 s counts as failed (no time skips while it runs).
+      const settings = {
+        ...MATRIX_SETTINGS,
+        policies: {
+          ...MATRIX_SETTINGS.policies,
+          payment: { ...MATRIX_SETTINGS.policies.payment, startToCloseTimeoutMs: 1_500 },
+        },
+      };
+      const { handle } = await startSaga(BALANCE, settings);
+      try {
+        await waitFor(
+          'the saga to wait on the payment breaker',
+          async () => (await handle.query(statusQuery)).waitingOnBreaker,
+          30_000,
+        );
+        expect((await transitions()).slice(before)[0]).toBe('BreakerOpened:failures');
+        const [opened] = (await store.readStream(breakerStream('payment'))).slice(before);
+        expect((opened!.data as { reason: string }).reason).toMatch(/no answer within 1200 ms/);
+      } finally {
+        outage.payment = false;
+        outage.hang = false;
+      }
+      expect(await handle.result()).toMatchObject({ status: 'COMPLETED' });
+      expect((await handle.query(statusQuery)).compensationsDone).toEqual([]);
     },
   );
 
