@@ -9,6 +9,7 @@ export {
   placedUpdate,
   placementQuery,
   rejectSignal,
+  repairUpdate,
   statusQuery,
   updateShippingAddressUpdate,
 } from './definitions';

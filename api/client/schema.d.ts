@@ -1648,7 +1648,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    status?: "PENDING" | "AWAITING_APPROVAL" | "PAYMENT_COMPLETED" | "ITEMS_RESERVED" | "SHIPMENT_SCHEDULED" | "COMPLETED" | "COMPENSATING" | "CANCELLED" | "COMPENSATION_INCOMPLETE";
+                    status?: "PENDING" | "AWAITING_APPROVAL" | "PAYMENT_COMPLETED" | "ITEMS_RESERVED" | "NEEDS_ATTENTION" | "SHIPMENT_SCHEDULED" | "COMPLETED" | "COMPENSATING" | "CANCELLED" | "COMPENSATION_INCOMPLETE";
                     /** @description The customer's own id; the server turns it into the pseudonym the read model holds */
                     customerId?: string;
                     /** @description The customer's pseudonym, as events and read models hold it */
@@ -1683,7 +1683,7 @@ export interface paths {
                                 customerId: string;
                                 accountId: string;
                                 /** @enum {string} */
-                                status: "PENDING" | "AWAITING_APPROVAL" | "PAYMENT_COMPLETED" | "ITEMS_RESERVED" | "SHIPMENT_SCHEDULED" | "COMPLETED" | "COMPENSATING" | "CANCELLED" | "COMPENSATION_INCOMPLETE";
+                                status: "PENDING" | "AWAITING_APPROVAL" | "PAYMENT_COMPLETED" | "ITEMS_RESERVED" | "NEEDS_ATTENTION" | "SHIPMENT_SCHEDULED" | "COMPLETED" | "COMPENSATING" | "CANCELLED" | "COMPENSATION_INCOMPLETE";
                                 items: ({
                                     sku: string;
                                     quantity: number;
@@ -1822,7 +1822,7 @@ export interface paths {
                             orderId: string;
                             workflowId: string;
                             /** @enum {string} */
-                            status: "PENDING" | "AWAITING_APPROVAL" | "PAYMENT_COMPLETED" | "ITEMS_RESERVED" | "SHIPMENT_SCHEDULED" | "COMPLETED" | "COMPENSATING" | "CANCELLED" | "COMPENSATION_INCOMPLETE";
+                            status: "PENDING" | "AWAITING_APPROVAL" | "PAYMENT_COMPLETED" | "ITEMS_RESERVED" | "NEEDS_ATTENTION" | "SHIPMENT_SCHEDULED" | "COMPLETED" | "COMPENSATING" | "CANCELLED" | "COMPENSATION_INCOMPLETE";
                             /** @description Cents; null if the saga stopped before pricing */
                             total: number | null;
                             items: {
@@ -1934,7 +1934,7 @@ export interface paths {
                             customerId: string;
                             accountId: string;
                             /** @enum {string} */
-                            status: "PENDING" | "AWAITING_APPROVAL" | "PAYMENT_COMPLETED" | "ITEMS_RESERVED" | "SHIPMENT_SCHEDULED" | "COMPLETED" | "COMPENSATING" | "CANCELLED" | "COMPENSATION_INCOMPLETE";
+                            status: "PENDING" | "AWAITING_APPROVAL" | "PAYMENT_COMPLETED" | "ITEMS_RESERVED" | "NEEDS_ATTENTION" | "SHIPMENT_SCHEDULED" | "COMPLETED" | "COMPENSATING" | "CANCELLED" | "COMPENSATION_INCOMPLETE";
                             items: ({
                                 sku: string;
                                 quantity: number;
@@ -2072,7 +2072,7 @@ export interface paths {
                         "application/json": {
                             orderId: string;
                             /** @enum {string} */
-                            status: "PENDING" | "AWAITING_APPROVAL" | "PAYMENT_COMPLETED" | "ITEMS_RESERVED" | "SHIPMENT_SCHEDULED" | "COMPLETED" | "COMPENSATING" | "CANCELLED" | "COMPENSATION_INCOMPLETE";
+                            status: "PENDING" | "AWAITING_APPROVAL" | "PAYMENT_COMPLETED" | "ITEMS_RESERVED" | "NEEDS_ATTENTION" | "SHIPMENT_SCHEDULED" | "COMPLETED" | "COMPENSATING" | "CANCELLED" | "COMPENSATION_INCOMPLETE";
                             awaitingApproval: boolean;
                             stepsDone: string[];
                             compensationsDone: string[];
@@ -2392,7 +2392,7 @@ export interface paths {
                             /** @constant */
                             accepted: "cancel";
                             /** @enum {string} */
-                            status: "PENDING" | "AWAITING_APPROVAL" | "PAYMENT_COMPLETED" | "ITEMS_RESERVED" | "SHIPMENT_SCHEDULED" | "COMPLETED" | "COMPENSATING" | "CANCELLED" | "COMPENSATION_INCOMPLETE";
+                            status: "PENDING" | "AWAITING_APPROVAL" | "PAYMENT_COMPLETED" | "ITEMS_RESERVED" | "NEEDS_ATTENTION" | "SHIPMENT_SCHEDULED" | "COMPLETED" | "COMPENSATING" | "CANCELLED" | "COMPENSATION_INCOMPLETE";
                         } & {
                             [key: string]: unknown;
                         };
@@ -2435,6 +2435,131 @@ export interface paths {
                     };
                 };
                 /** @description Past the point of no return: completing or COMPLETED */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests from this address; retry later */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orders/{orderId}/repair": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Repair a saga waiting in NEEDS_ATTENTION (Temporal update): retry its step, correct its input (the shipping address) and retry, or compensate. Audited with the key id. Refused when the saga is not waiting; a saga not repaired within REPAIR_WAIT_TIMEOUT compensates by itself
+         * @description Who may call it: operators.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orderId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        action: "retry";
+                    } | {
+                        /** @constant */
+                        action: "correct";
+                        shippingAddress: {
+                            line1: string;
+                            city: string;
+                            postalCode: string;
+                            country: string;
+                        };
+                    } | {
+                        /** @constant */
+                        action: "compensate";
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Accepted: the saga acts on it at once */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            orderId: string;
+                            /** @constant */
+                            accepted: "repair";
+                            /** @enum {string} */
+                            action: "retry" | "correct" | "compensate";
+                            /** @enum {string} */
+                            status: "PENDING" | "AWAITING_APPROVAL" | "PAYMENT_COMPLETED" | "ITEMS_RESERVED" | "NEEDS_ATTENTION" | "SHIPMENT_SCHEDULED" | "COMPLETED" | "COMPENSATING" | "CANCELLED" | "COMPENSATION_INCOMPLETE";
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Malformed input (names the field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unknown order */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not waiting for a repair (or the input of its step cannot be corrected) */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -2582,7 +2707,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    status?: "PENDING" | "AWAITING_APPROVAL" | "PAYMENT_COMPLETED" | "ITEMS_RESERVED" | "SHIPMENT_SCHEDULED" | "COMPLETED" | "COMPENSATING" | "CANCELLED" | "COMPENSATION_INCOMPLETE";
+                    status?: "PENDING" | "AWAITING_APPROVAL" | "PAYMENT_COMPLETED" | "ITEMS_RESERVED" | "NEEDS_ATTENTION" | "SHIPMENT_SCHEDULED" | "COMPLETED" | "COMPENSATING" | "CANCELLED" | "COMPENSATION_INCOMPLETE";
                     limit?: number;
                     /** @description Where the previous page ended: its nextCursor, <epoch milliseconds>.<id> */
                     cursor?: string;
@@ -2612,7 +2737,7 @@ export interface paths {
                                 customerId: string;
                                 accountId: string;
                                 /** @enum {string} */
-                                status: "PENDING" | "AWAITING_APPROVAL" | "PAYMENT_COMPLETED" | "ITEMS_RESERVED" | "SHIPMENT_SCHEDULED" | "COMPLETED" | "COMPENSATING" | "CANCELLED" | "COMPENSATION_INCOMPLETE";
+                                status: "PENDING" | "AWAITING_APPROVAL" | "PAYMENT_COMPLETED" | "ITEMS_RESERVED" | "NEEDS_ATTENTION" | "SHIPMENT_SCHEDULED" | "COMPLETED" | "COMPENSATING" | "CANCELLED" | "COMPENSATION_INCOMPLETE";
                                 items: ({
                                     sku: string;
                                     quantity: number;
@@ -2764,7 +2889,7 @@ export interface paths {
                                 /** @enum {string} */
                                 policy: "compensate" | "report";
                                 /** @description The order's status when found; null: not recorded */
-                                foundStatus: ("PENDING" | "AWAITING_APPROVAL" | "PAYMENT_COMPLETED" | "ITEMS_RESERVED" | "SHIPMENT_SCHEDULED" | "COMPLETED" | "COMPENSATING" | "CANCELLED" | "COMPENSATION_INCOMPLETE") | null;
+                                foundStatus: ("PENDING" | "AWAITING_APPROVAL" | "PAYMENT_COMPLETED" | "ITEMS_RESERVED" | "NEEDS_ATTENTION" | "SHIPMENT_SCHEDULED" | "COMPLETED" | "COMPENSATING" | "CANCELLED" | "COMPENSATION_INCOMPLETE") | null;
                                 /** Format: date-time */
                                 detectedAt: string;
                                 settleWorkflowId?: string;
@@ -2772,7 +2897,7 @@ export interface paths {
                                 settledAt?: string;
                                 /** @enum {string} */
                                 outcome?: "settled" | "had-outcome" | "reported" | "nothing-recorded";
-                                status?: ("PENDING" | "AWAITING_APPROVAL" | "PAYMENT_COMPLETED" | "ITEMS_RESERVED" | "SHIPMENT_SCHEDULED" | "COMPLETED" | "COMPENSATING" | "CANCELLED" | "COMPENSATION_INCOMPLETE") | null;
+                                status?: ("PENDING" | "AWAITING_APPROVAL" | "PAYMENT_COMPLETED" | "ITEMS_RESERVED" | "NEEDS_ATTENTION" | "SHIPMENT_SCHEDULED" | "COMPLETED" | "COMPENSATING" | "CANCELLED" | "COMPENSATION_INCOMPLETE") | null;
                                 compensationsDone?: string[];
                                 compensationsFailed?: string[];
                                 openDeadLetters?: string[];

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ORDER_STATUSES, shippingAddressSchema } from '../../domain/orders';
+import { ORDER_STATUSES, REPAIR_ACTIONS, shippingAddressSchema } from '../../domain/orders';
 import { emptyQuery, idempotencyHeader, id, NOT_BLANK, page, skuSchema } from './schemas';
 import { EVENTUAL, operations, operators } from './define';
 import { acceptedBody, customerOrdersBody, orderPageBody, orderViewBody, sagaStatusBody } from './responses';
@@ -16,6 +16,19 @@ export const placeOrderSchema = z.strictObject({
 
 export const orderIdParams = z.object({ orderId: id });
 export const reasonBody = z.strictObject({ reason: z.string().trim().min(1).max(500).meta(NOT_BLANK).optional() });
+
+/** An operator's repair of a saga waiting in NEEDS_ATTENTION (domain/orders/repair.ts). */
+export const repairBody = z.discriminatedUnion('action', [
+  z.strictObject({ action: z.literal('retry') }),
+  z.strictObject({ action: z.literal('correct'), shippingAddress: shippingAddressSchema }),
+  z.strictObject({ action: z.literal('compensate'), reason: z.string().trim().min(1).max(500).meta(NOT_BLANK) }),
+]);
+export const repairAcceptedBody = z.looseObject({
+  orderId: z.string(),
+  accepted: z.literal('repair'),
+  action: z.enum(REPAIR_ACTIONS),
+  status: z.enum(ORDER_STATUSES),
+});
 
 /** What the saga decided in its first step (the `placed` Update's answer). */
 export const orderPlacedBody = z.object({
@@ -137,6 +150,18 @@ export const orderOperations = operations({
       },
       '404': 'Unknown order',
       '409': 'Past the point of no return: completing or COMPLETED',
+    },
+  },
+  'POST /orders/:orderId/repair': {
+    summary:
+      'Repair a saga waiting in NEEDS_ATTENTION (Temporal update): retry its step, correct its input (the shipping address) and retry, or compensate. Audited with the key id. Refused when the saga is not waiting; a saga not repaired within REPAIR_WAIT_TIMEOUT compensates by itself',
+    access: operators,
+    params: orderIdParams,
+    body: repairBody,
+    responses: {
+      '202': { description: 'Accepted: the saga acts on it at once', body: repairAcceptedBody },
+      '404': 'Unknown order',
+      '409': 'Not waiting for a repair (or the input of its step cannot be corrected)',
     },
   },
   'PUT /orders/:orderId/shipping-address': {

@@ -26,6 +26,7 @@ import {
   placedUpdateId,
   placementQuery,
   rejectSignal,
+  repairUpdate,
   statusQuery,
   updateShippingAddressUpdate,
   type OrderPlaced,
@@ -42,7 +43,8 @@ import type { AccountService } from '../../domain/accounts';
 import { parse } from '../validate';
 import { INITIAL_STATUS, ORDER_STATUS, shippingAddressSchema, UNDONE_STATUSES } from '../../domain/orders';
 import { ERASED } from '../../domain/personal-data';
-import { orderIdParams, placeOrderSchema, reasonBody } from '../contract';
+import { orderIdParams, placeOrderSchema, reasonBody, repairBody } from '../contract';
+import type { RepairAccepted, RepairRequest } from '../../domain/orders/repair';
 import { policedRouter, type PoliceDeps } from '../policed-router';
 import type { PersonalData } from '../../infra/personal-data';
 
@@ -265,6 +267,47 @@ export function orderRoutes(deps: {
         throw new HttpError(409, 'invalid_state', `Order ${orderId} has finished`);
       throw err;
     }
+  });
+
+  /**
+   * An operator's repair of a saga waiting in NEEDS_ATTENTION is the saga's `repair` Update: the
+   * saga's validator accepts it only while the saga waits (409 otherwise, with its reason), and the
+   * saga acts on it at once. The address and the reason enter the saga sealed, and the repair is
+   * audited with the key's id.
+   */
+  router.post('/orders/:orderId/repair', async (req, res) => {
+    const { orderId } = parse(orderIdParams, req.params, 'params');
+    const body = parse(repairBody, req.body ?? {}, 'body');
+    const handle = await sagaOf(orderId);
+    const by = actorOf(res);
+    let request: RepairRequest;
+    if (body.action === 'retry') request = { action: 'retry', by };
+    else if (body.action === 'correct')
+      request = {
+        action: 'correct',
+        by,
+        shippingAddress: await deps.personalData.sealAddress(await subjectOf(orderId), body.shippingAddress),
+      };
+    else request = { action: 'compensate', by, reason: (await sealedReason(orderId, body.reason))! };
+    let accepted: RepairAccepted;
+    try {
+      accepted = await handle.executeUpdate(repairUpdate, { args: [request] });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError)
+        throw new HttpError(409, 'invalid_state', err.cause?.message ?? `Order ${orderId} is not waiting for a repair`);
+      if (err instanceof WorkflowNotFoundError)
+        throw new HttpError(409, 'invalid_state', `Order ${orderId} has finished: it is not waiting for a repair`);
+      throw err;
+    }
+    await deps.db.collection('audit_log').insertOne({
+      _id: randomUUID() as never,
+      action: 'repair-order',
+      orderId,
+      repair: body.action,
+      at: new Date(),
+      by,
+    });
+    res.status(202).json(accepted);
   });
 
   /**

@@ -68,6 +68,11 @@ const CALLS: Record<RouteKey, (w: World, sku: string) => Call> = {
   'POST /orders/:orderId/approve': (w) => ({ path: `/orders/${w.orderId}/approve`, body: {}, ok: [409] }),
   'POST /orders/:orderId/reject': (w) => ({ path: `/orders/${w.orderId}/reject`, body: {}, ok: [409] }),
   'POST /orders/:orderId/cancel': (w) => ({ path: `/orders/${w.orderId}/cancel`, body: {}, ok: [409] }),
+  'POST /orders/:orderId/repair': (w) => ({
+    path: `/orders/${w.orderId}/repair`,
+    body: { action: 'retry' },
+    ok: [409],
+  }),
   'PUT /orders/:orderId/shipping-address': (w) => ({
     path: `/orders/${w.orderId}/shipping-address`,
     body: address,
