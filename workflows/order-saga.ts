@@ -4,18 +4,18 @@ import { ORDER_STATUS, statusAfter } from '../domain/orders/status';
 import { APPROVAL, FINAL_STEP, SAGA_STEPS } from '../domain/orders/steps';
 import { orderSagaV1 } from './legacy/order-saga-v1';
 import { orderSagaV2 } from './legacy/order-saga-v2';
-import { SAGA_LOCAL_ORDER_STEPS, SAGA_POINT_OF_NO_RETURN, SAGA_STEP_TABLE } from './patches';
+import { SAGA_LOCAL_CREATE_ORDER, SAGA_LOCAL_ORDER_STEPS, SAGA_POINT_OF_NO_RETURN, SAGA_STEP_TABLE } from './patches';
 import { sagaActivities } from './saga/activities';
 import { awaitApproval } from './saga/approval';
 import { compensate } from './saga/compensate';
 import { CompensationStack, compensation } from './saga/compensation-stack';
 import { runStep, type Saga } from './saga/context';
 import { isSagaOutcome } from './saga/failures';
-import { inWorkerFirst, isLocalStep, type LocalStep } from './saga/local';
+import { LOCAL_STEPS, LOCAL_STEPS_OF_ORDER_STEPS_PATCH, runLocally, type LocalStep } from './saga/local';
 import { installHandlers } from './saga/handlers';
 import { SagaState } from './saga/state';
 import { STEP_CALLS } from './saga/steps';
-import { policyOf, withDefaultPolicies } from '../domain/orders/saga-settings';
+import { withDefaultPolicies } from '../domain/orders/saga-settings';
 import type { OrderSagaInput, OrderSagaResult } from '../domain/orders/saga';
 
 /**
@@ -60,8 +60,7 @@ async function runOrderSaga(input: OrderSagaInput): Promise<OrderSagaResult> {
       shippingAddress: input.shippingAddress,
     },
     state: new SagaState(input),
-    // Checked once, at the start: sagas started before call createOrder and completeOrder as normal activities.
-    act: sagaActivities(settings, { localOrderSteps: patched(SAGA_LOCAL_ORDER_STEPS) }),
+    act: sagaActivities(settings, { localSteps: localStepsOfThisSaga() }),
     // Address changes and the steps that read or settle the address take turns: the last accepted
     // change is the one shipped, and a change queued behind the booking finds it booked and is refused.
     addressLock: new Mutex(),
@@ -95,22 +94,34 @@ async function runOrderSaga(input: OrderSagaInput): Promise<OrderSagaResult> {
     }
 
     const summary = FINAL_STEP.summary();
-    const { local, final } = saga.act;
+    const { final, local, localSteps } = saga.act;
+    const remote = (args: { orderId: string; correlationId: string }) =>
+      final.completeOrder.executeWithOptions({ summary }, [args]);
     await runStep(saga, FINAL_STEP.step, FINAL_STEP.service, saga.ctx, (args) =>
-      local
-        ? // Past the point of no return: once its local attempts are spent, it waits out the outage on the server.
-          inWorkerFirst(
+      localSteps.includes(FINAL_STEP.step)
+        ? runLocally(
             FINAL_STEP.step,
             () => local.completeOrder.executeWithOptions({ summary }, [args]),
-            () => final.completeOrder.executeWithOptions({ summary }, [args]),
+            () => remote(args),
           )
-        : final.completeOrder.executeWithOptions({ summary }, [args]),
+        : remote(args),
     );
     state.setStatus(statusAfter(FINAL_STEP.reaches));
     state.view.currentStep = null;
     await condition(allHandlersFinished);
     return { orderId, status: ORDER_STATUS.COMPLETED, failureReason: null };
   });
+}
+
+/**
+ * The steps this saga runs as local activities, checked once, at the start: createOrder for new
+ * sagas (whose histories then hold its marker alone: the second check is never made); createOrder
+ * and completeOrder for those that recorded SAGA_LOCAL_ORDER_STEPS; none for sagas started before either.
+ */
+function localStepsOfThisSaga(): readonly LocalStep[] {
+  if (patched(SAGA_LOCAL_CREATE_ORDER)) return LOCAL_STEPS;
+  if (patched(SAGA_LOCAL_ORDER_STEPS)) return LOCAL_STEPS_OF_ORDER_STEPS_PATCH;
+  return [];
 }
 
 /** The step table, in order: each step with its compensation pushed first, and the approval's wait after its step. */
@@ -138,18 +149,12 @@ async function forwardSteps(saga: Saga): Promise<void> {
         ),
       );
       const summary = row.summary({ items: input.items, accountId: input.accountId, total: state.view.total });
-      const remote = (args: object) => activity.executeWithOptions({ summary }, [args]);
-      const local = act.local && isLocalStep(row.step) ? act.local[row.step] : undefined;
-      // A policy without a limit hands over to the normal activity; a limited one fails the step as it would.
-      const unlimited = policyOf(saga.settings, row.service).maximumAttempts === 0;
+      const step = row.step as LocalStep;
+      const local = act.localSteps.includes(step) ? act.local[step] : undefined;
       return runStep(saga, row.step, row.service, call.args(saga), (args) =>
         local
-          ? inWorkerFirst(
-              row.step as LocalStep,
-              () => (local as typeof activity).executeWithOptions({ summary }, [args]),
-              unlimited ? () => remote(args) : undefined,
-            )
-          : remote(args),
+          ? runLocally(step, () => (local as typeof activity).executeWithOptions({ summary }, [args]))
+          : activity.executeWithOptions({ summary }, [args]),
       );
     };
     const result = await (row.addressLock ? saga.addressLock.runExclusive(attempt) : attempt());

@@ -24,6 +24,9 @@ export interface SagaEnv {
   settings: SagaSettings;
   /** Cells whose sagas get faults injected, by order id. */
   runs: Map<string, CellRun>;
+  /** The Temporal server's address and the worker's connection, for a test that runs workers of its own. */
+  address: string;
+  nativeConnection: NativeConnection;
 }
 
 const policy = (maximumAttempts: number, intervalMs: number, maxIntervalMs: number): StepPolicy => ({
@@ -80,7 +83,7 @@ export function useTimeSkippingSaga(workflowsPath = defaultWorkflows): SagaEnv {
         namespace: 'default',
         searchAttributes: Object.fromEntries(searchAttributes.map((k) => [k.name, KEYWORD])),
       });
-      return { client: env.client, nativeConnection: env.nativeConnection };
+      return { client: env.client, nativeConnection: env.nativeConnection, address: env.address };
     },
     close: async () => env?.teardown(),
   });
@@ -97,7 +100,7 @@ export function useDevServerSaga(workflowsPath = defaultWorkflows): SagaEnv {
       connection = await Connection.connect({ address });
       nativeConnection = await NativeConnection.connect({ address });
       const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
-      return { client: new Client({ connection, namespace }), nativeConnection, namespace };
+      return { client: new Client({ connection, namespace }), nativeConnection, namespace, address };
     },
     async close() {
       await nativeConnection?.close();
@@ -116,7 +119,7 @@ function quietRuntime() {
 }
 
 interface Server {
-  open(): Promise<{ client: Client; nativeConnection: NativeConnection; namespace?: string }>;
+  open(): Promise<{ client: Client; nativeConnection: NativeConnection; address: string; namespace?: string }>;
   close(): Promise<void>;
 }
 
@@ -125,8 +128,10 @@ function useSaga(workflowsPath: string, settings: SagaSettings, server: Server):
   let mongo: MongoClient;
   let running: Promise<void>;
   beforeAll(async () => {
-    const { client, nativeConnection, namespace } = await server.open();
+    const { client, nativeConnection, namespace, address } = await server.open();
     t.client = client;
+    t.address = address;
+    t.nativeConnection = nativeConnection;
     mongo = await new MongoClient(inject('mongodbUri'), { maxPoolSize: 50 }).connect();
     t.db = mongo.db(`saga_${randomUUID().slice(0, 8)}`);
     await createEventStore(t.db).ensureIndexes();

@@ -4,7 +4,7 @@ import type { DeadLetterActivities } from '../../activities/dead-letters';
 import type { OrderActivities } from '../../activities/order';
 import { FINAL_STEP, SERVICES, type CompensationStep } from '../../domain/orders/steps';
 import { activityOptions } from '../policies';
-import { localActivityOptions, type LocalStep } from './local';
+import { LOCAL_SERVICE, localActivityOptions, type LocalStep } from './local';
 import { policyOf, type SagaSettings, type ServiceName, type StepPolicy } from '../../domain/orders/saga-settings';
 
 /** Every activity a saga step, its compensation or its approval may call: all the services' (activities/index.ts). */
@@ -20,12 +20,12 @@ const untilDone = (policy: StepPolicy): StepPolicy => ({ ...policy, maximumAttem
  * - `undo`: the compensation policy, then a dead letter;
  * - `final`: completeOrder, past the point of no return, so retried until the order service answers;
  * - `bookkeeping`: dead letters, the last resort, so retried until the store answers;
- * - `local`: createOrder and completeOrder as local activities, with the order service's policy
- *   (workflows/saga/local.ts), for sagas that record SAGA_LOCAL_ORDER_STEPS; absent for the others.
+ * - `local`: the steps in `localSteps` as local activities, with their service's policy
+ *   (workflows/saga/local.ts): createOrder for sagas that record SAGA_LOCAL_CREATE_ORDER.
  * A call that the Web UI should describe passes its summary per call (`executeWithOptions`), on
  * the same proxy.
  */
-export function sagaActivities(settings: SagaSettings, { localOrderSteps = false } = {}) {
+export function sagaActivities(settings: SagaSettings, { localSteps = [] as readonly LocalStep[] } = {}) {
   const proxy = <T extends object>(policy: StepPolicy) => proxyActivities<T>(activityOptions(policy));
   return {
     forward: Object.fromEntries(
@@ -34,11 +34,11 @@ export function sagaActivities(settings: SagaSettings, { localOrderSteps = false
     undo: proxy<Compensations>(settings.compensationPolicy),
     final: proxy<Pick<OrderActivities, 'completeOrder'>>(untilDone(policyOf(settings, FINAL_STEP.service))),
     bookkeeping: proxy<DeadLetterActivities>(untilDone(settings.compensationPolicy)),
-    local: localOrderSteps
-      ? proxyLocalActivities<Pick<OrderActivities, LocalStep>>(
-          localActivityOptions(policyOf(settings, FINAL_STEP.service)),
-        )
-      : undefined,
+    local: proxyLocalActivities<Pick<OrderActivities, LocalStep>>(
+      localActivityOptions(policyOf(settings, LOCAL_SERVICE)),
+    ),
+    /** The steps this saga runs locally (none for sagas started before SAGA_LOCAL_CREATE_ORDER). */
+    localSteps,
   };
 }
 

@@ -1,6 +1,5 @@
 import { RetryState } from '@temporalio/common';
 import {
-  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   CancelledFailure,
@@ -9,66 +8,53 @@ import {
 } from '@temporalio/workflow';
 import { BUSINESS_FAILURES } from '../../domain/orders/saga';
 import type { OrderActivities } from '../../activities/order';
-import type { StepPolicy } from '../../domain/orders/saga-settings';
+import type { ServiceName, StepPolicy } from '../../domain/orders/saga-settings';
 import { activityOptions } from '../policies';
 import { isExhaustedTechnicalFailure } from './failures';
 
 /**
- * The steps that run in the worker as local activities: one conditional append to the order's
- * stream each, no cancel point inside them, and idempotent by event id, so a second run after a
- * worker died before the result was recorded changes nothing.
+ * The steps that run in the worker as local activities. createOrder: one conditional append to the
+ * order's stream, no cancel point inside it, idempotent by event id (a second run after a worker
+ * died before the marker was recorded changes nothing), and undone by a compensation pushed before
+ * it runs. A local activity's effect happens before the workflow task that decided to run it is
+ * recorded; if that task is lost (a worker crash, a timeout, a completion the server refuses
+ * because a message arrived meanwhile), the saga replays it with the messages of the next task
+ * handled first, and may decide otherwise. For createOrder that is harmless: whatever a replayed
+ * saga decides, cancelOrder undoes an order it created. completeOrder stays a normal activity: a
+ * cancel replayed ahead of the point of no return would undo an order whose completion was already
+ * written, so crossing that point must be recorded before completeOrder runs.
  */
-export const LOCAL_STEPS = ['createOrder', 'completeOrder'] as const satisfies readonly (keyof OrderActivities)[];
-export type LocalStep = (typeof LOCAL_STEPS)[number];
-export const isLocalStep = (step: string): step is LocalStep => (LOCAL_STEPS as readonly string[]).includes(step);
-
-/** In-worker attempts of a local step whose policy never gives up, before it goes on as a normal activity. */
-export const LOCAL_ATTEMPTS_WITHOUT_LIMIT = 3;
+export const LOCAL_STEPS = ['createOrder'] as const satisfies readonly (keyof OrderActivities)[];
+/** The steps that sagas recording SAGA_LOCAL_ORDER_STEPS ran locally, completeOrder too; they replay that way. */
+export const LOCAL_STEPS_OF_ORDER_STEPS_PATCH = ['createOrder', 'completeOrder'] as const;
+export type LocalStep = (typeof LOCAL_STEPS_OF_ORDER_STEPS_PATCH)[number];
+/** The service that carries the local steps, whose retry policy they run with. */
+export const LOCAL_SERVICE = 'order' satisfies ServiceName;
 
 /**
  * A service's retry policy as local activity options: the same timeout, backoff and attempts.
- * - Only the first retry waits in the worker (`localRetryThreshold` = the first interval); longer
- *   backoffs are server timers, so between attempts the workflow task completes and queries,
- *   cancels and address changes are answered as they are while a normal activity waits to retry.
- * - A policy without an attempt limit gets LOCAL_ATTEMPTS_WITHOUT_LIMIT here: a local activity
- *   cannot be paused or inspected on the server, and each of its retries adds events, so a long
- *   outage is waited out by the normal activity it hands over to (`inWorkerFirst`).
+ * Only the first retry waits in the worker (`localRetryThreshold` is the first interval); longer
+ * backoffs are server timers, so between attempts the workflow task completes: queries, cancels
+ * and address changes are answered as they are while a normal activity waits to retry, and a
+ * worker that takes over continues from the recorded attempt.
  */
 export function localActivityOptions(policy: StepPolicy): LocalActivityOptions {
   const { startToCloseTimeout, cancellationType, retry } = activityOptions(policy);
-  return {
-    startToCloseTimeout,
-    cancellationType: cancellationType ?? ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    localRetryThreshold: policy.initialIntervalMs,
-    retry: {
-      ...retry,
-      maximumAttempts: policy.maximumAttempts > 0 ? policy.maximumAttempts : LOCAL_ATTEMPTS_WITHOUT_LIMIT,
-    },
-  };
+  return { startToCloseTimeout, cancellationType, localRetryThreshold: policy.initialIntervalMs, retry };
 }
 
 /**
- * Runs a step as a local activity. When `handover` is given (its policy retries without limit) and
- * the local attempts ran out on a technical failure, the step goes on as that normal activity,
- * which retries on the server as long as it takes. A business failure, a cancel, or a local step
- * with a limited policy that ran out fails the step as a normal activity would: as an
- * ActivityFailure with its retry state, so compensation and dead letters read it the same way.
+ * Runs a step as a local activity. Its last failure fails the step as a normal activity's would:
+ * as an ActivityFailure with its retry state, so compensation and dead letters read it the same way.
+ * `handover` (completeOrder of sagas recording SAGA_LOCAL_ORDER_STEPS): once the local attempts ran
+ * out on a technical failure, the step goes on as that normal activity.
  */
-export async function inWorkerFirst<R>(
-  step: LocalStep,
-  local: () => Promise<R>,
-  handover?: () => Promise<R>,
-): Promise<R> {
+export async function runLocally<R>(step: LocalStep, local: () => Promise<R>, handover?: () => Promise<R>): Promise<R> {
   try {
     return await local();
   } catch (thrown) {
     const err = asActivityFailure(step, thrown);
-    const handsOver =
-      handover !== undefined &&
-      err instanceof ActivityFailure &&
-      !(err.cause instanceof CancelledFailure) &&
-      isExhaustedTechnicalFailure(err);
-    if (!handsOver) throw err;
+    if (handover === undefined || err instanceof CancelledFailure || !isExhaustedTechnicalFailure(err)) throw err;
     return handover();
   }
 }

@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compensationsThrough } from '../../../domain/orders/steps';
-import { compensatedPath, completedPath } from '../../helpers/saga-path';
+import { calledActivity, compensatedPath, completedPath, type ShownHistoryEvent } from '../../helpers/saga-path';
 import { apiOf, startStack, type Stack } from '../../helpers/stack';
 import { faultsOf } from '../../helpers/faults';
 import { fastSaga, sagaHelpers } from '../../helpers/saga';
 import { temporal } from '../../helpers/temporal-cli';
 
-interface ShownEvent {
+interface ShownEvent extends ShownHistoryEvent {
   eventType: string;
-  activityTaskScheduledEventAttributes?: { activityType: { name: string } };
   workflowExecutionSignaledEventAttributes?: { signalName: string };
 }
 
@@ -28,10 +27,7 @@ describe('operating sagas with the `temporal` CLI', () => {
   async function show(workflowId: string): Promise<ShownEvent[]> {
     return JSON.parse(await cli(['workflow', 'show', '--workflow-id', workflowId, '--output', 'json'])).events;
   }
-  const activitiesOf = (events: ShownEvent[]) =>
-    events.flatMap((e) =>
-      e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType.name] : [],
-    );
+  const activitiesOf = (events: ShownEvent[]) => events.flatMap((e) => calledActivity(e) ?? []);
   // `temporal workflow show` prints enum names in either style depending on the CLI version.
   const isType = (e: ShownEvent, type: string) =>
     e.eventType

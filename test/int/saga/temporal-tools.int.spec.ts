@@ -4,6 +4,7 @@ import { fastSaga, useSagaStack } from '../../helpers/saga';
 import { temporal } from '../../helpers/temporal-cli';
 import { waitFor } from '../../helpers/wait-for';
 import { apiOf } from '../../helpers/stack';
+import { calledActivity, type ShownHistoryEvent } from '../../helpers/saga-path';
 
 describe("sagas in Temporal's own tools", () => {
   const t = useSagaStack(fastSaga);
@@ -26,12 +27,7 @@ describe("sagas in Temporal's own tools", () => {
         'json',
       ]),
     );
-    const activities = shown.events
-      .filter((e: { activityTaskScheduledEventAttributes?: unknown }) => e.activityTaskScheduledEventAttributes)
-      .map(
-        (e: { activityTaskScheduledEventAttributes: { activityType: { name: string } } }) =>
-          e.activityTaskScheduledEventAttributes.activityType.name,
-      );
+    const activities = (shown.events as ShownHistoryEvent[]).flatMap((e) => calledActivity(e) ?? []);
     expect(activities).toEqual(ACTIVITY_STEPS);
 
     // Visibility is eventually consistent: wait until the list sees the final status.

@@ -40,6 +40,10 @@ export interface CellRun {
   addresses?: { applied: ShippingAddress[]; refused: number };
   /** Settles `addresses` once both address updates have finished. */
   addressOutcomes?: Promise<void>;
+  /** How each activity of the saga ran: as a local activity or a normal one. */
+  ranAs?: Record<string, Set<'local' | 'normal'>>;
+  /** A cancel the saga can decide on only after a local step: the next normal activity waits for the decision. */
+  decidedAfterLocalStep?: Promise<void>;
 }
 
 /**
@@ -54,7 +58,10 @@ export function faultyActivities(real: Activities, runs: Map<string, CellRun>, c
       const orderId = (args[0] as { orderId?: unknown } | undefined)?.orderId;
       const run = typeof orderId === 'string' ? runs.get(orderId) : undefined;
       if (!run) return fn(...args);
-      return intercept(run, name, Context.current().info.attempt, () => fn(...args), client());
+      const { attempt, isLocal } = Context.current().info;
+      run.ranAs ??= {};
+      (run.ranAs[name] ??= new Set()).add(isLocal ? 'local' : 'normal');
+      return intercept(run, name, attempt, isLocal, () => fn(...args), client());
     };
   }
   return wrapped as unknown as Activities;
@@ -62,14 +69,36 @@ export function faultyActivities(real: Activities, runs: Map<string, CellRun>, c
 
 const down = (what: string) => ApplicationFailure.retryable(`${what} is down (matrix fault)`, 'MatrixOutage');
 
+/**
+ * `isLocal`: the activity runs as a local activity, inside the saga's workflow task, so the saga
+ * cannot take a message (a cancel, an address change) until it returns. A message sent from inside
+ * it is left to land when it may (`run.cancelling`) instead of being waited for, which would hold
+ * the workflow task until it timed out: the cancel reaches the saga once the step is recorded,
+ * when the saga has scheduled its next step. That step waits for the decision before its effect,
+ * as a step does in the other cancel cells: the time-skipping server fails the workflow task that
+ * cancels an activity which completed meanwhile instead of handing the completion to a new task.
+ */
 async function intercept(
   run: CellRun,
   name: string,
   attempt: number,
+  isLocal: boolean,
   effect: () => Promise<unknown>,
   client: Client,
 ): Promise<unknown> {
   const { cell } = run;
+  const decideLater = (sent: Promise<void>) => {
+    // Awaited by the cell once the saga ended; a rejection until then is not an unhandled one.
+    sent.catch(() => undefined);
+    run.cancelling = sent;
+    run.decidedAfterLocalStep = sent;
+  };
+  const cancel = async (channel: CancelChannel): Promise<void> => {
+    const sent = sendCancel(run, client, channel);
+    if (!isLocal) return sent;
+    decideLater(sent);
+  };
+  if (!isLocal && run.decidedAfterLocalStep) await run.decidedAfterLocalStep;
   if (!run.healed) {
     if (cell.fault === 'order-service-outage' && (name === 'markCompensating' || name === 'cancelOrder'))
       throw down('the order service');
@@ -81,7 +110,7 @@ async function intercept(
     // The previous step finishes its effect, then the cancel lands: the saga decides on it before
     // it schedules the step (approval's "before" is played by the operator, createOrder's at start).
     const result = await effect();
-    if (attempt === 1) await sendCancel(run, client, cell.channel!);
+    if (attempt === 1) await cancel(cell.channel!);
     return result;
   }
   if (name !== ACTIVITY_OF[cell.step]) return effect();
@@ -99,26 +128,30 @@ async function intercept(
       if (cell.step === 'completeOrder' && attempt > run.outageAttempts) return effect();
       throw down(`${cell.step}'s service`);
     case 'cancel-before':
-      await run.cancelling;
+      // A local step's saga decides on the cancel only after the step: it was either decided before
+      // the step was scheduled (then the step never runs) or lands once the step is recorded.
+      if (isLocal && run.cancelling) decideLater(run.cancelling);
+      else await run.cancelling;
       return effect();
     case 'cancel-during': {
-      if (attempt === 1) await sendCancel(run, client, cell.channel!);
+      if (attempt === 1) await cancel(cell.channel!);
       return effect();
     }
     case 'cancel-in-backoff': {
       if (attempt > 1) return effect();
       // Cancel once the failed attempt has reached the server, so it lands during the backoff.
       run.cancelling = new Promise((r) => setTimeout(r, 200)).then(() => sendCancel(run, client, cell.channel!));
+      if (isLocal) decideLater(run.cancelling);
       throw down(`${cell.step}'s service (first attempt)`);
     }
     case 'cancel-after': {
       const result = await effect();
-      if (attempt === 1) await sendCancel(run, client, cell.channel!);
+      if (attempt === 1) await cancel(cell.channel!);
       return result;
     }
     case 'compensation-fails': {
       const result = await effect();
-      if (attempt === 1) await sendCancel(run, client, run.triggerChannel);
+      if (attempt === 1) await cancel(run.triggerChannel);
       return result;
     }
     case 'crash-after-effect': {
@@ -127,7 +160,11 @@ async function intercept(
       return result;
     }
     case 'address-race':
-      if (attempt === 1) await raceAddresses(run, client);
+      if (attempt === 1) {
+        const racing = raceAddresses(run, client);
+        if (isLocal) run.addressOutcomes = racing.then(() => run.addressOutcomes);
+        else await racing;
+      }
       return effect();
     default:
       return effect();
