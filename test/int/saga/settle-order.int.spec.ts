@@ -147,15 +147,15 @@ describe('orders whose saga ended without an outcome are settled', () => {
     const sku = t.h.unique('SKU');
     await t.h.stock(sku, 5, 1_000);
     await hold('inventory');
-    // The carrier refuses the destination: the saga compensates once the reservation is done.
-    const { orderId } = await t.h.placeOrder({
-      accountId,
-      items: [{ sku, quantity: 2 }],
-      shippingAddress: { ...address, country: 'ZZ' },
-    });
+    const { orderId } = await t.h.placeOrder({ accountId, items: [{ sku, quantity: 2 }] });
     await t.h.waitForSaga(orderId, (s) => s.currentStep === 'reserveItems', 'the saga to be in reserveItems');
-    // The refund will be held by a payment outage (the charge is done).
+    // Cancelled while it reserves; its refund will be held by a payment outage (the charge is done).
     await faults().inject('payment', { mode: 'error' });
+    const cancel = await apiOf(t.stack).POST('/orders/{orderId}/cancel', {
+      params: { path: { orderId } },
+      body: {},
+    });
+    expect(cancel.response.status).toBe(202);
     await faults().clear('inventory');
     await t.h.waitForSaga(
       orderId,
@@ -167,6 +167,22 @@ describe('orders whose saga ended without an outcome are settled', () => {
     await faults().clear('payment');
     const { doc } = await expectUndone(orderId, accountId, sku);
     expect(doc.foundStatus).toBe('COMPENSATING');
+  });
+
+  it('settles an order whose saga was terminated while it waited in NEEDS_ATTENTION', async () => {
+    const accountId = await t.h.openAccount(10_000);
+    const sku = t.h.unique('SKU');
+    await t.h.stock(sku, 5, 1_000);
+    // The carrier refuses the destination: the saga waits for an operator's repair.
+    const { orderId } = await t.h.placeOrder({
+      accountId,
+      items: [{ sku, quantity: 2 }],
+      shippingAddress: { ...address, country: 'ZZ' },
+    });
+    await t.h.waitForSaga(orderId, (s) => s.status === 'NEEDS_ATTENTION', 'the saga to need attention');
+    await saga(orderId).terminate('an operator ended it');
+    const { doc } = await expectUndone(orderId, accountId, sku);
+    expect(doc.foundStatus).not.toBeNull();
   });
 
   it('settles once more after the settle workflow itself is terminated, refunding once', async () => {
