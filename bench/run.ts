@@ -1,5 +1,6 @@
 /**
  * npm run bench [-- --quick] [-- --only=saga,hot-sku,hot-account,scale,lag,append,lookups,rehydrate,replay,profile]
+ * npm run bench -- --only=soak [--soak-minutes=10] [--soak-rate=3] [--soak-kinds=spread,hot]
  *
  * Obtains the servers the way the tests do (embedded Temporal dev server and MongoDB on random
  * ports, or TEMPORAL_ADDRESS / MONGODB_URI), runs every scenario next to its baseline in the same
