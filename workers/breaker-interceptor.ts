@@ -43,7 +43,7 @@ export class BreakerInterceptor implements ActivityInboundCallsInterceptor {
     try {
       result = await this.answerInTime(service, caller, next(input));
     } catch (err) {
-      if (err === SLOW) throw unavailable(service, `no answer within ${this.slowAfterMs()} ms`);
+      if (err instanceof SlowCall) throw unavailable(service, err.message);
       if (err instanceof CancelledFailure || this.countedSlow) throw err;
       const business = isBusinessFailure(err);
       const error = err instanceof Error ? err.message : String(err);
@@ -68,7 +68,7 @@ export class BreakerInterceptor implements ActivityInboundCallsInterceptor {
 
   /**
    * The call's outcome; or, when it has not answered before the attempt would time out on the server
-   * (where no breaker sees it), a failure counted now: SLOW if that leaves the breaker open, so the
+   * (where no breaker sees it), a failure counted now: SlowCall if that leaves the breaker open, so the
    * saga waits instead of spending its attempts; else the call goes on to its outcome or its timeout.
    */
   private async answerInTime(service: BreakerService, caller: string, call: Promise<unknown>): Promise<unknown> {
@@ -91,7 +91,7 @@ export class BreakerInterceptor implements ActivityInboundCallsInterceptor {
       caller,
       error: `no answer within ${this.slowAfterMs()} ms`,
     });
-    if (open) throw SLOW;
+    if (open) throw new SlowCall(`no answer within ${this.slowAfterMs()} ms`);
     // Counted once: its late outcome is not counted again.
     this.countedSlow = true;
     return call;
@@ -101,5 +101,7 @@ export class BreakerInterceptor implements ActivityInboundCallsInterceptor {
 /** The share of an attempt's start-to-close timeout after which an unanswered call counts as failed. */
 const SLOW_SHARE = 0.8;
 const SLOW = Symbol('slow');
+/** The call was given up on as too slow while the breaker is open: the step fails fast. */
+class SlowCall extends Error {}
 /** Attempts with a shorter start-to-close timeout are never counted as slow. */
 const MIN_SLOW_TIMEOUT_MS = 1_000;
