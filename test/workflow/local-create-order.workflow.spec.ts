@@ -6,7 +6,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { workerActivities } from '../../composition';
 import { LOCAL_STEPS } from '../../workflows/saga/local';
 import type { Cell } from './matrix/cells';
-import { checkCell } from './matrix/check-cell';
+import { checkedCell } from './matrix/check-cell';
 import { useTimeSkippingSaga } from './saga-env';
 
 type HistoryEvent = NonNullable<History['events']>[number];
@@ -38,7 +38,7 @@ describe('createOrder runs as a local activity', () => {
   it('records it as one marker, with its summary, and schedules no activity task for it; completeOrder stays an activity task', async () => {
     // A fault away from the order's steps: createOrder and completeOrder run once, as on the happy path.
     const cell: Cell = { id: 'local.one-marker', step: 'processPayment', fault: 'crash-after-effect' };
-    const { run } = await checkCell(t, cell);
+    const { run } = await checkedCell(t, cell);
     const history = await t.client.workflow.getHandle(run.workflowId).fetchHistory();
     for (const step of LOCAL_STEPS) {
       expect(scheduled(history)).not.toContain(step);
@@ -52,7 +52,7 @@ describe('createOrder runs as a local activity', () => {
 
   it('parks createOrder as a dead letter that counted its attempts when its local attempts run out, and compensates', async () => {
     const cell: Cell = { id: 'local.create-exhausted', step: 'createOrder', fault: 'exhausted' };
-    const { run } = await checkCell(t, cell);
+    const { run } = await checkedCell(t, cell);
     const letter = await t.db.collection('dead_letters').findOne({ orderId: run.orderId, kind: 'step' });
     expect(letter).toMatchObject({
       step: 'createOrder',
@@ -88,7 +88,7 @@ describe('createOrder runs as a local activity', () => {
 
     // The cell's saga runs on the crashing worker's queue; no fault of the matrix applies there.
     const cell: Cell = { id: 'local.worker-killed', step: 'createOrder', fault: 'crash-after-effect' };
-    const checking = checkCell({ ...t, taskQueue: queue }, cell);
+    const checking = checkedCell({ ...t, taskQueue: queue }, cell);
     expect(await exited, 'the worker was killed after the effect').toBe('SIGKILL');
 
     const real = workerActivities({ db: t.db });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { allCells, FAULTS, STEPS } from './matrix/cells';
-import { checkCell } from './matrix/check-cell';
+import { checkedCell } from './matrix/check-cell';
 import { ACTIVITY_OF } from './matrix/faulty-activities';
 import { INVARIANTS } from './matrix/invariants';
 import { LOCAL_STEPS } from '../../workflows/saga/local';
@@ -32,7 +32,7 @@ describe(`the saga keeps its promise in every cell of the fault matrix (${cells.
   // saga waiting for its operator (approval) must not share the server with another's wait.
   // createOrder runs as a local activity: its cells hold the local activity to the same promise.
   it.each(cells)('$id', { timeout: 60_000 }, async (cell) => {
-    const { run } = await checkCell(t, cell);
+    const { run } = await checkedCell(t, cell);
     const activity = ACTIVITY_OF[cell.step];
     if ((LOCAL_STEPS as readonly string[]).includes(activity) && run.ranAs?.[activity])
       expect([...run.ranAs[activity]][0], `${activity} runs as a local activity first`).toBe('local');

@@ -8,7 +8,12 @@ import { redriveParkedCompensations, runCell, type CellOutcome } from './run-cel
  * Runs one cell and holds it to the promise: every invariant when the saga ends, the parked
  * compensations redriven, every invariant again once settled, and the end the oracle expects.
  */
-export async function checkCell(t: SagaEnv, cell: Cell): Promise<CellOutcome> {
+export async function checkCell(t: SagaEnv, cell: Cell): Promise<void> {
+  await checkedCell(t, cell);
+}
+
+/** The same, answering with the cell's outcome for checks of its own. */
+export async function checkedCell(t: SagaEnv, cell: Cell): Promise<CellOutcome> {
   const outcome = await runCell(t, cell);
   const broken = await brokenInvariants(t.db, outcome, 'ended');
   if (outcome.saga.compensationsFailed.length > 0) {
