@@ -4,7 +4,7 @@ import type { Db } from 'mongodb';
 import client from 'prom-client';
 import type { Config } from '../config';
 import type { EventStore } from '../eventstore';
-import { ORDER_STATUS } from '../domain/orders';
+import { ORDER_STATUS, ORDER_STATUSES } from '../domain/orders';
 import {
   BREAKER_SERVICES,
   BREAKER_STATUSES,
@@ -63,6 +63,19 @@ export function createMetrics(deps: { db: Db; store: EventStore; config: Config 
       this.set({ outcome: 'compensated' }, cancelled - operator);
       this.set({ outcome: 'cancelled' }, operator);
       this.set({ outcome: 'running' }, Math.max(0, all - completed - cancelled));
+    },
+  });
+  new client.Gauge({
+    name: 'orders_by_status',
+    help: 'Orders by status, from the orders read model: every status of the status table, NEEDS_ATTENTION (waiting for a repair) among them',
+    labelNames: ['status'],
+    registers: [registry],
+    async collect() {
+      const orders = await readModel(deps.db, ordersProjection, 'orders');
+      const rows = await orders
+        .aggregate<{ _id: string; n: number }>([{ $group: { _id: '$status', n: { $sum: 1 } } }])
+        .toArray();
+      for (const status of ORDER_STATUSES) this.set({ status }, rows.find((r) => r._id === status)?.n ?? 0);
     },
   });
   new client.Gauge({
