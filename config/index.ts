@@ -79,6 +79,13 @@ export const configSchema = z.object({
    * worker); no in production, where a build becomes current after `npm run deploy:check -- --promote`.
    */
   WORKER_SET_CURRENT_VERSION: z.enum(['on', 'first', 'off']).optional(),
+  /**
+   * How many activity tasks and workflow tasks one worker runs at once. Unset: the SDK's defaults
+   * (hundreds), so tasks seldom wait in the queue. A cap makes them wait there, where task-queue
+   * priority and fairness decide the order (the fairness bench and test set one).
+   */
+  WORKER_MAX_ACTIVITY_SLOTS: positiveInt('WORKER_MAX_ACTIVITY_SLOTS').optional(),
+  WORKER_MAX_WORKFLOW_TASK_SLOTS: positiveInt('WORKER_MAX_WORKFLOW_TASK_SLOTS').optional(),
   /** A `temporal` CLI binary to run the embedded dev server with. */
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
   /** Ports of the embedded Temporal dev server (frontend and Web UI). */

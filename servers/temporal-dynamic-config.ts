@@ -10,11 +10,20 @@
  * partitions, sticky caching and more pollers do not shorten that wait; the cap does. A cluster
  * with many shards reaches the same by aggregate; a small one (the dev server has one shard,
  * docker-compose four) needs the cap raised.
+ *
+ * `matching.enableFairness` turns on task-queue fairness: tasks that wait in a queue are
+ * dispatched round-robin across their fairness keys (a saga's is its customer's pseudonym,
+ * api/routes/orders.ts) instead of first come, first served, so one customer's flood of orders
+ * does not hold every other customer's steps behind it. Off by default in the server; priority
+ * keys (lower first) need nothing beyond the matcher it implies (`matching.useNewMatcher`,
+ * named too so that turning fairness off does not take priorities with it).
  */
-export const TEMPORAL_DYNAMIC_CONFIG: Readonly<Record<string, number>> = {
+export const TEMPORAL_DYNAMIC_CONFIG: Readonly<Record<string, number | boolean>> = {
   'history.transferProcessorMaxPollRPS': 10_000,
   'history.timerProcessorMaxPollRPS': 10_000,
   'history.visibilityProcessorMaxPollRPS': 10_000,
+  'matching.useNewMatcher': true,
+  'matching.enableFairness': true,
 };
 
 /** The dev server's command-line form. */

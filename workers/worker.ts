@@ -67,6 +67,12 @@ export async function createWorker(deps: {
     },
     workflowBundle: bundle,
     activities: deps.activities,
+    ...(deps.config.WORKER_MAX_ACTIVITY_SLOTS !== undefined && {
+      maxConcurrentActivityTaskExecutions: deps.config.WORKER_MAX_ACTIVITY_SLOTS,
+    }),
+    ...(deps.config.WORKER_MAX_WORKFLOW_TASK_SLOTS !== undefined && {
+      maxConcurrentWorkflowTaskExecutions: deps.config.WORKER_MAX_WORKFLOW_TASK_SLOTS,
+    }),
     dataConverter: dataConverter(deps.config),
     interceptors: {
       activity: [

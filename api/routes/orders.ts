@@ -42,6 +42,7 @@ import { idFromSeed, type Answer, type Idempotency } from '../idempotency';
 import type { AccountService } from '../../domain/accounts';
 import { parse } from '../validate';
 import { INITIAL_STATUS, ORDER_STATUS, shippingAddressSchema, UNDONE_STATUSES } from '../../domain/orders';
+import { approvedPriority, placedPriority } from '../../domain/orders/priority';
 import { ERASED } from '../../domain/personal-data';
 import { orderIdParams, placeOrderSchema, reasonBody, repairBody } from '../contract';
 import type { RepairAccepted, RepairRequest } from '../../domain/orders/repair';
@@ -185,6 +186,10 @@ export function orderRoutes(deps: {
           body.items.reduce((sum, i) => sum + (prices.get(i.sku) ?? 0) * i.quantity, 0),
         ),
         staticDetails: orderDetails(input, prices),
+        // Its customer's share of the task queue (the pseudonym: Temporal shows the key), so one
+        // customer's flood of orders waits behind itself, not in front of everyone else's.
+        // The saga's activities inherit it.
+        priority: placedPriority(customer),
       });
       placed = await deps.client.workflow.executeUpdateWithStart(placedUpdate, {
         updateId,
@@ -229,6 +234,15 @@ export function orderRoutes(deps: {
   const sealedReason = async (orderId: string, reason: string | undefined) =>
     reason === undefined ? undefined : deps.personalData.seal(await subjectOf(orderId), reason);
 
+  async function raisePriority(handle: WorkflowHandle): Promise<void> {
+    await deps.client.workflowService.updateWorkflowExecutionOptions({
+      namespace: deps.client.options.namespace,
+      workflowExecution: { workflowId: handle.workflowId },
+      workflowExecutionOptions: { priority: approvedPriority() },
+      updateMask: { paths: ['priority.priority_key'] },
+    });
+  }
+
   /** Approve and reject are signals (operators also send them with `temporal workflow signal`). */
   async function decide(req: Request, res: Response, action: 'approve' | 'reject') {
     const { orderId } = parse(orderIdParams, req.params, 'params');
@@ -238,8 +252,13 @@ export function orderRoutes(deps: {
     if (!status.awaitingApproval)
       throw new HttpError(409, 'invalid_state', `Order ${orderId} is not awaiting approval (status ${status.status})`);
     // The decision records who made it: the key's id, as audit records do.
-    if (action === 'approve') await handle.signal(approveSignal, { by: actorOf(res) });
-    else {
+    if (action === 'approve') {
+      // The approved saga's remaining steps go ahead of new orders' first steps: its activities
+      // inherit the saga's priority when they are scheduled, so it is raised before the signal
+      // that schedules them. Its fairness key stays.
+      await raisePriority(handle);
+      await handle.signal(approveSignal, { by: actorOf(res) });
+    } else {
       const reason = await sealedReason(orderId, body.reason);
       await handle.signal(rejectSignal, { ...(reason !== undefined && { reason }), by: actorOf(res) });
     }
