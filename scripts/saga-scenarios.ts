@@ -26,6 +26,8 @@ export const scenarioConfig = {
   COMPENSATION_MAX_ATTEMPTS: 5,
   APPROVAL_THRESHOLD: 5_000,
   APPROVAL_TIMEOUT: 5_000,
+  // A saga that needs attention and gets no repair compensates by itself after 5 s (shipping-failed).
+  REPAIR_WAIT_TIMEOUT: 5_000,
   FAULT_INJECTION: 'on',
   // The worker's sweep settles a terminated saga's order within a second.
   SETTLE_SWEEP_INTERVAL: 1_000,
@@ -180,7 +182,8 @@ export const scenarios: Scenario[] = [
   },
   {
     name: 'shipping-failed',
-    description: 'undeliverable address: releases the items, refunds, cancels',
+    description:
+      'undeliverable address: waits in NEEDS_ATTENTION, no repair comes within the limit (sagas before the saga-repair patch: at once), so it releases the items, refunds, cancels',
     async run(system) {
       const accountId = await openAccount(system, 10_000);
       const sku = await stock(system, 4, 500);
@@ -188,6 +191,53 @@ export const scenarios: Scenario[] = [
       return expectResult(system, run, 'CANCELLED', /cannot deliver/);
     },
   },
+  ...(['retry', 'correct', 'compensate', 'cancel'] as const).map((action): Scenario => ({
+    name: `repair-${action}`,
+    description: {
+      retry: 'the carrier refuses the address: NEEDS_ATTENTION, retried and refused again, then compensated',
+      correct: 'the carrier refuses the address: NEEDS_ATTENTION, the address corrected, then completes',
+      compensate: 'the carrier refuses the address: NEEDS_ATTENTION, then compensated by an operator',
+      cancel: 'the carrier refuses the address: NEEDS_ATTENTION, then cancelled by the customer (cancel Update)',
+    }[action],
+    async run(system) {
+      const accountId = await openAccount(system, 10_000);
+      const sku = await stock(system, 4, 500);
+      const run = await placeOrder(system, accountId, [{ sku, quantity: 2 }], { ...address, country: 'AQ' });
+      await waitForSaga(
+        system,
+        run.orderId,
+        (s) => s.status === 'NEEDS_ATTENTION',
+        `saga ${run.workflowId} to need attention`,
+      );
+      const since = (s: SagaAnswer) => (s.needsAttention as { since?: string } | null | undefined)?.since;
+      const first = since(await sagaStatus(system, run.orderId));
+      const repair = (
+        body:
+          | { action: 'retry' }
+          | { action: 'compensate'; reason: string }
+          | { action: 'correct'; shippingAddress: ShippingAddress },
+      ) => expectStatus(202, apiOf(system).POST('/orders/{orderId}/repair', { ...order(run.orderId), body }));
+      if (action === 'correct') {
+        await repair({ action: 'correct', shippingAddress: address });
+        return expectResult(system, run, 'COMPLETED');
+      }
+      if (action === 'cancel') {
+        await expectStatus(202, apiOf(system).POST('/orders/{orderId}/cancel', order(run.orderId)));
+        return expectResult(system, run, 'CANCELLED', /cancelled/);
+      }
+      if (action === 'retry') {
+        await repair({ action: 'retry' });
+        await waitForSaga(
+          system,
+          run.orderId,
+          (s) => since(s) !== undefined && since(s) !== first,
+          `saga ${run.workflowId} to need attention again`,
+        );
+      }
+      await repair({ action: 'compensate', reason: 'the customer cannot be reached' });
+      return expectResult(system, run, 'CANCELLED', /compensated by an operator/);
+    },
+  })),
   {
     name: 'approved',
     description: 'above the threshold: waits for the approve signal, then completes',
