@@ -1,8 +1,10 @@
 /**
  * A small world for the operator console to show: two customers with accounts, and orders in the
- * states an operator meets (completed, awaiting approval, cancelled with its compensations, and
- * one whose compensation could not succeed, with its open dead letter). Made through the API as a
- * user makes it; `npm run console:screenshots` and the console's browser test both use it.
+ * states an operator meets (completed, awaiting approval, cancelled with its compensations, one
+ * whose compensation could not succeed, with its open dead letter, one waiting in NEEDS_ATTENTION
+ * for a repair, and one whose saga was terminated and then settled by the worker's sweep). Made
+ * through the API as a user makes it; `npm run console:screenshots` and the console's browser test
+ * both use it.
  */
 import type { Client } from '@temporalio/client';
 import { createApiClient, dataOf, type ApiClient } from '../api/client';
@@ -19,6 +21,8 @@ export const demoConfig = {
   APPROVAL_THRESHOLD: 5_000,
   APPROVAL_TIMEOUT: 3_600_000,
   FAULT_INJECTION: 'on',
+  // The sweep finds the terminated saga's order within seconds rather than a minute.
+  SETTLE_SWEEP_INTERVAL: 1_000,
 } as const satisfies Partial<Config>;
 
 export interface DemoCustomer {
@@ -38,7 +42,14 @@ export interface DemoWorld {
   cancelled: string;
   /** Grace's: shipping was down for good, so undoing the shipment failed too: an open dead letter. */
   compensationIncomplete: string;
+  /** Ada's: the carrier refuses its postal code, so the saga waits in NEEDS_ATTENTION for a repair. */
+  needsAttention: string;
+  /** Ada's: its saga was terminated while it awaited approval; the sweep found it and settled it. */
+  settled: string;
 }
+
+/** A postal code the carrier does not know: scheduleShipment refuses it, and an operator may correct it. */
+export const REFUSED_POSTAL_CODE = '00000';
 
 const address = { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' };
 
@@ -65,7 +76,7 @@ export async function seedDemo(
     );
     return { customerId, accountId: opened.accountId };
   };
-  const place = async (who: DemoCustomer, sku: string, quantity: number) =>
+  const place = async (who: DemoCustomer, sku: string, quantity: number, shippingAddress = address) =>
     (
       await dataOf(
         api.POST('/orders', {
@@ -73,11 +84,22 @@ export async function seedDemo(
             customerId: who.customerId,
             accountId: who.accountId,
             items: [{ sku, quantity }],
-            shippingAddress: address,
+            shippingAddress,
           },
         }),
       )
     ).orderId;
+  /** Asks until `ready` holds (a script's patience: a minute, then a clear error). */
+  const until = async <T>(what: string, ask: () => Promise<T | undefined>): Promise<T> => {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const answer = await ask();
+      if (answer !== undefined) return answer;
+      if (Date.now() > deadline) throw new Error(`demo: ${what} did not happen within a minute`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  };
+  const sagaOf = (orderId: string) => dataOf(api.GET('/orders/{orderId}/saga', { params: { path: { orderId } } }));
   const result = (orderId: string): Promise<OrderSagaResult> =>
     system.client.workflow.getHandle(orderWorkflowId(orderId)).result();
   const ended = async (orderId: string, status: OrderSagaResult['status']) => {
@@ -102,5 +124,19 @@ export async function seedDemo(
   } finally {
     await api.DELETE('/faults/{service}', { params: { path: { service: 'shipping' } } });
   }
-  return { sku, ada, grace, completed, awaitingApproval, cancelled, compensationIncomplete };
+  const needsAttention = await place(ada, sku, 1, { ...address, postalCode: REFUSED_POSTAL_CODE });
+  await until('the refused address to need attention', async () =>
+    (await sagaOf(needsAttention)).status === ORDER_STATUS.NEEDS_ATTENTION ? true : undefined,
+  );
+
+  const settled = await place(ada, lamp, 1);
+  await until('the order to await approval', async () =>
+    (await sagaOf(settled)).awaitingApproval === true ? true : undefined,
+  );
+  await system.client.workflow.getHandle(orderWorkflowId(settled)).terminate('ended from the demo');
+  await until('the sweep to settle the terminated saga', async () => {
+    const { orders } = await dataOf(api.GET('/orders/unsettled', { params: { query: { state: 'settled' } } }));
+    return orders.some((o) => o.orderId === settled) ? true : undefined;
+  });
+  return { sku, ada, grace, completed, awaitingApproval, cancelled, compensationIncomplete, needsAttention, settled };
 }

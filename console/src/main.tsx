@@ -4,17 +4,21 @@ import { Link, Route, Router, Switch, useLocation } from 'wouter-preact';
 import { useHashLocation } from 'wouter-preact/use-hash-location';
 import { apiKey, onKeyRefused } from './api';
 import { AccountsPage } from './pages/accounts';
+import { BreakersPage } from './pages/breakers';
 import { CustomersPage } from './pages/customers';
 import { OrderPage } from './pages/order';
 import { OrdersPage } from './pages/orders';
 import { ReadSidePage } from './pages/read-side';
 import { StreamsPage } from './pages/streams';
+import { UnsettledPage } from './pages/unsettled';
 import './styles.css';
 
 const PAGES = [
   { href: '/orders', label: 'Orders' },
+  { href: '/unsettled', label: 'Unsettled orders' },
   { href: '/streams', label: 'Streams' },
   { href: '/read-side', label: 'Read side' },
+  { href: '/breakers', label: 'Breakers' },
   { href: '/accounts', label: 'Accounts' },
   { href: '/customers', label: 'Customers' },
 ];
@@ -117,6 +121,12 @@ function App() {
             <StreamsPage />
           </Route>
           <Route path="/streams/:streamId">{(params) => <StreamsPage streamId={params.streamId} />}</Route>
+          <Route path="/unsettled">
+            <UnsettledPage />
+          </Route>
+          <Route path="/breakers">
+            <BreakersPage />
+          </Route>
           <Route path="/read-side">
             <ReadSidePage />
           </Route>

@@ -1,4 +1,5 @@
 /** The shapes of the API's answers the console reads (the API's contract allows added fields). */
+import type { BreakerService, BreakerStatus } from '../../domain/breakers/breaker';
 import type { OrderStatus } from '../../domain/orders/status';
 
 export interface OrderView {
@@ -24,6 +25,10 @@ export interface SagaState {
   compensationsFailed: string[];
   failureReason: string | null;
   total: number | null;
+  /** Set while the saga waits in NEEDS_ATTENTION for an operator's repair (domain/orders/repair.ts). */
+  needsAttention?: { step: string; reason: string; since: string; until: string } | null;
+  /** Set while a step waits for its service's breaker to close. */
+  waitingOnBreaker?: { service: string; step: string; since: string } | null;
   [key: string]: unknown;
 }
 
@@ -60,5 +65,37 @@ export interface ProjectionRow {
   rebuilding?: { generation: number } | null;
   /** Events set aside after failing, each with an open dead letter. */
   parked?: number;
+  [key: string]: unknown;
+}
+
+/** One circuit breaker as GET /breakers answers it. */
+export interface BreakerRow {
+  service: BreakerService;
+  status: BreakerStatus;
+  since: string | null;
+  by: 'failures' | 'probe' | 'operator' | null;
+  reason: string | null;
+  /** When an open breaker probes next; null: opened by hand (closed by hand only), or not open. */
+  probeAt: string | null;
+  /** Its stream's version: how many transitions it went through. */
+  transitions: number;
+  [key: string]: unknown;
+}
+
+/** An order whose saga ended without an outcome, as GET /orders/unsettled answers it. */
+export interface Settlement {
+  orderId: string;
+  close: string;
+  state: 'unsettled' | 'settling' | 'settled';
+  policy: 'compensate' | 'report';
+  foundStatus: OrderStatus | null;
+  detectedAt: string;
+  settleWorkflowId?: string;
+  settledAt?: string;
+  outcome?: 'settled' | 'had-outcome' | 'reported' | 'nothing-recorded';
+  status?: OrderStatus | null;
+  compensationsDone?: string[];
+  compensationsFailed?: string[];
+  openDeadLetters?: string[];
   [key: string]: unknown;
 }

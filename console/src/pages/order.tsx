@@ -3,6 +3,7 @@ import { Link } from 'wouter-preact';
 import { ApiError, get, post, seg } from '../api';
 import { Answer, ErrorMessage, Json, LiveBadge, Loading, money, Section, when } from '../components/feedback';
 import { DeadLetterTable } from '../components/dead-letters';
+import { RepairPanel } from '../components/repair';
 import { useLive, useResource, useThrottled } from '../hooks';
 import type { LiveEvent } from '../live';
 import type { DeadLetter, OrderView, RecordedEvent, SagaState } from '../types';
@@ -66,6 +67,7 @@ export function OrderPage(props: { orderId: string }) {
         {order.data === undefined && order.error === undefined && <Loading what="the order" />}
         {order.data && <Summary order={order.data} />}
       </Section>
+      <RepairPanel orderId={id} saga={saga.data} order={order.data} onDone={reloadAll} />
       <Actions orderId={id} saga={saga.data} onDone={reloadAll} />
       <Section title="Saga (live state)">
         {saga.error !== undefined && <ErrorMessage error={saga.error} what={`The saga of order ${id}`} />}
@@ -144,6 +146,23 @@ function SagaPanel(props: { saga: SagaState }) {
       </dd>
       <dt>Steps done</dt>
       <dd>{s.stepsDone.join(' → ') || 'none yet'}</dd>
+      {s.needsAttention && (
+        <>
+          <dt>Needs attention</dt>
+          <dd>
+            {s.needsAttention.step}: {s.needsAttention.reason}
+          </dd>
+        </>
+      )}
+      {s.waitingOnBreaker && (
+        <>
+          <dt>Waiting on a breaker</dt>
+          <dd>
+            {s.waitingOnBreaker.step} waits for the {s.waitingOnBreaker.service} breaker to close (since{' '}
+            {when(s.waitingOnBreaker.since)}): <Link href="/breakers">see the breakers</Link>
+          </dd>
+        </>
+      )}
       {s.failureReason && (
         <>
           <dt>Failure</dt>

@@ -1,0 +1,131 @@
+import { useState } from 'preact/hooks';
+import { ApiError, post, seg } from '../api';
+import type { OrderView, SagaState } from '../types';
+import { Answer, Section, when } from './feedback';
+
+type Address = { line1: string; city: string; postalCode: string; country: string };
+type RepairBody =
+  { action: 'retry' } | { action: 'correct'; shippingAddress: Address } | { action: 'compensate'; reason: string };
+
+const FIELDS: Array<{ name: keyof Address; label: string; autocomplete: string }> = [
+  { name: 'line1', label: 'Street and number', autocomplete: 'address-line1' },
+  { name: 'city', label: 'City', autocomplete: 'address-level2' },
+  { name: 'postalCode', label: 'Postal code', autocomplete: 'postal-code' },
+  { name: 'country', label: 'Country (two letters, e.g. US)', autocomplete: 'country' },
+];
+
+/**
+ * A saga waiting in NEEDS_ATTENTION: which step failed and why, until when it waits, and the three
+ * repairs (POST /orders/:orderId/repair): retry the step, correct its address and retry, or give up
+ * and compensate. Once a repair was asked the section stays with the API's answer, and a second
+ * repair shows the API's refusal (409) as it is.
+ */
+export function RepairPanel(props: {
+  orderId: string;
+  saga: SagaState | undefined;
+  order: OrderView | undefined;
+  onDone: () => void;
+}) {
+  const waiting = props.saga?.needsAttention ?? null;
+  const [answer, setAnswer] = useState<{ ok: boolean; title: string; body: unknown } | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+  const [reason, setReason] = useState('');
+  const current = props.order?.shippingAddress;
+  const [address, setAddress] = useState<Address | undefined>(undefined);
+  const shown: Address = address ?? {
+    line1: current?.line1 ?? '',
+    city: current?.city ?? '',
+    postalCode: current?.postalCode ?? '',
+    country: current?.country ?? '',
+  };
+  if (!waiting && !answer) return null;
+
+  const repair = async (body: RepairBody) => {
+    setBusy(true);
+    try {
+      const result = await post(`/orders/${seg(props.orderId)}/repair`, body);
+      setAnswer({ ok: true, title: `${body.action}: accepted by the API`, body: result });
+    } catch (err) {
+      setAnswer({
+        ok: false,
+        title:
+          err instanceof ApiError
+            ? `${body.action} refused (HTTP ${err.status}): ${err.message}`
+            : `${body.action} failed: ${String(err)}`,
+        body: err instanceof ApiError ? err.body : undefined,
+      });
+    } finally {
+      setBusy(false);
+      props.onDone();
+    }
+  };
+
+  return (
+    <Section title="Needs attention">
+      {waiting ? (
+        <div class="attention" role="alert">
+          <p>
+            <strong>{waiting.step}</strong> failed for a reason an operator can fix: {waiting.reason}
+          </p>
+          <p>
+            Waiting since {when(waiting.since)} for a repair; if none comes by {when(waiting.until)} the saga
+            compensates by itself. The customer may still cancel.
+          </p>
+        </div>
+      ) : (
+        <p class="hint">This saga is not waiting for a repair now: the API refuses another one and says why.</p>
+      )}
+      <div class="actions">
+        <button type="button" disabled={busy} onClick={() => void repair({ action: 'retry' })}>
+          Retry {waiting?.step ?? 'the step'}
+        </button>
+      </div>
+      <form
+        aria-label="Correct the shipping address and retry"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void repair({ action: 'correct', shippingAddress: shown });
+        }}
+      >
+        <fieldset>
+          <legend>Correct the shipping address, then retry</legend>
+          <div class="actions">
+            {FIELDS.map((f) => (
+              <label key={f.name}>
+                {f.label}
+                <input
+                  name={f.name}
+                  required
+                  autocomplete={f.autocomplete}
+                  value={shown[f.name]}
+                  onInput={(e) => setAddress({ ...shown, [f.name]: e.currentTarget.value })}
+                />
+              </label>
+            ))}
+            <button type="submit" disabled={busy}>
+              Correct and retry
+            </button>
+          </div>
+        </fieldset>
+      </form>
+      <form
+        aria-label="Give up and compensate"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void repair({ action: 'compensate', reason: reason.trim() });
+        }}
+      >
+        <div class="actions">
+          <label>
+            Reason to compensate
+            <input required maxLength={500} value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
+          </label>
+          <button type="submit" class="danger" disabled={busy || !reason.trim()}>
+            Compensate (undo the order)
+          </button>
+        </div>
+      </form>
+      <Answer answer={answer} />
+    </Section>
+  );
+}
