@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --quick] [-- --only=saga,hot-sku,hot-account,scale,lag,append,lookups,rehydrate,replay,profile]
+ * npm run bench [-- --quick] [-- --only=saga,hot-sku,hot-account,scale,lag,append,lookups,rehydrate,replay,profile,fairness]
  * npm run bench -- --only=soak [--soak-minutes=10] [--soak-rate=3] [--soak-kinds=spread,hot]
  *
  * Obtains the servers the way the tests do (embedded Temporal dev server and MongoDB on random
@@ -34,6 +34,7 @@ import { sagaScenario } from './scenarios/saga';
 import { soakHalf, type SoakHalf } from './scenarios/soak';
 import { hotSkuScenario } from './scenarios/hot-sku';
 import { hotAccountScenario } from './scenarios/hot-account';
+import { fairnessScenario, type FairnessOptions } from './scenarios/fairness';
 import { scaleRows, type ScaleRun } from './lib/scale';
 
 const root = path.resolve(__dirname, '..');
@@ -81,6 +82,13 @@ const plan = quick
         repetitions: (n: number) => (n >= 10_000 ? 2 : n >= 1_000 ? 5 : 20),
       },
       replay: { replays: 60 },
+      fairness: {
+        flood: 100,
+        customers: 10,
+        ordersEach: 3,
+        floodConcurrency: 20,
+        slots: { activity: 1 },
+      } satisfies FairnessOptions,
     }
   : {
       saga: {
@@ -105,6 +113,13 @@ const plan = quick
         repetitions: (n: number) => (n >= 100_000 ? 3 : n >= 1_000 ? 15 : 50),
       },
       replay: { replays: 300 },
+      fairness: {
+        flood: 500,
+        customers: 20,
+        ordersEach: 5,
+        floodConcurrency: 50,
+        slots: { activity: 1 },
+      } satisfies FairnessOptions,
     };
 
 async function main() {
@@ -332,6 +347,30 @@ async function main() {
         halves,
         oplogCap: servers.mongo.source === 'mongo-java-server' ? config.MONGODB_STANDIN_OPLOG_ENTRIES : null,
       };
+    }
+    // Only when named (--only=fairness): it runs the worker with capped task slots, a few minutes.
+    if (only?.includes('fairness')) {
+      const slots: FairnessOptions['slots'] = plan.fairness.slots;
+      await withMongo('fairness', async (uri) => {
+        // The stack's processes read their config from the environment: the caps go there.
+        const saved = [process.env.WORKER_MAX_ACTIVITY_SLOTS, process.env.WORKER_MAX_WORKFLOW_TASK_SLOTS];
+        process.env.WORKER_MAX_ACTIVITY_SLOTS = String(slots.activity);
+        if (slots.workflowTask !== undefined) process.env.WORKER_MAX_WORKFLOW_TASK_SLOTS = String(slots.workflowTask);
+        const stack = await startSplitStack(
+          { temporalAddress: servers.temporal.address, namespace: servers.temporal.namespace, mongodbUri: uri },
+          { baselines: false },
+        ).finally(() => {
+          const restore = (name: string, value: string | undefined) =>
+            value === undefined ? delete process.env[name] : (process.env[name] = value);
+          restore('WORKER_MAX_ACTIVITY_SLOTS', saved[0]);
+          restore('WORKER_MAX_WORKFLOW_TASK_SLOTS', saved[1]);
+        });
+        try {
+          results.fairness = await fairnessScenario(stack, plan.fairness);
+        } finally {
+          await stack.stop();
+        }
+      });
     }
     // Last: see replayScenario.
     if (recorded) {
