@@ -56,13 +56,13 @@ export const REPAIRABLE_STEPS: readonly ForwardStep[] = SAGA_STEPS.filter((s: Ro
 
 /** Whether a step's failure of this type waits for a repair instead of compensating. */
 export function isRepairable(step: string, failureType: string | undefined): boolean {
-  const row = SAGA_STEPS.find((s) => s.step === step) as Row | undefined;
+  const row = SAGA_STEPS.find((s) => s.step === step);
   return row !== undefined && failureType !== undefined && (row.repairable as readonly string[]).includes(failureType);
 }
 
 /** The input a `correct` repair replaces for a step, if any. */
 export function correctableInput(step: string): 'shippingAddress' | undefined {
-  const row = SAGA_STEPS.find((s) => s.step === step) as Row | undefined;
+  const row = SAGA_STEPS.find((s) => s.step === step);
   return row && 'correctable' in row ? row.correctable : undefined;
 }
 
