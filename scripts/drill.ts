@@ -6,8 +6,12 @@
  * for a while (file-backed, so data survives) and frozen (SIGSTOP) for longer than the whole
  * compensation budget, the Temporal dev server restarted on its database file, the email and
  * payment services failing for a while — and a cancel storm: every third order cancelled at a
- * random moment of its saga. Saga time is scaled down (SAGA_TIME_SCALE), so the budgets the
- * outage outlasts are seconds, not the half hour of production.
+ * random moment of its saga. Some orders ship to addresses the carrier refuses: their sagas wait in
+ * NEEDS_ATTENTION and are repaired as an operator would (correct, retry, compensate). Saga time is
+ * scaled down (SAGA_TIME_SCALE), so the budgets the outage outlasts are seconds, not the half hour
+ * of production. Once that load has ended, the payment service goes down for longer than its
+ * step's whole retry budget while more orders are placed: the breaker must make them wait, not
+ * compensate (--outage-seconds 0 leaves this phase out).
  *
  * Then it settles the system as an operator would (redriving the compensations the outage
  * dead-lettered) and checks the invariants from the event log, the services' state, the API and
@@ -32,6 +36,7 @@ import { describeGapMarkers } from './drill/gap-markers';
 import { checkInvariants } from './drill/invariants';
 import { scriptParts } from '../composition/scripts';
 import { placeOrders } from './drill/load';
+import { runOutage, stepBudgetMs } from './drill/outage';
 import { redriveCompensations, waitForQuiet } from './drill/settle';
 import { supervise, type ManagedProcess } from './supervisor';
 
@@ -43,6 +48,9 @@ const arg = (name: string, fallback: number) => {
 };
 const SAGAS = arg('sagas', quick ? 30 : 200);
 const CONCURRENCY = arg('concurrency', quick ? 6 : 8);
+const OUTAGE_ORDERS = arg('outage-orders', quick ? 10 : 40);
+/** 0: no outage phase; otherwise at least the payment step's whole retry budget plus a second. */
+const OUTAGE_SECONDS = arg('outage-seconds', quick ? 16 : 60);
 const started = Date.now();
 const t = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
 const say = (m: string) => console.log(`[drill ${t()}] ${m}`);
@@ -72,6 +80,8 @@ async function main() {
     COMPENSATION_MAX_ATTEMPTS,
   };
   const compensationBudgetMs = budgetMs(sagaSettings(config).compensationPolicy);
+  const paymentPolicy = sagaSettings(config).policies.payment;
+  const outageMs = OUTAGE_SECONDS > 0 ? Math.max(OUTAGE_SECONDS * 1_000, stepBudgetMs(paymentPolicy) + 1_000) : 0;
   const freezeMs = Math.max(10_000, Math.ceil((compensationBudgetMs * 2.5) / 1_000) * 1_000);
   const progress = (m: string) => say(m);
   let temporal: TemporalServer = await obtainTemporal({ config, mode: 'persistent', progress });
@@ -88,6 +98,9 @@ async function main() {
     NODE_ENV: 'development',
     SAGA_TIME_SCALE: String(SAGA_TIME_SCALE),
     COMPENSATION_MAX_ATTEMPTS: String(COMPENSATION_MAX_ATTEMPTS),
+    // Probes a few seconds apart, so the breaker closes soon after the outage ends.
+    BREAKER_OPEN: '2s',
+    BREAKER_MAX_OPEN: '8s',
   };
   const processes: Record<'worker' | 'api' | 'projector', ManagedProcess> = {
     worker: supervise('worker', path.join(repoRoot, 'workers', 'main.ts'), env, say),
@@ -200,6 +213,8 @@ async function main() {
       cancelWithinMs: 8_000,
       paceMs: quick ? 10_000 : 3_000,
       readableWithinMs: READABLE_WITHIN_MS,
+      refusedEvery: quick ? 6 : 12,
+      repairWithinMs: 240_000,
     });
     const chaos = (async () => {
       for (const [name, inject] of faults) {
@@ -213,11 +228,34 @@ async function main() {
     say(`${orders.length} orders placed, ${faultsInjected.length} faults injected; clearing faults and settling`);
     for (const service of ['email', 'payment', 'inventory'] as const)
       await api.DELETE('/faults/{service}', { params: { path: { service } } }).catch(() => {});
+    const connection = await Connection.connect({ address: temporal.address });
+    const temporalClient = new Client({ connection, dataConverter: dataConverter(config) });
+
+    // The long outage, on a quiet system: any saga that compensates during it is one the outage made compensate.
+    let outage: Awaited<ReturnType<typeof runOutage>>['figures'] | undefined;
+    if (outageMs > 0) {
+      await waitForQuiet(temporalClient, api, 'drill', Date.now() + (quick ? 240_000 : 600_000));
+      const phase = await runOutage({
+        api,
+        baseUrl: `http://127.0.0.1:${apiPort}`,
+        client: temporalClient,
+        service: 'payment',
+        outageMs,
+        policy: paymentPolicy,
+        orders: OUTAGE_ORDERS,
+        readableWithinMs: READABLE_WITHIN_MS,
+        deadline: Date.now() + outageMs + 180_000,
+        say,
+      });
+      orders.push(...phase.orders);
+      outage = phase.figures;
+      faultsInjected.push(
+        `payment service down for ${outageMs / 1_000} s, past its step's ${(phase.figures.stepBudgetMs / 1_000).toFixed(1)} s retry budget`,
+      );
+    }
 
     // Settle: every saga finished, every consumer caught up with the log.
     const settleStarted = Date.now();
-    const connection = await Connection.connect({ address: temporal.address });
-    const temporalClient = new Client({ connection, dataConverter: dataConverter(config) });
     // Well inside the e2e test's limit for --quick, so a system that never settles fails here, saying where.
     const settleDeadline = settleStarted + (quick ? 240_000 : 600_000);
     await waitForQuiet(temporalClient, api, 'drill', settleDeadline);
@@ -241,6 +279,7 @@ async function main() {
       readableWithinMs: READABLE_WITHIN_MS,
       redrivenOrders,
       stillOpen,
+      ...(outage && { outage }),
     });
     await mongoClient.close();
     await connection.close();
@@ -252,6 +291,14 @@ async function main() {
       sagaTimeScale: SAGA_TIME_SCALE,
       compensationBudgetMs,
       cancelStorm: orders.filter((o) => o.cancel).length,
+      repairs: {
+        refusedAddresses: orders.filter((o) => o.repair).length,
+        correct: report.figures.repairedCorrect,
+        retry: report.figures.repairedRetry,
+        compensate: report.figures.repairedCompensate,
+        endedBeforeRepair: report.figures.refusedEndedBeforeRepair,
+      },
+      outage: outage ?? null,
       compensationsRedriven: redrivenOrders.length,
       processRestarts: restarts,
       serverSources: { temporal: temporal.source, mongodb: mongo.source },
@@ -262,6 +309,8 @@ async function main() {
       gapMarkers: report.gapMarkers,
       settleSeconds,
       totalSeconds: (Date.now() - started) / 1000,
+      loadAverage: os.loadavg().map((n) => Math.round(n * 100) / 100),
+      cpus: os.cpus().length,
     };
     await mkdir(path.join(repoRoot, 'test-results'), { recursive: true });
     await writeFile(path.join(repoRoot, 'test-results', 'drill-report.json'), JSON.stringify(summary, null, 2));
@@ -273,6 +322,13 @@ async function main() {
     console.log(
       `  cancel storm          ${summary.cancelStorm} cancels at random moments (${report.figures.cancelsAccepted} accepted, ${report.figures.cancelsRefused} refused)`,
     );
+    console.log(
+      `  repaired sagas        ${summary.repairs.refusedAddresses} refused addresses: ${summary.repairs.correct} corrected, ${summary.repairs.retry} retried then corrected, ${summary.repairs.compensate} compensated, ${summary.repairs.endedBeforeRepair} ended before needing one`,
+    );
+    if (outage)
+      console.log(
+        `  long outage           payment down ${outage.outageMs / 1_000} s: ${outage.orders} orders, ${outage.attempts} processPayment attempts (bound ${outage.attemptBound}), ${outage.breakerWaits} breaker waits, transitions ${JSON.stringify(outage.transitions)}`,
+      );
     console.log(
       `  redriven              compensations of ${redrivenOrders.length} order(s) dead-lettered by the outage`,
     );
@@ -286,7 +342,7 @@ async function main() {
     console.log(`  gap markers           ${describeGapMarkers(report.gapMarkers)}`);
     console.log(`  invariant violations  ${report.violations.length}`);
     console.log(
-      `  time to settle        ${settleSeconds.toFixed(1)} s (whole drill ${summary.totalSeconds.toFixed(0)} s)`,
+      `  time to settle        ${settleSeconds.toFixed(1)} s (whole drill ${summary.totalSeconds.toFixed(0)} s, load average ${summary.loadAverage.join(' ')} on ${summary.cpus} cores)`,
     );
     if (report.violations.length) exitCode = 1;
   } catch (err) {

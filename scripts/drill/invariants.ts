@@ -18,6 +18,41 @@ export interface PlacedOrder {
   readableAfterMs?: number;
   /** The cancel storm's request for this order, if it had one, and the API's answer. */
   cancel?: { status: number; afterMs: number; answer?: string };
+  /**
+   * For an order shipped to an address the carrier refuses: the repair the drill gave its saga
+   * (`none` when the saga ended before it needed one), the API's answers, and how often it waited.
+   */
+  repair?: {
+    action: RepairAction | 'none';
+    answers: number[];
+    waits: number;
+    endedWithout?: string;
+    problem?: string;
+  };
+  /** Placed while its payment service was down for longer than the step's retry budget (./outage.ts). */
+  duringOutage?: boolean;
+}
+
+export type RepairAction = 'retry' | 'correct' | 'compensate';
+
+/** What the long outage did, as measured by ./outage.ts. */
+export interface OutageFigures {
+  service: string;
+  outageMs: number;
+  /** The step's whole retry budget: every attempt timing out, every backoff in full. */
+  stepBudgetMs: number;
+  orders: number;
+  placedWithinMs: number;
+  /** Attempts of the step's activity across the outage's orders, and how many activities held them. */
+  attempts: number;
+  activities: number;
+  /** At most this many attempts: fewer than the orders' retry budgets would have spent. */
+  attemptBound: number;
+  breakerWaits: number;
+  /** Breaker transitions during the outage phase, from /metrics (after minus before). */
+  transitions: { open: number; 'half-open': number; closed: number };
+  /** The breaker as GET /breakers answers after the outage's orders ended. */
+  breakerAfter: { status: string; by?: string } | null;
 }
 
 export interface InvariantOptions {
@@ -28,6 +63,8 @@ export interface InvariantOptions {
   redrivenOrders: string[];
   /** Compensation dead letters still open after the redrives. */
   stillOpen: string[];
+  /** The long dependency outage, when the drill ran one. */
+  outage?: OutageFigures;
 }
 
 export interface InvariantReport {
@@ -154,6 +191,99 @@ export async function checkInvariants(
       'accepted cancels honoured',
       problems,
       `${storm.length} cancels at random moments: ${figures.cancelsAccepted} accepted (all ended CANCELLED), ${figures.cancelsRefused} refused with 409`,
+    );
+  }
+
+  // 1e. A saga waiting in NEEDS_ATTENTION ends as its repair promised: `correct` (and `retry`,
+  //     refused again, waiting again, then corrected) completed with one booking; `compensate`
+  //     cancelled with the charge refunded, the items released and nothing booked.
+  {
+    const problems: string[] = [];
+    const refused = orders.filter((o) => o.repair);
+    const about = (orderId: string) =>
+      events.filter((e) => {
+        const data = e.data as { orderId?: string; reference?: string } | null;
+        return data?.orderId === orderId || data?.reference === orderId;
+      });
+    const byAction: Record<string, number> = { correct: 0, retry: 0, compensate: 0, none: 0 };
+    const endedBefore: string[] = [];
+    for (const o of refused) {
+      const r = o.repair!;
+      byAction[r.action] = (byAction[r.action] ?? 0) + 1;
+      if (r.problem) problems.push(`order ${o.orderId} (${r.action}): ${r.problem}`);
+      if (r.action === 'none') {
+        if (!/^(CANCELLED|COMPLETED)\b/.test(r.endedWithout ?? ''))
+          problems.push(`order ${o.orderId}: ended ${r.endedWithout ?? 'nowhere'} without waiting for a repair`);
+        endedBefore.push(r.endedWithout!);
+        continue;
+      }
+      if (r.answers.some((a) => a !== 202)) problems.push(`order ${o.orderId} (${r.action}): answered ${r.answers}`);
+      const count = (type: string) => about(o.orderId).filter((e) => e.type === type).length;
+      const expectedWaits = r.action === 'retry' ? 2 : 1;
+      if (count('OrderNeedsAttention') !== expectedWaits)
+        problems.push(
+          `order ${o.orderId} (${r.action}): ${count('OrderNeedsAttention')} OrderNeedsAttention, ${expectedWaits} expected`,
+        );
+      const moved = [
+        count('PaymentCompleted'),
+        count('ItemsReserved'),
+        count('ShipmentScheduled'),
+        count('PaymentRefunded'),
+        count('ItemsReleased'),
+      ];
+      if (r.action === 'compensate') {
+        if (outcome.get(o.orderId) !== 'CANCELLED')
+          problems.push(`order ${o.orderId} compensated by the operator is ${outcome.get(o.orderId) ?? 'not settled'}`);
+        if (moved.join() !== '1,1,0,1,1')
+          problems.push(`order ${o.orderId} (compensate): charged, reserved, booked, refunded, released ${moved}`);
+      } else {
+        if (outcome.get(o.orderId) !== 'COMPLETED')
+          problems.push(`order ${o.orderId} (${r.action}) is ${outcome.get(o.orderId) ?? 'not settled'}`);
+        if (moved.join() !== '1,1,1,0,0')
+          problems.push(`order ${o.orderId} (${r.action}): charged, reserved, booked, refunded, released ${moved}`);
+      }
+    }
+    figures.repairedCorrect = byAction.correct!;
+    figures.repairedRetry = byAction.retry!;
+    figures.repairedCompensate = byAction.compensate!;
+    figures.refusedEndedBeforeRepair = byAction.none!;
+    record(
+      'repaired sagas end as promised',
+      problems,
+      `${refused.length} orders to addresses the carrier refuses: ${byAction.correct} corrected and completed once, ${byAction.retry} retried (refused again, waited again, then corrected and completed once), ${byAction.compensate} compensated with the charge refunded and the items released, ${byAction.none} ended before needing a repair${endedBefore.length ? ` (${endedBefore.join('; ')})` : ''}`,
+    );
+  }
+
+  // 1f. A dependency down for longer than its step's retry budget compensates nothing: every order
+  //     placed during it completes, its breaker opened and closed, and its attempts stay bounded.
+  if (options.outage) {
+    const problems: string[] = [];
+    const x = options.outage;
+    const during = orders.filter((o) => o.duringOutage);
+    for (const o of during) {
+      if (outcome.get(o.orderId) !== 'COMPLETED')
+        problems.push(`order ${o.orderId} placed during the outage is ${outcome.get(o.orderId) ?? 'not settled'}`);
+      if (events.some((e) => e.streamId === `order-${o.orderId}` && e.type === 'OrderCompensating'))
+        problems.push(`order ${o.orderId} placed during the outage compensated`);
+    }
+    if (during.length !== x.orders) problems.push(`${during.length} orders marked, ${x.orders} placed`);
+    if (x.outageMs <= x.stepBudgetMs)
+      problems.push(`the outage (${x.outageMs} ms) does not outlast the step's budget (${x.stepBudgetMs} ms)`);
+    if (x.placedWithinMs >= x.outageMs)
+      problems.push(`the orders were placed in ${x.placedWithinMs} ms, not within the ${x.outageMs} ms outage`);
+    if (x.transitions.open < 1 || x.transitions.closed < 1)
+      problems.push(`breaker transitions during the outage: ${JSON.stringify(x.transitions)}`);
+    if (x.breakerAfter?.status !== 'closed')
+      problems.push(`the ${x.service} breaker is ${JSON.stringify(x.breakerAfter)} after the outage`);
+    if (x.attempts > x.attemptBound)
+      problems.push(`${x.attempts} ${x.service} attempts during the outage, more than ${x.attemptBound}`);
+    if (x.breakerWaits < 1) problems.push('no saga waited on the breaker');
+    figures.outageOrders = during.length;
+    figures.outageAttempts = x.attempts;
+    record(
+      'long outage compensates nothing',
+      problems,
+      `${x.service} down ${x.outageMs / 1_000} s (its step's budget ${(x.stepBudgetMs / 1_000).toFixed(1)} s): ${during.length} orders placed during it all completed, none compensated; breaker opened ${x.transitions.open}, half-opened ${x.transitions['half-open']}, closed ${x.transitions.closed} time(s); ${x.attempts} attempts in ${x.activities} activities (bound ${x.attemptBound}), ${x.breakerWaits} waits on the breaker`,
     );
   }
 

@@ -1,5 +1,6 @@
 import { idempotencyKey, retryingFetch, type ApiClient } from '../../api/client';
-import type { PlacedOrder } from './invariants';
+import type { PlacedOrder, RepairAction } from './invariants';
+import { REFUSED_ADDRESSES, REPAIR_ROTATION, repairWhenWaiting } from './repairs';
 
 export interface LoadOptions {
   /** A retrying client (retryingFetch): the API is killed and restarted under the load. */
@@ -17,6 +18,14 @@ export interface LoadOptions {
   paceMs: number;
   /** How long an accepted order may take to become readable before it counts as a violation. */
   readableWithinMs: number;
+  /**
+   * Every order whose number is 1 modulo this (never a multiple of `cancelEvery`, which must divide
+   * it) ships to an address the carrier refuses: its saga waits in NEEDS_ATTENTION and is repaired
+   * (./repairs.ts). 0: none.
+   */
+  refusedEvery: number;
+  /** How long a refused order's saga may take to need attention and be repaired. */
+  repairWithinMs: number;
 }
 
 const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)]!;
@@ -32,20 +41,25 @@ export async function placeOrders(o: LoadOptions): Promise<PlacedOrder[]> {
   const orders: PlacedOrder[] = [];
   const followUps: Promise<void>[] = [];
   let next = 0;
+  let repairs = 0;
+  const nextAction = (): RepairAction => REPAIR_ROTATION[repairs++ % REPAIR_ROTATION.length]!;
   const client = async () => {
     while (next < o.sagas) {
       const n = next++;
-      const accountId = n % 10 === 9 ? pick(o.poorAccounts) : pick(o.richAccounts);
+      const refused = o.refusedEvery > 0 && n % o.refusedEvery === 1;
+      // A refused address is the subject of its order: the poor accounts' declines are others'.
+      const accountId = n % 10 === 9 && !refused ? pick(o.poorAccounts) : pick(o.richAccounts);
       const items = [...new Set([pick(o.skus), pick(o.skus)])].map((sku) => ({
         sku,
         quantity: 1 + Math.floor(Math.random() * 3),
       }));
-      const country = n % 20 === 7 ? 'AQ' : 'US';
       const body = {
         customerId: `drill-${n % 13}`,
         accountId,
         items,
-        shippingAddress: { line1: `${n} Main St`, city: 'Springfield', postalCode: '12345', country },
+        shippingAddress: refused
+          ? REFUSED_ADDRESSES[Math.floor(n / o.refusedEvery) % REFUSED_ADDRESSES.length]!
+          : { line1: `${n} Main St`, city: 'Springfield', postalCode: '12345', country: 'US' },
       };
       const { data, error, response } = await o.api.POST('/orders', {
         params: { header: idempotencyKey(`drill-order-${n}`) },
@@ -57,6 +71,7 @@ export async function placeOrders(o: LoadOptions): Promise<PlacedOrder[]> {
       orders.push(order);
       followUps.push(watchReadable(o, order));
       if (o.cancelEvery > 0 && n % o.cancelEvery === 0) followUps.push(cancelLater(o, order));
+      if (refused) followUps.push(repairWhenWaiting(o.api, order, nextAction, o.repairWithinMs));
       await sleep(Math.random() * o.paceMs);
     }
   };
@@ -65,7 +80,11 @@ export async function placeOrders(o: LoadOptions): Promise<PlacedOrder[]> {
   return orders;
 }
 
-async function watchReadable(o: LoadOptions, order: PlacedOrder): Promise<void> {
+/** Follows an accepted order until `GET /orders/:id` answers, and records how long that took. */
+export async function watchReadable(
+  o: Pick<LoadOptions, 'api' | 'readableWithinMs'>,
+  order: PlacedOrder,
+): Promise<void> {
   const deadline = order.acceptedAt + o.readableWithinMs;
   while (Date.now() < deadline) {
     const fetch = retryingFetch({ deadlineMs: Math.max(1_000, deadline - Date.now()) });
