@@ -350,7 +350,17 @@ async function main() {
     }
     // Only when named (--only=fairness): it runs the worker with capped task slots, a few minutes.
     if (only?.includes('fairness')) {
-      const slots: FairnessOptions['slots'] = plan.fairness.slots;
+      // --fairness-slots=A[,W]: the worker's activity slots, and its workflow task slots when capped too.
+      const asked = args
+        .find((a) => a.startsWith('--fairness-slots='))
+        ?.slice('--fairness-slots='.length)
+        .split(',')
+        .map(Number);
+      if (asked?.some((n) => !(Number.isInteger(n) && n > 0)))
+        throw new Error('--fairness-slots is one or two positive integers');
+      const slots: FairnessOptions['slots'] = asked
+        ? { activity: asked[0]!, ...(asked[1] !== undefined && { workflowTask: asked[1] }) }
+        : plan.fairness.slots;
       await withMongo('fairness', async (uri) => {
         // The stack's processes read their config from the environment: the caps go there.
         const saved = [process.env.WORKER_MAX_ACTIVITY_SLOTS, process.env.WORKER_MAX_WORKFLOW_TASK_SLOTS];
@@ -366,7 +376,7 @@ async function main() {
           restore('WORKER_MAX_WORKFLOW_TASK_SLOTS', saved[1]);
         });
         try {
-          results.fairness = await fairnessScenario(stack, plan.fairness);
+          results.fairness = await fairnessScenario(stack, { ...plan.fairness, slots });
         } finally {
           await stack.stop();
         }
