@@ -89,13 +89,20 @@ export async function seedDemo(
         }),
       )
     ).orderId;
-  /** Asks until `ready` holds (a script's patience: a minute, then a clear error). */
-  const until = async <T>(what: string, ask: () => Promise<T | undefined>): Promise<T> => {
-    const deadline = Date.now() + 60_000;
+  /** Asks until `ready` holds (a script's patience: two minutes, then a clear error). */
+  const until = async <T>(
+    what: string,
+    ask: () => Promise<T | undefined>,
+    seen?: () => Promise<unknown>,
+  ): Promise<T> => {
+    const deadline = Date.now() + 120_000;
     for (;;) {
       const answer = await ask();
       if (answer !== undefined) return answer;
-      if (Date.now() > deadline) throw new Error(`demo: ${what} did not happen within a minute`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `demo: ${what} did not happen within two minutes; last seen: ${JSON.stringify(await seen?.())}`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   };
@@ -123,10 +130,18 @@ export async function seedDemo(
     compensationIncomplete = await ended(await place(grace, sku, 1), ORDER_STATUS.COMPENSATION_INCOMPLETE);
   } finally {
     await api.DELETE('/faults/{service}', { params: { path: { service: 'shipping' } } });
+    // The outage opened shipping's breaker; an operator who ended it closes the breaker rather than
+    // leave the next orders waiting for its probe (backed off to a minute after failed ones).
+    await api.PUT('/breakers/{service}', {
+      params: { path: { service: 'shipping' } },
+      body: { state: 'closed', reason: 'the demo shipping outage is over' },
+    });
   }
   const needsAttention = await place(ada, sku, 1, { ...address, postalCode: REFUSED_POSTAL_CODE });
-  await until('the refused address to need attention', async () =>
-    (await sagaOf(needsAttention)).status === ORDER_STATUS.NEEDS_ATTENTION ? true : undefined,
+  await until(
+    'the refused address to need attention',
+    async () => ((await sagaOf(needsAttention)).status === ORDER_STATUS.NEEDS_ATTENTION ? true : undefined),
+    () => sagaOf(needsAttention),
   );
 
   const settled = await place(ada, lamp, 1);

@@ -96,8 +96,27 @@ async function main() {
         await p.getByText(/^Pseudonym:/).waitFor();
         await p.getByRole('button', { name: /Erase personal data/ }).click();
       });
-      // A stall, as an operator meets it: the accounts projection failing while deposits arrive.
+      await shot('order-needs-attention', `/orders/${world.needsAttention}`, (p) =>
+        p.getByText(/failed for a reason an operator can fix/).waitFor(),
+      );
+      await shot('unsettled', '/unsettled', async (p) => {
+        await p.getByLabel('Settlement state').selectOption('settled');
+        await p.getByRole('link', { name: world.settled }).waitFor();
+      });
       const api = createApiClient({ baseUrl: system.baseUrl });
+      // A breaker as an operator leaves it for a provider's maintenance: opened by hand, with a reason.
+      await dataOf(
+        api.PUT('/breakers/{service}', {
+          params: { path: { service: 'email' } },
+          body: { state: 'open', reason: 'mail provider maintenance until 14:00' },
+        }),
+      );
+      await shot('breakers', '/breakers', async (p) => {
+        await p.getByRole('table', { name: 'Transitions of email, newest first' }).waitFor();
+        await p.getByRole('button', { name: 'Close email…' }).click();
+        await p.getByLabel('Reason (recorded with the transition)').fill('maintenance over');
+      });
+      // A stall, as an operator meets it: the accounts projection failing while deposits arrive.
       await page.goto(`${url}#/read-side`);
       await page.getByRole('table', { name: /Projections/ }).waitFor();
       await dataOf(

@@ -14,7 +14,7 @@ import { consoleFiles } from '../../api/console';
 import { buildConsole } from '../../console/build';
 import { ORDER_STATUS } from '../../domain/orders';
 import { ERASED } from '../../domain/personal-data';
-import { demoConfig, seedDemo, type DemoWorld } from '../../scripts/console-demo';
+import { demoConfig, REFUSED_POSTAL_CODE, seedDemo, type DemoWorld } from '../../scripts/console-demo';
 import { faultsOf } from '../helpers/faults';
 import { apiOf, startStack, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait-for';
@@ -238,6 +238,46 @@ describe('the operator console in a browser', () => {
       await page.getByRole('button', { name: /Erase personal data of/ }).click();
       await page.getByLabel('Type the customer id to confirm').waitFor();
       checked.customers = await accessibilityProblems(page);
+
+      // The orders list filters by every status of domain/orders/status.ts, NEEDS_ATTENTION among them.
+      await open(s, '/orders');
+      const statusFilter = page.getByRole('form', { name: 'Filter orders' });
+      await statusFilter.getByLabel('Status').selectOption(ORDER_STATUS.NEEDS_ATTENTION);
+      await statusFilter.getByRole('button', { name: 'Filter' }).click();
+      await page.getByRole('link', { name: world.completed, exact: true }).waitFor({ state: 'detached' });
+      await page.getByRole('link', { name: world.needsAttention, exact: true }).waitFor();
+
+      await open(s, `/orders/${world.needsAttention}`);
+      const attention = page.getByRole('region', { name: 'Needs attention' });
+      await attention
+        .getByText(/scheduleShipment.* failed for a reason an operator can fix: .*no such postal code/)
+        .waitFor();
+      for (const field of ['Street and number', 'City', 'Postal code', 'Country (two letters, e.g. US)'])
+        await attention.getByLabel(field, { exact: true }).waitFor();
+      await expect(attention.getByLabel('Postal code', { exact: true }).inputValue()).resolves.toBe(
+        REFUSED_POSTAL_CODE,
+      );
+      checked['order needing attention'] = await accessibilityProblems(page);
+
+      await open(s, '/breakers');
+      const breakers = page.getByRole('table', { name: 'Circuit breakers' });
+      for (const name of ['payment', 'inventory', 'shipping', 'email'])
+        await breakers.getByRole('rowheader', { name, exact: true }).waitFor();
+      await page.getByRole('button', { name: 'Open email…' }).click();
+      await page.getByLabel('Reason (recorded with the transition)').waitFor();
+      checked.breakers = await accessibilityProblems(page);
+      await page.getByRole('button', { name: 'Keep it as it is' }).click();
+
+      await open(s, '/unsettled');
+      await page.getByLabel('Settlement state').selectOption('settled');
+      const settled = page.getByRole('table', { name: /^Orders without a saga outcome/ });
+      await settled.getByRole('link', { name: world.settled, exact: true }).waitFor();
+      await expect(settled.getByRole('row', { name: new RegExp(world.settled) }).innerText()).resolves.toMatch(
+        /Terminated[\s\S]*settled[\s\S]*compensate[\s\S]*CANCELLED/,
+      );
+      checked.unsettled = await accessibilityProblems(page);
+      await settled.getByRole('link', { name: world.settled, exact: true }).click();
+      await page.getByRole('region', { name: 'Summary' }).getByText(ORDER_STATUS.CANCELLED, { exact: true }).waitFor();
     } finally {
       await close(s);
     }
@@ -248,8 +288,130 @@ describe('the operator console in a browser', () => {
       'read side': [],
       accounts: [],
       customers: [],
+      'order needing attention': [],
+      breakers: [],
+      unsettled: [],
     });
-  }, 240_000);
+  }, 300_000);
+
+  it('opens and closes a breaker by hand from the breakers page, follows a change made elsewhere live, and the API shows each', async () => {
+    const s = await session(OPERATOR, 'breakers');
+    const { page } = s;
+    const api = operatorApi();
+    const email = async () => (await dataOf(api.GET('/breakers'))).breakers.find((b) => b.service === 'email')!;
+    const row = () => page.getByRole('table', { name: 'Circuit breakers' }).getByRole('row', { name: /^email/ });
+    try {
+      await open(s, '/breakers');
+      await page.getByText('live', { exact: true }).first().waitFor();
+      const loadsBefore = s.loads();
+      const before = await email();
+      expect(before.status).toBe('closed');
+
+      await page.getByRole('button', { name: 'Open email…' }).click();
+      const confirm = page.getByRole('button', { name: 'Confirm: open email' });
+      // No reason, no change: the reason goes with the transition and the audit record.
+      await expect(confirm.isDisabled()).resolves.toBe(true);
+      await page.getByLabel('Reason (recorded with the transition)').fill('mail provider maintenance');
+      await confirm.click();
+      await page.getByText('open email: accepted by the API').waitFor();
+      expect(await email()).toMatchObject({
+        status: 'open',
+        by: 'operator',
+        reason: 'mail provider maintenance',
+        probeAt: null,
+        transitions: before.transitions + 1,
+      });
+      await row().getByText('open', { exact: true }).waitFor();
+      const transitions = page.getByRole('table', { name: 'Transitions of email, newest first' });
+      await transitions.getByRole('row', { name: /BreakerOpened.*operator.*mail provider maintenance/ }).waitFor();
+
+      await page.getByRole('button', { name: 'Close email…' }).click();
+      await page.getByLabel('Reason (recorded with the transition)').fill('maintenance over');
+      await page.getByRole('button', { name: 'Confirm: close email' }).click();
+      await page.getByText('close email: accepted by the API').waitFor();
+      expect(await email()).toMatchObject({ status: 'closed', by: 'operator', reason: 'maintenance over' });
+      await row().getByText('closed', { exact: true }).waitFor();
+
+      // A change made elsewhere (here the API itself) reaches the open page through the live feed.
+      await dataOf(
+        api.PUT('/breakers/{service}', {
+          params: { path: { service: 'email' } },
+          body: { state: 'open', reason: 'opened from the command line' },
+        }),
+      );
+      await row().getByText('opened from the command line').waitFor({ timeout: 20_000 });
+      await transitions.getByRole('row', { name: /BreakerOpened.*opened from the command line/ }).waitFor();
+      expect(s.loads(), 'the page was not reloaded').toBe(loadsBefore);
+    } finally {
+      await api.PUT('/breakers/{service}', {
+        params: { path: { service: 'email' } },
+        body: { state: 'closed', reason: 'end of the console test' },
+      });
+      await close(s);
+    }
+  }, 180_000);
+
+  it('repairs an order that needs attention from its page by correcting the address, and shows why the API refuses a second repair', async () => {
+    const s = await session(OPERATOR, 'repair');
+    const { page } = s;
+    const orderId = world.needsAttention;
+    try {
+      await open(s, `/orders/${orderId}`);
+      const attention = page.getByRole('region', { name: 'Needs attention' });
+      await attention.getByText(/no such postal code/).waitFor();
+      await page
+        .getByRole('region', { name: 'Saga (live state)' })
+        .getByText(ORDER_STATUS.NEEDS_ATTENTION, { exact: true })
+        .waitFor();
+      const form = attention.getByRole('form', { name: 'Correct the shipping address and retry' });
+      await form.getByLabel('Postal code', { exact: true }).fill('54321');
+      await form.getByLabel('Street and number', { exact: true }).fill('2 Elm St');
+      await form.getByRole('button', { name: 'Correct and retry' }).click();
+      await attention.getByText('correct: accepted by the API').waitFor();
+      const saga = await waitFor(
+        'the repaired saga to complete in the API',
+        async () => {
+          const state = await dataOf(operatorApi().GET('/orders/{orderId}/saga', { params: { path: { orderId } } }));
+          return state.status === ORDER_STATUS.COMPLETED ? state : undefined;
+        },
+        60_000,
+      );
+      expect(saga.status).toBe(ORDER_STATUS.COMPLETED);
+      const order = await waitFor(
+        'the read model to ship to the corrected address',
+        async () => {
+          const view = await dataOf(operatorApi().GET('/orders/{orderId}', { params: { path: { orderId } } }));
+          return view.status === ORDER_STATUS.COMPLETED ? view : undefined;
+        },
+        30_000,
+      );
+      expect(order.shippingAddress).toMatchObject({ line1: '2 Elm St', postalCode: '54321' });
+      // The page follows by itself: the order completed, shipping to the corrected address.
+      await page
+        .getByRole('region', { name: 'Summary' })
+        .getByText(ORDER_STATUS.COMPLETED, { exact: true })
+        .waitFor({ timeout: 20_000 });
+      await page
+        .getByRole('region', { name: 'Summary' })
+        .getByText(/^2 Elm St, 54321/)
+        .waitFor({ timeout: 20_000 });
+
+      // Nothing waits any more: a second repair is refused, and the page says what the API says.
+      await attention.getByRole('button', { name: /^Retry/ }).click();
+      const refused = page.getByRole('alert').filter({ hasText: 'retry refused (HTTP 409)' });
+      await refused.waitFor();
+      const direct = await operatorApi().POST('/orders/{orderId}/repair', {
+        params: { path: { orderId } },
+        body: { action: 'retry' },
+      });
+      expect(direct.response.status).toBe(409);
+      await expect(refused.innerText()).resolves.toContain(
+        (direct.error as { error: { message: string } }).error.message,
+      );
+    } finally {
+      await close(s);
+    }
+  }, 180_000);
 
   it('cancels an order from its page, and shows why the API refuses to cancel a completed one', async () => {
     const s = await session(OPERATOR, 'cancel');
