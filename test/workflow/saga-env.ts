@@ -52,6 +52,8 @@ export const MATRIX_SETTINGS: SagaSettings = {
 export const REAL_TIME_SETTINGS: SagaSettings = {
   approvalThreshold: 1_000_000,
   approvalTimeoutMs: 5_000,
+  // A repairable failure (the matrix's refused address) waits for a repair a second, then compensates.
+  repairWaitMs: 1_000,
   policies: {
     order: policy(3, 100, 400),
     payment: policy(3, 100, 400),
