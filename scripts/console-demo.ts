@@ -130,8 +130,9 @@ export async function seedDemo(
     compensationIncomplete = await ended(await place(grace, sku, 1), ORDER_STATUS.COMPENSATION_INCOMPLETE);
   } finally {
     await api.DELETE('/faults/{service}', { params: { path: { service: 'shipping' } } });
-    // The outage opened shipping's breaker; an operator who ended it closes the breaker rather than
-    // leave the next orders waiting for its probe (backed off to a minute after failed ones).
+    // The outage may have opened shipping's breaker (enough failed calls in its window): an operator
+    // who ended it closes the breaker rather than leave the next orders waiting for its probe, which
+    // backs off to a minute after failed ones. A closed breaker answers that nothing changed.
     await api.PUT('/breakers/{service}', {
       params: { path: { service: 'shipping' } },
       body: { state: 'closed', reason: 'the demo shipping outage is over' },
