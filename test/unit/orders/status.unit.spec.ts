@@ -125,7 +125,7 @@ describe('order status table', () => {
     for (const step of REPAIRABLE_STEPS) {
       const row = stepRow(step);
       const before = FORWARD_STEPS.slice(0, FORWARD_STEPS.indexOf(step))
-        .map((s) => stepRow(s).reaches)
+        .map((s): StatusEvent | null => stepRow(s).reaches)
         .filter((e): e is StatusEvent => e !== null)
         .at(-1);
       const waiting = statusAfter('OrderNeedsAttention');
