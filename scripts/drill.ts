@@ -38,6 +38,7 @@ import { scriptParts } from '../composition/scripts';
 import { placeOrders } from './drill/load';
 import { runOutage, stepBudgetMs } from './drill/outage';
 import { redriveCompensations, waitForQuiet } from './drill/settle';
+import { terminateMidSaga } from './drill/terminate';
 import { supervise, type ManagedProcess } from './supervisor';
 
 const args = process.argv.slice(2);
@@ -51,6 +52,8 @@ const CONCURRENCY = arg('concurrency', quick ? 6 : 8);
 const OUTAGE_ORDERS = arg('outage-orders', quick ? 10 : 40);
 /** 0: no outage phase; otherwise at least the payment step's whole retry budget plus a second. */
 const OUTAGE_SECONDS = arg('outage-seconds', quick ? 16 : 60);
+/** Sagas terminated mid-way for the worker's settlement sweep to settle. */
+const TERMINATED = arg('terminate', quick ? 2 : 4);
 const started = Date.now();
 const t = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
 const say = (m: string) => console.log(`[drill ${t()}] ${m}`);
@@ -101,6 +104,8 @@ async function main() {
     // Probes a few seconds apart, so the breaker closes soon after the outage ends.
     BREAKER_OPEN: '2s',
     BREAKER_MAX_OPEN: '8s',
+    // The sweep finds terminated sagas within seconds, not a minute.
+    SETTLE_SWEEP_INTERVAL: '2s',
   };
   const processes: Record<'worker' | 'api' | 'projector', ManagedProcess> = {
     worker: supervise('worker', path.join(repoRoot, 'workers', 'main.ts'), env, say),
@@ -254,6 +259,19 @@ async function main() {
       );
     }
 
+    if (TERMINATED > 0) {
+      const terminated = await terminateMidSaga({
+        api,
+        client: temporalClient,
+        orders: TERMINATED,
+        readableWithinMs: READABLE_WITHIN_MS,
+        deadline: Date.now() + 180_000,
+        say,
+      });
+      orders.push(...terminated);
+      faultsInjected.push(`${terminated.length} sagas terminated mid-way`);
+    }
+
     // Settle: every saga finished, every consumer caught up with the log.
     const settleStarted = Date.now();
     // Well inside the e2e test's limit for --quick, so a system that never settles fails here, saying where.
@@ -299,6 +317,7 @@ async function main() {
         endedBeforeRepair: report.figures.refusedEndedBeforeRepair,
       },
       outage: outage ?? null,
+      terminatedSettled: report.figures.terminatedSettled,
       compensationsRedriven: redrivenOrders.length,
       processRestarts: restarts,
       serverSources: { temporal: temporal.source, mongodb: mongo.source },
@@ -329,6 +348,9 @@ async function main() {
       console.log(
         `  long outage           payment down ${outage.outageMs / 1_000} s: ${outage.orders} orders, ${outage.attempts} processPayment attempts (bound ${outage.attemptBound}), ${outage.breakerWaits} breaker waits, transitions ${JSON.stringify(outage.transitions)}`,
       );
+    console.log(
+      `  terminated mid-saga   ${report.figures.terminatedSettled ?? 0} sagas, each settled by the sweep (SETTLE_SWEEP_INTERVAL 2s)`,
+    );
     console.log(
       `  redriven              compensations of ${redrivenOrders.length} order(s) dead-lettered by the outage`,
     );

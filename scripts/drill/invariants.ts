@@ -31,6 +31,8 @@ export interface PlacedOrder {
   };
   /** Placed while its payment service was down for longer than the step's retry budget (./outage.ts). */
   duringOutage?: boolean;
+  /** Its saga was terminated mid-way by the drill (./terminate.ts), and how the sweep settled it. */
+  terminated?: { atStatus?: string; settledAs?: string };
 }
 
 export type RepairAction = 'retry' | 'correct' | 'compensate';
@@ -111,7 +113,18 @@ export async function checkInvariants(
       let sagaEnd: string;
       if (d.status.name === 'COMPLETED') sagaEnd = ((await handle.result()) as { status: string }).status;
       else if (d.status.name === 'CANCELLED') sagaEnd = 'CANCELLED';
-      else {
+      else if (d.status.name === 'TERMINATED' && o.terminated) {
+        // Terminated by the drill: its settlement, not the saga, brings it to an end.
+        const settle = await client.workflow
+          .getHandle(`settle-${o.orderId}`)
+          .describe()
+          .catch(() => undefined);
+        if (settle?.status.name !== 'COMPLETED') {
+          problems.push(`order ${o.orderId} saga terminated, its settlement is ${settle?.status.name ?? 'missing'}`);
+          continue;
+        }
+        sagaEnd = 'CANCELLED';
+      } else {
         problems.push(`order ${o.orderId} saga is ${d.status.name}`);
         continue;
       }
@@ -212,12 +225,14 @@ export async function checkInvariants(
       byAction[r.action] = (byAction[r.action] ?? 0) + 1;
       if (r.problem) problems.push(`order ${o.orderId} (${r.action}): ${r.problem}`);
       if (r.action === 'none') {
-        if (!/^(CANCELLED|COMPLETED)\b/.test(r.endedWithout ?? ''))
+        // Only a step before the shipment (stock short) may end it first; never the carrier's refusal.
+        if (!/^CANCELLED\b/.test(r.endedWithout ?? '') || /deliver|carrier|postal/i.test(r.endedWithout ?? ''))
           problems.push(`order ${o.orderId}: ended ${r.endedWithout ?? 'nowhere'} without waiting for a repair`);
         endedBefore.push(r.endedWithout!);
         continue;
       }
-      if (r.answers.some((a) => a !== 202)) problems.push(`order ${o.orderId} (${r.action}): answered ${r.answers}`);
+      if (r.answers.some((a) => a !== 202))
+        problems.push(`order ${o.orderId} (${r.action}): answered ${r.answers.join()}`);
       const count = (type: string) => about(o.orderId).filter((e) => e.type === type).length;
       const expectedWaits = r.action === 'retry' ? 2 : 1;
       if (count('OrderNeedsAttention') !== expectedWaits)
@@ -235,12 +250,16 @@ export async function checkInvariants(
         if (outcome.get(o.orderId) !== 'CANCELLED')
           problems.push(`order ${o.orderId} compensated by the operator is ${outcome.get(o.orderId) ?? 'not settled'}`);
         if (moved.join() !== '1,1,0,1,1')
-          problems.push(`order ${o.orderId} (compensate): charged, reserved, booked, refunded, released ${moved}`);
+          problems.push(
+            `order ${o.orderId} (compensate): charged, reserved, booked, refunded, released ${moved.join()}`,
+          );
       } else {
         if (outcome.get(o.orderId) !== 'COMPLETED')
           problems.push(`order ${o.orderId} (${r.action}) is ${outcome.get(o.orderId) ?? 'not settled'}`);
         if (moved.join() !== '1,1,1,0,0')
-          problems.push(`order ${o.orderId} (${r.action}): charged, reserved, booked, refunded, released ${moved}`);
+          problems.push(
+            `order ${o.orderId} (${r.action}): charged, reserved, booked, refunded, released ${moved.join()}`,
+          );
       }
     }
     figures.repairedCorrect = byAction.correct!;
@@ -251,6 +270,34 @@ export async function checkInvariants(
       'repaired sagas end as promised',
       problems,
       `${refused.length} orders to addresses the carrier refuses: ${byAction.correct} corrected and completed once, ${byAction.retry} retried (refused again, waited again, then corrected and completed once), ${byAction.compensate} compensated with the charge refunded and the items released, ${byAction.none} ended before needing a repair${endedBefore.length ? ` (${endedBefore.join('; ')})` : ''}`,
+    );
+  }
+
+  // 1e'. A saga terminated mid-way is settled by the sweep: cancelled, its charge refunded, its
+  //      items released, nothing booked, exactly as its own compensation would have left it.
+  {
+    const problems: string[] = [];
+    const terminated = orders.filter((o) => o.terminated);
+    for (const o of terminated) {
+      if (outcome.get(o.orderId) !== 'CANCELLED')
+        problems.push(`terminated order ${o.orderId} is ${outcome.get(o.orderId) ?? 'not settled'}`);
+      const mine = events.filter((e) => {
+        const data = e.data as { orderId?: string; reference?: string } | null;
+        return data?.orderId === o.orderId || data?.reference === o.orderId;
+      });
+      const moved = ['PaymentCompleted', 'ItemsReserved', 'ShipmentScheduled', 'PaymentRefunded', 'ItemsReleased'].map(
+        (type) => mine.filter((e) => e.type === type).length,
+      );
+      if (moved.join() !== '1,1,0,1,1')
+        problems.push(`terminated order ${o.orderId}: charged, reserved, booked, refunded, released ${moved.join()}`);
+      if (!o.terminated!.settledAs?.startsWith('settled'))
+        problems.push(`terminated order ${o.orderId}: settlement ${o.terminated!.settledAs ?? 'not listed'}`);
+    }
+    figures.terminatedSettled = terminated.length;
+    record(
+      'terminated sagas settled',
+      problems,
+      `${terminated.length} sagas terminated while waiting in NEEDS_ATTENTION (paid, items reserved): each settled by the sweep, cancelled with its charge refunded and its items released`,
     );
   }
 
