@@ -176,6 +176,11 @@ describe('a stuck saga is repaired in one audited step (NEEDS_ATTENTION, time-sk
         );
         const description = await handle.describe();
         expect(description.typedSearchAttributes.get(OrderStatusKey)).toBe('NEEDS_ATTENTION');
+        // The Web UI's current details of the saga (the SDK's built-in metadata query) say what to do.
+        const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+        expect(metadata.currentDetails).toContain('**Status** NEEDS_ATTENTION');
+        expect(metadata.currentDetails).toContain(`**Needs attention** ${step} failed`);
+        expect(metadata.currentDetails).toContain(waiting.needsAttention!.until);
 
         if (action === 'retry') {
           refusing.delete(orderId);
