@@ -2087,6 +2087,12 @@ export interface paths {
                             } & {
                                 [key: string]: unknown;
                             };
+                            needsAttention?: {
+                                step: string;
+                                reason: string;
+                                since: string;
+                                until: string;
+                            } | null;
                         } & {
                             [key: string]: unknown;
                         };

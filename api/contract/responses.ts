@@ -63,6 +63,11 @@ export const sagaStatusBody = z.looseObject({
   failureReason: z.string().nullable(),
   total: cents.nullable(),
   shippingAddress: address,
+  /** A step failed for a reason an operator can fix: the saga waits for POST /orders/:id/repair until `until`. */
+  needsAttention: z
+    .object({ step: z.string(), reason: z.string(), since: z.string(), until: z.string() })
+    .nullable()
+    .optional(),
 });
 export const acceptedBody = z.looseObject({ orderId: z.string() });
 
