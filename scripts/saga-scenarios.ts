@@ -9,6 +9,15 @@ import pRetry from 'p-retry';
 import { createApiClient, type ApiClient, type Answer } from '../api/client';
 import type { Config } from '../config';
 import { orderWorkflowId, type OrderSagaResult, type ShippingAddress } from '../domain/orders';
+import {
+  SAGA_BREAKER_WAIT,
+  SAGA_LOCAL_CREATE_ORDER,
+  SAGA_LOCAL_ORDER_STEPS,
+  SAGA_POINT_OF_NO_RETURN,
+  SAGA_REPAIR,
+  SAGA_STEP_TABLE,
+  STATUS_ATTRIBUTE_AT_MILESTONES,
+} from '../workflows/patches';
 
 /** What a scenario needs: the API to talk to, and a Temporal client to await the saga's result. */
 export interface ScenarioSystem {
@@ -43,8 +52,26 @@ export interface Scenario {
   name: string;
   /** What happens, in one line. */
   description: string;
+  /**
+   * The newest saga change when the path was first recorded (a patch id of workflows/patches.ts):
+   * histories tagged with an earlier change cannot hold it, since the code of that time is gone.
+   * Unset: recorded since the first tagged change.
+   */
+  firstRecordedWith?: SagaChange;
   run(system: ScenarioSystem): Promise<ScenarioRun>;
 }
+
+/** The saga's changes whose histories are recorded under their tag, in the order they were made. */
+const SAGA_CHANGES = [
+  SAGA_POINT_OF_NO_RETURN,
+  STATUS_ATTRIBUTE_AT_MILESTONES,
+  SAGA_STEP_TABLE,
+  SAGA_LOCAL_ORDER_STEPS,
+  SAGA_LOCAL_CREATE_ORDER,
+  SAGA_BREAKER_WAIT,
+  SAGA_REPAIR,
+] as const;
+type SagaChange = (typeof SAGA_CHANGES)[number];
 
 const address: ShippingAddress = { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' };
 let counter = 0;
@@ -193,6 +220,7 @@ export const scenarios: Scenario[] = [
   },
   ...(['retry', 'correct', 'compensate', 'cancel'] as const).map((action): Scenario => ({
     name: `repair-${action}`,
+    firstRecordedWith: SAGA_REPAIR,
     description: {
       retry: 'the carrier refuses the address: NEEDS_ATTENTION, retried and refused again, then compensated',
       correct: 'the carrier refuses the address: NEEDS_ATTENTION, the address corrected, then completes',
@@ -317,6 +345,7 @@ export const scenarios: Scenario[] = [
   },
   {
     name: 'breaker-wait',
+    firstRecordedWith: SAGA_LOCAL_ORDER_STEPS,
     description:
       "payment's circuit breaker is open: the saga waits on it without spending attempts, and completes once an operator closes it",
     async run(system) {
@@ -348,6 +377,7 @@ export const scenarios: Scenario[] = [
   },
   {
     name: 'settled-after-terminate',
+    firstRecordedWith: SAGA_LOCAL_CREATE_ORDER,
     description:
       "the saga is terminated while it reserves the items: the worker's sweep settles the order in settle-<orderId>, refunding and releasing",
     async run(system) {
@@ -415,3 +445,9 @@ export const scenarios: Scenario[] = [
     },
   },
 ];
+
+/** The paths a history tagged with `change` can hold: those first recorded with it or before. */
+export function scenariosRecordedWith(change: SagaChange): Scenario[] {
+  const at = SAGA_CHANGES.indexOf(change);
+  return scenarios.filter((s) => SAGA_CHANGES.indexOf(s.firstRecordedWith ?? SAGA_CHANGES[0]) <= at);
+}
