@@ -11,6 +11,7 @@ import type { OrderActivities } from '../../activities/order';
 import type { ServiceName, StepPolicy } from '../../domain/orders/saga-settings';
 import { activityOptions } from '../policies';
 import { isExhaustedTechnicalFailure } from './failures';
+import { LOCAL_STEPS_OF_ORDER_STEPS_PATCH } from '../legacy/local-order-steps';
 
 /**
  * The steps that run in the worker as local activities. createOrder: one conditional append to the
@@ -25,8 +26,7 @@ import { isExhaustedTechnicalFailure } from './failures';
  * written, so crossing that point must be recorded before completeOrder runs.
  */
 export const LOCAL_STEPS = ['createOrder'] as const satisfies readonly (keyof OrderActivities)[];
-/** The steps that sagas recording SAGA_LOCAL_ORDER_STEPS ran locally, completeOrder too; they replay that way. */
-export const LOCAL_STEPS_OF_ORDER_STEPS_PATCH = ['createOrder', 'completeOrder'] as const;
+export { LOCAL_STEPS_OF_ORDER_STEPS_PATCH };
 export type LocalStep = (typeof LOCAL_STEPS_OF_ORDER_STEPS_PATCH)[number];
 /** The service that carries the local steps, whose retry policy they run with. */
 export const LOCAL_SERVICE = 'order' satisfies ServiceName;
