@@ -1,4 +1,5 @@
 import type { ApiClient } from '../../api/client';
+import { ORDER_STATUS, TERMINAL_STATUSES } from '../../domain/orders/status';
 import type { PlacedOrder, RepairAction } from './invariants';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -37,13 +38,14 @@ async function sagaNow(api: ApiClient, orderId: string): Promise<Waiting | undef
   };
 }
 
-const ENDED = new Set(['COMPLETED', 'CANCELLED', 'COMPENSATION_INCOMPLETE', 'FAILED']);
+// An order's outcomes, and a saga whose workflow failed.
+const ENDED = new Set<string>([...TERMINAL_STATUSES, 'FAILED']);
 
 /** Polls the saga until it waits in NEEDS_ATTENTION (other than at `notSince`) or has ended; undefined at the deadline. */
 async function untilWaiting(api: ApiClient, orderId: string, deadline: number, notSince?: string) {
   while (Date.now() < deadline) {
     const now = await sagaNow(api, orderId);
-    if (now?.status === 'NEEDS_ATTENTION' && now.since !== undefined && now.since !== notSince) return now;
+    if (now?.status === ORDER_STATUS.NEEDS_ATTENTION && now.since !== undefined && now.since !== notSince) return now;
     if (now && ENDED.has(now.status)) return now;
     await sleep(250);
   }
@@ -68,7 +70,7 @@ async function send(
   const { response } = await api.POST('/orders/{orderId}/repair', { params: { path: { orderId } }, body });
   if (response.status !== 409) return response.status;
   const now = await sagaNow(api, orderId);
-  return now?.status === 'NEEDS_ATTENTION' && now.since === since ? 409 : 202;
+  return now?.status === ORDER_STATUS.NEEDS_ATTENTION && now.since === since ? 409 : 202;
 }
 
 /**
@@ -90,7 +92,7 @@ export async function repairWhenWaiting(
     order.repair = { action: 'none', answers: [], waits: 0, problem: `never waited nor ended within ${withinMs} ms` };
     return;
   }
-  if (first.status !== 'NEEDS_ATTENTION') {
+  if (first.status !== ORDER_STATUS.NEEDS_ATTENTION) {
     order.repair = {
       action: 'none',
       answers: [],
@@ -109,7 +111,7 @@ export async function repairWhenWaiting(
   if (action === 'retry') {
     repair.answers.push(await send(api, order.orderId, first.since!, { action }));
     const again = await untilWaiting(api, order.orderId, deadline, first.since);
-    if (again?.status !== 'NEEDS_ATTENTION') {
+    if (again?.status !== ORDER_STATUS.NEEDS_ATTENTION) {
       repair.problem = `after the retry the saga is ${again?.status ?? 'unknown'}, not waiting again`;
       return;
     }

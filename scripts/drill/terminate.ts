@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { dataOf, idempotencyKey, type ApiClient } from '../../api/client';
+import { ORDER_STATUS } from '../../domain/orders/status';
 import type { PlacedOrder } from './invariants';
 import { watchReadable } from './load';
 import { REFUSED_ADDRESSES } from './repairs';
@@ -50,12 +51,12 @@ export async function terminateMidSaga(o: TerminateOptions): Promise<PlacedOrder
   for (const order of orders) {
     for (;;) {
       const { data } = await o.api.GET('/orders/{orderId}/saga', { params: { path: { orderId: order.orderId } } });
-      if (data?.status === 'NEEDS_ATTENTION') break;
+      if (data?.status === ORDER_STATUS.NEEDS_ATTENTION) break;
       if (Date.now() > o.deadline) throw new Error(`order ${order.orderId} never waited to be terminated`);
       await sleep(250);
     }
     await o.client.workflow.getHandle(`order-${order.orderId}`).terminate('drill: terminated mid-saga');
-    order.terminated!.atStatus = 'NEEDS_ATTENTION';
+    order.terminated!.atStatus = ORDER_STATUS.NEEDS_ATTENTION;
   }
   o.say(`${orders.length} sagas terminated while they waited; waiting for the settlement sweep`);
   const began = Date.now();
