@@ -63,6 +63,7 @@ async function main() {
       '',
       `ready in ${elapsed()}`,
       `  API             http://localhost:${config.PORT}   (GET /health -> ${health})`,
+      `  Console         http://localhost:${config.PORT}/console/   (the operator console; it asks for an API key)`,
       `  Temporal Web UI ${uiUrl}`,
       `  Temporal        ${servers.temporal.address}   (source: ${servers.temporal.source})`,
       `  MongoDB         ${servers.mongo.uri}   (source: ${servers.mongo.source})`,

@@ -90,6 +90,10 @@ describe('npm start', () => {
     await waitForReady(running, '"ready" from npm start');
     expect(running.output()).toContain(`API             http://localhost:${port}`);
     expect(running.output()).toContain(`Temporal Web UI http://localhost:${uiPort}`);
+    expect(running.output()).toContain(`Console         http://localhost:${port}/console/`);
+    const page = await fetch(`http://127.0.0.1:${port}/console/`);
+    expect(page.status, 'npm start builds the console and the API serves it').toBe(200);
+    expect(await page.text()).toContain('<script');
 
     expect((await api.GET('/health')).data).toEqual({ temporal: 'up', mongodb: 'up' });
     const ui = await fetch(`http://127.0.0.1:${uiPort}/`);
