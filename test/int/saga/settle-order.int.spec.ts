@@ -220,6 +220,10 @@ describe('orders whose saga ended without an outcome are settled', () => {
     });
     await faults().clear('shipping');
     await expectUndone(orderId, accountId, sku);
+    // The sweep's settlement has undone everything; once it has ended, each new start is a new run.
+    expect(await t.stack.client.workflow.getHandle(settleWorkflowId(orderId)).result()).toMatchObject({
+      outcome: 'settled',
+    });
     const eventsBefore = (await t.h.orderEvents(orderId)).length;
     const again = () =>
       t.stack.client.workflow.execute<SettleOrderWorkflow>(WORKFLOW_NAMES.settleOrder, {
