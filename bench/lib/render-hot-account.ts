@@ -3,35 +3,48 @@ import { HOT_ACCOUNT_P99_GOAL, hotAccountVerdict } from './hot-account-check';
 import { table, type GoalRow } from './report';
 import { summarize, type LatencySummary } from './util';
 
-interface HotAccountRun {
+export interface HotAccountRound {
   kind: 'one account' | 'one account per order';
   round: number;
   orders: number;
   completed: number;
   notCompleted: number;
   seconds: number;
+  /** Completed orders per second, from the first start to the last result. */
   completedPerSecond: number;
   completedMs: LatencySummary;
+  /** Every completed order's latency, so rounds can be pooled. */
   completedLatenciesMs: number[];
+  /** processPayment's last attempt, started to completed, from the histories. */
   paymentMs: LatencySummary;
+  /** Activity attempts beyond the first, from the histories, per order (and by activity). */
   retriesPerOrder: number;
   retriesByActivity: Record<string, number>;
+  /** Activity attempts that ran out of time (ActivityTaskTimedOut and timed-out attempts retried). */
   activityTimeouts: number;
+  /**
+   * Event-store reads (`find events`) the worker sent from processPayment, per payment. A debit on
+   * a kept fold reads nothing; a lost race reads what follows the fold. The run's other kind is
+   * the base: the difference is the re-reads the contention cost.
+   */
   eventReadsPerPayment: number;
   loadAverage: number;
 }
 
-interface LongStreamRun {
+export interface LongStreamRun {
+  /** Events on the long account's stream before its first payment. */
   priorEvents: number;
   payments: number;
+  /** processPayment (started to completed) on the long account and on a fresh one, alternating. */
   longMs: LatencySummary;
   freshMs: LatencySummary;
+  /** long p50 / fresh p50. */
   p50Ratio: number;
   loadAverage: number;
 }
 
 export interface HotAccountResult {
-  runs: HotAccountRun[];
+  runs: HotAccountRound[];
   longStream?: LongStreamRun;
   /** How often POST /orders was asked again (same Idempotency-Key), by the status that made it ask. */
   placeRetries?: Record<string, number>;
@@ -40,8 +53,8 @@ export interface HotAccountResult {
 const f = (x: unknown, digits = 1) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(digits) : '–');
 
 /** Both kinds' rounds pooled: completed orders' latencies together, throughput over their summed time. */
-export function pooledHotAccount(runs: HotAccountRun[]) {
-  const of = (kind: HotAccountRun['kind']) => {
+export function pooledHotAccount(runs: HotAccountRound[]) {
+  const of = (kind: HotAccountRound['kind']) => {
     const rs = runs.filter((r) => r.kind === kind);
     const completed = rs.reduce((n, r) => n + r.completed, 0);
     const seconds = rs.reduce((n, r) => n + r.seconds, 0);

@@ -6,54 +6,17 @@ import { createEventStore } from '../../eventstore';
 import { since, type Tallies } from '../lib/command-count';
 import { cpuWindow, type CpuReport } from '../lib/cpu';
 import { accountProblems, type AccountAfter, type PaidOrder } from '../lib/hot-account-check';
+import type { HotAccountRound, LongStreamRun } from '../lib/render-hot-account';
 import type { SplitStack } from '../lib/split-stack';
-import { log, now, round, sleep, summarize, type LatencySummary } from '../lib/util';
+import { log, now, round, sleep, summarize } from '../lib/util';
 
 const address = { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' };
 const PRICE = 100;
 /** Requests per order at most, the first included (see `place`). */
 const PLACE_TRIES = 6;
 
-export interface HotAccountRun {
-  kind: 'one account' | 'one account per order';
-  round: number;
-  orders: number;
-  completed: number;
-  notCompleted: number;
-  seconds: number;
-  /** Completed orders per second, from the first start to the last result. */
-  completedPerSecond: number;
-  completedMs: LatencySummary;
-  /** Every completed order's latency, so rounds can be pooled. */
-  completedLatenciesMs: number[];
-  /** processPayment's last attempt, started to completed, from the histories. */
-  paymentMs: LatencySummary;
-  /** Activity attempts beyond the first, from the histories, per order (and by activity). */
-  retriesPerOrder: number;
-  retriesByActivity: Record<string, number>;
-  /** Activity attempts that ran out of time (ActivityTaskTimedOut and timed-out attempts retried). */
-  activityTimeouts: number;
-  /**
-   * Event-store reads (`find events`) the worker sent from processPayment, per payment. A debit on
-   * a kept fold reads nothing; a lost race reads what follows the fold. The run's other kind is
-   * the base: the difference is the re-reads the contention cost.
-   */
-  eventReadsPerPayment: number;
-  loadAverage: number;
-  cpu: CpuReport;
-}
-
-export interface LongStreamRun {
-  /** Events on the long account's stream before its first payment. */
-  priorEvents: number;
-  payments: number;
-  /** processPayment (started to completed) on the long account and on a fresh one, alternating. */
-  longMs: LatencySummary;
-  freshMs: LatencySummary;
-  /** long p50 / fresh p50. */
-  p50Ratio: number;
-  loadAverage: number;
-}
+/** A round of the scenario: what the report shows, and the CPU it took. */
+export type HotAccountRun = HotAccountRound & { cpu: CpuReport };
 
 interface Placed {
   orderId: string;
