@@ -1,5 +1,7 @@
 import type { Db } from 'mongodb';
+import type { BreakerSettings } from '../domain/breakers';
 import type { EventStore } from '../eventstore';
+import { createBreakers } from '../infra/breakers';
 import { createFaults } from '../infra/faults';
 import type { Logger } from '../infra/logger';
 import { projections } from './projections';
@@ -17,7 +19,7 @@ import { runSubscription } from './engine/runner';
  */
 export async function startConsumers(
   { db, store, log }: { db: Db; store: EventStore; log: Logger },
-  options: { faultInjection?: boolean } = {},
+  options: { faultInjection?: boolean; breakers?: BreakerSettings | 'off' } = {},
 ): Promise<{ projector: ReturnType<typeof startProjector>; stop(): Promise<void> }> {
   // Off in production: then no subscription consults faults at all.
   const faults = (options.faultInjection ?? true) ? createFaults(db) : undefined;
@@ -30,10 +32,26 @@ export async function startConsumers(
   const watcher = watchLog(db, log, { startAfter: latest?.resumeToken ?? null });
   // Several projector processes may run: each subscription and projection has one holder at a time.
   const leases = createLeases(db, processHolderId());
+  // The Email service goes through the shared `email` breaker, as the workers' steps go through theirs.
+  const breakers = options.breakers === 'off' ? undefined : createBreakers({ db, store, settings: options.breakers });
   const email = runWhileLeased(
     'subscription:email',
     leases,
-    (epoch) => runSubscription({ ...emailSubscription({ db, faults }), epoch }, { db, store, log, watcher }),
+    (epoch) => {
+      // A send waiting on the breaker ends when the subscription stops (the lease lost, or the process stopping).
+      const stopping = new AbortController();
+      const running = runSubscription(
+        { ...emailSubscription({ db, faults, breakers, signal: stopping.signal }), epoch },
+        { db, store, log, watcher },
+      );
+      return {
+        async stop() {
+          const stopped = running.stop();
+          stopping.abort();
+          await stopped;
+        },
+      };
+    },
     log,
   );
   const projector = startProjector(projections, { db, store, faults, log, watcher, leases });

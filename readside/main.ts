@@ -1,6 +1,6 @@
 import { readSideParts } from '../composition/readside';
 import { openDatabase } from '../composition/shared';
-import { faultInjectionOn, listenHost, loadConfig } from '../config';
+import { breakerSettings, faultInjectionOn, listenHost, loadConfig } from '../config';
 import { createLogger } from '../infra/logger';
 import { reportReady } from '../infra/ready';
 import { serveHealth } from '../infra/health-server';
@@ -20,7 +20,13 @@ async function main() {
     log,
   });
   const { db, store } = readSideParts(mongo.db);
-  const consumers = await startConsumers({ db, store, log }, { faultInjection: faultInjectionOn(config) });
+  const consumers = await startConsumers(
+    { db, store, log },
+    {
+      faultInjection: faultInjectionOn(config),
+      breakers: config.BREAKERS === 'on' ? breakerSettings(config) : 'off',
+    },
+  );
   const checks = projectorHealth({
     db,
     store,

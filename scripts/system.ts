@@ -71,7 +71,13 @@ export async function startInProcess(config: Config, options: InProcessOptions =
   const consumers =
     options.consumers === false
       ? undefined
-      : await startConsumers({ ...readSideParts(mongo.db), log }, { faultInjection: faultInjectionOn(config) });
+      : await startConsumers(
+          { ...readSideParts(mongo.db), log },
+          {
+            faultInjection: faultInjectionOn(config),
+            breakers: config.BREAKERS === 'on' ? breakerSettings(config) : 'off',
+          },
+        );
   const { client, connection } = await temporalClient(config);
   const api = apiParts({ db: mongo.db, config, log, client });
   const server = createApp(api).listen(0, '127.0.0.1');

@@ -2,8 +2,10 @@ import type { Db } from 'mongodb';
 import { asSagaEvent, type OrderEvent } from '../../domain/orders';
 import { ERASED, withoutSealed } from '../../domain/personal-data';
 import type { StoredEvent } from '../../eventstore';
+import type { Breakers } from '../../infra/breakers';
 import type { Faults } from '../../infra/faults';
 import type { Subscription } from '../engine/types';
+import { emailBreakerGate } from './breaker-gate';
 
 export interface EmailDocument {
   /** The event that caused the email: the same event never sends twice. */
@@ -30,34 +32,49 @@ export const addressOf = (customerId: string | null) =>
 /**
  * The Email service, an independent consumer of order events. Its "transport" is the `emails`
  * collection (GET /emails shows what was sent): an insert keyed by the causing event is the send,
- * so a redelivered event is recognised and nothing goes out twice. While the service is down
- * (fault injection), the subscription retries with backoff and keeps its place; orders are not
- * affected, and every email goes out once it recovers.
+ * so a redelivered event is recognised and nothing goes out twice. Each send goes through the
+ * `email` circuit breaker (./breaker-gate.ts) when `breakers` is given: while the provider is down
+ * (fault injection) the first failures are retried with backoff until they open the breaker; then
+ * no send is attempted, the subscription keeps its place, and a probe tests the provider at the
+ * breaker's pace. Orders are not affected, and every email goes out once it recovers. `signal`
+ * ends a wait on the breaker when the subscription stops.
  */
-export function emailSubscription({ db, faults }: { db: Db; faults?: Faults }): Subscription {
+export function emailSubscription({
+  db,
+  faults,
+  breakers,
+  signal,
+}: {
+  db: Db;
+  faults?: Faults;
+  breakers?: Breakers;
+  signal?: AbortSignal;
+}): Subscription {
   const emails = emailCollection(db);
+  const gate = breakers ? emailBreakerGate(breakers, signal) : undefined;
   return {
     name: 'email',
     eventTypes: ['OrderCreated', 'OrderCompleted', 'OrderCancelled'],
     retry: { initialMs: 100, maxMs: 5_000, maxAttempts: Number.POSITIVE_INFINITY },
     async handle(event: StoredEvent) {
-      // Injected faults (tests, demos) only when fault injection is on.
-      await faults?.failIfDown('email');
       const e = asSagaEvent(event);
       if (e.type !== 'OrderCreated' && e.type !== 'OrderCompleted' && e.type !== 'OrderCancelled') return;
-      const data = e.data;
-      const email = compose(e);
-      await emails
-        .insertOne({
-          _id: event.metadata.eventId,
-          orderId: data.orderId,
-          customerId: data.customerId ?? null,
-          ...email,
-          sentAt: new Date(),
-        })
-        .catch((err: { code?: number }) => {
-          if (err.code !== 11000) throw err; // 11000: already sent for this event
-        });
+      const send = async () => {
+        // Injected faults (tests, demos) only when fault injection is on: the provider is down.
+        await faults?.failIfDown('email');
+        await emails
+          .insertOne({
+            _id: event.metadata.eventId,
+            orderId: e.data.orderId,
+            customerId: e.data.customerId ?? null,
+            ...compose(e),
+            sentAt: new Date(),
+          })
+          .catch((err: { code?: number }) => {
+            if (err.code !== 11000) throw err; // 11000: already sent for this event
+          });
+      };
+      await (gate ? gate.send(new Date(event.metadata.timestamp), send) : send());
     },
   };
 }
