@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { deterministicEventId } from '../eventstore/metadata';
 import type { Evolver } from '../eventstore';
 import type { ShippingAddress } from '../domain/orders';
@@ -70,12 +71,18 @@ export function createShippingActivities({
 }: Omit<ServiceDeps, 'events'> & { events: StreamStore; open: (value: string) => Promise<string> }) {
   const legacy = db.collection<LegacyShipmentDocument>('shipments');
   const shipments = streamStates(events, 'shipment', shipmentEvolver);
+  /**
+   * A cancellation's id follows from the order, so a retried one is a repeat. A booking's is new on
+   * every attempt: it is decided on a fold that may be behind the stream (or taken as empty), and
+   * only its expected version, refused once the stream holds anything, makes the booking be decided
+   * again on the stream as it is. An id that followed from the order would be answered as the first
+   * booking was written, wherever the stream is now: booked, after a compensation had cancelled it.
+   * The expected version alone keeps the booking single.
+   */
   const eventIdOf = (orderId: string, event: ShipmentDecision) =>
-    deterministicEventId(
-      'shipping',
-      orderId,
-      event.type === 'ShipmentScheduled' ? 'scheduled' : event.type === 'ShipmentCancelled' ? 'cancelled' : 'voided',
-    );
+    event.type === 'ShipmentScheduled'
+      ? randomUUID()
+      : deterministicEventId('shipping', orderId, event.type === 'ShipmentCancelled' ? 'cancelled' : 'voided');
   const record = (orderId: string, fold: Fold<ShipmentState>, decided: ShipmentDecision[], correlationId: string) =>
     shipments.append(
       orderId,
@@ -112,10 +119,11 @@ export function createShippingActivities({
       };
       rules(schedule, initialState());
       // Decided on the fold this process holds (a stream it has not seen is taken as empty), and
-      // appended expecting its version: a cancellation that came first makes the append refuse,
-      // and the booking is decided again on the stream as it is, where the rules refuse it. A
-      // cancelled shipment stays cancelled, so a kept fold may refuse; one that finds the booking
-      // made is checked against the stream first.
+      // appended expecting its version: anything the stream already holds (a cancellation, or an
+      // earlier attempt's booking) makes the append refuse, and the booking is decided again on
+      // the stream as it is, where the rules refuse it or repeat the booking made. A cancelled
+      // shipment stays cancelled, so a kept fold may refuse; one that finds the booking made is
+      // checked against the stream first.
       let fold = shipments.known(orderId) ?? emptyFold(shipmentEvolver);
       let fresh = false;
       for (let round = 0; round < MAX_ROUNDS; round++) {

@@ -67,6 +67,26 @@ describe('shipment stream', () => {
     expect(await stream(ctx.orderId)).toEqual(['ShipmentScheduled', 'ShipmentCancelled']);
   });
 
+  it('refuses a retried booking on a worker that never saw the shipment, once the compensation cancelled it', async () => {
+    const ctx = { orderId: orderOf('cold-retry'), correlationId: 'c' };
+    const { trackingId } = await shippingService().scheduleShipment({ ...ctx, address });
+    expect(await shippingService().cancelShipment(ctx)).toEqual({ cancelled: true });
+    await expect(shippingService().scheduleShipment({ ...ctx, address })).rejects.toMatchObject({
+      type: 'UndeliverableAddress',
+      message: 'shipment was cancelled before it could be scheduled',
+      nonRetryable: true,
+    });
+    expect(await stream(ctx.orderId)).toEqual(['ShipmentScheduled', 'ShipmentCancelled']);
+    expect(await stateOf(ctx.orderId)).toMatchObject({ status: 'cancelled', cancelledScheduled: true, trackingId });
+  });
+
+  it('answers a retried booking on a worker that never saw the shipment with the booking, while it stands', async () => {
+    const ctx = { orderId: orderOf('cold-repeat'), correlationId: 'c' };
+    const { trackingId } = await shippingService().scheduleShipment({ ...ctx, address });
+    expect(await shippingService().scheduleShipment({ ...ctx, address })).toEqual({ trackingId });
+    expect(await stream(ctx.orderId)).toEqual(['ShipmentScheduled']);
+  });
+
   describe('a shipment recorded only in the document of the previous version (its saga began before)', () => {
     const legacy = () =>
       s.db.collection<{ _id: string; status: string; address?: object; trackingId?: string; updatedAt: Date }>(

@@ -67,6 +67,12 @@ const cases: Case[] = [
     schedule(),
     ShipmentCancelledError,
   ],
+  [
+    'refuses a retried booking once the compensation cancelled it, at the address it was booked at or a corrected one',
+    [scheduled(), cancelled],
+    schedule('54321', otherAddress),
+    ShipmentCancelledError,
+  ],
   // Cancel
   ['cancels a scheduled shipment', [scheduled()], cancel, [cancelled]],
   ['voids a shipment never scheduled, so that a late booking is refused', [], cancel, [voided]],
