@@ -2476,13 +2476,16 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Repair a saga waiting in NEEDS_ATTENTION (Temporal update): retry its step, correct its input (the shipping address) and retry, or compensate. Audited with the key id. Refused when the saga is not waiting; a saga not repaired within REPAIR_WAIT_TIMEOUT compensates by itself
+         * Repair a saga waiting in NEEDS_ATTENTION (Temporal update): retry its step, correct its input (the shipping address) and retry, or compensate. Audited with the key id. Refused when the saga is not waiting; a saga not repaired within REPAIR_WAIT_TIMEOUT compensates by itself. With an Idempotency-Key a resent repair replays the first answer and is not applied again
          * @description Who may call it: operators.
          */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Makes the command safe to retry: the same key and body replay the first answer; another body is a 422; a duplicate while the first still runs is a 409 (retry) */
+                    "idempotency-key"?: string;
+                };
                 path: {
                     orderId: string;
                 };
@@ -2565,8 +2568,17 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Not waiting for a repair (or the input of its step cannot be corrected) */
+                /** @description Not waiting for a repair (or the input of its step cannot be corrected), or a request with this Idempotency-Key is still running */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Idempotency-Key reused with another body (another action, address, reason or order) */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };

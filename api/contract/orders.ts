@@ -154,14 +154,17 @@ export const orderOperations = operations({
   },
   'POST /orders/:orderId/repair': {
     summary:
-      'Repair a saga waiting in NEEDS_ATTENTION (Temporal update): retry its step, correct its input (the shipping address) and retry, or compensate. Audited with the key id. Refused when the saga is not waiting; a saga not repaired within REPAIR_WAIT_TIMEOUT compensates by itself',
+      'Repair a saga waiting in NEEDS_ATTENTION (Temporal update): retry its step, correct its input (the shipping address) and retry, or compensate. Audited with the key id. Refused when the saga is not waiting; a saga not repaired within REPAIR_WAIT_TIMEOUT compensates by itself. With an Idempotency-Key a resent repair replays the first answer and is not applied again',
     access: operators,
     params: orderIdParams,
+    headers: idempotencyHeader,
     body: repairBody,
     responses: {
       '202': { description: 'Accepted: the saga acts on it at once', body: repairAcceptedBody },
       '404': 'Unknown order',
-      '409': 'Not waiting for a repair (or the input of its step cannot be corrected)',
+      '409':
+        'Not waiting for a repair (or the input of its step cannot be corrected), or a request with this Idempotency-Key is still running',
+      '422': 'Idempotency-Key reused with another body (another action, address, reason or order)',
     },
   },
   'PUT /orders/:orderId/shipping-address': {

@@ -293,10 +293,28 @@ export function orderRoutes(deps: {
    * saga's validator accepts it only while the saga waits (409 otherwise, with its reason), and the
    * saga acts on it at once. The address and the reason enter the saga sealed, and the repair is
    * audited with the key's id.
+   *
+   * A retry of a repair must not repair twice: once the saga has run its step again and waits
+   * anew, a resent `retry` would be accepted by the validator as a second repair. With an
+   * Idempotency-Key the resend gets the first answer and the saga is not asked again; the key's seed
+   * names the Update and the audit record too, so a holder that died after the Update (its claim
+   * taken over) gets Temporal's answer to that same Update and writes no second record.
    */
   router.post('/orders/:orderId/repair', async (req, res) => {
     const { orderId } = parse(orderIdParams, req.params, 'params');
     const body = parse(repairBody, req.body ?? {}, 'body');
+    await deps.idempotency.run(req, res, 'orders.repair', { orderId, ...body }, async (seed) => ({
+      status: 202,
+      body: await repairSaga(orderId, body, res, seed),
+    }));
+  });
+
+  async function repairSaga(
+    orderId: string,
+    body: z.infer<typeof repairBody>,
+    res: Response,
+    seed: string | undefined,
+  ): Promise<RepairAccepted> {
     const handle = await sagaOf(orderId);
     const by = actorOf(res);
     let request: RepairRequest;
@@ -310,7 +328,10 @@ export function orderRoutes(deps: {
     else request = { action: 'compensate', by, reason: (await sealedReason(orderId, body.reason))! };
     let accepted: RepairAccepted;
     try {
-      accepted = await handle.executeUpdate(repairUpdate, { args: [request] });
+      accepted = await handle.executeUpdate(repairUpdate, {
+        args: [request],
+        ...(seed && { updateId: `repair-${orderId}-${seed}` }),
+      });
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError)
         throw new HttpError(409, 'invalid_state', err.cause?.message ?? `Order ${orderId} is not waiting for a repair`);
@@ -318,16 +339,22 @@ export function orderRoutes(deps: {
         throw new HttpError(409, 'invalid_state', `Order ${orderId} has finished: it is not waiting for a repair`);
       throw err;
     }
-    await deps.db.collection('audit_log').insertOne({
-      _id: randomUUID() as never,
-      action: 'repair-order',
-      orderId,
-      repair: body.action,
-      at: new Date(),
-      by,
-    });
-    res.status(202).json(accepted);
-  });
+    await deps.db
+      .collection('audit_log')
+      .insertOne({
+        _id: (seed ? `repair-${seed}` : randomUUID()) as never,
+        action: 'repair-order',
+        orderId,
+        repair: body.action,
+        at: new Date(),
+        by,
+      })
+      .catch((err: unknown) => {
+        // The same keyed repair audited by a holder that died before answering: one record is enough.
+        if ((err as { code?: number }).code !== 11000) throw err;
+      });
+    return accepted;
+  }
 
   /**
    * Cancel is the saga's `cancel` Update: the workflow accepts or refuses it in one step, so a
