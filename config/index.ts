@@ -113,6 +113,12 @@ export const configSchema = z.object({
     .int('MONGODB_STANDIN_OPLOG_ENTRIES must be an integer')
     .min(0, 'MONGODB_STANDIN_OPLOG_ENTRIES must be >= 0')
     .default(1000),
+  /**
+   * How long a cursor of the mongo-java-server stand-in may go unused before it is killed,
+   * like mongod's cursorTimeoutMillis (10 minutes by default); a getMore on it then fails with
+   * CursorNotFound (43).
+   */
+  MONGODB_STANDIN_CURSOR_TIMEOUT: duration('MONGODB_STANDIN_CURSOR_TIMEOUT').default(600_000),
 
   /** Where `npm start` keeps the embedded servers' data (survives restarts). */
   DATA_DIR: z.string().min(1).default('data'),

@@ -121,6 +121,9 @@ async function startJavaServer(options: MongoOptions, port: number): Promise<Mon
     // Capped like a real replica set's oplog (see Launcher.java's CappedOplog).
     '--oplog-keep',
     String(options.config.MONGODB_STANDIN_OPLOG_ENTRIES),
+    // Idle cursors are killed like mongod's after cursorTimeoutMillis (see IdleCursorReaper.java).
+    '--cursor-timeout-ms',
+    String(options.config.MONGODB_STANDIN_CURSOR_TIMEOUT),
   ];
   let file: string | undefined;
   if (options.mode === 'persistent') {

@@ -6,6 +6,7 @@ import de.bwaldvogel.mongo.backend.h2.H2Backend;
 
 import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.oplog.Oplog;
+import io.netty.channel.Channel;
 
 import java.io.File;
 import java.net.InetSocketAddress;
@@ -15,7 +16,8 @@ import java.util.Map;
 /**
  * Starts mongo-java-server with its oplog enabled so that change streams work.
  *
- * Usage: Launcher --port 27017 [--host 127.0.0.1] [--backend memory|h2] [--file data/mongo.mv] [--oplog-keep 1000] [--event-loops 512]
+ * Usage: Launcher --port 27017 [--host 127.0.0.1] [--backend memory|h2] [--file data/mongo.mv] [--oplog-keep 1000]
+ *        [--cursor-timeout-ms 600000] [--event-loops 512]
  *
  * Prints one line "mongo-launcher listening on host:port" once the socket is bound; the Node side
  * waits for that line instead of polling the port.
@@ -27,6 +29,7 @@ public final class Launcher {
         int port = Integer.parseInt(options.getOrDefault("port", "27017"));
         String backendName = options.getOrDefault("backend", "memory");
         int keep = Integer.parseInt(options.getOrDefault("oplog-keep", String.valueOf(CappedOplog.DEFAULT_KEEP)));
+        long cursorTimeoutMs = Long.parseLong(options.getOrDefault("cursor-timeout-ms", String.valueOf(IdleCursorReaper.DEFAULT_TIMEOUT_MS)));
         // Set when the server enables its oplog (createOplog), trimmed from then on.
         CappedOplog[] capped = new CappedOplog[1];
 
@@ -36,6 +39,17 @@ public final class Launcher {
                 @Override
                 protected Oplog createOplog() {
                     return capped[0] = new CappedOplog(new CommittedInsertsOplog(this, super.createOplog()), getCursorRegistry(), keep);
+                }
+
+                private final IdleCursorReaper reaper = new IdleCursorReaper(getCursorRegistry(), cursorTimeoutMs);
+
+                {
+                    reaper.start();
+                }
+
+                @Override
+                public Document handleCommand(Channel channel, String databaseName, String command, Document query) {
+                    return reaper.command(command, query, () -> super.handleCommand(channel, databaseName, command, query));
                 }
 
                 @Override
@@ -57,6 +71,17 @@ public final class Launcher {
                     @Override
                     protected Oplog createOplog() {
                         return capped[0] = new CappedOplog(new CommittedInsertsOplog(this, super.createOplog()), getCursorRegistry(), keep);
+                    }
+
+                    private final IdleCursorReaper reaper = new IdleCursorReaper(getCursorRegistry(), cursorTimeoutMs);
+
+                    {
+                        reaper.start();
+                    }
+
+                    @Override
+                    public Document handleCommand(Channel channel, String databaseName, String command, Document query) {
+                        return reaper.command(command, query, () -> super.handleCommand(channel, databaseName, command, query));
                     }
 
                     @Override
@@ -95,7 +120,7 @@ public final class Launcher {
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (!arg.startsWith("--") || i + 1 >= args.length) {
-                fail("bad argument '" + arg + "'; usage: --port N [--host H] [--backend memory|h2] [--file PATH] [--oplog-keep N] [--event-loops N]");
+                fail("bad argument '" + arg + "'; usage: --port N [--host H] [--backend memory|h2] [--file PATH] [--oplog-keep N] [--cursor-timeout-ms N] [--event-loops N]");
             }
             options.put(arg.substring(2), args[++i]);
         }
