@@ -4,7 +4,7 @@ import { table, type GoalRow } from './report';
 import type { ScaleRow } from './scale';
 import { summarize, type LatencySummary } from './util';
 
-interface HotRun {
+export interface HotSkuRound {
   kind: 'one SKU' | 'one SKU per order';
   round: number;
   orders: number;
@@ -12,10 +12,13 @@ interface HotRun {
   completed: number;
   cancelled: number;
   seconds: number;
+  /** Completed orders per second, from the first start to the last result. */
   completedPerSecond: number;
   completedMs: LatencySummary;
+  /** Every completed order's latency, so rounds can be pooled. */
   completedLatenciesMs: number[];
   cancelledMs: LatencySummary;
+  /** Activity attempts beyond the first, from the histories, per order (and by activity). */
   retriesPerOrder: number;
   retriesByActivity: Record<string, number>;
   loadAverage: number;
@@ -24,8 +27,8 @@ interface HotRun {
 const f = (x: unknown, digits = 1) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(digits) : '–');
 
 /** Both kinds' rounds pooled: completed orders' latencies together, throughput over their summed time. */
-export function pooledHotSku(runs: HotRun[]) {
-  const of = (kind: HotRun['kind']) => {
+export function pooledHotSku(runs: HotSkuRound[]) {
+  const of = (kind: HotSkuRound['kind']) => {
     const rs = runs.filter((r) => r.kind === kind);
     const completed = rs.reduce((n, r) => n + r.completed, 0);
     const seconds = rs.reduce((n, r) => n + r.seconds, 0);
@@ -47,7 +50,7 @@ export function pooledHotSku(runs: HotRun[]) {
   return { hot, spread, ...hotSkuVerdict(hot.completedMs.p99, spread.completedMs.p99) };
 }
 
-export function hotSkuGoals(hotSku: { runs: HotRun[] } | undefined): GoalRow[] {
+export function hotSkuGoals(hotSku: { runs: HotSkuRound[] } | undefined): GoalRow[] {
   if (!hotSku?.runs.length) return [];
   const p = pooledHotSku(hotSku.runs);
   return [
@@ -63,7 +66,7 @@ export function hotSkuGoals(hotSku: { runs: HotRun[] } | undefined): GoalRow[] {
   ];
 }
 
-export function hotSkuSection(hotSku: { runs: HotRun[] } | undefined): string {
+export function hotSkuSection(hotSku: { runs: HotSkuRound[] } | undefined): string {
   if (!hotSku?.runs.length) return '';
   const p = pooledHotSku(hotSku.runs);
   const first = hotSku.runs[0]!;

@@ -4,31 +4,14 @@ import { createAccountService } from '../../domain/accounts';
 import { createEventStore } from '../../eventstore';
 import { cpuWindow, type CpuReport } from '../lib/cpu';
 import { stockProblems, type OrderOutcome, type StockAfter } from '../lib/hot-sku-check';
+import type { HotSkuRound } from '../lib/render-load';
 import type { SplitStack } from '../lib/split-stack';
-import { log, now, round, summarize, type LatencySummary } from '../lib/util';
+import { log, now, round, summarize } from '../lib/util';
 
 const address = { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' };
 
-export interface HotSkuRun {
-  kind: 'one SKU' | 'one SKU per order';
-  round: number;
-  orders: number;
-  stocked: number;
-  completed: number;
-  cancelled: number;
-  seconds: number;
-  /** Completed orders per second, from the first start to the last result. */
-  completedPerSecond: number;
-  completedMs: LatencySummary;
-  /** Every completed order's latency, so rounds can be pooled. */
-  completedLatenciesMs: number[];
-  cancelledMs: LatencySummary;
-  /** Activity attempts beyond the first, from the histories, per order (and by activity). */
-  retriesPerOrder: number;
-  retriesByActivity: Record<string, number>;
-  loadAverage: number;
-  cpu: CpuReport;
-}
+/** A round of the scenario: what the report shows, and the CPU it took. */
+export type HotSkuRun = HotSkuRound & { cpu: CpuReport };
 
 /**
  * Scenario: 64 concurrent orders (C = orders, one order each) for one SKU stocked for half of
