@@ -52,9 +52,9 @@ export const seg = (value: string) => encodeURIComponent(value);
 export async function call<T>(
   method: 'GET' | 'POST' | 'DELETE' | 'PUT',
   path: string,
-  options: { query?: Query; body?: unknown } = {},
+  options: { query?: Query; body?: unknown; headers?: Record<string, string> } = {},
 ): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json', ...authHeaders() };
+  const headers: Record<string, string> = { accept: 'application/json', ...options.headers, ...authHeaders() };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   let response: Response;
   try {
@@ -84,8 +84,19 @@ export async function call<T>(
 }
 
 export const get = <T>(path: string, query?: Query) => call<T>('GET', path, { query });
-export const post = <T>(path: string, body: unknown = {}) => call<T>('POST', path, { body });
+export const post = <T>(path: string, body: unknown = {}, headers?: Record<string, string>) =>
+  call<T>('POST', path, { body, ...(headers && { headers }) });
 export const del = <T>(path: string) => call<T>('DELETE', path);
+
+/**
+ * An `Idempotency-Key` for one thing the operator asked (one click): a command sent again with it is
+ * answered as the first time, never applied twice. Random bytes rather than `crypto.randomUUID`,
+ * which browsers offer only to pages served over HTTPS or from localhost.
+ */
+export function idempotencyKey(): { 'idempotency-key': string } {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return { 'idempotency-key': `console-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}` };
+}
 
 /** What the pages show for a failed call: the API's message, and for the usual cases what it means. */
 export function describeError(err: unknown, what?: string): string {

@@ -366,7 +366,13 @@ describe('the operator console in a browser', () => {
       const form = attention.getByRole('form', { name: 'Correct the shipping address and retry' });
       await form.getByLabel('Postal code', { exact: true }).fill('54321');
       await form.getByLabel('Street and number', { exact: true }).fill('2 Elm St');
+      // Each click is one repair, sent with an Idempotency-Key of its own.
+      const repairRequest = () =>
+        page.waitForRequest((r) => r.method() === 'POST' && new URL(r.url()).pathname.endsWith('/repair'));
+      const corrected = repairRequest();
       await form.getByRole('button', { name: 'Correct and retry' }).click();
+      const correctKey = (await corrected).headers()['idempotency-key'];
+      expect(correctKey).toMatch(/^console-[0-9a-f]{32}$/);
       await attention.getByText('correct: accepted by the API').waitFor();
       const saga = await waitFor(
         'the repaired saga to complete in the API',
@@ -397,7 +403,11 @@ describe('the operator console in a browser', () => {
         .waitFor({ timeout: 20_000 });
 
       // Nothing waits any more: a second repair is refused, and the page says what the API says.
+      const retried = repairRequest();
       await attention.getByRole('button', { name: /^Retry/ }).click();
+      const retryKey = (await retried).headers()['idempotency-key'];
+      expect(retryKey).toMatch(/^console-[0-9a-f]{32}$/);
+      expect(retryKey).not.toBe(correctKey);
       const refused = page.getByRole('alert').filter({ hasText: 'retry refused (HTTP 409)' });
       await refused.waitFor();
       const direct = await operatorApi().POST('/orders/{orderId}/repair', {

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { ApiError, post, seg } from '../api';
+import { ApiError, idempotencyKey, post, seg } from '../api';
 import type { OrderView, SagaState } from '../types';
 import { Answer, Section, when } from './feedback';
 
@@ -17,8 +17,8 @@ const FIELDS: Array<{ name: keyof Address; label: string; autocomplete: string }
 /**
  * A saga waiting in NEEDS_ATTENTION: which step failed and why, until when it waits, and the three
  * repairs (POST /orders/:orderId/repair): retry the step, correct its address and retry, or give up
- * and compensate. Once a repair was asked the section stays with the API's answer, and a second
- * repair shows the API's refusal (409) as it is.
+ * and compensate. Each click sends its own Idempotency-Key. Once a repair was asked the section
+ * stays with the API's answer, and a second repair shows the API's refusal (409) as it is.
  */
 export function RepairPanel(props: {
   orderId: string;
@@ -43,7 +43,8 @@ export function RepairPanel(props: {
   const repair = async (body: RepairBody) => {
     setBusy(true);
     try {
-      const result = await post(`/orders/${seg(props.orderId)}/repair`, body);
+      // One key per click: should the request reach the API more than once, it repairs once.
+      const result = await post(`/orders/${seg(props.orderId)}/repair`, body, idempotencyKey());
       setAnswer({ ok: true, title: `${body.action}: accepted by the API`, body: result });
     } catch (err) {
       setAnswer({
