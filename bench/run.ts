@@ -87,6 +87,7 @@ const plan = quick
         customers: 10,
         ordersEach: 3,
         floodConcurrency: 20,
+        floodRounds: 1,
         slots: { activity: 1 },
       } satisfies FairnessOptions,
     }
@@ -118,6 +119,7 @@ const plan = quick
         customers: 20,
         ordersEach: 5,
         floodConcurrency: 50,
+        floodRounds: 3,
         slots: { activity: 1 },
       } satisfies FairnessOptions,
     };
@@ -361,6 +363,11 @@ async function main() {
       const slots: FairnessOptions['slots'] = asked
         ? { activity: asked[0]!, ...(asked[1] !== undefined && { workflowTask: asked[1] }) }
         : plan.fairness.slots;
+      // --fairness-rounds=N: flood rounds, each between two rounds of the other customers alone.
+      const rounds = args.find((a) => a.startsWith('--fairness-rounds='))?.slice('--fairness-rounds='.length);
+      if (rounds !== undefined && !(Number.isInteger(Number(rounds)) && Number(rounds) > 0))
+        throw new Error('--fairness-rounds is a positive integer');
+      const floodRounds = rounds === undefined ? plan.fairness.floodRounds : Number(rounds);
       await withMongo('fairness', async (uri) => {
         // The stack's processes read their config from the environment: the caps go there.
         const saved = [process.env.WORKER_MAX_ACTIVITY_SLOTS, process.env.WORKER_MAX_WORKFLOW_TASK_SLOTS];
@@ -376,7 +383,7 @@ async function main() {
           restore('WORKER_MAX_WORKFLOW_TASK_SLOTS', saved[1]);
         });
         try {
-          results.fairness = await fairnessScenario(stack, { ...plan.fairness, slots });
+          results.fairness = await fairnessScenario(stack, { ...plan.fairness, slots, floodRounds });
         } finally {
           await stack.stop();
         }
