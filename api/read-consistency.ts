@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
-import type { Db } from 'mongodb';
+import type { Collection, Db, Document } from 'mongodb';
 import { z } from 'zod';
-import { appliedPosition, projectionStatuses, type Projection } from '../readside';
+import { physicalName, projectionStatuses, servingPosition, type Projection } from '../readside';
 import { HttpError } from './errors';
 import type { EventStore } from '../eventstore';
 import { parse } from './validate';
@@ -25,7 +25,9 @@ export const STALLED_RETRY_AFTER_S = 5;
  * position of its last event; a query with `minPosition` (query parameter or `X-Min-Position`
  * header) waits until the projection has applied that far, or answers 504 after `waitMs` — or 503
  * with `Retry-After` as soon as it sees the projection stalled, which waiting would not cure.
- * Every read-model answer carries `X-Read-Model-Position`.
+ * Every read-model answer carries `X-Read-Model-Position`. The wait answers with the generation
+ * whose position it saw, so that the documents are read from that generation without looking at
+ * the projection's pointer a second time.
  */
 export function readConsistency({
   db,
@@ -41,7 +43,7 @@ export function readConsistency({
     return rows.find((r) => r.name === projection.name && r.state === 'stalled');
   }
 
-  return async function awaitReadModel(projection: Projection, req: Request, res: Response): Promise<void> {
+  return async function awaitReadModel(projection: Projection, req: Request, res: Response): Promise<ServedFrom> {
     const q = parse(
       consistency,
       {
@@ -55,10 +57,10 @@ export function readConsistency({
     // Checked before a 504 too: a stalled read model is said to be stalled, not merely behind.
     let nextStallCheck = Math.min(started + FIRST_STALL_CHECK_MS, deadline);
     for (;;) {
-      const position = await appliedPosition(db, projection.name);
+      const { generation, position } = await servingPosition(db, projection.name);
       if (q.minPosition === undefined || position >= q.minPosition) {
         res.setHeader('X-Read-Model-Position', String(position));
-        return;
+        return { collection: (logical) => generationCollection(db, projection, generation, logical) };
       }
       if (q.minPosition > (await store.headPosition())) {
         // No command ever answered with this position: a client error, not a timeout.
@@ -102,6 +104,22 @@ export function readConsistency({
 }
 
 export type AwaitReadModel = ReturnType<typeof readConsistency>;
+
+/** The read model's collections in the generation the answer's position belongs to. */
+export interface ServedFrom {
+  collection<T extends Document = Document>(logical: string): Collection<T>;
+}
+
+function generationCollection<T extends Document>(
+  db: Db,
+  projection: Projection,
+  generation: number,
+  logical: string,
+): Collection<T> {
+  if (!(logical in projection.collections))
+    throw new Error(`projection ${projection.name} has no collection ${logical}`);
+  return db.collection<T>(physicalName(projection.name, logical, generation));
+}
 
 /** Drops the consistency parameters before a route validates its own query. */
 export function withoutConsistency(query: Request['query']): Record<string, unknown> {

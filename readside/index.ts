@@ -16,7 +16,7 @@ export { physicalName, projectionState, readModel } from './projections/generati
 export { orderView, type OrderViewDocument } from './projections/order-view';
 export { accountView, type AccountViewDocument } from './projections/accounts';
 export { inventoryLevelView, type InventoryLevelDocument } from './projections/inventory';
-export { appliedPosition, projectionStatuses, type ProjectionStatus } from './projections/status';
+export { appliedPosition, projectionStatuses, servingPosition, type ProjectionStatus } from './projections/status';
 export { stalledProjections, type StalledProjection } from './projections/stalled';
 export { requestRebuild, type RebuildRequest } from './projections/rebuild-request';
 export { compareWithRebuild } from './projections/verify';

@@ -39,6 +39,7 @@ import { correlationIdOf } from '../correlation';
 import { actorOf, ownCustomer } from '../auth';
 import { HttpError, notFound } from '../errors';
 import { idFromSeed, type Answer, type Idempotency } from '../idempotency';
+import { accountHolders } from '../account-holders';
 import type { AccountService } from '../../domain/accounts';
 import { parse } from '../validate';
 import { INITIAL_STATUS, ORDER_STATUS, shippingAddressSchema, UNDONE_STATUSES } from '../../domain/orders';
@@ -64,6 +65,7 @@ export function orderRoutes(deps: {
 }): Router {
   const router = policedRouter(deps.police);
   const { accounts, customers } = deps;
+  const holders = accountHolders(accounts);
 
   /** The saga of an order the platform knows; 404 otherwise (whose it is, the access policy checked). */
   async function sagaOf(orderId: string): Promise<WorkflowHandle> {
@@ -103,7 +105,7 @@ export function orderRoutes(deps: {
     }
     const own = ownCustomer(res);
     const [account, mine] = await Promise.all([
-      accounts.getAccount(body.accountId),
+      holders.of(body.accountId),
       own !== undefined ? deps.personalData.pseudonymIfKnown(own) : null,
     ]);
     // The account records its holder by pseudonym: a client's own pseudonym must match it.

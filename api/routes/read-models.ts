@@ -1,5 +1,5 @@
 import { Router, type Request } from 'express';
-import type { Db, Document, Filter } from 'mongodb';
+import type { Collection, Db, Document, Filter } from 'mongodb';
 import {
   accountsProjection,
   accountView,
@@ -7,7 +7,6 @@ import {
   inventoryProjection,
   orderView,
   ordersProjection,
-  readModel,
   salesProjection,
   type AccountViewDocument,
   type InventoryLevelDocument,
@@ -59,7 +58,7 @@ export function readModelRoutes(deps: {
 
   async function pageOf<T extends Document & { _id: string }>(
     req: Request,
-    collection: Awaited<ReturnType<typeof readModel<T>>>,
+    collection: Collection<T>,
     filter: Filter<T>,
     sortField: string,
     q: { limit: number; cursor?: string },
@@ -82,9 +81,9 @@ export function readModelRoutes(deps: {
   }
 
   router.get('/orders', async (req, res) => {
-    await awaitReadModel(ordersProjection, req, res);
+    const served = await awaitReadModel(ordersProjection, req, res);
     const q = parse(ordersQuery, withoutConsistency(req.query), 'query');
-    const orders = await readModel<OrderViewDocument>(db, ordersProjection, 'orders');
+    const orders = served.collection<OrderViewDocument>('orders');
     const own = ownCustomer(res);
     if (own !== undefined && q.customerId !== undefined && q.customerId !== own)
       throw new HttpError(403, 'forbidden', 'A client may list its own orders only');
@@ -113,20 +112,20 @@ export function readModelRoutes(deps: {
   });
 
   router.get('/orders/:orderId', async (req, res) => {
-    await awaitReadModel(ordersProjection, req, res);
+    const served = await awaitReadModel(ordersProjection, req, res);
     const { orderId } = parse(orderIdParams, req.params, 'params');
     parse(emptyQuery, withoutConsistency(req.query), 'query');
     // By _id alone (served from the index everywhere); whose it is, the access policy checked.
-    const order = await (await readModel<OrderViewDocument>(db, ordersProjection, 'orders')).findOne({ _id: orderId });
+    const order = await served.collection<OrderViewDocument>('orders').findOne({ _id: orderId });
     if (!order?.facts?.created) throw notFound(`Order ${orderId}`);
     res.json(await orderAnswer(order));
   });
 
   router.get('/customers/:customerId/orders', async (req, res) => {
-    await awaitReadModel(ordersProjection, req, res);
+    const served = await awaitReadModel(ordersProjection, req, res);
     const { customerId } = parse(customerParams, req.params, 'params');
     const q = parse(customerOrdersQuery, withoutConsistency(req.query), 'query');
-    const orders = await readModel<OrderViewDocument>(db, ordersProjection, 'orders');
+    const orders = served.collection<OrderViewDocument>('orders');
     const customer = await customerFilter(customerId);
     const { items, nextCursor } = await pageOf(
       req,
@@ -139,9 +138,9 @@ export function readModelRoutes(deps: {
   });
 
   router.get('/accounts', async (req, res) => {
-    await awaitReadModel(accountsProjection, req, res);
+    const served = await awaitReadModel(accountsProjection, req, res);
     const q = parse(accountsQuery, withoutConsistency(req.query), 'query');
-    const accounts = await readModel<AccountViewDocument>(db, accountsProjection, 'accounts');
+    const accounts = served.collection<AccountViewDocument>('accounts');
     // A client lists the accounts its customer holds; operators list all.
     const own = ownCustomer(res);
     const customer = own === undefined ? undefined : await customerFilter(own);
@@ -160,11 +159,10 @@ export function readModelRoutes(deps: {
   });
 
   router.get('/inventory', async (req, res) => {
-    await awaitReadModel(inventoryProjection, req, res);
+    const served = await awaitReadModel(inventoryProjection, req, res);
     parse(emptyQuery, withoutConsistency(req.query), 'query');
-    const levels = await (
-      await readModel<InventoryLevelDocument>(db, inventoryProjection, 'levels')
-    )
+    const levels = await served
+      .collection<InventoryLevelDocument>('levels')
       .find({})
       .sort({ _id: 1 })
       .limit(1_000)
@@ -173,14 +171,14 @@ export function readModelRoutes(deps: {
   });
 
   router.get('/analytics/sales', async (req, res) => {
-    await awaitReadModel(salesProjection, req, res);
+    const served = await awaitReadModel(salesProjection, req, res);
     const q = parse(salesQuery, withoutConsistency(req.query), 'query');
     const range: Document = {};
     if (q.from) range.$gte = q.from;
     if (q.to) range.$lte = q.to;
     const filter = Object.keys(range).length ? { day: range } : {};
     if (q.groupBy === 'day') {
-      const days = await (await readModel(db, salesProjection, 'byDay')).find(filter).sort({ day: 1 }).toArray();
+      const days = await served.collection('byDay').find(filter).sort({ day: 1 }).toArray();
       res.json({
         groupBy: 'day',
         from: q.from ?? null,
@@ -189,7 +187,7 @@ export function readModelRoutes(deps: {
       });
       return;
     }
-    const rows = await (await readModel(db, salesProjection, 'bySku')).find(filter).toArray();
+    const rows = await served.collection('bySku').find(filter).toArray();
     const bySku = new Map<string, { sku: string; orders: number; units: number; revenue: number }>();
     for (const r of rows) {
       const t = bySku.get(r.sku) ?? { sku: r.sku, orders: 0, units: 0, revenue: 0 };

@@ -119,6 +119,15 @@ export async function projectionStatuses(
 
 /** The global position up to which a projection's serving generation has applied the log. */
 export async function appliedPosition(db: Db, name: string): Promise<number> {
-  const state = await projectionState(db, name);
-  return (await checkpoints(db).findOne({ _id: checkpointIdOf(name, state.active) }))?.position ?? 0;
+  return (await servingPosition(db, name)).position;
+}
+
+/**
+ * The generation a projection serves reads from and the position it has applied, read together:
+ * a query that reads the documents of this generation needs no second look at the pointer.
+ */
+export async function servingPosition(db: Db, name: string): Promise<{ generation: number; position: number }> {
+  const { active } = await projectionState(db, name);
+  const position = (await checkpoints(db).findOne({ _id: checkpointIdOf(name, active) }))?.position ?? 0;
+  return { generation: active, position };
 }
