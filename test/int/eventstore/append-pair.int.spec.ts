@@ -1,14 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { MongoClient, type CommandStartedEvent } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  createEventStore,
   LeaderNotWrittenError,
   WrongExpectedVersionError,
   type EventStore,
   type ExpectedVersion,
 } from '../../../eventstore';
+import { indexedEventStore, twoEventStores } from '../../helpers/event-stores';
+import { useMonitoredMongo } from '../../helpers/monitored-mongo';
+import { onScratchDb } from '../../helpers/scratch-db';
 
 /** One generated write: a pair (leader on `stream`, follower on `followerStream`) or a lone append. */
 interface Op {
@@ -39,30 +39,16 @@ const opArb = fc.record({
 });
 
 describe('event store: an append that follows another', () => {
-  let client: MongoClient;
-  const commands: CommandStartedEvent[] = [];
-  beforeAll(async () => {
-    client = new MongoClient(inject('mongodbUri'), {
-      serverSelectionTimeoutMS: 5_000,
-      maxPoolSize: 50,
-      monitorCommands: true,
-    });
-    client.on('commandStarted', (e) => commands.push(e));
-    await client.connect();
-  });
-  afterAll(async () => {
-    await client?.close();
-  });
+  const mongo = useMonitoredMongo();
+  const { commands } = mongo;
 
   it('is never written without the append it follows, whatever the concurrent appends, versions and repeats', async () => {
     let run = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { minLength: 2, maxLength: 20 }), async (generated) => {
-        const db = client.db(`pair_${randomUUID().slice(0, 8)}`);
-        try {
+        await onScratchDb(mongo.client, 'pair', async (db) => {
           // Two stores stand for two processes: each groups its own appends, the indexes judge between them.
-          const stores: EventStore[] = [createEventStore(db), createEventStore(db)];
-          await stores[0]!.ensureIndexes();
+          const stores: EventStore[] = await twoEventStores(db);
           const streams = [0, 1, 2, 3].map((i) => `p${run}-${i}`);
           run++;
           const ops: Op[] = generated.map((op, i) => {
@@ -130,19 +116,15 @@ describe('event store: an append that follows another', () => {
             const stream = docs.filter((d) => d.streamId === s);
             expect(stream.map((d) => d.version)).toEqual(stream.map((_, k) => k + 1));
           }
-        } finally {
-          await db.dropDatabase().catch(() => {});
-        }
+        });
       }),
       { numRuns: 40, seed: 20261205 },
     );
   }, 180_000);
 
   it('writes a pair on streams this process knows with one reservation and one insert', async () => {
-    const db = client.db(`pair_${randomUUID().slice(0, 8)}`);
-    try {
-      const store = createEventStore(db);
-      await store.ensureIndexes();
+    await onScratchDb(mongo.client, 'pair', async (db) => {
+      const store = await indexedEventStore(db);
       await store.append('account-a', [{ type: 'Opened', data: {} }], {
         streamType: 'account',
         expectedVersion: 'no_stream',
@@ -164,17 +146,13 @@ describe('event store: an append that follows another', () => {
       expect(completed.firstPosition).toBe(debit.lastPosition + 1);
       const mine = commands.filter((c) => c.databaseName === db.databaseName).map((c) => c.commandName);
       expect(mine).toEqual(['findAndModify', 'insert']);
-    } finally {
-      await db.dropDatabase().catch(() => {});
-    }
+    });
   });
 
   it('refuses the follower of a leader refused on insert, with the leader named, and writes nothing of it', async () => {
-    const db = client.db(`pair_${randomUUID().slice(0, 8)}`);
-    try {
+    await onScratchDb(mongo.client, 'pair', async (db) => {
       // This process knows account-b at version 1; another process moves it on behind its back.
-      const [mine, other] = [createEventStore(db), createEventStore(db)];
-      await mine.ensureIndexes();
+      const [mine, other] = await twoEventStores(db);
       await mine.append('account-b', [{ type: 'Opened', data: {} }], {
         streamType: 'account',
         expectedVersion: 'no_stream',
@@ -197,8 +175,6 @@ describe('event store: an append that follows another', () => {
       expect(follow.status === 'rejected' && follow.reason).toBeInstanceOf(LeaderNotWrittenError);
       expect((follow as PromiseRejectedResult).reason).toMatchObject({ leaderStreamId: 'account-b' });
       expect(await mine.readStream('payment-o2')).toEqual([]);
-    } finally {
-      await db.dropDatabase().catch(() => {});
-    }
+    });
   });
 });

@@ -1,15 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { MongoClient, type CommandStartedEvent } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import type { CommandStartedEvent } from 'mongodb';
+import { describe, expect, it } from 'vitest';
 import {
-  createEventStore,
   WrongExpectedVersionError,
   type AppendResult,
   type EventStore,
   type ExpectedVersion,
 } from '../../../eventstore';
+import { indexedEventStore, twoEventStores } from '../../helpers/event-stores';
+import { useMonitoredMongo } from '../../helpers/monitored-mongo';
+import { onScratchDb } from '../../helpers/scratch-db';
 
 /** One append of a generated scenario; `twinOf` makes it an exact repeat (same ids) of an earlier one. */
 interface Op {
@@ -33,30 +33,16 @@ const opArb = fc.record({
 });
 
 describe('event store: group commit under concurrency', () => {
-  let client: MongoClient;
-  const commands: CommandStartedEvent[] = [];
-  beforeAll(async () => {
-    client = new MongoClient(inject('mongodbUri'), {
-      serverSelectionTimeoutMS: 5_000,
-      maxPoolSize: 50,
-      monitorCommands: true,
-    });
-    client.on('commandStarted', (e) => commands.push(e));
-    await client.connect();
-  });
-  afterAll(async () => {
-    await client?.close();
-  });
+  const mongo = useMonitoredMongo();
+  const { commands } = mongo;
 
   it('keeps expected versions and idempotency exact for any mix of concurrent appends, and leaves no position unaccounted for', async () => {
     let run = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { minLength: 2, maxLength: 24 }), async (generated) => {
-        const db = client.db(`gc_${randomUUID().slice(0, 8)}`);
-        try {
+        await onScratchDb(mongo.client, 'gc', async (db) => {
           // Two stores stand for two processes: each coalesces its own appends, the index judges between them.
-          const stores: EventStore[] = [createEventStore(db), createEventStore(db)];
-          await stores[0]!.ensureIndexes();
+          const stores: EventStore[] = await twoEventStores(db);
           const streamIds = [0, 1, 2].map((i) => `s${run}-${i}`);
           run++;
           // A twin repeats an earlier op exactly: same stream, events, ids and expectation.
@@ -137,52 +123,47 @@ describe('event store: group commit under concurrency', () => {
             )!;
             expect(r.events.find((e) => e.metadata.eventId === d.metadata.eventId)!.position).toBe(d.position);
           }
-        } finally {
-          await db.dropDatabase().catch(() => {});
-        }
+        });
       }),
       { numRuns: 40, seed: 20261127 },
     );
   }, 120_000);
 
   it('looks up ids and the stream head and reserves positions in one round trip before the insert, for an append that expects any version', async () => {
-    const db = client.db(`gc_${randomUUID().slice(0, 8)}`);
-    const order: string[] = [];
-    const started = (e: CommandStartedEvent) =>
-      e.databaseName === db.databaseName && order.push(`start ${e.commandName}`);
-    const succeeded = (e: { databaseName: string; commandName: string }) =>
-      e.databaseName === db.databaseName && order.push(`done ${e.commandName}`);
-    client.on('commandStarted', started);
-    client.on('commandSucceeded', succeeded);
-    try {
-      const store = createEventStore(db);
-      await store.ensureIndexes();
-      await store.readStream('warm-up');
-      order.length = 0;
-      // As the saga's services append: their own event id, any version, a stream this process has not seen.
-      const result = await store.append(
-        'payment-o1',
-        [{ type: 'PaymentCompleted', data: {}, eventId: 'payment:o1:completed' }],
-        { streamType: 'payment' },
-      );
-      const firstDone = order.findIndex((o) => o.startsWith('done'));
-      const before = order.slice(0, firstDone);
-      expect(before).toEqual(expect.arrayContaining(['start find', 'start findAndModify']));
-      // Only the insert comes after the first answer.
-      expect(order.slice(firstDone).filter((o) => o.startsWith('start'))).toEqual(['start insert']);
-      expect(result.events[0]).toMatchObject({ version: 1, position: 1 });
-    } finally {
-      client.off('commandStarted', started);
-      client.off('commandSucceeded', succeeded);
-      await db.dropDatabase().catch(() => {});
-    }
+    await onScratchDb(mongo.client, 'gc', async (db) => {
+      const order: string[] = [];
+      const started = (e: CommandStartedEvent) =>
+        e.databaseName === db.databaseName && order.push(`start ${e.commandName}`);
+      const succeeded = (e: { databaseName: string; commandName: string }) =>
+        e.databaseName === db.databaseName && order.push(`done ${e.commandName}`);
+      mongo.client.on('commandStarted', started);
+      mongo.client.on('commandSucceeded', succeeded);
+      try {
+        const store = await indexedEventStore(db);
+        await store.readStream('warm-up');
+        order.length = 0;
+        // As the saga's services append: their own event id, any version, a stream this process has not seen.
+        const result = await store.append(
+          'payment-o1',
+          [{ type: 'PaymentCompleted', data: {}, eventId: 'payment:o1:completed' }],
+          { streamType: 'payment' },
+        );
+        const firstDone = order.findIndex((o) => o.startsWith('done'));
+        const before = order.slice(0, firstDone);
+        expect(before).toEqual(expect.arrayContaining(['start find', 'start findAndModify']));
+        // Only the insert comes after the first answer.
+        expect(order.slice(firstDone).filter((o) => o.startsWith('start'))).toEqual(['start insert']);
+        expect(result.events[0]).toMatchObject({ version: 1, position: 1 });
+      } finally {
+        mongo.client.off('commandStarted', started);
+        mongo.client.off('commandSucceeded', succeeded);
+      }
+    });
   });
 
   it('coalesces concurrent appends of one store into few reservations and inserts', async () => {
-    const db = client.db(`gc_${randomUUID().slice(0, 8)}`);
-    try {
-      const store = createEventStore(db);
-      await store.ensureIndexes();
+    await onScratchDb(mongo.client, 'gc', async (db) => {
+      const store = await indexedEventStore(db);
       commands.length = 0;
       const n = 32;
       const results = await Promise.all(
@@ -201,8 +182,6 @@ describe('event store: group commit under concurrency', () => {
       expect(reservations.length).toBe(inserts.length);
       expect(new Set(results.map((r) => r.firstPosition)).size).toBe(n);
       expect(await db.collection('events').countDocuments({ type: { $ne: '$gap' } })).toBe(n);
-    } finally {
-      await db.dropDatabase().catch(() => {});
-    }
+    });
   });
 });
