@@ -47,8 +47,8 @@ export function createSettlementDetection({ db }: { db: Db }) {
               ...(found.runId !== undefined && { sagaRunId: found.runId }),
               ...(found.closedAt !== undefined && { sagaClosedAt: new Date(found.closedAt) }),
             },
-            // Under `compensate` it is found by its settlement, which is running.
-            $setOnInsert: { state: found.policy === 'compensate' ? 'settling' : 'unsettled', detectedAt: now },
+            // Under `compensate` and `hold` it is found by its settlement, which is running.
+            $setOnInsert: { state: found.policy === 'report' ? 'unsettled' : 'settling', detectedAt: now },
           },
           { upsert: true },
         )
@@ -57,15 +57,15 @@ export function createSettlementDetection({ db }: { db: Db }) {
         });
     },
 
-    /** Its settlement was started (or was running already). */
-    async settling(saga: ClosedSaga, settleWorkflowId: string): Promise<void> {
+    /** Its settlement was started (or was running already: one that holds the order stays `held`). */
+    async settling(saga: ClosedSaga, settleWorkflowId: string, policy: SettlePolicy = 'compensate'): Promise<void> {
       const now = new Date();
       await settlements
         .updateOne(
-          { _id: saga.orderId, state: { $ne: 'settled' } },
+          { _id: saga.orderId, state: { $nin: ['settled', 'held'] } },
           {
             $set: { state: 'settling', settleWorkflowId, close: saga.close, lastSeenAt: now },
-            $setOnInsert: { foundStatus: null, policy: 'compensate', detectedAt: now },
+            $setOnInsert: { foundStatus: null, policy, detectedAt: now },
           },
           { upsert: true },
         )

@@ -19,9 +19,10 @@ export interface SettlementDocument {
   /**
    * - `unsettled`: found, not being settled (the policy is `report`, or the start failed and is tried again);
    * - `settling`: its settle workflow was started;
+   * - `held`: under the `hold` policy, its settle workflow waits in NEEDS_ATTENTION for an operator's repair;
    * - `settled`: it has an outcome.
    */
-  state: 'unsettled' | 'settling' | 'settled';
+  state: 'unsettled' | 'settling' | 'held' | 'settled';
   policy: SettlePolicy;
   detectedAt: Date;
   lastSeenAt: Date;
@@ -32,6 +33,10 @@ export interface SettlementDocument {
   compensationsDone?: string[];
   compensationsFailed?: string[];
   openDeadLetters?: string[];
+  /** Under `hold`: where the order waits, why, since when and until when (then it is compensated). */
+  needsAttention?: { step: string; reason: string; since: Date; until: Date };
+  repair?: SettleOrderResult['repair'];
+  holdEnded?: SettleOrderResult['holdEnded'];
 }
 
 export const settlementCollection = (db: Db) => db.collection<SettlementDocument>('order_settlements');

@@ -41,7 +41,8 @@ export interface SettlementSweeper {
  *
  * For each it starts the workflow `settle-<orderId>` (workflows/settle-order.ts), which looks at
  * the order on its stream (a read model only points the way), records it in the ledger
- * (GET /orders/unsettled, the metrics) and settles it by SETTLE_POLICY. Several workers may sweep
+ * (GET /orders/unsettled, the metrics) and settles it by SETTLE_POLICY (under `hold` it waits there
+ * for an operator's repair, POST /orders/:orderId/repair). Several workers may sweep
  * at once: a settlement already running is joined, and a new run of one that ended (a terminated
  * settlement) repeats nothing it did.
  */
@@ -166,6 +167,8 @@ export function startSettlementSweeper(deps: {
             correlationId: input.correlationId,
           }),
           compensationPolicy: sagaSettings(config).compensationPolicy,
+          // A held order is finished with the forward steps' policies and waits the saga's repair wait.
+          ...(config.SETTLE_POLICY === 'hold' && { settings: sagaSettings(config) }),
         },
       ],
       // One settlement at a time per order (a running one is joined); one that ended may run
@@ -174,7 +177,7 @@ export function startSettlementSweeper(deps: {
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       staticSummary: `settle order ${saga.orderId}: its saga ended without outcome (${saga.close})`,
     });
-    if (config.SETTLE_POLICY === 'compensate') await detection.settling(saga, workflowId);
+    if (config.SETTLE_POLICY !== 'report') await detection.settling(saga, workflowId, config.SETTLE_POLICY);
   }
 
   async function sweep(): Promise<string[]> {

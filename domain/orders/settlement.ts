@@ -3,17 +3,22 @@
  * the Web UI), timed out, or failed, so no workflow code ran to finish or undo the order, and the
  * order's stream shows no terminal status. Plain data and pure functions: the workflow sandbox imports it.
  */
+import type { SagaEventType } from './events';
+import type { RepairAction } from './repair';
 import type { OrderFacts } from './saga';
-import type { StepPolicy } from './saga-settings';
-import { FINAL_STEP, SAGA_STEPS, type CompensationStep } from './steps';
-import { TERMINAL_STATUSES, type OrderStatus } from './status';
+import type { SagaSettings, StepPolicy } from './saga-settings';
+import { FINAL_STEP, SAGA_STEPS, type CompensationStep, type ForwardStep } from './steps';
+import { allows, ORDER_STATUS, TERMINAL_STATUSES, type OrderStatus } from './status';
 
 /**
  * What happens to such an order:
  * - `compensate`: a settle workflow undoes what the order's services recorded and cancels it;
- * - `report`: it is only reported (API, metrics), for an operator to decide.
+ * - `report`: it is only reported (API, metrics), for an operator to decide;
+ * - `hold`: a settle workflow marks it NEEDS_ATTENTION and waits for an operator's repair (retry:
+ *   finish it forward; correct: the same with a corrected address; compensate), at most the
+ *   saga's repair wait, and a customer's cancel compensates it.
  */
-export const SETTLE_POLICIES = ['compensate', 'report'] as const;
+export const SETTLE_POLICIES = ['compensate', 'report', 'hold'] as const;
 export type SettlePolicy = (typeof SETTLE_POLICIES)[number];
 
 /**
@@ -32,6 +37,32 @@ export const settlementReason = (close: string): string => `saga ended without o
 /** Whether an order in this status (null: not recorded) still waits for an outcome. */
 export const awaitsOutcome = (status: OrderStatus | null): boolean =>
   status === null || !TERMINAL_STATUSES.includes(status);
+
+/**
+ * Whether a settlement under `hold` waits for an operator with an order in this status: one the
+ * order's status table lets into NEEDS_ATTENTION. Not an order never recorded (nothing was done to
+ * finish), nor one whose approval never came (finishing it would skip the approval): those are
+ * compensated, as they are under `compensate`.
+ */
+export const holdable = (status: OrderStatus | null): boolean =>
+  status !== null && status !== ORDER_STATUS.AWAITING_APPROVAL && allows(status, 'OrderNeedsAttention');
+
+/**
+ * The forward steps a `retry` still has to run, in order, from where the services' events show the
+ * order stopped: a step is done when its service recorded the event it reaches and not the one that
+ * undoes it (createOrder is done: the order is recorded). Each step that follows runs with the
+ * saga's own activity and the saga's deterministic ids, so one that landed meanwhile is not repeated.
+ */
+export function remainingSteps(seen: readonly SagaEventType[]): ForwardStep[] {
+  const done = (row: (typeof SAGA_STEPS)[number]) =>
+    row.reaches === null || (seen.includes(row.reaches) && !seen.includes(row.undoneEvent));
+  const first = SAGA_STEPS.findIndex((row) => !done(row));
+  return first < 0 ? [] : SAGA_STEPS.slice(first).map((row) => row.step);
+}
+
+/** The step a held order waits at: the first one still to run, or the completion when none is. */
+export const heldAt = (remaining: readonly ForwardStep[]): ForwardStep | typeof FINAL_STEP.step =>
+  remaining[0] ?? FINAL_STEP.step;
 
 /**
  * The compensations a settlement runs, newest first, before the order's own (which records the
@@ -65,6 +96,8 @@ export interface SettleOrderInput {
   correlationId?: string;
   /** Retries of each compensation before it becomes a dead letter (the saga's compensation policy). */
   compensationPolicy?: StepPolicy;
+  /** Under `hold`: the forward steps' policies and the repair wait (absent: the defaults). */
+  settings?: SagaSettings;
 }
 
 /** What a settlement found and did. */
@@ -75,11 +108,16 @@ export interface SettleOrderResult {
    * - `had-outcome`: it already had one (another settlement, a late saga step, a completion);
    * - `reported`: under the `report` policy, recorded as unsettled and left for an operator;
    * - `nothing-recorded`: no order was recorded and the saga's facts were not at hand, so nothing
-   *   was charged, reserved or booked; a late createOrder is found by a later sweep.
+   *   was charged, reserved or booked; a late createOrder is found by a later sweep;
+   * - `completed`: under `hold`, an operator's retry or correction finished the order forward.
    */
-  outcome: 'settled' | 'had-outcome' | 'reported' | 'nothing-recorded';
+  outcome: 'settled' | 'had-outcome' | 'reported' | 'nothing-recorded' | 'completed';
   status: OrderStatus | null;
   compensationsDone: CompensationStep[];
   compensationsFailed: CompensationStep[];
   openDeadLetters: string[];
+  /** Under `hold`: the operator's repair it carried out (none: the wait ran out, or the customer cancelled). */
+  repair?: { action: RepairAction; by?: string };
+  /** Under `hold`: how the wait ended when no repair did (`timed-out`, `cancelled`). */
+  holdEnded?: 'timed-out' | 'cancelled';
 }

@@ -31,7 +31,8 @@ const STATUS_TABLE = {
   /**
    * A step failed for a reason an operator can fix (domain/orders/repair.ts): the saga waits for a
    * repair (retry, correct, compensate) or its wait limit, and the customer may still cancel. The
-   * address changes only through the operator's correction.
+   * address changes only through the operator's correction. A settlement under SETTLE_POLICY=hold
+   * puts an order whose saga ended without an outcome here too (domain/orders/settlement.ts).
    */
   NEEDS_ATTENTION: { terminal: false, undone: false, cancellable: true, addressChangeable: false, passing: false },
   SHIPMENT_SCHEDULED: { terminal: false, undone: false, cancellable: true, addressChangeable: false, passing: true },
@@ -126,7 +127,8 @@ export const TRANSITIONS: readonly Transition[] = [
   { on: 'OrderApproved', from: [AWAITING_APPROVAL], to: PENDING },
   { on: 'PaymentCompleted', from: [PENDING], to: PAYMENT_COMPLETED },
   { on: 'ItemsReserved', from: [PAYMENT_COMPLETED], to: ITEMS_RESERVED },
-  // A repairable step failed (the Order service sees it from PENDING). Its row sits after the
+  // A repairable step failed, or a settlement holds an order whose saga ended (the Order service
+  // sees it from PENDING, or from NEEDS_ATTENTION when the saga was waiting already). Its row sits after the
   // statuses of the steps before the repairable ones and before theirs, so an order whose repaired
   // step then succeeded shows that step's status (statusFromSeen takes the last row seen).
   { on: 'OrderNeedsAttention', from: IN_PROGRESS_STATUSES, to: NEEDS_ATTENTION },

@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { COMPENSATION_STEPS, FINAL_STEP, ORDER_STATUSES, serviceOf, TERMINAL_STATUSES } from '../../../domain/orders';
+import {
+  allows,
+  COMPENSATION_STEPS,
+  FINAL_STEP,
+  ORDER_STATUSES,
+  repairRefusal,
+  serviceOf,
+  TERMINAL_STATUSES,
+} from '../../../domain/orders';
 import {
   awaitsOutcome,
+  heldAt,
+  holdable,
+  remainingSteps,
   ORDER_COMPENSATION,
   SERVICE_COMPENSATIONS,
   settlementReason,
@@ -36,5 +47,44 @@ describe('settling an order whose saga ended without an outcome', () => {
     expect(loadConfig({ SETTLE_SWEEP_INTERVAL: '0' }).SETTLE_SWEEP_INTERVAL).toBe(0);
     expect(() => loadConfig({ SETTLE_POLICY: 'ignore' })).toThrow(/SETTLE_POLICY/);
     expect(() => loadConfig({ SETTLE_SWEEP_INTERVAL: '10ms' })).toThrow(/SETTLE_SWEEP_INTERVAL/);
+  });
+});
+
+describe('holding an order whose saga ended without an outcome (SETTLE_POLICY=hold)', () => {
+  it('holds an order the status table lets into NEEDS_ATTENTION, but not one unrecorded, unapproved or undone', () => {
+    for (const status of ['PENDING', 'NEEDS_ATTENTION'] as const) {
+      expect(holdable(status), status).toBe(true);
+      expect(allows(status, 'OrderNeedsAttention'), status).toBe(true);
+    }
+    for (const status of [null, 'AWAITING_APPROVAL', 'COMPENSATING', ...TERMINAL_STATUSES] as const)
+      expect(holdable(status), String(status)).toBe(false);
+  });
+
+  it('finishes forward from the first step its services did not record (or recorded undone)', () => {
+    expect(remainingSteps([])).toEqual(['processPayment', 'reserveItems', 'scheduleShipment']);
+    expect(remainingSteps(['PaymentCompleted'])).toEqual(['reserveItems', 'scheduleShipment']);
+    expect(remainingSteps(['PaymentCompleted', 'ItemsReserved'])).toEqual(['scheduleShipment']);
+    expect(remainingSteps(['PaymentCompleted', 'ItemsReserved', 'ShipmentScheduled'])).toEqual([]);
+    expect(remainingSteps(['PaymentCompleted', 'PaymentRefunded', 'ItemsReserved'])).toEqual([
+      'processPayment',
+      'reserveItems',
+      'scheduleShipment',
+    ]);
+    expect(heldAt(['scheduleShipment'])).toBe('scheduleShipment');
+    expect(heldAt([])).toBe(FINAL_STEP.step);
+  });
+
+  it('lets an operator correct the address only while the booking is still to run', () => {
+    const correct = {
+      action: 'correct' as const,
+      shippingAddress: { line1: 'a', city: 'b', postalCode: 'c', country: 'US' },
+    };
+    expect(repairRefusal('o', 'NEEDS_ATTENTION', { step: heldAt(['scheduleShipment']) }, correct)).toBeNull();
+    expect(repairRefusal('o', 'NEEDS_ATTENTION', { step: heldAt([]) }, correct)).toMatch(/cannot be corrected/);
+    expect(repairRefusal('o', 'NEEDS_ATTENTION', { step: heldAt([]) }, { action: 'retry' })).toBeNull();
+  });
+
+  it('reads the hold policy from the environment', () => {
+    expect(loadConfig({ SETTLE_POLICY: 'hold' }).SETTLE_POLICY).toBe('hold');
   });
 });
