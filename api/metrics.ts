@@ -96,17 +96,19 @@ export function createMetrics(deps: { db: Db; store: EventStore; config: Config 
   // Orders whose saga ended without an outcome, from the settlements ledger the worker's sweep keeps.
   new client.Gauge({
     name: 'unsettled_orders',
-    help: 'Orders whose saga ended without an outcome and that are not settled yet, by state (unsettled, settling)',
+    help: 'Orders whose saga ended without an outcome and that are not settled yet, by state (unsettled, settling, held: waiting in NEEDS_ATTENTION for a repair)',
     labelNames: ['state'],
     registers: [registry],
     async collect() {
       const settlements = settlementCollection(deps.db);
-      const [unsettled, settling] = await Promise.all([
+      const [unsettled, settling, held] = await Promise.all([
         settlements.countDocuments({ state: 'unsettled' }),
         settlements.countDocuments({ state: 'settling' }),
+        settlements.countDocuments({ state: 'held' }),
       ]);
       this.set({ state: 'unsettled' }, unsettled);
       this.set({ state: 'settling' }, settling);
+      this.set({ state: 'held' }, held);
     },
   });
   // Counted from the ledger at scrape time, as the other figures are: right across restarts and API instances.
@@ -117,6 +119,15 @@ export function createMetrics(deps: { db: Db; store: EventStore; config: Config 
     async collect() {
       this.reset();
       this.inc(await settlementCollection(deps.db).countDocuments({ state: 'settled', outcome: 'settled' }));
+    },
+  });
+  new client.Counter({
+    name: 'orders_settled_completed_total',
+    help: 'Orders held in NEEDS_ATTENTION after their saga ended without an outcome that a repair finished forward (COMPLETED)',
+    registers: [registry],
+    async collect() {
+      this.reset();
+      this.inc(await settlementCollection(deps.db).countDocuments({ state: 'settled', outcome: 'completed' }));
     },
   });
   // The breakers' state and transitions, folded from their streams at scrape time (shared by all workers).

@@ -2881,8 +2881,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description open (the default): unsettled or settling; or one state */
-                    state?: "unsettled" | "settling" | "settled" | "open";
+                    /** @description open (the default): unsettled, settling or held; or one state */
+                    state?: "unsettled" | "settling" | "held" | "settled" | "open";
                     limit?: number;
                 };
                 header?: never;
@@ -2902,10 +2902,13 @@ export interface paths {
                                 orderId: string;
                                 /** @description How the saga ended: Terminated, TimedOut, Failed, Canceled or NotFound */
                                 close: string;
+                                /**
+                                 * @description held: under SETTLE_POLICY=hold, its settlement waits in NEEDS_ATTENTION for POST /orders/{orderId}/repair
+                                 * @enum {string}
+                                 */
+                                state: "unsettled" | "settling" | "held" | "settled";
                                 /** @enum {string} */
-                                state: "unsettled" | "settling" | "settled";
-                                /** @enum {string} */
-                                policy: "compensate" | "report";
+                                policy: "compensate" | "report" | "hold";
                                 /** @description The order's status when found; null: not recorded */
                                 foundStatus: ("PENDING" | "AWAITING_APPROVAL" | "PAYMENT_COMPLETED" | "ITEMS_RESERVED" | "NEEDS_ATTENTION" | "SHIPMENT_SCHEDULED" | "COMPLETED" | "COMPENSATING" | "CANCELLED" | "COMPENSATION_INCOMPLETE") | null;
                                 /** Format: date-time */
@@ -2913,12 +2916,35 @@ export interface paths {
                                 settleWorkflowId?: string;
                                 /** Format: date-time */
                                 settledAt?: string;
-                                /** @enum {string} */
-                                outcome?: "settled" | "had-outcome" | "reported" | "nothing-recorded";
+                                /**
+                                 * @description completed: a held order finished forward by an operator’s retry or correction
+                                 * @enum {string}
+                                 */
+                                outcome?: "settled" | "had-outcome" | "reported" | "nothing-recorded" | "completed";
                                 status?: ("PENDING" | "AWAITING_APPROVAL" | "PAYMENT_COMPLETED" | "ITEMS_RESERVED" | "NEEDS_ATTENTION" | "SHIPMENT_SCHEDULED" | "COMPLETED" | "COMPENSATING" | "CANCELLED" | "COMPENSATION_INCOMPLETE") | null;
                                 compensationsDone?: string[];
                                 compensationsFailed?: string[];
                                 openDeadLetters?: string[];
+                                /** @description Held: the step it waits at, why, and until when (then it is compensated) */
+                                needsAttention?: {
+                                    step: string;
+                                    reason: string;
+                                    /** Format: date-time */
+                                    since: string;
+                                    /** Format: date-time */
+                                    until: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                repair?: {
+                                    /** @enum {string} */
+                                    action: "retry" | "correct" | "compensate";
+                                    by?: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                /** @enum {string} */
+                                holdEnded?: "timed-out" | "cancelled";
                             } & {
                                 [key: string]: unknown;
                             })[];

@@ -1,14 +1,15 @@
 import { z } from 'zod';
-import { ORDER_STATUSES } from '../../domain/orders';
+import { ORDER_STATUSES, REPAIR_ACTIONS } from '../../domain/orders';
+import { SETTLE_POLICIES } from '../../domain/orders/settlement';
 import { operations, operators } from './define';
 
 const instant = z.string().meta({ format: 'date-time' });
 
 export const unsettledQuery = z.strictObject({
   state: z
-    .enum(['unsettled', 'settling', 'settled', 'open'])
+    .enum(['unsettled', 'settling', 'held', 'settled', 'open'])
     .default('open')
-    .meta({ description: 'open (the default): unsettled or settling; or one state' }),
+    .meta({ description: 'open (the default): unsettled, settling or held; or one state' }),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
@@ -16,8 +17,11 @@ export const unsettledQuery = z.strictObject({
 export const settlementBody = z.looseObject({
   orderId: z.string(),
   close: z.string().meta({ description: 'How the saga ended: Terminated, TimedOut, Failed, Canceled or NotFound' }),
-  state: z.enum(['unsettled', 'settling', 'settled']),
-  policy: z.enum(['compensate', 'report']),
+  state: z.enum(['unsettled', 'settling', 'held', 'settled']).meta({
+    description:
+      'held: under SETTLE_POLICY=hold, its settlement waits in NEEDS_ATTENTION for POST /orders/{orderId}/repair',
+  }),
+  policy: z.enum(SETTLE_POLICIES),
   foundStatus: z
     .enum(ORDER_STATUSES)
     .nullable()
@@ -25,11 +29,20 @@ export const settlementBody = z.looseObject({
   detectedAt: instant,
   settleWorkflowId: z.string().optional(),
   settledAt: instant.optional(),
-  outcome: z.enum(['settled', 'had-outcome', 'reported', 'nothing-recorded']).optional(),
+  outcome: z
+    .enum(['settled', 'had-outcome', 'reported', 'nothing-recorded', 'completed'])
+    .optional()
+    .meta({ description: 'completed: a held order finished forward by an operator’s retry or correction' }),
   status: z.enum(ORDER_STATUSES).nullable().optional(),
   compensationsDone: z.array(z.string()).optional(),
   compensationsFailed: z.array(z.string()).optional(),
   openDeadLetters: z.array(z.string()).optional(),
+  needsAttention: z
+    .looseObject({ step: z.string(), reason: z.string(), since: instant, until: instant })
+    .optional()
+    .meta({ description: 'Held: the step it waits at, why, and until when (then it is compensated)' }),
+  repair: z.looseObject({ action: z.enum(REPAIR_ACTIONS), by: z.string().optional() }).optional(),
+  holdEnded: z.enum(['timed-out', 'cancelled']).optional(),
 });
 export const unsettledBody = z.looseObject({ orders: z.array(settlementBody) });
 

@@ -46,6 +46,7 @@ import { INITIAL_STATUS, ORDER_STATUS, shippingAddressSchema, UNDONE_STATUSES } 
 import { approvedPriority, placedPriority } from '../../domain/orders/priority';
 import { ERASED } from '../../domain/personal-data';
 import { orderIdParams, placeOrderSchema, reasonBody, repairBody } from '../contract';
+import { settleWorkflowId } from '../../domain/orders/settlement';
 import type { RepairAccepted, RepairRequest } from '../../domain/orders/repair';
 import { policedRouter, type PoliceDeps } from '../policed-router';
 import type { PersonalData } from '../../infra/personal-data';
@@ -77,6 +78,20 @@ export function orderRoutes(deps: {
       throw err;
     }
     return handle;
+  }
+
+  /**
+   * Where a repair or a cancel goes: the saga while it runs; once it has closed without an outcome,
+   * the settlement that holds its order in NEEDS_ATTENTION for an operator (SETTLE_POLICY=hold).
+   */
+  async function receiverOf(orderId: string, saga: WorkflowHandle): Promise<WorkflowHandle> {
+    if ((await saga.describe()).status.name === 'RUNNING') return saga;
+    const settlement = deps.client.workflow.getHandle(settleWorkflowId(orderId));
+    const holding = await settlement.describe().then(
+      (d) => d.status.name === 'RUNNING',
+      () => false,
+    );
+    return holding ? settlement : saga;
   }
 
   /** The saga's state, its personal fields opened for the caller (the saga itself holds them sealed). */
@@ -330,7 +345,9 @@ export function orderRoutes(deps: {
     else request = { action: 'compensate', by, reason: (await sealedReason(orderId, body.reason))! };
     let accepted: RepairAccepted;
     try {
-      accepted = await handle.executeUpdate(repairUpdate, {
+      accepted = await (
+        await receiverOf(orderId, handle)
+      ).executeUpdate(repairUpdate, {
         args: [request],
         ...(seed && { updateId: `repair-${orderId}-${seed}` }),
       });
@@ -370,7 +387,9 @@ export function orderRoutes(deps: {
     const handle = await sagaOf(orderId);
     try {
       const reason = await sealedReason(orderId, body.reason);
-      const accepted = await handle.executeUpdate(cancelUpdate, {
+      const accepted = await (
+        await receiverOf(orderId, handle)
+      ).executeUpdate(cancelUpdate, {
         args: [{ ...(reason !== undefined && { reason }), by: actorOf(res) }],
       });
       res.status(202).json(await deps.personalData.openDeep(accepted));

@@ -13,7 +13,7 @@ export function unsettledRoutes(deps: { police: PoliceDeps; db: Db }): Router {
   const router = policedRouter(deps.police);
   router.get('/orders/unsettled', async (req, res) => {
     const q = parse(unsettledQuery, req.query, 'query');
-    const state: SettlementDocument['state'][] = q.state === 'open' ? ['unsettled', 'settling'] : [q.state];
+    const state: SettlementDocument['state'][] = q.state === 'open' ? ['unsettled', 'settling', 'held'] : [q.state];
     const docs = await settlementCollection(deps.db)
       .find({ state: { $in: state } })
       .sort({ detectedAt: -1 })
