@@ -41,13 +41,25 @@ export interface WatchOptions {
   keep?: number;
 }
 
+/**
+ * Ten of the runner's batches (500 events): a subscription that far behind reads the log in full
+ * batches, three round trips per 500 events, so memory beyond this buys next to nothing.
+ */
+export const KEPT_EVENTS = 5_000;
+
 const MAX_AWAIT_MS = 500;
 
 export function watchLog(db: Db, log: Logger, options: WatchOptions = {}): LogWatcher {
   const pollMs = options.pollMs ?? 5;
-  const keep = options.keep ?? 20_000;
+  const keep = options.keep ?? KEPT_EVENTS;
   const callbacks = new Set<() => void>();
-  const recent = new Map<number, EventDocument>();
+  /**
+   * What is kept is the event as subscriptions get it, never the driver's document: the document's
+   * `_id` is an ObjectId whose 12 bytes are a slice of one of Node's shared 8 KiB buffer-pool slabs,
+   * and keeping it keeps the whole slab (about 8 KiB per event under load, where the event itself
+   * takes about 1 KiB).
+   */
+  const recent = new Map<number, StoredEvent>();
   let highest = Infinity;
   let token: ResumeToken | null = options.startAfter ?? null;
   let stream: ChangeStream | undefined;
@@ -59,7 +71,7 @@ export function watchLog(db: Db, log: Logger, options: WatchOptions = {}): LogWa
 
   const remember = (doc: EventDocument | undefined) => {
     if (!doc || typeof doc.position !== 'number') return;
-    recent.set(doc.position, doc);
+    recent.set(doc.position, toStored(doc));
     highest = highest === Infinity ? doc.position : Math.max(highest, doc.position);
     // A Map iterates in insertion order and positions arrive nearly in order, so dropping the
     // first-inserted keeps the newest, in constant time. (Dropping the lowest position instead
@@ -116,9 +128,9 @@ export function watchLog(db: Db, log: Logger, options: WatchOptions = {}): LogWa
       const events: StoredEvent[] = [];
       const gaps: number[] = [];
       let next = from;
-      for (let doc = recent.get(next); doc && next < from + limit; doc = recent.get(++next)) {
-        if (doc.type === GAP_TYPE) gaps.push(next);
-        else events.push(toStored(doc));
+      for (let event = recent.get(next); event && next < from + limit; event = recent.get(++next)) {
+        if (event.type === GAP_TYPE) gaps.push(next);
+        else events.push({ ...event });
       }
       return { events, gaps, nextPosition: next };
     },
