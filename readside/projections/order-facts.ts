@@ -7,7 +7,7 @@ import {
   type SagaEventType,
   type StatusEvent,
 } from '../../domain/orders';
-import type { Fact, OrderViewDocument } from './order-view';
+import type { Fact, LatestField, OrderViewDocument } from './order-view';
 
 /*
  * The orders view's fact map: which event of an order establishes which fact and sets which field
@@ -20,9 +20,9 @@ type EventOf<T extends SagaEventType> = Extract<SagaEvent, { type: T }>;
 /** What an event records on its order's document besides its fact. */
 interface Recorded {
   facts?: Facts;
-  set?: Partial<OrderViewDocument>;
-  /** Set only on a document this write creates. */
-  setOnInsert?: Partial<OrderViewDocument>;
+  set?: Partial<Omit<OrderViewDocument, LatestField>>;
+  /** Set unless an event later in the log already set them. */
+  latest?: Partial<Pick<OrderViewDocument, LatestField>>;
 }
 
 /** How the orders view takes an event: the fact it establishes (the status follows from the facts seen), and what else it records. */
@@ -67,32 +67,39 @@ const BY_EVENT = {
         createdAt: stored.metadata.timestamp,
         correlationId: stored.metadata.correlationId,
       },
-      // The address may already have been changed by a later event seen first; keep the change.
-      setOnInsert: { shippingAddress: data.shippingAddress, failureReason: null },
+      // The first address, and no failure yet: a change or a failure later in the log wins,
+      // whether it is applied before or after this event.
+      latest: { shippingAddress: data.shippingAddress, failureReason: null },
     }),
   },
   OrderApproved: fact('approved'),
   // The OrderCancelled that follows a rejection records the outcome and its reason.
   OrderRejected: IGNORED,
-  ShippingAddressChanged: { fact: null, record: ({ data }) => ({ set: { shippingAddress: data.address } }) },
+  ShippingAddressChanged: { fact: null, record: ({ data }) => ({ latest: { shippingAddress: data.address } }) },
   PaymentCompleted: fact('paid'),
   ItemsReserved: fact('reserved'),
   // The repaired step's own event, or the compensation's, moves the order on (the status table's order).
   OrderNeedsAttention: fact('needsAttention'),
   ShipmentScheduled: fact('shipped'),
   OrderCompleted: fact('completed'),
-  OrderCompensating: { fact: 'compensating', record: ({ data }) => ({ set: { failureReason: data.reason ?? null } }) },
+  OrderCompensating: {
+    fact: 'compensating',
+    record: ({ data }) => ({ latest: { failureReason: data.reason ?? null } }),
+  },
   OrderCancelled: {
     fact: 'cancelled',
     record: ({ data }) =>
       Array.isArray(data.openCompensations) && data.openCompensations.length > 0
         ? {
             facts: { incomplete: true },
-            set: { failureReason: data.reason ?? null, openCompensations: data.openCompensations },
+            latest: { failureReason: data.reason ?? null, openCompensations: data.openCompensations },
           }
-        : { set: { failureReason: data.reason ?? null } },
+        : { latest: { failureReason: data.reason ?? null } },
   },
-  OrderCompensationCompleted: { fact: 'compensationCompleted', record: () => ({ set: { openCompensations: [] } }) },
+  OrderCompensationCompleted: {
+    fact: 'compensationCompleted',
+    record: () => ({ latest: { openCompensations: [] } }),
+  },
   // A declined payment and the undoing steps show in the order's status through OrderCompensating
   // and OrderCancelled.
   PaymentDeclined: IGNORED,

@@ -19,6 +19,14 @@ export const ORDER_FACTS = [
 ] as const;
 export type Fact = (typeof ORDER_FACTS)[number];
 
+/**
+ * The fields that several events of an order set, each to its own value: the document holds the
+ * value of the latest of them in the log (by position), whichever was applied last. Every other
+ * field is set by one event type only, or is a fact, so any order of arrival gives the same document.
+ */
+export const LATEST_FIELDS = ['shippingAddress', 'failureReason', 'openCompensations'] as const;
+export type LatestField = (typeof LATEST_FIELDS)[number];
+
 const cents = z.number().int();
 
 /**
@@ -47,6 +55,8 @@ export const orderViewDocument = z.object({
   createdAt: z.date(),
   updatedAt: z.date(),
   facts: z.partialRecord(z.enum(ORDER_FACTS), z.boolean()),
+  /** The log position of the event each of LATEST_FIELDS holds the value of: an earlier event applied later leaves it alone. */
+  setAt: z.partialRecord(z.enum(LATEST_FIELDS), z.number().int()).optional(),
   /** The highest log position applied to the document. */
   lastPosition: z.number().int(),
   /** The lease epoch of its last writer (projections/types.ts, fenceFilter). */
@@ -57,6 +67,6 @@ export type OrderViewDocument = z.infer<typeof orderViewDocument>;
 
 export const orderView = readModelView(orderViewDocument, {
   id: 'orderId',
-  internal: ['customer', 'facts', 'lastPosition', 'epoch'],
+  internal: ['customer', 'facts', 'setAt', 'lastPosition', 'epoch'],
   personal: ['customerId', 'shippingAddress', 'failureReason'],
 });

@@ -61,11 +61,11 @@ async function applyOrders(events: StoredEvent[], ctx: ProjectionContext, write:
   }
   const next = new Map(ids.map((id) => [id, { ...memory.get(id)!, facts: { ...memory.get(id)!.facts } }]));
   const lastWrite = new Map<string, Write>();
-  const writes = changes.map(({ event, change }) => {
+  const writes = changes.flatMap(({ event, change }) => {
     Object.assign(next.get(change.orderId)!.facts, change.facts);
     const w = changeWrite(change, event, ctx.epoch);
     lastWrite.set(change.orderId, w);
-    return w;
+    return [...latestWrites(change, event, ctx.epoch), w];
   });
   for (const [id, order] of next) {
     const status = statusOf(order.facts);
@@ -85,18 +85,56 @@ async function applyOrders(events: StoredEvent[], ctx: ProjectionContext, write:
   for (const [id, order] of next) memory.set(id, order);
 }
 
-/** The change, as one fenced upsert of the order's document. */
+/**
+ * The change, as one fenced upsert of the order's document. A document it creates takes the
+ * change's latest-wins fields as they are; on one that exists, latestWrites set them.
+ */
 function changeWrite(change: OrderChange, event: StoredEvent, epoch: number): Write {
   const $set: Record<string, unknown> = { ...change.set };
   for (const [name, value] of Object.entries(change.facts)) $set[`facts.${name}`] = value;
+  const $setOnInsert: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(change.latest ?? {})) {
+    $setOnInsert[field] = value;
+    $setOnInsert[`setAt.${field}`] = event.position;
+  }
   return {
     collection: 'orders',
     filter: { _id: change.orderId, ...fenceFilter(epoch) },
     update: {
       $set,
-      ...(change.setOnInsert && { $setOnInsert: change.setOnInsert }),
+      ...(Object.keys($setOnInsert).length > 0 && { $setOnInsert }),
       $max: { updatedAt: event.metadata.timestamp, lastPosition: event.position, epoch },
     },
     upsert: true,
   };
+}
+
+/**
+ * The change's latest-wins fields on an existing document, one conditional update each, run before
+ * the change's upsert: a field takes the event's value only if no event later in the log set it
+ * (its `setAt` is lower), or if nothing set it yet. So the view is the same whatever order an
+ * order's events are applied in (a redriven dead letter, a stream parked behind another), and a
+ * repeat changes nothing. A document written before `setAt` was kept holds its fields as the
+ * events came in the log's order: an event past its `lastPosition` still sets them, a repeat of an
+ * earlier one does not.
+ */
+function latestWrites(change: OrderChange, event: StoredEvent, epoch: number): Write[] {
+  return Object.entries(change.latest ?? {}).map(([field, value]) => ({
+    collection: 'orders',
+    filter: {
+      _id: change.orderId,
+      $and: [
+        fenceFilter(epoch),
+        {
+          $or: [
+            { [`setAt.${field}`]: { $lt: event.position } },
+            { [`setAt.${field}`]: { $exists: false }, [field]: { $exists: false } },
+            { [`setAt.${field}`]: { $exists: false }, lastPosition: { $lt: event.position } },
+          ],
+        },
+      ],
+    },
+    update: { $set: { [field]: value, [`setAt.${field}`]: event.position } },
+    upsert: false,
+  }));
 }

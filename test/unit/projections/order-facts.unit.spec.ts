@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../../eventstore';
 import { ORDER_VIEW_EVENT_TYPES, orderChange } from '../../../readside/projections/order-facts';
-import { orderViewDocument } from '../../../readside/projections/order-view';
+import { LATEST_FIELDS, orderViewDocument } from '../../../readside/projections/order-view';
 import { ordersProjection } from '../../../readside/projections/orders';
 import type { ProjectionContext } from '../../../readside/projections/types';
 
@@ -58,7 +58,7 @@ describe("the orders view's fact map", () => {
       expect(change, e.type).not.toBeNull();
       expect(change.orderId).toBe('o-1');
       expect(() => orderViewDocument.shape.facts.parse(change.facts), e.type).not.toThrow();
-      for (const [field, value] of Object.entries({ ...change.set, ...change.setOnInsert })) {
+      for (const [field, value] of Object.entries({ ...change.set, ...change.latest })) {
         const schema = orderViewDocument.shape[field as keyof typeof orderViewDocument.shape];
         expect(schema, `${e.type} sets ${field}`).toBeDefined();
         expect(schema.safeParse(value).success, `${e.type} sets ${field} to ${JSON.stringify(value)}`).toBe(true);
@@ -76,11 +76,21 @@ describe("the orders view's fact map", () => {
     expect(orderChange(EVERY_MAPPED_EVENT[index]!)!.facts).toEqual(facts);
   });
 
-  it('keeps an address changed before the order was seen: the creation sets it only on a new document', () => {
-    expect(orderChange(EVERY_MAPPED_EVENT[0]!)).toMatchObject({
-      setOnInsert: { shippingAddress: address, failureReason: null },
+  it('sets the fields several events set only as the latest in the log: the address, the failure, the open compensations', () => {
+    const latest = EVERY_MAPPED_EVENT.flatMap((e) => {
+      const change = orderChange(e)!;
+      return change.latest ? [[e.type, change.latest] as const] : [];
     });
-    expect(orderChange(EVERY_MAPPED_EVENT[0]!)!.set).not.toHaveProperty('shippingAddress');
+    expect(Object.fromEntries(latest)).toEqual({
+      OrderCreated: { shippingAddress: address, failureReason: null },
+      ShippingAddressChanged: { shippingAddress: address },
+      OrderCompensating: { failureReason: 'out of stock' },
+      OrderCancelled: { failureReason: 'out of stock', openCompensations: ['cancelShipment'] },
+      OrderCompensationCompleted: { openCompensations: [] },
+    });
+    for (const e of EVERY_MAPPED_EVENT)
+      for (const field of LATEST_FIELDS)
+        expect(orderChange(e)!.set ?? {}, `${e.type} sets ${field}`).not.toHaveProperty(field);
   });
 
   it.each([
