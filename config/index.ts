@@ -235,7 +235,9 @@ export const configSchema = z.object({
   /**
    * What happens to an order whose saga ended without an outcome (terminated, timed out, failed):
    * `compensate` undoes what its services recorded and cancels it (workflow settle-<orderId>);
-   * `report` only lists it (GET /orders/unsettled, the unsettled_orders metric) for an operator.
+   * `report` only lists it (GET /orders/unsettled, the unsettled_orders metric) for an operator;
+   * `hold` marks it NEEDS_ATTENTION in settle-<orderId> and waits, at most REPAIR_WAIT_TIMEOUT, for
+   * an operator's repair (POST /orders/:orderId/repair), then compensates.
    */
   SETTLE_POLICY: z.enum(SETTLE_POLICIES).default('compensate'),
   /** How often the worker sweeps for such orders; 0 turns the sweep off. */
