@@ -3,7 +3,7 @@
  * open (calls fail fast; the sagas that need the service wait), half-open (one probe call is let
  * through; its answer closes or reopens the breaker). The state is a fold of its transitions, one
  * event each, so every change is a fact an operator can read (stream `breaker-<service>`). No I/O:
- * the adapter (activities/breakers.ts) loads, counts and appends; time comes in as `now` (ms).
+ * the adapter (infra/breakers.ts) loads, counts and appends; time comes in as `now` (ms).
  */
 
 /** The services whose calls go through a breaker: the saga's external steps and the Email service. */
