@@ -40,8 +40,8 @@ export interface FairnessRoundResult {
   /** The flood's orders not yet completed when the others placed theirs, and when the others were done. */
   floodRunningWhenOthersBegan?: number;
   floodLeftWhenOthersDone?: number;
-  /** Median wait of a task in the queue (scheduled to started), from the histories. */
-  queueWaitMs?: { activity: { others: number; flood: number }; workflowTask: { others: number; flood: number } };
+  /** Median wait of a task in the queue (scheduled to started), from the histories; the flood's in flood rounds only. */
+  queueWaitMs: { activity: { others: number; flood?: number }; workflowTask: { others: number; flood?: number } };
   seconds: number;
   loadAverage: { start: number; end: number };
 }
@@ -180,10 +180,15 @@ export async function fairnessScenario(stack: SplitStack, options: FairnessOptio
       const alone = await othersPlace();
       all.push(...alone);
       othersMs.push({ kind, othersMs: alone.map((o) => o.ms) });
+      const waits = await queueWaits(
+        stack.client,
+        alone.map((o) => o.workflowId),
+      );
       rounds.push({
         kind,
         others: summarize(alone.map((o) => o.ms)),
         othersAfterPlacing: summarize(alone.map((o) => o.afterPlacingMs)),
+        queueWaitMs: { activity: { others: waits.activity }, workflowTask: { others: waits.workflowTask } },
         seconds: round((now() - roundStart) / 1000, 1),
         loadAverage: { start: round(load), end: round(os.loadavg()[0]!) },
       });
@@ -236,14 +241,14 @@ export async function fairnessScenario(stack: SplitStack, options: FairnessOptio
       });
     }
     const r = rounds.at(-1)!;
+    const { activity, workflowTask } = r.queueWaitMs;
     log(
       `fairness round ${i + 1}: others' p95 ${round(r.others.p95, 0)} ms (${round(r.othersAfterPlacing.p95, 0)} ms after the API answered)` +
         (r.flood
           ? `; flood p95 ${round(r.flood.p95, 0)} ms, ${r.floodRunningWhenOthersBegan} of its orders running when the others began, ` +
             `${r.floodLeftWhenOthersDone} when they were done; median queue wait of an activity task ` +
-            `${r.queueWaitMs!.activity.others} ms (others) vs ${r.queueWaitMs!.activity.flood} ms (flood), of a workflow task ` +
-            `${r.queueWaitMs!.workflowTask.others} vs ${r.queueWaitMs!.workflowTask.flood} ms`
-          : '') +
+            `${activity.others} ms (others) vs ${activity.flood} ms (flood), of a workflow task ${workflowTask.others} vs ${workflowTask.flood} ms`
+          : `; median queue wait of an activity task ${activity.others} ms, of a workflow task ${workflowTask.others} ms`) +
         `; load ${r.loadAverage.start} -> ${r.loadAverage.end}`,
     );
   }
