@@ -1,27 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Context } from '@temporalio/activity';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { MongoClient, type Db } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Activities } from '../../activities';
 import type { Breakers } from '../../activities/breakers';
-import { ensureServiceIndexes } from '../../activities/indexes';
 import { workerParts } from '../../composition';
 import { breakerStream, type BreakerSettings } from '../../domain/breakers';
 import { createAccountService } from '../../domain/accounts';
 import type { OrderSagaInput } from '../../domain/orders';
 import { compensationsThrough } from '../../domain/orders/steps';
-import { createEventStore, type EventStore } from '../../eventstore';
-import { searchAttributes } from '../../infra/search-attribute-keys';
-import { provisionTimeSkippingServer } from '../../servers/temporal-test-server';
 import { WORKFLOW_NAMES, type OrderSagaWorkflow } from '../../workflows/client';
 import { cancelUpdate, statusQuery } from '../../workflows/definitions';
 import { BreakerInterceptor } from '../../workers/breaker-interceptor';
+import { useTimeSkippingWorker } from '../helpers/time-skipping-worker';
 import { waitFor } from '../helpers/wait-for';
 import { MATRIX_SETTINGS } from './saga-env';
 
@@ -44,39 +36,13 @@ const PRICE = 1_500;
  * played by the payment step itself failing (technically) for as long as the test says.
  */
 describe('a provider outage pauses the step, not the business (circuit breakers, time-skipping)', () => {
-  let env: TestWorkflowEnvironment;
-  let mongo: MongoClient;
-  let db: Db;
-  let store: EventStore;
   let breakers: Breakers;
-  let worker: Worker;
-  let running: Promise<void>;
-  const taskQueue = `breakers-${randomUUID().slice(0, 8)}`;
   /** While true, processPayment fails as a service that is down would; `hang`: it answers nothing instead. */
   const outage = { payment: false, hang: false };
   /** processPayment calls that reached the service, by order. */
   const paymentCalls = new Map<string, number>();
 
-  beforeAll(async () => {
-    try {
-      Runtime.install({ logger: new DefaultLogger('WARN') });
-    } catch {
-      // Installed already by another suite of this process.
-    }
-    const executable = await provisionTimeSkippingServer();
-    env = await TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: executable } },
-    });
-    const KEYWORD = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
-    await env.connection.operatorService.addSearchAttributes({
-      namespace: 'default',
-      searchAttributes: Object.fromEntries(searchAttributes.map((k) => [k.name, KEYWORD])),
-    });
-    mongo = await new MongoClient(inject('mongodbUri')).connect();
-    db = mongo.db(`breakers_${randomUUID().slice(0, 8)}`);
-    store = createEventStore(db);
-    await store.ensureIndexes();
-    await ensureServiceIndexes(db);
+  const t = useTimeSkippingWorker('breakers', (db) => {
     const parts = workerParts({ db, breakers: BREAKER });
     breakers = parts.breakers;
     const real = parts.activities;
@@ -89,32 +55,20 @@ describe('a provider outage pauses the step, not the business (circuit breakers,
         return real.processPayment(args);
       },
     };
-    worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowsPath: path.resolve(__dirname, '..', '..', 'workflows', 'index.ts'),
+    return {
       activities,
       interceptors: { activity: [(ctx: Context) => ({ inbound: new BreakerInterceptor(ctx, breakers) })] },
-    });
-    running = worker.run();
-  }, 120_000);
-
-  afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await db?.dropDatabase().catch(() => {});
-    await mongo?.close();
-    await env?.teardown();
-  }, 60_000);
+    };
+  });
 
   async function startSaga(balance = BALANCE, settings = MATRIX_SETTINGS) {
     const orderId = `breaker-${randomUUID().slice(0, 8)}`;
-    const { accountId } = await createAccountService({ store }).openAccount({
+    const { accountId } = await createAccountService({ store: t.store }).openAccount({
       owner: orderId,
       initialDeposit: balance,
     });
     const sku = `SKU-${orderId}`;
-    await db.collection('inventory').insertOne({
+    await t.db.collection('inventory').insertOne({
       _id: sku as never,
       available: 10,
       reserved: 0,
@@ -132,17 +86,19 @@ describe('a provider outage pauses the step, not the business (circuit breakers,
       correlationId: randomUUID(),
       settings,
     };
-    const handle = await env.client.workflow.start<OrderSagaWorkflow>(WORKFLOW_NAMES.orderSaga, {
-      taskQueue,
+    const handle = await t.env.client.workflow.start<OrderSagaWorkflow>(WORKFLOW_NAMES.orderSaga, {
+      taskQueue: t.taskQueue,
       workflowId: `order-${orderId}`,
       args: [input],
     });
-    const balanceNow = async () => (await createAccountService({ store }).getAccount(accountId))?.balance;
+    const balanceNow = async () => (await createAccountService({ store: t.store }).getAccount(accountId))?.balance;
     return { orderId, handle, balanceNow };
   }
 
   const transitions = async () =>
-    (await store.readStream(breakerStream('payment'))).map((e) => `${e.type}:${(e.data as { by?: string }).by ?? ''}`);
+    (await t.store.readStream(breakerStream('payment'))).map(
+      (e) => `${e.type}:${(e.data as { by?: string }).by ?? ''}`,
+    );
 
   it('a business failure (insufficient funds) never counts against the breaker', { timeout: 60_000 }, async () => {
     for (let i = 0; i < 3; i++) {
@@ -214,7 +170,7 @@ describe('a provider outage pauses the step, not the business (circuit breakers,
           30_000,
         );
         expect((await transitions()).slice(before)[0]).toBe('BreakerOpened:failures');
-        const [opened] = (await store.readStream(breakerStream('payment'))).slice(before);
+        const [opened] = (await t.store.readStream(breakerStream('payment'))).slice(before);
         expect((opened!.data as { reason: string }).reason).toMatch(/no answer within 1200 ms/);
       } finally {
         outage.payment = false;

@@ -1,22 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { MongoClient, type Db } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Activities } from '../../activities';
-import { ensureServiceIndexes } from '../../activities/indexes';
 import { workerActivities } from '../../composition';
 import { createAccountService } from '../../domain/accounts';
 import { REPAIRABLE_STEPS, type OrderSagaInput, type RepairRequest } from '../../domain/orders';
-import { createEventStore, type EventStore } from '../../eventstore';
-import { OrderStatusKey, searchAttributes } from '../../infra/search-attribute-keys';
-import { provisionTimeSkippingServer } from '../../servers/temporal-test-server';
+import { OrderStatusKey } from '../../infra/search-attribute-keys';
 import { WORKFLOW_NAMES, type OrderSagaWorkflow } from '../../workflows/client';
 import { cancelUpdate, repairUpdate, statusQuery } from '../../workflows/definitions';
+import { useTimeSkippingWorker } from '../helpers/time-skipping-worker';
 import { waitFor } from '../helpers/wait-for';
 import { MATRIX_SETTINGS } from './saga-env';
 
@@ -46,37 +39,11 @@ const EXPECTED: Record<Action, 'COMPLETED' | 'CANCELLED'> = {
  * configuration an operator gets fixed; a corrected address is then accepted by the real rules.
  */
 describe('a stuck saga is repaired in one audited step (NEEDS_ATTENTION, time-skipping)', () => {
-  let env: TestWorkflowEnvironment;
-  let mongo: MongoClient;
-  let db: Db;
-  let store: EventStore;
-  let worker: Worker;
-  let running: Promise<void>;
-  const taskQueue = `repair-${randomUUID().slice(0, 8)}`;
   /** Orders whose carrier refuses the address they were placed with. */
   const refusing = new Set<string>();
   const settings = { ...MATRIX_SETTINGS, repairWaitMs: REPAIR_WAIT_MS };
 
-  beforeAll(async () => {
-    try {
-      Runtime.install({ logger: new DefaultLogger('WARN') });
-    } catch {
-      // Installed already by another suite of this process.
-    }
-    const executable = await provisionTimeSkippingServer();
-    env = await TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: executable } },
-    });
-    const KEYWORD = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
-    await env.connection.operatorService.addSearchAttributes({
-      namespace: 'default',
-      searchAttributes: Object.fromEntries(searchAttributes.map((k) => [k.name, KEYWORD])),
-    });
-    mongo = await new MongoClient(inject('mongodbUri')).connect();
-    db = mongo.db(`repair_${randomUUID().slice(0, 8)}`);
-    store = createEventStore(db);
-    await store.ensureIndexes();
-    await ensureServiceIndexes(db);
+  const t = useTimeSkippingWorker('repair', (db) => {
     const real = workerActivities({ db });
     const activities: Activities = {
       ...real,
@@ -89,29 +56,15 @@ describe('a stuck saga is repaired in one audited step (NEEDS_ATTENTION, time-sk
         return real.scheduleShipment(args);
       },
     };
-    worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowsPath: path.resolve(__dirname, '..', '..', 'workflows', 'index.ts'),
-      activities,
-    });
-    running = worker.run();
-  }, 120_000);
-
-  afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await db?.dropDatabase().catch(() => {});
-    await mongo?.close();
-    await env?.teardown();
-  }, 60_000);
+    return { activities };
+  });
 
   async function startSaga(cell: string, refuse = true) {
     const orderId = `${cell}-${randomUUID().slice(0, 8)}`;
-    const accounts = createAccountService({ store });
+    const accounts = createAccountService({ store: t.store });
     const { accountId } = await accounts.openAccount({ owner: orderId, initialDeposit: BALANCE });
     const sku = `SKU-${orderId}`;
-    await db.collection('inventory').insertOne({
+    await t.db.collection('inventory').insertOne({
       _id: sku as never,
       available: 10,
       reserved: 0,
@@ -130,8 +83,8 @@ describe('a stuck saga is repaired in one audited step (NEEDS_ATTENTION, time-sk
       correlationId: randomUUID(),
       settings,
     };
-    const handle = await env.client.workflow.start<OrderSagaWorkflow>(WORKFLOW_NAMES.orderSaga, {
-      taskQueue,
+    const handle = await t.env.client.workflow.start<OrderSagaWorkflow>(WORKFLOW_NAMES.orderSaga, {
+      taskQueue: t.taskQueue,
       workflowId: `order-${orderId}`,
       args: [input],
       typedSearchAttributes: [{ key: OrderStatusKey, value: 'PENDING' }],
@@ -142,7 +95,7 @@ describe('a stuck saga is repaired in one audited step (NEEDS_ATTENTION, time-sk
 
   /** Every event of the order, by type, across its streams. */
   async function eventCounts(orderId: string): Promise<Record<string, number>> {
-    const events = await db.collection('events').find({ 'data.orderId': orderId }).toArray();
+    const events = await t.db.collection('events').find({ 'data.orderId': orderId }).toArray();
     const counts: Record<string, number> = {};
     for (const e of events) counts[e.type as string] = (counts[e.type as string] ?? 0) + 1;
     return counts;
@@ -225,7 +178,7 @@ describe('a stuck saga is repaired in one audited step (NEEDS_ATTENTION, time-sk
           expect(counts.OrderCancelled).toBe(1);
         }
         if (action === 'correct') {
-          const shipment = await db
+          const shipment = await t.db
             .collection('events')
             .findOne({ type: 'ShipmentScheduled', 'data.orderId': orderId });
           expect(shipment?.data.address).toMatchObject({ postalCode: CORRECTED.postalCode });
