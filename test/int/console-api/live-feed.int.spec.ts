@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataOf } from '../../../api/client';
-import { address, fastSaga, sagaHelpers } from '../../helpers/saga';
+import { startKeyedStack } from '../../helpers/keyed-stack';
+import { address, sagaHelpers } from '../../helpers/saga';
 import { readLive, type SseFrame } from '../../helpers/sse';
 import { apiOf, http, startStack, type Stack } from '../../helpers/stack';
 import { waitFor } from '../../helpers/wait-for';
@@ -24,18 +25,7 @@ describe('GET /live: the live feed as server-sent events', () => {
   let sku: string;
 
   beforeAll(async () => {
-    stack = await startStack({
-      ...fastSaga,
-      NODE_ENV: 'production',
-      RATE_LIMIT_PER_MINUTE: 1_000_000,
-      API_KEYS: [
-        { key: OPERATOR, role: 'operator', customerId: undefined },
-        { key: KEY_A, role: 'client', customerId: 'live-a' },
-        { key: KEY_B, role: 'client', customerId: 'live-b' },
-      ],
-      PAYLOAD_KEYS: new Map([['k1', randomBytes(32)]]),
-      PAYLOAD_KEY_ID: 'k1',
-    });
+    stack = await startKeyedStack(OPERATOR, { [KEY_A]: 'live-a', [KEY_B]: 'live-b' });
     h = sagaHelpers(stack, auth(OPERATOR));
     sku = h.unique('LIVE');
     await h.stock(sku, 1_000, 100);

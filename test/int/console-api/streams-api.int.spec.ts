@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataOf } from '../../../api/client';
 import { ERASED } from '../../../domain/personal-data';
-import { address, fastSaga, sagaHelpers } from '../../helpers/saga';
-import { apiOf, http, startStack, type Stack } from '../../helpers/stack';
+import { startKeyedStack } from '../../helpers/keyed-stack';
+import { address, sagaHelpers } from '../../helpers/saga';
+import { apiOf, http, type Stack } from '../../helpers/stack';
 
 const OPERATOR = 'streams-operator-key-0123456789';
 const KEY_A = 'streams-client-a-key-0123456789';
@@ -35,18 +36,7 @@ describe('streams and timelines: GET /streams/:streamId/events, /state, GET /ord
   const get = (path: string, key = OPERATOR) => http(stack.baseUrl, 'GET', path, undefined, auth(key));
 
   beforeAll(async () => {
-    stack = await startStack({
-      ...fastSaga,
-      NODE_ENV: 'production',
-      RATE_LIMIT_PER_MINUTE: 1_000_000,
-      API_KEYS: [
-        { key: OPERATOR, role: 'operator', customerId: undefined },
-        { key: KEY_A, role: 'client', customerId: 'streams-a' },
-        { key: KEY_B, role: 'client', customerId: 'streams-b' },
-      ],
-      PAYLOAD_KEYS: new Map([['k1', randomBytes(32)]]),
-      PAYLOAD_KEY_ID: 'k1',
-    });
+    stack = await startKeyedStack(OPERATOR, { [KEY_A]: 'streams-a', [KEY_B]: 'streams-b' });
     h = sagaHelpers(stack, auth(OPERATOR));
     sku = h.unique('STREAMS');
     await h.stock(sku, 1_000, 250);
