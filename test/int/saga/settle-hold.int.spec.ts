@@ -31,7 +31,7 @@ type RepairBody =
  * route as a live saga's, finishes it forward or compensates it. Every cell ends settled, with
  * money and stock moved exactly once or not at all.
  */
-describe('holding an order whose saga ended without an outcome for an operator', () => {
+describe('holding an order whose saga ended without an outcome for an operator', { timeout: 180_000 }, () => {
   const t = useSagaStack({
     ...fastSaga,
     COMPENSATION_MAX_ATTEMPTS: 1_000,
