@@ -13,6 +13,7 @@ import { compensationsThrough } from '../../domain/orders/steps';
 import { WORKFLOW_NAMES, type OrderSagaWorkflow } from '../../workflows/client';
 import { cancelUpdate, statusQuery } from '../../workflows/definitions';
 import { BreakerInterceptor } from '../../workers/breaker-interceptor';
+import { stockDocument } from '../helpers/stock-document';
 import { useTimeSkippingWorker } from '../helpers/time-skipping-worker';
 import { waitFor } from '../helpers/wait-for';
 import { MATRIX_SETTINGS } from './saga-env';
@@ -68,15 +69,7 @@ describe('a provider outage pauses the step, not the business (circuit breakers,
       initialDeposit: balance,
     });
     const sku = `SKU-${orderId}`;
-    await t.db.collection('inventory').insertOne({
-      _id: sku as never,
-      available: 10,
-      reserved: 0,
-      price: PRICE,
-      reservations: {},
-      released: {},
-      updatedAt: new Date(),
-    });
+    await stockDocument(t.db, sku, 10, PRICE);
     const input: OrderSagaInput = {
       orderId,
       customerId: `customer-${orderId}`,

@@ -9,6 +9,7 @@ import { REPAIRABLE_STEPS, type OrderSagaInput, type RepairRequest } from '../..
 import { OrderStatusKey } from '../../infra/search-attribute-keys';
 import { WORKFLOW_NAMES, type OrderSagaWorkflow } from '../../workflows/client';
 import { cancelUpdate, repairUpdate, statusQuery } from '../../workflows/definitions';
+import { stockDocument } from '../helpers/stock-document';
 import { useTimeSkippingWorker } from '../helpers/time-skipping-worker';
 import { waitFor } from '../helpers/wait-for';
 import { MATRIX_SETTINGS } from './saga-env';
@@ -64,15 +65,7 @@ describe('a stuck saga is repaired in one audited step (NEEDS_ATTENTION, time-sk
     const accounts = createAccountService({ store: t.store });
     const { accountId } = await accounts.openAccount({ owner: orderId, initialDeposit: BALANCE });
     const sku = `SKU-${orderId}`;
-    await t.db.collection('inventory').insertOne({
-      _id: sku as never,
-      available: 10,
-      reserved: 0,
-      price: PRICE,
-      reservations: {},
-      released: {},
-      updatedAt: new Date(),
-    });
+    await stockDocument(t.db, sku, 10, PRICE);
     if (refuse) refusing.add(orderId);
     const input: OrderSagaInput = {
       orderId,
