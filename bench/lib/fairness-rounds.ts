@@ -10,6 +10,11 @@ export interface FairnessRound {
 export interface FairnessComparison {
   /** Per flood round, in order: its others' p95 over the mean p95 of the alone rounds beside it. */
   perRound: number[];
+  /**
+   * The median of `perRound`: the run's figure. One round that outside load hit harder than its
+   * neighbours moves it less than it moves the pooled ratio, whose p95 is that round's tail.
+   */
+  median: number;
   /** The others' p95 over every flood round's orders, over their p95 over every alone round's. */
   pooled: { alone: number; flood: number; ratio: number };
 }
@@ -36,7 +41,10 @@ export function compareFairnessRounds(rounds: readonly FairnessRound[]): Fairnes
   });
   const alone = p95(rounds.filter((r) => r.kind === 'alone').flatMap((r) => r.othersMs));
   const flood = p95(rounds.filter((r) => r.kind === 'flood').flatMap((r) => r.othersMs));
-  return { perRound, pooled: { alone: round(alone, 0), flood: round(flood, 0), ratio: round(flood / alone) } };
+  const sorted = [...perRound].sort((a, b) => a - b);
+  const mid = sorted.length / 2;
+  const median = sorted.length % 2 ? sorted[Math.floor(mid)]! : round((sorted[mid - 1]! + sorted[mid]!) / 2);
+  return { perRound, median, pooled: { alone: round(alone, 0), flood: round(flood, 0), ratio: round(flood / alone) } };
 }
 
 /** alone, flood, alone, flood, …, alone: every flood round between two alone rounds. */
