@@ -26,6 +26,10 @@ import { holdForRepair } from './settle/hold';
  * Running it again (a second start, the sweeper finding it again, a terminate of this workflow
  * followed by a new run) refunds, releases, charges and cancels nothing twice: the steps' and the
  * compensations' event ids follow from the order.
+ *
+ * The hold branch needs no patch: only a settlement started with the policy `hold` takes it, and
+ * every other path issues the commands it always did (the recorded `settled-after-terminate`
+ * history replays), so a settlement started before the branch existed replays unchanged.
  */
 export async function settleOrder(input: SettleOrderInput): Promise<SettleOrderResult> {
   const s = settlement(input);
