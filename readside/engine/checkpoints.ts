@@ -39,14 +39,24 @@ export const checkpoints = (db: Db) =>
  * where a restart resumes. How far handling may run ahead of the written checkpoint is bounded by
  * the runner (it waits for `settled()` first), which keeps redelivery after a crash or a takeover
  * within what the read models' duplicate guard covers.
+ *
+ * A write is urgent (sent at once: readers wait for the position it records) or lazy (sent with the
+ * next urgent one of any subscription in the process, or within LAZY_CHECKPOINT_MS): see
+ * CheckpointBatch.
  */
 export interface CheckpointWriter {
   /** The last position the database confirmed. */
   written(): number;
   /** The newest position asked for: written, in flight or about to be. */
   asked(): number;
-  write(position: number, resumeToken: ResumeToken | null, progressAt?: Date): void;
-  /** Resolves once nothing is in flight (written, failed or refused). */
+  /**
+   * Asks for `position` to be written. A position already asked for and not pending (in flight or
+   * written) is not sent again; a lazy one still pending is sent at once when asked for urgently.
+   */
+  write(position: number, resumeToken: ResumeToken | null, progressAt?: Date, options?: { lazy?: boolean }): void;
+  /** Records progress without moving the position, lazily (with the next write, or within LAZY_CHECKPOINT_MS). */
+  stamp(progressAt: Date): void;
+  /** Sends what is pending now and resolves once nothing is pending or in flight (written, failed or refused). */
   settled(): Promise<void>;
 }
 
@@ -57,61 +67,179 @@ export interface WriterEvents {
   failed(err: unknown): void;
 }
 
+/** How long a lazy write waits at most for an urgent one to go out with. */
+export const LAZY_CHECKPOINT_MS = 200;
+
+type Fields = Partial<Pick<CheckpointDocument, 'position' | 'resumeToken' | 'updatedAt' | 'progressAt'>>;
+
+/** One checkpoint's part in a batch: what it has to send, and what becomes of it. */
+interface Member {
+  filter(): Filter<CheckpointDocument>;
+  /** Takes what is to be sent (it is in flight from now on); nothing when nothing is pending. */
+  take(): Fields | undefined;
+  answered(outcome: 'ok' | 'fenced' | { error: unknown }): void;
+}
+
+/**
+ * The checkpoint writes of every subscription of a process, sent together: one `update` command
+ * carries each subscription's newest statement (each conditional on its own lease epoch), and at
+ * most one such command is in flight. A subscription whose events were all another context's, or
+ * one that only records progress, asks lazily: its write waits for the next urgent one (another
+ * subscription that handled an event its readers wait for) or LAZY_CHECKPOINT_MS, so a quiet
+ * subscription costs no command of its own. When the command matched fewer checkpoints than it
+ * named, a lease was taken over: each statement is then sent alone to learn which (writing the
+ * same values again is harmless), and that subscription is told it was fenced.
+ */
+export interface CheckpointBatch {
+  ask(member: Member, urgent: boolean): void;
+  /** Sends what `member` has pending now; resolves once it has nothing pending or in flight. */
+  settled(member: Member): Promise<void>;
+}
+
+export function checkpointBatch(cps: Collection<CheckpointDocument>, lazyMs = LAZY_CHECKPOINT_MS): CheckpointBatch {
+  const waiting = new Set<Member>();
+  let urgent = false;
+  let flight: Promise<void> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+
+  async function sendAlone(member: Member, filter: Filter<CheckpointDocument>, fields: Fields) {
+    try {
+      const result = await cps.updateOne(filter, { $set: fields });
+      member.answered(result.matchedCount === 0 ? 'fenced' : 'ok');
+    } catch (error) {
+      member.answered({ error });
+    }
+  }
+
+  async function send() {
+    const members = [...waiting];
+    waiting.clear();
+    urgent = false;
+    clearTimeout(timer);
+    timer = undefined;
+    const statements = members.flatMap((member) => {
+      const filter = member.filter();
+      const fields = member.take();
+      return fields ? [{ member, filter, fields }] : [];
+    });
+    if (statements.length === 0) return;
+    if (statements.length === 1) {
+      const [only] = statements;
+      return sendAlone(only!.member, only!.filter, only!.fields);
+    }
+    let matched: number;
+    try {
+      const result = await cps.bulkWrite(
+        statements.map(({ filter, fields }) => ({ updateOne: { filter, update: { $set: fields } } })),
+        { ordered: false },
+      );
+      matched = result.matchedCount;
+    } catch (error) {
+      for (const { member } of statements) member.answered({ error });
+      return;
+    }
+    if (matched === statements.length) {
+      for (const { member } of statements) member.answered('ok');
+      return;
+    }
+    for (const { member, filter, fields } of statements) await sendAlone(member, filter, fields);
+  }
+
+  const start = () => {
+    flight = send().finally(() => {
+      flight = undefined;
+      if (waiting.size === 0) return;
+      if (urgent) start();
+      else later();
+    });
+  };
+  const later = () => {
+    timer ??= setTimeout(() => {
+      timer = undefined;
+      urgent = true;
+      if (!flight) start();
+    }, lazyMs);
+  };
+
+  return {
+    ask(member, isUrgent) {
+      waiting.add(member);
+      if (isUrgent) urgent = true;
+      if (flight) return; // sent when the one in flight returns (or at its time, if lazy)
+      if (urgent) start();
+      else later();
+    },
+    async settled(member) {
+      while (flight || waiting.has(member)) {
+        if (waiting.has(member)) urgent = true;
+        if (!flight) start();
+        await flight;
+      }
+    },
+  };
+}
+
+const batches = new WeakMap<Db, CheckpointBatch>();
+
+/** The batch every subscription of a process (of a database handle) writes its checkpoint through. */
+export function sharedCheckpointBatch(db: Db): CheckpointBatch {
+  let batch = batches.get(db);
+  if (!batch) batches.set(db, (batch = checkpointBatch(checkpoints(db))));
+  return batch;
+}
+
 export function checkpointWriter(
   cps: Collection<CheckpointDocument>,
   owner: () => Filter<CheckpointDocument>,
   from: number,
   on: WriterEvents,
+  batch: CheckpointBatch = checkpointBatch(cps),
 ): CheckpointWriter {
   let written = from;
   let asked = from;
-  let next: { position: number; resumeToken: ResumeToken | null; updatedAt: Date; progressAt?: Date } | undefined;
-  let flight: Promise<void> | undefined;
+  let next: Fields | undefined;
+  let inFlight: Fields | undefined;
 
-  async function drain() {
-    while (next) {
-      const write = next;
+  const member: Member = {
+    filter: owner,
+    take() {
+      inFlight = next;
       next = undefined;
-      try {
-        const { position, resumeToken, updatedAt, progressAt } = write;
-        const result = await cps.updateOne(owner(), {
-          $set: { position, resumeToken, updatedAt, ...(progressAt && { progressAt }) },
-        });
-        if (result.matchedCount === 0) {
-          // Whatever was asked for meanwhile would be refused too.
-          next = undefined;
-          asked = written;
-          on.fenced();
-          return;
-        }
-        written = Math.max(written, position);
-      } catch (err) {
+      return inFlight;
+    },
+    answered(outcome) {
+      const sent = inFlight;
+      inFlight = undefined;
+      if (outcome === 'ok') {
+        if (sent?.position !== undefined) written = Math.max(written, sent.position);
+      } else if (outcome === 'fenced') {
+        // Whatever was asked for meanwhile would be refused too.
+        next = undefined;
+        asked = written;
+        on.fenced();
+      } else {
         if (!next) asked = written;
-        on.failed(err);
+        on.failed(outcome.error);
       }
-    }
-  }
-
-  // A write asked for just as the previous drain finished is picked up here, not stranded.
-  const start = () => {
-    flight = drain().finally(() => {
-      flight = undefined;
-      if (next) start();
-    });
+    },
   };
 
   return {
     written: () => written,
     asked: () => asked,
-    write(position, resumeToken, progressAt) {
+    write(position, resumeToken, progressAt, options = {}) {
+      // Only what the database has not been asked for yet goes out (a pending lazy write is hurried).
+      if (position <= asked && next?.position === undefined && !progressAt) return;
       asked = Math.max(asked, position);
       // A progress stamp asked for with a write that was coalesced away still goes out.
       const stamp = progressAt ?? next?.progressAt;
-      next = { position, resumeToken, updatedAt: new Date(), ...(stamp && { progressAt: stamp }) };
-      if (!flight) start();
+      next = { position: asked, resumeToken, updatedAt: new Date(), ...(stamp && { progressAt: stamp }) };
+      batch.ask(member, !options.lazy);
     },
-    async settled() {
-      while (flight) await flight;
+    stamp(progressAt) {
+      next = { ...next, progressAt };
+      batch.ask(member, false);
     },
+    settled: () => batch.settled(member),
   };
 }

@@ -1,7 +1,13 @@
 import type { Db, ResumeToken } from 'mongodb';
 import type { EventStore, StoredEvent } from '../../eventstore';
 import type { Logger } from '../../infra/logger';
-import { checkpoints, checkpointWriter, type CheckpointWriter } from './checkpoints';
+import {
+  checkpoints,
+  checkpointWriter,
+  sharedCheckpointBatch,
+  type CheckpointBatch,
+  type CheckpointWriter,
+} from './checkpoints';
 import { watchLog, type LogWatcher } from './log-watcher';
 import { retrying } from './retry';
 import type { RunningSubscription, Subscription } from './types';
@@ -18,13 +24,6 @@ const PROGRESS_EVERY_MS = 1_000;
 const CHECKPOINT_EVERY_MS = 200;
 /** …and never more than this many positions behind what was handled. */
 export const CHECKPOINT_MAX_BEHIND = 50;
-/**
- * A batch with nothing this subscription cares about (another context's events) moves the
- * checkpoint at most this often, even when caught up: redelivering such events after a restart
- * applies nothing, and writing a checkpoint per foreign event made every subscription write on
- * every append, queueing the read models' own writes behind them.
- */
-const FOREIGN_CHECKPOINT_EVERY_MS = 200;
 
 export interface RunnerOptions {
   db: Db;
@@ -37,6 +36,8 @@ export interface RunnerOptions {
   idlePollMs?: number;
   /** The process's shared change stream; one of its own is opened when absent. */
   watcher?: LogWatcher;
+  /** Where checkpoint writes are sent together; the process's (per database handle) when absent. */
+  checkpointBatch?: CheckpointBatch;
 }
 
 /**
@@ -163,25 +164,32 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
       position = (await cps.findOne({ _id: checkpointId }))!.position;
     }
     mine = subscription.epoch === undefined ? { _id: checkpointId } : { _id: checkpointId, epoch: subscription.epoch };
-    const writer = checkpointWriter(cps, () => mine, position, {
-      fenced() {
-        // Another process holds the lease now. What this one wrote since its last checkpoint is
-        // harmless (see subscriptions/leases.ts); stop here.
-        log.warn(
-          { subscription: subscription.name, epoch: subscription.epoch },
-          'lease lost: checkpoint refused, stopping',
-        );
-        stopped = true;
-        wake?.();
+    const batch = options.checkpointBatch ?? sharedCheckpointBatch(db);
+    const writer = checkpointWriter(
+      cps,
+      () => mine,
+      position,
+      {
+        fenced() {
+          // Another process holds the lease now. What this one wrote since its last checkpoint is
+          // harmless (see subscriptions/leases.ts); stop here.
+          log.warn(
+            { subscription: subscription.name, epoch: subscription.epoch },
+            'lease lost: checkpoint refused, stopping',
+          );
+          stopped = true;
+          wake?.();
+        },
+        failed(err) {
+          unwrittenApplied = true;
+          log.warn(
+            { err: String(err), subscription: subscription.name },
+            'checkpoint write failed; written again with the next batch',
+          );
+        },
       },
-      failed(err) {
-        unwrittenApplied = true;
-        log.warn(
-          { err: String(err), subscription: subscription.name },
-          'checkpoint write failed; written again with the next batch',
-        );
-      },
-    });
+      batch,
+    );
     return { writer, resumeToken: saved!.resumeToken };
   }
 
@@ -230,41 +238,42 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
           while (waiters.length && waiters[0]!.position <= position) waiters.shift()!.resolve(true);
           progressed = true;
         }
-        // The checkpoint is written once the subscription has caught up with what it was told of;
-        // while more is waiting, a run of small batches writes it at most every
-        // CHECKPOINT_EVERY_MS (one write per single-event batch would be a round trip between events).
-        // It never falls more than CHECKPOINT_MAX_BEHIND positions behind, so a restart
-        // redelivers less than that plus one batch: the bound the read models' duplicate guard
-        // (readside/projections/types.ts, APPLIED_WINDOW) is sized for. The write goes out without holding
-        // up the next batch; the top of the loop waits for it only at that bound.
+        // The checkpoint is written at once when the subscription has caught up with what it was
+        // told of and handled something of its own since the last write (readers wait for that
+        // position: read-your-writes); while more is waiting, a run of small batches writes it at
+        // most every CHECKPOINT_EVERY_MS (one write per single-event batch would be a round trip
+        // between events). It never falls more than CHECKPOINT_MAX_BEHIND positions behind, so a
+        // restart redelivers less than that plus one batch: the bound the read models' duplicate
+        // guard (readside/projections/types.ts, APPLIED_WINDOW) is sized for. Any other move (only
+        // another context's events, or a write not yet due) is asked for lazily: it goes out with
+        // the next checkpoint write of any subscription in the process, or within
+        // LAZY_CHECKPOINT_MS (./checkpoints.ts), so a subscription whose events are all another
+        // context's costs no command of its own. Redelivering such events after a restart applies
+        // nothing. The write goes out without holding up the next batch; the top of the loop waits
+        // for it only at that bound.
         if (relevant.length > 0) unwrittenApplied = true;
         const sinceWrite = now.getTime() - lastCheckpointWrite;
-        const due = unwrittenApplied
-          ? !dirty || sinceWrite >= CHECKPOINT_EVERY_MS || position - writer.written() >= CHECKPOINT_MAX_BEHIND
-          : sinceWrite >= FOREIGN_CHECKPOINT_EVERY_MS;
-        if (position > writer.asked() && due) {
-          const reportProgress = now.getTime() - lastProgressWrite >= PROGRESS_EVERY_MS;
+        const urgent =
+          unwrittenApplied &&
+          (!dirty || sinceWrite >= CHECKPOINT_EVERY_MS || position - writer.written() >= CHECKPOINT_MAX_BEHIND);
+        if (position > writer.written() && (urgent || position > writer.asked())) {
+          const reportProgress = urgent && now.getTime() - lastProgressWrite >= PROGRESS_EVERY_MS;
           if (reportProgress) lastProgressWrite = now.getTime();
-          lastCheckpointWrite = now.getTime();
-          writer.write(position, resumeToken, reportProgress ? now : undefined);
-          unwrittenApplied = false;
+          if (urgent) {
+            lastCheckpointWrite = now.getTime();
+            unwrittenApplied = false;
+          }
+          writer.write(position, resumeToken, reportProgress ? now : undefined, { lazy: !urgent });
         }
         // Nothing to do is progress too (a quiet system is not a stuck one); a hole is not.
         if (!progressed && batch.hole === null && now.getTime() - lastProgressWrite >= PROGRESS_EVERY_MS) {
           lastProgressWrite = now.getTime();
-          await cps.updateOne(mine, { $set: { progressAt: now } });
+          writer.stamp(now);
         }
         await subscription.afterBatch?.(handleWithRetry);
-        // A hole that is still young: an append is in flight; look again shortly.
-        // A deferred checkpoint is written once its interval is up, not at the next idle poll.
-        if (!progressed) {
-          const idle = options.idlePollMs ?? 1_000;
-          const untilCheckpoint =
-            position > writer.asked()
-              ? Math.max(1, FOREIGN_CHECKPOINT_EVERY_MS - (Date.now() - lastCheckpointWrite))
-              : idle;
-          await sleep(batch.hole !== null ? (batch.pauseMs ?? 50) : Math.min(idle, untilCheckpoint));
-        }
+        // A hole that is still young: an append is in flight; look again shortly. Otherwise sleep
+        // until an append wakes the subscription, or the idle poll (the safety net) reads the log.
+        if (!progressed) await sleep(batch.hole !== null ? (batch.pauseMs ?? 50) : (options.idlePollMs ?? 1_000));
       } catch (err) {
         if (stopped) return;
         log.error({ err: String(err), subscription: subscription.name }, 'subscription loop failed; retrying in 1 s');

@@ -37,7 +37,7 @@ export function startProjector(projections: Projection[], options: ProjectorOpti
   const { db, log } = options;
   const live = new Map<string, Instance>();
   const building = new Map<string, Instance>();
-  const heartbeats = new Map<string, number>();
+  let lastHeartbeat = 0;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
 
@@ -51,18 +51,29 @@ export function startProjector(projections: Projection[], options: ProjectorOpti
   }
 
   async function tick() {
+    const held: Array<{ projection: Projection; epoch: number }> = [];
     for (const projection of projections) {
       const epoch = await options.leases.hold(`projection:${projection.name}`);
-      if (epoch === null) {
-        await letGo(projection.name);
-        continue;
-      }
-      // Liveness, once a second (progress is the checkpoint's business).
-      if (Date.now() - (heartbeats.get(projection.name) ?? 0) >= 1_000) {
-        heartbeats.set(projection.name, Date.now());
-        await projectionStates(db).updateOne({ _id: projection.name }, { $set: { heartbeatAt: new Date() } });
-      }
-      const state = await projectionState(db, projection.name);
+      if (epoch === null) await letGo(projection.name);
+      else held.push({ projection, epoch });
+    }
+    if (held.length === 0) return;
+    const names = held.map(({ projection }) => projection.name);
+    // Liveness, once a second (progress is the checkpoint's business), and the states: one
+    // command each for every projection this process holds, not one per projection.
+    if (Date.now() - lastHeartbeat >= 1_000) {
+      lastHeartbeat = Date.now();
+      await projectionStates(db).updateMany({ _id: { $in: names } }, { $set: { heartbeatAt: new Date() } });
+    }
+    const states = new Map(
+      (
+        await projectionStates(db)
+          .find({ _id: { $in: names } })
+          .toArray()
+      ).map((s) => [s._id, s]),
+    );
+    for (const { projection, epoch } of held) {
+      const state = states.get(projection.name) ?? (await projectionState(db, projection.name));
       const current = live.get(projection.name);
       if (!current || current.generation !== state.active || current.epoch !== epoch) {
         await current?.stop();

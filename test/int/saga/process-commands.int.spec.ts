@@ -1,0 +1,168 @@
+import type { CommandStartedEvent } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { withCommandMonitoring } from '../../../bench/lib/stack';
+import { masterKeysFor, openDatabase, readSideParts, workerActivities } from '../../../composition';
+import { createLogger } from '../../../infra/logger';
+import type { Mongo } from '../../../infra/mongo';
+import { startConsumers } from '../../../readside';
+import { createWorker, runWorker } from '../../../workers/worker';
+import { address, fastSaga, sagaHelpers } from '../../helpers/saga';
+import { apiOf, startStack, type Stack } from '../../helpers/stack';
+import { waitFor } from '../../helpers/wait-for';
+
+/**
+ * What one order costs the API and the read side in MongoDB commands, counted with the driver's
+ * command monitor on each process's own client, as `npm start` runs them (the worker's are pinned
+ * by service-commands.int.spec.ts). Orders run one at a time, as the bench's C=1 level runs them.
+ * The API's figures are exact; the read side's include what it does on timers while a saga runs
+ * (lease renewals, the projector's tick, operator requests), so they are bounded, not pinned.
+ */
+describe('MongoDB commands per order in the API and on the read side', () => {
+  let stack: Stack;
+  let workerMongo: Mongo;
+  let readMongo: Mongo;
+  let testMongo: Mongo;
+  let stopWorker: () => Promise<void>;
+  let consumers: Awaited<ReturnType<typeof startConsumers>>;
+  let h: ReturnType<typeof sagaHelpers>;
+  const api: CommandStartedEvent[] = [];
+  const readSide: CommandStartedEvent[] = [];
+  let accountId: string;
+  let sku: string;
+
+  const named = (events: CommandStartedEvent[]) =>
+    events
+      .map((e) => {
+        const c = e.command as Record<string, unknown>;
+        return `${e.commandName} ${String(e.commandName === 'getMore' ? c.collection : c[e.commandName])}`;
+      })
+      .sort();
+  const tally = (names: string[]) =>
+    names.reduce<Record<string, number>>((t, name) => ({ ...t, [name]: (t[name] ?? 0) + 1 }), {});
+
+  beforeAll(async () => {
+    // The API's client (the stack's) is monitored; the worker's and the read side's are clients of their own.
+    stack = await startStack(
+      { ...fastSaga, FAULT_INJECTION: 'off', MONGODB_URI: withCommandMonitoring(inject('mongodbUri')) },
+      { worker: false, consumers: false },
+    );
+    stack.mongo.client.on('commandStarted', (e) => {
+      if (e.databaseName === stack.mongo.db.databaseName) api.push(e);
+    });
+    const log = createLogger('commands', 'silent');
+    workerMongo = await openDatabase({ ...stack.config, MONGODB_URI: inject('mongodbUri') });
+    const worker = await createWorker({
+      connection: stack.nativeConnection,
+      config: stack.config,
+      db: workerMongo.db,
+      activities: workerActivities({ db: workerMongo.db, masterKeys: masterKeysFor(stack.config, log) }),
+      log,
+    });
+    const started = runWorker(worker, {
+      connection: stack.nativeConnection,
+      config: stack.config,
+      db: workerMongo.db,
+      log,
+    });
+    await started.current;
+    stopWorker = async () => {
+      worker.shutdown();
+      await started.running.catch(() => {});
+    };
+    readMongo = await openDatabase(stack.config);
+    readMongo.client.on('commandStarted', (e) => {
+      if (e.databaseName === readMongo.db.databaseName) readSide.push(e);
+    });
+    consumers = await startConsumers({ ...readSideParts(readMongo.db), log }, { faultInjection: false });
+    // The test's own reads (the helpers') go through a client that is not counted.
+    testMongo = await openDatabase({ ...stack.config, MONGODB_URI: inject('mongodbUri') });
+    h = sagaHelpers({ ...stack, mongo: testMongo });
+    accountId = await h.openAccount(1_000_000);
+    sku = h.unique('SKU');
+    await h.stock(sku, 1_000, 100);
+    // Warm: the API has seen the account and the customer's key exists; the read models' indexes are made.
+    for (let i = 0; i < 2; i++) await placeAndRead();
+  }, 180_000);
+  afterAll(async () => {
+    await consumers?.stop();
+    await stopWorker?.();
+    await workerMongo?.close();
+    await readMongo?.close();
+    await testMongo?.close();
+    await stack?.stop();
+  });
+
+  const customerId = 'counted-customer';
+  async function place(): Promise<string> {
+    const { orderId } = await h.placeOrder({
+      customerId,
+      accountId,
+      items: [{ sku, quantity: 1 }],
+      shippingAddress: address,
+    });
+    return orderId;
+  }
+  /** Places an order, waits for its saga, then for every read model and the email to hold it. */
+  async function placeAndRead(): Promise<string> {
+    const orderId = await place();
+    expect((await h.result(orderId)).status).toBe('COMPLETED');
+    await waitFor(`order ${orderId} settled on the read side`, async () => {
+      const head = await h.store.headPosition();
+      const projected = ['orders', 'accounts', 'inventory', 'sales'].every(
+        (name) => (consumers.projector.live(name)?.position() ?? -1) >= head,
+      );
+      // Received and confirmed.
+      return projected && (await testMongo.db.collection('emails').countDocuments({ orderId })) >= 2;
+    });
+    return orderId;
+  }
+
+  it('answers POST /orders and GET /orders/:id with the commands listed in docs/order-core-cost.md', async () => {
+    api.length = 0;
+    const orderId = await place();
+    const placing = named(api);
+    expect((await h.result(orderId)).status).toBe('COMPLETED');
+    await h.orderView(orderId, 'COMPLETED');
+    api.length = 0;
+    const { response } = await apiOf(stack).GET('/orders/{orderId}', { params: { path: { orderId } } });
+    expect(response.status).toBe(200);
+    const reading = named(api);
+    console.log(
+      `POST /orders: ${placing.length} (${placing.join(', ')})\nGET /orders/:id: ${reading.length} (${reading.join(', ')})`,
+    );
+
+    // The catalog's prices and the customer's data key (never cached: an erasure is in force at once).
+    expect(placing).toEqual(['find inventory', 'find subject_keys']);
+    // Where the projection stands (its state, then its checkpoint), the document, and its key to open it.
+    expect(reading).toEqual([
+      'find checkpoints',
+      'find projection_state',
+      'find rm_orders_orders_g1',
+      'find subject_keys',
+    ]);
+  });
+
+  it('costs the read side at most its budget per saga, run one at a time', async () => {
+    const sagas = 6;
+    readSide.length = 0;
+    const started = Date.now();
+    for (let i = 0; i < sagas; i++) await placeAndRead();
+    const seconds = (Date.now() - started) / 1000;
+    const perSaga = Object.entries(tally(named(readSide)))
+      .map(([name, n]): [string, number] => [name, n / sagas])
+      .sort((a, b) => b[1] - a[1]);
+    const total = readSide.length / sagas;
+    console.log(
+      `read side, ${sagas} sagas in ${seconds.toFixed(1)} s: ${total.toFixed(2)} commands per saga\n` +
+        perSaga.map(([name, n]) => `  ${name} × ${n.toFixed(2)}`).join('\n'),
+    );
+    const of = (name: string) => perSaga.find(([n]) => n === name)?.[1] ?? 0;
+    // Checkpoints: an urgent write per event a subscription handled, the other subscriptions' moves
+    // and progress going out with them (readside/engine/checkpoints.ts, CheckpointBatch).
+    expect(of('update checkpoints')).toBeLessThanOrEqual(12);
+    // The log is read (the head twice) on the idle poll and for holes only, not on a checkpoint's timer.
+    expect(of('find counters')).toBeLessThanOrEqual(4);
+    // The projector's tick reads every projection's state in one command (four ticks a second), not one per projection.
+    expect((of('find projection_state') * sagas) / seconds).toBeLessThanOrEqual(5);
+  });
+});
