@@ -13,7 +13,7 @@ describe('npm run fuzz', () => {
       cwd: root,
       env,
       encoding: 'utf8',
-      timeout: 240_000,
+      timeout: 420_000,
     });
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
     expect(run.stdout).toContain('PASSED: 0 server errors, 0 side effects from rejected requests');
@@ -23,14 +23,14 @@ describe('npm run fuzz', () => {
     expect(report.hostileUnexpected).toEqual([]);
     expect(report.requests).toBeGreaterThan(300);
     expect(report.schemathesis.ok).toBe(true);
-  }, 300_000);
+  }, 480_000);
 
   it('fuzzes the production-mode API (API keys, encrypted payloads) with an operator key: every schemathesis check passes', () => {
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/fuzz.ts', '--examples', '5', '--production'], {
       cwd: root,
       env: { ...process.env },
       encoding: 'utf8',
-      timeout: 240_000,
+      timeout: 420_000,
     });
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
     expect(run.stdout).toContain('production mode');
@@ -42,5 +42,5 @@ describe('npm run fuzz', () => {
     expect(report.byStatus['200']).toBeGreaterThan(0);
     expect(report.byStatus['401']).toBeGreaterThan(0);
     expect(report.byStatus['429'] ?? 0).toBe(0);
-  }, 300_000);
+  }, 480_000);
 });
