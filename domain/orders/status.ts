@@ -128,9 +128,8 @@ export const TRANSITIONS: readonly Transition[] = [
   { on: 'PaymentCompleted', from: [PENDING], to: PAYMENT_COMPLETED },
   { on: 'ItemsReserved', from: [PAYMENT_COMPLETED], to: ITEMS_RESERVED },
   // A repairable step failed, or a settlement holds an order whose saga ended (the Order service
-  // sees it from PENDING, or from NEEDS_ATTENTION when the saga was waiting already). Its row sits after the
-  // statuses of the steps before the repairable ones and before theirs, so an order whose repaired
-  // step then succeeded shows that step's status (statusFromSeen takes the last row seen).
+  // sees it from PENDING, or from NEEDS_ATTENTION when the saga was waiting already). A step that
+  // succeeds after the repair moves the order on again (statusFromLog takes the latest event).
   { on: 'OrderNeedsAttention', from: IN_PROGRESS_STATUSES, to: NEEDS_ATTENTION },
   { on: 'ShipmentScheduled', from: [ITEMS_RESERVED, NEEDS_ATTENTION], to: SHIPMENT_SCHEDULED },
   // The point of no return: from here the order completes. Never from an undone order.
@@ -172,21 +171,32 @@ export const allows = (from: OrderStatus | null, event: StatusEvent, conditions:
 /** Ended, and nothing can move the order any more: no saga step or compensation touches it again. */
 export const SETTLED_STATUSES = TERMINAL_STATUSES.filter((s) => !TRANSITIONS.some((t) => t.from.includes(s)));
 
+/** The events that move an order's status, in the order of the table's rows (ties in the log's order). */
+const STATUS_EVENTS: readonly StatusEvent[] = [...new Set(TRANSITIONS.map((t) => t.on))];
+
 /**
  * The status shown by an order whose events may have been seen in any order (they come from
- * several streams): the last transition of the table whose event was seen and whose condition
- * holds. A transition out of a status that only a conditional transition enters (the approval,
- * the late completion of the compensations) counts only once that conditional one does.
+ * several streams), each with its position in the log: the status they show in the log's order,
+ * whichever arrived first. On the forward path the latest event wins, so an order held after its
+ * booking shows NEEDS_ATTENTION, and a retried or repaired step that then succeeds shows its own
+ * status. An order that has ended or is being undone moves only as the table allows (a parked
+ * compensation completing): a step's event that lands after its compensation began does not bring
+ * it back. `seenAt` answers the event's latest position, undefined for an event not seen; events
+ * of equal position (recorded before positions were kept, given as -1) count in the table's order.
  */
-export function statusFromSeen(seen: (event: StatusEvent) => boolean, conditions: StatusConditions): OrderStatus {
-  const counts = (t: Transition): boolean => {
-    if (!seen(t.on) || (t.when !== undefined && conditions[t.when] !== true)) return false;
-    const gates = TRANSITIONS.filter((g) => g.when !== undefined && t.from.includes(g.to));
-    const gated = t.from.every(
-      (s) =>
-        s !== null && gates.some((g) => g.to === s) && !TRANSITIONS.some((o) => o.when === undefined && o.to === s),
-    );
-    return !gated || gates.some(counts);
-  };
-  return [...TRANSITIONS].reverse().find(counts)?.to ?? INITIAL_STATUS;
+export function statusFromLog(
+  seenAt: (event: StatusEvent) => number | undefined,
+  conditions: StatusConditions,
+): OrderStatus {
+  const seen = STATUS_EVENTS.flatMap((event) => {
+    const at = seenAt(event);
+    return at === undefined ? [] : [{ event, at }];
+  }).sort((a, b) => a.at - b.at);
+  let status: OrderStatus | null = null;
+  for (const { event } of seen) {
+    const settledOrUndone = status !== null && !IN_PROGRESS_STATUSES.includes(status);
+    if (settledOrUndone && !allows(status, event, conditions)) continue;
+    status = statusAfter(event, conditions);
+  }
+  return status ?? INITIAL_STATUS;
 }

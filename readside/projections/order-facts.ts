@@ -1,7 +1,7 @@
 import type { StoredEvent } from '../../eventstore';
 import {
   asSagaEvent,
-  statusFromSeen,
+  statusFromLog,
   type OrderStatus,
   type SagaEvent,
   type SagaEventType,
@@ -15,6 +15,7 @@ import type { Fact, LatestField, OrderViewDocument } from './order-view';
  */
 
 type Facts = OrderViewDocument['facts'];
+type FactPositions = NonNullable<OrderViewDocument['factAt']>;
 type EventOf<T extends SagaEventType> = Extract<SagaEvent, { type: T }>;
 
 /** What an event records on its order's document besides its fact. */
@@ -78,7 +79,8 @@ const BY_EVENT = {
   ShippingAddressChanged: { fact: null, record: ({ data }) => ({ latest: { shippingAddress: data.address } }) },
   PaymentCompleted: fact('paid'),
   ItemsReserved: fact('reserved'),
-  // The repaired step's own event, or the compensation's, moves the order on (the status table's order).
+  // Held or waiting for a repair; the repaired step's own event, or the compensation's, later in
+  // the log moves the order on.
   OrderNeedsAttention: fact('needsAttention'),
   ShipmentScheduled: fact('shipped'),
   OrderCompleted: fact('completed'),
@@ -123,15 +125,16 @@ export const ORDER_VIEW_EVENT_TYPES: readonly SagaEventType[] = (Object.keys(BY_
 );
 
 /**
- * The status the facts show, by the status table (domain/orders/status.ts): facts of several
- * streams may arrive in any order. Both `created` and `requiresApproval` come from OrderCreated.
+ * The status the facts show, by the status table (domain/orders/status.ts), in the log's order of
+ * the events that established them (`factAt`): facts of several streams may arrive in any order.
+ * A fact without a position (a document written before they were kept) counts before every
+ * positioned one. Both `created` and `requiresApproval` come from OrderCreated.
  */
-export function statusOf(facts: Facts): OrderStatus {
-  const seen = (event: StatusEvent) =>
-    event === 'OrderCreated'
-      ? facts.created === true || facts.requiresApproval === true
-      : facts[BY_EVENT[event].fact] === true;
-  return statusFromSeen(seen, { requiresApproval: facts.requiresApproval, openCompensations: facts.incomplete });
+export function statusOf(facts: Facts, factAt: FactPositions = {}): OrderStatus {
+  const at = (fact: Fact): number | undefined => (facts[fact] === true ? (factAt[fact] ?? -1) : undefined);
+  const seenAt = (event: StatusEvent) =>
+    event === 'OrderCreated' ? (at('created') ?? at('requiresApproval')) : at(BY_EVENT[event].fact);
+  return statusFromLog(seenAt, { requiresApproval: facts.requiresApproval, openCompensations: facts.incomplete });
 }
 
 /**

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ORDER_STATUSES } from '../../domain/orders';
 import { readModelView } from './view';
 
-/** What an order's events establish; its status follows from which of them have been seen. */
+/** What an order's events establish; its status follows from which of them have been seen, in the log's order. */
 export const ORDER_FACTS = [
   'created',
   'requiresApproval',
@@ -55,6 +55,8 @@ export const orderViewDocument = z.object({
   createdAt: z.date(),
   updatedAt: z.date(),
   facts: z.partialRecord(z.enum(ORDER_FACTS), z.boolean()),
+  /** The latest log position of the event that established each fact: the status follows the log's order of them. */
+  factAt: z.partialRecord(z.enum(ORDER_FACTS), z.number().int()).optional(),
   /** The log position of the event each of LATEST_FIELDS holds the value of: an earlier event applied later leaves it alone. */
   setAt: z.partialRecord(z.enum(LATEST_FIELDS), z.number().int()).optional(),
   /** The highest log position applied to the document. */
@@ -67,6 +69,6 @@ export type OrderViewDocument = z.infer<typeof orderViewDocument>;
 
 export const orderView = readModelView(orderViewDocument, {
   id: 'orderId',
-  internal: ['customer', 'facts', 'setAt', 'lastPosition', 'epoch'],
+  internal: ['customer', 'facts', 'factAt', 'setAt', 'lastPosition', 'epoch'],
   personal: ['customerId', 'shippingAddress', 'failureReason'],
 });

@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import type { StoredEvent } from '../../eventstore';
 import type { OrderStatus } from '../../domain/orders';
 import { ORDER_VIEW_EVENT_TYPES, orderChange, statusOf, type OrderChange } from './order-facts';
-import type { OrderViewDocument } from './order-view';
+import type { Fact, OrderViewDocument } from './order-view';
 import { bulkWrites, fenceFilter, runWrites, type Projection, type ProjectionContext, type Write } from './types';
 
 export { statusOf } from './order-facts';
@@ -10,8 +10,8 @@ export type { OrderViewDocument } from './order-view';
 
 /**
  * The orders view (its document: ./order-view.ts). The status is derived from which facts have
- * been seen (not from the last event), so it does not depend on the order in which events of the
- * order's different streams arrive.
+ * been seen and where each stands in the log (not from the last event applied), so it does not
+ * depend on the order in which events of the order's different streams arrive.
  */
 export const ordersProjection: Projection = {
   name: 'orders',
@@ -38,7 +38,7 @@ export const ordersProjection: Projection = {
  * written in the same bulk write as the facts, instead of a read and a second write afterwards.
  * Entries change only after a write succeeded; a failed write forgets the orders it touched.
  */
-type Known = { facts: OrderViewDocument['facts']; status: OrderStatus | undefined };
+type Known = Pick<OrderViewDocument, 'facts' | 'factAt'> & { status: OrderStatus | undefined };
 const known = new WeakMap<ProjectionContext, LRUCache<string, Known>>();
 const KNOWN_ORDERS = 20_000;
 
@@ -54,21 +54,32 @@ async function applyOrders(events: StoredEvent[], ctx: ProjectionContext, write:
   const ids = [...new Set(changes.map(({ change }) => change.orderId))];
   const missing = ids.filter((id) => !memory.has(id));
   if (missing.length) {
-    const docs = await orders.find({ _id: { $in: missing } }, { projection: { facts: 1, status: 1 } }).toArray();
+    const docs = await orders
+      .find({ _id: { $in: missing } }, { projection: { facts: 1, factAt: 1, status: 1 } })
+      .toArray();
     const found = new Map(docs.map((d) => [d._id, d]));
-    for (const id of missing)
-      memory.set(id, { facts: { ...(found.get(id)?.facts ?? {}) }, status: found.get(id)?.status });
+    for (const id of missing) {
+      const doc = found.get(id);
+      memory.set(id, { facts: { ...doc?.facts }, factAt: { ...doc?.factAt }, status: doc?.status });
+    }
   }
-  const next = new Map(ids.map((id) => [id, { ...memory.get(id)!, facts: { ...memory.get(id)!.facts } }]));
+  const next = new Map(
+    ids.map((id) => {
+      const k = memory.get(id)!;
+      return [id, { ...k, facts: { ...k.facts }, factAt: { ...k.factAt } }];
+    }),
+  );
   const lastWrite = new Map<string, Write>();
   const writes = changes.flatMap(({ event, change }) => {
-    Object.assign(next.get(change.orderId)!.facts, change.facts);
+    const order = next.get(change.orderId)!;
+    Object.assign(order.facts, change.facts);
+    for (const name of factNames(change)) order.factAt[name] = Math.max(order.factAt[name] ?? 0, event.position);
     const w = changeWrite(change, event, ctx.epoch);
     lastWrite.set(change.orderId, w);
     return [...latestWrites(change, event, ctx.epoch), w];
   });
   for (const [id, order] of next) {
-    const status = statusOf(order.facts);
+    const status = statusOf(order.facts, order.factAt);
     if (status === order.status) continue;
     order.status = status;
     // Set by the order's last fact write of the batch, which holds every fact the status follows
@@ -97,17 +108,23 @@ function changeWrite(change: OrderChange, event: StoredEvent, epoch: number): Wr
     $setOnInsert[field] = value;
     $setOnInsert[`setAt.${field}`] = event.position;
   }
+  const $max: Record<string, unknown> = { updatedAt: event.metadata.timestamp, lastPosition: event.position, epoch };
+  for (const name of factNames(change)) $max[`factAt.${name}`] = event.position;
   return {
     collection: 'orders',
     filter: { _id: change.orderId, ...fenceFilter(epoch) },
     update: {
       $set,
       ...(Object.keys($setOnInsert).length > 0 && { $setOnInsert }),
-      $max: { updatedAt: event.metadata.timestamp, lastPosition: event.position, epoch },
+      $max,
     },
     upsert: true,
   };
 }
+
+/** The facts a change establishes (a fact set to false, such as no approval needed, has no place in the log's order). */
+const factNames = (change: OrderChange): Fact[] =>
+  (Object.entries(change.facts) as [Fact, boolean | undefined][]).filter(([, v]) => v === true).map(([name]) => name);
 
 /**
  * The change's latest-wins fields on an existing document, one conditional update each, run before

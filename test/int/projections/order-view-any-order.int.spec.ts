@@ -11,8 +11,9 @@ import { useMonitoredMongo } from '../../helpers/monitored-mongo';
  * The orders view holds the same document for an order whatever order its events are applied in:
  * a dead letter redriven after the events behind it, a stream parked while the others flowed, a
  * batch delivered again. Generated on MongoDB: an order's history (approval, address changes, a
- * repair that corrects the address, completion or compensation with or without open compensations),
- * then any permutation of it, in batches or one by one, with repeats.
+ * repair that corrects the address, a hold after the booking, completion or compensation with or
+ * without open compensations, or still held), then any permutation of it, in batches or one by one,
+ * with repeats. The status follows the log: an order held after its booking shows NEEDS_ATTENTION.
  */
 type Address = { line1: string; city: string; postalCode: string; country: string };
 const addressOf = (n: number): Address => ({
@@ -28,14 +29,18 @@ interface Story {
   changes: number;
   /** The shipment's step waits for a repair that corrects the address. */
   corrected: boolean;
-  outcome: 'completed' | 'cancelled' | 'incomplete' | 'incomplete-then-redriven';
+  /** Booked, then held by its settlement (the saga ended before completeOrder). */
+  held: boolean;
+  /** `waiting`: held and not repaired yet (booked and held whatever `held` says). */
+  outcome: 'completed' | 'waiting' | 'cancelled' | 'incomplete' | 'incomplete-then-redriven';
 }
 
 const storyArb: fc.Arbitrary<Story> = fc.record({
   requiresApproval: fc.boolean(),
   changes: fc.integer({ min: 0, max: 2 }),
   corrected: fc.boolean(),
-  outcome: fc.constantFrom('completed', 'cancelled', 'incomplete', 'incomplete-then-redriven'),
+  held: fc.boolean(),
+  outcome: fc.constantFrom('completed', 'waiting', 'cancelled', 'incomplete', 'incomplete-then-redriven'),
 });
 
 let positions = 0;
@@ -87,11 +92,19 @@ function history(story: Story) {
     add('order', 'OrderNeedsAttention', { step: 'scheduleShipment', reason: 'sealed:no such postal code' });
     add('order', 'ShippingAddressChanged', { address: (address = addressOf(9)) });
   }
+  const held = story.held || story.outcome === 'waiting';
+  const booked = held || story.outcome === 'completed';
+  if (booked) add('shipment', 'ShipmentScheduled', { trackingId: 't-1', address });
+  if (held) add('order', 'OrderNeedsAttention', { step: 'completeOrder', reason: 'sealed:saga terminated' });
+  let status: string;
   if (story.outcome === 'completed') {
-    add('shipment', 'ShipmentScheduled', { trackingId: 't-1', address });
     add('order', 'OrderCompleted', {});
+    status = 'COMPLETED';
+  } else if (story.outcome === 'waiting') {
+    status = 'NEEDS_ATTENTION';
   } else {
     add('order', 'OrderCompensating', { reason: (failureReason = 'out of stock') });
+    if (booked) add('shipment', 'ShipmentCancelled', {});
     add('payment', 'PaymentRefunded', { accountId: 'acc-1', amount: 3000 });
     const incomplete = story.outcome !== 'cancelled';
     if (incomplete) openCompensations = ['releaseItems'];
@@ -101,12 +114,14 @@ function history(story: Story) {
       reason: (failureReason = 'sealed:out of stock, compensations open'),
       ...(incomplete && { openCompensations }),
     });
+    status = incomplete ? 'COMPENSATION_INCOMPLETE' : 'CANCELLED';
     if (story.outcome === 'incomplete-then-redriven') {
       add('order', 'OrderCompensationCompleted', {});
       openCompensations = [];
+      status = 'CANCELLED';
     }
   }
-  return { orderId, events, expected: { shippingAddress: address, failureReason, openCompensations } };
+  return { orderId, events, expected: { shippingAddress: address, failureReason, openCompensations, status } };
 }
 
 /** The events as a projector may apply them: any order, each at least once, some again, in batches. */
@@ -143,7 +158,7 @@ describe('the orders view, whatever order the events of an order are applied in'
   }
 
   it(
-    'holds the same document as applying them in log order, with the latest address and failure in the log',
+    'holds the same document as applying them in log order, with the status, address and failure of the latest events in the log',
     { timeout: 300_000 },
     async () => {
       await fc.assert(
@@ -156,6 +171,7 @@ describe('the orders view, whatever order the events of an order are applied in'
             await applyInLogOrder(events);
             const reference = await db.collection<OrderViewDocument>('in_log_order').findOne({ _id: orderId });
             expect(reference).toMatchObject({
+              status: expected.status,
               shippingAddress: expected.shippingAddress,
               failureReason: expected.failureReason,
             });
