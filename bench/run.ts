@@ -404,7 +404,9 @@ async function main() {
   }
 
   const finishedAt = new Date();
-  const stem = `${startedAt.toISOString().slice(0, 10)}${quick ? '-quick' : ''}${only ? '-partial' : ''}`;
+  // A partial run names its scenarios and start time, so runs of one day do not overwrite each other.
+  const partial = only ? `-partial-${only.join('+')}-${startedAt.toISOString().slice(11, 19).replaceAll(':', '')}` : '';
+  const stem = `${startedAt.toISOString().slice(0, 10)}${quick ? '-quick' : ''}${partial}`;
   const report = {
     mode: quick ? 'quick' : 'default',
     chart: `${stem}.svg`,
