@@ -26,7 +26,7 @@ export interface SagaState {
   failureReason: string | null;
   total: number | null;
   /** Set while the saga waits in NEEDS_ATTENTION for an operator's repair (domain/orders/repair.ts). */
-  needsAttention?: { step: string; reason: string; since: string; until: string } | null;
+  needsAttention?: Waiting | null;
   /** Set while a step waits for its service's breaker to close. */
   waitingOnBreaker?: { service: string; step: string; since: string } | null;
   [key: string]: unknown;
@@ -82,20 +82,32 @@ export interface BreakerRow {
   [key: string]: unknown;
 }
 
+/** An order waiting in NEEDS_ATTENTION for a repair: the step it waits at, why, and until when. */
+export interface Waiting {
+  step: string;
+  reason: string;
+  since: string;
+  until: string;
+}
+
 /** An order whose saga ended without an outcome, as GET /orders/unsettled answers it. */
 export interface Settlement {
   orderId: string;
   close: string;
-  state: 'unsettled' | 'settling' | 'settled';
-  policy: 'compensate' | 'report';
+  /** held: its settlement waits in NEEDS_ATTENTION for an operator's repair (SETTLE_POLICY=hold). */
+  state: 'unsettled' | 'settling' | 'held' | 'settled';
+  policy: 'compensate' | 'report' | 'hold';
   foundStatus: OrderStatus | null;
   detectedAt: string;
   settleWorkflowId?: string;
   settledAt?: string;
-  outcome?: 'settled' | 'had-outcome' | 'reported' | 'nothing-recorded';
+  outcome?: 'settled' | 'had-outcome' | 'reported' | 'nothing-recorded' | 'completed';
   status?: OrderStatus | null;
   compensationsDone?: string[];
   compensationsFailed?: string[];
   openDeadLetters?: string[];
+  needsAttention?: Waiting;
+  repair?: { action: 'retry' | 'correct' | 'compensate'; by?: string };
+  holdEnded?: 'timed-out' | 'cancelled';
   [key: string]: unknown;
 }

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataOf } from '../../api/client';
 import { consoleFiles } from '../../api/console';
 import { buildConsole } from '../../console/build';
-import { ORDER_STATUS } from '../../domain/orders';
+import { ORDER_STATUS, orderWorkflowId } from '../../domain/orders';
 import { ERASED } from '../../domain/personal-data';
 import { demoConfig, REFUSED_POSTAL_CODE, seedDemo, type DemoWorld } from '../../scripts/console-demo';
 import { faultsOf } from '../helpers/faults';
@@ -88,6 +88,8 @@ describe('the operator console in a browser', () => {
   });
 
   interface Session {
+    /** The stack whose console it opened. */
+    baseUrl: string;
     context: BrowserContext;
     page: Page;
     /** Uncaught errors and CSP refusals seen by the page: a console that works has none. */
@@ -97,7 +99,7 @@ describe('the operator console in a browser', () => {
   }
 
   /** A fresh tab (its own sessionStorage), with `key` typed into the console's key form. */
-  async function session(key: string | undefined, name: string): Promise<Session> {
+  async function session(key: string | undefined, name: string, baseUrl = stack!.baseUrl): Promise<Session> {
     if (noBrowser) throw noBrowser;
     const context = await browser!.newContext({ viewport: { width: 1400, height: 1000 } });
     const page = await context.newPage();
@@ -108,12 +110,12 @@ describe('the operator console in a browser', () => {
       if (/Content Security Policy/i.test(m.text())) problems.push(`CSP: ${m.text()}`);
     });
     page.on('load', () => (loads += 1));
-    await page.goto(`${stack!.baseUrl}/console/`);
+    await page.goto(`${baseUrl}/console/`);
     if (key !== undefined) {
       await page.getByLabel('API key', { exact: true }).fill(key);
       await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Use key' }).click()]);
     }
-    const s: Session = { context, page, problems, loads: () => loads };
+    const s: Session = { baseUrl, context, page, problems, loads: () => loads };
     sessions.set(s, name);
     return s;
   }
@@ -131,7 +133,7 @@ describe('the operator console in a browser', () => {
     return d.toISOString().slice(0, 16);
   };
 
-  const open = (s: Session, hash: string) => s.page.goto(`${stack!.baseUrl}/console/#${hash}`);
+  const open = (s: Session, hash: string) => s.page.goto(`${s.baseUrl}/console/#${hash}`);
 
   /** axe-core's serious and critical findings on the page as it stands. */
   async function accessibilityProblems(page: Page): Promise<string[]> {
@@ -422,6 +424,123 @@ describe('the operator console in a browser', () => {
       await close(s);
     }
   }, 180_000);
+
+  it('lists an order held after its booking on the Unsettled page, where and until when it waits, and compensates it from there', async () => {
+    if (noBrowser) throw noBrowser;
+    // The settle policy is the worker's: a stack of its own holds the orders whose saga ended.
+    const holding = await startStack({
+      ...demoConfig,
+      AUTH: 'on',
+      API_KEYS: [{ key: OPERATOR, role: 'operator', customerId: undefined }],
+      SETTLE_POLICY: 'hold',
+      // A deployment of its own: the other stack's worker versions a different task queue.
+      WORKER_DEPLOYMENT_NAME: `console-held-${suffix}`,
+      // The breakers' pauses are theirs to test; here the step held by a fault stays where it is.
+      BREAKERS: 'off',
+    });
+    let s: Session | undefined;
+    try {
+      const api = apiOf(holding, { authorization: `Bearer ${OPERATOR}` });
+      const customerId = `held-${suffix}`;
+      const sku = `HELD-${suffix}`;
+      await dataOf(api.POST('/inventory', { body: { sku, quantity: 5, price: 1_000 } }));
+      const { accountId } = await dataOf(
+        api.POST('/accounts', { body: { customerId, owner: `held (${suffix})`, initialDeposit: 10_000 } }),
+      );
+      // The booking is made, then its attempt hangs: the saga is ended there, before completeOrder.
+      await faultsOf(api).inject('shipping', { mode: 'hang-after-effect', hangMs: 10_000 });
+      const { orderId } = await dataOf(
+        api.POST('/orders', {
+          body: {
+            customerId,
+            accountId,
+            items: [{ sku, quantity: 2 }],
+            shippingAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
+          },
+        }),
+      );
+      const eventsOf = async () =>
+        (await dataOf(api.GET('/orders/{orderId}/events', { params: { path: { orderId } } }))).events.map(
+          (e) => (e as { type: string }).type,
+        );
+      await waitFor('the shipment to be booked', async () => (await eventsOf()).includes('ShipmentScheduled'), 60_000);
+      await holding.client.workflow.getHandle(orderWorkflowId(orderId)).terminate('ended after the booking');
+      await faultsOf(api).clear('shipping');
+      const held = await waitFor(
+        'the settlement to hold the order',
+        async () => {
+          const { orders } = await dataOf(api.GET('/orders/unsettled', { params: { query: { state: 'held' } } }));
+          return orders.find((o) => o.orderId === orderId);
+        },
+        60_000,
+      );
+      expect(held).toMatchObject({ policy: 'hold', close: 'Terminated', needsAttention: { step: 'completeOrder' } });
+      // The orders read model says what the order's stream and the ledger say: it waits for an operator.
+      await waitFor(
+        'the orders view to show the held order NEEDS_ATTENTION',
+        async () =>
+          (await dataOf(api.GET('/orders/{orderId}', { params: { path: { orderId } } }))).status ===
+          ORDER_STATUS.NEEDS_ATTENTION,
+        30_000,
+      );
+
+      s = await session(OPERATOR, 'held', holding.baseUrl);
+      const { page } = s;
+      await open(s, '/unsettled');
+      const list = page.getByRole('table', { name: /^Orders without a saga outcome/ });
+      const row = list.getByRole('row', { name: new RegExp(orderId) });
+      await row.waitFor();
+      await expect(row.innerText()).resolves.toMatch(/Terminated[\s\S]*held[\s\S]*hold[\s\S]*at completeOrder until /);
+      const panel = page.getByRole('region', { name: `Held order ${orderId}` });
+      await panel.getByText(/Held at completeOrder/).waitFor();
+      await panel.getByText(/if none comes by .* the settlement compensates by itself/).waitFor();
+      await panel.getByRole('button', { name: 'Retry completeOrder' }).waitFor();
+      expect(await accessibilityProblems(page)).toEqual([]);
+
+      const form = panel.getByRole('form', { name: `Give up and compensate of order ${orderId}` });
+      await form.getByLabel('Reason to compensate').fill('the parcel was lost');
+      const sent = page.waitForRequest((r) => r.method() === 'POST' && new URL(r.url()).pathname.endsWith('/repair'));
+      await form.getByRole('button', { name: 'Compensate (undo the order)' }).click();
+      expect((await sent).headers()['idempotency-key']).toMatch(/^console-[0-9a-f]{32}$/);
+      await panel.getByText('compensate: accepted by the API').waitFor();
+
+      const settled = await waitFor(
+        'the settlement to compensate the held order',
+        async () => {
+          const { orders } = await dataOf(api.GET('/orders/unsettled', { params: { query: { state: 'settled' } } }));
+          return orders.find((o) => o.orderId === orderId);
+        },
+        60_000,
+      );
+      expect(settled).toMatchObject({
+        outcome: 'settled',
+        status: ORDER_STATUS.CANCELLED,
+        repair: { action: 'compensate' },
+      });
+      const types = await eventsOf();
+      for (const once of ['ShipmentScheduled', 'ShipmentCancelled', 'PaymentRefunded', 'OrderCancelled'])
+        expect(
+          types.filter((t) => t === once),
+          once,
+        ).toHaveLength(1);
+      expect(types).not.toContain('OrderCompleted');
+      await waitFor(
+        'the orders view to show the order CANCELLED',
+        async () =>
+          (await dataOf(api.GET('/orders/{orderId}', { params: { path: { orderId } } }))).status ===
+          ORDER_STATUS.CANCELLED,
+        30_000,
+      );
+      // Settled, it is listed among the settled ones with the repair carried out.
+      await page.getByLabel('Settlement state').selectOption('settled');
+      await expect
+        .poll(() => row.innerText(), { timeout: 20_000 })
+        .toMatch(/settled[\s\S]*hold[\s\S]*compensate[\s\S]*settled[\s\S]*CANCELLED/);
+    } finally {
+      if (s) await close(s);
+      await holding.stop();
+    }
+  }, 300_000);
 
   it('cancels an order from its page, and shows why the API refuses to cancel a completed one', async () => {
     const s = await session(OPERATOR, 'cancel');

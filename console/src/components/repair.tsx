@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { ApiError, idempotencyKey, post, seg } from '../api';
-import type { OrderView, SagaState } from '../types';
+import type { Waiting } from '../types';
 import { Answer, Section, when } from './feedback';
 
 type Address = { line1: string; city: string; postalCode: string; country: string };
@@ -15,22 +15,32 @@ const FIELDS: Array<{ name: keyof Address; label: string; autocomplete: string }
 ];
 
 /**
- * A saga waiting in NEEDS_ATTENTION: which step failed and why, until when it waits, and the three
- * repairs (POST /orders/:orderId/repair): retry the step, correct its address and retry, or give up
- * and compensate. Each click sends its own Idempotency-Key. Once a repair was asked the section
- * stays with the API's answer, and a second repair shows the API's refusal (409) as it is.
+ * An order waiting in NEEDS_ATTENTION, in its saga or, once the saga ended without an outcome, in
+ * the settlement that holds it (SETTLE_POLICY=hold): which step it waits at and why, until when it
+ * waits, and the three repairs (POST /orders/:orderId/repair, which reaches either): retry, correct
+ * the address and retry, or give up and compensate. Each click sends its own Idempotency-Key. Once
+ * a repair was asked the section stays with the API's answer, and a second repair shows the API's
+ * refusal (409) as it is.
  */
 export function RepairPanel(props: {
   orderId: string;
-  saga: SagaState | undefined;
-  order: OrderView | undefined;
+  waiting: Waiting | null;
+  /** The address the correction starts from. */
+  address: Address | null | undefined;
+  /** Who waits: the saga, or the settlement of an order whose saga ended. */
+  holder?: 'saga' | 'settlement';
+  /** Its heading and the names of its forms, unique on a page that shows several orders. */
+  title?: string;
+  of?: string;
   onDone: () => void;
 }) {
-  const waiting = props.saga?.needsAttention ?? null;
+  const waiting = props.waiting;
+  const holder = props.holder ?? 'saga';
+  const of = props.of ? ` of ${props.of}` : '';
   const [answer, setAnswer] = useState<{ ok: boolean; title: string; body: unknown } | undefined>(undefined);
   const [busy, setBusy] = useState(false);
   const [reason, setReason] = useState('');
-  const current = props.order?.shippingAddress;
+  const current = props.address;
   const [address, setAddress] = useState<Address | undefined>(undefined);
   const shown: Address = address ?? {
     line1: current?.line1 ?? '',
@@ -62,19 +72,25 @@ export function RepairPanel(props: {
   };
 
   return (
-    <Section title="Needs attention">
+    <Section title={props.title ?? 'Needs attention'}>
       {waiting ? (
         <div class="attention" role="alert">
+          {holder === 'saga' ? (
+            <p>
+              <strong>{waiting.step}</strong> failed for a reason an operator can fix: {waiting.reason}
+            </p>
+          ) : (
+            <p>
+              Held at <strong>{waiting.step}</strong>: {waiting.reason}
+            </p>
+          )}
           <p>
-            <strong>{waiting.step}</strong> failed for a reason an operator can fix: {waiting.reason}
-          </p>
-          <p>
-            Waiting since {when(waiting.since)} for a repair; if none comes by {when(waiting.until)} the saga
+            Waiting since {when(waiting.since)} for a repair; if none comes by {when(waiting.until)} the {holder}{' '}
             compensates by itself. The customer may still cancel.
           </p>
         </div>
       ) : (
-        <p class="hint">This saga is not waiting for a repair now: the API refuses another one and says why.</p>
+        <p class="hint">This {holder} is not waiting for a repair now: the API refuses another one and says why.</p>
       )}
       <div class="actions">
         <button type="button" disabled={busy} onClick={() => void repair({ action: 'retry' })}>
@@ -82,7 +98,7 @@ export function RepairPanel(props: {
         </button>
       </div>
       <form
-        aria-label="Correct the shipping address and retry"
+        aria-label={`Correct the shipping address${of} and retry`}
         onSubmit={(e) => {
           e.preventDefault();
           void repair({ action: 'correct', shippingAddress: shown });
@@ -110,7 +126,7 @@ export function RepairPanel(props: {
         </fieldset>
       </form>
       <form
-        aria-label="Give up and compensate"
+        aria-label={`Give up and compensate${of}`}
         onSubmit={(e) => {
           e.preventDefault();
           void repair({ action: 'compensate', reason: reason.trim() });

@@ -67,7 +67,12 @@ export function OrderPage(props: { orderId: string }) {
         {order.data === undefined && order.error === undefined && <Loading what="the order" />}
         {order.data && <Summary order={order.data} />}
       </Section>
-      <RepairPanel orderId={id} saga={saga.data} order={order.data} onDone={reloadAll} />
+      <RepairPanel
+        orderId={id}
+        waiting={saga.data?.needsAttention ?? null}
+        address={order.data?.shippingAddress}
+        onDone={reloadAll}
+      />
       <Actions orderId={id} saga={saga.data} onDone={reloadAll} />
       <Section title="Saga (live state)">
         {saga.error !== undefined && <ErrorMessage error={saga.error} what={`The saga of order ${id}`} />}
