@@ -9,6 +9,7 @@ import { sagaActivities } from './saga/activities';
 import { awaitApproval } from './saga/approval';
 import { compensate } from './saga/compensate';
 import { CompensationStack, compensation } from './saga/compensation-stack';
+import { breakerWaitOfThisSaga } from './saga/breaker-wait';
 import { runStep, type Saga } from './saga/context';
 import { isSagaOutcome } from './saga/failures';
 import { LOCAL_STEPS, LOCAL_STEPS_OF_ORDER_STEPS_PATCH, runLocally, type LocalStep } from './saga/local';
@@ -61,6 +62,9 @@ async function runOrderSaga(input: OrderSagaInput): Promise<OrderSagaResult> {
     },
     state: new SagaState(input),
     act: sagaActivities(settings, { localSteps: localStepsOfThisSaga() }),
+    // After the patches above and before createOrder's local activity: a patch asked after a local
+    // activity's result may be announced to a replay one task too late (workflows/patches.ts).
+    breakerWait: breakerWaitOfThisSaga(),
     // Address changes and the steps that read or settle the address take turns: the last accepted
     // change is the one shipped, and a change queued behind the booking finds it booked and is refused.
     addressLock: new Mutex(),

@@ -60,6 +60,18 @@ export const SAGA_LOCAL_CREATE_ORDER = 'saga-local-create-order';
 export const SAGA_BREAKER_WAIT = 'saga-breaker-wait';
 
 /**
+ * The saga asks SAGA_BREAKER_WAIT in its first workflow task, beside its other patches and before
+ * createOrder runs as a local activity, instead of at its first breaker step, right after that local
+ * activity's result. Asked there, the answer depended on timing: when a query is answered while the
+ * local activity's result waits to be handed to the workflow, the worker records the result's marker
+ * in that task and the step's patch marker in the next one; a replay hands the result over one task
+ * earlier, before it has announced that patch, and patched() answers false against a history that
+ * holds the marker (a non-determinism error, seen by queries that replay). Sagas without this marker
+ * still ask at the step (docs/workflow-changes.md, "A patch asked after a local activity").
+ */
+export const SAGA_PATCHES_AT_START = 'saga-patches-at-start';
+
+/**
  * A step that fails for a reason an operator can fix (the step table's `repairable` failures, such
  * as an address the carrier refuses) waits in NEEDS_ATTENTION for a repair instead of compensating
  * (workflows/saga/repair.ts). Asked only when such a failure happens, so sagas that never meet one

@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { workerParts } from '../../composition';
+import { createAccountService } from '../../domain/accounts';
+import type { OrderSagaInput } from '../../domain/orders';
+import { WORKFLOW_NAMES, type OrderSagaWorkflow } from '../../workflows/client';
+import {
+  SAGA_BREAKER_WAIT,
+  SAGA_LOCAL_CREATE_ORDER,
+  SAGA_PATCHES_AT_START,
+  SAGA_POINT_OF_NO_RETURN,
+  SAGA_STEP_TABLE,
+} from '../../workflows/patches';
+import { stockDocument } from '../helpers/stock-document';
+import { useTimeSkippingWorker } from '../helpers/time-skipping-worker';
+import { MATRIX_SETTINGS } from '../workflow/saga-env';
+import { describeEvent, loadFixtures, patchIdOf, replayFixtures } from './replay-histories';
+import { splitAfterLocalMarker } from './split-after-local-marker';
+
+/**
+ * A worker may record createOrder's local activity marker in one workflow task and what the saga
+ * did with its result (the next step's commands) in the next. A replay hands the result to the
+ * saga in the marker's task, before it announces the patches of the next one: a patch first asked
+ * there reads as absent although the history holds its marker. So the saga asks its steps'
+ * patches in its first task (SAGA_PATCHES_AT_START, workflows/patches.ts).
+ */
+describe('the saga asks its patches before createOrder runs (saga-patches-at-start)', () => {
+  const t = useTimeSkippingWorker('patches-at-start', (db) => ({ activities: workerParts({ db }).activities }));
+
+  async function completedSaga() {
+    const orderId = `patches-${randomUUID().slice(0, 8)}`;
+    const { accountId } = await createAccountService({ store: t.store }).openAccount({
+      owner: orderId,
+      initialDeposit: 100_000,
+    });
+    const sku = `SKU-${orderId}`;
+    await stockDocument(t.db, sku, 10, 1_500);
+    const input: OrderSagaInput = {
+      orderId,
+      customerId: `customer-${orderId}`,
+      accountId,
+      items: [{ sku, quantity: 2 }],
+      shippingAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
+      correlationId: randomUUID(),
+      settings: MATRIX_SETTINGS,
+    };
+    const handle = await t.env.client.workflow.start<OrderSagaWorkflow>(WORKFLOW_NAMES.orderSaga, {
+      taskQueue: t.taskQueue,
+      workflowId: `order-${orderId}`,
+      args: [input],
+    });
+    expect(await handle.result()).toMatchObject({ status: 'COMPLETED' });
+    return { orderId, history: await handle.fetchHistory() };
+  }
+
+  it(
+    "records every patch a new saga's steps ask before createOrder's marker, and replays with the marker ending its task",
+    { timeout: 60_000 },
+    async () => {
+      const { orderId, history } = await completedSaga();
+      const marker = history.events!.map(describeEvent).indexOf("MarkerRecorded (local activity 'createOrder')");
+      const split = splitAfterLocalMarker(history, 'createOrder');
+      expect(split.events!.map(describeEvent).slice(marker, marker + 2)).toEqual([
+        "MarkerRecorded (local activity 'createOrder')",
+        'WorkflowTaskScheduled',
+      ]);
+      const failures = await replayFixtures([
+        { file: `saga ${orderId}`, history },
+        { file: `saga ${orderId}, createOrder's marker ending its task`, history: split },
+      ]);
+      expect(failures.map((f) => f.message)).toEqual([]);
+      expect(history.events!.slice(0, marker).flatMap((e) => patchIdOf(e) ?? [])).toEqual([
+        SAGA_POINT_OF_NO_RETURN,
+        SAGA_STEP_TABLE,
+        SAGA_LOCAL_CREATE_ORDER,
+        SAGA_PATCHES_AT_START,
+        SAGA_BREAKER_WAIT,
+      ]);
+    },
+  );
+
+  it('a saga that asked saga-breaker-wait after createOrder cannot replay such a history: the failure this avoids', async () => {
+    const [fixture] = loadFixtures().filter((f) => f.file.endsWith('/breaker-wait.saga-local-create-order.json'));
+    const split = {
+      file: `${fixture!.file}, createOrder's marker ending its task`,
+      history: splitAfterLocalMarker(fixture!.history, 'createOrder'),
+    };
+    const failures = await replayFixtures([fixture!, split]);
+    expect(failures.map((f) => [f.file, f.message])).toEqual([
+      [
+        split.file,
+        expect.stringContaining(
+          `Non-deprecated patch marker encountered for change ${SAGA_BREAKER_WAIT}, but there is no corresponding change command`,
+        ),
+      ],
+    ]);
+  });
+});
