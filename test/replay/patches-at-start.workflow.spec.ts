@@ -11,9 +11,11 @@ import {
   SAGA_POINT_OF_NO_RETURN,
   SAGA_STEP_TABLE,
 } from '../../workflows/patches';
+import { scenariosRecordedWith } from '../../scripts/saga-scenarios';
 import { stockDocument } from '../helpers/stock-document';
 import { useTimeSkippingWorker } from '../helpers/time-skipping-worker';
 import { MATRIX_SETTINGS } from '../workflow/saga-env';
+import { localActivityOf } from '../../scripts/replay/events';
 import { describeEvent, loadFixtures, patchIdOf, replayFixtures } from './replay-histories';
 import { splitAfterLocalMarker } from './split-after-local-marker';
 
@@ -78,6 +80,37 @@ describe('the saga asks its patches before createOrder runs (saga-patches-at-sta
       ]);
     },
   );
+
+  it('has a history of every saga path recorded with it, each with those patches before createOrder, that replays split too', async () => {
+    const tagged = loadFixtures().filter((f) => f.file.endsWith(`.${SAGA_PATCHES_AT_START}.json`));
+    expect(
+      tagged.map((f) => f.file.split('/').pop()!.split('.')[0]!).sort(),
+      `record them with: npm run record-histories -- --tag ${SAGA_PATCHES_AT_START}`,
+    ).toEqual(
+      scenariosRecordedWith(SAGA_PATCHES_AT_START)
+        .map((s) => s.name)
+        .sort(),
+    );
+    const sagas = tagged.filter((f) => f.history.events!.some((e) => localActivityOf(e) === 'createOrder'));
+    for (const f of sagas) {
+      const marker = f.history.events!.findIndex((e) => localActivityOf(e) === 'createOrder');
+      expect(
+        f.history.events!.slice(0, marker).flatMap((e) => patchIdOf(e) ?? []),
+        f.file,
+      ).toEqual([
+        SAGA_POINT_OF_NO_RETURN,
+        SAGA_STEP_TABLE,
+        SAGA_LOCAL_CREATE_ORDER,
+        SAGA_PATCHES_AT_START,
+        SAGA_BREAKER_WAIT,
+      ]);
+    }
+    const split = sagas.map((f) => ({
+      file: `${f.file}, createOrder's marker ending its task`,
+      history: splitAfterLocalMarker(f.history, 'createOrder'),
+    }));
+    expect((await replayFixtures(split)).map((f) => f.message)).toEqual([]);
+  });
 
   it('a saga that asked saga-breaker-wait after createOrder cannot replay such a history: the failure this avoids', async () => {
     const [fixture] = loadFixtures().filter((f) => f.file.endsWith('/breaker-wait.saga-local-create-order.json'));
