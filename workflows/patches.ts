@@ -61,13 +61,13 @@ export const SAGA_BREAKER_WAIT = 'saga-breaker-wait';
 
 /**
  * The saga asks SAGA_BREAKER_WAIT in its first workflow task, beside its other patches and before
- * createOrder runs as a local activity, instead of at its first breaker step, right after that local
- * activity's result. Asked there, the answer depended on timing: when a query is answered while the
- * local activity's result waits to be handed to the workflow, the worker records the result's marker
- * in that task and the step's patch marker in the next one; a replay hands the result over one task
- * earlier, before it has announced that patch, and patched() answers false against a history that
- * holds the marker (a non-determinism error, seen by queries that replay). Sagas without this marker
- * still ask at the step (docs/workflow-changes.md, "A patch asked after a local activity").
+ * createOrder runs as a local activity, not at its first breaker step, on that local activity's
+ * result. Asked on the result, the answer depends on how the history cuts workflow tasks: where
+ * createOrder's marker ends a task and the step's commands open the next, a replay hands the result
+ * over in the marker's task, before it announces the next task's patches, and patched() answers
+ * false against a history that holds the marker (a non-determinism error, which a query that
+ * replays reports). Sagas without this marker still ask at the step, where their histories hold it
+ * (docs/workflow-changes.md, "A patch asked after a local activity").
  */
 export const SAGA_PATCHES_AT_START = 'saga-patches-at-start';
 

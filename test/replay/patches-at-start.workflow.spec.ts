@@ -20,8 +20,8 @@ import { describeEvent, loadFixtures, patchIdOf, replayFixtures } from './replay
 import { splitAfterLocalMarker } from './split-after-local-marker';
 
 /**
- * A worker may record createOrder's local activity marker in one workflow task and what the saga
- * did with its result (the next step's commands) in the next. A replay hands the result to the
+ * A history can hold createOrder's local activity marker at the end of one workflow task and what
+ * the saga did with its result (the next step's commands) in the next. A replay hands the result to the
  * saga in the marker's task, before it announces the patches of the next one: a patch first asked
  * there reads as absent although the history holds its marker. So the saga asks its steps'
  * patches in its first task (SAGA_PATCHES_AT_START, workflows/patches.ts).

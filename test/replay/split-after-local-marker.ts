@@ -7,10 +7,8 @@ type JsonEvent = Record<string, unknown> & { eventId: string; eventType: string 
 /**
  * The same history with `activity`'s local activity marker ending its workflow task: a task
  * (scheduled, started, completed) is put right after the marker, and the commands that followed it
- * in its task belong to the new one. That is how a worker records a local activity whose result
- * it reported before the workflow had acted on it: the marker in one task, what the workflow did
- * with the result in the next. Event ids after the marker move up by three, and so do the
- * references to them.
+ * in its task belong to the new one: the marker in one task, what the workflow did with the
+ * result in the next. Event ids after the marker move up by three, and so do the references to them.
  */
 export function splitAfterLocalMarker(history: History, activity: string): History {
   const json = JSON.parse(historyToJSON(history)) as { events: JsonEvent[] };
