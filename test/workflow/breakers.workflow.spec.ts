@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Context } from '@temporalio/activity';
 import { describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import { cancelUpdate, statusQuery } from '../../workflows/definitions';
 import { BreakerInterceptor } from '../../workers/breaker-interceptor';
 import { stockDocument } from '../helpers/stock-document';
 import { useTimeSkippingWorker } from '../helpers/time-skipping-worker';
+import { replayFixtures } from '../replay/replay-histories';
 import { waitFor } from '../helpers/wait-for';
 import { MATRIX_SETTINGS } from './saga-env';
 
@@ -88,6 +89,15 @@ describe('a provider outage pauses the step, not the business (circuit breakers,
     return { orderId, handle, balanceNow };
   }
 
+  /**
+   * The saga's history replays on the workflow code: what a query on a worker that no longer holds
+   * the saga does, decided here once rather than by which worker a query happens to reach.
+   */
+  async function expectReplays(handle: WorkflowHandle) {
+    const failures = await replayFixtures([{ file: handle.workflowId, history: await handle.fetchHistory() }]);
+    expect(failures.map((f) => f.message)).toEqual([]);
+  }
+
   const transitions = async () =>
     (await t.store.readStream(breakerStream('payment'))).map(
       (e) => `${e.type}:${(e.data as { by?: string }).by ?? ''}`,
@@ -137,6 +147,7 @@ describe('a provider outage pauses the step, not the business (circuit breakers,
       expect(seen[0]).toBe('BreakerOpened:failures');
       expect(seen.at(-1)).toBe('BreakerClosed:probe');
       expect(seen).toContain('BreakerHalfOpened:');
+      await expectReplays(handle);
     },
   );
 
@@ -171,6 +182,7 @@ describe('a provider outage pauses the step, not the business (circuit breakers,
       }
       expect(await handle.result()).toMatchObject({ status: 'COMPLETED' });
       expect((await handle.query(statusQuery)).compensationsDone).toEqual([]);
+      await expectReplays(handle);
     },
   );
 
