@@ -45,8 +45,11 @@ export interface BreakerView extends BreakerState {
   transitions: number;
 }
 
-/** How long a process trusts the breaker state it read last before reading again (ms). */
-const FRESH_MS = 200;
+/**
+ * How long a process trusts the breaker state it read last before reading again (ms): a change
+ * made elsewhere (a transition, an operator's hand) reaches every process within this time.
+ */
+export const BREAKER_STATE_FRESH_MS = 200;
 
 /**
  * The breakers' adapter, shared through MongoDB by every process that calls or shows a service (the
@@ -64,7 +67,7 @@ export function createBreakers(deps: { db: Db; store: BreakerStore; settings?: B
 
   async function load(service: BreakerService, fresh = false): Promise<AggregateResult<BreakerState>> {
     const kept = folds.get(service);
-    if (kept && !fresh && now() - kept.readAt < FRESH_MS) return kept.fold;
+    if (kept && !fresh && now() - kept.readAt < BREAKER_STATE_FRESH_MS) return kept.fold;
     const fold = await deps.store.aggregateStream(breakerStream(service), evolver, {
       from: kept?.fold,
       useSnapshots: false,

@@ -102,6 +102,9 @@ export async function holdForRepair(s: Settlement, facts: OrderFacts): Promise<S
       error: describeFailure(err),
     });
   });
+  // Waiting from the moment the order says so: an operator who sees NEEDS_ATTENTION may repair at once,
+  // even before the ledger's entry below is written.
+  waiting = { step };
   await own.noteHeld({
     orderId,
     close: s.close,
@@ -111,7 +114,6 @@ export async function holdForRepair(s: Settlement, facts: OrderFacts): Promise<S
     until: until.toISOString(),
     settleWorkflowId: workflowInfo().workflowId,
   });
-  waiting = { step };
 
   const answered = await condition(() => repair !== undefined || cancel !== undefined, waitMs, {
     summary: `wait up to ${duration(waitMs)} for a repair of ${step}`,

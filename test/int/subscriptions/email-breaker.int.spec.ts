@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dataOf } from '../../../api/client';
 import { breakerStream } from '../../../domain/breakers';
+import { BREAKER_STATE_FRESH_MS } from '../../../infra/breakers';
 import { checkpoints } from '../../../readside/engine/checkpoints';
 import { apiOf } from '../../helpers/stack';
 import { faultsOf } from '../../helpers/faults';
@@ -148,6 +149,8 @@ describe('the Email service goes through its circuit breaker', () => {
 
       const opened = await put('open', 'provider maintenance window');
       expect(opened).toMatchObject({ changed: true, breaker: { status: 'open', by: 'operator', probeAt: null } });
+      // The read side trusts the state it read for BREAKER_STATE_FRESH_MS: the hand holds the sends from then on.
+      await new Promise((r) => setTimeout(r, 2 * BREAKER_STATE_FRESH_MS));
       const versionOpened = (await transitions()).length;
       const failuresBefore = await failuresOfSubscription();
 
