@@ -1,4 +1,5 @@
 import {
+  DEFAULT_COMPENSATION_POLICY,
   DEFAULT_STEP_POLICIES,
   type SagaSettings,
   type ServiceName,
@@ -6,19 +7,6 @@ import {
 } from '../domain/orders/saga-settings';
 import { SERVICES } from '../domain/orders/steps';
 import type { Config } from './index';
-
-/**
- * Compensations use the services' backoff (DEFAULT_STEP_POLICIES in domain/orders/saga-settings.ts)
- * with COMPENSATION_MAX_ATTEMPTS (default 30, about half an hour with a 60 s cap): undoing must
- * outlast an outage; when even that fails, a dead letter.
- */
-const COMPENSATION: StepPolicy = {
-  startToCloseTimeoutMs: 15_000,
-  initialIntervalMs: 1_000,
-  backoffCoefficient: 2,
-  maximumIntervalMs: 60_000,
-  maximumAttempts: 30,
-};
 
 function scaled(policy: StepPolicy, scale: number): StepPolicy {
   return {
@@ -40,6 +28,9 @@ export function sagaSettings(config: Config): SagaSettings {
     policies: Object.fromEntries(
       SERVICES.map((service) => [service, scaled(DEFAULT_STEP_POLICIES[service], scale)]),
     ) as Record<ServiceName, StepPolicy>,
-    compensationPolicy: { ...scaled(COMPENSATION, scale), maximumAttempts: config.COMPENSATION_MAX_ATTEMPTS },
+    compensationPolicy: {
+      ...scaled(DEFAULT_COMPENSATION_POLICY, scale),
+      maximumAttempts: config.COMPENSATION_MAX_ATTEMPTS,
+    },
   };
 }

@@ -24,6 +24,7 @@ export { catchUpWithDocument, type LegacyOrderDocument } from './legacy-document
 export * from './errors';
 export * from './status';
 export {
+  DEFAULT_COMPENSATION_POLICY,
   DEFAULT_STEP_POLICIES,
   policyOf,
   withDefaultPolicies,

@@ -31,6 +31,18 @@ export interface SagaSettings {
 }
 
 /**
+ * Compensations use the services' backoff with COMPENSATION_MAX_ATTEMPTS (default 30, about half an
+ * hour with a 60 s cap): undoing must outlast an outage; when even that fails, a dead letter.
+ */
+export const DEFAULT_COMPENSATION_POLICY: StepPolicy = {
+  startToCloseTimeoutMs: 15_000,
+  initialIntervalMs: 1_000,
+  backoffCoefficient: 2,
+  maximumIntervalMs: 60_000,
+  maximumAttempts: 30,
+};
+
+/**
  * Retry policy per service: how long one attempt may take and how Temporal backs off between
  * attempts of a technical failure (service down, timeout). Business failures are never retried.
  *

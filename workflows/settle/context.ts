@@ -1,20 +1,12 @@
 import { proxyActivities, workflowInfo, type ActivityInterfaceFor } from '@temporalio/workflow';
 import type { DeadLetterActivities } from '../../activities/dead-letters';
 import type { SettleActivities } from '../../activities/settle-order';
-import type { StepPolicy } from '../../domain/orders/saga-settings';
+import { DEFAULT_COMPENSATION_POLICY, type StepPolicy } from '../../domain/orders/saga-settings';
 import type { SettleOrderInput, SettleOrderResult } from '../../domain/orders/settlement';
 import type { CompensationStep } from '../../domain/orders/steps';
 import { activityOptions } from '../policies';
 import type { StepActivities } from '../saga/activities';
 
-/** The saga's compensation budget when the caller names none (config/saga.ts at scale 1). */
-const COMPENSATION: StepPolicy = {
-  startToCloseTimeoutMs: 15_000,
-  initialIntervalMs: 1_000,
-  backoffCoefficient: 2,
-  maximumIntervalMs: 60_000,
-  maximumAttempts: 30,
-};
 /** Reading the order and recording the settlement have nowhere else to go: retried until the store answers. */
 export const untilDone = (policy: StepPolicy): StepPolicy => ({ ...policy, maximumAttempts: 0 });
 
@@ -36,7 +28,7 @@ export interface Settlement {
 
 /** The settlement's context; building it writes nothing to the history. */
 export function settlement(input: SettleOrderInput): Settlement {
-  const policy = input.compensationPolicy ?? COMPENSATION;
+  const policy = input.compensationPolicy ?? DEFAULT_COMPENSATION_POLICY;
   const own = proxyActivities<SettleActivities>(activityOptions(untilDone(policy)));
   const { workflowId } = workflowInfo();
   return {
