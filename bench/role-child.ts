@@ -5,10 +5,12 @@
  * counted (by activity for a worker) and the bytes it writes are summed; the parent asks for both
  * over IPC, and pauses and resumes a read side the same way.
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
-import { masterKeysFor, openDatabase, readSideParts, workerActivities, workerConnection } from '../composition';
-import { faultInjectionOn, mongodbUri, type Config } from '../config';
+import { masterKeysFor, openDatabase, readSideParts, workerConnection, workerParts } from '../composition';
+import { breakerSettings, faultInjectionOn, mongodbUri, type Config } from '../config';
 import { dataConverter } from '../infra/data-converter';
 import { createLogger } from '../infra/logger';
 import type { Mongo } from '../infra/mongo';
@@ -63,8 +65,13 @@ async function start(config: Config): Promise<Running> {
       const mongo = await openDatabase(monitored);
       watch(mongo, activityStep);
       const connection = await workerConnection(config);
-      const activities = workerActivities({ db: mongo.db, masterKeys: masterKeysFor(config, log) });
-      const worker = await createWorker({ connection, config, db: mongo.db, activities, log });
+      // As workers/main.ts builds it: the steps guarded by their circuit breakers.
+      const parts = workerParts({
+        db: mongo.db,
+        masterKeys: masterKeysFor(config, log),
+        breakers: breakerSettings(config),
+      });
+      const worker = await createWorker({ connection, config, db: mongo.db, ...parts, log });
       const started = runWorker(worker, { connection, config, db: mongo.db, log });
       await started.current;
       return {
@@ -137,6 +144,25 @@ async function start(config: Config): Promise<Running> {
   }
 }
 
+/**
+ * With BENCH_CPU_PROFILE_DIR set, the process's main thread is sampled by V8's profiler from start
+ * to stop and written there as <role>.cpuprofile (`--cpu-prof` is refused in NODE_OPTIONS).
+ */
+async function startProfiler(): Promise<(() => Promise<void>) | undefined> {
+  const dir = process.env.BENCH_CPU_PROFILE_DIR;
+  if (!dir) return undefined;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 1000 });
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(path.join(dir, `${role}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
 async function main() {
   installRuntime();
   const config = benchConfig(
@@ -148,6 +174,7 @@ async function main() {
     { TASK_QUEUE: process.env.BENCH_TASK_QUEUE!, MONGODB_DB: process.env.BENCH_DB! },
   );
   const running = await start(config);
+  const profiler = await startProfiler();
   const reply = (id: number, result: unknown) => process.send?.({ id, result });
   process.on('message', (request: ChildRequest) => {
     void (async () => {
@@ -155,6 +182,7 @@ async function main() {
         if (request.op === 'work') return reply(request.id, { commands: commands.snapshot(), bytes: bytes.snapshot() });
         if (request.op === 'pause') return reply(request.id, await running.pause?.());
         if (request.op === 'resume') return reply(request.id, await running.resume?.());
+        await profiler?.();
         await running.stop();
         reply(request.id, null);
         process.exit(0);

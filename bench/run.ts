@@ -7,6 +7,10 @@
  * run, prints a table, and writes bench/results/<date>.{json,md,svg} and latest.{json,md,svg}.
  * When the MongoDB server is ours (embedded), each scenario gets a fresh one: the stand-in's
  * oplog only grows, and its change streams rescan it, so one scenario's writes would slow the next.
+ *
+ * Profiles: BENCH_KEEP_PROFILE=1 keeps the profiled run's saga.cpuprofile (--only=profile; its
+ * folder is logged), and BENCH_CPU_PROFILE_DIR=<dir> has every process of the split stack write
+ * <role>.cpuprofile there when it stops (open either in Chrome DevTools or speedscope).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -487,7 +491,8 @@ async function profileRun(
   let summary: ProfileSummary | null = null;
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (file) summary = summarizeProfile(path.join(dir, file), root);
-  rmSync(dir, { recursive: true, force: true });
+  if (!process.env.BENCH_KEEP_PROFILE) rmSync(dir, { recursive: true, force: true });
+  else log(`profile kept in ${dir}`);
   const procs = serverProcesses(mongoUri, temporalAddress);
   return {
     concurrency: opts.concurrency,

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime, Worker, type NativeConnection } from '@temporalio/worker';
-import { masterKeysFor, openDatabase, readSideParts, workerActivities } from '../../composition';
-import { faultInjectionOn, loadConfig, mongodbUri, type Config } from '../../config';
+import { masterKeysFor, openDatabase, readSideParts, workerParts } from '../../composition';
+import { breakerSettings, faultInjectionOn, loadConfig, mongodbUri, type Config } from '../../config';
 import { createLogger } from '../../infra/logger';
 import type { Mongo } from '../../infra/mongo';
 import { startConsumers } from '../../readside';
@@ -105,12 +105,17 @@ export async function startBenchStack(servers: ServerAddresses): Promise<BenchSt
   const workerMongo = await openDatabase(monitored);
   commands.watch('worker', workerMongo.client, activityStep);
   const workerLog = createLogger('worker-bench', config.LOG_LEVEL);
-  const activities = workerActivities({ db: workerMongo.db, masterKeys: masterKeysFor(config, workerLog) });
+  // As workers/main.ts builds it: the steps guarded by their circuit breakers.
+  const parts = workerParts({
+    db: workerMongo.db,
+    masterKeys: masterKeysFor(config, workerLog),
+    breakers: breakerSettings(config),
+  });
   const worker = await createWorker({
     connection: system.nativeConnection,
     config,
     db: workerMongo.db,
-    activities,
+    ...parts,
     log: workerLog,
   });
   const started = runWorker(worker, {
