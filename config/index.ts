@@ -335,6 +335,11 @@ export const configSchema = z.object({
   BREAKER_PROBE_TIMEOUT: duration('BREAKER_PROBE_TIMEOUT').default(DEFAULT_BREAKER_SETTINGS.probeTimeoutMs),
   /** At most this many waiting steps resume per second per service once its breaker closes. */
   BREAKER_RESUME_PER_SECOND: positiveInt('BREAKER_RESUME_PER_SECOND').default(DEFAULT_BREAKER_SETTINGS.resumePerSecond),
+  /**
+   * How long a process may hold the successes of a closed breaker before writing them to the shared
+   * window in one command (failures and transitions are written at once); shorter than BREAKER_WINDOW.
+   */
+  BREAKER_SUCCESS_FLUSH_MS: duration('BREAKER_SUCCESS_FLUSH_MS').default(DEFAULT_BREAKER_SETTINGS.successFlushMs),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -385,6 +390,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(
       'BLIND_INDEX_KEY must be a secret of its own, not one of PAYLOAD_KEYS (it must outlive their rotation)',
     );
+  if (config.BREAKER_SUCCESS_FLUSH_MS >= config.BREAKER_WINDOW)
+    problems.push(
+      `BREAKER_SUCCESS_FLUSH_MS must be shorter than BREAKER_WINDOW (${config.BREAKER_WINDOW} ms): successes held longer would miss their window`,
+    );
   if (problems.length) throw new ConfigError(problems);
   return config;
 }
@@ -409,6 +418,7 @@ export const breakerSettings = (config: Config): BreakerSettings => ({
   maxOpenMs: config.BREAKER_MAX_OPEN,
   probeTimeoutMs: config.BREAKER_PROBE_TIMEOUT,
   resumePerSecond: config.BREAKER_RESUME_PER_SECOND,
+  successFlushMs: config.BREAKER_SUCCESS_FLUSH_MS,
 });
 
 export const faultInjectionOn = (config: Pick<Config, 'NODE_ENV' | 'FAULT_INJECTION'>) =>

@@ -17,20 +17,12 @@ import {
   type PollAnswer,
 } from '../domain/breakers';
 import { WrongExpectedVersionError, type AggregateResult, type EventStore, type Evolver } from '../eventstore';
+import { createBreakerWindows } from './breaker-windows';
 
 /** What the breakers need of the event store: their transitions are its events. */
 export type BreakerStore = Pick<EventStore, 'append' | 'aggregateStream'>;
 
 const evolver: Evolver<BreakerState> = { initialState: initialBreakerState, evolve: evolveBreaker };
-
-interface WindowDocument {
-  _id: BreakerService;
-  /** The stream version the window counts for: a transition starts a new count. */
-  epoch: number;
-  start: Date;
-  calls: number;
-  failures: number;
-}
 
 interface TokenDocument {
   _id: string;
@@ -56,12 +48,14 @@ export const BREAKER_STATE_FRESH_MS = 200;
  * workers for the saga's steps, the read side for the Email service, the API for operators): the state of each is the fold of
  * its stream `breaker-<service>` (one append per transition, expecting the version it was decided
  * on, so two workers never both open or both probe); the calls of the current window are counters
- * in `breaker_windows`; the resume limiter's tokens are per-second counters in `breaker_tokens`.
+ * in `breaker_windows` (./breaker-windows.ts: the successes of a closed breaker go out in batches);
+ * the resume limiter's tokens are per-second counters in `breaker_tokens`. `stop()` writes the
+ * successes still held when the process stops.
  */
 export function createBreakers(deps: { db: Db; store: BreakerStore; settings?: BreakerSettings; now?: () => number }) {
   const settings = deps.settings ?? DEFAULT_BREAKER_SETTINGS;
   const now = deps.now ?? Date.now;
-  const windows = deps.db.collection<WindowDocument>('breaker_windows');
+  const windows = createBreakerWindows({ db: deps.db, settings, now });
   const tokens = deps.db.collection<TokenDocument>('breaker_tokens');
   const folds = new Map<BreakerService, { fold: AggregateResult<BreakerState>; readAt: number }>();
 
@@ -97,25 +91,6 @@ export function createBreakers(deps: { db: Db; store: BreakerStore; settings?: B
     }
   }
 
-  /** Counts one call in the current window of this epoch (a new window when it is over or the breaker moved). */
-  async function count(service: BreakerService, epoch: number, failed: boolean) {
-    const at = now();
-    const failures = failed ? 1 : 0;
-    const counted = await windows.findOneAndUpdate(
-      { _id: service, epoch, start: { $gt: new Date(at - settings.windowMs) } },
-      { $inc: { calls: 1, failures } },
-      { returnDocument: 'after' },
-    );
-    if (counted) return counted;
-    // Two workers may start a window at once; one count is lost then, which a share does not notice.
-    await windows.updateOne(
-      { _id: service },
-      { $set: { epoch, start: new Date(at), calls: 1, failures } },
-      { upsert: true },
-    );
-    return { calls: 1, failures };
-  }
-
   return {
     settings,
 
@@ -134,7 +109,9 @@ export function createBreakers(deps: { db: Db; store: BreakerStore; settings?: B
      */
     async record(service: BreakerService, call: { ok: boolean; caller: string; error?: string }): Promise<boolean> {
       const fold = await load(service);
-      const window = await count(service, fold.version, !call.ok);
+      // A success in a closed breaker changes nothing now: it reaches the window later, in a batch.
+      if (call.ok && fold.state.status === 'closed' && windows.defer(service, fold.version)) return false;
+      const window = await windows.count(service, fold.version, !call.ok);
       const event = afterCall(fold.state, call, window, now(), settings);
       if (event) await transition(service, fold, event);
       const after = event ? await load(service, true) : fold;
@@ -180,6 +157,12 @@ export function createBreakers(deps: { db: Db; store: BreakerStore; settings?: B
     async list(): Promise<BreakerView[]> {
       return Promise.all(BREAKER_SERVICES.map(async (s) => viewOf(s, await load(s, true))));
     },
+
+    /** Writes the successes this process holds to the shared windows now. */
+    flush: () => windows.flush(),
+
+    /** Writes what it holds and counts every later call at once: for a process that stops. */
+    stop: () => windows.stop(),
   };
 
   /** One token of this second's allowance; the steps that find none poll again shortly. */

@@ -59,6 +59,8 @@ export async function startConsumers(
     projector,
     stop: async () => {
       await Promise.all([email.stop(), projector.stop()]);
+      // The sends' successes this process still holds go to the shared window before the client closes.
+      await breakers?.stop();
       await watcher.close();
     },
   };

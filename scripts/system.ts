@@ -54,17 +54,20 @@ export async function startInProcess(config: Config, options: InProcessOptions =
   const log = options.log ?? createLogger('system', config.LOG_LEVEL, options.destination);
   const mongo = await openDatabase(config);
   const nativeConnection = await workerConnection(config);
-  const worker =
+  const parts =
     options.worker === false
       ? undefined
-      : await createWorker({
-          connection: nativeConnection,
-          config,
-          db: mongo.db,
-          ...workerParts({ db: mongo.db, masterKeys: masterKeysFor(config, log), breakers: breakerSettings(config) }),
-          log,
-          spanExporter: options.spanExporter,
-        });
+      : workerParts({ db: mongo.db, masterKeys: masterKeysFor(config, log), breakers: breakerSettings(config) });
+  const worker =
+    parts &&
+    (await createWorker({
+      connection: nativeConnection,
+      config,
+      db: mongo.db,
+      ...parts,
+      log,
+      spanExporter: options.spanExporter,
+    }));
   const started = worker && runWorker(worker, { connection: nativeConnection, config, db: mongo.db, log });
   const running = started?.running;
   await started?.current;
@@ -96,6 +99,7 @@ export async function startInProcess(config: Config, options: InProcessOptions =
       await consumers?.stop();
       worker?.shutdown();
       await running;
+      await parts?.breakers.stop();
       await connection.close();
       await nativeConnection.close();
       if (options.dropDatabaseOnStop) await mongo.db.dropDatabase().catch(() => {});

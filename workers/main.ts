@@ -81,6 +81,8 @@ async function main() {
   );
   reportReady();
   await running;
+  // The steps' successes this process still holds go to the shared windows before the client closes.
+  await breakers.stop();
   watchdog.stop();
   await health?.close();
   await connection.close();

@@ -30,9 +30,14 @@ export interface BreakerSettings {
   probeTimeoutMs: number;
   /** At most this many waiting steps resume per second once the breaker closes. */
   resumePerSecond: number;
+  /**
+   * How long a process may keep the successes of a closed breaker before they reach the shared
+   * window (infra/breaker-windows.ts); no rule here reads it, as a success never moves a closed breaker.
+   */
+  successFlushMs?: number;
 }
 
-export const DEFAULT_BREAKER_SETTINGS: Readonly<BreakerSettings> = {
+export const DEFAULT_BREAKER_SETTINGS: Readonly<Required<BreakerSettings>> = {
   windowMs: 30_000,
   minimumCalls: 10,
   failureRatio: 0.5,
@@ -40,6 +45,7 @@ export const DEFAULT_BREAKER_SETTINGS: Readonly<BreakerSettings> = {
   maxOpenMs: 60_000,
   probeTimeoutMs: 30_000,
   resumePerSecond: 10,
+  successFlushMs: 1_000,
 };
 
 /** Who moved the breaker: its own failure count, a probe's answer, or an operator by hand. */
