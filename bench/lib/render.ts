@@ -338,6 +338,11 @@ export function renderMarkdown(report: Report): string {
         r.heavyOutsideLoad ? '**heavy outside load**' : '',
       ]),
     );
+    if (saga.warmup?.rounds?.length)
+      out.push(
+        `Warm-up: ${saga.warmup.rounds.length} round(s) of ${saga.warmup.ordersPerRound} orders and ${saga.warmup.ordersPerRound} workflows of each baseline, until the MongoDB server's JIT compiler threads used less than ${saga.warmup.settledBelowCores} cores over a round (the stand-in is a JVM; its compiling is a one-off cost, not a saga's). Compiler cores per warm-up round: ${saga.warmup.rounds.map((w: any) => f(w.jitCores, 2)).join(', ')}. Compiler CPU seconds during the measured levels (every side's rounds together): ${saga.levels.map((l: any) => `C=${l.concurrency} ${l.mongoJitCpuSeconds === undefined ? '–' : f(l.mongoJitCpuSeconds, 2)}`).join(', ')}.`,
+        '',
+      );
     if (saga.payloadEncryption !== undefined)
       out.push(
         `Payload encryption (PAYLOAD_KEYS) was **${saga.payloadEncryption ? 'on' : 'off'}** in this run, for both sides; personal fields are sealed per customer either way (with the development master key when PAYLOAD_KEYS is unset).`,
