@@ -58,6 +58,14 @@ export interface CheckpointWriter {
   stamp(progressAt: Date): void;
   /** Sends what is pending now and resolves once nothing is pending or in flight (written, failed or refused). */
   settled(): Promise<void>;
+  /**
+   * The subscription is handling a batch: another subscription's urgent write waits for this one's
+   * (up to GATHER_CHECKPOINT_MS), so that both go out in one command. Ends with its next `write`,
+   * `stamp` or `idle`.
+   */
+  busy(): void;
+  /** The subscription is done with its batch and asks for nothing: writes waiting for it go out. */
+  idle(): void;
 }
 
 export interface WriterEvents {
@@ -69,6 +77,14 @@ export interface WriterEvents {
 
 /** How long a lazy write waits at most for an urgent one to go out with. */
 export const LAZY_CHECKPOINT_MS = 200;
+/**
+ * How long an urgent write waits at most for the other subscriptions that were handed the same
+ * events to ask for theirs. Every subscription of a process is woken by the same append; the first
+ * one done would otherwise go out alone and the rest, queued behind it, in a second command. A
+ * subscription's handling is a round trip or two, so a few ms gathers them; readers of the position
+ * wait no longer than that (and they poll every 20 ms: api/read-consistency.ts).
+ */
+export const GATHER_CHECKPOINT_MS = 5;
 
 type Fields = Partial<Pick<CheckpointDocument, 'position' | 'resumeToken' | 'updatedAt' | 'progressAt'>>;
 
@@ -91,14 +107,26 @@ interface Member {
  * same values again is harmless), and that subscription is told it was fenced.
  */
 export interface CheckpointBatch {
+  /** Asks for `member`'s pending statement to go out (which ends its being busy). */
   ask(member: Member, urgent: boolean): void;
   /** Sends what `member` has pending now; resolves once it has nothing pending or in flight. */
   settled(member: Member): Promise<void>;
+  /** `member` is handling events: an urgent write waits for it to ask (or go idle), GATHER_CHECKPOINT_MS at most. */
+  busy(member: Member): void;
+  idle(member: Member): void;
 }
 
-export function checkpointBatch(cps: Collection<CheckpointDocument>, lazyMs = LAZY_CHECKPOINT_MS): CheckpointBatch {
+export function checkpointBatch(
+  cps: Collection<CheckpointDocument>,
+  lazyMs = LAZY_CHECKPOINT_MS,
+  gatherMs = GATHER_CHECKPOINT_MS,
+): CheckpointBatch {
   const waiting = new Set<Member>();
+  const busy = new Set<Member>();
   let urgent = false;
+  /** Set while an urgent write waits for busy members: when it goes out regardless. */
+  let gatherTimer: NodeJS.Timeout | undefined;
+  let gathered = false;
   let flight: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
 
@@ -117,6 +145,9 @@ export function checkpointBatch(cps: Collection<CheckpointDocument>, lazyMs = LA
     urgent = false;
     clearTimeout(timer);
     timer = undefined;
+    clearTimeout(gatherTimer);
+    gatherTimer = undefined;
+    gathered = false;
     const statements = members.flatMap((member) => {
       const filter = member.filter();
       const fields = member.take();
@@ -149,7 +180,7 @@ export function checkpointBatch(cps: Collection<CheckpointDocument>, lazyMs = LA
     flight = send().finally(() => {
       flight = undefined;
       if (waiting.size === 0) return;
-      if (urgent) start();
+      if (urgent) startOrGather();
       else later();
     });
   };
@@ -157,25 +188,44 @@ export function checkpointBatch(cps: Collection<CheckpointDocument>, lazyMs = LA
     timer ??= setTimeout(() => {
       timer = undefined;
       urgent = true;
-      if (!flight) start();
+      if (!flight) startOrGather();
     }, lazyMs);
+  };
+  /** An urgent write goes out once no member is busy, or once it has waited gatherMs for them. */
+  const startOrGather = () => {
+    if (busy.size === 0 || gathered) return start();
+    gatherTimer ??= setTimeout(() => {
+      gatherTimer = undefined;
+      gathered = true;
+      if (!flight && urgent) start();
+    }, gatherMs);
+  };
+  const done = (member: Member) => {
+    if (!busy.delete(member) || busy.size > 0) return;
+    if (urgent && !flight && waiting.size > 0) start();
   };
 
   return {
     ask(member, isUrgent) {
       waiting.add(member);
+      busy.delete(member);
       if (isUrgent) urgent = true;
       if (flight) return; // sent when the one in flight returns (or at its time, if lazy)
-      if (urgent) start();
+      if (urgent) startOrGather();
       else later();
     },
     async settled(member) {
+      busy.delete(member);
       while (flight || waiting.has(member)) {
         if (waiting.has(member)) urgent = true;
         if (!flight) start();
         await flight;
       }
     },
+    busy(member) {
+      busy.add(member);
+    },
+    idle: done,
   };
 }
 
@@ -241,5 +291,7 @@ export function checkpointWriter(
       batch.ask(member, false);
     },
     settled: () => batch.settled(member),
+    busy: () => batch.busy(member),
+    idle: () => batch.idle(member),
   };
 }

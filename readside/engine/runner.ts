@@ -196,7 +196,6 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
   async function loop(writer: CheckpointWriter, startAfter: ResumeToken | null) {
     const watcher = listen(startAfter);
     while (!stopped) {
-      let progressed = false;
       try {
         // Handling never runs further ahead of the written checkpoint than a restart may redeliver.
         if (position - writer.written() >= CHECKPOINT_MAX_BEHIND) {
@@ -210,66 +209,17 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
         dirty = false;
         const batch = await nextBatch(watcher);
         resumeToken = watcher.resumeToken();
-        await subscription.beforeBatch?.(handleWithRetry);
-        const relevant = wanted ? batch.events.filter((e) => wanted.has(e.type)) : batch.events;
-        // The fast path: the whole batch in one go, unless something in it must be parked.
-        let done = false;
-        if (subscription.handleMany && relevant.length > 1 && !relevant.some((e) => subscription.shouldPark?.(e))) {
-          try {
-            await subscription.handleMany(relevant);
-            done = true;
-          } catch (err) {
-            log.debug(
-              { err: String(err), subscription: subscription.name },
-              'batch failed; handling its events one by one',
-            );
-          }
+        // Every subscription of the process is handed the same appended events at once: another
+        // subscription's urgent checkpoint write waits briefly for this one's (./checkpoints.ts,
+        // GATHER_CHECKPOINT_MS), so that they go out in one command instead of two.
+        if (batch.nextPosition - 1 > position) writer.busy();
+        let progressed: boolean;
+        try {
+          progressed = await handleBatch(batch, writer);
+        } finally {
+          writer.idle();
         }
-        for (const event of done ? [] : relevant) {
-          if (stopped) return;
-          if (subscription.shouldPark?.(event)) await subscription.park!(event);
-          else await handleWithRetry(event);
-        }
-        const now = new Date();
-        if (batch.nextPosition - 1 > position) {
-          position = batch.nextPosition - 1;
-          // The read models already hold these events: whoever waits for them need not also wait
-          // for the checkpoint (which only decides where a restart resumes).
-          while (waiters.length && waiters[0]!.position <= position) waiters.shift()!.resolve(true);
-          progressed = true;
-        }
-        // The checkpoint is written at once when the subscription has caught up with what it was
-        // told of and handled something of its own since the last write (readers wait for that
-        // position: read-your-writes); while more is waiting, a run of small batches writes it at
-        // most every CHECKPOINT_EVERY_MS (one write per single-event batch would be a round trip
-        // between events). It never falls more than CHECKPOINT_MAX_BEHIND positions behind, so a
-        // restart redelivers less than that plus one batch: the bound the read models' duplicate
-        // guard (readside/projections/types.ts, APPLIED_WINDOW) is sized for. Any other move (only
-        // another context's events, or a write not yet due) is asked for lazily: it goes out with
-        // the next checkpoint write of any subscription in the process, or within
-        // LAZY_CHECKPOINT_MS (./checkpoints.ts), so a subscription whose events are all another
-        // context's costs no command of its own. Redelivering such events after a restart applies
-        // nothing. The write goes out without holding up the next batch; the top of the loop waits
-        // for it only at that bound.
-        if (relevant.length > 0) unwrittenApplied = true;
-        const sinceWrite = now.getTime() - lastCheckpointWrite;
-        const urgent =
-          unwrittenApplied &&
-          (!dirty || sinceWrite >= CHECKPOINT_EVERY_MS || position - writer.written() >= CHECKPOINT_MAX_BEHIND);
-        if (position > writer.written() && (urgent || position > writer.asked())) {
-          const reportProgress = urgent && now.getTime() - lastProgressWrite >= PROGRESS_EVERY_MS;
-          if (reportProgress) lastProgressWrite = now.getTime();
-          if (urgent) {
-            lastCheckpointWrite = now.getTime();
-            unwrittenApplied = false;
-          }
-          writer.write(position, resumeToken, reportProgress ? now : undefined, { lazy: !urgent });
-        }
-        // Nothing to do is progress too (a quiet system is not a stuck one); a hole is not.
-        if (!progressed && batch.hole === null && now.getTime() - lastProgressWrite >= PROGRESS_EVERY_MS) {
-          lastProgressWrite = now.getTime();
-          writer.stamp(now);
-        }
+        if (stopped) return;
         await subscription.afterBatch?.(handleWithRetry);
         // A hole that is still young: an append is in flight; look again shortly. Otherwise sleep
         // until an append wakes the subscription, or the idle poll (the safety net) reads the log.
@@ -280,6 +230,72 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
         await sleep(1_000);
       }
     }
+  }
+
+  /** Handles a batch and asks for the checkpoint it calls for; whether the position moved. */
+  async function handleBatch(batch: Awaited<ReturnType<typeof nextBatch>>, writer: CheckpointWriter) {
+    let progressed = false;
+    await subscription.beforeBatch?.(handleWithRetry);
+    const relevant = wanted ? batch.events.filter((e) => wanted.has(e.type)) : batch.events;
+    // The fast path: the whole batch in one go, unless something in it must be parked.
+    let done = false;
+    if (subscription.handleMany && relevant.length > 1 && !relevant.some((e) => subscription.shouldPark?.(e))) {
+      try {
+        await subscription.handleMany(relevant);
+        done = true;
+      } catch (err) {
+        log.debug(
+          { err: String(err), subscription: subscription.name },
+          'batch failed; handling its events one by one',
+        );
+      }
+    }
+    for (const event of done ? [] : relevant) {
+      if (stopped) return progressed;
+      if (subscription.shouldPark?.(event)) await subscription.park!(event);
+      else await handleWithRetry(event);
+    }
+    const now = new Date();
+    if (batch.nextPosition - 1 > position) {
+      position = batch.nextPosition - 1;
+      // The read models already hold these events: whoever waits for them need not also wait
+      // for the checkpoint (which only decides where a restart resumes).
+      while (waiters.length && waiters[0]!.position <= position) waiters.shift()!.resolve(true);
+      progressed = true;
+    }
+    // The checkpoint is written at once when the subscription has caught up with what it was
+    // told of and handled something of its own since the last write (readers wait for that
+    // position: read-your-writes); while more is waiting, a run of small batches writes it at
+    // most every CHECKPOINT_EVERY_MS (one write per single-event batch would be a round trip
+    // between events). It never falls more than CHECKPOINT_MAX_BEHIND positions behind, so a
+    // restart redelivers less than that plus one batch: the bound the read models' duplicate
+    // guard (readside/projections/types.ts, APPLIED_WINDOW) is sized for. Any other move (only
+    // another context's events, or a write not yet due) is asked for lazily: it goes out with
+    // the next checkpoint write of any subscription in the process, or within
+    // LAZY_CHECKPOINT_MS (./checkpoints.ts), so a subscription whose events are all another
+    // context's costs no command of its own. Redelivering such events after a restart applies
+    // nothing. The write goes out without holding up the next batch; the top of the loop waits
+    // for it only at that bound.
+    if (relevant.length > 0) unwrittenApplied = true;
+    const sinceWrite = now.getTime() - lastCheckpointWrite;
+    const urgent =
+      unwrittenApplied &&
+      (!dirty || sinceWrite >= CHECKPOINT_EVERY_MS || position - writer.written() >= CHECKPOINT_MAX_BEHIND);
+    if (position > writer.written() && (urgent || position > writer.asked())) {
+      const reportProgress = urgent && now.getTime() - lastProgressWrite >= PROGRESS_EVERY_MS;
+      if (reportProgress) lastProgressWrite = now.getTime();
+      if (urgent) {
+        lastCheckpointWrite = now.getTime();
+        unwrittenApplied = false;
+      }
+      writer.write(position, resumeToken, reportProgress ? now : undefined, { lazy: !urgent });
+    }
+    // Nothing to do is progress too (a quiet system is not a stuck one); a hole is not.
+    if (!progressed && batch.hole === null && now.getTime() - lastProgressWrite >= PROGRESS_EVERY_MS) {
+      lastProgressWrite = now.getTime();
+      writer.stamp(now);
+    }
+    return progressed;
   }
 
   /** On a clean stop, what was handled since the last checkpoint is not handled again. */

@@ -1,6 +1,11 @@
 import type { Collection } from 'mongodb';
 import { describe, expect, it } from 'vitest';
-import { checkpointBatch, checkpointWriter, type CheckpointDocument } from '../../../readside/engine/checkpoints';
+import {
+  checkpointBatch,
+  checkpointWriter,
+  type CheckpointDocument,
+  type CheckpointWriter,
+} from '../../../readside/engine/checkpoints';
 
 type Filter = { _id: string; epoch?: number };
 type Statement = { filter: Filter; set: Record<string, unknown> };
@@ -44,6 +49,48 @@ describe('checkpoint writes of several subscriptions', () => {
     expect(commands[0]!.map((s) => s.filter._id).sort()).toEqual(['a', 'b', 'c']);
     expect(commands[0]!.find((s) => s.filter._id === 'c')!.set).not.toHaveProperty('position');
     expect([a.written(), b.written(), c.written()]).toEqual([7, 5, 0]);
+  });
+
+  it('wait for the other subscriptions handling the same events, so that one command carries them all', async () => {
+    const { collection, commands } = recordingCollection(new Set());
+    const batch = checkpointBatch(collection, 60_000, 60_000);
+    const events = { fenced: () => {}, failed: () => {} };
+    const [a, b, c] = ['a', 'b', 'c'].map((id) =>
+      checkpointWriter(collection, () => ({ _id: id }), 0, events, batch),
+    ) as [CheckpointWriter, CheckpointWriter, CheckpointWriter];
+    for (const w of [a, b, c]) w.busy();
+    a.write(7, null);
+    await tick();
+    expect(commands).toHaveLength(0); // b and c are still handling theirs
+    b.write(7, null);
+    await tick();
+    expect(commands).toHaveLength(0);
+    c.idle(); // c had nothing to write
+    await a.settled();
+    expect(commands.map((cmd) => cmd.map((s) => s.filter._id).sort())).toEqual([['a', 'b']]);
+    expect([a.written(), b.written(), c.written()]).toEqual([7, 7, 0]);
+  });
+
+  it('send an urgent write after a few ms even while another subscription is still busy', async () => {
+    const { collection, commands } = recordingCollection(new Set());
+    const batch = checkpointBatch(collection, 60_000, 20);
+    const events = { fenced: () => {}, failed: () => {} };
+    const [a, b] = ['a', 'b'].map((id) => checkpointWriter(collection, () => ({ _id: id }), 0, events, batch)) as [
+      CheckpointWriter,
+      CheckpointWriter,
+    ];
+    a.busy();
+    b.busy();
+    a.write(3, null);
+    await tick();
+    expect(commands).toHaveLength(0);
+    await new Promise((r) => setTimeout(r, 40));
+    expect(commands.map((cmd) => cmd.map((s) => s.filter._id))).toEqual([['a']]);
+    expect(a.written()).toBe(3);
+    // b's own urgent write later is not held up by anyone.
+    b.write(4, null);
+    await b.settled();
+    expect(commands).toHaveLength(2);
   });
 
   it('send a lazy write within its wait when nothing else goes out', async () => {
