@@ -3,7 +3,7 @@ import type { StoredEvent } from '../../eventstore';
 import type { OrderStatus } from '../../domain/orders';
 import { ORDER_VIEW_EVENT_TYPES, orderChange, statusOf, type OrderChange } from './order-facts';
 import type { Fact, OrderViewDocument } from './order-view';
-import { bulkWrites, fenceFilter, runWrites, type Projection, type ProjectionContext, type Write } from './types';
+import { bulkWrites, eventWrites, fenceFilter, type Projection, type ProjectionContext, type Write } from './types';
 
 export { statusOf } from './order-facts';
 export type { OrderViewDocument } from './order-view';
@@ -25,9 +25,9 @@ export const ordersProjection: Projection = {
   eventTypes: ORDER_VIEW_EVENT_TYPES,
   // Every update here sets facts or keeps a maximum, so applying an event twice changes nothing:
   // no per-document position bookkeeping is needed (unlike the $inc projections).
-  // One by one (the fallback after a failed batch), a fenced-off upsert's duplicate-key error is
-  // harmless and ignored, as in every projection.
-  apply: (event: StoredEvent, ctx) => applyOrders([event], ctx, runWrites),
+  // One event (a batch of one, or the fallback after a failed batch) is one command; a fenced-off
+  // upsert's duplicate-key error is harmless and ignored, as in every projection (eventWrites).
+  apply: (event: StoredEvent, ctx) => applyOrders([event], ctx, eventWrites),
   applyMany: (events, ctx) => applyOrders(events, ctx, bulkWrites),
 };
 

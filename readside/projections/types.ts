@@ -52,6 +52,27 @@ export async function bulkWrites(ctx: ProjectionContext, writes: Write[]): Promi
 }
 
 /**
+ * Runs one event's writes with one command per collection (an event that sets latest-in-log fields
+ * has several writes to its document), and one by one only when the bulk write collided: an upsert
+ * that finds its document already holding the event, or fenced off, is the no-op that runWrites
+ * ignores. Every write is idempotent, so those the bulk write made before the collision may run again.
+ */
+export async function eventWrites(ctx: ProjectionContext, writes: Write[]): Promise<void> {
+  if (writes.length <= 1) return runWrites(ctx, writes);
+  try {
+    await bulkWrites(ctx, writes);
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+    await runWrites(ctx, writes);
+  }
+}
+
+const isDuplicateKey = (err: unknown) => {
+  const e = err as { code?: number; writeErrors?: Array<{ code?: number }> };
+  return e.code === 11000 || (Array.isArray(e.writeErrors) && e.writeErrors.some((w) => w.code === 11000));
+};
+
+/**
  * A projection whose every change is a list of writes per event: `apply` runs them, `applyMany`
  * runs a whole batch's as one bulk write per collection.
  */
@@ -62,7 +83,7 @@ export function writeProjection(
     name: def.name,
     collections: def.collections,
     eventTypes: def.eventTypes,
-    apply: (event, ctx) => runWrites(ctx, def.writes(event, ctx.epoch)),
+    apply: (event, ctx) => eventWrites(ctx, def.writes(event, ctx.epoch)),
     applyMany: (events, ctx) =>
       bulkWrites(
         ctx,
