@@ -4,6 +4,11 @@ import { bundleWorkflowCode, DefaultLogger, type BundleOptions, type Logger } fr
 const root = path.resolve(__dirname, '..');
 /** The workflow code the worker runs. */
 export const defaultWorkflowsPath = path.join(root, 'workflows', 'index.ts');
+/**
+ * Evaluated once per V8 context of the workflow threads and shared by every workflow in it
+ * (workflows/preloaded.ts says what, and why it is safe); everything else is evaluated per workflow.
+ */
+export const preloadedModules = [path.join(root, 'workflows', 'preloaded.ts')];
 
 export interface WorkflowBundle {
   code: string;
@@ -23,6 +28,7 @@ export function bundleWorkflows(
   return bundleWorkflowCode({
     workflowsPath: options.workflowsPath ?? defaultWorkflowsPath,
     plugins: options.plugins,
+    preloadModules: preloadedModules,
     // Webpack's statistics are INFO; a failed bundle is logged as an error and thrown.
     logger: options.logger ?? new DefaultLogger('WARN'),
     webpackConfigHook: (config) => ({ ...config, context: root }),
