@@ -30,6 +30,11 @@ const projectionDeadLetters = (db: Db) =>
 export const auditLog = (db: Db) => db.collection('audit_log');
 
 const OPERATOR_REQUESTS_EVERY_MS = 500;
+/**
+ * Without an unresolved dead letter of its own, an instance still looks, this much less often: a
+ * former lease holder may have recorded one after this instance read them (before its fencing).
+ */
+const UNKNOWN_REQUESTS_EVERY_MS = 10_000;
 
 export interface InstanceOptions {
   db: Db;
@@ -61,6 +66,13 @@ export function startProjectionInstance(
   const parked = parkedEvents(db);
   const deadLetters = projectionDeadLetters(db);
   const blocked = new Set<string>();
+  /**
+   * The instance's dead letters not yet redriven or discarded (their ids): an operator's request
+   * (open -> redrive-requested or discard-requested, api/routes/dead-letters.ts) can only be for one
+   * of them. They are read when the instance starts and added as it records them, so the requests
+   * are looked for only while there is one, not twice a second on every projection.
+   */
+  const unresolved = new Set<string>();
   const breaker = parkBreaker(db, projection.name);
   let loaded = false;
   let requestsCheckedAt = 0;
@@ -108,7 +120,10 @@ export function startProjectionInstance(
         status: { $in: ['open', 'redrive-requested', 'discard-requested'] },
       })
       .toArray();
-    for (const d of open) blocked.add(d.input.streamId);
+    for (const d of open) {
+      blocked.add(d.input.streamId);
+      unresolved.add(d._id);
+    }
     const waiting = new Set(await parked.distinct('streamId', { instance }));
     for (const streamId of waiting) blocked.add(streamId);
     loaded = true;
@@ -147,8 +162,10 @@ export function startProjectionInstance(
   async function recordDeadLetter(event: StoredEvent, error: unknown, attempts: number) {
     await breaker.record(event.streamId);
     blocked.add(event.streamId);
+    const id = `projection:${instance}:${event.position}`;
+    unresolved.add(id);
     await deadLetters.updateOne(
-      { _id: `projection:${instance}:${event.position}` },
+      { _id: id },
       {
         $set: { error: error instanceof Error ? error.message : String(error) },
         // Added up: a redriven event that fails again keeps the attempts of every round.
@@ -209,6 +226,7 @@ export function startProjectionInstance(
       } else {
         await deadLetters.updateOne({ _id: request._id }, { $set: { status: 'discarded', resolvedAt: new Date() } });
       }
+      unresolved.delete(request._id);
       await intercept?.afterResolve();
       const stillOpen = await deadLetters.countDocuments({
         source: 'projection',
@@ -239,10 +257,12 @@ export function startProjectionInstance(
     park,
     beforeBatch: loadBlocked,
     afterBatch: async (handle) => {
-      // Operator requests (redrive, discard) are looked for twice a second, not on every batch: at
-      // a few hundred events a second that query would be a round trip per batch per projection. After
-      // the batch, so that the events of the batch are readable without waiting for it.
-      if (Date.now() - requestsCheckedAt >= OPERATOR_REQUESTS_EVERY_MS) {
+      // Operator requests (redrive, discard) are looked for twice a second while the instance has an
+      // unresolved dead letter, not on every batch: at a few hundred events a second that query
+      // would be a round trip per batch per projection. After the batch, so that the events of the
+      // batch are readable without waiting for it.
+      const every = unresolved.size > 0 ? OPERATOR_REQUESTS_EVERY_MS : UNKNOWN_REQUESTS_EVERY_MS;
+      if (Date.now() - requestsCheckedAt >= every) {
         requestsCheckedAt = Date.now();
         await handleOperatorRequests(handle);
       }
