@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import type { AnyBulkWriteOperation, Collection } from 'mongodb';
 import type { StoredEvent } from '../../eventstore';
 import type { OrderStatus } from '../../domain/orders';
 import { ORDER_VIEW_EVENT_TYPES, orderChange, statusOf, type OrderChange } from './order-facts';
@@ -37,6 +38,12 @@ export const ordersProjection: Projection = {
  * once an order was read or written here, memory is as good as the document: the status is then
  * written in the same bulk write as the facts, instead of a read and a second write afterwards.
  * Entries change only after a write succeeded; a failed write forgets the orders it touched.
+ *
+ * An order not in memory is taken to be new, as nearly every order is when the view first meets
+ * it (its OrderCreated): its first upsert sets the status of the batch's facts only if it creates
+ * the document. When it found one instead (after a restart, a redrive, a takeover), the document
+ * is read back with this batch's facts in it and its status set from all of them: a read and a
+ * write more for those, none for a new order.
  */
 type Known = Pick<OrderViewDocument, 'facts' | 'factAt'> & { status: OrderStatus | undefined };
 const known = new WeakMap<ProjectionContext, LRUCache<string, Known>>();
@@ -52,20 +59,11 @@ async function applyOrders(events: StoredEvent[], ctx: ProjectionContext, write:
   let memory = known.get(ctx);
   if (!memory) known.set(ctx, (memory = new LRUCache<string, Known>({ max: KNOWN_ORDERS })));
   const ids = [...new Set(changes.map(({ change }) => change.orderId))];
-  const missing = ids.filter((id) => !memory.has(id));
-  if (missing.length) {
-    const docs = await orders
-      .find({ _id: { $in: missing } }, { projection: { facts: 1, factAt: 1, status: 1 } })
-      .toArray();
-    const found = new Map(docs.map((d) => [d._id, d]));
-    for (const id of missing) {
-      const doc = found.get(id);
-      memory.set(id, { facts: { ...doc?.facts }, factAt: { ...doc?.factAt }, status: doc?.status });
-    }
-  }
+  /** Each order not in memory, with the upsert that creates its document if it is new. */
+  const unknown = new Map<string, Write | undefined>(ids.filter((id) => !memory.has(id)).map((id) => [id, undefined]));
   const next = new Map(
     ids.map((id) => {
-      const k = memory.get(id)!;
+      const k = memory.get(id) ?? { facts: {}, factAt: {}, status: undefined };
       return [id, { ...k, facts: { ...k.facts }, factAt: { ...k.factAt } }];
     }),
   );
@@ -76,24 +74,56 @@ async function applyOrders(events: StoredEvent[], ctx: ProjectionContext, write:
     for (const name of factNames(change)) order.factAt[name] = Math.max(order.factAt[name] ?? 0, event.position);
     const w = changeWrite(change, event, ctx.epoch);
     lastWrite.set(change.orderId, w);
+    if (unknown.has(change.orderId) && !unknown.get(change.orderId)) unknown.set(change.orderId, w);
     return [...latestWrites(change, event, ctx.epoch), w];
   });
   for (const [id, order] of next) {
     const status = statusOf(order.facts, order.factAt);
     if (status === order.status) continue;
     order.status = status;
-    // Set by the order's last fact write of the batch, which holds every fact the status follows
-    // from: one update per event, not a second one for the status.
-    const last = lastWrite.get(id)!;
-    last.update = { ...last.update, $set: { ...(last.update.$set as object), status } };
+    // A new order's status goes with the upsert that creates its document (the batch's facts are
+    // all it has); a known one's is set by its last fact write of the batch, which holds every
+    // fact the status follows from: one update per event, not a second one for the status.
+    const creating = unknown.get(id);
+    if (creating) {
+      creating.update = { ...creating.update, $setOnInsert: { ...(creating.update.$setOnInsert as object), status } };
+    } else {
+      const last = lastWrite.get(id)!;
+      last.update = { ...last.update, $set: { ...(last.update.$set as object), status } };
+    }
   }
   try {
-    await write(ctx, writes);
+    const created = await write(ctx, writes);
+    const found = [...unknown].filter(([, w]) => !created.has(w!)).map(([id]) => id);
+    if (found.length) await setStatusFromDocuments(orders, found, next, ctx.epoch);
   } catch (err) {
     for (const id of ids) memory.delete(id);
     throw err;
   }
   for (const [id, order] of next) memory.set(id, order);
+}
+
+/**
+ * The orders not in memory whose documents existed: read back (with the batch's facts in them),
+ * `next` takes what they hold, and their status is set where it does not follow their facts.
+ */
+async function setStatusFromDocuments(
+  orders: Collection<OrderViewDocument>,
+  ids: string[],
+  next: Map<string, Known>,
+  epoch: number,
+): Promise<void> {
+  const docs = await orders.find({ _id: { $in: ids } }, { projection: { facts: 1, factAt: 1, status: 1 } }).toArray();
+  // Not to be remembered unless read.
+  for (const id of ids) next.delete(id);
+  const stale: AnyBulkWriteOperation<OrderViewDocument>[] = [];
+  for (const doc of docs) {
+    const status = statusOf(doc.facts ?? {}, doc.factAt ?? {});
+    next.set(doc._id, { facts: { ...doc.facts }, factAt: { ...doc.factAt }, status });
+    if (status !== doc.status)
+      stale.push({ updateOne: { filter: { _id: doc._id, ...fenceFilter(epoch) }, update: { $set: { status } } } });
+  }
+  if (stale.length) await orders.bulkWrite(stale, { ordered: false });
 }
 
 /**

@@ -29,26 +29,38 @@ export interface Write {
   upsert: boolean;
 }
 
+/** The writes whose upsert created their document (the others matched one, or collided). */
+export type Created = Set<Write>;
+
 /** Runs writes one by one; an upsert that collides (already applied, or fenced off) is a no-op. */
-export async function runWrites(ctx: ProjectionContext, writes: Write[]): Promise<void> {
+export async function runWrites(ctx: ProjectionContext, writes: Write[]): Promise<Created> {
+  const created: Created = new Set();
   for (const w of writes) {
     try {
-      await ctx.collection(w.collection).updateOne(w.filter, w.update, { upsert: w.upsert });
+      const result = await ctx.collection(w.collection).updateOne(w.filter, w.update, { upsert: w.upsert });
+      if (result.upsertedCount > 0) created.add(w);
     } catch (err) {
       if ((err as { code?: number }).code !== 11000) throw err;
     }
   }
+  return created;
 }
 
 /** Runs writes as one ordered bulk write per collection (throws on any collision: fall back to runWrites). */
-export async function bulkWrites(ctx: ProjectionContext, writes: Write[]): Promise<void> {
-  const byCollection = new Map<string, AnyBulkWriteOperation[]>();
-  for (const w of writes) {
-    const ops = byCollection.get(w.collection) ?? [];
-    ops.push({ updateOne: { filter: w.filter, update: w.update, upsert: w.upsert } });
-    byCollection.set(w.collection, ops);
-  }
-  await Promise.all([...byCollection].map(([name, ops]) => ctx.collection(name).bulkWrite(ops, { ordered: true })));
+export async function bulkWrites(ctx: ProjectionContext, writes: Write[]): Promise<Created> {
+  const byCollection = new Map<string, Write[]>();
+  for (const w of writes) byCollection.set(w.collection, [...(byCollection.get(w.collection) ?? []), w]);
+  const created: Created = new Set();
+  await Promise.all(
+    [...byCollection].map(async ([name, ws]) => {
+      const ops: AnyBulkWriteOperation[] = ws.map((w) => ({
+        updateOne: { filter: w.filter, update: w.update, upsert: w.upsert },
+      }));
+      const result = await ctx.collection(name).bulkWrite(ops, { ordered: true });
+      for (const index of Object.keys(result.upsertedIds ?? {})) created.add(ws[Number(index)]!);
+    }),
+  );
+  return created;
 }
 
 /**
@@ -57,13 +69,13 @@ export async function bulkWrites(ctx: ProjectionContext, writes: Write[]): Promi
  * that finds its document already holding the event, or fenced off, is the no-op that runWrites
  * ignores. Every write is idempotent, so those the bulk write made before the collision may run again.
  */
-export async function eventWrites(ctx: ProjectionContext, writes: Write[]): Promise<void> {
+export async function eventWrites(ctx: ProjectionContext, writes: Write[]): Promise<Created> {
   if (writes.length <= 1) return runWrites(ctx, writes);
   try {
-    await bulkWrites(ctx, writes);
+    return await bulkWrites(ctx, writes);
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
-    await runWrites(ctx, writes);
+    return runWrites(ctx, writes);
   }
 }
 
@@ -83,12 +95,15 @@ export function writeProjection(
     name: def.name,
     collections: def.collections,
     eventTypes: def.eventTypes,
-    apply: (event, ctx) => eventWrites(ctx, def.writes(event, ctx.epoch)),
-    applyMany: (events, ctx) =>
-      bulkWrites(
+    apply: async (event, ctx) => {
+      await eventWrites(ctx, def.writes(event, ctx.epoch));
+    },
+    applyMany: async (events, ctx) => {
+      await bulkWrites(
         ctx,
         events.flatMap((e) => def.writes(e, ctx.epoch)),
-      ),
+      );
+    },
   };
 }
 
