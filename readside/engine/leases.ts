@@ -54,31 +54,60 @@ export function createLeases(db: Db, holder: string, ttlMs = LEASE_TTL_MS) {
     return taken?.holder === holder ? taken.epoch : null;
   }
 
+  /**
+   * Keeps or takes the unit's lease: the epoch while this process holds it, null otherwise.
+   * Renews at most every LEASE_RENEW_MS, so calling it often costs nothing.
+   */
+  async function hold(unit: string): Promise<number | null> {
+    const mine = held.get(unit);
+    const now = Date.now();
+    if (mine) {
+      if (now - mine.renewedAt < LEASE_RENEW_MS) return mine.epoch;
+      const renewed = await leases.updateOne(
+        { _id: unit, holder, epoch: mine.epoch },
+        { $set: { expiresAt: new Date(now + ttlMs) } },
+      );
+      if (renewed.matchedCount === 1) {
+        mine.renewedAt = now;
+        return mine.epoch;
+      }
+      held.delete(unit); // taken over while we were away
+      return null;
+    }
+    const epoch = await acquire(unit);
+    if (epoch !== null) held.set(unit, { epoch, renewedAt: now });
+    return epoch;
+  }
+
   return {
     holder,
+    hold,
     /**
-     * Keeps or takes the unit's lease: the epoch while this process holds it, null otherwise.
-     * Renews at most every LEASE_RENEW_MS, so calling it often costs nothing.
+     * `hold` for several units, their renewals in one command. When it renewed fewer leases than it
+     * named, one was taken over: each is then held alone, which finds out which (renewing the
+     * others again is harmless).
      */
-    async hold(unit: string): Promise<number | null> {
-      const mine = held.get(unit);
+    async holdAll(units: string[]): Promise<Array<number | null>> {
       const now = Date.now();
-      if (mine) {
-        if (now - mine.renewedAt < LEASE_RENEW_MS) return mine.epoch;
-        const renewed = await leases.updateOne(
-          { _id: unit, holder, epoch: mine.epoch },
-          { $set: { expiresAt: new Date(now + ttlMs) } },
+      const due = units.flatMap((unit) => {
+        const mine = held.get(unit);
+        return mine && now - mine.renewedAt >= LEASE_RENEW_MS ? [{ unit, mine }] : [];
+      });
+      if (due.length > 1) {
+        const renewed = await leases.bulkWrite(
+          due.map(({ unit, mine }) => ({
+            updateOne: {
+              filter: { _id: unit, holder, epoch: mine.epoch },
+              update: { $set: { expiresAt: new Date(now + ttlMs) } },
+            },
+          })),
+          { ordered: false },
         );
-        if (renewed.matchedCount === 1) {
-          mine.renewedAt = now;
-          return mine.epoch;
-        }
-        held.delete(unit); // taken over while we were away
-        return null;
+        if (renewed.matchedCount === due.length) for (const { mine } of due) mine.renewedAt = now;
       }
-      const epoch = await acquire(unit);
-      if (epoch !== null) held.set(unit, { epoch, renewedAt: now });
-      return epoch;
+      const epochs: Array<number | null> = [];
+      for (const unit of units) epochs.push(await hold(unit));
+      return epochs;
     },
     /** Gives every lease back (a clean shutdown hands over at once instead of after the TTL). */
     async releaseAll(): Promise<void> {

@@ -12,6 +12,9 @@ import type { Projection } from './types';
 
 type Instance = ReturnType<typeof startProjectionInstance> & { generation: number; epoch: number };
 
+/** How often the projections' states are read and their heartbeat written when nothing is under way. */
+const STATES_EVERY_MS = 1_000;
+
 export interface ProjectorOptions {
   db: Db;
   store: EventStore;
@@ -52,8 +55,10 @@ export function startProjector(projections: Projection[], options: ProjectorOpti
 
   async function tick() {
     const held: Array<{ projection: Projection; epoch: number }> = [];
-    for (const projection of projections) {
-      const epoch = await options.leases.hold(`projection:${projection.name}`);
+    // The leases of every projection renewed in one command, not one each.
+    const epochs = await options.leases.holdAll(projections.map((projection) => `projection:${projection.name}`));
+    for (const [i, projection] of projections.entries()) {
+      const epoch = epochs[i]!;
       if (epoch === null) await letGo(projection.name);
       else held.push({ projection, epoch });
     }
@@ -61,10 +66,18 @@ export function startProjector(projections: Projection[], options: ProjectorOpti
     const names = held.map(({ projection }) => projection.name);
     // Liveness, once a second (progress is the checkpoint's business), and the states: one
     // command each for every projection this process holds, not one per projection.
-    if (Date.now() - lastHeartbeat >= 1_000) {
+    const beat = Date.now() - lastHeartbeat >= STATES_EVERY_MS;
+    if (beat) {
       lastHeartbeat = Date.now();
       await projectionStates(db).updateMany({ _id: { $in: names } }, { $set: { heartbeatAt: new Date() } });
     }
+    // The states say which generation serves and whether a rebuild was asked for. They are read
+    // on every tick only while this process has something to act on at once (a projection it has
+    // just taken over, a rebuild under way); otherwise with the heartbeat, so a rebuild request is
+    // taken up within a second.
+    const acting =
+      building.size > 0 || held.some(({ projection, epoch }) => live.get(projection.name)?.epoch !== epoch);
+    if (!beat && !acting) return;
     const states = new Map(
       (
         await projectionStates(db)
