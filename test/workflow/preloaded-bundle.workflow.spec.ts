@@ -14,6 +14,7 @@ import { openServiceDb, type ServiceDb } from '../helpers/service-db';
 import { stockDocument } from '../helpers/stock-document';
 import { openTimeSkippingEnv } from '../helpers/time-skipping-env';
 import { waitFor } from '../helpers/wait-for';
+import { loadFixtures } from '../replay/replay-histories';
 import { MATRIX_SETTINGS } from './saga-env';
 
 const PRICE = 1_500;
@@ -66,6 +67,18 @@ describe("the worker's workflow bundle shares zod between sagas", () => {
     expect(preload, 'the bundle has a preload function').toBeDefined();
     expect(preload).toContain('"./workflows/preloaded.ts"');
   });
+
+  it('replays every recorded history, as the bundle of the replay tooling does', async () => {
+    const fixtures = loadFixtures();
+    const feed = (async function* () {
+      for (const f of fixtures) yield { workflowId: f.file, history: f.history };
+    })();
+    const failed: string[] = [];
+    for await (const r of Worker.runReplayHistories({ workflowBundle: bundle }, feed))
+      if (r.error) failed.push(`${r.workflowId}: ${r.error.message}`);
+    expect(failed).toEqual([]);
+    expect(fixtures.length).toBeGreaterThan(0);
+  }, 120_000);
 
   it('refuses invalid addresses and repairs, accepts a valid address normalized, in saga after saga', async () => {
     const accounts = createAccountService({ store: services.store });
