@@ -126,6 +126,9 @@ describe('a frozen projector process', () => {
         async () => (await projection(t.stack, 'accounts')).state === 'running',
         15_000,
       );
+      // The other projections had none of these events: their checkpoints catch up lazily (with the
+      // next write, or within LAZY_CHECKPOINT_MS), so the read side is healthy once they have.
+      await allCaughtUp(t.stack, 5_000);
       expect((await readSide(t.stack)).response.status).toBe(200);
     } finally {
       projector.kill('SIGCONT');
