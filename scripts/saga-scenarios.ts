@@ -10,6 +10,7 @@ import { createApiClient, type ApiClient, type Answer } from '../api/client';
 import type { Config } from '../config';
 import { orderWorkflowId, type OrderSagaResult, type ShippingAddress } from '../domain/orders';
 import {
+  SAGA_BASELINE_2026_12,
   SAGA_BREAKER_WAIT,
   SAGA_LOCAL_CREATE_ORDER,
   SAGA_LOCAL_ORDER_STEPS,
@@ -72,6 +73,7 @@ const SAGA_CHANGES = [
   SAGA_BREAKER_WAIT,
   SAGA_REPAIR,
   SAGA_PATCHES_AT_START,
+  SAGA_BASELINE_2026_12,
 ] as const;
 type SagaChange = (typeof SAGA_CHANGES)[number];
 

@@ -4,15 +4,15 @@ import { ORDER_STATUS, statusAfter } from '../domain/orders/status';
 import { APPROVAL, FINAL_STEP, SAGA_STEPS } from '../domain/orders/steps';
 import { orderSagaV1 } from './legacy/order-saga-v1';
 import { orderSagaV2 } from './legacy/order-saga-v2';
-import { SAGA_LOCAL_CREATE_ORDER, SAGA_LOCAL_ORDER_STEPS, SAGA_POINT_OF_NO_RETURN, SAGA_STEP_TABLE } from './patches';
+import { SAGA_BASELINE_2026_12, SAGA_POINT_OF_NO_RETURN, SAGA_STEP_TABLE } from './patches';
 import { sagaActivities } from './saga/activities';
 import { awaitApproval } from './saga/approval';
 import { compensate } from './saga/compensate';
 import { CompensationStack, compensation } from './saga/compensation-stack';
-import { breakerWaitOfThisSaga } from './saga/breaker-wait';
 import { runStep, type Saga } from './saga/context';
 import { isSagaOutcome } from './saga/failures';
-import { LOCAL_STEPS, LOCAL_STEPS_OF_ORDER_STEPS_PATCH, runLocally, type LocalStep } from './saga/local';
+import { runLocally, type LocalStep } from './saga/local';
+import { BASELINE_2026_12, patchesAskedOneByOne, type SagaPatches } from './saga/patches-in-force';
 import { installHandlers } from './saga/handlers';
 import { SagaState } from './saga/state';
 import { STEP_CALLS } from './saga/steps';
@@ -37,13 +37,20 @@ import type { OrderSagaInput, OrderSagaResult } from '../domain/orders/saga';
  * - A bug in this code is not a business outcome: it fails the workflow task, to be fixed and replayed.
  */
 export async function orderSaga(input: OrderSagaInput): Promise<OrderSagaResult> {
+  // Asked first, in the first activation, before anything else: a new saga records this marker alone.
+  if (patched(SAGA_BASELINE_2026_12)) return runOrderSaga(input, BASELINE_2026_12);
   // Checked once, at the start: sagas started before a version replay their original code, unchanged.
   if (!patched(SAGA_POINT_OF_NO_RETURN)) return orderSagaV1(input);
   if (!patched(SAGA_STEP_TABLE)) return orderSagaV2(input);
-  return runOrderSaga(input);
+  return runOrderSaga(input, patchesAskedOneByOne());
 }
 
-async function runOrderSaga(input: OrderSagaInput): Promise<OrderSagaResult> {
+/**
+ * `patches`: what this saga's patches answer, asked in its first activation, before createOrder's
+ * local activity: a patch asked after a local activity's result may be announced to a replay one
+ * task too late (workflows/patches.ts).
+ */
+async function runOrderSaga(input: OrderSagaInput, patches: SagaPatches): Promise<OrderSagaResult> {
   const settings = withDefaultPolicies(input.settings);
   const { orderId, correlationId } = input;
   // The forward steps run in their own scope, shielded from the workflow's root scope: only an
@@ -61,10 +68,8 @@ async function runOrderSaga(input: OrderSagaInput): Promise<OrderSagaResult> {
       shippingAddress: input.shippingAddress,
     },
     state: new SagaState(input),
-    act: sagaActivities(settings, { localSteps: localStepsOfThisSaga() }),
-    // After the patches above and before createOrder's local activity: a patch asked after a local
-    // activity's result may be announced to a replay one task too late (workflows/patches.ts).
-    breakerWait: breakerWaitOfThisSaga(),
+    act: sagaActivities(settings, { localSteps: patches.localSteps }),
+    patches,
     // Address changes and the steps that read or settle the address take turns: the last accepted
     // change is the one shipped, and a change queued behind the booking finds it booked and is refused.
     addressLock: new Mutex(),
@@ -115,17 +120,6 @@ async function runOrderSaga(input: OrderSagaInput): Promise<OrderSagaResult> {
     await condition(allHandlersFinished);
     return { orderId, status: ORDER_STATUS.COMPLETED, failureReason: null };
   });
-}
-
-/**
- * The steps this saga runs as local activities, checked once, at the start: createOrder for new
- * sagas (whose histories then hold its marker alone: the second check is never made); createOrder
- * and completeOrder for those that recorded SAGA_LOCAL_ORDER_STEPS; none for sagas started before either.
- */
-function localStepsOfThisSaga(): readonly LocalStep[] {
-  if (patched(SAGA_LOCAL_CREATE_ORDER)) return LOCAL_STEPS;
-  if (patched(SAGA_LOCAL_ORDER_STEPS)) return LOCAL_STEPS_OF_ORDER_STEPS_PATCH;
-  return [];
 }
 
 /** The step table, in order: each step with its compensation pushed first, and the approval's wait after its step. */

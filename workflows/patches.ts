@@ -78,3 +78,17 @@ export const SAGA_PATCHES_AT_START = 'saga-patches-at-start';
  * record no marker.
  */
 export const SAGA_REPAIR = 'saga-repair';
+
+/**
+ * One marker for every patch above that a saga started today would ask: SAGA_POINT_OF_NO_RETURN,
+ * SAGA_STEP_TABLE, SAGA_LOCAL_CREATE_ORDER, SAGA_PATCHES_AT_START, SAGA_BREAKER_WAIT and SAGA_REPAIR
+ * are all in force, and none of them is asked (workflows/saga/patches-in-force.ts). Each marker
+ * costs two history events (the marker and a TemporalChangeVersion upsert, a visibility write on
+ * the server), persisted and decoded for every saga: a new saga records this one alone. Asked
+ * first, in the saga's first activation, before anything else (never on a local activity's result,
+ * see SAGA_PATCHES_AT_START). Sagas without the marker ask the patches one by one, in the same
+ * places and order as they did. A patch added later is asked on its own after this one, until a
+ * newer baseline takes it in (asked before this one, which stays the answer for the sagas that
+ * recorded it).
+ */
+export const SAGA_BASELINE_2026_12 = 'saga-baseline-2026-12';

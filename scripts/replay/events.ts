@@ -45,3 +45,15 @@ export function localActivityOf(event: temporal.api.history.v1.IHistoryEvent): s
     return undefined;
   }
 }
+
+/** The TemporalChangeVersion values an upsert wrote (the SDK writes one beside each new patch marker), if the event is one. */
+export function changeVersionsOf(event: temporal.api.history.v1.IHistoryEvent): string[] | undefined {
+  const field =
+    event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.TemporalChangeVersion;
+  const data = field?.data;
+  try {
+    return data ? (JSON.parse(Buffer.from(data).toString()) as string[]) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -17,7 +17,7 @@ import type { CommandTraceSinks, IssuedCommand } from './command-trace';
 import { explainDivergence, type Explanation } from './divergence';
 import { describeEvent } from './events';
 
-export { describeEvent, patchIdOf } from './events';
+export { changeVersionsOf, describeEvent, patchIdOf } from './events';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 /** Recorded saga histories (npm run record-histories); never edited by hand. */

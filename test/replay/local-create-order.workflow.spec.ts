@@ -101,7 +101,10 @@ describe('a saga change guarded by patched(): createOrder as a local activity', 
   it('would break the sagas that called it as a normal activity without the patched() guard', async () => {
     const unguarded = (source: string) =>
       source.replace('if (patched(SAGA_LOCAL_CREATE_ORDER)) return LOCAL_STEPS;', 'return LOCAL_STEPS;');
-    const failures = await replayFixtures(before, alteredWorkflows('unguarded-local-create-order', unguarded));
+    const failures = await replayFixtures(
+      before,
+      alteredWorkflows('unguarded-local-create-order', unguarded, 'saga/patches-in-force.ts'),
+    );
     expect(failures.map((f) => f.file).sort()).toEqual(before.map((f) => f.file).sort());
     for (const failure of failures) expect(failure.error).toBeInstanceOf(DeterminismViolationError);
   });

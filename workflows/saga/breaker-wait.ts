@@ -11,16 +11,17 @@ import type { BreakerActivities } from '../../activities/breaker-activities';
 import { SERVICE_UNAVAILABLE, isBreakerService, type BreakerService } from '../../domain/breakers';
 import type { SagaStep } from '../../domain/orders/saga';
 import type { ServiceName } from '../../domain/orders/saga-settings';
-import { SAGA_BREAKER_WAIT, SAGA_PATCHES_AT_START } from '../patches';
+import { SAGA_BREAKER_WAIT } from '../patches';
 import { currentDetails } from '../story';
+import type { SagaPatches } from './patches-in-force';
 import type { SagaState } from './state';
 
 /** What the wait reads and shows of its saga (the saga's context has more: this keeps the file below it). */
 interface Saga {
   readonly state: SagaState;
   readonly ctx: { orderId: string; correlationId: string };
-  /** breakerWaitOfThisSaga(), asked when the saga started. */
-  readonly breakerWait: boolean | undefined;
+  /** Its patches' answers, asked when it started (patches-in-force.ts). */
+  readonly patches: Pick<SagaPatches, 'breakerWait'>;
 }
 
 /** How long one long poll of the breaker runs before the saga sleeps and asks again. */
@@ -43,16 +44,6 @@ export function isServiceUnavailable(err: unknown): boolean {
 }
 
 /**
- * Whether this saga waits out outages, asked in its first workflow task (call it there, after the
- * saga's other patches): true for sagas that record SAGA_PATCHES_AT_START. `undefined` for sagas
- * started before it, which ask SAGA_BREAKER_WAIT at their first breaker step, where their histories
- * hold its marker.
- */
-export function breakerWaitOfThisSaga(): boolean | undefined {
-  return patched(SAGA_PATCHES_AT_START) ? patched(SAGA_BREAKER_WAIT) : undefined;
-}
-
-/**
  * Runs a step; while its service is unavailable (breaker open), waits for the breaker without
  * spending the step's attempts and runs the step again once the breaker lets it: as its probe, or
  * after it closed (at most the configured number of steps per second). The wait runs in the
@@ -65,7 +56,7 @@ export async function waitingOutOutages<R>(
   service: ServiceName,
   run: () => Promise<R>,
 ): Promise<R> {
-  if (!isBreakerService(service) || !(saga.breakerWait ?? patched(SAGA_BREAKER_WAIT))) return run();
+  if (!isBreakerService(service) || !(saga.patches.breakerWait ?? patched(SAGA_BREAKER_WAIT))) return run();
   for (;;) {
     try {
       return await run();

@@ -3,7 +3,8 @@ import type { SagaStep } from '../../domain/orders/saga';
 import type { CompensationStack } from './compensation-stack';
 import type { SagaHandles } from './handlers';
 import type { StepContext } from './steps';
-import { waitingOutOutages, type breakerWaitOfThisSaga } from './breaker-wait';
+import { waitingOutOutages } from './breaker-wait';
+import type { SagaPatches } from './patches-in-force';
 import { repairing } from './repair';
 
 /** Everything one saga's steps, handlers and compensations work with, built once when it starts. */
@@ -11,8 +12,8 @@ export interface Saga extends StepContext, SagaHandles {
   /** The input's settings with a policy for every service. */
   readonly settings: SagaSettings;
   readonly undo: CompensationStack;
-  /** Whether its steps wait out their services' outages, when asked at the start (breaker-wait.ts). */
-  readonly breakerWait: ReturnType<typeof breakerWaitOfThisSaga>;
+  /** What its patches answer, asked when it started (patches-in-force.ts): read where a patch guards a step. */
+  readonly patches: SagaPatches;
 }
 
 /** Runs one forward step, remembering exactly the arguments it used (a dead letter keeps them). */

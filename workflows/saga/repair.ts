@@ -30,11 +30,16 @@ import { currentDetails, needsAttentionDetails } from '../story';
 import type { SagaSettings } from '../../domain/orders/saga-settings';
 import type { SagaActivities } from './activities';
 import { describeFailure } from './failures';
+import type { SagaPatches } from './patches-in-force';
 import type { SagaState } from './state';
 import { STEP_CALLS, type StepContext } from './steps';
 
 /** What a repair works with (a part of the saga's context, named here so the context can import this file). */
-type Saga = StepContext & { readonly settings: SagaSettings; readonly act: SagaActivities };
+type Saga = StepContext & {
+  readonly settings: SagaSettings;
+  readonly act: SagaActivities;
+  readonly patches: Pick<SagaPatches, 'repair'>;
+};
 
 const failureType = (err: unknown): string | undefined =>
   err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? (err.cause.type ?? undefined) : undefined;
@@ -45,7 +50,8 @@ const failureType = (err: unknown): string | undefined =>
  * step again with its arguments computed anew (a correction changes them), or gives up. The wait
  * runs in the caller's scope (the forward scope), so an accepted cancel ends it and the saga
  * compensates. Sagas started before this behaviour compensate as they did: the patch is asked only
- * when a repairable failure happens, so a saga that never meets one records no marker.
+ * when a repairable failure happens, so a saga that never meets one records no marker; sagas that
+ * record SAGA_BASELINE_2026_12 never ask it (it is in force).
  */
 export async function repairing<A, R>(saga: Saga, step: SagaStep, args: A, run: (args: A) => Promise<R>): Promise<R> {
   if (!(REPAIRABLE_STEPS as readonly string[]).includes(step)) return run(args);
@@ -54,7 +60,7 @@ export async function repairing<A, R>(saga: Saga, step: SagaStep, args: A, run: 
     try {
       return await run(current);
     } catch (err) {
-      if (!isRepairable(step, failureType(err)) || !patched(SAGA_REPAIR)) throw err;
+      if (!isRepairable(step, failureType(err)) || !(saga.patches.repair ?? patched(SAGA_REPAIR))) throw err;
       const repair = await awaitRepair(saga, step, describeFailure(err));
       if (repair.action === 'compensate')
         throw ApplicationFailure.nonRetryable(`compensated by an operator: ${repair.reason}`, 'RepairCompensated');
