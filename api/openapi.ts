@@ -24,6 +24,15 @@ function responsesOf(operation: Operation, path: string, authRequired: boolean):
   if (operation.params || operation.query || operation.headers || operation.body || operation.readModel)
     add('400', 'Malformed input (names the field)');
   if (operation.readModel) {
+    for (const [code, response] of Object.entries(responses))
+      if (code.startsWith('2'))
+        response.headers = {
+          'X-Read-Model-Position': {
+            description:
+              'A global position up to which the answer shows every event of what it answers: for a list or an aggregate, how far the read model has applied the log (its checkpoint); for one order (GET /orders/{orderId}), how far that order is known to be applied (its own document’s position, or the checkpoint when that is higher), which says nothing of other orders',
+            schema: { type: 'integer', minimum: 0 },
+          },
+        };
     add('422', 'minPosition is beyond the head of the event log');
     add('504', 'The read model has not reached minPosition within waitMs');
     responses['503'] ??= {

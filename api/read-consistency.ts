@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import type { Collection, Db, Document } from 'mongodb';
 import { z } from 'zod';
-import { physicalName, projectionStatuses, servingPosition, type Projection } from '../readside';
+import { physicalName, projectionState, projectionStatuses, servingPosition, type Projection } from '../readside';
 import { HttpError } from './errors';
 import type { EventStore } from '../eventstore';
 import { parse } from './validate';
@@ -25,9 +25,11 @@ export const STALLED_RETRY_AFTER_S = 5;
  * position of its last event; a query with `minPosition` (query parameter or `X-Min-Position`
  * header) waits until the projection has applied that far, or answers 504 after `waitMs` — or 503
  * with `Retry-After` as soon as it sees the projection stalled, which waiting would not cure.
- * Every read-model answer carries `X-Read-Model-Position`. The wait answers with the generation
- * whose position it saw, so that the documents are read from that generation without looking at
- * the projection's pointer a second time.
+ * Every read-model answer carries `X-Read-Model-Position`: a position up to which the answer
+ * shows every event of what it answers (for a list, the projection's checkpoint; for one document
+ * that knows its own position, possibly that). The wait answers with the generation whose position
+ * it saw, so that the documents are read from that generation without looking at the projection's
+ * pointer a second time.
  */
 export function readConsistency({
   db,
@@ -43,8 +45,8 @@ export function readConsistency({
     return rows.find((r) => r.name === projection.name && r.state === 'stalled');
   }
 
-  return async function awaitReadModel(projection: Projection, req: Request, res: Response): Promise<ServedFrom> {
-    const q = parse(
+  const consistencyOf = (req: Request) =>
+    parse(
       consistency,
       {
         minPosition: req.query.minPosition ?? req.header('x-min-position'),
@@ -52,16 +54,31 @@ export function readConsistency({
       },
       'query',
     );
+
+  /**
+   * Waits until the projection's checkpoint reaches `minPosition`, or `probe` (run after each look
+   * at the checkpoint, on the generation it belongs to) says its answer shows it; 422, 503 or 504
+   * as the read-model routes answer them.
+   */
+  async function waitFor<T>(
+    projection: Projection,
+    q: z.infer<typeof consistency>,
+    res: Response,
+    probe: (served: ServedFrom, checkpoint: number) => Promise<{ answer: T; position: number } | undefined>,
+  ): Promise<T> {
     const started = Date.now();
     const deadline = started + q.waitMs;
     // Checked before a 504 too: a stalled read model is said to be stalled, not merely behind.
     let nextStallCheck = Math.min(started + FIRST_STALL_CHECK_MS, deadline);
     for (;;) {
       const { generation, position } = await servingPosition(db, projection.name);
-      if (q.minPosition === undefined || position >= q.minPosition) {
-        res.setHeader('X-Read-Model-Position', String(position));
-        return { collection: (logical) => generationCollection(db, projection, generation, logical) };
+      const found = await probe(servedFrom(db, projection, generation), position);
+      if (found) {
+        res.setHeader('X-Read-Model-Position', String(found.position));
+        return found.answer;
       }
+      // A probe answers a read without minPosition at once: it is served as it stands.
+      if (q.minPosition === undefined) throw new Error('a read without minPosition was not answered');
       if (q.minPosition > (await store.headPosition())) {
         // No command ever answered with this position: a client error, not a timeout.
         throw new HttpError(422, 'unknown_position', `Position ${q.minPosition} is beyond the head of the event log`, {
@@ -100,25 +117,67 @@ export function readConsistency({
       }
       await new Promise((r) => setTimeout(r, 20));
     }
-  };
+  }
+
+  /** A read of many documents (a list, an aggregate): the projection's checkpoint must reach `minPosition`. */
+  async function awaitReadModel(projection: Projection, req: Request, res: Response): Promise<ServedFrom> {
+    const q = consistencyOf(req);
+    return waitFor(projection, q, res, async (served, checkpoint) =>
+      q.minPosition === undefined || checkpoint >= q.minPosition ? { answer: served, position: checkpoint } : undefined,
+    );
+  }
+
+  /**
+   * A read of one document that knows how far it has applied the log (`positionOf`: every event of
+   * the document at or below that position is in it; see readside's orderDocumentPosition). The
+   * document alone answers when it has applied `minPosition` (or when none is asked for): no look
+   * at the checkpoint. Otherwise (it has not applied anything that far: the position may be
+   * another document's, or not applied yet) the read waits as a list does, for the checkpoint,
+   * looking at the document again after each look at the checkpoint, so that whichever shows the
+   * position first answers. `X-Read-Model-Position` is then how far the answer is known to show
+   * the log for this document: its own position, or the checkpoint when that is higher.
+   */
+  async function awaitDocument<T>(
+    projection: Projection,
+    req: Request,
+    res: Response,
+    read: (served: ServedFrom) => Promise<T | null>,
+    positionOf: (doc: T | null) => number | undefined,
+  ): Promise<T | null> {
+    const q = consistencyOf(req);
+    const { active } = await projectionState(db, projection.name);
+    const doc = await read(servedFrom(db, projection, active));
+    const own = positionOf(doc);
+    if (own !== undefined && (q.minPosition === undefined || own >= q.minPosition)) {
+      res.setHeader('X-Read-Model-Position', String(own));
+      return doc;
+    }
+    return waitFor(projection, q, res, async (served, checkpoint) => {
+      // Read after the checkpoint: a checkpoint that has reached minPosition vouches for it.
+      const again = await read(served);
+      const position = Math.max(checkpoint, positionOf(again) ?? -1);
+      return q.minPosition === undefined || position >= q.minPosition ? { answer: again, position } : undefined;
+    });
+  }
+
+  return { awaitReadModel, awaitDocument };
 }
 
-export type AwaitReadModel = ReturnType<typeof readConsistency>;
+export type ReadConsistency = ReturnType<typeof readConsistency>;
 
 /** The read model's collections in the generation the answer's position belongs to. */
 export interface ServedFrom {
   collection<T extends Document = Document>(logical: string): Collection<T>;
 }
 
-function generationCollection<T extends Document>(
-  db: Db,
-  projection: Projection,
-  generation: number,
-  logical: string,
-): Collection<T> {
-  if (!(logical in projection.collections))
-    throw new Error(`projection ${projection.name} has no collection ${logical}`);
-  return db.collection<T>(physicalName(projection.name, logical, generation));
+function servedFrom(db: Db, projection: Projection, generation: number): ServedFrom {
+  return {
+    collection<T extends Document>(logical: string): Collection<T> {
+      if (!(logical in projection.collections))
+        throw new Error(`projection ${projection.name} has no collection ${logical}`);
+      return db.collection<T>(physicalName(projection.name, logical, generation));
+    },
+  };
 }
 
 /** Drops the consistency parameters before a route validates its own query. */

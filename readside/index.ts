@@ -14,6 +14,7 @@ export {
 } from './projections';
 export { physicalName, projectionState, readModel } from './projections/generations';
 export { orderView, type OrderViewDocument } from './projections/order-view';
+export { orderDocumentPosition } from './projections/orders';
 export { accountView, type AccountViewDocument } from './projections/accounts';
 export { inventoryLevelView, type InventoryLevelDocument } from './projections/inventory';
 export { appliedPosition, projectionStatuses, servingPosition, type ProjectionStatus } from './projections/status';

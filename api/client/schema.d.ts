@@ -1674,6 +1674,8 @@ export interface paths {
                 /** @description A page of orders, newest first */
                 200: {
                     headers: {
+                        /** @description A global position up to which the answer shows every event of what it answers: for a list or an aggregate, how far the read model has applied the log (its checkpoint); for one order (GET /orders/{orderId}), how far that order is known to be applied (its own document’s position, or the checkpoint when that is higher), which says nothing of other orders */
+                        "X-Read-Model-Position"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1926,6 +1928,8 @@ export interface paths {
                 /** @description The order */
                 200: {
                     headers: {
+                        /** @description A global position up to which the answer shows every event of what it answers: for a list or an aggregate, how far the read model has applied the log (its checkpoint); for one order (GET /orders/{orderId}), how far that order is known to be applied (its own document’s position, or the checkpoint when that is higher), which says nothing of other orders */
+                        "X-Read-Model-Position"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2745,6 +2749,8 @@ export interface paths {
                 /** @description A page of orders */
                 200: {
                     headers: {
+                        /** @description A global position up to which the answer shows every event of what it answers: for a list or an aggregate, how far the read model has applied the log (its checkpoint); for one order (GET /orders/{orderId}), how far that order is known to be applied (its own document’s position, or the checkpoint when that is higher), which says nothing of other orders */
+                        "X-Read-Model-Position"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -3030,6 +3036,8 @@ export interface paths {
                 /** @description A page of accounts */
                 200: {
                     headers: {
+                        /** @description A global position up to which the answer shows every event of what it answers: for a list or an aggregate, how far the read model has applied the log (its checkpoint); for one order (GET /orders/{orderId}), how far that order is known to be applied (its own document’s position, or the checkpoint when that is higher), which says nothing of other orders */
+                        "X-Read-Model-Position"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -3716,6 +3724,8 @@ export interface paths {
                 /** @description Levels */
                 200: {
                     headers: {
+                        /** @description A global position up to which the answer shows every event of what it answers: for a list or an aggregate, how far the read model has applied the log (its checkpoint); for one order (GET /orders/{orderId}), how far that order is known to be applied (its own document’s position, or the checkpoint when that is higher), which says nothing of other orders */
+                        "X-Read-Model-Position"?: number;
                         [name: string]: unknown;
                     };
                     content: {
@@ -4027,6 +4037,8 @@ export interface paths {
                 /** @description Rows */
                 200: {
                     headers: {
+                        /** @description A global position up to which the answer shows every event of what it answers: for a list or an aggregate, how far the read model has applied the log (its checkpoint); for one order (GET /orders/{orderId}), how far that order is known to be applied (its own document’s position, or the checkpoint when that is higher), which says nothing of other orders */
+                        "X-Read-Model-Position"?: number;
                         [name: string]: unknown;
                     };
                     content: {

@@ -5,6 +5,7 @@ import {
   accountView,
   inventoryLevelView,
   inventoryProjection,
+  orderDocumentPosition,
   orderView,
   ordersProjection,
   salesProjection,
@@ -50,7 +51,11 @@ export function readModelRoutes(deps: {
 }): Router {
   const router = policedRouter(deps.police);
   const { db, personalData } = deps;
-  const awaitReadModel = readConsistency({ db, store: deps.store, stallAfterMs: deps.config.PROJECTION_STALL_AFTER });
+  const { awaitReadModel, awaitDocument } = readConsistency({
+    db,
+    store: deps.store,
+    stallAfterMs: deps.config.PROJECTION_STALL_AFTER,
+  });
   /** The read models know customers by pseudonym only; one without a key (unknown, or erased) matches nothing. */
   const customerFilter = async (customerId: string) => (await personalData.pseudonymIfKnown(customerId)) ?? NO_ONE;
   /** The read models hold personal fields sealed, as the events did; they are opened for the answer only. */
@@ -112,11 +117,17 @@ export function readModelRoutes(deps: {
   });
 
   router.get('/orders/:orderId', async (req, res) => {
-    const served = await awaitReadModel(ordersProjection, req, res);
     const { orderId } = parse(orderIdParams, req.params, 'params');
     parse(emptyQuery, withoutConsistency(req.query), 'query');
+    // One document: it answers minPosition itself when it has applied that far (no checkpoint).
     // By _id alone (served from the index everywhere); whose it is, the access policy checked.
-    const order = await served.collection<OrderViewDocument>('orders').findOne({ _id: orderId });
+    const order = await awaitDocument(
+      ordersProjection,
+      req,
+      res,
+      (served) => served.collection<OrderViewDocument>('orders').findOne({ _id: orderId }),
+      orderDocumentPosition,
+    );
     if (!order?.facts?.created) throw notFound(`Order ${orderId}`);
     res.json(await orderAnswer(order));
   });

@@ -55,6 +55,8 @@ export function emailSubscription({
   return {
     name: 'email',
     eventTypes: ['OrderCreated', 'OrderCompleted', 'OrderCancelled'],
+    // Nobody reads its position: it only says where a restart resumes (a redelivered send is recognised).
+    checkpoint: 'lazy',
     retry: { initialMs: 100, maxMs: 5_000, maxAttempts: Number.POSITIVE_INFINITY },
     async handle(event: StoredEvent) {
       const e = asSagaEvent(event);

@@ -263,11 +263,12 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
       while (waiters.length && waiters[0]!.position <= position) waiters.shift()!.resolve(true);
       progressed = true;
     }
-    // The checkpoint is written at once when the subscription has caught up with what it was
-    // told of and handled something of its own since the last write (readers wait for that
-    // position: read-your-writes); while more is waiting, a run of small batches writes it at
-    // most every CHECKPOINT_EVERY_MS (one write per single-event batch would be a round trip
-    // between events). It never falls more than CHECKPOINT_MAX_BEHIND positions behind, so a
+    // The checkpoint is due when the subscription has caught up with what it was told of and
+    // handled something of its own since the last write; while more is waiting, a run of small
+    // batches makes it due at most every CHECKPOINT_EVERY_MS (one write per single-event batch
+    // would be a round trip between events). A due write goes out at once when readers wait for
+    // that position (read-your-writes: `checkpoint: 'urgent'`), lazily otherwise. It never falls
+    // more than CHECKPOINT_MAX_BEHIND positions behind (then it is urgent whoever reads it), so a
     // restart redelivers less than that plus one batch: the bound the read models' duplicate
     // guard (readside/projections/types.ts, APPLIED_WINDOW) is sized for. Any other move (only
     // another context's events, or a write not yet due) is asked for lazily: it goes out with
@@ -278,13 +279,14 @@ export function runSubscription(subscription: Subscription, options: RunnerOptio
     // for it only at that bound.
     if (relevant.length > 0) unwrittenApplied = true;
     const sinceWrite = now.getTime() - lastCheckpointWrite;
-    const urgent =
-      unwrittenApplied &&
-      (!dirty || sinceWrite >= CHECKPOINT_EVERY_MS || position - writer.written() >= CHECKPOINT_MAX_BEHIND);
+    const farBehind = position - writer.written() >= CHECKPOINT_MAX_BEHIND;
+    const due = unwrittenApplied && (!dirty || sinceWrite >= CHECKPOINT_EVERY_MS || farBehind);
+    const urgent = due && (subscription.checkpoint !== 'lazy' || farBehind);
     if (position > writer.written() && (urgent || position > writer.asked())) {
-      const reportProgress = urgent && now.getTime() - lastProgressWrite >= PROGRESS_EVERY_MS;
+      // A due write reports progress, urgent or not: a lazy subscription is not a stuck one.
+      const reportProgress = due && now.getTime() - lastProgressWrite >= PROGRESS_EVERY_MS;
       if (reportProgress) lastProgressWrite = now.getTime();
-      if (urgent) {
+      if (due) {
         lastCheckpointWrite = now.getTime();
         unwrittenApplied = false;
       }

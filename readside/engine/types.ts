@@ -53,6 +53,15 @@ export interface Subscription {
    * would otherwise wait in front of. Events it handles go through `handle`, as in `beforeBatch`.
    */
   afterBatch?(handle: HandleWithRetry): Promise<void>;
+  /**
+   * Whether readers wait for the checkpoint as it moves. 'urgent' (the default): a `minPosition`
+   * read of the subscription's read model waits for it, so it is written at once after a batch of
+   * the subscription's own events. 'lazy': nobody waits for it (no readers, or readers answered
+   * from the documents themselves), so it goes out with the next urgent write of any subscription
+   * of the process or within LAZY_CHECKPOINT_MS (./checkpoints.ts), and urgently only when it
+   * would otherwise fall CHECKPOINT_MAX_BEHIND behind (./runner.ts).
+   */
+  checkpoint?: 'urgent' | 'lazy';
   /** Where the checkpoint is kept; defaults to the subscription's name. */
   checkpointId?: string;
   /**

@@ -243,6 +243,7 @@ export function startProjectionInstance(
     checkpointId: instance,
     ...(options.epoch !== undefined && { epoch: options.epoch }),
     eventTypes: projection.eventTypes,
+    ...(projection.checkpoint && { checkpoint: projection.checkpoint }),
     retry: { initialMs: 50, maxMs: 2_000, maxAttempts: options.maxAttempts ?? 5 },
     handle: apply,
     ...(projection.applyMany && {

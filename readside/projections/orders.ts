@@ -24,6 +24,7 @@ export const ordersProjection: Projection = {
     ],
   },
   eventTypes: ORDER_VIEW_EVENT_TYPES,
+  checkpoint: 'lazy',
   // Every update here sets facts or keeps a maximum, so applying an event twice changes nothing:
   // no per-document position bookkeeping is needed (unlike the $inc projections).
   // One event (a batch of one, or the fallback after a failed batch) is one command; a fenced-off
@@ -31,6 +32,32 @@ export const ordersProjection: Projection = {
   apply: (event: StoredEvent, ctx) => applyOrders([event], ctx, eventWrites),
   applyMany: (events, ctx) => applyOrders(events, ctx, bulkWrites),
 };
+
+/**
+ * The log position up to which an order's document shows every event of its order, or undefined
+ * when it cannot say (no document, or one caught between the writes of a batch). A read that asks
+ * for a position of its own order's (read-your-writes) needs no checkpoint when this reaches it.
+ *
+ * Why `lastPosition` is such a position: the runner (readside/engine/runner.ts) hands the log to
+ * the projection in global position order and never past a position it has not handled: a hole
+ * (an append that committed after a later one) is waited for until its event arrives or the hole
+ * is sealed, so out-of-order commits are applied in position order all the same; an event is
+ * handled only once every lower position was (applied, or parked as a dead letter behind a poison
+ * event of its stream, as the checkpoint counts it too); a batch goes out as one ordered bulk
+ * write, so a document holding an event's `lastPosition` holds every earlier write of the batch
+ * to it. A redelivery (after a restart or a takeover) or a redrive applies positions below it
+ * again or late, never above it. So once a document has applied position P (`lastPosition` ≥ P),
+ * every event of its order at or below P has been handled, whatever the checkpoint says.
+ *
+ * Its status is the one exception: it follows from all of a batch's facts and goes with the
+ * order's last write of the batch (or, for an order this process did not know, with a write after
+ * the bulk write). A document whose status is not yet the one its facts show is between those
+ * writes: it vouches for nothing, and its reader waits (a few ms) as it would for the checkpoint.
+ */
+export function orderDocumentPosition(doc: OrderViewDocument | null): number | undefined {
+  if (!doc || typeof doc.lastPosition !== 'number') return undefined;
+  return doc.status === statusOf(doc.facts ?? {}, doc.factAt ?? {}) ? doc.lastPosition : undefined;
+}
 
 /**
  * What this process knows each order's facts and status to be, per projection instance. Only the

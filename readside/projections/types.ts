@@ -12,6 +12,11 @@ export interface Projection {
   /** Logical collection names; each generation gets its own physical collections. */
   collections: Record<string, IndexDescription[]>;
   eventTypes: readonly string[];
+  /**
+   * Whether its `minPosition` readers wait for its checkpoint (readside/engine/types.ts,
+   * Subscription.checkpoint): 'urgent' by default.
+   */
+  checkpoint?: 'urgent' | 'lazy';
   apply(event: StoredEvent, ctx: ProjectionContext): Promise<void>;
   /**
    * Applies a batch (in log order) with as few round trips as it can: one bulk write per

@@ -204,6 +204,11 @@ describe('authorization matrix: every route × every caller × own and other res
       const { projections } = await dataOf(apiOf(stack, headersOf.operator).GET('/projections'));
       return projections.every((p) => p.lagEvents === 0);
     });
+    // …and every checkpoint written, the lazy ones too (the email service's is no projection's).
+    const head = await h.store.headPosition();
+    await waitFor('every checkpoint at the head of the log', async () =>
+      (await stack.mongo.db.collection('checkpoints').find({}).toArray()).every((c) => c.position >= head),
+    );
   }, 120_000);
   afterAll(() => stack?.stop());
 
