@@ -163,6 +163,8 @@ describe('authorization matrix: every route × every caller × own and other res
       ],
       PAYLOAD_KEYS: new Map([['k1', randomBytes(32)]]),
       PAYLOAD_KEY_ID: 'k1',
+      // The breakers' held successes (the email sends') are written soon after the last send, before the cells.
+      BREAKER_SUCCESS_FLUSH_MS: 100,
     });
     app = createApp(
       apiParts({
@@ -209,6 +211,16 @@ describe('authorization matrix: every route × every caller × own and other res
     await waitFor('every checkpoint at the head of the log', async () =>
       (await stack.mongo.db.collection('checkpoints').find({}).toArray()).every((c) => c.position >= head),
     );
+    // …and the breakers' windows still: a success is written up to BREAKER_SUCCESS_FLUSH_MS after its call.
+    let last = '';
+    let stillSince = Date.now();
+    await waitFor("the breakers' windows to hold still", async () => {
+      const now = JSON.stringify(
+        await stack.mongo.db.collection('breaker_windows').find({}).sort({ _id: 1 }).toArray(),
+      );
+      if (now !== last) [last, stillSince] = [now, Date.now()];
+      return Date.now() - stillSince >= 5 * stack.config.BREAKER_SUCCESS_FLUSH_MS;
+    });
   }, 120_000);
   afterAll(() => stack?.stop());
 
