@@ -1,9 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { workerParts } from '../../composition';
-import { createAccountService } from '../../domain/accounts';
-import type { OrderSagaInput } from '../../domain/orders';
-import { WORKFLOW_NAMES, type OrderSagaWorkflow } from '../../workflows/client';
 import {
   SAGA_BASELINE_2026_12,
   SAGA_BREAKER_WAIT,
@@ -13,11 +9,10 @@ import {
   SAGA_STEP_TABLE,
 } from '../../workflows/patches';
 import { scenariosRecordedWith } from '../../scripts/saga-scenarios';
-import { stockDocument } from '../helpers/stock-document';
 import { useTimeSkippingWorker } from '../helpers/time-skipping-worker';
-import { MATRIX_SETTINGS } from '../workflow/saga-env';
 import { localActivityOf } from '../../scripts/replay/events';
 import { describeEvent, loadFixtures, patchIdOf, replayFixtures } from './replay-histories';
+import { completedSaga } from './completed-saga';
 import { splitAfterLocalMarker } from './split-after-local-marker';
 
 /**
@@ -30,37 +25,11 @@ import { splitAfterLocalMarker } from './split-after-local-marker';
 describe('the saga asks its patches before createOrder runs (saga-patches-at-start)', () => {
   const t = useTimeSkippingWorker('patches-at-start', (db) => ({ activities: workerParts({ db }).activities }));
 
-  async function completedSaga() {
-    const orderId = `patches-${randomUUID().slice(0, 8)}`;
-    const { accountId } = await createAccountService({ store: t.store }).openAccount({
-      owner: orderId,
-      initialDeposit: 100_000,
-    });
-    const sku = `SKU-${orderId}`;
-    await stockDocument(t.db, sku, 10, 1_500);
-    const input: OrderSagaInput = {
-      orderId,
-      customerId: `customer-${orderId}`,
-      accountId,
-      items: [{ sku, quantity: 2 }],
-      shippingAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
-      correlationId: randomUUID(),
-      settings: MATRIX_SETTINGS,
-    };
-    const handle = await t.env.client.workflow.start<OrderSagaWorkflow>(WORKFLOW_NAMES.orderSaga, {
-      taskQueue: t.taskQueue,
-      workflowId: `order-${orderId}`,
-      args: [input],
-    });
-    expect(await handle.result()).toMatchObject({ status: 'COMPLETED' });
-    return { orderId, history: await handle.fetchHistory() };
-  }
-
   it(
     "records every patch a new saga's steps ask (saga-baseline-2026-12 stands for them all) before createOrder's marker, and replays with the marker ending its task",
     { timeout: 60_000 },
     async () => {
-      const { orderId, history } = await completedSaga();
+      const { orderId, history } = await completedSaga(t, 'patches');
       const marker = history.events!.map(describeEvent).indexOf("MarkerRecorded (local activity 'createOrder')");
       const split = splitAfterLocalMarker(history, 'createOrder');
       expect(split.events!.map(describeEvent).slice(marker, marker + 2)).toEqual([

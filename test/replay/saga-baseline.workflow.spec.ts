@@ -1,17 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { History } from '@temporalio/common/lib/proto-utils';
 import { workerParts } from '../../composition';
-import { createAccountService } from '../../domain/accounts';
-import type { OrderSagaInput } from '../../domain/orders';
-import { WORKFLOW_NAMES, type OrderSagaWorkflow } from '../../workflows/client';
 import { SAGA_BASELINE_2026_12, SAGA_PATCHES_AT_START } from '../../workflows/patches';
 import { scenariosRecordedWith } from '../../scripts/saga-scenarios';
 import { localActivityOf } from '../../scripts/replay/events';
-import { stockDocument } from '../helpers/stock-document';
 import { useTimeSkippingWorker } from '../helpers/time-skipping-worker';
-import { MATRIX_SETTINGS } from '../workflow/saga-env';
 import { changeVersionsOf, loadFixtures, patchIdOf, replayFixtures } from './replay-histories';
+import { completedSaga } from './completed-saga';
 import { splitAfterLocalMarker } from './split-after-local-marker';
 
 /**
@@ -103,29 +98,7 @@ describe('a new saga records one patch marker, saga-baseline-2026-12, instead of
     'records saga-baseline-2026-12 and its TemporalChangeVersion upsert alone, in its first workflow task, and replays',
     { timeout: 60_000 },
     async () => {
-      const orderId = `baseline-${randomUUID().slice(0, 8)}`;
-      const { accountId } = await createAccountService({ store: t.store }).openAccount({
-        owner: orderId,
-        initialDeposit: 100_000,
-      });
-      const sku = `SKU-${orderId}`;
-      await stockDocument(t.db, sku, 10, 1_500);
-      const input: OrderSagaInput = {
-        orderId,
-        customerId: `customer-${orderId}`,
-        accountId,
-        items: [{ sku, quantity: 2 }],
-        shippingAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
-        correlationId: randomUUID(),
-        settings: MATRIX_SETTINGS,
-      };
-      const handle = await t.env.client.workflow.start<OrderSagaWorkflow>(WORKFLOW_NAMES.orderSaga, {
-        taskQueue: t.taskQueue,
-        workflowId: `order-${orderId}`,
-        args: [input],
-      });
-      expect(await handle.result()).toMatchObject({ status: 'COMPLETED' });
-      const history = await handle.fetchHistory();
+      const { orderId, history } = await completedSaga(t, 'baseline');
       expect(patchEvents(history)).toEqual(ONE_MARKER);
       const failures = await replayFixtures([
         { file: `saga ${orderId}`, history },
