@@ -1,11 +1,9 @@
-import type { Collection } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../infra/logger';
 import { watchLog } from '../../../readside/engine/log-watcher';
 import { CHECKPOINT_MAX_BEHIND, runSubscription } from '../../../readside/engine/runner';
 import { freshStore } from '../eventstore/fresh-db';
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+import { recordingCheckpoints } from './recording-checkpoints';
 
 /**
  * The checkpoint is written behind the handling, so handling can run ahead of it. How far is what
@@ -18,33 +16,8 @@ describe('a subscription whose checkpoint writes are slow', () => {
     const fresh = await freshStore();
     const log = createLogger('checkpoint-bound', 'silent');
     const watcher = watchLog(fresh.db, log);
-    let confirmed = 0;
-    let writes = 0;
-    // The checkpoints collection, with every update taking 150 ms and recording what it confirmed.
-    const slowDb = new Proxy(fresh.db, {
-      get(target, key, receiver) {
-        if (key !== 'collection') return Reflect.get(target, key, receiver);
-        return (name: string, options?: object) => {
-          const collection = target.collection(name, options);
-          if (name !== 'checkpoints') return collection;
-          return new Proxy(collection, {
-            get(c, k, r) {
-              if (k !== 'updateOne') return Reflect.get(c, k, r);
-              return async (...args: Parameters<Collection['updateOne']>) => {
-                await sleep(150);
-                const result = await c.updateOne(...args);
-                const position = (args[1] as { $set?: { position?: number } }).$set?.position;
-                if (typeof position === 'number' && result.matchedCount > 0) {
-                  confirmed = Math.max(confirmed, position);
-                  writes++;
-                }
-                return result;
-              };
-            },
-          });
-        };
-      },
-    });
+    // Every checkpoint write takes 150 ms; what it confirmed is recorded.
+    const { db: slowDb, counted } = recordingCheckpoints(fresh.db, 150);
     const batchSize = 10;
     let worstAhead = 0;
     let handled = 0;
@@ -52,7 +25,7 @@ describe('a subscription whose checkpoint writes are slow', () => {
       {
         name: 'checkpoint-bound',
         handle: async (event) => {
-          worstAhead = Math.max(worstAhead, event.position - confirmed);
+          worstAhead = Math.max(worstAhead, event.position - counted.confirmed);
           handled++;
         },
       },
@@ -74,7 +47,7 @@ describe('a subscription whose checkpoint writes are slow', () => {
       expect(await subscription.caughtUp(last, 60_000)).toBe(true);
       expect(handled).toBe(total);
       // Checkpoints were written along the way, not only at the end.
-      expect(writes).toBeGreaterThan(1);
+      expect(counted.writes).toBeGreaterThan(1);
       expect(worstAhead).toBeLessThanOrEqual(CHECKPOINT_MAX_BEHIND + batchSize);
       // …and handling did run ahead of them, which is what the bound is about.
       expect(worstAhead).toBeGreaterThan(batchSize);

@@ -1,4 +1,3 @@
-import type { Collection, Db } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../infra/logger';
 import { LAZY_CHECKPOINT_MS } from '../../../readside/engine/checkpoints';
@@ -6,37 +5,9 @@ import { watchLog } from '../../../readside/engine/log-watcher';
 import { CHECKPOINT_MAX_BEHIND, runSubscription } from '../../../readside/engine/runner';
 import { waitFor } from '../../helpers/wait-for';
 import { freshStore } from '../eventstore/fresh-db';
+import { recordingCheckpoints } from './recording-checkpoints';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** The database, with every checkpoint write's confirmed position recorded. */
-function countingCheckpoints(db: Db) {
-  const counted = { writes: 0, confirmed: 0 };
-  const proxy = new Proxy(db, {
-    get(target, key, receiver) {
-      if (key !== 'collection') return Reflect.get(target, key, receiver);
-      return (name: string, options?: object) => {
-        const collection = target.collection(name, options);
-        if (name !== 'checkpoints') return collection;
-        return new Proxy(collection, {
-          get(c, k, r) {
-            if (k !== 'updateOne') return Reflect.get(c, k, r);
-            return async (...args: Parameters<Collection['updateOne']>) => {
-              const result = await c.updateOne(...args);
-              const position = (args[1] as { $set?: { position?: number } }).$set?.position;
-              if (typeof position === 'number' && result.matchedCount > 0) {
-                counted.confirmed = Math.max(counted.confirmed, position);
-                counted.writes++;
-              }
-              return result;
-            };
-          },
-        });
-      };
-    },
-  });
-  return { db: proxy, counted };
-}
 
 /**
  * A subscription whose checkpoint nobody waits for (`checkpoint: 'lazy'`: the email service, the
@@ -49,7 +20,7 @@ describe('a subscription with a lazy checkpoint', () => {
     const fresh = await freshStore();
     const log = createLogger('lazy-checkpoint', 'silent');
     const watcher = watchLog(fresh.db, log);
-    const { db, counted } = countingCheckpoints(fresh.db);
+    const { db, counted } = recordingCheckpoints(fresh.db);
     const subscription = runSubscription(
       { name: 'lazy', checkpoint: 'lazy', handle: async () => {} },
       { db, store: fresh.store, log, watcher },
@@ -84,7 +55,7 @@ describe('a subscription with a lazy checkpoint', () => {
     const fresh = await freshStore();
     const log = createLogger('lazy-checkpoint', 'silent');
     const watcher = watchLog(fresh.db, log);
-    const { db, counted } = countingCheckpoints(fresh.db);
+    const { db, counted } = recordingCheckpoints(fresh.db);
     const batchSize = 10;
     let worstAhead = 0;
     const subscription = runSubscription(
