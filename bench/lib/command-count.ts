@@ -51,6 +51,23 @@ export type Tallies = Record<string, Record<string, StepTally>>;
 /** The step of a command started outside any step (a timer, a process of no steps). */
 export const NO_STEP = '';
 
+/**
+ * Where the circuit breakers' commands are counted, whichever step they were started in: a guarded
+ * step reads its breaker's state (every BREAKER_STATE_FRESH_MS) and has its outcome counted
+ * (infra/breakers.ts). They are the breakers' cost, not the step's own work.
+ */
+export const BREAKERS_STEP = 'circuit breakers (state reads, call counts)';
+const BREAKER_COLLECTIONS: ReadonlySet<string> = new Set(['breaker_windows', 'breaker_tokens']);
+
+/** A command on the breakers' own collections, or a read or append of a `breaker-<service>` stream. */
+export function isBreakerCommand(collection: string | undefined, command: Record<string, unknown>): boolean {
+  if (BREAKER_COLLECTIONS.has(collection ?? '')) return true;
+  if (collection !== 'events') return false;
+  const streamOf = (doc: unknown) => (doc as { streamId?: unknown } | undefined)?.streamId;
+  const stream = streamOf(command.filter) ?? streamOf((command.documents as unknown[] | undefined)?.[0]);
+  return typeof stream === 'string' && stream.startsWith('breaker-');
+}
+
 /** A command as the monitor reports it (the fields of CommandStartedEvent that are read). */
 export interface StartedCommand {
   commandName: string;
@@ -80,8 +97,8 @@ export function createCommandCounter(): CommandCounter {
   const tallies: Tallies = {};
   const record: CommandCounter['record'] = (process, step, { commandName, command }) => {
     const steps = (tallies[process] ??= {});
-    const entry = (steps[step ?? NO_STEP] ??= emptyStep());
     const collection = collectionOf(commandName, command);
+    const entry = (steps[isBreakerCommand(collection, command) ? BREAKERS_STEP : (step ?? NO_STEP)] ??= emptyStep());
     const side = EVENT_STORE_COLLECTIONS.has(collection ?? '') ? entry.eventStore : entry.own;
     side[KEY[classify(commandName)]]++;
     const name = collection ? `${commandName} ${collection}` : commandName;
@@ -165,7 +182,13 @@ export const GROUP_COMMIT_ROW = 'event store group commit (appends of every step
 export const OUTSIDE_ROW = 'outside any activity (timers)';
 
 const stepOrder = (step: string) =>
-  step === NO_STEP ? Infinity : SAGA_STEPS.includes(step) ? SAGA_STEPS.indexOf(step) : SAGA_STEPS.length;
+  step === NO_STEP
+    ? Infinity
+    : step === BREAKERS_STEP
+      ? SAGA_STEPS.length + 1
+      : SAGA_STEPS.includes(step)
+        ? SAGA_STEPS.indexOf(step)
+        : SAGA_STEPS.length;
 const bySagaOrder = (a: string, b: string) => stepOrder(a) - stepOrder(b) || a.localeCompare(b);
 
 const sum = (t: Tally) => t.reads + t.writes + t.other;
@@ -197,10 +220,10 @@ export function commandRows(level: LevelCommands, options: { groupCommitShared: 
   let shared = emptyTally();
   for (const step of Object.keys(worker).sort(bySagaOrder)) {
     const { eventStore, own } = worker[step]!;
-    if (options.groupCommitShared) shared = plus(shared, eventStore);
-    const kept = options.groupCommitShared
-      ? { all: own, eventStore: emptyTally() }
-      : { all: plus(own, eventStore), eventStore };
+    // The breakers' reads of their streams are not appends: no group commit carries them.
+    const ownRow = !options.groupCommitShared || step === BREAKERS_STEP;
+    if (!ownRow) shared = plus(shared, eventStore);
+    const kept = ownRow ? { all: plus(own, eventStore), eventStore } : { all: own, eventStore: emptyTally() };
     // A step seen only before the level (its tally a difference of zero) has no row.
     if (sum(kept.all) > 0)
       rows.push(row('worker', step === NO_STEP ? OUTSIDE_ROW : step, kept.all, kept.eventStore, level.sagas));
@@ -242,4 +265,12 @@ export function commandsByStep(level: LevelCommands): Array<{ step: string; comm
 /** Every command of one process per saga. */
 export function processTotal(rows: CommandRow[], process: string): number {
   return rows.filter((r) => r.process === process).reduce((sum, r) => sum + r.perSaga, 0);
+}
+
+/** The worker's commands per saga without the circuit breakers' (what the order core's steps themselves send). */
+export function stepsTotal(rows: CommandRow[]): number {
+  return processTotal(
+    rows.filter((r) => r.step !== BREAKERS_STEP),
+    'worker',
+  );
 }
