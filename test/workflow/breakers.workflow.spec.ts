@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Context } from '@temporalio/activity';
@@ -8,12 +7,10 @@ import type { Breakers } from '../../activities/breakers';
 import { workerParts } from '../../composition';
 import { breakerStream, type BreakerSettings } from '../../domain/breakers';
 import { createAccountService } from '../../domain/accounts';
-import type { OrderSagaInput } from '../../domain/orders';
 import { compensationsThrough } from '../../domain/orders/steps';
-import { WORKFLOW_NAMES, type OrderSagaWorkflow } from '../../workflows/client';
 import { cancelUpdate, statusQuery } from '../../workflows/definitions';
 import { BreakerInterceptor } from '../../workers/breaker-interceptor';
-import { stockDocument } from '../helpers/stock-document';
+import { startSaga as startTimeSkippingSaga } from '../helpers/start-saga';
 import { useTimeSkippingWorker } from '../helpers/time-skipping-worker';
 import { replayFixtures } from '../replay/replay-histories';
 import { waitFor } from '../helpers/wait-for';
@@ -64,26 +61,10 @@ describe('a provider outage pauses the step, not the business (circuit breakers,
   });
 
   async function startSaga(balance = BALANCE, settings = MATRIX_SETTINGS) {
-    const orderId = `breaker-${randomUUID().slice(0, 8)}`;
-    const { accountId } = await createAccountService({ store: t.store }).openAccount({
-      owner: orderId,
-      initialDeposit: balance,
-    });
-    const sku = `SKU-${orderId}`;
-    await stockDocument(t.db, sku, 10, PRICE);
-    const input: OrderSagaInput = {
-      orderId,
-      customerId: `customer-${orderId}`,
-      accountId,
-      items: [{ sku, quantity: 2 }],
-      shippingAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
-      correlationId: randomUUID(),
+    const { orderId, accountId, handle } = await startTimeSkippingSaga(t, 'breaker', {
+      balance,
+      price: PRICE,
       settings,
-    };
-    const handle = await t.env.client.workflow.start<OrderSagaWorkflow>(WORKFLOW_NAMES.orderSaga, {
-      taskQueue: t.taskQueue,
-      workflowId: `order-${orderId}`,
-      args: [input],
     });
     const balanceNow = async () => (await createAccountService({ store: t.store }).getAccount(accountId))?.balance;
     return { orderId, handle, balanceNow };
