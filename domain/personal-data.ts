@@ -19,8 +19,13 @@ export const isSealed = (value: unknown): value is string => typeof value === 's
  */
 export const SEALED_IN_TEXT = /pd1\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]+/g;
 
-/** The text with every sealed value in it replaced (for places that hold no keys, such as an email body). */
-export const withoutSealed = (text: string, replacement: string) => text.replace(SEALED_IN_TEXT, replacement);
+/**
+ * The text with every sealed value in it replaced (for places that hold no keys, such as an email
+ * body). A RegExp of its own per call: a global one's `lastIndex` is written by `replace`, and the
+ * workflow sandbox freezes this module's exports (workers/workflow-bundle.ts).
+ */
+export const withoutSealed = (text: string, replacement: string) =>
+  text.replace(new RegExp(SEALED_IN_TEXT), replacement);
 
 /**
  * Which fields of each event are personal data (dot paths into `data`). Each is sealed with the

@@ -5,10 +5,17 @@ const root = path.resolve(__dirname, '..');
 /** The workflow code the worker runs. */
 export const defaultWorkflowsPath = path.join(root, 'workflows', 'index.ts');
 /**
- * Evaluated once per V8 context of the workflow threads and shared by every workflow in it
- * (workflows/preloaded.ts says what, and why it is safe); everything else is evaluated per workflow.
+ * Evaluated once per V8 context of the workflow threads and shared by every workflow in it: zod,
+ * warmed up first (workflows/preloaded.ts says why), then the workflows with every module they
+ * import. Otherwise each new saga evaluates all of them again, about a millisecond of CPU per saga.
+ * The SDK freezes what shared modules export, so these modules keep no per-saga state and build
+ * the zod schemas they parse with on each call (domain/orders/shipping-address.ts);
+ * test/workflow/preloaded-bundle.workflow.spec.ts checks both.
  */
-export const preloadedModules = [path.join(root, 'workflows', 'preloaded.ts')];
+export const preloadedModules = [
+  path.join(root, 'workflows', 'preloaded.ts'),
+  path.join(root, 'workflows', 'index.ts'),
+];
 
 export interface WorkflowBundle {
   code: string;

@@ -22,19 +22,20 @@ export type RepairAction = (typeof REPAIR_ACTIONS)[number];
 /** How long a saga waits for a repair when its settings do not say (sagas started before repairs existed). */
 export const DEFAULT_REPAIR_WAIT_MS = 24 * 3_600_000;
 
-/** Who asked (the API key's id), recorded with the repair. */
-const by = z.string().min(1).max(200).optional();
-
 /**
  * A repair as the saga receives it. The API seals the personal fields (the address, the reason);
- * a client that talks to Temporal directly may send them in the clear.
+ * a client that talks to Temporal directly may send them in the clear. Built on each call, as
+ * `travellingAddressSchema` is and for the same reason. `by` is who asked (the API key's id).
  */
-export const repairRequestSchema = z.discriminatedUnion('action', [
-  z.strictObject({ action: z.literal('retry'), by }),
-  z.strictObject({ action: z.literal('correct'), shippingAddress: travellingAddressSchema, by }),
-  z.strictObject({ action: z.literal('compensate'), reason: z.string().trim().min(1), by }),
-]);
-export type RepairRequest = z.output<typeof repairRequestSchema>;
+export function repairRequestSchema() {
+  const by = () => z.string().min(1).max(200).optional();
+  return z.discriminatedUnion('action', [
+    z.strictObject({ action: z.literal('retry'), by: by() }),
+    z.strictObject({ action: z.literal('correct'), shippingAddress: travellingAddressSchema(), by: by() }),
+    z.strictObject({ action: z.literal('compensate'), reason: z.string().trim().min(1), by: by() }),
+  ]);
+}
+export type RepairRequest = z.output<ReturnType<typeof repairRequestSchema>>;
 
 /** The answer to an accepted repair: the saga goes on with it at once. */
 export interface RepairAccepted {
@@ -68,7 +69,7 @@ export function correctableInput(step: string): 'shippingAddress' | undefined {
 
 /** The request, parsed; throws an Error whose message names every problem (the validator's refusal). */
 export function parseRepairRequest(value: unknown): RepairRequest {
-  const parsed = repairRequestSchema.safeParse(value);
+  const parsed = repairRequestSchema().safeParse(value);
   if (!parsed.success) throw new Error(`Invalid repair request: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}`);
   return parsed.data;
 }

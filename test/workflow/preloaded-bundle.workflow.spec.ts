@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -31,12 +33,12 @@ async function refusal(update: Promise<unknown>): Promise<string> {
 }
 
 /**
- * The worker's workflow bundle (workers/workflow-bundle.ts) evaluates zod once per V8 context and
- * shares it, frozen, with every saga in it (workflows/preloaded.ts). The saga's Update validators
- * parse with zod: on that bundle, in a worker as workers/worker.ts builds it, they still refuse
- * what is invalid and normalize what is valid, saga after saga.
+ * The worker's workflow bundle (workers/workflow-bundle.ts) evaluates zod and the workflow modules
+ * once per V8 context and shares them, frozen, with every saga in it (workflows/preloaded.ts). The
+ * saga's Update validators parse with zod: on that bundle, in a worker as workers/worker.ts builds
+ * it, they still refuse what is invalid and normalize what is valid, saga after saga.
  */
-describe("the worker's workflow bundle shares zod between sagas", () => {
+describe("the worker's workflow bundle shares zod and the workflow modules between sagas", () => {
   let env: TestWorkflowEnvironment;
   let services: ServiceDb;
   let bundle: WorkflowBundle;
@@ -62,10 +64,28 @@ describe("the worker's workflow bundle shares zod between sagas", () => {
     await env?.teardown();
   }, 60_000);
 
-  it('loads workflows/preloaded.ts (and with it zod) before any workflow, not with each saga', () => {
+  it('loads zod and the workflow modules before any workflow, not with each saga', () => {
     const preload = /exports\.preloadModules = function preloadModules\(\) \{([^}]*)\}/.exec(bundle.code)?.[1];
     expect(preload, 'the bundle has a preload function').toBeDefined();
     expect(preload).toContain('"./workflows/preloaded.ts"');
+    expect(preload).toContain('"./workflows/index.ts"');
+  });
+
+  it('keeps no state in the modules it shares between sagas: no module-level let, Map or Set', () => {
+    // The SDK freezes what shared modules export, so an object a saga changes fails loudly; a Map, a
+    // Set or a module-level variable would instead carry one saga's state into the next.
+    const ours = [...bundle.code.matchAll(/^\/\*\*\*\/ "\.\/((?!node_modules\/)[^"]+\.ts)"/gm)].map((m) => m[1]!);
+    expect(ours).toContain('workflows/order-saga.ts');
+    const stateful = ours.flatMap((file) =>
+      readFileSync(path.join(__dirname, '..', '..', file), 'utf8')
+        .split('\n')
+        .flatMap((line, i) =>
+          /^(export )?(let|var) |^(export )?const \w+(: [^=]+)? = new (Map|Set|WeakMap|WeakSet)\b/.test(line)
+            ? [`${file}:${i + 1}: ${line}`]
+            : [],
+        ),
+    );
+    expect(stateful).toEqual([]);
   });
 
   it('replays every recorded history, as the bundle of the replay tooling does', async () => {
