@@ -39,9 +39,13 @@ export interface BreakerView extends BreakerState {
 
 /**
  * How long a process trusts the breaker state it read last before reading again (ms): a change
- * made elsewhere (a transition, an operator's hand) reaches every process within this time.
+ * made elsewhere (a transition, an operator's hand) reaches every process within this time. A
+ * process that acts on a state this old loses nothing: a failure it counts re-reads the state when
+ * its transition is refused, and a transition always expects the version it was decided on. Each
+ * read is a MongoDB command per guarded service, so the window sets what a healthy breaker costs
+ * under load: at most one read a second per service and process, where 200 ms made it five.
  */
-export const BREAKER_STATE_FRESH_MS = 200;
+export const BREAKER_STATE_FRESH_MS = 1_000;
 
 /**
  * The breakers' adapter, shared through MongoDB by every process that calls or shows a service (the
