@@ -1,6 +1,7 @@
 import { BASELINE_WORKFLOW_NAMES, type NoopSagaWorkflow } from '../baseline/client';
 import { MINIMAL_WORKFLOW_NAMES, type MinimalSagaWorkflow } from '../minimal/client';
-import { MINIMAL_EVENTS, MINIMAL_ORDERS } from '../minimal/activities';
+import { MINIMAL_EVENTS } from '../minimal/activities';
+import { startMinimalReadable } from '../minimal/readable';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { Db } from 'mongodb';
@@ -68,6 +69,8 @@ export interface SagaLevelResult {
     latencyMs: LatencySummary;
     failed: number;
     cpu: CpuReport;
+    /** From the start to the read that saw all five events in its read-model document. */
+    readModelMs: LatencySummary;
   };
   throughputRatio: number;
   p50Ratio: number;
@@ -196,11 +199,17 @@ export async function sagaScenario(stack: SagaStack, options: SagaOptions) {
     await handle.result();
     return now() - t0;
   };
-  const minimalIds: string[] = [];
+  // The minimal side's orders are watched with the same instrument as ours, during its own rounds.
+  const minimalVisibility = startMinimalReadable(db, now);
+  const minimalReadModelLatencies: number[] = [];
+  const minimalReadableWaits: Promise<unknown>[] = [];
+  const minimalReadable = () => Promise.all(minimalReadableWaits.splice(0));
   const minimalOnce = async (): Promise<number> => {
     const t0 = now();
     const orderId = randomUUID();
-    minimalIds.push(orderId);
+    minimalReadableWaits.push(
+      minimalVisibility.completed(orderId, t0).then((ms) => void minimalReadModelLatencies.push(ms)),
+    );
     const handle = await stack.client.workflow.start<MinimalSagaWorkflow>(MINIMAL_WORKFLOW_NAMES.minimalSaga, {
       taskQueue: stack.minimalTaskQueue,
       workflowId: `bench-minimal-${orderId}`,
@@ -225,7 +234,7 @@ export async function sagaScenario(stack: SagaStack, options: SagaOptions) {
     if (withMinimal)
       await closedLoop(options.warmup, Math.min(4, options.warmup), async () => void (await minimalOnce()));
     await Promise.allSettled(readableWaits.splice(0));
-    if (withMinimal) await minimalReadable(db, minimalIds.splice(0));
+    if (withMinimal) await minimalReadable();
     const seconds = (now() - t0) / 1000;
     const jitCores = round((jitCpuSeconds(jvm) - jit0) / seconds);
     warmupRounds.push({ seconds: round(seconds), jitCores });
@@ -279,10 +288,11 @@ export async function sagaScenario(stack: SagaStack, options: SagaOptions) {
     const rounds: SagaRound[] = [];
     let readableSeconds = 0;
     readModelLatencies.length = 0;
+    minimalReadModelLatencies.length = 0;
     type SideRun = [Side, (u: number, i: number) => Promise<number>, () => Promise<unknown>];
     const sides: SideRun[] = [];
     if (!options.oursOnly) sides.push(['noop', () => baselineOnce(), async () => {}]);
-    if (withMinimal) sides.push(['minimal', () => minimalOnce(), () => minimalReadable(db, minimalIds.splice(0))]);
+    if (withMinimal) sides.push(['minimal', () => minimalOnce(), minimalReadable]);
     // Outside the timing: every order of the round readable before the next round starts, and counted until then.
     sides.push(['ours', (u, i) => orderOnce(u, i), () => Promise.allSettled(readableWaits.splice(0))]);
     for (let r = 0; r < roundsPerLevel; r++) {
@@ -352,7 +362,7 @@ export async function sagaScenario(stack: SagaStack, options: SagaOptions) {
       },
       baseline: sideOf(base, count('noop')),
       ...(minimal && {
-        minimal: sideOf(minimal, count('minimal')),
+        minimal: { ...sideOf(minimal, count('minimal')), readModelMs: summarize(minimalReadModelLatencies) },
         minimalRatios: {
           throughput: ratio(ours.perSecond, minimal.perSecond),
           p50: ratio(ours.latency.p50, minimal.latency.p50),
@@ -384,6 +394,7 @@ export async function sagaScenario(stack: SagaStack, options: SagaOptions) {
     levels.push(level);
   }
   visibility.stop();
+  minimalVisibility.stop();
 
   // A few completed sagas of this run, for the replay scenario.
   const keep = options.keepWorkflowIds ?? 3;
@@ -406,22 +417,6 @@ export async function sagaScenario(stack: SagaStack, options: SagaOptions) {
     warmup: { ordersPerRound: options.warmup, rounds: warmupRounds, settledBelowCores: JIT_SETTLED_CORES },
     idle: options.oursOnly ? null : await idleCpu(stack, cpuTargets),
   };
-}
-
-/** Waits until the minimal watcher has applied all five events of each order (a deadline, never a fixed sleep). */
-async function minimalReadable(db: Db, orderIds: string[], timeoutMs = 120_000): Promise<void> {
-  if (orderIds.length === 0) return;
-  const deadline = now() + timeoutMs;
-  const orders = db.collection<{ _id: string; events: number }>(MINIMAL_ORDERS);
-  for (;;) {
-    const n = await orders.countDocuments({ _id: { $in: orderIds }, events: { $gte: 5 } });
-    if (n >= orderIds.length) return;
-    if (now() > deadline)
-      throw new Error(
-        `minimal watcher: ${orderIds.length - n} of ${orderIds.length} orders not in ${MINIMAL_ORDERS} within ${timeoutMs / 1000} s (events in ${MINIMAL_EVENTS}: ${await db.collection(MINIMAL_EVENTS).countDocuments({ orderId: { $in: orderIds } })})`,
-      );
-    await sleep(10);
-  }
 }
 
 /** One row per step: p50 ms from scheduled to started (the wait for a worker) and from started to completed (the work). */

@@ -136,3 +136,26 @@ describe('against the minimal durable saga', () => {
     expect(text).toContain('(none: no MongoDB client)');
   });
 });
+
+describe('readability of both sides', () => {
+  it('shows when ours and the minimal saga’s orders became readable, each watched the same way', () => {
+    const l = level(16, {
+      oursPerSecond: 7,
+      minimalPerSecond: 10,
+      oursP50: 800,
+      minimalP50: 500,
+      oursCpu: 100,
+      minimalCpu: 70,
+    });
+    const section = minimalSection([
+      {
+        ...l,
+        ours: { ...l.ours, readModelMs: { p50: 812, p99: 1_230 } },
+        minimal: { ...l.minimal!, readModelMs: { p50: 541, p99: 777 } },
+      },
+    ]);
+    expect(section).toContain('readable p50 / p99 ms ours · minimal');
+    expect(section).toContain('812 / 1230 · 541 / 777');
+    expect(section).toContain('one batched read of the read-model collection every 10 ms');
+  });
+});
