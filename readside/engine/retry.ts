@@ -44,8 +44,12 @@ export function retrying(
       try {
         await subscription.handle(event);
         if (attempt > 1) {
-          // The failure is over: whoever reads the status sees neither a stall nor its error any more.
-          await deps.cps.updateOne(deps.owner(), { $set: { stalledSince: null, lastError: null } }).catch(() => {});
+          // The failure is over: whoever reads the status sees neither a stall nor its error any more,
+          // and sees progress now. A lazy checkpoint would report it only within LAZY_CHECKPOINT_MS, and
+          // meanwhile the stall's old progress stamp would make the status call it stalled again.
+          await deps.cps
+            .updateOne(deps.owner(), { $set: { stalledSince: null, lastError: null, progressAt: new Date() } })
+            .catch(() => {});
           if (stalled)
             deps.log.info(
               { subscription: subscription.name, position: event.position, attempts: attempt },

@@ -7,6 +7,7 @@ import { dataOf, type Answer } from '../../api/client';
 import { apiOf, http } from '../helpers/stack';
 import { faultsOf } from '../helpers/faults';
 import { waitFor } from '../helpers/wait-for';
+import { checkpointIdOf, projectionState } from '../../readside/projections/generations';
 
 /** Stalled after 2 s without progress here (10 s by default). */
 const STALL_AFTER_MS = 2_000;
@@ -90,6 +91,26 @@ describe('a stalled projection and the command API', () => {
     } finally {
       await faultsOf(api).clear('projection:orders');
     }
+    const clearedAt = Date.now();
+
+    // Recovering is progress: the moment its stall is over, the orders view's checkpoint says so.
+    // Its checkpoint is lazy, and with the stall's old progress stamp the status would call it
+    // stalled again until the next checkpoint write.
+    const { active } = await projectionState(t.stack.mongo.db, 'orders');
+    const checkpoints = t.stack.mongo.db.collection<{ _id: string; stalledSince?: Date | null; progressAt?: Date }>(
+      'checkpoints',
+    );
+    const checkpoint = () => checkpoints.findOne({ _id: checkpointIdOf('orders', active) });
+    let recovered: { stalledSince?: Date | null; progressAt?: Date } | null = null;
+    for (const until = Date.now() + 30_000; Date.now() < until; await new Promise((r) => setTimeout(r, 5))) {
+      const doc = await checkpoint();
+      if (doc && !doc.stalledSince) {
+        recovered = doc;
+        break;
+      }
+    }
+    expect(recovered, 'the orders view to recover within 30 s').not.toBeNull();
+    expect(recovered!.progressAt!.getTime()).toBeGreaterThanOrEqual(clearedAt);
 
     // Once the store answers again, the read model catches up and everything is ready again.
     const head = await t.h.store.headPosition();
