@@ -19,6 +19,13 @@ const FIRST_STALL_CHECK_MS = 100;
 const STALL_CHECK_EVERY_MS = 1_000;
 /** A stalled projection retries its failure at least every 5 s (readside/engine/retry.ts): no sooner is worth asking again. */
 export const STALLED_RETRY_AFTER_S = 5;
+/**
+ * How long a one-document read trusts the generation it last saw serving (ms). A rebuild moves the
+ * pointer and then drops the old generation, so a read that finds nothing in a generation it
+ * remembered asks the pointer again before it answers 404; one that finds its document there is
+ * an answer as of the swap at the latest, and says its position.
+ */
+export const SERVING_GENERATION_FRESH_MS = 1_000;
 
 /**
  * Read-your-writes for the eventually consistent read models: a command answers with the global
@@ -40,6 +47,20 @@ export function readConsistency({
   store: Pick<EventStore, 'headPosition'>;
   stallAfterMs: number;
 }) {
+  const serving = new Map<string, { generation: number; readAt: number }>();
+  /** The generation serving reads: the one seen within SERVING_GENERATION_FRESH_MS, or the pointer read now. */
+  async function servingGeneration(
+    projection: Projection,
+    fresh = false,
+  ): Promise<{ generation: number; remembered: boolean }> {
+    const kept = serving.get(projection.name);
+    if (!fresh && kept && Date.now() - kept.readAt < SERVING_GENERATION_FRESH_MS)
+      return { generation: kept.generation, remembered: true };
+    const { active } = await projectionState(db, projection.name);
+    serving.set(projection.name, { generation: active, readAt: Date.now() });
+    return { generation: active, remembered: false };
+  }
+
   async function stalled(projection: Projection) {
     const rows = await projectionStatuses(db, store, stallAfterMs);
     return rows.find((r) => r.name === projection.name && r.state === 'stalled');
@@ -145,8 +166,13 @@ export function readConsistency({
     positionOf: (doc: T | null) => number | undefined,
   ): Promise<T | null> {
     const q = consistencyOf(req);
-    const { active } = await projectionState(db, projection.name);
-    const doc = await read(servedFrom(db, projection, active));
+    const remembered = await servingGeneration(projection);
+    let doc = await read(servedFrom(db, projection, remembered.generation));
+    if (doc === null && remembered.remembered) {
+      // Perhaps a rebuild swapped generations since: a document is never missing for that reason.
+      const now = await servingGeneration(projection, true);
+      if (now.generation !== remembered.generation) doc = await read(servedFrom(db, projection, now.generation));
+    }
     const own = positionOf(doc);
     if (own !== undefined && (q.minPosition === undefined || own >= q.minPosition)) {
       res.setHeader('X-Read-Model-Position', String(own));

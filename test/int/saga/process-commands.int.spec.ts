@@ -128,19 +128,26 @@ describe('MongoDB commands per order in the API and on the read side', () => {
     const placing = named(api);
     expect((await h.result(orderId)).status).toBe('COMPLETED');
     await h.orderView(orderId, 'COMPLETED');
-    api.length = 0;
-    const { response } = await apiOf(stack).GET('/orders/{orderId}', { params: { path: { orderId } } });
-    expect(response.status).toBe(200);
-    const reading = named(api);
+    const get = async () => {
+      api.length = 0;
+      const { response } = await apiOf(stack).GET('/orders/{orderId}', { params: { path: { orderId } } });
+      expect(response.status).toBe(200);
+      return named(api);
+    };
+    const first = await get();
+    const reading = await get();
     console.log(
-      `POST /orders: ${placing.length} (${placing.join(', ')})\nGET /orders/:id: ${reading.length} (${reading.join(', ')})`,
+      `POST /orders: ${placing.length} (${placing.join(', ')})\nGET /orders/:id: ${first.length}, then ${reading.length} (${reading.join(', ')})`,
     );
 
     // The catalog's prices and the customer's data key (never cached: an erasure is in force at once).
     expect(placing).toEqual(['find inventory', 'find subject_keys']);
-    // Which generation serves reads, the document (which says how far it has applied the log:
-    // no checkpoint), and its key to open it.
-    expect(reading).toEqual(['find projection_state', 'find rm_orders_orders_g1', 'find subject_keys']);
+    // Which generation serves reads (read again once what the API saw is a second old), the
+    // document (which says how far it has applied the log: no checkpoint), and its key to open it.
+    expect(first).toEqual(
+      ['find projection_state', 'find rm_orders_orders_g1', 'find subject_keys'].slice(3 - first.length),
+    );
+    expect(reading).toEqual(['find rm_orders_orders_g1', 'find subject_keys']);
   });
 
   /**
