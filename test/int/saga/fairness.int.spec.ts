@@ -114,9 +114,10 @@ describe('fairness between customers', () => {
 
     const aloneP95 = p95(alone.map((o) => o.ms));
     const floodedP95 = p95(flooded.map((o) => o.ms));
+    const floodP95 = p95(flood.map((o) => o.ms));
     console.log(
       `fairness: others' p95 ${floodedP95} ms with a flood of ${FLOOD}, ${aloneP95} ms without; ` +
-        `the flood's own p95 ${p95(flood.map((o) => o.ms))} ms`,
+        `the flood's own p95 ${floodP95} ms`,
     );
     // Placed after the whole flood, yet done before most of it: first come, first served would
     // have put every one of their steps behind the flood's.
@@ -140,7 +141,10 @@ describe('fairness between customers', () => {
     );
     console.log(`fairness: median queue wait of an activity task ${othersWait} ms (others), ${floodWait} ms (flood)`);
     expect(othersWait, "the other customers' tasks waited well under the flood's wait").toBeLessThan(0.6 * floodWait);
-    // A generous bound: the run shares two cores with the servers and the flood.
-    expect(floodedP95).toBeLessThan(3 * Math.max(aloneP95, 1_000));
+    // Their whole orders, against the flood's over the same time: first come, first served puts each
+    // of their steps behind the flood's backlog, so their p95 would match the flood's. Both sides of
+    // this ratio ran at the same moment, so the other test files sharing the two cores slow them
+    // alike; a bound against the run without the flood would compare two moments of that load.
+    expect(floodedP95, "the other customers' p95 against the flood's").toBeLessThan(0.6 * floodP95);
   });
 });
