@@ -67,6 +67,27 @@ export function emailBreakerGate(breakers: Breakers, signal?: AbortSignal) {
 
   return {
     /**
+     * Sends a batch in one call to the provider when the breaker lets all of it go at full speed
+     * (closed, and none of it held back by a recent close): false, with nothing attempted, when it
+     * does not, and the batch's emails must go through `send` one by one. Each email is counted in
+     * the window as a send of its own would be; a failed call is counted once, and thrown.
+     */
+    async sendAll(recordedAts: Date[], attempt: () => Promise<void>): Promise<boolean> {
+      if (signal?.aborted) throw new EmailSendStopped();
+      const state = await breakers.state(service);
+      if (state.status !== 'closed' || recordedAts.some((at) => heldBack(state, at))) return false;
+      try {
+        await attempt();
+      } catch (err) {
+        await breakers.record(service, { ok: false, caller, error: String(err) }).catch(() => false);
+        throw err;
+      }
+      for (let i = 0; i < recordedAts.length; i++)
+        await breakers.record(service, { ok: true, caller }).catch(() => false);
+      return true;
+    },
+
+    /**
      * Sends through the breaker: `attempt` is one call to the provider. Throws the provider's error
      * when the breaker stays closed after it (the subscription retries with backoff); when the
      * failure opened the breaker, or it was open already, it waits for the breaker instead.

@@ -1,4 +1,4 @@
-import type { Db } from 'mongodb';
+import { MongoBulkWriteError, type Db } from 'mongodb';
 import { asSagaEvent, type OrderEvent } from '../../domain/orders';
 import { ERASED, withoutSealed } from '../../domain/personal-data';
 import type { StoredEvent } from '../../eventstore';
@@ -59,30 +59,72 @@ export function emailSubscription({
     checkpoint: 'lazy',
     retry: { initialMs: 100, maxMs: 5_000, maxAttempts: Number.POSITIVE_INFINITY },
     async handle(event: StoredEvent) {
-      const e = asSagaEvent(event);
-      if (e.type !== 'OrderCreated' && e.type !== 'OrderCompleted' && e.type !== 'OrderCancelled') return;
+      const e = notified(event);
+      if (!e) return;
       const send = async () => {
         // Injected faults (tests, demos) only when fault injection is on: the provider is down.
         await faults?.failIfDown('email');
-        await emails
-          .insertOne({
-            _id: event.metadata.eventId,
-            orderId: e.data.orderId,
-            customerId: e.data.customerId ?? null,
-            ...compose(e),
-            sentAt: new Date(),
-          })
-          .catch((err: { code?: number }) => {
-            if (err.code !== 11000) throw err; // 11000: already sent for this event
-          });
+        await emails.insertOne(emailOf(event, e)).catch((err: { code?: number }) => {
+          if (err.code !== 11000) throw err; // 11000: already sent for this event
+        });
       };
       await (gate ? gate.send(new Date(event.metadata.timestamp), send) : send());
+    },
+    /**
+     * A batch's emails in one call while the breaker lets them all go at full speed; otherwise it
+     * throws, and the runner sends them one by one through `handle` (a redelivered send is
+     * recognised by its event id, so a half-sent batch sends nothing twice).
+     */
+    async handleMany(events: StoredEvent[]) {
+      const sends = events.flatMap((event) => {
+        const e = notified(event);
+        return e ? [{ event, e }] : [];
+      });
+      if (sends.length === 0) return;
+      const docs = sends.map(({ event, e }) => emailOf(event, e));
+      const sendAll = async () => {
+        await faults?.failIfDown('email');
+        await emails.insertMany(docs, { ordered: false }).catch(async (err: unknown) => {
+          if (!onlyAlreadySent(err)) throw err;
+          // A redelivered batch: the emails sent before were refused. Servers differ in what they
+          // report of the rest, so the batch counts as sent only once every one of its emails is there.
+          const ids = docs.map((d) => d._id);
+          if ((await emails.countDocuments({ _id: { $in: ids } })) !== ids.length) throw err;
+        });
+      };
+      if (!gate) return sendAll();
+      const sent = await gate.sendAll(
+        sends.map(({ event }) => new Date(event.metadata.timestamp)),
+        sendAll,
+      );
+      if (!sent) throw new Error('the email breaker holds this batch back: its emails go one by one');
     },
   };
 }
 
 type Notified = Extract<OrderEvent, { type: 'OrderCreated' | 'OrderCompleted' | 'OrderCancelled' }>;
 
+function notified(event: StoredEvent): Notified | null {
+  const e = asSagaEvent(event);
+  return e.type === 'OrderCreated' || e.type === 'OrderCompleted' || e.type === 'OrderCancelled' ? e : null;
+}
+
+function emailOf(event: StoredEvent, e: Notified): EmailDocument {
+  return {
+    _id: event.metadata.eventId,
+    orderId: e.data.orderId,
+    customerId: e.data.customerId ?? null,
+    ...compose(e),
+    sentAt: new Date(),
+  };
+}
+
+/** Whether an unordered insert failed only on emails already sent (11000: keyed by the causing event). */
+function onlyAlreadySent(err: unknown): boolean {
+  if (!(err instanceof MongoBulkWriteError) || err.writeConcernError) return false;
+  const refused = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
+  return refused.every((w) => w.code === 11000);
+}
 function compose(e: Notified): Pick<EmailDocument, 'kind' | 'subject' | 'body'> {
   const { data } = e;
   const amount = typeof data.total === 'number' ? ` (${(data.total / 100).toFixed(2)})` : '';
