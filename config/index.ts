@@ -119,6 +119,16 @@ export const configSchema = z.object({
    * CursorNotFound (43).
    */
   MONGODB_STANDIN_CURSOR_TIMEOUT: duration('MONGODB_STANDIN_CURSOR_TIMEOUT').default(600_000),
+  /**
+   * The heap, in MiB, of the mongo-java-server stand-in when it keeps its data on disk (`npm
+   * start`): fixed and touched at start, as a database's cache is sized once, so its memory stays
+   * where it starts. In memory (the tests), the data lives in the heap, which is left to grow.
+   */
+  MONGODB_STANDIN_HEAP_MB: z.coerce
+    .number({ error: 'MONGODB_STANDIN_HEAP_MB must be a number' })
+    .int('MONGODB_STANDIN_HEAP_MB must be an integer')
+    .min(64, 'MONGODB_STANDIN_HEAP_MB must be >= 64')
+    .default(512),
 
   /** Where `npm start` keeps the embedded servers' data (survives restarts). */
   DATA_DIR: z.string().min(1).default('data'),

@@ -120,7 +120,12 @@ async function startJavaServer(options: MongoOptions, port: number): Promise<Mon
     throw new Error(
       'No `java` on PATH: the MongoDB stand-in needs Java 17+. Set MONGODB_URI to use an existing server.',
     );
+  const dataDir = dataDirOf(options);
+  const file = dataDir && path.join(dataDir, 'mongo.mv.db');
+  const heap = `${options.config.MONGODB_STANDIN_HEAP_MB}m`;
   const args = [
+    // With the data on disk the heap holds caches only: sized once, like a database's cache.
+    ...(file ? [`-Xms${heap}`, `-Xmx${heap}`, '-XX:+AlwaysPreTouch'] : []),
     '-cp',
     `${mongoLauncherJar}${path.delimiter}${path.join(mongoLauncherLib, '*')}`,
     'platform.mongo.Launcher',
@@ -133,8 +138,6 @@ async function startJavaServer(options: MongoOptions, port: number): Promise<Mon
     '--cursor-timeout-ms',
     String(options.config.MONGODB_STANDIN_CURSOR_TIMEOUT),
   ];
-  const dataDir = dataDirOf(options);
-  const file = dataDir && path.join(dataDir, 'mongo.mv.db');
   if (dataDir && file) {
     await mkdir(dataDir, { recursive: true });
     args.push('--backend', 'h2', '--file', file);
