@@ -22,3 +22,15 @@ export function useMonitoredMongo() {
   });
   return t;
 }
+
+/**
+ * Counts, from the moment it is called, the commands `t` records that `matches`: call the
+ * returned function to read the count so far.
+ */
+export function countFromNow(
+  t: { commands: CommandStartedEvent[] },
+  matches: (e: CommandStartedEvent) => boolean,
+): () => number {
+  const from = t.commands.length;
+  return () => t.commands.slice(from).filter(matches).length;
+}

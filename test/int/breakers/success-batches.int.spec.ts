@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_BREAKER_SETTINGS, type BreakerSettings } from '../../../domain/breakers';
 import { createEventStore } from '../../../eventstore';
 import { createBreakers, type Breakers } from '../../../infra/breakers';
-import { useMonitoredMongo } from '../../helpers/monitored-mongo';
+import { countFromNow, useMonitoredMongo } from '../../helpers/monitored-mongo';
 import { waitFor } from '../../helpers/wait-for';
 
 /**
@@ -39,18 +39,14 @@ describe('breakers: the successes of a closed breaker are written in batches', (
     made.push({ db, breakers: all });
     const window = () => db.collection<{ _id: string; calls: number; failures: number }>('breaker_windows');
     /** The commands sent to `breaker_windows` from here on that write to it. */
-    const writes = () => {
-      const from = t.commands.length;
-      return () =>
-        t.commands
-          .slice(from)
-          .filter(
-            (e) =>
-              e.databaseName === db.databaseName &&
-              (e.command as Record<string, unknown>)[e.commandName] === 'breaker_windows' &&
-              ['findAndModify', 'update'].includes(e.commandName),
-          ).length;
-    };
+    const writes = () =>
+      countFromNow(
+        t,
+        (e) =>
+          e.databaseName === db.databaseName &&
+          (e.command as Record<string, unknown>)[e.commandName] === 'breaker_windows' &&
+          ['findAndModify', 'update'].includes(e.commandName),
+      );
     return { all, window, writes };
   }
 

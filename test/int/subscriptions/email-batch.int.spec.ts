@@ -7,7 +7,7 @@ import type { StoredEvent } from '../../../eventstore';
 import { createEventStore } from '../../../eventstore';
 import { createBreakers, type Breakers } from '../../../infra/breakers';
 import { emailCollection, emailSubscription } from '../../../readside/email/subscription';
-import { useMonitoredMongo } from '../../helpers/monitored-mongo';
+import { countFromNow, useMonitoredMongo } from '../../helpers/monitored-mongo';
 
 /**
  * The Email service sends a batch of events' emails in one insert while its breaker lets them all
@@ -33,18 +33,14 @@ describe('the Email service sends a batch in one call', () => {
     made.push({ db, breakers });
     const subscription = emailSubscription({ db, breakers });
     /** The inserts into `emails` sent from here on. */
-    const inserts = () => {
-      const from = t.commands.length;
-      return () =>
-        t.commands
-          .slice(from)
-          .filter(
-            (e) =>
-              e.databaseName === db.databaseName &&
-              e.commandName === 'insert' &&
-              (e.command as { insert?: string }).insert === 'emails',
-          ).length;
-    };
+    const inserts = () =>
+      countFromNow(
+        t,
+        (e) =>
+          e.databaseName === db.databaseName &&
+          e.commandName === 'insert' &&
+          (e.command as { insert?: string }).insert === 'emails',
+      );
     return { db, breakers, subscription, inserts };
   }
 
