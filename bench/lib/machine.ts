@@ -12,7 +12,14 @@ export interface MachineInfo {
   memoryGiB: number;
   os: string;
   node: string;
-  temporal: { source: string; address: string; serverVersion: string | null; cli: string | null };
+  temporal: {
+    source: string;
+    address: string;
+    serverVersion: string | null;
+    cli: string | null;
+    /** The dev server's `--dynamic-config-value` settings as its process was started; absent for a server not on this machine. */
+    dynamicConfig?: string[];
+  };
   /** roundTripsUs: median µs of one command at a time on the idle server (./round-trips.ts). */
   mongodb: { source: string; uri: string; version: string | null; roundTripsUs?: Record<string, number> };
   loadAverageAtStart: number[];
@@ -37,7 +44,12 @@ export async function machineInfo(opts: {
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     os: `${os.type()} ${os.release()}`,
     node: process.version,
-    temporal: { ...opts.temporal, serverVersion, cli: await temporalCliVersion() },
+    temporal: {
+      ...opts.temporal,
+      serverVersion,
+      cli: await temporalCliVersion(),
+      ...devServerSettings(opts.temporal.address),
+    },
     mongodb: {
       source: opts.mongo.source,
       uri: opts.mongo.uri.replace(/\/\/([^@/]+)@/, '//***@'),
@@ -46,6 +58,16 @@ export async function machineInfo(opts: {
     },
     loadAverageAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100),
   };
+}
+
+/** The `--dynamic-config-value` settings on a dev server's command line, in order. */
+export function dynamicConfigOf(cmd: string[]): string[] {
+  return cmd.flatMap((arg, i) => (arg === '--dynamic-config-value' && cmd[i + 1] ? [cmd[i + 1]!] : []));
+}
+
+function devServerSettings(address: string): { dynamicConfig?: string[] } {
+  const server = serverProcesses('', address).temporal;
+  return server ? { dynamicConfig: dynamicConfigOf(server.cmd) } : {};
 }
 
 /** `temporal --version` of the binary the dev server runs (found through /proc), else of the one on PATH. */

@@ -241,6 +241,9 @@ export function renderMarkdown(report: Report): string {
           'Temporal',
           `server ${m.temporal.serverVersion ?? '?'} (getSystemInfo); CLI: ${(m.temporal.cli ?? '?').replace(/\n/g, ' ')}; source: ${m.temporal.source}`,
         ],
+        ...(m.temporal.dynamicConfig
+          ? [['Temporal dev server settings (--dynamic-config-value)', m.temporal.dynamicConfig.join(', ')]]
+          : []),
         ['MongoDB', `${m.mongodb.source} (reports ${m.mongodb.version}); ${report.mongoPerScenario}`],
         ...(m.mongodb.roundTripsUs
           ? [

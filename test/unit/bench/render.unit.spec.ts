@@ -1,3 +1,4 @@
+import { dynamicConfigOf } from '../../../bench/lib/machine';
 import { describe, expect, it } from 'vitest';
 import { goals, renderMarkdown } from '../../../bench/lib/render';
 
@@ -168,5 +169,31 @@ describe('bench report', () => {
     expect(renderMarkdown({ ...first, chart: '2026-12-04-partial.svg' })).toContain(
       '![ratios](2026-12-04-partial.svg)',
     );
+  });
+});
+
+describe('bench report: the Temporal dev server settings', () => {
+  it('reads them from the dev server command line and prints them only when it found the process', () => {
+    const cmd = [
+      '/x/temporal',
+      'server',
+      'start-dev',
+      '--dynamic-config-value',
+      'matching.enableFairness=true',
+      '--port',
+      '7233',
+      '--dynamic-config-value',
+      'history.hostLevelCacheMaxSize=512',
+    ];
+    const settings = dynamicConfigOf(cmd);
+    expect(settings).toEqual(['matching.enableFairness=true', 'history.hostLevelCacheMaxSize=512']);
+    const withSettings = {
+      ...first,
+      machine: { ...first.machine, temporal: { ...first.machine.temporal, dynamicConfig: settings } },
+    };
+    expect(renderMarkdown(withSettings)).toContain(
+      '| Temporal dev server settings (--dynamic-config-value) | matching.enableFairness=true, history.hostLevelCacheMaxSize=512 |',
+    );
+    expect(renderMarkdown(first)).not.toContain('Temporal dev server settings');
   });
 });
