@@ -125,6 +125,7 @@ function onlyAlreadySent(err: unknown): boolean {
   const refused = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
   return refused.every((w) => w.code === 11000);
 }
+
 function compose(e: Notified): Pick<EmailDocument, 'kind' | 'subject' | 'body'> {
   const { data } = e;
   const amount = typeof data.total === 'number' ? ` (${(data.total / 100).toFixed(2)})` : '';
