@@ -267,6 +267,18 @@ export function processTotal(rows: CommandRow[], process: string): number {
   return rows.filter((r) => r.process === process).reduce((sum, r) => sum + r.perSaga, 0);
 }
 
+/** Every command of each process, per unit of work (a saga, a GET), whatever step started it. */
+export function commandsPerProcess(tallies: Tallies, units: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [process, steps] of Object.entries(tallies)) {
+    let n = 0;
+    for (const t of Object.values(steps))
+      n += t.eventStore.reads + t.eventStore.writes + t.eventStore.other + t.own.reads + t.own.writes + t.own.other;
+    if (n > 0) out[process] = units > 0 ? Math.round((n / units) * 100) / 100 : NaN;
+  }
+  return out;
+}
+
 /** The worker's commands per saga without the circuit breakers' (what the order core's steps themselves send). */
 export function stepsTotal(rows: CommandRow[]): number {
   return processTotal(

@@ -105,6 +105,9 @@ export function cpuWindow(targets: Array<{ name: string; pid: number | null | un
 
 const r = (x: number) => Math.round(x * 100) / 100;
 
+/** A HotSpot JIT compiler thread's name, as /proc shows it. */
+export const JIT_THREAD = /^C[12] CompilerThre/;
+
 /**
  * CPU seconds a JVM's JIT compiler threads (named "C1 CompilerThre…", "C2 CompilerThre…") have used
  * so far; 0 for a process that has none or is gone.
@@ -112,6 +115,6 @@ const r = (x: number) => Math.round(x * 100) / 100;
 export function jitCpuSeconds(pid: number | null | undefined): number {
   if (typeof pid !== 'number') return 0;
   let ticks = 0;
-  for (const [name, t] of threadTicks(pid)) if (/^C[12] CompilerThre/.test(name)) ticks += t;
+  for (const [name, t] of threadTicks(pid)) if (JIT_THREAD.test(name)) ticks += t;
   return ticks / TICKS;
 }

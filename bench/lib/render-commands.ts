@@ -79,7 +79,7 @@ const EXPLANATION = [
   'A worker command belongs to the activity whose async context started it (the context the Temporal SDK sets around each activity); "outside any activity" is the stock pruning timer. The circuit breakers\' commands (`breaker_windows`, `breaker_tokens`, and reads and appends of the `breaker-<service>` streams) have a row of their own, whatever step started them: the goal of 13 is the steps\' own.',
   'Reads are find, aggregate, getMore, count and distinct; writes are insert, update, findAndModify and delete; other is the rest (killCursors, endSessions, index commands).',
   "At C=1 the split per step is exact. At higher C, concurrent appends are committed in groups that run in the context of whichever append started them, so the worker's commands on the event store's collections (events, counters, snapshots) get one row of their own and the steps show the rest.",
-  "The API row includes the one `GET /orders/:id` per order with which the bench confirms an order is readable; the read side is the projector and the email subscription (their change stream's polls included).",
+  "The API row is its work for `POST /orders` (the bench's `GET /orders/:id` for each order is made after the round's window and listed apart); the read side is the projector and the email subscription (their change stream's polls included).",
 ].map((line) => `- ${line}`);
 
 /** At C=1: what each step's (and process's) commands are ("find events × 1"), so a reader sees which round trips to cut. */

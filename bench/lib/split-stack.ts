@@ -95,7 +95,7 @@ export async function startSplitStack(
       side: SIDE_OF[p.role],
       kind: KIND_OF[p.role],
     })),
-    { name: 'MongoDB server', pid: procs.java?.pid, side: 'shared', kind: 'MongoDB' },
+    { name: 'MongoDB server', pid: procs.java?.pid, side: 'shared', kind: 'MongoDB', threads: true },
     { name: 'Temporal dev server', pid: procs.temporal?.pid, side: 'shared', kind: 'Temporal' },
     { name: 'load generator (bench process)', pid: process.pid, side: 'load', kind: 'load generator' },
   ];

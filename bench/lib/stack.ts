@@ -169,7 +169,7 @@ export async function startBenchStack(servers: ServerAddresses): Promise<BenchSt
         kind: 'worker',
         threads: true,
       },
-      { name: 'MongoDB server', pid: procs.java?.pid, side: 'shared', kind: 'MongoDB' },
+      { name: 'MongoDB server', pid: procs.java?.pid, side: 'shared', kind: 'MongoDB', threads: true },
       { name: 'Temporal dev server', pid: procs.temporal?.pid, side: 'shared', kind: 'Temporal' },
     ],
     work: async (side) => ({ commands: side === 'ours' ? commands.snapshot() : {}, bytes: {} }),

@@ -2,7 +2,7 @@
  * Work per saga, from what a scenario measured: CPU milliseconds by process kind, MongoDB commands
  * and bytes written. Pure: the scenarios hand in their CPU windows and counts.
  */
-import type { CpuReport } from './cpu';
+import { JIT_THREAD, type CpuReport } from './cpu';
 
 /** The three sagas scenario 1 runs side by side. */
 export type Side = 'noop' | 'minimal' | 'ours';
@@ -24,6 +24,8 @@ export interface CpuPerSaga {
   /** All the system's processes together (the load generator, which drives every side alike, excluded). */
   total: number;
   loadGenerator: number;
+  /** Of the MongoDB figure, what a JVM stand-in's JIT compiler threads used (0 where none is sampled). */
+  mongoJit?: number;
 }
 
 /**
@@ -35,10 +37,13 @@ export function cpuPerSaga(windows: CpuReport[], targets: CpuTarget[], side: Sid
   const byName = new Map(targets.map((t) => [t.name, t]));
   const byKind: Partial<Record<ProcessKind, number>> = {};
   let loadGenerator = 0;
+  let mongoJit = 0;
   for (const window of windows) {
     for (const p of window.processes) {
       const target = byName.get(p.name);
       if (!target) continue;
+      if (target.kind === 'MongoDB')
+        for (const t of p.threads ?? []) if (JIT_THREAD.test(t.name)) mongoJit += t.cpuSeconds;
       if (target.side === 'load') loadGenerator += p.cpuSeconds;
       else if (target.side === side || target.side === 'shared')
         byKind[target.kind] = (byKind[target.kind] ?? 0) + p.cpuSeconds;
@@ -48,5 +53,10 @@ export function cpuPerSaga(windows: CpuReport[], targets: CpuTarget[], side: Sid
   const out: CpuPerSaga['byKind'] = {};
   for (const [kind, seconds] of Object.entries(byKind) as Array<[ProcessKind, number]>) out[kind] = perSaga(seconds);
   const total = Object.values(out).reduce((a, b) => a + b, 0);
-  return { byKind: out, total: Math.round(total * 10) / 10, loadGenerator: perSaga(loadGenerator) };
+  return {
+    byKind: out,
+    total: Math.round(total * 10) / 10,
+    loadGenerator: perSaga(loadGenerator),
+    mongoJit: perSaga(mongoJit),
+  };
 }

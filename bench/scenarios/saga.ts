@@ -4,21 +4,22 @@ import { MINIMAL_EVENTS } from '../minimal/activities';
 import { startMinimalReadable } from '../minimal/readable';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import type { Db } from 'mongodb';
 import { createAccountService } from '../../domain/accounts';
 import { createEventStore } from '../../eventstore';
-import { physicalName, projectionState } from '../../readside';
 import {
   addTallies,
   commandRows,
   EVENT_STORE_COLLECTIONS,
   processTotal,
+  commandsPerProcess,
   since,
   type LevelCommands,
+  type Tallies,
 } from '../lib/command-count';
 import { addBytes, bytesPerSaga, bytesSince, type ByteKind, type ByteTallies } from '../lib/bytes-written';
 import { cpuWindow, jitCpuSeconds, type CpuReport } from '../lib/cpu';
 import { createApiClient } from '../../api/client';
+import { checkThroughApi, startOrderReadable } from '../lib/order-readable';
 import type { SplitStack } from '../lib/split-stack';
 import { cpuPerSaga, type CpuPerSaga, type Side } from '../lib/work';
 import { stepTimings } from '../lib/step-timing';
@@ -82,6 +83,11 @@ export interface SagaLevelResult {
   commands: LevelCommands;
   /** Work per saga of each side, over all its rounds at this level (each round until its read models were written). */
   work?: Partial<Record<Side, SideWork>>;
+  /**
+   * The bench's check that the API answers COMPLETED for each of our orders (GET /orders/:id), made
+   * after each round's window closed, so not in `work`: what it cost per GET.
+   */
+  apiCheck?: { gets: number; cpuPerGet: CpuPerSaga; commandsPerGet: Record<string, number> };
   /** CPU seconds the MongoDB server's JIT compiler threads used over the level, every side's rounds together. */
   mongoJitCpuSeconds?: number;
 }
@@ -138,8 +144,9 @@ const SKUS = Array.from({ length: 20 }, (_, i) => `BENCH-${i.toString().padStart
 /**
  * Scenario 1. Ours: POST /orders (Update-with-Start) -> the saga's result. Baseline: the bench-only
  * five-no-op-activity workflow started with the client, start -> result. Both end at the workflow
- * result, so the ratio compares like with like; when each order became readable (GET /orders/:id
- * answers COMPLETED) is measured beside it and reported on its own. Same Temporal server, same
+ * result, so the ratio compares like with like; when each order became readable (its read-model
+ * document shows COMPLETED) is measured beside it and reported on its own, and the API's answer
+ * for each order is checked after its round's window. Same Temporal server, same
  * worker settings, same process; each level alternates baseline and ours in rounds, so a change in
  * outside load falls on both sides, and every round records the load it ran under.
  */
@@ -160,7 +167,9 @@ export async function sagaScenario(stack: SagaStack, options: SagaOptions) {
   for (let i = 0; i < maxC; i++)
     accountIds.push((await accounts.openAccount({ owner: `bench-${i}`, initialDeposit: 1_000_000_000 })).accountId);
 
-  const visibility = startVisibilityPoller(stack, db);
+  const visibility = startOrderReadable(db);
+  // Orders placed since the API last answered for them (checkThroughApi, outside the rounds' windows).
+  const unchecked: string[] = [];
   const orderOnce = async (user: number, i: number): Promise<number> => {
     const t0 = now();
     const {
@@ -177,6 +186,7 @@ export async function sagaScenario(stack: SagaStack, options: SagaOptions) {
     });
     if (response.status !== 202 || !placed)
       throw new Error(`POST /orders answered ${response.status}: ${JSON.stringify(error)}`);
+    unchecked.push(placed.orderId);
     const readable = visibility.completed(placed.orderId).then(() => readModelLatencies.push(now() - t0));
     readable.catch(() => {});
     readableWaits.push(readable);
@@ -227,6 +237,7 @@ export async function sagaScenario(stack: SagaStack, options: SagaOptions) {
   // the API's fold of its account) is then not charged to the level where it first appears.
   await closedLoop(maxC, Math.min(4, maxC), async (u) => void (await orderOnce(u, u)));
   await Promise.allSettled(readableWaits.splice(0));
+  await checkThroughApi(api, unchecked.splice(0));
   const jvm = cpuTargets.find((t) => t.kind === 'MongoDB')?.pid;
   const warmupRounds: WarmupRound[] = [];
   for (let r = 0; r < (options.warmupRoundsMax ?? 1); r++) {
@@ -238,6 +249,7 @@ export async function sagaScenario(stack: SagaStack, options: SagaOptions) {
     if (withMinimal)
       await closedLoop(options.warmup, Math.min(4, options.warmup), async () => void (await minimalOnce()));
     await Promise.allSettled(readableWaits.splice(0));
+    await checkThroughApi(api, unchecked.splice(0));
     if (withMinimal) await minimalReadable();
     const seconds = (now() - t0) / 1000;
     const jitCores = round((jitCpuSeconds(jvm) - jit0) / seconds);
@@ -268,7 +280,16 @@ export async function sagaScenario(stack: SagaStack, options: SagaOptions) {
     const window = cpu.stop();
     const work = await stack.work(side);
     const measured = { ...m, cpu: window };
+    // The API's answer for each of the round's orders, in a window of its own.
+    const checkCpu = cpuWindow(cpuTargets);
+    const checked = await checkThroughApi(api, unchecked.splice(0));
+    const apiCheck = {
+      gets: checked,
+      cpu: checkCpu.stop(),
+      commands: since((await stack.work(side)).commands, work.commands),
+    };
     return {
+      apiCheck,
       m: measured,
       untilReadable,
       round: roundOf(side === 'noop' ? 'baseline' : side, r, measured, loadAverage),
@@ -290,6 +311,7 @@ export async function sagaScenario(stack: SagaStack, options: SagaOptions) {
       ours: { commands: { sagas: 0, tallies: {} }, bytes: {} },
     };
     const rounds: SagaRound[] = [];
+    const apiChecks = { gets: 0, windows: [] as CpuReport[], commands: {} as Tallies };
     let readableSeconds = 0;
     readModelLatencies.length = 0;
     minimalReadModelLatencies.length = 0;
@@ -304,6 +326,11 @@ export async function sagaScenario(stack: SagaStack, options: SagaOptions) {
         const done = await roundOf_(side, r, concurrency, perRound, once, settle);
         runs[side].push(done.m);
         if (side === 'ours') readableSeconds += done.untilReadable;
+        if (done.apiCheck.gets > 0) {
+          apiChecks.gets += done.apiCheck.gets;
+          apiChecks.windows.push(done.apiCheck.cpu);
+          apiChecks.commands = addTallies(apiChecks.commands, done.apiCheck.commands);
+        }
         rounds.push(done.round);
         counted[side].commands.tallies = addTallies(counted[side].commands.tallies, done.commands);
         counted[side].commands.sagas += done.m.latencies.length;
@@ -378,6 +405,11 @@ export async function sagaScenario(stack: SagaStack, options: SagaOptions) {
       p99Ratio: ratio(ours.latency.p99, base.latency.p99),
       rounds,
       commands: counted.ours.commands,
+      apiCheck: {
+        gets: apiChecks.gets,
+        cpuPerGet: cpuPerSaga(apiChecks.windows, cpuTargets, 'ours', apiChecks.gets),
+        commandsPerGet: commandsPerProcess(apiChecks.commands, apiChecks.gets),
+      },
       work: {
         ours: workOf('ours', EVENT_STORE_COLLECTIONS),
         ...(!options.oursOnly && { noop: workOf('noop', new Set()) }),
@@ -392,7 +424,7 @@ export async function sagaScenario(stack: SagaStack, options: SagaOptions) {
       `saga: C=${concurrency} MongoDB commands per saga: worker ${round(processTotal(rows, 'worker'))}, API ${round(processTotal(rows, 'api'))}, read side ${round(processTotal(rows, 'read side'))}; CPU ms per saga: ${Object.entries(
         level.work!,
       )
-        .map(([side, w]) => `${side} ${w.cpu.total}`)
+        .map(([side, w]) => `${side} ${w.cpu.total} (the MongoDB server's JIT ${w.cpu.mongoJit})`)
         .join(', ')}`,
     );
     levels.push(level);
@@ -537,74 +569,4 @@ async function idleCpu(stack: SagaStack, cpuTargets: Parameters<typeof cpuWindow
   const withoutConsumers = await sample();
   await stack.resume('ours');
   return { withConsumers, withoutConsumers };
-}
-
-/**
- * Finds out when orders become COMPLETED in the read model without flooding the API: one batched
- * read of the read-model collection every 10 ms ({ _id: { $in } }: served by the _id index on every
- * server), and for each order seen COMPLETED there, GET /orders/:id — the time that GET answers
- * COMPLETED is the end of the measured latency.
- */
-function startVisibilityPoller(stack: SagaStack, db: Db) {
-  const api = createApiClient({ baseUrl: stack.baseUrl });
-  const pending = new Map<
-    string,
-    { resolve: () => void; reject: (e: Error) => void; since: number; checking: boolean }
-  >();
-  const done: string[] = [];
-  let stopped = false;
-  let collectionName: string | undefined;
-
-  const loop = async () => {
-    while (!stopped) {
-      await sleep(10);
-      if (pending.size === 0) continue;
-      try {
-        collectionName ??= physicalName('orders', 'orders', (await projectionState(db, 'orders')).active);
-        const ids = [...pending.entries()].filter(([, p]) => !p.checking).map(([id]) => id);
-        if (ids.length === 0) continue;
-        const docs = await db
-          .collection<{ _id: string; status: string }>(collectionName)
-          .find({ _id: { $in: ids } }, { projection: { status: 1 } })
-          .toArray();
-        for (const doc of docs) {
-          if (doc.status !== 'COMPLETED' && doc.status !== 'CANCELLED') continue;
-          const entry = pending.get(doc._id);
-          if (!entry) continue;
-          entry.checking = true;
-          void api.GET('/orders/{orderId}', { params: { path: { orderId: doc._id } } }).then(
-            ({ data: order }) => {
-              entry.checking = false;
-              if (order?.status === 'COMPLETED') {
-                pending.delete(doc._id);
-                done.push(doc._id);
-                entry.resolve();
-              } else if (order?.status === 'CANCELLED') {
-                pending.delete(doc._id);
-                entry.reject(new Error(`order ${doc._id} was CANCELLED: ${order.failureReason}`));
-              }
-            },
-            () => (entry.checking = false),
-          );
-        }
-        for (const [id, entry] of pending) {
-          if (now() - entry.since > 120_000) {
-            pending.delete(id);
-            entry.reject(new Error(`order ${id} not COMPLETED in the read model within 120 s`));
-          }
-        }
-      } catch (err) {
-        log(`  visibility poll failed: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
-  };
-  void loop();
-  return {
-    completed: (orderId: string) =>
-      new Promise<void>((resolve, reject) => pending.set(orderId, { resolve, reject, since: now(), checking: false })),
-    completedIds: () => [...done],
-    stop: () => {
-      stopped = true;
-    },
-  };
 }

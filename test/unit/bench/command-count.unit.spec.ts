@@ -8,6 +8,7 @@ import {
   classify,
   commandRows,
   commandsByStep,
+  commandsPerProcess,
   createCommandCounter,
   GROUP_COMMIT_ROW,
   OUTSIDE_ROW,
@@ -53,6 +54,24 @@ function emitOneSaga(client: EventEmitter) {
 }
 
 describe('bench MongoDB command counting', () => {
+  it('totals each process over every step, per unit of work', () => {
+    const counter = createCommandCounter();
+    const worker = new EventEmitter();
+    const api = new EventEmitter();
+    counter.watch('worker', worker, activityStep);
+    counter.watch('api', api);
+    const before = counter.snapshot();
+    for (let get = 0; get < 4; get++)
+      [find('subject_keys'), find('orders_v1')].forEach((c) => api.emit('commandStarted', c));
+    api.emit('commandStarted', find('projection_state'));
+    inActivity('createOrder', () => worker.emit('commandStarted', insert('events')));
+    worker.emit('commandStarted', endSessions);
+    const tallies = since(counter.snapshot(), before);
+    expect(commandsPerProcess(tallies, 4)).toEqual({ api: 2.25, worker: 0.5 });
+    expect(commandsPerProcess(since(counter.snapshot(), counter.snapshot()), 4)).toEqual({});
+    expect(commandsPerProcess(tallies, 0).api).toBeNaN();
+  });
+
   it("counts the circuit breakers' commands apart from the step that started them, at every level", () => {
     const counter = createCommandCounter();
     const client = new EventEmitter();

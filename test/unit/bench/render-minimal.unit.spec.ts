@@ -159,3 +159,40 @@ describe('readability of both sides', () => {
     expect(section).toContain('one batched read of the read-model collection every 10 ms');
   });
 });
+
+describe('what the work per saga leaves out or holds apart', () => {
+  const l = level(1, {
+    oursPerSecond: 5,
+    minimalPerSecond: 9,
+    oursP50: 150,
+    minimalP50: 100,
+    oursCpu: 120,
+    minimalCpu: 80,
+  });
+
+  it("lists the API checks' cost per GET and the stand-in's JIT share per side", () => {
+    const text = minimalSection([
+      {
+        ...l,
+        apiCheck: {
+          gets: 30,
+          cpuPerGet: { byKind: { API: 2.04, MongoDB: 0.31 }, total: 2.35, loadGenerator: 1 },
+          commandsPerGet: { api: 2.1 },
+        },
+        work: {
+          ours: { ...l.work!.ours!, cpu: { ...l.work!.ours!.cpu, mongoJit: 9.96 } },
+          minimal: { ...l.work!.minimal!, cpu: { ...l.work!.minimal!.cpu, mongoJit: 1.7 } },
+          noop: l.work!.noop!,
+        },
+      },
+    ]);
+    expect(text).toContain('C=1 (30 GETs) API 2.0 ms and MongoDB 0.3 ms of CPU, 2.10 API commands');
+    expect(text).toContain('C=1 10.0 / 1.7 / –');
+  });
+
+  it('says nothing of either when the run measured neither', () => {
+    const text = minimalSection([l]);
+    expect(text).not.toContain('Not in the figures above');
+    expect(text).not.toContain('JIT compiler threads');
+  });
+});

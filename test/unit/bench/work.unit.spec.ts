@@ -66,6 +66,20 @@ describe('CPU per saga', () => {
     expect(minimal.total).toBe(60);
   });
 
+  it("holds apart what the MongoDB server's JIT compiler threads used, inside its figure", () => {
+    const w = window({ 'MongoDB server': 0.5, api: 0.1 });
+    w.processes[0]!.threads = [
+      { name: 'C2 CompilerThre', cpuSeconds: 0.12 },
+      { name: 'C1 CompilerThre', cpuSeconds: 0.03 },
+      { name: 'nioEventLoopGro', cpuSeconds: 0.3 },
+    ];
+    const ours = cpuPerSaga([w, w], targets, 'ours', 10);
+    expect(ours.byKind.MongoDB).toBe(100);
+    expect(ours.mongoJit).toBe(30);
+    expect(ours.total).toBe(120);
+    expect(cpuPerSaga([window({ 'MongoDB server': 0.5 })], targets, 'ours', 10).mongoJit).toBe(0);
+  });
+
   it('has no figure without sagas', () => {
     expect(cpuPerSaga([window({ api: 1 })], targets, 'ours', 0).byKind.API).toBeNaN();
   });
