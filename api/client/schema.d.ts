@@ -2890,6 +2890,8 @@ export interface paths {
                     /** @description open (the default): unsettled, settling or held; or one state */
                     state?: "unsettled" | "settling" | "held" | "settled" | "open";
                     limit?: number;
+                    /** @description Only this order's settlement (an order's page asks whether one holds it) */
+                    orderId?: string;
                 };
                 header?: never;
                 path?: never;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ORDER_STATUSES, REPAIR_ACTIONS } from '../../domain/orders';
 import { SETTLE_POLICIES } from '../../domain/orders/settlement';
 import { operations, operators } from './define';
+import { id } from './schemas';
 
 const instant = z.string().meta({ format: 'date-time' });
 
@@ -11,6 +12,9 @@ export const unsettledQuery = z.strictObject({
     .default('open')
     .meta({ description: 'open (the default): unsettled, settling or held; or one state' }),
   limit: z.coerce.number().int().min(1).max(500).default(100),
+  orderId: id
+    .optional()
+    .meta({ description: "Only this order's settlement (an order's page asks whether one holds it)" }),
 });
 
 /** One order whose saga ended without an outcome, as the settlements ledger keeps it. */

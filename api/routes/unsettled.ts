@@ -15,7 +15,7 @@ export function unsettledRoutes(deps: { police: PoliceDeps; db: Db }): Router {
     const q = parse(unsettledQuery, req.query, 'query');
     const state: SettlementDocument['state'][] = q.state === 'open' ? ['unsettled', 'settling', 'held'] : [q.state];
     const docs = await settlementCollection(deps.db)
-      .find({ state: { $in: state } })
+      .find({ ...(q.orderId !== undefined && { _id: q.orderId }), state: { $in: state } })
       .sort({ detectedAt: -1 })
       .limit(q.limit)
       .toArray();

@@ -475,6 +475,16 @@ describe('the operator console in a browser', () => {
         60_000,
       );
       expect(held).toMatchObject({ policy: 'hold', close: 'Terminated', needsAttention: { step: 'completeOrder' } });
+      // One order's settlement, as its page asks for it; another id finds none, a malformed one is refused.
+      const only = await dataOf(api.GET('/orders/unsettled', { params: { query: { state: 'held', orderId } } }));
+      expect(only.orders.map((o) => o.orderId)).toEqual([orderId]);
+      const other = await dataOf(
+        api.GET('/orders/unsettled', { params: { query: { state: 'held', orderId: `${orderId}-other` } } }),
+      );
+      expect(other.orders).toEqual([]);
+      const malformed = await api.GET('/orders/unsettled', { params: { query: { orderId: 'no spaces, please' } } });
+      expect(malformed.response.status).toBe(400);
+      expect(JSON.stringify(malformed.error)).toContain('orderId');
       // The orders read model says what the order's stream and the ledger say: it waits for an operator.
       await waitFor(
         'the orders view to show the held order NEEDS_ATTENTION',
@@ -496,6 +506,16 @@ describe('the operator console in a browser', () => {
       await panel.getByText(/if none comes by .* the settlement compensates by itself/).waitFor();
       await panel.getByRole('button', { name: 'Retry completeOrder' }).waitFor();
       expect(await accessibilityProblems(page)).toEqual([]);
+
+      // The order's own page offers the same repairs, to the settlement that holds it.
+      await open(s, `/orders/${orderId}`);
+      const onItsPage = page.getByRole('region', { name: 'Needs attention' });
+      await onItsPage.getByText(/Held at completeOrder/).waitFor();
+      await onItsPage.getByText(/if none comes by .* the settlement compensates by itself/).waitFor();
+      await onItsPage.getByRole('button', { name: 'Retry completeOrder' }).waitFor();
+      expect(await accessibilityProblems(page)).toEqual([]);
+      await open(s, '/unsettled');
+      await panel.getByRole('button', { name: 'Retry completeOrder' }).waitFor();
 
       const form = panel.getByRole('form', { name: `Give up and compensate of order ${orderId}` });
       await form.getByLabel('Reason to compensate').fill('the parcel was lost');

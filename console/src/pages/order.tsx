@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { Link } from 'wouter-preact';
 import { ApiError, get, post, seg } from '../api';
 import { Answer, ErrorMessage, Json, LiveBadge, Loading, money, Section, when } from '../components/feedback';
@@ -6,7 +6,7 @@ import { DeadLetterTable } from '../components/dead-letters';
 import { RepairPanel } from '../components/repair';
 import { useLive, useResource, useThrottled } from '../hooks';
 import type { LiveEvent } from '../live';
-import type { DeadLetter, OrderView, RecordedEvent, SagaState } from '../types';
+import type { DeadLetter, OrderView, RecordedEvent, SagaState, Settlement, Waiting } from '../types';
 
 const TEMPORAL_UI_STORAGE = 'operator-console.temporal-ui';
 const temporalUi = () => localStorage.getItem(TEMPORAL_UI_STORAGE) ?? 'http://localhost:8233';
@@ -16,6 +16,10 @@ function concerns(event: LiveEvent, orderId: string): boolean {
   if (event.type !== 'event' && event.type !== 'dead-letters') return false;
   return typeof event.data !== 'object' || event.data === null || JSON.stringify(event.data).includes(orderId);
 }
+
+/** What a settlement holding the order waits for, until an operator's repair was recorded. */
+const heldBy = (held: Settlement | undefined): Waiting | null =>
+  held?.state === 'held' && !held.repair ? (held.needsAttention ?? null) : null;
 
 /** One order's story: the read model, the saga's live state, its events, compensations and dead letters. */
 export function OrderPage(props: { orderId: string }) {
@@ -27,12 +31,20 @@ export function OrderPage(props: { orderId: string }) {
     () => get<{ deadLetters: DeadLetter[] }>('/dead-letters', { orderId: id, limit: 100 }),
     [id],
   );
+  // Once its saga ended without an outcome, a settlement may hold the order (SETTLE_POLICY=hold):
+  // its repairs are offered here as on the Unsettled page. A key that may not list settlements
+  // (not an operator's) just sees no such panel.
+  const settlement = useResource(
+    () => get<{ orders: Settlement[] }>('/orders/unsettled', { state: 'held', orderId: id, limit: 1 }),
+    [id],
+  );
   const reloadReadModel = useThrottled(order.reload, 500);
   const reloadAll = useThrottled(() => {
     order.reload();
     saga.reload();
     events.reload();
     letters.reload();
+    settlement.reload();
   }, 500);
   // The order's own events and letters reload everything; the read side moving (its frames) may
   // mean the read model caught up with them.
@@ -40,6 +52,14 @@ export function OrderPage(props: { orderId: string }) {
     if (event.type === 'read-side') reloadReadModel();
     else if (concerns(event, id)) reloadAll();
   });
+
+  const sagaWaits = saga.data?.needsAttention ?? null;
+  const settlementWaits = heldBy(settlement.data?.orders[0]);
+  // Who the repair went to stays known once the settlement stops waiting (its answer names it).
+  const [settlementHeld, setSettlementHeld] = useState(false);
+  useEffect(() => {
+    if (settlementWaits) setSettlementHeld(true);
+  }, [settlementWaits]);
 
   const unknown =
     order.error instanceof ApiError &&
@@ -69,8 +89,9 @@ export function OrderPage(props: { orderId: string }) {
       </Section>
       <RepairPanel
         orderId={id}
-        waiting={saga.data?.needsAttention ?? null}
+        waiting={sagaWaits ?? settlementWaits}
         address={order.data?.shippingAddress}
+        holder={!sagaWaits && (settlementWaits || settlementHeld) ? 'settlement' : 'saga'}
         onDone={reloadAll}
       />
       <Actions orderId={id} saga={saga.data} onDone={reloadAll} />
