@@ -187,7 +187,7 @@ export async function sagaScenario(stack: SagaStack, options: SagaOptions) {
     if (response.status !== 202 || !placed)
       throw new Error(`POST /orders answered ${response.status}: ${JSON.stringify(error)}`);
     unchecked.push(placed.orderId);
-    const readable = visibility.completed(placed.orderId).then(() => readModelLatencies.push(now() - t0));
+    const readable = visibility.completed(placed.orderId, t0).then((ms) => void readModelLatencies.push(ms));
     readable.catch(() => {});
     readableWaits.push(readable);
     const result = await stack.client.workflow.getHandle(placed.workflowId).result();
@@ -210,7 +210,7 @@ export async function sagaScenario(stack: SagaStack, options: SagaOptions) {
     return now() - t0;
   };
   // The minimal side's orders are watched with the same instrument as ours, during its own rounds.
-  const minimalVisibility = startMinimalReadable(db, now);
+  const minimalVisibility = startMinimalReadable(db);
   const minimalReadModelLatencies: number[] = [];
   const minimalReadableWaits: Promise<unknown>[] = [];
   const minimalReadable = () => Promise.all(minimalReadableWaits.splice(0));
