@@ -136,6 +136,8 @@ async function main() {
     const skus = Array.from({ length: 8 }, (_, i) => `DRILL-${i}`);
     for (const [i, sku] of skus.entries())
       await dataOf(api.POST('/inventory', { body: { sku, quantity: quick ? 12 : 60, price: 100 * (i + 1) } }));
+    const repairSku = 'DRILL-REPAIR';
+    await dataOf(api.POST('/inventory', { body: { sku: repairSku, quantity: SAGAS, price: 700 } }));
 
     // Faults, spread over the run.
     const faults: Array<[string, () => Promise<void>]> = [];
@@ -214,6 +216,7 @@ async function main() {
       richAccounts: rich,
       poorAccounts: poor,
       skus,
+      repairSku,
       cancelEvery: 3,
       cancelWithinMs: 8_000,
       paceMs: quick ? 10_000 : 3_000,

@@ -10,6 +10,11 @@ export interface LoadOptions {
   richAccounts: string[];
   poorAccounts: string[];
   skus: string[];
+  /**
+   * The SKU the refused-address orders buy one unit of, stocked for all of them: a repair needs
+   * its saga to reach the carrier, and the shared SKUs run out on purpose.
+   */
+  repairSku: string;
   /** Every n-th order is cancelled at a random moment of its saga (0: no cancel storm). */
   cancelEvery: number;
   /** Cancels land uniformly within this many ms after the order was accepted. */
@@ -49,10 +54,12 @@ export async function placeOrders(o: LoadOptions): Promise<PlacedOrder[]> {
       const refused = o.refusedEvery > 0 && n % o.refusedEvery === 1;
       // A refused address is the subject of its order: the poor accounts' declines are others'.
       const accountId = n % 10 === 9 && !refused ? pick(o.poorAccounts) : pick(o.richAccounts);
-      const items = [...new Set([pick(o.skus), pick(o.skus)])].map((sku) => ({
-        sku,
-        quantity: 1 + Math.floor(Math.random() * 3),
-      }));
+      const items = refused
+        ? [{ sku: o.repairSku, quantity: 1 }]
+        : [...new Set([pick(o.skus), pick(o.skus)])].map((sku) => ({
+            sku,
+            quantity: 1 + Math.floor(Math.random() * 3),
+          }));
       const body = {
         customerId: `drill-${n % 13}`,
         accountId,

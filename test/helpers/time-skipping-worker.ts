@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Db } from 'mongodb';
 import { afterAll, beforeAll } from 'vitest';
 import type { EventStore } from '../../eventstore';
 import { openServiceDb, type ServiceDb } from './service-db';
+import { quietRuntime } from './quiet-runtime';
 import { openTimeSkippingEnv } from './time-skipping-env';
 
 export interface TimeSkippingWorker {
@@ -26,11 +27,37 @@ export function useTimeSkippingWorker(
   prefix: string,
   worker: (db: Db) => Pick<WorkerOptions, 'activities' | 'interceptors'>,
 ): TimeSkippingWorker {
+  return useWorkerOn(openTimeSkippingEnv, prefix, worker);
+}
+
+/**
+ * The same setup on the run's Temporal dev server (an integration spec's, TEMPORAL_ADDRESS): for
+ * timings the time-skipping server does not play as a real server does.
+ */
+export function useDevServerWorker(
+  prefix: string,
+  worker: (db: Db) => Pick<WorkerOptions, 'activities' | 'interceptors'>,
+): TimeSkippingWorker {
+  return useWorkerOn(openDevServerEnv, prefix, worker);
+}
+
+async function openDevServerEnv(): Promise<TestWorkflowEnvironment> {
+  const address = process.env.TEMPORAL_ADDRESS;
+  if (!address) throw new Error('TEMPORAL_ADDRESS is not set: a dev-server worker runs in an integration spec');
+  quietRuntime();
+  return TestWorkflowEnvironment.createFromExistingServer({ address });
+}
+
+function useWorkerOn(
+  openEnv: () => Promise<TestWorkflowEnvironment>,
+  prefix: string,
+  worker: (db: Db) => Pick<WorkerOptions, 'activities' | 'interceptors'>,
+): TimeSkippingWorker {
   const t = { taskQueue: `${prefix}-${randomUUID().slice(0, 8)}` } as TimeSkippingWorker;
   let services: ServiceDb | undefined;
   let running: { worker: Worker; run: Promise<void> } | undefined;
   beforeAll(async () => {
-    t.env = await openTimeSkippingEnv();
+    t.env = await openEnv();
     services = await openServiceDb(prefix);
     t.db = services.db;
     t.store = services.store;

@@ -179,6 +179,7 @@ describe('a provider outage pauses the step, not the business (circuit breakers,
           async () => (await handle.query(statusQuery)).waitingOnBreaker,
           30_000,
         );
+        await holdOpenWhileWaiting(handle);
         if (channel === 'update') {
           expect(await handle.executeUpdate(cancelUpdate, { args: [{ reason: 'changed my mind' }] })).toMatchObject({
             accepted: 'cancel',
@@ -195,7 +196,26 @@ describe('a provider outage pauses the step, not the business (circuit breakers,
         expect(await balanceNow()).toBe(BALANCE);
       } finally {
         outage.payment = false;
+        await breakers.set('payment', 'closed', 'test: outage over', 'test-key');
       }
     },
   );
+
+  /**
+   * Holds the breaker open by hand, so that no probe is granted while the cancel is sent, and waits
+   * until the saga waits on it again: a cancel that lands as an activity completes gets
+   * ACTIVITY_UNKNOWN from the time-skipping server, which then never ends the workflow task. That
+   * timing is checked on the dev server (test/int/saga/breaker-cancel-race.int.spec.ts).
+   */
+  async function holdOpenWhileWaiting(handle: WorkflowHandle) {
+    await breakers.set('payment', 'open', 'test: hold the outage', 'test-key');
+    // A probe granted just before is let run out (it fails: the service is down) and the saga waits again.
+    await new Promise((r) => setTimeout(r, 1_500));
+    await waitFor(
+      'the saga to wait on the breaker held open',
+      async () => (await handle.query(statusQuery)).waitingOnBreaker,
+      30_000,
+    );
+    expect(await breakers.state('payment')).toMatchObject({ status: 'open', by: 'operator' });
+  }
 });
