@@ -397,18 +397,19 @@ export function renderMarkdown(report: Report): string {
   if (append) {
     out.push('## 2. Event append', '');
     out.push(
-      `${append.concurrency} concurrent appenders, each on its own stream, with an optimistic concurrency check on every append (ours: \`expectedVersion\`; raw: the unique (streamId, version) index; Emmett: \`expectedStreamVersion\`). The variants take turns, ${append.rounds} round(s) of ${append.secondsPerTurn} s each. Raw inserts get the same three unique indexes as our events collection but no position reservation, no idempotency lookup and no stream-head read: it is the floor of what any event store costs on this server.`,
+      `${append.concurrency} concurrent appenders, each on its own stream, with an optimistic concurrency check on every append (ours: \`expectedVersion\`; raw: the unique (streamId, version) index; Emmett: \`expectedStreamVersion\`). The variants take turns, ${append.warmupRounds ? `after ${append.warmupRounds} warm-up round not counted (the first turn of a run would otherwise pay for the JITs alone), ` : ''}${append.rounds} round(s) of ${append.secondsPerTurn} s each. Raw inserts get the same three unique indexes as our events collection but no position reservation, no idempotency lookup and no stream-head read: it is the floor of what any event store costs on this server.`,
       '',
     );
     out.push(
       table(
-        ['variant', 'events per append', 'events', 'seconds', 'events/s', 'error'],
+        ['variant', 'events per append', 'events', 'seconds', 'events/s', 'events/s per turn', 'error'],
         append.variants.map((v: any) => [
           v.name,
           v.eventsPerAppend,
           v.events,
           v.seconds,
           f(v.eventsPerSecond, 0),
+          (v.turns ?? []).map((x: number) => f(x, 0)).join(', '),
           v.error ?? '',
         ]),
       ),

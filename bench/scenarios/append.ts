@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { getMongoDBEventStore } from '@event-driven-io/emmett-mongodb';
 import type { Db, MongoClient } from 'mongodb';
 import { createEventStore } from '../../eventstore';
-import { errorText, log, ratio, round, timedLoop } from '../lib/util';
+import { takeTurns } from '../lib/turns';
+import { log, ratio, round, timedLoop } from '../lib/util';
 
 export interface AppendVariantResult {
   name: string;
@@ -10,6 +11,8 @@ export interface AppendVariantResult {
   events: number;
   seconds: number;
   eventsPerSecond: number | null;
+  /** Events/s of each measured turn, in order: the spread within the run. */
+  turns: number[];
   error?: string;
 }
 
@@ -19,7 +22,7 @@ export interface AppendVariantResult {
  *  - raw driver insertOne / insertMany into a collection with the same three unique indexes
  *    (the (streamId, version) index is the concurrency check there);
  *  - Emmett's MongoDB event store (appendToStream with expectedStreamVersion).
- * The variants take turns, round after round, so drift on a shared machine hits them alike.
+ * The variants take turns after a warm-up round (../lib/turns.ts).
  */
 export async function appendScenario(
   client: MongoClient,
@@ -42,6 +45,9 @@ export async function appendScenario(
   const run = randomUUID().slice(0, 6);
   const event = (i: number) => ({ type: 'Deposited', data: { amount: 7, reason: 'bench', reference: `ref-${i}` } });
   let rawPosition = 0;
+  // Each round appends to fresh streams: Emmett keeps a stream in one document, which every append
+  // rewrites, so streams grown over earlier rounds would slow its later turns.
+  let turn = 0;
   const versions = new Map<string, number>();
 
   type Variant = { name: string; size: number; append: (user: number) => Promise<number> };
@@ -51,7 +57,7 @@ export async function appendScenario(
       name: `ours (eventstore.append, expectedVersion)`,
       size,
       append: async (user) => {
-        const streamId = `bench-${run}-${size}-${user}`;
+        const streamId = `bench-${run}-${turn}-${size}-${user}`;
         const v = versions.get(streamId) ?? 0;
         const events = Array.from({ length: size }, (_, i) => event(v + i));
         const result = await store.append(streamId, events, {
@@ -66,7 +72,7 @@ export async function appendScenario(
       name: size === 1 ? 'raw driver insertOne' : 'raw driver insertMany',
       size,
       append: async (user) => {
-        const streamId = `raw-${run}-${size}-${user}`;
+        const streamId = `raw-${run}-${turn}-${size}-${user}`;
         const v = versions.get(streamId) ?? 0;
         const timestamp = new Date();
         const docs = Array.from({ length: size }, (_, i) => ({
@@ -87,7 +93,7 @@ export async function appendScenario(
       name: 'Emmett MongoDB (appendToStream, expectedStreamVersion)',
       size,
       append: async (user) => {
-        const streamName = `bench:${run}-${size}-${user}`;
+        const streamName = `bench:${run}-${turn}-${size}-${user}`;
         const v = versions.get(streamName) ?? 0;
         const events = Array.from({ length: size }, (_, i) => event(v + i));
         const result = await emmett.appendToStream(streamName, events, { expectedStreamVersion: BigInt(v) });
@@ -97,26 +103,18 @@ export async function appendScenario(
     });
   }
 
-  const totals = new Map<Variant, { events: number; ms: number; error?: string }>(
-    variants.map((v) => [v, { events: 0, ms: 0 }]),
+  const totals = await takeTurns(
+    variants,
+    options.rounds,
+    async (variant, r) => {
+      turn = r;
+      return timedLoop(options.secondsPerTurn * 1000, options.concurrency, (user) => variant.append(user));
+    },
+    (r, warmup) =>
+      log(warmup ? 'append: warm-up round done (not counted)' : `append: round ${r}/${options.rounds} done`),
   );
-  for (let round = 1; round <= options.rounds; round++) {
-    for (const variant of variants) {
-      const total = totals.get(variant)!;
-      if (total.error) continue;
-      try {
-        const { ops, ms } = await timedLoop(options.secondsPerTurn * 1000, options.concurrency, (user) =>
-          variant.append(user),
-        );
-        total.events += ops;
-        total.ms += ms;
-      } catch (err) {
-        total.error = errorText(err);
-        log(`  append: ${variant.name} x${variant.size} failed: ${total.error}`);
-      }
-    }
-    log(`append: round ${round}/${options.rounds} done`);
-  }
+  for (const [variant, total] of totals)
+    if (total.error) log(`  append: ${variant.name} x${variant.size} failed: ${total.error}`);
 
   const results: AppendVariantResult[] = variants.map((v) => {
     const t = totals.get(v)!;
@@ -126,6 +124,7 @@ export async function appendScenario(
       events: t.events,
       seconds: round(t.ms / 1000),
       eventsPerSecond: t.error ? null : round(t.events / (t.ms / 1000), 1),
+      turns: t.turns,
       ...(t.error ? { error: t.error } : {}),
     };
   });
@@ -145,6 +144,7 @@ export async function appendScenario(
     );
   return {
     concurrency: options.concurrency,
+    warmupRounds: 1,
     rounds: options.rounds,
     secondsPerTurn: options.secondsPerTurn,
     variants: results,

@@ -1,0 +1,43 @@
+import { errorText, round } from './util';
+
+export interface TurnTotals {
+  events: number;
+  ms: number;
+  /** Events/s of each counted turn, in order. */
+  turns: number[];
+  /** The first failure; the variant takes no more turns. */
+  error?: string;
+}
+
+/**
+ * Variants take turns, round after round, so drift on a shared machine hits them alike. Round 0
+ * is a warm-up that is not counted: the first turn of a run would otherwise pay for the JITs alone
+ * (the stand-in's and Node's), and it is always the same variant's. A variant whose turn throws
+ * takes no more turns.
+ */
+export async function takeTurns<V>(
+  variants: readonly V[],
+  rounds: number,
+  turn: (variant: V, round: number) => Promise<{ ops: number; ms: number }>,
+  onRoundDone: (round: number, warmup: boolean) => void = () => {},
+): Promise<Map<V, TurnTotals>> {
+  const totals = new Map<V, TurnTotals>(variants.map((v) => [v, { events: 0, ms: 0, turns: [] }]));
+  for (let r = 0; r <= rounds; r++) {
+    const warmup = r === 0;
+    for (const variant of variants) {
+      const total = totals.get(variant)!;
+      if (total.error) continue;
+      try {
+        const { ops, ms } = await turn(variant, r);
+        if (warmup) continue;
+        total.events += ops;
+        total.ms += ms;
+        total.turns.push(round(ops / (ms / 1000), 1));
+      } catch (err) {
+        total.error = errorText(err);
+      }
+    }
+    onRoundDone(r, warmup);
+  }
+  return totals;
+}
