@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import type { Activities } from '../../activities';
 import type { Breakers } from '../../activities/breakers';
 import { workerParts } from '../../composition';
-import { breakerStream, type BreakerSettings } from '../../domain/breakers';
+import { breakerStream } from '../../domain/breakers';
+import { FAST_BREAKER } from '../helpers/fast-breaker';
 import { createAccountService } from '../../domain/accounts';
 import { compensationsThrough } from '../../domain/orders/steps';
 import { cancelUpdate, statusQuery } from '../../workflows/definitions';
@@ -16,16 +17,6 @@ import { replayFixtures } from '../replay/replay-histories';
 import { waitFor } from '../helpers/wait-for';
 import { MATRIX_SETTINGS } from './saga-env';
 
-/** A breaker that opens after two failed calls out of two, and probes 300 ms after opening. */
-const BREAKER: BreakerSettings = {
-  windowMs: 60_000,
-  minimumCalls: 2,
-  failureRatio: 0.5,
-  openMs: 300,
-  maxOpenMs: 1_000,
-  probeTimeoutMs: 10_000,
-  resumePerSecond: 5,
-};
 const BALANCE = 100_000;
 const PRICE = 1_500;
 
@@ -42,7 +33,7 @@ describe('a provider outage pauses the step, not the business (circuit breakers,
   const paymentCalls = new Map<string, number>();
 
   const t = useTimeSkippingWorker('breakers', (db) => {
-    const parts = workerParts({ db, breakers: BREAKER });
+    const parts = workerParts({ db, breakers: FAST_BREAKER });
     breakers = parts.breakers;
     const real = parts.activities;
     const activities: Activities = {

@@ -6,23 +6,13 @@ import type { Activities } from '../../../activities';
 import type { Breakers } from '../../../activities/breakers';
 import { workerParts } from '../../../composition';
 import { createAccountService } from '../../../domain/accounts';
-import type { BreakerSettings } from '../../../domain/breakers';
+import { FAST_BREAKER } from '../../helpers/fast-breaker';
 import { compensationsThrough } from '../../../domain/orders/steps';
 import { cancelUpdate, statusQuery } from '../../../workflows/definitions';
 import { BreakerInterceptor } from '../../../workers/breaker-interceptor';
 import { startSaga } from '../../helpers/start-saga';
 import { useDevServerWorker } from '../../helpers/time-skipping-worker';
 
-/** Opens after two failed calls; a probe may go 300 ms after opening. */
-const BREAKER: BreakerSettings = {
-  windowMs: 60_000,
-  minimumCalls: 2,
-  failureRatio: 0.5,
-  openMs: 300,
-  maxOpenMs: 1_000,
-  probeTimeoutMs: 10_000,
-  resumePerSecond: 5,
-};
 const BALANCE = 100_000;
 
 /** The moments around the end of a breaker wait at which a cancel is sent. */
@@ -48,7 +38,7 @@ describe('a cancel as the saga leaves its breaker wait is accepted and compensat
   let cancelAt: { moment: Moment; send: () => Promise<void>; sent: boolean } | undefined;
 
   const t = useDevServerWorker('breaker-race', (db) => {
-    const parts = workerParts({ db, breakers: BREAKER });
+    const parts = workerParts({ db, breakers: FAST_BREAKER });
     breakers = parts.breakers;
     const real = parts.activities;
     // Sends the cancel once, at its moment, and gives it time to reach the workflow before the activity answers.
