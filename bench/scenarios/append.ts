@@ -47,7 +47,7 @@ export async function appendScenario(
   let rawPosition = 0;
   // Each round appends to fresh streams: Emmett keeps a stream in one document, which every append
   // rewrites, so streams grown over earlier rounds would slow its later turns.
-  let turn = 0;
+  let streamRound = 0;
   const versions = new Map<string, number>();
 
   type Variant = { name: string; size: number; append: (user: number) => Promise<number> };
@@ -57,7 +57,7 @@ export async function appendScenario(
       name: `ours (eventstore.append, expectedVersion)`,
       size,
       append: async (user) => {
-        const streamId = `bench-${run}-${turn}-${size}-${user}`;
+        const streamId = `bench-${run}-${streamRound}-${size}-${user}`;
         const v = versions.get(streamId) ?? 0;
         const events = Array.from({ length: size }, (_, i) => event(v + i));
         const result = await store.append(streamId, events, {
@@ -72,7 +72,7 @@ export async function appendScenario(
       name: size === 1 ? 'raw driver insertOne' : 'raw driver insertMany',
       size,
       append: async (user) => {
-        const streamId = `raw-${run}-${turn}-${size}-${user}`;
+        const streamId = `raw-${run}-${streamRound}-${size}-${user}`;
         const v = versions.get(streamId) ?? 0;
         const timestamp = new Date();
         const docs = Array.from({ length: size }, (_, i) => ({
@@ -93,7 +93,7 @@ export async function appendScenario(
       name: 'Emmett MongoDB (appendToStream, expectedStreamVersion)',
       size,
       append: async (user) => {
-        const streamName = `bench:${run}-${turn}-${size}-${user}`;
+        const streamName = `bench:${run}-${streamRound}-${size}-${user}`;
         const v = versions.get(streamName) ?? 0;
         const events = Array.from({ length: size }, (_, i) => event(v + i));
         const result = await emmett.appendToStream(streamName, events, { expectedStreamVersion: BigInt(v) });
@@ -107,7 +107,7 @@ export async function appendScenario(
     variants,
     options.rounds,
     async (variant, r) => {
-      turn = r;
+      streamRound = r;
       return timedLoop(options.secondsPerTurn * 1000, options.concurrency, (user) => variant.append(user));
     },
     (r, warmup) =>
