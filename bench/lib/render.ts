@@ -293,7 +293,7 @@ export function renderMarkdown(report: Report): string {
         'Both sides end at the workflow result, so the ratio is like for like.',
         "When each order became readable (its document in the orders read model shows `COMPLETED`, found by one batched read every 10 ms, as the minimal side's are) is measured beside it, from the same start, and reported in its own column; after each round the bench checks that `GET /orders/:id` answers `COMPLETED` for every one of its orders.",
         'Closed loop: C clients, each starts its next one when the previous one has finished.',
-        "Each level alternates baseline and ours in rounds (our consumers paused during the baseline's rounds, see idle CPU below); each round's load is listed below the table, and a round with more than half a core busy outside the bench's own processes is marked.",
+        "Each level alternates baseline and ours in rounds (our consumers paused during the baseline's rounds, see idle CPU below), the no-op side first and ours and the minimal saga swapping places every round (counted over the run), so that neither always runs right after the other; each round's load is listed below the table, and a round with more than half a core busy outside the bench's own processes is marked.",
       ].join(' '),
       '',
     );

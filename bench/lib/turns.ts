@@ -1,5 +1,18 @@
 import { errorText, round } from './util';
 
+/**
+ * The order of the sides in round `round` (counted over the whole run, not per level): the first
+ * stays first, the others swap places every round. A round is charged with what the servers still
+ * do for the round before it; in a fixed order one side would always pay for the same other side's
+ * tail. This way the sides behind the first follow each other in turn: each runs right after the
+ * other in every second round, and the first side always follows the last round's last side.
+ */
+export function sidesInRound<T>(sides: readonly T[], round: number): T[] {
+  const [first, ...rest] = sides;
+  if (first === undefined) return [];
+  return [first, ...(round % 2 === 0 ? rest : [...rest].reverse())];
+}
+
 export interface TurnTotals {
   events: number;
   ms: number;

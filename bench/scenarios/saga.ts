@@ -23,6 +23,7 @@ import { checkThroughApi, startOrderReadable } from '../lib/order-readable';
 import type { SplitStack } from '../lib/split-stack';
 import { cpuPerSaga, type CpuPerSaga, type Side } from '../lib/work';
 import { stepTimings } from '../lib/step-timing';
+import { sidesInRound } from '../lib/turns';
 import { closedLoop, log, now, ratio, round, sleep, summarize, type LatencySummary } from '../lib/util';
 
 /** One round of one side: the machine's load while it ran, and whether outside load was heavy. */
@@ -123,7 +124,7 @@ export interface SagaOptions {
   oursOnly?: boolean;
   /** Run the minimal durable saga beside the no-op baseline (default true). */
   minimal?: boolean;
-  /** Each level alternates the baselines and ours in this many rounds (default 3). */
+  /** Each level runs the baselines and ours in this many rounds (default 3). */
   rounds?: number;
   /** Warm-up rounds (`warmup` orders of each side each) until the MongoDB server's JIT settles (default 1). */
   warmupRoundsMax?: number;
@@ -148,7 +149,9 @@ const SKUS = Array.from({ length: 20 }, (_, i) => `BENCH-${i.toString().padStart
  * document shows COMPLETED) is measured beside it and reported on its own, and the API's answer
  * for each order is checked after its round's window. Same Temporal server, same
  * worker settings, same process; each level alternates baseline and ours in rounds, so a change in
- * outside load falls on both sides, and every round records the load it ran under.
+ * outside load falls on both sides, and every round records the load it ran under. The no-op side
+ * runs first in each round; ours and the minimal saga swap places every round (`sidesInRound`), so
+ * neither always pays for the other's tail of work.
  */
 export async function sagaScenario(stack: SagaStack, options: SagaOptions) {
   const { db } = stack.mongo;
@@ -301,6 +304,8 @@ export async function sagaScenario(stack: SagaStack, options: SagaOptions) {
   const levels: SagaLevelResult[] = [];
   const c1Ids: string[] = [];
   const roundsPerLevel = options.rounds ?? 3;
+  // Counted over the levels, so that ours and the minimal saga swap places evenly over the run.
+  let roundsRun = 0;
   for (const { concurrency, orders } of options.levels) {
     const perRound = Math.max(concurrency, Math.ceil(orders / roundsPerLevel));
     const jitAtStart = jitCpuSeconds(jvm);
@@ -322,7 +327,7 @@ export async function sagaScenario(stack: SagaStack, options: SagaOptions) {
     // Outside the timing: every order of the round readable before the next round starts, and counted until then.
     sides.push(['ours', (u, i) => orderOnce(u, i), () => Promise.allSettled(readableWaits.splice(0))]);
     for (let r = 0; r < roundsPerLevel; r++) {
-      for (const [side, once, settle] of sides) {
+      for (const [side, once, settle] of sidesInRound(sides, roundsRun)) {
         const done = await roundOf_(side, r, concurrency, perRound, once, settle);
         runs[side].push(done.m);
         if (side === 'ours') readableSeconds += done.untilReadable;
@@ -336,6 +341,7 @@ export async function sagaScenario(stack: SagaStack, options: SagaOptions) {
         counted[side].commands.sagas += done.m.latencies.length;
         counted[side].bytes = addBytes(counted[side].bytes, done.bytes);
       }
+      roundsRun++;
       log(
         `saga: C=${concurrency} round ${r + 1}/${roundsPerLevel}: ${rounds
           .slice(-sides.length)

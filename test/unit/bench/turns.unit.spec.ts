@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { takeTurns } from '../../../bench/lib/turns';
+import { sidesInRound, takeTurns } from '../../../bench/lib/turns';
 
 describe("takeTurns (the append scenario's rounds)", () => {
   it("runs a warm-up round first and counts only the rounds after it, each turn's rate in order", async () => {
@@ -39,5 +39,30 @@ describe("takeTurns (the append scenario's rounds)", () => {
       [1, false],
       [2, false],
     ]);
+  });
+});
+
+describe("sidesInRound (the saga scenario's order of sides)", () => {
+  it('keeps the first side first and swaps the others every round, so neither always runs right after the other', () => {
+    const sides = ['noop', 'minimal', 'ours'];
+    const rounds = [0, 1, 2, 3].map((r) => sidesInRound(sides, r));
+    expect(rounds).toEqual([
+      ['noop', 'minimal', 'ours'],
+      ['noop', 'ours', 'minimal'],
+      ['noop', 'minimal', 'ours'],
+      ['noop', 'ours', 'minimal'],
+    ]);
+    // Which side each round of a side comes right after, over the run's rounds one after another.
+    const run = rounds.flat();
+    const after = (side: string) => run.flatMap((s, i) => (s === side && i > 0 ? [run[i - 1]] : []));
+    expect(after('ours').filter((s) => s === 'minimal')).toHaveLength(2);
+    expect(after('minimal').filter((s) => s === 'ours')).toHaveLength(2);
+    expect(after('noop')).toEqual(['ours', 'minimal', 'ours']);
+    expect(sides).toEqual(['noop', 'minimal', 'ours']);
+  });
+
+  it('leaves one side and no sides as they are', () => {
+    expect(sidesInRound(['ours'], 7)).toEqual(['ours']);
+    expect(sidesInRound([], 3)).toEqual([]);
   });
 });
