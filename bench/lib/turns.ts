@@ -22,11 +22,14 @@ export interface TurnTotals {
   error?: string;
 }
 
+/** Rounds that every variant takes before the counted ones (the reports say how many). */
+export const WARMUP_ROUNDS = 1;
+
 /**
- * Variants take turns, round after round, so drift on a shared machine hits them alike. Round 0
- * is a warm-up that is not counted: the first turn of a run would otherwise pay for the JITs alone
- * (the stand-in's and Node's), and it is always the same variant's. A variant whose turn throws
- * takes no more turns.
+ * Variants take turns, round after round, so drift on a shared machine hits them alike. The first
+ * WARMUP_ROUNDS rounds are a warm-up that is not counted: the first turn of a run would otherwise
+ * pay for the JITs alone (the stand-in's and Node's), and it is always the same variant's. A
+ * variant whose turn throws takes no more turns.
  */
 export async function takeTurns<V>(
   variants: readonly V[],
@@ -35,8 +38,8 @@ export async function takeTurns<V>(
   onRoundDone: (round: number, warmup: boolean) => void = () => {},
 ): Promise<Map<V, TurnTotals>> {
   const totals = new Map<V, TurnTotals>(variants.map((v) => [v, { events: 0, ms: 0, turns: [] }]));
-  for (let r = 0; r <= rounds; r++) {
-    const warmup = r === 0;
+  for (let r = 0; r < WARMUP_ROUNDS + rounds; r++) {
+    const warmup = r < WARMUP_ROUNDS;
     for (const variant of variants) {
       const total = totals.get(variant)!;
       if (total.error) continue;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { getMongoDBEventStore } from '@event-driven-io/emmett-mongodb';
 import type { Db, MongoClient } from 'mongodb';
 import { createEventStore } from '../../eventstore';
-import { takeTurns } from '../lib/turns';
+import { takeTurns, WARMUP_ROUNDS } from '../lib/turns';
 import { log, ratio, round, timedLoop } from '../lib/util';
 
 export interface AppendVariantResult {
@@ -144,7 +144,7 @@ export async function appendScenario(
     );
   return {
     concurrency: options.concurrency,
-    warmupRounds: 1,
+    warmupRounds: WARMUP_ROUNDS,
     rounds: options.rounds,
     secondsPerTurn: options.secondsPerTurn,
     variants: results,
