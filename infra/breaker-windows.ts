@@ -13,6 +13,8 @@ interface WindowDocument {
   start: Date;
   calls: number;
   failures: number;
+  /** The failures counted since the last success written (absent: none yet). */
+  streak?: number;
 }
 
 /** Successes counted in this process and not yet written, with the epoch they were counted in. */
@@ -63,26 +65,36 @@ export function createBreakerWindows(deps: { db: Db; settings: BreakerSettings; 
    * Adds calls to the window of `epoch` (a new window when it is over); the window after, as this
    * process knows it. A window of a newer epoch is left alone: these counts are dropped.
    */
-  async function write(service: BreakerService, epoch: number, calls: number, failures: number) {
+  async function write(
+    service: BreakerService,
+    epoch: number,
+    calls: number,
+    failures: number,
+  ): Promise<BreakerWindow> {
     const at = now();
+    // The calls counted together are this process's successes first and then at most one call, so a
+    // failure among them follows every success among them: the streak starts again at it. A success
+    // written late (a flush) ends the streak of failures other processes counted meanwhile, which only
+    // delays the opening, never causes one.
+    const streak = failures === 0 ? { $set: { streak: 0 } } : calls > failures ? { $set: { streak: failures } } : {};
     const counted = await windows.findOneAndUpdate(
       { _id: service, epoch, start: { $gt: new Date(at - settings.windowMs) } },
-      { $inc: { calls, failures } },
+      { $inc: { calls, failures, ...(calls === failures && { streak: failures }) }, ...streak },
       { returnDocument: 'after' },
     );
-    if (counted) return { calls: counted.calls, failures: counted.failures };
+    if (counted) return { calls: counted.calls, failures: counted.failures, streak: counted.streak ?? 0 };
     try {
       // Two workers may start a window at once; one count is lost then, which a share does not notice.
       await windows.updateOne(
         { _id: service, epoch: { $lte: epoch } },
-        { $set: { epoch, start: new Date(at), calls, failures } },
+        { $set: { epoch, start: new Date(at), calls, failures, streak: failures } },
         { upsert: true },
       );
     } catch (err) {
       // The window belongs to a newer epoch (the upsert's insert met its _id): this process is behind.
       if ((err as { code?: number }).code !== 11000) throw err;
     }
-    return { calls, failures };
+    return { calls, failures, streak: failures };
   }
 
   async function flushService(service: BreakerService): Promise<void> {

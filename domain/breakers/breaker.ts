@@ -18,7 +18,10 @@ export type BreakerStatus = (typeof BREAKER_STATUSES)[number];
 export interface BreakerSettings {
   /** Calls are counted in windows of this length. */
   windowMs: number;
-  /** Fewer calls than this in a window never open the breaker (one saga's retries alone do not). */
+  /**
+   * Fewer calls than this in a window never open the breaker (one saga's retries alone do not); this
+   * many failures in a row open it, whatever share of the window they are.
+   */
   minimumCalls: number;
   /** The share of failed calls in a window (0..1] that opens the breaker. */
   failureRatio: number;
@@ -129,6 +132,12 @@ export function evolveBreaker(state: BreakerState, event: { type: string; data: 
 export interface BreakerWindow {
   calls: number;
   failures: number;
+  /**
+   * The failures since the window's last success (as far as the shared count knows it). A window
+   * that began in busy, healthy traffic holds many successes, and its failure share would reach the
+   * ratio only after as many failures: a run of minimumCalls failures in a row opens it anyway.
+   */
+  streak?: number;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -158,13 +167,19 @@ export function afterCall(
   s: BreakerSettings,
 ): BreakerEvent | null {
   if (state.status === 'closed') {
-    if (call.ok || window.calls < s.minimumCalls || window.failures < s.failureRatio * window.calls) return null;
+    if (call.ok || window.calls < s.minimumCalls) return null;
+    const byShare = window.failures >= s.failureRatio * window.calls;
+    const byStreak = (window.streak ?? 0) >= s.minimumCalls;
+    if (!byShare && !byStreak) return null;
+    const why = byShare
+      ? `${window.failures} of ${window.calls} calls failed within ${s.windowMs} ms`
+      : `${window.streak} calls in a row failed (${window.failures} of ${window.calls} within ${s.windowMs} ms)`;
     return {
       type: 'BreakerOpened',
       data: {
         at: iso(now),
         by: 'failures',
-        reason: `${window.failures} of ${window.calls} calls failed within ${s.windowMs} ms${call.error ? ` (last: ${call.error})` : ''}`,
+        reason: `${why}${call.error ? ` (last: ${call.error})` : ''}`,
         calls: window.calls,
         failures: window.failures,
         probeAt: iso(now + openFor(1, s)),

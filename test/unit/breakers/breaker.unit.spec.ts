@@ -46,6 +46,23 @@ describe('the circuit breaker, as a table of state, input and transition', () =>
       expect(event.data).toMatchObject({ by: 'failures', opens: 1, probeAt: at(1_000), calls, failures });
   });
 
+  it.each([
+    { name: 'minimumCalls failures in a row open it, whatever the window’s older successes', streak: 4, opens: true },
+    { name: 'a shorter run of failures among many successes does not', streak: 3, opens: false },
+  ])('closed, a window of 40 calls and 6 failures: $name', ({ streak, opens }) => {
+    const window = { calls: 40, failures: 6, streak };
+    const event = afterCall(closed, { ok: false, caller: 'a', error: 'down' }, window, T, S);
+    expect(event?.type ?? null).toBe(opens ? 'BreakerOpened' : null);
+    if (event?.type === 'BreakerOpened')
+      expect(event.data).toMatchObject({
+        by: 'failures',
+        opens: 1,
+        reason: '4 calls in a row failed (6 of 40 within 10000 ms) (last: down)',
+      });
+    // A success is never the one that opens it, streak or not.
+    expect(afterCall(closed, { ok: true, caller: 'a' }, window, T, S)).toBeNull();
+  });
+
   it('admits calls when closed, none when open, and only its probe when half-open', () => {
     expect(admits(closed, 'x', T)).toBe(true);
     expect(admits(opened, 'x', T + 60_000)).toBe(false);
