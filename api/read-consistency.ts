@@ -1,9 +1,16 @@
 import type { Request, Response } from 'express';
 import type { Collection, Db, Document } from 'mongodb';
 import { z } from 'zod';
-import { physicalName, projectionState, projectionStatuses, servingPosition, type Projection } from '../readside';
+import {
+  documentsHold,
+  physicalName,
+  projectionState,
+  projectionStatuses,
+  servingPosition,
+  type Projection,
+} from '../readside';
 import { HttpError } from './errors';
-import type { EventStore } from '../eventstore';
+import type { EventStore, StoredEvent } from '../eventstore';
 import { parse } from './validate';
 
 const consistency = z.object({
@@ -44,7 +51,7 @@ export function readConsistency({
   stallAfterMs,
 }: {
   db: Db;
-  store: Pick<EventStore, 'headPosition'>;
+  store: Pick<EventStore, 'headPosition' | 'eventAt'>;
   stallAfterMs: number;
 }) {
   const serving = new Map<string, { generation: number; readAt: number }>();
@@ -140,12 +147,34 @@ export function readConsistency({
     }
   }
 
-  /** A read of many documents (a list, an aggregate): the projection's checkpoint must reach `minPosition`. */
-  async function awaitReadModel(projection: Projection, req: Request, res: Response): Promise<ServedFrom> {
+  /**
+   * A read of many documents (a list, an aggregate) of one of the projection's collections
+   * (`logical`): it answers `minPosition` once the projection's checkpoint reaches it, or, for a
+   * projection whose documents record the positions applied to them (`documentsOf`), once the
+   * documents of that collection the event at `minPosition` writes hold it (readside's
+   * documentsHold: the collection then shows every event up to it). So a list read of one's own
+   * write needs no checkpoint written at once, and those projections write theirs lazily. A
+   * position whose event writes nothing there waits for the checkpoint.
+   */
+  async function awaitReadModel(
+    projection: Projection,
+    req: Request,
+    res: Response,
+    logical?: string,
+  ): Promise<ServedFrom> {
     const q = consistencyOf(req);
-    return waitFor(projection, q, res, async (served, checkpoint) =>
-      q.minPosition === undefined || checkpoint >= q.minPosition ? { answer: served, position: checkpoint } : undefined,
-    );
+    const wanted = q.minPosition;
+    let event: Promise<StoredEvent | null> | undefined;
+    return waitFor(projection, q, res, async (served, checkpoint) => {
+      if (wanted === undefined || checkpoint >= wanted) return { answer: served, position: checkpoint };
+      if (!logical || !projection.documentsOf || wanted < 1) return undefined;
+      // Read once per request: an event, once written, never changes (a position still empty here
+      // leaves the read to the checkpoint).
+      const at = await (event ??= store.eventAt(wanted));
+      if (at && (await documentsHold(projection, served.collection(logical), logical, at)))
+        return { answer: served, position: wanted };
+      return undefined;
+    });
   }
 
   /**

@@ -78,6 +78,13 @@ export async function readAll(c: Collections, options: ReadAllOptions = {}): Pro
   return { events, gaps, nextPosition: next, hole, headPosition: head };
 }
 
+/** The event at one position: null for a gap marker, a hole, or a position beyond the head. */
+export async function eventAt(c: Collections, position: number): Promise<StoredEvent | null> {
+  if (!Number.isSafeInteger(position) || position < 1) throw new RangeError('position must be a positive integer');
+  const doc = await c.events.findOne({ position }, { projection: { _id: 0, batch: 0 } });
+  return doc && doc.type !== GAP_TYPE ? toStored(doc) : null;
+}
+
 async function byPositions(c: Collections, first: number, last: number): Promise<EventDocument[]> {
   return c.events
     .find(

@@ -12,7 +12,7 @@ import { groupCommitter } from './group-commit';
 import { collections, createIndexes, GAP_STREAM, toStored, type Collections } from './collections';
 import { sealGaps } from './gaps';
 import { rangesIndexed } from './server-seam';
-import { headPosition, readAll, readStream } from './read';
+import { eventAt, headPosition, readAll, readStream } from './read';
 import { aggregateStream } from './snapshots';
 import type {
   AggregateOptions,
@@ -49,6 +49,8 @@ export interface EventStore {
   readAll(options?: ReadAllOptions): Promise<ReadAllResult>;
   /** The highest position reserved so far (events, gap markers and appends in flight). */
   headPosition(): Promise<number>;
+  /** The event at `position` (one read by the unique position index); null when none is there. */
+  eventAt(position: number): Promise<StoredEvent | null>;
   sealGaps(options: SealGapsOptions): Promise<SealGapsResult>;
   aggregateStream<S, E extends StoredEvent = StoredEvent>(
     streamId: string,
@@ -138,6 +140,7 @@ export function createEventStore(db: Db, options: EventStoreOptions = {}): Event
       return sealed.sealed.length || sealed.completed.length ? readAll(c, readOptions) : result;
     },
     headPosition: () => headPosition(c),
+    eventAt: (position) => eventAt(c, position),
     async sealGaps(sealOptions) {
       await ready();
       return sealGaps(c, sealOptions);

@@ -21,7 +21,7 @@ export { appliedPosition, projectionStatuses, servingPosition, type ProjectionSt
 export { stalledProjections, type StalledProjection } from './projections/stalled';
 export { requestRebuild, type RebuildRequest } from './projections/rebuild-request';
 export { compareWithRebuild } from './projections/verify';
-export type { Projection } from './projections/types';
+export { documentsHold, type Projection } from './projections/types';
 export type { ReadModelView } from './projections/view';
 export { addressOf, emailCollection, type EmailDocument } from './email/subscription';
 export { startConsumers } from './consumers';

@@ -45,7 +45,7 @@ const NO_ONE = '';
 export function readModelRoutes(deps: {
   police: PoliceDeps;
   db: Db;
-  store: Pick<EventStore, 'headPosition'>;
+  store: Pick<EventStore, 'headPosition' | 'eventAt'>;
   personalData: PersonalData;
   config: Pick<Config, 'PROJECTION_STALL_AFTER'>;
 }): Router {
@@ -149,7 +149,7 @@ export function readModelRoutes(deps: {
   });
 
   router.get('/accounts', async (req, res) => {
-    const served = await awaitReadModel(accountsProjection, req, res);
+    const served = await awaitReadModel(accountsProjection, req, res, 'accounts');
     const q = parse(accountsQuery, withoutConsistency(req.query), 'query');
     const accounts = served.collection<AccountViewDocument>('accounts');
     // A client lists the accounts its customer holds; operators list all.
@@ -170,7 +170,7 @@ export function readModelRoutes(deps: {
   });
 
   router.get('/inventory', async (req, res) => {
-    const served = await awaitReadModel(inventoryProjection, req, res);
+    const served = await awaitReadModel(inventoryProjection, req, res, 'levels');
     parse(emptyQuery, withoutConsistency(req.query), 'query');
     const levels = await served
       .collection<InventoryLevelDocument>('levels')
@@ -182,8 +182,8 @@ export function readModelRoutes(deps: {
   });
 
   router.get('/analytics/sales', async (req, res) => {
-    const served = await awaitReadModel(salesProjection, req, res);
     const q = parse(salesQuery, withoutConsistency(req.query), 'query');
+    const served = await awaitReadModel(salesProjection, req, res, q.groupBy === 'day' ? 'byDay' : 'bySku');
     const range: Document = {};
     if (q.from) range.$gte = q.from;
     if (q.to) range.$lte = q.to;

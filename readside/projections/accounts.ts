@@ -37,6 +37,8 @@ export const accountView = readModelView(accountViewDocument, {
 /** The accounts list behind GET /accounts: owner, holder, balance and version per account. */
 export const accountsProjection = writeProjection({
   name: 'accounts',
+  // Read as lists only; a list read of one's own write answers from the documents (documentsHold).
+  checkpoint: 'lazy',
   collections: { accounts: [{ key: { openedAt: -1, _id: -1 } }, { key: { customer: 1, openedAt: -1, _id: -1 } }] },
   eventTypes: ['AccountOpened', 'Deposited', 'Withdrawn'],
   writes(event: StoredEvent, epoch) {

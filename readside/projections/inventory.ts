@@ -30,6 +30,8 @@ export const inventoryLevelView = readModelView(inventoryLevelDocument, {
 /** Inventory levels per SKU: available, reserved, price. Every change is an increment, so order does not matter. */
 export const inventoryProjection = writeProjection({
   name: 'inventory',
+  // Read as lists only; a list read of one's own write answers from the documents (documentsHold).
+  checkpoint: 'lazy',
   collections: { levels: [] },
   eventTypes: ['StockAdjusted', 'ItemsReserved', 'ItemsReleased'],
   writes(event: StoredEvent, epoch): Write[] {

@@ -9,6 +9,8 @@ import { guardedWrite, writeProjection, type Write } from './types';
  */
 export const salesProjection = writeProjection({
   name: 'sales',
+  // Read as lists only; a list read of one's own write answers from the documents (documentsHold).
+  checkpoint: 'lazy',
   collections: { byDay: [{ key: { day: 1 } }], bySku: [{ key: { day: 1, sku: 1 } }] },
   eventTypes: ['OrderCompleted'],
   writes(event: StoredEvent, epoch): Write[] {

@@ -17,6 +17,12 @@ export interface Projection {
    * Subscription.checkpoint): 'urgent' by default.
    */
   checkpoint?: 'urgent' | 'lazy';
+  /**
+   * The documents `event` writes, by logical collection and `_id`, each of which records the
+   * positions applied to it (guardedWrite's `applied`). Read-your-writes on a list answers from
+   * them: see documentsHold.
+   */
+  documentsOf?(event: StoredEvent): Array<{ collection: string; id: string }>;
   apply(event: StoredEvent, ctx: ProjectionContext): Promise<void>;
   /**
    * Applies a batch (in log order) with as few round trips as it can: one bulk write per
@@ -94,12 +100,14 @@ const isDuplicateKey = (err: unknown) => {
  * runs a whole batch's as one bulk write per collection.
  */
 export function writeProjection(
-  def: Omit<Projection, 'apply' | 'applyMany'> & { writes(event: StoredEvent, epoch: number): Write[] },
+  def: Omit<Projection, 'apply' | 'applyMany' | 'documentsOf'> & { writes(event: StoredEvent, epoch: number): Write[] },
 ): Projection {
   return {
     name: def.name,
     collections: def.collections,
     eventTypes: def.eventTypes,
+    ...(def.checkpoint && { checkpoint: def.checkpoint }),
+    documentsOf: (event) => def.writes(event, 0).map((w) => ({ collection: w.collection, id: String(w.filter._id) })),
     apply: async (event, ctx) => {
       await eventWrites(ctx, def.writes(event, ctx.epoch));
     },
@@ -110,6 +118,31 @@ export function writeProjection(
       );
     },
   };
+}
+
+/**
+ * Whether a collection of a write projection shows every event up to `event`'s position: true when
+ * every document of that collection the event writes (`documentsOf`) holds its position among the
+ * positions applied to it. Why that is enough, for the whole collection: the runner hands the log to
+ * the projection in position order, holes awaited, and each batch goes to a collection as one ordered
+ * bulk write after every earlier batch is written; so once the event's write is in, every earlier
+ * event's write to the collection is too (a parked event counts as handled, as the checkpoint counts
+ * it). A position that slid out of a document's window (APPLIED_WINDOW) is far below the checkpoint,
+ * which never falls CHECKPOINT_MAX_BEHIND positions behind: it says no here and the checkpoint
+ * answers. False, too, when the event writes nothing to the collection.
+ */
+export async function documentsHold(
+  projection: Projection,
+  collection: Collection<Document>,
+  logical: string,
+  event: StoredEvent,
+): Promise<boolean> {
+  const ids = (projection.documentsOf?.(event) ?? []).filter((d) => d.collection === logical).map((d) => d.id);
+  if (ids.length === 0) return false;
+  const holding = await collection
+    .find({ _id: { $in: ids }, applied: event.position } as Document, { projection: { _id: 1 } })
+    .toArray();
+  return holding.length === new Set(ids).size;
 }
 
 /** A `guarded` write: applied once per event position, fenced by the lease epoch. */
