@@ -14,6 +14,8 @@ export const inventoryLevelDocument = z.object({
   updatedAt: z.date(),
   /** The position of the adjustment whose price is kept. */
   pricePosition: z.number().int().optional(),
+  /** The position of the adjustment whose price is set (pricePosition once its price is written). */
+  pricedPosition: z.number().int().optional(),
   /** The positions applied to it lately (guardedWrite). */
   applied: z.array(z.number().int()),
   epoch: z.number().int().optional(),
@@ -23,7 +25,7 @@ export type InventoryLevelDocument = z.infer<typeof inventoryLevelDocument>;
 
 export const inventoryLevelView = readModelView(inventoryLevelDocument, {
   id: 'sku',
-  internal: ['updatedAt', 'pricePosition', 'applied', 'epoch'],
+  internal: ['updatedAt', 'pricePosition', 'pricedPosition', 'applied', 'epoch'],
   personal: [],
 });
 
@@ -54,8 +56,10 @@ export const inventoryProjection = writeProjection({
         {
           collection: 'levels',
           filter: { _id: data.sku, pricePosition: event.position, ...fenceFilter(epoch) },
-          update: { $set: { price: data.price } },
+          update: { $set: { price: data.price, pricedPosition: event.position } },
           upsert: false,
+          // In once the price of this adjustment, or of a later one, is set.
+          holds: (doc) => (doc.pricedPosition ?? 0) >= event.position || (doc.pricePosition ?? 0) > event.position,
         },
       ];
     }

@@ -22,7 +22,7 @@ export interface Projection {
    * positions applied to it (guardedWrite's `applied`). Read-your-writes on a list answers from
    * them: see documentsHold.
    */
-  documentsOf?(event: StoredEvent): Array<{ collection: string; id: string }>;
+  documentsOf?(event: StoredEvent): Array<{ collection: string; id: string; holds?: (doc: Document) => boolean }>;
   apply(event: StoredEvent, ctx: ProjectionContext): Promise<void>;
   /**
    * Applies a batch (in log order) with as few round trips as it can: one bulk write per
@@ -38,6 +38,11 @@ export interface Write {
   filter: Document;
   update: Document;
   upsert: boolean;
+  /**
+   * Whether a document shows this write, or one after it in the log that supersedes it: how
+   * documentsHold tells that an event's writes are in. Absent: it cannot tell.
+   */
+  holds?: (doc: Document) => boolean;
 }
 
 /** The writes whose upsert created their document (the others matched one, or collided). */
@@ -107,7 +112,8 @@ export function writeProjection(
     collections: def.collections,
     eventTypes: def.eventTypes,
     ...(def.checkpoint && { checkpoint: def.checkpoint }),
-    documentsOf: (event) => def.writes(event, 0).map((w) => ({ collection: w.collection, id: String(w.filter._id) })),
+    documentsOf: (event) =>
+      def.writes(event, 0).map((w) => ({ collection: w.collection, id: String(w.filter._id), holds: w.holds })),
     apply: async (event, ctx) => {
       await eventWrites(ctx, def.writes(event, ctx.epoch));
     },
@@ -122,8 +128,8 @@ export function writeProjection(
 
 /**
  * Whether a collection of a write projection shows every event up to `event`'s position: true when
- * every document of that collection the event writes (`documentsOf`) holds its position among the
- * positions applied to it. Why that is enough, for the whole collection: the runner hands the log to
+ * every write the event makes to that collection (`documentsOf`) is in its document: a guarded
+ * write, when the document holds the event's position among the positions applied to it. Why that is enough, for the whole collection: the runner hands the log to
  * the projection in position order, holes awaited, and each batch goes to a collection as one ordered
  * bulk write after every earlier batch is written; so once the event's write is in, every earlier
  * event's write to the collection is too (a parked event counts as handled, as the checkpoint counts
@@ -137,12 +143,16 @@ export async function documentsHold(
   logical: string,
   event: StoredEvent,
 ): Promise<boolean> {
-  const ids = (projection.documentsOf?.(event) ?? []).filter((d) => d.collection === logical).map((d) => d.id);
-  if (ids.length === 0) return false;
-  const holding = await collection
-    .find({ _id: { $in: ids }, applied: event.position } as Document, { projection: { _id: 1 } })
-    .toArray();
-  return holding.length === new Set(ids).size;
+  const writes = (projection.documentsOf?.(event) ?? []).filter((d) => d.collection === logical);
+  if (writes.length === 0 || writes.some((w) => !w.holds)) return false;
+  const docs = await collection.find({ _id: { $in: [...new Set(writes.map((w) => w.id))] } } as Document).toArray();
+  const byId = new Map(docs.map((d) => [String(d._id), d]));
+  // Every write of the event, not only its first to a document: a document can be caught between
+  // two writes of one event (one bulk write is not isolated from readers between its operations).
+  return writes.every((w) => {
+    const doc = byId.get(w.id);
+    return doc !== undefined && w.holds!(doc);
+  });
 }
 
 /** A `guarded` write: applied once per event position, fenced by the lease epoch. */
@@ -162,6 +172,7 @@ export function guardedWrite(
       $push: { applied: { $each: [event.position], $slice: -APPLIED_WINDOW } },
     },
     upsert: true,
+    holds: (doc) => Array.isArray(doc.applied) && doc.applied.includes(event.position),
   };
 }
 

@@ -18,7 +18,9 @@ export async function generationContents(
   for (const logical of Object.keys(projection.collections)) {
     out[logical] = await contextFor(db, projection, generation)
       .collection(logical)
-      .find({}, { projection: { applied: 0, epoch: 0 } })
+      // pricedPosition (inventory) only says how far a price write is in; documents written before
+      // it existed lack it until their next price.
+      .find({}, { projection: { applied: 0, epoch: 0, pricedPosition: 0 } })
       .sort({ _id: 1 })
       .toArray();
   }
