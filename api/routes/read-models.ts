@@ -182,8 +182,10 @@ export function readModelRoutes(deps: {
   });
 
   router.get('/analytics/sales', async (req, res) => {
+    // The wait comes first, as on every read model (a minPosition beyond the log's head is a 422
+    // whatever else the query says); the list it waits on is the one the query asks for.
+    const served = await awaitReadModel(salesProjection, req, res, req.query.groupBy === 'sku' ? 'bySku' : 'byDay');
     const q = parse(salesQuery, withoutConsistency(req.query), 'query');
-    const served = await awaitReadModel(salesProjection, req, res, q.groupBy === 'day' ? 'byDay' : 'bySku');
     const range: Document = {};
     if (q.from) range.$gte = q.from;
     if (q.to) range.$lte = q.to;
