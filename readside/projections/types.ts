@@ -18,9 +18,9 @@ export interface Projection {
    */
   checkpoint?: 'urgent' | 'lazy';
   /**
-   * The documents `event` writes, by logical collection and `_id`, each of which records the
-   * positions applied to it (guardedWrite's `applied`). Read-your-writes on a list answers from
-   * them: see documentsHold.
+   * The writes `event` makes, by logical collection and document `_id`, each with how to tell
+   * that a document shows it (Write.holds). Read-your-writes on a list answers from them: see
+   * documentsHold.
    */
   documentsOf?(event: StoredEvent): Array<{ collection: string; id: string; holds?: (doc: Document) => boolean }>;
   apply(event: StoredEvent, ctx: ProjectionContext): Promise<void>;
@@ -128,14 +128,17 @@ export function writeProjection(
 
 /**
  * Whether a collection of a write projection shows every event up to `event`'s position: true when
- * every write the event makes to that collection (`documentsOf`) is in its document: a guarded
- * write, when the document holds the event's position among the positions applied to it. Why that is enough, for the whole collection: the runner hands the log to
- * the projection in position order, holes awaited, and each batch goes to a collection as one ordered
- * bulk write after every earlier batch is written; so once the event's write is in, every earlier
- * event's write to the collection is too (a parked event counts as handled, as the checkpoint counts
- * it). A position that slid out of a document's window (APPLIED_WINDOW) is far below the checkpoint,
+ * every write the event makes to that collection (`documentsOf`) is in its document (a guarded
+ * write is, once the document holds the event's position among the positions applied to it).
+ *
+ * Why that is enough for the whole collection: the runner hands the log to the projection in
+ * position order, holes awaited, and each batch goes to a collection as one ordered bulk write
+ * after every earlier batch is written; so once the event's writes are in, every earlier event's
+ * write to the collection is too (a parked event counts as handled, as the checkpoint counts it).
+ * A position that slid out of a document's window (APPLIED_WINDOW) is far below the checkpoint,
  * which never falls CHECKPOINT_MAX_BEHIND positions behind: it says no here and the checkpoint
- * answers. False, too, when the event writes nothing to the collection.
+ * answers. False, too, when the event writes nothing to the collection, or a write of it cannot
+ * tell.
  */
 export async function documentsHold(
   projection: Projection,
