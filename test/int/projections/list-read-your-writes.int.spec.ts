@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { dataOf } from '../../../api/client';
-import { checkpoints } from '../../../readside/engine/checkpoints';
-import { checkpointIdOf, projectionState } from '../../../readside/projections/generations';
 import { apiOf } from '../../helpers/stack';
 import { address, fastSaga, useSagaStack } from '../../helpers/saga';
-import { waitFor } from '../../helpers/wait-for';
+import { checkpointOf } from '../../helpers/held-checkpoint';
 
 /**
  * The accounts, inventory and sales read models are read as lists, and write their checkpoints
@@ -18,21 +16,11 @@ describe('list reads of one’s own writes answer from the documents, with the c
   const t = useSagaStack(fastSaga);
   const api = () => apiOf(t.stack);
 
-  /** The projection's checkpoint, once it has reached `position`, with a way to hold it at 0. */
+  /** The projection's checkpoint, once it has reached `position`, held at 0. */
   async function heldCheckpoint(projection: string, position: number) {
-    const { active } = await projectionState(t.stack.mongo.db, projection);
-    const id = checkpointIdOf(projection, active);
-    const cps = checkpoints(t.stack.mongo.db);
-    const written = await waitFor(`the ${projection} checkpoint at ${position}`, async () => {
-      const cp = await cps.findOne({ _id: id });
-      return cp && cp.position >= position ? cp.position : undefined;
-    });
-    await cps.updateOne({ _id: id }, { $set: { position: 0 } });
-    return {
-      release: () => cps.updateOne({ _id: id }, { $max: { position: written } }),
-      read: async () => (await cps.findOne({ _id: id }))!.position,
-      written,
-    };
+    const checkpoint = await checkpointOf(t.stack.mongo.db, projection, position);
+    await checkpoint.hold();
+    return checkpoint;
   }
 
   /** A completed order of one unit of its own SKU, and its account: the writes each list shows. */

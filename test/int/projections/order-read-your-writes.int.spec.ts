@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { dataOf } from '../../../api/client';
-import { checkpoints } from '../../../readside/engine/checkpoints';
-import { checkpointIdOf, projectionState } from '../../../readside/projections/generations';
 import { apiOf } from '../../helpers/stack';
 import { address, fastSaga, useSagaStack } from '../../helpers/saga';
-import { waitFor } from '../../helpers/wait-for';
+import { checkpointOf } from '../../helpers/held-checkpoint';
 
 /**
  * GET /orders/:id with `minPosition`: the order's document says how far it has applied the log
@@ -28,22 +26,7 @@ describe('GET /orders/:id reads its own order’s writes from the document', () 
   }
 
   /** The orders view's checkpoint, once the view has applied `position`. */
-  async function ordersCheckpoint(position: number) {
-    const { active } = await projectionState(t.stack.mongo.db, 'orders');
-    const id = checkpointIdOf('orders', active);
-    const cps = checkpoints(t.stack.mongo.db);
-    const written = await waitFor(`the orders view's checkpoint at ${position}`, async () => {
-      const cp = await cps.findOne({ _id: id });
-      return cp && cp.position >= position ? cp.position : undefined;
-    });
-    return {
-      /** Sets the checkpoint back to 0; the projector, with nothing new to apply, writes no position meanwhile. */
-      hold: () => cps.updateOne({ _id: id }, { $set: { position: 0 } }),
-      release: () => cps.updateOne({ _id: id }, { $max: { position: written } }),
-      read: async () => (await cps.findOne({ _id: id }))!.position,
-      written,
-    };
-  }
+  const ordersCheckpoint = (position: number) => checkpointOf(t.stack.mongo.db, 'orders', position);
 
   const readOrder = (orderId: string, query: { minPosition?: number; waitMs?: number }) =>
     api().GET('/orders/{orderId}', { params: { path: { orderId }, query } });
