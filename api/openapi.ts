@@ -33,7 +33,9 @@ function responsesOf(operation: Operation, path: string, authRequired: boolean):
             schema: { type: 'integer', minimum: 0 },
           },
         };
-    add('422', 'minPosition is beyond the head of the event log');
+    const beyondHead = 'minPosition is beyond the head of the event log (unknown_position)';
+    if (responses['422']) responses['422'].description += `; or ${beyondHead}`;
+    else add('422', beyondHead);
     add('504', 'The read model has not reached minPosition within waitMs');
     responses['503'] ??= {
       description:

@@ -1740,7 +1740,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description minPosition is beyond the head of the event log */
+                /** @description from is after to (empty_range): the range can hold nothing; or minPosition is beyond the head of the event log (unknown_position) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -1997,7 +1997,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description minPosition is beyond the head of the event log */
+                /** @description minPosition is beyond the head of the event log (unknown_position) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -2825,7 +2825,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description minPosition is beyond the head of the event log */
+                /** @description minPosition is beyond the head of the event log (unknown_position) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -3087,7 +3087,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description minPosition is beyond the head of the event log */
+                /** @description minPosition is beyond the head of the event log (unknown_position) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -3772,7 +3772,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description minPosition is beyond the head of the event log */
+                /** @description minPosition is beyond the head of the event log (unknown_position) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -4088,7 +4088,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description minPosition is beyond the head of the event log */
+                /** @description from is after to (empty_range): the range can hold nothing; or minPosition is beyond the head of the event log (unknown_position) */
                 422: {
                     headers: {
                         [name: string]: unknown;

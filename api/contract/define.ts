@@ -31,6 +31,13 @@ export const operators: Access = {};
 /** Said of every operation served by a read model. */
 export const EVENTUAL = 'Eventually consistent: served by a read model; pass minPosition to read your own write.';
 
+/**
+ * Said of every query with a `from` and a `to`. The two are checked apart from the schema: JSON
+ * Schema cannot relate one query parameter to another, so a pair the document allows is refused
+ * as a rule (422), not as a malformed request (400).
+ */
+export const EMPTY_RANGE = 'from is after to (empty_range): the range can hold nothing';
+
 /** A response: its description, and the schema of its JSON body where it has one beyond the error shape. */
 export type ResponseSpec = string | { description: string; body: z.ZodType };
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ORDER_STATUSES, REPAIR_ACTIONS, shippingAddressSchema } from '../../domain/orders';
 import { emptyQuery, idempotencyHeader, id, NOT_BLANK, page, skuSchema } from './schemas';
-import { EVENTUAL, operations, operators } from './define';
+import { EMPTY_RANGE, EVENTUAL, operations, operators } from './define';
 import { acceptedBody, customerOrdersBody, orderPageBody, orderViewBody, sagaStatusBody } from './responses';
 
 export const placeOrderSchema = z.strictObject({
@@ -54,25 +54,20 @@ const createdBound = (description: string) =>
     .optional()
     .meta({ description });
 
-export const ordersQuery = z
-  .strictObject({
-    status: z.enum(ORDER_STATUSES).optional(),
-    customerId: id
-      .optional()
-      .meta({ description: "The customer's own id; the server turns it into the pseudonym the read model holds" }),
-    customer: z
-      .string()
-      .regex(/^[A-Za-z0-9_:.-]{1,200}$/, 'must be a customer pseudonym, as the events and read models hold it')
-      .optional()
-      .meta({ description: "The customer's pseudonym, as events and read models hold it" }),
-    from: createdBound('Orders created at or after this instant'),
-    to: createdBound('Orders created at or before this instant'),
-    ...page,
-  })
-  .refine((q) => !q.from || !q.to || Date.parse(q.from) <= Date.parse(q.to), {
-    message: 'from must not be after to',
-    path: ['from'],
-  });
+export const ordersQuery = z.strictObject({
+  status: z.enum(ORDER_STATUSES).optional(),
+  customerId: id
+    .optional()
+    .meta({ description: "The customer's own id; the server turns it into the pseudonym the read model holds" }),
+  customer: z
+    .string()
+    .regex(/^[A-Za-z0-9_:.-]{1,200}$/, 'must be a customer pseudonym, as the events and read models hold it')
+    .optional()
+    .meta({ description: "The customer's pseudonym, as events and read models hold it" }),
+  from: createdBound('Orders created at or after this instant'),
+  to: createdBound('Orders created at or before this instant'),
+  ...page,
+});
 export const customerOrdersQuery = z.strictObject({ status: z.enum(ORDER_STATUSES).optional(), ...page });
 export const customerParams = z.object({ customerId: id });
 
@@ -98,7 +93,7 @@ export const orderOperations = operations({
     access: { client: 'own-list' },
     query: ordersQuery,
     readModel: true,
-    responses: { '200': { description: 'A page of orders, newest first', body: orderPageBody } },
+    responses: { '200': { description: 'A page of orders, newest first', body: orderPageBody }, '422': EMPTY_RANGE },
   },
   'GET /orders/:orderId': {
     summary: `One order. ${EVENTUAL}`,

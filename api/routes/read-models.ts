@@ -16,7 +16,7 @@ import {
 import { readConsistency, withoutConsistency } from '../read-consistency';
 import type { EventStore } from '../../eventstore';
 import { HttpError, notFound } from '../errors';
-import { parse } from '../validate';
+import { parse, refuseEmptyRange } from '../validate';
 import { ownCustomer } from '../auth';
 import {
   accountsQuery,
@@ -88,6 +88,7 @@ export function readModelRoutes(deps: {
   router.get('/orders', async (req, res) => {
     const served = await awaitReadModel(ordersProjection, req, res);
     const q = parse(ordersQuery, withoutConsistency(req.query), 'query');
+    refuseEmptyRange(q.from, q.to, (from, to) => Date.parse(from) > Date.parse(to));
     const orders = served.collection<OrderViewDocument>('orders');
     const own = ownCustomer(res);
     if (own !== undefined && q.customerId !== undefined && q.customerId !== own)
@@ -186,6 +187,7 @@ export function readModelRoutes(deps: {
     // whatever else the query says); the list it waits on is the one the query asks for.
     const served = await awaitReadModel(salesProjection, req, res, req.query.groupBy === 'sku' ? 'bySku' : 'byDay');
     const q = parse(salesQuery, withoutConsistency(req.query), 'query');
+    refuseEmptyRange(q.from, q.to, (from, to) => from > to);
     const range: Document = {};
     if (q.from) range.$gte = q.from;
     if (q.to) range.$lte = q.to;

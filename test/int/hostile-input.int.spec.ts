@@ -59,5 +59,10 @@ describe('hostile input', () => {
       expect(Object.keys(doc.paths)).toContain(path);
     }
     expect(doc.paths['/orders'].post.requestBody.content['application/json'].schema.additionalProperties).toBe(false);
+    // A from after its to is a 422 the document lists, beside the read models' own 422.
+    for (const listed of [doc.paths['/orders'].get, doc.paths['/analytics/sales'].get]) {
+      expect(listed.responses['422'].description).toMatch(/empty_range/);
+      expect(listed.responses['422'].description).toMatch(/unknown_position/);
+    }
   });
 });

@@ -244,7 +244,8 @@ describe('streams and timelines: GET /streams/:streamId/events, /state, GET /ord
     expect((await get(`/orders?customer=${created.customer}`, KEY_B)).status).toBe(403);
 
     const wrong = await get(`/orders?from=${iso(b.placedAt)}&to=${iso(a.placedAt)}`);
-    expect(wrong.status).toBe(400);
+    expect(wrong.status).toBe(422);
+    expect(wrong.body.error.code).toBe('empty_range');
     expect(wrong.body.error.message).toMatch(/from must not be after to/);
     const garbled = await get('/orders?from=last-tuesday');
     expect(garbled.status).toBe(400);

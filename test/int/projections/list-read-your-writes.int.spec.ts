@@ -134,7 +134,7 @@ describe('list reads of one’s own writes answer from the documents, with the c
 
   it('answers a position beyond the log’s head with 422 before it judges the rest of the query', async () => {
     const head = await t.h.store.headPosition();
-    // The order of the two answers is the contract's: from after to alone is a 400.
+    // The order of the two answers is the contract's: from after to alone is empty_range.
     const beyond = await api().GET('/analytics/sales', {
       params: { query: { minPosition: head + 1_000_000, from: '9426-07-12', to: '0371-03-01', waitMs: 200 } },
     });
@@ -143,6 +143,7 @@ describe('list reads of one’s own writes answer from the documents, with the c
     const reversed = await api().GET('/analytics/sales', {
       params: { query: { from: '9426-07-12', to: '0371-03-01' } },
     });
-    expect(reversed.response.status).toBe(400);
+    expect(reversed.response.status).toBe(422);
+    expect((reversed.error as any)?.error.code).toBe('empty_range');
   });
 });
