@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataOf } from '../../../api/client';
 import { ERASED } from '../../../domain/personal-data';
@@ -250,6 +251,56 @@ describe('streams and timelines: GET /streams/:streamId/events, /state, GET /ord
     const garbled = await get('/orders?from=last-tuesday');
     expect(garbled.status).toBe(400);
     expect(garbled.body.error.message).toMatch(/from/);
+  });
+
+  it('refuses a range whose from is after its to, and only such a range, whatever the zones say (generated)', async () => {
+    // An instant written in a zone of its own (-12:00 to +14:00): the same instant in two zones is
+    // two strings that compare the wrong way, so the rule must compare instants.
+    const zoned = (ms: number, offsetMinutes: number) => {
+      const local = new Date(ms + offsetMinutes * 60_000).toISOString().slice(0, 19);
+      const sign = offsetMinutes < 0 ? '-' : '+';
+      const abs = Math.abs(offsetMinutes);
+      return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+    };
+    const instant = fc.record({
+      // Whole seconds: the strings carry no fraction.
+      ms: fc.integer({ min: -86_400, max: 86_400 }).map((s) => Math.floor(a.placedAt / 1000) * 1000 + s * 1000),
+      zone: fc.integer({ min: -48, max: 56 }).map((quarters) => quarters * 15),
+    });
+    // Half the pairs are one instant in two zones: equal, so allowed.
+    const pair = fc.oneof(
+      fc.tuple(instant, instant),
+      fc.tuple(instant, fc.integer({ min: -48, max: 56 })).map(([i, z]) => [i, { ms: i.ms, zone: z * 15 }] as const),
+    );
+    await fc.assert(
+      fc.asyncProperty(pair, async ([from, to]) => {
+        const answer = await get(
+          `/orders?from=${encodeURIComponent(zoned(from.ms, from.zone))}&to=${encodeURIComponent(zoned(to.ms, to.zone))}`,
+        );
+        if (from.ms > to.ms) {
+          expect(answer.status).toBe(422);
+          expect(answer.body.error.code).toBe('empty_range');
+        } else {
+          expect(answer.status).toBe(200);
+          const listed = (answer.body.orders as Array<{ orderId: string }>).some((o) => o.orderId === a.orderId);
+          // Order a was created within a minute after placedAt.
+          if (from.ms <= a.placedAt - 1000 && to.ms >= a.placedAt + 60_000) expect(listed).toBe(true);
+          if (to.ms < a.placedAt - 1000 || from.ms > a.placedAt + 60_000) expect(listed).toBe(false);
+        }
+      }),
+      { numRuns: 40 },
+    );
+    const day = fc
+      .date({ min: new Date('2020-01-01T00:00:00Z'), max: new Date('2040-12-31T00:00:00Z'), noInvalidDate: true })
+      .map((d) => d.toISOString().slice(0, 10));
+    await fc.assert(
+      fc.asyncProperty(day, day, async (from, to) => {
+        const answer = await get(`/analytics/sales?from=${from}&to=${to}`);
+        expect(answer.status).toBe(from > to ? 422 : 200);
+        if (from > to) expect(answer.body.error.code).toBe('empty_range');
+      }),
+      { numRuns: 40 },
+    );
   });
 
   it('shows erased personal data exactly as the existing routes do', async () => {
