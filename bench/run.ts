@@ -23,7 +23,7 @@ import { obtainServers } from '../servers';
 import { obtainMongo } from '../servers/mongodb';
 import { machineInfo, serverProcesses } from './lib/machine';
 import { summarizeProfile, type ProfileSummary } from './lib/profile';
-import { mongoRoundTrips } from './lib/round-trips';
+import { mongoCommandCpu, mongoRoundTrips } from './lib/round-trips';
 import { writeResults } from './lib/report';
 import { renderMarkdown, renderSvg, goals, consoleSummary } from './lib/render';
 import { installRuntime, type ServerAddresses } from './lib/stack';
@@ -179,12 +179,17 @@ async function main() {
 
   let mongoVersion: string | null = null;
   let mongoRoundTripsUs: Record<string, number> | undefined;
+  let mongoCommandCpuUs: Awaited<ReturnType<typeof mongoCommandCpu>> | undefined;
   {
     const client = new MongoClient(servers.mongo.uri, { serverSelectionTimeoutMS: 10_000 });
     await client.connect();
     const info = await client.db('admin').command({ buildInfo: 1 });
     mongoVersion = `${info.version}${info.gitVersion ? '' : ' (reported by the stand-in)'}`;
     mongoRoundTripsUs = await mongoRoundTrips(client.db(`bench_round_trips_${Date.now()}`));
+    mongoCommandCpuUs = await mongoCommandCpu(
+      client.db(`bench_command_cpu_${Date.now()}`),
+      serverProcesses(servers.mongo.uri, '').java?.pid,
+    );
     await client.close();
   }
   const machine = await machineInfo({
@@ -193,6 +198,7 @@ async function main() {
     connection,
     mongoVersion,
     mongoRoundTripsUs,
+    mongoCommandCpuUs,
   });
   log(
     `machine: ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, Temporal ${machine.temporal.serverVersion} (${machine.temporal.source}), MongoDB ${machine.mongodb.source} ${mongoVersion}, load ${machine.loadAverageAtStart.join(' ')}`,

@@ -20,8 +20,17 @@ export interface MachineInfo {
     /** The dev server's `--dynamic-config-value` settings as its process was started; absent for a server not on this machine. */
     dynamicConfig?: string[];
   };
-  /** roundTripsUs: median µs of one command at a time on the idle server (./round-trips.ts). */
-  mongodb: { source: string; uri: string; version: string | null; roundTripsUs?: Record<string, number> };
+  /**
+   * roundTripsUs: median µs of one command at a time on the idle server; commandCpuUs: the CPU µs
+   * one such command costs this client and the server (./round-trips.ts).
+   */
+  mongodb: {
+    source: string;
+    uri: string;
+    version: string | null;
+    roundTripsUs?: Record<string, number>;
+    commandCpuUs?: Record<string, { client: number; server: number | null }>;
+  };
   loadAverageAtStart: number[];
 }
 
@@ -31,6 +40,7 @@ export async function machineInfo(opts: {
   connection: Connection;
   mongoVersion: string | null;
   mongoRoundTripsUs?: Record<string, number>;
+  mongoCommandCpuUs?: Record<string, { client: number; server: number | null }>;
 }): Promise<MachineInfo> {
   let serverVersion: string | null = null;
   try {
@@ -55,6 +65,7 @@ export async function machineInfo(opts: {
       uri: opts.mongo.uri.replace(/\/\/([^@/]+)@/, '//***@'),
       version: opts.mongoVersion,
       ...(opts.mongoRoundTripsUs && { roundTripsUs: opts.mongoRoundTripsUs }),
+      ...(opts.mongoCommandCpuUs && { commandCpuUs: opts.mongoCommandCpuUs }),
     },
     loadAverageAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100),
   };

@@ -1,6 +1,7 @@
 import { ratioChart, table, verdict, type GoalRow } from './report';
 import { soakGoals, soakSection } from './render-soak';
 import type { CpuReport } from './cpu';
+import type { MachineInfo } from './machine';
 import { commandGoals, commandsSection } from './render-commands';
 import { minimalGoals, minimalSection } from './render-minimal';
 import { hotSkuGoals, hotSkuSection, pooledHotSku, scaleSection } from './render-load';
@@ -251,6 +252,16 @@ export function renderMarkdown(report: Report): string {
                 'MongoDB round trip, idle, one command at a time (median µs)',
                 Object.entries(m.mongodb.roundTripsUs)
                   .map(([k, v]) => `${k} ${String(v)}`)
+                  .join(' · '),
+              ],
+            ]
+          : []),
+        ...(m.mongodb.commandCpuUs
+          ? [
+              [
+                'MongoDB command CPU, idle, one at a time (µs per command: this client / the server, its JIT apart)',
+                Object.entries(m.mongodb.commandCpuUs as NonNullable<MachineInfo['mongodb']['commandCpuUs']>)
+                  .map(([k, v]) => `${k} ${String(v.client)} / ${v.server === null ? '–' : String(v.server)}`)
                   .join(' · '),
               ],
             ]

@@ -197,3 +197,14 @@ describe('bench report: the Temporal dev server settings', () => {
     expect(renderMarkdown(first)).not.toContain('Temporal dev server settings');
   });
 });
+
+describe('bench report: what one MongoDB command costs in CPU', () => {
+  it('prints each probe command with this client’s and the server’s figure, and a dash for a server it could not see', () => {
+    const commandCpuUs = { ping: { client: 134, server: 30 }, insert: { client: 181, server: null } };
+    const measured = { ...first, machine: { ...first.machine, mongodb: { ...first.machine.mongodb, commandCpuUs } } };
+    expect(renderMarkdown(measured)).toContain(
+      '| MongoDB command CPU, idle, one at a time (µs per command: this client / the server, its JIT apart) | ping 134 / 30 · insert 181 / – |',
+    );
+    expect(renderMarkdown(first)).not.toContain('MongoDB command CPU');
+  });
+});
