@@ -220,6 +220,7 @@ async function main() {
             recorded = await recordHistories(stack.client, {
               sagaIds: saga.workflowIds,
               baselineIds: saga.baselineWorkflowIds,
+              minimalIds: saga.minimalWorkflowIds,
             });
         } finally {
           await stack.stop();

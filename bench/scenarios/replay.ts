@@ -14,6 +14,8 @@ export interface ReplayRow {
   setupSeconds: number;
   seconds: number;
   perSecond: number;
+  /** CPU ms of this process (every thread: the replayer runs workflows in worker threads) per history, over the steady part. */
+  cpuMsPerHistory: number;
   failures: number;
 }
 
@@ -30,7 +32,7 @@ export interface RecordedHistories {
 /** Fetches the histories scenario 5 replays (client fetchHistory): real ones from this run. */
 export async function recordHistories(
   client: Client,
-  options: { sagaIds: string[]; baselineIds: string[] },
+  options: { sagaIds: string[]; baselineIds: string[]; minimalIds?: string[] },
 ): Promise<RecordedHistories[]> {
   const cases = [
     {
@@ -42,6 +44,11 @@ export async function recordHistories(
       workflow: 'noopSaga baseline',
       ids: options.baselineIds,
       workflowsPath: path.resolve(__dirname, '..', 'baseline', 'workflows.ts'),
+    },
+    {
+      workflow: 'minimalSaga (the minimal durable saga)',
+      ids: options.minimalIds ?? [],
+      workflowsPath: path.resolve(__dirname, '..', 'minimal', 'workflows.ts'),
     },
   ];
   return Promise.all(
@@ -62,8 +69,9 @@ export async function recordHistories(
  * Scenario 5. Replays recorded histories many times with the SDK replayer
  * (Worker.runReplayHistories), as a determinism check in CI would. The replayer bundles the
  * workflow code once per call; that setup is reported apart from the steady rate, which is timed
- * from the first replay result to the last. The no-op baseline workflow's histories are replayed
- * the same way for scale. It runs after every other scenario: the replayer leaves the process
+ * from the first replay result to the last, and so is its CPU per history. The no-op baseline
+ * workflow's and the minimal durable saga's histories are replayed the same way: what the workflow
+ * code of each costs a worker, apart from its activities. It runs after every other scenario: the replayer leaves the process
  * slower (raw inserts ran at half their rate after it), which would skew whatever followed.
  */
 export async function replayScenario(recorded: RecordedHistories[], config: Config, options: { replays: number }) {
@@ -76,6 +84,7 @@ export async function replayScenario(recorded: RecordedHistories[], config: Conf
     const t0 = now();
     let first: number | undefined;
     let last = t0;
+    let cpuAtFirst: NodeJS.CpuUsage | undefined;
     let count = 0;
     let failures = 0;
     for await (const result of Worker.runReplayHistories(
@@ -84,6 +93,7 @@ export async function replayScenario(recorded: RecordedHistories[], config: Conf
     )) {
       last = now();
       first ??= last;
+      cpuAtFirst ??= process.cpuUsage();
       count++;
       if (result.error) {
         failures++;
@@ -91,6 +101,7 @@ export async function replayScenario(recorded: RecordedHistories[], config: Conf
       }
     }
     const steady = (last - (first ?? t0)) / 1000;
+    const cpu = process.cpuUsage(cpuAtFirst);
     const row: ReplayRow = {
       workflow: c.workflow,
       histories: histories.length,
@@ -99,14 +110,21 @@ export async function replayScenario(recorded: RecordedHistories[], config: Conf
       setupSeconds: round(((first ?? t0) - t0) / 1000),
       seconds: round(steady),
       perSecond: round(steady > 0 ? (count - 1) / steady : NaN, 1),
+      cpuMsPerHistory: round(count > 1 ? (cpu.user + cpu.system) / 1000 / (count - 1) : NaN, 2),
       failures,
     };
     log(
-      `replay: ${c.workflow}: ${row.perSecond} histories/s (${row.eventsPerHistory} events each, ${failures} failures, setup ${row.setupSeconds} s)`,
+      `replay: ${c.workflow}: ${row.perSecond} histories/s, ${row.cpuMsPerHistory} CPU ms each (${row.eventsPerHistory} events each, ${failures} failures, setup ${row.setupSeconds} s)`,
     );
     rows.push(row);
   }
   const saga = rows.find((r) => r.workflow.startsWith(WORKFLOW_NAMES.orderSaga));
   const base = rows.find((r) => r.workflow.startsWith('noop'));
-  return { rows, sagaVsBaseline: saga && base ? ratio(saga.perSecond, base.perSecond) : null };
+  const minimal = rows.find((r) => r.workflow.startsWith('minimal'));
+  return {
+    rows,
+    sagaVsBaseline: saga && base ? ratio(saga.perSecond, base.perSecond) : null,
+    /** Ours against the minimal saga: CPU per replayed history, the cost of the workflow code itself. */
+    cpuVsMinimal: saga && minimal ? ratio(saga.cpuMsPerHistory, minimal.cpuMsPerHistory) : null,
+  };
 }

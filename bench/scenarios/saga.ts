@@ -217,9 +217,11 @@ export async function sagaScenario(stack: SagaStack, options: SagaOptions) {
   const minimalReadModelLatencies: number[] = [];
   const minimalReadableWaits: Promise<unknown>[] = [];
   const minimalReadable = () => Promise.all(minimalReadableWaits.splice(0));
+  const minimalIds: string[] = [];
   const minimalOnce = async (): Promise<number> => {
     const t0 = now();
     const orderId = randomUUID();
+    if (minimalIds.length < 10) minimalIds.push(`bench-minimal-${orderId}`);
     minimalReadableWaits.push(
       minimalVisibility.completed(orderId, t0).then((ms) => void minimalReadModelLatencies.push(ms)),
     );
@@ -454,6 +456,7 @@ export async function sagaScenario(stack: SagaStack, options: SagaOptions) {
     levels,
     workflowIds: ids,
     baselineWorkflowIds: baselineIds.slice(-keep),
+    minimalWorkflowIds: minimalIds.slice(-keep),
     steps,
     payloadEncryption: Boolean(stack.config.PAYLOAD_KEYS?.size),
     warmup: {

@@ -208,3 +208,47 @@ describe('bench report: what one MongoDB command costs in CPU', () => {
     expect(renderMarkdown(first)).not.toContain('MongoDB command CPU');
   });
 });
+
+describe('bench report: replay', () => {
+  const row = (workflow: string, perSecond: number, cpuMsPerHistory: number) => ({
+    workflow,
+    histories: 3,
+    eventsPerHistory: 36,
+    replays: 300,
+    setupSeconds: 2.1,
+    seconds: 5,
+    perSecond,
+    cpuMsPerHistory,
+    failures: 0,
+  });
+  const replay = {
+    rows: [
+      row('orderSaga (recorded in scenario 1)', 60, 15.9),
+      row('noopSaga baseline', 120, 7.95),
+      row('minimalSaga (the minimal durable saga)', 110, 9.4),
+    ],
+    sagaVsBaseline: 0.5,
+    cpuVsMinimal: 1.69,
+  };
+  const withReplay = (r: unknown) => {
+    const base = { ...first, results: { ...first.results, replay: r } };
+    return { ...base, goals: goals(base) };
+  };
+
+  it('puts the rate ratio on the saga’s row and compares CPU per history with the minimal saga’s', () => {
+    const measured = withReplay(replay);
+    const rows = measured.goals.filter((g: { scenario: string }) => g.scenario === '5 replay');
+    expect(rows.map((g: { ratio: number | null }) => g.ratio)).toEqual([0.5, null, null, 1.69]);
+    expect(rows[3]).toMatchObject({ ours: '15.90', baseline: '9.40' });
+    expect(renderMarkdown(measured)).toContain(
+      '| minimalSaga (the minimal durable saga) | 3 | 36 | 300 | 2.1 | 110.0 | 9.40 | 0 |',
+    );
+  });
+
+  it('leaves the CPU comparison out when the minimal saga was not replayed', () => {
+    const measured = withReplay({ ...replay, rows: replay.rows.slice(0, 2), cpuVsMinimal: null });
+    const rows = measured.goals.filter((g: { scenario: string }) => g.scenario === '5 replay');
+    expect(rows).toHaveLength(2);
+    expect(rows[0]?.ratio).toBe(0.5);
+  });
+});
