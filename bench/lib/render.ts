@@ -559,7 +559,7 @@ export function renderMarkdown(report: Report): string {
   if (replay) {
     out.push('## 5. Replay', '');
     out.push(
-      'Histories recorded in this run (`fetchHistory()`), replayed with `Worker.runReplayHistories` over and over. Setup (bundling the workflow code) is reported apart; the rate is from the first result to the last, and so is the CPU per history: this process, every thread (the replayer runs workflows in worker threads). A replay runs the workflow code and none of its activities, and talks to no server, so the CPU is what the workflow code itself costs a worker.',
+      'Histories recorded in this run (`fetchHistory()`), replayed with `Worker.runReplayHistories` over and over. Setup (bundling the workflow code) is reported apart; the rate is from the end of a warm-up (the first fifth of the replays, at most 60) to the last result, and so is the CPU per history: this process, every thread (the replayer runs workflows in worker threads). A replay runs the workflow code and none of its activities, and talks to no server, so the CPU is what the workflow code itself costs a worker.',
       '',
     );
     out.push(

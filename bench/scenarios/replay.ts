@@ -69,7 +69,8 @@ export async function recordHistories(
  * Scenario 5. Replays recorded histories many times with the SDK replayer
  * (Worker.runReplayHistories), as a determinism check in CI would. The replayer bundles the
  * workflow code once per call; that setup is reported apart from the steady rate, which is timed
- * from the first replay result to the last, and so is its CPU per history. The no-op baseline
+ * after the first fifth of the replays (at most 60, which warm the code up) to the last, and so is
+ * its CPU per history. The no-op baseline
  * workflow's and the minimal durable saga's histories are replayed the same way: what the workflow
  * code of each costs a worker, apart from its activities. It runs after every other scenario: the replayer leaves the process
  * slower (raw inserts ran at half their rate after it), which would skew whatever followed.
@@ -84,7 +85,10 @@ export async function replayScenario(recorded: RecordedHistories[], config: Conf
     const t0 = now();
     let first: number | undefined;
     let last = t0;
-    let cpuAtFirst: NodeJS.CpuUsage | undefined;
+    // The first replays of each kind warm up its code (and, for the first kind, the replayer's): not counted.
+    const warmUp = Math.min(60, Math.floor(feed.length / 5));
+    let steadyFrom = t0;
+    let cpuAtSteady: NodeJS.CpuUsage | undefined;
     let count = 0;
     let failures = 0;
     for await (const result of Worker.runReplayHistories(
@@ -93,15 +97,19 @@ export async function replayScenario(recorded: RecordedHistories[], config: Conf
     )) {
       last = now();
       first ??= last;
-      cpuAtFirst ??= process.cpuUsage();
       count++;
+      if (count === warmUp + 1) {
+        steadyFrom = last;
+        cpuAtSteady = process.cpuUsage();
+      }
       if (result.error) {
         failures++;
         if (failures === 1) log(`replay: ${c.workflow} ${result.workflowId} failed: ${result.error.message}`);
       }
     }
-    const steady = (last - (first ?? t0)) / 1000;
-    const cpu = process.cpuUsage(cpuAtFirst);
+    const steady = (last - steadyFrom) / 1000;
+    const cpu = process.cpuUsage(cpuAtSteady);
+    const counted = count - warmUp - 1;
     const row: ReplayRow = {
       workflow: c.workflow,
       histories: histories.length,
@@ -109,8 +117,8 @@ export async function replayScenario(recorded: RecordedHistories[], config: Conf
       replays: count,
       setupSeconds: round(((first ?? t0) - t0) / 1000),
       seconds: round(steady),
-      perSecond: round(steady > 0 ? (count - 1) / steady : NaN, 1),
-      cpuMsPerHistory: round(count > 1 ? (cpu.user + cpu.system) / 1000 / (count - 1) : NaN, 2),
+      perSecond: round(steady > 0 && counted > 0 ? counted / steady : NaN, 1),
+      cpuMsPerHistory: round(cpuAtSteady && counted > 0 ? (cpu.user + cpu.system) / 1000 / counted : NaN, 2),
       failures,
     };
     log(
