@@ -14,7 +14,7 @@ export interface ReplayRow {
   setupSeconds: number;
   seconds: number;
   perSecond: number;
-  /** CPU ms of this process (every thread: the replayer runs workflows in worker threads) per history, over the steady part. */
+  /** CPU ms per history over the steady part: this process, every thread (the replayer runs workflows in worker threads). */
   cpuMsPerHistory: number;
   failures: number;
 }
@@ -70,10 +70,10 @@ export async function recordHistories(
  * (Worker.runReplayHistories), as a determinism check in CI would. The replayer bundles the
  * workflow code once per call; that setup is reported apart from the steady rate, which is timed
  * after the first fifth of the replays (at most 60, which warm the code up) to the last, and so is
- * its CPU per history. The no-op baseline
- * workflow's and the minimal durable saga's histories are replayed the same way: what the workflow
- * code of each costs a worker, apart from its activities. It runs after every other scenario: the replayer leaves the process
- * slower (raw inserts ran at half their rate after it), which would skew whatever followed.
+ * its CPU per history. The no-op baseline workflow's and the minimal durable saga's histories are
+ * replayed the same way: what the workflow code of each costs a worker, apart from its activities.
+ * It runs after every other scenario: the replayer leaves the process slower (raw inserts ran at
+ * half their rate after it), which would skew whatever followed.
  */
 export async function replayScenario(recorded: RecordedHistories[], config: Config, options: { replays: number }) {
   const rows: ReplayRow[] = [];
