@@ -23,7 +23,7 @@ import { obtainServers } from '../servers';
 import { obtainMongo } from '../servers/mongodb';
 import { machineInfo, serverProcesses } from './lib/machine';
 import { summarizeProfile, type ProfileSummary } from './lib/profile';
-import { mongoCommandCpu, mongoRoundTrips } from './lib/round-trips';
+import { mongoCommandCpu, mongoRoundTrips, type CommandCpu } from './lib/round-trips';
 import { writeResults } from './lib/report';
 import { renderMarkdown, renderSvg, goals, consoleSummary } from './lib/render';
 import { installRuntime, type ServerAddresses } from './lib/stack';
@@ -179,7 +179,7 @@ async function main() {
 
   let mongoVersion: string | null = null;
   let mongoRoundTripsUs: Record<string, number> | undefined;
-  let mongoCommandCpuUs: Awaited<ReturnType<typeof mongoCommandCpu>> | undefined;
+  let mongoCommandCpuUs: CommandCpu | undefined;
   {
     const client = new MongoClient(servers.mongo.uri, { serverSelectionTimeoutMS: 10_000 });
     await client.connect();

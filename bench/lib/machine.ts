@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { promisify } from 'node:util';
 import type { Connection } from '@temporalio/client';
+import type { CommandCpu } from './round-trips';
 
 const run = promisify(execFile);
 
@@ -29,7 +30,7 @@ export interface MachineInfo {
     uri: string;
     version: string | null;
     roundTripsUs?: Record<string, number>;
-    commandCpuUs?: Record<string, { client: number; server: number | null }>;
+    commandCpuUs?: CommandCpu;
   };
   loadAverageAtStart: number[];
 }
@@ -40,7 +41,7 @@ export async function machineInfo(opts: {
   connection: Connection;
   mongoVersion: string | null;
   mongoRoundTripsUs?: Record<string, number>;
-  mongoCommandCpuUs?: Record<string, { client: number; server: number | null }>;
+  mongoCommandCpuUs?: CommandCpu;
 }): Promise<MachineInfo> {
   let serverVersion: string | null = null;
   try {

@@ -1,7 +1,7 @@
 import { ratioChart, table, verdict, type GoalRow } from './report';
 import { soakGoals, soakSection } from './render-soak';
 import type { CpuReport } from './cpu';
-import type { MachineInfo } from './machine';
+import type { CommandCpu } from './round-trips';
 import { commandGoals, commandsSection } from './render-commands';
 import { minimalGoals, minimalSection } from './render-minimal';
 import { hotSkuGoals, hotSkuSection, pooledHotSku, scaleSection } from './render-load';
@@ -271,7 +271,7 @@ export function renderMarkdown(report: Report): string {
           ? [
               [
                 'MongoDB command CPU, idle, one at a time (µs per command: this client / the server, its JIT apart)',
-                Object.entries(m.mongodb.commandCpuUs as NonNullable<MachineInfo['mongodb']['commandCpuUs']>)
+                Object.entries(m.mongodb.commandCpuUs as CommandCpu)
                   .map(([k, v]) => `${k} ${String(v.client)} / ${v.server === null ? '–' : String(v.server)}`)
                   .join(' · '),
               ],

@@ -10,6 +10,9 @@ const CPU_SAMPLES = 2000;
 
 type Commands = Record<string, () => Promise<unknown>>;
 
+/** CPU µs of one command, by command: this client's and the server's (null: not a local process). */
+export type CommandCpu = Record<string, { client: number; server: number | null }>;
+
 function probeCommands(db: Db): { commands: Commands; ready: () => Promise<unknown> } {
   const docs = db.collection<{ _id: string; n: number }>('round_trips', { writeConcern: { w: 'majority' } });
   const inserts = db.collection<{ at: Date }>('round_trip_inserts', { writeConcern: { w: 'majority' } });
@@ -55,13 +58,10 @@ export async function mongoRoundTrips(db: Db): Promise<Record<string, number>> {
  * JIT compiler threads, as the saga's figures do, and is null for a server that is not a process
  * on this machine.
  */
-export async function mongoCommandCpu(
-  db: Db,
-  serverPid: number | null | undefined,
-): Promise<Record<string, { client: number; server: number | null }>> {
+export async function mongoCommandCpu(db: Db, serverPid: number | null | undefined): Promise<CommandCpu> {
   const { commands, ready } = probeCommands(db);
   await ready();
-  const out: Record<string, { client: number; server: number | null }> = {};
+  const out: CommandCpu = {};
   for (const [name, command] of Object.entries(commands)) {
     for (let i = 0; i < WARM_UP * 10; i++) await command();
     const server = cpuWindow([{ name: 'server', pid: serverPid }]);
