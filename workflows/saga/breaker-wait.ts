@@ -44,30 +44,21 @@ export function isServiceUnavailable(err: unknown): boolean {
 }
 
 /**
- * Runs a step; while its service is unavailable (breaker open), waits for the breaker without
- * spending the step's attempts and runs the step again once the breaker lets it: as its probe, or
- * after it closed (at most the configured number of steps per second). The wait runs in the
- * caller's scope: in the forward steps that is the forward scope, so an accepted cancel ends it
- * and the saga compensates. Sagas started before this behaviour run the step once, as they did.
+ * The step's service if its outages are waited out, else undefined. While such a service is
+ * unavailable (breaker open), the saga waits for its breaker (`waitForBreaker`) without spending
+ * the step's attempts, then runs the step again once the breaker lets it: as its probe, or after
+ * it closed (at most the configured number of steps per second). Asked before each run of a step
+ * of a guarded service; sagas started before this behaviour run the step once, as they did.
  */
-export async function waitingOutOutages<R>(
-  saga: Saga,
-  step: SagaStep,
-  service: ServiceName,
-  run: () => Promise<R>,
-): Promise<R> {
-  if (!isBreakerService(service) || !(saga.patches.breakerWait ?? patched(SAGA_BREAKER_WAIT))) return run();
-  for (;;) {
-    try {
-      return await run();
-    } catch (err) {
-      if (!isServiceUnavailable(err)) throw err;
-    }
-    await waitForBreaker(saga, step, service);
-  }
+export function outagesWaitedOut(saga: Saga, service: ServiceName): BreakerService | undefined {
+  return isBreakerService(service) && (saga.patches.breakerWait ?? patched(SAGA_BREAKER_WAIT)) ? service : undefined;
 }
 
-async function waitForBreaker(saga: Saga, step: SagaStep, service: BreakerService): Promise<void> {
+/**
+ * Waits until the service's breaker lets a step through. The wait runs in the caller's scope: in
+ * the forward steps that is the forward scope, so an accepted cancel ends it and the saga compensates.
+ */
+export async function waitForBreaker(saga: Saga, step: SagaStep, service: BreakerService): Promise<void> {
   const { state, ctx } = saga;
   // Workflow time: the same on every replay.
   state.view.waitingOnBreaker = { service, step, since: new Date().toISOString() };

@@ -45,29 +45,31 @@ const failureType = (err: unknown): string | undefined =>
   err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? (err.cause.type ?? undefined) : undefined;
 
 /**
- * Runs a step; when it fails for a reason an operator can fix (the step table's `repairable`
- * failures), the saga waits in NEEDS_ATTENTION for a repair instead of compensating, then runs the
- * step again with its arguments computed anew (a correction changes them), or gives up. The wait
- * runs in the caller's scope (the forward scope), so an accepted cancel ends it and the saga
- * compensates. Sagas started before this behaviour compensate as they did: the patch is asked only
- * when a repairable failure happens, so a saga that never meets one records no marker; sagas that
- * record SAGA_BASELINE_2026_12 never ask it (it is in force).
+ * Whether a step's failure waits for an operator's repair: a failure the step table lists as
+ * `repairable` for that step. The saga then waits in NEEDS_ATTENTION (`awaitRepairedArgs`) instead
+ * of compensating. Sagas started before this behaviour compensate as they did: the patch is asked
+ * only when a repairable failure happens, so a saga that never meets one records no marker; sagas
+ * that record SAGA_BASELINE_2026_12 never ask it (it is in force).
  */
-export async function repairing<A, R>(saga: Saga, step: SagaStep, args: A, run: (args: A) => Promise<R>): Promise<R> {
-  if (!(REPAIRABLE_STEPS as readonly string[]).includes(step)) return run(args);
-  let current = args;
-  for (;;) {
-    try {
-      return await run(current);
-    } catch (err) {
-      if (!isRepairable(step, failureType(err)) || !(saga.patches.repair ?? patched(SAGA_REPAIR))) throw err;
-      const repair = await awaitRepair(saga, step, describeFailure(err));
-      if (repair.action === 'compensate')
-        throw ApplicationFailure.nonRetryable(`compensated by an operator: ${repair.reason}`, 'RepairCompensated');
-      if (repair.action === 'correct') await correctAddress(saga, repair.shippingAddress);
-      current = STEP_CALLS[step as ForwardStep].args(saga) as A;
-    }
-  }
+export function waitsForRepair(saga: Saga, step: SagaStep, err: unknown): boolean {
+  return (
+    (REPAIRABLE_STEPS as readonly string[]).includes(step) &&
+    isRepairable(step, failureType(err)) &&
+    (saga.patches.repair ?? patched(SAGA_REPAIR))
+  );
+}
+
+/**
+ * Waits for the operator's repair of a step's failure, then answers the step's arguments to run it
+ * again with, computed anew (a correction changes them), or gives up by throwing. The wait runs in
+ * the caller's scope (the forward scope), so an accepted cancel ends it and the saga compensates.
+ */
+export async function awaitRepairedArgs(saga: Saga, step: SagaStep, err: unknown): Promise<unknown> {
+  const repair = await awaitRepair(saga, step, describeFailure(err));
+  if (repair.action === 'compensate')
+    throw ApplicationFailure.nonRetryable(`compensated by an operator: ${repair.reason}`, 'RepairCompensated');
+  if (repair.action === 'correct') await correctAddress(saga, repair.shippingAddress);
+  return STEP_CALLS[step as ForwardStep].args(saga);
 }
 
 /** Waits in NEEDS_ATTENTION for an operator's repair, at most the saga's wait limit. */
